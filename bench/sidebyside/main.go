@@ -1,0 +1,211 @@
+// Command sidebyside benchmarks nadb-server against a real redis-server on
+// the same machine and writes a markdown comparison to bench/RESULTS.md.
+//
+// It shells out to redis-benchmark for throughput/latency (alternating the two
+// servers within every round and flipping the order each round) and loads
+// 1,000,000 keys into a fresh instance of each server to compare RSS per key.
+//
+// Run from the module root:
+//
+//	go run ./bench/sidebyside [flags]
+//
+// See bench/README.md for details.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// config holds the parsed command line.
+type config struct {
+	rounds       int
+	nP1          int
+	nP16         int
+	memKeys      int
+	skipMemory   bool
+	out          string
+	nadbBin      string
+	redisServer  string
+	startTimeout time.Duration
+	runTimeout   time.Duration
+	keepTmp      bool
+}
+
+// tools holds the resolved paths of the external programs we shell out to.
+type tools struct {
+	redisServer    string
+	redisBenchmark string
+	nadbServer     string
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = run(ctx, cfg)
+	interrupted := ctx.Err() != nil
+	stop()
+	if interrupted {
+		fmt.Fprintln(os.Stderr, "sidebyside: interrupted; servers stopped, results not written")
+		os.Exit(130)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("sidebyside", flag.ContinueOnError)
+	fs.IntVar(&cfg.rounds, "rounds", 5, "number of alternating rounds; medians are taken over rounds")
+	fs.IntVar(&cfg.nP1, "n-p1", 200000, "redis-benchmark -n (requests per test) for the -P 1 workload")
+	fs.IntVar(&cfg.nP16, "n-p16", 2000000, "redis-benchmark -n (requests per test) for the -P 16 workload")
+	fs.IntVar(&cfg.memKeys, "mem-keys", 1000000, "number of distinct keys loaded for the memory comparison")
+	fs.BoolVar(&cfg.skipMemory, "skip-memory", false, "skip the RSS-per-key comparison")
+	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file to update (generated section between markers)")
+	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
+	fs.StringVar(&cfg.redisServer, "redis-server", "redis-server", "redis-server binary (name looked up in PATH, or a path)")
+	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a server to answer PING")
+	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "upper bound for one redis-benchmark invocation or one memory load")
+	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() != 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.rounds < 1 || cfg.nP1 < 1 || cfg.nP16 < 1 || cfg.memKeys < 1 {
+		return config{}, errors.New("-rounds, -n-p1, -n-p16 and -mem-keys must be positive")
+	}
+	return cfg, nil
+}
+
+func run(ctx context.Context, cfg config) error {
+	tl, err := findTools(cfg)
+	if err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp("", "nadb-sidebyside-")
+	if err != nil {
+		return fmt.Errorf("create temp dir: %w", err)
+	}
+	if cfg.keepTmp {
+		fmt.Fprintf(os.Stderr, "temporary files kept in %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+
+	if tl.nadbServer == "" {
+		tl.nadbServer, err = buildNadb(ctx, tmp)
+		if err != nil {
+			return err
+		}
+	}
+
+	rep := report{
+		started:  time.Now(),
+		machine:  describeMachine(ctx, tl.redisServer),
+		rounds:   cfg.rounds,
+		commands: &commandLog{},
+	}
+
+	rep.bench, err = runBenchmarks(ctx, cfg, tl, tmp, rep.commands)
+	if err != nil {
+		return err
+	}
+
+	if !cfg.skipMemory {
+		rep.memory, err = runMemory(ctx, cfg, tl, tmp, rep.commands)
+		if err != nil {
+			return err
+		}
+	}
+
+	section := rep.markdown()
+	fmt.Println(section)
+	if err := writeResults(cfg.out, section); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	return nil
+}
+
+// findTools resolves the external programs and fails with a clear message if
+// any is missing.
+func findTools(cfg config) (tools, error) {
+	var tl tools
+	var err error
+	if tl.redisServer, err = exec.LookPath(cfg.redisServer); err != nil {
+		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.redisServer, err)
+	}
+	if tl.redisBenchmark, err = exec.LookPath("redis-benchmark"); err != nil {
+		return tools{}, fmt.Errorf("redis-benchmark not found in PATH: %w; install redis-tools", err)
+	}
+	if cfg.nadbBin != "" {
+		if tl.nadbServer, err = exec.LookPath(absIfPath(cfg.nadbBin)); err != nil {
+			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+		}
+	}
+	return tl, nil
+}
+
+// absIfPath makes a path containing a separator absolute so LookPath does not
+// search PATH for it and the result survives a change of working directory.
+func absIfPath(p string) string {
+	if filepath.Base(p) == p {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// buildNadb compiles ./cmd/nadb-server of the enclosing module into dir.
+func buildNadb(ctx context.Context, dir string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "nadb-server")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/nadb-server")
+	cmd.Dir = root
+	fmt.Fprintf(os.Stderr, "building nadb-server: %s (in %s)\n", shellJoin(cmd.Args), root)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build nadb-server: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// moduleRoot walks up from the working directory to the directory holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("get working directory: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory; run from the module root or pass -nadb-bin")
+		}
+		dir = parent
+	}
+}

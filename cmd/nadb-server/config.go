@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nadb-server/nadb-server/resp"
+)
+
+// option is one entry of the option table: its name as in redis.conf, its
+// default, a help line, whether CONFIG SET may change it, and a check of a
+// value that returns why the value is refused.
+type option struct {
+	name    string
+	def     string
+	help    string
+	runtime bool
+	check   func(v string) error
+}
+
+// options is the option table, in --help order.
+func options() []option {
+	return []option{
+		{"port", "6379", "TCP port of the Redis protocol", false, checkPort},
+		{"bind", "127.0.0.1", "addresses to listen on, separated by spaces", false, checkBind},
+		{"databases", "16", "number of databases", false, checkIntRange(1, 1<<20)},
+		{"dir", ".", "working directory for data files", false, checkDir},
+		{"loglevel", "notice", "debug, verbose, notice or warning", true, checkEnum("debug", "verbose", "notice", "warning")},
+		{"logfile", "", "log file; empty logs to standard error", false, nil},
+		{"maxclients", "10000", "maximum number of connected clients", true, checkIntRange(1, 1<<20)},
+		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024)},
+		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024)},
+		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil},
+		{"repl-listen-port", "9000", "TCP port of the NADB replication listener", false, checkPort},
+		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil},
+		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort},
+		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf},
+		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", true, checkIntRange(1, 3600)},
+		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", true, checkIntRange(1, 86400)},
+		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30)},
+		{"broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, checkEnum("yes", "no")},
+		{"appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, checkEnum("yes", "no")},
+		{"appendfsync", "everysec", "always, everysec or no (not implemented yet: accepted and reported only)", true, checkEnum("always", "everysec", "no")},
+	}
+}
+
+// Config is the validated configuration of one server.
+type Config struct {
+	Port                   int
+	Bind                   []string
+	Databases              int
+	Dir                    string
+	LogLevel               string
+	LogFile                string
+	MaxClients             int
+	ProtoMaxBulkLen        int64
+	QueryBufLimit          int64
+	ReplListenHost         string
+	ReplListenPort         int
+	PrimaryHost            string
+	PrimaryPort            int
+	ReplicaOf              string
+	HeartbeatInterval      int
+	ReplTimeout            int
+	MaxOperationLog        int
+	BroadcastAsync         bool
+	AppendOnly             bool
+	AppendFsync            string
+	ConfigFile             string
+}
+
+// errHelp asks for the option list.
+var errHelp = errors.New("help requested")
+
+// errVersion asks for the version.
+var errVersion = errors.New("version requested")
+
+// settings holds the current option values. It implements resp.Config.
+type settings struct {
+	table    []option
+	onChange func(name, value string) // called after a successful Set
+
+	mu     sync.Mutex // guards values
+	values map[string]string
+}
+
+func newSettings() *settings {
+	s := &settings{table: options(), values: map[string]string{}}
+	for _, o := range s.table {
+		s.values[o.name] = o.def
+	}
+	return s
+}
+
+func (s *settings) option(name string) (option, bool) {
+	for _, o := range s.table {
+		if o.name == name {
+			return o, true
+		}
+	}
+	return option{}, false
+}
+
+// setAtStart sets an option from the command line or config file.
+func (s *settings) setAtStart(name, value string) error {
+	name = strings.ToLower(name)
+	o, ok := s.option(name)
+	if !ok {
+		return fmt.Errorf("unknown option '%s'", name)
+	}
+	if o.check != nil {
+		if err := o.check(value); err != nil {
+			return fmt.Errorf("invalid value '%s' for option '%s': %v", value, name, err)
+		}
+	}
+	s.mu.Lock()
+	s.values[name] = value
+	s.mu.Unlock()
+	return nil
+}
+
+// Get implements resp.Config.
+func (s *settings) Get(pattern string) [][2]string {
+	pattern = strings.ToLower(pattern)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out [][2]string
+	for _, o := range s.table {
+		if ok, _ := path.Match(pattern, o.name); ok || pattern == o.name {
+			out = append(out, [2]string{o.name, s.values[o.name]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// Set implements resp.Config.
+func (s *settings) Set(name, value string) error {
+	o, ok := s.option(strings.ToLower(name))
+	if !ok || !o.runtime {
+		return resp.ErrUnknownOption
+	}
+	if o.check != nil {
+		if err := o.check(value); err != nil {
+			return fmt.Errorf("argument couldn't be parsed into an integer or a valid value: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.values[o.name] = value
+	s.mu.Unlock()
+	if s.onChange != nil {
+		s.onChange(o.name, value)
+	}
+	return nil
+}
+
+func (s *settings) value(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[name]
+}
+
+// parseArgs reads `[config-file] [--name value ...]` and the environment
+// into settings. Command-line options override the file.
+func parseArgs(args []string, getenv func(string) string) (*settings, string, error) {
+	s := newSettings()
+	file := ""
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			return nil, "", errHelp
+		case "-v", "--version":
+			return nil, "", errVersion
+		}
+		if !strings.HasPrefix(args[0], "--") {
+			file = args[0]
+			args = args[1:]
+			if err := loadFile(s, file); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	if h := getenv("PRIMARY_HOST"); h != "" {
+		if err := s.setAtStart("primary-host", h); err != nil {
+			return nil, "", fmt.Errorf("PRIMARY_HOST: %w", err)
+		}
+	}
+	if p := getenv("PRIMARY_PORT"); p != "" {
+		if err := s.setAtStart("primary-port", p); err != nil {
+			return nil, "", fmt.Errorf("PRIMARY_PORT: %w", err)
+		}
+	}
+	for i := 0; i < len(args); {
+		a := args[i]
+		if a == "--help" || a == "-h" {
+			return nil, "", errHelp
+		}
+		if !strings.HasPrefix(a, "--") || len(a) == 2 {
+			return nil, "", fmt.Errorf("unexpected argument '%s': options are written --name value", a)
+		}
+		name := a[2:]
+		var vals []string
+		for i++; i < len(args) && !strings.HasPrefix(args[i], "--"); i++ {
+			vals = append(vals, args[i])
+		}
+		if err := s.setAtStart(name, strings.Join(vals, " ")); err != nil {
+			return nil, "", err
+		}
+	}
+	return s, file, nil
+}
+
+// loadFile reads a redis.conf-style file: one `name value` per line, '#'
+// comments, values optionally in double quotes.
+func loadFile(s *settings, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, value, _ := strings.Cut(line, " ")
+		value = strings.TrimSpace(value)
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = value[1 : len(value)-1]
+		}
+		if err := s.setAtStart(name, value); err != nil {
+			return fmt.Errorf("%s:%d: %w", file, n, err)
+		}
+	}
+	return sc.Err()
+}
+
+// build validates the settings as a whole and returns the typed Config.
+func build(s *settings, file string) (Config, error) {
+	v := s.value
+	atoi := func(name string) int { n, _ := strconv.Atoi(v(name)); return n }
+	mem := func(name string) int64 { n, _ := parseMemory(v(name)); return n }
+	c := Config{
+		Port:              atoi("port"),
+		Bind:              strings.Fields(v("bind")),
+		Databases:         atoi("databases"),
+		Dir:               v("dir"),
+		LogLevel:          strings.ToLower(v("loglevel")),
+		LogFile:           v("logfile"),
+		MaxClients:        atoi("maxclients"),
+		ProtoMaxBulkLen:   mem("proto-max-bulk-len"),
+		QueryBufLimit:     mem("client-query-buffer-limit"),
+		ReplListenHost:    v("repl-listen-host"),
+		ReplListenPort:    atoi("repl-listen-port"),
+		PrimaryHost:       v("primary-host"),
+		PrimaryPort:       atoi("primary-port"),
+		ReplicaOf:         v("replicaof"),
+		HeartbeatInterval: atoi("heartbeat-interval"),
+		ReplTimeout:       atoi("repl-timeout"),
+		MaxOperationLog:   atoi("max-operation-log"),
+		BroadcastAsync:    strings.EqualFold(v("broadcast-async"), "yes"),
+		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
+		AppendFsync:       strings.ToLower(v("appendfsync")),
+		ConfigFile:        file,
+	}
+	if c.ReplListenHost == "" && len(c.Bind) > 0 {
+		c.ReplListenHost = c.Bind[0]
+	}
+	if c.PrimaryHost != "" && c.ReplicaOf != "" {
+		return c, errors.New("options 'primary-host' and 'replicaof' name two primaries: give one")
+	}
+	if c.ReplListenPort == c.Port {
+		return c, fmt.Errorf("option 'repl-listen-port' (%d) must differ from 'port'", c.ReplListenPort)
+	}
+	return c, nil
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintf(w, "Usage: nadb-server [/path/to/nadb.conf] [--name value ...]\n\n")
+	fmt.Fprintf(w, "Options (the same names work in the config file, one 'name value' per line):\n")
+	for _, o := range options() {
+		def := o.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-26s %s (default %s)\n", o.name, o.help, def)
+	}
+	fmt.Fprintf(w, "\nEnvironment: PRIMARY_HOST and PRIMARY_PORT set primary-host and primary-port.\n")
+}
+
+func checkPort(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return errors.New("must be a port number between 1 and 65535")
+	}
+	return nil
+}
+
+func checkIntRange(lo, hi int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be an integer between %d and %d", lo, hi)
+		}
+		return nil
+	}
+}
+
+func checkEnum(values ...string) func(string) error {
+	return func(v string) error {
+		for _, x := range values {
+			if strings.EqualFold(v, x) {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(values, ", "))
+	}
+}
+
+func checkMemory(min int64) func(string) error {
+	return func(v string) error {
+		n, err := parseMemory(v)
+		if err != nil {
+			return err
+		}
+		if n < min {
+			return fmt.Errorf("must be at least %d bytes", min)
+		}
+		return nil
+	}
+}
+
+func checkBind(v string) error {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return errors.New("needs at least one address")
+	}
+	for _, a := range f {
+		if a != "*" && net.ParseIP(strings.TrimPrefix(a, "-")) == nil && a != "localhost" {
+			return fmt.Errorf("'%s' is not an IP address", a)
+		}
+	}
+	return nil
+}
+
+func checkDir(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func checkReplicaOf(v string) error {
+	if v == "" {
+		return nil
+	}
+	f := strings.Fields(v)
+	if len(f) != 2 {
+		return errors.New(`must be "<host> <port>"`)
+	}
+	return checkPort(f[1])
+}
+
+// parseMemory reads Redis memory units: 1k = 1000, 1kb = 1024, and so on.
+func parseMemory(v string) (int64, error) {
+	s := strings.ToLower(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("'%s' is not a memory size (like 512mb)", v)
+	}
+	return n * mult, nil
+}

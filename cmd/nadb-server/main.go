@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/resp"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit status.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	settings, file, err := parseArgs(args, getenv)
+	switch {
+	case errors.Is(err, errHelp):
+		printHelp(stdout)
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintf(stdout, "nadb-server v=%s (redis %s compatible)\n", resp.Version, "7.2.0")
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
+		return 1
+	}
+	cfg, err := build(settings, file)
+	if err != nil {
+		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
+		return 1
+	}
+	logger, closeLog, err := newLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "nadb-server: option 'logfile': %v\n", err)
+		return 1
+	}
+	defer closeLog()
+	if err := serve(cfg, settings, logger); err != nil {
+		logger.Error("fatal", "err", err)
+		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve builds the parts, runs them until a signal or SHUTDOWN, and stops
+// them in order.
+func serve(cfg Config, settings *settings, logger *slog.Logger) error {
+	if cfg.AppendOnly {
+		logger.Warn("appendonly yes is accepted but persistence is not implemented yet: data lives in memory only")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return fmt.Errorf("option 'dir': %w", err)
+	}
+	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
+
+	var lns []net.Listener
+	closeAll := func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}
+	for _, addr := range cfg.Bind {
+		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("option 'bind'/'port': %w", err)
+		}
+		lns = append(lns, ln)
+	}
+
+	shutdown := make(chan struct{})
+	var shutdownOnce sync.Once
+	srv := resp.New(resp.Options{
+		Engine:          eng,
+		Config:          settings,
+		Logger:          logger,
+		Port:            cfg.Port,
+		ConfigFile:      cfg.ConfigFile,
+		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
+		QueryBufLimit:   cfg.QueryBufLimit,
+		MaxClients:      cfg.MaxClients,
+		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
+	})
+	settings.onChange = func(name, value string) {
+		switch name {
+		case "proto-max-bulk-len":
+			n, _ := parseMemory(value)
+			srv.SetLimits(n, 0)
+		case "client-query-buffer-limit":
+			n, _ := parseMemory(value)
+			srv.SetLimits(0, n)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, len(lns))
+	for _, ln := range lns {
+		wg.Go(func() {
+			if err := srv.Serve(ln); !errors.Is(err, resp.ErrServerClosed) {
+				serveErr <- err
+			}
+		})
+	}
+	expiryCtx, stopExpiry := context.WithCancel(context.Background())
+	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
+
+	logger.Info("ready to accept connections", "port", cfg.Port, "bind", cfg.Bind, "pid", os.Getpid())
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("received signal, shutting down")
+	case <-shutdown:
+		logger.Info("SHUTDOWN received, shutting down")
+	case runErr = <-serveErr:
+	}
+	stopExpiry()
+	_ = srv.Close()
+	wg.Wait()
+	logger.Info("ready to exit, bye bye")
+	return runErr
+}
+
+// runActiveExpire runs the engine's active expire cycle ten times a second
+// (Redis's default hz), each with a 25 ms budget, until ctx ends.
+func runActiveExpire(ctx context.Context, eng *engine.Engine) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			eng.ActiveExpireCycle(25 * time.Millisecond)
+		}
+	}
+}
+
+// bindHost maps redis.conf address forms to a listen host.
+func bindHost(addr string) string {
+	switch addr {
+	case "*":
+		return "0.0.0.0"
+	case "localhost":
+		return "127.0.0.1"
+	}
+	if len(addr) > 0 && addr[0] == '-' {
+		return addr[1:]
+	}
+	return addr
+}
+
+// newLogger returns a logger writing to the logfile or stderr at loglevel.
+func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, func(), error) {
+	w := stderr
+	closeFn := func() {}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		w, closeFn = f, func() { _ = f.Close() }
+	}
+	level := map[string]slog.Level{
+		"debug": slog.LevelDebug, "verbose": slog.LevelDebug,
+		"notice": slog.LevelInfo, "warning": slog.LevelWarn,
+	}[cfg.LogLevel]
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}

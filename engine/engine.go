@@ -1,0 +1,428 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// EffectKind says what an Effect did.
+type EffectKind uint8
+
+const (
+	// EffectSet stored Value under Key with expiry ExpireAt (0: none).
+	EffectSet EffectKind = iota + 1
+	// EffectDelete removed Key.
+	EffectDelete
+	// EffectExpire changed the expiry of Key to ExpireAt (0: persist).
+	EffectExpire
+	// EffectFlushDB removed every key of DB.
+	EffectFlushDB
+	// EffectFlushAll removed every key of every database.
+	EffectFlushAll
+)
+
+// String returns the kind's name.
+func (k EffectKind) String() string {
+	switch k {
+	case EffectSet:
+		return "set"
+	case EffectDelete:
+		return "delete"
+	case EffectExpire:
+		return "expire"
+	case EffectFlushDB:
+		return "flushdb"
+	case EffectFlushAll:
+		return "flushall"
+	}
+	return "unknown"
+}
+
+// Effect is one change to the keyspace. Applying the same effects in the
+// same order to equal keyspaces gives equal keyspaces.
+type Effect struct {
+	Kind     EffectKind
+	DB       int
+	Key      string
+	Value    []byte // EffectSet only; never modified after it is reported
+	ExpireAt int64  // Unix milliseconds; EffectSet and EffectExpire
+}
+
+// Sink receives the effects of each mutating call, in apply order, while the
+// engine lock is held. effects is reused after Record returns: a sink that
+// keeps effects must copy the slice (the Value bytes may be kept).
+// Record must not call back into the engine.
+type Sink interface {
+	Record(effects []Effect)
+}
+
+// Options configures an Engine.
+type Options struct {
+	Databases int   // number of databases; 16 when zero
+	Clock     Clock // SystemClock when nil
+	Sink      Sink  // may be nil
+	// MaxValueSize bounds values built by APPEND and SETRANGE (Redis's
+	// proto-max-bulk-len); 512 MiB when zero.
+	MaxValueSize int64
+}
+
+// Stats are the engine's counters since start or the last ResetStats.
+type Stats struct {
+	Hits, Misses int64 // reads that found / did not find their key
+	ExpiredKeys  int64 // keys deleted because their time passed
+}
+
+// KeyspaceInfo describes one non-empty database, as INFO keyspace shows it.
+type KeyspaceInfo struct {
+	DB, Keys, Expires int
+	AvgTTL            int64 // milliseconds, over a sample of volatile keys
+}
+
+type db struct {
+	keys     *table
+	volatile []*entry // entries with an expiry, for sampling
+}
+
+func newDB() *db { return &db{keys: newTable()} }
+
+// Engine is the keyspace. It is safe for concurrent use.
+type Engine struct {
+	clock   Clock
+	maxSize int64
+
+	mu      sync.Mutex // guards everything below
+	dbs     []*db
+	sink    Sink
+	replica bool // expired keys are hidden, never deleted locally
+	effects []Effect
+	rng     *rand.Rand
+	stats   Stats
+}
+
+// New returns an empty engine.
+func New(o Options) *Engine {
+	if o.Databases <= 0 {
+		o.Databases = 16
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.MaxValueSize <= 0 {
+		o.MaxValueSize = 512 << 20
+	}
+	e := &Engine{
+		clock:   o.Clock,
+		maxSize: o.MaxValueSize,
+		sink:    o.Sink,
+		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}
+	e.dbs = make([]*db, o.Databases)
+	for i := range e.dbs {
+		e.dbs[i] = newDB()
+	}
+	return e
+}
+
+// Databases returns the number of databases.
+func (e *Engine) Databases() int { return len(e.dbs) }
+
+// SetSink replaces the sink. Effects recorded after it returns go to s.
+func (e *Engine) SetSink(s Sink) {
+	e.mu.Lock()
+	e.sink = s
+	e.mu.Unlock()
+}
+
+// SetReplica switches replica mode. In replica mode the engine never deletes
+// an expired key by itself; it only hides it from reads.
+func (e *Engine) SetReplica(on bool) {
+	e.mu.Lock()
+	e.replica = on
+	e.mu.Unlock()
+}
+
+// Stats returns a copy of the counters.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stats
+}
+
+// ResetStats zeroes the counters.
+func (e *Engine) ResetStats() {
+	e.mu.Lock()
+	e.stats = Stats{}
+	e.mu.Unlock()
+}
+
+func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
+
+// NowMs returns the engine clock in Unix milliseconds.
+func (e *Engine) NowMs() int64 { return e.nowMs() }
+
+// checkDB panics on an index outside the range: the RESP layer validates
+// SELECT, so a bad index here is a broken invariant.
+func (e *Engine) db(i int) *db {
+	return e.dbs[i]
+}
+
+// ValidDB reports whether i names a database.
+func (e *Engine) ValidDB(i int) bool { return i >= 0 && i < len(e.dbs) }
+
+// lock takes the engine lock and starts an effect group.
+func (e *Engine) lock() {
+	e.mu.Lock()
+	e.effects = e.effects[:0]
+}
+
+// unlock reports the group's effects, if any, and releases the lock.
+func (e *Engine) unlock() {
+	if len(e.effects) > 0 && e.sink != nil {
+		e.sink.Record(e.effects)
+	}
+	for i := range e.effects {
+		e.effects[i].Value = nil
+	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) emit(ef Effect) { e.effects = append(e.effects, ef) }
+
+// expiredLocked reports whether en's time has passed at now.
+func expired(en *entry, now int64) bool { return en.expireAt != 0 && en.expireAt <= now }
+
+// lookupLocked returns the live entry for key or nil. On a primary an
+// expired key found here is deleted and reported; on a replica it is hidden.
+func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
+	dd := e.dbs[d]
+	en := dd.keys.get(key)
+	if en == nil {
+		return nil
+	}
+	if expired(en, now) {
+		if !e.replica {
+			e.removeLocked(dd, en)
+			e.stats.ExpiredKeys++
+			e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+		}
+		return nil
+	}
+	return en
+}
+
+// readLocked is lookupLocked that counts a hit or a miss.
+func (e *Engine) readLocked(d int, key string, now int64) *entry {
+	en := e.lookupLocked(d, key, now)
+	if en == nil {
+		e.stats.Misses++
+	} else {
+		e.stats.Hits++
+	}
+	return en
+}
+
+func (e *Engine) removeLocked(dd *db, en *entry) {
+	dd.keys.remove(en)
+	e.setExpireLocked(dd, en, 0)
+}
+
+// setExpireLocked changes en's expiry and keeps dd.volatile in step.
+func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
+	switch {
+	case en.expireAt == 0 && at != 0:
+		en.volIdx = int32(len(dd.volatile))
+		dd.volatile = append(dd.volatile, en)
+	case en.expireAt != 0 && at == 0:
+		last := dd.volatile[len(dd.volatile)-1]
+		dd.volatile[en.volIdx] = last
+		last.volIdx = en.volIdx
+		dd.volatile[len(dd.volatile)-1] = nil
+		dd.volatile = dd.volatile[:len(dd.volatile)-1]
+		en.volIdx = -1
+	}
+	en.expireAt = at
+}
+
+// storeLocked sets key to val with expiry at (0: none), creating the key if
+// needed, and reports the Set. val must not be shared with another entry.
+func (e *Engine) storeLocked(d int, key string, val []byte, at int64, raw bool) {
+	dd := e.dbs[d]
+	en := dd.keys.get(key)
+	if en == nil {
+		en = &entry{key: key, volIdx: -1}
+		dd.keys.insert(en)
+	}
+	en.val = val
+	en.raw = raw
+	e.setExpireLocked(dd, en, at)
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: key, Value: val, ExpireAt: at})
+}
+
+// deleteLocked removes key if it is live and reports whether it was.
+func (e *Engine) deleteLocked(d int, key string, now int64) bool {
+	en := e.lookupLocked(d, key, now)
+	if en == nil {
+		return false
+	}
+	e.removeLocked(e.dbs[d], en)
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	return true
+}
+
+func (e *Engine) flushLocked(d int) {
+	e.dbs[d] = newDB()
+}
+
+// randIntn is the table's source of randomness; engine lock held.
+func (e *Engine) randIntn(n int) int { return e.rng.IntN(n) }
+
+// Apply applies effects received from a primary as one atomic group, then
+// calls commit (which may be nil) before releasing the lock, so a replica can
+// advance its applied position in the same critical section. Apply does not
+// report to the sink.
+func (e *Engine) Apply(effects []Effect, commit func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range effects {
+		e.applyLocked(&effects[i])
+	}
+	if commit != nil {
+		commit()
+	}
+}
+
+func (e *Engine) applyLocked(ef *Effect) {
+	switch ef.Kind {
+	case EffectSet:
+		dd := e.dbs[ef.DB]
+		en := dd.keys.get(ef.Key)
+		if en == nil {
+			en = &entry{key: ef.Key, volIdx: -1}
+			dd.keys.insert(en)
+		}
+		en.val = ef.Value
+		en.raw = false
+		e.setExpireLocked(dd, en, ef.ExpireAt)
+	case EffectDelete:
+		dd := e.dbs[ef.DB]
+		if en := dd.keys.get(ef.Key); en != nil {
+			e.removeLocked(dd, en)
+		}
+	case EffectExpire:
+		dd := e.dbs[ef.DB]
+		if en := dd.keys.get(ef.Key); en != nil {
+			e.setExpireLocked(dd, en, ef.ExpireAt)
+		}
+	case EffectFlushDB:
+		e.flushLocked(ef.DB)
+	case EffectFlushAll:
+		for i := range e.dbs {
+			e.flushLocked(i)
+		}
+	}
+}
+
+// Item is one key of a snapshot.
+type Item struct {
+	DB       int
+	Key      string
+	Value    []byte // shared with the engine; never modified
+	ExpireAt int64
+}
+
+// Snapshot returns every key of every database, including keys whose time
+// has passed but that were not deleted yet, and calls atomically (if not nil)
+// under the same lock, so the caller can note the position the snapshot
+// stands for. Values are shared, not copied.
+func (e *Engine) Snapshot(atomically func()) []Item {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, dd := range e.dbs {
+		n += dd.keys.count
+	}
+	items := make([]Item, 0, n)
+	for i, dd := range e.dbs {
+		dd.keys.each(func(en *entry) bool {
+			items = append(items, Item{DB: i, Key: en.key, Value: en.val, ExpireAt: en.expireAt})
+			return true
+		})
+	}
+	if atomically != nil {
+		atomically()
+	}
+	return items
+}
+
+// Replace swaps the whole keyspace for the items given, atomically, then
+// calls commit under the same lock. A replica uses it to install a full
+// resynchronisation at once.
+func (e *Engine) Replace(items []Item, commit func()) {
+	dbs := make([]*db, len(e.dbs))
+	for i := range dbs {
+		dbs[i] = newDB()
+	}
+	for _, it := range items {
+		dd := dbs[it.DB]
+		en := &entry{key: it.Key, val: it.Value, volIdx: -1}
+		if old := dd.keys.get(it.Key); old != nil {
+			dd.keys.remove(old)
+			if old.expireAt != 0 {
+				e.setExpireLocked(dd, old, 0)
+			}
+		}
+		dd.keys.insert(en)
+		if it.ExpireAt != 0 {
+			e.setExpireLocked(dd, en, it.ExpireAt)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.dbs = dbs
+	if commit != nil {
+		commit()
+	}
+}
+
+// ActiveExpireCycle samples keys with an expiry in every database and
+// deletes those whose time has passed, as Redis's active expire cycle does:
+// up to 20 samples per round, another round while more than a quarter of a
+// sample had expired, within budget. It returns the number of keys deleted.
+// A replica deletes nothing.
+func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
+	const perRound = 20
+	start := time.Now()
+	deleted := 0
+	for d := range e.Databases() {
+		for {
+			e.lock()
+			if e.replica || d >= len(e.dbs) {
+				e.unlock()
+				return deleted
+			}
+			dd := e.dbs[d]
+			now := e.nowMs()
+			n := min(perRound, len(dd.volatile))
+			hit := 0
+			for range n {
+				if len(dd.volatile) == 0 {
+					break
+				}
+				en := dd.volatile[e.rng.IntN(len(dd.volatile))]
+				if expired(en, now) {
+					e.removeLocked(dd, en)
+					e.stats.ExpiredKeys++
+					e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+					hit++
+				}
+			}
+			e.unlock()
+			deleted += hit
+			if n == 0 || hit*4 <= n || time.Since(start) > budget {
+				break
+			}
+		}
+	}
+	return deleted
+}

@@ -1,0 +1,26 @@
+package engine
+
+import "errors"
+
+// Sentinel errors returned by engine operations. Only the RESP layer turns
+// them into Redis error text.
+var (
+	// ErrNotInteger: the stored value or an argument is not a 64-bit integer.
+	ErrNotInteger = errors.New("value is not an integer")
+	// ErrNotFloat: the stored value is not a valid float.
+	ErrNotFloat = errors.New("value is not a valid float")
+	// ErrOverflow: an increment would overflow a 64-bit integer.
+	ErrOverflow = errors.New("increment or decrement would overflow")
+	// ErrNaNOrInf: a float increment would produce NaN or an infinity.
+	ErrNaNOrInf = errors.New("increment would produce NaN or Infinity")
+	// ErrNoSuchKey: the command needs an existing key.
+	ErrNoSuchKey = errors.New("no such key")
+	// ErrDBIndex: the database index is outside 0..Databases-1.
+	ErrDBIndex = errors.New("database index out of range")
+	// ErrSameObject: source and destination are the same key.
+	ErrSameObject = errors.New("source and destination objects are the same")
+	// ErrTooLarge: the result would exceed the maximum string size.
+	ErrTooLarge = errors.New("string exceeds maximum allowed size")
+	// ErrWrongType: the key holds a value of another type.
+	ErrWrongType = errors.New("operation against a key holding the wrong kind of value")
+)

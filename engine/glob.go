@@ -1,0 +1,95 @@
+package engine
+
+// Match reports whether s matches the glob pattern as Redis's KEYS and SCAN
+// MATCH understand it: '*' any run, '?' any byte, '[...]' a set with ranges
+// and '^' negation, and '\' escaping the next byte.
+func Match(pattern, s string) bool {
+	// Iterative matching with one backtrack point (the latest '*'): a
+	// hostile pattern costs O(len(pattern)*len(s)), never exponential time.
+	p := pattern
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) {
+			switch c := p[pi]; c {
+			case '*':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '?':
+				pi++
+				si++
+				continue
+			case '[':
+				if rest, ok := matchSet(p[pi+1:], s[si]); ok {
+					pi = len(p) - len(rest)
+					si++
+					continue
+				}
+			case '\\':
+				lit := c
+				step := 1
+				if pi+1 < len(p) {
+					lit, step = p[pi+1], 2
+				}
+				if lit == s[si] {
+					pi += step
+					si++
+					continue
+				}
+			default:
+				if c == s[si] {
+					pi++
+					si++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starS++
+		si, pi = starS, starP+1
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// matchSet matches c against the set that starts p (just after '[') and
+// returns the pattern after the closing ']'.
+func matchSet(p string, c byte) (string, bool) {
+	not := len(p) > 0 && p[0] == '^'
+	if not {
+		p = p[1:]
+	}
+	found := false
+	for len(p) > 0 && p[0] != ']' {
+		switch {
+		case p[0] == '\\' && len(p) >= 2:
+			if p[1] == c {
+				found = true
+			}
+			p = p[2:]
+		case len(p) >= 3 && p[1] == '-' && p[2] != ']':
+			lo, hi := p[0], p[2]
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if c >= lo && c <= hi {
+				found = true
+			}
+			p = p[3:]
+		default:
+			if p[0] == c {
+				found = true
+			}
+			p = p[1:]
+		}
+	}
+	if len(p) > 0 {
+		p = p[1:] // the ']'
+	}
+	return p, found != not
+}

@@ -1,0 +1,406 @@
+package engine
+
+import (
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
+)
+
+// Del deletes keys and returns how many existed.
+func (e *Engine) Del(d int, keys []string) int {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	n := 0
+	for _, k := range keys {
+		if e.deleteLocked(d, k, now) {
+			n++
+		}
+	}
+	return n
+}
+
+// Exists counts the keys that exist; a key named twice counts twice.
+func (e *Engine) Exists(d int, keys []string) int {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	n := 0
+	for _, k := range keys {
+		if e.lookupLocked(d, k, now) != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Type returns "string" or "none".
+func (e *Engine) Type(d int, key string) string {
+	e.lock()
+	defer e.unlock()
+	if e.lookupLocked(d, key, e.nowMs()) == nil {
+		return "none"
+	}
+	return "string"
+}
+
+// Keys returns the live keys matching the glob pattern.
+func (e *Engine) Keys(d int, pattern string) []string {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	all := pattern == "*"
+	var out []string
+	e.dbs[d].keys.each(func(en *entry) bool {
+		if !expired(en, now) && (all || Match(pattern, en.key)) {
+			out = append(out, en.key)
+		}
+		return true
+	})
+	return out
+}
+
+// Scan runs one SCAN step from cursor, visiting about count buckets'
+// worth of keys, and returns the next cursor (0: done) and the live keys
+// matching pattern ("" matches all) and typ ("" any type).
+func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ string) (uint64, []string) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	t := e.dbs[d].keys
+	if count < 1 {
+		count = 10
+	}
+	var out []string
+	for buckets := 0; ; buckets++ {
+		cursor = t.scan(cursor, func(en *entry) {
+			if !expired(en, now) {
+				out = append(out, en.key)
+			}
+		})
+		if cursor == 0 || len(out) >= count || buckets >= count*10 {
+			break
+		}
+	}
+	filtered := out[:0]
+	for _, k := range out {
+		if (pattern == "" || Match(pattern, k)) && (typ == "" || typ == "string") {
+			filtered = append(filtered, k)
+		}
+	}
+	return cursor, filtered
+}
+
+// RandomKey returns a random live key.
+func (e *Engine) RandomKey(d int) (string, bool) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	t := e.dbs[d].keys
+	// Like Redis, give up trying to avoid expired keys after many tries on
+	// a replica where they cannot be deleted.
+	for tries := 0; t.count > 0 && tries < 100; tries++ {
+		en := t.random(e.randIntn)
+		if !expired(en, now) {
+			return en.key, true
+		}
+		if e.lookupLocked(d, en.key, now) != nil {
+			return en.key, true
+		}
+	}
+	return "", false
+}
+
+// Rename moves src to dst (overwriting dst), keeping the expiry. With nx it
+// does nothing when dst exists and reports false.
+func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, src, now)
+	if en == nil {
+		return false, ErrNoSuchKey
+	}
+	if src == dst {
+		return !nx, nil
+	}
+	if nx && e.lookupLocked(d, dst, now) != nil {
+		return false, nil
+	}
+	val, at := en.val, en.expireAt
+	e.removeLocked(e.dbs[d], en)
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: src})
+	e.storeLocked(d, dst, val, at, en.raw)
+	return true, nil
+}
+
+// ExpireCond is the NX/XX/GT/LT condition of EXPIRE and friends.
+type ExpireCond uint8
+
+const (
+	ExpireAlways ExpireCond = iota
+	ExpireNX                // only when the key has no expiry
+	ExpireXX                // only when the key has an expiry
+	ExpireGT                // only when the new expiry is later
+	ExpireLT                // only when the new expiry is earlier
+)
+
+// Expire sets key's expiry to at (Unix ms) if cond holds, deleting the key
+// when at is not in the future. It reports whether anything was done.
+func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	if en == nil {
+		return false
+	}
+	// A key without expiry counts as expiring never (infinitely late).
+	cur := en.expireAt
+	switch cond {
+	case ExpireNX:
+		if cur != 0 {
+			return false
+		}
+	case ExpireXX:
+		if cur == 0 {
+			return false
+		}
+	case ExpireGT:
+		if cur == 0 || at <= cur {
+			return false
+		}
+	case ExpireLT:
+		if cur != 0 && at >= cur {
+			return false
+		}
+	}
+	if at <= now {
+		e.removeLocked(e.dbs[d], en)
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+		return true
+	}
+	e.setExpireLocked(e.dbs[d], en, at)
+	e.emit(Effect{Kind: EffectExpire, DB: d, Key: key, ExpireAt: at})
+	return true
+}
+
+// TTL returns the remaining time in ms, -1 for a key without expiry and
+// -2 for a missing key.
+func (e *Engine) TTL(d int, key string) int64 {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.readLocked(d, key, now)
+	switch {
+	case en == nil:
+		return -2
+	case en.expireAt == 0:
+		return -1
+	}
+	return en.expireAt - now
+}
+
+// ExpireTime returns the absolute expiry in Unix ms, -1 without expiry and
+// -2 for a missing key.
+func (e *Engine) ExpireTime(d int, key string) int64 {
+	e.lock()
+	defer e.unlock()
+	en := e.readLocked(d, key, e.nowMs())
+	switch {
+	case en == nil:
+		return -2
+	case en.expireAt == 0:
+		return -1
+	}
+	return en.expireAt
+}
+
+// Persist removes key's expiry and reports whether it had one.
+func (e *Engine) Persist(d int, key string) bool {
+	e.lock()
+	defer e.unlock()
+	en := e.lookupLocked(d, key, e.nowMs())
+	if en == nil || en.expireAt == 0 {
+		return false
+	}
+	e.setExpireLocked(e.dbs[d], en, 0)
+	e.emit(Effect{Kind: EffectExpire, DB: d, Key: key})
+	return true
+}
+
+// Move moves key to database dst unless it exists there. It reports whether
+// it moved.
+func (e *Engine) Move(d int, key string, dst int) (bool, error) {
+	if d == dst {
+		return false, ErrSameObject
+	}
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	if en == nil || e.lookupLocked(dst, key, now) != nil {
+		return false, nil
+	}
+	e.removeLocked(e.dbs[d], en)
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	e.storeLocked(dst, key, en.val, en.expireAt, en.raw)
+	return true, nil
+}
+
+// Copy copies src in database d to dst in database dstDB, keeping the
+// expiry. Without replace it does nothing when dst exists.
+func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (bool, error) {
+	if d == dstDB && src == dst {
+		return false, ErrSameObject
+	}
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, src, now)
+	if en == nil {
+		return false, nil
+	}
+	if !replace && e.lookupLocked(dstDB, dst, now) != nil {
+		return false, nil
+	}
+	// A private copy: APPEND may extend a value in place, so two keys
+	// must never share one backing array.
+	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.raw)
+	return true, nil
+}
+
+// Touch counts the keys that exist.
+func (e *Engine) Touch(d int, keys []string) int { return e.Exists(d, keys) }
+
+// Encoding returns the OBJECT ENCODING of key: "int", "embstr" or "raw".
+func (e *Engine) Encoding(d int, key string) (string, bool) {
+	e.lock()
+	defer e.unlock()
+	en := e.lookupLocked(d, key, e.nowMs())
+	if en == nil {
+		return "", false
+	}
+	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && !en.raw {
+		return "int", true
+	}
+	if en.raw || len(en.val) > 44 {
+		return "raw", true
+	}
+	return "embstr", true
+}
+
+// DBSize returns the number of keys in database d, counting keys whose time
+// has passed but that were not deleted yet, as Redis does.
+func (e *Engine) DBSize(d int) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.dbs[d].keys.count
+}
+
+// FlushDB removes every key of database d.
+func (e *Engine) FlushDB(d int) {
+	e.lock()
+	defer e.unlock()
+	e.flushLocked(d)
+	e.emit(Effect{Kind: EffectFlushDB, DB: d})
+}
+
+// FlushAll removes every key of every database.
+func (e *Engine) FlushAll() {
+	e.lock()
+	defer e.unlock()
+	for i := range e.dbs {
+		e.flushLocked(i)
+	}
+	e.emit(Effect{Kind: EffectFlushAll})
+}
+
+// Keyspace describes the non-empty databases.
+func (e *Engine) Keyspace() []KeyspaceInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.nowMs()
+	var out []KeyspaceInfo
+	for i, dd := range e.dbs {
+		if dd.keys.count == 0 {
+			continue
+		}
+		ki := KeyspaceInfo{DB: i, Keys: dd.keys.count, Expires: len(dd.volatile)}
+		if n := min(len(dd.volatile), 100); n > 0 {
+			var sum int64
+			for _, en := range dd.volatile[:n] {
+				sum += max(en.expireAt-now, 0)
+			}
+			ki.AvgTTL = sum / int64(n)
+		}
+		out = append(out, ki)
+	}
+	return out
+}
+
+// Digest returns a 40-hex-digit digest of the live dataset: equal datasets
+// give equal digests whatever the order keys were written in, and an empty
+// dataset gives forty zeros.
+func (e *Engine) Digest() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.nowMs()
+	var acc [sha1.Size]byte
+	for i, dd := range e.dbs {
+		dd.keys.each(func(en *entry) bool {
+			if !expired(en, now) {
+				h := keyDigest(i, en)
+				for j := range acc {
+					acc[j] ^= h[j]
+				}
+			}
+			return true
+		})
+	}
+	return hex.EncodeToString(acc[:])
+}
+
+// DigestValue returns the digest of each key's value (forty zeros when the
+// key is missing).
+func (e *Engine) DigestValue(d int, keys []string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.nowMs()
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		en := e.dbs[d].keys.get(k)
+		if en == nil || expired(en, now) {
+			out[i] = hex.EncodeToString(make([]byte, sha1.Size))
+			continue
+		}
+		h := sha1.Sum(en.val)
+		out[i] = hex.EncodeToString(h[:])
+	}
+	return out
+}
+
+func keyDigest(d int, en *entry) [sha1.Size]byte {
+	h := sha1.New()
+	var hdr [8 + 8 + 8]byte
+	binary.BigEndian.PutUint64(hdr[0:], uint64(d))
+	binary.BigEndian.PutUint64(hdr[8:], uint64(len(en.key)))
+	binary.BigEndian.PutUint64(hdr[16:], uint64(en.expireAt))
+	h.Write(hdr[:])
+	h.Write([]byte(en.key))
+	h.Write(en.val)
+	var out [sha1.Size]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// Len returns the total number of keys over all databases.
+func (e *Engine) Len() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, dd := range e.dbs {
+		n += dd.keys.count
+	}
+	return n
+}

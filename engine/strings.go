@@ -1,0 +1,369 @@
+package engine
+
+import (
+	"math"
+	"strconv"
+)
+
+// SetOptions are the options of SET.
+type SetOptions struct {
+	ExpireAt int64 // absolute expiry in Unix ms; 0: none
+	KeepTTL  bool  // keep the existing expiry (ExpireAt must be 0)
+	NX, XX   bool  // only if the key does not / does exist
+	Get      bool  // return the old value
+}
+
+// SetResult is what SET did.
+type SetResult struct {
+	Done   bool   // the value was stored (NX/XX conditions held)
+	Old    []byte // the previous value, when Get was asked and it existed
+	HadOld bool
+}
+
+func clone(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
+}
+
+// Get returns key's value.
+func (e *Engine) Get(d int, key string) ([]byte, bool) {
+	e.lock()
+	defer e.unlock()
+	en := e.readLocked(d, key, e.nowMs())
+	if en == nil {
+		return nil, false
+	}
+	return en.val, true
+}
+
+// Set stores val (copied) under key according to o.
+func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	var r SetResult
+	if o.Get && en != nil {
+		r.Old, r.HadOld = en.val, true
+	}
+	if (o.NX && en != nil) || (o.XX && en == nil) {
+		return r
+	}
+	r.Done = true
+	at := o.ExpireAt
+	if o.KeepTTL && en != nil {
+		at = en.expireAt
+	}
+	if at != 0 && at <= now {
+		// Already in the past: Redis stores and immediately expires the
+		// key, which is a delete of whatever was there.
+		if en != nil {
+			e.removeLocked(e.dbs[d], en)
+			e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+		}
+		return r
+	}
+	e.storeLocked(d, key, clone(val), at, false)
+	return r
+}
+
+// MGet returns the values of keys; a missing key gives nil.
+func (e *Engine) MGet(d int, keys []string) [][]byte {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		if en := e.readLocked(d, k, now); en != nil {
+			out[i] = en.val
+		}
+	}
+	return out
+}
+
+// MSet stores every pair (key, value alternating). With nx it stores
+// nothing unless none of the keys exists, and reports whether it stored.
+func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	if nx {
+		for i := 0; i < len(pairs); i += 2 {
+			if e.lookupLocked(d, string(pairs[i]), now) != nil {
+				return false
+			}
+		}
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		e.storeLocked(d, string(pairs[i]), clone(pairs[i+1]), 0, false)
+	}
+	return true
+}
+
+// GetDel returns key's value and deletes it.
+func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.readLocked(d, key, now)
+	if en == nil {
+		return nil, false
+	}
+	e.removeLocked(e.dbs[d], en)
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	return en.val, true
+}
+
+// ExpireChange says how GETEX changes the expiry.
+type ExpireChange struct {
+	Set      bool  // set the expiry to At
+	At       int64 // Unix ms
+	Persist  bool  // remove the expiry
+}
+
+// GetEx returns key's value and changes its expiry as c says.
+func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.readLocked(d, key, now)
+	if en == nil {
+		return nil, false
+	}
+	val := en.val
+	switch {
+	case c.Set && c.At <= now:
+		e.removeLocked(e.dbs[d], en)
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	case c.Set:
+		e.setExpireLocked(e.dbs[d], en, c.At)
+		e.emit(Effect{Kind: EffectExpire, DB: d, Key: key, ExpireAt: c.At})
+	case c.Persist && en.expireAt != 0:
+		e.setExpireLocked(e.dbs[d], en, 0)
+		e.emit(Effect{Kind: EffectExpire, DB: d, Key: key})
+	}
+	return val, true
+}
+
+// Append appends val to key's value (creating it) and returns the new length.
+func (e *Engine) Append(d int, key string, val []byte) (int, error) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	if en == nil {
+		e.storeLocked(d, key, clone(val), 0, false)
+		return len(val), nil
+	}
+	if int64(len(en.val))+int64(len(val)) > e.maxSize {
+		return 0, ErrTooLarge
+	}
+	// append may write past len(en.val) into spare capacity: no reader
+	// holds bytes beyond a slice's length, so that is safe.
+	nv := append(en.val, val...)
+	e.storeLocked(d, key, nv, en.expireAt, true)
+	return len(nv), nil
+}
+
+// StrLen returns the length of key's value (0 when missing).
+func (e *Engine) StrLen(d int, key string) int {
+	e.lock()
+	defer e.unlock()
+	en := e.readLocked(d, key, e.nowMs())
+	if en == nil {
+		return 0
+	}
+	return len(en.val)
+}
+
+// ParseInt parses a Redis integer: decimal, optional '-', no '+', no
+// leading zeros or spaces, within int64.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	s := b
+	if neg {
+		s = b[1:]
+		if len(s) == 0 {
+			return 0, false
+		}
+	}
+	if s[0] < '1' || s[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		nv := v*10 + uint64(c-'0')
+		if nv/10 != v {
+			return 0, false
+		}
+		v = nv
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// IncrBy adds delta to key's integer value (0 when missing), keeping its
+// expiry, and returns the result.
+func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	var cur, at int64
+	if en != nil {
+		v, ok := ParseInt(en.val)
+		if !ok {
+			return 0, ErrNotInteger
+		}
+		cur, at = v, en.expireAt
+	}
+	if (delta < 0 && cur < 0 && delta < math.MinInt64-cur) || (delta > 0 && cur > 0 && delta > math.MaxInt64-cur) {
+		return 0, ErrOverflow
+	}
+	cur += delta
+	e.storeLocked(d, key, strconv.AppendInt(make([]byte, 0, 20), cur, 10), at, false)
+	return cur, nil
+}
+
+// ParseFloat parses a Redis float argument: no spaces, not NaN.
+func ParseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || b[0] == ' ' || b[len(b)-1] == ' ' {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		// strconv refuses "inf" spelled as Redis accepts it only in some
+		// forms; out-of-range values are errors too.
+		return 0, false
+	}
+	if math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// FormatFloat prints f as Redis's INCRBYFLOAT does: fixed notation with at
+// most 17 significant digits and no trailing zeros.
+func FormatFloat(f float64) []byte {
+	b := strconv.AppendFloat(nil, f, 'f', -1, 64)
+	if len(b) > 0 && containsDot(b) {
+		// Redis prints with %.17Lf then trims; shortest round-trip digits
+		// print the same value without the long-double noise.
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+		if b[len(b)-1] == '.' {
+			b = b[:len(b)-1]
+		}
+	}
+	return b
+}
+
+func containsDot(b []byte) bool {
+	for _, c := range b {
+		if c == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// IncrByFloat adds delta to key's float value (0 when missing), keeping
+// its expiry, and returns the printed result.
+func (e *Engine) IncrByFloat(d int, key string, delta float64) ([]byte, error) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	var cur float64
+	var at int64
+	if en != nil {
+		v, ok := ParseFloat(en.val)
+		if !ok {
+			return nil, ErrNotFloat
+		}
+		cur, at = v, en.expireAt
+	}
+	r := cur + delta
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return nil, ErrNaNOrInf
+	}
+	out := FormatFloat(r)
+	e.storeLocked(d, key, out, at, false)
+	return out, nil
+}
+
+// GetRange returns the substring of key's value between start and end,
+// inclusive, with negative indexes counting from the end, as GETRANGE does.
+func (e *Engine) GetRange(d int, key string, start, end int64) []byte {
+	e.lock()
+	defer e.unlock()
+	en := e.readLocked(d, key, e.nowMs())
+	if en == nil {
+		return nil
+	}
+	v := en.val
+	n := int64(len(v))
+	if start < 0 && end < 0 && start > end {
+		return nil
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start = max(start, 0)
+	end = max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		return nil
+	}
+	return v[start : end+1]
+}
+
+// SetRange overwrites key's value from offset with val, padding with zero
+// bytes, and returns the new length. offset must be >= 0.
+func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, error) {
+	e.lock()
+	defer e.unlock()
+	now := e.nowMs()
+	en := e.lookupLocked(d, key, now)
+	var cur []byte
+	var at int64
+	if en != nil {
+		cur, at = en.val, en.expireAt
+	}
+	if len(val) == 0 {
+		return len(cur), nil
+	}
+	if offset+int64(len(val)) > e.maxSize {
+		return 0, ErrTooLarge
+	}
+	n := max(int64(len(cur)), offset+int64(len(val)))
+	nv := make([]byte, n)
+	copy(nv, cur)
+	copy(nv[offset:], val)
+	e.storeLocked(d, key, nv, at, true)
+	return len(nv), nil
+}

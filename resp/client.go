@@ -1,0 +1,108 @@
+package resp
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/redcon"
+)
+
+// client is the state of one connection. The connection goroutine owns db
+// and resp; fields read by other clients (CLIENT LIST, INFO) are guarded.
+type client struct {
+	id       int64
+	conn     redcon.Conn
+	created  time.Time
+	addr     string
+	laddr    string
+	commands atomic.Int64 // commands processed
+	lastSeen atomic.Int64 // Unix nanoseconds of the last command
+	db       atomic.Int32 // selected database
+
+	closeAfterReply bool // close once the reply is written; connection goroutine only
+	closed          bool // closed: ignore the rest of the pipeline; connection goroutine only
+
+	mu      sync.Mutex // guards the fields below
+	name    string
+	libName string
+	libVer  string
+	lastCmd string
+}
+
+func newClient(id int64, rc redcon.Conn) *client {
+	c := &client{id: id, conn: rc, created: time.Now(), addr: rc.RemoteAddr()}
+	if nc := rc.NetConn(); nc != nil && nc.LocalAddr() != nil {
+		c.laddr = nc.LocalAddr().String()
+	}
+	c.lastSeen.Store(c.created.UnixNano())
+	return c
+}
+
+func (c *client) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
+
+func (c *client) setLastCommand(name string) {
+	c.mu.Lock()
+	c.lastCmd = name
+	c.mu.Unlock()
+}
+
+// DB returns the selected database.
+func (c *client) DB() int { return int(c.db.Load()) }
+
+func (c *client) setDB(db int) { c.db.Store(int32(db)) }
+
+// info is the client's line in CLIENT LIST and CLIENT INFO, with Redis's
+// field names and order.
+func (c *client) info(now time.Time) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	field := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v)
+	}
+	idle := now.Sub(time.Unix(0, c.lastSeen.Load()))
+	field("id", strconv.FormatInt(c.id, 10))
+	field("addr", c.addr)
+	field("laddr", c.laddr)
+	field("fd", "-1")
+	field("name", c.name)
+	field("age", strconv.FormatInt(int64(now.Sub(c.created)/time.Second), 10))
+	field("idle", strconv.FormatInt(int64(idle/time.Second), 10))
+	field("flags", "N")
+	field("db", strconv.Itoa(c.DB()))
+	field("sub", "0")
+	field("psub", "0")
+	field("ssub", "0")
+	field("multi", "-1")
+	field("qbuf", "0")
+	field("qbuf-free", "0")
+	field("argv-mem", "0")
+	field("multi-mem", "0")
+	field("rbs", "0")
+	field("rbp", "0")
+	field("obl", "0")
+	field("oll", "0")
+	field("omem", "0")
+	field("tot-mem", "0")
+	field("events", "r")
+	field("cmd", c.lastCmd)
+	field("user", "default")
+	field("redir", "-1")
+	field("resp", "2")
+	field("lib-name", c.libName)
+	field("lib-ver", c.libVer)
+	return b.String()
+}
+
+func sortClients(cs []*client) {
+	slices.SortFunc(cs, func(a, b *client) int { return int(a.id - b.id) })
+}

@@ -1,0 +1,242 @@
+package resp
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+const errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+
+// validClientName follows Redis: printable ASCII without spaces.
+func validClientName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdClient answers the CLIENT subcommands.
+func cmdClient(s *Server, c *client, args [][]byte) {
+	sub := args[1]
+	arity := func(ok bool) bool {
+		if !ok {
+			c.conn.WriteError(errArity("client|" + strings.ToLower(string(sub))))
+		}
+		return ok
+	}
+	switch {
+	case equalFold(sub, "id"):
+		if arity(len(args) == 2) {
+			c.conn.WriteInt64(c.id)
+		}
+	case equalFold(sub, "setname"):
+		if !arity(len(args) == 3) {
+			return
+		}
+		if !validClientName(args[2]) {
+			c.conn.WriteError(errClientName)
+			return
+		}
+		c.mu.Lock()
+		c.name = string(args[2])
+		c.mu.Unlock()
+		okReply(c)
+	case equalFold(sub, "getname"):
+		if !arity(len(args) == 2) {
+			return
+		}
+		c.mu.Lock()
+		name := c.name
+		c.mu.Unlock()
+		if name == "" {
+			c.conn.WriteNull()
+		} else {
+			c.conn.WriteBulkString(name)
+		}
+	case equalFold(sub, "info"):
+		if arity(len(args) == 2) {
+			c.conn.WriteBulkString(c.info(time.Now()) + "\n")
+		}
+	case equalFold(sub, "list"):
+		clientList(s, c, args[2:])
+	case equalFold(sub, "kill"):
+		if arity(len(args) >= 3) {
+			clientKill(s, c, args[2:])
+		}
+	case equalFold(sub, "setinfo"):
+		if !arity(len(args) == 4) {
+			return
+		}
+		clientSetInfo(c, args[2], args[3])
+	case equalFold(sub, "no-evict"), equalFold(sub, "no-touch"):
+		if !arity(len(args) == 3) {
+			return
+		}
+		if !equalFold(args[2], "on") && !equalFold(args[2], "off") {
+			c.conn.WriteError(errSyntax)
+			return
+		}
+		okReply(c)
+	default:
+		c.conn.WriteError(errUnknownSubcommand("client", sub))
+	}
+}
+
+func clientSetInfo(c *client, attr, val []byte) {
+	var field *string
+	switch {
+	case equalFold(attr, "lib-name"):
+		field = &c.libName
+	case equalFold(attr, "lib-ver"):
+		field = &c.libVer
+	default:
+		c.conn.WriteError("ERR Unrecognized option '" + clip(attr, 128) + "'")
+		return
+	}
+	for _, ch := range val {
+		if ch < '!' || ch > '~' {
+			c.conn.WriteError("ERR " + strings.ToLower(string(attr)) + " cannot contain spaces, newlines or special characters.")
+			return
+		}
+	}
+	c.mu.Lock()
+	*field = string(val)
+	c.mu.Unlock()
+	okReply(c)
+}
+
+// clientList answers CLIENT LIST [TYPE normal|...] [ID id ...].
+func clientList(s *Server, c *client, args [][]byte) {
+	var ids map[int64]bool
+	for i := 0; i < len(args); i++ {
+		switch {
+		case equalFold(args[i], "type") && i+1 < len(args):
+			t := args[i+1]
+			if !equalFold(t, "normal") && !equalFold(t, "master") && !equalFold(t, "replica") && !equalFold(t, "slave") && !equalFold(t, "pubsub") {
+				c.conn.WriteError("ERR Unknown client type '" + clip(t, 128) + "'")
+				return
+			}
+			if !equalFold(t, "normal") {
+				ids = map[int64]bool{}
+			}
+			i++
+		case equalFold(args[i], "id") && i+1 < len(args):
+			if ids == nil {
+				ids = map[int64]bool{}
+			}
+			for i++; i < len(args); i++ {
+				id, ok := parseInt(args[i])
+				if !ok || id <= 0 {
+					c.conn.WriteError("ERR Invalid client ID")
+					return
+				}
+				ids[id] = true
+			}
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	now := time.Now()
+	var b strings.Builder
+	for _, cl := range s.clientList() {
+		if ids != nil && !ids[cl.id] {
+			continue
+		}
+		b.WriteString(cl.info(now))
+		b.WriteByte('\n')
+	}
+	c.conn.WriteBulkString(b.String())
+}
+
+// clientKill answers CLIENT KILL addr and CLIENT KILL <filter value> ...
+func clientKill(s *Server, c *client, args [][]byte) {
+	if len(args) == 1 {
+		// Old form: one address, reply OK or an error.
+		addr := string(args[0])
+		for _, cl := range s.clientList() {
+			if cl.addr == addr {
+				s.kill(c, cl)
+				okReply(c)
+				return
+			}
+		}
+		c.conn.WriteError(errNoSuchClient)
+		return
+	}
+	if len(args)%2 != 0 {
+		c.conn.WriteError(errSyntax)
+		return
+	}
+	var (
+		id          int64
+		addr, laddr string
+		skipMe      = true
+		byType      = false
+	)
+	for i := 0; i < len(args); i += 2 {
+		v := args[i+1]
+		switch {
+		case equalFold(args[i], "id"):
+			n, ok := parseInt(v)
+			if !ok || n <= 0 {
+				c.conn.WriteError("ERR client-id should be greater than 0")
+				return
+			}
+			id = n
+		case equalFold(args[i], "addr"):
+			addr = string(v)
+		case equalFold(args[i], "laddr"):
+			laddr = string(v)
+		case equalFold(args[i], "skipme"):
+			switch {
+			case equalFold(v, "yes"):
+				skipMe = true
+			case equalFold(v, "no"):
+				skipMe = false
+			default:
+				c.conn.WriteError(errSyntax)
+				return
+			}
+		case equalFold(args[i], "type"):
+			if !equalFold(v, "normal") && !equalFold(v, "master") && !equalFold(v, "replica") && !equalFold(v, "slave") && !equalFold(v, "pubsub") {
+				c.conn.WriteError("ERR Unknown client type '" + clip(v, 128) + "'")
+				return
+			}
+			byType = !equalFold(v, "normal")
+		case equalFold(args[i], "user"), equalFold(args[i], "maxage"):
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	killed := 0
+	for _, cl := range s.clientList() {
+		if byType || (id != 0 && cl.id != id) || (addr != "" && cl.addr != addr) || (laddr != "" && cl.laddr != laddr) {
+			continue
+		}
+		if cl == c && skipMe {
+			continue
+		}
+		s.kill(c, cl)
+		killed++
+	}
+	c.conn.WriteInt(killed)
+}
+
+// kill disconnects cl. The caller's own connection is closed after its
+// reply is flushed; another client's socket is closed under its feet, which
+// makes its goroutine's next read fail.
+// cl.closeAfterReply is owned by the connection goroutine, which is self.
+func (s *Server) kill(self, cl *client) {
+	s.log.Debug("client killed", "id", cl.id, "addr", cl.addr, "by", strconv.FormatInt(self.id, 10))
+	if cl == self {
+		// Closed by handle once the reply is written, as Redis does.
+		cl.closeAfterReply = true
+		return
+	}
+	_ = cl.conn.NetConn().Close()
+}

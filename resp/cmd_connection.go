@@ -1,0 +1,119 @@
+package resp
+
+func registerConnectionCommands(t commandTable) {
+	t.add(command{name: "ping", arity: -1, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Returns the server's liveliness response.", handler: cmdPing})
+	t.add(command{name: "echo", arity: 2, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Returns the given string.", handler: cmdEcho})
+	t.add(command{name: "quit", arity: -1, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Closes the connection.", handler: cmdQuit})
+	t.add(command{name: "select", arity: 2, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect})
+	t.add(command{name: "hello", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "6.0.0", summary: "Handshakes with the Redis server.", handler: cmdHello})
+	t.add(command{name: "reset", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "6.2.0", summary: "Resets the connection.", handler: cmdReset})
+	t.add(command{name: "auth", arity: -2, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth})
+}
+
+func cmdPing(s *Server, c *client, args [][]byte) {
+	switch len(args) {
+	case 1:
+		c.conn.WriteString("PONG")
+	case 2:
+		c.conn.WriteBulk(args[1])
+	default:
+		c.conn.WriteError(errArity("ping"))
+	}
+}
+
+func cmdEcho(s *Server, c *client, args [][]byte) { c.conn.WriteBulk(args[1]) }
+
+func cmdQuit(s *Server, c *client, args [][]byte) {
+	okReply(c)
+	c.closeAfterReply = true
+}
+
+func cmdSelect(s *Server, c *client, args [][]byte) {
+	n, ok := parseInt(args[1])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	if !s.eng.ValidDB(int(n)) || n > int64(s.eng.Databases()) {
+		c.conn.WriteError(errDBIndex)
+		return
+	}
+	c.setDB(int(n))
+	okReply(c)
+}
+
+// cmdAuth accepts any password: the server has no users or passwords, and
+// Redis without requirepass answers AUTH with an error only for AUTH
+// <password> (one argument).
+func cmdAuth(s *Server, c *client, args [][]byte) {
+	if len(args) > 3 {
+		c.conn.WriteError(errSyntax)
+		return
+	}
+	if len(args) == 2 {
+		c.conn.WriteError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		return
+	}
+	okReply(c)
+}
+
+// cmdHello answers HELLO [protover [AUTH user pass] [SETNAME name]].
+// Only RESP2 is spoken: HELLO 3 gets NOPROTO, on which clients such as
+// go-redis fall back to RESP2.
+func cmdHello(s *Server, c *client, args [][]byte) {
+	if len(args) >= 2 {
+		v, ok := parseInt(args[1])
+		if !ok {
+			c.conn.WriteError("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v != 2 {
+			c.conn.WriteError(errNoProto)
+			return
+		}
+	}
+	var name []byte
+	hasName := false
+	for i := 2; i < len(args); i++ {
+		switch {
+		case equalFold(args[i], "auth") && i+2 < len(args):
+			i += 2
+		case equalFold(args[i], "setname") && i+1 < len(args):
+			name, hasName = args[i+1], true
+			i++
+		default:
+			c.conn.WriteError("ERR Syntax error in HELLO option '" + clip(args[i], 128) + "'")
+			return
+		}
+	}
+	if hasName {
+		if !validClientName(name) {
+			c.conn.WriteError(errClientName)
+			return
+		}
+		c.mu.Lock()
+		c.name = string(name)
+		c.mu.Unlock()
+	}
+	role := "master"
+	if s.repl.ReadOnly() {
+		role = "replica"
+	}
+	writeAny(c.conn, []any{
+		"server", "redis",
+		"version", redisVersion,
+		"proto", int64(2),
+		"id", c.id,
+		"mode", "standalone",
+		"role", role,
+		"modules", []any{},
+	})
+}
+
+func cmdReset(s *Server, c *client, args [][]byte) {
+	c.setDB(0)
+	c.mu.Lock()
+	c.name = ""
+	c.mu.Unlock()
+	c.conn.WriteString("RESET")
+}

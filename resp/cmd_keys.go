@@ -1,0 +1,323 @@
+package resp
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+func registerKeyCommands(t commandTable) {
+	one := keySpec{1, 1, 1}
+	all := keySpec{1, -1, 1}
+	add := func(name string, arity int, flags cmdFlags, keys keySpec, since, summary string, h handlerFunc) {
+		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "generic", since: since, summary: summary, handler: h})
+	}
+	ro := flagReadOnly | flagFast
+	wf := flagWrite | flagFast
+	add("del", -2, flagWrite, all, "1.0.0", "Deletes one or more keys.", cmdDel)
+	add("unlink", -2, wf, all, "4.0.0", "Asynchronously deletes one or more keys.", cmdDel)
+	add("exists", -2, ro, all, "1.0.0", "Determines whether one or more keys exist.", cmdExists)
+	add("type", 2, ro, one, "1.0.0", "Determines the type of value stored at a key.", cmdType)
+	add("keys", 2, flagReadOnly, keySpec{}, "1.0.0", "Returns all key names that match a pattern.", cmdKeys)
+	add("scan", -2, flagReadOnly, keySpec{}, "2.8.0", "Iterates over the key names in the database.", cmdScan)
+	add("randomkey", 1, flagReadOnly, keySpec{}, "1.0.0", "Returns a random key name from the database.", cmdRandomKey)
+	add("rename", 3, flagWrite, keySpec{1, 2, 1}, "1.0.0", "Renames a key and overwrites the destination.", cmdRename)
+	add("renamenx", 3, wf, keySpec{1, 2, 1}, "1.0.0", "Renames a key only when the target key name doesn't exist.", cmdRenameNX)
+	add("expire", -3, wf, one, "1.0.0", "Sets the expiration time of a key in seconds.", cmdExpire)
+	add("pexpire", -3, wf, one, "2.6.0", "Sets the expiration time of a key in milliseconds.", cmdPExpire)
+	add("expireat", -3, wf, one, "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", cmdExpireAt)
+	add("pexpireat", -3, wf, one, "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", cmdPExpireAt)
+	add("ttl", 2, ro, one, "1.0.0", "Returns the expiration time in seconds of a key.", cmdTTL)
+	add("pttl", 2, ro, one, "2.6.0", "Returns the expiration time in milliseconds of a key.", cmdPTTL)
+	add("expiretime", 2, ro, one, "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", cmdExpireTime)
+	add("pexpiretime", 2, ro, one, "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", cmdPExpireTime)
+	add("persist", 2, wf, one, "2.2.0", "Removes the expiration time of a key.", cmdPersist)
+	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdExists)
+	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
+	add("copy", -3, flagWrite, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
+	add("object", -2, flagReadOnly, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
+}
+
+func cmdDel(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.eng.Del(c.DB(), keyStrings(args[1:])))
+}
+
+func cmdExists(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.eng.Exists(c.DB(), keyStrings(args[1:])))
+}
+
+func cmdType(s *Server, c *client, args [][]byte) {
+	c.conn.WriteString(s.eng.Type(c.DB(), string(args[1])))
+}
+
+func cmdKeys(s *Server, c *client, args [][]byte) {
+	writeAny(c.conn, s.eng.Keys(c.DB(), string(args[1])))
+}
+
+func cmdScan(s *Server, c *client, args [][]byte) {
+	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
+	if err != nil {
+		c.conn.WriteError("ERR invalid cursor")
+		return
+	}
+	var pattern, typ string
+	count := 10
+	for i := 2; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.conn.WriteError(errSyntax)
+			return
+		}
+		v := args[i+1]
+		switch {
+		case equalFold(args[i], "match"):
+			pattern = string(v)
+			if pattern == "*" {
+				pattern = ""
+			}
+		case equalFold(args[i], "count"):
+			n, ok := parseInt(v)
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return
+			}
+			if n < 1 {
+				c.conn.WriteError(errSyntax)
+				return
+			}
+			count = int(min(n, math.MaxInt32))
+		case equalFold(args[i], "type"):
+			typ = string(v)
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	next, keys := s.eng.Scan(c.DB(), cursor, pattern, count, typ)
+	c.conn.WriteArray(2)
+	c.conn.WriteBulkString(strconv.FormatUint(next, 10))
+	writeAny(c.conn, keys)
+}
+
+func cmdRandomKey(s *Server, c *client, args [][]byte) {
+	k, ok := s.eng.RandomKey(c.DB())
+	if !ok {
+		c.conn.WriteNull()
+		return
+	}
+	c.conn.WriteBulkString(k)
+}
+
+func cmdRename(s *Server, c *client, args [][]byte) {
+	if _, err := s.eng.Rename(c.DB(), string(args[1]), string(args[2]), false); err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	okReply(c)
+}
+
+func cmdRenameNX(s *Server, c *client, args [][]byte) {
+	ok, err := s.eng.Rename(c.DB(), string(args[1]), string(args[2]), true)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(boolInt(ok))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// expireGeneric runs EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT.
+func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolute bool) {
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	var nx, xx, gt, lt bool
+	for _, a := range args[3:] {
+		switch {
+		case equalFold(a, "nx"):
+			nx = true
+		case equalFold(a, "xx"):
+			xx = true
+		case equalFold(a, "gt"):
+			gt = true
+		case equalFold(a, "lt"):
+			lt = true
+		default:
+			c.conn.WriteError("ERR Unsupported option " + clip(a, 128))
+			return
+		}
+	}
+	if nx && (xx || gt || lt) {
+		c.conn.WriteError(errExpireOptions)
+		return
+	}
+	if gt && lt {
+		c.conn.WriteError("ERR GT and LT options at the same time are not compatible")
+		return
+	}
+	cond := engine.ExpireAlways
+	switch {
+	case nx:
+		cond = engine.ExpireNX
+	case xx:
+		cond = engine.ExpireXX
+	case gt:
+		cond = engine.ExpireGT
+	case lt:
+		cond = engine.ExpireLT
+	}
+	if !ms {
+		if n > math.MaxInt64/1000 || n < math.MinInt64/1000 {
+			c.conn.WriteError(errInvalidExpire(name))
+			return
+		}
+		n *= 1000
+	}
+	if !absolute {
+		now := s.eng.NowMs()
+		if (n > 0 && n > math.MaxInt64-now) || (n < 0 && n < math.MinInt64+now) {
+			c.conn.WriteError(errInvalidExpire(name))
+			return
+		}
+		n += now
+	}
+	c.conn.WriteInt(boolInt(s.eng.Expire(c.DB(), string(args[1]), n, cond)))
+}
+
+func cmdExpire(s *Server, c *client, args [][]byte)   { expireGeneric(s, c, args, "expire", false, false) }
+func cmdPExpire(s *Server, c *client, args [][]byte)  { expireGeneric(s, c, args, "pexpire", true, false) }
+func cmdExpireAt(s *Server, c *client, args [][]byte) { expireGeneric(s, c, args, "expireat", false, true) }
+func cmdPExpireAt(s *Server, c *client, args [][]byte) {
+	expireGeneric(s, c, args, "pexpireat", true, true)
+}
+
+// toSeconds rounds milliseconds to the nearest second as Redis's TTL does,
+// leaving the -1 and -2 markers alone.
+func toSeconds(ms int64) int64 {
+	if ms < 0 {
+		return ms
+	}
+	return (ms + 500) / 1000
+}
+
+func cmdTTL(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt64(toSeconds(s.eng.TTL(c.DB(), string(args[1]))))
+}
+
+func cmdPTTL(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt64(s.eng.TTL(c.DB(), string(args[1])))
+}
+
+func cmdExpireTime(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt64(toSeconds(s.eng.ExpireTime(c.DB(), string(args[1]))))
+}
+
+func cmdPExpireTime(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt64(s.eng.ExpireTime(c.DB(), string(args[1])))
+}
+
+func cmdPersist(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(boolInt(s.eng.Persist(c.DB(), string(args[1]))))
+}
+
+// dbArg parses a database index argument.
+func dbArg(s *Server, c *client, b []byte) (int, bool) {
+	n, ok := parseInt(b)
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return 0, false
+	}
+	if !s.eng.ValidDB(int(n)) || n >= int64(s.eng.Databases()) {
+		c.conn.WriteError(errDBIndex)
+		return 0, false
+	}
+	return int(n), true
+}
+
+func cmdMove(s *Server, c *client, args [][]byte) {
+	dst, ok := dbArg(s, c, args[2])
+	if !ok {
+		return
+	}
+	moved, err := s.eng.Move(c.DB(), string(args[1]), dst)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(boolInt(moved))
+}
+
+func cmdCopy(s *Server, c *client, args [][]byte) {
+	dstDB := c.DB()
+	replace := false
+	for i := 3; i < len(args); i++ {
+		switch {
+		case equalFold(args[i], "replace"):
+			replace = true
+		case equalFold(args[i], "db") && i+1 < len(args):
+			d, ok := dbArg(s, c, args[i+1])
+			if !ok {
+				return
+			}
+			dstDB = d
+			i++
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	done, err := s.eng.Copy(c.DB(), string(args[1]), dstDB, string(args[2]), replace)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(boolInt(done))
+}
+
+func cmdObject(s *Server, c *client, args [][]byte) {
+	sub := args[1]
+	switch {
+	case equalFold(sub, "encoding") && len(args) == 3:
+		enc, ok := s.eng.Encoding(c.DB(), string(args[2]))
+		if !ok {
+			c.conn.WriteNull()
+			return
+		}
+		c.conn.WriteBulkString(enc)
+	case (equalFold(sub, "refcount") || equalFold(sub, "idletime") || equalFold(sub, "freq")) && len(args) == 3:
+		if s.eng.Exists(c.DB(), []string{string(args[2])}) == 0 {
+			c.conn.WriteNull()
+			return
+		}
+		if equalFold(sub, "refcount") {
+			c.conn.WriteInt(1)
+		} else {
+			c.conn.WriteInt(0)
+		}
+	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"):
+		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))
+	default:
+		c.conn.WriteError(errUnknownSubcommand("object", sub))
+	}
+}
+
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, ch := range b {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		out[i] = ch
+	}
+	return out
+}
+
+func registerReplicationCommands(t commandTable) {}

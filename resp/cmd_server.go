@@ -1,0 +1,277 @@
+package resp
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// redisVersion is the Redis version whose behaviour the server follows; tools
+// read it from INFO and HELLO to decide which commands they may use.
+const redisVersion = "7.2.0"
+
+// Version is nadb-server's own version, reported as nadb_version.
+const Version = "0.1.0"
+
+func registerServerCommands(t commandTable) {
+	t.add(command{name: "info", arity: -1, flags: flagStale | flagLoading, group: "server", since: "1.0.0", summary: "Returns information and statistics about the server.", handler: cmdInfo})
+	t.add(command{name: "dbsize", arity: 1, flags: flagReadOnly | flagFast, group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDBSize})
+	t.add(command{name: "flushdb", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Remove all keys from the current database.", handler: cmdFlushDB})
+	t.add(command{name: "flushall", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Removes all keys from all databases.", handler: cmdFlushAll})
+	t.add(command{name: "time", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime})
+	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
+	t.add(command{name: "command", arity: -1, flags: flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
+	t.add(command{name: "client", arity: -2, flags: flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
+	t.add(command{name: "config", arity: -2, flags: flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
+	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
+}
+
+func cmdDBSize(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.eng.DBSize(c.DB()))
+}
+
+// flushMode checks the optional ASYNC/SYNC argument of FLUSHDB/FLUSHALL.
+func flushMode(c *client, args [][]byte) bool {
+	if len(args) > 2 || (len(args) == 2 && !equalFold(args[1], "async") && !equalFold(args[1], "sync")) {
+		c.conn.WriteError(errSyntax)
+		return false
+	}
+	return true
+}
+
+func cmdFlushDB(s *Server, c *client, args [][]byte) {
+	if flushMode(c, args) {
+		s.eng.FlushDB(c.DB())
+		okReply(c)
+	}
+}
+
+func cmdFlushAll(s *Server, c *client, args [][]byte) {
+	if flushMode(c, args) {
+		s.eng.FlushAll()
+		okReply(c)
+	}
+}
+
+func cmdTime(s *Server, c *client, args [][]byte) {
+	now := time.Now()
+	writeAny(c.conn, []any{
+		strconv.FormatInt(now.Unix(), 10),
+		strconv.FormatInt(int64(now.Nanosecond()/1000), 10),
+	})
+}
+
+func cmdShutdown(s *Server, c *client, args [][]byte) {
+	for _, a := range args[1:] {
+		switch {
+		case equalFold(a, "nosave"), equalFold(a, "save"), equalFold(a, "now"), equalFold(a, "force"):
+		case equalFold(a, "abort"):
+			c.conn.WriteError("ERR No shutdown in progress.")
+			return
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	s.log.Info("shutdown requested by client", "id", c.id, "addr", c.addr)
+	if s.shutdown != nil {
+		s.shutdownOnce.Do(s.shutdown)
+	}
+	// Redis sends no reply: the connection closes as the server stops.
+	c.closeAfterReply = true
+}
+
+// cmdCommand answers COMMAND, COMMAND COUNT|INFO|DOCS|LIST.
+func cmdCommand(s *Server, c *client, args [][]byte) {
+	if len(args) == 1 {
+		names := s.commandNames()
+		c.conn.WriteArray(len(names))
+		for _, n := range names {
+			writeCommandInfo(c, s.commands[n])
+		}
+		return
+	}
+	sub := args[1]
+	switch {
+	case equalFold(sub, "count") && len(args) == 2:
+		c.conn.WriteInt(len(s.commands))
+	case equalFold(sub, "list") && len(args) == 2:
+		writeAny(c.conn, s.commandNames())
+	case equalFold(sub, "info"):
+		names := commandArgs(s, args[2:])
+		c.conn.WriteArray(len(names))
+		for _, n := range names {
+			if cmd := s.commands[n]; cmd != nil {
+				writeCommandInfo(c, cmd)
+			} else {
+				c.conn.WriteNull()
+			}
+		}
+	case equalFold(sub, "docs"):
+		// RESP2 renders the docs map as a flat array of name, doc pairs;
+		// unknown names are left out, as Redis does.
+		var docs []*command
+		for _, n := range commandArgs(s, args[2:]) {
+			if cmd := s.commands[n]; cmd != nil {
+				docs = append(docs, cmd)
+			}
+		}
+		c.conn.WriteArray(2 * len(docs))
+		for _, cmd := range docs {
+			c.conn.WriteBulkString(cmd.name)
+			writeAny(c.conn, []any{
+				"summary", cmd.summary,
+				"since", cmd.since,
+				"group", cmd.group,
+			})
+		}
+	case equalFold(sub, "count"), equalFold(sub, "list"):
+		c.conn.WriteError(errArity("command|" + strings.ToLower(string(sub))))
+	default:
+		c.conn.WriteError(errUnknownSubcommand("command", sub))
+	}
+}
+
+// commandArgs lower-cases the names given, or returns every name.
+func commandArgs(s *Server, args [][]byte) []string {
+	if len(args) == 0 {
+		return s.commandNames()
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strings.ToLower(string(a))
+	}
+	return out
+}
+
+func (s *Server) commandNames() []string {
+	names := make([]string, 0, len(s.commands))
+	for n := range s.commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// writeCommandInfo writes the ten-element COMMAND INFO entry of Redis 7.
+func writeCommandInfo(c *client, cmd *command) {
+	var flags []any
+	for _, f := range flagNames {
+		if cmd.flags&f.f != 0 {
+			flags = append(flags, simple(f.name))
+		}
+	}
+	if flags == nil {
+		flags = []any{}
+	}
+	writeAny(c.conn, []any{
+		cmd.name, int64(cmd.arity), flags,
+		int64(cmd.keys.first), int64(cmd.keys.last), int64(cmd.keys.step),
+		[]any{simple("@" + cmd.group)}, []any{}, []any{}, []any{},
+	})
+}
+
+// cmdDebug answers DEBUG DIGEST, DIGEST-VALUE and SLEEP.
+func cmdDebug(s *Server, c *client, args [][]byte) {
+	sub := args[1]
+	switch {
+	case equalFold(sub, "digest") && len(args) == 2:
+		c.conn.WriteString(s.eng.Digest())
+	case equalFold(sub, "digest-value"):
+		keys := make([]string, len(args)-2)
+		for i, a := range args[2:] {
+			keys[i] = string(a)
+		}
+		digests := s.eng.DigestValue(c.DB(), keys)
+		c.conn.WriteArray(len(digests))
+		for _, d := range digests {
+			c.conn.WriteString(d)
+		}
+	case equalFold(sub, "sleep") && len(args) == 3:
+		secs, ok := engine.ParseFloat(args[2])
+		if !ok || secs < 0 {
+			c.conn.WriteError(errNotFloat)
+			return
+		}
+		// DEBUG SLEEP blocks the client that sent it; other clients keep
+		// running, which is kinder than Redis's whole-server pause.
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		okReply(c)
+	default:
+		c.conn.WriteError(errUnknownSubcommand("debug", sub))
+	}
+}
+
+// cmdConfig answers CONFIG GET, SET and RESETSTAT.
+func cmdConfig(s *Server, c *client, args [][]byte) {
+	sub := args[1]
+	switch {
+	case equalFold(sub, "get"):
+		if len(args) < 3 {
+			c.conn.WriteError(errArity("config|get"))
+			return
+		}
+		seen := map[string]bool{}
+		var out []any
+		for _, p := range args[2:] {
+			if s.cfg == nil {
+				break
+			}
+			for _, kv := range s.cfg.Get(string(p)) {
+				if !seen[kv[0]] {
+					seen[kv[0]] = true
+					out = append(out, kv[0], kv[1])
+				}
+			}
+		}
+		if out == nil {
+			out = []any{}
+		}
+		writeAny(c.conn, out)
+	case equalFold(sub, "set"):
+		if len(args) < 4 || len(args)%2 != 0 {
+			c.conn.WriteError(errArity("config|set"))
+			return
+		}
+		for i := 2; i < len(args); i += 2 {
+			name := strings.ToLower(string(args[i]))
+			if s.cfg == nil {
+				c.conn.WriteError(errUnknownConfig(name))
+				return
+			}
+			if err := s.cfg.Set(name, string(args[i+1])); err != nil {
+				if errors.Is(err, ErrUnknownOption) {
+					c.conn.WriteError(errUnknownConfig(name))
+				} else {
+					c.conn.WriteError(sanitize(errConfigSet(name, err.Error())))
+				}
+				return
+			}
+		}
+		okReply(c)
+	case equalFold(sub, "resetstat") && len(args) == 2:
+		s.eng.ResetStats()
+		s.resetStats()
+		okReply(c)
+	case equalFold(sub, "resetstat"):
+		c.conn.WriteError(errArity("config|resetstat"))
+	default:
+		c.conn.WriteError(errUnknownSubcommand("config", sub))
+	}
+}
+
+func (s *Server) resetStats() {
+	s.connections.Store(0)
+	s.rejected.Store(0)
+	s.closedCmds.Store(0)
+	s.bytesRead.Store(0)
+	s.mu.Lock()
+	for _, cl := range s.clients {
+		cl.commands.Store(0)
+	}
+	s.mu.Unlock()
+}

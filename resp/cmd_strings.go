@@ -1,0 +1,325 @@
+package resp
+
+import (
+	"math"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+func registerStringCommands(t commandTable) {
+	ro := flagReadOnly | flagFast
+	wr := flagWrite
+	one := keySpec{1, 1, 1}
+	add := func(name string, arity int, flags cmdFlags, keys keySpec, since, summary string, h handlerFunc) {
+		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "string", since: since, summary: summary, handler: h})
+	}
+	add("get", 2, ro, one, "1.0.0", "Returns the string value of a key.", cmdGet)
+	add("set", -3, wr, one, "1.0.0", "Sets the string value of a key, ignoring its type.", cmdSet)
+	add("setnx", 3, wr|flagFast, one, "1.0.0", "Set the string value of a key only when the key doesn't exist.", cmdSetNX)
+	add("setex", 4, wr, one, "2.0.0", "Sets the string value and expiration time of a key.", cmdSetEx)
+	add("psetex", 4, wr, one, "2.6.0", "Sets both string value and expiration time in milliseconds of a key.", cmdPSetEx)
+	add("getset", 3, wr|flagFast, one, "1.0.0", "Returns the previous string value of a key after setting it to a new value.", cmdGetSet)
+	add("getdel", 2, wr|flagFast, one, "6.2.0", "Returns the string value of a key after deleting the key.", cmdGetDel)
+	add("getex", -2, wr|flagFast, one, "6.2.0", "Returns the string value of a key after setting its expiration time.", cmdGetEx)
+	add("mget", -2, ro, keySpec{1, -1, 1}, "1.0.0", "Atomically returns the string values of one or more keys.", cmdMGet)
+	add("mset", -3, wr, keySpec{1, -1, 2}, "1.0.1", "Atomically creates or modifies the string values of one or more keys.", cmdMSet)
+	add("msetnx", -3, wr, keySpec{1, -1, 2}, "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", cmdMSetNX)
+	add("append", 3, wr|flagFast, one, "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.", cmdAppend)
+	add("strlen", 2, ro, one, "2.2.0", "Returns the length of a string value.", cmdStrLen)
+	add("incr", 2, wr|flagFast, one, "1.0.0", "Increments the integer value of a key by one.", cmdIncr)
+	add("decr", 2, wr|flagFast, one, "1.0.0", "Decrements the integer value of a key by one.", cmdDecr)
+	add("incrby", 3, wr|flagFast, one, "1.0.0", "Increments the integer value of a key by a number.", cmdIncrBy)
+	add("decrby", 3, wr|flagFast, one, "1.0.0", "Decrements a number from the integer value of a key.", cmdDecrBy)
+	add("incrbyfloat", 3, wr|flagFast, one, "2.6.0", "Increment the floating point value of a key by a number.", cmdIncrByFloat)
+	add("getrange", 4, flagReadOnly, one, "2.4.0", "Returns a substring of the string stored at a key.", cmdGetRange)
+	add("substr", 4, flagReadOnly, one, "1.0.0", "Returns a substring from a string value.", cmdGetRange)
+	add("setrange", 4, wr, one, "2.2.0", "Overwrites a part of a string value with another by an offset.", cmdSetRange)
+}
+
+func cmdGet(s *Server, c *client, args [][]byte) {
+	v, ok := s.eng.Get(c.DB(), string(args[1]))
+	if !ok {
+		c.conn.WriteNull()
+		return
+	}
+	c.conn.WriteBulk(v)
+}
+
+// expireArg turns an EX/PX/EXAT/PXAT argument into an absolute Unix ms
+// time. It fails, as Redis does, on values that are not positive or that
+// overflow.
+func expireArg(now int64, b []byte, ms, absolute bool) (int64, bool, bool) {
+	n, ok := parseInt(b)
+	if !ok {
+		return 0, false, true
+	}
+	if n <= 0 || (!ms && n > math.MaxInt64/1000) {
+		return 0, true, false
+	}
+	if !ms {
+		n *= 1000
+	}
+	if !absolute {
+		if n > math.MaxInt64-now {
+			return 0, true, false
+		}
+		n += now
+	}
+	return n, true, true
+}
+
+// writeExpireError reports a bad expire argument of cmd.
+func writeExpireError(c *client, cmd string, isInt bool) {
+	if !isInt {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	c.conn.WriteError(errInvalidExpire(cmd))
+}
+
+func cmdSet(s *Server, c *client, args [][]byte) {
+	var o engine.SetOptions
+	var hasExpire bool
+	now := s.eng.NowMs()
+	for i := 3; i < len(args); i++ {
+		a := args[i]
+		next := i+1 < len(args)
+		switch {
+		case equalFold(a, "nx") && !o.XX:
+			o.NX = true
+		case equalFold(a, "xx") && !o.NX:
+			o.XX = true
+		case equalFold(a, "get"):
+			o.Get = true
+		case equalFold(a, "keepttl") && !hasExpire:
+			o.KeepTTL = true
+		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !hasExpire && !o.KeepTTL && next:
+			ms := a[0] == 'p' || a[0] == 'P'
+			abs := len(a) == 4
+			at, isInt, ok := expireArg(now, args[i+1], ms, abs)
+			if !ok {
+				writeExpireError(c, "set", isInt)
+				return
+			}
+			o.ExpireAt, hasExpire = at, true
+			i++
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	r := s.eng.Set(c.DB(), string(args[1]), args[2], o)
+	switch {
+	case o.Get && r.HadOld:
+		c.conn.WriteBulk(r.Old)
+	case o.Get || !r.Done:
+		c.conn.WriteNull()
+	default:
+		okReply(c)
+	}
+}
+
+func cmdSetNX(s *Server, c *client, args [][]byte) {
+	r := s.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{NX: true})
+	if r.Done {
+		c.conn.WriteInt(1)
+	} else {
+		c.conn.WriteInt(0)
+	}
+}
+
+func setWithExpire(s *Server, c *client, args [][]byte, ms bool, name string) {
+	at, isInt, ok := expireArg(s.eng.NowMs(), args[2], ms, false)
+	if !ok {
+		writeExpireError(c, name, isInt)
+		return
+	}
+	s.eng.Set(c.DB(), string(args[1]), args[3], engine.SetOptions{ExpireAt: at})
+	okReply(c)
+}
+
+func cmdSetEx(s *Server, c *client, args [][]byte)  { setWithExpire(s, c, args, false, "setex") }
+func cmdPSetEx(s *Server, c *client, args [][]byte) { setWithExpire(s, c, args, true, "psetex") }
+
+func cmdGetSet(s *Server, c *client, args [][]byte) {
+	r := s.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{Get: true})
+	if r.HadOld {
+		c.conn.WriteBulk(r.Old)
+	} else {
+		c.conn.WriteNull()
+	}
+}
+
+func cmdGetDel(s *Server, c *client, args [][]byte) {
+	v, ok := s.eng.GetDel(c.DB(), string(args[1]))
+	if !ok {
+		c.conn.WriteNull()
+		return
+	}
+	c.conn.WriteBulk(v)
+}
+
+func cmdGetEx(s *Server, c *client, args [][]byte) {
+	var ch engine.ExpireChange
+	now := s.eng.NowMs()
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case equalFold(a, "persist") && !ch.Set && !ch.Persist:
+			ch.Persist = true
+		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !ch.Set && !ch.Persist && i+1 < len(args):
+			ms := a[0] == 'p' || a[0] == 'P'
+			at, isInt, ok := expireArg(now, args[i+1], ms, len(a) == 4)
+			if !ok {
+				writeExpireError(c, "getex", isInt)
+				return
+			}
+			ch.Set, ch.At = true, at
+			i++
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	v, ok := s.eng.GetEx(c.DB(), string(args[1]), ch)
+	if !ok {
+		c.conn.WriteNull()
+		return
+	}
+	c.conn.WriteBulk(v)
+}
+
+func keyStrings(args [][]byte) []string {
+	keys := make([]string, len(args))
+	for i, a := range args {
+		keys[i] = string(a)
+	}
+	return keys
+}
+
+func cmdMGet(s *Server, c *client, args [][]byte) {
+	vals := s.eng.MGet(c.DB(), keyStrings(args[1:]))
+	c.conn.WriteArray(len(vals))
+	for _, v := range vals {
+		if v == nil {
+			c.conn.WriteNull()
+		} else {
+			c.conn.WriteBulk(v)
+		}
+	}
+}
+
+func cmdMSet(s *Server, c *client, args [][]byte) {
+	if len(args)%2 != 1 {
+		c.conn.WriteError(errArity("mset"))
+		return
+	}
+	s.eng.MSet(c.DB(), args[1:], false)
+	okReply(c)
+}
+
+func cmdMSetNX(s *Server, c *client, args [][]byte) {
+	if len(args)%2 != 1 {
+		c.conn.WriteError(errArity("msetnx"))
+		return
+	}
+	if s.eng.MSet(c.DB(), args[1:], true) {
+		c.conn.WriteInt(1)
+	} else {
+		c.conn.WriteInt(0)
+	}
+}
+
+func cmdAppend(s *Server, c *client, args [][]byte) {
+	n, err := s.eng.Append(c.DB(), string(args[1]), args[2])
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(n)
+}
+
+func cmdStrLen(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.eng.StrLen(c.DB(), string(args[1])))
+}
+
+func incrBy(s *Server, c *client, key []byte, delta int64) {
+	n, err := s.eng.IncrBy(c.DB(), string(key), delta)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt64(n)
+}
+
+func cmdIncr(s *Server, c *client, args [][]byte) { incrBy(s, c, args[1], 1) }
+func cmdDecr(s *Server, c *client, args [][]byte) { incrBy(s, c, args[1], -1) }
+
+func cmdIncrBy(s *Server, c *client, args [][]byte) {
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	incrBy(s, c, args[1], n)
+}
+
+func cmdDecrBy(s *Server, c *client, args [][]byte) {
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	if n == math.MinInt64 {
+		c.conn.WriteError("ERR decrement would overflow")
+		return
+	}
+	incrBy(s, c, args[1], -n)
+}
+
+func cmdIncrByFloat(s *Server, c *client, args [][]byte) {
+	f, ok := engine.ParseFloat(args[2])
+	if !ok {
+		c.conn.WriteError(errNotFloat)
+		return
+	}
+	v, err := s.eng.IncrByFloat(c.DB(), string(args[1]), f)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteBulk(v)
+}
+
+func cmdGetRange(s *Server, c *client, args [][]byte) {
+	start, ok1 := parseInt(args[2])
+	end, ok2 := parseInt(args[3])
+	if !ok1 || !ok2 {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	v := s.eng.GetRange(c.DB(), string(args[1]), start, end)
+	if v == nil {
+		c.conn.WriteBulkString("")
+		return
+	}
+	c.conn.WriteBulk(v)
+}
+
+func cmdSetRange(s *Server, c *client, args [][]byte) {
+	off, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	if off < 0 {
+		c.conn.WriteError(errOffsetRange)
+		return
+	}
+	n, err := s.eng.SetRange(c.DB(), string(args[1]), off, args[3])
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(n)
+}

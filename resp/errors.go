@@ -1,0 +1,120 @@
+package resp
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// Redis error replies. Every error text the server sends is here or built by
+// a function in this file.
+const (
+	errSyntax          = "ERR syntax error"
+	errNotInteger      = "ERR value is not an integer or out of range"
+	errNotFloat        = "ERR value is not a valid float"
+	errOverflow        = "ERR increment or decrement would overflow"
+	errNaNOrInf        = "ERR increment would produce NaN or Infinity"
+	errNoSuchKey       = "ERR no such key"
+	errDBIndex         = "ERR DB index is out of range"
+	errSameObject      = "ERR source and destination objects are the same"
+	errStringTooLarge  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errOffsetRange     = "ERR offset is out of range"
+	errReadOnly        = "READONLY You can't write against a read only replica."
+	errNoProto         = "NOPROTO unsupported protocol version"
+	errExpireOptions   = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errNoSuchClient    = "ERR No such client"
+	errTimeout         = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative = "ERR timeout is negative"
+	errMaxClients      = "ERR max number of clients reached"
+	errProtoBulk       = "ERR Protocol error: invalid bulk length"
+	errProtoMultiBulk  = "ERR Protocol error: invalid multibulk length"
+	errProtoInline     = "ERR Protocol error: too big inline request"
+	errProtoMbulkCount = "ERR Protocol error: too big mbulk count string"
+	errCountNotPos     = "ERR value is out of range, must be positive"
+)
+
+// errArity is the reply to a call with the wrong number of arguments. name
+// is the command's full name, e.g. "get" or "client|setname".
+func errArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// errUnknownCommand echoes the command as typed and up to 128 bytes of
+// each of its first arguments, each followed by a space, as Redis does.
+func errUnknownCommand(name []byte, args [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.WriteString(clip(name, 128))
+	b.WriteString("', with args beginning with: ")
+	for _, a := range args {
+		if b.Len() > 512 {
+			break
+		}
+		b.WriteByte('\'')
+		b.WriteString(clip(a, 128))
+		b.WriteString("' ")
+	}
+	return sanitize(b.String())
+}
+
+// errUnknownSubcommand answers an unknown subcommand of container.
+func errUnknownSubcommand(container string, sub []byte) string {
+	return sanitize("ERR unknown subcommand '" + clip(sub, 128) + "'. Try " + strings.ToUpper(container) + " HELP.")
+}
+
+// errInvalidExpire answers an EX/PX value that is not positive or overflows.
+func errInvalidExpire(cmd string) string {
+	return "ERR invalid expire time in '" + cmd + "' command"
+}
+
+// errUnknownConfig answers CONFIG SET/GET of an option it cannot change.
+func errUnknownConfig(name string) string {
+	return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"
+}
+
+// errConfigSet answers a CONFIG SET that was refused for a reason.
+func errConfigSet(name, reason string) string {
+	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+// sanitize keeps an error on one line: RESP errors cannot hold CR or LF.
+func sanitize(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// errorText turns an engine sentinel error into its Redis reply.
+func errorText(err error) string {
+	switch {
+	case errors.Is(err, engine.ErrNotInteger):
+		return errNotInteger
+	case errors.Is(err, engine.ErrNotFloat):
+		return errNotFloat
+	case errors.Is(err, engine.ErrOverflow):
+		return errOverflow
+	case errors.Is(err, engine.ErrNaNOrInf):
+		return errNaNOrInf
+	case errors.Is(err, engine.ErrNoSuchKey):
+		return errNoSuchKey
+	case errors.Is(err, engine.ErrDBIndex):
+		return errDBIndex
+	case errors.Is(err, engine.ErrSameObject):
+		return errSameObject
+	case errors.Is(err, engine.ErrTooLarge):
+		return errStringTooLarge
+	case errors.Is(err, engine.ErrWrongType):
+		return errWrongType
+	}
+	return sanitize("ERR " + err.Error())
+}

@@ -1,0 +1,187 @@
+package resp
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// infoSections are the sections of INFO in Redis's order; "default" and
+// "all" print them all.
+var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "keyspace"}
+
+func cmdInfo(s *Server, c *client, args [][]byte) {
+	want := map[string]bool{}
+	all := len(args) == 1
+	for _, a := range args[1:] {
+		n := strings.ToLower(string(a))
+		switch n {
+		case "default", "all", "everything":
+			all = true
+		default:
+			want[n] = true
+		}
+	}
+	var b strings.Builder
+	for _, name := range infoSectionOrder {
+		if !all && !want[name] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# ")
+		b.WriteString(strings.ToUpper(name[:1]) + name[1:])
+		b.WriteString("\r\n")
+		for _, kv := range s.infoSection(name) {
+			b.WriteString(kv[0])
+			b.WriteByte(':')
+			b.WriteString(kv[1])
+			b.WriteString("\r\n")
+		}
+	}
+	c.conn.WriteBulkString(b.String())
+}
+
+func (s *Server) infoSection(name string) [][2]string {
+	switch name {
+	case "server":
+		return s.infoServer()
+	case "clients":
+		return [][2]string{
+			{"connected_clients", strconv.Itoa(s.connectedClients())},
+			{"cluster_connections", "0"},
+			{"maxclients", strconv.Itoa(s.opts.MaxClients)},
+			{"client_recent_max_input_buffer", "0"},
+			{"client_recent_max_output_buffer", "0"},
+			{"blocked_clients", "0"},
+			{"tracking_clients", "0"},
+			{"clients_in_timeout_table", "0"},
+		}
+	case "memory":
+		return infoMemory()
+	case "persistence":
+		return [][2]string{
+			{"loading", "0"}, {"async_loading", "0"},
+			{"rdb_changes_since_last_save", "0"},
+			{"rdb_bgsave_in_progress", "0"},
+			{"rdb_last_save_time", strconv.FormatInt(s.started.Unix(), 10)},
+			{"rdb_last_bgsave_status", "ok"},
+			{"aof_enabled", "0"}, {"aof_rewrite_in_progress", "0"},
+			{"aof_rewrite_scheduled", "0"}, {"aof_last_write_status", "ok"},
+		}
+	case "stats":
+		st := s.eng.Stats()
+		full, pok, perr := s.repl.SyncStats()
+		return [][2]string{
+			{"total_connections_received", itoa(s.connections.Load())},
+			{"total_commands_processed", itoa(s.totalCommands())},
+			{"instantaneous_ops_per_sec", "0"},
+			{"total_net_input_bytes", itoa(s.bytesRead.Load())},
+			{"rejected_connections", itoa(s.rejected.Load())},
+			{"sync_full", itoa(full)},
+			{"sync_partial_ok", itoa(pok)},
+			{"sync_partial_err", itoa(perr)},
+			{"expired_keys", itoa(st.ExpiredKeys)},
+			{"evicted_keys", "0"},
+			{"keyspace_hits", itoa(st.Hits)},
+			{"keyspace_misses", itoa(st.Misses)},
+			{"pubsub_channels", "0"},
+			{"pubsub_patterns", "0"},
+		}
+	case "replication":
+		return s.repl.Info()
+	case "cpu":
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		tv := func(t syscall.Timeval) string {
+			return fmt.Sprintf("%.6f", float64(t.Sec)+float64(t.Usec)/1e6)
+		}
+		return [][2]string{
+			{"used_cpu_sys", tv(ru.Stime)},
+			{"used_cpu_user", tv(ru.Utime)},
+		}
+	case "keyspace":
+		var out [][2]string
+		for _, k := range s.eng.Keyspace() {
+			out = append(out, [2]string{
+				"db" + strconv.Itoa(k.DB),
+				fmt.Sprintf("keys=%d,expires=%d,avg_ttl=%d", k.Keys, k.Expires, k.AvgTTL),
+			})
+		}
+		return out
+	}
+	return nil
+}
+
+func (s *Server) infoServer() [][2]string {
+	up := time.Since(s.started)
+	exe, _ := os.Executable()
+	return [][2]string{
+		{"redis_version", redisVersion},
+		{"nadb_version", Version},
+		{"redis_git_sha1", "00000000"},
+		{"redis_git_dirty", "0"},
+		{"redis_mode", "standalone"},
+		{"os", runtime.GOOS + " " + runtime.GOARCH},
+		{"arch_bits", strconv.Itoa(strconv.IntSize)},
+		{"multiplexing_api", "goroutines"},
+		{"go_version", runtime.Version()},
+		{"process_id", strconv.Itoa(os.Getpid())},
+		{"run_id", s.runID},
+		{"tcp_port", strconv.Itoa(s.opts.Port)},
+		{"server_time_usec", strconv.FormatInt(time.Now().UnixMicro(), 10)},
+		{"uptime_in_seconds", strconv.FormatInt(int64(up/time.Second), 10)},
+		{"uptime_in_days", strconv.FormatInt(int64(up/(24*time.Hour)), 10)},
+		{"hz", "10"},
+		{"executable", exe},
+		{"config_file", s.opts.ConfigFile},
+	}
+}
+
+func infoMemory() [][2]string {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss := readRSS()
+	return [][2]string{
+		{"used_memory", strconv.FormatUint(ms.HeapAlloc, 10)},
+		{"used_memory_human", humanBytes(ms.HeapAlloc)},
+		{"used_memory_rss", strconv.FormatUint(rss, 10)},
+		{"used_memory_rss_human", humanBytes(rss)},
+		{"used_memory_peak", strconv.FormatUint(ms.HeapSys, 10)},
+		{"total_system_memory", "0"},
+		{"maxmemory", "0"},
+		{"maxmemory_policy", "noeviction"},
+		{"mem_allocator", "go"},
+	}
+}
+
+// readRSS returns the resident set size from /proc, or 0 where unavailable.
+func readRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+func humanBytes(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fG", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2fK", float64(n)/(1<<10))
+	}
+	return strconv.FormatUint(n, 10) + "B"
+}

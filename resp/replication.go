@@ -1,0 +1,54 @@
+package resp
+
+import (
+	"errors"
+	"time"
+)
+
+// Replication is what the front end needs from the replication layer. The
+// replication package's node implements it; a nil Options.Replication
+// means a primary that has no secondaries.
+type Replication interface {
+	// ReadOnly reports whether writes are refused (a secondary).
+	ReadOnly() bool
+	// WriteDone is called after each write command has been applied, before
+	// its reply is sent. It may block, for example until the write reached
+	// the secondaries when broadcast-async is off.
+	WriteDone()
+	// Info returns the fields of INFO replication, in order.
+	Info() [][2]string
+	// SyncStats returns sync_full, sync_partial_ok and sync_partial_err.
+	SyncStats() (full, partialOK, partialErr int64)
+	// Role returns the reply of ROLE in Redis's shape.
+	Role() []any
+	// ReplicaOf follows the primary whose RESP endpoint is host:port, or
+	// becomes a primary when host is empty.
+	ReplicaOf(host string, port int) error
+	// Wait blocks until n secondaries acknowledged everything written so
+	// far, or timeout passes (0: forever), and returns how many did.
+	Wait(n int, timeout time.Duration) int
+}
+
+// ErrReplicationUnavailable is returned by a node that cannot replicate.
+var ErrReplicationUnavailable = errors.New("replication is not available")
+
+// standalone is the Replication of a server built without a node.
+type standalone struct{ replID string }
+
+func (standalone) ReadOnly() bool { return false }
+func (standalone) WriteDone()     {}
+func (s standalone) Info() [][2]string {
+	return [][2]string{
+		{"role", "master"}, {"connected_slaves", "0"},
+		{"master_failover_state", "no-failover"},
+		{"master_replid", s.replID},
+		{"master_replid2", "0000000000000000000000000000000000000000"},
+		{"master_repl_offset", "0"}, {"second_repl_offset", "-1"},
+		{"repl_backlog_active", "0"}, {"repl_backlog_size", "0"},
+		{"repl_backlog_first_byte_offset", "0"}, {"repl_backlog_histlen", "0"},
+	}
+}
+func (standalone) SyncStats() (int64, int64, int64) { return 0, 0, 0 }
+func (standalone) Role() []any                      { return []any{"master", int64(0), []any{}} }
+func (standalone) ReplicaOf(string, int) error      { return ErrReplicationUnavailable }
+func (standalone) Wait(int, time.Duration) int      { return 0 }

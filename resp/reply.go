@@ -1,0 +1,71 @@
+package resp
+
+import (
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/tidwall/redcon"
+)
+
+// writeAny writes nested replies: string (bulk), []byte (bulk, nil: null),
+// int, int64, []any and [][]byte (arrays), nil (null bulk), error (error).
+func writeAny(w redcon.Conn, v any) {
+	switch v := v.(type) {
+	case nil:
+		w.WriteNull()
+	case string:
+		w.WriteBulkString(v)
+	case []byte:
+		if v == nil {
+			w.WriteNull()
+		} else {
+			w.WriteBulk(v)
+		}
+	case int:
+		w.WriteInt(v)
+	case int64:
+		w.WriteInt64(v)
+	case simple:
+		w.WriteString(string(v))
+	case []any:
+		w.WriteArray(len(v))
+		for _, x := range v {
+			writeAny(w, x)
+		}
+	case []string:
+		w.WriteArray(len(v))
+		for _, x := range v {
+			w.WriteBulkString(x)
+		}
+	case [][]byte:
+		w.WriteArray(len(v))
+		for _, x := range v {
+			writeAny(w, x)
+		}
+	default:
+		panic("resp: writeAny of unsupported type")
+	}
+}
+
+// simple is a RESP simple string inside writeAny.
+type simple string
+
+// parseInt parses a Redis integer argument (see engine.ParseInt).
+func parseInt(b []byte) (int64, bool) { return engine.ParseInt(b) }
+
+// equalFold compares an argument with a lower-case ASCII word.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func okReply(c *client) { c.conn.WriteString("OK") }

@@ -1,0 +1,314 @@
+package resp
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/tidwall/redcon"
+)
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("resp: server closed")
+
+// Config is the part of the server configuration that CONFIG GET and
+// CONFIG SET reach. The cmd package owns the option table.
+type Config interface {
+	// Get returns name/value pairs of the options matching the glob
+	// pattern (case-insensitive), sorted by name.
+	Get(pattern string) [][2]string
+	// Set changes one option at run time. It returns ErrUnknownOption for
+	// a name it does not know or that cannot change at run time, or
+	// another error whose text explains why the value was refused.
+	Set(name, value string) error
+}
+
+// ErrUnknownOption is returned by Config.Set for an option that does not
+// exist or cannot be changed at run time.
+var ErrUnknownOption = errors.New("unknown option")
+
+// Options configures a Server.
+type Options struct {
+	Engine      *engine.Engine
+	Config      Config      // nil: CONFIG GET returns nothing
+	Replication Replication // nil: a primary without secondaries
+	Logger      *slog.Logger
+
+	Port            int    // reported by INFO (tcp_port)
+	ConfigFile      string // reported by INFO (config_file)
+	ProtoMaxBulkLen int64  // 512 MiB when zero
+	QueryBufLimit   int64  // 1 GiB when zero
+	MaxClients      int    // 10000 when zero
+
+	// Shutdown is called once when a client sends SHUTDOWN. The caller is
+	// expected to Close the server soon after.
+	Shutdown func()
+}
+
+// Server serves the Redis protocol for one engine.
+type Server struct {
+	eng      *engine.Engine
+	cfg      Config
+	repl     Replication
+	log      *slog.Logger
+	shutdown func()
+	commands map[string]*command
+	limits   limits
+	runID    string
+	started  time.Time
+	opts     Options
+
+	nextID      atomic.Int64
+	bytesRead   atomic.Int64
+	connections atomic.Int64 // total_connections_received
+	rejected    atomic.Int64 // rejected_connections
+	closedCmds  atomic.Int64 // commands of clients that have gone
+	shutdownOnce sync.Once
+
+	mu      sync.Mutex // guards clients, lns, closed
+	clients map[int64]*client
+	lns     []net.Listener
+	closed  bool
+
+	conns sync.WaitGroup // one per served connection
+	serve sync.WaitGroup // the redcon serve loop
+}
+
+// New returns a server; call Serve to start it.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ProtoMaxBulkLen <= 0 {
+		o.ProtoMaxBulkLen = 512 << 20
+	}
+	if o.QueryBufLimit <= 0 {
+		o.QueryBufLimit = 1 << 30
+	}
+	if o.MaxClients <= 0 {
+		o.MaxClients = 10000
+	}
+	s := &Server{
+		eng:      o.Engine,
+		cfg:      o.Config,
+		repl:     o.Replication,
+		log:      o.Logger,
+		shutdown: o.Shutdown,
+		runID:    randomHex(20),
+		started:  time.Now(),
+		opts:     o,
+		clients:  make(map[int64]*client),
+	}
+	if s.repl == nil {
+		s.repl = standalone{replID: randomHex(20)}
+	}
+	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
+	s.limits.maxQuery.Store(o.QueryBufLimit)
+	s.commands = newCommandTable()
+	return s
+}
+
+// SetLimits changes proto-max-bulk-len and client-query-buffer-limit for
+// input read from now on. A value <= 0 leaves that limit unchanged.
+func (s *Server) SetLimits(maxBulk, maxQuery int64) {
+	if maxBulk > 0 {
+		s.limits.maxBulk.Store(maxBulk)
+	}
+	if maxQuery > 0 {
+		s.limits.maxQuery.Store(maxQuery)
+	}
+}
+
+// RunID returns the 40-hex-digit identity of this server process.
+func (s *Server) RunID() string { return s.runID }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// guardedListener wraps each accepted connection in a limitConn.
+type guardedListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l guardedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &limitConn{Conn: c, limits: &l.s.limits, read: &l.s.bytesRead}, nil
+}
+
+// Serve accepts clients on ln until Close. It may be called for several
+// listeners at once. It always returns a non-nil error: ErrServerClosed
+// after Close.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.lns = append(s.lns, ln)
+	s.serve.Add(1)
+	s.mu.Unlock()
+	defer s.serve.Done()
+	err := redcon.Serve(guardedListener{Listener: ln, s: s}, s.handle, s.accept, s.closedConn)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed || err == nil {
+		return ErrServerClosed
+	}
+	return err
+}
+
+// Close stops accepting, disconnects every client and waits until every
+// connection goroutine has finished.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.conns.Wait()
+		return nil
+	}
+	s.closed = true
+	lns := s.lns
+	for _, c := range s.clients {
+		_ = c.conn.NetConn().Close()
+	}
+	s.mu.Unlock()
+	var err error
+	for _, ln := range lns {
+		if cerr := ln.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	s.serve.Wait()
+	s.conns.Wait()
+	return err
+}
+
+func (s *Server) accept(rc redcon.Conn) bool {
+	s.connections.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if len(s.clients) >= s.opts.MaxClients {
+		s.rejected.Add(1)
+		_, _ = rc.NetConn().Write([]byte("-" + errMaxClients + "\r\n"))
+		return false
+	}
+	c := newClient(s.nextID.Add(1), rc)
+	rc.SetContext(c)
+	s.clients[c.id] = c
+	s.conns.Add(1)
+	return true
+}
+
+func (s *Server) closedConn(rc redcon.Conn, _ error) {
+	c, ok := rc.Context().(*client)
+	if !ok {
+		return
+	}
+	s.closedCmds.Add(c.commands.Load())
+	s.mu.Lock()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+	s.conns.Done()
+}
+
+// clientList returns the connected clients ordered by id.
+func (s *Server) clientList() []*client {
+	s.mu.Lock()
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	sortClients(out)
+	return out
+}
+
+// connectedClients returns the number of connected clients.
+func (s *Server) connectedClients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// totalCommands returns total_commands_processed.
+func (s *Server) totalCommands() int64 {
+	n := s.closedCmds.Load()
+	s.mu.Lock()
+	for _, c := range s.clients {
+		n += c.commands.Load()
+	}
+	s.mu.Unlock()
+	return n
+}
+
+// handle runs one command.
+func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
+	c := rc.Context().(*client)
+	if c.closed {
+		return
+	}
+	args := rcmd.Args
+	cmd := s.lookup(args[0])
+	c.touch()
+	if cmd == nil {
+		rc.WriteError(errUnknownCommand(args[0], args[1:]))
+		return
+	}
+	c.commands.Add(1)
+	c.setLastCommand(cmd.name)
+	if !cmd.arityOK(len(args)) {
+		rc.WriteError(errArity(cmd.name))
+		return
+	}
+	if cmd.flags&flagWrite != 0 && s.repl.ReadOnly() {
+		rc.WriteError(errReadOnly)
+		return
+	}
+	cmd.handler(s, c, args)
+	if cmd.flags&flagWrite != 0 {
+		s.repl.WriteDone()
+	}
+	if c.closeAfterReply {
+		c.closed = true
+		_ = rc.Close() // flushes the reply first
+	}
+}
+
+// lookup finds a command by name, in any letter case, without allocating
+// for names already in lower case.
+func (s *Server) lookup(name []byte) *command {
+	if cmd, ok := s.commands[string(name)]; ok {
+		return cmd
+	}
+	if len(name) > 32 {
+		return nil
+	}
+	var buf [32]byte
+	for i, ch := range name {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return s.commands[string(buf[:len(name)])]
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,70 @@
+package resp
+
+// cmdFlags classify commands for dispatch and for COMMAND INFO.
+type cmdFlags uint16
+
+const (
+	flagWrite    cmdFlags = 1 << iota // changes the keyspace: logged, refused on a replica
+	flagReadOnly                      // reads the keyspace
+	flagAdmin                         // server administration
+	flagFast                          // O(1) or O(log n)
+	flagLoading                       // allowed while loading
+	flagStale                         // allowed on a replica with a broken link
+	flagNoScript
+)
+
+var flagNames = []struct {
+	f    cmdFlags
+	name string
+}{
+	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagAdmin, "admin"},
+	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
+	{flagNoScript, "noscript"},
+}
+
+// handlerFunc runs a command whose arity was checked. args[0] is the name.
+type handlerFunc func(s *Server, c *client, args [][]byte)
+
+// command is one entry of the command table.
+type command struct {
+	name    string // lower case
+	arity   int    // Redis convention: n exact, -n at least n (name included)
+	flags   cmdFlags
+	keys    keySpec
+	group   string // COMMAND DOCS group
+	summary string
+	since   string
+	handler handlerFunc
+}
+
+// keySpec gives the key positions for COMMAND INFO: first, last (negative
+// counts from the end) and step; zero first means no keys.
+type keySpec struct{ first, last, step int }
+
+func (c *command) arityOK(n int) bool {
+	if c.arity >= 0 {
+		return n == c.arity
+	}
+	return n >= -c.arity
+}
+
+// commandTable is the set of commands being registered.
+type commandTable map[string]*command
+
+func (t commandTable) add(c command) {
+	if _, dup := t[c.name]; dup {
+		panic("resp: command registered twice: " + c.name)
+	}
+	t[c.name] = &c
+}
+
+// newCommandTable registers every command the server knows.
+func newCommandTable() map[string]*command {
+	t := commandTable{}
+	registerConnectionCommands(t)
+	registerServerCommands(t)
+	registerStringCommands(t)
+	registerKeyCommands(t)
+	registerReplicationCommands(t)
+	return t
+}
