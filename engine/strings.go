@@ -117,9 +117,9 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
 
 // ExpireChange says how GETEX changes the expiry.
 type ExpireChange struct {
-	Set      bool  // set the expiry to At
-	At       int64 // Unix ms
-	Persist  bool  // remove the expiry
+	Set     bool  // set the expiry to At
+	At      int64 // Unix ms
+	Persist bool  // remove the expiry
 }
 
 // GetEx returns key's value and changes its expiry as c says.

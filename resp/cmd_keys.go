@@ -192,9 +192,15 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 	c.conn.WriteInt(boolInt(s.eng.Expire(c.DB(), string(args[1]), n, cond)))
 }
 
-func cmdExpire(s *Server, c *client, args [][]byte)   { expireGeneric(s, c, args, "expire", false, false) }
-func cmdPExpire(s *Server, c *client, args [][]byte)  { expireGeneric(s, c, args, "pexpire", true, false) }
-func cmdExpireAt(s *Server, c *client, args [][]byte) { expireGeneric(s, c, args, "expireat", false, true) }
+func cmdExpire(s *Server, c *client, args [][]byte) {
+	expireGeneric(s, c, args, "expire", false, false)
+}
+func cmdPExpire(s *Server, c *client, args [][]byte) {
+	expireGeneric(s, c, args, "pexpire", true, false)
+}
+func cmdExpireAt(s *Server, c *client, args [][]byte) {
+	expireGeneric(s, c, args, "expireat", false, true)
+}
 func cmdPExpireAt(s *Server, c *client, args [][]byte) {
 	expireGeneric(s, c, args, "pexpireat", true, true)
 }
@@ -319,5 +325,3 @@ func lowerASCII(b []byte) []byte {
 	}
 	return out
 }
-
-func registerReplicationCommands(t commandTable) {}

@@ -23,13 +23,13 @@ type limits struct {
 
 // Parser states of inputGuard.
 const (
-	stCommand    = iota // at the first byte of a command
-	stInline            // inside an inline command, up to '\n'
-	stCount             // inside "*<count>\r\n"
-	stBulkStart         // expecting '$' of the next argument
-	stBulkHeader        // inside "$<len>\r\n"
-	stBulkBody          // skipping <len> bytes and "\r\n"
-	stPassThrough       // malformed input: redcon reports and closes
+	stCommand     = iota // at the first byte of a command
+	stInline             // inside an inline command, up to '\n'
+	stCount              // inside "*<count>\r\n"
+	stBulkStart          // expecting '$' of the next argument
+	stBulkHeader         // inside "$<len>\r\n"
+	stBulkBody           // skipping <len> bytes and "\r\n"
+	stPassThrough        // malformed input: redcon reports and closes
 )
 
 // inputGuard follows the RESP request stream just far enough to see the

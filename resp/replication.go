@@ -22,8 +22,9 @@ type Replication interface {
 	// Role returns the reply of ROLE in Redis's shape.
 	Role() []any
 	// ReplicaOf follows the primary whose RESP endpoint is host:port, or
-	// becomes a primary when host is empty.
-	ReplicaOf(host string, port int) error
+	// becomes a primary when host is empty. already reports that the node
+	// follows that primary already.
+	ReplicaOf(host string, port int) (already bool, err error)
 	// Wait blocks until n secondaries acknowledged everything written so
 	// far, or timeout passes (0: forever), and returns how many did.
 	Wait(n int, timeout time.Duration) int
@@ -48,7 +49,7 @@ func (s standalone) Info() [][2]string {
 		{"repl_backlog_first_byte_offset", "0"}, {"repl_backlog_histlen", "0"},
 	}
 }
-func (standalone) SyncStats() (int64, int64, int64) { return 0, 0, 0 }
-func (standalone) Role() []any                      { return []any{"master", int64(0), []any{}} }
-func (standalone) ReplicaOf(string, int) error      { return ErrReplicationUnavailable }
-func (standalone) Wait(int, time.Duration) int      { return 0 }
+func (standalone) SyncStats() (int64, int64, int64)    { return 0, 0, 0 }
+func (standalone) Role() []any                         { return []any{"master", int64(0), []any{}} }
+func (standalone) ReplicaOf(string, int) (bool, error) { return false, ErrReplicationUnavailable }
+func (standalone) Wait(int, time.Duration) int         { return 0 }

@@ -41,6 +41,7 @@ type Options struct {
 	Replication Replication // nil: a primary without secondaries
 	Logger      *slog.Logger
 
+	RunID           string // INFO run_id; random when empty
 	Port            int    // reported by INFO (tcp_port)
 	ConfigFile      string // reported by INFO (config_file)
 	ProtoMaxBulkLen int64  // 512 MiB when zero
@@ -65,11 +66,11 @@ type Server struct {
 	started  time.Time
 	opts     Options
 
-	nextID      atomic.Int64
-	bytesRead   atomic.Int64
-	connections atomic.Int64 // total_connections_received
-	rejected    atomic.Int64 // rejected_connections
-	closedCmds  atomic.Int64 // commands of clients that have gone
+	nextID       atomic.Int64
+	bytesRead    atomic.Int64
+	connections  atomic.Int64 // total_connections_received
+	rejected     atomic.Int64 // rejected_connections
+	closedCmds   atomic.Int64 // commands of clients that have gone
 	shutdownOnce sync.Once
 
 	mu      sync.Mutex // guards clients, lns, closed
@@ -105,6 +106,9 @@ func New(o Options) *Server {
 		started:  time.Now(),
 		opts:     o,
 		clients:  make(map[int64]*client),
+	}
+	if o.RunID != "" {
+		s.runID = o.RunID
 	}
 	if s.repl == nil {
 		s.repl = standalone{replID: randomHex(20)}

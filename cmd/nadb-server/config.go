@@ -44,8 +44,8 @@ func options() []option {
 		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil},
 		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort},
 		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf},
-		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", true, checkIntRange(1, 3600)},
-		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", true, checkIntRange(1, 86400)},
+		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600)},
+		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400)},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30)},
 		{"broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, checkEnum("yes", "no")},
 		{"appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, checkEnum("yes", "no")},
@@ -55,27 +55,27 @@ func options() []option {
 
 // Config is the validated configuration of one server.
 type Config struct {
-	Port                   int
-	Bind                   []string
-	Databases              int
-	Dir                    string
-	LogLevel               string
-	LogFile                string
-	MaxClients             int
-	ProtoMaxBulkLen        int64
-	QueryBufLimit          int64
-	ReplListenHost         string
-	ReplListenPort         int
-	PrimaryHost            string
-	PrimaryPort            int
-	ReplicaOf              string
-	HeartbeatInterval      int
-	ReplTimeout            int
-	MaxOperationLog        int
-	BroadcastAsync         bool
-	AppendOnly             bool
-	AppendFsync            string
-	ConfigFile             string
+	Port              int
+	Bind              []string
+	Databases         int
+	Dir               string
+	LogLevel          string
+	LogFile           string
+	MaxClients        int
+	ProtoMaxBulkLen   int64
+	QueryBufLimit     int64
+	ReplListenHost    string
+	ReplListenPort    int
+	PrimaryHost       string
+	PrimaryPort       int
+	ReplicaOf         string
+	HeartbeatInterval int
+	ReplTimeout       int
+	MaxOperationLog   int
+	BroadcastAsync    bool
+	AppendOnly        bool
+	AppendFsync       string
+	ConfigFile        string
 }
 
 // errHelp asks for the option list.

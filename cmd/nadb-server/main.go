@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication"
 	"github.com/nadb-server/nadb-server/resp"
 )
 
@@ -65,6 +67,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 		return fmt.Errorf("option 'dir': %w", err)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
+	runID := replication.NewReplID()
 
 	var lns []net.Listener
 	closeAll := func() {
@@ -80,13 +83,46 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 		}
 		lns = append(lns, ln)
 	}
+	replLn, err := net.Listen("tcp", net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort)))
+	if err != nil {
+		closeAll()
+		return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
+	}
+	node := replication.NewNode(replication.NodeOptions{
+		Engine:          eng,
+		Logger:          logger.With("part", "replication"),
+		ListenHost:      cfg.ReplListenHost,
+		ListenPort:      cfg.ReplListenPort,
+		RespPort:        cfg.Port,
+		MaxOperationLog: cfg.MaxOperationLog,
+		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
+		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
+		BroadcastAsync:  cfg.BroadcastAsync,
+		NodeID:          runID,
+	})
+	switch {
+	case cfg.PrimaryHost != "":
+		err = node.FollowNADB(net.JoinHostPort(cfg.PrimaryHost, strconv.Itoa(cfg.PrimaryPort)))
+	case cfg.ReplicaOf != "":
+		f := strings.Fields(cfg.ReplicaOf)
+		port, _ := strconv.Atoi(f[1])
+		_, err = node.ReplicaOf(f[0], port)
+	}
+	if err != nil {
+		closeAll()
+		_ = replLn.Close()
+		node.Close()
+		return fmt.Errorf("starting replication: %w", err)
+	}
 
 	shutdown := make(chan struct{})
 	var shutdownOnce sync.Once
 	srv := resp.New(resp.Options{
 		Engine:          eng,
 		Config:          settings,
+		Replication:     node,
 		Logger:          logger,
+		RunID:           runID,
 		Port:            cfg.Port,
 		ConfigFile:      cfg.ConfigFile,
 		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
@@ -102,6 +138,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 		case "client-query-buffer-limit":
 			n, _ := parseMemory(value)
 			srv.SetLimits(0, n)
+		case "broadcast-async":
+			node.SetBroadcastAsync(strings.EqualFold(value, "yes"))
 		}
 	}
 
@@ -109,7 +147,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 	defer stop()
 
 	var wg sync.WaitGroup
-	serveErr := make(chan error, len(lns))
+	serveErr := make(chan error, len(lns)+1)
 	for _, ln := range lns {
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, resp.ErrServerClosed) {
@@ -117,10 +155,15 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 			}
 		})
 	}
+	wg.Go(func() {
+		if err := node.Serve(replLn); !errors.Is(err, net.ErrClosed) {
+			serveErr <- err
+		}
+	})
 	expiryCtx, stopExpiry := context.WithCancel(context.Background())
 	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
 
-	logger.Info("ready to accept connections", "port", cfg.Port, "bind", cfg.Bind, "pid", os.Getpid())
+	logger.Info("ready to accept connections", "port", cfg.Port, "bind", cfg.Bind, "repl_port", cfg.ReplListenPort, "pid", os.Getpid())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -131,6 +174,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 	}
 	stopExpiry()
 	_ = srv.Close()
+	node.Close()
 	wg.Wait()
 	logger.Info("ready to exit, bye bye")
 	return runErr

@@ -1,0 +1,45 @@
+# The front door: README, .ci/run and developers use these targets.
+GO      ?= go
+BIN     := bin/nadb-server
+ARGS    ?=
+FUZZTIME ?= 30s
+
+.PHONY: all build run test test-short bench fuzz verify clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/nadb-server
+
+# Runs a server on the default ports (6379 for Redis clients, 9000 for
+# replication). Pass options with ARGS, e.g. make run ARGS="--port 7000".
+run: build
+	./$(BIN) $(ARGS)
+
+# Every unit and integration test, with the race detector. Integration tests
+# need redis-cli, redis-benchmark and python3-redis: they skip when a tool
+# is missing, except under CI=true where they fail.
+test:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -race -count=1 -short ./...
+
+# Side-by-side comparison with a real redis-server, written to
+# bench/RESULTS.md, plus the Go micro-benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./replication/
+	$(GO) run ./bench/sidebyside
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/
+	$(GO) test -run '^$$' -fuzz '^FuzzCommand$$' -fuzztime $(FUZZTIME) ./resp/
+	$(GO) test -run '^$$' -fuzz '^FuzzInputGuard$$' -fuzztime $(FUZZTIME) ./resp/
+
+verify:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin

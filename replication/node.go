@@ -1,0 +1,395 @@
+package replication
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// ErrWaitOnReplica is returned by Wait on a secondary.
+var ErrWaitOnReplica = errors.New("WAIT cannot be used with replica instances")
+
+// NodeOptions configures a Node.
+type NodeOptions struct {
+	Engine          *engine.Engine
+	Logger          *slog.Logger
+	ListenHost      string        // NADB listener host (INFO only; the caller listens)
+	ListenPort      int           // NADB listener port, advertised in INFO
+	RespPort        int           // this node's Redis port, sent to the primary
+	MaxOperationLog int           // entries kept for partial resync
+	Heartbeat       time.Duration // between heartbeats to idle secondaries
+	Timeout         time.Duration // silence after which a peer is dropped
+	MaxFrame        int           // largest frame accepted
+	BroadcastAsync  bool          // false: a write's reply waits for its frame to reach every secondary
+	NodeID          string        // this node's identity (the run id)
+}
+
+// Node is a server's replication role: a primary that logs every effect and
+// streams it to its secondaries, or a secondary that follows a primary. It
+// implements the front end's Replication interface.
+type Node struct {
+	opts     NodeOptions
+	eng      *engine.Engine
+	stats    syncStats
+	async    atomic.Bool
+	readOnly atomic.Bool   // a secondary; set under mu, read without it
+	done     chan struct{} // closed by Close
+
+	mu     sync.Mutex // guards role changes and the fields below
+	prim   *primary   // set while a primary
+	sec    *secondary // set while a secondary
+	closed bool
+	lnWG   sync.WaitGroup
+	lns    []net.Listener
+}
+
+// NewNode returns a node that is a primary with a fresh history. Call
+// Follow to make it a secondary.
+func NewNode(o NodeOptions) *Node {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxOperationLog <= 0 {
+		o.MaxOperationLog = 10000
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 5 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.MaxFrame <= 0 {
+		o.MaxFrame = DefaultMaxFrame
+	}
+	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
+	n.async.Store(o.BroadcastAsync)
+	n.becomePrimaryLocked(1)
+	return n
+}
+
+// NewReplID returns a random 40-hex-digit replication ID.
+func NewReplID() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// becomePrimaryLocked starts a new history at sequence next.
+func (n *Node) becomePrimaryLocked(next uint64) {
+	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
+	n.prim = newPrimary(n.eng, log, NewReplID(), &n.opts, &n.stats)
+	n.eng.SetSink(log)
+	n.eng.SetReplica(false)
+	n.readOnly.Store(false)
+}
+
+// SetBroadcastAsync switches broadcast-async at run time.
+func (n *Node) SetBroadcastAsync(on bool) { n.async.Store(on) }
+
+// Serve accepts replication peers on ln until Close. While the node is a
+// secondary, peers are refused. Accept errors are retried with a backoff
+// from 5 ms to 1 s.
+func (n *Node) Serve(ln net.Listener) error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return net.ErrClosed
+	}
+	n.lns = append(n.lns, ln)
+	n.lnWG.Add(1)
+	n.mu.Unlock()
+	defer n.lnWG.Done()
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-n.done:
+				return net.ErrClosed
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			n.opts.Logger.Warn("replication accept failed; retrying", "err", err, "in", delay)
+			select {
+			case <-time.After(delay):
+			case <-n.done:
+				return net.ErrClosed
+			}
+			continue
+		}
+		delay = 0
+		n.mu.Lock()
+		p := n.prim
+		n.mu.Unlock()
+		if p == nil {
+			n.opts.Logger.Info("refusing a replication peer: this node is a secondary", "addr", conn.RemoteAddr())
+			_ = conn.Close()
+			continue
+		}
+		p.serve(conn)
+	}
+}
+
+// Close stops listening, disconnects every peer and waits for every
+// goroutine of the node.
+func (n *Node) Close() {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	n.closed = true
+	close(n.done)
+	for _, ln := range n.lns {
+		_ = ln.Close()
+	}
+	p, s := n.prim, n.sec
+	n.mu.Unlock()
+	n.lnWG.Wait()
+	if p != nil {
+		p.close()
+	}
+	if s != nil {
+		s.stop()
+	}
+}
+
+// FollowNADB makes the node a secondary of the primary whose NADB endpoint
+// is addr (host:port).
+func (n *Node) FollowNADB(addr string) error {
+	err := n.follow(target{nadbAddr: addr})
+	if errors.Is(err, errAlreadyFollowing) {
+		return nil
+	}
+	return err
+}
+
+// ReplicaOf implements the front end's Replication: follow the primary
+// whose Redis endpoint is host:port, or become a primary when host is "".
+func (n *Node) ReplicaOf(host string, port int) (already bool, err error) {
+	if host == "" {
+		n.promote()
+		return false, nil
+	}
+	err = n.follow(target{respAddr: net.JoinHostPort(host, strconv.Itoa(port))})
+	if errors.Is(err, errAlreadyFollowing) {
+		return true, nil
+	}
+	return false, err
+}
+
+// errAlreadyFollowing is returned by follow for the current primary.
+var errAlreadyFollowing = errors.New("already connected to the specified primary")
+
+func (n *Node) follow(t target) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return net.ErrClosed
+	}
+	var replID string
+	var applied uint64
+	if n.sec != nil {
+		if n.sec.target == t {
+			return errAlreadyFollowing
+		}
+		n.sec.stop()
+		// A new primary may have another history; the handshake decides.
+		replID, applied = n.sec.history()
+	}
+	if n.prim != nil {
+		n.prim.close()
+		n.prim = nil
+	}
+	n.eng.SetSink(nil)
+	n.eng.SetReplica(true)
+	n.readOnly.Store(true)
+	n.sec = startSecondary(n.eng, t, applied, replID, &n.opts, n.opts.NodeID)
+	n.opts.Logger.Info("following a primary", "primary", t)
+	return nil
+}
+
+// promote makes a secondary a primary with a new history that continues
+// from its last applied sequence.
+func (n *Node) promote() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sec == nil || n.closed {
+		return
+	}
+	n.sec.stop()
+	_, applied := n.sec.history()
+	n.sec = nil
+	n.becomePrimaryLocked(applied + 1)
+	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
+}
+
+func (n *Node) roles() (*primary, *secondary) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.prim, n.sec
+}
+
+// ReadOnly implements Replication.
+func (n *Node) ReadOnly() bool { return n.readOnly.Load() }
+
+// WriteDone implements Replication: with broadcast-async off, it waits until
+// every connected secondary was sent everything logged so far.
+func (n *Node) WriteDone() {
+	if n.async.Load() {
+		return
+	}
+	p, _ := n.roles()
+	if p == nil {
+		return
+	}
+	p.waitSent(p.log.Last(), n.done)
+}
+
+// Wait implements Replication.
+func (n *Node) Wait(count int, timeout time.Duration) int {
+	p, _ := n.roles()
+	if p == nil {
+		return 0
+	}
+	return p.waitAcked(count, p.log.Last(), timeout, n.done)
+}
+
+// SyncStats implements Replication.
+func (n *Node) SyncStats() (full, partialOK, partialErr int64) {
+	return n.stats.full.Load(), n.stats.partialOK.Load(), n.stats.partialErr.Load()
+}
+
+// Role implements Replication with ROLE's reply shapes.
+func (n *Node) Role() []any {
+	p, s := n.roles()
+	if p != nil {
+		var reps []any
+		for _, sd := range p.list() {
+			reps = append(reps, []any{sd.ip, strconv.Itoa(sd.port), strconv.FormatUint(sd.acked.Load(), 10)})
+		}
+		if reps == nil {
+			reps = []any{}
+		}
+		return []any{"master", int64(p.log.Last()), reps}
+	}
+	host, port := s.primaryEndpoint()
+	state := "connect"
+	switch {
+	case s.connected.Load():
+		state = "connected"
+	case s.syncing.Load():
+		state = "sync"
+	}
+	return []any{"slave", host, int64(port), state, int64(s.applied.Load())}
+}
+
+// primaryEndpoint returns the primary's Redis host and port as far as
+// known: from REPLICAOF, or the NADB host with the port it announced.
+func (s *secondary) primaryEndpoint() (string, int) {
+	addr := s.target.respAddr
+	if addr == "" {
+		addr = s.target.nadbAddr
+	}
+	host, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+	if s.target.respAddr == "" {
+		if p := s.primaryPort.Load(); p > 0 {
+			port = int(p)
+		}
+	}
+	return host, port
+}
+
+// Info implements Replication: INFO replication with Redis's field names,
+// then the NADB statistics.
+func (n *Node) Info() [][2]string {
+	p, s := n.roles()
+	if p != nil {
+		return p.infoFields(&n.opts)
+	}
+	now := time.Now().UnixMilli()
+	host, port := s.primaryEndpoint()
+	replID, applied := s.history()
+	link := "down"
+	if s.connected.Load() {
+		link = "up"
+	}
+	lastIO := int64(-1)
+	if t := s.lastIOMs.Load(); t > 0 {
+		lastIO = (now - t) / 1000
+	}
+	syncing := "0"
+	if s.syncing.Load() {
+		syncing = "1"
+	}
+	out := [][2]string{
+		{"role", "slave"},
+		{"master_host", host},
+		{"master_port", strconv.Itoa(port)},
+		{"master_link_status", link},
+		{"master_last_io_seconds_ago", strconv.FormatInt(lastIO, 10)},
+		{"master_sync_in_progress", syncing},
+		{"slave_read_repl_offset", strconv.FormatUint(applied, 10)},
+		{"slave_repl_offset", strconv.FormatUint(applied, 10)},
+	}
+	if down := s.linkDownMs.Load(); down > 0 {
+		out = append(out, [2]string{"master_link_down_since_seconds", strconv.FormatInt((now-down)/1000, 10)})
+	}
+	if replID == "" {
+		replID = "0000000000000000000000000000000000000000"
+	}
+	sinceOp := int64(-1)
+	if t := s.lastOpMs.Load(); t > 0 {
+		sinceOp = (now - t) / 1000
+	}
+	out = append(out,
+		[2]string{"slave_priority", "100"},
+		[2]string{"slave_read_only", "1"},
+		[2]string{"replica_announced", "1"},
+		[2]string{"connected_slaves", "0"},
+		[2]string{"master_failover_state", "no-failover"},
+		[2]string{"master_replid", replID},
+		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
+		[2]string{"master_repl_offset", strconv.FormatUint(applied, 10)},
+		[2]string{"second_repl_offset", "-1"},
+		[2]string{"nadb_role", "secondary"},
+		[2]string{"nadb_repl_listen_host", n.opts.ListenHost},
+		[2]string{"nadb_repl_listen_port", strconv.Itoa(n.opts.ListenPort)},
+		[2]string{"nadb_primary", s.target.String()},
+		[2]string{"nadb_primary_protocol", map[bool]string{true: "reference", false: "nadb-server"}[s.legacy.Load()]},
+		[2]string{"nadb_connected", map[bool]string{true: "1", false: "0"}[s.connected.Load()]},
+		[2]string{"nadb_operations_received", strconv.FormatInt(s.received.Load(), 10)},
+		[2]string{"nadb_operations_applied", strconv.FormatInt(s.appliedOps.Load(), 10)},
+		[2]string{"nadb_last_applied_sequence", strconv.FormatUint(applied, 10)},
+		[2]string{"nadb_primary_sequence", strconv.FormatUint(max(s.primaryLast.Load(), applied), 10)},
+		[2]string{"nadb_reconnections", strconv.FormatInt(s.reconnects.Load(), 10)},
+		[2]string{"nadb_seconds_since_last_operation", strconv.FormatInt(sinceOp, 10)},
+		[2]string{"nadb_full_syncs", strconv.FormatInt(s.fullSyncs.Load(), 10)},
+		[2]string{"nadb_partial_syncs", strconv.FormatInt(s.partials.Load(), 10)},
+		[2]string{"nadb_resyncs", strconv.FormatInt(s.resyncs.Load(), 10)},
+		[2]string{"nadb_protocol_errors", strconv.FormatInt(s.protoErrs.Load(), 10)},
+	)
+	return out
+}
+
+// Sequence returns the primary's last sequence or the secondary's last
+// applied one.
+func (n *Node) Sequence() uint64 {
+	p, s := n.roles()
+	if p != nil {
+		return p.log.Last()
+	}
+	return s.applied.Load()
+}

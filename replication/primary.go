@@ -1,0 +1,542 @@
+package replication
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// legacyWait is how long a new peer has to send its SYNC_REQUEST before it
+// is served as a reference secondary, which never speaks.
+const legacyWait = time.Second
+
+// legacyCatchUp is how many logged operations a reference secondary gets
+// on connect, as the reference primary replays its last 1,000.
+const legacyCatchUp = 1000
+
+// primary is one term of this node as a primary: its history (replID and
+// log) and the senders serving its secondaries. It ends with close.
+type primary struct {
+	eng       *engine.Engine
+	log       OpLog
+	replID    string
+	heartbeat time.Duration
+	timeout   time.Duration
+	maxFrame  int
+	respPort  int
+	logger    *slog.Logger
+	stats     *syncStats
+
+	nextID atomic.Int64
+
+	mu       sync.Mutex // guards senders, closed, progress
+	senders  map[*sender]struct{}
+	closed   bool
+	progress chan struct{} // closed and replaced when a sender moves
+
+	wg sync.WaitGroup // every goroutine of every sender
+}
+
+// syncStats are INFO stats' sync_full, sync_partial_ok, sync_partial_err;
+// they outlive a primary term.
+type syncStats struct {
+	full, partialOK, partialErr atomic.Int64
+}
+
+// sender is the state of one connected secondary.
+type sender struct {
+	id       int64
+	conn     net.Conn
+	ip       string
+	port     int  // the secondary's RESP port
+	legacy   bool // a reference secondary: no handshake, no ACKs
+	nodeID   string
+	state    atomic.Value // "wait_bgsave", "send_bulk" or "online"
+	sent     atomic.Uint64
+	acked    atomic.Uint64
+	ackMs    atomic.Int64
+	opsSent  atomic.Int64
+	bytes    atomic.Int64
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func (s *sender) stop() {
+	s.stopOnce.Do(func() {
+		close(s.done)
+		_ = s.conn.Close()
+	})
+}
+
+func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats) *primary {
+	return &primary{
+		eng:       eng,
+		log:       log,
+		replID:    replID,
+		heartbeat: o.Heartbeat,
+		timeout:   o.Timeout,
+		maxFrame:  o.MaxFrame,
+		respPort:  o.RespPort,
+		logger:    o.Logger,
+		stats:     stats,
+		senders:   map[*sender]struct{}{},
+		progress:  make(chan struct{}),
+	}
+}
+
+// close disconnects every secondary and waits for their goroutines.
+func (p *primary) close() {
+	p.mu.Lock()
+	p.closed = true
+	for s := range p.senders {
+		s.stop()
+	}
+	close(p.progress)
+	p.progress = make(chan struct{})
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// moved wakes everyone waiting for a sender's progress.
+func (p *primary) moved() {
+	p.mu.Lock()
+	close(p.progress)
+	p.progress = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// serve takes ownership of conn; it returns at once.
+func (p *primary) serve(conn net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		_ = conn.Close()
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.handle(conn)
+	}()
+}
+
+func (p *primary) handle(conn net.Conn) {
+	ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	s := &sender{id: p.nextID.Add(1), conn: conn, ip: ip, done: make(chan struct{})}
+	s.state.Store("wait_bgsave")
+	if !p.add(s) {
+		_ = conn.Close()
+		return
+	}
+	defer p.remove(s)
+	defer s.stop()
+
+	br := bufio.NewReaderSize(conn, 16<<10)
+	rd := NewReader(br, p.maxFrame)
+	var req Op
+	_ = conn.SetReadDeadline(time.Now().Add(legacyWait))
+	err := rd.Next(&req)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && br.Buffered() == 0:
+		s.legacy = true
+		p.logger.Info("replication peer sent no handshake: serving it as a reference secondary", "addr", conn.RemoteAddr())
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer s.stop()
+			_ = conn.SetReadDeadline(time.Time{})
+			_, _ = io.Copy(io.Discard, br) // notices the peer leaving
+		}()
+		first := max(p.log.First(), p.log.Last()+1-min(p.log.Last(), legacyCatchUp))
+		p.stream(s, first, nil)
+		return
+	case err != nil:
+		p.logger.Warn("replication handshake failed", "addr", conn.RemoteAddr(), "err", err)
+		return
+	case req.Type != OpSyncRequest:
+		p.logger.Warn("replication peer spoke first with an unexpected frame", "addr", conn.RemoteAddr(), "type", req.Type)
+		return
+	}
+	s.port = req.ListeningPort
+	s.nodeID = string(req.NodeID)
+	s.acked.Store(req.FromSequence - min(req.FromSequence, 1))
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.readAcks(s, rd)
+	}()
+
+	var S uint64
+	mode, from := handshake(&req, p.replID, p.log.First(), p.log.Last())
+	var unpin func()
+	if mode == ModePartial {
+		p.stats.partialOK.Add(1)
+		if err := p.writeOp(s, &Op{Type: OpSyncResponse, Sequence: p.log.Last(), Mode: ModePartial, ReplID: []byte(p.replID),
+			FromSequence: from, ListeningPort: p.respPort,
+			Has: FieldMode | FieldReplID | FieldFromSequence | FieldListeningPort}); err != nil {
+			return
+		}
+		p.logger.Info("partial resynchronisation", "replica", conn.RemoteAddr(), "from", from)
+	} else {
+		p.stats.full.Add(1)
+		if req.Has&FieldReplID != 0 && len(req.ReplID) > 0 {
+			p.stats.partialErr.Add(1)
+		}
+		var ok bool
+		S, unpin, ok = p.fullSync(s)
+		if !ok {
+			if unpin != nil {
+				unpin()
+			}
+			return
+		}
+		from = S + 1
+	}
+	p.stream(s, from, unpin)
+}
+
+// handshake decides how to serve a SYNC_REQUEST: partial when the request
+// names this history and a position the log still holds, full otherwise.
+func handshake(req *Op, replID string, first, last uint64) (SyncMode, uint64) {
+	if req.Has&FieldReplID != 0 && string(req.ReplID) == replID && req.Has&FieldFromSequence != 0 &&
+		req.FromSequence >= first && req.FromSequence <= last+1 {
+		return ModePartial, req.FromSequence
+	}
+	return ModeFull, 0
+}
+
+func (p *primary) add(s *sender) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.senders[s] = struct{}{}
+	return true
+}
+
+func (p *primary) remove(s *sender) {
+	p.mu.Lock()
+	delete(p.senders, s)
+	p.mu.Unlock()
+	p.moved()
+	p.logger.Info("replica disconnected", "addr", s.conn.RemoteAddr())
+}
+
+// writeOp sends one frame now.
+func (p *primary) writeOp(s *sender, op *Op) error {
+	var enc Encoder
+	if op.Timestamp == 0 {
+		op.Timestamp = nowSeconds()
+	}
+	buf, err := enc.AppendFrame(nil, op)
+	if err != nil {
+		return err
+	}
+	return p.write(s, buf)
+}
+
+func (p *primary) write(s *sender, buf []byte) error {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(p.timeout))
+	_, err := s.conn.Write(buf)
+	if err != nil {
+		s.stop()
+		return err
+	}
+	s.bytes.Add(int64(len(buf)))
+	return nil
+}
+
+func nowSeconds() float64 { return float64(time.Now().UnixMicro()) / 1e6 }
+
+// fullSync streams a snapshot: SYNC_RESPONSE (full), the keys as SET
+// frames at the snapshot's sequence S, then SNAPSHOT_END. The log is pinned
+// from S+1 so that writes made meanwhile are still there afterwards.
+func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
+	start := time.Now()
+	items := p.eng.Snapshot(func() {
+		S = p.log.Last()
+		unpin = p.log.Pin(S + 1)
+	})
+	s.state.Store("send_bulk")
+	ts := nowSeconds()
+	if err := p.writeOp(s, &Op{Type: OpSyncResponse, Sequence: S, Timestamp: ts, Mode: ModeFull, ReplID: []byte(p.replID),
+		FromSequence: S + 1, Count: uint64(len(items)), ListeningPort: p.respPort,
+		Has: FieldMode | FieldReplID | FieldFromSequence | FieldCount | FieldListeningPort}); err != nil {
+		return S, unpin, false
+	}
+	var enc Encoder
+	var op Op
+	var dbBuf [20]byte
+	buf := make([]byte, 0, 256<<10)
+	for i := range items {
+		it := &items[i]
+		op = Op{Type: OpSet, Sequence: S, Timestamp: ts, Key: bytesOf(it.Key), Value: it.Value,
+			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: bytesOf(namespace),
+			Has: FieldKey | FieldValue | FieldDB | FieldNamespace}
+		if it.ExpireAt != 0 {
+			op.ExpireAtMs = it.ExpireAt
+			op.Has |= FieldExpireAt
+		}
+		var err error
+		if buf, err = enc.AppendFrame(buf, &op); err != nil {
+			p.logger.Error("cannot encode snapshot key", "err", err)
+			return S, unpin, false
+		}
+		if len(buf) >= 224<<10 {
+			if p.write(s, buf) != nil {
+				return S, unpin, false
+			}
+			buf = buf[:0]
+		}
+	}
+	op = Op{Type: OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(len(items)), Has: FieldCount}
+	buf, _ = enc.AppendFrame(buf, &op)
+	if p.write(s, buf) != nil {
+		return S, unpin, false
+	}
+	s.opsSent.Add(int64(len(items)))
+	s.sent.Store(S)
+	p.logger.Info("full resynchronisation sent", "replica", s.conn.RemoteAddr(), "keys", len(items), "sequence", S, "took", time.Since(start))
+	return S, unpin, true
+}
+
+// stream sends the log from next on until the secondary goes away.
+func (p *primary) stream(s *sender, next uint64, unpin func()) {
+	defer func() {
+		if unpin != nil {
+			unpin()
+		}
+	}()
+	notify, unsubscribe := p.log.Subscribe()
+	defer unsubscribe()
+	hb := time.NewTicker(p.heartbeat)
+	defer hb.Stop()
+	s.state.Store("online")
+	s.sent.Store(next - 1)
+	p.moved()
+
+	var (
+		enc     Encoder
+		build   opBuilder
+		op      Op
+		entries []Entry
+		buf     = make([]byte, 0, 64<<10)
+		err     error
+	)
+	for {
+		entries, err = p.log.Read(next, 512, entries[:0])
+		if err != nil {
+			p.logger.Warn("replica fell behind the operation log; it will need a full resync", "replica", s.conn.RemoteAddr(), "next", next)
+			return
+		}
+		if unpin != nil {
+			unpin()
+			unpin = nil
+		}
+		if len(entries) > 0 {
+			now := time.Now().UnixMilli()
+			buf = buf[:0]
+			for i := range entries {
+				build.fill(&op, &entries[i], now)
+				if buf, err = enc.AppendFrame(buf, &op); err != nil {
+					p.logger.Error("cannot encode operation", "sequence", entries[i].Seq, "err", err)
+					return
+				}
+			}
+			if p.write(s, buf) != nil {
+				return
+			}
+			next = entries[len(entries)-1].Seq + 1
+			s.sent.Store(next - 1)
+			s.opsSent.Add(int64(len(entries)))
+			p.moved()
+			if cap(buf) > 4<<20 {
+				buf = make([]byte, 0, 64<<10)
+			}
+			continue
+		}
+		select {
+		case <-notify:
+		case <-hb.C:
+			hbOp := Op{Type: OpHeartbeat, Sequence: p.log.Last()}
+			if s.legacy {
+				// A reference secondary takes a heartbeat's sequence as
+				// applied; never claim more than it was sent.
+				hbOp.Sequence = next - 1
+			}
+			if p.writeOp(s, &hbOp) != nil {
+				return
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// readAcks reads the secondary's ACK frames until the link fails or stays
+// silent for the replication timeout.
+func (p *primary) readAcks(s *sender, rd *Reader) {
+	defer s.stop()
+	var op Op
+	for {
+		_ = s.conn.SetReadDeadline(time.Now().Add(p.timeout))
+		if err := rd.Next(&op); err != nil {
+			select {
+			case <-s.done:
+			default:
+				p.logger.Info("replica link lost", "addr", s.conn.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		if op.Type != OpAck {
+			continue
+		}
+		n := op.Sequence
+		if op.Has&FieldApplied != 0 {
+			n = op.Applied
+		}
+		s.acked.Store(n)
+		s.ackMs.Store(time.Now().UnixMilli())
+		p.moved()
+	}
+}
+
+// waitChan returns the channel closed at the next progress.
+func (p *primary) waitChan() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.progress
+}
+
+func (p *primary) list() []*sender {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*sender, 0, len(p.senders))
+	for s := range p.senders {
+		out = append(out, s)
+	}
+	sortSenders(out)
+	return out
+}
+
+// waitSent blocks until every connected secondary was sent seq, or done.
+func (p *primary) waitSent(seq uint64, done <-chan struct{}) {
+	for {
+		ch := p.waitChan()
+		all := true
+		for _, s := range p.list() {
+			if s.state.Load() == "online" && s.sent.Load() < seq {
+				all = false
+				break
+			}
+		}
+		if all {
+			return
+		}
+		select {
+		case <-ch:
+		case <-done:
+			return
+		}
+	}
+}
+
+// waitAcked blocks until n secondaries acknowledged seq or the deadline
+// passes, and returns how many did.
+func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-chan struct{}) int {
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		ch := p.waitChan()
+		count := 0
+		for _, s := range p.list() {
+			if !s.legacy && s.acked.Load() >= seq {
+				count++
+			}
+		}
+		if count >= n {
+			return count
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return count
+		case <-done:
+			return count
+		}
+	}
+}
+
+func sortSenders(ss []*sender) {
+	for i := 1; i < len(ss); i++ {
+		for j := i; j > 0 && ss[j].id < ss[j-1].id; j-- {
+			ss[j], ss[j-1] = ss[j-1], ss[j]
+		}
+	}
+}
+
+// infoFields returns the primary's INFO replication lines.
+func (p *primary) infoFields(o *NodeOptions) [][2]string {
+	last := p.log.Last()
+	now := time.Now().UnixMilli()
+	ss := p.list()
+	out := [][2]string{{"role", "master"}, {"connected_slaves", strconv.Itoa(len(ss))}}
+	for i, s := range ss {
+		lag := int64(0)
+		if ms := s.ackMs.Load(); ms > 0 {
+			lag = (now - ms) / 1000
+		}
+		out = append(out, [2]string{"slave" + strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
+			s.ip, s.port, s.state.Load(), s.acked.Load(), lag)})
+	}
+	first := p.log.First()
+	out = append(out,
+		[2]string{"master_failover_state", "no-failover"},
+		[2]string{"master_replid", p.replID},
+		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
+		[2]string{"master_repl_offset", strconv.FormatUint(last, 10)},
+		[2]string{"second_repl_offset", "-1"},
+		[2]string{"repl_backlog_active", "1"},
+		[2]string{"repl_backlog_size", strconv.Itoa(o.MaxOperationLog)},
+		[2]string{"repl_backlog_first_byte_offset", strconv.FormatUint(first, 10)},
+		[2]string{"repl_backlog_histlen", strconv.FormatUint(last+1-first, 10)},
+		[2]string{"nadb_role", "primary"},
+		[2]string{"nadb_repl_listen_host", o.ListenHost},
+		[2]string{"nadb_repl_listen_port", strconv.Itoa(o.ListenPort)},
+		[2]string{"nadb_sequence", strconv.FormatUint(last, 10)},
+		[2]string{"nadb_replicas", strconv.Itoa(len(ss))},
+	)
+	for i, s := range ss {
+		acked := s.acked.Load()
+		lagOps := last - min(acked, last)
+		lagMs := int64(0)
+		if lagOps > 0 {
+			if t, ok := p.log.TimeOf(acked + 1); ok {
+				lagMs = max(now-t, 0)
+			}
+		}
+		legacy := 0
+		if s.legacy {
+			legacy = 1
+		}
+		out = append(out, [2]string{"nadb_replica" + strconv.Itoa(i), fmt.Sprintf(
+			"id=%d,addr=%s,port=%d,ops_sent=%d,bytes_sent=%d,acked_seq=%d,lag_ops=%d,lag_ms=%d,legacy=%d",
+			s.id, s.conn.RemoteAddr(), s.port, s.opsSent.Load(), s.bytes.Load(), acked, lagOps, lagMs, legacy)})
+	}
+	return out
+}

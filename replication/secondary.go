@@ -1,0 +1,430 @@
+package replication
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// Reconnection backoff of a secondary: jittered, doubling from min to max.
+const (
+	backoffMin = 100 * time.Millisecond
+	backoffMax = 5 * time.Second
+	ackEvery   = time.Second
+	dialWait   = 5 * time.Second
+	applyBatch = 1024
+)
+
+// target says where a secondary's primary is. Exactly one of nadbAddr and
+// respAddr is set: respAddr (REPLICAOF) is resolved to the primary's NADB
+// endpoint through its INFO replication at each connection.
+type target struct {
+	nadbAddr string
+	respAddr string
+}
+
+func (t target) String() string {
+	if t.respAddr != "" {
+		return t.respAddr
+	}
+	return t.nadbAddr
+}
+
+// secondary follows one primary until stopped.
+type secondary struct {
+	eng     *engine.Engine
+	target  target
+	opts    *NodeOptions
+	nodeID  string
+	logger  *slog.Logger
+	cancel  context.CancelFunc
+	done    chan struct{}
+	started time.Time
+
+	applied     atomic.Uint64 // last applied sequence
+	connected   atomic.Bool
+	syncing     atomic.Bool
+	linkDownMs  atomic.Int64 // when the link went down (Unix ms), 0 while up
+	lastIOMs    atomic.Int64
+	lastOpMs    atomic.Int64
+	primaryLast atomic.Uint64 // the primary's sequence from its heartbeats
+	primaryPort atomic.Int64  // the primary's RESP port, from SYNC_RESPONSE
+	received    atomic.Int64
+	appliedOps  atomic.Int64
+	reconnects  atomic.Int64
+	resyncs     atomic.Int64
+	fullSyncs   atomic.Int64
+	partials    atomic.Int64
+	protoErrs   atomic.Int64
+	legacy      atomic.Bool
+
+	mu     sync.Mutex // guards replID
+	replID string
+}
+
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, o *NodeOptions, nodeID string) *secondary {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &secondary{
+		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
+		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID,
+	}
+	s.applied.Store(applied)
+	s.linkDownMs.Store(time.Now().UnixMilli())
+	go func() {
+		defer close(s.done)
+		s.run(ctx)
+	}()
+	return s
+}
+
+// stop ends the link and waits for every goroutine of the secondary.
+func (s *secondary) stop() {
+	s.cancel()
+	<-s.done
+}
+
+func (s *secondary) history() (string, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replID, s.applied.Load()
+}
+
+func (s *secondary) run(ctx context.Context) {
+	backoff := backoffMin
+	for first := true; ctx.Err() == nil; first = false {
+		if !first {
+			s.reconnects.Add(1)
+		}
+		synced, err := s.session(ctx)
+		s.connected.Store(false)
+		s.syncing.Store(false)
+		s.linkDownMs.Store(time.Now().UnixMilli())
+		if ctx.Err() != nil {
+			return
+		}
+		if synced {
+			backoff = backoffMin
+		}
+		s.logger.Warn("replication link down", "primary", s.target, "err", err)
+		wait := backoff/2 + rand.N(backoff/2+1)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(backoff*2, backoffMax)
+	}
+}
+
+// resolve returns the NADB address to dial.
+func (s *secondary) resolve(ctx context.Context) (string, error) {
+	if s.target.respAddr == "" {
+		return s.target.nadbAddr, nil
+	}
+	return discoverNADB(ctx, s.target.respAddr)
+}
+
+// session runs one connection: handshake, optional snapshot, live stream.
+// synced reports whether the handshake completed.
+func (s *secondary) session(ctx context.Context) (synced bool, err error) {
+	addr, err := s.resolve(ctx)
+	if err != nil {
+		return false, err
+	}
+	d := net.Dialer{Timeout: dialWait}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	stopClose := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stopClose()
+
+	replID, applied := s.history()
+	req := Op{Type: OpSyncRequest, Sequence: applied, Timestamp: nowSeconds(), FromSequence: applied + 1,
+		ReplID: []byte(replID), ListeningPort: s.opts.RespPort, NodeID: []byte(s.nodeID),
+		Has: FieldFromSequence | FieldReplID | FieldListeningPort | FieldNodeID}
+	var enc Encoder
+	buf, err := enc.AppendFrame(nil, &req)
+	if err != nil {
+		return false, err
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+	if _, err := conn.Write(buf); err != nil {
+		return false, err
+	}
+	s.syncing.Store(true)
+	rd := NewReader(bufio.NewReaderSize(conn, 256<<10), s.opts.MaxFrame)
+	var op Op
+	if err := s.next(conn, rd, &op); err != nil {
+		return false, err
+	}
+	st := streamState{applied: applied}
+	if op.Type == OpSyncResponse {
+		if op.Has&FieldListeningPort != 0 {
+			s.primaryPort.Store(int64(op.ListeningPort))
+		}
+		switch op.Mode {
+		case ModePartial:
+			if string(op.ReplID) != replID || op.FromSequence != applied+1 {
+				return false, fmt.Errorf("%w: partial resync offered for history %s from %d", ErrUnexpected, op.ReplID, op.FromSequence)
+			}
+			s.partials.Add(1)
+			s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", op.FromSequence)
+		case ModeFull:
+			if err := s.loadSnapshot(conn, rd, &op); err != nil {
+				return false, err
+			}
+			s.fullSyncs.Add(1)
+			st.applied = s.applied.Load()
+		default:
+			return false, fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, op.Mode)
+		}
+		s.legacy.Store(false)
+	} else {
+		// A reference primary ignores SYNC_REQUEST and starts streaming.
+		st.legacy = true
+		s.legacy.Store(true)
+		s.logger.Info("primary speaks the reference protocol (no handshake)", "primary", addr)
+	}
+	s.syncing.Store(false)
+	s.connected.Store(true)
+	s.linkDownMs.Store(0)
+
+	acks := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ackDone := make(chan struct{})
+	defer close(ackDone)
+	if !st.legacy {
+		wg.Go(func() { s.sendAcks(conn, acks, ackDone) })
+	}
+	// A reference primary's first frame is already part of the stream.
+	return true, s.stream(conn, rd, &op, &st, acks, st.legacy)
+}
+
+// next reads one frame with the replication timeout as read deadline.
+func (s *secondary) next(conn net.Conn, rd *Reader, op *Op) error {
+	_ = conn.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	err := rd.Next(op)
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) && isProtocolError(err) {
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			s.logger.Warn("refused a bad frame from the primary; resynchronising", "err", err)
+		}
+		return err
+	}
+	s.received.Add(1)
+	s.lastIOMs.Store(time.Now().UnixMilli())
+	return nil
+}
+
+// isProtocolError tells a bad frame from a broken connection.
+func isProtocolError(err error) bool {
+	for _, e := range []error{ErrFrameTooLarge, ErrTruncated, ErrBadJSON, ErrMissingField, ErrBadChecksum, ErrUnknownType, ErrBadEncoding} {
+		if errors.Is(err, e) {
+			return !errors.Is(err, io.ErrUnexpectedEOF)
+		}
+	}
+	return false
+}
+
+// loadSnapshot reads a full resynchronisation and installs it at once.
+func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
+	S, count := resp.Sequence, resp.Count
+	newID := string(resp.ReplID)
+	start := time.Now()
+	items := make([]engine.Item, 0, min(count, 1<<20))
+	now := time.Now().UnixMilli()
+	var op Op
+	for {
+		if err := s.next(conn, rd, &op); err != nil {
+			return err
+		}
+		switch {
+		case op.Type == OpSet && op.Sequence == S:
+			ef, _, err := effectOf(&op, s.eng.Databases(), now)
+			if err != nil {
+				s.protoErrs.Add(1)
+				return err
+			}
+			items = append(items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+		case op.Type == OpSnapshotEnd && op.Sequence == S && op.Count == uint64(len(items)) && op.Count == count:
+			s.eng.Replace(items, func() {
+				s.mu.Lock()
+				s.replID = newID
+				s.applied.Store(S)
+				s.mu.Unlock()
+			})
+			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
+			return nil
+		default:
+			s.protoErrs.Add(1)
+			return fmt.Errorf("%w: %s at %d during a snapshot at %d (%d of %d keys)", ErrUnexpected, op.Type, op.Sequence, S, len(items), count)
+		}
+	}
+}
+
+// stream applies the live stream until the link fails or a frame forces a
+// resync. With have set, op already holds the first frame.
+func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, acks chan<- struct{}, have bool) error {
+	dbs := s.eng.Databases()
+	var batch []engine.Effect
+	ready := 0 // batch[:ready] are complete and may be applied
+	var readySeq uint64
+	flush := func() {
+		if ready == 0 {
+			return
+		}
+		seq := readySeq
+		n := ready
+		s.eng.Apply(batch[:ready], func() { s.applied.Store(seq) })
+		s.appliedOps.Add(int64(n))
+		s.lastOpMs.Store(time.Now().UnixMilli())
+		batch = append(batch[:0], batch[ready:]...)
+		ready = 0
+		select {
+		case acks <- struct{}{}:
+		default:
+		}
+	}
+	defer flush()
+	for {
+		if !have {
+			if err := s.next(conn, rd, op); err != nil {
+				return err
+			}
+		}
+		have = false
+		v, verr := decide(*st, op)
+		switch v {
+		case verdictApply, verdictBuffer:
+			if verr != nil {
+				s.protoErrs.Add(1)
+				s.logger.Warn("reference primary skipped sequences", "err", verr)
+			}
+			ef, ok, err := effectOf(op, dbs, time.Now().UnixMilli())
+			if err != nil {
+				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
+				return err
+			}
+			if ok {
+				batch = append(batch, ef)
+			}
+			if v == verdictBuffer {
+				if st.pending == 0 {
+					st.group = op.Group
+				}
+				st.pending++
+				continue
+			}
+			st.applied, st.pending, st.group = op.Sequence, 0, 0
+			ready, readySeq = len(batch), op.Sequence
+			if ready == 0 {
+				s.applied.Store(op.Sequence)
+			}
+		case verdictAdvance:
+			flush()
+			st.applied = op.Sequence
+			s.applied.Store(op.Sequence)
+		case verdictIgnore:
+			s.primaryLast.Store(op.Sequence)
+		case verdictSkip:
+		case verdictResync:
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			s.logger.Warn("refused a frame from the primary; resynchronising", "err", verr)
+			return verr
+		}
+		if ready > 0 && (rd.Buffered() == 0 || ready >= applyBatch) {
+			flush()
+		}
+	}
+}
+
+// sendAcks reports the applied sequence after each applied batch (at most
+// every few milliseconds) and at least once a second.
+func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan struct{}) {
+	t := time.NewTicker(ackEvery)
+	defer t.Stop()
+	var enc Encoder
+	var buf []byte
+	for {
+		select {
+		case <-done:
+			return
+		case <-kick:
+		case <-t.C:
+		}
+		n := s.applied.Load()
+		op := Op{Type: OpAck, Sequence: n, Timestamp: nowSeconds(), Applied: n, Has: FieldApplied}
+		var err error
+		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
+			return
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+		if _, err := conn.Write(buf); err != nil {
+			_ = conn.Close()
+			return
+		}
+	}
+}
+
+// discoverNADB asks the Redis endpoint respAddr for its INFO replication
+// and returns the NADB endpoint it advertises (nadb_repl_listen_port, on
+// the host of respAddr).
+func discoverNADB(ctx context.Context, respAddr string) (string, error) {
+	host, _, err := net.SplitHostPort(respAddr)
+	if err != nil {
+		return "", err
+	}
+	d := net.Dialer{Timeout: dialWait}
+	conn, err := d.DialContext(ctx, "tcp", respAddr)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(dialWait))
+	if _, err := io.WriteString(conn, "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"); err != nil {
+		return "", err
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(line, "$") {
+		return "", fmt.Errorf("INFO replication from %s: unexpected reply %q", respAddr, strings.TrimSpace(line))
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil || n < 0 || n > 1<<20 {
+		return "", fmt.Errorf("INFO replication from %s: bad length", respAddr)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return "", err
+	}
+	for _, l := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "nadb_repl_listen_port:"); ok {
+			return net.JoinHostPort(host, v), nil
+		}
+	}
+	return "", fmt.Errorf("%s does not advertise a NADB replication port (nadb_repl_listen_port): is it a nadb-server primary?", respAddr)
+}

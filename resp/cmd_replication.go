@@ -1,0 +1,67 @@
+package resp
+
+import (
+	"math"
+	"time"
+)
+
+func registerReplicationCommands(t commandTable) {
+	t.add(command{name: "replicaof", arity: 3, flags: flagAdmin | flagNoScript | flagStale, group: "server", since: "5.0.0", summary: "Configures a server as replica of another, or promotes it to a master.", handler: cmdReplicaOf})
+	t.add(command{name: "slaveof", arity: 3, flags: flagAdmin | flagNoScript | flagStale, group: "server", since: "1.0.0", summary: "Sets a Redis server as a replica of another, or promotes it to being a master.", handler: cmdReplicaOf})
+	t.add(command{name: "role", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "server", since: "2.8.12", summary: "Returns the replication role.", handler: cmdRole})
+	t.add(command{name: "wait", arity: 3, flags: flagNoScript, group: "generic", since: "3.0.0", summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", handler: cmdWait})
+}
+
+// cmdReplicaOf answers REPLICAOF host port and REPLICAOF NO ONE.
+func cmdReplicaOf(s *Server, c *client, args [][]byte) {
+	if equalFold(args[1], "no") && equalFold(args[2], "one") {
+		if _, err := s.repl.ReplicaOf("", 0); err != nil {
+			c.conn.WriteError(errorText(err))
+			return
+		}
+		okReply(c)
+		return
+	}
+	port, ok := parseInt(args[2])
+	if !ok || port < 0 || port > 65535 {
+		c.conn.WriteError("ERR Invalid master port")
+		return
+	}
+	already, err := s.repl.ReplicaOf(string(args[1]), int(port))
+	switch {
+	case already:
+		c.conn.WriteString("OK Already connected to specified master")
+	case err != nil:
+		c.conn.WriteError(errorText(err))
+	default:
+		okReply(c)
+	}
+}
+
+func cmdRole(s *Server, c *client, args [][]byte) {
+	writeAny(c.conn, s.repl.Role())
+}
+
+// cmdWait answers WAIT numreplicas timeout (milliseconds, 0: forever).
+func cmdWait(s *Server, c *client, args [][]byte) {
+	if s.repl.ReadOnly() {
+		c.conn.WriteError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return
+	}
+	n, ok := parseInt(args[1])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	ms, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errTimeout)
+		return
+	}
+	if ms < 0 {
+		c.conn.WriteError(errTimeoutNegative)
+		return
+	}
+	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+	c.conn.WriteInt(s.repl.Wait(int(max(n, 0)), timeout))
+}
