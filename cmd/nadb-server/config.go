@@ -48,6 +48,7 @@ func options() []option {
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400)},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30)},
 		{"broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, checkEnum("yes", "no")},
+		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil},
 		{"appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, checkEnum("yes", "no")},
 		{"appendfsync", "everysec", "always, everysec or no (not implemented yet: accepted and reported only)", true, checkEnum("always", "everysec", "no")},
 	}
