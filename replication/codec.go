@@ -147,12 +147,12 @@ const (
 
 // Op is one decoded or to-be-encoded operation.
 //
-// A present byte-slice field is non-nil, even when empty. Byte slices filled
-// by a Decoder alias the decoded payload or the Decoder's
-// own buffers: they stay valid until the next decode on that Decoder (or the
-// next Reader.Next) and must not be modified. They are capped, so appending
-// to one copies. The Encoder only reads an Op, so one Op may be encoded by
-// several goroutines at once.
+// Decoding overwrites the whole Op. A present slice field is non-nil, even
+// when empty; an absent one is nil. Slices filled by a Decoder (Tags
+// included) alias the decoded payload or the Decoder's own buffers: they stay
+// valid until the next decode on that Decoder (or the next Reader.Next) and
+// must not be modified; they are capped, so appending to one copies. The
+// Encoder only reads an Op, so several goroutines may encode one Op at once.
 type Op struct {
 	Type     OpType
 	Sequence uint64

@@ -36,6 +36,7 @@ type Decoder struct {
 	arena   []byte   // decoded strings that differ from their raw text
 	members []member // object members being canonicalised, as a stack
 	fields  [numFields]span
+	tags    [][]byte // backing array of Op.Tags
 }
 
 // span is p[s:e] of some buffer; e == 0 means absent.
@@ -44,10 +45,10 @@ type span struct{ s, e int }
 // member is one object member: its decoded key, its raw key (for printing),
 // and where its value's canonical text sits in Decoder.tmp.
 type member struct {
-	key          []byte
-	rawS, rawE   int
-	fl           strFlags
-	canonS, canE int
+	key            []byte
+	rawS, rawE     int
+	fl             strFlags
+	canonS, canonE int
 }
 
 // Top-level members.
@@ -154,8 +155,7 @@ func (d *Decoder) DecodePayload(payload []byte, op *Op) error {
 		return fmt.Errorf("%w: frame carries %.64q, payload hashes to %s", ErrBadChecksum, got, string(want[:]))
 	}
 
-	tags := op.Tags[:0]
-	*op = Op{Checksum: sum, Tags: tags}
+	*op = Op{Checksum: sum}
 	typ := d.str(payload, raw[topType])
 	t, ok := lookupOpType(typ)
 	if !ok {
@@ -236,10 +236,11 @@ func (d *Decoder) parseEnvelope(p []byte, raw, canon *[numTop]span) error {
 					raw[top], canon[top] = span{vs, i}, span{cs, len(d.tmp)}
 				}
 			}
-			if i, err = d.afterMember(p, i, '}'); err != nil {
+			var closed bool
+			if i, closed, err = afterItem(p, i, '}'); err != nil {
 				return err
 			}
-			if p[i-1] == '}' {
+			if closed {
 				break
 			}
 		}
@@ -281,25 +282,23 @@ func (d *Decoder) key(p []byte, i int) (member, int, error) {
 	return m, i, nil
 }
 
-// afterMember consumes the whitespace and the ',' or closing bracket after a
-// member or element. It returns the index after that byte (and of the next
-// item's first byte after a comma).
-func (d *Decoder) afterMember(p []byte, i int, closing byte) (int, error) {
+// afterItem consumes the whitespace and the ',' or closing bracket after an
+// object member or array element. After a comma it returns the index of the
+// next item; after the closing bracket, the index past it and closed set.
+func afterItem(p []byte, i int, closing byte) (next int, closed bool, err error) {
 	i = skipSpace(p, i)
-	if i >= len(p) {
-		return 0, syntaxError(i, "unexpected end of payload")
+	if i < len(p) && p[i] == closing {
+		return i + 1, true, nil
 	}
-	switch p[i] {
-	case ',':
-		i = skipSpace(p, i+1)
-		if i >= len(p) {
-			return 0, syntaxError(i, "unexpected end of payload")
+	if i < len(p) && p[i] == ',' {
+		if i = skipSpace(p, i+1); i < len(p) {
+			return i, false, nil
 		}
-		return i, nil
-	case closing:
-		return i + 1, nil
 	}
-	return 0, syntaxError(i, fmt.Sprintf("expected ',' or '%c'", closing))
+	if i >= len(p) {
+		return 0, false, syntaxError(i, "unexpected end of payload")
+	}
+	return 0, false, syntaxError(i, fmt.Sprintf("expected ',' or '%c'", closing))
 }
 
 // canonValue validates the JSON value at p[i] and appends its canonical text
@@ -352,10 +351,11 @@ func (d *Decoder) canonArray(p []byte, i, depth int) (int, error) {
 		if i, err = d.canonValue(p, i, depth+1); err != nil {
 			return 0, err
 		}
-		if i, err = d.afterMember(p, i, ']'); err != nil {
+		var closed bool
+		if i, closed, err = afterItem(p, i, ']'); err != nil {
 			return 0, err
 		}
-		if p[i-1] == ']' {
+		if closed {
 			d.tmp = append(d.tmp, ']')
 			return i, nil
 		}
@@ -388,17 +388,18 @@ func (d *Decoder) canonObject(p []byte, i, depth int, data bool) (int, error) {
 		if i, err = d.canonValue(p, next, depth+1); err != nil {
 			return 0, err
 		}
-		m.canE = len(d.tmp)
+		m.canonE = len(d.tmp)
 		d.members = append(d.members, m)
 		if data {
 			if f, ok := lookupField(m.key); ok {
 				d.fields[f] = span{vs, i}
 			}
 		}
-		if i, err = d.afterMember(p, i, '}'); err != nil {
+		var closed bool
+		if i, closed, err = afterItem(p, i, '}'); err != nil {
 			return 0, err
 		}
-		if p[i-1] == '}' {
+		if closed {
 			break
 		}
 	}
@@ -415,7 +416,7 @@ func (d *Decoder) canonObject(p []byte, i, depth int, data bool) (int, error) {
 		}
 		d.tmp = appendCanonString(d.tmp, p[m.rawS:m.rawE], m.fl)
 		d.tmp = append(d.tmp, ':')
-		d.tmp = append(d.tmp, d.tmp[m.canonS:m.canE]...)
+		d.tmp = append(d.tmp, d.tmp[m.canonS:m.canonE]...)
 	}
 	d.tmp = append(d.tmp, '}')
 	n := copy(d.tmp[start:], d.tmp[obj:])
@@ -507,7 +508,7 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 				}
 			}
 		case fTags:
-			err = d.tags(p, sp, op)
+			err = d.decodeTags(p, sp, op)
 		case fTTL:
 			if v[0] != '-' && (v[0] < '0' || v[0] > '9') {
 				return fmt.Errorf("%w: data.ttl is not a number", ErrBadJSON)
@@ -557,12 +558,12 @@ func (d *Decoder) text(p []byte, sp span, name string) ([]byte, error) {
 	return d.str(p, sp), nil
 }
 
-// tags decodes data.tags, an array of strings, into op.Tags.
-func (d *Decoder) tags(p []byte, sp span, op *Op) error {
+// decodeTags decodes data.tags, an array of strings, into op.Tags.
+func (d *Decoder) decodeTags(p []byte, sp span, op *Op) error {
 	if p[sp.s] != '[' {
 		return fmt.Errorf("%w: data.tags is not an array", ErrBadJSON)
 	}
-	op.Tags = op.Tags[:0]
+	tags := d.tags[:0]
 	// The array was validated by canonValue, so a light walk suffices.
 	i := skipSpace(p, sp.s+1)
 	for p[i] != ']' {
@@ -570,15 +571,17 @@ func (d *Decoder) tags(p []byte, sp span, op *Op) error {
 			return fmt.Errorf("%w: data.tags holds a non-string", ErrBadJSON)
 		}
 		end, _, _ := scanString(p, i)
-		op.Tags = append(op.Tags, d.str(p, span{i, end}))
+		tags = append(tags, d.str(p, span{i, end}))
 		i = skipSpace(p, end)
 		if p[i] == ',' {
 			i = skipSpace(p, i+1)
 		}
 	}
-	if op.Tags == nil {
-		op.Tags = [][]byte{}
+	if tags == nil {
+		tags = [][]byte{} // present, so non-nil
 	}
+	d.tags = tags
+	op.Tags = tags[:len(tags):len(tags)]
 	return nil
 }
 

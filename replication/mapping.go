@@ -119,7 +119,7 @@ func effectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 		if err := needKey(); err != nil {
 			return ef, false, err
 		}
-		return engine.Effect{Kind: engine.EffectSet, DB: db, Key: string(op.Key), Value: append([]byte(nil), op.Value...), ExpireAt: expireAt()}, true, nil
+		return engine.Effect{Kind: engine.EffectSet, DB: db, Key: string(op.Key), Value: copyBytes(op.Value), ExpireAt: expireAt()}, true, nil
 	case OpDelete:
 		if err := needKey(); err != nil {
 			return ef, false, err
@@ -145,4 +145,12 @@ func isData(t OpType) bool {
 		return true
 	}
 	return false
+}
+
+// copyBytes returns a private copy of b that is never nil, so an empty value
+// stays a present, empty value.
+func copyBytes(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
 }
