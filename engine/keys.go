@@ -127,10 +127,10 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && e.lookupLocked(d, dst, now) != nil {
 		return false, nil
 	}
-	val, at := en.val, en.expireAt
+	val, at, raw := en.val, en.expireAt, en.raw // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: src})
-	e.storeLocked(d, dst, val, at, en.raw)
+	e.storeLocked(d, dst, val, at, raw)
 	return true, nil
 }
 
@@ -242,9 +242,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if en == nil || e.lookupLocked(dst, key, now) != nil {
 		return false, nil
 	}
+	val, at, raw := en.val, en.expireAt, en.raw // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
-	e.storeLocked(dst, key, en.val, en.expireAt, en.raw)
+	e.storeLocked(dst, key, val, at, raw)
 	return true, nil
 }
 

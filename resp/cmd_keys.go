@@ -36,7 +36,7 @@ func registerKeyCommands(t commandTable) {
 	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdExists)
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
 	add("copy", -3, flagWrite, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
-	add("object", -2, flagReadOnly, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
+	add("object", -2, flagReadOnly|flagContainer, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
 }
 
 func cmdDel(s *Server, c *client, args [][]byte) {

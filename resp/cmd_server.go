@@ -24,10 +24,10 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "flushall", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Removes all keys from all databases.", handler: cmdFlushAll})
 	t.add(command{name: "time", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime})
 	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
-	t.add(command{name: "command", arity: -1, flags: flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
-	t.add(command{name: "client", arity: -2, flags: flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
-	t.add(command{name: "config", arity: -2, flags: flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
-	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
+	t.add(command{name: "command", arity: -1, flags: flagContainer | flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
+	t.add(command{name: "client", arity: -2, flags: flagContainer | flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
+	t.add(command{name: "config", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
+	t.add(command{name: "debug", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
 }
 
 func cmdDBSize(s *Server, c *client, args [][]byte) {

@@ -46,12 +46,12 @@ func cmdGet(s *Server, c *client, args [][]byte) {
 }
 
 // expireArg turns an EX/PX/EXAT/PXAT argument into an absolute Unix ms
-// time. It fails, as Redis does, on values that are not positive or that
-// overflow.
-func expireArg(now int64, b []byte, ms, absolute bool) (int64, bool, bool) {
+// time (at). It fails (ok false), as Redis does, on values that are not
+// integers (isInt false), not positive, or that overflow.
+func expireArg(now int64, b []byte, ms, absolute bool) (at int64, isInt, ok bool) {
 	n, ok := parseInt(b)
 	if !ok {
-		return 0, false, true
+		return 0, false, false
 	}
 	if n <= 0 || (!ms && n > math.MaxInt64/1000) {
 		return 0, true, false

@@ -35,7 +35,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 			b.WriteString("\r\n")
 		}
 		b.WriteString("# ")
-		b.WriteString(strings.ToUpper(name[:1]) + name[1:])
+		b.WriteString(sectionTitle(name))
 		b.WriteString("\r\n")
 		for _, kv := range s.infoSection(name) {
 			b.WriteString(kv[0])
@@ -184,4 +184,12 @@ func humanBytes(n uint64) string {
 		return fmt.Sprintf("%.2fK", float64(n)/(1<<10))
 	}
 	return strconv.FormatUint(n, 10) + "B"
+}
+
+// sectionTitle is the header Redis prints for a section.
+func sectionTitle(name string) string {
+	if name == "cpu" {
+		return "CPU"
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
 }

@@ -277,7 +277,11 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 		return
 	}
 	c.commands.Add(1)
-	c.setLastCommand(cmd.name)
+	if cmd.flags&flagContainer != 0 && len(args) > 1 {
+		c.setLastCommand(cmd.name + "|" + string(lowerASCII(args[1])))
+	} else {
+		c.setLastCommand(cmd.name)
+	}
 	if !cmd.arityOK(len(args)) {
 		rc.WriteError(errArity(cmd.name))
 		return

@@ -11,6 +11,7 @@ const (
 	flagLoading                       // allowed while loading
 	flagStale                         // allowed on a replica with a broken link
 	flagNoScript
+	flagContainer // has subcommands: CLIENT LIST shows cmd=name|sub
 )
 
 var flagNames = []struct {
