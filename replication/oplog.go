@@ -2,6 +2,7 @@ package replication
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -40,8 +41,12 @@ type OpLog interface {
 
 // MemLog is a bounded in-memory OpLog. It is also the engine.Sink of a
 // primary: Record runs under the engine lock, so sequence order is apply
-// order. It keeps the newest size entries, more while a pin needs them, up
-// to hardSize.
+// order. It keeps the newest size entries, and more while a pin needs them
+// (each connected secondary pins its position, so a burst of writes does
+// not cut off a secondary that is briefly behind), up to hardSize entries,
+// beyond which pins no longer hold: like Redis's replica output buffer
+// limit, that bounds memory and sends a hopelessly slow secondary to a full
+// resync.
 type MemLog struct {
 	size, hardSize int
 	dbs            int // a FLUSHALL is logged as one FLUSH per database
@@ -54,6 +59,9 @@ type MemLog struct {
 	first uint64     // sequence of ring[head] (when n > 0), else next sequence
 	subs  map[*chan struct{}]struct{}
 	pins  map[*uint64]struct{}
+	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
+	// up to date by Pin so the write path need not scan the pins.
+	minPin uint64
 }
 
 // NewMemLog returns an empty log of size entries whose next sequence is
@@ -74,6 +82,7 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 		first:    next,
 		subs:     map[*chan struct{}]struct{}{},
 		pins:     map[*uint64]struct{}{},
+		minPin:   math.MaxUint64,
 	}
 }
 
@@ -102,6 +111,9 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		l.pushLocked(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
+	if l.n > l.size {
+		l.evictLocked()
+	}
 	for c := range l.subs {
 		select {
 		case *c <- struct{}{}:
@@ -125,11 +137,7 @@ func (l *MemLog) pushLocked(e Entry) {
 // evictLocked drops the oldest entries beyond size, but not those a pin
 // needs unless the log has reached hardSize.
 func (l *MemLog) evictLocked() {
-	minPin := uint64(1<<64 - 1)
-	for p := range l.pins {
-		minPin = min(minPin, *p)
-	}
-	for l.n > l.size && (l.first < minPin || l.n >= l.hardSize) {
+	for l.n > l.size && (l.first < l.minPin || l.n >= l.hardSize) {
 		l.ring[l.head] = Entry{}
 		l.head = (l.head + 1) & (len(l.ring) - 1)
 		l.n--
@@ -203,10 +211,15 @@ func (l *MemLog) Pin(seq uint64) func() {
 	*p = seq
 	l.mu.Lock()
 	l.pins[p] = struct{}{}
+	l.minPin = min(l.minPin, seq)
 	l.mu.Unlock()
 	return func() {
 		l.mu.Lock()
 		delete(l.pins, p)
+		l.minPin = math.MaxUint64
+		for q := range l.pins {
+			l.minPin = min(l.minPin, *q)
+		}
 		l.mu.Unlock()
 	}
 }

@@ -311,13 +311,34 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	return S, unpin, true
 }
 
-// stream sends the log from next on until the secondary goes away.
+// stream sends the log from next on until the secondary goes away. The
+// secondary's position stays pinned in the log (its acknowledged position,
+// or for a reference secondary the position it was sent), so it can fall
+// behind during a burst without losing its place; pin, if not nil, is the
+// full sync's pin, released once the stream holds its own.
 func (p *primary) stream(s *sender, next uint64, unpin func()) {
+	pinned, from := uint64(0), next
 	defer func() {
 		if unpin != nil {
 			unpin()
 		}
 	}()
+	repin := func() {
+		pos := next
+		if !s.legacy {
+			// Never below where this stream started: an acknowledgement
+			// from before a full sync says nothing about the log.
+			pos = max(min(pos, s.acked.Load()+1), from)
+		}
+		if pos == pinned {
+			return
+		}
+		old := unpin
+		unpin, pinned = p.log.Pin(pos), pos
+		if old != nil {
+			old()
+		}
+	}
 	notify, unsubscribe := p.log.Subscribe()
 	defer unsubscribe()
 	hb := time.NewTicker(p.heartbeat)
@@ -340,10 +361,7 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 			p.logger.Warn("replica fell behind the operation log; it will need a full resync", "replica", s.conn.RemoteAddr(), "next", next)
 			return
 		}
-		if unpin != nil {
-			unpin()
-			unpin = nil
-		}
+		repin()
 		if len(entries) > 0 {
 			now := time.Now().UnixMilli()
 			buf = buf[:0]
@@ -526,7 +544,13 @@ func (p *primary) infoFields(o *NodeOptions) [][2]string {
 		lagOps := last - min(acked, last)
 		lagMs := int64(0)
 		if lagOps > 0 {
-			if t, ok := p.log.TimeOf(acked + 1); ok {
+			// The oldest unacknowledged entry's age; if it has left the
+			// log, the oldest entry still there gives a lower bound.
+			t, ok := p.log.TimeOf(acked + 1)
+			if !ok {
+				t, ok = p.log.TimeOf(first)
+			}
+			if ok {
 				lagMs = max(now-t, 0)
 			}
 		}
