@@ -30,6 +30,7 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./replication/
 	$(GO) run ./bench/sidebyside
+	$(GO) run ./bench/replication
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/

@@ -189,8 +189,9 @@ func (e *Engine) unlock() {
 
 func (e *Engine) emit(ef Effect) { e.effects = append(e.effects, ef) }
 
-// expiredLocked reports whether en's time has passed at now.
-func expired(en *entry, now int64) bool { return en.expireAt != 0 && en.expireAt <= now }
+// expired reports whether en's time has passed at now. Like Redis, a key
+// lives through its expiry millisecond and is gone after it.
+func expired(en *entry, now int64) bool { return en.expireAt != 0 && now > en.expireAt }
 
 // lookupLocked returns the live entry for key or nil. On a primary an
 // expired key found here is deleted and reported; on a replica it is hidden.
@@ -246,7 +247,7 @@ func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
 
 // storeLocked sets key to val with expiry at (0: none), creating the key if
 // needed, and reports the Set. val must not be shared with another entry.
-func (e *Engine) storeLocked(d int, key string, val []byte, at int64, raw bool) {
+func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) {
 	dd := e.dbs[d]
 	en := dd.keys.get(key)
 	if en == nil {
@@ -254,7 +255,7 @@ func (e *Engine) storeLocked(d int, key string, val []byte, at int64, raw bool) 
 		dd.keys.insert(en)
 	}
 	en.val = val
-	en.raw = raw
+	en.enc = enc
 	e.setExpireLocked(dd, en, at)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: key, Value: val, ExpireAt: at})
 }
@@ -301,8 +302,10 @@ func (e *Engine) applyLocked(ef *Effect) {
 			en = &entry{key: ef.Key, volIdx: -1}
 			dd.keys.insert(en)
 		}
-		en.val = ef.Value
-		en.raw = false
+		// Clipped: APPEND on a promoted replica must not extend into
+		// bytes the sender of the effect may still hold.
+		en.val = ef.Value[:len(ef.Value):len(ef.Value)]
+		en.enc = encAuto
 		e.setExpireLocked(dd, en, ef.ExpireAt)
 	case EffectDelete:
 		dd := e.dbs[ef.DB]
@@ -359,18 +362,18 @@ func (e *Engine) Snapshot(atomically func()) []Item {
 // calls commit under the same lock. A replica uses it to install a full
 // resynchronisation at once.
 func (e *Engine) Replace(items []Item, commit func()) {
-	dbs := make([]*db, len(e.dbs))
+	dbs := make([]*db, len(e.dbs)) // the slice's length never changes after New
 	for i := range dbs {
 		dbs[i] = newDB()
 	}
 	for _, it := range items {
 		dd := dbs[it.DB]
-		en := &entry{key: it.Key, val: it.Value, volIdx: -1}
+		// Clipped, so a later APPEND copies instead of writing into bytes
+		// the caller may share.
+		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], volIdx: -1}
 		if old := dd.keys.get(it.Key); old != nil {
 			dd.keys.remove(old)
-			if old.expireAt != 0 {
-				e.setExpireLocked(dd, old, 0)
-			}
+			e.setExpireLocked(dd, old, 0)
 		}
 		dd.keys.insert(en)
 		if it.ExpireAt != 0 {
@@ -379,7 +382,7 @@ func (e *Engine) Replace(items []Item, commit func()) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.dbs = dbs
+	copy(e.dbs, dbs)
 	if commit != nil {
 		commit()
 	}
@@ -397,7 +400,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 	for d := range e.Databases() {
 		for {
 			e.lock()
-			if e.replica || d >= len(e.dbs) {
+			if e.replica {
 				e.unlock()
 				return deleted
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 )
 
 // Del deletes keys and returns how many existed.
@@ -27,7 +28,7 @@ func (e *Engine) Exists(d int, keys []string) int {
 	now := e.nowMs()
 	n := 0
 	for _, k := range keys {
-		if e.lookupLocked(d, k, now) != nil {
+		if e.readLocked(d, k, now) != nil {
 			n++
 		}
 	}
@@ -38,7 +39,7 @@ func (e *Engine) Exists(d int, keys []string) int {
 func (e *Engine) Type(d int, key string) string {
 	e.lock()
 	defer e.unlock()
-	if e.lookupLocked(d, key, e.nowMs()) == nil {
+	if e.readLocked(d, key, e.nowMs()) == nil {
 		return "none"
 	}
 	return "string"
@@ -84,7 +85,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	}
 	filtered := out[:0]
 	for _, k := range out {
-		if (pattern == "" || Match(pattern, k)) && (typ == "" || typ == "string") {
+		if (pattern == "" || Match(pattern, k)) && (typ == "" || strings.EqualFold(typ, "string")) {
 			filtered = append(filtered, k)
 		}
 	}
@@ -97,16 +98,15 @@ func (e *Engine) RandomKey(d int) (string, bool) {
 	defer e.unlock()
 	now := e.nowMs()
 	t := e.dbs[d].keys
-	// Like Redis, give up trying to avoid expired keys after many tries on
-	// a replica where they cannot be deleted.
-	for tries := 0; t.count > 0 && tries < 100; tries++ {
+	// On a primary each expired key drawn is deleted, so the loop ends. A
+	// replica cannot delete, so like Redis it gives up after many tries
+	// and returns an expired key rather than spin.
+	for tries := 0; t.count > 0; tries++ {
 		en := t.random(e.randIntn)
-		if !expired(en, now) {
+		if !expired(en, now) || (e.replica && tries >= 100) {
 			return en.key, true
 		}
-		if e.lookupLocked(d, en.key, now) != nil {
-			return en.key, true
-		}
+		e.lookupLocked(d, en.key, now)
 	}
 	return "", false
 }
@@ -127,10 +127,10 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && e.lookupLocked(d, dst, now) != nil {
 		return false, nil
 	}
-	val, at, raw := en.val, en.expireAt, en.raw // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: src})
-	e.storeLocked(d, dst, val, at, raw)
+	e.storeLocked(d, dst, val, at, enc)
 	return true, nil
 }
 
@@ -242,10 +242,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if en == nil || e.lookupLocked(dst, key, now) != nil {
 		return false, nil
 	}
-	val, at, raw := en.val, en.expireAt, en.raw // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
-	e.storeLocked(dst, key, val, at, raw)
+	e.storeLocked(dst, key, val, at, enc)
 	return true, nil
 }
 
@@ -267,7 +267,7 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	}
 	// A private copy: APPEND may extend a value in place, so two keys
 	// must never share one backing array.
-	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.raw)
+	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc)
 	return true, nil
 }
 
@@ -282,10 +282,10 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	if en == nil {
 		return "", false
 	}
-	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && !en.raw {
+	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc == encAuto {
 		return "int", true
 	}
-	if en.raw || len(en.val) > 44 {
+	if en.enc == encRaw || len(en.val) > 44 {
 		return "raw", true
 	}
 	return "embstr", true

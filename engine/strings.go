@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"math"
+	"math/big"
 	"strconv"
 )
 
@@ -44,8 +46,12 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	now := e.nowMs()
 	en := e.lookupLocked(d, key, now)
 	var r SetResult
-	if o.Get && en != nil {
-		r.Old, r.HadOld = en.val, true
+	if o.Get {
+		// SET ... GET reads the key: Redis counts the hit or miss.
+		en = e.readLocked(d, key, now)
+		if en != nil {
+			r.Old, r.HadOld = en.val, true
+		}
 	}
 	if (o.NX && en != nil) || (o.XX && en == nil) {
 		return r
@@ -64,7 +70,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		}
 		return r
 	}
-	e.storeLocked(d, key, clone(val), at, false)
+	e.storeLocked(d, key, clone(val), at, encAuto)
 	return r
 }
 
@@ -96,7 +102,7 @@ func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
 		}
 	}
 	for i := 0; i < len(pairs); i += 2 {
-		e.storeLocked(d, string(pairs[i]), clone(pairs[i+1]), 0, false)
+		e.storeLocked(d, string(pairs[i]), clone(pairs[i+1]), 0, encAuto)
 	}
 	return true
 }
@@ -153,7 +159,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	now := e.nowMs()
 	en := e.lookupLocked(d, key, now)
 	if en == nil {
-		e.storeLocked(d, key, clone(val), 0, false)
+		e.storeLocked(d, key, clone(val), 0, encAuto)
 		return len(val), nil
 	}
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
@@ -162,7 +168,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	// append may write past len(en.val) into spare capacity: no reader
 	// holds bytes beyond a slice's length, so that is safe.
 	nv := append(en.val, val...)
-	e.storeLocked(d, key, nv, en.expireAt, true)
+	e.storeLocked(d, key, nv, en.expireAt, encRaw)
 	return len(nv), nil
 }
 
@@ -239,75 +245,120 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	cur += delta
-	e.storeLocked(d, key, strconv.AppendInt(make([]byte, 0, 20), cur, 10), at, false)
+	e.storeLocked(d, key, strconv.AppendInt(make([]byte, 0, 20), cur, 10), at, encAuto)
 	return cur, nil
 }
 
-// ParseFloat parses a Redis float argument: no spaces, not NaN.
+// ParseFloat parses a Redis float argument: no spaces, no digit
+// separators, not NaN.
 func ParseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || b[0] == ' ' || b[len(b)-1] == ' ' {
+	if !floatSyntax(b) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		// strconv refuses "inf" spelled as Redis accepts it only in some
-		// forms; out-of-range values are errors too.
-		return 0, false
-	}
-	if math.IsNaN(f) {
+	if err != nil || math.IsNaN(f) {
 		return 0, false
 	}
 	return f, true
 }
 
-// FormatFloat prints f as Redis's INCRBYFLOAT does: fixed notation with at
-// most 17 significant digits and no trailing zeros.
+// maxFloatChars bounds a float argument as Redis's MAX_LONG_DOUBLE_CHARS.
+const maxFloatChars = 5 * 1024
+
+// floatSyntax refuses what strtold would not read whole: empty input,
+// surrounding spaces, Go's '_' digit separators, over-long text.
+func floatSyntax(b []byte) bool {
+	if len(b) == 0 || len(b) > maxFloatChars || b[0] == ' ' || b[len(b)-1] == ' ' {
+		return false
+	}
+	for _, c := range b {
+		if c == '_' || c == ' ' || c == '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// longDoublePrec is the mantissa of the x87 long double Redis computes
+// INCRBYFLOAT in; using it makes 0.1+0.2 print 0.3, as in Redis.
+const longDoublePrec = 64
+
+// parseLongDouble reads a float as Redis's string2ld does.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if !floatSyntax(b) {
+		return nil, false
+	}
+	f, _, err := new(big.Float).SetPrec(longDoublePrec).Parse(string(b), 0)
+	if err != nil || !inLongDoubleRange(f) {
+		return nil, false
+	}
+	return f, true
+}
+
+// Binary exponent bounds of an x87 long double: strtold reports a value
+// beyond them as out of range, and Redis refuses it.
+const (
+	longDoubleMaxExp = 16384
+	longDoubleMinExp = -16445
+)
+
+// inLongDoubleRange reports whether f is infinite or a finite value a long
+// double can hold (neither overflowing nor underflowing to zero).
+func inLongDoubleRange(f *big.Float) bool {
+	if f.IsInf() || f.Sign() == 0 {
+		return true
+	}
+	exp := f.MantExp(nil)
+	return exp <= longDoubleMaxExp && exp > longDoubleMinExp
+}
+
+// FormatFloat prints f as Redis prints floats for humans: %.17f with
+// trailing zeros and a trailing dot removed, and "-0" as "0".
 func FormatFloat(f float64) []byte {
-	b := strconv.AppendFloat(nil, f, 'f', -1, 64)
-	if len(b) > 0 && containsDot(b) {
-		// Redis prints with %.17Lf then trims; shortest round-trip digits
-		// print the same value without the long-double noise.
-		for b[len(b)-1] == '0' {
-			b = b[:len(b)-1]
-		}
-		if b[len(b)-1] == '.' {
-			b = b[:len(b)-1]
-		}
+	return trimFloat(strconv.AppendFloat(nil, f, 'f', 17, 64))
+}
+
+func trimFloat(b []byte) []byte {
+	if bytes.IndexByte(b, '.') >= 0 {
+		b = bytes.TrimRight(b, "0")
+		b = bytes.TrimSuffix(b, []byte("."))
+	}
+	if string(b) == "-0" {
+		b = b[1:]
 	}
 	return b
 }
 
-func containsDot(b []byte) bool {
-	for _, c := range b {
-		if c == '.' {
-			return true
-		}
+// IncrByFloat adds delta (a float in text, as the client sent it) to key's
+// float value (0 when missing), keeping its expiry, and returns the printed
+// result. The sum is computed with a 64-bit mantissa, as Redis's long
+// double is, so results print as Redis prints them.
+func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
+	inc, ok := parseLongDouble(delta)
+	if !ok {
+		return nil, ErrNotFloat
 	}
-	return false
-}
-
-// IncrByFloat adds delta to key's float value (0 when missing), keeping
-// its expiry, and returns the printed result.
-func (e *Engine) IncrByFloat(d int, key string, delta float64) ([]byte, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
 	en := e.lookupLocked(d, key, now)
-	var cur float64
+	cur := new(big.Float).SetPrec(longDoublePrec)
 	var at int64
 	if en != nil {
-		v, ok := ParseFloat(en.val)
+		v, ok := parseLongDouble(en.val)
 		if !ok {
 			return nil, ErrNotFloat
 		}
 		cur, at = v, en.expireAt
 	}
-	r := cur + delta
-	if math.IsNaN(r) || math.IsInf(r, 0) {
+	if cur.IsInf() || inc.IsInf() {
 		return nil, ErrNaNOrInf
 	}
-	out := FormatFloat(r)
-	e.storeLocked(d, key, out, at, false)
+	if sum := cur.Add(cur, inc); sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
+		return nil, ErrNaNOrInf // a long double would overflow to infinity
+	}
+	out := trimFloat([]byte(cur.Text('f', 17)))
+	e.storeLocked(d, key, out, at, encEmbstr)
 	return out, nil
 }
 
@@ -357,13 +408,13 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	if len(val) == 0 {
 		return len(cur), nil
 	}
-	if offset+int64(len(val)) > e.maxSize {
+	if offset > e.maxSize || int64(len(val)) > e.maxSize-offset {
 		return 0, ErrTooLarge
 	}
 	n := max(int64(len(cur)), offset+int64(len(val)))
 	nv := make([]byte, n)
 	copy(nv, cur)
 	copy(nv[offset:], val)
-	e.storeLocked(d, key, nv, at, true)
+	e.storeLocked(d, key, nv, at, encRaw)
 	return len(nv), nil
 }

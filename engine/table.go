@@ -15,8 +15,18 @@ type entry struct {
 	hash     uint64
 	next     *entry
 	volIdx   int32 // index in db.volatile, -1 when expireAt == 0
-	raw      bool  // built by APPEND or SETRANGE: OBJECT ENCODING says raw
+	enc      encoding
 }
+
+// encoding is how OBJECT ENCODING describes a value, where it does not
+// follow from the value alone.
+type encoding uint8
+
+const (
+	encAuto   encoding = iota // int, embstr or raw by content and length
+	encRaw                    // built by APPEND or SETRANGE
+	encEmbstr                 // INCRBYFLOAT's result: never int
+)
 
 // table is a chained hash table whose size is a power of two. It exists,
 // instead of a Go map, for SCAN: iterating buckets in reverse-binary order

@@ -82,6 +82,9 @@ func parseDB(op *Op, dbs int) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(string(op.DB))
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("%w: database %s out of range", ErrBadOperation, op.DB)
+	}
 	if err != nil {
 		return 0, nil
 	}

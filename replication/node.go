@@ -101,6 +101,7 @@ func (n *Node) Serve(ln net.Listener) error {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
+		_ = ln.Close()
 		return net.ErrClosed
 	}
 	n.lns = append(n.lns, ln)

@@ -137,7 +137,7 @@ func (l *MemLog) pushLocked(e Entry) {
 // evictLocked drops the oldest entries beyond size, but not those a pin
 // needs unless the log has reached hardSize.
 func (l *MemLog) evictLocked() {
-	for l.n > l.size && (l.first < l.minPin || l.n >= l.hardSize) {
+	for l.n > l.size && (l.first < l.minPin || l.n > l.hardSize) {
 		l.ring[l.head] = Entry{}
 		l.head = (l.head + 1) & (len(l.ring) - 1)
 		l.n--

@@ -134,13 +134,11 @@ func (p *primary) handle(conn net.Conn) {
 	ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
 	s := &sender{id: p.nextID.Add(1), conn: conn, ip: ip, done: make(chan struct{})}
 	s.state.Store("wait_bgsave")
-	if !p.add(s) {
-		_ = conn.Close()
-		return
-	}
-	defer p.remove(s)
 	defer s.stop()
 
+	// The sender joins p.senders (and becomes visible to INFO, ROLE and
+	// WAIT) only once the handshake has set its fields. Until then, Close
+	// reaches it through the handshake's one-second read deadline.
 	br := bufio.NewReaderSize(conn, 16<<10)
 	rd := NewReader(br, p.maxFrame)
 	var req Op
@@ -149,6 +147,10 @@ func (p *primary) handle(conn net.Conn) {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded) && br.Buffered() == 0:
 		s.legacy = true
+		if !p.add(s) {
+			return
+		}
+		defer p.remove(s)
 		p.logger.Info("replication peer sent no handshake: serving it as a reference secondary", "addr", conn.RemoteAddr())
 		p.wg.Add(1)
 		go func() {
@@ -169,7 +171,16 @@ func (p *primary) handle(conn net.Conn) {
 	}
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
-	s.acked.Store(req.FromSequence - min(req.FromSequence, 1))
+	mode, from := handshake(&req, p.replID, p.log.First(), p.log.Last())
+	if mode == ModePartial {
+		// Only within this history does the secondary's position count
+		// as acknowledged; after a full sync its first ACK says.
+		s.acked.Store(from - 1)
+	}
+	if !p.add(s) {
+		return
+	}
+	defer p.remove(s)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -177,7 +188,6 @@ func (p *primary) handle(conn net.Conn) {
 	}()
 
 	var S uint64
-	mode, from := handshake(&req, p.replID, p.log.First(), p.log.Last())
 	var unpin func()
 	if mode == ModePartial {
 		p.stats.partialOK.Add(1)

@@ -212,6 +212,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	ackDone := make(chan struct{})
 	defer close(ackDone)
 	if !st.legacy {
+		acks <- struct{}{} // acknowledge the synced position at once
 		wg.Go(func() { s.sendAcks(conn, acks, ackDone) })
 	}
 	// A reference primary's first frame is already part of the stream.
@@ -262,6 +263,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 			ef, _, err := effectOf(&op, s.eng.Databases(), now)
 			if err != nil {
 				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
 				return err
 			}
 			items = append(items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
@@ -276,6 +278,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 			return nil
 		default:
 			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
 			return fmt.Errorf("%w: %s at %d during a snapshot at %d (%d of %d keys)", ErrUnexpected, op.Type, op.Sequence, S, len(items), count)
 		}
 	}
@@ -401,6 +404,8 @@ func discoverNADB(ctx context.Context, respAddr string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
 	_ = conn.SetDeadline(time.Now().Add(dialWait))
 	if _, err := io.WriteString(conn, "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"); err != nil {
 		return "", err

@@ -80,6 +80,16 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			return
 		}
 		okReply(c)
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "CLIENT",
+			"ID", "    Return the ID of the current connection.",
+			"INFO", "    Return information about the current client connection.",
+			"LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]", "    Return information about client connections.",
+			"KILL <ip:port> | <filter> <value> [...]", "    Kill connections by address, ID, LADDR, SKIPME or TYPE.",
+			"SETNAME <name>", "    Set the name of the current connection.",
+			"GETNAME", "    Return the name of the current connection.",
+			"SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library information.",
+			"NO-EVICT|NO-TOUCH <ON|OFF>", "    Accepted for compatibility.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("client", sub))
 	}

@@ -310,6 +310,12 @@ func cmdObject(s *Server, c *client, args [][]byte) {
 		}
 	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"):
 		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "OBJECT",
+			"ENCODING <key>", "    Return the internal encoding of the value at key.",
+			"FREQ <key>", "    Return the access frequency (always 0).",
+			"IDLETIME <key>", "    Return the idle time (always 0).",
+			"REFCOUNT <key>", "    Return the reference count (always 1).")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("object", sub))
 	}

@@ -129,6 +129,13 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 				"group", cmd.group,
 			})
 		}
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "COMMAND",
+			"(no subcommand)", "    Return details about all commands.",
+			"COUNT", "    Return the number of commands.",
+			"DOCS [<command-name> ...]", "    Return documentation of the given commands, or of all.",
+			"INFO [<command-name> ...]", "    Return details about the given commands, or about all.",
+			"LIST", "    Return the names of all commands.")
 	case equalFold(sub, "count"), equalFold(sub, "list"):
 		c.conn.WriteError(errArity("command|" + strings.ToLower(string(sub))))
 	default:
@@ -201,6 +208,11 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 		// running, which is kinder than Redis's whole-server pause.
 		time.Sleep(time.Duration(secs * float64(time.Second)))
 		okReply(c)
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "DEBUG",
+			"DIGEST", "    Return a digest of the whole dataset (forty zeros when empty).",
+			"DIGEST-VALUE <key> [<key> ...]", "    Return a digest of each key's value.",
+			"SLEEP <seconds>", "    Block this connection for the given time.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("debug", sub))
 	}
@@ -259,6 +271,11 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 		okReply(c)
 	case equalFold(sub, "resetstat"):
 		c.conn.WriteError(errArity("config|resetstat"))
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "CONFIG",
+			"GET <pattern> [<pattern> ...]", "    Return the options matching the glob patterns and their values.",
+			"SET <option> <value> [<option> <value> ...]", "    Change options that can change at run time.",
+			"RESETSTAT", "    Reset the statistics INFO reports.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("config", sub))
 	}

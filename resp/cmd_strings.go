@@ -160,28 +160,39 @@ func cmdGetDel(s *Server, c *client, args [][]byte) {
 }
 
 func cmdGetEx(s *Server, c *client, args [][]byte) {
+	// Like Redis: options are checked for syntax first, then a missing key
+	// answers nil before the expire value is looked at.
 	var ch engine.ExpireChange
-	now := s.eng.NowMs()
+	var expireArgAt int // index of the EX/PX/EXAT/PXAT value, 0: none
 	for i := 2; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case equalFold(a, "persist") && !ch.Set && !ch.Persist:
+		case equalFold(a, "persist") && !ch.Persist && expireArgAt == 0:
 			ch.Persist = true
-		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !ch.Set && !ch.Persist && i+1 < len(args):
-			ms := a[0] == 'p' || a[0] == 'P'
-			at, isInt, ok := expireArg(now, args[i+1], ms, len(a) == 4)
-			if !ok {
-				writeExpireError(c, "getex", isInt)
-				return
-			}
-			ch.Set, ch.At = true, at
+		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !ch.Persist && expireArgAt == 0 && i+1 < len(args):
+			expireArgAt = i + 1
 			i++
 		default:
 			c.conn.WriteError(errSyntax)
 			return
 		}
 	}
-	v, ok := s.eng.GetEx(c.DB(), string(args[1]), ch)
+	key := string(args[1])
+	if expireArgAt != 0 {
+		if s.eng.Exists(c.DB(), []string{key}) == 0 {
+			c.conn.WriteNull()
+			return
+		}
+		a := args[expireArgAt-1]
+		ms := a[0] == 'p' || a[0] == 'P'
+		at, isInt, ok := expireArg(s.eng.NowMs(), args[expireArgAt], ms, len(a) == 4)
+		if !ok {
+			writeExpireError(c, "getex", isInt)
+			return
+		}
+		ch.Set, ch.At = true, at
+	}
+	v, ok := s.eng.GetEx(c.DB(), key, ch)
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -278,12 +289,7 @@ func cmdDecrBy(s *Server, c *client, args [][]byte) {
 }
 
 func cmdIncrByFloat(s *Server, c *client, args [][]byte) {
-	f, ok := engine.ParseFloat(args[2])
-	if !ok {
-		c.conn.WriteError(errNotFloat)
-		return
-	}
-	v, err := s.eng.IncrByFloat(c.DB(), string(args[1]), f)
+	v, err := s.eng.IncrByFloat(c.DB(), string(args[1]), args[2])
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return

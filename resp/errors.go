@@ -31,7 +31,7 @@ const (
 	errProtoBulk       = "ERR Protocol error: invalid bulk length"
 	errProtoMultiBulk  = "ERR Protocol error: invalid multibulk length"
 	errProtoInline     = "ERR Protocol error: too big inline request"
-	errProtoMbulkCount = "ERR Protocol error: too big mbulk count string"
+	errProtoInlineArgs = "ERR Protocol error: too many arguments in inline request"
 	errCountNotPos     = "ERR value is out of range, must be positive"
 )
 
@@ -48,14 +48,19 @@ func errUnknownCommand(name []byte, args [][]byte) string {
 	b.WriteString("ERR unknown command '")
 	b.WriteString(clip(name, 128))
 	b.WriteString("', with args beginning with: ")
+	// Redis appends 'arg' for each argument while the list is shorter than
+	// 128 bytes, clipping each to what is left of those 128.
+	var list strings.Builder
 	for _, a := range args {
-		if b.Len() > 512 {
+		if list.Len() >= 128 {
 			break
 		}
-		b.WriteByte('\'')
-		b.WriteString(clip(a, 128))
-		b.WriteString("' ")
+		room := 128 - list.Len()
+		list.WriteByte('\'')
+		list.WriteString(clip(a, room))
+		list.WriteString("' ")
 	}
+	b.WriteString(list.String())
 	return sanitize(b.String())
 }
 

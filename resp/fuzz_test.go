@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -108,27 +107,6 @@ func fuzzSkip(args [][]byte) string {
 	case equalFold(name, "debug") && len(args) >= 2 && equalFold(args[1], "sleep") &&
 		!(len(args) == 3 && string(args[2]) == "0"):
 		return "DEBUG SLEEP other than 0 takes time"
-	}
-	return knownCommandBug(args)
-}
-
-// knownBugsEnv, when set, makes the fuzz targets try inputs that hit known
-// bugs too, for checking fixes: NADB_FUZZ_KNOWN_BUGS=1 go test -fuzz ...
-const knownBugsEnv = "NADB_FUZZ_KNOWN_BUGS"
-
-// knownCommandBug recognises inputs that hit a bug already reported and
-// covered by a failing test, so that fuzzing goes on looking for new ones.
-// Empty it once the bugs are fixed.
-func knownCommandBug(args [][]byte) string {
-	if os.Getenv(knownBugsEnv) != "" {
-		return ""
-	}
-	name := args[0]
-	if equalFold(name, "setrange") && len(args) == 4 && len(args[3]) > 0 {
-		// TestSetRangeHugeOffsetDoesNotCrashServer: offset+len overflows.
-		if off, ok := parseInt(args[2]); ok && off >= 0 && off > int64(^uint64(0)>>1)-int64(len(args[3])) {
-			return "known bug: SETRANGE offset+len overflow panics in engine.SetRange"
-		}
 	}
 	return ""
 }
@@ -381,9 +359,6 @@ func FuzzInputGuard(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
-		if why := knownGuardBug(data); why != "" {
-			t.Skip(why)
-		}
 		for _, ls := range guardLimitSets {
 			l := newLimits(ls[0], ls[1])
 			whole, _ := feedChunks(l, data, nil)
@@ -411,26 +386,6 @@ func FuzzInputGuard(f *testing.F) {
 	})
 }
 
-// knownGuardBug recognises inputs that hit a guard bug already reported and
-// covered by a failing test, so that fuzzing goes on looking for new ones.
-// Empty it once the bugs are fixed.
-func knownGuardBug(data []byte) string {
-	if os.Getenv(knownBugsEnv) != "" {
-		return ""
-	}
-	for _, m := range nineteenDigits.FindAllSubmatch(data, -1) {
-		if _, err := strconv.ParseInt(string(m[1]), 10, 64); err != nil {
-			return "known bug: a length above MaxInt64 overflows (TestInputGuardLengthOverflow)"
-		}
-	}
-	if bytes.Contains(data, []byte("$+")) || bytes.Contains(data, []byte("*+")) {
-		return "known bug: a '+' in a length switches the guard off (TestInputGuardPlusSignIsRefused)"
-	}
-	return ""
-}
-
-var nineteenDigits = regexp.MustCompile(`[$*]-?(\d{19})`)
-
 // guardFraming feeds data to a guard byte by byte and returns the offsets
 // at which the guard is between commands, the offset of the first byte
 // after which it stopped checking (-1: never) and whether it skipped a '\r'
@@ -444,9 +399,6 @@ func guardFraming(l *limits, data []byte) (between map[int]bool, passAt int, lon
 			loneCR = true
 		}
 		g.feed(data[i:i+1], l)
-		if g.state == stPassThrough && passAt < 0 {
-			passAt = i
-		}
 		if g.state == stCommand {
 			between[i+1] = true
 		}
@@ -481,12 +433,9 @@ func checkAcceptedInput(t *testing.T, l *limits, data []byte) {
 			break
 		}
 	}
-	between, passAt, loneCR := guardFraming(l, data)
+	between, passAt, _ := guardFraming(l, data)
 	fail := func(format string, args ...any) {
 		t.Helper()
-		if loneCR && os.Getenv(knownBugsEnv) == "" {
-			t.Skip("known bug: a lone CR desynchronises the guard (TestInputGuardLoneCarriageReturnKeepsFraming)")
-		}
 		t.Fatalf(format, args...)
 	}
 	off := 0

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"errors"
+	"math"
 	"net"
 	"sync/atomic"
 )
@@ -11,8 +12,12 @@ import (
 var errLimit = errors.New("client input limit exceeded")
 
 const (
-	inlineMax   = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
-	maxArgCount = 1<<31 - 1
+	inlineMax      = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
+	inlineMaxWords = 1024     // redcon splits inline lines in quadratic time
+	// maxArgCount bounds a multibulk count. Redis allows up to INT_MAX,
+	// but redcon walks the announced count on every read, so a huge count
+	// trickled in byte by byte would cost seconds of CPU.
+	maxArgCount = 1 << 20
 )
 
 // limits are the input bounds in force; changed at run time by CONFIG SET.
@@ -23,95 +28,118 @@ type limits struct {
 
 // Parser states of inputGuard.
 const (
-	stCommand     = iota // at the first byte of a command
-	stInline             // inside an inline command, up to '\n'
-	stCount              // inside "*<count>\r\n"
-	stBulkStart          // expecting '$' of the next argument
-	stBulkHeader         // inside "$<len>\r\n"
-	stBulkBody           // skipping <len> bytes and "\r\n"
-	stPassThrough        // malformed input: redcon reports and closes
+	stCommand    = iota // at the first byte of a command
+	stInline            // inside an inline command, up to '\n'
+	stCount             // inside "*<count>\r\n"
+	stBulkStart         // expecting '$' of the next argument
+	stBulkHeader        // inside "$<len>\r\n"
+	stBulkBody          // skipping <len> bytes and "\r\n"
 )
 
 // inputGuard follows the RESP request stream just far enough to see the
 // announced sizes before redcon buffers the bytes, so one client cannot make
 // the server allocate more than proto-max-bulk-len per argument or
-// client-query-buffer-limit per command.
+// client-query-buffer-limit per command. It frames commands exactly as
+// redcon does and refuses, with Redis's error text, every header redcon
+// would read differently from Redis (a '+' sign, leading zeros, overflow).
 type inputGuard struct {
 	state   int
 	num     int64 // header number being read
 	digits  int
 	neg     bool
+	cr      bool  // the header's '\r' was seen
+	words   int   // spaces seen in an inline command
 	args    int64 // arguments still expected
 	body    int64 // body bytes (including CRLF) still expected
 	pending int64 // bytes of the current command seen so far
+	// safe is set when feed refuses: how many bytes of the chunk precede
+	// the refused command and may still be executed.
+	safe int
 }
 
 // feed advances over p and returns the error reply to send, or "" when p is
 // acceptable. closeOnly reports a limit that closes without a reply.
 func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 	maxBulk, maxQuery := l.maxBulk.Load(), l.maxQuery.Load()
+	start := 0 // index in p where the current command began
+	refuse := func(r string) (string, bool) {
+		g.safe = start
+		return r, r == ""
+	}
 	for i := 0; i < len(p); i++ {
-		if g.state == stPassThrough {
-			return "", false
-		}
 		c := p[i]
 		g.pending++
 		switch g.state {
 		case stCommand:
-			g.pending = 1
+			start, g.pending, g.words = i, 1, 0
 			switch c {
 			case '*':
-				g.state, g.num, g.digits, g.neg = stCount, 0, 0, false
-			case '\n', '\r':
-				// empty lines between commands are skipped by redcon too
+				g.state = stCount
+				g.num, g.digits, g.neg, g.cr = 0, 0, false, false
+			case '\n':
+				// an empty line: redcon skips it
 			default:
 				g.state = stInline
 			}
 		case stInline:
-			if c == '\n' {
+			switch {
+			case c == '\n':
 				g.state = stCommand
-			} else if g.pending > inlineMax {
-				return errProtoInline, false
+			case g.pending > inlineMax:
+				return refuse(errProtoInline)
+			case c == ' ':
+				if g.words++; g.words > inlineMaxWords {
+					return refuse(errProtoInlineArgs)
+				}
 			}
 		case stCount, stBulkHeader:
+			bad := errProtoBulk
+			if g.state == stCount {
+				bad = errProtoMultiBulk
+			}
 			switch {
-			case c == '\r':
-			case c == '\n':
+			case g.cr:
+				if c != '\n' {
+					return refuse(bad)
+				}
 				if g.state == stCount {
-					if g.neg || g.num > maxArgCount {
-						return errProtoMultiBulk, false
+					switch {
+					case g.neg || g.num > maxArgCount:
+						return refuse(bad)
+					case g.num == 0:
+						g.state = stCommand // redcon answers an empty command
+					default:
+						g.args, g.state = g.num, stBulkStart
 					}
-					if g.num <= 0 {
-						g.state = stCommand
-						continue
-					}
-					g.args, g.state = g.num, stBulkStart
 					continue
 				}
 				if g.neg || g.num > maxBulk {
-					return errProtoBulk, false
+					return refuse(bad)
 				}
 				g.body, g.state = g.num+2, stBulkBody
+			case c == '\r':
+				if g.digits == 0 {
+					return refuse(bad)
+				}
+				g.cr = true
 			case c == '-' && g.digits == 0 && !g.neg:
 				g.neg = true
 			case c >= '0' && c <= '9':
-				g.digits++
-				if g.digits > 19 {
-					if g.state == stCount {
-						return errProtoMbulkCount, false
-					}
-					return errProtoBulk, false
+				d := int64(c - '0')
+				if (g.digits > 0 && g.num == 0) || g.num > (math.MaxInt64-d)/10 {
+					return refuse(bad) // leading zero or overflow
 				}
-				g.num = g.num*10 + int64(c-'0')
+				g.num = g.num*10 + d
+				g.digits++
 			default:
-				g.state = stPassThrough
+				return refuse(bad)
 			}
 		case stBulkStart:
 			if c != '$' {
-				g.state = stPassThrough
-				continue
+				return refuse("ERR Protocol error: expected '$', got '" + sanitize(string(c)) + "'")
 			}
-			g.state, g.num, g.digits, g.neg = stBulkHeader, 0, 0, false
+			g.state = stBulkHeader
+			g.num, g.digits, g.neg, g.cr = 0, 0, false, false
 		case stBulkBody:
 			// Skip the rest of the body at once.
 			n := min(g.body, int64(len(p)-i))
@@ -128,7 +156,7 @@ func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 			}
 		}
 		if g.pending > maxQuery {
-			return "", true
+			return refuse("")
 		}
 	}
 	return "", false
@@ -141,24 +169,28 @@ type limitConn struct {
 	limits *limits
 	guard  inputGuard
 	read   *atomic.Int64 // total bytes read by all clients
-	failed bool
+	failed bool          // input was refused; the next Read fails
+	reply  string        // the refusal's error reply ("" closes silently)
 }
 
 func (c *limitConn) Read(p []byte) (int, error) {
 	if c.failed {
+		// The commands before the refused one have run and redcon has
+		// flushed their replies: now answer the refusal and close.
+		if c.reply != "" {
+			_, _ = c.Conn.Write([]byte("-" + c.reply + "\r\n"))
+		}
 		return 0, errLimit
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.read.Add(int64(n))
 		if reply, closeOnly := c.guard.feed(p[:n], c.limits); reply != "" || closeOnly {
-			c.failed = true
-			if reply != "" {
-				// redcon writes only from this goroutine and has flushed
-				// before reading, so the socket is ours for this write.
-				_, _ = c.Conn.Write([]byte("-" + reply + "\r\n"))
+			c.failed, c.reply = true, reply
+			if safe := c.guard.safe; safe > 0 {
+				return safe, nil // the complete commands before it still run
 			}
-			return 0, errLimit
+			return c.Read(p)
 		}
 	}
 	return n, err

@@ -67,24 +67,24 @@ func guardBoth(t *testing.T, l *limits, data string) verdict {
 func TestInputGuardAcceptsValidRequests(t *testing.T) {
 	l := newLimits(100, 1000)
 	for name, in := range map[string]string{
-		"multibulk":              mb("SET", "key", "value"),
-		"pipeline":               mb("SET", "k", "v") + mb("GET", "k") + mb("PING"),
-		"empty bulk":             mb("ECHO", ""),
-		"bulk at the limit":      mb("ECHO", strings.Repeat("x", 100)),
-		"bulk holding CRLF":      mb("ECHO", "a\r\n*3\r\n$9999999\r\n"),
-		"inline":                 "PING\r\n",
-		"inline LF only":         "SET k v\n",
-		"inline pipeline":        "SET k v\r\nGET k\r\nPING\n",
-		"inline with quotes":     "SET k \"hello world\"\r\n",
-		"empty lines":            "\r\n\n\r\n" + mb("PING") + "\r\n",
-		"inline then multibulk":  "PING\r\n" + mb("PING") + "PING\r\n",
-		"partial command":        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nval",
-		"partial header":         "*3\r\n$3",
-		"inline at 64 KiB":       strings.Repeat("a", inlineMax-2) + "\r\n",
-		"many args":              mb(strings.Split(strings.Repeat("x ", 100), " ")...),
-		"count at int32 maximum": "*2147483647\r\n$1\r\nx\r\n",
-		"zero count":             "*0\r\n",
-		"just CRLF":              "\r\n",
+		"multibulk":             mb("SET", "key", "value"),
+		"pipeline":              mb("SET", "k", "v") + mb("GET", "k") + mb("PING"),
+		"empty bulk":            mb("ECHO", ""),
+		"bulk at the limit":     mb("ECHO", strings.Repeat("x", 100)),
+		"bulk holding CRLF":     mb("ECHO", "a\r\n*3\r\n$9999999\r\n"),
+		"inline":                "PING\r\n",
+		"inline LF only":        "SET k v\n",
+		"inline pipeline":       "SET k v\r\nGET k\r\nPING\n",
+		"inline with quotes":    "SET k \"hello world\"\r\n",
+		"empty lines":           "\r\n\n\r\n" + mb("PING") + "\r\n",
+		"inline then multibulk": "PING\r\n" + mb("PING") + "PING\r\n",
+		"partial command":       "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nval",
+		"partial header":        "*3\r\n$3",
+		"inline at 64 KiB":      strings.Repeat("a", inlineMax-2) + "\r\n",
+		"many args":             mb(strings.Split(strings.Repeat("x ", 100), " ")...),
+		"count at the cap":      "*1048576\r\n$1\r\nx\r\n",
+		"zero count":            "*0\r\n",
+		"just CRLF":             "\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			require.Equal(t, verdict{}, guardBoth(t, newLimits(l.maxBulk.Load(), 1<<20), in))
@@ -163,10 +163,12 @@ func TestInputGuardMultibulkCount(t *testing.T) {
 	}{
 		{"negative", "*-1\r\n", verdict{reply: errProtoMultiBulk}},
 		{"very negative", "*-2147483648\r\n", verdict{reply: errProtoMultiBulk}},
-		{"int32 maximum", "*2147483647\r\n", verdict{}},
+		{"largest accepted count", "*1048576\r\n", verdict{}},
+		{"above the count cap", "*1048577\r\n", verdict{reply: errProtoMultiBulk}},
+		{"int32 maximum", "*2147483647\r\n", verdict{reply: errProtoMultiBulk}},
 		{"above int32", "*2147483648\r\n", verdict{reply: errProtoMultiBulk}},
 		{"int64 maximum", "*9223372036854775807\r\n", verdict{reply: errProtoMultiBulk}},
-		{"20 digits", "*10000000000000000000\r\n", verdict{reply: errProtoMbulkCount}},
+		{"20 digits", "*10000000000000000000\r\n", verdict{reply: errProtoMultiBulk}},
 		{"in the second command", "PING\r\n*-5\r\n", verdict{reply: errProtoMultiBulk}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

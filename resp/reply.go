@@ -69,3 +69,14 @@ func equalFold(b []byte, lower string) bool {
 }
 
 func okReply(c *client) { c.conn.WriteString("OK") }
+
+// writeHelp answers CONTAINER HELP as Redis does: an array of status lines,
+// a heading, then each subcommand followed by its indented description.
+func writeHelp(c *client, container string, lines ...string) {
+	all := append([]string{container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
+	all = append(all, "HELP", "    Print this help.")
+	c.conn.WriteArray(len(all))
+	for _, l := range all {
+		c.conn.WriteString(l)
+	}
+}

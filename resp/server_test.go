@@ -283,35 +283,24 @@ func TestCarriageReturnDesyncBypassesLimits(t *testing.T) {
 }
 
 // redcon's multibulk parser loops once per announced argument on every
-// read, even when the bytes are not there yet: "*2147483647\r\n" costs about
-// a second of CPU per read, and each further byte the client trickles in
-// costs it again. Redis parses incrementally. A handful of clients sending
-// 14 bytes each keep every core busy.
+// read, even when the bytes are not there yet: "*2147483647\r\n" would
+// cost about a second of CPU per read. The guard caps the count at 2^20,
+// so such a request is refused at once and costs nothing.
 func TestHugeMultibulkCountIsCheap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures CPU time")
-	}
 	ts := startServer(t, Options{})
 	c := dialRaw(t, ts.addr)
 	before := cpuTime()
 	c.send("*2147483647\r\n")
-	for range 2 {
-		time.Sleep(100 * time.Millisecond)
-		c.send("$")
-	}
-	_ = c.c.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	for ts.srv.connectedClients() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	used := cpuTime() - before
-	require.Less(t, used, 1500*time.Millisecond, "CPU time spent on a 16-byte request in three writes")
+	require.Equal(t, "-ERR Protocol error: invalid multibulk length\r\n", c.reply())
+	require.Less(t, cpuTime()-before, 500*time.Millisecond, "CPU time spent refusing the request")
+	c2 := dialRaw(t, ts.addr)
+	require.Equal(t, "+PONG\r\n", c2.do("PING"))
 }
 
 // redcon's inline parser allocates a buffer the size of the rest of the
 // line for every token, so a 64 KiB inline request of 32000 one-byte
-// arguments allocates about 1 GB and takes about a second (Redis: 20 ms).
-// Pipelining such lines is a cheap way to keep the server busy.
+// arguments would allocate about 1 GB. The guard refuses inline requests
+// of more than 1024 arguments; those up to it stay cheap.
 func TestInlineRequestCostIsLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures allocation")
@@ -321,11 +310,13 @@ func TestInlineRequestCostIsLinear(t *testing.T) {
 	require.Equal(t, "+PONG\r\n", c.do("PING"))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	c.send("DEL" + strings.Repeat(" a", 32000) + "\r\n")
+	c.send("DEL" + strings.Repeat(" a", 1000) + "\r\n")
 	require.Equal(t, ":0\r\n", c.reply())
 	runtime.ReadMemStats(&after)
 	allocated := after.TotalAlloc - before.TotalAlloc
-	require.Less(t, allocated, uint64(64<<20), "bytes allocated for one 64 KiB inline request")
+	require.Less(t, allocated, uint64(16<<20), "bytes allocated for a 1000-argument inline request")
+	c.send("DEL" + strings.Repeat(" a", 32000) + "\r\n")
+	require.Equal(t, "-ERR Protocol error: too many arguments in inline request\r\n", c.reply())
 }
 
 func cpuTime() time.Duration {

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// fullSyncResult is the outcome of the full-sync test.
+type fullSyncResult struct {
+	keys        int
+	loadTime    time.Duration // pipelined load of the primary
+	seq         uint64        // primary sequence after the load
+	firstAnswer time.Duration // secondary start → first INFO answered
+	syncTime    time.Duration // secondary start → link up and offset equal
+	digestTime  time.Duration // secondary start → DEBUG DIGEST equal (includes computing it)
+	digestOK    bool
+	digestTries int           // DEBUG DIGEST calls on the secondary until equal
+	digestCall  time.Duration // duration of the last DEBUG DIGEST on the secondary
+	digestPrim  time.Duration // duration of DEBUG DIGEST on the primary
+	sendTook    string        // primary log: "full resynchronisation sent ... took="
+	loadTook    string        // secondary log: "full resynchronisation loaded ... took="
+	fullSyncs   int64
+}
+
+func (f *fullSyncResult) keysPerSec() float64 { return float64(f.keys) / f.syncTime.Seconds() }
+
+// runFullSync loads -keys keys into a fresh primary, then starts a secondary
+// and times it until it holds the same data.
+func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
+	const phase = "full sync"
+	res := &fullSyncResult{keys: h.cfg.keys}
+	primary, err := h.startNode(ctx, "primary", 0)
+	if err != nil {
+		return nil, err
+	}
+	nodes := []*node{primary}
+	defer func() {
+		for _, n := range slices.Backward(nodes) { // secondary first: no link-down noise
+			n.stop()
+			h.checkLog(n, phase)
+		}
+	}()
+
+	h.cmds.add("full-sync load", fmt.Sprintf("in-process loader: %d x SET key:%%09d <distinct %d-byte value>, pipelined over one connection, every reply +OK; then DBSIZE",
+		res.keys, tpValueSize))
+	start := time.Now()
+	if err := loadKeys(ctx, primary.addr(), res.keys, h.cfg.runTimeout); err != nil {
+		return nil, fmt.Errorf("%s: load: %w%s", phase, err, primary.logTail())
+	}
+	res.loadTime = time.Since(start)
+	if n, err := command(primary.addr(), 10*time.Second, "DBSIZE"); err != nil || n != strconv.Itoa(res.keys) {
+		return nil, fmt.Errorf("%s: primary DBSIZE %q (%v) after loading %d keys", phase, n, err, res.keys)
+	}
+	if res.seq, err = primary.sequence(); err != nil {
+		return nil, err
+	}
+	if res.seq != uint64(res.keys) {
+		h.anomaly("%s: primary sequence %d after %d SETs", phase, res.seq, res.keys)
+	}
+	t := time.Now()
+	want, err := primary.digest(h.cfg.runTimeout)
+	if err != nil {
+		return nil, err
+	}
+	res.digestPrim = time.Since(t)
+	fmt.Fprintf(os.Stderr, "loaded %d keys in %.1fs; starting the secondary\n", res.keys, res.loadTime.Seconds())
+
+	sec, err := h.launch("secondary", primary.replPort)
+	if err != nil {
+		return nil, err
+	}
+	nodes = append(nodes, sec)
+	h.cmds.add("full-sync measurement", "from the secondary's process start, INFO replication every 5 ms (new connection each; refused ones retried) "+
+		"until master_link_status:up and master_repl_offset = the primary's; then DEBUG DIGEST on both")
+
+	deadline := sec.started.Add(h.cfg.syncTimeout)
+	for {
+		info, err := command(sec.addr(), 10*time.Second, "INFO", "replication")
+		now := time.Now()
+		if err == nil {
+			if res.firstAnswer == 0 {
+				res.firstAnswer = now.Sub(sec.started)
+			}
+			m := parseInfo(info)
+			if m["master_link_status"] == "up" && m["master_repl_offset"] == strconv.FormatUint(res.seq, 10) {
+				res.syncTime = now.Sub(sec.started)
+				break
+			}
+		}
+		if err := sec.alive(); err != nil {
+			return nil, err
+		}
+		if now.After(deadline) {
+			return nil, fmt.Errorf("%s: secondary not synced within %v (last INFO error: %v)%s", phase, h.cfg.syncTimeout, err, sec.logTail())
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		t := time.Now()
+		got, err := sec.digest(h.cfg.runTimeout)
+		res.digestCall = time.Since(t)
+		res.digestTries++
+		if err == nil && got == want {
+			res.digestTime = time.Since(sec.started)
+			res.digestOK = true
+			if res.digestTries > 1 {
+				h.anomaly("%s: the secondary's DEBUG DIGEST matched only on attempt %d, although its offset already equalled the primary's", phase, res.digestTries)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			h.anomaly("%s: secondary DEBUG DIGEST %q (%v) differs from the primary's %s although its offset equals the primary's", phase, got, err, want)
+			break
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	if err := sec.waitReady(ctx, h.cfg.startTimeout); err != nil { // the process answering is ours
+		return nil, err
+	}
+	res.fullSyncs = h.checkSecondary(sec, phase).fullSyncs
+	res.sendTook = logField(primary, "full resynchronisation sent", "took")
+	res.loadTook = logField(sec, "full resynchronisation loaded", "took")
+	fmt.Fprintf(os.Stderr, "full sync of %d keys: %.2fs (%.0f keys/s), digest equal %v after %.2fs\n",
+		res.keys, res.syncTime.Seconds(), res.keysPerSec(), res.digestOK, res.digestTime.Seconds())
+	return res, nil
+}
+
+var logFieldRE = regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
+
+// logField returns field of the last log line of n containing msg, or "".
+func logField(n *node, msg, field string) string {
+	lines := n.logLines()
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !strings.Contains(lines[i], msg) {
+			continue
+		}
+		for _, m := range logFieldRE.FindAllStringSubmatch(lines[i], -1) {
+			if m[1] == field {
+				return strings.Trim(m[2], `"`)
+			}
+		}
+	}
+	return ""
+}
+
+// loadKeys pipelines n SETs of distinct keys over one connection while a
+// second goroutine checks that every reply is +OK.
+func loadKeys(ctx context.Context, addr string, n int, timeout time.Duration) error {
+	c, err := dial(addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if err := c.conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, c.close)
+	defer stop()
+
+	werr := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriterSize(c.conn, 256<<10)
+		value := []byte(strings.Repeat("x", tpValueSize))
+		var key, buf []byte
+		for i := range n {
+			key = fmt.Appendf(key[:0], "key:%09d", i)
+			copy(value, key) // distinct values
+			buf = appendSet(buf[:0], key, value)
+			if _, err := w.Write(buf); err != nil {
+				werr <- err
+				return
+			}
+		}
+		werr <- w.Flush()
+	}()
+	if err := readOKs(c.r, n); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return <-werr
+}

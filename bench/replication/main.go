@@ -1,0 +1,263 @@
+// Command replication measures nadb-server's primary → secondary replication
+// on one machine and writes the results to bench/RESULTS.md.
+//
+// It starts real nadb-server processes on free loopback ports and measures:
+//
+//  1. primary SET throughput (redis-benchmark) with 0, 1 and 2 secondaries
+//     attached, and how long the secondaries take to catch up afterwards;
+//  2. replication lag (write on the primary → readable on a secondary) at a
+//     fixed load of half the 1-secondary throughput;
+//  3. a full resynchronisation of -keys keys to a fresh secondary;
+//  4. the codec's Decode/Encode Go micro-benchmarks.
+//
+// Run from the module root:
+//
+//	go run ./bench/replication [flags]
+//
+// See bench/README.md for details. Standard library only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config holds the parsed command line.
+type config struct {
+	rounds        int
+	n             int
+	keys          int
+	skipFullSync  bool
+	skipMicro     bool
+	out           string
+	nadbBin       string
+	lagDuration   time.Duration
+	lagConns      int
+	lagRate       float64
+	probeInterval time.Duration
+	startTimeout  time.Duration
+	syncTimeout   time.Duration
+	runTimeout    time.Duration
+	keepTmp       bool
+	args          []string // the flags as given, for the report
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "replication: %v\n", err)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = run(ctx, cfg)
+	interrupted := ctx.Err() != nil
+	stop()
+	if interrupted {
+		fmt.Fprintln(os.Stderr, "replication: interrupted; servers stopped, results not written")
+		os.Exit(130)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "replication: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	cfg := config{args: args}
+	fs := flag.NewFlagSet("replication", flag.ContinueOnError)
+	fs.IntVar(&cfg.rounds, "rounds", 5, "throughput rounds; each round runs 0, 1 and 2 secondaries (order alternates) and the table shows medians")
+	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SET requests) per throughput run")
+	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys (100-byte values) loaded before the full-sync test")
+	fs.BoolVar(&cfg.skipFullSync, "skip-fullsync", false, "skip the full-sync test")
+	fs.BoolVar(&cfg.skipMicro, "skip-micro", false, "skip the codec Go micro-benchmarks")
+	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file whose replication section is rewritten")
+	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
+	fs.DurationVar(&cfg.lagDuration, "lag-duration", 10*time.Second, "how long the lag probes run (after 1s of load warm-up)")
+	fs.IntVar(&cfg.lagConns, "lag-conns", 4, "connections of the paced load generator in the lag test")
+	fs.Float64Var(&cfg.lagRate, "lag-rate", 0, "SET/s of the lag test's load; 0: half the median throughput with 1 secondary")
+	fs.DurationVar(&cfg.probeInterval, "probe-interval", 10*time.Millisecond, "interval between lag probes")
+	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a server to answer PING / a secondary to link up")
+	fs.DurationVar(&cfg.syncTimeout, "sync-timeout", 10*time.Minute, "how long to wait for a secondary to catch up or finish a full sync")
+	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "cap on one redis-benchmark run, key load or go test")
+	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() != 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.rounds < 1 || cfg.n < 1 || cfg.keys < 1 || cfg.lagConns < 1 {
+		return config{}, errors.New("-rounds, -n, -keys and -lag-conns must be positive")
+	}
+	if cfg.lagDuration <= 0 || cfg.probeInterval <= 0 || cfg.lagRate < 0 {
+		return config{}, errors.New("-lag-duration and -probe-interval must be positive, -lag-rate not negative")
+	}
+	return cfg, nil
+}
+
+func run(ctx context.Context, cfg config) error {
+	redisBenchmark, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		return fmt.Errorf("redis-benchmark not found in PATH: %w; install redis-tools", err)
+	}
+	root, rootErr := moduleRoot()
+
+	tmp, err := os.MkdirTemp("", "nadb-replbench-")
+	if err != nil {
+		return fmt.Errorf("create temp dir: %w", err)
+	}
+	if cfg.keepTmp {
+		fmt.Fprintf(os.Stderr, "temporary files kept in %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+
+	h := &harness{
+		cfg:            cfg,
+		tmp:            tmp,
+		redisBenchmark: redisBenchmark,
+		root:           root,
+	}
+	defer h.stopAll()
+
+	rep := &report{started: time.Now(), cfg: cfg, cmds: &h.cmds}
+	rep.machine = describeMachine(ctx, redisBenchmark)
+	h.cmds.add("this harness", "go run ./bench/replication"+argsSuffix(cfg.args))
+
+	if cfg.nadbBin != "" {
+		if h.nadbBin, err = exec.LookPath(absIfPath(cfg.nadbBin)); err != nil {
+			return fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+		}
+	} else {
+		if rootErr != nil {
+			return rootErr
+		}
+		if h.nadbBin, err = buildNadb(ctx, root, tmp, &h.cmds); err != nil {
+			return err
+		}
+	}
+
+	phase := func(name string) func() {
+		start := time.Now()
+		fmt.Fprintf(os.Stderr, "== %s\n", name)
+		return func() { fmt.Fprintf(os.Stderr, "== %s done in %.1fs\n", name, time.Since(start).Seconds()) }
+	}
+
+	done := phase("1. throughput with 0, 1, 2 secondaries")
+	if rep.throughput, err = runThroughput(ctx, h); err != nil {
+		return err
+	}
+	done()
+
+	done = phase("2. replication lag at fixed load")
+	rate := rep.throughput.medianRPS(1) / 2
+	if cfg.lagRate > 0 {
+		rate = cfg.lagRate
+	}
+	if rep.lag, err = runLag(ctx, h, rate); err != nil {
+		return err
+	}
+	rep.lag.maxRPS = rep.throughput.medianRPS(1)
+	done()
+
+	if !cfg.skipFullSync {
+		done = phase("3. full sync")
+		if rep.fullSync, err = runFullSync(ctx, h); err != nil {
+			return err
+		}
+		done()
+	}
+
+	if !cfg.skipMicro {
+		done = phase("4. codec micro-benchmarks")
+		if rootErr != nil {
+			h.anomaly("micro-benchmarks skipped: %v", rootErr)
+		} else if rep.micro, err = runMicro(ctx, h); err != nil {
+			return err
+		}
+		done()
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	rep.machine.loadEnd = loadAvg()
+	rep.nadbGo = h.nadbGo
+	rep.anomalies = h.anomalies
+	section := rep.markdown()
+	fmt.Println(section)
+	if err := writeResults(cfg.out, section); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	return nil
+}
+
+// argsSuffix renders the flags as given, for a copy-pasteable command.
+func argsSuffix(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return " " + shellJoin(args)
+}
+
+// absIfPath makes a path containing a separator absolute so LookPath does not
+// search PATH for it and the result survives a change of directory.
+func absIfPath(p string) string {
+	if filepath.Base(p) == p {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// buildNadb compiles ./cmd/nadb-server of the module into dir.
+func buildNadb(ctx context.Context, root, dir string, cmds *commandLog) (string, error) {
+	bin := filepath.Join(dir, "nadb-server")
+	args := []string{"go", "build", "-o", bin, "./cmd/nadb-server"}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = root
+	fmt.Fprintf(os.Stderr, "building nadb-server: %s (in %s)\n", shellJoin(args), root)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build nadb-server: %w\n%s", err, out)
+	}
+	cmds.add("build", shellJoin([]string{"go", "build", "-o", "TMP/nadb-server", "./cmd/nadb-server"}))
+	return bin, nil
+}
+
+// moduleRoot finds the directory holding go.mod, from the working directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			if !strings.Contains(string(data), "module github.com/nadb-server/nadb-server") {
+				return "", fmt.Errorf("%s is not the nadb-server module; run from its root or pass -nadb-bin", dir)
+			}
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory; run from the module root or pass -nadb-bin")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// harness holds what every phase shares: tools, the temp dir, the command
+// log, the anomalies noticed so far and every node started (for cleanup).
+type harness struct {
+	cfg            config
+	tmp            string
+	root           string // module root ("" when unknown)
+	nadbBin        string
+	redisBenchmark string
+	nadbGo         string // go_version reported by nadb-server's INFO server
+
+	cmds      commandLog
+	anomalies []string
+
+	mu    sync.Mutex
+	nodes []*node
+	seq   int
+}
+
+// anomaly records something unexpected in nadb-server's behaviour; it goes
+// to the report and, immediately, to stderr.
+func (h *harness) anomaly(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(os.Stderr, "ANOMALY: %s\n", msg)
+	h.mu.Lock()
+	h.anomalies = append(h.anomalies, msg)
+	h.mu.Unlock()
+}
+
+// stopAll kills every node still running.
+func (h *harness) stopAll() {
+	h.mu.Lock()
+	nodes := h.nodes
+	h.nodes = nil
+	h.mu.Unlock()
+	for _, n := range nodes {
+		n.stop()
+	}
+}
+
+// node is one nadb-server process started by the harness.
+type node struct {
+	name     string // "primary", "secondary1", ...
+	port     int    // Redis protocol
+	replPort int    // NADB listener
+	args     []string
+	cmd      *exec.Cmd
+	logPath  string
+	started  time.Time // just before the process was started
+	exited   chan struct{}
+	waitErr  error // valid once exited is closed
+}
+
+func (n *node) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(n.port)) }
+
+// launch starts a nadb-server process on fresh free ports. A secondary
+// (primaryRepl > 0) follows the NADB endpoint 127.0.0.1:primaryRepl. It
+// does not wait for readiness.
+func (h *harness) launch(name string, primaryRepl int) (*node, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.seq++
+	dir := filepath.Join(h.tmp, fmt.Sprintf("%02d-%s", h.seq, name))
+	h.mu.Unlock()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	args := []string{h.nadbBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
+		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir}
+	if primaryRepl > 0 {
+		args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primaryRepl))
+	}
+	logPath := filepath.Join(dir, "server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create log: %w", err)
+	}
+	defer logFile.Close() // the child has its own descriptor
+
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	// Own process group, so stop also reaches children of a wrapper script;
+	// Pdeathsig kills the server if the harness dies without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	n := &node{name: name, port: ports[0], replPort: ports[1], args: args, cmd: cmd,
+		logPath: logPath, exited: make(chan struct{})}
+	n.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s (%s): %w", name, shellJoin(args), err)
+	}
+	go func() {
+		n.waitErr = cmd.Wait()
+		close(n.exited)
+	}()
+	h.mu.Lock()
+	h.nodes = append(h.nodes, n)
+	h.mu.Unlock()
+
+	role := "primary"
+	if primaryRepl > 0 {
+		role = "secondary"
+	}
+	h.cmds.add(role, shellJoin(args))
+	return n, nil
+}
+
+// startNode launches a node and waits until it answers PING and is the
+// process we started. A start that fails because a port was taken in the
+// meantime (other programs run on this machine) is retried on new ports.
+func (h *harness) startNode(ctx context.Context, name string, primaryRepl int) (*node, error) {
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		n, err := h.launch(name, primaryRepl)
+		if err != nil {
+			return nil, err
+		}
+		err = n.waitReady(ctx, h.cfg.startTimeout)
+		if err == nil {
+			if h.nadbGo == "" {
+				if info, err := command(n.addr(), 5*time.Second, "INFO", "server"); err == nil {
+					h.nadbGo = parseInfo(info)["go_version"]
+				}
+			}
+			return n, nil
+		}
+		n.stop()
+		lastErr = err
+		if ctx.Err() != nil || !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// waitReady polls PING until the node answers, the process exits, the
+// deadline passes or ctx ends; then checks that the process answering is
+// ours (INFO server process_id), not a stranger on a recycled port.
+func (n *node) waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		pong, err := command(n.addr(), time.Second, "PING")
+		if err == nil && pong == "PONG" {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s on port %d did not answer PING within %v (last: %q, %v)%s",
+				n.name, n.port, timeout, pong, err, n.logTail())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.exited:
+			return fmt.Errorf("%s exited before answering PING: %v%s", n.name, n.waitErr, n.logTail())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	info, err := command(n.addr(), 5*time.Second, "INFO", "server")
+	if err != nil {
+		return fmt.Errorf("%s: INFO server: %w", n.name, err)
+	}
+	if pid, err := strconv.Atoi(parseInfo(info)["process_id"]); err == nil && pid != n.cmd.Process.Pid {
+		if pgid, err := syscall.Getpgid(pid); err != nil || pgid != n.cmd.Process.Pid {
+			return fmt.Errorf("%s: port %d is answered by process %d, not by the server started (%d)",
+				n.name, n.port, pid, n.cmd.Process.Pid)
+		}
+	}
+	return nil
+}
+
+// alive returns an error if the process has exited.
+func (n *node) alive() error {
+	select {
+	case <-n.exited:
+		return fmt.Errorf("%s exited unexpectedly: %v%s", n.name, n.waitErr, n.logTail())
+	default:
+		return nil
+	}
+}
+
+// stop kills the node's process group (by the handle's PID) and waits for
+// the process. Safe to call more than once.
+func (n *node) stop() {
+	select {
+	case <-n.exited:
+		return
+	default:
+	}
+	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+	_ = n.cmd.Process.Kill()
+	<-n.exited
+}
+
+// logTail returns the last lines of the node's log, formatted for an error.
+func (n *node) logTail() string {
+	lines := n.logLines()
+	if len(lines) == 0 {
+		return ""
+	}
+	if len(lines) > 15 {
+		lines = lines[len(lines)-15:]
+	}
+	return "\n--- " + n.logPath + " (tail) ---\n" + strings.Join(lines, "\n")
+}
+
+func (n *node) logLines() []string {
+	data, err := os.ReadFile(n.logPath)
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+}
+
+// checkLog records an anomaly for every WARN or ERROR line of the node's log
+// (at most a few per node, then a count).
+func (h *harness) checkLog(n *node, phase string) {
+	var bad []string
+	for _, l := range n.logLines() {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "panic") {
+			bad = append(bad, l)
+		}
+	}
+	for i, l := range bad {
+		if i == 3 {
+			h.anomaly("%s, %s: %d more WARN/ERROR log lines", phase, n.name, len(bad)-3)
+			break
+		}
+		h.anomaly("%s, %s log: %s", phase, n.name, l)
+	}
+}
+
+// info returns a node's INFO section as a map.
+func (n *node) info(section string) (map[string]string, error) {
+	s, err := command(n.addr(), 10*time.Second, "INFO", section)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", n.name, err)
+	}
+	return parseInfo(s), nil
+}
+
+// sequence returns master_repl_offset: the primary's last sequence or the
+// secondary's last applied one.
+func (n *node) sequence() (uint64, error) {
+	m, err := n.info("replication")
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(m["master_repl_offset"], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: master_repl_offset %q: %w", n.name, m["master_repl_offset"], err)
+	}
+	return v, nil
+}
+
+// digest returns DEBUG DIGEST.
+func (n *node) digest(timeout time.Duration) (string, error) {
+	d, err := command(n.addr(), timeout, "DEBUG", "DIGEST")
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", n.name, err)
+	}
+	return d, nil
+}
+
+// waitLinked waits until every secondary reports master_link_status:up and
+// the primary lists that many replicas.
+func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) error {
+	deadline := time.Now().Add(h.cfg.startTimeout)
+	for {
+		ok := true
+		var why string
+		for _, s := range secs {
+			m, err := s.info("replication")
+			if err != nil || m["master_link_status"] != "up" {
+				ok, why = false, fmt.Sprintf("%s link %q (%v)", s.name, m["master_link_status"], err)
+				break
+			}
+		}
+		if ok {
+			m, err := primary.info("replication")
+			if n := fieldInt(m, "nadb_replicas"); err != nil || n != int64(len(secs)) {
+				ok, why = false, fmt.Sprintf("primary lists %d replicas (%v)", n, err)
+			}
+		}
+		if ok {
+			return nil
+		}
+		for _, n := range append([]*node{primary}, secs...) {
+			if err := n.alive(); err != nil {
+				return err
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("secondaries not linked within %v: %s", h.cfg.startTimeout, why)
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// secondaryStats are a secondary's resynchronisation counters.
+type secondaryStats struct {
+	fullSyncs, partialSyncs, resyncs, protoErrs, reconnects int64
+}
+
+func (n *node) secondaryStats() (secondaryStats, error) {
+	m, err := n.info("replication")
+	if err != nil {
+		return secondaryStats{}, err
+	}
+	return secondaryStats{
+		fullSyncs:    fieldInt(m, "nadb_full_syncs"),
+		partialSyncs: fieldInt(m, "nadb_partial_syncs"),
+		resyncs:      fieldInt(m, "nadb_resyncs"),
+		protoErrs:    fieldInt(m, "nadb_protocol_errors"),
+		reconnects:   fieldInt(m, "nadb_reconnections"),
+	}, nil
+}
+
+// checkSecondary records an anomaly when a secondary resynchronised more
+// than the one initial full sync, reconnected or saw protocol errors.
+func (h *harness) checkSecondary(s *node, phase string) secondaryStats {
+	st, err := s.secondaryStats()
+	if err != nil {
+		h.anomaly("%s: %s stats: %v", phase, s.name, err)
+		return st
+	}
+	if st.fullSyncs != 1 || st.partialSyncs != 0 || st.resyncs != 0 || st.protoErrs != 0 || st.reconnects != 0 {
+		h.anomaly("%s: %s nadb_full_syncs=%d nadb_partial_syncs=%d nadb_resyncs=%d nadb_protocol_errors=%d nadb_reconnections=%d (expected 1,0,0,0,0)",
+			phase, s.name, st.fullSyncs, st.partialSyncs, st.resyncs, st.protoErrs, st.reconnects)
+	}
+	return st
+}
+
+// waitCaughtUp polls every secondary until its applied sequence equals want
+// and returns the time from start until the last one got there.
+func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, start time.Time) (time.Duration, error) {
+	deadline := start.Add(h.cfg.syncTimeout)
+	pending := make([]*client, len(secs))
+	defer func() {
+		for _, c := range pending {
+			if c != nil {
+				c.close()
+			}
+		}
+	}()
+	for i, s := range secs {
+		c, err := dial(s.addr(), 2*time.Second)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", s.name, err)
+		}
+		pending[i] = c
+	}
+	var last uint64
+	for {
+		done := true
+		for i, c := range pending {
+			if c == nil {
+				continue
+			}
+			_ = c.conn.SetDeadline(time.Now().Add(10 * time.Second))
+			info, err := c.doString("INFO", "replication")
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", secs[i].name, err)
+			}
+			got, _ := strconv.ParseUint(parseInfo(info)["master_repl_offset"], 10, 64)
+			if got >= want {
+				if got > want {
+					h.anomaly("%s applied sequence %d beyond the primary's %d", secs[i].name, got, want)
+				}
+				c.close()
+				pending[i] = nil
+				continue
+			}
+			done, last = false, got
+		}
+		if done {
+			return time.Since(start), nil
+		}
+		for _, s := range secs {
+			if err := s.alive(); err != nil {
+				return 0, err
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("secondaries not caught up with sequence %d within %v (one is at %d)", want, h.cfg.syncTimeout, last)
+		}
+		if err := sleepCtx(ctx, time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// freePorts reserves n distinct free loopback ports, then releases them.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find free port: %w", err)
+		}
+		defer ln.Close() // hold all until n distinct ports are known
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// sleepCtx pauses for d (a polling interval, never a readiness wait) unless
+// ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

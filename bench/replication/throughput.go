@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fixed redis-benchmark parameters of the throughput test.
+const (
+	tpClients   = 50
+	tpPipeline  = 16
+	tpValueSize = 100
+	tpKeyspace  = 1000000
+)
+
+// secondaryCounts are the configurations compared, in round-0 order.
+var secondaryCounts = []int{0, 1, 2}
+
+// tpRun is one redis-benchmark run against a fresh primary with secs
+// secondaries.
+type tpRun struct {
+	round, secs int
+	rps         float64
+	p50, p99    float64 // ms, redis-benchmark's client-side latency
+	seq         uint64  // primary sequence after the run
+	caughtUp    bool
+	catchUp     time.Duration // benchmark end → every secondary applied seq
+	digestsOK   bool
+	maxLagOps   int64 // largest lag_ops of any secondary, sampled every 250 ms
+	maxLagMs    int64 // largest lag_ms likewise
+	resyncs     int64 // full or partial resyncs after the initial sync, all secondaries
+	zeroLagMs   int   // samples with lag_ops beyond the operation log but lag_ms 0
+}
+
+type tpResult struct {
+	n    int
+	runs []tpRun
+}
+
+func (t *tpResult) of(secs int) []tpRun {
+	var out []tpRun
+	for _, r := range t.runs {
+		if r.secs == secs {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (t *tpResult) medianRPS(secs int) float64 {
+	return medianOf(t.of(secs), func(r tpRun) float64 { return r.rps })
+}
+
+// runThroughput runs cfg.rounds rounds; each round measures every secondary
+// count on fresh processes, forward in even rounds and backward in odd
+// ones so slow drift affects every configuration alike.
+func runThroughput(ctx context.Context, h *harness) (*tpResult, error) {
+	res := &tpResult{n: h.cfg.n}
+	for round := range h.cfg.rounds {
+		order := slices.Clone(secondaryCounts)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, secs := range order {
+			r, err := throughputRun(ctx, h, round, secs)
+			if err != nil {
+				return nil, fmt.Errorf("throughput round %d, %d secondaries: %w", round+1, secs, err)
+			}
+			res.runs = append(res.runs, r)
+		}
+	}
+	return res, nil
+}
+
+func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, error) {
+	r := tpRun{round: round, secs: nsecs}
+	phase := fmt.Sprintf("throughput round %d with %d secondaries", round+1, nsecs)
+	primary, secs, err := startCluster(ctx, h, nsecs)
+	if err != nil {
+		return r, err
+	}
+	defer func() {
+		// Secondaries first, so none logs the primary's disappearance.
+		for _, n := range append(slices.Clone(secs), primary) {
+			n.stop()
+			h.checkLog(n, phase)
+		}
+	}()
+
+	args := []string{h.redisBenchmark, "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port),
+		"-t", "set", "-d", strconv.Itoa(tpValueSize), "-r", strconv.Itoa(tpKeyspace),
+		"-c", strconv.Itoa(tpClients), "-P", strconv.Itoa(tpPipeline), "-n", strconv.Itoa(h.cfg.n), "--csv"}
+	h.cmds.add("throughput (redis-benchmark against the primary)", shellJoin(args))
+
+	// Watch the primary's view of each secondary's lag while the benchmark runs.
+	stopWatch := make(chan struct{})
+	var watch sync.WaitGroup
+	if nsecs > 0 {
+		watch.Go(func() {
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopWatch:
+					return
+				case <-t.C:
+				}
+				m, err := primary.info("replication")
+				if err != nil {
+					continue
+				}
+				backlog := fieldInt(m, "repl_backlog_size")
+				for i := range nsecs {
+					f := parseFields(m["nadb_replica"+strconv.Itoa(i)])
+					lagOps, lagMs := fieldInt(f, "lag_ops"), fieldInt(f, "lag_ms")
+					r.maxLagOps = max(r.maxLagOps, lagOps)
+					r.maxLagMs = max(r.maxLagMs, lagMs)
+					if backlog > 0 && lagOps > backlog && lagMs == 0 {
+						r.zeroLagMs++
+					}
+				}
+			}
+		})
+	}
+	start := time.Now()
+	smp, err := runRedisBenchmark(ctx, args, h.cfg.runTimeout)
+	end := time.Now()
+	close(stopWatch)
+	watch.Wait()
+	if err != nil {
+		return r, fmt.Errorf("%w%s", err, primary.logTail())
+	}
+	r.rps, r.p50, r.p99 = smp.rps, smp.p50, smp.p99
+
+	if r.seq, err = primary.sequence(); err != nil {
+		return r, err
+	}
+	if r.seq != uint64(h.cfg.n) {
+		h.anomaly("%s: primary sequence is %d after %d SETs", phase, r.seq, h.cfg.n)
+	}
+	if r.zeroLagMs > 0 {
+		h.anomaly("%s: %d INFO samples showed lag_ops above repl_backlog_size (the operation log) with lag_ms=0: lag_ms is not computed once the acknowledged position has left the log", phase, r.zeroLagMs)
+	}
+	r.digestsOK = true
+	if nsecs > 0 {
+		r.catchUp, err = h.waitCaughtUp(ctx, secs, r.seq, end)
+		switch {
+		case ctx.Err() != nil:
+			return r, ctx.Err()
+		case err != nil:
+			h.anomaly("%s: %v", phase, err)
+		default:
+			r.caughtUp = true
+			r.digestsOK = h.sameDigests(phase, primary, secs)
+		}
+		for _, s := range secs {
+			st := h.checkSecondary(s, phase)
+			r.resyncs += max(st.fullSyncs-1, 0) + max(st.partialSyncs, 0)
+		}
+		if m, err := primary.info("replication"); err == nil && fieldInt(m, "nadb_replicas") != int64(nsecs) {
+			h.anomaly("%s: primary lists %s replicas after the run, want %d", phase, m["nadb_replicas"], nsecs)
+		}
+	}
+	for _, n := range append([]*node{primary}, secs...) {
+		if err := n.alive(); err != nil {
+			return r, err
+		}
+	}
+	catch := "-"
+	if nsecs > 0 {
+		catch = fmt.Sprintf("%.0f ms (max lag seen %d ops, %d ms)", ms(r.catchUp), r.maxLagOps, r.maxLagMs)
+	}
+	fmt.Fprintf(os.Stderr, "round %d, %d secondaries: SET %8.0f rps, p50 %.3f ms, p99 %.3f ms, %.1fs; catch-up %s\n",
+		round+1, nsecs, r.rps, r.p50, r.p99, end.Sub(start).Seconds(), catch)
+	return r, nil
+}
+
+// startCluster starts a fresh primary and nsecs secondaries following it and
+// waits until they are linked.
+func startCluster(ctx context.Context, h *harness, nsecs int) (*node, []*node, error) {
+	primary, err := h.startNode(ctx, "primary", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	var secs []*node
+	fail := func(err error) (*node, []*node, error) {
+		for _, n := range append([]*node{primary}, secs...) {
+			n.stop()
+		}
+		return nil, nil, err
+	}
+	for i := range nsecs {
+		s, err := h.startNode(ctx, "secondary"+strconv.Itoa(i+1), primary.replPort)
+		if err != nil {
+			return fail(err)
+		}
+		secs = append(secs, s)
+	}
+	if err := h.waitLinked(ctx, primary, secs); err != nil {
+		return fail(err)
+	}
+	return primary, secs, nil
+}
+
+// sameDigests compares DEBUG DIGEST of the primary and every secondary and
+// records an anomaly on a difference.
+func (h *harness) sameDigests(phase string, primary *node, secs []*node) bool {
+	want, err := primary.digest(h.cfg.runTimeout)
+	if err != nil {
+		h.anomaly("%s: %v", phase, err)
+		return false
+	}
+	ok := true
+	for _, s := range secs {
+		got, err := s.digest(h.cfg.runTimeout)
+		if err != nil {
+			h.anomaly("%s: %v", phase, err)
+			ok = false
+		} else if got != want {
+			h.anomaly("%s: DEBUG DIGEST differs: primary %s, %s %s", phase, want, s.name, got)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// benchSample is the SET row of redis-benchmark's CSV output.
+type benchSample struct {
+	rps, p50, p99 float64
+}
+
+// runRedisBenchmark runs redis-benchmark and parses its SET row.
+func runRedisBenchmark(ctx context.Context, args []string, timeout time.Duration) (benchSample, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return benchSample{}, fmt.Errorf("%s: %w (ctx: %v)\nstdout:\n%s\nstderr:\n%s",
+			shellJoin(args), err, ctx.Err(), stdout.String(), stderr.String())
+	}
+	s, err := parseBenchCSV(stdout.Bytes())
+	if err != nil {
+		return benchSample{}, fmt.Errorf("%s: %w\nstdout:\n%s\nstderr:\n%s", shellJoin(args), err, stdout.String(), stderr.String())
+	}
+	return s, nil
+}
+
+// parseBenchCSV reads the SET row of redis-benchmark 7 --csv output
+// ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...).
+func parseBenchCSV(data []byte) (benchSample, error) {
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		return benchSample{}, fmt.Errorf("parse csv: %w", err)
+	}
+	if len(recs) < 2 {
+		return benchSample{}, fmt.Errorf("csv has %d lines, want a header and a row", len(recs))
+	}
+	col := map[string]int{}
+	for i, name := range recs[0] {
+		col[name] = i
+	}
+	for _, name := range []string{"test", "rps", "p50_latency_ms", "p99_latency_ms"} {
+		if _, ok := col[name]; !ok {
+			return benchSample{}, fmt.Errorf("csv header %v lacks %q", recs[0], name)
+		}
+	}
+	for _, rec := range recs[1:] {
+		if len(rec) != len(recs[0]) || !strings.EqualFold(rec[col["test"]], "SET") {
+			continue
+		}
+		var s benchSample
+		for _, f := range []struct {
+			name string
+			dst  *float64
+		}{{"rps", &s.rps}, {"p50_latency_ms", &s.p50}, {"p99_latency_ms", &s.p99}} {
+			if *f.dst, err = strconv.ParseFloat(rec[col[f.name]], 64); err != nil {
+				return benchSample{}, fmt.Errorf("%s of %v: %w", f.name, rec, err)
+			}
+		}
+		return s, nil
+	}
+	return benchSample{}, fmt.Errorf("no SET row")
+}
+
+// medianOf returns the median of pick over items (0 when empty).
+func medianOf[T any](items []T, pick func(T) float64) float64 {
+	vals := make([]float64, len(items))
+	for i, it := range items {
+		vals[i] = pick(it)
+	}
+	return median(vals)
+}
+
+func median(vals []float64) float64 {
+	if len(vals) == 0 {
+		return 0
+	}
+	s := slices.Clone(vals)
+	slices.Sort(s)
+	mid := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[mid]
+	}
+	return (s[mid-1] + s[mid]) / 2
+}
+
+// ms converts a duration to float milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
