@@ -205,7 +205,9 @@ func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
 		if !e.replica {
 			e.removeLocked(dd, en)
 			e.stats.ExpiredKeys++
-			e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+			// en.key, not key: the caller's key then does not escape, and
+			// a read's string(arg) conversion can stay on the stack.
+			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
 		return nil
 	}

@@ -22,6 +22,7 @@ type client struct {
 	commands atomic.Int64 // commands processed
 	lastSeen atomic.Int64 // Unix nanoseconds of the last command
 	db       atomic.Int32 // selected database
+	lastCmd  atomic.Pointer[string]
 
 	closeAfterReply bool // close once the reply is written; connection goroutine only
 	closed          bool // closed: ignore the rest of the pipeline; connection goroutine only
@@ -30,7 +31,6 @@ type client struct {
 	name    string
 	libName string
 	libVer  string
-	lastCmd string
 }
 
 func newClient(id int64, rc redcon.Conn) *client {
@@ -44,11 +44,9 @@ func newClient(id int64, rc redcon.Conn) *client {
 
 func (c *client) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
 
-func (c *client) setLastCommand(name string) {
-	c.mu.Lock()
-	c.lastCmd = name
-	c.mu.Unlock()
-}
+// setLastCommand records the command for CLIENT LIST. name is not copied:
+// pass a string that is never modified (the table's names are not).
+func (c *client) setLastCommand(name *string) { c.lastCmd.Store(name) }
 
 // DB returns the selected database.
 func (c *client) DB() int { return int(c.db.Load()) }
@@ -94,7 +92,11 @@ func (c *client) info(now time.Time) string {
 	field("omem", "0")
 	field("tot-mem", "0")
 	field("events", "r")
-	field("cmd", c.lastCmd)
+	cmd := ""
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
+	}
+	field("cmd", cmd)
 	field("user", "default")
 	field("redir", "-1")
 	field("resp", "2")

@@ -55,7 +55,7 @@ func (s *Server) infoSection(name string) [][2]string {
 		return [][2]string{
 			{"connected_clients", strconv.Itoa(s.connectedClients())},
 			{"cluster_connections", "0"},
-			{"maxclients", strconv.Itoa(s.opts.MaxClients)},
+			{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
 			{"blocked_clients", "0"},

@@ -66,6 +66,7 @@ type Server struct {
 	started  time.Time
 	opts     Options
 
+	maxClients   atomic.Int64 // maxclients, changed by SetMaxClients
 	nextID       atomic.Int64
 	bytesRead    atomic.Int64
 	connections  atomic.Int64 // total_connections_received
@@ -113,6 +114,7 @@ func New(o Options) *Server {
 	if s.repl == nil {
 		s.repl = standalone{replID: randomHex(20)}
 	}
+	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
 	s.limits.maxQuery.Store(o.QueryBufLimit)
 	s.commands = newCommandTable()
@@ -127,6 +129,13 @@ func (s *Server) SetLimits(maxBulk, maxQuery int64) {
 	}
 	if maxQuery > 0 {
 		s.limits.maxQuery.Store(maxQuery)
+	}
+}
+
+// SetMaxClients changes maxclients for connections accepted from now on.
+func (s *Server) SetMaxClients(n int) {
+	if n > 0 {
+		s.maxClients.Store(int64(n))
 	}
 }
 
@@ -209,7 +218,7 @@ func (s *Server) accept(rc redcon.Conn) bool {
 	if s.closed {
 		return false
 	}
-	if len(s.clients) >= s.opts.MaxClients {
+	if int64(len(s.clients)) >= s.maxClients.Load() {
 		s.rejected.Add(1)
 		_, _ = rc.NetConn().Write([]byte("-" + errMaxClients + "\r\n"))
 		return false
@@ -278,9 +287,10 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 	}
 	c.commands.Add(1)
 	if cmd.flags&flagContainer != 0 && len(args) > 1 {
-		c.setLastCommand(cmd.name + "|" + string(lowerASCII(args[1])))
+		full := cmd.name + "|" + string(lowerASCII(args[1]))
+		c.setLastCommand(&full)
 	} else {
-		c.setLastCommand(cmd.name)
+		c.setLastCommand(&cmd.name)
 	}
 	if !cmd.arityOK(len(args)) {
 		rc.WriteError(errArity(cmd.name))

@@ -43,13 +43,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
 		return 1
 	}
-	logger, closeLog, err := newLogger(cfg, stderr)
+	level := new(slog.LevelVar)
+	level.Set(logLevel(cfg.LogLevel))
+	logger, closeLog, err := newLogger(cfg, level, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "nadb-server: option 'logfile': %v\n", err)
 		return 1
 	}
 	defer closeLog()
-	if err := serve(cfg, settings, logger); err != nil {
+	if err := serve(cfg, settings, logger, level); err != nil {
 		logger.Error("fatal", "err", err)
 		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
 		return 1
@@ -59,7 +61,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
-func serve(cfg Config, settings *settings, logger *slog.Logger) error {
+func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
 	if cfg.AppendOnly {
 		logger.Warn("appendonly yes is accepted but persistence is not implemented yet: data lives in memory only")
 	}
@@ -140,6 +142,11 @@ func serve(cfg Config, settings *settings, logger *slog.Logger) error {
 			srv.SetLimits(0, n)
 		case "broadcast-async":
 			node.SetBroadcastAsync(strings.EqualFold(value, "yes"))
+		case "loglevel":
+			level.Set(logLevel(strings.ToLower(value)))
+		case "maxclients":
+			n, _ := strconv.Atoi(value)
+			srv.SetMaxClients(n)
 		}
 	}
 
@@ -209,8 +216,8 @@ func bindHost(addr string) string {
 	return addr
 }
 
-// newLogger returns a logger writing to the logfile or stderr at loglevel.
-func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, func(), error) {
+// newLogger returns a logger writing to the logfile or stderr at level.
+func newLogger(cfg Config, level slog.Leveler, stderr io.Writer) (*slog.Logger, func(), error) {
 	w := stderr
 	closeFn := func() {}
 	if cfg.LogFile != "" {
@@ -220,9 +227,16 @@ func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, func(), error) {
 		}
 		w, closeFn = f, func() { _ = f.Close() }
 	}
-	level := map[string]slog.Level{
-		"debug": slog.LevelDebug, "verbose": slog.LevelDebug,
-		"notice": slog.LevelInfo, "warning": slog.LevelWarn,
-	}[cfg.LogLevel]
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
+
+// logLevel maps Redis's loglevel names onto slog levels.
+func logLevel(name string) slog.Level {
+	switch name {
+	case "debug", "verbose":
+		return slog.LevelDebug
+	case "warning":
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
