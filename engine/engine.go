@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -253,13 +254,15 @@ func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encodi
 	dd := e.dbs[d]
 	en := dd.keys.get(key)
 	if en == nil {
-		en = &entry{key: key, volIdx: -1}
+		// A private copy: the caller's key may live in its read buffer
+		// (or on its stack), so it does not escape here.
+		en = &entry{key: strings.Clone(key), volIdx: -1}
 		dd.keys.insert(en)
 	}
 	en.val = val
 	en.enc = enc
 	e.setExpireLocked(dd, en, at)
-	e.emit(Effect{Kind: EffectSet, DB: d, Key: key, Value: val, ExpireAt: at})
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
 }
 
 // deleteLocked removes key if it is live and reports whether it was.
@@ -269,7 +272,7 @@ func (e *Engine) deleteLocked(d int, key string, now int64) bool {
 		return false
 	}
 	e.removeLocked(e.dbs[d], en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return true
 }
 

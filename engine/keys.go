@@ -129,7 +129,7 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	}
 	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: src})
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.storeLocked(d, dst, val, at, enc)
 	return true, nil
 }
@@ -177,11 +177,11 @@ func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
 	}
 	if at <= now {
 		e.removeLocked(e.dbs[d], en)
-		e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		return true
 	}
 	e.setExpireLocked(e.dbs[d], en, at)
-	e.emit(Effect{Kind: EffectExpire, DB: d, Key: key, ExpireAt: at})
+	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: at})
 	return true
 }
 
@@ -225,7 +225,7 @@ func (e *Engine) Persist(d int, key string) bool {
 		return false
 	}
 	e.setExpireLocked(e.dbs[d], en, 0)
-	e.emit(Effect{Kind: EffectExpire, DB: d, Key: key})
+	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	return true
 }
 
@@ -244,7 +244,7 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	}
 	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
 	e.removeLocked(e.dbs[d], en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.storeLocked(dst, key, val, at, enc)
 	return true, nil
 }

@@ -66,7 +66,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		// key, which is a delete of whatever was there.
 		if en != nil {
 			e.removeLocked(e.dbs[d], en)
-			e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
 		return r
 	}
@@ -117,7 +117,7 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
 		return nil, false
 	}
 	e.removeLocked(e.dbs[d], en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return en.val, true
 }
 
@@ -141,13 +141,13 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
 	switch {
 	case c.Set && c.At <= now:
 		e.removeLocked(e.dbs[d], en)
-		e.emit(Effect{Kind: EffectDelete, DB: d, Key: key})
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	case c.Set:
 		e.setExpireLocked(e.dbs[d], en, c.At)
-		e.emit(Effect{Kind: EffectExpire, DB: d, Key: key, ExpireAt: c.At})
+		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: c.At})
 	case c.Persist && en.expireAt != 0:
 		e.setExpireLocked(e.dbs[d], en, 0)
-		e.emit(Effect{Kind: EffectExpire, DB: d, Key: key})
+		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	}
 	return val, true
 }
