@@ -337,7 +337,14 @@ func TestCloseDisconnectsClients(t *testing.T) {
 	idle.requireOpen()
 	busy := dialRaw(t, ln.Addr().String())
 	busy.send(mb("DEBUG", "SLEEP", "0.2"))
-	time.Sleep(50 * time.Millisecond) // let the sleep start
+	require.Eventually(t, func() bool { // the sleep has started
+		for _, cl := range s.clientList() {
+			if p := cl.lastCmd.Load(); p != nil && *p == "debug|sleep" {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, time.Millisecond)
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
