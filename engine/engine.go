@@ -162,12 +162,6 @@ func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
 // NowMs returns the engine clock in Unix milliseconds.
 func (e *Engine) NowMs() int64 { return e.nowMs() }
 
-// checkDB panics on an index outside the range: the RESP layer validates
-// SELECT, so a bad index here is a broken invariant.
-func (e *Engine) db(i int) *db {
-	return e.dbs[i]
-}
-
 // ValidDB reports whether i names a database.
 func (e *Engine) ValidDB(i int) bool { return i >= 0 && i < len(e.dbs) }
 

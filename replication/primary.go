@@ -2,12 +2,14 @@ package replication
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -511,11 +513,7 @@ func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-cha
 }
 
 func sortSenders(ss []*sender) {
-	for i := 1; i < len(ss); i++ {
-		for j := i; j > 0 && ss[j].id < ss[j-1].id; j-- {
-			ss[j], ss[j-1] = ss[j-1], ss[j]
-		}
-	}
+	slices.SortFunc(ss, func(a, b *sender) int { return cmp.Compare(a.id, b.id) })
 }
 
 // infoFields returns the primary's INFO replication lines.

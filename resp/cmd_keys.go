@@ -33,7 +33,7 @@ func registerKeyCommands(t commandTable) {
 	add("expiretime", 2, ro, one, "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", cmdExpireTime)
 	add("pexpiretime", 2, ro, one, "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", cmdPExpireTime)
 	add("persist", 2, wf, one, "2.2.0", "Removes the expiration time of a key.", cmdPersist)
-	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdExists)
+	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdTouch)
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
 	add("copy", -3, flagWrite, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
 	add("object", -2, flagReadOnly|flagContainer, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
@@ -45,6 +45,10 @@ func cmdDel(s *Server, c *client, args [][]byte) {
 
 func cmdExists(s *Server, c *client, args [][]byte) {
 	c.conn.WriteInt(s.eng.Exists(c.DB(), keyStrings(args[1:])))
+}
+
+func cmdTouch(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.eng.Touch(c.DB(), keyStrings(args[1:])))
 }
 
 func cmdType(s *Server, c *client, args [][]byte) {
