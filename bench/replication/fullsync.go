@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // fullSyncResult is the outcome of the full-sync test.
@@ -43,19 +44,19 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 	nodes := []*node{primary}
 	defer func() {
 		for _, n := range slices.Backward(nodes) { // secondary first: no link-down noise
-			n.stop()
+			n.Stop()
 			h.checkLog(n, phase)
 		}
 	}()
 
-	h.cmds.add("full-sync load", fmt.Sprintf("in-process loader: %d x SET key:%%09d <distinct %d-byte value>, pipelined over one connection, every reply +OK; then DBSIZE",
+	h.cmds.Add("full-sync load", fmt.Sprintf("in-process loader: %d x SET key:%%09d <distinct %d-byte value>, pipelined over one connection, every reply +OK; then DBSIZE",
 		res.keys, tpValueSize))
 	start := time.Now()
-	if err := loadKeys(ctx, primary.addr(), res.keys, h.cfg.runTimeout); err != nil {
-		return nil, fmt.Errorf("%s: load: %w%s", phase, err, primary.logTail())
+	if err := benchkit.LoadKeys(ctx, primary.Addr(), res.keys, tpValueSize, h.cfg.runTimeout); err != nil {
+		return nil, fmt.Errorf("%s: load: %w%s", phase, err, primary.LogTail())
 	}
 	res.loadTime = time.Since(start)
-	if n, err := command(primary.addr(), 10*time.Second, "DBSIZE"); err != nil || n != strconv.Itoa(res.keys) {
+	if n, err := benchkit.Command(primary.Addr(), 10*time.Second, "DBSIZE"); err != nil || n != strconv.Itoa(res.keys) {
 		return nil, fmt.Errorf("%s: primary DBSIZE %q (%v) after loading %d keys", phase, n, err, res.keys)
 	}
 	if res.seq, err = primary.sequence(); err != nil {
@@ -77,28 +78,28 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 		return nil, err
 	}
 	nodes = append(nodes, sec)
-	h.cmds.add("full-sync measurement", "from the secondary's process start, INFO replication every 5 ms (new connection each; refused ones retried) "+
+	h.cmds.Add("full-sync measurement", "from the secondary's process start, INFO replication every 5 ms (new connection each; refused ones retried) "+
 		"until master_link_status:up and master_repl_offset = the primary's; then DEBUG DIGEST on both")
 
-	deadline := sec.started.Add(h.cfg.syncTimeout)
+	deadline := sec.Started.Add(h.cfg.syncTimeout)
 	for {
-		info, err := command(sec.addr(), 10*time.Second, "INFO", "replication")
+		info, err := benchkit.Command(sec.Addr(), 10*time.Second, "INFO", "replication")
 		now := time.Now()
 		if err == nil {
 			if res.firstAnswer == 0 {
-				res.firstAnswer = now.Sub(sec.started)
+				res.firstAnswer = now.Sub(sec.Started)
 			}
-			m := parseInfo(info)
+			m := benchkit.ParseInfo(info)
 			if m["master_link_status"] == "up" && m["master_repl_offset"] == strconv.FormatUint(res.seq, 10) {
-				res.syncTime = now.Sub(sec.started)
+				res.syncTime = now.Sub(sec.Started)
 				break
 			}
 		}
-		if err := sec.alive(); err != nil {
+		if err := sec.Alive(); err != nil {
 			return nil, err
 		}
 		if now.After(deadline) {
-			return nil, fmt.Errorf("%s: secondary not synced within %v (last INFO error: %v)%s", phase, h.cfg.syncTimeout, err, sec.logTail())
+			return nil, fmt.Errorf("%s: secondary not synced within %v (last INFO error: %v)%s", phase, h.cfg.syncTimeout, err, sec.LogTail())
 		}
 		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
 			return nil, err
@@ -110,7 +111,7 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 		res.digestCall = time.Since(t)
 		res.digestTries++
 		if err == nil && got == want {
-			res.digestTime = time.Since(sec.started)
+			res.digestTime = time.Since(sec.Started)
 			res.digestOK = true
 			if res.digestTries > 1 {
 				h.anomaly("%s: the secondary's DEBUG DIGEST matched only on attempt %d, although its offset already equalled the primary's", phase, res.digestTries)
@@ -140,7 +141,7 @@ var logFieldRE = regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
 
 // logField returns field of the last log line of n containing msg, or "".
 func logField(n *node, msg, field string) string {
-	lines := n.logLines()
+	lines := n.LogLines()
 	for i := len(lines) - 1; i >= 0; i-- {
 		if !strings.Contains(lines[i], msg) {
 			continue
@@ -152,43 +153,4 @@ func logField(n *node, msg, field string) string {
 		}
 	}
 	return ""
-}
-
-// loadKeys pipelines n SETs of distinct keys over one connection while a
-// second goroutine checks that every reply is +OK.
-func loadKeys(ctx context.Context, addr string, n int, timeout time.Duration) error {
-	c, err := dial(addr, 5*time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	if err := c.conn.SetDeadline(time.Now().Add(timeout)); err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, c.close)
-	defer stop()
-
-	werr := make(chan error, 1)
-	go func() {
-		w := bufio.NewWriterSize(c.conn, 256<<10)
-		value := []byte(strings.Repeat("x", tpValueSize))
-		var key, buf []byte
-		for i := range n {
-			key = fmt.Appendf(key[:0], "key:%09d", i)
-			copy(value, key) // distinct values
-			buf = appendSet(buf[:0], key, value)
-			if _, err := w.Write(buf); err != nil {
-				werr <- err
-				return
-			}
-		}
-		werr <- w.Flush()
-	}()
-	if err := readOKs(c.r, n); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
-	}
-	return <-werr
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 const (
@@ -54,17 +56,17 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 	sec := secs[0]
 	defer func() {
 		for _, n := range []*node{sec, primary} { // secondary first: no link-down noise
-			n.stop()
+			n.Stop()
 			h.checkLog(n, phase)
 		}
 	}()
-	h.cmds.add("lag load", fmt.Sprintf("in-process paced writer: %.0f SET/s over %d connections, "+
+	h.cmds.Add("lag load", fmt.Sprintf("in-process paced writer: %.0f SET/s over %d connections, "+
 		"SET load:<random 0..999999> <100-byte value>, pipelined in batches of at most %d, at most %d unanswered per connection",
 		rate, res.conns, loadMaxBatch, loadMaxInflight))
-	h.cmds.add("lag probe", fmt.Sprintf("every %v: SET probe:<i> <v> on the primary, then GET probe:<i> on the secondary in a loop until it returns <v> (timeout %v); "+
+	h.cmds.Add("lag probe", fmt.Sprintf("every %v: SET probe:<i> <v> on the primary, then GET probe:<i> on the secondary in a loop until it returns <v> (timeout %v); "+
 		"also INFO replication on the primary every 100 ms (nadb_replica0 lag_ms)", res.interval, probeTimeout))
 
-	load, err := startLoad(primary.addr(), rate, res.conns)
+	load, err := startLoad(primary.Addr(), rate, res.conns)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +88,7 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 			case <-t.C:
 			}
 			if m, err := primary.info("replication"); err == nil {
-				if v := fieldInt(parseFields(m["nadb_replica0"]), "lag_ms"); v >= 0 {
+				if v := benchkit.FieldInt(benchkit.ParseFields(m["nadb_replica0"]), "lag_ms"); v >= 0 {
 					res.infoLagMs = append(res.infoLagMs, float64(v))
 				}
 			}
@@ -104,10 +106,10 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 	loadErr := load.stop(h.cfg.runTimeout)
 	end := time.Now()
 	if probeErr != nil {
-		return nil, fmt.Errorf("%s: %w%s", phase, probeErr, primary.logTail())
+		return nil, fmt.Errorf("%s: %w%s", phase, probeErr, primary.LogTail())
 	}
 	if loadErr != nil {
-		return nil, fmt.Errorf("%s: load: %w%s", phase, loadErr, primary.logTail())
+		return nil, fmt.Errorf("%s: load: %w%s", phase, loadErr, primary.LogTail())
 	}
 	if res.achieved < 0.95*rate {
 		h.anomaly("%s: the load generator reached %.0f SET/s of the %.0f asked (the machine is saturated or the primary slowed down)", phase, res.achieved, rate)
@@ -139,16 +141,16 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 
 // probeLag runs probes every res.interval until end.
 func probeLag(ctx context.Context, primary, sec *node, res *lagResult, end time.Time) error {
-	pc, err := dial(primary.addr(), 2*time.Second)
+	pc, err := benchkit.Dial(primary.Addr(), 2*time.Second)
 	if err != nil {
 		return err
 	}
-	defer pc.close()
-	sc, err := dial(sec.addr(), 2*time.Second)
+	defer pc.Close()
+	sc, err := benchkit.Dial(sec.Addr(), 2*time.Second)
 	if err != nil {
 		return err
 	}
-	defer sc.close()
+	defer sc.Close()
 
 	tick := time.NewTicker(res.interval)
 	defer tick.Stop()
@@ -163,21 +165,21 @@ func probeLag(ctx context.Context, primary, sec *node, res *lagResult, end time.
 		}
 		key := "probe:" + strconv.Itoa(i)
 		val := "v" + strconv.Itoa(i) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-		_ = pc.conn.SetDeadline(time.Now().Add(probeTimeout))
-		_ = sc.conn.SetDeadline(time.Now().Add(probeTimeout + time.Second))
+		_ = pc.SetDeadline(time.Now().Add(probeTimeout))
+		_ = sc.SetDeadline(time.Now().Add(probeTimeout + time.Second))
 
 		sent := time.Now()
-		if ok, err := pc.doString("SET", key, val); err != nil || ok != "OK" {
+		if ok, err := pc.DoString("SET", key, val); err != nil || ok != "OK" {
 			return fmt.Errorf("probe SET %s: %q, %v", key, ok, err)
 		}
 		acked := time.Now()
 		for {
-			rep, err := sc.do("GET", key)
+			rep, err := sc.Do("GET", key)
 			if err != nil {
 				return fmt.Errorf("probe GET %s on the secondary: %w", key, err)
 			}
 			now := time.Now()
-			if !rep.null && rep.str == val {
+			if !rep.Null && rep.Str == val {
 				res.fromSend = append(res.fromSend, now.Sub(sent))
 				res.fromAck = append(res.fromAck, now.Sub(acked))
 				res.setRTT = append(res.setRTT, acked.Sub(sent))
@@ -205,7 +207,7 @@ type loadGen struct {
 }
 
 type loadConn struct {
-	c     *client
+	c     *benchkit.Client
 	sent  atomic.Int64
 	acked atomic.Int64
 }
@@ -213,7 +215,7 @@ type loadConn struct {
 func startLoad(addr string, rate float64, nconns int) (*loadGen, error) {
 	g := &loadGen{stopC: make(chan struct{})}
 	for range nconns {
-		c, err := dial(addr, 2*time.Second)
+		c, err := benchkit.Dial(addr, 2*time.Second)
 		if err != nil {
 			g.close()
 			return nil, err
@@ -259,10 +261,10 @@ func (g *loadGen) write(lc *loadConn, perConn float64, seed uint64) {
 			buf = buf[:0]
 			for range n {
 				key = strconv.AppendInt(append(key[:0], "load:"...), rng.Int64N(tpKeyspace), 10)
-				buf = appendSet(buf, key, value)
+				buf = benchkit.AppendSet(buf, key, value)
 			}
 			lc.sent.Add(n) // before the write, so the reader never sees more replies than sent
-			if _, err := lc.c.conn.Write(buf); err != nil {
+			if _, err := lc.c.Conn().Write(buf); err != nil {
 				g.fail(fmt.Errorf("write: %w", err))
 				return
 			}
@@ -277,7 +279,7 @@ func (g *loadGen) write(lc *loadConn, perConn float64, seed uint64) {
 
 // read consumes replies until the connection is closed.
 func (g *loadGen) read(lc *loadConn) {
-	r := bufio.NewReaderSize(lc.c.conn, 64<<10)
+	r := bufio.NewReaderSize(lc.c.Conn(), 64<<10)
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
@@ -323,7 +325,7 @@ func (g *loadGen) stop(timeout time.Duration) error {
 
 func (g *loadGen) close() {
 	for _, lc := range g.conns {
-		lc.c.close()
+		lc.c.Close()
 	}
 }
 

@@ -23,12 +23,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // config holds the parsed command line.
@@ -60,19 +58,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "replication: %v\n", err)
 		os.Exit(2)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, cfg)
-	interrupted := ctx.Err() != nil
-	stop()
-	if interrupted {
-		fmt.Fprintln(os.Stderr, "replication: interrupted; servers stopped, results not written")
-		os.Exit(130)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "replication: %v\n", err)
-		os.Exit(1)
-	}
+	benchkit.Main("replication", func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
 func parseFlags(args []string) (config, error) {
@@ -93,11 +79,8 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.syncTimeout, "sync-timeout", 10*time.Minute, "how long to wait for a secondary to catch up or finish a full sync")
 	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "cap on one redis-benchmark run, key load or go test")
 	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
-	if err := fs.Parse(args); err != nil {
+	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() != 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	if cfg.rounds < 1 || cfg.n < 1 || cfg.keys < 1 || cfg.lagConns < 1 {
 		return config{}, errors.New("-rounds, -n, -keys and -lag-conns must be positive")
@@ -109,21 +92,17 @@ func parseFlags(args []string) (config, error) {
 }
 
 func run(ctx context.Context, cfg config) error {
-	redisBenchmark, err := exec.LookPath("redis-benchmark")
+	redisBenchmark, err := benchkit.LookRedisBenchmark()
 	if err != nil {
-		return fmt.Errorf("redis-benchmark not found in PATH: %w; install redis-tools", err)
+		return err
 	}
-	root, rootErr := moduleRoot()
+	root, rootErr := benchkit.ModuleRoot()
 
-	tmp, err := os.MkdirTemp("", "nadb-replbench-")
+	tmp, cleanup, err := benchkit.TempDir("nadb-replbench-", cfg.keepTmp)
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
-	if cfg.keepTmp {
-		fmt.Fprintf(os.Stderr, "temporary files kept in %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 
 	h := &harness{
 		cfg:            cfg,
@@ -135,19 +114,20 @@ func run(ctx context.Context, cfg config) error {
 
 	rep := &report{started: time.Now(), cfg: cfg, cmds: &h.cmds}
 	rep.machine = describeMachine(ctx, redisBenchmark)
-	h.cmds.add("this harness", "go run ./bench/replication"+argsSuffix(cfg.args))
+	h.cmds.Add("this harness", "go run ./bench/replication"+argsSuffix(cfg.args))
 
 	if cfg.nadbBin != "" {
-		if h.nadbBin, err = exec.LookPath(absIfPath(cfg.nadbBin)); err != nil {
+		if h.nadbBin, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
 			return fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
 		}
 	} else {
 		if rootErr != nil {
 			return rootErr
 		}
-		if h.nadbBin, err = buildNadb(ctx, root, tmp, &h.cmds); err != nil {
+		if h.nadbBin, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
 			return err
 		}
+		h.cmds.Add("build", benchkit.ShellJoin([]string{"go", "build", "-o", "TMP/nadb-server", "./cmd/nadb-server"}))
 	}
 
 	phase := func(name string) func() {
@@ -199,7 +179,7 @@ func run(ctx context.Context, cfg config) error {
 	rep.anomalies = h.anomalies
 	section := rep.markdown()
 	fmt.Println(section)
-	if err := writeResults(cfg.out, section); err != nil {
+	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
@@ -211,53 +191,5 @@ func argsSuffix(args []string) string {
 	if len(args) == 0 {
 		return ""
 	}
-	return " " + shellJoin(args)
-}
-
-// absIfPath makes a path containing a separator absolute so LookPath does not
-// search PATH for it and the result survives a change of directory.
-func absIfPath(p string) string {
-	if filepath.Base(p) == p {
-		return p
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
-	}
-	return p
-}
-
-// buildNadb compiles ./cmd/nadb-server of the module into dir.
-func buildNadb(ctx context.Context, root, dir string, cmds *commandLog) (string, error) {
-	bin := filepath.Join(dir, "nadb-server")
-	args := []string{"go", "build", "-o", bin, "./cmd/nadb-server"}
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Dir = root
-	fmt.Fprintf(os.Stderr, "building nadb-server: %s (in %s)\n", shellJoin(args), root)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build nadb-server: %w\n%s", err, out)
-	}
-	cmds.add("build", shellJoin([]string{"go", "build", "-o", "TMP/nadb-server", "./cmd/nadb-server"}))
-	return bin, nil
-}
-
-// moduleRoot finds the directory holding go.mod, from the working directory up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
-			if !strings.Contains(string(data), "module github.com/nadb-server/nadb-server") {
-				return "", fmt.Errorf("%s is not the nadb-server module; run from its root or pass -nadb-bin", dir)
-			}
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory; run from the module root or pass -nadb-bin")
-		}
-		dir = parent
-	}
+	return " " + benchkit.ShellJoin(args)
 }

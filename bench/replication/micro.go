@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // microArgs is the codec micro-benchmark command, run in the module root.
@@ -23,7 +25,7 @@ type microResult struct {
 // runMicro runs the codec benchmarks. A failing go test (for example a
 // package that does not compile) is reported, not fatal.
 func runMicro(ctx context.Context, h *harness) (*microResult, error) {
-	h.cmds.add("codec micro-benchmarks (module root)", shellJoin(microArgs))
+	h.cmds.Add("codec micro-benchmarks (module root)", benchkit.ShellJoin(microArgs))
 	ctx2, cancel := context.WithTimeout(ctx, h.cfg.runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx2, microArgs[0], microArgs[1:]...)
@@ -45,7 +47,7 @@ func runMicro(ctx context.Context, h *harness) (*microResult, error) {
 	if err != nil {
 		res.failed = true
 		res.output = strings.TrimSpace(string(out))
-		h.anomaly("micro-benchmarks: %s failed: %v", shellJoin(microArgs), err)
+		h.anomaly("micro-benchmarks: %s failed: %v", benchkit.ShellJoin(microArgs), err)
 	}
 	for _, l := range res.lines {
 		if strings.HasPrefix(l, "Benchmark") {

@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // harness holds what every phase shares: tools, the temp dir, the command
@@ -24,7 +24,7 @@ type harness struct {
 	redisBenchmark string
 	nadbGo         string // go_version reported by nadb-server's INFO server
 
-	cmds      commandLog
+	cmds      benchkit.CommandLog
 	anomalies []string
 
 	mu    sync.Mutex
@@ -49,30 +49,22 @@ func (h *harness) stopAll() {
 	h.nodes = nil
 	h.mu.Unlock()
 	for _, n := range nodes {
-		n.stop()
+		n.Stop()
 	}
 }
 
 // node is one nadb-server process started by the harness.
+// Its Name is "primary", "secondary1", ...; its Port speaks Redis.
 type node struct {
-	name     string // "primary", "secondary1", ...
-	port     int    // Redis protocol
-	replPort int    // NADB listener
-	args     []string
-	cmd      *exec.Cmd
-	logPath  string
-	started  time.Time // just before the process was started
-	exited   chan struct{}
-	waitErr  error // valid once exited is closed
+	*benchkit.Process
+	replPort int // NADB listener
 }
-
-func (n *node) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(n.port)) }
 
 // launch starts a nadb-server process on fresh free ports. A secondary
 // (primaryRepl > 0) follows the NADB endpoint 127.0.0.1:primaryRepl. It
 // does not wait for readiness.
 func (h *harness) launch(name string, primaryRepl int) (*node, error) {
-	ports, err := freePorts(2)
+	ports, err := benchkit.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -88,30 +80,11 @@ func (h *harness) launch(name string, primaryRepl int) (*node, error) {
 	if primaryRepl > 0 {
 		args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primaryRepl))
 	}
-	logPath := filepath.Join(dir, "server.log")
-	logFile, err := os.Create(logPath)
+	p, err := benchkit.Start(name, ports[0], dir, args)
 	if err != nil {
-		return nil, fmt.Errorf("create log: %w", err)
+		return nil, err
 	}
-	defer logFile.Close() // the child has its own descriptor
-
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Dir = dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	// Own process group, so stop also reaches children of a wrapper script;
-	// Pdeathsig kills the server if the harness dies without cleaning up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	n := &node{name: name, port: ports[0], replPort: ports[1], args: args, cmd: cmd,
-		logPath: logPath, exited: make(chan struct{})}
-	n.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s (%s): %w", name, shellJoin(args), err)
-	}
-	go func() {
-		n.waitErr = cmd.Wait()
-		close(n.exited)
-	}()
+	n := &node{Process: p, replPort: ports[1]}
 	h.mu.Lock()
 	h.nodes = append(h.nodes, n)
 	h.mu.Unlock()
@@ -120,7 +93,7 @@ func (h *harness) launch(name string, primaryRepl int) (*node, error) {
 	if primaryRepl > 0 {
 		role = "secondary"
 	}
-	h.cmds.add(role, shellJoin(args))
+	h.cmds.Add(role, benchkit.ShellJoin(args))
 	return n, nil
 }
 
@@ -137,13 +110,13 @@ func (h *harness) startNode(ctx context.Context, name string, primaryRepl int) (
 		err = n.waitReady(ctx, h.cfg.startTimeout)
 		if err == nil {
 			if h.nadbGo == "" {
-				if info, err := command(n.addr(), 5*time.Second, "INFO", "server"); err == nil {
-					h.nadbGo = parseInfo(info)["go_version"]
+				if info, err := benchkit.Command(n.Addr(), 5*time.Second, "INFO", "server"); err == nil {
+					h.nadbGo = benchkit.ParseInfo(info)["go_version"]
 				}
 			}
 			return n, nil
 		}
-		n.stop()
+		n.Stop()
 		lastErr = err
 		if ctx.Err() != nil || !strings.Contains(err.Error(), "address already in use") {
 			break
@@ -152,109 +125,51 @@ func (h *harness) startNode(ctx context.Context, name string, primaryRepl int) (
 	return nil, lastErr
 }
 
-// waitReady polls PING until the node answers, the process exits, the
-// deadline passes or ctx ends; then checks that the process answering is
-// ours (INFO server process_id), not a stranger on a recycled port.
+// waitReady waits until the node answers PING (see Process.WaitPing), then
+// checks that the process answering is ours (INFO server process_id), not a
+// stranger on a recycled port.
 func (n *node) waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		pong, err := command(n.addr(), time.Second, "PING")
-		if err == nil && pong == "PONG" {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s on port %d did not answer PING within %v (last: %q, %v)%s",
-				n.name, n.port, timeout, pong, err, n.logTail())
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-n.exited:
-			return fmt.Errorf("%s exited before answering PING: %v%s", n.name, n.waitErr, n.logTail())
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err := n.WaitPing(ctx, timeout); err != nil {
+		return err
 	}
-	info, err := command(n.addr(), 5*time.Second, "INFO", "server")
+	info, err := benchkit.Command(n.Addr(), 5*time.Second, "INFO", "server")
 	if err != nil {
-		return fmt.Errorf("%s: INFO server: %w", n.name, err)
+		return fmt.Errorf("%s: INFO server: %w", n.Name, err)
 	}
-	if pid, err := strconv.Atoi(parseInfo(info)["process_id"]); err == nil && pid != n.cmd.Process.Pid {
-		if pgid, err := syscall.Getpgid(pid); err != nil || pgid != n.cmd.Process.Pid {
+	if pid, err := strconv.Atoi(benchkit.ParseInfo(info)["process_id"]); err == nil && pid != n.Pid() {
+		if pgid, err := syscall.Getpgid(pid); err != nil || pgid != n.Pid() {
 			return fmt.Errorf("%s: port %d is answered by process %d, not by the server started (%d)",
-				n.name, n.port, pid, n.cmd.Process.Pid)
+				n.Name, n.Port, pid, n.Pid())
 		}
 	}
 	return nil
-}
-
-// alive returns an error if the process has exited.
-func (n *node) alive() error {
-	select {
-	case <-n.exited:
-		return fmt.Errorf("%s exited unexpectedly: %v%s", n.name, n.waitErr, n.logTail())
-	default:
-		return nil
-	}
-}
-
-// stop kills the node's process group (by the handle's PID) and waits for
-// the process. Safe to call more than once.
-func (n *node) stop() {
-	select {
-	case <-n.exited:
-		return
-	default:
-	}
-	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-	_ = n.cmd.Process.Kill()
-	<-n.exited
-}
-
-// logTail returns the last lines of the node's log, formatted for an error.
-func (n *node) logTail() string {
-	lines := n.logLines()
-	if len(lines) == 0 {
-		return ""
-	}
-	if len(lines) > 15 {
-		lines = lines[len(lines)-15:]
-	}
-	return "\n--- " + n.logPath + " (tail) ---\n" + strings.Join(lines, "\n")
-}
-
-func (n *node) logLines() []string {
-	data, err := os.ReadFile(n.logPath)
-	if err != nil || len(data) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 }
 
 // checkLog records an anomaly for every WARN or ERROR line of the node's log
 // (at most a few per node, then a count).
 func (h *harness) checkLog(n *node, phase string) {
 	var bad []string
-	for _, l := range n.logLines() {
+	for _, l := range n.LogLines() {
 		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "panic") {
 			bad = append(bad, l)
 		}
 	}
 	for i, l := range bad {
 		if i == 3 {
-			h.anomaly("%s, %s: %d more WARN/ERROR log lines", phase, n.name, len(bad)-3)
+			h.anomaly("%s, %s: %d more WARN/ERROR log lines", phase, n.Name, len(bad)-3)
 			break
 		}
-		h.anomaly("%s, %s log: %s", phase, n.name, l)
+		h.anomaly("%s, %s log: %s", phase, n.Name, l)
 	}
 }
 
 // info returns a node's INFO section as a map.
 func (n *node) info(section string) (map[string]string, error) {
-	s, err := command(n.addr(), 10*time.Second, "INFO", section)
+	s, err := benchkit.Command(n.Addr(), 10*time.Second, "INFO", section)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", n.name, err)
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
-	return parseInfo(s), nil
+	return benchkit.ParseInfo(s), nil
 }
 
 // sequence returns master_repl_offset: the primary's last sequence or the
@@ -266,16 +181,16 @@ func (n *node) sequence() (uint64, error) {
 	}
 	v, err := strconv.ParseUint(m["master_repl_offset"], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s: master_repl_offset %q: %w", n.name, m["master_repl_offset"], err)
+		return 0, fmt.Errorf("%s: master_repl_offset %q: %w", n.Name, m["master_repl_offset"], err)
 	}
 	return v, nil
 }
 
 // digest returns DEBUG DIGEST.
 func (n *node) digest(timeout time.Duration) (string, error) {
-	d, err := command(n.addr(), timeout, "DEBUG", "DIGEST")
+	d, err := benchkit.Command(n.Addr(), timeout, "DEBUG", "DIGEST")
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", n.name, err)
+		return "", fmt.Errorf("%s: %w", n.Name, err)
 	}
 	return d, nil
 }
@@ -290,13 +205,13 @@ func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) e
 		for _, s := range secs {
 			m, err := s.info("replication")
 			if err != nil || m["master_link_status"] != "up" {
-				ok, why = false, fmt.Sprintf("%s link %q (%v)", s.name, m["master_link_status"], err)
+				ok, why = false, fmt.Sprintf("%s link %q (%v)", s.Name, m["master_link_status"], err)
 				break
 			}
 		}
 		if ok {
 			m, err := primary.info("replication")
-			if n := fieldInt(m, "nadb_replicas"); err != nil || n != int64(len(secs)) {
+			if n := benchkit.FieldInt(m, "nadb_replicas"); err != nil || n != int64(len(secs)) {
 				ok, why = false, fmt.Sprintf("primary lists %d replicas (%v)", n, err)
 			}
 		}
@@ -304,7 +219,7 @@ func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) e
 			return nil
 		}
 		for _, n := range append([]*node{primary}, secs...) {
-			if err := n.alive(); err != nil {
+			if err := n.Alive(); err != nil {
 				return err
 			}
 		}
@@ -328,11 +243,11 @@ func (n *node) secondaryStats() (secondaryStats, error) {
 		return secondaryStats{}, err
 	}
 	return secondaryStats{
-		fullSyncs:    fieldInt(m, "nadb_full_syncs"),
-		partialSyncs: fieldInt(m, "nadb_partial_syncs"),
-		resyncs:      fieldInt(m, "nadb_resyncs"),
-		protoErrs:    fieldInt(m, "nadb_protocol_errors"),
-		reconnects:   fieldInt(m, "nadb_reconnections"),
+		fullSyncs:    benchkit.FieldInt(m, "nadb_full_syncs"),
+		partialSyncs: benchkit.FieldInt(m, "nadb_partial_syncs"),
+		resyncs:      benchkit.FieldInt(m, "nadb_resyncs"),
+		protoErrs:    benchkit.FieldInt(m, "nadb_protocol_errors"),
+		reconnects:   benchkit.FieldInt(m, "nadb_reconnections"),
 	}, nil
 }
 
@@ -341,12 +256,12 @@ func (n *node) secondaryStats() (secondaryStats, error) {
 func (h *harness) checkSecondary(s *node, phase string) secondaryStats {
 	st, err := s.secondaryStats()
 	if err != nil {
-		h.anomaly("%s: %s stats: %v", phase, s.name, err)
+		h.anomaly("%s: %s stats: %v", phase, s.Name, err)
 		return st
 	}
 	if st.fullSyncs != 1 || st.partialSyncs != 0 || st.resyncs != 0 || st.protoErrs != 0 || st.reconnects != 0 {
 		h.anomaly("%s: %s nadb_full_syncs=%d nadb_partial_syncs=%d nadb_resyncs=%d nadb_protocol_errors=%d nadb_reconnections=%d (expected 1,0,0,0,0)",
-			phase, s.name, st.fullSyncs, st.partialSyncs, st.resyncs, st.protoErrs, st.reconnects)
+			phase, s.Name, st.fullSyncs, st.partialSyncs, st.resyncs, st.protoErrs, st.reconnects)
 	}
 	return st
 }
@@ -355,18 +270,18 @@ func (h *harness) checkSecondary(s *node, phase string) secondaryStats {
 // and returns the time from start until the last one got there.
 func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, start time.Time) (time.Duration, error) {
 	deadline := start.Add(h.cfg.syncTimeout)
-	pending := make([]*client, len(secs))
+	pending := make([]*benchkit.Client, len(secs))
 	defer func() {
 		for _, c := range pending {
 			if c != nil {
-				c.close()
+				c.Close()
 			}
 		}
 	}()
 	for i, s := range secs {
-		c, err := dial(s.addr(), 2*time.Second)
+		c, err := benchkit.Dial(s.Addr(), 2*time.Second)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", s.name, err)
+			return 0, fmt.Errorf("%s: %w", s.Name, err)
 		}
 		pending[i] = c
 	}
@@ -377,17 +292,17 @@ func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, s
 			if c == nil {
 				continue
 			}
-			_ = c.conn.SetDeadline(time.Now().Add(10 * time.Second))
-			info, err := c.doString("INFO", "replication")
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			info, err := c.DoString("INFO", "replication")
 			if err != nil {
-				return 0, fmt.Errorf("%s: %w", secs[i].name, err)
+				return 0, fmt.Errorf("%s: %w", secs[i].Name, err)
 			}
-			got, _ := strconv.ParseUint(parseInfo(info)["master_repl_offset"], 10, 64)
+			got, _ := strconv.ParseUint(benchkit.ParseInfo(info)["master_repl_offset"], 10, 64)
 			if got >= want {
 				if got > want {
-					h.anomaly("%s applied sequence %d beyond the primary's %d", secs[i].name, got, want)
+					h.anomaly("%s applied sequence %d beyond the primary's %d", secs[i].Name, got, want)
 				}
-				c.close()
+				c.Close()
 				pending[i] = nil
 				continue
 			}
@@ -397,7 +312,7 @@ func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, s
 			return time.Since(start), nil
 		}
 		for _, s := range secs {
-			if err := s.alive(); err != nil {
+			if err := s.Alive(); err != nil {
 				return 0, err
 			}
 		}
@@ -408,20 +323,6 @@ func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, s
 			return 0, err
 		}
 	}
-}
-
-// freePorts reserves n distinct free loopback ports, then releases them.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find free port: %w", err)
-		}
-		defer ln.Close() // hold all until n distinct ports are known
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // sleepCtx pauses for d (a polling interval, never a readiness wait) unless

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // Fixed redis-benchmark parameters of the throughput test.
@@ -57,7 +55,7 @@ func (t *tpResult) of(secs int) []tpRun {
 }
 
 func (t *tpResult) medianRPS(secs int) float64 {
-	return medianOf(t.of(secs), func(r tpRun) float64 { return r.rps })
+	return benchkit.MedianOf(t.of(secs), func(r tpRun) float64 { return r.rps })
 }
 
 // runThroughput runs cfg.rounds rounds; each round measures every secondary
@@ -91,15 +89,15 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 	defer func() {
 		// Secondaries first, so none logs the primary's disappearance.
 		for _, n := range append(slices.Clone(secs), primary) {
-			n.stop()
+			n.Stop()
 			h.checkLog(n, phase)
 		}
 	}()
 
-	args := []string{h.redisBenchmark, "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port),
+	args := []string{h.redisBenchmark, "-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port),
 		"-t", "set", "-d", strconv.Itoa(tpValueSize), "-r", strconv.Itoa(tpKeyspace),
 		"-c", strconv.Itoa(tpClients), "-P", strconv.Itoa(tpPipeline), "-n", strconv.Itoa(h.cfg.n), "--csv"}
-	h.cmds.add("throughput (redis-benchmark against the primary)", shellJoin(args))
+	h.cmds.Add("throughput (redis-benchmark against the primary)", benchkit.ShellJoin(args))
 
 	// Watch the primary's view of each secondary's lag while the benchmark runs.
 	stopWatch := make(chan struct{})
@@ -118,10 +116,10 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 				if err != nil {
 					continue
 				}
-				backlog := fieldInt(m, "repl_backlog_size")
+				backlog := benchkit.FieldInt(m, "repl_backlog_size")
 				for i := range nsecs {
-					f := parseFields(m["nadb_replica"+strconv.Itoa(i)])
-					lagOps, lagMs := fieldInt(f, "lag_ops"), fieldInt(f, "lag_ms")
+					f := benchkit.ParseFields(m["nadb_replica"+strconv.Itoa(i)])
+					lagOps, lagMs := benchkit.FieldInt(f, "lag_ops"), benchkit.FieldInt(f, "lag_ms")
 					r.maxLagOps = max(r.maxLagOps, lagOps)
 					r.maxLagMs = max(r.maxLagMs, lagMs)
 					if backlog > 0 && lagOps > backlog && lagMs == 0 {
@@ -132,14 +130,15 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 		})
 	}
 	start := time.Now()
-	smp, err := runRedisBenchmark(ctx, args, h.cfg.runTimeout)
+	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.runTimeout, "SET")
 	end := time.Now()
 	close(stopWatch)
 	watch.Wait()
 	if err != nil {
-		return r, fmt.Errorf("%w%s", err, primary.logTail())
+		return r, fmt.Errorf("%w%s", err, primary.LogTail())
 	}
-	r.rps, r.p50, r.p99 = smp.rps, smp.p50, smp.p99
+	smp := rows["SET"]
+	r.rps, r.p50, r.p99 = smp.RPS, smp.P50, smp.P99
 
 	if r.seq, err = primary.sequence(); err != nil {
 		return r, err
@@ -166,12 +165,12 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 			st := h.checkSecondary(s, phase)
 			r.resyncs += max(st.fullSyncs-1, 0) + max(st.partialSyncs, 0)
 		}
-		if m, err := primary.info("replication"); err == nil && fieldInt(m, "nadb_replicas") != int64(nsecs) {
+		if m, err := primary.info("replication"); err == nil && benchkit.FieldInt(m, "nadb_replicas") != int64(nsecs) {
 			h.anomaly("%s: primary lists %s replicas after the run, want %d", phase, m["nadb_replicas"], nsecs)
 		}
 	}
 	for _, n := range append([]*node{primary}, secs...) {
-		if err := n.alive(); err != nil {
+		if err := n.Alive(); err != nil {
 			return r, err
 		}
 	}
@@ -194,7 +193,7 @@ func startCluster(ctx context.Context, h *harness, nsecs int) (*node, []*node, e
 	var secs []*node
 	fail := func(err error) (*node, []*node, error) {
 		for _, n := range append([]*node{primary}, secs...) {
-			n.stop()
+			n.Stop()
 		}
 		return nil, nil, err
 	}
@@ -226,93 +225,11 @@ func (h *harness) sameDigests(phase string, primary *node, secs []*node) bool {
 			h.anomaly("%s: %v", phase, err)
 			ok = false
 		} else if got != want {
-			h.anomaly("%s: DEBUG DIGEST differs: primary %s, %s %s", phase, want, s.name, got)
+			h.anomaly("%s: DEBUG DIGEST differs: primary %s, %s %s", phase, want, s.Name, got)
 			ok = false
 		}
 	}
 	return ok
-}
-
-// benchSample is the SET row of redis-benchmark's CSV output.
-type benchSample struct {
-	rps, p50, p99 float64
-}
-
-// runRedisBenchmark runs redis-benchmark and parses its SET row.
-func runRedisBenchmark(ctx context.Context, args []string, timeout time.Duration) (benchSample, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return benchSample{}, fmt.Errorf("%s: %w (ctx: %v)\nstdout:\n%s\nstderr:\n%s",
-			shellJoin(args), err, ctx.Err(), stdout.String(), stderr.String())
-	}
-	s, err := parseBenchCSV(stdout.Bytes())
-	if err != nil {
-		return benchSample{}, fmt.Errorf("%s: %w\nstdout:\n%s\nstderr:\n%s", shellJoin(args), err, stdout.String(), stderr.String())
-	}
-	return s, nil
-}
-
-// parseBenchCSV reads the SET row of redis-benchmark 7 --csv output
-// ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...).
-func parseBenchCSV(data []byte) (benchSample, error) {
-	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-	if err != nil {
-		return benchSample{}, fmt.Errorf("parse csv: %w", err)
-	}
-	if len(recs) < 2 {
-		return benchSample{}, fmt.Errorf("csv has %d lines, want a header and a row", len(recs))
-	}
-	col := map[string]int{}
-	for i, name := range recs[0] {
-		col[name] = i
-	}
-	for _, name := range []string{"test", "rps", "p50_latency_ms", "p99_latency_ms"} {
-		if _, ok := col[name]; !ok {
-			return benchSample{}, fmt.Errorf("csv header %v lacks %q", recs[0], name)
-		}
-	}
-	for _, rec := range recs[1:] {
-		if len(rec) != len(recs[0]) || !strings.EqualFold(rec[col["test"]], "SET") {
-			continue
-		}
-		var s benchSample
-		for _, f := range []struct {
-			name string
-			dst  *float64
-		}{{"rps", &s.rps}, {"p50_latency_ms", &s.p50}, {"p99_latency_ms", &s.p99}} {
-			if *f.dst, err = strconv.ParseFloat(rec[col[f.name]], 64); err != nil {
-				return benchSample{}, fmt.Errorf("%s of %v: %w", f.name, rec, err)
-			}
-		}
-		return s, nil
-	}
-	return benchSample{}, fmt.Errorf("no SET row")
-}
-
-// medianOf returns the median of pick over items (0 when empty).
-func medianOf[T any](items []T, pick func(T) float64) float64 {
-	vals := make([]float64, len(items))
-	for i, it := range items {
-		vals[i] = pick(it)
-	}
-	return median(vals)
-}
-
-func median(vals []float64) float64 {
-	if len(vals) == 0 {
-		return 0
-	}
-	s := slices.Clone(vals)
-	slices.Sort(s)
-	mid := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[mid]
-	}
-	return (s[mid-1] + s[mid]) / 2
 }
 
 // ms converts a duration to float milliseconds.

@@ -19,10 +19,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // config holds the parsed command line.
@@ -53,19 +53,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
 		os.Exit(2)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, cfg)
-	interrupted := ctx.Err() != nil
-	stop()
-	if interrupted {
-		fmt.Fprintln(os.Stderr, "sidebyside: interrupted; servers stopped, results not written")
-		os.Exit(130)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sidebyside: %v\n", err)
-		os.Exit(1)
-	}
+	benchkit.Main("sidebyside", func(ctx context.Context) error { return run(ctx, cfg) })
 }
 
 func parseFlags(args []string) (config, error) {
@@ -82,11 +70,8 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a server to answer PING")
 	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "upper bound for one redis-benchmark invocation or one memory load")
 	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
-	if err := fs.Parse(args); err != nil {
+	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() != 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	if cfg.rounds < 1 || cfg.nP1 < 1 || cfg.nP16 < 1 || cfg.memKeys < 1 {
 		return config{}, errors.New("-rounds, -n-p1, -n-p16 and -mem-keys must be positive")
@@ -100,28 +85,28 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 
-	tmp, err := os.MkdirTemp("", "nadb-sidebyside-")
+	tmp, cleanup, err := benchkit.TempDir("nadb-sidebyside-", cfg.keepTmp)
 	if err != nil {
-		return fmt.Errorf("create temp dir: %w", err)
+		return err
 	}
-	if cfg.keepTmp {
-		fmt.Fprintf(os.Stderr, "temporary files kept in %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 
 	if tl.nadbServer == "" {
-		tl.nadbServer, err = buildNadb(ctx, tmp)
+		root, err := benchkit.ModuleRoot()
 		if err != nil {
+			return err
+		}
+		if tl.nadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
 			return err
 		}
 	}
 
 	rep := report{
-		started:  time.Now(),
-		machine:  describeMachine(ctx, tl.redisServer),
-		rounds:   cfg.rounds,
-		commands: &commandLog{},
+		started:      time.Now(),
+		machine:      benchkit.DescribeMachine(ctx),
+		redisVersion: benchkit.Version(ctx, tl.redisServer),
+		rounds:       cfg.rounds,
+		commands:     &benchkit.CommandLog{},
 	}
 
 	rep.bench, err = runBenchmarks(ctx, cfg, tl, tmp, rep.commands)
@@ -138,7 +123,7 @@ func run(ctx context.Context, cfg config) error {
 
 	section := rep.markdown()
 	fmt.Println(section)
-	if err := writeResults(cfg.out, section); err != nil {
+	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
@@ -153,59 +138,13 @@ func findTools(cfg config) (tools, error) {
 	if tl.redisServer, err = exec.LookPath(cfg.redisServer); err != nil {
 		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.redisServer, err)
 	}
-	if tl.redisBenchmark, err = exec.LookPath("redis-benchmark"); err != nil {
-		return tools{}, fmt.Errorf("redis-benchmark not found in PATH: %w; install redis-tools", err)
+	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
+		return tools{}, err
 	}
 	if cfg.nadbBin != "" {
-		if tl.nadbServer, err = exec.LookPath(absIfPath(cfg.nadbBin)); err != nil {
+		if tl.nadbServer, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
 			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
 		}
 	}
 	return tl, nil
-}
-
-// absIfPath makes a path containing a separator absolute so LookPath does not
-// search PATH for it and the result survives a change of working directory.
-func absIfPath(p string) string {
-	if filepath.Base(p) == p {
-		return p
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
-	}
-	return p
-}
-
-// buildNadb compiles ./cmd/nadb-server of the enclosing module into dir.
-func buildNadb(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "nadb-server")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/nadb-server")
-	cmd.Dir = root
-	fmt.Fprintf(os.Stderr, "building nadb-server: %s (in %s)\n", shellJoin(cmd.Args), root)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build nadb-server: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
-// moduleRoot walks up from the working directory to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("get working directory: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory; run from the module root or pass -nadb-bin")
-		}
-		dir = parent
-	}
 }

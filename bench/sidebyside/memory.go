@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
 )
 
 // memValueSize is the value length used by the memory load.
@@ -43,8 +42,8 @@ func (m memResult) usedPerKey() (float64, bool) {
 
 // runMemory measures each server on its own fresh instance, one at a time so
 // they do not compete for memory.
-func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *commandLog) (map[string]memResult, error) {
-	log.addText("memory load", fmt.Sprintf(
+func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *benchkit.CommandLog) (map[string]memResult, error) {
+	log.Add("memory load", fmt.Sprintf(
 		"in-process pipelined loader: %d x SET key:%%09d <%d-byte value> over one TCP connection, then DBSIZE; "+
 			"RSS = VmRSS of /proc/PID/status before and after", cfg.memKeys, memValueSize))
 	results := map[string]memResult{}
@@ -58,27 +57,27 @@ func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *comma
 	return results, nil
 }
 
-func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp string, log *commandLog) (memResult, error) {
+func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp string, log *benchkit.CommandLog) (memResult, error) {
 	s, err := startServer(ctx, name, "memory", tl, tmp, cfg.startTimeout, log)
 	if err != nil {
 		return memResult{}, err
 	}
-	defer s.stop()
+	defer s.Stop()
 
-	r := memResult{keys: cfg.memKeys, pid: s.pid()}
+	r := memResult{keys: cfg.memKeys, pid: serverPID(s)}
 	if r.rssBefore, err = readRSS(r.pid); err != nil {
 		return memResult{}, err
 	}
-	r.usedBefore = usedMemory(s.addr())
+	r.usedBefore = usedMemory(s.Addr())
 
 	start := time.Now()
-	if err := loadKeys(ctx, s.addr(), cfg.memKeys, cfg.runTimeout); err != nil {
-		return memResult{}, fmt.Errorf("load keys: %w%s", err, s.logTail())
+	if err := benchkit.LoadKeys(ctx, s.Addr(), cfg.memKeys, memValueSize, cfg.runTimeout); err != nil {
+		return memResult{}, fmt.Errorf("load keys: %w%s", err, s.LogTail())
 	}
 	r.loadTime = time.Since(start)
 
 	r.dbsize = -1
-	if v, err := respCommand(s.addr(), "DBSIZE"); err == nil {
+	if v, err := benchkit.Command(s.Addr(), 10*time.Second, "DBSIZE"); err == nil {
 		if r.dbsize, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return memResult{}, fmt.Errorf("DBSIZE reply %q: %w", v, err)
 		}
@@ -90,8 +89,8 @@ func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp s
 	if r.rssAfter, err = readRSS(r.pid); err != nil {
 		return memResult{}, err
 	}
-	r.usedAfter = usedMemory(s.addr())
-	if err := s.alive(); err != nil {
+	r.usedAfter = usedMemory(s.Addr())
+	if err := s.Alive(); err != nil {
 		return memResult{}, err
 	}
 	fmt.Fprintf(os.Stderr, "%-5s memory: %d keys in %.1fs, RSS %d -> %d bytes (%.1f B/key)\n",
@@ -126,76 +125,9 @@ func readRSS(pid int) (int64, error) {
 
 // usedMemory returns INFO memory used_memory, or -1 if unavailable.
 func usedMemory(addr string) int64 {
-	info, err := respCommand(addr, "INFO", "memory")
+	info, err := benchkit.Command(addr, 10*time.Second, "INFO", "memory")
 	if err != nil {
 		return -1
 	}
-	v, ok := infoField(info, "used_memory")
-	if !ok {
-		return -1
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-// loadKeys writes n pipelined SET commands on one connection while a second
-// goroutine consumes the replies, each of which must be +OK.
-func loadKeys(ctx context.Context, addr string, n int, timeout time.Duration) error {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
-		return err
-	}
-	stopWatch := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stopWatch()
-
-	writeErr := make(chan error, 1)
-	go func() { writeErr <- writeSets(conn, n) }()
-
-	if err := readOKs(bufio.NewReaderSize(conn, 64<<10), n); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
-	}
-	return <-writeErr
-}
-
-// writeSets streams SET key:%09d <value> for i in [0, n).
-func writeSets(conn net.Conn, n int) error {
-	w := bufio.NewWriterSize(conn, 256<<10)
-	value := []byte(strings.Repeat("v", memValueSize))
-	var buf []byte
-	for i := range n {
-		key := fmt.Sprintf("key:%09d", i)
-		copy(value, key[4:]) // distinct values too; no accidental sharing
-		buf = encodeCommand(buf[:0], "SET", key, string(value))
-		if _, err := w.Write(buf); err != nil {
-			return fmt.Errorf("write SET %d: %w", i, err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("flush SETs: %w", err)
-	}
-	return nil
-}
-
-// readOKs reads n replies and fails on the first one that is not +OK.
-func readOKs(r *bufio.Reader, n int) error {
-	for i := range n {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return fmt.Errorf("reply %d of %d: %w", i+1, n, err)
-		}
-		if string(line) != "+OK\r\n" {
-			return errors.New("reply " + strconv.Itoa(i+1) + " to SET: " + strings.TrimSpace(string(line)))
-		}
-	}
-	return nil
+	return benchkit.FieldInt(benchkit.ParseInfo(info), "used_memory")
 }
