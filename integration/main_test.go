@@ -201,7 +201,13 @@ func (s *Server) waitReady() {
 	s.t.Helper()
 	deadline := time.Now().Add(startTimeout)
 	for {
-		if err := ping(s.Addr()); err == nil {
+		// The PING must come from the process just started: a port freed
+		// by freePorts can be taken by another test's server meanwhile.
+		err := ping(s.Addr())
+		if err == nil {
+			err = s.checkPid()
+		}
+		if err == nil {
 			return
 		} else if time.Now().After(deadline) {
 			s.t.Fatalf("%s did not answer PING within %v: %v\n%s", target, startTimeout, err, s.Output())
@@ -210,6 +216,38 @@ func (s *Server) waitReady() {
 		case <-s.exited:
 			s.t.Fatalf("%s exited before answering PING (%v):\n%s", target, s.state, s.Output())
 		case <-time.After(20 * time.Millisecond): // poll interval
+		}
+	}
+}
+
+// checkPid makes sure the server answering on s.Port is s's own process,
+// from the process_id field of INFO server.
+func (s *Server) checkPid() error {
+	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")); err != nil {
+		return err
+	}
+	r := bufio.NewReader(c)
+	if _, err := r.ReadString('\n'); err != nil { // the bulk length
+		return err
+	}
+	want := "process_id:" + strconv.Itoa(s.cmd.Process.Pid)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "process_id:") {
+			if line != want {
+				return fmt.Errorf("port %d is served by another process (%s, want %s)", s.Port, line, want)
+			}
+			return nil
 		}
 	}
 }
