@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path"
@@ -229,13 +230,18 @@ func loadFile(s *settings, file string) error {
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(nil, 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		name, value, _ := strings.Cut(line, " ")
-		value = strings.TrimSpace(value)
+		name, value := line, ""
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			name, value = line[:i], strings.TrimSpace(line[i+1:])
+		}
 		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
 			value = value[1 : len(value)-1]
 		}
@@ -243,7 +249,10 @@ func loadFile(s *settings, file string) error {
 			return fmt.Errorf("%s:%d: %w", file, n, err)
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("config file %s:%d: %w", file, n+1, err)
+	}
+	return nil
 }
 
 // build validates the settings as a whole and returns the typed Config.
@@ -386,7 +395,7 @@ func parseMemory(v string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("'%s' is not a memory size (like 512mb)", v)
 	}
 	return n * mult, nil

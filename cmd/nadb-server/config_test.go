@@ -1,0 +1,780 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nadb-server/nadb-server/resp"
+)
+
+// noEnv is a getenv with nothing set.
+func noEnv(string) string { return "" }
+
+// envOf returns a getenv that reads m.
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// writeConfig writes content to a fresh config file and returns its path.
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "nadb.conf")
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+// load runs the start-up path short of serving: parseArgs, then build.
+func load(args []string, getenv func(string) string) (Config, error) {
+	s, file, err := parseArgs(args, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return build(s, file)
+}
+
+// mustLoad is load for configurations that must be accepted.
+func mustLoad(t *testing.T, args []string, getenv func(string) string) Config {
+	t.Helper()
+	c, err := load(args, getenv)
+	require.NoError(t, err)
+	return c
+}
+
+// defaultConfig is the Config of a server started with no options at all.
+func defaultConfig() Config {
+	return Config{
+		Port:              6379,
+		Bind:              []string{"127.0.0.1"},
+		Databases:         16,
+		Dir:               ".",
+		LogLevel:          "notice",
+		LogFile:           "",
+		MaxClients:        10000,
+		ProtoMaxBulkLen:   512 << 20,
+		QueryBufLimit:     1 << 30,
+		ReplListenHost:    "127.0.0.1",
+		ReplListenPort:    9000,
+		PrimaryHost:       "",
+		PrimaryPort:       9000,
+		ReplicaOf:         "",
+		HeartbeatInterval: 5,
+		ReplTimeout:       60,
+		MaxOperationLog:   10000,
+		BroadcastAsync:    true,
+		AppendOnly:        false,
+		AppendFsync:       "everysec",
+		ConfigFile:        "",
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Run("typed config", func(t *testing.T) {
+		require.Equal(t, defaultConfig(), mustLoad(t, nil, noEnv))
+	})
+	t.Run("empty argument list", func(t *testing.T) {
+		require.Equal(t, defaultConfig(), mustLoad(t, []string{}, noEnv))
+	})
+	t.Run("settings hold the table defaults", func(t *testing.T) {
+		s, file, err := parseArgs(nil, noEnv)
+		require.NoError(t, err)
+		require.Empty(t, file)
+		want := map[string]string{
+			"port":              "6379",
+			"bind":              "127.0.0.1",
+			"repl-listen-host":  "",
+			"repl-listen-port":  "9000",
+			"primary-port":      "9000",
+			"max-operation-log": "10000",
+			"broadcast-async":   "yes",
+			"appendfsync":       "everysec",
+			"appendonly":        "no",
+			"loglevel":          "notice",
+		}
+		for name, v := range want {
+			require.Equal(t, [][2]string{{name, v}}, s.Get(name), name)
+		}
+		for _, o := range options() {
+			require.Equal(t, o.def, s.value(o.name), o.name)
+		}
+	})
+	t.Run("every default passes its own check", func(t *testing.T) {
+		for _, o := range options() {
+			if o.check != nil {
+				require.NoError(t, o.check(o.def), o.name)
+			}
+		}
+	})
+	t.Run("option names are unique and lower case", func(t *testing.T) {
+		seen := map[string]bool{}
+		for _, o := range options() {
+			require.False(t, seen[o.name], "duplicate option %q", o.name)
+			seen[o.name] = true
+			require.Equal(t, strings.ToLower(o.name), o.name)
+			require.NotEmpty(t, o.help, o.name)
+		}
+	})
+
+	replHost := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"default bind", nil, "127.0.0.1"},
+		{"single bind", []string{"--bind", "10.1.2.3"}, "10.1.2.3"},
+		{"first of two binds", []string{"--bind", "::1 127.0.0.1"}, "::1"},
+		{"explicit repl-listen-host wins", []string{"--bind", "::1", "--repl-listen-host", "10.0.0.7"}, "10.0.0.7"},
+	}
+	for _, tc := range replHost {
+		t.Run("repl-listen-host/"+tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, mustLoad(t, tc.args, noEnv).ReplListenHost)
+		})
+	}
+}
+
+func TestCommandLineOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		mod  func(c *Config)
+	}{
+		{"port", []string{"--port", "6380"}, func(c *Config) { c.Port = 6380 }},
+		{"bind one address", []string{"--bind", "0.0.0.0"}, func(c *Config) {
+			c.Bind, c.ReplListenHost = []string{"0.0.0.0"}, "0.0.0.0"
+		}},
+		{"bind quoted list", []string{"--bind", "127.0.0.1 ::1"}, func(c *Config) {
+			c.Bind = []string{"127.0.0.1", "::1"}
+		}},
+		{"bind as separate words", []string{"--bind", "127.0.0.1", "::1"}, func(c *Config) {
+			c.Bind = []string{"127.0.0.1", "::1"}
+		}},
+		{"bind star and localhost", []string{"--bind", "localhost", "*", "-::1"}, func(c *Config) {
+			c.Bind, c.ReplListenHost = []string{"localhost", "*", "-::1"}, "localhost"
+		}},
+		{"databases", []string{"--databases", "4"}, func(c *Config) { c.Databases = 4 }},
+		{"dir", []string{"--dir", "/var/lib/nadb"}, func(c *Config) { c.Dir = "/var/lib/nadb" }},
+		{"loglevel", []string{"--loglevel", "debug"}, func(c *Config) { c.LogLevel = "debug" }},
+		{"loglevel upper case", []string{"--loglevel", "WARNING"}, func(c *Config) { c.LogLevel = "warning" }},
+		{"logfile", []string{"--logfile", "/tmp/nadb.log"}, func(c *Config) { c.LogFile = "/tmp/nadb.log" }},
+		{"logfile without value is empty", []string{"--logfile"}, func(c *Config) {}},
+		{"maxclients", []string{"--maxclients", "5"}, func(c *Config) { c.MaxClients = 5 }},
+		{"proto-max-bulk-len", []string{"--proto-max-bulk-len", "1mb"}, func(c *Config) { c.ProtoMaxBulkLen = 1 << 20 }},
+		{"client-query-buffer-limit", []string{"--client-query-buffer-limit", "2gb"}, func(c *Config) { c.QueryBufLimit = 2 << 30 }},
+		{"repl-listen-host", []string{"--repl-listen-host", "10.0.0.1"}, func(c *Config) { c.ReplListenHost = "10.0.0.1" }},
+		{"repl-listen-port", []string{"--repl-listen-port", "9100"}, func(c *Config) { c.ReplListenPort = 9100 }},
+		{"primary-host and primary-port", []string{"--primary-host", "db1", "--primary-port", "9200"}, func(c *Config) {
+			c.PrimaryHost, c.PrimaryPort = "db1", 9200
+		}},
+		{"replicaof as two words", []string{"--replicaof", "127.0.0.1", "6380"}, func(c *Config) { c.ReplicaOf = "127.0.0.1 6380" }},
+		{"replicaof as one quoted word", []string{"--replicaof", "127.0.0.1 6380"}, func(c *Config) { c.ReplicaOf = "127.0.0.1 6380" }},
+		{"heartbeat-interval", []string{"--heartbeat-interval", "2"}, func(c *Config) { c.HeartbeatInterval = 2 }},
+		{"repl-timeout", []string{"--repl-timeout", "10"}, func(c *Config) { c.ReplTimeout = 10 }},
+		{"max-operation-log", []string{"--max-operation-log", "5"}, func(c *Config) { c.MaxOperationLog = 5 }},
+		{"broadcast-async no", []string{"--broadcast-async", "no"}, func(c *Config) { c.BroadcastAsync = false }},
+		{"broadcast-async upper case", []string{"--broadcast-async", "NO"}, func(c *Config) { c.BroadcastAsync = false }},
+		{"save multi-word", []string{"--save", "900", "1", "300", "10"}, func(c *Config) {}},
+		{"appendonly", []string{"--appendonly", "yes"}, func(c *Config) { c.AppendOnly = true }},
+		{"appendonly upper case", []string{"--appendonly", "Yes"}, func(c *Config) { c.AppendOnly = true }},
+		{"appendfsync", []string{"--appendfsync", "always"}, func(c *Config) { c.AppendFsync = "always" }},
+		{"appendfsync upper case", []string{"--appendfsync", "EVERYSEC"}, func(c *Config) { c.AppendFsync = "everysec" }},
+		{"option name upper case", []string{"--PORT", "6381"}, func(c *Config) { c.Port = 6381 }},
+		{"option name mixed case", []string{"--Max-Operation-Log", "7"}, func(c *Config) { c.MaxOperationLog = 7 }},
+		{"later wins", []string{"--port", "1000", "--port", "2000"}, func(c *Config) { c.Port = 2000 }},
+		{"negative-looking value is a value", []string{"--bind", "-127.0.0.1"}, func(c *Config) {
+			c.Bind, c.ReplListenHost = []string{"-127.0.0.1"}, "-127.0.0.1"
+		}},
+		{"several options", []string{"--port", "7000", "--repl-listen-port", "7001", "--databases", "2", "--appendfsync", "no"}, func(c *Config) {
+			c.Port, c.ReplListenPort, c.Databases, c.AppendFsync = 7000, 7001, 2, "no"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := defaultConfig()
+			tc.mod(&want)
+			require.Equal(t, want, mustLoad(t, tc.args, noEnv))
+		})
+	}
+}
+
+func TestCommandLineKeepsRawValueForConfigGet(t *testing.T) {
+	s, _, err := parseArgs([]string{"--save", "900", "1", "300", "10", "--replicaof", "10.0.0.1", "6380"}, noEnv)
+	require.NoError(t, err)
+	require.Equal(t, [][2]string{{"save", "900 1 300 10"}}, s.Get("save"))
+	require.Equal(t, [][2]string{{"replicaof", "10.0.0.1 6380"}}, s.Get("replicaof"))
+}
+
+func TestConfigFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		extra   []string // command-line options after the file
+		mod     func(c *Config)
+	}{
+		{
+			name: "comments blank lines and quoted values",
+			content: "# nadb test configuration\n" +
+				"\n" +
+				"port 6390\n" +
+				"   # an indented comment\n" +
+				"bind \"127.0.0.1 ::1\"\n" +
+				"\n" +
+				"   databases    8   \n" +
+				"logfile \"\"\n" +
+				"dir \"/data/nadb\"\n" +
+				"replicaof 10.0.0.2 6379\n" +
+				"save \"\"\n" +
+				"appendfsync EVERYSEC\n" +
+				"broadcast-async no\n",
+			mod: func(c *Config) {
+				c.Port = 6390
+				c.Bind = []string{"127.0.0.1", "::1"}
+				c.Databases = 8
+				c.Dir = "/data/nadb"
+				c.ReplicaOf = "10.0.0.2 6379"
+				c.BroadcastAsync = false
+			},
+		},
+		{
+			name:    "upper-case names",
+			content: "PORT 6391\nMaxClients 12\n",
+			mod:     func(c *Config) { c.Port, c.MaxClients = 6391, 12 },
+		},
+		{
+			name:    "CRLF line endings",
+			content: "port 6392\r\nloglevel verbose\r\n",
+			mod:     func(c *Config) { c.Port, c.LogLevel = 6392, "verbose" },
+		},
+		{
+			name:    "no final newline",
+			content: "port 6393",
+			mod:     func(c *Config) { c.Port = 6393 },
+		},
+		{
+			name:    "later line wins",
+			content: "port 6394\nport 6395\n",
+			mod:     func(c *Config) { c.Port = 6395 },
+		},
+		{
+			name:    "empty file",
+			content: "",
+			mod:     func(c *Config) {},
+		},
+		{
+			name:    "name with no value",
+			content: "logfile\n",
+			mod:     func(c *Config) {},
+		},
+		{
+			name:    "command line after the file",
+			content: "port 6396\nmaxclients 50\n",
+			extra:   []string{"--port", "6397"},
+			mod:     func(c *Config) { c.Port, c.MaxClients = 6397, 50 },
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeConfig(t, tc.content)
+			want := defaultConfig()
+			tc.mod(&want)
+			want.ReplListenHost = want.Bind[0]
+			want.ConfigFile = file
+			require.Equal(t, want, mustLoad(t, append([]string{file}, tc.extra...), noEnv))
+		})
+	}
+}
+
+// TestConfigFileTabSeparator: redis.conf separates a name from its value
+// by any white space (sdssplitargs), so a tab must work as well as a space.
+func TestConfigFileTabSeparator(t *testing.T) {
+	file := writeConfig(t, "port\t6398\nbind\t\"127.0.0.1 ::1\"\n")
+	c, err := load([]string{file}, noEnv)
+	require.NoError(t, err)
+	require.Equal(t, 6398, c.Port)
+	require.Equal(t, []string{"127.0.0.1", "::1"}, c.Bind)
+}
+
+func TestPrecedence(t *testing.T) {
+	const file = "primary-host from-file\nprimary-port 9001\nport 6001\n"
+	tests := []struct {
+		name     string
+		withFile bool
+		env      map[string]string
+		args     []string
+		wantHost string
+		wantPort int // primary-port
+		wantResp int // port
+	}{
+		{"defaults", false, nil, nil, "", 9000, 6379},
+		{"file", true, nil, nil, "from-file", 9001, 6001},
+		{"environment alone", false, map[string]string{"PRIMARY_HOST": "from-env", "PRIMARY_PORT": "9002"}, nil, "from-env", 9002, 6379},
+		{"environment over file", true, map[string]string{"PRIMARY_HOST": "from-env", "PRIMARY_PORT": "9002"}, nil, "from-env", 9002, 6001},
+		{"environment host only keeps file port", true, map[string]string{"PRIMARY_HOST": "from-env"}, nil, "from-env", 9001, 6001},
+		{"empty environment leaves file", true, map[string]string{"PRIMARY_HOST": "", "PRIMARY_PORT": ""}, nil, "from-file", 9001, 6001},
+		{"command line over file", true, nil, []string{"--primary-host", "from-cmd", "--port", "6002"}, "from-cmd", 9001, 6002},
+		{"command line over environment", false, map[string]string{"PRIMARY_HOST": "from-env", "PRIMARY_PORT": "9002"},
+			[]string{"--primary-host", "from-cmd", "--primary-port", "9003"}, "from-cmd", 9003, 6379},
+		{"command line over environment over file", true, map[string]string{"PRIMARY_HOST": "from-env", "PRIMARY_PORT": "9002"},
+			[]string{"--primary-port", "9003", "--port", "6003"}, "from-env", 9003, 6003},
+		{"command line clears environment", false, map[string]string{"PRIMARY_HOST": "from-env"},
+			[]string{"--primary-host", ""}, "", 9000, 6379},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var args []string
+			if tc.withFile {
+				args = append(args, writeConfig(t, file))
+			}
+			args = append(args, tc.args...)
+			c := mustLoad(t, args, envOf(tc.env))
+			require.Equal(t, tc.wantHost, c.PrimaryHost)
+			require.Equal(t, tc.wantPort, c.PrimaryPort)
+			require.Equal(t, tc.wantResp, c.Port)
+		})
+	}
+}
+
+func TestEnvironmentNamesRead(t *testing.T) {
+	var asked []string
+	getenv := func(k string) string { asked = append(asked, k); return "" }
+	_, _, err := parseArgs(nil, getenv)
+	require.NoError(t, err)
+	sort.Strings(asked)
+	require.Equal(t, []string{"PRIMARY_HOST", "PRIMARY_PORT"}, asked)
+}
+
+// TestRefusals checks every kind of refused configuration, both through
+// parseArgs/build and through run, whose exit status must be 1 and whose
+// standard error must carry the same message. None of these reaches serve.
+func TestRefusals(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.conf")
+	tests := []struct {
+		name string
+		file string   // config file content; "" for none
+		args []string // after the config file, if any
+		env  map[string]string
+		want []string // substrings of the message; "$FILE" is the file's path
+	}{
+		{name: "unknown option", args: []string{"--no-such-option", "1"}, want: []string{"unknown option 'no-such-option'"}},
+		{name: "unknown option upper case", args: []string{"--NOPE"}, want: []string{"unknown option 'nope'"}},
+		{name: "unknown option after good ones", args: []string{"--port", "7000", "--prot", "7001"}, want: []string{"unknown option 'prot'"}},
+		{name: "port not a number", args: []string{"--port", "abc"}, want: []string{"option 'port'", "'abc'", "between 1 and 65535"}},
+		{name: "port zero", args: []string{"--port", "0"}, want: []string{"option 'port'", "'0'"}},
+		{name: "port too big", args: []string{"--port", "70000"}, want: []string{"option 'port'", "'70000'"}},
+		{name: "port missing value", args: []string{"--port"}, want: []string{"option 'port'"}},
+		{name: "port two words", args: []string{"--port", "6379", "6380"}, want: []string{"option 'port'", "'6379 6380'"}},
+		{name: "repl-listen-port bad", args: []string{"--repl-listen-port", "-1"}, want: []string{"option 'repl-listen-port'"}},
+		{name: "primary-port bad", args: []string{"--primary-port", "65536"}, want: []string{"option 'primary-port'"}},
+		{name: "memory size unit", args: []string{"--proto-max-bulk-len", "12xb"}, want: []string{"option 'proto-max-bulk-len'", "'12xb'", "memory size"}},
+		{name: "memory size not a number", args: []string{"--client-query-buffer-limit", "lots"}, want: []string{"option 'client-query-buffer-limit'", "'lots'"}},
+		{name: "memory size too small", args: []string{"--proto-max-bulk-len", "1000"}, want: []string{"option 'proto-max-bulk-len'", "at least 1024 bytes"}},
+		{name: "query buffer too small", args: []string{"--client-query-buffer-limit", "1kb"}, want: []string{"option 'client-query-buffer-limit'", "at least 1048576 bytes"}},
+		{name: "enum loglevel", args: []string{"--loglevel", "loud"}, want: []string{"option 'loglevel'", "'loud'", "debug, verbose, notice, warning"}},
+		{name: "enum appendfsync", args: []string{"--appendfsync", "sometimes"}, want: []string{"option 'appendfsync'", "always, everysec, no"}},
+		{name: "enum broadcast-async", args: []string{"--broadcast-async", "true"}, want: []string{"option 'broadcast-async'", "yes, no"}},
+		{name: "enum appendonly", args: []string{"--appendonly", "1"}, want: []string{"option 'appendonly'"}},
+		{name: "databases zero", args: []string{"--databases", "0"}, want: []string{"option 'databases'", "between 1 and 1048576"}},
+		{name: "maxclients too big", args: []string{"--maxclients", "2000000"}, want: []string{"option 'maxclients'"}},
+		{name: "heartbeat-interval too big", args: []string{"--heartbeat-interval", "3601"}, want: []string{"option 'heartbeat-interval'", "between 1 and 3600"}},
+		{name: "repl-timeout zero", args: []string{"--repl-timeout", "0"}, want: []string{"option 'repl-timeout'"}},
+		{name: "max-operation-log zero", args: []string{"--max-operation-log", "0"}, want: []string{"option 'max-operation-log'"}},
+		{name: "max-operation-log not integer", args: []string{"--max-operation-log", "1e4"}, want: []string{"option 'max-operation-log'"}},
+		{name: "bind not an address", args: []string{"--bind", "127.0.0.1 999.1.1.1"}, want: []string{"option 'bind'", "'999.1.1.1' is not an IP address"}},
+		{name: "bind empty", args: []string{"--bind", ""}, want: []string{"option 'bind'"}},
+		{name: "dir empty", args: []string{"--dir", ""}, want: []string{"option 'dir'"}},
+		{name: "replicaof one word", args: []string{"--replicaof", "127.0.0.1"}, want: []string{"option 'replicaof'"}},
+		{name: "replicaof bad port", args: []string{"--replicaof", "127.0.0.1", "99999"}, want: []string{"option 'replicaof'"}},
+		{name: "bare double dash", args: []string{"--"}, want: []string{"unexpected argument '--'"}},
+		{name: "bare argument after config file", file: "port 6400\n", args: []string{"stray"}, want: []string{"unexpected argument 'stray'"}},
+		{name: "single-dash option after config file", file: "port 6400\n", args: []string{"-p", "6401"}, want: []string{"unexpected argument '-p'"}},
+		{name: "missing config file", args: nil, want: []string{"config file", missing}},
+		{name: "config file is a directory", args: nil, want: []string{dir}},
+		{name: "bad line in config file: unknown option", file: "port 6400\n\nbogus 1\n", want: []string{"$FILE:3:", "unknown option 'bogus'"}},
+		{name: "bad line in config file: bad value", file: "# comment\nport abc\n", want: []string{"$FILE:2:", "option 'port'", "'abc'"}},
+		{name: "bad line in config file: unquoted-only quote", file: "bind \"\n", want: []string{"$FILE:1:", "option 'bind'"}},
+		{name: "PRIMARY_PORT not a number", env: map[string]string{"PRIMARY_PORT": "abc"}, want: []string{"PRIMARY_PORT", "option 'primary-port'", "'abc'"}},
+		{name: "primary-host with replicaof", args: []string{"--primary-host", "db1", "--replicaof", "db2", "6379"}, want: []string{"'primary-host'", "'replicaof'"}},
+		{name: "PRIMARY_HOST with replicaof", env: map[string]string{"PRIMARY_HOST": "db1"}, args: []string{"--replicaof", "db2", "6379"}, want: []string{"'primary-host'", "'replicaof'"}},
+		{name: "primary-host with replicaof in file", file: "primary-host db1\nreplicaof db2 6379\n", want: []string{"'primary-host'", "'replicaof'"}},
+		{name: "repl-listen-port equal to default port", args: []string{"--repl-listen-port", "6379"}, want: []string{"'repl-listen-port' (6379)", "'port'"}},
+		{name: "port equal to default repl-listen-port", args: []string{"--port", "9000"}, want: []string{"'repl-listen-port' (9000)", "'port'"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var args []string
+			path := ""
+			switch {
+			case tc.file != "":
+				path = writeConfig(t, tc.file)
+			case tc.name == "missing config file":
+				path = missing
+			case tc.name == "config file is a directory":
+				path = dir
+			}
+			if path != "" {
+				args = append(args, path)
+			}
+			args = append(args, tc.args...)
+			want := make([]string, len(tc.want))
+			for i, w := range tc.want {
+				want[i] = strings.ReplaceAll(w, "$FILE", path)
+			}
+
+			_, err := load(args, envOf(tc.env))
+			require.Error(t, err)
+			for _, w := range want {
+				require.Contains(t, err.Error(), w)
+			}
+
+			var stdout, stderr bytes.Buffer
+			code := run(args, envOf(tc.env), &stdout, &stderr)
+			require.Equal(t, 1, code)
+			require.Empty(t, stdout.String())
+			require.True(t, strings.HasPrefix(stderr.String(), "nadb-server: "), stderr.String())
+			for _, w := range want {
+				require.Contains(t, stderr.String(), w)
+			}
+		})
+	}
+}
+
+// TestConfigFileLongLine: a line longer than bufio.Scanner's 64 KiB limit is
+// a bad line like any other, and its message must say which file.
+func TestConfigFileLongLine(t *testing.T) {
+	file := writeConfig(t, "port 6400\nsave \""+strings.Repeat("1 ", 600000)+"\"\n") // beyond the 1 MiB line limit
+	_, err := load([]string{file}, noEnv)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), file)
+}
+
+// TestMemoryOverflowRefused: a memory size past int64 must be refused, not
+// wrap round to a small size that passes the option's minimum.
+func TestMemoryOverflowRefused(t *testing.T) {
+	_, err := load([]string{"--proto-max-bulk-len", "17179869185gb"}, noEnv)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "option 'proto-max-bulk-len'")
+}
+
+func TestParseMemory(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{in: "0", want: 0},
+		{in: "100", want: 100},
+		{in: "100b", want: 100},
+		{in: "100B", want: 100},
+		{in: "1k", want: 1000},
+		{in: "1K", want: 1000},
+		{in: "1kb", want: 1024},
+		{in: "1KB", want: 1024},
+		{in: "1Kb", want: 1024},
+		{in: "2m", want: 2_000_000},
+		{in: "2mb", want: 2 << 20},
+		{in: "512mb", want: 512 << 20},
+		{in: "3g", want: 3_000_000_000},
+		{in: "3gb", want: 3 << 30},
+		{in: "3GB", want: 3 << 30},
+		{in: " 5k ", want: 5000},
+		{in: "9223372036854775807", want: 1<<63 - 1},
+		{in: "8589934591gb", want: 8589934591 << 30},
+		{in: "", wantErr: true},
+		{in: "abc", wantErr: true},
+		{in: "kb", wantErr: true},
+		{in: "k", wantErr: true},
+		{in: "-1", wantErr: true},
+		{in: "-1kb", wantErr: true},
+		{in: "1.5mb", wantErr: true},
+		{in: "1tb", wantErr: true},
+		{in: "1 kb", wantErr: true},
+		{in: "12xb", wantErr: true},
+		{in: "0x10", wantErr: true},
+		{in: "1e3", wantErr: true},
+		{in: "9223372036854775808", wantErr: true},
+		// These multiply past int64: they must be refused, not wrap.
+		{in: "8589934592gb", wantErr: true},  // 2^33 * 2^30 = 2^63
+		{in: "17179869184gb", wantErr: true}, // 2^64: wraps to 0
+		{in: "17179869185gb", wantErr: true}, // 2^64 + 2^30: wraps to 1gb
+		{in: "9223372036854775807kb", wantErr: true},
+		{in: "10000000000g", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseMemory(tc.in)
+			if tc.wantErr {
+				require.Error(t, err, "parseMemory(%q) = %d", tc.in, got)
+				require.Contains(t, err.Error(), "'"+tc.in+"'")
+				require.Contains(t, err.Error(), "memory size")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// allNames is every option name, sorted.
+func allNames() []string {
+	var names []string
+	for _, o := range options() {
+		names = append(names, o.name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func names(pairs [][2]string) []string {
+	out := []string{}
+	for _, p := range pairs {
+		out = append(out, p[0])
+	}
+	return out
+}
+
+func TestSettingsGet(t *testing.T) {
+	tests := []struct {
+		pattern string
+		want    []string
+	}{
+		{"*port*", []string{"port", "primary-port", "repl-listen-port"}},
+		{"*PORT*", []string{"port", "primary-port", "repl-listen-port"}},
+		{"port", []string{"port"}},
+		{"Port", []string{"port"}},
+		{"?ort", []string{"port"}},
+		{"repl-*", []string{"repl-listen-host", "repl-listen-port", "repl-timeout"}},
+		{"append*", []string{"appendfsync", "appendonly"}},
+		{"*-host", []string{"primary-host", "repl-listen-host"}},
+		{"[bd]*", []string{"bind", "broadcast-async", "databases", "dir"}},
+		{"*", allNames()},
+		{"no-such-option", []string{}},
+		{"por", []string{}},
+		{"[", []string{}},
+		{"", []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.pattern, func(t *testing.T) {
+			got := newSettings().Get(tc.pattern)
+			require.Equal(t, tc.want, names(got))
+			require.True(t, sort.SliceIsSorted(got, func(i, j int) bool { return got[i][0] < got[j][0] }))
+		})
+	}
+
+	t.Run("values", func(t *testing.T) {
+		require.Equal(t, [][2]string{
+			{"port", "6379"},
+			{"primary-port", "9000"},
+			{"repl-listen-port", "9000"},
+		}, newSettings().Get("*port*"))
+	})
+	t.Run("values from the command line", func(t *testing.T) {
+		s, _, err := parseArgs([]string{"--port", "7000", "--bind", "127.0.0.1", "::1"}, noEnv)
+		require.NoError(t, err)
+		require.Equal(t, [][2]string{{"port", "7000"}}, s.Get("port"))
+		require.Equal(t, [][2]string{{"bind", "127.0.0.1 ::1"}}, s.Get("bind"))
+	})
+	t.Run("every option with its default", func(t *testing.T) {
+		got := newSettings().Get("*")
+		want := map[string]string{}
+		for _, o := range options() {
+			want[o.name] = o.def
+		}
+		require.Len(t, got, len(want))
+		for _, p := range got {
+			require.Equal(t, want[p[0]], p[1], p[0])
+		}
+	})
+}
+
+// runtimeOptions are the options CONFIG SET may change, with a good value.
+var runtimeOptions = []struct {
+	name, value string
+}{
+	{"loglevel", "debug"},
+	{"maxclients", "42"},
+	{"proto-max-bulk-len", "1mb"},
+	{"client-query-buffer-limit", "2gb"},
+	{"broadcast-async", "no"},
+	{"appendfsync", "always"},
+}
+
+func TestRuntimeOptionSet(t *testing.T) {
+	var want, got []string
+	for _, r := range runtimeOptions {
+		want = append(want, r.name)
+	}
+	for _, o := range options() {
+		if o.runtime {
+			got = append(got, o.name)
+		}
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	require.Equal(t, want, got, "the runtime options changed: update runtimeOptions")
+}
+
+type change struct{ name, value string }
+
+// recorded returns settings whose onChange appends to *calls.
+func recorded(calls *[]change) *settings {
+	s := newSettings()
+	s.onChange = func(name, value string) { *calls = append(*calls, change{name, value}) }
+	return s
+}
+
+func TestSettingsSet(t *testing.T) {
+	for _, r := range runtimeOptions {
+		for _, name := range []string{r.name, strings.ToUpper(r.name)} {
+			t.Run("runtime/"+name, func(t *testing.T) {
+				var calls []change
+				s := recorded(&calls)
+				require.NoError(t, s.Set(name, r.value))
+				require.Equal(t, [][2]string{{r.name, r.value}}, s.Get(r.name))
+				require.Equal(t, []change{{r.name, r.value}}, calls)
+			})
+		}
+	}
+
+	t.Run("runtime/nil onChange", func(t *testing.T) {
+		s := newSettings()
+		require.NoError(t, s.Set("maxclients", "7"))
+		require.Equal(t, "7", s.value("maxclients"))
+	})
+	t.Run("runtime/enum any case", func(t *testing.T) {
+		var calls []change
+		s := recorded(&calls)
+		require.NoError(t, s.Set("appendfsync", "EVERYSEC"))
+		require.Len(t, calls, 1)
+	})
+
+	refusedNames := []string{"no-such-option", "", "*"}
+	for _, o := range options() {
+		if !o.runtime {
+			refusedNames = append(refusedNames, o.name, strings.ToUpper(o.name))
+		}
+	}
+	for _, name := range refusedNames {
+		t.Run("not runtime/"+name, func(t *testing.T) {
+			var calls []change
+			s := recorded(&calls)
+			before := s.Get("*")
+			err := s.Set(name, "6380")
+			require.Error(t, err)
+			require.ErrorIs(t, err, resp.ErrUnknownOption)
+			require.Equal(t, before, s.Get("*"))
+			require.Empty(t, calls)
+		})
+	}
+
+	badValues := []struct{ name, value string }{
+		{"loglevel", "loud"},
+		{"loglevel", ""},
+		{"maxclients", "0"},
+		{"maxclients", "abc"},
+		{"maxclients", "2000000"},
+		{"proto-max-bulk-len", "10"},
+		{"proto-max-bulk-len", "1zz"},
+		{"client-query-buffer-limit", "1kb"},
+		{"client-query-buffer-limit", "-1"},
+		{"broadcast-async", "maybe"},
+		{"broadcast-async", "1"},
+		{"appendfsync", "sometimes"},
+	}
+	for _, bv := range badValues {
+		t.Run("bad value/"+bv.name+"="+bv.value, func(t *testing.T) {
+			var calls []change
+			s := recorded(&calls)
+			before := s.value(bv.name)
+			err := s.Set(bv.name, bv.value)
+			require.Error(t, err)
+			require.False(t, errors.Is(err, resp.ErrUnknownOption), "a bad value is not an unknown option: %v", err)
+			require.Equal(t, before, s.value(bv.name))
+			require.Empty(t, calls)
+		})
+	}
+
+	t.Run("set then set again", func(t *testing.T) {
+		var calls []change
+		s := recorded(&calls)
+		require.NoError(t, s.Set("maxclients", "10"))
+		require.Error(t, s.Set("maxclients", "nope"))
+		require.Equal(t, "10", s.value("maxclients"))
+		require.NoError(t, s.Set("maxclients", "20"))
+		require.Equal(t, []change{{"maxclients", "10"}, {"maxclients", "20"}}, calls)
+	})
+}
+
+func TestSettingsImplementsRespConfig(t *testing.T) {
+	var _ resp.Config = newSettings()
+}
+
+func TestRunHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"},
+		{"-h"},
+		{"help"},
+		{"--port", "6380", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 0, run(args, noEnv, &stdout, &stderr))
+			require.Empty(t, stderr.String())
+			out := stdout.String()
+			require.Contains(t, out, "Usage: nadb-server")
+			require.Contains(t, out, "PRIMARY_HOST")
+			require.Contains(t, out, "PRIMARY_PORT")
+
+			lines := map[string]string{}
+			for _, line := range strings.Split(out, "\n") {
+				if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "--") {
+					lines[strings.TrimPrefix(f[0], "--")] = line
+				}
+			}
+			require.Len(t, lines, len(options()))
+			for _, o := range options() {
+				line, ok := lines[o.name]
+				require.True(t, ok, "--help does not list %s", o.name)
+				def := o.def
+				if def == "" {
+					def = `""`
+				}
+				require.True(t, strings.HasSuffix(line, "(default "+def+")"), "%s: %q", o.name, line)
+				require.Contains(t, line, o.help)
+			}
+		})
+	}
+	t.Run("help order follows the table", func(t *testing.T) {
+		var stdout bytes.Buffer
+		printHelp(&stdout)
+		last := -1
+		for _, o := range options() {
+			i := strings.Index(stdout.String(), "  --"+o.name+" ")
+			require.Greater(t, i, last, o.name)
+			last = i
+		}
+	})
+}
+
+func TestRunVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-v"}} {
+		t.Run(args[0], func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 0, run(args, noEnv, &stdout, &stderr))
+			require.Empty(t, stderr.String())
+			require.Equal(t, "nadb-server v="+resp.Version+" (redis 7.2.0 compatible)\n", stdout.String())
+		})
+	}
+}
+
+func TestRunBadOption(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 1, run([]string{"--port", "6380", "--frobnicate", "yes"}, noEnv, &stdout, &stderr))
+	require.Empty(t, stdout.String())
+	require.Equal(t, "nadb-server: unknown option 'frobnicate'\n", stderr.String())
+}
