@@ -26,32 +26,39 @@ type option struct {
 	help    string
 	runtime bool
 	check   func(v string) error
+	lower   bool // an enum: stored and reported in lower case, as Redis does
+}
+
+// enum is an option whose value is one of a few lower-case words, accepted
+// in any letter case.
+func enum(name, def, help string, runtime bool, values ...string) option {
+	return option{name: name, def: def, help: help, runtime: runtime, check: checkEnum(values...), lower: true}
 }
 
 // options is the option table, in --help order.
 func options() []option {
 	return []option{
-		{"port", "6379", "TCP port of the Redis protocol", false, checkPort},
-		{"bind", "127.0.0.1", "addresses to listen on, separated by spaces", false, checkBind},
-		{"databases", "16", "number of databases", false, checkIntRange(1, 1<<20)},
-		{"dir", ".", "working directory for data files", false, checkDir},
-		{"loglevel", "notice", "debug, verbose, notice or warning", true, checkEnum("debug", "verbose", "notice", "warning")},
-		{"logfile", "", "log file; empty logs to standard error", false, nil},
-		{"maxclients", "10000", "maximum number of connected clients", true, checkIntRange(1, 1<<20)},
-		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024)},
-		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024)},
-		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil},
-		{"repl-listen-port", "9000", "TCP port of the NADB replication listener", false, checkPort},
-		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil},
-		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort},
-		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf},
-		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600)},
-		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400)},
-		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30)},
-		{"broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, checkEnum("yes", "no")},
-		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil},
-		{"appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, checkEnum("yes", "no")},
-		{"appendfsync", "everysec", "always, everysec or no (not implemented yet: accepted and reported only)", true, checkEnum("always", "everysec", "no")},
+		{"port", "6379", "TCP port of the Redis protocol", false, checkPort, false},
+		{"bind", "127.0.0.1", "addresses to listen on, separated by spaces", false, checkBind, false},
+		{"databases", "16", "number of databases", false, checkIntRange(1, 1<<20), false},
+		{"dir", ".", "working directory for data files", false, checkDir, false},
+		enum("loglevel", "notice", "debug, verbose, notice or warning", true, "debug", "verbose", "notice", "warning"),
+		{"logfile", "", "log file; empty logs to standard error", false, nil, false},
+		{"maxclients", "10000", "maximum number of connected clients", true, checkIntRange(1, 1<<20), false},
+		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024), false},
+		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024), false},
+		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil, false},
+		{"repl-listen-port", "9000", "TCP port of the NADB replication listener", false, checkPort, false},
+		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil, false},
+		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort, false},
+		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf, false},
+		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600), false},
+		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
+		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
+		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
+		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil, false},
+		enum("appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, "yes", "no"),
+		enum("appendfsync", "everysec", "always, everysec or no (not implemented yet: accepted and reported only)", true, "always", "everysec", "no"),
 	}
 }
 
@@ -124,6 +131,9 @@ func (s *settings) setAtStart(name, value string) error {
 			return fmt.Errorf("invalid value '%s' for option '%s': %v", value, name, err)
 		}
 	}
+	if o.lower {
+		value = strings.ToLower(value)
+	}
 	s.mu.Lock()
 	s.values[name] = value
 	s.mu.Unlock()
@@ -155,6 +165,9 @@ func (s *settings) Set(name, value string) error {
 		if err := o.check(value); err != nil {
 			return fmt.Errorf("argument couldn't be parsed into an integer or a valid value: %w", err)
 		}
+	}
+	if o.lower {
+		value = strings.ToLower(value)
 	}
 	s.mu.Lock()
 	s.values[o.name] = value
