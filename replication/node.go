@@ -30,6 +30,14 @@ type NodeOptions struct {
 	MaxFrame        int           // largest frame accepted
 	BroadcastAsync  bool          // false: a write's reply waits for its frame to reach every secondary
 	NodeID          string        // this node's identity (the run id)
+	// History, when set, is the persisted history the node resumes as a
+	// primary: its replication ID, and its operations, already applied to
+	// the engine, which refill the operation log.
+	History *History
+	// AOF, when set, receives every operation of the first primary term.
+	// The node owns it and closes it on Close. After a role change the
+	// node no longer persists.
+	AOF *AOF
 }
 
 // Node is a server's replication role: a primary that logs every effect and
@@ -71,7 +79,19 @@ func NewNode(o NodeOptions) *Node {
 	}
 	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
 	n.async.Store(o.BroadcastAsync)
-	n.becomePrimaryLocked(1)
+	var log *MemLog
+	if h := o.History; h != nil {
+		log = n.becomePrimaryLocked(h.Base+1, h.ReplID)
+		for _, g := range h.Groups {
+			log.Record(g)
+		}
+	} else {
+		log = n.becomePrimaryLocked(1, NewReplID())
+	}
+	if o.AOF != nil {
+		log.SetAOF(o.AOF)
+		n.prim.aof = o.AOF
+	}
 	return n
 }
 
@@ -82,13 +102,15 @@ func NewReplID() string {
 	return hex.EncodeToString(b)
 }
 
-// becomePrimaryLocked starts a new history at sequence next.
-func (n *Node) becomePrimaryLocked(next uint64) {
+// becomePrimaryLocked starts a primary term of history replID at sequence
+// next.
+func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
-	n.prim = newPrimary(n.eng, log, NewReplID(), &n.opts, &n.stats)
+	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
 	n.eng.SetSink(log)
 	n.eng.SetReplica(false)
 	n.readOnly.Store(false)
+	return log
 }
 
 // SetBroadcastAsync switches broadcast-async at run time.
@@ -164,6 +186,11 @@ func (n *Node) Close() {
 	if s != nil {
 		s.stop()
 	}
+	if n.opts.AOF != nil {
+		if err := n.opts.AOF.Close(); err != nil {
+			n.opts.Logger.Error("closing the append-only file", "err", err)
+		}
+	}
 }
 
 // FollowNADB makes the node a secondary of the primary whose NADB endpoint
@@ -210,6 +237,9 @@ func (n *Node) follow(t target) error {
 		replID, applied = n.sec.history()
 	}
 	if n.prim != nil {
+		if n.prim.aof != nil {
+			n.opts.Logger.Warn("this node now follows a primary: its append-only file stops here (secondaries do not persist yet)")
+		}
 		n.prim.close()
 		n.prim = nil
 	}
@@ -232,7 +262,7 @@ func (n *Node) promote() {
 	n.sec.stop()
 	_, applied := n.sec.history()
 	n.sec = nil
-	n.becomePrimaryLocked(applied + 1)
+	n.becomePrimaryLocked(applied+1, NewReplID())
 	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
 }
 
@@ -247,15 +277,43 @@ func (n *Node) ReadOnly() bool { return n.readOnly.Load() }
 
 // WriteDone implements Replication: with broadcast-async off, it waits until
 // every connected secondary was sent everything logged so far.
-func (n *Node) WriteDone() {
-	if n.async.Load() {
-		return
-	}
+func (n *Node) WriteDone() error {
 	p, _ := n.roles()
 	if p == nil {
-		return
+		return nil
 	}
-	p.waitSent(p.log.Last(), n.done)
+	last := p.log.Last()
+	if !n.async.Load() {
+		p.waitSent(last, n.done)
+	}
+	if p.aof != nil && p.aof.Policy() == FsyncAlways {
+		return p.aof.WaitDurable(last)
+	}
+	return nil
+}
+
+// Writable implements Replication: writes are refused while the
+// append-only file cannot be written.
+func (n *Node) Writable() error {
+	p, _ := n.roles()
+	if p != nil && p.aof != nil {
+		return p.aof.WriteError()
+	}
+	return nil
+}
+
+// Persistence implements Replication: the INFO persistence fields about
+// the append-only file.
+func (n *Node) Persistence() [][2]string {
+	p, _ := n.roles()
+	enabled, status := "0", "ok"
+	if p != nil && p.aof != nil {
+		enabled = "1"
+		if p.aof.WriteError() != nil {
+			status = "err"
+		}
+	}
+	return [][2]string{{"aof_enabled", enabled}, {"aof_last_write_status", status}}
 }
 
 // Wait implements Replication.

@@ -62,6 +62,14 @@ type MemLog struct {
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
+	aof    *AOF // when set, every entry is appended to it as it is logged
+}
+
+// SetAOF makes the log append every entry it records from now on to a.
+func (l *MemLog) SetAOF(a *AOF) {
+	l.mu.Lock()
+	l.aof = a
+	l.mu.Unlock()
 }
 
 // NewMemLog returns an empty log of size entries whose next sequence is
@@ -100,15 +108,21 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		}
 	}
 	seq := l.first + uint64(l.n)
+	push := func(e Entry) {
+		l.pushLocked(e)
+		if l.aof != nil {
+			l.aof.add(&e)
+		}
+	}
 	for _, ef := range effects {
 		if ef.Kind == engine.EffectFlushAll {
 			for db := range l.dbs {
-				l.pushLocked(Entry{Seq: seq, Effect: engine.Effect{Kind: engine.EffectFlushDB, DB: db}, Group: n, TimeMs: now})
+				push(Entry{Seq: seq, Effect: engine.Effect{Kind: engine.EffectFlushDB, DB: db}, Group: n, TimeMs: now})
 				seq++
 			}
 			continue
 		}
-		l.pushLocked(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
+		push(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
 	if l.n > l.size {

@@ -38,6 +38,7 @@ type primary struct {
 	respPort  int
 	logger    *slog.Logger
 	stats     *syncStats
+	aof       *AOF // the term's append-only file, if it persists
 
 	nextID atomic.Int64
 

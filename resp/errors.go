@@ -69,6 +69,11 @@ func errUnknownSubcommand(container string, sub []byte) string {
 	return sanitize("ERR unknown subcommand '" + clip(sub, 128) + "'. Try " + strings.ToUpper(container) + " HELP.")
 }
 
+// errMisconf refuses writes while the append-only file cannot be written.
+func errMisconf(err error) string {
+	return sanitize("MISCONF Errors writing to the AOF file: " + err.Error())
+}
+
 // errInvalidExpire answers an EX/PX value that is not positive or overflows.
 func errInvalidExpire(cmd string) string {
 	return "ERR invalid expire time in '" + cmd + "' command"

@@ -65,15 +65,15 @@ func (s *Server) infoSection(name string) [][2]string {
 	case "memory":
 		return infoMemory()
 	case "persistence":
-		return [][2]string{
+		return append([][2]string{
 			{"loading", "0"}, {"async_loading", "0"},
 			{"rdb_changes_since_last_save", "0"},
 			{"rdb_bgsave_in_progress", "0"},
 			{"rdb_last_save_time", strconv.FormatInt(s.started.Unix(), 10)},
 			{"rdb_last_bgsave_status", "ok"},
-			{"aof_enabled", "0"}, {"aof_rewrite_in_progress", "0"},
-			{"aof_rewrite_scheduled", "0"}, {"aof_last_write_status", "ok"},
-		}
+			{"aof_rewrite_in_progress", "0"},
+			{"aof_rewrite_scheduled", "0"},
+		}, s.repl.Persistence()...)
 	case "stats":
 		st := s.eng.Stats()
 		full, pok, perr := s.repl.SyncStats()

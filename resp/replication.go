@@ -11,10 +11,17 @@ import (
 type Replication interface {
 	// ReadOnly reports whether writes are refused (a secondary).
 	ReadOnly() bool
+	// Writable is called before each write command: an error refuses the
+	// write with MISCONF (the append-only file cannot be written).
+	Writable() error
 	// WriteDone is called after each write command has been applied, before
-	// its reply is sent. It may block, for example until the write reached
-	// the secondaries when broadcast-async is off.
-	WriteDone()
+	// its reply is sent. It may block: until the write reached the
+	// secondaries when broadcast-async is off, until it is fsynced with
+	// appendfsync always. An error means the write is not durable: the
+	// reply is then never sent.
+	WriteDone() error
+	// Persistence returns the fields of INFO persistence, in order.
+	Persistence() [][2]string
 	// Info returns the fields of INFO replication, in order.
 	Info() [][2]string
 	// SyncStats returns sync_full, sync_partial_ok and sync_partial_err.
@@ -36,8 +43,12 @@ var ErrReplicationUnavailable = errors.New("replication is not available")
 // standalone is the Replication of a server built without a node.
 type standalone struct{ replID string }
 
-func (standalone) ReadOnly() bool { return false }
-func (standalone) WriteDone()     {}
+func (standalone) ReadOnly() bool   { return false }
+func (standalone) Writable() error  { return nil }
+func (standalone) WriteDone() error { return nil }
+func (standalone) Persistence() [][2]string {
+	return [][2]string{{"aof_enabled", "0"}, {"aof_last_write_status", "ok"}}
+}
 func (s standalone) Info() [][2]string {
 	return [][2]string{
 		{"role", "master"}, {"connected_slaves", "0"},

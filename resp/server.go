@@ -296,13 +296,27 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 		rc.WriteError(errArity(cmd.name))
 		return
 	}
-	if cmd.flags&flagWrite != 0 && s.repl.ReadOnly() {
-		rc.WriteError(errReadOnly)
-		return
+	if cmd.flags&flagWrite != 0 {
+		if s.repl.ReadOnly() {
+			rc.WriteError(errReadOnly)
+			return
+		}
+		if err := s.repl.Writable(); err != nil {
+			rc.WriteError(errMisconf(err))
+			return
+		}
 	}
 	cmd.handler(s, c, args)
 	if cmd.flags&flagWrite != 0 {
-		s.repl.WriteDone()
+		if err := s.repl.WriteDone(); err != nil {
+			// Not durable: the client must not see the reply. Closing the
+			// socket before redcon flushes drops it; the client sees the
+			// connection fail instead of an acknowledgement.
+			s.log.Warn("closing a client whose write could not be made durable", "id", c.id, "err", err)
+			c.closed = true
+			_ = rc.NetConn().Close()
+			return
+		}
 	}
 	if c.closeAfterReply {
 		c.closed = true

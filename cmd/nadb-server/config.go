@@ -57,8 +57,8 @@ func options() []option {
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
 		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil, false},
-		enum("appendonly", "no", "persist the operation log (not implemented yet: accepted and reported only)", false, "yes", "no"),
-		enum("appendfsync", "everysec", "always, everysec or no (not implemented yet: accepted and reported only)", true, "always", "everysec", "no"),
+		enum("appendonly", "no", "log every write to dir/nadb.aof and reload it at start (primaries only)", false, "yes", "no"),
+		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", false, "always", "everysec", "no"),
 	}
 }
 

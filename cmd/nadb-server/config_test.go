@@ -601,7 +601,6 @@ var runtimeOptions = []struct {
 	{"proto-max-bulk-len", "1mb"},
 	{"client-query-buffer-limit", "2gb"},
 	{"broadcast-async", "no"},
-	{"appendfsync", "always"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {
@@ -649,8 +648,9 @@ func TestSettingsSet(t *testing.T) {
 	t.Run("runtime/enum any case", func(t *testing.T) {
 		var calls []change
 		s := recorded(&calls)
-		require.NoError(t, s.Set("appendfsync", "EVERYSEC"))
+		require.NoError(t, s.Set("broadcast-async", "NO"))
 		require.Len(t, calls, 1)
+		require.Equal(t, "no", s.value("broadcast-async"))
 	})
 
 	refusedNames := []string{"no-such-option", "", "*"}
@@ -684,7 +684,6 @@ func TestSettingsSet(t *testing.T) {
 		{"client-query-buffer-limit", "-1"},
 		{"broadcast-async", "maybe"},
 		{"broadcast-async", "1"},
-		{"appendfsync", "sometimes"},
 	}
 	for _, bv := range badValues {
 		t.Run("bad value/"+bv.name+"="+bv.value, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,14 +63,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
 func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
-	if cfg.AppendOnly {
-		logger.Warn("appendonly yes is accepted but persistence is not implemented yet: data lives in memory only")
-	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("option 'dir': %w", err)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
 	runID := replication.NewReplID()
+	history, aof, err := openPersistence(cfg, eng, logger)
+	if err != nil {
+		return err
+	}
 
 	var lns []net.Listener
 	closeAll := func() {
@@ -81,6 +83,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
 		if err != nil {
 			closeAll()
+			if aof != nil {
+				_ = aof.Close()
+			}
 			return fmt.Errorf("option 'bind'/'port': %w", err)
 		}
 		lns = append(lns, ln)
@@ -88,6 +93,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	replLn, err := net.Listen("tcp", net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort)))
 	if err != nil {
 		closeAll()
+		if aof != nil {
+			_ = aof.Close()
+		}
 		return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 	}
 	node := replication.NewNode(replication.NodeOptions{
@@ -101,6 +109,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		BroadcastAsync:  cfg.BroadcastAsync,
 		NodeID:          runID,
+		History:         history,
+		AOF:             aof,
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -186,6 +196,46 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	logger.Info("ready to exit, bye bye")
 	return runErr
 }
+
+// openPersistence loads the append-only file into eng when appendonly is
+// on and opens it for appending. It returns the history the node resumes
+// (nil without persistence) and the open file.
+func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger) (*replication.History, *replication.AOF, error) {
+	if !cfg.AppendOnly {
+		return nil, nil, nil
+	}
+	if cfg.PrimaryHost != "" || cfg.ReplicaOf != "" {
+		logger.Warn("appendonly is on, but secondaries do not persist yet: this node keeps its data in memory only")
+		return nil, nil, nil
+	}
+	policy, err := replication.ParseFsyncPolicy(cfg.AppendFsync)
+	if err != nil {
+		return nil, nil, fmt.Errorf("option 'appendfsync': %w", err)
+	}
+	path := filepath.Join(cfg.Dir, aofName)
+	start := time.Now()
+	history, err := replication.LoadAOF(path, cfg.Databases, logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the append-only file: %w", err)
+	}
+	if history == nil {
+		history = &replication.History{ReplID: replication.NewReplID()}
+	} else {
+		for _, g := range history.Groups {
+			eng.Apply(g, nil)
+		}
+		logger.Info("append-only file loaded", "file", path, "operations", history.Last-history.Base,
+			"sequence", history.Last, "replid", history.ReplID, "took", time.Since(start))
+	}
+	aof, err := replication.OpenAOF(path, history.ReplID, history.Base, policy, logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the append-only file: %w", err)
+	}
+	return history, aof, nil
+}
+
+// aofName is the append-only file's name inside dir.
+const aofName = "nadb.aof"
 
 // runActiveExpire runs the engine's active expire cycle ten times a second
 // (Redis's default hz), each with a 25 ms budget, until ctx ends.
