@@ -31,6 +31,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./replication/
 	$(GO) run ./bench/sidebyside
 	$(GO) run ./bench/replication
+	$(GO) run ./bench/persistence
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/

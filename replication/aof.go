@@ -1,10 +1,12 @@
 package replication
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -58,6 +60,9 @@ type History struct {
 // bytes were dropped; damage anywhere else fails with ErrCorruptLog naming
 // the file and offset. dbs bounds the database indexes.
 func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -71,6 +76,9 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		return nil, err
 	}
 	size := st.Size()
+	if size == 0 {
+		return nil, nil // created, but the header was never written
+	}
 	cr := &countingReader{r: f}
 	rd := NewReader(cr, DefaultMaxFrame)
 	var (
@@ -88,8 +96,15 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		}
 		end := cr.n - int64(rd.Buffered())
 		if err != nil {
-			if errors.Is(err, ErrTruncated) || (end == size && errors.Is(err, ErrBadChecksum)) || (start+4 <= size && end >= size) {
-				break // a torn last frame
+			// A crash in the middle of a write leaves a damaged tail with
+			// no valid frame after it. A valid frame after the damage
+			// means the damage is inside the file: refuse, never cut.
+			torn, terr := noFrameAfter(f, start, size)
+			if terr != nil {
+				return nil, terr
+			}
+			if torn {
+				break
 			}
 			return nil, fmt.Errorf("%w: %s at offset %d: %v", ErrCorruptLog, path, start, err)
 		}
@@ -97,12 +112,18 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 			if op.Type != OpMetadata || op.Has&FieldReplID == 0 {
 				return nil, fmt.Errorf("%w: %s at offset 0: no header frame", ErrCorruptLog, path)
 			}
+			if op.Sequence == math.MaxUint64 {
+				return nil, fmt.Errorf("%w: %s at offset 0: header sequence out of range", ErrCorruptLog, path)
+			}
 			h = &History{ReplID: string(op.ReplID), Base: op.Sequence, Last: op.Sequence}
 			seq, good = op.Sequence, end
 			continue
 		}
 		if op.Sequence != seq+1 {
 			return nil, fmt.Errorf("%w: %s at offset %d: sequence %d after %d", ErrCorruptLog, path, start, op.Sequence, seq)
+		}
+		if !isData(op.Type) || op.Type == OpMetadata || (op.Has&FieldGroup != 0 && op.Group < 1) {
+			return nil, fmt.Errorf("%w: %s at offset %d: %s frame with group %d in the log", ErrCorruptLog, path, start, op.Type, op.Group)
 		}
 		ef, ok, err := effectOf(&op, dbs, time.Now().UnixMilli())
 		if err != nil {
@@ -122,7 +143,12 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		}
 	}
 	if h == nil {
-		return nil, fmt.Errorf("%w: %s: no header frame", ErrCorruptLog, path)
+		// The header itself is torn: nothing was ever logged after it.
+		logger.Warn("append-only file has only a torn header; starting a new one", "file", path, "bytes_dropped", size)
+		if err := f.Truncate(0); err != nil {
+			return nil, err
+		}
+		return nil, f.Sync()
 	}
 	if good < size {
 		logger.Warn("append-only file ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", size-good, "last_sequence", h.Last)
@@ -134,6 +160,27 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		}
 	}
 	return h, nil
+}
+
+// noFrameAfter reports whether no valid frame starts anywhere in the file
+// after offset start: the damage at start is then a torn tail.
+func noFrameAfter(f *os.File, start, size int64) (bool, error) {
+	rest := make([]byte, size-start)
+	if _, err := f.ReadAt(rest, start); err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	var d Decoder
+	var op Op
+	for i := 1; i+5 <= len(rest); i++ {
+		n := int(binary.BigEndian.Uint32(rest[i:]))
+		if rest[i+4] != '{' || n < 2 || n > len(rest)-i-4 {
+			continue
+		}
+		if d.DecodePayload(rest[i+4:i+4+n], &op) == nil {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 type countingReader struct {
@@ -159,11 +206,15 @@ type AOF struct {
 	mu      sync.Mutex // guards the fields below
 	buf     []byte     // encoded frames not yet written
 	bufLast uint64     // sequence of the last frame in buf
-	synced  uint64     // last sequence written (and fsynced, unless FsyncNo)
+	written uint64     // last sequence handed to the OS (write returned)
+	synced  uint64     // last sequence fsynced
 	err     error      // the last write or fsync error, until one succeeds
 	changed chan struct{}
 	kick    chan struct{}
-	closed  bool
+	closed  bool // Close was called: the writer does its last flush
+	// fsyncFailed makes a.err permanent: see flush.
+	fsyncFailed bool
+	stopped     bool // the last flush is done: nothing more will be synced
 
 	enc   Encoder
 	build opBuilder
@@ -173,8 +224,12 @@ type AOF struct {
 }
 
 // OpenAOF opens path for appending, creating it with a header frame for
-// history (replID, base) when it does not exist or is empty.
-func OpenAOF(path, replID string, base uint64, policy FsyncPolicy, logger *slog.Logger) (*AOF, error) {
+// history (replID, base) when it does not exist or is empty. last is the
+// sequence of the last operation already in the file (base for a new one).
+func OpenAOF(path, replID string, base, last uint64, policy FsyncPolicy, logger *slog.Logger) (*AOF, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -184,7 +239,7 @@ func OpenAOF(path, replID string, base uint64, policy FsyncPolicy, logger *slog.
 		f.Close()
 		return nil, err
 	}
-	a := &AOF{path: path, policy: policy, logger: logger, f: f, synced: base, bufLast: base,
+	a := &AOF{path: path, policy: policy, logger: logger, f: f, written: last, synced: last, bufLast: last,
 		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	if st.Size() == 0 {
 		var enc Encoder
@@ -216,59 +271,76 @@ func (a *AOF) add(e *Entry) {
 		return
 	}
 	a.buf, a.bufLast = buf, e.Seq
-	if a.policy == FsyncAlways || len(a.buf) > 1<<20 {
-		select {
-		case a.kick <- struct{}{}:
-		default:
-		}
+	select {
+	case a.kick <- struct{}{}:
+	default:
 	}
 }
 
-// run writes the buffer: at once when kicked (always, or a large buffer),
-// otherwise once a second.
+// run writes the buffer as soon as there is something in it, so that a
+// reply (which waits for the write) never gets ahead of the file: an
+// acknowledged write survives a crash of the process under every policy.
+// It fsyncs after each write with FsyncAlways, once a second with
+// FsyncEverySec, never with FsyncNo.
 func (a *AOF) run() {
 	defer close(a.done)
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
+		sync := a.policy == FsyncAlways
 		select {
 		case <-a.kick:
 		case <-t.C:
+			sync = a.policy != FsyncNo
 		}
 		a.mu.Lock()
 		closed := a.closed
 		a.mu.Unlock()
-		a.flush()
+		a.flush(sync || (closed && a.policy != FsyncNo))
 		if closed {
 			return
 		}
 	}
 }
 
-// flush writes what is buffered and, unless the policy is no, fsyncs it.
-func (a *AOF) flush() {
+// flush writes what is buffered and, when sync is set, fsyncs the file.
+func (a *AOF) flush(sync bool) {
 	a.mu.Lock()
-	buf, last := a.buf, a.bufLast
+	buf, last, fatal := a.buf, a.bufLast, a.fsyncFailed
+	needSync := sync && a.synced < last
 	a.buf = nil
 	a.mu.Unlock()
-	var err error
-	if len(buf) > 0 {
-		_, err = a.f.Write(buf)
+	var err, syncErr error
+	n := 0
+	if len(buf) > 0 && !fatal {
+		n, err = a.f.Write(buf)
 	}
-	if err == nil && a.policy != FsyncNo && (len(buf) > 0 || a.policy == FsyncEverySec) {
-		err = a.f.Sync()
+	if err == nil && !fatal && needSync {
+		syncErr = a.f.Sync()
 	}
 	a.mu.Lock()
-	if err != nil {
+	switch {
+	case fatal:
+		a.buf = append(buf, a.buf...)
+	case err != nil:
 		if a.err == nil {
-			a.logger.Error("append-only file write failed", "file", a.path, "err", err)
+			a.logger.Error("append-only file write failed; refusing writes until it succeeds", "file", a.path, "err", err)
 		}
 		a.err = err
-		// Keep the frames: they are written again on the next attempt.
-		a.buf = append(buf, a.buf...)
-	} else {
+		// Keep what was not written; it is written on the next attempt.
+		a.buf = append(buf[n:], a.buf...)
+	case syncErr != nil:
+		// After a failed fsync the kernel may have dropped the pages: a
+		// later fsync that succeeds proves nothing. Refuse writes until
+		// the server restarts and verifies the file.
+		a.logger.Error("append-only file fsync failed; refusing writes until restart", "file", a.path, "err", syncErr)
+		a.err, a.fsyncFailed = syncErr, true
+	default:
 		a.err = nil
-		a.synced = last
+		a.written = last
+		if needSync {
+			a.synced = last
+		}
 	}
 	close(a.changed)
 	a.changed = make(chan struct{})
@@ -278,17 +350,41 @@ func (a *AOF) flush() {
 // WaitDurable blocks until sequence seq is on disk (fsynced), or a write
 // error occurs, which it returns. With FsyncAlways it is what a write's
 // reply waits for.
-func (a *AOF) WaitDurable(seq uint64) error {
+func (a *AOF) WaitDurable(seq uint64) error { return a.wait(seq, &a.synced) }
+
+// WaitWritten blocks until sequence seq has been written to the file (not
+// necessarily fsynced), or a write error occurs, which it returns. With
+// FsyncEverySec and FsyncNo it is what a write's reply waits for.
+func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written) }
+
+// Wait waits as the policy asks before a reply: WaitDurable with
+// FsyncAlways, WaitWritten otherwise.
+func (a *AOF) Wait(seq uint64) error {
+	if a.policy == FsyncAlways {
+		return a.WaitDurable(seq)
+	}
+	return a.WaitWritten(seq)
+}
+
+// wait blocks until *pos (guarded by a.mu) reaches seq.
+func (a *AOF) wait(seq uint64, pos *uint64) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for a.synced < seq && a.err == nil && !a.closed {
+	for *pos < seq && a.err == nil && !a.stopped {
 		ch := a.changed
 		a.mu.Unlock()
 		<-ch
 		a.mu.Lock()
 	}
+	if a.err == nil && *pos < seq {
+		return ErrAOFClosed
+	}
 	return a.err
 }
+
+// ErrAOFClosed is returned by WaitDurable for a write that the closed file
+// did not take.
+var ErrAOFClosed = errors.New("append-only file closed")
 
 // Policy returns the fsync policy.
 func (a *AOF) Policy() FsyncPolicy { return a.policy }
@@ -318,6 +414,7 @@ func (a *AOF) Close() error {
 	}
 	<-a.done
 	a.mu.Lock()
+	a.stopped = true
 	close(a.changed)
 	a.changed = make(chan struct{})
 	a.mu.Unlock()

@@ -286,8 +286,8 @@ func (n *Node) WriteDone() error {
 	if !n.async.Load() {
 		p.waitSent(last, n.done)
 	}
-	if p.aof != nil && p.aof.Policy() == FsyncAlways {
-		return p.aof.WaitDurable(last)
+	if p.aof != nil {
+		return p.aof.Wait(last)
 	}
 	return nil
 }

@@ -227,7 +227,7 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger) (*repl
 		logger.Info("append-only file loaded", "file", path, "operations", history.Last-history.Base,
 			"sequence", history.Last, "replid", history.ReplID, "took", time.Since(start))
 	}
-	aof, err := replication.OpenAOF(path, history.ReplID, history.Base, policy, logger)
+	aof, err := replication.OpenAOF(path, history.ReplID, history.Base, history.Last, policy, logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the append-only file: %w", err)
 	}

@@ -2,6 +2,7 @@ package benchkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -113,6 +114,35 @@ func (p *Process) Alive() error {
 	default:
 		return nil
 	}
+}
+
+// ErrStillRunning is returned by WaitExit when the process has not exited
+// within the timeout.
+var ErrStillRunning = errors.New("still running")
+
+// WaitExit waits up to timeout for the process to exit on its own (after
+// SHUTDOWN or Signal, say) and returns its exit error: nil for status 0,
+// the *exec.ExitError otherwise, or ErrStillRunning after timeout.
+func (p *Process) WaitExit(timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		return p.waitErr
+	case <-t.C:
+		return fmt.Errorf("%s: %w after %v", p.Name, ErrStillRunning, timeout)
+	}
+}
+
+// Signal sends sig to the started process only (not its process group), for
+// a clean stop such as SIGTERM. It is a no-op once the process has exited.
+func (p *Process) Signal(sig os.Signal) error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	return p.cmd.Process.Signal(sig)
 }
 
 // Stop kills the process group (by the handle's PID) with SIGKILL and waits

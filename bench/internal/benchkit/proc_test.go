@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -169,5 +170,38 @@ func TestParseFlags(t *testing.T) {
 	fs = flag.NewFlagSet("x", flag.ContinueOnError)
 	if err := ParseFlags(fs, []string{"extra"}); err == nil || !strings.Contains(err.Error(), "unexpected arguments: [extra]") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestWaitExitAndSignal(t *testing.T) {
+	ports, err := FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start("sleeper", ports[0], t.TempDir(), []string{"sleep", "60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	if err := p.WaitExit(20 * time.Millisecond); !errors.Is(err, ErrStillRunning) {
+		t.Fatalf("running: %v", err)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitExit(5 * time.Second); err == nil || errors.Is(err, ErrStillRunning) {
+		t.Fatalf("after SIGTERM: %v", err) // killed by a signal: not status 0
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("signal after exit: %v", err)
+	}
+
+	q, err := Start("clean", ports[0], t.TempDir(), []string{"sh", "-c", "exit 0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop()
+	if err := q.WaitExit(5 * time.Second); err != nil {
+		t.Fatalf("clean exit: %v", err)
 	}
 }

@@ -1,0 +1,159 @@
+// Command persistence compares the cost of append-only persistence in
+// nadb-server and a real redis-server on the same machine and writes a
+// markdown section to bench/RESULTS.md.
+//
+// It measures, alternating the servers within every round and flipping the
+// order each round:
+//
+//  1. SET throughput (redis-benchmark -t set -d 100 -r 1000000 -c 50 -P 16)
+//     with appendonly no and with appendfsync no, everysec and always, on a
+//     fresh server and data directory per run;
+//  2. restart time: load -keys keys with appendfsync everysec, stop the
+//     server cleanly (SHUTDOWN), start it again on the same directory and
+//     time from process start until PING answers PONG and DBSIZE is -keys;
+//  3. disk bytes per key of the append-only file(s) after that load.
+//
+// Run from the module root:
+//
+//	go run ./bench/persistence [flags]
+//
+// See bench/README.md for details.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
+)
+
+// config holds the parsed command line.
+type config struct {
+	rounds         int
+	n              int
+	keys           int
+	skipRestart    bool
+	out            string
+	nadbBin        string
+	redisServer    string
+	startTimeout   time.Duration
+	restartTimeout time.Duration
+	runTimeout     time.Duration
+	keepTmp        bool
+}
+
+// tools holds the resolved paths of the external programs.
+type tools struct {
+	redisServer    string
+	redisBenchmark string
+	nadbServer     string
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "persistence: %v\n", err)
+		os.Exit(2)
+	}
+	benchkit.Main("persistence", func(ctx context.Context) error { return run(ctx, cfg) })
+}
+
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("persistence", flag.ContinueOnError)
+	fs.IntVar(&cfg.rounds, "rounds", 3, "number of alternating rounds; medians are taken over rounds")
+	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SETs) per throughput run")
+	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys loaded before the restart and disk measurements")
+	fs.BoolVar(&cfg.skipRestart, "skip-restart", false, "skip the restart-time and disk-bytes measurements")
+	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file to update (generated section between markers)")
+	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
+	fs.StringVar(&cfg.redisServer, "redis-server", "redis-server", "redis-server binary (name looked up in PATH, or a path)")
+	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a fresh server to answer PING, or to exit after SHUTDOWN")
+	fs.DurationVar(&cfg.restartTimeout, "restart-timeout", 10*time.Minute, "how long to wait for a restarted server to load its append-only file")
+	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "upper bound for one redis-benchmark run or one key load")
+	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, data dirs, built binary)")
+	if err := benchkit.ParseFlags(fs, args); err != nil {
+		return config{}, err
+	}
+	if cfg.rounds < 1 || cfg.n < 1 || cfg.keys < 1 {
+		return config{}, errors.New("-rounds, -n and -keys must be positive")
+	}
+	return cfg, nil
+}
+
+func run(ctx context.Context, cfg config) error {
+	tl, err := findTools(cfg)
+	if err != nil {
+		return err
+	}
+	tmp, cleanup, err := benchkit.TempDir("nadb-persistence-", cfg.keepTmp)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if tl.nadbServer == "" {
+		root, err := benchkit.ModuleRoot()
+		if err != nil {
+			return err
+		}
+		if tl.nadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
+			return err
+		}
+	}
+
+	h := &harness{cfg: cfg, tl: tl, tmp: tmp, commands: &benchkit.CommandLog{}}
+	rep := report{
+		started:      time.Now(),
+		machine:      benchkit.DescribeMachine(ctx),
+		redisVersion: benchkit.Version(ctx, tl.redisServer),
+		nadbVersion:  benchkit.Version(ctx, tl.nadbServer),
+		filesystem:   filesystemOf(tmp),
+		tmp:          tmp,
+		cfg:          cfg,
+		commands:     h.commands,
+	}
+	fmt.Fprintf(os.Stderr, "data directories under %s (%s)\n", tmp, rep.filesystem)
+
+	if rep.throughput, err = runThroughput(ctx, h); err != nil {
+		return err
+	}
+	if !cfg.skipRestart {
+		if rep.restart, err = runRestart(ctx, h); err != nil {
+			return err
+		}
+	}
+	rep.anomalies = h.anomalies
+
+	section := rep.markdown()
+	fmt.Println(section)
+	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	return nil
+}
+
+// findTools resolves the external programs and fails with a clear message if
+// any is missing.
+func findTools(cfg config) (tools, error) {
+	var tl tools
+	var err error
+	if tl.redisServer, err = exec.LookPath(cfg.redisServer); err != nil {
+		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.redisServer, err)
+	}
+	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
+		return tools{}, err
+	}
+	if cfg.nadbBin != "" {
+		if tl.nadbServer, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
+			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+		}
+	}
+	return tl, nil
+}
