@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -199,7 +200,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // the policy; Close stops it.
 type AOF struct {
 	path   string
-	policy FsyncPolicy
+	policy atomic.Int32 // FsyncPolicy; CONFIG SET appendfsync changes it
 	logger *slog.Logger
 	f      *os.File
 
@@ -239,7 +240,7 @@ func OpenAOF(path, replID string, base, last uint64, policy FsyncPolicy, logger 
 		f.Close()
 		return nil, err
 	}
-	a := &AOF{path: path, policy: policy, logger: logger, f: f, written: last, synced: last, bufLast: last,
+	a := &AOF{path: path, logger: logger, f: f, written: last, synced: last, bufLast: last,
 		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	if st.Size() == 0 {
 		var enc Encoder
@@ -255,6 +256,7 @@ func OpenAOF(path, replID string, base, last uint64, policy FsyncPolicy, logger 
 			return nil, err
 		}
 	}
+	a.policy.Store(int32(policy))
 	go a.run()
 	return a, nil
 }
@@ -287,16 +289,17 @@ func (a *AOF) run() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
-		sync := a.policy == FsyncAlways
+		policy := a.Policy()
+		sync := policy == FsyncAlways
 		select {
 		case <-a.kick:
 		case <-t.C:
-			sync = a.policy != FsyncNo
+			sync = policy != FsyncNo
 		}
 		a.mu.Lock()
 		closed := a.closed
 		a.mu.Unlock()
-		a.flush(sync || (closed && a.policy != FsyncNo))
+		a.flush(sync || (closed && policy != FsyncNo))
 		if closed {
 			return
 		}
@@ -360,7 +363,7 @@ func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written) }
 // Wait waits as the policy asks before a reply: WaitDurable with
 // FsyncAlways, WaitWritten otherwise.
 func (a *AOF) Wait(seq uint64) error {
-	if a.policy == FsyncAlways {
+	if a.Policy() == FsyncAlways {
 		return a.WaitDurable(seq)
 	}
 	return a.WaitWritten(seq)
@@ -387,7 +390,16 @@ func (a *AOF) wait(seq uint64, pos *uint64) error {
 var ErrAOFClosed = errors.New("append-only file closed")
 
 // Policy returns the fsync policy.
-func (a *AOF) Policy() FsyncPolicy { return a.policy }
+func (a *AOF) Policy() FsyncPolicy { return FsyncPolicy(a.policy.Load()) }
+
+// SetPolicy changes the fsync policy for writes from now on.
+func (a *AOF) SetPolicy(p FsyncPolicy) {
+	a.policy.Store(int32(p))
+	select { // an fsync owed under the new policy happens now
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
 
 // WriteError returns the error of the last write or fsync of the file, or
 // nil when it succeeded.

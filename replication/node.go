@@ -113,6 +113,13 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	return log
 }
 
+// SetFsyncPolicy changes appendfsync at run time (when the node persists).
+func (n *Node) SetFsyncPolicy(p FsyncPolicy) {
+	if n.opts.AOF != nil {
+		n.opts.AOF.SetPolicy(p)
+	}
+}
+
 // SetBroadcastAsync switches broadcast-async at run time.
 func (n *Node) SetBroadcastAsync(on bool) { n.async.Store(on) }
 

@@ -58,7 +58,7 @@ func options() []option {
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
 		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil, false},
 		enum("appendonly", "no", "log every write to dir/nadb.aof and reload it at start (primaries only)", false, "yes", "no"),
-		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", false, "always", "everysec", "no"),
+		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", true, "always", "everysec", "no"),
 	}
 }
 

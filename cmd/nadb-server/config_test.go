@@ -601,6 +601,7 @@ var runtimeOptions = []struct {
 	{"proto-max-bulk-len", "1mb"},
 	{"client-query-buffer-limit", "2gb"},
 	{"broadcast-async", "no"},
+	{"appendfsync", "always"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {
@@ -684,6 +685,7 @@ func TestSettingsSet(t *testing.T) {
 		{"client-query-buffer-limit", "-1"},
 		{"broadcast-async", "maybe"},
 		{"broadcast-async", "1"},
+		{"appendfsync", "sometimes"},
 	}
 	for _, bv := range badValues {
 		t.Run("bad value/"+bv.name+"="+bv.value, func(t *testing.T) {

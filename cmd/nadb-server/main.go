@@ -152,6 +152,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetLimits(0, n)
 		case "broadcast-async":
 			node.SetBroadcastAsync(strings.EqualFold(value, "yes"))
+		case "appendfsync":
+			if p, err := replication.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
+				node.SetFsyncPolicy(p)
+			}
 		case "loglevel":
 			level.Set(logLevel(strings.ToLower(value)))
 		case "maxclients":
