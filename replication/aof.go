@@ -204,15 +204,16 @@ type AOF struct {
 	logger *slog.Logger
 	f      *os.File
 
-	mu      sync.Mutex // guards the fields below
-	buf     []byte     // encoded frames not yet written
-	bufLast uint64     // sequence of the last frame in buf
-	written uint64     // last sequence handed to the OS (write returned)
-	synced  uint64     // last sequence fsynced
-	err     error      // the last write or fsync error, until one succeeds
-	changed chan struct{}
-	kick    chan struct{}
-	closed  bool // Close was called: the writer does its last flush
+	mu       sync.Mutex // guards the fields below
+	buf      []byte     // encoded frames not yet written
+	bufLast  uint64     // sequence of the last frame in buf
+	written  uint64     // last sequence handed to the OS (write returned)
+	synced   uint64     // last sequence fsynced
+	err      error      // the last write or fsync error, until one succeeds
+	changed  chan struct{}
+	kick     chan struct{}
+	closed   bool // Close was called: the writer does its last flush
+	flushing bool // a flush is writing to the file; see flushLocked
 	// fsyncFailed makes a.err permanent: see flush.
 	fsyncFailed bool
 	stopped     bool // the last flush is done: nothing more will be synced
@@ -273,17 +274,24 @@ func (a *AOF) add(e *Entry) {
 		return
 	}
 	a.buf, a.bufLast = buf, e.Seq
-	select {
-	case a.kick <- struct{}{}:
-	default:
+	// Writers waiting for their reply flush the buffer themselves; wake
+	// the background writer only for a large buffer (operations logged
+	// without a waiting client, such as expiry, otherwise go out within
+	// a second).
+	if len(a.buf) > 1<<20 {
+		select {
+		case a.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// run writes the buffer as soon as there is something in it, so that a
-// reply (which waits for the write) never gets ahead of the file: an
-// acknowledged write survives a crash of the process under every policy.
-// It fsyncs after each write with FsyncAlways, once a second with
-// FsyncEverySec, never with FsyncNo.
+// run is the background writer: once a second (and for a large buffer) it
+// writes what no waiting writer has flushed yet, and fsyncs with
+// FsyncEverySec (and FsyncAlways). Replies do not depend on it: a writer
+// waiting for its reply flushes itself (see wait), so a reply never gets
+// ahead of the file and an acknowledged write survives a crash of the
+// process under every policy.
 func (a *AOF) run() {
 	defer close(a.done)
 	t := time.NewTicker(time.Second)
@@ -298,20 +306,36 @@ func (a *AOF) run() {
 		}
 		a.mu.Lock()
 		closed := a.closed
+		for a.flushing {
+			a.waitChangeLocked()
+		}
+		a.flushLocked(sync || (closed && policy != FsyncNo))
 		a.mu.Unlock()
-		a.flush(sync || (closed && policy != FsyncNo))
 		if closed {
 			return
 		}
 	}
 }
 
-// flush writes what is buffered and, when sync is set, fsyncs the file.
-func (a *AOF) flush(sync bool) {
+// waitChangeLocked waits, with a.mu held, until the next flush ends.
+func (a *AOF) waitChangeLocked() {
+	ch := a.changed
+	a.mu.Unlock()
+	<-ch
 	a.mu.Lock()
+}
+
+// flushLocked writes what is buffered and, when sync is set, fsyncs the
+// file. The caller holds a.mu and no flush is running; a.mu is released
+// during the I/O, and a.flushing keeps every other flush out meanwhile, so
+// buffers reach the file in the order they were filled. Writers waiting for
+// their reply run it themselves when no flush is running (a leader flushes
+// for everyone who is waiting: group commit without a goroutine handoff).
+func (a *AOF) flushLocked(sync bool) {
 	buf, last, fatal := a.buf, a.bufLast, a.fsyncFailed
 	needSync := sync && a.synced < last
 	a.buf = nil
+	a.flushing = true
 	a.mu.Unlock()
 	var err, syncErr error
 	n := 0
@@ -322,6 +346,7 @@ func (a *AOF) flush(sync bool) {
 		syncErr = a.f.Sync()
 	}
 	a.mu.Lock()
+	a.flushing = false
 	switch {
 	case fatal:
 		a.buf = append(buf, a.buf...)
@@ -347,18 +372,17 @@ func (a *AOF) flush(sync bool) {
 	}
 	close(a.changed)
 	a.changed = make(chan struct{})
-	a.mu.Unlock()
 }
 
 // WaitDurable blocks until sequence seq is on disk (fsynced), or a write
 // error occurs, which it returns. With FsyncAlways it is what a write's
 // reply waits for.
-func (a *AOF) WaitDurable(seq uint64) error { return a.wait(seq, &a.synced) }
+func (a *AOF) WaitDurable(seq uint64) error { return a.wait(seq, &a.synced, true) }
 
 // WaitWritten blocks until sequence seq has been written to the file (not
 // necessarily fsynced), or a write error occurs, which it returns. With
 // FsyncEverySec and FsyncNo it is what a write's reply waits for.
-func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written) }
+func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written, false) }
 
 // Wait waits as the policy asks before a reply: WaitDurable with
 // FsyncAlways, WaitWritten otherwise.
@@ -369,15 +393,17 @@ func (a *AOF) Wait(seq uint64) error {
 	return a.WaitWritten(seq)
 }
 
-// wait blocks until *pos (guarded by a.mu) reaches seq.
-func (a *AOF) wait(seq uint64, pos *uint64) error {
+// wait blocks until *pos (guarded by a.mu) reaches seq, flushing (with an
+// fsync when sync is set) itself whenever no flush is running.
+func (a *AOF) wait(seq uint64, pos *uint64, sync bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for *pos < seq && a.err == nil && !a.stopped {
-		ch := a.changed
-		a.mu.Unlock()
-		<-ch
-		a.mu.Lock()
+		if !a.flushing && !a.closed {
+			a.flushLocked(sync)
+			continue
+		}
+		a.waitChangeLocked()
 	}
 	if a.err == nil && *pos < seq {
 		return ErrAOFClosed

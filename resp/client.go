@@ -26,6 +26,7 @@ type client struct {
 
 	closeAfterReply bool // close once the reply is written; connection goroutine only
 	closed          bool // closed: ignore the rest of the pipeline; connection goroutine only
+	unsynced        bool // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
 
 	mu      sync.Mutex // guards the fields below
 	name    string

@@ -272,13 +272,37 @@ func (s *Server) totalCommands() int64 {
 	return n
 }
 
-// handle runs one command.
+// handle runs one command. The wait that makes writes durable or
+// replicated (Replication.WriteDone) happens once per pipeline, after its
+// last command and before redcon flushes the replies, as Redis writes its
+// append-only file once per event-loop turn: a pipeline of N writes waits
+// once, not N times.
 func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 	c := rc.Context().(*client)
 	if c.closed {
 		return
 	}
-	args := rcmd.Args
+	s.run(rc, c, rcmd.Args)
+	if c.unsynced && (c.closeAfterReply || len(rc.PeekPipeline()) == 0) {
+		c.unsynced = false
+		if err := s.repl.WriteDone(); err != nil {
+			// Not durable: the client must not see the replies. Closing
+			// the socket before redcon flushes drops them; the client sees
+			// the connection fail instead of an acknowledgement.
+			s.log.Warn("closing a client whose writes could not be made durable", "id", c.id, "err", err)
+			c.closed = true
+			_ = rc.NetConn().Close()
+			return
+		}
+	}
+	if c.closeAfterReply {
+		c.closed = true
+		_ = rc.Close() // flushes the reply first
+	}
+}
+
+// run looks up, checks and runs one command, writing its reply.
+func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 	cmd := s.lookup(args[0])
 	c.touch()
 	if cmd == nil {
@@ -305,23 +329,9 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 			rc.WriteError(errMisconf(err))
 			return
 		}
+		c.unsynced = true
 	}
 	cmd.handler(s, c, args)
-	if cmd.flags&flagWrite != 0 {
-		if err := s.repl.WriteDone(); err != nil {
-			// Not durable: the client must not see the reply. Closing the
-			// socket before redcon flushes drops it; the client sees the
-			// connection fail instead of an acknowledgement.
-			s.log.Warn("closing a client whose write could not be made durable", "id", c.id, "err", err)
-			c.closed = true
-			_ = rc.NetConn().Close()
-			return
-		}
-	}
-	if c.closeAfterReply {
-		c.closed = true
-		_ = rc.Close() // flushes the reply first
-	}
 }
 
 // lookup finds a command by name, in any letter case, without allocating
