@@ -216,8 +216,11 @@ func parseArgs(args []string, getenv func(string) string) (*settings, string, er
 	}
 	for i := 0; i < len(args); {
 		a := args[i]
-		if a == "--help" || a == "-h" {
+		switch a {
+		case "--help", "-h":
 			return nil, "", errHelp
+		case "--version", "-v":
+			return nil, "", errVersion
 		}
 		if !strings.HasPrefix(a, "--") || len(a) == 2 {
 			return nil, "", fmt.Errorf("unexpected argument '%s': options are written --name value", a)
