@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -39,13 +38,8 @@ type config struct {
 	n              int
 	keys           int
 	skipRestart    bool
-	out            string
-	nadbBin        string
-	redisServer    string
-	startTimeout   time.Duration
 	restartTimeout time.Duration
-	runTimeout     time.Duration
-	keepTmp        bool
+	benchkit.CommonFlags
 }
 
 // tools holds the resolved paths of the external programs.
@@ -71,13 +65,13 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SETs) per throughput run")
 	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys loaded before the restart and disk measurements")
 	fs.BoolVar(&cfg.skipRestart, "skip-restart", false, "skip the restart-time and disk-bytes measurements")
-	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file to update (generated section between markers)")
-	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
-	fs.StringVar(&cfg.redisServer, "redis-server", "redis-server", "redis-server binary (name looked up in PATH, or a path)")
-	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a fresh server to answer PING, or to exit after SHUTDOWN")
 	fs.DurationVar(&cfg.restartTimeout, "restart-timeout", 10*time.Minute, "how long to wait for a restarted server to load its append-only file")
-	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "upper bound for one redis-benchmark run or one key load")
-	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, data dirs, built binary)")
+	cfg.Register(fs, benchkit.FlagHelp{
+		StartTimeout: "how long to wait for a fresh server to answer PING, or to exit after SHUTDOWN",
+		RunTimeout:   "upper bound for one redis-benchmark run or one key load",
+		KeepTmp:      "keep the temporary directory (server logs, data dirs, built binary)",
+		RedisServer:  true,
+	})
 	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
 	}
@@ -92,7 +86,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	tmp, cleanup, err := benchkit.TempDir("nadb-persistence-", cfg.keepTmp)
+	tmp, cleanup, err := benchkit.TempDir("nadb-persistence-", cfg.KeepTmp)
 	if err != nil {
 		return err
 	}
@@ -132,10 +126,10 @@ func run(ctx context.Context, cfg config) error {
 
 	section := rep.markdown()
 	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
+	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
 	return nil
 }
 
@@ -144,15 +138,15 @@ func run(ctx context.Context, cfg config) error {
 func findTools(cfg config) (tools, error) {
 	var tl tools
 	var err error
-	if tl.redisServer, err = exec.LookPath(cfg.redisServer); err != nil {
-		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.redisServer, err)
+	if tl.redisServer, err = exec.LookPath(cfg.RedisServer); err != nil {
+		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.RedisServer, err)
 	}
 	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
 		return tools{}, err
 	}
-	if cfg.nadbBin != "" {
-		if tl.nadbServer, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
-			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+	if cfg.NadbBin != "" {
+		if tl.nadbServer, err = benchkit.LookBinary(cfg.NadbBin); err != nil {
+			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.NadbBin, err)
 		}
 	}
 	return tl, nil

@@ -72,19 +72,19 @@ func restartOne(ctx context.Context, h *harness, name string) (restartRun, error
 	defer p.Stop()
 	r := restartRun{rewrites: -1, ownLoad: -1}
 	start := time.Now()
-	if err := benchkit.LoadKeys(ctx, p.Addr(), keys, valueSize, h.cfg.runTimeout); err != nil {
+	if err := benchkit.LoadKeys(ctx, p.Addr(), keys, valueSize, h.cfg.RunTimeout); err != nil {
 		return restartRun{}, fmt.Errorf("load keys: %w%s", err, p.LogTail())
 	}
 	r.loadTime = time.Since(start)
 	if n, err := dbsize(p.Addr()); err != nil || n != int64(keys) {
 		return restartRun{}, fmt.Errorf("DBSIZE after loading %d keys: %d, %v", keys, n, err)
 	}
-	if r.rewrites, err = waitRewriteDone(ctx, p, h.cfg.runTimeout); err != nil {
+	if r.rewrites, err = waitRewriteDone(ctx, p, h.cfg.RunTimeout); err != nil {
 		return restartRun{}, err
 	}
 
 	// Clean stop.
-	if r.stopMethod, err = shutdown(p, h.cfg.startTimeout); err != nil {
+	if r.stopMethod, err = shutdown(p, h.cfg.StartTimeout); err != nil {
 		return restartRun{}, err
 	}
 	if r.stopMethod != "SHUTDOWN" {

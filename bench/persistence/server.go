@@ -149,7 +149,7 @@ func (h *harness) startReady(ctx context.Context, in *instance, phase string) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := p.WaitPing(ctx, h.cfg.startTimeout); err != nil {
+	if err := p.WaitPing(ctx, h.cfg.StartTimeout); err != nil {
 		p.Stop()
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (h *harness) startReady(ctx context.Context, in *instance, phase string) (*
 
 // remove deletes the instance's files unless -keep-tmp is set.
 func (h *harness) remove(in *instance) {
-	if !h.cfg.keepTmp {
+	if !h.cfg.KeepTmp {
 		_ = os.RemoveAll(in.dir)
 	}
 }

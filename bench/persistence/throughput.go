@@ -90,7 +90,7 @@ func throughputOne(ctx context.Context, h *harness, name string, m mode) (throug
 		"-r", strconv.Itoa(benchKeyspace), "-t", "set", "--csv"}
 	h.commands.Add("benchmark", benchkit.ShellJoin(args))
 	start := time.Now()
-	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.runTimeout, "SET")
+	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.RunTimeout, "SET")
 	if err != nil {
 		return throughputRun{}, fmt.Errorf("%w%s", err, p.LogTail())
 	}

@@ -52,7 +52,7 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 	h.cmds.Add("full-sync load", fmt.Sprintf("in-process loader: %d x SET key:%%09d <distinct %d-byte value>, pipelined over one connection, every reply +OK; then DBSIZE",
 		res.keys, tpValueSize))
 	start := time.Now()
-	if err := benchkit.LoadKeys(ctx, primary.Addr(), res.keys, tpValueSize, h.cfg.runTimeout); err != nil {
+	if err := benchkit.LoadKeys(ctx, primary.Addr(), res.keys, tpValueSize, h.cfg.RunTimeout); err != nil {
 		return nil, fmt.Errorf("%s: load: %w%s", phase, err, primary.LogTail())
 	}
 	res.loadTime = time.Since(start)
@@ -66,7 +66,7 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 		h.anomaly("%s: primary sequence %d after %d SETs", phase, res.seq, res.keys)
 	}
 	t := time.Now()
-	want, err := primary.digest(h.cfg.runTimeout)
+	want, err := primary.digest(h.cfg.RunTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 	}
 	for {
 		t := time.Now()
-		got, err := sec.digest(h.cfg.runTimeout)
+		got, err := sec.digest(h.cfg.RunTimeout)
 		res.digestCall = time.Since(t)
 		res.digestTries++
 		if err == nil && got == want {
@@ -126,7 +126,7 @@ func runFullSync(ctx context.Context, h *harness) (*fullSyncResult, error) {
 			return nil, err
 		}
 	}
-	if err := sec.waitReady(ctx, h.cfg.startTimeout); err != nil { // the process answering is ours
+	if err := sec.waitReady(ctx, h.cfg.StartTimeout); err != nil { // the process answering is ours
 		return nil, err
 	}
 	res.fullSyncs = h.checkSecondary(sec, phase).fullSyncs

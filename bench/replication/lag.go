@@ -103,7 +103,7 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 	res.window = t1.Sub(t0)
 	res.achieved = float64(acked1-acked0) / res.window.Seconds()
 
-	loadErr := load.stop(h.cfg.runTimeout)
+	loadErr := load.stop(h.cfg.RunTimeout)
 	end := time.Now()
 	if probeErr != nil {
 		return nil, fmt.Errorf("%s: %w%s", phase, probeErr, primary.LogTail())

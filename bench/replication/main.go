@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -36,17 +35,13 @@ type config struct {
 	keys          int
 	skipFullSync  bool
 	skipMicro     bool
-	out           string
-	nadbBin       string
 	lagDuration   time.Duration
 	lagConns      int
 	lagRate       float64
 	probeInterval time.Duration
-	startTimeout  time.Duration
 	syncTimeout   time.Duration
-	runTimeout    time.Duration
-	keepTmp       bool
 	args          []string // the flags as given, for the report
+	benchkit.CommonFlags
 }
 
 func main() {
@@ -69,16 +64,16 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys (100-byte values) loaded before the full-sync test")
 	fs.BoolVar(&cfg.skipFullSync, "skip-fullsync", false, "skip the full-sync test")
 	fs.BoolVar(&cfg.skipMicro, "skip-micro", false, "skip the codec Go micro-benchmarks")
-	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file whose replication section is rewritten")
-	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
 	fs.DurationVar(&cfg.lagDuration, "lag-duration", 10*time.Second, "how long the lag probes run (after 1s of load warm-up)")
 	fs.IntVar(&cfg.lagConns, "lag-conns", 4, "connections of the paced load generator in the lag test")
 	fs.Float64Var(&cfg.lagRate, "lag-rate", 0, "SET/s of the lag test's load; 0: half the median throughput with 1 secondary")
 	fs.DurationVar(&cfg.probeInterval, "probe-interval", 10*time.Millisecond, "interval between lag probes")
-	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a server to answer PING / a secondary to link up")
 	fs.DurationVar(&cfg.syncTimeout, "sync-timeout", 10*time.Minute, "how long to wait for a secondary to catch up or finish a full sync")
-	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "cap on one redis-benchmark run, key load or go test")
-	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
+	cfg.Register(fs, benchkit.FlagHelp{
+		Out:          "markdown file whose replication section is rewritten",
+		StartTimeout: "how long to wait for a server to answer PING / a secondary to link up",
+		RunTimeout:   "cap on one redis-benchmark run, key load or go test",
+	})
 	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
 	}
@@ -98,7 +93,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	root, rootErr := benchkit.ModuleRoot()
 
-	tmp, cleanup, err := benchkit.TempDir("nadb-replbench-", cfg.keepTmp)
+	tmp, cleanup, err := benchkit.TempDir("nadb-replbench-", cfg.KeepTmp)
 	if err != nil {
 		return err
 	}
@@ -116,9 +111,9 @@ func run(ctx context.Context, cfg config) error {
 	rep.machine = describeMachine(ctx, redisBenchmark)
 	h.cmds.Add("this harness", "go run ./bench/replication"+argsSuffix(cfg.args))
 
-	if cfg.nadbBin != "" {
-		if h.nadbBin, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
-			return fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+	if cfg.NadbBin != "" {
+		if h.nadbBin, err = benchkit.LookBinary(cfg.NadbBin); err != nil {
+			return fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.NadbBin, err)
 		}
 	} else {
 		if rootErr != nil {
@@ -179,10 +174,10 @@ func run(ctx context.Context, cfg config) error {
 	rep.anomalies = h.anomalies
 	section := rep.markdown()
 	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
+	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
 	return nil
 }
 

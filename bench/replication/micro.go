@@ -26,7 +26,7 @@ type microResult struct {
 // package that does not compile) is reported, not fatal.
 func runMicro(ctx context.Context, h *harness) (*microResult, error) {
 	h.cmds.Add("codec micro-benchmarks (module root)", benchkit.ShellJoin(microArgs))
-	ctx2, cancel := context.WithTimeout(ctx, h.cfg.runTimeout)
+	ctx2, cancel := context.WithTimeout(ctx, h.cfg.RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx2, microArgs[0], microArgs[1:]...)
 	cmd.Dir = h.root

@@ -107,7 +107,7 @@ func (h *harness) startNode(ctx context.Context, name string, primaryRepl int) (
 		if err != nil {
 			return nil, err
 		}
-		err = n.waitReady(ctx, h.cfg.startTimeout)
+		err = n.waitReady(ctx, h.cfg.StartTimeout)
 		if err == nil {
 			if h.nadbGo == "" {
 				if info, err := benchkit.Command(n.Addr(), 5*time.Second, "INFO", "server"); err == nil {
@@ -198,7 +198,7 @@ func (n *node) digest(timeout time.Duration) (string, error) {
 // waitLinked waits until every secondary reports master_link_status:up and
 // the primary lists that many replicas.
 func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) error {
-	deadline := time.Now().Add(h.cfg.startTimeout)
+	deadline := time.Now().Add(h.cfg.StartTimeout)
 	for {
 		ok := true
 		var why string
@@ -224,7 +224,7 @@ func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) e
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("secondaries not linked within %v: %s", h.cfg.startTimeout, why)
+			return fmt.Errorf("secondaries not linked within %v: %s", h.cfg.StartTimeout, why)
 		}
 		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
 			return err

@@ -130,7 +130,7 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 		})
 	}
 	start := time.Now()
-	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.runTimeout, "SET")
+	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.RunTimeout, "SET")
 	end := time.Now()
 	close(stopWatch)
 	watch.Wait()
@@ -213,14 +213,14 @@ func startCluster(ctx context.Context, h *harness, nsecs int) (*node, []*node, e
 // sameDigests compares DEBUG DIGEST of the primary and every secondary and
 // records an anomaly on a difference.
 func (h *harness) sameDigests(phase string, primary *node, secs []*node) bool {
-	want, err := primary.digest(h.cfg.runTimeout)
+	want, err := primary.digest(h.cfg.RunTimeout)
 	if err != nil {
 		h.anomaly("%s: %v", phase, err)
 		return false
 	}
 	ok := true
 	for _, s := range secs {
-		got, err := s.digest(h.cfg.runTimeout)
+		got, err := s.digest(h.cfg.RunTimeout)
 		if err != nil {
 			h.anomaly("%s: %v", phase, err)
 			ok = false

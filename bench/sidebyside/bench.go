@@ -77,7 +77,7 @@ func runBenchmarks(ctx context.Context, cfg config, tl tools, tmp string, log *b
 		}
 	}()
 	for _, name := range []string{nameRedis, nameNadb} {
-		s, err := startServer(ctx, name, "benchmark", tl, tmp, cfg.startTimeout, log)
+		s, err := startServer(ctx, name, "benchmark", tl, tmp, cfg.StartTimeout, log)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +91,7 @@ func runBenchmarks(ctx context.Context, cfg config, tl tools, tmp string, log *b
 	for round := range cfg.rounds {
 		for _, w := range res.workloads {
 			for _, name := range serverOrder(round) {
-				if err := runOne(ctx, tl, servers[name], w, cfg.runTimeout, log, res); err != nil {
+				if err := runOne(ctx, tl, servers[name], w, cfg.RunTimeout, log, res); err != nil {
 					return nil, fmt.Errorf("round %d: %w", round+1, err)
 				}
 			}

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -27,17 +26,12 @@ import (
 
 // config holds the parsed command line.
 type config struct {
-	rounds       int
-	nP1          int
-	nP16         int
-	memKeys      int
-	skipMemory   bool
-	out          string
-	nadbBin      string
-	redisServer  string
-	startTimeout time.Duration
-	runTimeout   time.Duration
-	keepTmp      bool
+	rounds     int
+	nP1        int
+	nP16       int
+	memKeys    int
+	skipMemory bool
+	benchkit.CommonFlags
 }
 
 // tools holds the resolved paths of the external programs we shell out to.
@@ -64,12 +58,10 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.nP16, "n-p16", 2000000, "redis-benchmark -n (requests per test) for the -P 16 workload")
 	fs.IntVar(&cfg.memKeys, "mem-keys", 1000000, "number of distinct keys loaded for the memory comparison")
 	fs.BoolVar(&cfg.skipMemory, "skip-memory", false, "skip the RSS-per-key comparison")
-	fs.StringVar(&cfg.out, "out", filepath.Join("bench", "RESULTS.md"), "markdown file to update (generated section between markers)")
-	fs.StringVar(&cfg.nadbBin, "nadb-bin", "", "use this nadb-server binary instead of building ./cmd/nadb-server")
-	fs.StringVar(&cfg.redisServer, "redis-server", "redis-server", "redis-server binary (name looked up in PATH, or a path)")
-	fs.DurationVar(&cfg.startTimeout, "start-timeout", 30*time.Second, "how long to wait for a server to answer PING")
-	fs.DurationVar(&cfg.runTimeout, "run-timeout", 10*time.Minute, "upper bound for one redis-benchmark invocation or one memory load")
-	fs.BoolVar(&cfg.keepTmp, "keep-tmp", false, "keep the temporary directory (server logs, built binary)")
+	cfg.Register(fs, benchkit.FlagHelp{
+		RunTimeout:  "upper bound for one redis-benchmark invocation or one memory load",
+		RedisServer: true,
+	})
 	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
 	}
@@ -85,7 +77,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 
-	tmp, cleanup, err := benchkit.TempDir("nadb-sidebyside-", cfg.keepTmp)
+	tmp, cleanup, err := benchkit.TempDir("nadb-sidebyside-", cfg.KeepTmp)
 	if err != nil {
 		return err
 	}
@@ -123,10 +115,10 @@ func run(ctx context.Context, cfg config) error {
 
 	section := rep.markdown()
 	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.out, resultsSection, section); err != nil {
+	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.out)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
 	return nil
 }
 
@@ -135,15 +127,15 @@ func run(ctx context.Context, cfg config) error {
 func findTools(cfg config) (tools, error) {
 	var tl tools
 	var err error
-	if tl.redisServer, err = exec.LookPath(cfg.redisServer); err != nil {
-		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.redisServer, err)
+	if tl.redisServer, err = exec.LookPath(cfg.RedisServer); err != nil {
+		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.RedisServer, err)
 	}
 	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
 		return tools{}, err
 	}
-	if cfg.nadbBin != "" {
-		if tl.nadbServer, err = benchkit.LookBinary(cfg.nadbBin); err != nil {
-			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.nadbBin, err)
+	if cfg.NadbBin != "" {
+		if tl.nadbServer, err = benchkit.LookBinary(cfg.NadbBin); err != nil {
+			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.NadbBin, err)
 		}
 	}
 	return tl, nil

@@ -58,7 +58,7 @@ func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *bench
 }
 
 func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp string, log *benchkit.CommandLog) (memResult, error) {
-	s, err := startServer(ctx, name, "memory", tl, tmp, cfg.startTimeout, log)
+	s, err := startServer(ctx, name, "memory", tl, tmp, cfg.StartTimeout, log)
 	if err != nil {
 		return memResult{}, err
 	}
@@ -71,7 +71,7 @@ func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp s
 	r.usedBefore = usedMemory(s.Addr())
 
 	start := time.Now()
-	if err := benchkit.LoadKeys(ctx, s.Addr(), cfg.memKeys, memValueSize, cfg.runTimeout); err != nil {
+	if err := benchkit.LoadKeys(ctx, s.Addr(), cfg.memKeys, memValueSize, cfg.RunTimeout); err != nil {
 		return memResult{}, fmt.Errorf("load keys: %w%s", err, s.LogTail())
 	}
 	r.loadTime = time.Since(start)
