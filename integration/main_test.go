@@ -221,7 +221,8 @@ func (s *Server) waitReady() {
 }
 
 // checkPid makes sure the server answering on s.Port is s's own process,
-// from the process_id field of INFO server.
+// from the process_id field of INFO server, and that it has finished
+// loading its data (INFO persistence loading:0).
 func (s *Server) checkPid() error {
 	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if err != nil {
@@ -229,7 +230,7 @@ func (s *Server) checkPid() error {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")); err != nil {
+	if _, err := c.Write([]byte("*3\r\n$4\r\nINFO\r\n$6\r\nserver\r\n$11\r\npersistence\r\n")); err != nil {
 		return err
 	}
 	r := bufio.NewReader(c)
@@ -237,15 +238,24 @@ func (s *Server) checkPid() error {
 		return err
 	}
 	want := "process_id:" + strconv.Itoa(s.cmd.Process.Pid)
+	pidOK := false
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return err
 		}
 		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "process_id:") {
+		switch {
+		case strings.HasPrefix(line, "process_id:"):
 			if line != want {
 				return fmt.Errorf("port %d is served by another process (%s, want %s)", s.Port, line, want)
+			}
+			pidOK = true
+		case line == "loading:1":
+			return fmt.Errorf("port %d: still loading", s.Port)
+		case line == "loading:0":
+			if !pidOK {
+				return fmt.Errorf("port %d: INFO had no process_id", s.Port)
 			}
 			return nil
 		}

@@ -61,6 +61,12 @@ type History struct {
 // bytes were dropped; damage anywhere else fails with ErrCorruptLog naming
 // the file and offset. dbs bounds the database indexes.
 func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
+	return LoadAOFProgress(path, dbs, logger, nil)
+}
+
+// LoadAOFProgress is LoadAOF that calls progress (when not nil) now and
+// then with the bytes read so far and the file's size.
+func LoadAOFProgress(path string, dbs int, logger *slog.Logger, progress func(read, size int64)) (*History, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,8 +95,11 @@ func LoadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		good  int64 // end of the last complete group: where a torn file is cut
 		seq   uint64
 	)
-	for {
+	for frames := 0; ; frames++ {
 		start := cr.n - int64(rd.Buffered())
+		if progress != nil && frames%4096 == 0 {
+			progress(start, size)
+		}
 		err := rd.Next(&op)
 		if errors.Is(err, io.EOF) {
 			break

@@ -15,7 +15,7 @@ func registerReplicationCommands(t commandTable) {
 // cmdReplicaOf answers REPLICAOF host port and REPLICAOF NO ONE.
 func cmdReplicaOf(s *Server, c *client, args [][]byte) {
 	if equalFold(args[1], "no") && equalFold(args[2], "one") {
-		if _, err := s.repl.ReplicaOf("", 0); err != nil {
+		if _, err := s.replication().ReplicaOf("", 0); err != nil {
 			c.conn.WriteError(errorText(err))
 			return
 		}
@@ -27,7 +27,7 @@ func cmdReplicaOf(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError("ERR Invalid master port")
 		return
 	}
-	already, err := s.repl.ReplicaOf(string(args[1]), int(port))
+	already, err := s.replication().ReplicaOf(string(args[1]), int(port))
 	switch {
 	case already:
 		c.conn.WriteString("OK Already connected to specified master")
@@ -39,12 +39,12 @@ func cmdReplicaOf(s *Server, c *client, args [][]byte) {
 }
 
 func cmdRole(s *Server, c *client, args [][]byte) {
-	writeAny(c.conn, s.repl.Role())
+	writeAny(c.conn, s.replication().Role())
 }
 
 // cmdWait answers WAIT numreplicas timeout (milliseconds, 0: forever).
 func cmdWait(s *Server, c *client, args [][]byte) {
-	if s.repl.ReadOnly() {
+	if s.replication().ReadOnly() {
 		c.conn.WriteError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 		return
 	}
@@ -63,5 +63,5 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 		return
 	}
 	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
-	c.conn.WriteInt(s.repl.Wait(int(max(n, 0)), timeout))
+	c.conn.WriteInt(s.replication().Wait(int(max(n, 0)), timeout))
 }

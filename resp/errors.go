@@ -22,6 +22,7 @@ const (
 	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
 	errOffsetRange     = "ERR offset is out of range"
 	errReadOnly        = "READONLY You can't write against a read only replica."
+	errLoading         = "LOADING Redis is loading the dataset in memory"
 	errNoProto         = "NOPROTO unsupported protocol version"
 	errExpireOptions   = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errNoSuchClient    = "ERR No such client"

@@ -65,18 +65,23 @@ func (s *Server) infoSection(name string) [][2]string {
 	case "memory":
 		return infoMemory()
 	case "persistence":
-		return append([][2]string{
-			{"loading", "0"}, {"async_loading", "0"},
+		loading := [][2]string{{"loading", "0"}}
+		if s.loading.Load() {
+			loading = [][2]string{{"loading", "1"},
+				{"loading_loaded_perc", fmt.Sprintf("%.2f", float64(s.loadPerc.Load())/100)}}
+		}
+		return append(append(loading, [][2]string{
+			{"async_loading", "0"},
 			{"rdb_changes_since_last_save", "0"},
 			{"rdb_bgsave_in_progress", "0"},
 			{"rdb_last_save_time", strconv.FormatInt(s.started.Unix(), 10)},
 			{"rdb_last_bgsave_status", "ok"},
 			{"aof_rewrite_in_progress", "0"},
 			{"aof_rewrite_scheduled", "0"},
-		}, s.repl.Persistence()...)
+		}...), s.replication().Persistence()...)
 	case "stats":
 		st := s.eng.Stats()
-		full, pok, perr := s.repl.SyncStats()
+		full, pok, perr := s.replication().SyncStats()
 		return [][2]string{
 			{"total_connections_received", itoa(s.connections.Load())},
 			{"total_commands_processed", itoa(s.totalCommands())},
@@ -94,7 +99,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"pubsub_patterns", "0"},
 		}
 	case "replication":
-		return s.repl.Info()
+		return s.replication().Info()
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -48,6 +48,10 @@ type Options struct {
 	QueryBufLimit   int64  // 1 GiB when zero
 	MaxClients      int    // 10000 when zero
 
+	// Loading starts the server in the loading state: commands without the
+	// loading flag get -LOADING until SetLoaded.
+	Loading bool
+
 	// Shutdown is called once when a client sends SHUTDOWN. The caller is
 	// expected to Close the server soon after.
 	Shutdown func()
@@ -57,7 +61,9 @@ type Options struct {
 type Server struct {
 	eng      *engine.Engine
 	cfg      Config
-	repl     Replication
+	repl     atomic.Pointer[replBox] // swapped once loading is done
+	loading  atomic.Bool             // -LOADING for commands without the loading flag
+	loadPerc atomic.Int64            // loading_loaded_perc, in hundredths of a percent
 	log      *slog.Logger
 	shutdown func()
 	commands map[string]*command
@@ -100,7 +106,6 @@ func New(o Options) *Server {
 	s := &Server{
 		eng:      o.Engine,
 		cfg:      o.Config,
-		repl:     o.Replication,
 		log:      o.Logger,
 		shutdown: o.Shutdown,
 		runID:    randomHex(20),
@@ -111,9 +116,12 @@ func New(o Options) *Server {
 	if o.RunID != "" {
 		s.runID = o.RunID
 	}
-	if s.repl == nil {
-		s.repl = standalone{replID: randomHex(20)}
+	r := o.Replication
+	if r == nil {
+		r = standalone{replID: randomHex(20)}
 	}
+	s.repl.Store(&replBox{r})
+	s.loading.Store(o.Loading)
 	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
 	s.limits.maxQuery.Store(o.QueryBufLimit)
@@ -130,6 +138,23 @@ func (s *Server) SetLimits(maxBulk, maxQuery int64) {
 	if maxQuery > 0 {
 		s.limits.maxQuery.Store(maxQuery)
 	}
+}
+
+// replBox holds the Replication so it can be swapped atomically.
+type replBox struct{ r Replication }
+
+func (s *Server) replication() Replication { return s.repl.Load().r }
+
+// SetLoadProgress reports how far loading is, from 0 to 1, for INFO.
+func (s *Server) SetLoadProgress(f float64) { s.loadPerc.Store(int64(f * 10000)) }
+
+// SetLoaded ends the loading state: from now on commands run against r
+// (when not nil) as the Replication.
+func (s *Server) SetLoaded(r Replication) {
+	if r != nil {
+		s.repl.Store(&replBox{r})
+	}
+	s.loading.Store(false)
 }
 
 // SetMaxClients changes maxclients for connections accepted from now on.
@@ -285,7 +310,7 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 	s.run(rc, c, rcmd.Args)
 	if c.unsynced && (c.closeAfterReply || len(rc.PeekPipeline()) == 0) {
 		c.unsynced = false
-		if err := s.repl.WriteDone(); err != nil {
+		if err := s.replication().WriteDone(); err != nil {
 			// Not durable: the client must not see the replies. Closing
 			// the socket before redcon flushes drops them; the client sees
 			// the connection fail instead of an acknowledgement.
@@ -320,12 +345,16 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 		rc.WriteError(errArity(cmd.name))
 		return
 	}
+	if cmd.flags&flagLoading == 0 && s.loading.Load() {
+		rc.WriteError(errLoading)
+		return
+	}
 	if cmd.flags&flagWrite != 0 {
-		if s.repl.ReadOnly() {
+		if s.replication().ReadOnly() {
 			rc.WriteError(errReadOnly)
 			return
 		}
-		if err := s.repl.Writable(); err != nil {
+		if err := s.replication().Writable(); err != nil {
 			rc.WriteError(errMisconf(err))
 			return
 		}

@@ -465,3 +465,23 @@ func TestConcurrentClients(t *testing.T) {
 	c := dialRaw(t, ts.addr)
 	require.Equal(t, ":"+strconv.Itoa(clients*rounds/4)+"\r\n", c.do("INCRBY", "shared", "0"))
 }
+
+// While loading, commands without the loading flag get -LOADING, the
+// others run, and INFO says how far loading is; SetLoaded ends it.
+func TestLoadingState(t *testing.T) {
+	ts := startServer(t, Options{Loading: true})
+	c := dialRaw(t, ts.addr)
+	// As in Redis, PING is refused too: a client that PINGs until it gets
+	// PONG then finds the data loaded.
+	require.Equal(t, "-LOADING Redis is loading the dataset in memory\r\n", c.do("PING"))
+	require.Equal(t, "-LOADING Redis is loading the dataset in memory\r\n", c.do("GET", "k"))
+	require.Equal(t, "+OK\r\n", c.do("SELECT", "1"))
+	require.Equal(t, "-LOADING Redis is loading the dataset in memory\r\n", c.do("SET", "k", "v"))
+	ts.srv.SetLoadProgress(0.5)
+	info := c.do("INFO", "persistence")
+	require.Contains(t, info, "loading:1\r\n")
+	require.Contains(t, info, "loading_loaded_perc:50.00\r\n")
+	ts.srv.SetLoaded(nil)
+	require.Equal(t, "+OK\r\n", c.do("SET", "k", "v"))
+	require.Contains(t, c.do("INFO", "persistence"), "loading:0\r\n")
+}

@@ -68,10 +68,6 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
 	runID := replication.NewReplID()
-	history, aof, err := openPersistence(cfg, eng, logger)
-	if err != nil {
-		return err
-	}
 
 	var lns []net.Listener
 	closeAll := func() {
@@ -83,9 +79,6 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
 		if err != nil {
 			closeAll()
-			if aof != nil {
-				_ = aof.Close()
-			}
 			return fmt.Errorf("option 'bind'/'port': %w", err)
 		}
 		lns = append(lns, ln)
@@ -93,11 +86,46 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	replLn, err := net.Listen("tcp", net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort)))
 	if err != nil {
 		closeAll()
-		if aof != nil {
-			_ = aof.Close()
-		}
 		return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 	}
+
+	// The Redis port answers from the start: while the append-only file
+	// loads, commands get -LOADING (PING, INFO and the like work).
+	shutdown := make(chan struct{})
+	var shutdownOnce sync.Once
+	srv := resp.New(resp.Options{
+		Engine:          eng,
+		Config:          settings,
+		Logger:          logger,
+		RunID:           runID,
+		Port:            cfg.Port,
+		ConfigFile:      cfg.ConfigFile,
+		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
+		QueryBufLimit:   cfg.QueryBufLimit,
+		MaxClients:      cfg.MaxClients,
+		Loading:         true,
+		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
+	})
+	var wg sync.WaitGroup
+	serveErr := make(chan error, len(lns)+1)
+	for _, ln := range lns {
+		wg.Go(func() {
+			if err := srv.Serve(ln); !errors.Is(err, resp.ErrServerClosed) {
+				serveErr <- err
+			}
+		})
+	}
+	stopEarly := func() {
+		_ = srv.Close()
+		_ = replLn.Close()
+		wg.Wait()
+	}
+	history, aof, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
+	if err != nil {
+		stopEarly()
+		return err
+	}
+
 	node := replication.NewNode(replication.NodeOptions{
 		Engine:          eng,
 		Logger:          logger.With("part", "replication"),
@@ -121,27 +149,12 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		_, err = node.ReplicaOf(f[0], port)
 	}
 	if err != nil {
-		closeAll()
-		_ = replLn.Close()
+		stopEarly()
 		node.Close()
 		return fmt.Errorf("starting replication: %w", err)
 	}
+	srv.SetLoaded(node)
 
-	shutdown := make(chan struct{})
-	var shutdownOnce sync.Once
-	srv := resp.New(resp.Options{
-		Engine:          eng,
-		Config:          settings,
-		Replication:     node,
-		Logger:          logger,
-		RunID:           runID,
-		Port:            cfg.Port,
-		ConfigFile:      cfg.ConfigFile,
-		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		QueryBufLimit:   cfg.QueryBufLimit,
-		MaxClients:      cfg.MaxClients,
-		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
-	})
 	settings.onChange = func(name, value string) {
 		switch name {
 		case "proto-max-bulk-len":
@@ -167,15 +180,6 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var wg sync.WaitGroup
-	serveErr := make(chan error, len(lns)+1)
-	for _, ln := range lns {
-		wg.Go(func() {
-			if err := srv.Serve(ln); !errors.Is(err, resp.ErrServerClosed) {
-				serveErr <- err
-			}
-		})
-	}
 	wg.Go(func() {
 		if err := node.Serve(replLn); !errors.Is(err, net.ErrClosed) {
 			serveErr <- err
@@ -204,7 +208,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 // openPersistence loads the append-only file into eng when appendonly is
 // on and opens it for appending. It returns the history the node resumes
 // (nil without persistence) and the open file.
-func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger) (*replication.History, *replication.AOF, error) {
+func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*replication.History, *replication.AOF, error) {
 	if !cfg.AppendOnly {
 		return nil, nil, nil
 	}
@@ -218,7 +222,16 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger) (*repl
 	}
 	path := filepath.Join(cfg.Dir, aofName)
 	start := time.Now()
-	history, err := replication.LoadAOF(path, cfg.Databases, logger)
+	lastLog := time.Now()
+	history, err := replication.LoadAOFProgress(path, cfg.Databases, logger, func(read, size int64) {
+		progress(float64(read) / float64(max(size, 1)))
+		if time.Since(lastLog) >= 2*time.Second {
+			lastLog = time.Now()
+			secs := time.Since(start).Seconds()
+			logger.Info("loading the append-only file", "percent", fmt.Sprintf("%.1f", 100*float64(read)/float64(max(size, 1))),
+				"mb_per_second", fmt.Sprintf("%.1f", float64(read)/(1<<20)/max(secs, 0.001)))
+		}
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading the append-only file: %w", err)
 	}
