@@ -78,66 +78,110 @@ func LoadAOFProgress(path string, dbs int, logger *slog.Logger, progress func(re
 		return nil, err
 	}
 	defer f.Close()
+	sc, err := scanAOF(f, path, dbs, progress)
+	if err != nil {
+		return nil, err
+	}
+	if sc.corrupt != nil {
+		return nil, sc.corrupt
+	}
+	if sc.good < sc.size {
+		if sc.history == nil {
+			logger.Warn("append-only file has only a torn header; starting a new one", "file", path, "bytes_dropped", sc.size)
+		} else {
+			logger.Warn("append-only file ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", sc.size-sc.good, "last_sequence", sc.history.Last)
+		}
+		if err := f.Truncate(sc.good); err != nil {
+			return nil, err
+		}
+		if err := f.Sync(); err != nil {
+			return nil, err
+		}
+	}
+	return sc.history, nil
+}
+
+// aofScan is what scanAOF found in a file.
+type aofScan struct {
+	history *History // nil: no complete header
+	size    int64    // the file's size
+	good    int64    // end of the last complete group (or header): all before it is valid
+	// corrupt, when not nil, wraps ErrCorruptLog: damage with a valid frame
+	// after it, at corruptAt. Otherwise anything from good on is a torn tail.
+	corrupt   error
+	corruptAt int64
+}
+
+// scanAOF reads and verifies a whole append-only file without changing it.
+// Only I/O failures are returned as errors.
+func scanAOF(f *os.File, path string, dbs int, progress func(read, size int64)) (*aofScan, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	size := st.Size()
-	if size == 0 {
-		return nil, nil // created, but the header was never written
+	sc := &aofScan{size: st.Size()}
+	if sc.size == 0 {
+		return sc, nil // created, but the header was never written
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
 	}
 	cr := &countingReader{r: f}
 	rd := NewReader(cr, DefaultMaxFrame)
 	var (
 		op    Op
-		h     *History
 		group []engine.Effect
-		good  int64 // end of the last complete group: where a torn file is cut
 		seq   uint64
 	)
+	corrupt := func(at int64, format string, args ...any) (*aofScan, error) {
+		sc.corruptAt = at
+		sc.corrupt = fmt.Errorf("%w: %s at offset %d: %s", ErrCorruptLog, path, at, fmt.Sprintf(format, args...))
+		return sc, nil
+	}
 	for frames := 0; ; frames++ {
 		start := cr.n - int64(rd.Buffered())
 		if progress != nil && frames%4096 == 0 {
-			progress(start, size)
+			progress(start, sc.size)
 		}
 		err := rd.Next(&op)
 		if errors.Is(err, io.EOF) {
-			break
+			return sc, nil
 		}
 		end := cr.n - int64(rd.Buffered())
 		if err != nil {
 			// A crash in the middle of a write leaves a damaged tail with
 			// no valid frame after it. A valid frame after the damage
 			// means the damage is inside the file: refuse, never cut.
-			torn, terr := noFrameAfter(f, start, size)
+			torn, terr := noFrameAfter(f, start, sc.size)
 			if terr != nil {
 				return nil, terr
 			}
 			if torn {
-				break
+				return sc, nil
 			}
-			return nil, fmt.Errorf("%w: %s at offset %d: %v", ErrCorruptLog, path, start, err)
+			return corrupt(start, "%v", err)
 		}
+		h := sc.history
 		if h == nil {
 			if op.Type != OpMetadata || op.Has&FieldReplID == 0 {
-				return nil, fmt.Errorf("%w: %s at offset 0: no header frame", ErrCorruptLog, path)
+				return corrupt(0, "no header frame")
 			}
 			if op.Sequence == math.MaxUint64 {
-				return nil, fmt.Errorf("%w: %s at offset 0: header sequence out of range", ErrCorruptLog, path)
+				return corrupt(0, "header sequence out of range")
 			}
-			h = &History{ReplID: string(op.ReplID), Base: op.Sequence, Last: op.Sequence}
-			seq, good = op.Sequence, end
+			sc.history = &History{ReplID: string(op.ReplID), Base: op.Sequence, Last: op.Sequence}
+			seq, sc.good = op.Sequence, end
 			continue
 		}
 		if op.Sequence != seq+1 {
-			return nil, fmt.Errorf("%w: %s at offset %d: sequence %d after %d", ErrCorruptLog, path, start, op.Sequence, seq)
+			return corrupt(start, "sequence %d after %d", op.Sequence, seq)
 		}
 		if !isData(op.Type) || op.Type == OpMetadata || (op.Has&FieldGroup != 0 && op.Group < 1) {
-			return nil, fmt.Errorf("%w: %s at offset %d: %s frame with group %d in the log", ErrCorruptLog, path, start, op.Type, op.Group)
+			return corrupt(start, "%s frame with group %d in the log", op.Type, op.Group)
 		}
 		ef, ok, err := effectOf(&op, dbs, time.Now().UnixMilli())
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s at offset %d: %v", ErrCorruptLog, path, start, err)
+			return corrupt(start, "%v", err)
 		}
 		seq = op.Sequence
 		if ok {
@@ -149,27 +193,58 @@ func LoadAOFProgress(path string, dbs int, logger *slog.Logger, progress func(re
 		}
 		if pending := int(seq - h.Last); pending >= size1 {
 			h.Groups = append(h.Groups, group)
-			group, h.Last, good = nil, seq, end
+			group, h.Last, sc.good = nil, seq, end
 		}
 	}
-	if h == nil {
-		// The header itself is torn: nothing was ever logged after it.
-		logger.Warn("append-only file has only a torn header; starting a new one", "file", path, "bytes_dropped", size)
-		if err := f.Truncate(0); err != nil {
-			return nil, err
-		}
-		return nil, f.Sync()
+}
+
+// CheckAOF verifies the append-only file at path and describes what it
+// found, in lines meant for a person. ok reports a file that loads without
+// losing anything. With fix, a damaged file is cut at the end of its last
+// intact group: a torn tail loses only the incomplete write, a corruption
+// loses everything from the damaged group on.
+func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err error) {
+	mode := os.O_RDONLY
+	if fix {
+		mode = os.O_RDWR
 	}
-	if good < size {
-		logger.Warn("append-only file ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", size-good, "last_sequence", h.Last)
-		if err := f.Truncate(good); err != nil {
-			return nil, err
-		}
-		if err := f.Sync(); err != nil {
-			return nil, err
-		}
+	f, err := os.OpenFile(path, mode, 0)
+	if err != nil {
+		return nil, false, err
 	}
-	return h, nil
+	defer f.Close()
+	sc, err := scanAOF(f, path, dbs, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if h := sc.history; h != nil {
+		report = append(report, fmt.Sprintf("%s: replication ID %s, sequences %d..%d, %d operations in %d groups, %d bytes",
+			path, h.ReplID, h.Base+1, h.Last, h.Last-h.Base, len(h.Groups), sc.size))
+	}
+	switch {
+	case sc.corrupt != nil:
+		report = append(report, sc.corrupt.Error(),
+			fmt.Sprintf("intact up to offset %d; cutting there would drop %d bytes", sc.good, sc.size-sc.good))
+	case sc.good < sc.size && sc.history == nil:
+		report = append(report, fmt.Sprintf("%s: the header is torn (%d bytes): the file holds no operation", path, sc.size))
+	case sc.good < sc.size:
+		report = append(report, fmt.Sprintf("the last %d bytes (from offset %d) are an incomplete write; a start would cut them off", sc.size-sc.good, sc.good))
+	default:
+		if sc.size == 0 {
+			report = append(report, path+": empty (no header yet)")
+		}
+		return append(report, "ok"), true, nil
+	}
+	if !fix {
+		return report, false, nil
+	}
+	if err := f.Truncate(sc.good); err != nil {
+		return report, false, err
+	}
+	if err := f.Sync(); err != nil {
+		return report, false, err
+	}
+	return append(report, fmt.Sprintf("repaired: cut to %d bytes", sc.good)), true, nil
 }
 
 // noFrameAfter reports whether no valid frame starts anywhere in the file

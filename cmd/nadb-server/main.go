@@ -27,6 +27,9 @@ func main() {
 
 // run is the whole program; it returns the exit status.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "check-log" {
+		return checkLog(args[1:], stdout, stderr)
+	}
 	settings, file, err := parseArgs(args, getenv)
 	switch {
 	case errors.Is(err, errHelp):
@@ -249,6 +252,49 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 		return nil, nil, fmt.Errorf("opening the append-only file: %w", err)
 	}
 	return history, aof, nil
+}
+
+// checkLog is `nadb-server check-log <path> [--fix] [--databases N]`: it
+// verifies an append-only file and, with --fix, cuts a damaged one at the
+// end of its last intact group. It exits 0 for a sound (or repaired) file,
+// 1 for a damaged one and 2 for a usage or I/O error.
+func checkLog(args []string, stdout, stderr io.Writer) int {
+	path, fix, dbs := "", false, 16
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--fix":
+			fix = true
+		case a == "--databases" && i+1 < len(args):
+			n, err := strconv.Atoi(args[i+1])
+			if err != nil || n < 1 {
+				fmt.Fprintf(stderr, "nadb-server check-log: invalid value '%s' for option 'databases'\n", args[i+1])
+				return 2
+			}
+			dbs = n
+			i++
+		case path == "" && !strings.HasPrefix(a, "--"):
+			path = a
+		default:
+			fmt.Fprintf(stderr, "nadb-server check-log: unexpected argument '%s'\n", a)
+			return 2
+		}
+	}
+	if path == "" {
+		fmt.Fprintln(stderr, "usage: nadb-server check-log <path/to/nadb.aof> [--fix] [--databases N]")
+		return 2
+	}
+	report, ok, err := replication.CheckAOF(path, dbs, fix)
+	for _, line := range report {
+		fmt.Fprintln(stdout, line)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "nadb-server check-log: %v\n", err)
+		return 2
+	}
+	if !ok {
+		return 1
+	}
+	return 0
 }
 
 // aofName is the append-only file's name inside dir.
