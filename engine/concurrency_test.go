@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -89,7 +90,7 @@ func TestConcurrentMixedOps(t *testing.T) {
 			}
 			clk.Advance(time.Duration(rand.IntN(20)) * time.Millisecond)
 			primary.ActiveExpireCycle(time.Millisecond)
-			time.Sleep(50 * time.Microsecond)
+			runtime.Gosched() // let the writers in between cycles
 		}
 	}()
 	go func() {

@@ -78,22 +78,28 @@ func checkGoroutines(tb testing.TB) {
 	tb.Helper()
 	before := goroutines()
 	tb.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			var leaked []string
+		var leaked []string
+		gone := func() bool {
+			leaked = leaked[:0]
 			for id, stack := range goroutines() {
 				if _, old := before[id]; !old && ours(stack) {
 					leaked = append(leaked, stack)
 				}
 			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
+			return len(leaked) == 0
+		}
+		// Polled here rather than with assert.Eventually, whose own
+		// goroutine would count as one of ours.
+		deadline := time.After(5 * time.Second)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for !gone() {
+			select {
+			case <-deadline:
 				tb.Errorf("%d goroutines left behind:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
 				return
+			case <-tick.C:
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }
@@ -308,12 +314,16 @@ func freePort() (int, error) {
 }
 
 func waitForPong(addr string, exited <-chan error) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
 		select {
 		case err := <-exited:
 			return fmt.Errorf("redis-server exited: %v", err)
-		default:
+		case <-deadline:
+			return errors.New("no PONG within 10s")
+		case <-tick.C:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
@@ -325,9 +335,7 @@ func waitForPong(addr string, exited <-chan error) error {
 				return nil
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	return errors.New("no PONG within 10s")
 }
 
 // subprocessEnv names the test that a child test binary should run for

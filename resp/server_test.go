@@ -397,18 +397,13 @@ func TestMaxClients(t *testing.T) {
 	_ = first.c.Close()
 
 	// The slot is free again once the server has seen the first go.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	require.Eventually(t, func() bool {
 		third := dialRaw(t, ts.addr)
+		defer third.c.Close()
 		third.send(mb("PING"))
 		r, err := third.readReply()
-		if err == nil && r == "+PONG\r\n" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "a new client is still refused: %q %v", r, err)
-		_ = third.c.Close()
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && r == "+PONG\r\n"
+	}, 5*time.Second, 20*time.Millisecond, "a new client is still refused")
 }
 
 // Many clients at once, with the race detector: commands, CLIENT LIST and

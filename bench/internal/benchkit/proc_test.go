@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/stretchr/testify/require"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,10 +42,7 @@ func TestProcess(t *testing.T) {
 	if p.Pid() <= 0 || p.Started.IsZero() || p.LogPath != filepath.Join(dir, "server.log") {
 		t.Fatalf("pid %d, started %v, log %s", p.Pid(), p.Started, p.LogPath)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(p.LogLines()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool { return len(p.LogLines()) > 0 }, 5*time.Second, 10*time.Millisecond, "the fake server's log line")
 	if lines := p.LogLines(); len(lines) != 1 || lines[0] != "started" {
 		t.Fatalf("log lines %q", lines)
 	}
