@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -40,13 +39,6 @@ type config struct {
 	skipRestart    bool
 	restartTimeout time.Duration
 	benchkit.CommonFlags
-}
-
-// tools holds the resolved paths of the external programs.
-type tools struct {
-	redisServer    string
-	redisBenchmark string
-	nadbServer     string
 }
 
 func main() {
@@ -82,7 +74,7 @@ func parseFlags(args []string) (config, error) {
 }
 
 func run(ctx context.Context, cfg config) error {
-	tl, err := findTools(cfg)
+	tl, err := benchkit.FindTools(cfg.CommonFlags)
 	if err != nil {
 		return err
 	}
@@ -91,12 +83,12 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer cleanup()
-	if tl.nadbServer == "" {
+	if tl.NadbServer == "" {
 		root, err := benchkit.ModuleRoot()
 		if err != nil {
 			return err
 		}
-		if tl.nadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
+		if tl.NadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
 			return err
 		}
 	}
@@ -105,8 +97,8 @@ func run(ctx context.Context, cfg config) error {
 	rep := report{
 		started:      time.Now(),
 		machine:      benchkit.DescribeMachine(ctx),
-		redisVersion: benchkit.Version(ctx, tl.redisServer),
-		nadbVersion:  benchkit.Version(ctx, tl.nadbServer),
+		redisVersion: benchkit.Version(ctx, tl.RedisServer),
+		nadbVersion:  benchkit.Version(ctx, tl.NadbServer),
 		filesystem:   filesystemOf(tmp),
 		tmp:          tmp,
 		cfg:          cfg,
@@ -124,30 +116,5 @@ func run(ctx context.Context, cfg config) error {
 	}
 	rep.anomalies = h.anomalies
 
-	section := rep.markdown()
-	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
-	return nil
-}
-
-// findTools resolves the external programs and fails with a clear message if
-// any is missing.
-func findTools(cfg config) (tools, error) {
-	var tl tools
-	var err error
-	if tl.redisServer, err = exec.LookPath(cfg.RedisServer); err != nil {
-		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.RedisServer, err)
-	}
-	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
-		return tools{}, err
-	}
-	if cfg.NadbBin != "" {
-		if tl.nadbServer, err = benchkit.LookBinary(cfg.NadbBin); err != nil {
-			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.NadbBin, err)
-		}
-	}
-	return tl, nil
+	return benchkit.Publish(cfg.Out, resultsSection, rep.markdown())
 }

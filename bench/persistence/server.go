@@ -79,7 +79,7 @@ func serverArgs(name, bin string, port, replPort int, dataDir string, m mode) []
 // harness holds what every measurement needs.
 type harness struct {
 	cfg       config
-	tl        tools
+	tl        benchkit.Tools
 	tmp       string
 	commands  *benchkit.CommandLog
 	anomalies []string
@@ -94,9 +94,9 @@ func (h *harness) anomaly(format string, args ...any) {
 
 func (h *harness) bin(name string) string {
 	if name == nameNadb {
-		return h.tl.nadbServer
+		return h.tl.NadbServer
 	}
-	return h.tl.redisServer
+	return h.tl.RedisServer
 }
 
 // instance is one server configuration with its data directory, which

@@ -84,7 +84,7 @@ func throughputOne(ctx context.Context, h *harness, name string, m mode) (throug
 	}
 	defer p.Stop()
 
-	args := []string{h.tl.redisBenchmark, "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port),
+	args := []string{h.tl.RedisBenchmark, "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port),
 		"-c", strconv.Itoa(benchClients), "-P", strconv.Itoa(benchPipeline),
 		"-n", strconv.Itoa(h.cfg.n), "-d", strconv.Itoa(benchValueSize),
 		"-r", strconv.Itoa(benchKeyspace), "-t", "set", "--csv"}

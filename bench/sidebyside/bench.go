@@ -69,7 +69,7 @@ func serverOrder(round int) []string {
 
 // runBenchmarks starts one instance of each server and runs every workload
 // against both, alternating servers, for cfg.rounds rounds.
-func runBenchmarks(ctx context.Context, cfg config, tl tools, tmp string, log *benchkit.CommandLog) (*benchResults, error) {
+func runBenchmarks(ctx context.Context, cfg config, tl benchkit.Tools, tmp string, log *benchkit.CommandLog) (*benchResults, error) {
 	servers := map[string]*benchkit.Process{}
 	defer func() {
 		for _, s := range servers {
@@ -101,11 +101,11 @@ func runBenchmarks(ctx context.Context, cfg config, tl tools, tmp string, log *b
 }
 
 // runOne runs one redis-benchmark invocation and records its samples.
-func runOne(ctx context.Context, tl tools, s *benchkit.Process, w workload, timeout time.Duration, log *benchkit.CommandLog, res *benchResults) error {
+func runOne(ctx context.Context, tl benchkit.Tools, s *benchkit.Process, w workload, timeout time.Duration, log *benchkit.CommandLog, res *benchResults) error {
 	if err := s.Alive(); err != nil {
 		return err
 	}
-	args := benchmarkArgs(tl.redisBenchmark, s.Port, w)
+	args := benchmarkArgs(tl.RedisBenchmark, s.Port, w)
 	log.Add(fmt.Sprintf("benchmark %s -P %d", s.Name, w.pipeline), benchkit.ShellJoin(args))
 
 	start := time.Now()

@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -32,13 +31,6 @@ type config struct {
 	memKeys    int
 	skipMemory bool
 	benchkit.CommonFlags
-}
-
-// tools holds the resolved paths of the external programs we shell out to.
-type tools struct {
-	redisServer    string
-	redisBenchmark string
-	nadbServer     string
 }
 
 func main() {
@@ -72,7 +64,7 @@ func parseFlags(args []string) (config, error) {
 }
 
 func run(ctx context.Context, cfg config) error {
-	tl, err := findTools(cfg)
+	tl, err := benchkit.FindTools(cfg.CommonFlags)
 	if err != nil {
 		return err
 	}
@@ -83,12 +75,12 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer cleanup()
 
-	if tl.nadbServer == "" {
+	if tl.NadbServer == "" {
 		root, err := benchkit.ModuleRoot()
 		if err != nil {
 			return err
 		}
-		if tl.nadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
+		if tl.NadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
 			return err
 		}
 	}
@@ -96,7 +88,7 @@ func run(ctx context.Context, cfg config) error {
 	rep := report{
 		started:      time.Now(),
 		machine:      benchkit.DescribeMachine(ctx),
-		redisVersion: benchkit.Version(ctx, tl.redisServer),
+		redisVersion: benchkit.Version(ctx, tl.RedisServer),
 		rounds:       cfg.rounds,
 		commands:     &benchkit.CommandLog{},
 	}
@@ -113,30 +105,5 @@ func run(ctx context.Context, cfg config) error {
 		}
 	}
 
-	section := rep.markdown()
-	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
-	return nil
-}
-
-// findTools resolves the external programs and fails with a clear message if
-// any is missing.
-func findTools(cfg config) (tools, error) {
-	var tl tools
-	var err error
-	if tl.redisServer, err = exec.LookPath(cfg.RedisServer); err != nil {
-		return tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", cfg.RedisServer, err)
-	}
-	if tl.redisBenchmark, err = benchkit.LookRedisBenchmark(); err != nil {
-		return tools{}, err
-	}
-	if cfg.NadbBin != "" {
-		if tl.nadbServer, err = benchkit.LookBinary(cfg.NadbBin); err != nil {
-			return tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", cfg.NadbBin, err)
-		}
-	}
-	return tl, nil
+	return benchkit.Publish(cfg.Out, resultsSection, rep.markdown())
 }

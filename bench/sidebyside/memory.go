@@ -42,7 +42,7 @@ func (m memResult) usedPerKey() (float64, bool) {
 
 // runMemory measures each server on its own fresh instance, one at a time so
 // they do not compete for memory.
-func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *benchkit.CommandLog) (map[string]memResult, error) {
+func runMemory(ctx context.Context, cfg config, tl benchkit.Tools, tmp string, log *benchkit.CommandLog) (map[string]memResult, error) {
 	log.Add("memory load", fmt.Sprintf(
 		"in-process pipelined loader: %d x SET key:%%09d <%d-byte value> over one TCP connection, then DBSIZE; "+
 			"RSS = VmRSS of /proc/PID/status before and after", cfg.memKeys, memValueSize))
@@ -57,7 +57,7 @@ func runMemory(ctx context.Context, cfg config, tl tools, tmp string, log *bench
 	return results, nil
 }
 
-func measureMemory(ctx context.Context, cfg config, name string, tl tools, tmp string, log *benchkit.CommandLog) (memResult, error) {
+func measureMemory(ctx context.Context, cfg config, name string, tl benchkit.Tools, tmp string, log *benchkit.CommandLog) (memResult, error) {
 	s, err := startServer(ctx, name, "memory", tl, tmp, cfg.StartTimeout, log)
 	if err != nil {
 		return memResult{}, err

@@ -31,7 +31,7 @@ func serverArgs(name, bin string, port, replPort int, dir string) []string {
 // startServer launches a fresh instance of the named server on free ports in
 // its own data directory under tmp and waits until it answers PING. phase
 // only labels the command log. The caller must call Stop.
-func startServer(ctx context.Context, name, phase string, tl tools, tmp string, timeout time.Duration, log *benchkit.CommandLog) (*benchkit.Process, error) {
+func startServer(ctx context.Context, name, phase string, tl benchkit.Tools, tmp string, timeout time.Duration, log *benchkit.CommandLog) (*benchkit.Process, error) {
 	ports, err := benchkit.FreePorts(2)
 	if err != nil {
 		return nil, err
@@ -40,9 +40,9 @@ func startServer(ctx context.Context, name, phase string, tl tools, tmp string, 
 	if err != nil {
 		return nil, fmt.Errorf("create data dir for %s: %w", name, err)
 	}
-	bin := tl.redisServer
+	bin := tl.RedisServer
 	if name == nameNadb {
-		bin = tl.nadbServer
+		bin = tl.NadbServer
 	}
 	args := serverArgs(name, bin, ports[0], ports[1], dir)
 	s, err := benchkit.Start(name, ports[0], dir, args)

@@ -3,6 +3,7 @@ package benchkit
 import (
 	"flag"
 	"io"
+	"os/exec"
 	"testing"
 	"time"
 )
@@ -37,5 +38,24 @@ func TestCommonFlagsRegister(t *testing.T) {
 	}
 	if c.RedisServer != "redis-server" {
 		t.Errorf("-redis-server default %q, want redis-server", c.RedisServer)
+	}
+}
+
+func TestFindTools(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not installed")
+	}
+	if _, err := exec.LookPath("redis-benchmark"); err != nil {
+		t.Skip("redis-benchmark is not installed")
+	}
+	tl, err := FindTools(CommonFlags{RedisServer: "redis-server"})
+	if err != nil || tl.RedisServer == "" || tl.RedisBenchmark == "" || tl.NadbServer != "" {
+		t.Fatalf("FindTools: %+v, %v", tl, err)
+	}
+	if _, err := FindTools(CommonFlags{RedisServer: "no-such-redis-server"}); err == nil {
+		t.Fatal("a missing redis-server was accepted")
+	}
+	if _, err := FindTools(CommonFlags{RedisServer: "redis-server", NadbBin: "/no/such/bin"}); err == nil {
+		t.Fatal("a missing -nadb-bin was accepted")
 	}
 }
