@@ -12,9 +12,11 @@ build:
 	$(GO) build -o $(BIN) ./cmd/nadb-server
 
 # Runs a server on the default ports (6379 for Redis clients, 9000 for
-# replication). Pass options with ARGS, e.g. make run ARGS="--port 7000".
+# replication), keeping its data in ./data. Pass options with ARGS, e.g.
+# make run ARGS="--port 7000".
 run: build
-	./$(BIN) $(ARGS)
+	mkdir -p data
+	./$(BIN) --dir data $(ARGS)
 
 # Every unit and integration test, with the race detector. Integration tests
 # need redis-cli, redis-benchmark and python3-redis: they skip when a tool

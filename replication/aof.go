@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -50,9 +48,13 @@ var ErrCorruptLog = errors.New("append-only file is corrupt")
 // were logged.
 type History struct {
 	ReplID string
+	Role   string // who wrote the log: RolePrimary or RoleReplica
 	Base   uint64
 	Last   uint64
 	Groups [][]engine.Effect
+	// Snapshot is the dataset at sequence Base that Groups continue, when
+	// the history was loaded from a snapshot; nil otherwise.
+	Snapshot []engine.Item
 }
 
 // LoadAOF reads the append-only file at path. A missing file gives a nil
@@ -78,7 +80,7 @@ func LoadAOFProgress(path string, dbs int, logger *slog.Logger, progress func(re
 		return nil, err
 	}
 	defer f.Close()
-	sc, err := scanAOF(f, path, dbs, progress)
+	sc, err := scanAOF(f, path, dbs, 0, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +116,10 @@ type aofScan struct {
 
 // scanAOF reads and verifies a whole append-only file without changing it.
 // Only I/O failures are returned as errors.
-func scanAOF(f *os.File, path string, dbs int, progress func(read, size int64)) (*aofScan, error) {
+//
+// Groups that end at or before sequence after are verified but not kept
+// (a snapshot already holds them).
+func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read, size int64)) (*aofScan, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -169,7 +174,11 @@ func scanAOF(f *os.File, path string, dbs int, progress func(read, size int64)) 
 			if op.Sequence == math.MaxUint64 {
 				return corrupt(0, "header sequence out of range")
 			}
-			sc.history = &History{ReplID: string(op.ReplID), Base: op.Sequence, Last: op.Sequence}
+			role := RolePrimary
+			if op.Has&FieldMode != 0 && string(op.Mode) == RoleReplica {
+				role = RoleReplica
+			}
+			sc.history = &History{ReplID: string(op.ReplID), Role: role, Base: op.Sequence, Last: op.Sequence}
 			seq, sc.good = op.Sequence, end
 			continue
 		}
@@ -192,7 +201,9 @@ func scanAOF(f *os.File, path string, dbs int, progress func(read, size int64)) 
 			size1 = op.Group
 		}
 		if pending := int(seq - h.Last); pending >= size1 {
-			h.Groups = append(h.Groups, group)
+			if seq > after {
+				h.Groups = append(h.Groups, group)
+			}
 			group, h.Last, sc.good = nil, seq, end
 		}
 	}
@@ -213,7 +224,7 @@ func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err err
 		return nil, false, err
 	}
 	defer f.Close()
-	sc, err := scanAOF(f, path, dbs, nil)
+	sc, err := scanAOF(f, path, dbs, 0, nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -277,272 +288,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// AOF appends logged operations to a file as NADB frames, the same bytes a
-// secondary receives. A background goroutine writes and fsyncs according to
-// the policy; Close stops it.
-type AOF struct {
-	path   string
-	policy atomic.Int32 // FsyncPolicy; CONFIG SET appendfsync changes it
-	logger *slog.Logger
-	f      *os.File
-
-	mu       sync.Mutex // guards the fields below
-	buf      []byte     // encoded frames not yet written
-	bufLast  uint64     // sequence of the last frame in buf
-	written  uint64     // last sequence handed to the OS (write returned)
-	synced   uint64     // last sequence fsynced
-	err      error      // the last write or fsync error, until one succeeds
-	changed  chan struct{}
-	kick     chan struct{}
-	closed   bool // Close was called: the writer does its last flush
-	flushing bool // a flush is writing to the file; see flushLocked
-	// fsyncFailed makes a.err permanent: see flush.
-	fsyncFailed bool
-	stopped     bool // the last flush is done: nothing more will be synced
-
-	enc   Encoder
-	build opBuilder
-	op    Op
-
-	done chan struct{}
-}
-
-// OpenAOF opens path for appending, creating it with a header frame for
-// history (replID, base) when it does not exist or is empty. last is the
-// sequence of the last operation already in the file (base for a new one).
-func OpenAOF(path, replID string, base, last uint64, policy FsyncPolicy, logger *slog.Logger) (*AOF, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	a := &AOF{path: path, logger: logger, f: f, written: last, synced: last, bufLast: last,
-		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
-	if st.Size() == 0 {
-		var enc Encoder
-		hdr, err := enc.AppendFrame(nil, &Op{Type: OpMetadata, Sequence: base, Timestamp: nowSeconds(), ReplID: []byte(replID), Has: FieldReplID})
-		if err == nil {
-			_, err = f.Write(hdr)
-		}
-		if err == nil {
-			err = f.Sync()
-		}
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	a.policy.Store(int32(policy))
-	go a.run()
-	return a, nil
-}
-
-// add encodes e into the buffer. It runs under the log's lock, in the
-// order operations are logged.
-func (a *AOF) add(e *Entry) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.build.fill(&a.op, e, e.TimeMs)
-	buf, err := a.enc.AppendFrame(a.buf, &a.op)
-	if err != nil {
-		a.logger.Error("cannot encode an operation for the append-only file", "sequence", e.Seq, "err", err)
-		return
-	}
-	a.buf, a.bufLast = buf, e.Seq
-	// Writers waiting for their reply flush the buffer themselves; wake
-	// the background writer only for a large buffer (operations logged
-	// without a waiting client, such as expiry, otherwise go out within
-	// a second).
-	if len(a.buf) > 1<<20 {
-		select {
-		case a.kick <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// run is the background writer: once a second (and for a large buffer) it
-// writes what no waiting writer has flushed yet, and fsyncs with
-// FsyncEverySec (and FsyncAlways). Replies do not depend on it: a writer
-// waiting for its reply flushes itself (see wait), so a reply never gets
-// ahead of the file and an acknowledged write survives a crash of the
-// process under every policy.
-func (a *AOF) run() {
-	defer close(a.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		policy := a.Policy()
-		sync := policy == FsyncAlways
-		select {
-		case <-a.kick:
-		case <-t.C:
-			sync = policy != FsyncNo
-		}
-		a.mu.Lock()
-		closed := a.closed
-		for a.flushing {
-			a.waitChangeLocked()
-		}
-		a.flushLocked(sync || (closed && policy != FsyncNo))
-		a.mu.Unlock()
-		if closed {
-			return
-		}
-	}
-}
-
-// waitChangeLocked waits, with a.mu held, until the next flush ends.
-func (a *AOF) waitChangeLocked() {
-	ch := a.changed
-	a.mu.Unlock()
-	<-ch
-	a.mu.Lock()
-}
-
-// flushLocked writes what is buffered and, when sync is set, fsyncs the
-// file. The caller holds a.mu and no flush is running; a.mu is released
-// during the I/O, and a.flushing keeps every other flush out meanwhile, so
-// buffers reach the file in the order they were filled. Writers waiting for
-// their reply run it themselves when no flush is running (a leader flushes
-// for everyone who is waiting: group commit without a goroutine handoff).
-func (a *AOF) flushLocked(sync bool) {
-	buf, last, fatal := a.buf, a.bufLast, a.fsyncFailed
-	needSync := sync && a.synced < last
-	a.buf = nil
-	a.flushing = true
-	a.mu.Unlock()
-	var err, syncErr error
-	n := 0
-	if len(buf) > 0 && !fatal {
-		n, err = a.f.Write(buf)
-	}
-	if err == nil && !fatal && needSync {
-		syncErr = a.f.Sync()
-	}
-	a.mu.Lock()
-	a.flushing = false
-	switch {
-	case fatal:
-		a.buf = append(buf, a.buf...)
-	case err != nil:
-		if a.err == nil {
-			a.logger.Error("append-only file write failed; refusing writes until it succeeds", "file", a.path, "err", err)
-		}
-		a.err = err
-		// Keep what was not written; it is written on the next attempt.
-		a.buf = append(buf[n:], a.buf...)
-	case syncErr != nil:
-		// After a failed fsync the kernel may have dropped the pages: a
-		// later fsync that succeeds proves nothing. Refuse writes until
-		// the server restarts and verifies the file.
-		a.logger.Error("append-only file fsync failed; refusing writes until restart", "file", a.path, "err", syncErr)
-		a.err, a.fsyncFailed = syncErr, true
-	default:
-		a.err = nil
-		a.written = last
-		if needSync {
-			a.synced = last
-		}
-	}
-	close(a.changed)
-	a.changed = make(chan struct{})
-}
-
-// WaitDurable blocks until sequence seq is on disk (fsynced), or a write
-// error occurs, which it returns. With FsyncAlways it is what a write's
-// reply waits for.
-func (a *AOF) WaitDurable(seq uint64) error { return a.wait(seq, &a.synced, true) }
-
-// WaitWritten blocks until sequence seq has been written to the file (not
-// necessarily fsynced), or a write error occurs, which it returns. With
-// FsyncEverySec and FsyncNo it is what a write's reply waits for.
-func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written, false) }
-
-// Wait waits as the policy asks before a reply: WaitDurable with
-// FsyncAlways, WaitWritten otherwise.
-func (a *AOF) Wait(seq uint64) error {
-	if a.Policy() == FsyncAlways {
-		return a.WaitDurable(seq)
-	}
-	return a.WaitWritten(seq)
-}
-
-// wait blocks until *pos (guarded by a.mu) reaches seq, flushing (with an
-// fsync when sync is set) itself whenever no flush is running.
-func (a *AOF) wait(seq uint64, pos *uint64, sync bool) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for *pos < seq && a.err == nil && !a.stopped {
-		if !a.flushing && !a.closed {
-			a.flushLocked(sync)
-			continue
-		}
-		a.waitChangeLocked()
-	}
-	if a.err == nil && *pos < seq {
-		return ErrAOFClosed
-	}
-	return a.err
-}
-
-// ErrAOFClosed is returned by WaitDurable for a write that the closed file
-// did not take.
-var ErrAOFClosed = errors.New("append-only file closed")
-
-// Policy returns the fsync policy.
-func (a *AOF) Policy() FsyncPolicy { return FsyncPolicy(a.policy.Load()) }
-
-// SetPolicy changes the fsync policy for writes from now on.
-func (a *AOF) SetPolicy(p FsyncPolicy) {
-	a.policy.Store(int32(p))
-	select { // an fsync owed under the new policy happens now
-	case a.kick <- struct{}{}:
-	default:
-	}
-}
-
-// WriteError returns the error of the last write or fsync of the file, or
-// nil when it succeeded.
-func (a *AOF) WriteError() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.err
-}
-
-// Close writes and fsyncs what is buffered, stops the background goroutine
-// and closes the file.
-func (a *AOF) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		<-a.done
-		return nil
-	}
-	a.closed = true
-	a.mu.Unlock()
-	select {
-	case a.kick <- struct{}{}:
-	default:
-	}
-	<-a.done
-	a.mu.Lock()
-	a.stopped = true
-	close(a.changed)
-	a.changed = make(chan struct{})
-	a.mu.Unlock()
-	if err := a.f.Sync(); err != nil {
-		a.f.Close()
-		return err
-	}
-	return a.f.Close()
 }

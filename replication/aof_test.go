@@ -26,6 +26,17 @@ func aofLogger() *slog.Logger {
 
 const aofDBs = 16
 
+// openAOFAt opens the one-segment log at path (created when missing) for
+// history (replID, base) whose last operation on disk is last.
+func openAOFAt(path, replID string, base, last uint64, policy FsyncPolicy) (*AOF, error) {
+	var segs []Segment
+	if _, err := os.Stat(path); err == nil {
+		segs = []Segment{{Base: base, Path: path, ReplID: replID, Role: RolePrimary}}
+	}
+	return OpenAOF(AOFOptions{Segments: segs, NameFor: func(uint64) string { return path },
+		ReplID: replID, Role: RolePrimary, Last: last, Policy: policy, Logger: aofLogger()})
+}
+
 // aofSource is a primary's write path persisted to an AOF: an engine whose
 // sink is a MemLog that appends to the file.
 type aofSource struct {
@@ -38,7 +49,7 @@ type aofSource struct {
 // base) and returns an engine logging into it from sequence next.
 func newAOFSource(t *testing.T, path, replID string, base, next uint64, policy FsyncPolicy) *aofSource {
 	t.Helper()
-	a, err := OpenAOF(path, replID, base, base, policy, aofLogger())
+	a, err := openAOFAt(path, replID, base, base, policy)
 	require.NoError(t, err)
 	l := NewMemLog(1<<20, aofDBs, next, time.Now)
 	l.SetAOF(a)
@@ -177,7 +188,7 @@ func TestAOFReopenAndAppend(t *testing.T) {
 	require.Equal(t, src.log.Last(), h.Last)
 
 	// Restart: the engine is rebuilt from the history, as the server does.
-	a, err := OpenAOF(path, h.ReplID, h.Base, h.Last, FsyncAlways, aofLogger())
+	a, err := openAOFAt(path, h.ReplID, h.Base, h.Last, FsyncAlways)
 	require.NoError(t, err)
 	l := NewMemLog(1<<20, aofDBs, h.Base+1, time.Now)
 	eng := engine.New(engine.Options{Databases: aofDBs, Sink: l})
@@ -406,7 +417,7 @@ func TestAOFCorruptMidLog(t *testing.T) {
 		p := writeFile(t, dir, "ok.aof", c)
 		h, err := LoadAOF(p, aofDBs, aofLogger())
 		require.NoError(t, err)
-		require.Equal(t, &History{ReplID: "r", Base: 10, Last: 12, Groups: [][]engine.Effect{
+		require.Equal(t, &History{ReplID: "r", Role: RolePrimary, Base: 10, Last: 12, Groups: [][]engine.Effect{
 			{{Kind: engine.EffectSet, Key: "k", Value: []byte("v")}},
 			{{Kind: engine.EffectSet, Key: "k", Value: []byte("v")}},
 		}}, h)
@@ -528,7 +539,7 @@ func TestAOFReopenWaitDurable(t *testing.T) {
 	require.NoError(t, err)
 
 	// As cmd/nadb-server's openPersistence does.
-	a, err := OpenAOF(path, h.ReplID, h.Base, h.Last, FsyncAlways, aofLogger())
+	a, err := openAOFAt(path, h.ReplID, h.Base, h.Last, FsyncAlways)
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.WaitDurable(h.Last) }()

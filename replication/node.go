@@ -34,10 +34,13 @@ type NodeOptions struct {
 	// primary: its replication ID, and its operations, already applied to
 	// the engine, which refill the operation log.
 	History *History
-	// AOF, when set, receives every operation of the first primary term.
-	// The node owns it and closes it on Close. After a role change the
-	// node no longer persists.
+	// AOF, when set, is the log on disk: it receives every operation the
+	// node logs as a primary or applies as a secondary. The node owns it
+	// and closes it on Close.
 	AOF *AOF
+	// Persist configures snapshots (SAVE, BGSAVE, BGREWRITEAOF) and
+	// automatic compaction.
+	Persist PersistOptions
 }
 
 // Node is a server's replication role: a primary that logs every effect and
@@ -47,6 +50,7 @@ type Node struct {
 	opts     NodeOptions
 	eng      *engine.Engine
 	stats    syncStats
+	save     saveState
 	async    atomic.Bool
 	readOnly atomic.Bool   // a secondary; set under mu, read without it
 	done     chan struct{} // closed by Close
@@ -90,8 +94,8 @@ func NewNode(o NodeOptions) *Node {
 	}
 	if o.AOF != nil {
 		log.SetAOF(o.AOF)
-		n.prim.aof = o.AOF
 	}
+	n.initPersist()
 	return n
 }
 
@@ -107,6 +111,7 @@ func NewReplID() string {
 func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
+	n.prim.aof = n.opts.AOF
 	n.eng.SetSink(log)
 	n.eng.SetReplica(false)
 	n.readOnly.Store(false)
@@ -117,6 +122,13 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 func (n *Node) SetFsyncPolicy(p FsyncPolicy) {
 	if n.opts.AOF != nil {
 		n.opts.AOF.SetPolicy(p)
+	}
+}
+
+// SetSegmentLimit changes aof-segment-size at run time.
+func (n *Node) SetSegmentLimit(size int64) {
+	if n.opts.AOF != nil {
+		n.opts.AOF.SetSegmentLimit(size)
 	}
 }
 
@@ -193,6 +205,7 @@ func (n *Node) Close() {
 	if s != nil {
 		s.stop()
 	}
+	n.save.wg.Wait()
 	if n.opts.AOF != nil {
 		if err := n.opts.AOF.Close(); err != nil {
 			n.opts.Logger.Error("closing the append-only file", "err", err)
@@ -244,8 +257,11 @@ func (n *Node) follow(t target) error {
 		replID, applied = n.sec.history()
 	}
 	if n.prim != nil {
-		if n.prim.aof != nil {
-			n.opts.Logger.Warn("this node now follows a primary: its append-only file stops here (secondaries do not persist yet)")
+		// The node asks to continue its own history: only the primary
+		// that wrote it (or a node that copied it) can offer a partial
+		// resync, and the handshake checks that.
+		if last := n.prim.log.Last(); last > 0 {
+			replID, applied = n.prim.replID, last
 		}
 		n.prim.close()
 		n.prim = nil
@@ -269,7 +285,23 @@ func (n *Node) promote() {
 	n.sec.stop()
 	_, applied := n.sec.history()
 	n.sec = nil
-	n.becomePrimaryLocked(applied+1, NewReplID())
+	replID := NewReplID()
+	if a := n.opts.AOF; a != nil && !a.Continue(applied, replID, RolePrimary) {
+		// The log does not end at the applied position (the primary was
+		// a reference one, whose stream is not persisted): start it again
+		// from a snapshot of the dataset.
+		items := n.eng.Snapshot(nil)
+		if err := a.Reset(applied, replID, RolePrimary, func() error {
+			_, err := WriteSnapshot(n.opts.Persist.Dir, replID, applied, items, nil)
+			return err
+		}); err != nil {
+			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)
+		}
+	}
+	log := n.becomePrimaryLocked(applied+1, replID)
+	if a := n.opts.AOF; a != nil {
+		log.SetAOF(a)
+	}
 	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
 }
 
@@ -290,11 +322,14 @@ func (n *Node) WriteDone() error {
 		return nil
 	}
 	last := p.log.Last()
+	// The file first: a secondary is sent only what the file keeps.
+	if p.aof != nil {
+		if err := p.aof.Wait(last); err != nil {
+			return err
+		}
+	}
 	if !n.async.Load() {
 		p.waitSent(last, n.done)
-	}
-	if p.aof != nil {
-		return p.aof.Wait(last)
 	}
 	return nil
 }
@@ -311,17 +346,7 @@ func (n *Node) Writable() error {
 
 // Persistence implements Replication: the INFO persistence fields about
 // the append-only file.
-func (n *Node) Persistence() [][2]string {
-	p, _ := n.roles()
-	enabled, status := "0", "ok"
-	if p != nil && p.aof != nil {
-		enabled = "1"
-		if p.aof.WriteError() != nil {
-			status = "err"
-		}
-	}
-	return [][2]string{{"aof_enabled", enabled}, {"aof_last_write_status", status}}
-}
+func (n *Node) Persistence() [][2]string { return n.persistenceFields() }
 
 // Wait implements Replication.
 func (n *Node) Wait(count int, timeout time.Duration) int {

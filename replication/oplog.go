@@ -125,6 +125,9 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		push(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
+	if l.aof != nil {
+		l.aof.groupEnd()
+	}
 	if l.n > l.size {
 		l.evictLocked()
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -174,7 +175,7 @@ func (p *primary) handle(conn net.Conn) {
 	}
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
-	mode, from := handshake(&req, p.replID, p.log.First(), p.log.Last())
+	mode, from := handshake(&req, p.replID, p.firstReadable(), p.log.Last())
 	if mode == ModePartial {
 		// Only within this history does the secondary's position count
 		// as acknowledged; after a full sync its first ACK says.
@@ -281,6 +282,13 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 		S = p.log.Last()
 		unpin = p.log.Pin(S + 1)
 	})
+	if p.aof != nil {
+		// Only what the log on disk keeps goes to a secondary.
+		if err := p.aof.Wait(S); err != nil {
+			p.logger.Warn("full resynchronisation postponed: the log on disk cannot be written", "err", err)
+			return S, unpin, false
+		}
+	}
 	s.state.Store("send_bulk")
 	ts := nowSeconds()
 	if err := p.writeOp(s, &Op{Type: OpSyncResponse, Sequence: S, Timestamp: ts, Mode: ModeFull, ReplID: []byte(p.replID),
@@ -367,12 +375,35 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		entries []Entry
 		buf     = make([]byte, 0, 64<<10)
 		err     error
+		disk    *diskCursor
+		safeCh  <-chan struct{}
 	)
+	defer func() { disk.close() }()
 	for {
+		// A secondary is sent only what the log on disk keeps if this
+		// process dies, so a restarted primary never has less than what
+		// its secondaries applied.
+		safe := uint64(math.MaxUint64)
+		if p.aof != nil {
+			safe, safeCh = p.aof.Safe()
+		}
 		entries, err = p.log.Read(next, 512, entries[:0])
+		if errors.Is(err, ErrCompacted) && p.aof != nil {
+			if disk == nil {
+				disk = &diskCursor{aof: p.aof, replID: p.replID, dbs: p.eng.Databases()}
+				p.logger.Info("serving a replica from the log on disk", "replica", s.conn.RemoteAddr(), "next", next)
+			}
+			entries, err = disk.read(next, 512, safe, entries[:0])
+		}
 		if err != nil {
-			p.logger.Warn("replica fell behind the operation log; it will need a full resync", "replica", s.conn.RemoteAddr(), "next", next)
+			p.logger.Warn("replica fell behind the operation log; it will need a full resync", "replica", s.conn.RemoteAddr(), "next", next, "err", err)
 			return
+		}
+		for len(entries) > 0 && entries[len(entries)-1].Seq > safe {
+			entries = entries[:len(entries)-1]
+		}
+		if len(entries) == 0 && p.log.Last() >= next && p.aof != nil {
+			p.aof.Kick() // an operation no client waits for: write it now
 		}
 		repin()
 		if len(entries) > 0 {
@@ -399,6 +430,7 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		}
 		select {
 		case <-notify:
+		case <-safeCh:
 		case <-hb.C:
 			hbOp := Op{Type: OpHeartbeat, Sequence: p.log.Last()}
 			if s.legacy {
@@ -572,4 +604,17 @@ func (p *primary) infoFields(o *NodeOptions) [][2]string {
 			s.id, s.conn.RemoteAddr(), s.port, s.opsSent.Load(), s.bytes.Load(), acked, lagOps, lagMs, legacy)})
 	}
 	return out
+}
+
+// firstReadable returns the oldest sequence a partial resync can start
+// from: in memory, or in the segments of this history on disk.
+func (p *primary) firstReadable() uint64 {
+	first := p.log.First()
+	if p.aof == nil {
+		return first
+	}
+	if b, ok := p.aof.historyStart(p.replID); ok {
+		first = min(first, b+1)
+	}
+	return first
 }

@@ -186,6 +186,9 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 			}
 			s.partials.Add(1)
 			s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", op.FromSequence)
+			if err := s.persistFrom(replID, applied); err != nil {
+				return false, err
+			}
 		case ModeFull:
 			if err := s.loadSnapshot(conn, rd, &op); err != nil {
 				return false, err
@@ -275,6 +278,19 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 				s.mu.Unlock()
 			})
 			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
+			if a := s.opts.AOF; a != nil {
+				// The dataset was replaced: the log on disk starts again
+				// from a snapshot of it.
+				dir := s.opts.Persist.Dir
+				err := a.Reset(S, newID, RoleReplica, func() error {
+					RemoveSnapshotsBefore(dir, ^uint64(0))
+					_, err := WriteSnapshot(dir, newID, S, items, s.done)
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("persisting the full resynchronisation: %w", err)
+				}
+			}
 			return nil
 		default:
 			s.protoErrs.Add(1)
@@ -289,6 +305,12 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, acks chan<- struct{}, have bool) error {
 	dbs := s.eng.Databases()
 	var batch []engine.Effect
+	var ents []Entry // with a log on disk: batch's entries, for it
+	a := s.opts.AOF
+	if st.legacy && a != nil {
+		s.logger.Warn("a reference primary's stream is not persisted: a restart of this node needs a full resync")
+		a = nil
+	}
 	ready := 0 // batch[:ready] are complete and may be applied
 	var readySeq uint64
 	flush := func() {
@@ -297,7 +319,18 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 		}
 		seq := readySeq
 		n := ready
-		s.eng.Apply(batch[:ready], func() { s.applied.Store(seq) })
+		s.eng.Apply(batch[:ready], func() {
+			s.applied.Store(seq)
+			if a != nil {
+				for i := range ents[:ready] {
+					a.add(&ents[i])
+				}
+				a.groupEnd()
+			}
+		})
+		if a != nil {
+			ents = append(ents[:0], ents[ready:]...)
+		}
 		s.appliedOps.Add(int64(n))
 		s.lastOpMs.Store(time.Now().UnixMilli())
 		batch = append(batch[:0], batch[ready:]...)
@@ -330,6 +363,9 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 			}
 			if ok {
 				batch = append(batch, ef)
+				if a != nil {
+					ents = append(ents, Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1), TimeMs: int64(op.Timestamp * 1000)})
+				}
 			}
 			if v == verdictBuffer {
 				if st.pending == 0 {
@@ -432,4 +468,22 @@ func discoverNADB(ctx context.Context, respAddr string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s does not advertise a NADB replication port (nadb_repl_listen_port): is it a nadb-server primary?", respAddr)
+}
+
+// persistFrom makes the log on disk continue the history being resumed;
+// when it does not end where the dataset does, it starts again from a
+// snapshot of the dataset.
+func (s *secondary) persistFrom(replID string, applied uint64) error {
+	a := s.opts.AOF
+	if a == nil || a.Continue(applied, replID, RoleReplica) {
+		return nil
+	}
+	var items []engine.Item
+	items = s.eng.Snapshot(nil)
+	dir := s.opts.Persist.Dir
+	return a.Reset(applied, replID, RoleReplica, func() error {
+		RemoveSnapshotsBefore(dir, ^uint64(0))
+		_, err := WriteSnapshot(dir, replID, applied, items, s.done)
+		return err
+	})
 }

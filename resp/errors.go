@@ -34,6 +34,10 @@ const (
 	errProtoInline     = "ERR Protocol error: too big inline request"
 	errProtoInlineArgs = "ERR Protocol error: too many arguments in inline request"
 	errCountNotPos     = "ERR value is out of range, must be positive"
+	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
+	errBgSaveInProgress = "ERR Background save already in progress"
+	// errSaveFailed is Redis's bare reply to a failed SAVE.
+	errSaveFailed = "ERR"
 )
 
 // errArity is the reply to a call with the wrong number of arguments. name

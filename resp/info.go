@@ -70,15 +70,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			loading = [][2]string{{"loading", "1"},
 				{"loading_loaded_perc", fmt.Sprintf("%.2f", float64(s.loadPerc.Load())/100)}}
 		}
-		return append(append(loading, [][2]string{
-			{"async_loading", "0"},
-			{"rdb_changes_since_last_save", "0"},
-			{"rdb_bgsave_in_progress", "0"},
-			{"rdb_last_save_time", strconv.FormatInt(s.started.Unix(), 10)},
-			{"rdb_last_bgsave_status", "ok"},
-			{"aof_rewrite_in_progress", "0"},
-			{"aof_rewrite_scheduled", "0"},
-		}...), s.replication().Persistence()...)
+		return append(append(loading, [2]string{"async_loading", "0"}), s.replication().Persistence()...)
 	case "stats":
 		st := s.eng.Stats()
 		full, pok, perr := s.replication().SyncStats()

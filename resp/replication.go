@@ -2,6 +2,7 @@ package resp
 
 import (
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -35,20 +36,40 @@ type Replication interface {
 	// Wait blocks until n secondaries acknowledged everything written so
 	// far, or timeout passes (0: forever), and returns how many did.
 	Wait(n int, timeout time.Duration) int
+	// Save writes a snapshot, in the background or before it returns.
+	// During another one it returns an error with a method
+	// SaveInProgress() bool that returns true.
+	Save(background bool) error
+	// ScheduleSave starts a background snapshot, or schedules one after
+	// the snapshot in progress, which it reports.
+	ScheduleSave() (scheduled bool, err error)
+	// LastSave returns when the last snapshot was written.
+	LastSave() time.Time
 }
 
 // ErrReplicationUnavailable is returned by a node that cannot replicate.
 var ErrReplicationUnavailable = errors.New("replication is not available")
 
 // standalone is the Replication of a server built without a node.
-type standalone struct{ replID string }
+type standalone struct {
+	replID  string
+	started time.Time
+}
 
 func (standalone) ReadOnly() bool   { return false }
 func (standalone) Writable() error  { return nil }
 func (standalone) WriteDone() error { return nil }
-func (standalone) Persistence() [][2]string {
-	return [][2]string{{"aof_enabled", "0"}, {"aof_last_write_status", "ok"}}
+func (s standalone) Persistence() [][2]string {
+	return [][2]string{
+		{"rdb_changes_since_last_save", "0"}, {"rdb_bgsave_in_progress", "0"},
+		{"rdb_last_save_time", strconv.FormatInt(s.started.Unix(), 10)}, {"rdb_last_bgsave_status", "ok"},
+		{"aof_enabled", "0"}, {"aof_rewrite_in_progress", "0"}, {"aof_rewrite_scheduled", "0"},
+		{"aof_last_write_status", "ok"},
+	}
 }
+func (standalone) Save(bool) error             { return ErrReplicationUnavailable }
+func (standalone) ScheduleSave() (bool, error) { return false, ErrReplicationUnavailable }
+func (s standalone) LastSave() time.Time       { return s.started }
 func (s standalone) Info() [][2]string {
 	return [][2]string{
 		{"role", "master"}, {"connected_slaves", "0"},

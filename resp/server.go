@@ -118,7 +118,7 @@ func New(o Options) *Server {
 	}
 	r := o.Replication
 	if r == nil {
-		r = standalone{replID: randomHex(20)}
+		r = standalone{replID: randomHex(20), started: time.Now()}
 	}
 	s.repl.Store(&replBox{r})
 	s.loading.Store(o.Loading)

@@ -64,6 +64,7 @@ func newCommandTable() map[string]*command {
 	t := commandTable{}
 	registerConnectionCommands(t)
 	registerServerCommands(t)
+	registerPersistCommands(t)
 	registerStringCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)

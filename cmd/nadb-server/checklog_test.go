@@ -17,7 +17,7 @@ func TestCheckLogCommand(t *testing.T) {
 		return code, out.String(), errOut.String()
 	}
 	path := filepath.Join(t.TempDir(), "nadb.aof")
-	a, err := replication.OpenAOF(path, "rid", 0, 0, replication.FsyncAlways, nil)
+	a, err := replication.OpenAOF(replication.AOFOptions{NameFor: func(uint64) string { return path }, ReplID: "rid", Policy: replication.FsyncAlways})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 

@@ -56,9 +56,12 @@ func options() []option {
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
-		{"save", "", "RDB snapshot points; accepted for compatibility, snapshots are not implemented", false, nil, false},
-		enum("appendonly", "no", "log every write to dir/nadb.aof and reload it at start (primaries only)", false, "yes", "no"),
+		{"save", "", "RDB snapshot points; accepted for compatibility (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", false, nil, false},
+		enum("appendonly", "yes", "log every write to segments in dir and reload them (after the newest snapshot) at start", false, "yes", "no"),
 		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", true, "always", "everysec", "no"),
+		{"auto-aof-rewrite-percentage", "100", "snapshot automatically when the data on disk grew by this percentage since the last snapshot (0: never)", true, checkIntRange(0, 1<<20), false},
+		{"auto-aof-rewrite-min-size", "64mb", "no automatic snapshot while the data on disk is smaller than this", true, checkMemory(0), false},
+		{"aof-segment-size", "64mb", "start a new log segment after this many bytes", true, checkMemory(1024), false},
 	}
 }
 
@@ -84,6 +87,9 @@ type Config struct {
 	BroadcastAsync    bool
 	AppendOnly        bool
 	AppendFsync       string
+	AutoRewritePct    int
+	AutoRewriteMin    int64
+	SegmentSize       int64
 	ConfigFile        string
 }
 
@@ -297,6 +303,9 @@ func build(s *settings, file string) (Config, error) {
 		BroadcastAsync:    strings.EqualFold(v("broadcast-async"), "yes"),
 		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
 		AppendFsync:       strings.ToLower(v("appendfsync")),
+		AutoRewritePct:    atoi("auto-aof-rewrite-percentage"),
+		AutoRewriteMin:    mem("auto-aof-rewrite-min-size"),
+		SegmentSize:       mem("aof-segment-size"),
 		ConfigFile:        file,
 	}
 	if c.ReplListenHost == "" && len(c.Bind) > 0 {

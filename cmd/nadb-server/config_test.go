@@ -68,8 +68,11 @@ func defaultConfig() Config {
 		ReplTimeout:       60,
 		MaxOperationLog:   10000,
 		BroadcastAsync:    true,
-		AppendOnly:        false,
+		AppendOnly:        true,
 		AppendFsync:       "everysec",
+		AutoRewritePct:    100,
+		AutoRewriteMin:    64 << 20,
+		SegmentSize:       64 << 20,
 		ConfigFile:        "",
 	}
 }
@@ -94,7 +97,7 @@ func TestDefaults(t *testing.T) {
 			"max-operation-log": "10000",
 			"broadcast-async":   "yes",
 			"appendfsync":       "everysec",
-			"appendonly":        "no",
+			"appendonly":        "yes",
 			"loglevel":          "notice",
 		}
 		for name, v := range want {
@@ -179,8 +182,8 @@ func TestCommandLineOptions(t *testing.T) {
 		{"broadcast-async no", []string{"--broadcast-async", "no"}, func(c *Config) { c.BroadcastAsync = false }},
 		{"broadcast-async upper case", []string{"--broadcast-async", "NO"}, func(c *Config) { c.BroadcastAsync = false }},
 		{"save multi-word", []string{"--save", "900", "1", "300", "10"}, func(c *Config) {}},
-		{"appendonly", []string{"--appendonly", "yes"}, func(c *Config) { c.AppendOnly = true }},
-		{"appendonly upper case", []string{"--appendonly", "Yes"}, func(c *Config) { c.AppendOnly = true }},
+		{"appendonly", []string{"--appendonly", "no"}, func(c *Config) { c.AppendOnly = false }},
+		{"appendonly upper case", []string{"--appendonly", "No"}, func(c *Config) { c.AppendOnly = false }},
 		{"appendfsync", []string{"--appendfsync", "always"}, func(c *Config) { c.AppendFsync = "always" }},
 		{"appendfsync upper case", []string{"--appendfsync", "EVERYSEC"}, func(c *Config) { c.AppendFsync = "everysec" }},
 		{"option name upper case", []string{"--PORT", "6381"}, func(c *Config) { c.Port = 6381 }},
@@ -602,6 +605,9 @@ var runtimeOptions = []struct {
 	{"client-query-buffer-limit", "2gb"},
 	{"broadcast-async", "no"},
 	{"appendfsync", "always"},
+	{"auto-aof-rewrite-percentage", "50"},
+	{"auto-aof-rewrite-min-size", "1mb"},
+	{"aof-segment-size", "2mb"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {

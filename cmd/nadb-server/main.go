@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,7 +122,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		_ = replLn.Close()
 		wg.Wait()
 	}
-	history, aof, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
+	history, aof, popts, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
 	if err != nil {
 		stopEarly()
 		return err
@@ -142,6 +141,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		NodeID:          runID,
 		History:         history,
 		AOF:             aof,
+		Persist:         popts,
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -168,6 +168,13 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetLimits(0, n)
 		case "broadcast-async":
 			node.SetBroadcastAsync(strings.EqualFold(value, "yes"))
+		case "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size":
+			pct, _ := strconv.Atoi(settings.value("auto-aof-rewrite-percentage"))
+			minSize, _ := parseMemory(settings.value("auto-aof-rewrite-min-size"))
+			node.SetAutoRewrite(pct, minSize)
+		case "aof-segment-size":
+			n, _ := parseMemory(value)
+			node.SetSegmentLimit(n)
 		case "appendfsync":
 			if p, err := replication.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
 				node.SetFsyncPolicy(p)
@@ -208,50 +215,82 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	return runErr
 }
 
-// openPersistence loads the append-only file into eng when appendonly is
-// on and opens it for appending. It returns the history the node resumes
-// (nil without persistence) and the open file.
-func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*replication.History, *replication.AOF, error) {
-	if !cfg.AppendOnly {
-		return nil, nil, nil
-	}
-	if cfg.PrimaryHost != "" || cfg.ReplicaOf != "" {
-		logger.Warn("appendonly is on, but secondaries do not persist yet: this node keeps its data in memory only")
-		return nil, nil, nil
-	}
+// openPersistence loads the data directory into eng: the newest snapshot,
+// then (with appendonly) the log segments after it, and opens the log for
+// appending. It returns the history the node resumes (nil for an empty
+// directory without appendonly), the open log (nil without appendonly) and
+// the snapshot settings.
+func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*replication.History, *replication.AOF, replication.PersistOptions, error) {
+	popts := replication.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
 	policy, err := replication.ParseFsyncPolicy(cfg.AppendFsync)
 	if err != nil {
-		return nil, nil, fmt.Errorf("option 'appendfsync': %w", err)
+		return nil, nil, popts, fmt.Errorf("option 'appendfsync': %w", err)
 	}
-	path := filepath.Join(cfg.Dir, aofName)
 	start := time.Now()
 	lastLog := time.Now()
-	history, err := replication.LoadAOFProgress(path, cfg.Databases, logger, func(read, size int64) {
-		progress(float64(read) / float64(max(size, 1)))
+	rec, err := replication.Recover(cfg.Dir, cfg.Databases, cfg.AppendOnly, logger, func(read, total int64) {
+		progress(float64(read) / float64(max(total, 1)))
 		if time.Since(lastLog) >= 2*time.Second {
 			lastLog = time.Now()
 			secs := time.Since(start).Seconds()
-			logger.Info("loading the append-only file", "percent", fmt.Sprintf("%.1f", 100*float64(read)/float64(max(size, 1))),
+			logger.Info("loading the data directory", "percent", fmt.Sprintf("%.1f", 100*float64(read)/float64(max(total, 1))),
 				"mb_per_second", fmt.Sprintf("%.1f", float64(read)/(1<<20)/max(secs, 0.001)))
 		}
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading the append-only file: %w", err)
+		return nil, nil, popts, fmt.Errorf("loading the data directory: %w", err)
 	}
-	if history == nil {
-		history = &replication.History{ReplID: replication.NewReplID()}
-	} else {
+	history := rec.History
+	if rec.HasSnapshot {
+		popts.LastSave, popts.SnapshotBytes = rec.SnapshotTime, rec.SnapshotBytes
+	}
+	if history != nil {
+		if history.Snapshot != nil {
+			eng.Replace(history.Snapshot, nil)
+			history.Snapshot = nil
+		}
 		for _, g := range history.Groups {
 			eng.Apply(g, nil)
 		}
-		logger.Info("append-only file loaded", "file", path, "operations", history.Last-history.Base,
-			"sequence", history.Last, "replid", history.ReplID, "took", time.Since(start))
+		logger.Info("data directory loaded", "dir", cfg.Dir, "snapshot", rec.HasSnapshot, "snapshot_sequence", rec.SnapshotSeq,
+			"operations", history.Last-history.Base, "sequence", history.Last, "replid", history.ReplID, "took", time.Since(start))
 	}
-	aof, err := replication.OpenAOF(path, history.ReplID, history.Base, history.Last, policy, logger)
+	follows := cfg.PrimaryHost != "" || cfg.ReplicaOf != ""
+	switch {
+	case history == nil:
+		history = &replication.History{ReplID: replication.NewReplID(), Role: replication.RolePrimary}
+	case len(rec.Segments) == 0:
+		// A snapshot without a log: operations after it may have reached
+		// secondaries and be lost here, so this is a new history.
+		history.ReplID = replication.NewReplID()
+	case history.Role == replication.RoleReplica && !follows:
+		// This node followed a primary and now starts as one: the
+		// history it copied is not its to continue.
+		logger.Info("this node was a secondary and starts as a primary: new history", "old_replid", history.ReplID)
+		history.ReplID = replication.NewReplID()
+	}
+	role := replication.RolePrimary
+	if follows {
+		role = history.Role
+	}
+	if !cfg.AppendOnly {
+		return history, nil, popts, nil
+	}
+	aof, err := replication.OpenAOF(replication.AOFOptions{
+		Segments:     rec.Segments,
+		NameFor:      func(base uint64) string { return replication.SegmentPath(cfg.Dir, base) },
+		ReplID:       history.ReplID,
+		Role:         role,
+		Last:         history.Last,
+		Policy:       policy,
+		SegmentLimit: cfg.SegmentSize,
+		Logger:       logger,
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the append-only file: %w", err)
+		return nil, nil, popts, fmt.Errorf("opening the log: %w", err)
 	}
-	return history, aof, nil
+	history.Role = role
+	return history, aof, popts, nil
 }
 
 // checkLog is `nadb-server check-log <path> [--fix] [--databases N]`: it
@@ -297,8 +336,6 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// aofName is the append-only file's name inside dir.
-const aofName = "nadb.aof"
 
 // runActiveExpire runs the engine's active expire cycle ten times a second
 // (Redis's default hz), each with a 25 ms budget, until ctx ends.

@@ -1,0 +1,667 @@
+package replication
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Segment is one file of the operation log on disk: the operations after
+// sequence Base, up to the next segment's Base.
+type Segment struct {
+	Base   uint64
+	Path   string
+	ReplID string
+	Role   string // RolePrimary or RoleReplica: who wrote it
+}
+
+// Roles recorded in a segment's header (its METADATA frame's mode).
+const (
+	RolePrimary = "primary"
+	RoleReplica = "replica"
+)
+
+// aofCut is a segment boundary queued in the buffer: the bytes before off
+// go to the current segment, those after it to a new segment for history
+// replID that starts after sequence base.
+type aofCut struct {
+	off    int
+	base   uint64
+	replID string
+	role   string
+}
+
+// AOF appends logged operations to the log segments of a data directory as
+// NADB frames, the same bytes a secondary receives. A background goroutine
+// writes and fsyncs according to the policy; Close stops it. The log is cut
+// into a new segment when the current one passes its size limit, when the
+// history changes and when a snapshot starts, so the segments a snapshot
+// covers can be deleted whole.
+type AOF struct {
+	policy   atomic.Int32 // FsyncPolicy; CONFIG SET appendfsync changes it
+	segLimit atomic.Int64 // bytes after which a segment is cut (0: never)
+	logger   *slog.Logger
+	nameFor  func(base uint64) string
+
+	mu       sync.Mutex // guards the fields below
+	f        *os.File   // the current segment; only a flush uses it
+	segs     []Segment  // every segment on disk, oldest first; the last is current
+	buf      []byte     // encoded frames not yet written
+	cuts     []aofCut   // segment boundaries within buf, in order
+	bufLast  uint64     // sequence of the last frame in buf
+	tailSize int64      // bytes of the newest segment, buffer included
+	logBytes int64      // bytes of every segment, buffer included
+	replID   string     // history and role of the newest segment
+	role     string
+	written  uint64 // last sequence handed to the OS (write returned)
+	synced   uint64 // last sequence fsynced
+	err      error  // the last write or fsync error, until one succeeds
+	changed  chan struct{}
+	kick     chan struct{}
+	closed   bool // Close was called: the writer does its last flush
+	flushing bool // a flush is writing to the file; see flushLocked
+	// fsyncFailed makes a.err permanent: see flush.
+	fsyncFailed bool
+	stopped     bool // the last flush is done: nothing more will be synced
+
+	enc   Encoder
+	build opBuilder
+	op    Op
+
+	done chan struct{}
+}
+
+// AOFOptions configures OpenAOF.
+type AOFOptions struct {
+	// Segments are the segments already on disk, oldest first; the last
+	// one is appended to when it belongs to history ReplID and Role.
+	Segments []Segment
+	// NameFor names the segment that starts after sequence base.
+	NameFor func(base uint64) string
+	ReplID  string // the history appended from now on
+	Role    string // RolePrimary or RoleReplica
+	// Last is the sequence of the last operation already on disk (the
+	// history's base for a new one).
+	Last         uint64
+	Policy       FsyncPolicy
+	SegmentLimit int64 // cut a new segment after this many bytes (0: never)
+	Logger       *slog.Logger
+}
+
+// OpenAOF opens the log for appending: the last segment when it continues
+// history o.ReplID as o.Role, otherwise a new segment starting after o.Last.
+func OpenAOF(o AOFOptions) (*AOF, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Role == "" {
+		o.Role = RolePrimary
+	}
+	a := &AOF{logger: o.Logger, nameFor: o.NameFor, segs: slices.Clone(o.Segments), replID: o.ReplID, role: o.Role,
+		written: o.Last, synced: o.Last, bufLast: o.Last,
+		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	a.policy.Store(int32(o.Policy))
+	a.segLimit.Store(o.SegmentLimit)
+	for _, s := range a.segs {
+		if st, err := os.Stat(s.Path); err == nil {
+			a.logBytes += st.Size()
+		}
+	}
+	if n := len(a.segs); n > 0 && a.segs[n-1].ReplID == o.ReplID && a.segs[n-1].Role == o.Role {
+		s := a.segs[n-1]
+		f, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if st.Size() == 0 {
+			// Created, but the header never made it: write it again.
+			if err := writeHeader(f, s.Base, s.ReplID, s.Role); err != nil {
+				f.Close()
+				return nil, err
+			}
+			st, _ = f.Stat()
+		}
+		a.f, a.tailSize = f, st.Size()
+	} else {
+		f, seg, err := a.createSegment(o.Last, o.ReplID, o.Role)
+		if err != nil {
+			return nil, err
+		}
+		a.f = f
+		a.segs = append(a.segs, seg)
+		a.tailSize = a.sizeOf(f)
+		a.logBytes += a.tailSize
+	}
+	go a.run()
+	return a, nil
+}
+
+// sizeOf returns f's size, 0 when it cannot be read.
+func (a *AOF) sizeOf(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// writeHeader writes and fsyncs a segment's METADATA frame.
+func writeHeader(f *os.File, base uint64, replID, role string) error {
+	var enc Encoder
+	hdr, err := enc.AppendFrame(nil, &Op{Type: OpMetadata, Sequence: base, Timestamp: nowSeconds(),
+		ReplID: []byte(replID), Mode: SyncMode(role), Has: FieldReplID | FieldMode})
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(hdr); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// createSegment creates the segment that starts after base, with its
+// header written and fsynced and its directory entry made durable.
+func (a *AOF) createSegment(base uint64, replID, role string) (*os.File, Segment, error) {
+	seg := Segment{Base: base, Path: a.nameFor(base), ReplID: replID, Role: role}
+	f, err := os.OpenFile(seg.Path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, seg, err
+	}
+	if err := writeHeader(f, base, replID, role); err != nil {
+		f.Close()
+		return nil, seg, err
+	}
+	if err := syncDir(filepath.Dir(seg.Path)); err != nil {
+		f.Close()
+		return nil, seg, err
+	}
+	return f, seg, nil
+}
+
+// syncDir makes the directory entries of dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// add encodes e into the buffer. It runs under the log's lock, in the
+// order operations are logged.
+func (a *AOF) add(e *Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.build.fill(&a.op, e, e.TimeMs)
+	n := len(a.buf)
+	buf, err := a.enc.AppendFrame(a.buf, &a.op)
+	if err != nil {
+		a.logger.Error("cannot encode an operation for the append-only file", "sequence", e.Seq, "err", err)
+		return
+	}
+	a.buf, a.bufLast = buf, e.Seq
+	a.tailSize += int64(len(buf) - n)
+	a.logBytes += int64(len(buf) - n)
+	// Writers waiting for their reply flush the buffer themselves; wake
+	// the background writer only for a large buffer (operations logged
+	// without a waiting client, such as expiry, otherwise go out within
+	// a second).
+	if len(a.buf) > 1<<20 {
+		a.Kick()
+	}
+}
+
+// groupEnd is called, under the log's lock, after the last operation of a
+// group: the only place a segment may end. It cuts a new segment when the
+// current one has passed its size limit.
+func (a *AOF) groupEnd() {
+	limit := a.segLimit.Load()
+	if limit <= 0 {
+		return
+	}
+	a.mu.Lock()
+	if a.tailSize >= limit {
+		a.cutLocked(a.bufLast, a.replID, a.role)
+	}
+	a.mu.Unlock()
+}
+
+// Cut ends the current segment after sequence last, which must be the last
+// operation added; what follows goes to a new segment of history replID
+// written as role. The caller holds the log's lock (or the engine's), so
+// last is a group boundary. The new file is created by the next flush.
+func (a *AOF) Cut(last uint64, replID, role string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cutLocked(last, replID, role)
+}
+
+func (a *AOF) cutLocked(last uint64, replID, role string) {
+	if last != a.bufLast {
+		a.logger.Error("segment cut away from the end of the log; ignored", "at", last, "last", a.bufLast)
+		return
+	}
+	if a.tailBase() == last && a.replID == replID && a.role == role {
+		return // the newest segment starts here already
+	}
+	a.cuts = append(a.cuts, aofCut{off: len(a.buf), base: last, replID: replID, role: role})
+	a.replID, a.role, a.tailSize = replID, role, 0
+}
+
+// tailBase returns the base of the newest segment, cuts not yet made
+// included. The caller holds a.mu.
+func (a *AOF) tailBase() uint64 {
+	if n := len(a.cuts); n > 0 {
+		return a.cuts[n-1].base
+	}
+	return a.segs[len(a.segs)-1].Base
+}
+
+// Continue makes sure what is added from now on goes to a segment of
+// history replID written as role, cutting one after last when needed. It
+// reports false when last is not the last sequence the log holds: the log
+// cannot continue there, and the caller must Reset it.
+func (a *AOF) Continue(last uint64, replID, role string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.bufLast != last {
+		return false
+	}
+	if a.replID != replID || a.role != role {
+		a.cutLocked(last, replID, role)
+	}
+	return true
+}
+
+// Reset starts the log again after sequence base, for history replID
+// written as role: what is buffered is dropped, every segment is deleted,
+// then before (when not nil) runs, typically writing the snapshot at base
+// that the new log continues, and a new segment is created. A secondary
+// does this after a full resynchronisation, which replaces its dataset.
+func (a *AOF) Reset(base uint64, replID, role string, before func() error) error {
+	a.mu.Lock()
+	for a.flushing {
+		a.waitChangeLocked()
+	}
+	if a.closed {
+		a.mu.Unlock()
+		return ErrAOFClosed
+	}
+	a.flushing = true
+	old := a.segs
+	a.buf, a.cuts = nil, nil
+	a.mu.Unlock()
+
+	_ = a.f.Close()
+	var err error
+	for _, s := range old {
+		if rerr := os.Remove(s.Path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+			err = rerr
+		}
+	}
+	if err == nil && len(old) > 0 {
+		err = syncDir(filepath.Dir(old[0].Path))
+	}
+	if err == nil && before != nil {
+		err = before()
+	}
+	var f *os.File
+	var seg Segment
+	if err == nil {
+		f, seg, err = a.createSegment(base, replID, role)
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.flushing = false
+	if err != nil {
+		// Without a log the node cannot acknowledge writes: refuse them
+		// until a restart.
+		a.logger.Error("cannot start the log again; refusing writes until restart", "err", err)
+		a.err, a.fsyncFailed = err, true
+		if f2, _, err2 := a.createSegment(base, replID, role); err2 == nil {
+			f = f2
+		}
+	}
+	if f != nil {
+		a.f = f
+		a.segs = []Segment{seg}
+		a.tailSize = a.sizeOf(f)
+		a.logBytes = a.tailSize
+	}
+	a.replID, a.role = replID, role
+	a.bufLast, a.written, a.synced = base, base, base
+	close(a.changed)
+	a.changed = make(chan struct{})
+	return err
+}
+
+// Kick wakes the background writer.
+func (a *AOF) Kick() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run is the background writer: once a second (and for a large buffer) it
+// writes what no waiting writer has flushed yet, and fsyncs with
+// FsyncEverySec (and FsyncAlways). Replies do not depend on it: a writer
+// waiting for its reply flushes itself (see wait), so a reply never gets
+// ahead of the file and an acknowledged write survives a crash of the
+// process under every policy.
+func (a *AOF) run() {
+	defer close(a.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		policy := a.Policy()
+		sync := policy == FsyncAlways
+		select {
+		case <-a.kick:
+		case <-t.C:
+			sync = policy != FsyncNo
+		}
+		a.mu.Lock()
+		closed := a.closed
+		for a.flushing {
+			a.waitChangeLocked()
+		}
+		a.flushLocked(sync || (closed && policy != FsyncNo))
+		a.mu.Unlock()
+		if closed {
+			return
+		}
+	}
+}
+
+// waitChangeLocked waits, with a.mu held, until the next flush ends.
+func (a *AOF) waitChangeLocked() {
+	ch := a.changed
+	a.mu.Unlock()
+	<-ch
+	a.mu.Lock()
+}
+
+// flushLocked writes what is buffered, cutting segments where asked, and
+// when sync is set fsyncs the file. The caller holds a.mu and no flush is
+// running; a.mu is released during the I/O, and a.flushing keeps every
+// other flush out meanwhile, so buffers reach the files in the order they
+// were filled. Writers waiting for their reply run it themselves when no
+// flush is running (a leader flushes for everyone who is waiting: group
+// commit without a goroutine handoff).
+func (a *AOF) flushLocked(sync bool) {
+	buf, cuts, last, fatal := a.buf, a.cuts, a.bufLast, a.fsyncFailed
+	needSync := sync && a.synced < last
+	a.buf, a.cuts = nil, nil
+	a.flushing = true
+	a.mu.Unlock()
+	var (
+		err, syncErr error
+		n            int // bytes of buf written
+		done         int // cuts done
+		newSegs      []Segment
+	)
+	if !fatal {
+		for _, c := range cuts {
+			var m int
+			m, err = a.f.Write(buf[n:c.off])
+			n += m
+			if err != nil {
+				break
+			}
+			// The old segment is complete: make it durable before the
+			// new one exists, so no later segment outlives an earlier one.
+			if syncErr = a.f.Sync(); syncErr != nil {
+				break
+			}
+			var f *os.File
+			var seg Segment
+			if f, seg, err = a.createSegment(c.base, c.replID, c.role); err != nil {
+				break
+			}
+			_ = a.f.Close()
+			a.f = f
+			newSegs = append(newSegs, seg)
+			done++
+		}
+		if err == nil && syncErr == nil && n < len(buf) {
+			var m int
+			m, err = a.f.Write(buf[n:])
+			n += m
+		}
+		if err == nil && syncErr == nil && needSync {
+			syncErr = a.f.Sync()
+		}
+	}
+	a.mu.Lock()
+	a.flushing = false
+	for _, seg := range newSegs {
+		if n := len(a.segs); n > 0 && a.segs[n-1].Base == seg.Base {
+			a.segs[n-1] = seg // an empty segment given a new header
+		} else {
+			a.segs = append(a.segs, seg)
+		}
+	}
+	if fatal || err != nil || syncErr != nil {
+		// Keep what was not written, and the cuts not made, ahead of what
+		// was added meanwhile: the next attempt writes them.
+		rest := cuts[done:]
+		for i := range rest {
+			rest[i].off -= n
+		}
+		for _, c := range a.cuts {
+			c.off += len(buf) - n
+			rest = append(rest, c)
+		}
+		a.buf = append(buf[n:len(buf):len(buf)], a.buf...)
+		a.cuts = rest
+	}
+	switch {
+	case fatal:
+	case err != nil:
+		if a.err == nil {
+			a.logger.Error("append-only file write failed; refusing writes until it succeeds", "file", a.f.Name(), "err", err)
+		}
+		a.err = err
+	case syncErr != nil:
+		// After a failed fsync the kernel may have dropped the pages: a
+		// later fsync that succeeds proves nothing. Refuse writes until
+		// the server restarts and verifies the file.
+		a.logger.Error("append-only file fsync failed; refusing writes until restart", "file", a.f.Name(), "err", syncErr)
+		a.err, a.fsyncFailed = syncErr, true
+	default:
+		a.err = nil
+		a.written = last
+		if needSync {
+			a.synced = last
+		}
+	}
+	close(a.changed)
+	a.changed = make(chan struct{})
+}
+
+// WaitDurable blocks until sequence seq is on disk (fsynced), or a write
+// error occurs, which it returns. With FsyncAlways it is what a write's
+// reply waits for.
+func (a *AOF) WaitDurable(seq uint64) error { return a.wait(seq, &a.synced, true) }
+
+// WaitWritten blocks until sequence seq has been written to the file (not
+// necessarily fsynced), or a write error occurs, which it returns. With
+// FsyncEverySec and FsyncNo it is what a write's reply waits for.
+func (a *AOF) WaitWritten(seq uint64) error { return a.wait(seq, &a.written, false) }
+
+// Wait waits as the policy asks before a reply: WaitDurable with
+// FsyncAlways, WaitWritten otherwise.
+func (a *AOF) Wait(seq uint64) error {
+	if a.Policy() == FsyncAlways {
+		return a.WaitDurable(seq)
+	}
+	return a.WaitWritten(seq)
+}
+
+// wait blocks until *pos (guarded by a.mu) reaches seq, flushing (with an
+// fsync when sync is set) itself whenever no flush is running.
+func (a *AOF) wait(seq uint64, pos *uint64, sync bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for *pos < seq && a.err == nil && !a.stopped {
+		if !a.flushing && !a.closed {
+			a.flushLocked(sync)
+			continue
+		}
+		a.waitChangeLocked()
+	}
+	if a.err == nil && *pos < seq {
+		return ErrAOFClosed
+	}
+	return a.err
+}
+
+// Safe returns the last sequence a secondary may be sent: one the file
+// keeps whatever happens to this process (written; fsynced with
+// FsyncAlways), and a channel closed when it may have moved.
+func (a *AOF) Safe() (uint64, <-chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.Policy() == FsyncAlways {
+		return a.synced, a.changed
+	}
+	return a.written, a.changed
+}
+
+// ErrAOFClosed is returned by WaitDurable for a write that the closed file
+// did not take.
+var ErrAOFClosed = errors.New("append-only file closed")
+
+// Policy returns the fsync policy.
+func (a *AOF) Policy() FsyncPolicy { return FsyncPolicy(a.policy.Load()) }
+
+// SetPolicy changes the fsync policy for writes from now on.
+func (a *AOF) SetPolicy(p FsyncPolicy) {
+	a.policy.Store(int32(p))
+	a.Kick() // an fsync owed under the new policy happens now
+}
+
+// SetSegmentLimit changes the size after which a segment is cut.
+func (a *AOF) SetSegmentLimit(n int64) { a.segLimit.Store(n) }
+
+// WriteError returns the error of the last write or fsync of the file, or
+// nil when it succeeded.
+func (a *AOF) WriteError() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// Segments returns the segments on disk, oldest first.
+func (a *AOF) Segments() []Segment {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.segs)
+}
+
+// LogBytes returns the size of every segment, with what is buffered.
+func (a *AOF) LogBytes() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.logBytes
+}
+
+// DropBefore deletes the segments that end at or before sequence seq (a
+// snapshot at seq covers them) and returns how many it deleted. The
+// current segment is never deleted.
+func (a *AOF) DropBefore(seq uint64) (int, error) {
+	a.mu.Lock()
+	var drop []Segment
+	for len(a.segs) > 1 && a.segs[1].Base <= seq {
+		drop = append(drop, a.segs[0])
+		a.segs = a.segs[1:]
+	}
+	a.mu.Unlock()
+	var firstErr error
+	for _, s := range drop {
+		st, err := os.Stat(s.Path)
+		if err == nil {
+			a.mu.Lock()
+			a.logBytes -= st.Size()
+			a.mu.Unlock()
+		}
+		if err := os.Remove(s.Path); err != nil && !errors.Is(err, os.ErrNotExist) && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if len(drop) > 0 && firstErr == nil {
+		firstErr = syncDir(filepath.Dir(drop[0].Path))
+	}
+	return len(drop), firstErr
+}
+
+// WaitSegment blocks until the segment starting after base exists on disk
+// (its cut was flushed), or the file fails or closes.
+func (a *AOF) WaitSegment(base uint64) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for {
+		for _, s := range a.segs {
+			if s.Base == base {
+				return nil
+			}
+		}
+		if a.err != nil {
+			return a.err
+		}
+		if a.stopped || a.closed {
+			return ErrAOFClosed
+		}
+		if !a.flushing {
+			a.flushLocked(false)
+			continue
+		}
+		a.waitChangeLocked()
+	}
+}
+
+// Close writes and fsyncs what is buffered, stops the background goroutine
+// and closes the file.
+func (a *AOF) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		<-a.done
+		return nil
+	}
+	a.closed = true
+	a.mu.Unlock()
+	a.Kick()
+	<-a.done
+	a.mu.Lock()
+	a.stopped = true
+	close(a.changed)
+	a.changed = make(chan struct{})
+	f := a.f
+	a.mu.Unlock()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// segmentName is the file name of the segment that starts after base.
+func segmentName(base uint64) string { return fmt.Sprintf("nadb-%020d.aof", base) }
+
+// snapshotName is the file name of the snapshot at sequence seq.
+func snapshotName(seq uint64) string { return fmt.Sprintf("nadb-%020d.snap", seq) }

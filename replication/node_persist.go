@@ -1,0 +1,315 @@
+package replication
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// Errors of SAVE, BGSAVE and BGREWRITEAOF.
+var (
+	// ErrSaveInProgress: a snapshot is being written already.
+	ErrSaveInProgress error = saveInProgressError{}
+	// ErrNoDataDir: the node was built without a data directory.
+	ErrNoDataDir = errors.New("no data directory")
+)
+
+// saveInProgressError tells the front end, through SaveInProgress, that a
+// snapshot is being written already.
+type saveInProgressError struct{}
+
+func (saveInProgressError) Error() string        { return "snapshot already in progress" }
+func (saveInProgressError) SaveInProgress() bool { return true }
+
+// PersistOptions configures snapshots and compaction.
+type PersistOptions struct {
+	// Dir is the data directory; empty disables snapshots.
+	Dir string
+	// AutoRewritePercentage and AutoRewriteMinSize trigger a snapshot when
+	// the data on disk has grown by that percentage since the last one and
+	// is at least that many bytes, as Redis's auto-aof-rewrite-* do. A
+	// percentage of 0 disables it.
+	AutoRewritePercentage int
+	AutoRewriteMinSize    int64
+	// LastSave is when the loaded snapshot was written (zero: none), and
+	// SnapshotBytes its size.
+	LastSave      time.Time
+	SnapshotBytes int64
+}
+
+// saveState is the node's snapshot bookkeeping, for INFO persistence.
+type saveState struct {
+	mu         sync.Mutex
+	running    bool
+	scheduled  bool
+	started    time.Time
+	lastSave   time.Time
+	lastOK     bool
+	lastTook   time.Duration
+	savedSeq   uint64 // sequence of the last snapshot (changes since count from it)
+	baseBytes  int64  // data on disk right after the last snapshot
+	snapshots  int64
+	autoPct    int
+	autoMin    int64
+	wg         sync.WaitGroup
+}
+
+// SetAutoRewrite changes auto-aof-rewrite-percentage and
+// auto-aof-rewrite-min-size.
+func (n *Node) SetAutoRewrite(pct int, minSize int64) {
+	n.save.mu.Lock()
+	n.save.autoPct, n.save.autoMin = pct, minSize
+	n.save.mu.Unlock()
+}
+
+// initPersist sets up snapshots and starts the automatic rewrite check.
+func (n *Node) initPersist() {
+	o := n.opts.Persist
+	n.save.lastOK = true
+	n.save.autoPct, n.save.autoMin = o.AutoRewritePercentage, o.AutoRewriteMinSize
+	n.save.lastSave = o.LastSave
+	if n.save.lastSave.IsZero() {
+		n.save.lastSave = time.Now()
+	}
+	n.save.savedSeq = n.Sequence()
+	n.save.baseBytes = o.SnapshotBytes
+	if a := n.opts.AOF; a != nil {
+		n.save.baseBytes += a.LogBytes()
+	}
+	if o.Dir == "" || n.opts.AOF == nil {
+		return
+	}
+	n.save.wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-n.done:
+				return
+			case <-t.C:
+				n.maybeAutoRewrite()
+			}
+		}
+	})
+}
+
+// maybeAutoRewrite starts a snapshot when the log has grown enough.
+func (n *Node) maybeAutoRewrite() {
+	n.save.mu.Lock()
+	base, running, pct, minSize := n.save.baseBytes, n.save.running, n.save.autoPct, n.save.autoMin
+	n.save.mu.Unlock()
+	if running || pct <= 0 {
+		return
+	}
+	total := n.opts.AOF.LogBytes() + n.snapshotBytes()
+	if total < minSize || (total-base)*100 < int64(pct)*base {
+		return
+	}
+	n.opts.Logger.Info("starting an automatic rewrite", "bytes_on_disk", total, "after_last_rewrite", base,
+		"growth_percent", (total-base)*100/max(base, 1))
+	_ = n.Save(true)
+}
+
+// snapshotBytes returns the size of the newest snapshot on disk.
+func (n *Node) snapshotBytes() int64 {
+	files, err := ListDir(n.opts.Persist.Dir)
+	if err != nil || len(files.Snapshots) == 0 {
+		return 0
+	}
+	st, err := os.Stat(SnapshotPath(n.opts.Persist.Dir, files.Snapshots[0]))
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// Save writes a snapshot of the dataset to the data directory, then
+// deletes the log segments and older snapshots it covers. Writes go on
+// meanwhile: the snapshot is taken at one sequence, and the log from there
+// on goes to a new segment. With background, Save returns once the
+// snapshot is started. SAVE, BGSAVE and BGREWRITEAOF all come here.
+func (n *Node) Save(background bool) error {
+	if n.opts.Persist.Dir == "" {
+		return ErrNoDataDir
+	}
+	n.save.mu.Lock()
+	if n.save.running {
+		n.save.mu.Unlock()
+		return ErrSaveInProgress
+	}
+	n.save.running = true
+	n.save.started = time.Now()
+	n.save.mu.Unlock()
+
+	replID, seq, items, cut := n.capture()
+	if !background {
+		return n.finishSave(replID, seq, items, cut)
+	}
+	n.save.wg.Go(func() { _ = n.finishSave(replID, seq, items, cut) })
+	return nil
+}
+
+// ScheduleSave runs a background save now, or right after the one in
+// progress; it reports whether one was in progress.
+func (n *Node) ScheduleSave() (scheduled bool, err error) {
+	err = n.Save(true)
+	if errors.Is(err, ErrSaveInProgress) {
+		n.save.mu.Lock()
+		n.save.scheduled = true
+		n.save.mu.Unlock()
+		return true, nil
+	}
+	return false, err
+}
+
+// capture takes the snapshot's items at one sequence and, when the node
+// persists its log, cuts a new segment there, all under the engine lock.
+func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p, s := n.prim, n.sec
+	items = n.eng.Snapshot(func() {
+		role := RolePrimary
+		if p != nil {
+			replID, seq = p.replID, p.log.Last()
+		} else {
+			replID, seq = s.history()
+			role = RoleReplica
+		}
+		if a := n.opts.AOF; a != nil {
+			cut = a.Continue(seq, replID, role)
+			if cut {
+				a.Cut(seq, replID, role)
+			}
+		}
+	})
+	return replID, seq, items, cut
+}
+
+// finishSave writes the captured snapshot and drops what it covers.
+func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bool) error {
+	dir := n.opts.Persist.Dir
+	start := time.Now()
+	size, err := WriteSnapshot(dir, replID, seq, items, n.done)
+	if err == nil {
+		if a := n.opts.AOF; a != nil {
+			if cut {
+				if err = a.WaitSegment(seq); err == nil {
+					_, err = a.DropBefore(seq)
+				}
+			}
+		} else {
+			// Without a log, segments left from an earlier run are
+			// older than this snapshot: they would only mislead a start.
+			if files, lerr := ListDir(dir); lerr == nil {
+				for _, b := range files.Segments {
+					_ = os.Remove(SegmentPath(dir, b))
+				}
+			}
+		}
+	}
+	if err == nil {
+		RemoveSnapshotsBefore(dir, seq)
+	}
+	took := time.Since(start)
+	n.save.mu.Lock()
+	n.save.running = false
+	n.save.lastTook = took
+	n.save.lastOK = err == nil
+	again := n.save.scheduled
+	n.save.scheduled = false
+	if err == nil {
+		n.save.lastSave = time.Now()
+		n.save.savedSeq = seq
+		n.save.snapshots++
+		n.save.baseBytes = size
+		if a := n.opts.AOF; a != nil {
+			n.save.baseBytes += a.LogBytes()
+		}
+	}
+	n.save.mu.Unlock()
+	if err != nil {
+		if !errors.Is(err, ErrSnapshotAborted) {
+			n.opts.Logger.Error("snapshot failed", "dir", dir, "err", err)
+		}
+		return err
+	}
+	n.opts.Logger.Info("snapshot written", "sequence", seq, "keys", len(items), "bytes", size, "took", took)
+	if again {
+		select {
+		case <-n.done:
+		default:
+			_ = n.Save(true)
+		}
+	}
+	return nil
+}
+
+// LastSave returns when the last snapshot was written (or the start).
+func (n *Node) LastSave() time.Time {
+	n.save.mu.Lock()
+	defer n.save.mu.Unlock()
+	return n.save.lastSave
+}
+
+// persistenceFields returns INFO persistence's fields after loading.
+func (n *Node) persistenceFields() [][2]string {
+	n.save.mu.Lock()
+	running, scheduled, lastOK := n.save.running, n.save.scheduled, n.save.lastOK
+	lastSave, took, started, savedSeq, snaps := n.save.lastSave, n.save.lastTook, n.save.started, n.save.savedSeq, n.save.snapshots
+	n.save.mu.Unlock()
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	status := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "err"
+	}
+	cur := int64(-1)
+	if running {
+		cur = int64(time.Since(started).Seconds())
+	}
+	lastTook := int64(-1)
+	if snaps > 0 {
+		lastTook = int64(took.Seconds())
+	}
+	a := n.opts.AOF
+	writeOK := a == nil || a.WriteError() == nil
+	out := [][2]string{
+		{"rdb_changes_since_last_save", strconv.FormatUint(n.Sequence()-min(savedSeq, n.Sequence()), 10)},
+		{"rdb_bgsave_in_progress", b(running)},
+		{"rdb_last_save_time", strconv.FormatInt(lastSave.Unix(), 10)},
+		{"rdb_last_bgsave_status", status(lastOK)},
+		{"rdb_last_bgsave_time_sec", strconv.FormatInt(lastTook, 10)},
+		{"rdb_current_bgsave_time_sec", strconv.FormatInt(cur, 10)},
+		{"rdb_saves", strconv.FormatInt(snaps, 10)},
+		{"aof_enabled", b(a != nil)},
+		{"aof_rewrite_in_progress", b(running && a != nil)},
+		{"aof_rewrite_scheduled", b(scheduled)},
+		{"aof_last_rewrite_time_sec", strconv.FormatInt(lastTook, 10)},
+		{"aof_current_rewrite_time_sec", strconv.FormatInt(cur, 10)},
+		{"aof_last_bgrewrite_status", status(lastOK)},
+		{"aof_rewrites", strconv.FormatInt(snaps, 10)},
+		{"aof_last_write_status", status(writeOK)},
+	}
+	if a != nil {
+		n.save.mu.Lock()
+		base := n.save.baseBytes
+		n.save.mu.Unlock()
+		out = append(out,
+			[2]string{"aof_current_size", strconv.FormatInt(a.LogBytes()+n.snapshotBytes(), 10)},
+			[2]string{"aof_base_size", strconv.FormatInt(base, 10)},
+			[2]string{"nadb_log_segments", strconv.Itoa(len(a.Segments()))},
+		)
+	}
+	return out
+}

@@ -1,0 +1,428 @@
+package replication
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// A data directory holds snapshots and log segments, all made of NADB
+// frames:
+//
+//   - nadb-<S>.snap: the dataset at sequence S. A METADATA header (repl_id,
+//     sequence S, mode "snapshot", count), one SET frame per key at
+//     sequence S, and SNAPSHOT_END {sequence S, count}. It is written to a
+//     temporary file, fsynced and renamed, so it is whole or absent.
+//   - nadb-<B>.aof: a log segment, the operations after sequence B. A
+//     METADATA header (repl_id, sequence B, mode "primary" or "replica"),
+//     then the operations as a primary sends them.
+//
+// A start loads the newest valid snapshot, then replays the segments that
+// follow it; a snapshot covers every segment that ends at or before its
+// sequence, and those are deleted once it is durable.
+
+// snapshotMode is the mode of a snapshot's METADATA header.
+const snapshotMode = "snapshot"
+
+// DirFiles is what a data directory holds, by name.
+type DirFiles struct {
+	Snapshots []uint64 // sequences, newest first
+	Segments  []uint64 // bases, oldest first
+}
+
+// ListDir reads dir's snapshots and segments, removing the temporary files
+// an interrupted snapshot leaves. A missing directory holds nothing.
+func ListDir(dir string) (DirFiles, error) {
+	var out DirFiles
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, "nadb-") {
+			continue
+		}
+		if strings.HasSuffix(name, ".tmp") {
+			_ = os.Remove(filepath.Join(dir, name))
+			continue
+		}
+		num, ext, ok := strings.Cut(strings.TrimPrefix(name, "nadb-"), ".")
+		if !ok || len(num) != 20 {
+			continue
+		}
+		n, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch ext {
+		case "snap":
+			out.Snapshots = append(out.Snapshots, n)
+		case "aof":
+			out.Segments = append(out.Segments, n)
+		}
+	}
+	slices.Sort(out.Segments)
+	slices.Sort(out.Snapshots)
+	slices.Reverse(out.Snapshots)
+	return out, nil
+}
+
+// SegmentPath and SnapshotPath name the files of dir.
+func SegmentPath(dir string, base uint64) string { return filepath.Join(dir, segmentName(base)) }
+
+// SnapshotPath is the path of the snapshot at seq in dir.
+func SnapshotPath(dir string, seq uint64) string { return filepath.Join(dir, snapshotName(seq)) }
+
+// Recovered is what a start found in the data directory.
+type Recovered struct {
+	// History is the dataset and operations to resume: Snapshot (when a
+	// snapshot was loaded) at sequence Base, then Groups. It is nil for an
+	// empty directory.
+	History *History
+	// Segments are the log segments kept, oldest first.
+	Segments []Segment
+	// SnapshotSeq and SnapshotTime describe the loaded snapshot, when
+	// HasSnapshot; SnapshotBytes is its size.
+	HasSnapshot   bool
+	SnapshotSeq   uint64
+	SnapshotTime  time.Time
+	SnapshotBytes int64
+}
+
+// Recover loads dir: the newest valid snapshot, then (with useLog) the log
+// segments after it. A torn tail of the last segment is cut off with a
+// warning; any other damage, or a gap between the snapshot and the
+// segments, fails with ErrCorruptLog naming the file and offset. Files the
+// loaded snapshot covers are deleted. progress, when not nil, is called now
+// and then with the bytes read and the total.
+func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	files, err := ListDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !useLog && len(files.Segments) > 0 {
+		logger.Warn("appendonly is off: the log segments in the data directory are not loaded", "dir", dir, "segments", len(files.Segments))
+		files.Segments = nil
+	}
+	var total, done int64
+	sizes := map[string]int64{}
+	for _, s := range files.Snapshots[:min(len(files.Snapshots), 1)] {
+		p := SnapshotPath(dir, s)
+		if st, err := os.Stat(p); err == nil {
+			sizes[p] = st.Size()
+			total += st.Size()
+		}
+	}
+	for _, b := range files.Segments {
+		p := SegmentPath(dir, b)
+		if st, err := os.Stat(p); err == nil {
+			sizes[p] = st.Size()
+			total += st.Size()
+		}
+	}
+	report := func(read int64) {
+		if progress != nil {
+			progress(done+read, max(total, 1))
+		}
+	}
+	rec := &Recovered{}
+	var h *History
+	for i, s := range files.Snapshots {
+		p := SnapshotPath(dir, s)
+		snap, err := ReadSnapshot(p, dbs, report)
+		if err != nil {
+			logger.Warn("skipping a damaged snapshot", "file", p, "err", err)
+			continue
+		}
+		done += sizes[p]
+		st, _ := os.Stat(p)
+		rec.HasSnapshot, rec.SnapshotSeq, rec.SnapshotBytes = true, s, st.Size()
+		rec.SnapshotTime = st.ModTime()
+		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items}
+		for _, older := range files.Snapshots[i+1:] {
+			_ = os.Remove(SnapshotPath(dir, older))
+		}
+		break
+	}
+	if h == nil && len(files.Snapshots) > 0 {
+		return nil, fmt.Errorf("%w: no snapshot in %s can be read", ErrCorruptLog, dir)
+	}
+	segs := files.Segments
+	if h != nil {
+		// Drop the segments the snapshot covers: each one that the next
+		// segment starts at or before the snapshot's sequence.
+		for len(segs) > 1 && segs[1] <= h.Base {
+			_ = os.Remove(SegmentPath(dir, segs[0]))
+			segs = segs[1:]
+		}
+		if len(segs) == 1 && segs[0] < h.Base {
+			// A segment older than the snapshot that no newer segment
+			// follows: the snapshot was written without a log (appendonly
+			// was off); the segment is stale.
+			logger.Warn("ignoring a log segment older than the snapshot", "file", SegmentPath(dir, segs[0]), "snapshot", h.Base)
+			segs = nil
+		}
+	}
+	if len(segs) > 0 {
+		if h == nil && segs[0] != 0 {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but no snapshot holds what comes before", ErrCorruptLog, SegmentPath(dir, segs[0]), segs[0])
+		}
+		if h != nil && segs[0] > h.Base {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but the snapshot stops at %d", ErrCorruptLog, SegmentPath(dir, segs[0]), segs[0], h.Base)
+		}
+	}
+	for i, base := range segs {
+		p := SegmentPath(dir, base)
+		last := i == len(segs)-1
+		var after uint64
+		if h != nil {
+			after = h.Last
+		}
+		sh, err := loadSegment(p, dbs, last, after, logger, report)
+		if err != nil {
+			return nil, err
+		}
+		done += sizes[p]
+		if sh == nil {
+			if !last {
+				return nil, fmt.Errorf("%w: %s has no header", ErrCorruptLog, p)
+			}
+			// Created, but the crash came before its header: the segment
+			// holds nothing; it is written again on open.
+			sh = &History{ReplID: "", Base: base, Last: base}
+			if h != nil {
+				sh.ReplID, sh.Role = h.ReplID, h.Role
+			}
+		}
+		if sh.Base != base {
+			return nil, fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, sh.Base)
+		}
+		if h == nil {
+			h = &History{Base: base, Last: base}
+		}
+		if sh.Base > h.Last {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but the log before it stops at %d", ErrCorruptLog, p, sh.Base, h.Last)
+		}
+		// Only what is new was kept: a first segment may start before the
+		// snapshot, which already holds its first operations.
+		h.Groups = append(h.Groups, sh.Groups...)
+		if sh.Last > h.Last {
+			h.Last = sh.Last
+		}
+		h.ReplID, h.Role = sh.ReplID, sh.Role
+		rec.Segments = append(rec.Segments, Segment{Base: base, Path: p, ReplID: sh.ReplID, Role: sh.Role})
+	}
+	rec.History = h
+	return rec, nil
+}
+
+// loadSegment reads one segment; only the last one may have a torn tail,
+// which is cut off.
+func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64)) (*History, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := scanAOF(f, path, dbs, after, func(read, _ int64) {
+		if progress != nil {
+			progress(read)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sc.corrupt != nil {
+		return nil, sc.corrupt
+	}
+	if sc.good < sc.size {
+		if !last {
+			return nil, fmt.Errorf("%w: %s at offset %d: incomplete write in a segment that is not the last", ErrCorruptLog, path, sc.good)
+		}
+		if sc.history == nil {
+			logger.Warn("log segment has only a torn header; writing it again", "file", path, "bytes_dropped", sc.size)
+		} else {
+			logger.Warn("log segment ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", sc.size-sc.good, "last_sequence", sc.history.Last)
+		}
+		if err := f.Truncate(sc.good); err != nil {
+			return nil, err
+		}
+		if err := f.Sync(); err != nil {
+			return nil, err
+		}
+	}
+	return sc.history, nil
+}
+
+// Snapshot is a snapshot file's content.
+type Snapshot struct {
+	ReplID string
+	Seq    uint64
+	Items  []engine.Item
+}
+
+// ReadSnapshot reads and verifies a whole snapshot file: any damage fails
+// it, since a snapshot is renamed into place only once complete.
+func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := &countingReader{r: f}
+	rd := NewReader(bufio.NewReaderSize(cr, 256<<10), DefaultMaxFrame)
+	var op Op
+	fail := func(format string, args ...any) (*Snapshot, error) {
+		return nil, fmt.Errorf("%w: %s: %s", ErrCorruptLog, path, fmt.Sprintf(format, args...))
+	}
+	if err := rd.Next(&op); err != nil {
+		return fail("header: %v", err)
+	}
+	if op.Type != OpMetadata || op.Has&FieldReplID == 0 || string(op.Mode) != snapshotMode {
+		return fail("not a snapshot header")
+	}
+	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
+	if op.Has&FieldCount != 0 {
+		snap.Items = make([]engine.Item, 0, min(op.Count, 1<<24))
+	}
+	now := time.Now().UnixMilli()
+	for n := 0; ; n++ {
+		if progress != nil && n%4096 == 0 {
+			progress(cr.n)
+		}
+		if err := rd.Next(&op); err != nil {
+			return fail("after %d keys: %v", len(snap.Items), err)
+		}
+		switch {
+		case op.Type == OpSet && op.Sequence == snap.Seq:
+			ef, _, err := effectOf(&op, dbs, now)
+			if err != nil {
+				return fail("key %d: %v", len(snap.Items), err)
+			}
+			snap.Items = append(snap.Items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+		case op.Type == OpSnapshotEnd && op.Sequence == snap.Seq && op.Count == uint64(len(snap.Items)):
+			if err := rd.Next(&op); !errors.Is(err, io.EOF) {
+				return fail("data after the end marker")
+			}
+			return snap, nil
+		default:
+			return fail("%s at %d after %d keys", op.Type, op.Sequence, len(snap.Items))
+		}
+	}
+}
+
+// WriteSnapshot writes items as the snapshot at seq of history replID into
+// dir: to a temporary file, fsynced, then renamed and the directory
+// fsynced. It stops early with ErrSnapshotAborted when stop closes. It
+// returns the file's size.
+func WriteSnapshot(dir, replID string, seq uint64, items []engine.Item, stop <-chan struct{}) (int64, error) {
+	final := SnapshotPath(dir, seq)
+	tmp := final + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 256<<10)
+	var enc Encoder
+	ts := nowSeconds()
+	buf, err := enc.AppendFrame(nil, &Op{Type: OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
+		Mode: snapshotMode, Count: uint64(len(items)), Has: FieldReplID | FieldMode | FieldCount})
+	if err != nil {
+		return 0, err
+	}
+	var size int64
+	put := func() error {
+		n, err := w.Write(buf)
+		size += int64(n)
+		return err
+	}
+	if err := put(); err != nil {
+		return 0, err
+	}
+	var op Op
+	var dbBuf [20]byte
+	for i := range items {
+		if i%4096 == 0 && stop != nil {
+			select {
+			case <-stop:
+				return 0, ErrSnapshotAborted
+			default:
+			}
+		}
+		it := &items[i]
+		op = Op{Type: OpSet, Sequence: seq, Timestamp: ts, Key: bytesOf(it.Key), Value: it.Value,
+			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: bytesOf(namespace),
+			Has: FieldKey | FieldValue | FieldDB | FieldNamespace}
+		if it.ExpireAt != 0 {
+			op.ExpireAtMs = it.ExpireAt
+			op.Has |= FieldExpireAt
+		}
+		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
+			return 0, err
+		}
+		if err := put(); err != nil {
+			return 0, err
+		}
+	}
+	if buf, err = enc.AppendFrame(buf[:0], &Op{Type: OpSnapshotEnd, Sequence: seq, Timestamp: ts, Count: uint64(len(items)), Has: FieldCount}); err != nil {
+		return 0, err
+	}
+	if err := put(); err != nil {
+		return 0, err
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	ok = true
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return 0, err
+	}
+	return size, syncDir(dir)
+}
+
+// ErrSnapshotAborted is returned by WriteSnapshot when it was stopped.
+var ErrSnapshotAborted = errors.New("snapshot aborted")
+
+// RemoveSnapshotsBefore deletes dir's snapshots older than seq.
+func RemoveSnapshotsBefore(dir string, seq uint64) {
+	files, err := ListDir(dir)
+	if err != nil {
+		return
+	}
+	for _, s := range files.Snapshots {
+		if s < seq {
+			_ = os.Remove(SnapshotPath(dir, s))
+		}
+	}
+}

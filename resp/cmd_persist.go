@@ -1,0 +1,79 @@
+package resp
+
+import "errors"
+
+// saveInProgress is implemented by the error a Replication's Save returns
+// while another snapshot is being written.
+type saveInProgress interface{ SaveInProgress() bool }
+
+// inProgress reports whether err says a snapshot is being written.
+func inProgress(err error) bool {
+	var ip saveInProgress
+	return errors.As(err, &ip) && ip.SaveInProgress()
+}
+
+func registerPersistCommands(t commandTable) {
+	t.add(command{name: "save", arity: 1, flags: flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk.", handler: cmdSave})
+	t.add(command{name: "bgsave", arity: -1, flags: flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously saves the database(s) to disk.", handler: cmdBgSave})
+	t.add(command{name: "bgrewriteaof", arity: 1, flags: flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously rewrites the append-only file to disk.", handler: cmdBgRewriteAOF})
+	t.add(command{name: "lastsave", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "1.0.0", summary: "Returns the Unix timestamp of the last successful save to disk.", handler: cmdLastSave})
+}
+
+// SAVE, BGSAVE and BGREWRITEAOF all write one snapshot of the dataset and
+// drop the log it covers: see the replication package's Node.Save.
+
+func cmdSave(s *Server, c *client, args [][]byte) {
+	switch err := s.replication().Save(false); {
+	case inProgress(err):
+		c.conn.WriteError(errBgSaveInProgress)
+	case err != nil:
+		c.conn.WriteError(errSaveFailed)
+	default:
+		okReply(c)
+	}
+}
+
+func cmdBgSave(s *Server, c *client, args [][]byte) {
+	schedule := false
+	switch {
+	case len(args) == 2 && equalFold(args[1], "schedule"):
+		schedule = true
+	case len(args) > 1:
+		c.conn.WriteError(errSyntax)
+		return
+	}
+	if schedule {
+		switch scheduled, err := s.replication().ScheduleSave(); {
+		case err != nil:
+			c.conn.WriteError(errSaveFailed)
+		case scheduled:
+			c.conn.WriteString("Background saving scheduled")
+		default:
+			c.conn.WriteString("Background saving started")
+		}
+		return
+	}
+	switch err := s.replication().Save(true); {
+	case inProgress(err):
+		c.conn.WriteError(errBgSaveInProgress)
+	case err != nil:
+		c.conn.WriteError(errSaveFailed)
+	default:
+		c.conn.WriteString("Background saving started")
+	}
+}
+
+func cmdBgRewriteAOF(s *Server, c *client, args [][]byte) {
+	switch scheduled, err := s.replication().ScheduleSave(); {
+	case err != nil:
+		c.conn.WriteError(errSaveFailed)
+	case scheduled:
+		c.conn.WriteString("Background append only file rewriting scheduled")
+	default:
+		c.conn.WriteString("Background append only file rewriting started")
+	}
+}
+
+func cmdLastSave(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt64(s.replication().LastSave().Unix())
+}
