@@ -43,19 +43,19 @@ type PersistOptions struct {
 
 // saveState is the node's snapshot bookkeeping, for INFO persistence.
 type saveState struct {
-	mu         sync.Mutex
-	running    bool
-	scheduled  bool
-	started    time.Time
-	lastSave   time.Time
-	lastOK     bool
-	lastTook   time.Duration
-	savedSeq   uint64 // sequence of the last snapshot (changes since count from it)
-	baseBytes  int64  // data on disk right after the last snapshot
-	snapshots  int64
-	autoPct    int
-	autoMin    int64
-	wg         sync.WaitGroup
+	mu        sync.Mutex
+	running   bool
+	scheduled bool
+	started   time.Time
+	lastSave  time.Time
+	lastOK    bool
+	lastTook  time.Duration
+	savedSeq  uint64 // sequence of the last snapshot (changes since count from it)
+	baseBytes int64  // data on disk right after the last snapshot
+	snapshots int64
+	autoPct   int
+	autoMin   int64
+	wg        sync.WaitGroup
 }
 
 // SetAutoRewrite changes auto-aof-rewrite-percentage and

@@ -336,7 +336,6 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 // runActiveExpire runs the engine's active expire cycle ten times a second
 // (Redis's default hz), each with a 25 ms budget, until ctx ends.
 func runActiveExpire(ctx context.Context, eng *engine.Engine) {
