@@ -50,3 +50,59 @@ func TestCheckLogCommand(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "'databases'")
 }
+
+// TestCheckLogDirectory checks a whole data directory: a snapshot and the
+// segments after it, then the same with a damaged snapshot, a torn last
+// segment (repaired by --fix) and a gap between segments.
+func TestCheckLogDirectory(t *testing.T) {
+	runCheck := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(append([]string{"check-log"}, args...), func(string) string { return "" }, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	dir := t.TempDir()
+	_, err := replication.WriteSnapshot(dir, "rid", 7, nil, nil)
+	require.NoError(t, err)
+	a, err := replication.OpenAOF(replication.AOFOptions{
+		NameFor: func(b uint64) string { return replication.SegmentPath(dir, b) },
+		ReplID:  "rid", Last: 7, Policy: replication.FsyncAlways})
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+
+	code, out := runCheck(dir)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "snapshot at sequence 7")
+	require.Contains(t, out, "ok")
+
+	seg := replication.SegmentPath(dir, 7)
+	f, err := os.OpenFile(seg, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte{0, 0, 1})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	code, out = runCheck(dir)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "incomplete write")
+	code, out = runCheck(dir, "--fix")
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "repaired")
+
+	// A segment that does not continue the one before it.
+	require.NoError(t, os.WriteFile(replication.SegmentPath(dir, 9), nil, 0o644))
+	b, err := os.ReadFile(seg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(replication.SegmentPath(dir, 9), bytes.Replace(b, []byte(`"sequence":7`), []byte(`"sequence":9`), 1), 0o644))
+	code, out = runCheck(dir)
+	require.Equal(t, 1, code, out)
+	require.NotContains(t, out, "\nok")
+	require.NoError(t, os.Remove(replication.SegmentPath(dir, 9)))
+
+	snap := replication.SnapshotPath(dir, 7)
+	b, err = os.ReadFile(snap)
+	require.NoError(t, err)
+	b[len(b)-3] ^= 1
+	require.NoError(t, os.WriteFile(snap, b, 0o644))
+	code, out = runCheck(dir)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "a start skips it")
+}

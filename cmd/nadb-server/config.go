@@ -322,7 +322,7 @@ func build(s *settings, file string) (Config, error) {
 
 func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: nadb-server [/path/to/nadb.conf] [--name value ...]\n")
-	fmt.Fprintf(w, "       nadb-server check-log <path/to/nadb.aof> [--fix] [--databases N]\n\n")
+	fmt.Fprintf(w, "       nadb-server check-log <data directory or log segment> [--fix] [--databases N]\n\n")
 	fmt.Fprintf(w, "Options (the same names work in the config file, one 'name value' per line):\n")
 	for _, o := range options() {
 		def := o.def

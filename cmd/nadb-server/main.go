@@ -294,9 +294,10 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 }
 
 // checkLog is `nadb-server check-log <path> [--fix] [--databases N]`: it
-// verifies an append-only file and, with --fix, cuts a damaged one at the
-// end of its last intact group. It exits 0 for a sound (or repaired) file,
-// 1 for a damaged one and 2 for a usage or I/O error.
+// verifies a data directory (its snapshots, its log segments and that they
+// follow one another) or one log segment and, with --fix, cuts a damaged
+// last segment at the end of its last intact group. It exits 0 for sound
+// (or repaired) data, 1 for damaged data and 2 for a usage or I/O error.
 func checkLog(args []string, stdout, stderr io.Writer) int {
 	path, fix, dbs := "", false, 16
 	for i := 0; i < len(args); i++ {
@@ -319,10 +320,14 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if path == "" {
-		fmt.Fprintln(stderr, "usage: nadb-server check-log <path/to/nadb.aof> [--fix] [--databases N]")
+		fmt.Fprintln(stderr, "usage: nadb-server check-log <data directory or log segment> [--fix] [--databases N]")
 		return 2
 	}
-	report, ok, err := replication.CheckAOF(path, dbs, fix)
+	check := replication.CheckAOF
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		check = replication.CheckDir
+	}
+	report, ok, err := check(path, dbs, fix)
 	for _, line := range report {
 		fmt.Fprintln(stdout, line)
 	}
