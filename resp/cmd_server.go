@@ -66,14 +66,25 @@ func cmdTime(s *Server, c *client, args [][]byte) {
 }
 
 func cmdShutdown(s *Server, c *client, args [][]byte) {
+	save := false
 	for _, a := range args[1:] {
 		switch {
-		case equalFold(a, "nosave"), equalFold(a, "save"), equalFold(a, "now"), equalFold(a, "force"):
+		case equalFold(a, "save"):
+			save = true
+		case equalFold(a, "nosave"), equalFold(a, "now"), equalFold(a, "force"):
 		case equalFold(a, "abort"):
 			c.conn.WriteError("ERR No shutdown in progress.")
 			return
 		default:
 			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	if save {
+		// SHUTDOWN SAVE writes a snapshot first, and stays up if it fails.
+		if err := s.replication().Save(false); err != nil && !inProgress(err) {
+			s.log.Error("SHUTDOWN SAVE: the snapshot failed; not shutting down", "err", err)
+			c.conn.WriteError(errShutdownFailed)
 			return
 		}
 	}

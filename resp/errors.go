@@ -38,6 +38,8 @@ const (
 	errBgSaveInProgress = "ERR Background save already in progress"
 	// errSaveFailed is Redis's bare reply to a failed SAVE.
 	errSaveFailed = "ERR"
+	// errShutdownFailed answers a SHUTDOWN SAVE whose snapshot failed.
+	errShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs."
 )
 
 // errArity is the reply to a call with the wrong number of arguments. name
