@@ -1,0 +1,281 @@
+package replication
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startPersistentNode starts a node on data directory dir as the server
+// does: Recover, load the engine, open the log, then the node. follows
+// says the node will be made a secondary (it keeps a replica's history).
+func startPersistentNode(t *testing.T, dir string, follows bool, tweak func(*NodeOptions)) *tnode {
+	t.Helper()
+	rec, err := Recover(dir, 16, true, testLogger(), nil)
+	require.NoError(t, err)
+	h := rec.History
+	var items []engine.Item
+	if h != nil {
+		items = h.Snapshot
+		h.Snapshot = nil
+	} else {
+		h = &History{ReplID: NewReplID(), Role: RolePrimary}
+	}
+	if len(rec.Segments) == 0 || (h.Role == RoleReplica && !follows) {
+		h.ReplID = NewReplID()
+	}
+	role := RolePrimary
+	if follows {
+		role = h.Role
+	}
+	a, err := OpenAOF(AOFOptions{Segments: rec.Segments, NameFor: func(b uint64) string { return SegmentPath(dir, b) },
+		ReplID: h.ReplID, Role: role, Last: h.Last, Policy: FsyncEverySec, Logger: testLogger()})
+	require.NoError(t, err)
+	return startNode(t, func(o *NodeOptions) {
+		o.Engine.Replace(items, nil)
+		for _, g := range h.Groups {
+			o.Engine.Apply(g, nil)
+		}
+		o.History, o.AOF = h, a
+		o.Persist = PersistOptions{Dir: dir}
+		if rec.HasSnapshot {
+			o.Persist.LastSave, o.Persist.SnapshotBytes = rec.SnapshotTime, rec.SnapshotBytes
+		}
+		if tweak != nil {
+			tweak(o)
+		}
+	})
+}
+
+// dirFiles lists the snapshots and segments of dir by kind.
+func dirFiles(t *testing.T, dir string) (snaps, segs int) {
+	t.Helper()
+	for _, pat := range []string{"nadb-*.snap", "nadb-*.aof"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		require.NoError(t, err)
+		if pat == "nadb-*.snap" {
+			snaps = len(m)
+		} else {
+			segs = len(m)
+		}
+	}
+	return snaps, segs
+}
+
+func TestNodeSaveCompactsAndRestarts(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, func(o *NodeOptions) {
+		o.AOF.SetSegmentLimit(2048)
+	})
+	for i := range 300 {
+		p.eng.Set(i%3, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
+	}
+	p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
+	require.NoError(t, p.node.WriteDone())
+	_, segs := dirFiles(t, dir)
+	require.Greater(t, segs, 3, "the log was cut into segments by size")
+
+	require.NoError(t, p.node.Save(false))
+	snaps, segs := dirFiles(t, dir)
+	require.Equal(t, [2]int{1, 1}, [2]int{snaps, segs}, "a snapshot and the segment after it; covered segments deleted")
+	require.Equal(t, "1", persistValue(p.node, "rdb_saves"))
+	require.Equal(t, "0", persistValue(p.node, "rdb_changes_since_last_save"))
+
+	p.eng.Set(0, "after-save", []byte("x"), engine.SetOptions{})
+	p.eng.Del(0, []string{"k0"})
+	require.NoError(t, p.node.WriteDone())
+	require.Equal(t, "2", persistValue(p.node, "rdb_changes_since_last_save"))
+	digest, seq, replID := p.eng.Digest(), p.node.Sequence(), infoValue(p.node, "master_replid")
+	p.close()
+
+	r := startPersistentNode(t, dir, false, nil)
+	require.Equal(t, digest, r.eng.Digest())
+	require.Equal(t, seq, r.node.Sequence())
+	require.Equal(t, replID, infoValue(r.node, "master_replid"), "the history goes on after a restart")
+}
+
+// TestNodeSaveUnderWrites snapshots repeatedly while writers run, then
+// restarts: every write that returned is there.
+func TestNodeSaveUnderWrites(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, func(o *NodeOptions) { o.AOF.SetSegmentLimit(4096) })
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	const writers = 4
+	counts := make([]int, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p.eng.Set(0, fmt.Sprintf("w%d-%d", w, i), []byte("v"), engine.SetOptions{})
+				if err := p.node.WriteDone(); err != nil {
+					t.Errorf("WriteDone: %v", err)
+					return
+				}
+				counts[w] = i + 1
+			}
+		})
+	}
+	for range 5 {
+		require.NoError(t, p.node.Save(false))
+	}
+	close(stop)
+	wg.Wait()
+	p.close()
+
+	r := startPersistentNode(t, dir, false, nil)
+	for w, n := range counts {
+		for i := range n {
+			_, ok := r.eng.Get(0, fmt.Sprintf("w%d-%d", w, i))
+			require.True(t, ok, "writer %d key %d of %d lost", w, i, n)
+		}
+	}
+}
+
+// TestNodeSecondaryPersists restarts a persisting secondary on its
+// directory: it resumes with a partial resync.
+func TestNodeSecondaryPersists(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	for i := range 50 {
+		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("v"), engine.SetOptions{})
+	}
+	dir := t.TempDir()
+	s := startPersistentNode(t, dir, true, nil)
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		snaps, segs := dirFiles(t, dir)
+		assert.Equal(c, [2]int{1, 1}, [2]int{snaps, segs}, "a full sync leaves a snapshot and a new segment")
+	}, convergeWait, pollEvery)
+	for i := range 20 {
+		p.eng.Set(1, fmt.Sprintf("live%d", i), []byte("v"), engine.SetOptions{})
+	}
+	requireConverged(t, p, s)
+	s.close()
+
+	for i := range 30 {
+		p.eng.Set(2, fmt.Sprintf("away%d", i), []byte("v"), engine.SetOptions{})
+	}
+	full0, ok0, _ := p.node.SyncStats()
+	r := startPersistentNode(t, dir, true, nil)
+	follow(t, r, p.addr)
+	requireConverged(t, p, r)
+	full1, ok1, _ := p.node.SyncStats()
+	require.Equal(t, full0, full1, "no full sync")
+	require.Equal(t, ok0+1, ok1, "a partial resync")
+}
+
+// TestNodeServesFromDisk: a secondary whose position left the in-memory log
+// but not the segments on disk gets a partial resync.
+func TestNodeServesFromDisk(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, func(o *NodeOptions) {
+		o.MaxOperationLog = 10
+		o.AOF.SetSegmentLimit(4096)
+	})
+	s := startNode(t, nil)
+	follow(t, s, p.addr)
+	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{})
+	requireConverged(t, p, s)
+
+	follow(t, s, parkedAddr(t))
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "0", infoValue(p.node, "connected_slaves"))
+	}, convergeWait, pollEvery)
+	for i := range 500 {
+		p.eng.Set(i%4, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
+	}
+	require.NoError(t, p.node.WriteDone())
+	prim, _ := p.node.roles()
+	_, err := prim.log.Read(s.node.Sequence()+1, 1, nil)
+	require.ErrorIs(t, err, ErrCompacted, "the secondary's position has left the in-memory log")
+
+	full0, ok0, _ := p.node.SyncStats()
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	full1, ok1, _ := p.node.SyncStats()
+	require.Equal(t, [2]int64{full0, ok0 + 1}, [2]int64{full1, ok1}, "served from disk: partial, not full")
+
+	// After a snapshot the covered segments are gone: the same gap now
+	// needs a full sync.
+	follow(t, s, parkedAddr(t))
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "0", infoValue(p.node, "connected_slaves"))
+	}, convergeWait, pollEvery)
+	for i := range 100 {
+		p.eng.Set(0, fmt.Sprintf("later%d", i), []byte("v"), engine.SetOptions{})
+	}
+	require.NoError(t, p.node.Save(false))
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	full2, _, _ := p.node.SyncStats()
+	require.Equal(t, full1+1, full2)
+}
+
+// TestNodePromotedSecondaryPersists: a persisting secondary promoted to
+// primary logs its own writes under its new history and restarts with it.
+func TestNodePromotedSecondaryPersists(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	p.eng.Set(0, "from-primary", []byte("v"), engine.SetOptions{})
+	dir := t.TempDir()
+	s := startPersistentNode(t, dir, true, nil)
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	_, err := s.node.ReplicaOf("", 0)
+	require.NoError(t, err)
+	newID := infoValue(s.node, "master_replid")
+	s.eng.Set(0, "own-write", []byte("v"), engine.SetOptions{})
+	require.NoError(t, s.node.WriteDone())
+	digest, seq := s.eng.Digest(), s.node.Sequence()
+	s.close()
+
+	r := startPersistentNode(t, dir, false, nil)
+	require.Equal(t, digest, r.eng.Digest())
+	require.Equal(t, seq, r.node.Sequence())
+	require.Equal(t, newID, infoValue(r.node, "master_replid"), "the promoted node's history goes on")
+}
+
+// TestNodeReplicaHistoryNotContinuedAsPrimary: files written as a
+// secondary, started without a primary, begin a new history, so the
+// node cannot pass off its own writes as the old primary's.
+func TestNodeReplicaHistoryNotContinuedAsPrimary(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	p.eng.Set(0, "k", []byte("v"), engine.SetOptions{})
+	dir := t.TempDir()
+	s := startPersistentNode(t, dir, true, nil)
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	s.close()
+
+	r := startPersistentNode(t, dir, false, nil)
+	require.NotEqual(t, infoValue(p.node, "master_replid"), infoValue(r.node, "master_replid"))
+	require.Equal(t, p.eng.Digest(), r.eng.Digest())
+	_, err := os.Stat(dir)
+	require.NoError(t, err)
+}
+
+// persistValue returns field name of n's INFO persistence ("" if absent).
+func persistValue(n *Node, name string) string {
+	for _, kv := range n.Persistence() {
+		if kv[0] == name {
+			return kv[1]
+		}
+	}
+	return ""
+}
