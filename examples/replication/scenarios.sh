@@ -17,7 +17,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_up() { for _ in $(seq 100); do redis-cli -p "$1" PING >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "port $1 did not come up" >&2; return 1; }
 start() { # start <name> <resp> <nadb> [args...]: starts a node, records its pid in $tmp/<name>.pid
   local name=$1 rp=$2 np=$3; shift 3
-  "$bin" --port "$rp" --repl-listen-port "$np" "$@" >"$tmp/$name.log" 2>&1 &
+  mkdir -p "$tmp/$name.data"
+  "$bin" --port "$rp" --repl-listen-port "$np" --dir "$tmp/$name.data" "$@" >"$tmp/$name.log" 2>&1 &
   echo $! >"$tmp/$name.pid"; pids+=($!)
   wait_up "$rp"
 }

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Starts a nadb-server primary in the foreground.
+# Starts a nadb-server primary in the foreground. Its snapshots and log
+# segments go to data/node-<resp-port> under the repository (DATA_DIR
+# overrides), so a restart on the same port resumes its history.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-exec "$root/bin/nadb-server" --port "${1:-6379}" --repl-listen-port "${2:-9000}" "${@:3}"
+port="${1:-6379}"
+dir="${DATA_DIR:-$root/data/node-$port}"
+mkdir -p "$dir"
+exec "$root/bin/nadb-server" --port "$port" --repl-listen-port "${2:-9000}" --dir "$dir" "${@:3}"
