@@ -76,7 +76,7 @@ func (h *harness) launch(name string, primaryRepl int) (*node, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	args := []string{h.nadbBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
-		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir}
+		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no"}
 	if primaryRepl > 0 {
 		args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primaryRepl))
 	}
