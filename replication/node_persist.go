@@ -194,13 +194,20 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bool) error {
 	dir := n.opts.Persist.Dir
 	start := time.Now()
-	size, err := WriteSnapshot(dir, replID, seq, items, n.done)
+	var err error
+	if a := n.opts.AOF; a != nil && cut {
+		// The segment after the snapshot exists before the snapshot does,
+		// so a start that finds the snapshot finds what follows it.
+		err = a.WaitSegment(seq)
+	}
+	var size int64
+	if err == nil {
+		size, err = WriteSnapshot(dir, replID, seq, items, n.done)
+	}
 	if err == nil {
 		if a := n.opts.AOF; a != nil {
 			if cut {
-				if err = a.WaitSegment(seq); err == nil {
-					_, err = a.DropBefore(seq)
-				}
+				_, err = a.DropBefore(seq)
 			}
 		} else {
 			// Without a log, segments left from an earlier run are
