@@ -108,11 +108,6 @@ func OpenAOF(o AOFOptions) (*AOF, error) {
 		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	a.policy.Store(int32(o.Policy))
 	a.segLimit.Store(o.SegmentLimit)
-	for _, s := range a.segs {
-		if st, err := os.Stat(s.Path); err == nil {
-			a.logBytes += st.Size()
-		}
-	}
 	if n := len(a.segs); n > 0 && a.segs[n-1].ReplID == o.ReplID && a.segs[n-1].Role == o.Role {
 		s := a.segs[n-1]
 		f, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_APPEND, 0)
@@ -139,9 +134,22 @@ func OpenAOF(o AOFOptions) (*AOF, error) {
 			return nil, err
 		}
 		a.f = f
-		a.segs = append(a.segs, seg)
+		if n := len(a.segs); n > 0 && a.segs[n-1].Base == seg.Base {
+			// The last segment starts where the new history does, so it
+			// held nothing after its header, and it was just rewritten
+			// for the new history: it is the same file, listed once (a
+			// snapshot at that sequence must not delete it as an older
+			// segment).
+			a.segs[n-1] = seg
+		} else {
+			a.segs = append(a.segs, seg)
+		}
 		a.tailSize = a.sizeOf(f)
-		a.logBytes += a.tailSize
+	}
+	for _, s := range a.segs {
+		if st, err := os.Stat(s.Path); err == nil {
+			a.logBytes += st.Size()
+		}
 	}
 	go a.run()
 	return a, nil
@@ -331,9 +339,13 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 		// until a restart.
 		a.logger.Error("cannot start the log again; refusing writes until restart", "err", err)
 		a.err, a.fsyncFailed = err, true
-		if f2, _, err2 := a.createSegment(base, replID, role); err2 == nil {
-			f = f2
+		if f2, seg2, err2 := a.createSegment(base, replID, role); err2 == nil {
+			f, seg = f2, seg2
 		}
+	} else if !a.fsyncFailed {
+		// A write error of the old files no longer applies: what failed
+		// to be written was dropped with them.
+		a.err = nil
 	}
 	if f != nil {
 		a.f = f
@@ -413,6 +425,9 @@ func (a *AOF) flushLocked(sync bool) {
 		n            int // bytes of buf written
 		done         int // cuts done
 		newSegs      []Segment
+		// Sizes of the new segments' files (their headers), and of the
+		// files they replaced (an empty segment given a new header).
+		newSizes, oldSizes []int64
 	)
 	if !fatal {
 		for _, c := range cuts {
@@ -429,12 +444,17 @@ func (a *AOF) flushLocked(sync bool) {
 			}
 			var f *os.File
 			var seg Segment
+			var old int64
+			if st, serr := os.Stat(a.nameFor(c.base)); serr == nil {
+				old = st.Size()
+			}
 			if f, seg, err = a.createSegment(c.base, c.replID, c.role); err != nil {
 				break
 			}
 			_ = a.f.Close()
 			a.f = f
 			newSegs = append(newSegs, seg)
+			newSizes, oldSizes = append(newSizes, a.sizeOf(f)), append(oldSizes, old)
 			done++
 		}
 		if err == nil && syncErr == nil && n < len(buf) {
@@ -448,12 +468,14 @@ func (a *AOF) flushLocked(sync bool) {
 	}
 	a.mu.Lock()
 	a.flushing = false
-	for _, seg := range newSegs {
+	for i, seg := range newSegs {
 		if n := len(a.segs); n > 0 && a.segs[n-1].Base == seg.Base {
 			a.segs[n-1] = seg // an empty segment given a new header
+			a.logBytes -= oldSizes[i]
 		} else {
 			a.segs = append(a.segs, seg)
 		}
+		a.logBytes += newSizes[i]
 	}
 	if fatal || err != nil || syncErr != nil {
 		// Keep what was not written, and the cuts not made, ahead of what
@@ -627,12 +649,21 @@ func (a *AOF) WaitSegment(base uint64) error {
 			return ErrAOFClosed
 		}
 		if !a.flushing {
+			// Every cut not made yet is queued (a flush in progress
+			// holds them, and puts back those it did not make).
+			if !slices.ContainsFunc(a.cuts, func(c aofCut) bool { return c.base == base }) {
+				return fmt.Errorf("%w: after sequence %d", errNoCut, base)
+			}
 			a.flushLocked(false)
 			continue
 		}
 		a.waitChangeLocked()
 	}
 }
+
+// errNoCut is returned by WaitSegment for a segment that no cut will
+// create: it was never asked for, or a Reset dropped it.
+var errNoCut = errors.New("no segment is cut there")
 
 // Close writes and fsyncs what is buffered, stops the background goroutine
 // and closes the file.

@@ -104,9 +104,12 @@ type Recovered struct {
 }
 
 // Recover loads dir: the newest valid snapshot, then (with useLog) the log
-// segments after it. A torn tail of the last segment is cut off with a
-// warning; any other damage, or a gap between the snapshot and the
-// segments, fails with ErrCorruptLog naming the file and offset. Files the
+// segments after it. A damaged snapshot is skipped with a warning, but only
+// when an older snapshot and the log reach its sequence; otherwise Recover
+// fails with ErrCorruptLog rather than go back in time. A torn tail of the
+// last segment is cut off with a warning; any other damage, or a gap
+// between the snapshot and the segments, fails with ErrCorruptLog naming
+// the file and offset. Files the
 // loaded snapshot covers are deleted. progress, when not nil, is called now
 // and then with the bytes read and the total.
 func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
@@ -144,11 +147,19 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 	}
 	rec := &Recovered{}
 	var h *History
+	// damaged is the newest snapshot that cannot be read, when one was
+	// skipped: the data reached its sequence, so what is loaded instead
+	// must reach it too.
+	var damaged uint64
+	var damagedPath string
 	for i, s := range files.Snapshots {
 		p := SnapshotPath(dir, s)
 		snap, err := ReadSnapshot(p, dbs, report)
 		if err != nil {
 			logger.Warn("skipping a damaged snapshot", "file", p, "err", err)
+			if damagedPath == "" {
+				damaged, damagedPath = s, p
+			}
 			continue
 		}
 		done += sizes[p]
@@ -204,6 +215,11 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 			if !last {
 				return nil, fmt.Errorf("%w: %s has no header", ErrCorruptLog, p)
 			}
+			if h == nil {
+				// The only file, created but never given its header:
+				// nothing was ever logged, the directory is empty.
+				break
+			}
 			// Created, but the crash came before its header: the segment
 			// holds nothing; it is written again on open.
 			sh = &History{ReplID: "", Base: base, Last: base}
@@ -228,6 +244,10 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		}
 		h.ReplID, h.Role = sh.ReplID, sh.Role
 		rec.Segments = append(rec.Segments, Segment{Base: base, Path: p, ReplID: sh.ReplID, Role: sh.Role})
+	}
+	if damagedPath != "" && h.Last < damaged {
+		return nil, fmt.Errorf("%w: %s is damaged, and neither an older snapshot nor the log holds the data up to its sequence %d (they stop at %d)",
+			ErrCorruptLog, damagedPath, damaged, h.Last)
 	}
 	rec.History = h
 	return rec, nil
@@ -299,8 +319,15 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 		return fail("not a snapshot header")
 	}
 	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
-	if op.Has&FieldCount != 0 {
-		snap.Items = make([]engine.Item, 0, min(op.Count, 1<<24))
+	count, hasCount := op.Count, op.Has&FieldCount != 0
+	if hasCount {
+		// A key takes a frame of more than 32 bytes: a count the file
+		// cannot hold allocates nothing for it.
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		snap.Items = make([]engine.Item, 0, min(count, 1<<24, uint64(size/32)))
 	}
 	now := time.Now().UnixMilli()
 	for n := 0; ; n++ {
@@ -317,7 +344,7 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 				return fail("key %d: %v", len(snap.Items), err)
 			}
 			snap.Items = append(snap.Items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
-		case op.Type == OpSnapshotEnd && op.Sequence == snap.Seq && op.Count == uint64(len(snap.Items)):
+		case op.Type == OpSnapshotEnd && op.Sequence == snap.Seq && op.Count == uint64(len(snap.Items)) && (!hasCount || op.Count == count):
 			if err := rd.Next(&op); !errors.Is(err, io.EOF) {
 				return fail("data after the end marker")
 			}
