@@ -48,6 +48,9 @@ type AOF struct {
 	segLimit atomic.Int64 // bytes after which a segment is cut (0: never)
 	logger   *slog.Logger
 	nameFor  func(base uint64) string
+	// dirMu keeps a Reset, which rewrites the directory, apart from a
+	// snapshot being put in place (see Exclusive).
+	dirMu sync.Mutex
 
 	mu       sync.Mutex // guards the fields below
 	f        *os.File   // the current segment; only a flush uses it
@@ -299,6 +302,8 @@ func (a *AOF) Continue(last uint64, replID, role string) bool {
 // that the new log continues, and a new segment is created. A secondary
 // does this after a full resynchronisation, which replaces its dataset.
 func (a *AOF) Reset(base uint64, replID, role string, before func() error) error {
+	a.dirMu.Lock()
+	defer a.dirMu.Unlock()
 	a.mu.Lock()
 	for a.flushing {
 		a.waitChangeLocked()
@@ -358,6 +363,15 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 	close(a.changed)
 	a.changed = make(chan struct{})
 	return err
+}
+
+// Exclusive runs f while no Reset can run: a snapshot being written,
+// renamed and its covered files deleted must not interleave with a Reset
+// deleting every file and writing a snapshot of its own.
+func (a *AOF) Exclusive(f func() error) error {
+	a.dirMu.Lock()
+	defer a.dirMu.Unlock()
+	return f()
 }
 
 // Kick wakes the background writer.

@@ -194,22 +194,28 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bool) error {
 	dir := n.opts.Persist.Dir
 	start := time.Now()
-	var err error
-	if a := n.opts.AOF; a != nil && cut {
-		// The segment after the snapshot exists before the snapshot does,
-		// so a start that finds the snapshot finds what follows it.
-		err = a.WaitSegment(seq)
-	}
 	var size int64
-	if err == nil {
-		size, err = WriteSnapshot(dir, replID, seq, items, n.done)
-	}
-	if err == nil {
-		if a := n.opts.AOF; a != nil {
-			if cut {
-				_, err = a.DropBefore(seq)
+	write := func() error {
+		a := n.opts.AOF
+		if a != nil && cut {
+			// The segment after the snapshot exists before the snapshot
+			// does, so a start that finds the snapshot finds what
+			// follows it. A Reset since the capture (a full resync on a
+			// secondary) makes this fail: the capture is stale.
+			if err := a.WaitSegment(seq); err != nil {
+				return err
 			}
-		} else {
+		}
+		var err error
+		if size, err = WriteSnapshot(dir, replID, seq, items, n.done); err != nil {
+			return err
+		}
+		switch {
+		case a != nil && cut:
+			if _, err := a.DropBefore(seq); err != nil {
+				return err
+			}
+		case a == nil:
 			// Without a log, segments left from an earlier run are
 			// older than this snapshot: they would only mislead a start.
 			if files, lerr := ListDir(dir); lerr == nil {
@@ -218,9 +224,15 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 				}
 			}
 		}
-	}
-	if err == nil {
 		RemoveSnapshotsBefore(dir, seq)
+		return nil
+	}
+	var err error
+	if a := n.opts.AOF; a != nil {
+		// No Reset rewrites the directory while the snapshot goes in.
+		err = a.Exclusive(write)
+	} else {
+		err = write()
 	}
 	took := time.Since(start)
 	n.save.mu.Lock()
