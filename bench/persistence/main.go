@@ -1,4 +1,5 @@
-// Command persistence compares the cost of append-only persistence in
+// Command persistence compares the cost of persistence (log segments and
+// snapshots in nadb-server, the append-only file in Redis 7) in
 // nadb-server and a real redis-server on the same machine and writes a
 // markdown section to bench/RESULTS.md.
 //
@@ -6,12 +7,19 @@
 // order each round:
 //
 //  1. SET throughput (redis-benchmark -t set -d 100 -r 1000000 -c 50 -P 16)
-//     with appendonly no and with appendfsync no, everysec and always, on a
-//     fresh server and data directory per run;
-//  2. restart time: load -keys keys with appendfsync everysec, stop the
-//     server cleanly (SHUTDOWN), start it again on the same directory and
-//     time from process start until PING answers PONG and DBSIZE is -keys;
-//  3. disk bytes per key of the append-only file(s) after that load.
+//     with appendonly no (passed explicitly: nadb-server's default is yes)
+//     and with appendfsync no, everysec and always, on a fresh server and
+//     data directory per run;
+//  2. restart time in two cases: load -keys keys with appendfsync everysec
+//     and automatic rewrites off, stop the server cleanly (SHUTDOWN), start
+//     it again on the same directory (a: the log only) and time from
+//     process start until PING answers PONG and DBSIZE is -keys; then send
+//     that server BGREWRITEAOF, wait until INFO persistence shows it done,
+//     stop it cleanly and time a second restart (b: snapshot plus the log
+//     after it);
+//  3. disk bytes per key of the log and snapshot files (nadb-*.aof and
+//     nadb-*.snap; Redis's appendonlydir/ and dump.rdb) before each of
+//     those restarts, i.e. right after the load and after BGREWRITEAOF.
 //
 // Run from the module root:
 //
@@ -56,11 +64,11 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 3, "number of alternating rounds; medians are taken over rounds")
 	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SETs) per throughput run")
 	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys loaded before the restart and disk measurements")
-	fs.BoolVar(&cfg.skipRestart, "skip-restart", false, "skip the restart-time and disk-bytes measurements")
-	fs.DurationVar(&cfg.restartTimeout, "restart-timeout", 10*time.Minute, "how long to wait for a restarted server to load its append-only file")
+	fs.BoolVar(&cfg.skipRestart, "skip-restart", false, "skip the restart-time, BGREWRITEAOF and disk-bytes measurements")
+	fs.DurationVar(&cfg.restartTimeout, "restart-timeout", 10*time.Minute, "how long to wait for a restarted server to load its data directory (PONG and DBSIZE)")
 	cfg.Register(fs, benchkit.FlagHelp{
 		StartTimeout: "how long to wait for a fresh server to answer PING, or to exit after SHUTDOWN",
-		RunTimeout:   "upper bound for one redis-benchmark run or one key load",
+		RunTimeout:   "upper bound for one redis-benchmark run, one key load or one BGREWRITEAOF",
 		KeepTmp:      "keep the temporary directory (server logs, data dirs, built binary)",
 		RedisServer:  true,
 	})

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ func serverOrder(round int) []string {
 // mode is one persistence configuration: appendonly no, or appendonly yes
 // with an appendfsync policy.
 type mode struct {
-	fsync string // "" for appendonly no
+	fsync         string // "" for appendonly no
+	noAutoRewrite bool   // --auto-aof-rewrite-percentage 0 (both servers)
 }
 
 func (m mode) aof() bool { return m.fsync != "" }
@@ -50,17 +52,18 @@ func (m mode) label() string {
 	return "appendfsync " + m.fsync
 }
 
-// modes are the throughput configurations; the first is the baseline.
-var modes = []mode{{""}, {"no"}, {"everysec"}, {"always"}}
+// modes are the throughput configurations; the first is the baseline. They
+// keep both servers' automatic rewrite settings at their defaults.
+var modes = []mode{{fsync: ""}, {fsync: "no"}, {fsync: "everysec"}, {fsync: "always"}}
 
-// restartMode is the configuration of the restart and disk measurements.
-var restartMode = mode{"everysec"}
-
-// nadbAOF is nadb-server's append-only file inside its dir.
-const nadbAOF = "nadb.aof"
+// restartMode is the configuration of the restart and disk measurements:
+// automatic rewrites are off, so that the files after the load are the
+// plain log and the only rewrite is the harness's BGREWRITEAOF.
+var restartMode = mode{fsync: "everysec", noAutoRewrite: true}
 
 // serverArgs returns the command line of the named server on port (and
 // replPort for nadb-server's replication listener) with data in dataDir.
+// Both servers get --appendonly explicitly: nadb-server's default is yes.
 func serverArgs(name, bin string, port, replPort int, dataDir string, m mode) []string {
 	var args []string
 	if name == nameRedis {
@@ -73,7 +76,11 @@ func serverArgs(name, bin string, port, replPort int, dataDir string, m mode) []
 	if !m.aof() {
 		return append(args, "--appendonly", "no")
 	}
-	return append(args, "--appendonly", "yes", "--appendfsync", m.fsync)
+	args = append(args, "--appendonly", "yes", "--appendfsync", m.fsync)
+	if m.noAutoRewrite {
+		args = append(args, "--auto-aof-rewrite-percentage", "0")
+	}
+	return args
 }
 
 // harness holds what every measurement needs.
@@ -221,29 +228,82 @@ func dirFiles(dir string) ([]fileSize, error) {
 	return files, err
 }
 
-// isAOFFile tells whether a file of the data directory belongs to the
-// server's append-only file: nadb.aof (and any nadb.aof.* companions) for
-// nadb-server, everything in appendonlydir/ for Redis 7 (base, incr and
-// manifest) or appendonly.aof for older versions.
-func isAOFFile(name, rel string) bool {
+// fileKind is what a file of a data directory is to the server.
+type fileKind int
+
+const (
+	kindOther fileKind = iota // not persistence data (logs, temporary files)
+	kindLog                   // command log: replayed at start
+	kindSnap                  // snapshot / base: the dataset at one point
+)
+
+var (
+	// nadb-server: log segments nadb-<20 digits>.aof and snapshots
+	// nadb-<20 digits>.snap (their .tmp files while being written are
+	// other files).
+	nadbSegmentRE  = regexp.MustCompile(`^nadb-[0-9]{20}\.aof$`)
+	nadbSnapshotRE = regexp.MustCompile(`^nadb-[0-9]{20}\.snap$`)
+)
+
+// classify tells what a file of the named server's data directory (rel is
+// relative to it) holds. nadb-server: segments are log, snapshots are
+// snapshots. Redis 7: appendonlydir/*.base.rdb (or .base.aof) is the
+// snapshot, the incr files and the manifest are log (temp-* files of a
+// rewrite in flight are other); dump.rdb is a snapshot, appendonly.aof
+// (Redis < 7) is log.
+func classify(name, rel string) fileKind {
 	if name == nameNadb {
-		return strings.HasPrefix(rel, nadbAOF)
+		switch {
+		case nadbSegmentRE.MatchString(rel):
+			return kindLog
+		case nadbSnapshotRE.MatchString(rel):
+			return kindSnap
+		}
+		return kindOther
 	}
-	return strings.HasPrefix(rel, "appendonlydir"+string(filepath.Separator)) || strings.HasPrefix(rel, "appendonly.aof")
+	if dir, file, ok := strings.Cut(filepath.ToSlash(rel), "/"); ok {
+		if dir != "appendonlydir" || strings.Contains(file, "/") || strings.HasPrefix(file, "temp-") {
+			return kindOther // temp-*: a rewrite's files in flight
+		}
+		if strings.Contains(file, ".base.") {
+			return kindSnap
+		}
+		return kindLog
+	}
+	switch {
+	case rel == "dump.rdb":
+		return kindSnap
+	case rel == "appendonly.aof":
+		return kindLog
+	}
+	return kindOther
 }
 
-// diskUsage splits a data directory's files into the append-only ones and
-// the others.
+// diskUsage splits a data directory's files into log, snapshot and other.
 type diskUsage struct {
-	aof, other []fileSize
+	log, snap, other []fileSize
 }
 
-func (d diskUsage) aofBytes() int64 {
+func sumBytes(files []fileSize) int64 {
 	var n int64
-	for _, f := range d.aof {
+	for _, f := range files {
 		n += f.bytes
 	}
 	return n
+}
+
+func (d diskUsage) logBytes() int64  { return sumBytes(d.log) }
+func (d diskUsage) snapBytes() int64 { return sumBytes(d.snap) }
+
+// totalBytes is what the server keeps on disk to restore its data: log
+// plus snapshot files.
+func (d diskUsage) totalBytes() int64 { return d.logBytes() + d.snapBytes() }
+
+// files lists the log and snapshot files, sorted by path.
+func (d diskUsage) files() []fileSize {
+	all := append(slices.Clone(d.snap), d.log...)
+	slices.SortFunc(all, func(a, b fileSize) int { return strings.Compare(a.path, b.path) })
+	return all
 }
 
 func measureDisk(name, dataDir string) (diskUsage, error) {
@@ -253,9 +313,12 @@ func measureDisk(name, dataDir string) (diskUsage, error) {
 	}
 	var d diskUsage
 	for _, f := range files {
-		if isAOFFile(name, f.path) {
-			d.aof = append(d.aof, f)
-		} else {
+		switch classify(name, f.path) {
+		case kindLog:
+			d.log = append(d.log, f)
+		case kindSnap:
+			d.snap = append(d.snap, f)
+		default:
 			d.other = append(d.other, f)
 		}
 	}
