@@ -132,7 +132,9 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 		return nil, err
 	}
 	cr := &countingReader{r: f}
-	rd := NewReader(cr, DefaultMaxFrame)
+	// No frame is longer than the file: a damaged length prefix fails at
+	// once instead of reserving up to DefaultMaxFrame bytes.
+	rd := NewReader(cr, int(min(sc.size, DefaultMaxFrame)))
 	var (
 		op    Op
 		group []engine.Effect

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/stretchr/testify/assert"
@@ -278,4 +279,25 @@ func persistValue(n *Node, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestNodeInfoDuringSave polls INFO persistence while snapshots are
+// written: looking at the directory must not disturb a snapshot in
+// progress (it once deleted the snapshot's temporary file).
+func TestNodeInfoDuringSave(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, nil)
+	for i := range 20000 {
+		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("some value to write"), engine.SetOptions{})
+	}
+	for round := range 5 {
+		require.NoError(t, p.node.Save(true))
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			p.node.Persistence() // reads the directory, as INFO does
+			assert.Equal(c, "0", persistValue(p.node, "rdb_bgsave_in_progress"))
+		}, convergeWait, time.Millisecond)
+		require.Equal(t, "ok", persistValue(p.node, "rdb_last_bgsave_status"), "round %d", round)
+		require.Equal(t, fmt.Sprint(round+1), persistValue(p.node, "rdb_saves"))
+	}
 }

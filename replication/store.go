@@ -40,8 +40,9 @@ type DirFiles struct {
 	Segments  []uint64 // bases, oldest first
 }
 
-// ListDir reads dir's snapshots and segments, removing the temporary files
-// an interrupted snapshot leaves. A missing directory holds nothing.
+// ListDir reads dir's snapshots and segments; it changes nothing (a
+// snapshot being written is a .tmp file it ignores). A missing directory
+// holds nothing.
 func ListDir(dir string) (DirFiles, error) {
 	var out DirFiles
 	ents, err := os.ReadDir(dir)
@@ -54,10 +55,6 @@ func ListDir(dir string) (DirFiles, error) {
 	for _, e := range ents {
 		name := e.Name()
 		if !strings.HasPrefix(name, "nadb-") {
-			continue
-		}
-		if strings.HasSuffix(name, ".tmp") {
-			_ = os.Remove(filepath.Join(dir, name))
 			continue
 		}
 		num, ext, ok := strings.Cut(strings.TrimPrefix(name, "nadb-"), ".")
@@ -116,6 +113,7 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	removeTemporary(dir)
 	files, err := ListDir(dir)
 	if err != nil {
 		return nil, err
@@ -306,8 +304,14 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	cr := &countingReader{r: f}
-	rd := NewReader(bufio.NewReaderSize(cr, 256<<10), DefaultMaxFrame)
+	// No frame is longer than the file: a damaged length prefix fails at
+	// once instead of reserving up to DefaultMaxFrame bytes.
+	rd := NewReader(bufio.NewReaderSize(cr, 256<<10), int(min(st.Size(), DefaultMaxFrame)))
 	var op Op
 	fail := func(format string, args ...any) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrCorruptLog, path, fmt.Sprintf(format, args...))
@@ -451,5 +455,15 @@ func RemoveSnapshotsBefore(dir string, seq uint64) {
 		if s < seq {
 			_ = os.Remove(SnapshotPath(dir, s))
 		}
+	}
+}
+
+// removeTemporary deletes the temporary files that snapshots interrupted
+// by a crash leave in dir. Only a start may call it: at run time a .tmp
+// file is a snapshot being written.
+func removeTemporary(dir string) {
+	tmps, _ := filepath.Glob(filepath.Join(dir, "nadb-*.tmp"))
+	for _, p := range tmps {
+		_ = os.Remove(p)
 	}
 }
