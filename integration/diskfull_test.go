@@ -28,10 +28,10 @@ func fillDisk(t *testing.T, path string) {
 	}
 }
 
-// TestPersistenceDiskFull runs a primary whose append-only file lives on a
-// 1 MiB tmpfs. When the disk fills, the write in flight is not
-// acknowledged, later writes get MISCONF, reads keep working, and writes
-// resume once space is freed; nothing acknowledged is lost.
+// TestPersistenceDiskFull runs a primary whose data directory is a 1 MiB
+// tmpfs. When the disk fills, the write in flight is not acknowledged,
+// later writes get MISCONF, SAVE fails, reads keep working, and writes and
+// saves resume once space is freed; nothing acknowledged is lost.
 func TestPersistenceDiskFull(t *testing.T) {
 	nadbOnly(t)
 	if os.Geteuid() != 0 {
@@ -65,11 +65,24 @@ func TestPersistenceDiskFull(t *testing.T) {
 	require.True(t, errors.As(err, &rerr), "MISCONF is an error reply, the connection stays usable")
 	require.Equal(t, "v", c.Get(ctx, "before").Val(), "reads keep working")
 	require.Contains(t, c.Info(ctx, "persistence").Val(), "aof_last_write_status:err")
+	// A snapshot cannot be written either: SAVE fails with Redis's bare
+	// reply, and leaves no partial file behind.
+	requireRedisErr(t, c.Do(ctx, "SAVE").Err(), "ERR")
+	info := c.Info(ctx, "persistence").Val()
+	require.Contains(t, info, "rdb_last_bgsave_status:err")
+	require.Contains(t, info, "rdb_saves:0")
+	files := listData(t, fs)
+	require.Empty(t, files.Snapshots)
+	require.Equal(t, []string{"filler"}, files.Other, "no temporary snapshot left")
 
 	require.NoError(t, os.Remove(filler))
 	require.Eventually(t, func() bool { return c.Set(ctx, "after", "1", 0).Err() == nil }, 20*time.Second, 50*time.Millisecond,
 		"writes resume once the disk has room")
 	require.Contains(t, c.Info(ctx, "persistence").Val(), "aof_last_write_status:ok")
+	require.Equal(t, "OK", c.Save(ctx).Val(), "SAVE works again")
+	require.Contains(t, c.Info(ctx, "persistence").Val(), "rdb_last_bgsave_status:ok")
+	require.Len(t, listData(t, fs).Snapshots, 1)
+	require.NoError(t, c.Set(ctx, "after-save", "1", 0).Err())
 
 	// Everything acknowledged is in the file.
 	s.Kill()
@@ -77,4 +90,9 @@ func TestPersistenceDiskFull(t *testing.T) {
 	c2 := s2.Client()
 	require.Equal(t, "v", c2.Get(ctx, "before").Val())
 	require.Equal(t, "1", c2.Get(ctx, "after").Val())
+	require.Equal(t, "1", c2.Get(ctx, "after-save").Val())
+	require.Equal(t, int64(0), c2.Exists(ctx, "refused").Val(), "a write refused with MISCONF was never applied")
+	// The write in flight was applied but not acknowledged: it may be
+	// there or not.
+	require.Contains(t, []int64{3, 4}, c2.DBSize(ctx).Val())
 }
