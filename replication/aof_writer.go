@@ -210,11 +210,29 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
+// maxPendingAfterError bounds the buffer while writes to the file fail.
+const maxPendingAfterError = 64 << 20
+
 // add encodes e into the buffer. It runs under the log's lock, in the
 // order operations are logged.
 func (a *AOF) add(e *Entry) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.fsyncFailed {
+		// Nothing more reaches this file until a restart; the file
+		// stays a prefix of the history, which a restart resumes from.
+		a.bufLast = e.Seq
+		return
+	}
+	if a.err != nil && len(a.buf) > maxPendingAfterError {
+		// The file has been failing for a while and nothing bounds what
+		// a secondary applies meanwhile: give up on it until a restart
+		// rather than buffer without limit.
+		a.logger.Error("append-only file still failing; dropping its buffer and refusing writes until restart", "err", a.err, "buffered", len(a.buf))
+		a.fsyncFailed, a.buf, a.cuts = true, nil, nil
+		a.bufLast = e.Seq
+		return
+	}
 	a.build.fill(&a.op, e, e.TimeMs)
 	n := len(a.buf)
 	buf, err := a.enc.AppendFrame(a.buf, &a.op)
@@ -553,6 +571,10 @@ func (a *AOF) Wait(seq uint64) error {
 func (a *AOF) wait(seq uint64, pos *uint64, sync bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Nothing after the last operation added can ever be written (a
+	// secondary's applied position may run ahead of its log when part of
+	// the stream is not persisted).
+	seq = min(seq, a.bufLast)
 	for *pos < seq && a.err == nil && !a.stopped {
 		if !a.flushing && !a.closed {
 			a.flushLocked(sync)

@@ -55,12 +55,15 @@ type Node struct {
 	readOnly atomic.Bool   // a secondary; set under mu, read without it
 	done     chan struct{} // closed by Close
 
-	mu     sync.Mutex // guards role changes and the fields below
-	prim   *primary   // set while a primary
-	sec    *secondary // set while a secondary
-	closed bool
-	lnWG   sync.WaitGroup
-	lns    []net.Listener
+	mu   sync.Mutex // guards role changes and the fields below
+	prim *primary   // set while a primary
+	// replicaHistory: the node resumed a history it copied as a
+	// secondary; its first follow asks to continue it even at sequence 0.
+	replicaHistory bool
+	sec            *secondary // set while a secondary
+	closed         bool
+	lnWG           sync.WaitGroup
+	lns            []net.Listener
 }
 
 // NewNode returns a node that is a primary with a fresh history. Call
@@ -85,6 +88,7 @@ func NewNode(o NodeOptions) *Node {
 	n.async.Store(o.BroadcastAsync)
 	var log *MemLog
 	if h := o.History; h != nil {
+		n.replicaHistory = h.Role == RoleReplica
 		log = n.becomePrimaryLocked(h.Base+1, h.ReplID)
 		for _, g := range h.Groups {
 			log.Record(g)
@@ -260,9 +264,10 @@ func (n *Node) follow(t target) error {
 		// The node asks to continue its own history: only the primary
 		// that wrote it (or a node that copied it) can offer a partial
 		// resync, and the handshake checks that.
-		if last := n.prim.log.Last(); last > 0 {
+		if last := n.prim.log.Last(); last > 0 || n.replicaHistory {
 			replID, applied = n.prim.replID, last
 		}
+		n.replicaHistory = false
 		n.prim.close()
 		n.prim = nil
 	}

@@ -413,6 +413,16 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 		case <-t.C:
 		}
 		n := s.applied.Load()
+		if a := s.opts.AOF; a != nil {
+			// Acknowledge only what the log on disk holds (written, or
+			// fsynced with appendfsync always), as a Redis replica writes
+			// its AOF before it acknowledges: WAIT then means the write
+			// survives this node's crash too. Waiting here flushes the
+			// log for the operations just applied.
+			_ = a.Wait(n)
+			safe, _ := a.Safe()
+			n = min(n, safe)
+		}
 		op := Op{Type: OpAck, Sequence: n, Timestamp: nowSeconds(), Applied: n, Has: FieldApplied}
 		var err error
 		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
