@@ -12,18 +12,38 @@ import (
 
 // Errors of SAVE, BGSAVE and BGREWRITEAOF.
 var (
-	// ErrSaveInProgress: a snapshot is being written already.
-	ErrSaveInProgress error = saveInProgressError{}
+	// ErrSaveInProgress: a snapshot asked for by SAVE or BGSAVE is being
+	// written.
+	ErrSaveInProgress error = inProgressError{rewrite: false}
+	// ErrRewriteInProgress: a snapshot asked for by BGREWRITEAOF (or the
+	// automatic rewrite) is being written.
+	ErrRewriteInProgress error = inProgressError{rewrite: true}
 	// ErrNoDataDir: the node was built without a data directory.
 	ErrNoDataDir = errors.New("no data directory")
 )
 
-// saveInProgressError tells the front end, through SaveInProgress, that a
-// snapshot is being written already.
-type saveInProgressError struct{}
+// inProgressError tells the front end, through SaveInProgress and
+// RewriteInProgress, which kind of snapshot is being written, so it can
+// answer as Redis does for an RDB save or an AOF rewrite in progress.
+type inProgressError struct{ rewrite bool }
 
-func (saveInProgressError) Error() string        { return "snapshot already in progress" }
-func (saveInProgressError) SaveInProgress() bool { return true }
+func (e inProgressError) Error() string {
+	if e.rewrite {
+		return "append-only file rewrite already in progress"
+	}
+	return "snapshot already in progress"
+}
+func (e inProgressError) SaveInProgress() bool    { return !e.rewrite }
+func (e inProgressError) RewriteInProgress() bool { return e.rewrite }
+
+// saveKind is what asked for a snapshot: all kinds write the same files,
+// but Redis answers and counts RDB saves and AOF rewrites apart.
+type saveKind uint8
+
+const (
+	kindSave    saveKind = iota + 1 // SAVE, BGSAVE
+	kindRewrite                     // BGREWRITEAOF, automatic rewrite
+)
 
 // PersistOptions configures snapshots and compaction.
 type PersistOptions struct {
@@ -43,13 +63,18 @@ type PersistOptions struct {
 
 // saveState is the node's snapshot bookkeeping, for INFO persistence.
 type saveState struct {
-	mu        sync.Mutex
-	running   bool
-	scheduled bool
-	started   time.Time
+	mu           sync.Mutex
+	running      bool
+	kind         saveKind      // of the running snapshot
+	ended        chan struct{} // closed when the running snapshot ends
+	schedSave    bool          // BGSAVE SCHEDULE during a rewrite
+	schedRewrite bool          // BGREWRITEAOF during a save
+	saves        int64         // snapshots by kind, for rdb_saves and aof_rewrites
+	rewrites     int64
+	started      time.Time
 	lastSave  time.Time
-	lastOK    bool
-	lastTook  time.Duration
+	lastOK    [3]bool          // by saveKind: the last snapshot of that kind succeeded
+	lastTook  [3]time.Duration // by saveKind
 	savedSeq  uint64 // sequence of the last snapshot (changes since count from it)
 	baseBytes int64  // data on disk right after the last snapshot
 	snapshots int64
@@ -69,7 +94,7 @@ func (n *Node) SetAutoRewrite(pct int, minSize int64) {
 // initPersist sets up snapshots and starts the automatic rewrite check.
 func (n *Node) initPersist() {
 	o := n.opts.Persist
-	n.save.lastOK = true
+	n.save.lastOK = [3]bool{true, true, true}
 	n.save.autoPct, n.save.autoMin = o.AutoRewritePercentage, o.AutoRewriteMinSize
 	n.save.lastSave = o.LastSave
 	if n.save.lastSave.IsZero() {
@@ -111,7 +136,7 @@ func (n *Node) maybeAutoRewrite() {
 	}
 	n.opts.Logger.Info("starting an automatic rewrite", "bytes_on_disk", total, "after_last_rewrite", base,
 		"growth_percent", (total-base)*100/max(base, 1))
-	_ = n.Save(true)
+	_, _ = n.Rewrite()
 }
 
 // snapshotBytes returns the size of the newest snapshot on disk.
@@ -130,18 +155,63 @@ func (n *Node) snapshotBytes() int64 {
 // Save writes a snapshot of the dataset to the data directory, then
 // deletes the log segments and older snapshots it covers. Writes go on
 // meanwhile: the snapshot is taken at one sequence, and the log from there
-// on goes to a new segment. With background, Save returns once the
-// snapshot is started. SAVE, BGSAVE and BGREWRITEAOF all come here.
+// on goes to a new segment. With background (BGSAVE), Save returns once
+// the snapshot is started; without (SAVE) it returns when it is written,
+// after waiting for a rewrite in progress.
 func (n *Node) Save(background bool) error {
+	for {
+		err := n.startSave(kindSave, background)
+		if background || !errors.Is(err, ErrRewriteInProgress) {
+			return err
+		}
+		if !n.waitSaveEnded() {
+			return ErrAOFClosed
+		}
+	}
+}
+
+// ScheduleSave is BGSAVE SCHEDULE: a background save now, or right after
+// the rewrite in progress, which it reports.
+func (n *Node) ScheduleSave() (scheduled bool, err error) {
+	err = n.startSave(kindSave, true)
+	if errors.Is(err, ErrRewriteInProgress) {
+		n.save.mu.Lock()
+		n.save.schedSave = true
+		n.save.mu.Unlock()
+		return true, nil
+	}
+	return false, err
+}
+
+// Rewrite is BGREWRITEAOF: the same snapshot, in the background, now or
+// right after the save in progress, which it reports.
+func (n *Node) Rewrite() (scheduled bool, err error) {
+	err = n.startSave(kindRewrite, true)
+	if errors.Is(err, ErrSaveInProgress) {
+		n.save.mu.Lock()
+		n.save.schedRewrite = true
+		n.save.mu.Unlock()
+		return true, nil
+	}
+	return false, err
+}
+
+// startSave starts a snapshot of the given kind unless one is running.
+func (n *Node) startSave(kind saveKind, background bool) error {
 	if n.opts.Persist.Dir == "" {
 		return ErrNoDataDir
 	}
 	n.save.mu.Lock()
 	if n.save.running {
+		running := n.save.kind
 		n.save.mu.Unlock()
+		if running == kindRewrite {
+			return ErrRewriteInProgress
+		}
 		return ErrSaveInProgress
 	}
-	n.save.running = true
+	n.save.running, n.save.kind = true, kind
+	n.save.ended = make(chan struct{})
 	n.save.started = time.Now()
 	n.save.mu.Unlock()
 
@@ -153,17 +223,21 @@ func (n *Node) Save(background bool) error {
 	return nil
 }
 
-// ScheduleSave runs a background save now, or right after the one in
-// progress; it reports whether one was in progress.
-func (n *Node) ScheduleSave() (scheduled bool, err error) {
-	err = n.Save(true)
-	if errors.Is(err, ErrSaveInProgress) {
-		n.save.mu.Lock()
-		n.save.scheduled = true
-		n.save.mu.Unlock()
-		return true, nil
+// waitSaveEnded waits until the running snapshot ends; false means the
+// node closed first.
+func (n *Node) waitSaveEnded() bool {
+	n.save.mu.Lock()
+	ch := n.save.ended
+	n.save.mu.Unlock()
+	if ch == nil {
+		return true
 	}
-	return false, err
+	select {
+	case <-ch:
+		return true
+	case <-n.done:
+		return false
+	}
 }
 
 // capture takes the snapshot's items at one sequence and, when the node
@@ -236,15 +310,31 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 	}
 	took := time.Since(start)
 	n.save.mu.Lock()
+	kind := n.save.kind
 	n.save.running = false
-	n.save.lastTook = took
-	n.save.lastOK = err == nil
-	again := n.save.scheduled
-	n.save.scheduled = false
+	if n.save.ended != nil {
+		close(n.save.ended)
+		n.save.ended = nil
+	}
+	n.save.lastTook[kind] = took
+	n.save.lastOK[kind] = err == nil
+	var again saveKind
+	switch {
+	case n.save.schedRewrite:
+		again = kindRewrite
+	case n.save.schedSave:
+		again = kindSave
+	}
+	n.save.schedRewrite, n.save.schedSave = false, false
 	if err == nil {
 		n.save.lastSave = time.Now()
 		n.save.savedSeq = seq
 		n.save.snapshots++
+		if kind == kindRewrite {
+			n.save.rewrites++
+		} else {
+			n.save.saves++
+		}
 		n.save.baseBytes = size
 		if a := n.opts.AOF; a != nil {
 			n.save.baseBytes += a.LogBytes()
@@ -258,11 +348,11 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 		return err
 	}
 	n.opts.Logger.Info("snapshot written", "sequence", seq, "keys", len(items), "bytes", size, "took", took)
-	if again {
+	if again != 0 {
 		select {
 		case <-n.done:
 		default:
-			_ = n.Save(true)
+			_ = n.startSave(again, true)
 		}
 	}
 	return nil
@@ -278,8 +368,9 @@ func (n *Node) LastSave() time.Time {
 // persistenceFields returns INFO persistence's fields after loading.
 func (n *Node) persistenceFields() [][2]string {
 	n.save.mu.Lock()
-	running, scheduled, lastOK := n.save.running, n.save.scheduled, n.save.lastOK
-	lastSave, took, started, savedSeq, snaps := n.save.lastSave, n.save.lastTook, n.save.started, n.save.savedSeq, n.save.snapshots
+	running, kind, schedRewrite := n.save.running, n.save.kind, n.save.schedRewrite
+	lastOK, took, saves, rewrites := n.save.lastOK, n.save.lastTook, n.save.saves, n.save.rewrites
+	lastSave, started, savedSeq := n.save.lastSave, n.save.started, n.save.savedSeq
 	n.save.mu.Unlock()
 	b := func(v bool) string {
 		if v {
@@ -293,31 +384,36 @@ func (n *Node) persistenceFields() [][2]string {
 		}
 		return "err"
 	}
-	cur := int64(-1)
-	if running {
-		cur = int64(time.Since(started).Seconds())
+	// Seconds of the running snapshot of kind k, -1 when none.
+	current := func(k saveKind) string {
+		if !running || kind != k {
+			return "-1"
+		}
+		return strconv.FormatInt(int64(time.Since(started).Seconds()), 10)
 	}
-	lastTook := int64(-1)
-	if snaps > 0 {
-		lastTook = int64(took.Seconds())
+	last := func(k saveKind, count int64) string {
+		if count == 0 {
+			return "-1"
+		}
+		return strconv.FormatInt(int64(took[k].Seconds()), 10)
 	}
 	a := n.opts.AOF
 	writeOK := a == nil || a.WriteError() == nil
 	out := [][2]string{
 		{"rdb_changes_since_last_save", strconv.FormatUint(n.Sequence()-min(savedSeq, n.Sequence()), 10)},
-		{"rdb_bgsave_in_progress", b(running)},
+		{"rdb_bgsave_in_progress", b(running && kind == kindSave)},
 		{"rdb_last_save_time", strconv.FormatInt(lastSave.Unix(), 10)},
-		{"rdb_last_bgsave_status", status(lastOK)},
-		{"rdb_last_bgsave_time_sec", strconv.FormatInt(lastTook, 10)},
-		{"rdb_current_bgsave_time_sec", strconv.FormatInt(cur, 10)},
-		{"rdb_saves", strconv.FormatInt(snaps, 10)},
+		{"rdb_last_bgsave_status", status(lastOK[kindSave])},
+		{"rdb_last_bgsave_time_sec", last(kindSave, saves)},
+		{"rdb_current_bgsave_time_sec", current(kindSave)},
+		{"rdb_saves", strconv.FormatInt(saves, 10)},
 		{"aof_enabled", b(a != nil)},
-		{"aof_rewrite_in_progress", b(running && a != nil)},
-		{"aof_rewrite_scheduled", b(scheduled)},
-		{"aof_last_rewrite_time_sec", strconv.FormatInt(lastTook, 10)},
-		{"aof_current_rewrite_time_sec", strconv.FormatInt(cur, 10)},
-		{"aof_last_bgrewrite_status", status(lastOK)},
-		{"aof_rewrites", strconv.FormatInt(snaps, 10)},
+		{"aof_rewrite_in_progress", b(running && kind == kindRewrite)},
+		{"aof_rewrite_scheduled", b(schedRewrite)},
+		{"aof_last_rewrite_time_sec", last(kindRewrite, rewrites)},
+		{"aof_current_rewrite_time_sec", current(kindRewrite)},
+		{"aof_last_bgrewrite_status", status(lastOK[kindRewrite])},
+		{"aof_rewrites", strconv.FormatInt(rewrites, 10)},
 		{"aof_last_write_status", status(writeOK)},
 	}
 	if a != nil {

@@ -2,14 +2,25 @@ package resp
 
 import "errors"
 
-// saveInProgress is implemented by the error a Replication's Save returns
-// while another snapshot is being written.
-type saveInProgress interface{ SaveInProgress() bool }
+// inProgress is implemented by the errors a Replication's snapshot
+// methods return while another snapshot is being written: SaveInProgress
+// for one asked for by SAVE or BGSAVE, RewriteInProgress for one asked
+// for by BGREWRITEAOF or the automatic rewrite.
+type inProgress interface {
+	SaveInProgress() bool
+	RewriteInProgress() bool
+}
 
-// inProgress reports whether err says a snapshot is being written.
-func inProgress(err error) bool {
-	var ip saveInProgress
+// saveRunning and rewriteRunning tell which kind of snapshot err reports
+// in progress.
+func saveRunning(err error) bool {
+	var ip inProgress
 	return errors.As(err, &ip) && ip.SaveInProgress()
+}
+
+func rewriteRunning(err error) bool {
+	var ip inProgress
+	return errors.As(err, &ip) && ip.RewriteInProgress()
 }
 
 func registerPersistCommands(t commandTable) {
@@ -20,11 +31,12 @@ func registerPersistCommands(t commandTable) {
 }
 
 // SAVE, BGSAVE and BGREWRITEAOF all write one snapshot of the dataset and
-// drop the log it covers: see the replication package's Node.Save.
+// drop the log it covers (see the replication package's Node.Save); they
+// answer as Redis does for an RDB save and an AOF rewrite.
 
 func cmdSave(s *Server, c *client, args [][]byte) {
 	switch err := s.replication().Save(false); {
-	case inProgress(err):
+	case saveRunning(err):
 		c.conn.WriteError(errBgSaveInProgress)
 	case err != nil:
 		c.conn.WriteError(errSaveFailed)
@@ -42,29 +54,31 @@ func cmdBgSave(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errSyntax)
 		return
 	}
+	var err error
+	scheduled := false
 	if schedule {
-		switch scheduled, err := s.replication().ScheduleSave(); {
-		case err != nil:
-			c.conn.WriteError(errSaveFailed)
-		case scheduled:
-			c.conn.WriteString("Background saving scheduled")
-		default:
-			c.conn.WriteString("Background saving started")
-		}
-		return
+		scheduled, err = s.replication().ScheduleSave()
+	} else {
+		err = s.replication().Save(true)
 	}
-	switch err := s.replication().Save(true); {
-	case inProgress(err):
+	switch {
+	case saveRunning(err):
 		c.conn.WriteError(errBgSaveInProgress)
+	case rewriteRunning(err):
+		c.conn.WriteError(errBgSaveDuringRewrite)
 	case err != nil:
 		c.conn.WriteError(errSaveFailed)
+	case scheduled:
+		c.conn.WriteString("Background saving scheduled")
 	default:
 		c.conn.WriteString("Background saving started")
 	}
 }
 
 func cmdBgRewriteAOF(s *Server, c *client, args [][]byte) {
-	switch scheduled, err := s.replication().ScheduleSave(); {
+	switch scheduled, err := s.replication().Rewrite(); {
+	case rewriteRunning(err):
+		c.conn.WriteError(errRewriteInProgress)
 	case err != nil:
 		c.conn.WriteError(errSaveFailed)
 	case scheduled:

@@ -36,6 +36,11 @@ const (
 	errCountNotPos     = "ERR value is out of range, must be positive"
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
 	errBgSaveInProgress = "ERR Background save already in progress"
+	// errBgSaveDuringRewrite answers BGSAVE (without SCHEDULE) during a
+	// BGREWRITEAOF.
+	errBgSaveDuringRewrite = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+	// errRewriteInProgress answers BGREWRITEAOF during a BGREWRITEAOF.
+	errRewriteInProgress = "ERR Background append only file rewriting already in progress"
 	// errSaveFailed is Redis's bare reply to a failed SAVE.
 	errSaveFailed = "ERR"
 	// errShutdownFailed answers a SHUTDOWN SAVE whose snapshot failed.

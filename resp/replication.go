@@ -36,13 +36,14 @@ type Replication interface {
 	// Wait blocks until n secondaries acknowledged everything written so
 	// far, or timeout passes (0: forever), and returns how many did.
 	Wait(n int, timeout time.Duration) int
-	// Save writes a snapshot, in the background or before it returns.
-	// During another one it returns an error with a method
-	// SaveInProgress() bool that returns true.
+	// Save writes a snapshot (SAVE, or BGSAVE with background), Rewrite
+	// starts one for BGREWRITEAOF, ScheduleSave for BGSAVE SCHEDULE. While
+	// another snapshot is written they return an error whose methods
+	// SaveInProgress() bool and RewriteInProgress() bool say which kind;
+	// scheduled reports a snapshot queued behind the running one.
 	Save(background bool) error
-	// ScheduleSave starts a background snapshot, or schedules one after
-	// the snapshot in progress, which it reports.
 	ScheduleSave() (scheduled bool, err error)
+	Rewrite() (scheduled bool, err error)
 	// LastSave returns when the last snapshot was written.
 	LastSave() time.Time
 }
@@ -69,6 +70,7 @@ func (s standalone) Persistence() [][2]string {
 }
 func (standalone) Save(bool) error             { return ErrReplicationUnavailable }
 func (standalone) ScheduleSave() (bool, error) { return false, ErrReplicationUnavailable }
+func (standalone) Rewrite() (bool, error)      { return false, ErrReplicationUnavailable }
 func (s standalone) LastSave() time.Time       { return s.started }
 func (s standalone) Info() [][2]string {
 	return [][2]string{
