@@ -72,15 +72,15 @@ type saveState struct {
 	saves        int64         // snapshots by kind, for rdb_saves and aof_rewrites
 	rewrites     int64
 	started      time.Time
-	lastSave  time.Time
-	lastOK    [3]bool          // by saveKind: the last snapshot of that kind succeeded
-	lastTook  [3]time.Duration // by saveKind
-	savedSeq  uint64 // sequence of the last snapshot (changes since count from it)
-	baseBytes int64  // data on disk right after the last snapshot
-	snapshots int64
-	autoPct   int
-	autoMin   int64
-	wg        sync.WaitGroup
+	lastSave     time.Time
+	lastOK       [3]bool          // by saveKind: the last snapshot of that kind succeeded
+	lastTook     [3]time.Duration // by saveKind
+	savedSeq     uint64           // sequence of the last snapshot (changes since count from it)
+	baseBytes    int64            // data on disk right after the last snapshot
+	snapshots    int64
+	autoPct      int
+	autoMin      int64
+	wg           sync.WaitGroup
 }
 
 // SetAutoRewrite changes auto-aof-rewrite-percentage and
