@@ -4,7 +4,7 @@ BIN     := bin/nadb-server
 ARGS    ?=
 FUZZTIME ?= 30s
 
-.PHONY: all build run test test-short bench fuzz verify clean
+.PHONY: all build run test test-short soak bench fuzz verify clean
 
 all: build
 
@@ -26,6 +26,14 @@ test:
 
 test-short:
 	$(GO) test -race -count=1 -short ./...
+
+# The kill -9 tests with many more cycles (SOAK_CYCLES, default 200):
+# a primary killed at random moments of a write load must lose no
+# acknowledged write, and its secondary must resume without diverging.
+SOAK_CYCLES ?= 200
+soak:
+	NADB_SOAK_CYCLES=$(SOAK_CYCLES) $(GO) test -race -count=1 -timeout 60m \
+		-run 'TestPersistenceKill9UnderLoad|TestReplicaPersistPrimaryKill9UnderLoad' ./integration/
 
 # Side-by-side comparison with a real redis-server, written to
 # bench/RESULTS.md, plus the Go micro-benchmarks.

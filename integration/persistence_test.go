@@ -219,6 +219,20 @@ func (n *node) digest() string {
 	return d
 }
 
+// soakCycles is the number of kill cycles of a kill -9 test: def, or
+// NADB_SOAK_CYCLES when set (make soak sets it to run many more).
+func soakCycles(t *testing.T, def int) int {
+	t.Helper()
+	v := os.Getenv("NADB_SOAK_CYCLES")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err, "NADB_SOAK_CYCLES")
+	require.Positive(t, n, "NADB_SOAK_CYCLES")
+	return n
+}
+
 // TestPersistenceKill9UnderLoad kills a primary with appendfsync always at
 // a random moment of a concurrent write load, restarts it on the same
 // directory, and checks no acknowledged write was lost, over many cycles.
@@ -226,7 +240,7 @@ func (n *node) digest() string {
 func TestPersistenceKill9UnderLoad(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
-	cycles, writers := 20, 6
+	cycles, writers := soakCycles(t, 20), 6
 	if testing.Short() {
 		cycles = 3
 	}

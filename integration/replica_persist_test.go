@@ -410,7 +410,7 @@ func TestReplicaPersistPrimaryKill9UnderLoad(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	const writers = 3
-	cycles := 5
+	cycles := soakCycles(t, 5)
 	if testing.Short() {
 		cycles = 2
 	}
