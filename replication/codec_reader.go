@@ -46,15 +46,27 @@ func NewReader(r io.Reader, maxFrame int) *Reader {
 // Other read errors are returned wrapped. After an error the stream position
 // is unknown: drop the connection.
 func (r *Reader) Next(op *Op) error {
+	payload, err := r.NextPayload()
+	if err != nil {
+		return err
+	}
+	return r.dec.DecodePayload(payload, op)
+}
+
+// NextPayload reads the next frame without decoding it and returns its
+// payload, which aliases the Reader's buffer until the next call. Errors
+// are Next's, except those of decoding: a caller decodes the payload with a
+// Decoder of its own (several goroutines can then share the work).
+func (r *Reader) NextPayload() ([]byte, error) {
 	if n, err := io.ReadFull(r.br, r.hdr[:]); err != nil {
 		if n == 0 && err == io.EOF {
-			return io.EOF
+			return nil, io.EOF
 		}
-		return readError(err, fmt.Sprintf("%d of 4 length bytes", n))
+		return nil, readError(err, fmt.Sprintf("%d of 4 length bytes", n))
 	}
 	size := binary.BigEndian.Uint32(r.hdr[:])
 	if uint64(size) > uint64(r.max) {
-		return fmt.Errorf("%w: announced %d bytes, limit %d", ErrFrameTooLarge, size, r.max)
+		return nil, fmt.Errorf("%w: announced %d bytes, limit %d", ErrFrameTooLarge, size, r.max)
 	}
 	n := int(size)
 	if cap(r.buf) > shrinkAbove && n < shrinkAbove/4 {
@@ -68,10 +80,10 @@ func (r *Reader) Next(op *Op) error {
 		m, err := io.ReadFull(r.br, r.buf[len(r.buf):min(n, cap(r.buf))])
 		r.buf = r.buf[:len(r.buf)+m]
 		if err != nil {
-			return readError(err, fmt.Sprintf("%d of %d payload bytes", len(r.buf), n))
+			return nil, readError(err, fmt.Sprintf("%d of %d payload bytes", len(r.buf), n))
 		}
 	}
-	return r.dec.DecodePayload(r.buf, op)
+	return r.buf, nil
 }
 
 // readError wraps an error from inside a frame: an early end of the stream

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -324,39 +326,183 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 	}
 	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
 	count, hasCount := op.Count, op.Has&FieldCount != 0
+	// A key takes a frame of more than 32 bytes: a count the file cannot
+	// hold reserves nothing for it.
+	capHint := 0
 	if hasCount {
-		// A key takes a frame of more than 32 bytes: a count the file
-		// cannot hold allocates nothing for it.
-		var size int64
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
-		}
-		snap.Items = make([]engine.Item, 0, min(count, 1<<24, uint64(size/32)))
+		capHint = int(min(count, 1<<24, uint64(st.Size()/32)))
 	}
-	now := time.Now().UnixMilli()
-	for n := 0; ; n++ {
-		if progress != nil && n%4096 == 0 {
-			progress(cr.n)
-		}
-		if err := rd.Next(&op); err != nil {
-			return fail("after %d keys: %v", len(snap.Items), err)
-		}
-		switch {
-		case op.Type == OpSet && op.Sequence == snap.Seq:
-			ef, _, err := effectOf(&op, dbs, now)
-			if err != nil {
-				return fail("key %d: %v", len(snap.Items), err)
+	keys, err := readSnapshotKeys(rd, cr, snap.Seq, dbs, capHint, progress)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if keys.endCount != uint64(len(keys.items)) || (hasCount && keys.endCount != count) {
+		return fail("end marker counts %d keys, header %d, file %d", keys.endCount, count, len(keys.items))
+	}
+	snap.Items = keys.items
+	return snap, nil
+}
+
+// snapshotBatch is how many frames one decoding goroutine takes at a time.
+const snapshotBatch = 1024
+
+// rawBatch is a run of frames read from a snapshot, not yet decoded.
+type rawBatch struct {
+	idx      int
+	buf      []byte // the payloads, end to end
+	ends     []int  // end of each payload in buf
+	read     int64  // bytes of the file read when the batch was complete
+	final    bool   // the file ends after this batch
+	frameErr error  // reading stopped at a damaged frame after the batch
+}
+
+// keyBatch is a decoded rawBatch.
+type keyBatch struct {
+	idx   int
+	items []engine.Item
+	end   int    // index of a SNAPSHOT_END frame in the batch, -1 if none
+	count uint64 // its count
+	err   error
+	raw   *rawBatch
+}
+
+// snapshotKeys is what follows a snapshot's header.
+type snapshotKeys struct {
+	items    []engine.Item
+	endCount uint64
+}
+
+// readSnapshotKeys reads the frames after a snapshot's header: SET frames
+// at sequence seq, then SNAPSHOT_END as the very last frame. Verifying a
+// frame (SHA-256 over its canonical JSON) is most of a start's time, so
+// one goroutine reads the file while the others decode batches of frames;
+// the batches are put back in file order. Every goroutine has ended when
+// it returns.
+func readSnapshotKeys(rd *Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*snapshotKeys, error) {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	raw := make(chan *rawBatch, 2*workers)
+	decoded := make(chan *keyBatch, 2*workers)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(quit)
+		wg.Wait()
+	}()
+
+	wg.Go(func() { // the reader
+		defer close(raw)
+		for idx := 0; ; idx++ {
+			b := &rawBatch{idx: idx}
+			for len(b.ends) < snapshotBatch {
+				payload, err := rd.NextPayload()
+				if errors.Is(err, io.EOF) {
+					b.final = true
+					break
+				}
+				if err != nil {
+					b.final, b.frameErr = true, err
+					break
+				}
+				b.buf = append(b.buf, payload...)
+				b.ends = append(b.ends, len(b.buf))
 			}
-			snap.Items = append(snap.Items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
-		case op.Type == OpSnapshotEnd && op.Sequence == snap.Seq && op.Count == uint64(len(snap.Items)) && (!hasCount || op.Count == count):
-			if err := rd.Next(&op); !errors.Is(err, io.EOF) {
-				return fail("data after the end marker")
+			b.read = cr.n
+			select {
+			case raw <- b:
+			case <-quit:
+				return
 			}
-			return snap, nil
-		default:
-			return fail("%s at %d after %d keys", op.Type, op.Sequence, len(snap.Items))
+			if b.final {
+				return
+			}
+		}
+	})
+	var decoders sync.WaitGroup
+	for range workers {
+		decoders.Add(1)
+		wg.Go(func() { // a decoder
+			defer decoders.Done()
+			var dec Decoder
+			var op Op
+			now := time.Now().UnixMilli()
+			for b := range raw {
+				out := &keyBatch{idx: b.idx, end: -1, raw: b, items: make([]engine.Item, 0, len(b.ends))}
+				start := 0
+				for i, end := range b.ends {
+					err := dec.DecodePayload(b.buf[start:end], &op)
+					start = end
+					switch {
+					case err != nil:
+					case op.Type == OpSet && op.Sequence == seq && out.end < 0:
+						var ef engine.Effect
+						if ef, _, err = effectOf(&op, dbs, now); err == nil {
+							out.items = append(out.items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+						}
+					case op.Type == OpSnapshotEnd && op.Sequence == seq && out.end < 0:
+						out.end, out.count = i, op.Count
+					case out.end >= 0:
+						err = errors.New("data after the end marker")
+					default:
+						err = fmt.Errorf("%s at %d", op.Type, op.Sequence)
+					}
+					if err != nil {
+						out.err = fmt.Errorf("frame %d of batch %d: %w", i, b.idx, err)
+						break
+					}
+				}
+				select {
+				case decoded <- out:
+				case <-quit:
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		decoders.Wait()
+		close(decoded)
+	})
+
+	keys := &snapshotKeys{items: make([]engine.Item, 0, capHint)}
+	pending := map[int]*keyBatch{}
+	next, ended := 0, false
+	for b := range decoded {
+		pending[b.idx] = b
+		for {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if progress != nil {
+				progress(b.raw.read)
+			}
+			switch {
+			case b.err != nil:
+				return nil, fmt.Errorf("after %d keys: %w", len(keys.items), b.err)
+			case ended && len(b.raw.ends) > 0:
+				return nil, errors.New("data after the end marker")
+			}
+			keys.items = append(keys.items, b.items...)
+			if b.end >= 0 {
+				if b.end != len(b.raw.ends)-1 {
+					return nil, errors.New("data after the end marker")
+				}
+				ended, keys.endCount = true, b.count
+			}
+			if b.raw.final {
+				switch {
+				case b.raw.frameErr != nil:
+					return nil, fmt.Errorf("after %d keys: %w", len(keys.items), b.raw.frameErr)
+				case !ended:
+					return nil, fmt.Errorf("after %d keys: no end marker", len(keys.items))
+				}
+				return keys, nil
+			}
 		}
 	}
+	return nil, errors.New("snapshot reader stopped early")
 }
 
 // WriteSnapshot writes items as the snapshot at seq of history replID into

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -776,4 +777,62 @@ func TestSaveAfterReset(t *testing.T) {
 	require.Equal(t, "B", rec.History.ReplID, "the start loads the old dataset, saved after the resync replaced it")
 	require.Equal(t, uint64(newSeq), rec.History.Last)
 	require.Equal(t, newItems, rec.History.Snapshot)
+}
+
+// TestReadSnapshotBatchBoundaries reads snapshots whose key count falls
+// around the parallel reader's batch size, so the end marker lands first,
+// last and alone in a batch; and refuses data after the end marker when it
+// falls in a later batch, and a snapshot cut at a batch boundary.
+func TestReadSnapshotBatchBoundaries(t *testing.T) {
+	for _, n := range []int{0, 1, snapshotBatch - 2, snapshotBatch - 1, snapshotBatch, snapshotBatch + 1, 3*snapshotBatch - 1, 3 * snapshotBatch} {
+		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
+			items := make([]engine.Item, n)
+			for i := range items {
+				items[i] = engine.Item{DB: i % 16, Key: fmt.Sprint("k", i), Value: []byte(fmt.Sprint("v", i))}
+			}
+			data := snapshotBytes(t, 9, items)
+			p := filepath.Join(t.TempDir(), "s.snap")
+			require.NoError(t, os.WriteFile(p, data, 0o644))
+			snap, err := ReadSnapshot(p, aofDBs, nil)
+			require.NoError(t, err)
+			require.Len(t, snap.Items, n)
+			for i, it := range snap.Items {
+				require.Equal(t, items[i].Key, it.Key, "key %d in file order", i)
+				require.Equal(t, items[i].Value, it.Value)
+				require.Equal(t, items[i].DB, it.DB)
+			}
+
+			// A whole batch of extra SET frames after the end marker.
+			var enc Encoder
+			extra := data
+			for i := range snapshotBatch + 3 {
+				extra, err = enc.AppendFrame(extra, &Op{Type: OpSet, Sequence: 9, Timestamp: 1, Key: []byte(fmt.Sprint("x", i)),
+					Value: []byte("v"), DB: []byte("0"), Has: FieldKey | FieldValue | FieldDB})
+				require.NoError(t, err)
+			}
+			require.NoError(t, os.WriteFile(p, extra, 0o644))
+			_, err = ReadSnapshot(p, aofDBs, nil)
+			require.ErrorIs(t, err, ErrCorruptLog)
+			require.ErrorContains(t, err, "after the end marker")
+
+			// Cut right before the end marker: no end marker.
+			_, frames := splitFrames(t, data)
+			require.NoError(t, os.WriteFile(p, data[:frames[len(frames)-1]], 0o644))
+			_, err = ReadSnapshot(p, aofDBs, nil)
+			require.ErrorIs(t, err, ErrCorruptLog)
+			require.ErrorContains(t, err, "no end marker")
+		})
+	}
+}
+
+// splitFrames returns the start offset of every frame of data.
+func splitFrames(t *testing.T, data []byte) ([]byte, []int) {
+	t.Helper()
+	var starts []int
+	for off := 0; off < len(data); {
+		require.LessOrEqual(t, off+4, len(data))
+		starts = append(starts, off)
+		off += 4 + int(binary.BigEndian.Uint32(data[off:]))
+	}
+	return data, starts
 }
