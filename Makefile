@@ -45,7 +45,10 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadAOF$$' -fuzztime $(FUZZTIME) ./replication/
+	# The file-based targets write a file per input: minimising each new
+	# input for the default 60 s would leave little time for fuzzing.
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadAOF$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/
 	$(GO) test -run '^$$' -fuzz '^FuzzCommand$$' -fuzztime $(FUZZTIME) ./resp/
 	$(GO) test -run '^$$' -fuzz '^FuzzInputGuard$$' -fuzztime $(FUZZTIME) ./resp/
 
