@@ -195,7 +195,9 @@ func encodeArgs(args [][]byte) []byte {
 	return b.Bytes()
 }
 
-var errorCode = regexp.MustCompile(`^-[A-Z]+ `)
+// errorCode matches an error reply: an upper-case code, then a message or
+// nothing (Redis answers a failed SAVE or BGSAVE with a bare "-ERR").
+var errorCode = regexp.MustCompile(`^-[A-Z]+( |\r\n$)`)
 
 func FuzzCommand(f *testing.F) {
 	ts := startServer(f, Options{
