@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -244,63 +245,14 @@ func TestPersistenceKill9UnderLoad(t *testing.T) {
 	if testing.Short() {
 		cycles = 3
 	}
-	ctx := context.Background()
 	n := startAOFNode(t, "--aof-segment-size", "16kb")
 	acked := map[string]string{} // every key whose SET answered OK, with its value
 	for cycle := range cycles {
-		// No retries: a retried SET after the kill would only add noise.
-		rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1, PoolSize: writers,
-			ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 		// Kill once this many writes of the cycle were acknowledged, so the
 		// moment is random but the load has really started, however slow
 		// the machine.
 		killAfter := int64(1 + rand.IntN(400))
-		var (
-			count    atomic.Int64
-			reached  = make(chan struct{})
-			once     sync.Once
-			wg       sync.WaitGroup
-			mu       sync.Mutex // guards the results
-			results  = map[string]string{}
-			firstErr = make([]error, writers)
-		)
-		for w := range writers {
-			wg.Go(func() {
-				for i := 0; ; i++ {
-					key := fmt.Sprintf("k%d:%d:%d", w, cycle, i)
-					val := fmt.Sprintf("v%d-%d-%d", w, cycle, i)
-					if err := rdb.Set(ctx, key, val, 0).Err(); err != nil {
-						firstErr[w] = err
-						return
-					}
-					mu.Lock()
-					results[key] = val
-					mu.Unlock()
-					if count.Add(1) == killAfter {
-						once.Do(func() { close(reached) })
-					}
-				}
-			})
-		}
-		select {
-		case <-reached:
-		case <-time.After(convergeTimeout):
-			n.kill()
-			wg.Wait()
-			t.Fatalf("cycle %d: %d writes acknowledged in %v, want %d; errors %v", cycle, count.Load(), convergeTimeout, killAfter, firstErr)
-		}
-		n.kill()
-		wg.Wait()
-		_ = rdb.Close()
-		for w, err := range firstErr {
-			require.Error(t, err, "cycle %d writer %d stopped without an error", cycle, w)
-		}
-		mu.Lock()
-		for k, v := range results {
-			acked[k] = v
-		}
-		mu.Unlock()
-
+		maps.Copy(acked, killUnderLoad(t, n, writers, killAfter, fmt.Sprint(cycle)))
 		n.restart()
 		requireKeys(t, n.rdb, acked, fmt.Sprintf("cycle %d (killed after %d acknowledged writes)", cycle, killAfter))
 		info := n.requireInfo("persistence")
@@ -310,6 +262,59 @@ func TestPersistenceKill9UnderLoad(t *testing.T) {
 	files := listData(t, n.Dir)
 	require.Greater(t, len(files.Segments), 1, "the log was cut into segments")
 	t.Logf("%d cycles, %d acknowledged keys, %d segments, %d bytes", cycles, len(acked), len(files.Segments), dirBytes(t, n.Dir))
+}
+
+// killUnderLoad runs writers clients that SET unique keys (named after
+// tag) on n as fast as they can, kills n with SIGKILL once killAfter
+// writes were acknowledged, and returns every key whose SET answered OK,
+// with its value. Every writer must then have failed: none stops early.
+func killUnderLoad(t *testing.T, n *node, writers int, killAfter int64, tag string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	// No retries: a retried SET after the kill would only add noise.
+	rdb := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1, PoolSize: writers,
+		ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
+	defer rdb.Close()
+	var (
+		count    atomic.Int64
+		reached  = make(chan struct{})
+		once     sync.Once
+		wg       sync.WaitGroup
+		mu       sync.Mutex // guards results
+		results  = map[string]string{}
+		firstErr = make([]error, writers)
+	)
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				key := fmt.Sprintf("k%s:%d:%d", tag, w, i)
+				val := fmt.Sprintf("v%s-%d-%d", tag, w, i)
+				if err := rdb.Set(ctx, key, val, 0).Err(); err != nil {
+					firstErr[w] = err
+					return
+				}
+				mu.Lock()
+				results[key] = val
+				mu.Unlock()
+				if count.Add(1) == killAfter {
+					once.Do(func() { close(reached) })
+				}
+			}
+		})
+	}
+	select {
+	case <-reached:
+	case <-time.After(convergeTimeout):
+		n.kill()
+		wg.Wait()
+		t.Fatalf("%s: %d writes acknowledged in %v, want %d; errors %v", tag, count.Load(), convergeTimeout, killAfter, firstErr)
+	}
+	n.kill()
+	wg.Wait()
+	for w, err := range firstErr {
+		require.Error(t, err, "%s: writer %d stopped without an error", tag, w)
+	}
+	return results
 }
 
 // requireKeys checks every key of want holds its value, reading in batches.

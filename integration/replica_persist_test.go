@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -414,53 +415,14 @@ func TestReplicaPersistPrimaryKill9UnderLoad(t *testing.T) {
 	if testing.Short() {
 		cycles = 2
 	}
-	ctx := context.Background()
 	p := startNode(t, aofArgs("everysec")...)
 	s := startSecondary(t, p)
 	acked := map[string]string{}
 	replID := p.requireInfo("replication")["master_replid"]
 	for cycle := range cycles {
 		requireConverged(t, p, s)
-		rdb := redis.NewClient(&redis.Options{Addr: p.Addr(), MaxRetries: -1, PoolSize: writers,
-			ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 		killAfter := int64(50 + rand.IntN(500))
-		var (
-			count   atomic.Int64
-			reached = make(chan struct{})
-			once    sync.Once
-			wg      sync.WaitGroup
-			mu      sync.Mutex // guards results
-			results = map[string]string{}
-		)
-		for w := range writers {
-			wg.Go(func() {
-				for i := 0; ; i++ {
-					key, val := fmt.Sprintf("k%d:%d:%d", cycle, w, i), fmt.Sprint(i)
-					if err := rdb.Set(ctx, key, val, 0).Err(); err != nil {
-						return
-					}
-					mu.Lock()
-					results[key] = val
-					mu.Unlock()
-					if count.Add(1) == killAfter {
-						once.Do(func() { close(reached) })
-					}
-				}
-			})
-		}
-		select {
-		case <-reached:
-		case <-time.After(convergeTimeout):
-			p.kill()
-			wg.Wait()
-			t.Fatalf("cycle %d: %d writes acknowledged in %v, want %d", cycle, count.Load(), convergeTimeout, killAfter)
-		}
-		p.kill()
-		wg.Wait()
-		_ = rdb.Close()
-		for k, v := range results {
-			acked[k] = v
-		}
+		maps.Copy(acked, killUnderLoad(t, p, writers, killAfter, fmt.Sprint(cycle)))
 		s.waitInfo("replication", "master_link_status", "down")
 		p.restart()
 		where := fmt.Sprintf("cycle %d (killed after %d acknowledged writes)", cycle, killAfter)
