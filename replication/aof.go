@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -136,79 +135,90 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 	// once instead of reserving up to DefaultMaxFrame bytes.
 	rd := NewReader(cr, int(min(sc.size, DefaultMaxFrame)))
 	var (
-		op    Op
 		group []engine.Effect
 		seq   uint64
+		ioErr error
 	)
-	corrupt := func(at int64, format string, args ...any) (*aofScan, error) {
+	corrupt := func(at int64, format string, args ...any) bool {
 		sc.corruptAt = at
 		sc.corrupt = fmt.Errorf("%w: %s at offset %d: %s", ErrCorruptLog, path, at, fmt.Sprintf(format, args...))
-		return sc, nil
+		return false
 	}
-	for frames := 0; ; frames++ {
-		start := cr.n - int64(rd.Buffered())
-		if progress != nil && frames%4096 == 0 {
-			progress(start, sc.size)
+	// damaged handles a frame that cannot be read or decoded. A crash in
+	// the middle of a write leaves a damaged tail with no valid frame
+	// after it. A valid frame after the damage means the damage is inside
+	// the file: refuse, never cut.
+	damaged := func(start int64, err error) bool {
+		torn, terr := noFrameAfter(f, start, sc.size)
+		switch {
+		case terr != nil:
+			ioErr = terr
+			return false
+		case torn:
+			return false
 		}
-		err := rd.Next(&op)
-		if errors.Is(err, io.EOF) {
-			return sc, nil
-		}
-		end := cr.n - int64(rd.Buffered())
-		if err != nil {
-			// A crash in the middle of a write leaves a damaged tail with
-			// no valid frame after it. A valid frame after the damage
-			// means the damage is inside the file: refuse, never cut.
-			torn, terr := noFrameAfter(f, start, sc.size)
-			if terr != nil {
-				return nil, terr
-			}
-			if torn {
-				return sc, nil
-			}
-			return corrupt(start, "%v", err)
-		}
-		h := sc.history
-		if h == nil {
-			if op.Type != OpMetadata || op.Has&FieldReplID == 0 {
-				return corrupt(0, "no header frame")
-			}
-			if op.Sequence == math.MaxUint64 {
-				return corrupt(0, "header sequence out of range")
-			}
-			role := RolePrimary
-			if op.Has&FieldMode != 0 && string(op.Mode) == RoleReplica {
-				role = RoleReplica
-			}
-			sc.history = &History{ReplID: string(op.ReplID), Role: role, Base: op.Sequence, Last: op.Sequence}
-			seq, sc.good = op.Sequence, end
-			continue
-		}
-		if op.Sequence != seq+1 {
-			return corrupt(start, "sequence %d after %d", op.Sequence, seq)
-		}
-		if !isData(op.Type) || op.Type == OpMetadata || (op.Has&FieldGroup != 0 && op.Group < 1) {
-			return corrupt(start, "%s frame with group %d in the log", op.Type, op.Group)
-		}
-		ef, ok, err := effectOf(&op, dbs, time.Now().UnixMilli())
-		if err != nil {
-			return corrupt(start, "%v", err)
-		}
-		seq = op.Sequence
-		if ok {
-			group = append(group, ef)
-		}
-		size1 := 1
-		if op.Has&FieldGroup != 0 {
-			size1 = op.Group
-		}
-		if pending := int(seq - h.Last); pending >= size1 {
-			if seq > after {
-				h.Groups = append(h.Groups, group)
-			}
-			group, h.Last, sc.good = nil, seq, end
-		}
+		return corrupt(start, "%v", err)
 	}
+	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+		if progress != nil {
+			progress(run.read, sc.size)
+		}
+		for i := range run.frames {
+			pf := &run.frames[i]
+			if pf.err != nil {
+				return damaged(pf.start, pf.err)
+			}
+			h := sc.history
+			if h == nil {
+				if pf.typ != OpMetadata || pf.has&FieldReplID == 0 {
+					return corrupt(0, "no header frame")
+				}
+				if pf.seq == math.MaxUint64 {
+					return corrupt(0, "header sequence out of range")
+				}
+				role := RolePrimary
+				if pf.has&FieldMode != 0 && pf.mode == RoleReplica {
+					role = RoleReplica
+				}
+				sc.history = &History{ReplID: pf.replID, Role: role, Base: pf.seq, Last: pf.seq,
+					// A logged SET takes a frame of about 200 bytes or more.
+					Groups: make([][]engine.Effect, 0, min(sc.size/200, 1<<22))}
+				seq, sc.good = pf.seq, pf.end
+				continue
+			}
+			if pf.seq != seq+1 {
+				return corrupt(pf.start, "sequence %d after %d", pf.seq, seq)
+			}
+			if !isData(pf.typ) || pf.typ == OpMetadata || (pf.has&FieldGroup != 0 && pf.group < 1) {
+				return corrupt(pf.start, "%s frame with group %d in the log", pf.typ, pf.group)
+			}
+			if pf.efErr != nil {
+				return corrupt(pf.start, "%v", pf.efErr)
+			}
+			seq = pf.seq
+			if pf.efOK {
+				group = append(group, pf.ef)
+			}
+			size1 := 1
+			if pf.has&FieldGroup != 0 {
+				size1 = pf.group
+			}
+			if pending := int(seq - h.Last); pending >= size1 {
+				if seq > after {
+					h.Groups = append(h.Groups, group)
+				}
+				group, h.Last, sc.good = nil, seq, pf.end
+			}
+		}
+		if run.readErr != nil {
+			return damaged(run.readErrAt, run.readErr)
+		}
+		return true
+	})
+	if ioErr != nil {
+		return nil, ioErr
+	}
+	return sc, nil
 }
 
 // CheckAOF verifies the append-only file at path and describes what it

@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -238,7 +235,11 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		}
 		// Only what is new was kept: a first segment may start before the
 		// snapshot, which already holds its first operations.
-		h.Groups = append(h.Groups, sh.Groups...)
+		if h.Groups == nil {
+			h.Groups = sh.Groups // the usual case: no copy
+		} else {
+			h.Groups = append(h.Groups, sh.Groups...)
+		}
 		if sh.Last > h.Last {
 			h.Last = sh.Last
 		}
@@ -343,29 +344,6 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 	return snap, nil
 }
 
-// snapshotBatch is how many frames one decoding goroutine takes at a time.
-const snapshotBatch = 1024
-
-// rawBatch is a run of frames read from a snapshot, not yet decoded.
-type rawBatch struct {
-	idx      int
-	buf      []byte // the payloads, end to end
-	ends     []int  // end of each payload in buf
-	read     int64  // bytes of the file read when the batch was complete
-	final    bool   // the file ends after this batch
-	frameErr error  // reading stopped at a damaged frame after the batch
-}
-
-// keyBatch is a decoded rawBatch.
-type keyBatch struct {
-	idx   int
-	items []engine.Item
-	end   int    // index of a SNAPSHOT_END frame in the batch, -1 if none
-	count uint64 // its count
-	err   error
-	raw   *rawBatch
-}
-
 // snapshotKeys is what follows a snapshot's header.
 type snapshotKeys struct {
 	items    []engine.Item
@@ -373,136 +351,49 @@ type snapshotKeys struct {
 }
 
 // readSnapshotKeys reads the frames after a snapshot's header: SET frames
-// at sequence seq, then SNAPSHOT_END as the very last frame. Verifying a
-// frame (SHA-256 over its canonical JSON) is most of a start's time, so
-// one goroutine reads the file while the others decode batches of frames;
-// the batches are put back in file order. Every goroutine has ended when
-// it returns.
+// at sequence seq, then SNAPSHOT_END as the very last frame. The frames
+// are verified on every core (parseFrames).
 func readSnapshotKeys(rd *Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*snapshotKeys, error) {
-	workers := max(1, runtime.GOMAXPROCS(0))
-	raw := make(chan *rawBatch, 2*workers)
-	decoded := make(chan *keyBatch, 2*workers)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() {
-		close(quit)
-		wg.Wait()
-	}()
-
-	wg.Go(func() { // the reader
-		defer close(raw)
-		for idx := 0; ; idx++ {
-			b := &rawBatch{idx: idx}
-			for len(b.ends) < snapshotBatch {
-				payload, err := rd.NextPayload()
-				if errors.Is(err, io.EOF) {
-					b.final = true
-					break
-				}
-				if err != nil {
-					b.final, b.frameErr = true, err
-					break
-				}
-				b.buf = append(b.buf, payload...)
-				b.ends = append(b.ends, len(b.buf))
-			}
-			b.read = cr.n
-			select {
-			case raw <- b:
-			case <-quit:
-				return
-			}
-			if b.final {
-				return
-			}
-		}
-	})
-	var decoders sync.WaitGroup
-	for range workers {
-		decoders.Add(1)
-		wg.Go(func() { // a decoder
-			defer decoders.Done()
-			var dec Decoder
-			var op Op
-			now := time.Now().UnixMilli()
-			for b := range raw {
-				out := &keyBatch{idx: b.idx, end: -1, raw: b, items: make([]engine.Item, 0, len(b.ends))}
-				start := 0
-				for i, end := range b.ends {
-					err := dec.DecodePayload(b.buf[start:end], &op)
-					start = end
-					switch {
-					case err != nil:
-					case op.Type == OpSet && op.Sequence == seq && out.end < 0:
-						var ef engine.Effect
-						if ef, _, err = effectOf(&op, dbs, now); err == nil {
-							out.items = append(out.items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
-						}
-					case op.Type == OpSnapshotEnd && op.Sequence == seq && out.end < 0:
-						out.end, out.count = i, op.Count
-					case out.end >= 0:
-						err = errors.New("data after the end marker")
-					default:
-						err = fmt.Errorf("%s at %d", op.Type, op.Sequence)
-					}
-					if err != nil {
-						out.err = fmt.Errorf("frame %d of batch %d: %w", i, b.idx, err)
-						break
-					}
-				}
-				select {
-				case decoded <- out:
-				case <-quit:
-					return
-				}
-			}
-		})
-	}
-	wg.Go(func() {
-		decoders.Wait()
-		close(decoded)
-	})
-
 	keys := &snapshotKeys{items: make([]engine.Item, 0, capHint)}
-	pending := map[int]*keyBatch{}
-	next, ended := 0, false
-	for b := range decoded {
-		pending[b.idx] = b
-		for {
-			b, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if progress != nil {
-				progress(b.raw.read)
-			}
+	ended := false
+	var err error
+	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+		if progress != nil {
+			progress(run.read)
+		}
+		for i := range run.frames {
+			pf := &run.frames[i]
 			switch {
-			case b.err != nil:
-				return nil, fmt.Errorf("after %d keys: %w", len(keys.items), b.err)
-			case ended && len(b.raw.ends) > 0:
-				return nil, errors.New("data after the end marker")
+			case pf.err != nil:
+				err = fmt.Errorf("after %d keys: %w", len(keys.items), pf.err)
+			case ended:
+				err = errors.New("data after the end marker")
+			case pf.typ == OpSet && pf.seq == seq && pf.efErr != nil:
+				err = fmt.Errorf("key %d: %w", len(keys.items), pf.efErr)
+			case pf.typ == OpSet && pf.seq == seq:
+				ef := &pf.ef
+				keys.items = append(keys.items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+			case pf.typ == OpSnapshotEnd && pf.seq == seq:
+				ended, keys.endCount = true, pf.count
+			default:
+				err = fmt.Errorf("%s at %d after %d keys", pf.typ, pf.seq, len(keys.items))
 			}
-			keys.items = append(keys.items, b.items...)
-			if b.end >= 0 {
-				if b.end != len(b.raw.ends)-1 {
-					return nil, errors.New("data after the end marker")
-				}
-				ended, keys.endCount = true, b.count
-			}
-			if b.raw.final {
-				switch {
-				case b.raw.frameErr != nil:
-					return nil, fmt.Errorf("after %d keys: %w", len(keys.items), b.raw.frameErr)
-				case !ended:
-					return nil, fmt.Errorf("after %d keys: no end marker", len(keys.items))
-				}
-				return keys, nil
+			if err != nil {
+				return false
 			}
 		}
+		switch {
+		case run.readErr != nil:
+			err = fmt.Errorf("after %d keys: %w", len(keys.items), run.readErr)
+		case run.final && !ended:
+			err = fmt.Errorf("after %d keys: no end marker", len(keys.items))
+		}
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, errors.New("snapshot reader stopped early")
+	return keys, nil
 }
 
 // WriteSnapshot writes items as the snapshot at seq of history replID into

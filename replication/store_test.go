@@ -784,7 +784,7 @@ func TestSaveAfterReset(t *testing.T) {
 // last and alone in a batch; and refuses data after the end marker when it
 // falls in a later batch, and a snapshot cut at a batch boundary.
 func TestReadSnapshotBatchBoundaries(t *testing.T) {
-	for _, n := range []int{0, 1, snapshotBatch - 2, snapshotBatch - 1, snapshotBatch, snapshotBatch + 1, 3*snapshotBatch - 1, 3 * snapshotBatch} {
+	for _, n := range []int{0, 1, frameBatch - 2, frameBatch - 1, frameBatch, frameBatch + 1, 3*frameBatch - 1, 3 * frameBatch} {
 		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
 			items := make([]engine.Item, n)
 			for i := range items {
@@ -805,7 +805,7 @@ func TestReadSnapshotBatchBoundaries(t *testing.T) {
 			// A whole batch of extra SET frames after the end marker.
 			var enc Encoder
 			extra := data
-			for i := range snapshotBatch + 3 {
+			for i := range frameBatch + 3 {
 				extra, err = enc.AppendFrame(extra, &Op{Type: OpSet, Sequence: 9, Timestamp: 1, Key: []byte(fmt.Sprint("x", i)),
 					Value: []byte("v"), DB: []byte("0"), Has: FieldKey | FieldValue | FieldDB})
 				require.NoError(t, err)
