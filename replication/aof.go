@@ -131,9 +131,7 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 		return nil, err
 	}
 	cr := &countingReader{r: f}
-	// No frame is longer than the file: a damaged length prefix fails at
-	// once instead of reserving up to DefaultMaxFrame bytes.
-	rd := NewReader(cr, int(min(sc.size, DefaultMaxFrame)))
+	rd := NewReader(cr, fileMaxFrame(sc.size))
 	var (
 		group []engine.Effect
 		seq   uint64

@@ -62,6 +62,8 @@ type AOF struct {
 	logBytes int64      // bytes of every segment, buffer included
 	replID   string     // history and role of the newest segment
 	role     string
+	gen      uint64 // counts Resets: a snapshot captured before one is stale
+	complete uint64 // sequence ending the last complete group added
 	written  uint64 // last sequence handed to the OS (write returned)
 	synced   uint64 // last sequence fsynced
 	err      error  // the last write or fsync error, until one succeeds
@@ -107,7 +109,7 @@ func OpenAOF(o AOFOptions) (*AOF, error) {
 		o.Role = RolePrimary
 	}
 	a := &AOF{logger: o.Logger, nameFor: o.NameFor, segs: slices.Clone(o.Segments), replID: o.ReplID, role: o.Role,
-		written: o.Last, synced: o.Last, bufLast: o.Last,
+		written: o.Last, synced: o.Last, bufLast: o.Last, complete: o.Last,
 		changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	a.policy.Store(int32(o.Policy))
 	a.segLimit.Store(o.SegmentLimit)
@@ -200,6 +202,35 @@ func (a *AOF) createSegment(base uint64, replID, role string) (*os.File, Segment
 	return f, seg, nil
 }
 
+// clearDir deletes every log segment (those listed in known, and any other
+// in dir) and then every snapshot of dir, newest first: a crash on the way
+// leaves an older state that still loads (a snapshot and a prefix of the
+// segments after it), never a gap.
+func clearDir(dir string, known []Segment) error {
+	files, err := ListDir(dir)
+	if err != nil {
+		return err
+	}
+	var paths []string
+	for i := len(files.Segments) - 1; i >= 0; i-- {
+		paths = append(paths, SegmentPath(dir, files.Segments[i]))
+	}
+	for i := len(known) - 1; i >= 0; i-- {
+		if filepath.Dir(known[i].Path) != dir {
+			paths = append(paths, known[i].Path)
+		}
+	}
+	for _, s := range files.Snapshots { // newest first already
+		paths = append(paths, SnapshotPath(dir, s))
+	}
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return syncDir(dir)
+}
+
 // syncDir makes the directory entries of dir durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
@@ -257,11 +288,9 @@ func (a *AOF) add(e *Entry) {
 // current one has passed its size limit.
 func (a *AOF) groupEnd() {
 	limit := a.segLimit.Load()
-	if limit <= 0 {
-		return
-	}
 	a.mu.Lock()
-	if a.tailSize >= limit {
+	a.complete = a.bufLast
+	if limit > 0 && a.tailSize >= limit {
 		a.cutLocked(a.bufLast, a.replID, a.role)
 	}
 	a.mu.Unlock()
@@ -336,15 +365,8 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 	a.mu.Unlock()
 
 	_ = a.f.Close()
-	var err error
-	for _, s := range old {
-		if rerr := os.Remove(s.Path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
-			err = rerr
-		}
-	}
-	if err == nil && len(old) > 0 {
-		err = syncDir(filepath.Dir(old[0].Path))
-	}
+	dir := filepath.Dir(a.nameFor(base))
+	err := clearDir(dir, old)
 	if err == nil && before != nil {
 		err = before()
 	}
@@ -358,26 +380,27 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 	defer a.mu.Unlock()
 	a.flushing = false
 	if err != nil {
-		// Without a log the node cannot acknowledge writes: refuse them
-		// until a restart.
+		// No segment without the snapshot it continues: a start then
+		// finds an empty (or older, consistent) directory. Without a log
+		// the node cannot acknowledge writes: refuse them until a
+		// restart.
 		a.logger.Error("cannot start the log again; refusing writes until restart", "err", err)
 		a.err, a.fsyncFailed = err, true
-		if f2, seg2, err2 := a.createSegment(base, replID, role); err2 == nil {
-			f, seg = f2, seg2
+		a.f, a.segs, a.tailSize, a.logBytes = nil, nil, 0, 0
+	} else {
+		if !a.fsyncFailed {
+			// A write error of the old files no longer applies: what
+			// failed to be written was dropped with them.
+			a.err = nil
 		}
-	} else if !a.fsyncFailed {
-		// A write error of the old files no longer applies: what failed
-		// to be written was dropped with them.
-		a.err = nil
-	}
-	if f != nil {
 		a.f = f
 		a.segs = []Segment{seg}
 		a.tailSize = a.sizeOf(f)
 		a.logBytes = a.tailSize
 	}
 	a.replID, a.role = replID, role
-	a.bufLast, a.written, a.synced = base, base, base
+	a.bufLast, a.written, a.synced, a.complete = base, base, base, base
+	a.gen++
 	close(a.changed)
 	a.changed = make(chan struct{})
 	return err
@@ -390,6 +413,13 @@ func (a *AOF) Exclusive(f func() error) error {
 	a.dirMu.Lock()
 	defer a.dirMu.Unlock()
 	return f()
+}
+
+// Generation returns how many Resets the log went through.
+func (a *AOF) Generation() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
 }
 
 // Kick wakes the background writer.
@@ -447,7 +477,9 @@ func (a *AOF) waitChangeLocked() {
 // flush is running (a leader flushes for everyone who is waiting: group
 // commit without a goroutine handoff).
 func (a *AOF) flushLocked(sync bool) {
-	buf, cuts, last, fatal := a.buf, a.cuts, a.bufLast, a.fsyncFailed
+	// Positions only ever stand at the end of a group: a secondary is
+	// never sent half a group, however the flush falls.
+	buf, cuts, last, fatal := a.buf, a.cuts, a.complete, a.fsyncFailed
 	needSync := sync && a.synced < last
 	a.buf, a.cuts = nil, nil
 	a.flushing = true
@@ -571,18 +603,17 @@ func (a *AOF) Wait(seq uint64) error {
 func (a *AOF) wait(seq uint64, pos *uint64, sync bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	// Nothing after the last operation added can ever be written (a
+	// Nothing after the last complete group added can ever be written (a
 	// secondary's applied position may run ahead of its log when part of
-	// the stream is not persisted).
-	seq = min(seq, a.bufLast)
-	for *pos < seq && a.err == nil && !a.stopped {
+	// the stream is not persisted, and a Reset moves the log back).
+	for *pos < min(seq, a.complete) && a.err == nil && !a.stopped {
 		if !a.flushing && !a.closed {
 			a.flushLocked(sync)
 			continue
 		}
 		a.waitChangeLocked()
 	}
-	if a.err == nil && *pos < seq {
+	if a.err == nil && *pos < min(seq, a.complete) {
 		return ErrAOFClosed
 	}
 	return a.err
@@ -720,6 +751,9 @@ func (a *AOF) Close() error {
 	a.changed = make(chan struct{})
 	f := a.f
 	a.mu.Unlock()
+	if f == nil {
+		return nil // a failed Reset left no file
+	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return err

@@ -20,6 +20,7 @@ func CheckDir(dir string, dbs int, fix bool) (report []string, ok bool, err erro
 		return []string{dir + ": no snapshot and no log segment"}, true, nil
 	}
 	validSnap := false
+	var snapSeq uint64 // the newest valid snapshot's sequence, which a start loads
 	for _, s := range files.Snapshots {
 		p := SnapshotPath(dir, s)
 		snap, err := ReadSnapshot(p, dbs, nil)
@@ -27,16 +28,42 @@ func CheckDir(dir string, dbs int, fix bool) (report []string, ok bool, err erro
 			report = append(report, fmt.Sprintf("%v (a start skips it)", err))
 			continue
 		}
+		if !validSnap {
+			snapSeq = s
+		}
 		validSnap = true
 		report = append(report, fmt.Sprintf("%s: snapshot at sequence %d of replication ID %s, %d keys", p, s, snap.ReplID, len(snap.Items)))
 	}
 	if len(files.Snapshots) > 0 && !validSnap {
 		ok = false
 	}
+	segs := files.Segments
+	if validSnap {
+		// As a start does: segments the snapshot covers are dropped; the
+		// log must then start exactly at the snapshot.
+		for len(segs) > 1 && segs[1] <= snapSeq {
+			report = append(report, fmt.Sprintf("%s: covered by the snapshot at %d (a start deletes it)", SegmentPath(dir, segs[0]), snapSeq))
+			segs = segs[1:]
+		}
+		switch {
+		case len(segs) == 1 && segs[0] < snapSeq:
+			report = append(report, fmt.Sprintf("%s: older than the snapshot at %d and not continuing it (a start sets it aside)", SegmentPath(dir, segs[0]), snapSeq))
+			segs = nil
+		case len(segs) > 1 && segs[0] < snapSeq:
+			ok = false
+			report = append(report, fmt.Sprintf("%s: the log does not continue the snapshot at %d (no segment starts there)", SegmentPath(dir, segs[0]), snapSeq))
+		case len(segs) > 0 && segs[0] > snapSeq:
+			ok = false
+			report = append(report, fmt.Sprintf("%s: gap: the snapshot stops at sequence %d", SegmentPath(dir, segs[0]), snapSeq))
+		}
+	} else if len(segs) > 0 && segs[0] != 0 {
+		ok = false
+		report = append(report, fmt.Sprintf("%s: starts after sequence %d, but no snapshot holds what comes before", SegmentPath(dir, segs[0]), segs[0]))
+	}
 	var prevLast uint64
-	for i, base := range files.Segments {
+	for i, base := range segs {
 		p := SegmentPath(dir, base)
-		last := i == len(files.Segments)-1
+		last := i == len(segs)-1
 		lines, segOK, h, err := checkSegment(p, dbs, fix && last)
 		if err != nil {
 			return report, false, err

@@ -41,11 +41,26 @@
 
 package replication
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // DefaultMaxFrame is the largest payload accepted when no other limit is set:
 // the reference's MAX_OPERATION_SIZE, 100 MiB.
 const DefaultMaxFrame = 100 << 20
+
+// fileMaxFrame is the frame limit for reading a file of size bytes back:
+// no frame is longer than the file, and nothing else limits what the
+// server itself wrote (a large value makes a large frame).
+func fileMaxFrame(size int64) int { return int(max(min(size, math.MaxUint32), 1)) }
+
+// MaxFrameFor returns the frame limit that lets a value of maxValue bytes
+// through: its base64 or \u00XX-escaped JSON form takes up to six bytes a
+// byte, plus the rest of the frame.
+func MaxFrameFor(maxValue int64) int {
+	return int(max(min(6*maxValue+(1<<20), math.MaxUint32), DefaultMaxFrame))
+}
 
 // Sentinel errors of the codec, checked with errors.Is. Every error of a
 // Decoder wraps exactly one of them; so does every error of a Reader except

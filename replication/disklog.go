@@ -74,7 +74,7 @@ func (c *diskCursor) open(seq uint64) error {
 	if err != nil {
 		return err
 	}
-	c.f, c.rd = f, NewReader(bufio.NewReaderSize(f, 64<<10), DefaultMaxFrame)
+	c.f, c.rd = f, NewReader(bufio.NewReaderSize(f, 64<<10), fileMaxFrame(math.MaxUint32))
 	c.segEnd = math.MaxUint64
 	if i < len(segs)-1 {
 		c.segEnd = segs[i+1].Base

@@ -59,6 +59,7 @@ const frameBatch = 1024
 // returns false or the file ends. Every goroutine it starts has ended
 // when it returns.
 func parseFrames(rd *Reader, pos func() int64, dbs int, fn func(*frameRun) bool) {
+	maxFrame := rd.max
 	workers := max(1, runtime.GOMAXPROCS(0))
 	raw := make(chan *frameRun, 2*workers)
 	decoded := make(chan *frameRun, 2*workers)
@@ -105,7 +106,7 @@ func parseFrames(rd *Reader, pos func() int64, dbs int, fn func(*frameRun) bool)
 		decoders.Add(1)
 		wg.Go(func() {
 			defer decoders.Done()
-			var dec Decoder
+			dec := Decoder{MaxFrame: maxFrame}
 			var op Op
 			now := time.Now().UnixMilli()
 			for run := range raw {

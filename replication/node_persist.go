@@ -36,6 +36,10 @@ func (e inProgressError) Error() string {
 func (e inProgressError) SaveInProgress() bool    { return !e.rewrite }
 func (e inProgressError) RewriteInProgress() bool { return e.rewrite }
 
+// errSnapshotStale: the log was reset (a full resync) after the snapshot
+// was captured.
+var errSnapshotStale = errors.New("the dataset was replaced while the snapshot was taken")
+
 // saveKind is what asked for a snapshot: all kinds write the same files,
 // but Redis answers and counts RDB saves and AOF rewrites apart.
 type saveKind uint8
@@ -80,6 +84,7 @@ type saveState struct {
 	snapshots    int64
 	autoPct      int
 	autoMin      int64
+	gen          uint64 // the log's generation when the running snapshot was captured
 	wg           sync.WaitGroup
 }
 
@@ -160,7 +165,7 @@ func (n *Node) snapshotBytes() int64 {
 // after waiting for a rewrite in progress.
 func (n *Node) Save(background bool) error {
 	for {
-		err := n.startSave(kindSave, background)
+		_, err := n.startSave(kindSave, background, 0)
 		if background || !errors.Is(err, ErrRewriteInProgress) {
 			return err
 		}
@@ -173,42 +178,40 @@ func (n *Node) Save(background bool) error {
 // ScheduleSave is BGSAVE SCHEDULE: a background save now, or right after
 // the rewrite in progress, which it reports.
 func (n *Node) ScheduleSave() (scheduled bool, err error) {
-	err = n.startSave(kindSave, true)
-	if errors.Is(err, ErrRewriteInProgress) {
-		n.save.mu.Lock()
-		n.save.schedSave = true
-		n.save.mu.Unlock()
-		return true, nil
-	}
-	return false, err
+	return n.startSave(kindSave, true, kindRewrite)
 }
 
 // Rewrite is BGREWRITEAOF: the same snapshot, in the background, now or
 // right after the save in progress, which it reports.
 func (n *Node) Rewrite() (scheduled bool, err error) {
-	err = n.startSave(kindRewrite, true)
-	if errors.Is(err, ErrSaveInProgress) {
-		n.save.mu.Lock()
-		n.save.schedRewrite = true
-		n.save.mu.Unlock()
-		return true, nil
-	}
-	return false, err
+	return n.startSave(kindRewrite, true, kindSave)
 }
 
 // startSave starts a snapshot of the given kind unless one is running.
-func (n *Node) startSave(kind saveKind, background bool) error {
+// When the running one is of kind behind, it schedules this one to follow
+// it instead (in the same critical section that sees it running, so the
+// request cannot fall between its end and the scheduling).
+func (n *Node) startSave(kind saveKind, background bool, behind saveKind) (scheduled bool, err error) {
 	if n.opts.Persist.Dir == "" {
-		return ErrNoDataDir
+		return false, ErrNoDataDir
 	}
 	n.save.mu.Lock()
 	if n.save.running {
 		running := n.save.kind
+		if behind != 0 && running == behind {
+			if kind == kindRewrite {
+				n.save.schedRewrite = true
+			} else {
+				n.save.schedSave = true
+			}
+			n.save.mu.Unlock()
+			return true, nil
+		}
 		n.save.mu.Unlock()
 		if running == kindRewrite {
-			return ErrRewriteInProgress
+			return false, ErrRewriteInProgress
 		}
-		return ErrSaveInProgress
+		return false, ErrSaveInProgress
 	}
 	n.save.running, n.save.kind = true, kind
 	n.save.ended = make(chan struct{})
@@ -217,10 +220,10 @@ func (n *Node) startSave(kind saveKind, background bool) error {
 
 	replID, seq, items, cut := n.capture()
 	if !background {
-		return n.finishSave(replID, seq, items, cut)
+		return false, n.finishSave(replID, seq, items, cut)
 	}
 	n.save.wg.Go(func() { _ = n.finishSave(replID, seq, items, cut) })
-	return nil
+	return false, nil
 }
 
 // waitSaveEnded waits until the running snapshot ends; false means the
@@ -259,6 +262,10 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 			if cut {
 				a.Cut(seq, replID, role)
 			}
+			gen := a.Generation()
+			n.save.mu.Lock()
+			n.save.gen = gen
+			n.save.mu.Unlock()
 		}
 	})
 	return replID, seq, items, cut
@@ -271,6 +278,14 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 	var size int64
 	write := func() error {
 		a := n.opts.AOF
+		n.save.mu.Lock()
+		gen := n.save.gen
+		n.save.mu.Unlock()
+		if a != nil && a.Generation() != gen {
+			// A full resync replaced the dataset and the files since the
+			// capture: this snapshot is of data the node no longer holds.
+			return errSnapshotStale
+		}
 		if a != nil && cut {
 			// The segment after the snapshot exists before the snapshot
 			// does, so a start that finds the snapshot finds what
@@ -298,7 +313,9 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 				}
 			}
 		}
-		RemoveSnapshotsBefore(dir, seq)
+		// Every other snapshot is older, whatever its sequence (a full
+		// resync can move a node's sequence back).
+		removeOtherSnapshots(dir, seq)
 		return nil
 	}
 	var err error
@@ -352,7 +369,7 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 		select {
 		case <-n.done:
 		default:
-			_ = n.startSave(again, true)
+			_, _ = n.startSave(again, true, 0)
 		}
 	}
 	return nil

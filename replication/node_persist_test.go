@@ -301,3 +301,22 @@ func TestNodeInfoDuringSave(t *testing.T) {
 		require.Equal(t, fmt.Sprint(round+1), persistValue(p.node, "rdb_saves"))
 	}
 }
+
+// TestNodeSaveRemovesOtherSnapshots: a save leaves only its own snapshot,
+// even when an older one has a higher sequence (a node whose sequence a
+// full resync moved back), so a start never loads the older one.
+func TestNodeSaveRemovesOtherSnapshots(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	_, err := WriteSnapshot(dir, "old-history", 1000, []engine.Item{{Key: "stale", Value: []byte("v")}}, nil)
+	require.NoError(t, err)
+	p := startNode(t, func(o *NodeOptions) { o.Persist = PersistOptions{Dir: dir} }) // appendonly no
+	p.eng.Set(0, "fresh", []byte("v"), engine.SetOptions{})
+	require.NoError(t, p.node.Save(false))
+	files, err := ListDir(dir)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{p.node.Sequence()}, files.Snapshots)
+	rec, err := Recover(dir, 16, false, testLogger(), nil)
+	require.NoError(t, err)
+	require.Equal(t, []engine.Item{{Key: "fresh", Value: []byte("v")}}, rec.History.Snapshot)
+}

@@ -283,8 +283,9 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 				// from a snapshot of it.
 				dir := s.opts.Persist.Dir
 				err := a.Reset(S, newID, RoleReplica, func() error {
-					RemoveSnapshotsBefore(dir, ^uint64(0))
-					_, err := WriteSnapshot(dir, newID, S, items, s.done)
+					// Not aborted by a role change: a node whose files do
+					// not hold its dataset could not acknowledge writes.
+					_, err := WriteSnapshot(dir, newID, S, items, nil)
 					return err
 				})
 				if err != nil {
@@ -492,8 +493,7 @@ func (s *secondary) persistFrom(replID string, applied uint64) error {
 	items = s.eng.Snapshot(nil)
 	dir := s.opts.Persist.Dir
 	return a.Reset(applied, replID, RoleReplica, func() error {
-		RemoveSnapshotsBefore(dir, ^uint64(0))
-		_, err := WriteSnapshot(dir, replID, applied, items, s.done)
+		_, err := WriteSnapshot(dir, replID, applied, items, nil) // not aborted: see loadSnapshot
 		return err
 	})
 }

@@ -180,11 +180,21 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 			_ = os.Remove(SegmentPath(dir, segs[0]))
 			segs = segs[1:]
 		}
-		if len(segs) == 1 && segs[0] < h.Base {
-			// A segment older than the snapshot that no newer segment
-			// follows: the snapshot was written without a log (appendonly
-			// was off); the segment is stale.
-			logger.Warn("ignoring a log segment older than the snapshot", "file", SegmentPath(dir, segs[0]), "snapshot", h.Base)
+		if len(segs) > 0 && segs[0] < h.Base {
+			// Every snapshot is followed by a segment that starts exactly
+			// at its sequence (a save cuts the log there first; a reset
+			// creates it), so a log that starts before the snapshot does
+			// not continue it.
+			if len(segs) > 1 {
+				return nil, fmt.Errorf("%w: %s starts after sequence %d, but the snapshot at %d has no segment of its own: the log does not continue it",
+					ErrCorruptLog, SegmentPath(dir, segs[1]), segs[1], h.Base)
+			}
+			// One segment, older than the snapshot: written without
+			// appendonly, or of another history. Set it aside (renamed
+			// *.stale), never replay it on top of the snapshot.
+			p := SegmentPath(dir, segs[0])
+			logger.Warn("setting aside a log segment older than the snapshot", "file", p, "snapshot", h.Base)
+			_ = os.Rename(p, p+".stale")
 			segs = nil
 		}
 	}
@@ -312,9 +322,7 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 		return nil, err
 	}
 	cr := &countingReader{r: f}
-	// No frame is longer than the file: a damaged length prefix fails at
-	// once instead of reserving up to DefaultMaxFrame bytes.
-	rd := NewReader(bufio.NewReaderSize(cr, 256<<10), int(min(st.Size(), DefaultMaxFrame)))
+	rd := NewReader(bufio.NewReaderSize(cr, 256<<10), fileMaxFrame(st.Size()))
 	var op Op
 	fail := func(format string, args ...any) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrCorruptLog, path, fmt.Sprintf(format, args...))
@@ -502,5 +510,18 @@ func removeTemporary(dir string) {
 	tmps, _ := filepath.Glob(filepath.Join(dir, "nadb-*.tmp"))
 	for _, p := range tmps {
 		_ = os.Remove(p)
+	}
+}
+
+// removeOtherSnapshots deletes dir's snapshots but the one at keep.
+func removeOtherSnapshots(dir string, keep uint64) {
+	files, err := ListDir(dir)
+	if err != nil {
+		return
+	}
+	for _, s := range files.Snapshots {
+		if s != keep {
+			_ = os.Remove(SnapshotPath(dir, s))
+		}
 	}
 }

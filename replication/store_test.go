@@ -365,34 +365,21 @@ func TestRecoverDamagedSnapshot(t *testing.T) {
 func TestRecoverLog(t *testing.T) {
 	items := []engine.Item{{DB: 1, Key: "snap", Value: []byte("shot")}}
 
-	t.Run("snapshot inside the first kept segment", func(t *testing.T) {
+	t.Run("log that does not continue the snapshot", func(t *testing.T) {
+		// Every save cuts the log at its snapshot, so a snapshot that
+		// falls inside a segment followed by others means the log is not
+		// this snapshot's: refuse rather than replay it on top.
 		dir := t.TempDir()
-		p0, _ := putSegment(t, dir, 0, "rid", 1, 2)       // 1..3: covered
-		_, g3 := putSegment(t, dir, 3, "rid", 1, 1, 2, 1) // 4..8: 4, 5 in the snapshot
-		_, g8 := putSegment(t, dir, 8, "rid", 2)          // 9..10
+		p0, _ := putSegment(t, dir, 0, "rid", 1, 2) // 1..3: covered
+		putSegment(t, dir, 3, "rid", 1, 1, 2, 1)    // 4..8: 4, 5 in the snapshot
+		putSegment(t, dir, 8, "rid", 2)             // 9..10
 		_, err := WriteSnapshot(dir, "rid", 5, items, nil)
 		require.NoError(t, err)
-
-		var calls []int64
-		rec, err := Recover(dir, aofDBs, true, aofLogger(), func(read, total int64) {
-			require.LessOrEqual(t, read, total)
-			calls = append(calls, read)
-		})
-		require.NoError(t, err)
-		require.NotEmpty(t, calls)
-		require.True(t, rec.HasSnapshot)
-		require.Equal(t, uint64(5), rec.SnapshotSeq)
-		h := rec.History
-		require.Equal(t, "rid", h.ReplID)
-		require.Equal(t, uint64(5), h.Base)
-		require.Equal(t, uint64(10), h.Last)
-		require.Equal(t, items, h.Snapshot)
-		require.Equal(t, append(g3[2:], g8...), h.Groups, "operations after the snapshot, once")
+		gapRec, err := Recover(dir, aofDBs, true, aofLogger(), nil)
+		require.ErrorIs(t, err, ErrCorruptLog)
+		require.Nil(t, gapRec)
+		require.Contains(t, err.Error(), SegmentPath(dir, 8))
 		require.NoFileExists(t, p0, "a segment the snapshot covers is deleted")
-		require.Equal(t, []Segment{
-			{Base: 3, Path: SegmentPath(dir, 3), ReplID: "rid", Role: RolePrimary},
-			{Base: 8, Path: SegmentPath(dir, 8), ReplID: "rid", Role: RolePrimary},
-		}, rec.Segments)
 	})
 
 	t.Run("snapshot at a segment boundary", func(t *testing.T) {
@@ -552,7 +539,11 @@ func TestRecoverLog(t *testing.T) {
 		require.Empty(t, rec.History.Groups)
 		require.Empty(t, rec.Segments)
 		require.Equal(t, items, rec.History.Snapshot)
-		require.FileExists(t, p)
+		require.NoFileExists(t, p)
+		require.FileExists(t, p+".stale", "set aside, not deleted")
+		files, err := ListDir(dir)
+		require.NoError(t, err)
+		require.Empty(t, files.Segments, "a set-aside segment is no segment")
 	})
 
 	t.Run("temporary files", func(t *testing.T) {
@@ -741,6 +732,15 @@ func FuzzReadSnapshot(f *testing.F) {
 // segment after its snapshot: it must give up, neither hang nor leave a
 // snapshot of the old dataset for the next start to load.
 func TestSaveAfterReset(t *testing.T) {
+	// The resync's sequence below the capture's, and equal to it (a new
+	// primary promoted at the same sequence): the segment the save waits
+	// for then exists, but belongs to the new dataset.
+	for _, newSeq := range []uint64{5, 20} {
+		t.Run(fmt.Sprint("resync at ", newSeq), func(t *testing.T) { saveAfterReset(t, newSeq) })
+	}
+}
+
+func saveAfterReset(t *testing.T, newSeq uint64) {
 	dir := t.TempDir()
 	a := openDirAOF(t, dir, nil, "A", RoleReplica, 0, 0)
 	eng := engine.New(engine.Options{Databases: aofDBs})
@@ -753,8 +753,7 @@ func TestSaveAfterReset(t *testing.T) {
 	require.Equal(t, uint64(20), seq)
 	require.True(t, cut)
 
-	// The full resync of history B at sequence 5 lands meanwhile.
-	const newSeq = 5
+	// The full resync of history B lands meanwhile.
 	newItems := []engine.Item{{Key: "new", Value: []byte("dataset of B")}}
 	require.NoError(t, a.Reset(newSeq, "B", RoleReplica, func() error {
 		RemoveSnapshotsBefore(dir, ^uint64(0))

@@ -137,11 +137,13 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		MaxOperationLog: cfg.MaxOperationLog,
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
-		BroadcastAsync:  cfg.BroadcastAsync,
-		NodeID:          runID,
-		History:         history,
-		AOF:             aof,
-		Persist:         popts,
+		// A frame must carry the largest value a client may write.
+		MaxFrame:       replication.MaxFrameFor(cfg.ProtoMaxBulkLen),
+		BroadcastAsync: cfg.BroadcastAsync,
+		NodeID:         runID,
+		History:        history,
+		AOF:            aof,
+		Persist:        popts,
 	})
 	switch {
 	case cfg.PrimaryHost != "":
