@@ -166,16 +166,40 @@ type Server struct {
 // command line, waits until it answers PING, and kills it when t ends.
 func startServer(t *testing.T, extraArgs ...string) *Server {
 	t.Helper()
-	ports := freePorts(t, 2)
-	dir := t.TempDir()
-	args := append([]string{"--port", strconv.Itoa(ports[0])}, baseArgs(dir, ports[1])...)
-	s := launch(t, ports[0], append(args, extraArgs...)...)
-	s.ReplPort, s.Dir = ports[1], dir
-	return s
+	for attempt := 1; ; attempt++ {
+		ports := freePorts(t, 2)
+		dir := t.TempDir()
+		args := append([]string{"--port", strconv.Itoa(ports[0])}, baseArgs(dir, ports[1])...)
+		s, err := tryLaunch(t, ports[0], append(args, extraArgs...)...)
+		if err == nil {
+			s.ReplPort, s.Dir = ports[1], dir
+			return s
+		}
+		// Between freePorts closing a port and the server binding it,
+		// another test's server may take it: try other ports.
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v; trying other ports", attempt, err)
+	}
 }
+
+// errPortTaken: the server could not bind a port that freePorts found free.
+var errPortTaken = errors.New("a port was taken before the server could bind it")
 
 // launch runs serverBin with args, expecting it to serve RESP on port.
 func launch(t *testing.T, port int, args ...string) *Server {
+	t.Helper()
+	s, err := tryLaunch(t, port, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tryLaunch is launch that returns an error when the server does not come
+// up; errPortTaken when it could not bind its ports.
+func tryLaunch(t *testing.T, port int, args ...string) (*Server, error) {
 	t.Helper()
 	s := &Server{Port: port, t: t, out: &lockedBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(serverBin, args...)
@@ -193,12 +217,12 @@ func launch(t *testing.T, port int, args ...string) *Server {
 			t.Logf("%s %s\n--- output ---\n%s", serverBin, strings.Join(args, " "), s.Output())
 		}
 	})
-	s.waitReady()
-	return s
+	return s, s.waitReady()
 }
 
-func (s *Server) waitReady() {
-	s.t.Helper()
+// waitReady polls until the server answers PING from its own process and
+// has loaded its data.
+func (s *Server) waitReady() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		// The PING must come from the process just started: a port freed
@@ -208,13 +232,16 @@ func (s *Server) waitReady() {
 			err = s.checkPid()
 		}
 		if err == nil {
-			return
+			return nil
 		} else if time.Now().After(deadline) {
-			s.t.Fatalf("%s did not answer PING within %v: %v\n%s", target, startTimeout, err, s.Output())
+			return fmt.Errorf("%s did not answer PING within %v: %v\n%s", target, startTimeout, err, s.Output())
 		}
 		select {
 		case <-s.exited:
-			s.t.Fatalf("%s exited before answering PING (%v):\n%s", target, s.state, s.Output())
+			if strings.Contains(s.Output(), "address already in use") {
+				return fmt.Errorf("%w: %s exited (%v):\n%s", errPortTaken, target, s.state, s.Output())
+			}
+			return fmt.Errorf("%s exited before answering PING (%v):\n%s", target, s.state, s.Output())
 		case <-time.After(20 * time.Millisecond): // poll interval
 		}
 	}
