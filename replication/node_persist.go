@@ -132,8 +132,8 @@ func (n *Node) maybeAutoRewrite() {
 	n.save.mu.Lock()
 	base, running, pct, minSize := n.save.baseBytes, n.save.running, n.save.autoPct, n.save.autoMin
 	n.save.mu.Unlock()
-	if running || pct <= 0 {
-		return
+	if running || pct <= 0 || n.opts.AOF.WriteError() != nil {
+		return // no copy of the dataset every second while the log fails
 	}
 	total := n.opts.AOF.LogBytes() + n.snapshotBytes()
 	if total < minSize || (total-base)*100 < int64(pct)*base {

@@ -152,6 +152,9 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 	for i, s := range files.Snapshots {
 		p := SnapshotPath(dir, s)
 		snap, err := ReadSnapshot(p, dbs, report)
+		if err == nil && snap.Seq != s {
+			err = fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, snap.Seq)
+		}
 		if err != nil {
 			logger.Warn("skipping a damaged snapshot", "file", p, "err", err)
 			if damagedPath == "" {
@@ -228,11 +231,16 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 				break
 			}
 			// Created, but the crash came before its header: the segment
-			// holds nothing; it is written again on open.
-			sh = &History{ReplID: "", Base: base, Last: base}
-			if h != nil {
-				sh.ReplID, sh.Role = h.ReplID, h.Role
+			// holds nothing. After another segment it continues that
+			// one's history, and is written again on open. Right after
+			// the snapshot, whose history it was to continue is unknown
+			// (a reset writes the snapshot, then this segment): start as
+			// after a snapshot without a log, with a new history.
+			if len(rec.Segments) == 0 {
+				break
 			}
+			prev := rec.Segments[len(rec.Segments)-1]
+			sh = &History{ReplID: prev.ReplID, Role: prev.Role, Base: base, Last: base}
 		}
 		if sh.Base != base {
 			return nil, fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, sh.Base)

@@ -835,3 +835,20 @@ func splitFrames(t *testing.T, data []byte) ([]byte, []int) {
 	}
 	return data, starts
 }
+
+// TestRecoverHeaderlessSegmentAfterSnapshot: a crash between a reset's
+// snapshot and its segment's header leaves an empty segment right after
+// the snapshot. Whose history it continues is unknown, so the start lists
+// no segment (the server then begins a new history) instead of guessing.
+func TestRecoverHeaderlessSegmentAfterSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	items := []engine.Item{{Key: "k", Value: []byte("v")}}
+	_, err := WriteSnapshot(dir, "copied-history", 7, items, nil)
+	require.NoError(t, err)
+	writeFile(t, dir, segmentName(7), nil)
+	rec, err := Recover(dir, aofDBs, true, aofLogger(), nil)
+	require.NoError(t, err)
+	require.Empty(t, rec.Segments)
+	require.Equal(t, uint64(7), rec.History.Last)
+	require.Equal(t, items, rec.History.Snapshot)
+}
