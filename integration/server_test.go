@@ -423,6 +423,8 @@ func TestConfig(t *testing.T) {
 		require.Equal(t, map[string]string{"appendfsync": "everysec"}, c.ConfigGet(ctx, "appendfsync").Val())
 		requireRedisErr(t, c.ConfigSet(ctx, "foo", "bar").Err(),
 			"ERR Unknown option or number of arguments for CONFIG SET - 'foo'")
+		requireRedisErr(t, c.ConfigSet(ctx, "databases", "4").Err(),
+			"ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config")
 		runSteps(t, c, []step{
 			{cmd: []any{"CONFIG", "GET"}, err: "ERR wrong number of arguments for 'config|get' command"},
 			{cmd: []any{"CONFIG", "SET", "foo"}, err: "ERR wrong number of arguments for 'config|set' command"},

@@ -93,6 +93,10 @@ type Config struct {
 	ConfigFile        string
 }
 
+// errImmutable refuses CONFIG SET of an option read only at start, in
+// Redis's words.
+var errImmutable = errors.New("can't set immutable config")
+
 // errHelp asks for the option list.
 var errHelp = errors.New("help requested")
 
@@ -164,8 +168,11 @@ func (s *settings) Get(pattern string) [][2]string {
 // Set implements resp.Config.
 func (s *settings) Set(name, value string) error {
 	o, ok := s.option(strings.ToLower(name))
-	if !ok || !o.runtime {
+	if !ok {
 		return resp.ErrUnknownOption
+	}
+	if !o.runtime {
+		return errImmutable
 	}
 	if o.check != nil {
 		if err := o.check(value); err != nil {
