@@ -81,7 +81,6 @@ type saveState struct {
 	lastTook     [3]time.Duration // by saveKind
 	savedSeq     uint64           // sequence of the last snapshot (changes since count from it)
 	baseBytes    int64            // data on disk right after the last snapshot
-	snapshots    int64
 	autoPct      int
 	autoMin      int64
 	gen          uint64 // the log's generation when the running snapshot was captured
@@ -346,7 +345,6 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 	if err == nil {
 		n.save.lastSave = time.Now()
 		n.save.savedSeq = seq
-		n.save.snapshots++
 		if kind == kindRewrite {
 			n.save.rewrites++
 		} else {

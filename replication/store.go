@@ -498,18 +498,6 @@ func WriteSnapshot(dir, replID string, seq uint64, items []engine.Item, stop <-c
 // ErrSnapshotAborted is returned by WriteSnapshot when it was stopped.
 var ErrSnapshotAborted = errors.New("snapshot aborted")
 
-// RemoveSnapshotsBefore deletes dir's snapshots older than seq.
-func RemoveSnapshotsBefore(dir string, seq uint64) {
-	files, err := ListDir(dir)
-	if err != nil {
-		return
-	}
-	for _, s := range files.Snapshots {
-		if s < seq {
-			_ = os.Remove(SnapshotPath(dir, s))
-		}
-	}
-}
 
 // removeTemporary deletes the temporary files that snapshots interrupted
 // by a crash leave in dir. Only a start may call it: at run time a .tmp

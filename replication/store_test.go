@@ -259,7 +259,7 @@ func (s *persistSource) saveAt(t *testing.T, replID string, drop bool) uint64 {
 	if drop {
 		_, err := s.aof.DropBefore(seq)
 		require.NoError(t, err)
-		RemoveSnapshotsBefore(s.dir, seq)
+		removeOtherSnapshots(s.dir, seq)
 	}
 	return seq
 }
@@ -756,7 +756,6 @@ func saveAfterReset(t *testing.T, newSeq uint64) {
 	// The full resync of history B lands meanwhile.
 	newItems := []engine.Item{{Key: "new", Value: []byte("dataset of B")}}
 	require.NoError(t, a.Reset(newSeq, "B", RoleReplica, func() error {
-		RemoveSnapshotsBefore(dir, ^uint64(0))
 		_, err := WriteSnapshot(dir, "B", newSeq, newItems, nil)
 		return err
 	}))
