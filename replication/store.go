@@ -498,7 +498,6 @@ func WriteSnapshot(dir, replID string, seq uint64, items []engine.Item, stop <-c
 // ErrSnapshotAborted is returned by WriteSnapshot when it was stopped.
 var ErrSnapshotAborted = errors.New("snapshot aborted")
 
-
 // removeTemporary deletes the temporary files that snapshots interrupted
 // by a crash leave in dir. Only a start may call it: at run time a .tmp
 // file is a snapshot being written.
