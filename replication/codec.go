@@ -158,6 +158,7 @@ const (
 	FieldNodeID                              // data.node_id (extension)
 	FieldApplied                             // data.applied (extension)
 	FieldCount                               // data.count (extension)
+	FieldLastDigest                          // data.last_digest (extension)
 )
 
 // Op is one decoded or to-be-encoded operation.
@@ -226,6 +227,11 @@ type Op struct {
 	ListeningPort int
 	// NodeID is data.node_id (extension).
 	NodeID []byte
+	// LastDigest is data.last_digest (extension): in a SYNC_REQUEST, a
+	// digest of the last operation the secondary applied (see opDigest),
+	// so the primary can tell that its history really holds that
+	// operation before it offers a partial resync.
+	LastDigest []byte
 	// Applied is data.applied of an ACK: the last applied sequence
 	// (extension).
 	Applied uint64
@@ -256,6 +262,7 @@ const (
 	fNodeID
 	fApplied
 	fCount
+	fLastDigest
 	numFields
 )
 
@@ -278,13 +285,14 @@ var fieldNames = [numFields]string{
 	fNodeID:        "node_id",
 	fApplied:       "applied",
 	fCount:         "count",
+	fLastDigest:    "last_digest",
 }
 
 // canonicalFieldOrder lists the fields sorted by name (code point order), the
 // order of the checksum input. TestCanonicalFieldOrder checks it.
 var canonicalFieldOrder = [numFields]field{
 	fKeyEncoded, fValueEncoded, fApplied, fCount, fDB, fExpireAt,
-	fFromSequence, fGroup, fKey, fListeningPort, fMode, fNamespace,
+	fFromSequence, fGroup, fKey, fLastDigest, fListeningPort, fMode, fNamespace,
 	fNodeID, fReplID, fTags, fTTL, fValue,
 }
 
@@ -325,6 +333,8 @@ func lookupField(name []byte) (field, bool) {
 		return fApplied, true
 	case "count":
 		return fCount, true
+	case "last_digest":
+		return fLastDigest, true
 	}
 	return 0, false
 }
@@ -346,4 +356,5 @@ var fieldMask = [numFields]FieldMask{
 	fNodeID:        FieldNodeID,
 	fApplied:       FieldApplied,
 	fCount:         FieldCount,
+	fLastDigest:    FieldLastDigest,
 }

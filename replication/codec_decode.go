@@ -495,6 +495,8 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 			op.ReplID, err = d.text(p, sp, name)
 		case fNodeID:
 			op.NodeID, err = d.text(p, sp, name)
+		case fLastDigest:
+			op.LastDigest, err = d.text(p, sp, name)
 		case fMode:
 			var b []byte
 			if b, err = d.text(p, sp, name); err == nil {

@@ -140,6 +140,7 @@ func (e *Encoder) render(op *Op) error {
 		{FieldNamespace, fNamespace, op.Namespace},
 		{FieldReplID, fReplID, op.ReplID},
 		{FieldNodeID, fNodeID, op.NodeID},
+		{FieldLastDigest, fLastDigest, op.LastDigest},
 	} {
 		if has&t.bit != 0 {
 			if err := e.textField(t.f, t.b); err != nil {

@@ -252,6 +252,7 @@ func (n *Node) follow(t target) error {
 	}
 	var replID string
 	var applied uint64
+	var lastApplied lastOp
 	if n.sec != nil {
 		if n.sec.target == t {
 			return errAlreadyFollowing
@@ -259,6 +260,7 @@ func (n *Node) follow(t target) error {
 		n.sec.stop()
 		// A new primary may have another history; the handshake decides.
 		replID, applied = n.sec.history()
+		lastApplied = n.sec.lastApplied()
 	}
 	if n.prim != nil {
 		// The node asks to continue its own history: only the primary
@@ -266,6 +268,9 @@ func (n *Node) follow(t target) error {
 		// resync, and the handshake checks that.
 		if last := n.prim.log.Last(); last > 0 || n.replicaHistory {
 			replID, applied = n.prim.replID, last
+			if d, ok := n.prim.digestAt(last); ok {
+				lastApplied = lastOp{seq: last, digest: d}
+			}
 		}
 		n.replicaHistory = false
 		n.prim.close()
@@ -274,7 +279,7 @@ func (n *Node) follow(t target) error {
 	n.eng.SetSink(nil)
 	n.eng.SetReplica(true)
 	n.readOnly.Store(true)
-	n.sec = startSecondary(n.eng, t, applied, replID, &n.opts, n.opts.NodeID)
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }

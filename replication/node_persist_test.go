@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -319,4 +320,74 @@ func TestNodeSaveRemovesOtherSnapshots(t *testing.T) {
 	rec, err := Recover(dir, 16, false, testLogger(), nil)
 	require.NoError(t, err)
 	require.Equal(t, []engine.Item{{Key: "fresh", Value: []byte("v")}}, rec.History.Snapshot)
+}
+
+// TestNodeDivergedSecondaryGetsFullSync simulates a machine crash of a
+// primary with appendfsync everysec: the restarted primary lost its last
+// operations, which its secondary had applied, and then logged new ones
+// under the same sequence numbers. The secondary's partial resync request
+// carries the digest of its last operation; the primary's differs, so it
+// answers with a full resync and the two converge instead of silently
+// diverging.
+func TestNodeDivergedSecondaryGetsFullSync(t *testing.T) {
+	// The secondary's position comes from the live stream, or from a full
+	// resync at that position (the primary names its operation there).
+	for _, streamed := range []bool{true, false} {
+		t.Run(fmt.Sprint("streamed=", streamed), func(t *testing.T) { divergedSecondary(t, streamed) })
+	}
+}
+
+func divergedSecondary(t *testing.T, streamed bool) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, nil)
+	s := startNode(t, nil)
+	if streamed {
+		follow(t, s, p.addr)
+		requireLinkUp(t, s)
+	}
+	for i := range 50 {
+		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
+	}
+	require.NoError(t, p.node.WriteDone())
+	if !streamed {
+		follow(t, s, p.addr)
+	}
+	requireConverged(t, p, s)
+	replID := infoValue(p.node, "master_replid")
+	p.close()
+	follow(t, s, parkedAddr(t))
+
+	// The last 10 operations never reached the disk.
+	files, err := ListDir(dir)
+	require.NoError(t, err)
+	seg := SegmentPath(dir, files.Segments[len(files.Segments)-1])
+	dropLastOps(t, seg, 10)
+
+	r := startPersistentNode(t, dir, false, nil)
+	require.Equal(t, replID, infoValue(r.node, "master_replid"), "the restarted primary keeps its history")
+	for i := range 20 {
+		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
+	}
+	require.NoError(t, r.node.WriteDone())
+	require.Greater(t, r.node.Sequence(), s.node.Sequence(), "the primary is past the secondary's position again")
+
+	follow(t, s, r.addr)
+	requireConverged(t, r, s)
+	full, partialOK, _ := r.node.SyncStats()
+	require.Equal(t, [2]int64{1, 0}, [2]int64{full, partialOK}, "a full resync, not a partial one onto diverged data")
+}
+
+// dropLastOps cuts the last n frames off the log segment at path.
+func dropLastOps(t *testing.T, path string, n int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var starts []int
+	for off := 0; off < len(data); {
+		starts = append(starts, off)
+		off += 4 + int(binary.BigEndian.Uint32(data[off:]))
+	}
+	require.Greater(t, len(starts), n)
+	require.NoError(t, os.Truncate(path, int64(starts[len(starts)-n])))
 }

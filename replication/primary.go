@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -176,6 +177,16 @@ func (p *primary) handle(conn net.Conn) {
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
 	mode, from := handshake(&req, p.replID, p.firstReadable(), p.log.Last())
+	if mode == ModePartial && req.Has&FieldLastDigest != 0 && from > 1 {
+		if d, ok := p.digestAt(from - 1); ok && !bytes.Equal(d, req.LastDigest) {
+			// Same history, same position, another operation: this
+			// primary lost writes the secondary had (its machine
+			// crashed) and logged others under their numbers since.
+			p.logger.Warn("the secondary's last operation differs from this primary's at the same sequence: it holds writes this primary lost; full resync",
+				"replica", conn.RemoteAddr(), "sequence", from-1)
+			mode, from = ModeFull, 0
+		}
+	}
 	if mode == ModePartial {
 		// Only within this history does the secondary's position count
 		// as acknowledged; after a full sync its first ACK says.
@@ -291,9 +302,15 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	}
 	s.state.Store("send_bulk")
 	ts := nowSeconds()
-	if err := p.writeOp(s, &Op{Type: OpSyncResponse, Sequence: S, Timestamp: ts, Mode: ModeFull, ReplID: []byte(p.replID),
+	resp := Op{Type: OpSyncResponse, Sequence: S, Timestamp: ts, Mode: ModeFull, ReplID: []byte(p.replID),
 		FromSequence: S + 1, Count: uint64(len(items)), ListeningPort: p.respPort,
-		Has: FieldMode | FieldReplID | FieldFromSequence | FieldCount | FieldListeningPort}); err != nil {
+		Has: FieldMode | FieldReplID | FieldFromSequence | FieldCount | FieldListeningPort}
+	if d, ok := p.digestAt(S); ok {
+		// The secondary's position will be S: name the operation there,
+		// for the check of its next partial resync request.
+		resp.LastDigest, resp.Has = d, resp.Has|FieldLastDigest
+	}
+	if err := p.writeOp(s, &resp); err != nil {
 		return S, unpin, false
 	}
 	var enc Encoder
@@ -617,4 +634,20 @@ func (p *primary) firstReadable() uint64 {
 		first = min(first, b+1)
 	}
 	return first
+}
+
+// digestAt returns the digest of the operation at seq (see opDigest), from
+// memory or the log on disk; false when neither holds it any more.
+func (p *primary) digestAt(seq uint64) ([]byte, bool) {
+	e, err := p.log.Read(seq, 1, nil)
+	if errors.Is(err, ErrCompacted) && p.aof != nil {
+		c := &diskCursor{aof: p.aof, replID: p.replID, dbs: p.eng.Databases()}
+		defer c.close()
+		safe, _ := p.aof.Safe()
+		e, err = c.read(seq, 1, safe, nil)
+	}
+	if err != nil || len(e) != 1 || e[0].Seq != seq {
+		return nil, false
+	}
+	return opDigest(seq, &e[0].Effect), true
 }

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,15 +72,16 @@ type secondary struct {
 	protoErrs   atomic.Int64
 	legacy      atomic.Bool
 
-	mu     sync.Mutex // guards replID
+	mu     sync.Mutex // guards replID and last
 	replID string
+	last   lastOp // the last applied operation, for its digest
 }
 
-func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, o *NodeOptions, nodeID string) *secondary {
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string) *secondary {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
-		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID,
+		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
 	}
 	s.applied.Store(applied)
 	s.linkDownMs.Store(time.Now().UnixMilli())
@@ -100,6 +102,13 @@ func (s *secondary) history() (string, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.replID, s.applied.Load()
+}
+
+// lastApplied returns the last applied operation, as far as known.
+func (s *secondary) lastApplied() lastOp {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 func (s *secondary) run(ctx context.Context) {
@@ -159,6 +168,9 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	req := Op{Type: OpSyncRequest, Sequence: applied, Timestamp: nowSeconds(), FromSequence: applied + 1,
 		ReplID: []byte(replID), ListeningPort: s.opts.RespPort, NodeID: []byte(s.nodeID),
 		Has: FieldFromSequence | FieldReplID | FieldListeningPort | FieldNodeID}
+	if d := s.lastApplied().digestFor(applied); d != nil {
+		req.LastDigest, req.Has = d, req.Has|FieldLastDigest
+	}
 	var enc Encoder
 	buf, err := enc.AppendFrame(nil, &req)
 	if err != nil {
@@ -275,6 +287,12 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 				s.mu.Lock()
 				s.replID = newID
 				s.applied.Store(S)
+				// The primary names its operation at S, so a later
+				// partial resync can be checked even from here.
+				s.last = lastOp{seq: S}
+				if resp.Has&FieldLastDigest != 0 {
+					s.last.digest = bytes.Clone(resp.LastDigest)
+				}
 				s.mu.Unlock()
 			})
 			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
@@ -306,7 +324,8 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, acks chan<- struct{}, have bool) error {
 	dbs := s.eng.Databases()
 	var batch []engine.Effect
-	var ents []Entry // with a log on disk: batch's entries, for it
+	var seqs []uint64 // the sequence of each member of batch
+	var ents []Entry  // with a log on disk: batch's entries, for it
 	a := s.opts.AOF
 	if st.legacy && a != nil {
 		s.logger.Warn("a reference primary's stream is not persisted: a restart of this node needs a full resync")
@@ -320,8 +339,15 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 		}
 		seq := readySeq
 		n := ready
+		last := lastOp{seq: seq}
+		if !st.legacy && seqs[ready-1] == seq {
+			last.digest = opDigest(seq, &batch[ready-1])
+		}
 		s.eng.Apply(batch[:ready], func() {
 			s.applied.Store(seq)
+			s.mu.Lock()
+			s.last = last
+			s.mu.Unlock()
 			if a != nil {
 				for i := range ents[:ready] {
 					a.add(&ents[i])
@@ -332,6 +358,7 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 		if a != nil {
 			ents = append(ents[:0], ents[ready:]...)
 		}
+		seqs = append(seqs[:0], seqs[ready:]...)
 		s.appliedOps.Add(int64(n))
 		s.lastOpMs.Store(time.Now().UnixMilli())
 		batch = append(batch[:0], batch[ready:]...)
@@ -364,6 +391,7 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 			}
 			if ok {
 				batch = append(batch, ef)
+				seqs = append(seqs, op.Sequence)
 				if a != nil {
 					ents = append(ents, Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1), TimeMs: int64(op.Timestamp * 1000)})
 				}
