@@ -441,3 +441,38 @@ func TestReplicaPersistPrimaryKill9UnderLoad(t *testing.T) {
 	}
 	t.Logf("%d cycles, %d acknowledged keys", cycles, len(acked))
 }
+
+// TestReplicaPersistPrimaryLostWrites simulates a machine crash of a
+// primary with appendfsync everysec: kill -9, then its last segment loses
+// its newest operations, as the page cache would. The restarted primary
+// writes past its secondary's position under the same history; when the
+// secondary reconnects, its last operation's digest differs from the
+// primary's at that sequence, so it gets a full resync and ends with the
+// primary's data, not a mix.
+func TestReplicaPersistPrimaryLostWrites(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	ctx := context.Background()
+	p := startNode(t, aofArgs("everysec")...)
+	s := startSecondary(t, p)
+	writeKeys(t, p.rdb, "before", 50)
+	requireConverged(t, p, s)
+	p.kill()
+	s.waitInfo("replication", "master_link_status", "down")
+
+	seg := lastSegment(t, p.Dir)
+	_, frames := readAOFFrames(t, seg)
+	require.Greater(t, len(frames), 11)
+	require.NoError(t, os.Truncate(seg, int64(frames[len(frames)-10].Start)), "the last 10 operations never reached the disk")
+
+	p.restart()
+	for i := range 30 {
+		require.NoError(t, p.rdb.Set(ctx, fmt.Sprint("after:", i), "written after the crash", 0).Err())
+	}
+	require.Equal(t, "0", p.requireInfo("stats")["sync_full"])
+	requireConverged(t, p, s)
+	stats := p.syncCounts()
+	require.Equal(t, int64(1), stats.Full, "the secondary's lost operations are replaced by a full resync")
+	require.Equal(t, int64(0), stats.PartialOK)
+	require.Equal(t, int64(0), s.rdb.Exists(ctx, "before:49").Val(), "an operation the primary lost is gone from the secondary too")
+}
