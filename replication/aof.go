@@ -54,6 +54,9 @@ type History struct {
 	// Snapshot is the dataset at sequence Base that Groups continue, when
 	// the history was loaded from a snapshot; nil otherwise.
 	Snapshot []engine.Item
+	// SnapshotDigest is the digest of the operation at Base that the
+	// snapshot recorded (see opDigest), or nil.
+	SnapshotDigest []byte
 }
 
 // LoadAOF reads the append-only file at path. A missing file gives a nil

@@ -90,6 +90,9 @@ func NewNode(o NodeOptions) *Node {
 	if h := o.History; h != nil {
 		n.replicaHistory = h.Role == RoleReplica
 		log = n.becomePrimaryLocked(h.Base+1, h.ReplID)
+		// The operation at Base is in the snapshot, not the log: its
+		// digest, if the snapshot recorded it, names it in handshakes.
+		n.prim.base = lastOp{seq: h.Base, digest: h.SnapshotDigest}
 		for _, g := range h.Groups {
 			log.Record(g)
 		}
@@ -294,6 +297,7 @@ func (n *Node) promote() {
 	}
 	n.sec.stop()
 	_, applied := n.sec.history()
+	digest := n.sec.lastApplied().digestFor(applied)
 	n.sec = nil
 	replID := NewReplID()
 	if a := n.opts.AOF; a != nil && !a.Continue(applied, replID, RolePrimary) {
@@ -302,7 +306,7 @@ func (n *Node) promote() {
 		// from a snapshot of the dataset.
 		items := n.eng.Snapshot(nil)
 		if err := a.Reset(applied, replID, RolePrimary, func() error {
-			_, err := WriteSnapshot(n.opts.Persist.Dir, replID, applied, items, nil)
+			_, err := writeSnapshot(n.opts.Persist.Dir, replID, applied, digest, items, nil)
 			return err
 		}); err != nil {
 			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)

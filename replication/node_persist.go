@@ -84,6 +84,7 @@ type saveState struct {
 	autoPct      int
 	autoMin      int64
 	gen          uint64 // the log's generation when the running snapshot was captured
+	digest       []byte // of the operation at the running snapshot's sequence
 	wg           sync.WaitGroup
 }
 
@@ -267,6 +268,17 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 			n.save.mu.Unlock()
 		}
 	})
+	// The digest of the operation at seq goes into the snapshot's header
+	// (outside the engine lock: it may read the log on disk).
+	var digest []byte
+	if p != nil {
+		digest, _ = p.digestAt(seq)
+	} else {
+		digest = s.lastApplied().digestFor(seq)
+	}
+	n.save.mu.Lock()
+	n.save.digest = digest
+	n.save.mu.Unlock()
 	return replID, seq, items, cut
 }
 
@@ -295,7 +307,10 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 			}
 		}
 		var err error
-		if size, err = WriteSnapshot(dir, replID, seq, items, n.done); err != nil {
+		n.save.mu.Lock()
+		digest := n.save.digest
+		n.save.mu.Unlock()
+		if size, err = writeSnapshot(dir, replID, seq, digest, items, n.done); err != nil {
 			return err
 		}
 		switch {

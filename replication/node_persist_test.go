@@ -332,16 +332,26 @@ func TestNodeSaveRemovesOtherSnapshots(t *testing.T) {
 func TestNodeDivergedSecondaryGetsFullSync(t *testing.T) {
 	// The secondary's position comes from the live stream, or from a full
 	// resync at that position (the primary names its operation there).
-	for _, streamed := range []bool{true, false} {
-		t.Run(fmt.Sprint("streamed=", streamed), func(t *testing.T) { divergedSecondary(t, streamed) })
+	// Or the secondary persists, got a full resync, and restarts from the
+	// snapshot that recorded the primary's digest for S.
+	for _, tc := range []struct{ streamed, restarted bool }{{true, false}, {false, false}, {false, true}} {
+		t.Run(fmt.Sprintf("streamed=%v,restarted=%v", tc.streamed, tc.restarted), func(t *testing.T) {
+			divergedSecondary(t, tc.streamed, tc.restarted)
+		})
 	}
 }
 
-func divergedSecondary(t *testing.T, streamed bool) {
+func divergedSecondary(t *testing.T, streamed, restarted bool) {
 	leakCheck(t)
 	dir := t.TempDir()
 	p := startPersistentNode(t, dir, false, nil)
-	s := startNode(t, nil)
+	sdir := t.TempDir()
+	var s *tnode
+	if restarted {
+		s = startPersistentNode(t, sdir, true, nil)
+	} else {
+		s = startNode(t, nil)
+	}
 	if streamed {
 		follow(t, s, p.addr)
 		requireLinkUp(t, s)
@@ -355,8 +365,20 @@ func divergedSecondary(t *testing.T, streamed bool) {
 	}
 	requireConverged(t, p, s)
 	replID := infoValue(p.node, "master_replid")
+	if restarted {
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			files, err := ListDir(sdir)
+			assert.NoError(c, err)
+			assert.Len(c, files.Snapshots, 1, "the full resync is on the secondary's disk")
+		}, convergeWait, pollEvery)
+		s.close()
+	}
 	p.close()
-	follow(t, s, parkedAddr(t))
+	if restarted {
+		s = startPersistentNode(t, sdir, true, nil)
+	} else {
+		follow(t, s, parkedAddr(t))
+	}
 
 	// The last 10 operations never reached the disk.
 	files, err := ListDir(dir)

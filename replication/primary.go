@@ -40,7 +40,8 @@ type primary struct {
 	respPort  int
 	logger    *slog.Logger
 	stats     *syncStats
-	aof       *AOF // the term's append-only file, if it persists
+	aof       *AOF   // the term's append-only file, if it persists
+	base      lastOp // the operation before the log's first, when known (from a snapshot)
 
 	nextID atomic.Int64
 
@@ -647,6 +648,9 @@ func (p *primary) digestAt(seq uint64) ([]byte, bool) {
 		e, err = c.read(seq, 1, safe, nil)
 	}
 	if err != nil || len(e) != 1 || e[0].Seq != seq {
+		if d := p.base.digestFor(seq); d != nil {
+			return d, true
+		}
 		return nil, false
 	}
 	return opDigest(seq, &e[0].Effect), true

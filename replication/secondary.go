@@ -303,7 +303,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *Reader, resp *Op) error {
 				err := a.Reset(S, newID, RoleReplica, func() error {
 					// Not aborted by a role change: a node whose files do
 					// not hold its dataset could not acknowledge writes.
-					_, err := WriteSnapshot(dir, newID, S, items, nil)
+					_, err := writeSnapshot(dir, newID, S, s.lastApplied().digestFor(S), items, nil)
 					return err
 				})
 				if err != nil {
@@ -521,7 +521,7 @@ func (s *secondary) persistFrom(replID string, applied uint64) error {
 	items = s.eng.Snapshot(nil)
 	dir := s.opts.Persist.Dir
 	return a.Reset(applied, replID, RoleReplica, func() error {
-		_, err := WriteSnapshot(dir, replID, applied, items, nil) // not aborted: see loadSnapshot
+		_, err := writeSnapshot(dir, replID, applied, s.lastApplied().digestFor(applied), items, nil) // not aborted: see loadSnapshot
 		return err
 	})
 }

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -166,7 +167,7 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		st, _ := os.Stat(p)
 		rec.HasSnapshot, rec.SnapshotSeq, rec.SnapshotBytes = true, s, st.Size()
 		rec.SnapshotTime = st.ModTime()
-		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items}
+		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items, SnapshotDigest: snap.LastDigest}
 		for _, older := range files.Snapshots[i+1:] {
 			_ = os.Remove(SnapshotPath(dir, older))
 		}
@@ -315,6 +316,9 @@ type Snapshot struct {
 	ReplID string
 	Seq    uint64
 	Items  []engine.Item
+	// LastDigest is the digest of the operation at Seq (see opDigest),
+	// when the writer knew it; nil otherwise.
+	LastDigest []byte
 }
 
 // ReadSnapshot reads and verifies a whole snapshot file: any damage fails
@@ -342,6 +346,9 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 		return fail("not a snapshot header")
 	}
 	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
+	if op.Has&FieldLastDigest != 0 {
+		snap.LastDigest = bytes.Clone(op.LastDigest)
+	}
 	count, hasCount := op.Count, op.Has&FieldCount != 0
 	// A key takes a frame of more than 32 bytes: a count the file cannot
 	// hold reserves nothing for it.
@@ -417,6 +424,13 @@ func readSnapshotKeys(rd *Reader, cr *countingReader, seq uint64, dbs, capHint i
 // fsynced. It stops early with ErrSnapshotAborted when stop closes. It
 // returns the file's size.
 func WriteSnapshot(dir, replID string, seq uint64, items []engine.Item, stop <-chan struct{}) (int64, error) {
+	return writeSnapshot(dir, replID, seq, nil, items, stop)
+}
+
+// writeSnapshot is WriteSnapshot that records digest, the digest of the
+// operation at seq, in the header (when not nil): a node restarted from
+// the snapshot alone can then still name its last operation to a primary.
+func writeSnapshot(dir, replID string, seq uint64, digest []byte, items []engine.Item, stop <-chan struct{}) (int64, error) {
 	final := SnapshotPath(dir, seq)
 	tmp := final + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
@@ -433,8 +447,12 @@ func WriteSnapshot(dir, replID string, seq uint64, items []engine.Item, stop <-c
 	w := bufio.NewWriterSize(f, 256<<10)
 	var enc Encoder
 	ts := nowSeconds()
-	buf, err := enc.AppendFrame(nil, &Op{Type: OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
-		Mode: snapshotMode, Count: uint64(len(items)), Has: FieldReplID | FieldMode | FieldCount})
+	hdr := Op{Type: OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
+		Mode: snapshotMode, Count: uint64(len(items)), Has: FieldReplID | FieldMode | FieldCount}
+	if digest != nil {
+		hdr.LastDigest, hdr.Has = digest, hdr.Has|FieldLastDigest
+	}
+	buf, err := enc.AppendFrame(nil, &hdr)
 	if err != nil {
 		return 0, err
 	}
