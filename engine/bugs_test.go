@@ -164,6 +164,11 @@ func TestBugStatsReadsNotCounted(t *testing.T) {
 			e.Set(0, "k", []byte("2"), engine.SetOptions{Get: true})
 			e.Set(0, "missing", []byte("2"), engine.SetOptions{Get: true})
 		}, 1, 1},
+		{"live counts nothing", func(e *engine.Engine) {
+			if !e.Live(0, "k") || e.Live(0, "missing") {
+				panic("Live is wrong")
+			}
+		}, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

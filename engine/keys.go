@@ -35,6 +35,15 @@ func (e *Engine) Exists(d int, keys []string) int {
 	return n
 }
 
+// Live reports whether key exists, without counting a keyspace hit or
+// miss: for a command that looks before it reads (GETEX checks the key
+// before its expire argument), so the read alone is counted.
+func (e *Engine) Live(d int, key string) bool {
+	e.lock()
+	defer e.unlock()
+	return e.lookupLocked(d, key, e.nowMs()) != nil
+}
+
 // Type returns "string" or "none".
 func (e *Engine) Type(d int, key string) string {
 	e.lock()

@@ -112,6 +112,14 @@ func TestInfo(t *testing.T) {
 		require.Equal(t, hits+1, infoInt(t, c, "stats", "keyspace_hits"))
 		require.Equal(t, misses+1, infoInt(t, c, "stats", "keyspace_misses"))
 		require.Greater(t, infoInt(t, c, "stats", "total_commands_processed"), before+2)
+
+		// GETEX with an expiry looks the key up before it reads it: still
+		// one hit, or one miss.
+		hits, misses = infoInt(t, c, "stats", "keyspace_hits"), infoInt(t, c, "stats", "keyspace_misses")
+		require.NoError(t, c.GetEx(ctx, "a", time.Hour).Err())
+		require.ErrorIs(t, c.GetEx(ctx, "nope", time.Hour).Err(), redis.Nil)
+		require.Equal(t, hits+1, infoInt(t, c, "stats", "keyspace_hits"), "GETEX EX on a key")
+		require.Equal(t, misses+1, infoInt(t, c, "stats", "keyspace_misses"), "GETEX EX on a missing key")
 	})
 
 	t.Run("connected_clients", func(t *testing.T) {

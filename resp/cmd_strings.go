@@ -179,7 +179,9 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 	}
 	key := string(args[1])
 	if expireArgAt != 0 {
-		if s.eng.Exists(c.DB(), []string{key}) == 0 {
+		if !s.eng.Live(c.DB(), key) {
+			// Counted as the miss it is, once, as GetEx would.
+			s.eng.Get(c.DB(), key)
 			c.conn.WriteNull()
 			return
 		}
