@@ -82,24 +82,11 @@ func parseFlags(args []string) (config, error) {
 }
 
 func run(ctx context.Context, cfg config) error {
-	tl, err := benchkit.FindTools(cfg.CommonFlags)
-	if err != nil {
-		return err
-	}
-	tmp, cleanup, err := benchkit.TempDir("nadb-persistence-", cfg.KeepTmp)
+	tl, tmp, cleanup, err := benchkit.Prepare(ctx, cfg.CommonFlags, "nadb-persistence-")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if tl.NadbServer == "" {
-		root, err := benchkit.ModuleRoot()
-		if err != nil {
-			return err
-		}
-		if tl.NadbServer, err = benchkit.BuildNadb(ctx, root, tmp); err != nil {
-			return err
-		}
-	}
 
 	h := &harness{cfg: cfg, tl: tl, tmp: tmp, commands: &benchkit.CommandLog{}}
 	rep := report{

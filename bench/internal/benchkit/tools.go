@@ -1,6 +1,7 @@
 package benchkit
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -43,4 +44,27 @@ func Publish(out, name, section string) error {
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", out)
 	return nil
+}
+
+// Prepare is how the side-by-side programs start: find the tools, make
+// the temp dir (prefix, removed by cleanup unless -keep-tmp), and build
+// nadb-server into it when -nadb-bin did not name one.
+func Prepare(ctx context.Context, c CommonFlags, prefix string) (tl Tools, tmp string, cleanup func(), err error) {
+	if tl, err = FindTools(c); err != nil {
+		return tl, "", nil, err
+	}
+	if tmp, cleanup, err = TempDir(prefix, c.KeepTmp); err != nil {
+		return tl, "", nil, err
+	}
+	if tl.NadbServer == "" {
+		root, rerr := ModuleRoot()
+		if rerr == nil {
+			tl.NadbServer, rerr = BuildNadb(ctx, root, tmp)
+		}
+		if rerr != nil {
+			cleanup()
+			return tl, "", nil, rerr
+		}
+	}
+	return tl, tmp, cleanup, nil
 }
