@@ -228,18 +228,25 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 // intact group: a torn tail loses only the incomplete write, a corruption
 // loses everything from the damaged group on.
 func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err error) {
+	report, ok, _, err = checkAOF(path, dbs, fix)
+	return report, ok, err
+}
+
+// checkAOF is CheckAOF that also returns what the file holds up to its
+// last intact group (nil: no header), for check-log's chain checks.
+func checkAOF(path string, dbs int, fix bool) (report []string, ok bool, h *History, err error) {
 	mode := os.O_RDONLY
 	if fix {
 		mode = os.O_RDWR
 	}
 	f, err := os.OpenFile(path, mode, 0)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	defer f.Close()
 	sc, err := scanAOF(f, path, dbs, 0, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if h := sc.history; h != nil {
 		report = append(report, fmt.Sprintf("%s: replication ID %s, sequences %d..%d, %d operations in %d groups, %d bytes",
@@ -257,18 +264,18 @@ func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err err
 		if sc.size == 0 {
 			report = append(report, path+": empty (no header yet)")
 		}
-		return append(report, "ok"), true, nil
+		return append(report, "ok"), true, sc.history, nil
 	}
 	if !fix {
-		return report, false, nil
+		return report, false, sc.history, nil
 	}
 	if err := f.Truncate(sc.good); err != nil {
-		return report, false, err
+		return report, false, sc.history, err
 	}
 	if err := f.Sync(); err != nil {
-		return report, false, err
+		return report, false, sc.history, err
 	}
-	return append(report, fmt.Sprintf("repaired: cut to %d bytes", sc.good)), true, nil
+	return append(report, fmt.Sprintf("repaired: cut to %d bytes", sc.good)), true, sc.history, nil
 }
 
 // noFrameAfter reports whether no valid frame starts anywhere in the file

@@ -245,10 +245,18 @@ func syncDir(dir string) error {
 const maxPendingAfterError = 64 << 20
 
 // add encodes e into the buffer. It runs under the log's lock, in the
-// order operations are logged.
-func (a *AOF) add(e *Entry) {
+// order operations are logged; end marks the last operation of a group,
+// the only place a segment may end (see groupEndLocked).
+func (a *AOF) add(e *Entry, end bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.addLocked(e)
+	if end {
+		a.groupEndLocked()
+	}
+}
+
+func (a *AOF) addLocked(e *Entry) {
 	if a.fsyncFailed {
 		// Nothing more reaches this file until a restart; the file
 		// stays a prefix of the history, which a restart resumes from.
@@ -283,17 +291,14 @@ func (a *AOF) add(e *Entry) {
 	}
 }
 
-// groupEnd is called, under the log's lock, after the last operation of a
-// group: the only place a segment may end. It cuts a new segment when the
-// current one has passed its size limit.
-func (a *AOF) groupEnd() {
-	limit := a.segLimit.Load()
-	a.mu.Lock()
+// groupEndLocked follows the last operation of a group: positions may
+// stand there, and a new segment is cut when the current one has passed
+// its size limit.
+func (a *AOF) groupEndLocked() {
 	a.complete = a.bufLast
-	if limit > 0 && a.tailSize >= limit {
+	if limit := a.segLimit.Load(); limit > 0 && a.tailSize >= limit {
 		a.cutLocked(a.bufLast, a.replID, a.role)
 	}
-	a.mu.Unlock()
 }
 
 // Cut ends the current segment after sequence last, which must be the last

@@ -1,9 +1,6 @@
 package replication
 
-import (
-	"fmt"
-	"os"
-)
+import "fmt"
 
 // CheckDir verifies every snapshot and log segment of a data directory and
 // that the segments follow one another, and describes what it found in
@@ -93,18 +90,9 @@ func CheckDir(dir string, dbs int, fix bool) (report []string, ok bool, err erro
 	return report, ok, nil
 }
 
-// checkSegment is CheckAOF that also returns what the segment holds.
+// checkSegment checks one segment of a directory, reading it once.
 func checkSegment(path string, dbs int, fix bool) ([]string, bool, *History, error) {
-	report, ok, err := CheckAOF(path, dbs, fix)
-	if err != nil {
-		return report, false, nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return report, false, nil, err
-	}
-	defer f.Close()
-	sc, err := scanAOF(f, path, dbs, ^uint64(0), nil)
+	report, ok, h, err := checkAOF(path, dbs, fix)
 	if err != nil {
 		return report, false, nil, err
 	}
@@ -113,5 +101,5 @@ func checkSegment(path string, dbs int, fix bool) ([]string, bool, *History, err
 	if n := len(report); n > 0 && report[n-1] == "ok" {
 		report = report[:n-1]
 	}
-	return report, ok, sc.history, nil
+	return report, ok, h, nil
 }

@@ -108,10 +108,11 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		}
 	}
 	seq := l.first + uint64(l.n)
+	end := seq + uint64(n) - 1 // the group's last sequence
 	push := func(e Entry) {
 		l.pushLocked(e)
 		if l.aof != nil {
-			l.aof.add(&e)
+			l.aof.add(&e, e.Seq == end)
 		}
 	}
 	for _, ef := range effects {
@@ -124,9 +125,6 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		}
 		push(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
-	}
-	if l.aof != nil {
-		l.aof.groupEnd()
 	}
 	if l.n > l.size {
 		l.evictLocked()

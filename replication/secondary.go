@@ -350,9 +350,8 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 			s.mu.Unlock()
 			if a != nil {
 				for i := range ents[:ready] {
-					a.add(&ents[i])
+					a.add(&ents[i], i == ready-1) // the batch ends a group
 				}
-				a.groupEnd()
 			}
 		})
 		if a != nil {
