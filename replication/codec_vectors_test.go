@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// vectorsPath is the reference implementation's golden frames, read in place
-// from the shared folder that sits beside the repository.
-const vectorsPath = "../../shared/nadb-vectors/vectors.jsonl"
+// vectorsPath is the reference implementation's golden frames, a copy kept
+// in the repository (testdata/nadb-vectors/README.md says where it came from).
+const vectorsPath = "testdata/nadb-vectors/vectors.jsonl"
 
 // vector is one line of vectors.jsonl (see its README).
 type vector struct {
