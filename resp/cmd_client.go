@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-const errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
-
 // validClientName follows Redis: printable ASCII without spaces.
 func validClientName(b []byte) bool {
 	for _, ch := range b {
@@ -103,12 +101,12 @@ func clientSetInfo(c *client, attr, val []byte) {
 	case equalFold(attr, "lib-ver"):
 		field = &c.libVer
 	default:
-		c.conn.WriteError("ERR Unrecognized option '" + clip(attr, 128) + "'")
+		c.conn.WriteError(errUnrecognizedOption(attr))
 		return
 	}
 	for _, ch := range val {
 		if ch < '!' || ch > '~' {
-			c.conn.WriteError("ERR " + strings.ToLower(string(attr)) + " cannot contain spaces, newlines or special characters.")
+			c.conn.WriteError(errClientAttr(attr))
 			return
 		}
 	}
@@ -126,7 +124,7 @@ func clientList(s *Server, c *client, args [][]byte) {
 		case equalFold(args[i], "type") && i+1 < len(args):
 			t := args[i+1]
 			if !equalFold(t, "normal") && !equalFold(t, "master") && !equalFold(t, "replica") && !equalFold(t, "slave") && !equalFold(t, "pubsub") {
-				c.conn.WriteError("ERR Unknown client type '" + clip(t, 128) + "'")
+				c.conn.WriteError(errClientType(t))
 				return
 			}
 			if !equalFold(t, "normal") {
@@ -140,7 +138,7 @@ func clientList(s *Server, c *client, args [][]byte) {
 			for i++; i < len(args); i++ {
 				id, ok := parseInt(args[i])
 				if !ok || id <= 0 {
-					c.conn.WriteError("ERR Invalid client ID")
+					c.conn.WriteError(errClientID)
 					return
 				}
 				ids[id] = true
@@ -193,7 +191,7 @@ func clientKill(s *Server, c *client, args [][]byte) {
 		case equalFold(args[i], "id"):
 			n, ok := parseInt(v)
 			if !ok || n <= 0 {
-				c.conn.WriteError("ERR client-id should be greater than 0")
+				c.conn.WriteError(errClientIDNotPositive)
 				return
 			}
 			id = n
@@ -213,7 +211,7 @@ func clientKill(s *Server, c *client, args [][]byte) {
 			}
 		case equalFold(args[i], "type"):
 			if !equalFold(v, "normal") && !equalFold(v, "master") && !equalFold(v, "replica") && !equalFold(v, "slave") && !equalFold(v, "pubsub") {
-				c.conn.WriteError("ERR Unknown client type '" + clip(v, 128) + "'")
+				c.conn.WriteError(errClientType(v))
 				return
 			}
 			byType = !equalFold(v, "normal")

@@ -51,7 +51,7 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if len(args) == 2 {
-		c.conn.WriteError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		c.conn.WriteError(errAuthNoPassword)
 		return
 	}
 	okReply(c)
@@ -64,7 +64,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	if len(args) >= 2 {
 		v, ok := parseInt(args[1])
 		if !ok {
-			c.conn.WriteError("ERR Protocol version is not an integer or out of range")
+			c.conn.WriteError(errProtoVersion)
 			return
 		}
 		if v != 2 {
@@ -82,7 +82,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 			name, hasName = args[i+1], true
 			i++
 		default:
-			c.conn.WriteError("ERR Syntax error in HELLO option '" + clip(args[i], 128) + "'")
+			c.conn.WriteError(errHelloOption(args[i]))
 			return
 		}
 	}

@@ -62,7 +62,7 @@ func cmdKeys(s *Server, c *client, args [][]byte) {
 func cmdScan(s *Server, c *client, args [][]byte) {
 	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
 	if err != nil {
-		c.conn.WriteError("ERR invalid cursor")
+		c.conn.WriteError(errInvalidCursor)
 		return
 	}
 	var pattern, typ string
@@ -155,7 +155,7 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 		case equalFold(a, "lt"):
 			lt = true
 		default:
-			c.conn.WriteError("ERR Unsupported option " + clip(a, 128))
+			c.conn.WriteError(errUnsupportedOption(a))
 			return
 		}
 	}
@@ -164,7 +164,7 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 		return
 	}
 	if gt && lt {
-		c.conn.WriteError("ERR GT and LT options at the same time are not compatible")
+		c.conn.WriteError(errGTAndLT)
 		return
 	}
 	cond := engine.ExpireAlways

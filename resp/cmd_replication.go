@@ -24,7 +24,7 @@ func cmdReplicaOf(s *Server, c *client, args [][]byte) {
 	}
 	port, ok := parseInt(args[2])
 	if !ok || port < 0 || port > 65535 {
-		c.conn.WriteError("ERR Invalid master port")
+		c.conn.WriteError(errMasterPort)
 		return
 	}
 	already, err := s.replication().ReplicaOf(string(args[1]), int(port))
@@ -45,7 +45,7 @@ func cmdRole(s *Server, c *client, args [][]byte) {
 // cmdWait answers WAIT numreplicas timeout (milliseconds, 0: forever).
 func cmdWait(s *Server, c *client, args [][]byte) {
 	if s.replication().ReadOnly() {
-		c.conn.WriteError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		c.conn.WriteError(errWaitOnReplica)
 		return
 	}
 	n, ok := parseInt(args[1])

@@ -73,7 +73,7 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 			save = true
 		case equalFold(a, "nosave"), equalFold(a, "now"), equalFold(a, "force"):
 		case equalFold(a, "abort"):
-			c.conn.WriteError("ERR No shutdown in progress.")
+			c.conn.WriteError(errNoShutdown)
 			return
 		default:
 			c.conn.WriteError(errSyntax)

@@ -284,7 +284,7 @@ func cmdDecrBy(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if n == math.MinInt64 {
-		c.conn.WriteError("ERR decrement would overflow")
+		c.conn.WriteError(errDecrOverflow)
 		return
 	}
 	incrBy(s, c, args[1], -n)

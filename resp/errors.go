@@ -10,30 +10,41 @@ import (
 // Redis error replies. Every error text the server sends is here or built by
 // a function in this file.
 const (
-	errSyntax          = "ERR syntax error"
-	errNotInteger      = "ERR value is not an integer or out of range"
-	errNotFloat        = "ERR value is not a valid float"
-	errOverflow        = "ERR increment or decrement would overflow"
-	errNaNOrInf        = "ERR increment would produce NaN or Infinity"
-	errNoSuchKey       = "ERR no such key"
-	errDBIndex         = "ERR DB index is out of range"
-	errSameObject      = "ERR source and destination objects are the same"
-	errStringTooLarge  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
-	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
-	errOffsetRange     = "ERR offset is out of range"
-	errReadOnly        = "READONLY You can't write against a read only replica."
-	errLoading         = "LOADING Redis is loading the dataset in memory"
-	errNoProto         = "NOPROTO unsupported protocol version"
-	errExpireOptions   = "ERR NX and XX, GT or LT options at the same time are not compatible"
-	errNoSuchClient    = "ERR No such client"
-	errTimeout         = "ERR timeout is not an integer or out of range"
-	errTimeoutNegative = "ERR timeout is negative"
-	errMaxClients      = "ERR max number of clients reached"
-	errProtoBulk       = "ERR Protocol error: invalid bulk length"
-	errProtoMultiBulk  = "ERR Protocol error: invalid multibulk length"
-	errProtoInline     = "ERR Protocol error: too big inline request"
-	errProtoInlineArgs = "ERR Protocol error: too many arguments in inline request"
-	errCountNotPos     = "ERR value is out of range, must be positive"
+	errSyntax              = "ERR syntax error"
+	errNotInteger          = "ERR value is not an integer or out of range"
+	errNotFloat            = "ERR value is not a valid float"
+	errOverflow            = "ERR increment or decrement would overflow"
+	errNaNOrInf            = "ERR increment would produce NaN or Infinity"
+	errNoSuchKey           = "ERR no such key"
+	errDBIndex             = "ERR DB index is out of range"
+	errSameObject          = "ERR source and destination objects are the same"
+	errStringTooLarge      = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errWrongType           = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errOffsetRange         = "ERR offset is out of range"
+	errReadOnly            = "READONLY You can't write against a read only replica."
+	errLoading             = "LOADING Redis is loading the dataset in memory"
+	errNoProto             = "NOPROTO unsupported protocol version"
+	errExpireOptions       = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errNoSuchClient        = "ERR No such client"
+	errTimeout             = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative     = "ERR timeout is negative"
+	errMaxClients          = "ERR max number of clients reached"
+	errProtoBulk           = "ERR Protocol error: invalid bulk length"
+	errProtoMultiBulk      = "ERR Protocol error: invalid multibulk length"
+	errProtoInline         = "ERR Protocol error: too big inline request"
+	errProtoInlineArgs     = "ERR Protocol error: too many arguments in inline request"
+	errClientName          = "ERR Client names cannot contain spaces, newlines or special characters."
+	errClientID            = "ERR Invalid client ID"
+	errClientIDNotPositive = "ERR client-id should be greater than 0"
+	errAuthNoPassword      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errProtoVersion        = "ERR Protocol version is not an integer or out of range"
+	errInvalidCursor       = "ERR invalid cursor"
+	errGTAndLT             = "ERR GT and LT options at the same time are not compatible"
+	errMasterPort          = "ERR Invalid master port"
+	errNoShutdown          = "ERR No shutdown in progress."
+	errDecrOverflow        = "ERR decrement would overflow"
+	// errWaitOnReplica answers WAIT on a secondary.
+	errWaitOnReplica = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
 	errBgSaveInProgress = "ERR Background save already in progress"
 	// errBgSaveDuringRewrite answers BGSAVE (without SCHEDULE) during a
@@ -99,6 +110,38 @@ func errUnknownConfig(name string) string {
 // errConfigSet answers a CONFIG SET that was refused for a reason.
 func errConfigSet(name, reason string) string {
 	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+}
+
+// errUnrecognizedOption answers CLIENT SETINFO with an attribute Redis does
+// not know.
+func errUnrecognizedOption(opt []byte) string {
+	return sanitize("ERR Unrecognized option '" + clip(opt, 128) + "'")
+}
+
+// errClientAttr answers CLIENT SETINFO with a value Redis refuses.
+func errClientAttr(attr []byte) string {
+	return sanitize("ERR " + strings.ToLower(string(attr)) + " cannot contain spaces, newlines or special characters.")
+}
+
+// errClientType answers a CLIENT LIST/KILL TYPE that names no client type.
+func errClientType(t []byte) string {
+	return sanitize("ERR Unknown client type '" + clip(t, 128) + "'")
+}
+
+// errHelloOption answers HELLO with an option it does not take.
+func errHelloOption(opt []byte) string {
+	return sanitize("ERR Syntax error in HELLO option '" + clip(opt, 128) + "'")
+}
+
+// errUnsupportedOption answers an EXPIRE-family option Redis does not know.
+func errUnsupportedOption(opt []byte) string {
+	return sanitize("ERR Unsupported option " + clip(opt, 128))
+}
+
+// errProtoExpectedBulk answers a multibulk whose element is not a bulk
+// string.
+func errProtoExpectedBulk(got byte) string {
+	return "ERR Protocol error: expected '$', got '" + sanitize(string(got)) + "'"
 }
 
 func clip(b []byte, n int) string {

@@ -136,7 +136,7 @@ func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 			}
 		case stBulkStart:
 			if c != '$' {
-				return refuse("ERR Protocol error: expected '$', got '" + sanitize(string(c)) + "'")
+				return refuse(errProtoExpectedBulk(c))
 			}
 			g.state = stBulkHeader
 			g.num, g.digits, g.neg, g.cr = 0, 0, false, false
