@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -145,28 +144,18 @@ func (p *primary) handle(conn net.Conn) {
 	// The sender joins p.senders (and becomes visible to INFO, ROLE and
 	// WAIT) only once the handshake has set its fields. Until then, Close
 	// reaches it through the handshake's one-second read deadline.
-	br := bufio.NewReaderSize(conn, 16<<10)
+	// The counter sees every byte the peer sent, including those the
+	// frame reader took for a frame it could not finish: only a peer that
+	// sent nothing at all is a reference secondary.
+	cr := &countingReader{r: conn}
+	br := bufio.NewReaderSize(cr, 16<<10)
 	rd := NewReader(br, p.maxFrame)
 	var req Op
 	_ = conn.SetReadDeadline(time.Now().Add(legacyWait))
 	err := rd.Next(&req)
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && br.Buffered() == 0:
-		s.legacy = true
-		if !p.add(s) {
-			return
-		}
-		defer p.remove(s)
-		p.logger.Info("replication peer sent no handshake: serving it as a reference secondary", "addr", conn.RemoteAddr())
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			defer s.stop()
-			_ = conn.SetReadDeadline(time.Time{})
-			_, _ = io.Copy(io.Discard, br) // notices the peer leaving
-		}()
-		first := max(p.log.First(), p.log.Last()+1-min(p.log.Last(), legacyCatchUp))
-		p.stream(s, first, nil)
+	case errors.Is(err, os.ErrDeadlineExceeded) && cr.n == 0:
+		p.serveLegacy(s, br)
 		return
 	case err != nil:
 		p.logger.Warn("replication handshake failed", "addr", conn.RemoteAddr(), "err", err)
@@ -229,6 +218,32 @@ func (p *primary) handle(conn net.Conn) {
 		from = S + 1
 	}
 	p.stream(s, from, unpin)
+}
+
+// serveLegacy streams to a peer that sent nothing in its first legacyWait:
+// a reference secondary, which never speaks. The moment it sends anything
+// it is not one (a nadb-server secondary whose handshake came late, or a
+// stranger), and the connection is dropped: a late SYNC_REQUEST must lead
+// to a handshake on a new connection, never to a reference stream that
+// starts wherever the catch-up starts.
+func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
+	s.legacy = true
+	if !p.add(s) {
+		return
+	}
+	defer p.remove(s)
+	p.logger.Info("replication peer sent no handshake: serving it as a reference secondary", "addr", s.conn.RemoteAddr())
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer s.stop()
+		_ = s.conn.SetReadDeadline(time.Time{})
+		if _, err := br.ReadByte(); err == nil {
+			p.logger.Warn("a peer served as a reference secondary spoke: dropping it", "addr", s.conn.RemoteAddr())
+		}
+	}()
+	first := max(p.log.First(), p.log.Last()+1-min(p.log.Last(), legacyCatchUp))
+	p.stream(s, first, nil)
 }
 
 // handshake decides how to serve a SYNC_REQUEST: partial when the request

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"testing"
@@ -55,6 +56,17 @@ type linkProxy struct {
 	opened   chan struct{} // closed (and replaced) by open
 	armed    *armedFault
 	conns    map[net.Conn]struct{}
+	// upDelay holds the secondary's first bytes on each new link for this
+	// long before the primary sees them: a handshake that arrives late.
+	upDelay time.Duration
+}
+
+// delayHandshakes makes every new link hold the secondary's bytes for d
+// before forwarding them (0: forward at once).
+func (p *linkProxy) delayHandshakes(d time.Duration) {
+	p.mu.Lock()
+	p.upDelay = d
+	p.mu.Unlock()
 }
 
 func startProxy(t *testing.T, upstream string) *linkProxy {
@@ -169,10 +181,11 @@ func (p *linkProxy) cutAll() {
 func (p *linkProxy) link(down net.Conn) {
 	defer p.untrack(down)
 	var upstream string
+	var delay time.Duration
 	for {
 		p.mu.Lock()
 		if !p.held {
-			upstream = p.upstream
+			upstream, delay = p.upstream, p.upDelay
 			p.mu.Unlock()
 			break
 		}
@@ -193,6 +206,14 @@ func (p *linkProxy) link(down net.Conn) {
 	}
 	defer p.untrack(up)
 	p.wg.Go(func() {
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-p.done:
+				t.Stop()
+			}
+		}
 		_, _ = io.Copy(up, down)
 		_ = up.Close()
 	})
@@ -501,4 +522,125 @@ func TestProxyFlappingLink(t *testing.T) {
 	requireLinkUp(t, s)
 	requireConverged(t, p, s)
 	require.Zero(t, infoInt(t, s.node, "nadb_protocol_errors"), "a cut link is not a protocol error")
+}
+
+// TestProxyLateHandshake: after a cut, the secondary's SYNC_REQUEST reaches
+// the primary later than legacyWait while the primary keeps writing. The
+// primary first takes the silent link for a reference secondary and
+// streams its catch-up; the secondary must not take that stream (it starts
+// past the secondary's position) and the primary must drop the link once
+// the late handshake arrives. The secondary ends equal to its primary, with
+// no hole, however many times the handshake is late.
+func TestProxyLateHandshake(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 100_000 })
+	s := startNode(t, nil)
+	px := startProxy(t, p.addr)
+	for i := range 100 {
+		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("before"), engine.SetOptions{})
+	}
+	follow(t, s, px.addr)
+	requireLinkUp(t, s)
+	requireConverged(t, p, s)
+
+	px.delayHandshakes(legacyWait + legacyWait/2)
+	px.cutAll()
+	// Writes while the secondary is away: more than the reference catch-up
+	// replays, so a stream taken from the catch-up would leave a hole.
+	for i := range 3 * legacyCatchUp {
+		p.eng.Set(1, fmt.Sprintf("gap-%d", i), []byte("v"), engine.SetOptions{})
+	}
+	// The late links are refused and retried; each one is late again until
+	// the delay ends. (A secondary that took the primary's reference stream
+	// instead would reach the primary's sequence, past a hole.) Whatever
+	// happened, the secondary's position must be one it really holds.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		if s.node.Sequence() != p.node.Sequence() {
+			assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_reconnections"), int64(2))
+		}
+	}, convergeWait, pollEvery)
+	requireNoHole(t, p, s)
+	px.delayHandshakes(0)
+	px.cutAll()
+	requireLinkUp(t, s)
+	requireConverged(t, p, s)
+	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
+}
+
+// requireNoHole checks that sec holds exactly the primary's dataset as it
+// was at sec's sequence: every key prim wrote up to there is present, and
+// nothing else. It reads prim's dataset through prim's own log.
+func requireNoHole(t *testing.T, prim, sec *tnode) {
+	t.Helper()
+	seq := sec.node.Sequence()
+	gaps := 0
+	for i := range 3 * legacyCatchUp {
+		if _, ok := sec.eng.Get(1, fmt.Sprintf("gap-%d", i)); ok {
+			gaps++
+		} else if gaps > 0 {
+			require.Failf(t, "hole", "the secondary (at %d) holds gap-%d's predecessors but not gap-%d", seq, i-1, i)
+		}
+	}
+	require.Equal(t, uint64(100+gaps), seq, "the secondary's position matches what it holds")
+}
+
+// TestProxyChaos applies random faults to the link, with and without late
+// handshakes, while the primary writes, and requires the secondary to be
+// equal to its primary after every single fault, not only at the end.
+func TestProxyChaos(t *testing.T) {
+	leakCheck(t)
+	rounds := 12
+	if testing.Short() {
+		rounds = 4
+	}
+	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 300 })
+	s := startNode(t, nil)
+	px := startProxy(t, p.addr)
+	follow(t, s, px.addr)
+	requireLinkUp(t, s)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	kinds := []faultKind{faultFlip, faultShorten, faultTruncate, faultReset, faultOversize, faultDrop, faultDuplicate, faultCutBefore}
+	for round := range rounds {
+		kind := kinds[rng.IntN(len(kinds))]
+		late := rng.IntN(3) == 0
+		t.Logf("round %d: fault %d, late handshake %v", round, kind, late)
+		marker := fmt.Sprintf("chaos-%d", round)
+		fired := px.arm(kind, marker)
+		n := 200 + rng.IntN(800)
+		for i := range n {
+			k := fmt.Sprintf("k%d", rng.IntN(500))
+			switch {
+			case i == n/2:
+				p.eng.Set(0, "victim", []byte(marker), engine.SetOptions{})
+			case i%7 == 0:
+				p.eng.MSet(2, [][]byte{[]byte(k), []byte("m"), []byte(k + "x"), []byte(marker)}, false)
+			case i%11 == 0:
+				p.eng.Del(0, []string{k})
+			default:
+				p.eng.Set(i%4, k, []byte(fmt.Sprint(round, i)), engine.SetOptions{})
+			}
+		}
+		waitFired(t, fired)
+		if late {
+			// The secondary's next handshakes arrive late while the
+			// primary keeps writing: each such link must be refused, and
+			// leave the secondary where it was.
+			before := infoInt(t, s.node, "nadb_reconnections")
+			px.delayHandshakes(legacyWait + legacyWait/4)
+			px.open()
+			for i := range 2 * legacyCatchUp {
+				p.eng.Set(3, fmt.Sprintf("late-%d-%d", round, i), []byte("v"), engine.SetOptions{})
+			}
+			require.EventuallyWithT(t, func(c *assert.CollectT) {
+				assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_reconnections"), before+2)
+			}, convergeWait, pollEvery)
+			px.delayHandshakes(0)
+			px.cutAll()
+		} else {
+			px.open()
+		}
+		requireLinkUp(t, s)
+		requireConverged(t, p, s)
+	}
+	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
 }

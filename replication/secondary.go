@@ -213,6 +213,16 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 		s.legacy.Store(false)
 	} else {
 		// A reference primary ignores SYNC_REQUEST and starts streaming.
+		// A secondary that holds a history of this server's protocol never
+		// takes such a stream in its place: a nadb-server primary streams
+		// before answering only when it took this connection for a silent
+		// reference secondary (the handshake came late), and that stream
+		// starts wherever its catch-up starts. Resynchronise instead.
+		if replID != "" {
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			return false, fmt.Errorf("%w: %s before SYNC_RESPONSE from a primary of history %s", ErrUnexpected, op.Type, replID)
+		}
 		st.legacy = true
 		s.legacy.Store(true)
 		s.logger.Info("primary speaks the reference protocol (no handshake)", "primary", addr)
