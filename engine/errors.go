@@ -21,6 +21,9 @@ var (
 	ErrSameObject = errors.New("source and destination objects are the same")
 	// ErrTooLarge: the result would exceed the maximum string size.
 	ErrTooLarge = errors.New("string exceeds maximum allowed size")
+	// ErrReadOnly: the keyspace follows a primary and takes no client
+	// writes (returned by the replication layer's write gate).
+	ErrReadOnly = errors.New("read only replica")
 	// ErrWrongType: the key holds a value of another type.
 	ErrWrongType = errors.New("operation against a key holding the wrong kind of value")
 )

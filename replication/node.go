@@ -52,7 +52,12 @@ type Node struct {
 	stats    syncStats
 	save     saveState
 	async    atomic.Bool
-	readOnly atomic.Bool   // a secondary; set under mu, read without it
+	readOnly atomic.Bool   // a secondary; set under mu and gate, read without them
+	// gate is held shared by each client write from its read-only check to
+	// its last logged effect (BeginWrite..EndWrite), and exclusively by a
+	// role change while it moves the engine's sink and readOnly. Lock
+	// order: mu, then gate; a holder of gate never takes mu.
+	gate sync.RWMutex
 	done     chan struct{} // closed by Close
 
 	mu   sync.Mutex // guards role changes and the fields below
@@ -279,9 +284,11 @@ func (n *Node) follow(t target) error {
 		n.prim.close()
 		n.prim = nil
 	}
+	n.gate.Lock()
 	n.eng.SetSink(nil)
 	n.eng.SetReplica(true)
 	n.readOnly.Store(true)
+	n.gate.Unlock()
 	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
@@ -312,10 +319,13 @@ func (n *Node) promote() {
 			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)
 		}
 	}
+	// Writes are admitted once the log, on disk too, takes them.
+	n.gate.Lock()
 	log := n.becomePrimaryLocked(applied+1, replID)
 	if a := n.opts.AOF; a != nil {
 		log.SetAOF(a)
 	}
+	n.gate.Unlock()
 	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
 }
 
@@ -348,15 +358,29 @@ func (n *Node) WriteDone() error {
 	return nil
 }
 
-// Writable implements Replication: writes are refused while the
-// append-only file cannot be written.
-func (n *Node) Writable() error {
-	p, _ := n.roles()
-	if p != nil && p.aof != nil {
-		return p.aof.WriteError()
+// BeginWrite implements Replication: a client write is refused on a
+// secondary (engine.ErrReadOnly) and while the append-only file cannot be
+// written. Once admitted, the write holds the role gate until EndWrite, so
+// a role change (which detaches the log) waits for it: no write is applied
+// without being logged.
+func (n *Node) BeginWrite() error {
+	// n.mu (taken by roles) is never taken while the gate is held: a role
+	// change holds n.mu and waits for the gate.
+	if p, _ := n.roles(); p != nil && p.aof != nil {
+		if err := p.aof.WriteError(); err != nil {
+			return err
+		}
+	}
+	n.gate.RLock()
+	if n.readOnly.Load() {
+		n.gate.RUnlock()
+		return engine.ErrReadOnly
 	}
 	return nil
 }
+
+// EndWrite implements Replication.
+func (n *Node) EndWrite() { n.gate.RUnlock() }
 
 // Persistence implements Replication: the INFO persistence fields about
 // the append-only file.

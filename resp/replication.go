@@ -12,9 +12,14 @@ import (
 type Replication interface {
 	// ReadOnly reports whether writes are refused (a secondary).
 	ReadOnly() bool
-	// Writable is called before each write command: an error refuses the
-	// write with MISCONF (the append-only file cannot be written).
-	Writable() error
+	// BeginWrite is called before each write command. It refuses the write
+	// with engine.ErrReadOnly on a secondary, or with another error when
+	// the append-only file cannot be written (MISCONF). When it returns nil
+	// the node cannot change role until EndWrite: the read-only check, the
+	// apply and the logging of the write are one critical section.
+	BeginWrite() error
+	// EndWrite ends a write that BeginWrite admitted.
+	EndWrite()
 	// WriteDone is called after each write command has been applied, before
 	// its reply is sent. It may block: until the write reached the
 	// secondaries when broadcast-async is off, until it is fsynced with
@@ -58,7 +63,8 @@ type standalone struct {
 }
 
 func (standalone) ReadOnly() bool   { return false }
-func (standalone) Writable() error  { return nil }
+func (standalone) BeginWrite() error { return nil }
+func (standalone) EndWrite()          {}
 func (standalone) WriteDone() error { return nil }
 func (s standalone) Persistence() [][2]string {
 	return [][2]string{

@@ -350,16 +350,27 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 		return
 	}
 	if cmd.flags&flagWrite != 0 {
-		if s.replication().ReadOnly() {
-			rc.WriteError(errReadOnly)
-			return
-		}
-		if err := s.replication().Writable(); err != nil {
-			rc.WriteError(errMisconf(err))
-			return
-		}
-		c.unsynced = true
+		s.runWrite(c, cmd, args)
+		return
 	}
+	cmd.handler(s, c, args)
+}
+
+// runWrite runs a write command inside the replication layer's write gate,
+// so that the node cannot become a secondary between the read-only check
+// and the logging of the write's effects.
+func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
+	r := s.replication()
+	if err := r.BeginWrite(); err != nil {
+		if errors.Is(err, engine.ErrReadOnly) {
+			c.conn.WriteError(errReadOnly)
+		} else {
+			c.conn.WriteError(errMisconf(err))
+		}
+		return
+	}
+	defer r.EndWrite()
+	c.unsynced = true
 	cmd.handler(s, c, args)
 }
 
