@@ -48,6 +48,9 @@ type AOF struct {
 	segLimit atomic.Int64 // bytes after which a segment is cut (0: never)
 	logger   *slog.Logger
 	nameFor  func(base uint64) string
+	// afterStep, set by tests only, runs after each file operation of a
+	// Reset; an error stops the Reset there, as a crash would.
+	afterStep func() error
 	// dirMu keeps a Reset, which rewrites the directory, apart from a
 	// snapshot being put in place (see Exclusive).
 	dirMu sync.Mutex
@@ -202,11 +205,10 @@ func (a *AOF) createSegment(base uint64, replID, role string) (*os.File, Segment
 	return f, seg, nil
 }
 
-// clearDir deletes every log segment (those listed in known, and any other
-// in dir) and then every snapshot of dir, newest first: a crash on the way
-// leaves an older state that still loads (a snapshot and a prefix of the
-// segments after it), never a gap.
-func clearDir(dir string, known []Segment) error {
+// clearSegments deletes every log segment (those listed in known, and any
+// other in dir), newest first: a crash on the way leaves a snapshot and a
+// prefix of the segments after it, which loads.
+func clearSegments(dir string, known []Segment, step func() error) error {
 	files, err := ListDir(dir)
 	if err != nil {
 		return err
@@ -220,11 +222,43 @@ func clearDir(dir string, known []Segment) error {
 			paths = append(paths, known[i].Path)
 		}
 	}
-	for _, s := range files.Snapshots { // newest first already
-		paths = append(paths, SnapshotPath(dir, s))
-	}
 	for _, p := range paths {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := runStep(step); err != nil {
+			return err
+		}
+	}
+	return syncDir(dir)
+}
+
+// runStep runs step, when not nil: a test's stand-in for a crash between
+// two file operations.
+func runStep(step func() error) error {
+	if step == nil {
+		return nil
+	}
+	return step()
+}
+
+// clearSnapshots deletes dir's snapshots but the one at keep (every one
+// when keepAny is false), newest first: a start loads the newest snapshot,
+// which a crash on the way leaves either the one at keep or an older
+// state's, never nothing.
+func clearSnapshots(dir string, keep uint64, keepAny bool, step func() error) error {
+	files, err := ListDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range files.Snapshots { // newest first already
+		if keepAny && s == keep {
+			continue
+		}
+		if err := os.Remove(SnapshotPath(dir, s)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := runStep(step); err != nil {
 			return err
 		}
 	}
@@ -350,9 +384,13 @@ func (a *AOF) Continue(last uint64, replID, role string) bool {
 
 // Reset starts the log again after sequence base, for history replID
 // written as role: what is buffered is dropped, every segment is deleted,
-// then before (when not nil) runs, typically writing the snapshot at base
-// that the new log continues, and a new segment is created. A secondary
-// does this after a full resynchronisation, which replaces its dataset.
+// then before (when not nil) runs, writing the snapshot at base that the
+// new log continues; only once it succeeded are the other snapshots
+// deleted, and a new segment is created. A secondary does this after a
+// full resynchronisation, which replaces its dataset. A crash at any step
+// leaves a directory that loads: the old state (its newest snapshot,
+// perhaps without its log) until the new snapshot is durable, the new one
+// after.
 func (a *AOF) Reset(base uint64, replID, role string, before func() error) error {
 	a.dirMu.Lock()
 	defer a.dirMu.Unlock()
@@ -371,9 +409,15 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 
 	_ = a.f.Close()
 	dir := filepath.Dir(a.nameFor(base))
-	err := clearDir(dir, old)
+	err := clearSegments(dir, old, a.afterStep)
 	if err == nil && before != nil {
 		err = before()
+		if err == nil {
+			err = runStep(a.afterStep)
+		}
+	}
+	if err == nil {
+		err = clearSnapshots(dir, base, before != nil, a.afterStep)
 	}
 	var f *os.File
 	var seg Segment

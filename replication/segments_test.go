@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -635,4 +636,78 @@ func TestAOFWriteErrorAcrossCut(t *testing.T) {
 	require.Equal(t, src.log.Last(), rec.History.Last)
 	require.Equal(t, groupsOf(t, src.log, 1), rec.History.Groups)
 	require.Equal(t, src.eng.Digest(), applyHistory(rec.History))
+}
+
+// TestAOFResetCrashAtEveryStep stops a Reset after each of its file
+// operations, as a kill -9 would, and loads what is left: the directory
+// always loads, to the old state or to the new one, never to nothing or to
+// a mix. The new snapshot is at a lower sequence than the old one (a full
+// resync from another history) and at a higher one.
+func TestAOFResetCrashAtEveryStep(t *testing.T) {
+	for _, base := range []uint64{3, 100} {
+		t.Run(fmt.Sprint("new snapshot at ", base), func(t *testing.T) {
+			newItems := []engine.Item{{DB: 1, Key: "from-new-primary", Value: []byte("v")}}
+			newEng := engine.New(engine.Options{Databases: aofDBs})
+			newEng.Replace(newItems, nil)
+			// build writes the old state, a snapshot then three groups, and
+			// returns its dataset's digest after each of them, by sequence.
+			build := func(t *testing.T) (*persistSource, map[uint64]string) {
+				dir := t.TempDir()
+				src := newPersistSource(t, dir, "A", 1) // every group its own segment
+				for i := range 5 {
+					src.set(fmt.Sprint("k", i), "v")
+				}
+				old := map[uint64]string{src.saveAt(t, "A", true): src.eng.Digest()}
+				old[src.mset("m", 3)] = src.eng.Digest()
+				old[src.set("k1", "changed")] = src.eng.Digest()
+				old[src.set("k9", "new")] = src.eng.Digest()
+				src.flushed(t)
+				return src, old
+			}
+			reset := func(src *persistSource) error {
+				return src.aof.Reset(base, "C", RoleReplica, func() error {
+					_, err := WriteSnapshot(src.dir, "C", base, newItems, nil)
+					return err
+				})
+			}
+			// Count the steps of a whole Reset.
+			steps := 0
+			src, _ := build(t)
+			src.aof.afterStep = func() error { steps++; return nil }
+			require.NoError(t, reset(src))
+			require.Greater(t, steps, 3)
+
+			crash := errors.New("crash")
+			for stop := 0; stop <= steps; stop++ {
+				src, old := build(t)
+				n := 0
+				src.aof.afterStep = func() error {
+					if n == stop {
+						return crash
+					}
+					n++
+					return nil
+				}
+				err := reset(src)
+				if stop < steps {
+					require.ErrorIs(t, err, crash)
+				}
+				require.NoError(t, src.aof.Close())
+				rec, err := Recover(src.dir, aofDBs, true, aofLogger(), nil)
+				require.NoError(t, err, "crash after step %d of %d: the directory does not load", stop, steps)
+				require.NotNil(t, rec.History, "crash after step %d: nothing loads", stop)
+				got := recoveredDigest(rec.History)
+				if got != newEng.Digest() {
+					// The old history, whole or cut back to a group's end
+					// (its newest segments were deleted first).
+					require.Equal(t, "A", rec.History.ReplID, "crash after step %d of %d", stop, steps)
+					require.Equal(t, old[rec.History.Last], got,
+						"crash after step %d of %d: neither the new dataset nor the old one at %d", stop, steps, rec.History.Last)
+				}
+				if stop >= steps-1 {
+					require.Equal(t, newEng.Digest(), got, "once the old snapshots are gone, the new one loads")
+				}
+			}
+		})
+	}
 }
