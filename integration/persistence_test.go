@@ -67,6 +67,9 @@ func scanData(dir string) (dirFiles, error) {
 		return out, err
 	}
 	for _, e := range ents {
+		if e.Name() == lockFile {
+			continue
+		}
 		m := dataFileName.FindStringSubmatch(e.Name())
 		if m == nil {
 			out.Other = append(out.Other, e.Name())
@@ -96,6 +99,10 @@ func lastSegment(t *testing.T, dir string) string {
 }
 
 // dirBytes is the total size of the regular files of dir.
+// lockFile is the file a running node locks in its data directory; it
+// holds no data.
+const lockFile = "nadb.lock"
+
 func dirBytes(t *testing.T, dir string) int64 {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -104,7 +111,7 @@ func dirBytes(t *testing.T, dir string) int64 {
 	for _, e := range ents {
 		info, err := e.Info()
 		require.NoError(t, err)
-		if info.Mode().IsRegular() {
+		if info.Mode().IsRegular() && e.Name() != lockFile {
 			total += info.Size()
 		}
 	}
@@ -128,13 +135,17 @@ func copyDir(t *testing.T, src string) string {
 	return dst
 }
 
-// readDirBytes reads every file of dir, by name.
+// readDirBytes reads every data file of dir (not the lock file, which
+// names the last process that ran on it), by name.
 func readDirBytes(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	out := map[string][]byte{}
 	for _, e := range ents {
+		if e.Name() == lockFile {
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err)
 		out[e.Name()] = data

@@ -19,10 +19,14 @@ var ErrWaitOnReplica = errors.New("WAIT cannot be used with replica instances")
 
 // NodeOptions configures a Node.
 type NodeOptions struct {
-	Engine          *engine.Engine
-	Logger          *slog.Logger
-	ListenHost      string        // NADB listener host (INFO only; the caller listens)
-	ListenPort      int           // NADB listener port, advertised in INFO
+	Engine     *engine.Engine
+	Logger     *slog.Logger
+	ListenHost string // NADB listener host, advertised in INFO
+	ListenPort int    // NADB listener port, advertised in INFO (0: none)
+	// Listen, when set, opens the NADB listener; see Node.Listen. Nil: the
+	// node never listens by itself (repl-listen-port 0, or a caller that
+	// hands listeners to Serve).
+	Listen          func() (net.Listener, error)
 	RespPort        int           // this node's Redis port, sent to the primary
 	MaxOperationLog int           // entries kept for partial resync
 	Heartbeat       time.Duration // between heartbeats to idle secondaries
@@ -52,13 +56,13 @@ type Node struct {
 	stats    syncStats
 	save     saveState
 	async    atomic.Bool
-	readOnly atomic.Bool   // a secondary; set under mu and gate, read without them
+	readOnly atomic.Bool // a secondary; set under mu and gate, read without them
 	// gate is held shared by each client write from its read-only check to
 	// its last logged effect (BeginWrite..EndWrite), and exclusively by a
 	// role change while it moves the engine's sink and readOnly. Lock
 	// order: mu, then gate; a holder of gate never takes mu.
 	gate sync.RWMutex
-	done     chan struct{} // closed by Close
+	done chan struct{} // closed by Close
 
 	mu   sync.Mutex // guards role changes and the fields below
 	prim *primary   // set while a primary
@@ -69,6 +73,8 @@ type Node struct {
 	closed         bool
 	lnWG           sync.WaitGroup
 	lns            []net.Listener
+	listening      bool  // Listen opened the listener
+	listenErr      error // why the last Listen failed, for INFO
 }
 
 // NewNode returns a node that is a primary with a fresh history. Call
@@ -161,6 +167,64 @@ func (n *Node) Serve(ln net.Listener) error {
 	n.lnWG.Add(1)
 	n.mu.Unlock()
 	defer n.lnWG.Done()
+	return n.accept(ln)
+}
+
+// Listen opens the NADB listener with NodeOptions.Listen, unless it is
+// open already or the node has none, and accepts peers on it until Close.
+// A node that starts as a primary calls it at start (a failure there is the
+// caller's to report); a node that starts as a secondary does not listen
+// until it is promoted, so that several secondaries run on one machine
+// with nothing but distinct ports for clients. A promotion that cannot
+// open the listener leaves the node a primary without secondaries, says
+// so in the log and in INFO (nadb_listener_status), and the next REPLICAOF
+// NO ONE tries again.
+func (n *Node) Listen() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.listenLocked()
+}
+
+func (n *Node) listenLocked() error {
+	if n.closed {
+		return net.ErrClosed
+	}
+	if n.opts.Listen == nil || n.listening {
+		return nil
+	}
+	ln, err := n.opts.Listen()
+	n.listenErr = err
+	if err != nil {
+		return err
+	}
+	n.listening = true
+	n.lns = append(n.lns, ln)
+	n.lnWG.Add(1)
+	go func() {
+		defer n.lnWG.Done()
+		_ = n.accept(ln)
+	}()
+	return nil
+}
+
+// listenerStatus is INFO's nadb_listener_status and, after a failure,
+// nadb_listener_error.
+func (n *Node) listenerStatus() [][2]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.listenErr != nil:
+		return [][2]string{{"nadb_listener_status", "error"}, {"nadb_listener_error", n.listenErr.Error()}}
+	case n.listening || len(n.lns) > 0:
+		return [][2]string{{"nadb_listener_status", "listening"}}
+	case n.opts.Listen == nil:
+		return [][2]string{{"nadb_listener_status", "disabled"}}
+	}
+	return [][2]string{{"nadb_listener_status", "closed"}}
+}
+
+// accept serves ln until Close (or until ln fails for good).
+func (n *Node) accept(ln net.Listener) error {
 	var delay time.Duration
 	for {
 		conn, err := ln.Accept()
@@ -299,7 +363,11 @@ func (n *Node) follow(t target) error {
 func (n *Node) promote() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.sec == nil || n.closed {
+	if n.closed {
+		return
+	}
+	defer n.listenAfterPromotionLocked()
+	if n.sec == nil {
 		return
 	}
 	n.sec.stop()
@@ -441,12 +509,22 @@ func (s *secondary) primaryEndpoint() (string, int) {
 	return host, port
 }
 
+// listenAfterPromotionLocked opens the NADB listener of a node that has
+// become (or already was) a primary; a failure does not undo the
+// promotion.
+func (n *Node) listenAfterPromotionLocked() {
+	if err := n.listenLocked(); err != nil && !errors.Is(err, net.ErrClosed) {
+		n.opts.Logger.Error("promoted, but the NADB listener cannot open: no secondary can follow this node until REPLICAOF NO ONE succeeds in opening it",
+			"host", n.opts.ListenHost, "port", n.opts.ListenPort, "err", err)
+	}
+}
+
 // Info implements Replication: INFO replication with Redis's field names,
 // then the NADB statistics.
 func (n *Node) Info() [][2]string {
 	p, s := n.roles()
 	if p != nil {
-		return p.infoFields(&n.opts)
+		return append(p.infoFields(&n.opts), n.listenerStatus()...)
 	}
 	now := time.Now().UnixMilli()
 	host, port := s.primaryEndpoint()
@@ -496,6 +574,9 @@ func (n *Node) Info() [][2]string {
 		[2]string{"nadb_role", "secondary"},
 		[2]string{"nadb_repl_listen_host", n.opts.ListenHost},
 		[2]string{"nadb_repl_listen_port", strconv.Itoa(n.opts.ListenPort)},
+	)
+	out = append(out, n.listenerStatus()...)
+	out = append(out,
 		[2]string{"nadb_primary", s.target.String()},
 		[2]string{"nadb_primary_protocol", map[bool]string{true: "reference", false: "nadb-server"}[s.legacy.Load()]},
 		[2]string{"nadb_connected", map[bool]string{true: "1", false: "0"}[s.connected.Load()]},
@@ -504,6 +585,7 @@ func (n *Node) Info() [][2]string {
 		[2]string{"nadb_last_applied_sequence", strconv.FormatUint(applied, 10)},
 		[2]string{"nadb_primary_sequence", strconv.FormatUint(max(s.primaryLast.Load(), applied), 10)},
 		[2]string{"nadb_reconnections", strconv.FormatInt(s.reconnects.Load(), 10)},
+		[2]string{"nadb_connection_attempts", strconv.FormatInt(s.attempts.Load(), 10)},
 		[2]string{"nadb_seconds_since_last_operation", strconv.FormatInt(sinceOp, 10)},
 		[2]string{"nadb_full_syncs", strconv.FormatInt(s.fullSyncs.Load(), 10)},
 		[2]string{"nadb_partial_syncs", strconv.FormatInt(s.partials.Load(), 10)},

@@ -291,7 +291,7 @@ type secCounters struct{ reconnects, resyncs, protoErrs int64 }
 
 func countersOf(t require.TestingT, n *Node) secCounters {
 	return secCounters{
-		reconnects: infoInt(t, n, "nadb_reconnections"),
+		reconnects: infoInt(t, n, "nadb_connection_attempts"),
 		resyncs:    infoInt(t, n, "nadb_resyncs"),
 		protoErrs:  infoInt(t, n, "nadb_protocol_errors"),
 	}
@@ -511,11 +511,11 @@ func TestProxyFlappingLink(t *testing.T) {
 	defer stopWriter()
 
 	for range 5 {
-		before := infoInt(t, s.node, "nadb_reconnections")
+		before := infoInt(t, s.node, "nadb_connection_attempts")
 		requireLinkUp(t, s)
 		px.cutAll()
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Greater(c, infoInt(c, s.node, "nadb_reconnections"), before)
+			assert.Greater(c, infoInt(c, s.node, "nadb_connection_attempts"), before)
 		}, convergeWait, pollEvery)
 	}
 	stopWriter()
@@ -556,7 +556,7 @@ func TestProxyLateHandshake(t *testing.T) {
 	// happened, the secondary's position must be one it really holds.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		if s.node.Sequence() != p.node.Sequence() {
-			assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_reconnections"), int64(2))
+			assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_connection_attempts"), int64(2))
 		}
 	}, convergeWait, pollEvery)
 	requireNoHole(t, p, s)
@@ -625,14 +625,14 @@ func TestProxyChaos(t *testing.T) {
 			// The secondary's next handshakes arrive late while the
 			// primary keeps writing: each such link must be refused, and
 			// leave the secondary where it was.
-			before := infoInt(t, s.node, "nadb_reconnections")
+			before := infoInt(t, s.node, "nadb_connection_attempts")
 			px.delayHandshakes(legacyWait + legacyWait/4)
 			px.open()
 			for i := range 2 * legacyCatchUp {
 				p.eng.Set(3, fmt.Sprintf("late-%d-%d", round, i), []byte("v"), engine.SetOptions{})
 			}
 			require.EventuallyWithT(t, func(c *assert.CollectT) {
-				assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_reconnections"), before+2)
+				assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_connection_attempts"), before+2)
 			}, convergeWait, pollEvery)
 			px.delayHandshakes(0)
 			px.cutAll()

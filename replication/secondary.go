@@ -65,12 +65,16 @@ type secondary struct {
 	primaryPort atomic.Int64  // the primary's RESP port, from SYNC_RESPONSE
 	received    atomic.Int64
 	appliedOps  atomic.Int64
-	reconnects  atomic.Int64
-	resyncs     atomic.Int64
-	fullSyncs   atomic.Int64
-	partials    atomic.Int64
-	protoErrs   atomic.Int64
-	legacy      atomic.Bool
+	reconnects  atomic.Int64 // links established after the first
+	attempts    atomic.Int64 // connection attempts after the first, successful or not
+	// wasConnected: a link was established once (only run's goroutine
+	// reads and writes it).
+	wasConnected bool
+	resyncs      atomic.Int64
+	fullSyncs    atomic.Int64
+	partials     atomic.Int64
+	protoErrs    atomic.Int64
+	legacy       atomic.Bool
 
 	mu     sync.Mutex // guards replID and last
 	replID string
@@ -115,7 +119,7 @@ func (s *secondary) run(ctx context.Context) {
 	backoff := backoffMin
 	for first := true; ctx.Err() == nil; first = false {
 		if !first {
-			s.reconnects.Add(1)
+			s.attempts.Add(1)
 		}
 		synced, err := s.session(ctx)
 		s.connected.Store(false)
@@ -230,6 +234,10 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	s.syncing.Store(false)
 	s.connected.Store(true)
 	s.linkDownMs.Store(0)
+	if s.wasConnected {
+		s.reconnects.Add(1)
+	}
+	s.wasConnected = true
 
 	acks := make(chan struct{}, 1)
 	var wg sync.WaitGroup

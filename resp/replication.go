@@ -62,10 +62,10 @@ type standalone struct {
 	started time.Time
 }
 
-func (standalone) ReadOnly() bool   { return false }
+func (standalone) ReadOnly() bool    { return false }
 func (standalone) BeginWrite() error { return nil }
-func (standalone) EndWrite()          {}
-func (standalone) WriteDone() error { return nil }
+func (standalone) EndWrite()         {}
+func (standalone) WriteDone() error  { return nil }
 func (s standalone) Persistence() [][2]string {
 	return [][2]string{
 		{"rdb_changes_since_last_save", "0"}, {"rdb_bgsave_in_progress", "0"},

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +50,7 @@ func options() []option {
 		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024), false},
 		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024), false},
 		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil, false},
-		{"repl-listen-port", "9000", "TCP port of the NADB replication listener", false, checkPort, false},
+		{"repl-listen-port", "9000", "TCP port of the NADB replication listener (0: none); a node that follows a primary opens it only when promoted", false, checkPortOrZero, false},
 		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil, false},
 		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort, false},
 		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf, false},
@@ -62,7 +64,42 @@ func options() []option {
 		{"auto-aof-rewrite-percentage", "100", "snapshot automatically when the data on disk grew by this percentage since the last snapshot (0: never)", true, checkIntRange(0, 1<<20), false},
 		{"auto-aof-rewrite-min-size", "64mb", "no automatic snapshot while the data on disk is smaller than this", true, checkMemory(0), false},
 		{"aof-segment-size", "64mb", "start a new log segment after this many bytes", true, checkMemory(1024), false},
+		{"pidfile", "", "write the process id to this file at start and remove it at exit; empty: none", false, nil, false},
+		{"daemonize", "no", "no only: run in the foreground under a service manager (see supervised)", false, checkOnly("no", "nadb-server does not fork: run it in the foreground under a service manager (systemd: Type=notify with supervised systemd)"), true},
+		enum("supervised", "no", "no, auto, systemd or upstart: with systemd (or auto under systemd) tell it when ready through $NOTIFY_SOCKET", false, "no", "auto", "systemd", "upstart"),
+		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
+		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
+		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
+		{"timeout", "0", "0 only: clients are never closed for idling", false, checkZero, false},
+		{"protected-mode", "no", "no only, until protected mode is implemented: bind only addresses you trust", false, checkOnly("no", "protected mode is not implemented yet: bind only addresses you trust and set protected-mode no"), true},
 	}
+}
+
+// ignoredDirectives are redis.conf directives that tune mechanisms of
+// redis-server which nadb-server does not have (RDB files, listpack
+// encodings, lazy freeing, the event loop's hz, jemalloc...). A config file
+// may carry them, so that a redis.conf works with few changes; they change
+// nothing here, which the start's log says. Directives whose meaning a user
+// relies on and that nadb-server does not honour are not here: they are
+// refused.
+var ignoredDirectives = map[string]bool{
+	"acllog-max-len": true, "activerehashing": true, "always-show-logo": true, "aof-load-truncated": true,
+	"aof-rewrite-incremental-fsync": true, "aof-timestamp-enabled": true, "aof-use-rdb-preamble": true,
+	"appenddirname": true, "appendfilename": true, "dbfilename": true, "disable-thp": true, "dynamic-hz": true,
+	"hash-max-listpack-entries": true, "hash-max-listpack-value": true, "hash-max-ziplist-entries": true,
+	"hash-max-ziplist-value": true, "hll-sparse-max-bytes": true, "hz": true, "jemalloc-bg-thread": true,
+	"latency-monitor-threshold": true, "lazyfree-lazy-eviction": true, "lazyfree-lazy-expire": true,
+	"lazyfree-lazy-server-del": true, "lazyfree-lazy-user-del": true, "lazyfree-lazy-user-flush": true,
+	"list-compress-depth": true, "list-max-listpack-size": true, "list-max-ziplist-size": true,
+	"no-appendfsync-on-rewrite": true, "oom-score-adj": true, "oom-score-adj-values": true,
+	"proc-title-template": true, "rdb-del-sync-files": true, "rdb-save-incremental-fsync": true,
+	"rdbchecksum": true, "rdbcompression": true, "repl-disable-tcp-nodelay": true, "repl-diskless-load": true,
+	"repl-diskless-sync": true, "repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true,
+	"replica-lazy-flush": true, "replica-read-only": true, "replica-serve-stale-data": true, "set-max-intset-entries": true,
+	"set-proc-title": true, "slowlog-log-slower-than": true, "slowlog-max-len": true,
+	"stop-writes-on-bgsave-error": true, "stream-node-max-bytes": true, "stream-node-max-entries": true,
+	"zset-max-listpack-entries": true, "zset-max-listpack-value": true, "zset-max-ziplist-entries": true,
+	"zset-max-ziplist-value": true,
 }
 
 // Config is the validated configuration of one server.
@@ -91,6 +128,12 @@ type Config struct {
 	AutoRewriteMin    int64
 	SegmentSize       int64
 	ConfigFile        string
+	PidFile           string
+	Supervised        string
+	TCPKeepAlive      int // seconds; 0: off
+	// Ignored lists the redis.conf directives the configuration carried
+	// that change nothing here (see ignoredDirectives), for the start's log.
+	Ignored []string
 }
 
 // errImmutable refuses CONFIG SET of an option read only at start, in
@@ -107,6 +150,7 @@ var errVersion = errors.New("version requested")
 type settings struct {
 	table    []option
 	onChange func(name, value string) // called after a successful Set
+	ignored  []string                 // ignoredDirectives met at start, in order
 
 	mu     sync.Mutex // guards values
 	values map[string]string
@@ -133,6 +177,12 @@ func (s *settings) option(name string) (option, bool) {
 func (s *settings) setAtStart(name, value string) error {
 	name = strings.ToLower(name)
 	o, ok := s.option(name)
+	if !ok && ignoredDirectives[name] {
+		if !slices.Contains(s.ignored, name) {
+			s.ignored = append(s.ignored, name)
+		}
+		return nil
+	}
 	if !ok {
 		return fmt.Errorf("unknown option '%s'", name)
 	}
@@ -261,6 +311,9 @@ func loadFile(s *settings, file string) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	n := 0
+	// Every line that does not apply is reported at once, so that a
+	// redis.conf is fixed in one go rather than one line per start.
+	var bad []string
 	for sc.Scan() {
 		n++
 		line := strings.TrimSpace(sc.Text())
@@ -275,13 +328,19 @@ func loadFile(s *settings, file string) error {
 			value = value[1 : len(value)-1]
 		}
 		if err := s.setAtStart(name, value); err != nil {
-			return fmt.Errorf("%s:%d: %w", file, n, err)
+			bad = append(bad, fmt.Sprintf("%s:%d: %v", file, n, err))
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("config file %s:%d: %w", file, n+1, err)
 	}
-	return nil
+	switch len(bad) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(bad[0])
+	}
+	return fmt.Errorf("%d lines of the config file do not apply:\n  %s", len(bad), strings.Join(bad, "\n  "))
 }
 
 // build validates the settings as a whole and returns the typed Config.
@@ -314,14 +373,49 @@ func build(s *settings, file string) (Config, error) {
 		AutoRewriteMin:    mem("auto-aof-rewrite-min-size"),
 		SegmentSize:       mem("aof-segment-size"),
 		ConfigFile:        file,
+		PidFile:           v("pidfile"),
+		Supervised:        v("supervised"),
+		TCPKeepAlive:      atoi("tcp-keepalive"),
+		Ignored:           s.ignored,
 	}
+	if c.PidFile != "" {
+		abs, err := filepath.Abs(c.PidFile)
+		if err != nil {
+			return c, fmt.Errorf("option 'pidfile': %w", err)
+		}
+		c.PidFile = abs
+	}
+	// Like redis-server, a directory that does not exist is an error (a
+	// typo must not start an empty dataset), and CONFIG GET dir answers
+	// an absolute path.
+	abs, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return c, fmt.Errorf("option 'dir': %w", err)
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		reason := "Not a directory"
+		if err != nil {
+			reason = "No such file or directory"
+			if !errors.Is(err, os.ErrNotExist) {
+				reason = err.Error()
+			}
+		}
+		return c, fmt.Errorf("option 'dir': Can't chdir to '%s': %s", c.Dir, reason)
+	}
+	c.Dir = abs
+	s.mu.Lock()
+	s.values["dir"] = abs
+	s.mu.Unlock()
 	if c.ReplListenHost == "" && len(c.Bind) > 0 {
 		c.ReplListenHost = c.Bind[0]
+		s.mu.Lock()
+		s.values["repl-listen-host"] = c.ReplListenHost
+		s.mu.Unlock()
 	}
 	if c.PrimaryHost != "" && c.ReplicaOf != "" {
 		return c, errors.New("options 'primary-host' and 'replicaof' name two primaries: give one")
 	}
-	if c.ReplListenPort == c.Port {
+	if c.ReplListenPort != 0 && c.ReplListenPort == c.Port {
 		return c, fmt.Errorf("option 'repl-listen-port' (%d) must differ from 'port'", c.ReplListenPort)
 	}
 	return c, nil
@@ -347,6 +441,13 @@ func checkPort(v string) error {
 		return errors.New("must be a port number between 1 and 65535")
 	}
 	return nil
+}
+
+func checkPortOrZero(v string) error {
+	if v == "0" {
+		return nil
+	}
+	return checkPort(v)
 }
 
 func checkIntRange(lo, hi int) func(string) error {
@@ -401,6 +502,24 @@ func checkDir(v string) error {
 		return errors.New("must not be empty")
 	}
 	return nil
+}
+
+func checkZero(v string) error {
+	if v != "0" {
+		return errors.New("only 0 is supported (clients are never closed for idling)")
+	}
+	return nil
+}
+
+// checkOnly accepts one value (any letter case) and refuses every other
+// with why.
+func checkOnly(value, why string) func(string) error {
+	return func(v string) error {
+		if !strings.EqualFold(v, value) {
+			return errors.New(why)
+		}
+		return nil
+	}
 }
 
 func checkReplicaOf(v string) error {

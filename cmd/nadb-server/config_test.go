@@ -53,7 +53,7 @@ func defaultConfig() Config {
 		Port:              6379,
 		Bind:              []string{"127.0.0.1"},
 		Databases:         16,
-		Dir:               ".",
+		Dir:               cwd(),
 		LogLevel:          "notice",
 		LogFile:           "",
 		MaxClients:        10000,
@@ -74,7 +74,18 @@ func defaultConfig() Config {
 		AutoRewriteMin:    64 << 20,
 		SegmentSize:       64 << 20,
 		ConfigFile:        "",
+		Supervised:        "no",
+		TCPKeepAlive:      300,
 	}
+}
+
+// cwd is the absolute path of the working directory, which dir "." names.
+func cwd() string {
+	d, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
 
 func TestDefaults(t *testing.T) {
@@ -161,7 +172,8 @@ func TestCommandLineOptions(t *testing.T) {
 			c.Bind, c.ReplListenHost = []string{"localhost", "*", "-::1"}, "localhost"
 		}},
 		{"databases", []string{"--databases", "4"}, func(c *Config) { c.Databases = 4 }},
-		{"dir", []string{"--dir", "/var/lib/nadb"}, func(c *Config) { c.Dir = "/var/lib/nadb" }},
+		{"dir", []string{"--dir", "/tmp"}, func(c *Config) { c.Dir = "/tmp" }},
+		{"relative dir is made absolute", []string{"--dir", "testdata"}, func(c *Config) { c.Dir = filepath.Join(cwd(), "testdata") }},
 		{"loglevel", []string{"--loglevel", "debug"}, func(c *Config) { c.LogLevel = "debug" }},
 		{"loglevel upper case", []string{"--loglevel", "WARNING"}, func(c *Config) { c.LogLevel = "warning" }},
 		{"logfile", []string{"--logfile", "/tmp/nadb.log"}, func(c *Config) { c.LogFile = "/tmp/nadb.log" }},
@@ -229,7 +241,7 @@ func TestConfigFile(t *testing.T) {
 				"\n" +
 				"   databases    8   \n" +
 				"logfile \"\"\n" +
-				"dir \"/data/nadb\"\n" +
+				"dir \"/tmp\"\n" +
 				"replicaof 10.0.0.2 6379\n" +
 				"save \"\"\n" +
 				"appendfsync EVERYSEC\n" +
@@ -238,7 +250,7 @@ func TestConfigFile(t *testing.T) {
 				c.Port = 6390
 				c.Bind = []string{"127.0.0.1", "::1"}
 				c.Databases = 8
-				c.Dir = "/data/nadb"
+				c.Dir = "/tmp"
 				c.ReplicaOf = "10.0.0.2 6379"
 				c.BroadcastAsync = false
 			},
@@ -554,7 +566,7 @@ func TestSettingsGet(t *testing.T) {
 		{"repl-*", []string{"repl-listen-host", "repl-listen-port", "repl-timeout"}},
 		{"append*", []string{"appendfsync", "appendonly"}},
 		{"*-host", []string{"primary-host", "repl-listen-host"}},
-		{"[bd]*", []string{"bind", "broadcast-async", "databases", "dir"}},
+		{"[bd]*", []string{"bind", "broadcast-async", "daemonize", "databases", "dir"}},
 		{"*", allNames()},
 		{"no-such-option", []string{}},
 		{"por", []string{}},
@@ -785,4 +797,78 @@ func TestRunBadOption(t *testing.T) {
 	require.Equal(t, 1, run([]string{"--port", "6380", "--frobnicate", "yes"}, noEnv, &stdout, &stderr))
 	require.Empty(t, stdout.String())
 	require.Equal(t, "nadb-server: unknown option 'frobnicate'\n", stderr.String())
+}
+
+// TestDirMustExist: like redis-server, a data directory that does not
+// exist (a typo) refuses the start instead of starting an empty dataset.
+func TestDirMustExist(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no", "such")
+	_, err := load([]string{"--dir", missing}, noEnv)
+	require.EqualError(t, err, "option 'dir': Can't chdir to '"+missing+"': No such file or directory")
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	_, err = load([]string{"--dir", file}, noEnv)
+	require.EqualError(t, err, "option 'dir': Can't chdir to '"+file+"': Not a directory")
+}
+
+// TestConfigGetDirIsAbsolute: CONFIG GET dir answers an absolute path, as
+// Redis does, whatever form the option was given in.
+func TestConfigGetDirIsAbsolute(t *testing.T) {
+	s, file, err := parseArgs([]string{"--dir", "testdata"}, noEnv)
+	require.NoError(t, err)
+	_, err = build(s, file)
+	require.NoError(t, err)
+	require.Equal(t, [][2]string{{"dir", filepath.Join(cwd(), "testdata")}}, s.Get("dir"))
+}
+
+// TestDebianRedisConf: Debian's stock /etc/redis/redis.conf (redis-server
+// 7.0.15, kept in testdata) is refused with one message that names every
+// line that does not apply, and nothing else; its tuning directives of
+// redis-server internals are accepted and listed as ignored.
+func TestDebianRedisConf(t *testing.T) {
+	const conf = "testdata/debian-redis.conf"
+	_, err := load([]string{conf}, noEnv)
+	require.Error(t, err)
+	msg := err.Error()
+	require.Contains(t, msg, "6 lines of the config file do not apply:")
+	for _, want := range []string{
+		conf + ":111: invalid value 'yes' for option 'protected-mode'",
+		conf + ":309: invalid value 'yes' for option 'daemonize'",
+		conf + ":729: unknown option 'replica-priority'",
+		conf + ":2045: unknown option 'client-output-buffer-limit'",
+		conf + ":2046: unknown option 'client-output-buffer-limit'",
+		conf + ":2047: unknown option 'client-output-buffer-limit'",
+	} {
+		require.Contains(t, msg, want)
+	}
+	require.Equal(t, 7, strings.Count(msg, "\n")+1, "one line per refused directive after the summary:\n%s", msg)
+
+	// The same file with those lines changed as its message says (and its
+	// paths moved to a writable place) is accepted.
+	b, err := os.ReadFile(conf)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch f := strings.Fields(line); {
+		case len(f) == 0:
+		case f[0] == "protected-mode" || f[0] == "daemonize":
+			line = f[0] + " no"
+		case f[0] == "replica-priority" || f[0] == "client-output-buffer-limit":
+			line = ""
+		case f[0] == "dir" || f[0] == "logfile" || f[0] == "pidfile":
+			line = f[0] + " " + filepath.Join(dir, f[0])
+		}
+		out = append(out, line)
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "dir"), 0o755))
+	fixed := filepath.Join(dir, "redis.conf")
+	require.NoError(t, os.WriteFile(fixed, []byte(strings.Join(out, "\n")), 0o644))
+	c := mustLoad(t, []string{fixed}, noEnv)
+	require.Equal(t, filepath.Join(dir, "dir"), c.Dir)
+	require.Equal(t, filepath.Join(dir, "pidfile"), c.PidFile)
+	require.Equal(t, 300, c.TCPKeepAlive)
+	require.Contains(t, c.Ignored, "hz")
+	require.Contains(t, c.Ignored, "dbfilename")
+	require.NotContains(t, c.Ignored, "appendonly", "appendonly is honoured, not ignored")
 }

@@ -55,7 +55,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	defer closeLog()
 	if err := serve(cfg, settings, logger, level); err != nil {
-		logger.Error("fatal", "err", err)
+		if cfg.LogFile != "" {
+			// Standard error gets it below; the log file must say too.
+			logger.Error("fatal", "err", err)
+		}
 		fmt.Fprintf(stderr, "nadb-server: %v\n", err)
 		return 1
 	}
@@ -65,8 +68,19 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
 func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	unlockDir, err := replication.LockDir(cfg.Dir)
+	if err != nil {
 		return fmt.Errorf("option 'dir': %w", err)
+	}
+	defer unlockDir()
+	if len(cfg.Ignored) > 0 {
+		logger.Warn("config directives of redis-server that change nothing here", "ignored", strings.Join(cfg.Ignored, " "))
+	}
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return fmt.Errorf("option 'pidfile': %w", err)
+		}
+		defer os.Remove(cfg.PidFile)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
 	runID := replication.NewReplID()
@@ -77,18 +91,19 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			_ = ln.Close()
 		}
 	}
+	// KeepAlive applies to the connections the listener accepts; a negative
+	// period turns the probes off, as tcp-keepalive 0 does.
+	lc := net.ListenConfig{KeepAlive: time.Duration(cfg.TCPKeepAlive) * time.Second}
+	if cfg.TCPKeepAlive == 0 {
+		lc.KeepAlive = -1
+	}
 	for _, addr := range cfg.Bind {
-		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
+		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("option 'bind'/'port': %w", err)
 		}
 		lns = append(lns, ln)
-	}
-	replLn, err := net.Listen("tcp", net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort)))
-	if err != nil {
-		closeAll()
-		return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 	}
 
 	// The Redis port answers from the start: while the append-only file
@@ -119,7 +134,6 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	}
 	stopEarly := func() {
 		_ = srv.Close()
-		_ = replLn.Close()
 		wg.Wait()
 	}
 	history, aof, popts, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
@@ -144,6 +158,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		History:        history,
 		AOF:            aof,
 		Persist:        popts,
+		Listen:         replListener(cfg),
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -157,6 +172,15 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		stopEarly()
 		node.Close()
 		return fmt.Errorf("starting replication: %w", err)
+	}
+	// A primary opens its NADB listener now and refuses to start without
+	// it; a secondary opens it when promoted (Node.Listen).
+	if cfg.PrimaryHost == "" && cfg.ReplicaOf == "" {
+		if err := node.Listen(); err != nil {
+			stopEarly()
+			node.Close()
+			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
+		}
 	}
 	srv.SetLoaded(node)
 
@@ -192,14 +216,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	wg.Go(func() {
-		if err := node.Serve(replLn); !errors.Is(err, net.ErrClosed) {
-			serveErr <- err
-		}
-	})
 	expiryCtx, stopExpiry := context.WithCancel(context.Background())
 	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
 
+	notifyReady(cfg.Supervised, logger)
 	logger.Info("ready to accept connections", "port", cfg.Port, "bind", cfg.Bind, "repl_port", cfg.ReplListenPort, "pid", os.Getpid())
 	var runErr error
 	select {
@@ -215,6 +235,16 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	wg.Wait()
 	logger.Info("ready to exit, bye bye")
 	return runErr
+}
+
+// replListener returns what opens the NADB listener, or nil when
+// repl-listen-port is 0 (no listener, as port 0 means for redis-server).
+func replListener(cfg Config) func() (net.Listener, error) {
+	if cfg.ReplListenPort == 0 {
+		return nil
+	}
+	addr := net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort))
+	return func() (net.Listener, error) { return net.Listen("tcp", addr) }
 }
 
 // openPersistence loads the data directory into eng: the newest snapshot,
@@ -395,4 +425,26 @@ func logLevel(name string) slog.Level {
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo
+}
+
+// notifyReady tells systemd that the server is ready (sd_notify READY=1 on
+// $NOTIFY_SOCKET) with supervised systemd, or auto when systemd started
+// the process. Other settings, and a missing socket, do nothing.
+func notifyReady(supervised string, logger *slog.Logger) {
+	sock := os.Getenv("NOTIFY_SOCKET")
+	if sock == "" || (supervised != "systemd" && supervised != "auto") {
+		return
+	}
+	if sock[0] == '@' {
+		sock = "\x00" + sock[1:] // an abstract socket
+	}
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		logger.Warn("supervised systemd: cannot reach NOTIFY_SOCKET", "err", err)
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("READY=1\nSTATUS=Ready to accept connections\n")); err != nil {
+		logger.Warn("supervised systemd: cannot notify", "err", err)
+	}
 }
