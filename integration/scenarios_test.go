@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -87,7 +88,8 @@ func TestListenerOpensAtPromotion(t *testing.T) {
 	require.Equal(t, "master", info["role"], "a listener that cannot open does not undo the promotion")
 	require.Equal(t, "error", info["nadb_listener_status"])
 	require.Contains(t, info["nadb_listener_error"], "address already in use")
-	require.Contains(t, s.Output(), "the NADB listener cannot open")
+	require.Eventually(t, func() bool { return strings.Contains(s.Output(), "the NADB listener cannot open") },
+		convergeTimeout, pollInterval, "the log says why")
 	require.NoError(t, s.rdb.Set(ctx, "written-after-promotion", "1", 0).Err())
 
 	require.NoError(t, holder.Close())

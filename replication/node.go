@@ -62,7 +62,9 @@ type Node struct {
 	// role change while it moves the engine's sink and readOnly. Lock
 	// order: mu, then gate; a holder of gate never takes mu.
 	gate sync.RWMutex
-	done chan struct{} // closed by Close
+	// writesClosed: Close admits no more client writes (guarded by gate).
+	writesClosed bool
+	done         chan struct{} // closed by Close
 
 	mu   sync.Mutex // guards role changes and the fields below
 	prim *primary   // set while a primary
@@ -269,6 +271,10 @@ func (n *Node) Close() {
 	}
 	n.closed = true
 	close(n.done)
+	// Writes in flight finish logging; none is admitted after.
+	n.gate.Lock()
+	n.writesClosed = true
+	n.gate.Unlock()
 	for _, ln := range n.lns {
 		_ = ln.Close()
 	}
@@ -440,7 +446,11 @@ func (n *Node) BeginWrite() error {
 		}
 	}
 	n.gate.RLock()
-	if n.readOnly.Load() {
+	switch {
+	case n.writesClosed:
+		n.gate.RUnlock()
+		return net.ErrClosed
+	case n.readOnly.Load():
 		n.gate.RUnlock()
 		return engine.ErrReadOnly
 	}

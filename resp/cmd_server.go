@@ -223,9 +223,15 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 			return
 		}
 		// DEBUG SLEEP blocks the client that sent it; other clients keep
-		// running, which is kinder than Redis's whole-server pause.
-		time.Sleep(time.Duration(secs * float64(time.Second)))
-		okReply(c)
+		// running, which is kinder than Redis's whole-server pause. A
+		// shutdown ends it: the client's connection is closed then.
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		select {
+		case <-t.C:
+			okReply(c)
+		case <-s.done:
+			t.Stop()
+		}
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "DEBUG",
 			"DIGEST", "    Return a digest of the whole dataset (forty zeros when empty).",

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -84,6 +85,9 @@ type Server struct {
 	clients map[int64]*client
 	lns     []net.Listener
 	closed  bool
+	// done is closed when the server stops: every blocking command
+	// selects on it and returns.
+	done chan struct{}
 
 	conns sync.WaitGroup // one per served connection
 	serve sync.WaitGroup // the redcon serve loop
@@ -112,6 +116,7 @@ func New(o Options) *Server {
 		started:  time.Now(),
 		opts:     o,
 		clients:  make(map[int64]*client),
+		done:     make(chan struct{}),
 	}
 	if o.RunID != "" {
 		s.runID = o.RunID
@@ -210,31 +215,48 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Close stops accepting, disconnects every client and waits until every
-// connection goroutine has finished.
-func (s *Server) Close() error {
+// Stop stops accepting, wakes every blocking command (they select on the
+// server's done channel) and disconnects every client, as Redis closes its
+// clients when it shuts down. It returns at once; Shutdown waits for the
+// connections to finish. A caller that owns other parts a command may wait
+// on (the replication node) stops them between Stop and Shutdown.
+func (s *Server) Stop() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
-		s.conns.Wait()
-		return nil
+		return
 	}
 	s.closed = true
-	lns := s.lns
+	close(s.done)
+	for _, ln := range s.lns {
+		_ = ln.Close()
+	}
 	for _, c := range s.clients {
 		_ = c.conn.NetConn().Close()
 	}
-	s.mu.Unlock()
-	var err error
-	for _, ln := range lns {
-		if cerr := ln.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}
-	s.serve.Wait()
-	s.conns.Wait()
-	return err
 }
+
+// Shutdown stops the server (see Stop) and waits until every connection
+// goroutine has finished, or until ctx is done, whichever comes first; it
+// then returns ctx's error. Serve returns ErrServerClosed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Stop()
+	finished := make(chan struct{})
+	go func() {
+		s.serve.Wait()
+		s.conns.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close is Shutdown without a deadline.
+func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 func (s *Server) accept(rc redcon.Conn) bool {
 	s.connections.Add(1)

@@ -229,13 +229,25 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		logger.Info("SHUTDOWN received, shutting down")
 	case runErr = <-serveErr:
 	}
+	// Bounded whatever the clients do: the front end stops and wakes its
+	// blocking commands, the node stops (which wakes WAIT and writes that
+	// wait for secondaries or the disk), then the connections finish.
 	stopExpiry()
-	_ = srv.Close()
+	srv.Stop()
 	node.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Warn("client connections still running at exit", "err", err)
+	}
+	cancel()
 	wg.Wait()
 	logger.Info("ready to exit, bye bye")
 	return runErr
 }
+
+// shutdownWait bounds the wait for client connections to finish at
+// shutdown, once the front end and the node have stopped.
+const shutdownWait = 500 * time.Millisecond
 
 // replListener returns what opens the NADB listener, or nil when
 // repl-listen-port is 0 (no listener, as port 0 means for redis-server).
