@@ -53,7 +53,7 @@ func newAOFSource(t *testing.T, path, replID string, base, next uint64, policy F
 	require.NoError(t, err)
 	l := NewMemLog(1<<20, aofDBs, next, time.Now)
 	l.SetAOF(a)
-	eng := engine.New(engine.Options{Databases: aofDBs, Sink: l})
+	eng := engine.New(engine.Options{Databases: aofDBs, Sink: publishing{l}})
 	return &aofSource{eng: eng, log: l, aof: a}
 }
 
@@ -191,12 +191,13 @@ func TestAOFReopenAndAppend(t *testing.T) {
 	a, err := openAOFAt(path, h.ReplID, h.Base, h.Last, FsyncAlways)
 	require.NoError(t, err)
 	l := NewMemLog(1<<20, aofDBs, h.Base+1, time.Now)
-	eng := engine.New(engine.Options{Databases: aofDBs, Sink: l})
+	eng := engine.New(engine.Options{Databases: aofDBs, Sink: publishing{l}})
 	for _, g := range h.Groups {
 		eng.Apply(g, nil)
 		l.Record(g)
 	}
 	require.Equal(t, h.Last, l.Last())
+	l.Publish() // before SetAOF: these operations are in the file already
 	l.SetAOF(a)
 	eng.Set(9, "after", []byte("restart"), engine.SetOptions{})
 	eng.MSet(9, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)

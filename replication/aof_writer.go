@@ -290,6 +290,19 @@ func (a *AOF) add(e *Entry, end bool) {
 	}
 }
 
+// addEntries appends entries, in order, each ending a group where its
+// GroupEnd says so.
+func (a *AOF) addEntries(entries []Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range entries {
+		a.addLocked(&entries[i])
+		if entries[i].GroupEnd {
+			a.groupEndLocked()
+		}
+	}
+}
+
 func (a *AOF) addLocked(e *Entry) {
 	if a.fsyncFailed {
 		// Nothing more reaches this file until a restart; the file
@@ -306,12 +319,17 @@ func (a *AOF) addLocked(e *Entry) {
 		a.bufLast = e.Seq
 		return
 	}
-	a.build.fill(&a.op, e, e.TimeMs)
 	n := len(a.buf)
-	buf, err := a.enc.AppendFrame(a.buf, &a.op)
-	if err != nil {
-		a.logger.Error("cannot encode an operation for the append-only file", "sequence", e.Seq, "err", err)
-		return
+	buf := append(a.buf, e.Frame...)
+	if e.Frame == nil {
+		// Entries come encoded (MemLog.Publish, or as a secondary received
+		// them); this is for entries built by hand.
+		a.build.fill(&a.op, e, e.TimeMs)
+		var err error
+		if buf, err = a.enc.AppendFrame(a.buf, &a.op); err != nil {
+			a.logger.Error("cannot encode an operation for the append-only file", "sequence", e.Seq, "err", err)
+			return
+		}
 	}
 	a.buf, a.bufLast = buf, e.Seq
 	a.tailSize += int64(len(buf) - n)

@@ -95,3 +95,11 @@ func readError(err error, where string) error {
 	}
 	return fmt.Errorf("replication: reading frame (%s): %w", where, err)
 }
+
+// AppendLast appends the last frame read, length prefix and payload, as
+// it arrived: the bytes a verified frame is passed on or stored as, with no
+// encoding again.
+func (r *Reader) AppendLast(dst []byte) []byte {
+	dst = append(dst, r.hdr[:]...)
+	return append(dst, r.buf...)
+}

@@ -107,7 +107,19 @@ func (c *diskCursor) read(seq uint64, max int, limit uint64, buf []Entry) ([]Ent
 	}
 	reopened := false
 	now := time.Now().UnixMilli()
-	for max > 0 && c.next <= limit {
+	// The frames go out as the file holds them: one buffer for this read,
+	// each entry's Frame a slice of it once it no longer grows.
+	start := len(buf)
+	var raw []byte
+	var ends []int
+	defer func() {
+		off := 0
+		for i, end := range ends {
+			buf[start+i].Frame = raw[off:end:end]
+			off = end
+		}
+	}()
+	for max > 0 && c.next <= limit && len(raw) < readBytes {
 		if c.next > c.segEnd {
 			if err := c.open(c.next); err != nil {
 				return buf, err
@@ -139,6 +151,8 @@ func (c *diskCursor) read(seq uint64, max int, limit uint64, buf []Entry) ([]Ent
 			return buf, fmt.Errorf("%w: %s at %d carries no change", ErrCorruptLog, c.op.Type, c.op.Sequence)
 		}
 		buf = append(buf, Entry{Seq: c.next, Effect: ef, Group: c.groupOf(), TimeMs: int64(c.op.Timestamp * 1000)})
+		raw = c.rd.AppendLast(raw)
+		ends = append(ends, len(raw))
 		c.next++
 		max--
 	}

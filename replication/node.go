@@ -29,6 +29,7 @@ type NodeOptions struct {
 	Listen          func() (net.Listener, error)
 	RespPort        int           // this node's Redis port, sent to the primary
 	MaxOperationLog int           // entries kept for partial resync
+	MaxLogBytes     int64         // bytes of frames and values kept for partial resync (0: no bound)
 	Heartbeat       time.Duration // between heartbeats to idle secondaries
 	Timeout         time.Duration // silence after which a peer is dropped
 	MaxFrame        int           // largest frame accepted
@@ -106,9 +107,13 @@ func NewNode(o NodeOptions) *Node {
 		// The operation at Base is in the snapshot, not the log: its
 		// digest, if the snapshot recorded it, names it in handshakes.
 		n.prim.base = lastOp{seq: h.Base, digest: h.SnapshotDigest}
-		for _, g := range h.Groups {
+		for i, g := range h.Groups {
 			log.Record(g)
+			if i%1024 == 1023 {
+				log.Publish() // so the log keeps its size while it refills
+			}
 		}
+		log.Publish() // before SetAOF: these operations are on disk already
 	} else {
 		log = n.becomePrimaryLocked(1, NewReplID())
 	}
@@ -130,8 +135,12 @@ func NewReplID() string {
 // next.
 func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
+	if n.opts.MaxLogBytes > 0 {
+		log.SetByteLimit(n.opts.MaxLogBytes)
+	}
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
 	n.prim.aof = n.opts.AOF
+	n.prim.startPublisher()
 	n.eng.SetSink(log)
 	n.eng.SetReplica(false)
 	n.readOnly.Store(false)
@@ -419,6 +428,8 @@ func (n *Node) WriteDone() error {
 	if p == nil {
 		return nil
 	}
+	// Encode what this client logged (outside the engine lock), then wait.
+	p.log.Publish()
 	last := p.log.Last()
 	// The file first: a secondary is sent only what the file keeps.
 	if p.aof != nil {

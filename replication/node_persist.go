@@ -252,6 +252,10 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 	items = n.eng.Snapshot(func() {
 		role := RolePrimary
 		if p != nil {
+			// The cut must follow everything logged, so what waits is
+			// published here, under the engine lock: the one place an
+			// operation may be encoded there, and only at a snapshot.
+			p.log.Publish()
 			replID, seq = p.replID, p.log.Last()
 		} else {
 			replID, seq = s.history()

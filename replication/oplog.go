@@ -2,8 +2,10 @@ package replication
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -18,6 +20,12 @@ type Entry struct {
 	Effect engine.Effect // Value bytes are shared with the engine, never modified
 	Group  int           // size of the atomic group the entry belongs to (1: alone)
 	TimeMs int64         // when it was logged, Unix milliseconds
+	// Frame is the operation as a whole NADB frame (length prefix
+	// included), encoded once: the disk log, every sender and disk
+	// catch-up use these bytes. Never modified once set.
+	Frame []byte
+	// GroupEnd marks the last operation of its group (or one alone).
+	GroupEnd bool
 }
 
 // OpLog is what a primary's senders need from the operation log.
@@ -37,6 +45,9 @@ type OpLog interface {
 	// Pin keeps entries from seq on in the log, beyond its normal size,
 	// until unpin is called (a full sync in progress needs them).
 	Pin(seq uint64) (unpin func())
+	// Publish encodes what was logged since the last call and makes it
+	// readable (Read does it too).
+	Publish()
 }
 
 // MemLog is a bounded in-memory OpLog. It is also the engine.Sink of a
@@ -47,29 +58,143 @@ type OpLog interface {
 // beyond which pins no longer hold: like Redis's replica output buffer
 // limit, that bounds memory and sends a hopelessly slow secondary to a full
 // resync.
+//
+// Record runs under the engine lock and only numbers the effects. Encoding
+// happens after the lock is released, in Publish, once per operation and
+// in sequence order: readers (the senders, the disk log) only ever see
+// published entries, so the log order stays the apply order. Lock order:
+// pubMu, then mu; the AOF's lock is taken under pubMu, never under mu.
 type MemLog struct {
 	size, hardSize int
-	dbs            int // a FLUSHALL is logged as one FLUSH per database
-	now            func() time.Time
+	// maxBytes and hardBytes bound the entries' frames and values as size
+	// and hardSize bound their number.
+	maxBytes, hardBytes int64
+	dbs                 int // a FLUSHALL is logged as one FLUSH per database
+	now                 func() time.Time
+
+	// pubMu serialises Publish, so frames are built and handed to the disk
+	// log in sequence order; it guards the encoder state below.
+	pubMu   sync.Mutex
+	enc     Encoder
+	build   opBuilder
+	op      Op
+	pending []Entry // Publish's copy of the entries it encodes
+	encodes atomic.Int64
+	aof     *AOF // when set, every published entry is appended to it
 
 	mu    sync.Mutex // guards everything below
 	ring  []Entry    // circular; len is a power of two
 	head  int        // index of the oldest entry
 	n     int        // number of entries
 	first uint64     // sequence of ring[head] (when n > 0), else next sequence
-	subs  map[*chan struct{}]struct{}
-	pins  map[*uint64]struct{}
+	// published is the last sequence whose Frame is set; entries after it
+	// are not readable yet, nor evicted.
+	published uint64
+	bytes     int64 // frames and values of the entries in the ring
+	subs      map[*chan struct{}]struct{}
+	pins      map[*uint64]struct{}
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
-	aof    *AOF // when set, every entry is appended to it as it is logged
 }
 
-// SetAOF makes the log append every entry it records from now on to a.
+// readBytes bounds the frames one Read returns (at least one entry).
+const readBytes = 4 << 20
+
+// SetAOF makes the log append every entry it publishes from now on to a.
 func (l *MemLog) SetAOF(a *AOF) {
-	l.mu.Lock()
+	l.pubMu.Lock()
 	l.aof = a
+	l.pubMu.Unlock()
+}
+
+// SetByteLimit bounds the entries kept by their frames and values too:
+// beyond max bytes the oldest are dropped as beyond size entries, and pins
+// hold them up to ten times that.
+func (l *MemLog) SetByteLimit(max int64) {
+	l.mu.Lock()
+	l.maxBytes, l.hardBytes = max, max*10
 	l.mu.Unlock()
+}
+
+// Encodes returns how many operations the log has encoded: one per
+// operation, whatever the number of readers.
+func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
+
+// Publish encodes the entries recorded since the last Publish, outside the
+// engine lock, appends them to the disk log, and makes them readable. The
+// client that made a write calls it before waiting for the disk or the
+// secondaries; readers call it too, so nothing waits for another
+// goroutine.
+func (l *MemLog) Publish() {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	l.mu.Lock()
+	from, last := l.published+1, l.first+uint64(l.n)-1
+	if from > last {
+		l.mu.Unlock()
+		return
+	}
+	l.pending = l.pending[:0]
+	for seq := from; seq <= last; seq++ {
+		l.pending = append(l.pending, l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)])
+	}
+	l.mu.Unlock()
+
+	// One buffer for the batch; each entry's Frame is a slice of it, cut
+	// once the buffer no longer grows.
+	size := 0
+	for i := range l.pending {
+		size += 256 + len(l.pending[i].Effect.Key) + len(l.pending[i].Effect.Value)*4/3
+	}
+	buf := make([]byte, 0, size)
+	ends := make([]int, len(l.pending))
+	for i := range l.pending {
+		e := &l.pending[i]
+		l.build.fill(&l.op, e, e.TimeMs)
+		var err error
+		if buf, err = l.enc.AppendFrame(buf, &l.op); err != nil {
+			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
+		}
+		ends[i] = len(buf)
+	}
+	l.encodes.Add(int64(len(l.pending)))
+	start := 0
+	for i := range l.pending {
+		l.pending[i].Frame = buf[start:ends[i]:ends[i]]
+		start = ends[i]
+	}
+
+	l.mu.Lock()
+	for i := range l.pending {
+		e := &l.pending[i]
+		if e.Seq >= l.first {
+			l.ring[(uint64(l.head)+e.Seq-l.first)&uint64(len(l.ring)-1)].Frame = e.Frame
+			l.bytes += int64(len(e.Frame))
+		}
+	}
+	l.published = last
+	l.evictLocked()
+	for c := range l.subs {
+		select {
+		case *c <- struct{}{}:
+		default:
+		}
+	}
+	l.mu.Unlock()
+	if l.aof != nil {
+		l.aof.addEntries(l.pending)
+	}
+	for i := range l.pending {
+		l.pending[i] = Entry{}
+	}
+}
+
+// unpublished reports whether entries wait for Publish.
+func (l *MemLog) unpublished() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.published < l.first+uint64(l.n)-1
 }
 
 // NewMemLog returns an empty log of size entries whose next sequence is
@@ -82,15 +207,18 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 		next = 1
 	}
 	return &MemLog{
-		size:     size,
-		hardSize: max(size*10, 1_000_000),
-		dbs:      dbs,
-		now:      now,
-		ring:     make([]Entry, 16),
-		first:    next,
-		subs:     map[*chan struct{}]struct{}{},
-		pins:     map[*uint64]struct{}{},
-		minPin:   math.MaxUint64,
+		size:      size,
+		hardSize:  max(size*10, 1_000_000),
+		maxBytes:  math.MaxInt64,
+		hardBytes: math.MaxInt64,
+		dbs:       dbs,
+		now:       now,
+		ring:      make([]Entry, 16),
+		first:     next,
+		published: next - 1,
+		subs:      map[*chan struct{}]struct{}{},
+		pins:      map[*uint64]struct{}{},
+		minPin:    math.MaxUint64,
 	}
 }
 
@@ -110,10 +238,8 @@ func (l *MemLog) Record(effects []engine.Effect) {
 	seq := l.first + uint64(l.n)
 	end := seq + uint64(n) - 1 // the group's last sequence
 	push := func(e Entry) {
+		e.GroupEnd = e.Seq == end
 		l.pushLocked(e)
-		if l.aof != nil {
-			l.aof.add(&e, e.Seq == end)
-		}
 	}
 	for _, ef := range effects {
 		if ef.Kind == engine.EffectFlushAll {
@@ -126,15 +252,6 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		push(Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
-	if l.n > l.size {
-		l.evictLocked()
-	}
-	for c := range l.subs {
-		select {
-		case *c <- struct{}{}:
-		default:
-		}
-	}
 	l.mu.Unlock()
 }
 
@@ -142,26 +259,36 @@ func (l *MemLog) pushLocked(e Entry) {
 	if l.n == len(l.ring) {
 		l.evictLocked()
 		if l.n == len(l.ring) {
-			l.growLocked()
+			l.resizeLocked(len(l.ring) * 2)
 		}
 	}
 	l.ring[(l.head+l.n)&(len(l.ring)-1)] = e
+	l.bytes += int64(len(e.Effect.Value))
 	l.n++
 }
 
-// evictLocked drops the oldest entries beyond size, but not those a pin
-// needs unless the log has reached hardSize.
+// evictLocked drops the oldest published entries beyond size entries or
+// maxBytes, but not those a pin needs unless the log has reached hardSize
+// or hardBytes. A ring left mostly empty shrinks.
 func (l *MemLog) evictLocked() {
-	for l.n > l.size && (l.first < l.minPin || l.n > l.hardSize) {
-		l.ring[l.head] = Entry{}
+	for l.n > 0 && l.first <= l.published && (l.n > l.size || l.bytes > l.maxBytes) &&
+		(l.first < l.minPin || l.n > l.hardSize || l.bytes > l.hardBytes) {
+		e := &l.ring[l.head]
+		l.bytes -= int64(len(e.Frame) + len(e.Effect.Value))
+		*e = Entry{}
 		l.head = (l.head + 1) & (len(l.ring) - 1)
 		l.n--
 		l.first++
 	}
+	if len(l.ring) > 64 && l.n < len(l.ring)/8 {
+		l.resizeLocked(len(l.ring) / 4)
+	}
 }
 
-func (l *MemLog) growLocked() {
-	nr := make([]Entry, len(l.ring)*2)
+// resizeLocked moves the entries to a ring of size entries (a power of
+// two, at least n).
+func (l *MemLog) resizeLocked(size int) {
+	nr := make([]Entry, size)
 	for i := range l.n {
 		nr[i] = l.ring[(l.head+i)&(len(l.ring)-1)]
 	}
@@ -182,16 +309,22 @@ func (l *MemLog) First() uint64 {
 	return l.first
 }
 
-// Read implements OpLog.
+// Read implements OpLog. It returns published entries only, publishing
+// what waits first, and at most readBytes of frames (at least one entry).
 func (l *MemLog) Read(seq uint64, max int, buf []Entry) ([]Entry, error) {
+	if l.unpublished() {
+		l.Publish()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if seq < l.first {
 		return buf, ErrCompacted
 	}
-	off := seq - l.first
-	for i := off; i < uint64(l.n) && max > 0; i++ {
-		buf = append(buf, l.ring[(uint64(l.head)+i)&uint64(len(l.ring)-1)])
+	size := 0
+	for i := seq - l.first; i < uint64(l.n) && l.first+i <= l.published && max > 0 && size < readBytes; i++ {
+		e := l.ring[(uint64(l.head)+i)&uint64(len(l.ring)-1)]
+		buf = append(buf, e)
+		size += len(e.Frame)
 		max--
 	}
 	return buf, nil

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,7 +32,7 @@ func setEffect(k, v string) engine.Effect {
 // the last one.
 func recordSingles(l *MemLog, n int) uint64 {
 	for i := range n {
-		l.Record([]engine.Effect{setEffect(fmt.Sprintf("k%d", i), "v")})
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprintf("k%d", i), "v")})
 	}
 	return l.Last()
 }
@@ -70,8 +71,8 @@ func TestMemLogSequence(t *testing.T) {
 			require.NoError(t, err)
 			require.Empty(t, got)
 
-			l.Record([]engine.Effect{setEffect("a", "1")})
-			l.Record([]engine.Effect{setEffect("b", "2")})
+			publishing{l}.Record([]engine.Effect{setEffect("a", "1")})
+			publishing{l}.Record([]engine.Effect{setEffect("b", "2")})
 			require.Equal(t, tc.wantFirst, l.First())
 			require.Equal(t, tc.wantFirst+1, l.Last())
 			entries := readAll(t, l, tc.wantFirst)
@@ -134,11 +135,11 @@ func TestMemLogGroups(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newLogClock(5000)
 			l := NewMemLog(100, dbs, 7, clk.now)
-			l.Record([]engine.Effect{setEffect("before", "x")})
+			publishing{l}.Record([]engine.Effect{setEffect("before", "x")})
 			clk.ms.Store(6000)
-			l.Record(tc.effects)
+			publishing{l}.Record(tc.effects)
 			clk.ms.Store(7000)
-			l.Record([]engine.Effect{setEffect("after", "y")})
+			publishing{l}.Record([]engine.Effect{setEffect("after", "y")})
 
 			entries := readAll(t, l, 7)
 			require.Len(t, entries, len(tc.want)+2)
@@ -206,7 +207,7 @@ func TestMemLogBoundedBySize(t *testing.T) {
 		for _, size := range []int{1, 4, 50} {
 			l := NewMemLog(size, 16, 1, newLogClock(1).now)
 			for i := range 200 {
-				l.Record([]engine.Effect{setEffect("k", "v")})
+				publishing{l}.Record([]engine.Effect{setEffect("k", "v")})
 				held := l.Last() - l.First() + 1
 				require.Equal(t, uint64(min(i+1, size)), held,
 					"size %d after %d writes: First %d Last %d", size, i+1, l.First(), l.Last())
@@ -219,7 +220,7 @@ func TestMemLogBoundedBySize(t *testing.T) {
 		unpin := l.Pin(1)
 		defer unpin()
 		for i := range 200 {
-			l.Record([]engine.Effect{setEffect("k", "v")})
+			publishing{l}.Record([]engine.Effect{setEffect("k", "v")})
 			held := l.Last() - l.First() + 1
 			require.LessOrEqual(t, held, uint64(40), "after %d writes: First %d Last %d", i+1, l.First(), l.Last())
 		}
@@ -310,13 +311,13 @@ func TestMemLogSubscribe(t *testing.T) {
 	defer unsub2()
 	require.False(t, pending(c1), "nothing before the first append")
 
-	l.Record([]engine.Effect{setEffect("a", "1")})
+	publishing{l}.Record([]engine.Effect{setEffect("a", "1")})
 	require.True(t, pending(c1), "notified after Record returns")
 	require.False(t, pending(c1), "one notification per append")
 	require.True(t, pending(c2), "every subscriber is notified")
 
 	for range 5 {
-		l.Record([]engine.Effect{setEffect("a", "1")})
+		publishing{l}.Record([]engine.Effect{setEffect("a", "1")})
 	}
 	require.True(t, pending(c1), "notifications coalesce")
 	require.False(t, pending(c1), "into one")
@@ -324,7 +325,7 @@ func TestMemLogSubscribe(t *testing.T) {
 
 	unsub1()
 	unsub1() // unsubscribing twice is harmless
-	l.Record([]engine.Effect{setEffect("a", "1")})
+	publishing{l}.Record([]engine.Effect{setEffect("a", "1")})
 	require.False(t, pending(c1), "nothing after unsubscribe")
 	require.True(t, pending(c2), "the other subscriber is still notified")
 }
@@ -338,7 +339,7 @@ func TestMemLogTimeOf(t *testing.T) {
 	times := []int64{1_700_000_000_000, 1_700_000_000_250, 1_700_000_001_000}
 	for _, ms := range times {
 		clk.ms.Store(ms)
-		l.Record([]engine.Effect{setEffect("k", "v")})
+		publishing{l}.Record([]engine.Effect{setEffect("k", "v")})
 	}
 	for i, ms := range times {
 		seq := uint64(10 + i)
@@ -372,7 +373,7 @@ func TestMemLogTimeOf(t *testing.T) {
 func TestMemLogAsEngineSink(t *testing.T) {
 	const writers, perWriter = 4, 200
 	l := NewMemLog(1<<16, 16, 1, time.Now)
-	eng := engine.New(engine.Options{Sink: l})
+	eng := engine.New(engine.Options{Sink: publishing{l}})
 	notify, unsub := l.Subscribe()
 	defer unsub()
 
@@ -419,4 +420,67 @@ func TestMemLogAsEngineSink(t *testing.T) {
 	wg.Wait()
 	require.Zero(t, left, "the last group is whole")
 	require.Equal(t, want, l.Last())
+}
+
+// publishing is an engine sink that publishes each group as soon as it is
+// logged, as a client's WriteDone does right after its write: tests that
+// drive a MemLog through an engine see each write readable, and in the log
+// on disk, at once.
+type publishing struct{ *MemLog }
+
+func (p publishing) Record(effects []engine.Effect) {
+	p.MemLog.Record(effects)
+	p.MemLog.Publish()
+}
+
+// TestMemLogRecordDoesNotEncode: Record, which runs under the engine lock,
+// only numbers the effects; the frames are built by Publish, after the
+// lock, once per operation however many readers read them.
+func TestMemLogRecordDoesNotEncode(t *testing.T) {
+	l := NewMemLog(1000, 16, 1, time.Now)
+	eng := engine.New(engine.Options{Sink: l})
+	for i := range 100 {
+		eng.Set(0, fmt.Sprint("k", i), []byte("v"), engine.SetOptions{})
+		eng.MSet(1, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
+	}
+	require.Zero(t, l.Encodes(), "nothing is encoded while recording")
+	l.Publish()
+	require.Equal(t, int64(300), l.Encodes())
+	for range 3 { // three readers, as three senders
+		entries := readAll(t, l, 1)
+		require.Len(t, entries, 300)
+		for _, e := range entries {
+			require.NotEmpty(t, e.Frame, "entry %d has its frame", e.Seq)
+		}
+	}
+	require.Equal(t, int64(300), l.Encodes(), "reading encodes nothing again")
+}
+
+// TestMemLogByteLimit: a burst of large values is bounded in bytes, not
+// only in entries, and the ring gives its memory back when it empties.
+func TestMemLogByteLimit(t *testing.T) {
+	l := NewMemLog(1_000_000, 16, 1, time.Now)
+	l.SetByteLimit(1 << 20)
+	big := strings.Repeat("x", 100<<10)
+	for i := range 200 {
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), big)})
+	}
+	kept := l.Last() - l.First() + 1
+	require.LessOrEqual(t, kept, uint64(11), "about 1 MiB of 100 KiB values")
+	require.GreaterOrEqual(t, kept, uint64(4))
+	l.mu.Lock()
+	ring, bytes := len(l.ring), l.bytes
+	l.mu.Unlock()
+	require.LessOrEqual(t, bytes, int64(1<<20)+int64(len(big))*2+4096)
+	require.LessOrEqual(t, ring, 64, "the ring shrank back")
+
+	// A pin holds entries past the limit, up to ten times it.
+	unpin := l.Pin(l.First())
+	for i := range 300 {
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("p", i), big)})
+	}
+	kept = l.Last() - l.First() + 1
+	require.Greater(t, kept, uint64(11), "the pin holds entries")
+	require.LessOrEqual(t, kept, uint64(110), "but not beyond ten times the limit")
+	unpin()
 }

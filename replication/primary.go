@@ -49,7 +49,31 @@ type primary struct {
 	closed   bool
 	progress chan struct{} // closed and replaced when a sender moves
 
-	wg sync.WaitGroup // every goroutine of every sender
+	wg   sync.WaitGroup // every goroutine of every sender, and the publisher
+	quit chan struct{}  // closed by close: stops the publisher
+}
+
+// publishEvery is how often operations that no client waits for (expiry's
+// deletions) are published when nothing else reads the log.
+const publishEvery = 10 * time.Millisecond
+
+// startPublisher publishes, every publishEvery, what was logged and that
+// no client's WriteDone or sender published already.
+func (p *primary) startPublisher() {
+	p.quit = make(chan struct{})
+	quit := p.quit
+	p.wg.Go(func() {
+		t := time.NewTicker(publishEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				p.log.Publish()
+			}
+		}
+	})
 }
 
 // syncStats are INFO stats' sync_full, sync_partial_ok, sync_partial_err;
@@ -99,10 +123,16 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 	}
 }
 
-// close disconnects every secondary and waits for their goroutines.
+// close disconnects every secondary and waits for their goroutines, then
+// publishes what is left to the disk log.
 func (p *primary) close() {
+	defer p.log.Publish()
 	p.mu.Lock()
 	p.closed = true
+	if p.quit != nil {
+		close(p.quit)
+		p.quit = nil
+	}
 	for s := range p.senders {
 		s.stop()
 	}
@@ -311,6 +341,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	})
 	if p.aof != nil {
 		// Only what the log on disk keeps goes to a secondary.
+		p.log.Publish()
 		if err := p.aof.Wait(S); err != nil {
 			p.logger.Warn("full resynchronisation postponed: the log on disk cannot be written", "err", err)
 			return S, unpin, false
@@ -402,9 +433,6 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 	p.moved()
 
 	var (
-		enc     Encoder
-		build   opBuilder
-		op      Op
 		entries []Entry
 		buf     = make([]byte, 0, 64<<10)
 		err     error
@@ -440,14 +468,11 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		}
 		repin()
 		if len(entries) > 0 {
-			now := time.Now().UnixMilli()
+			// The frames were encoded once, when logged (or are the
+			// file's bytes): every sender sends the same bytes.
 			buf = buf[:0]
 			for i := range entries {
-				build.fill(&op, &entries[i], now)
-				if buf, err = enc.AppendFrame(buf, &op); err != nil {
-					p.logger.Error("cannot encode operation", "sequence", entries[i].Seq, "err", err)
-					return
-				}
+				buf = append(buf, entries[i].Frame...)
 			}
 			if p.write(s, buf) != nil {
 				return

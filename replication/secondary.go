@@ -410,7 +410,10 @@ func (s *secondary) stream(conn net.Conn, rd *Reader, op *Op, st *streamState, a
 				batch = append(batch, ef)
 				seqs = append(seqs, op.Sequence)
 				if a != nil {
-					ents = append(ents, Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1), TimeMs: int64(op.Timestamp * 1000)})
+					// The log on disk gets the frame as received: it
+					// verified, and encoding it again would only cost.
+					ents = append(ents, Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
+						TimeMs: int64(op.Timestamp * 1000), Frame: rd.AppendLast(nil)})
 				}
 			}
 			if v == verdictBuffer {

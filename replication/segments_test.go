@@ -50,7 +50,7 @@ func newPersistSource(t *testing.T, dir, replID string, limit int64) *persistSou
 func persistOn(dir string, a *AOF, next uint64) *persistSource {
 	l := NewMemLog(1<<20, aofDBs, next, time.Now)
 	l.SetAOF(a)
-	return &persistSource{dir: dir, eng: engine.New(engine.Options{Databases: aofDBs, Sink: l}), log: l, aof: a}
+	return &persistSource{dir: dir, eng: engine.New(engine.Options{Databases: aofDBs, Sink: publishing{l}}), log: l, aof: a}
 }
 
 // set writes one key and returns its sequence.

@@ -57,6 +57,7 @@ func options() []option {
 		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600), false},
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
+		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
 		{"save", "", "RDB snapshot points; accepted for compatibility (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", false, nil, false},
 		enum("appendonly", "yes", "log every write to segments in dir and reload them (after the newest snapshot) at start", false, "yes", "no"),
@@ -121,6 +122,7 @@ type Config struct {
 	HeartbeatInterval int
 	ReplTimeout       int
 	MaxOperationLog   int
+	ReplBacklogSize   int64
 	BroadcastAsync    bool
 	AppendOnly        bool
 	AppendFsync       string
@@ -366,6 +368,7 @@ func build(s *settings, file string) (Config, error) {
 		HeartbeatInterval: atoi("heartbeat-interval"),
 		ReplTimeout:       atoi("repl-timeout"),
 		MaxOperationLog:   atoi("max-operation-log"),
+		ReplBacklogSize:   mem("repl-backlog-size"),
 		BroadcastAsync:    strings.EqualFold(v("broadcast-async"), "yes"),
 		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
 		AppendFsync:       strings.ToLower(v("appendfsync")),

@@ -149,6 +149,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ListenPort:      cfg.ReplListenPort,
 		RespPort:        cfg.Port,
 		MaxOperationLog: cfg.MaxOperationLog,
+		MaxLogBytes:     cfg.ReplBacklogSize,
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		// A frame must carry the largest value a client may write.
