@@ -79,6 +79,7 @@ type MemLog struct {
 	build   opBuilder
 	op      Op
 	pending []Entry // Publish's copy of the entries it encodes
+	slab    []byte  // frames are encoded into it (see slabSize)
 	encodes atomic.Int64
 	aof     *AOF // when set, every published entry is appended to it
 
@@ -125,8 +126,13 @@ func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
 // engine lock, appends them to the disk log, and makes them readable. The
 // client that made a write calls it before waiting for the disk or the
 // secondaries; readers call it too, so nothing waits for another
-// goroutine.
+// goroutine. With no reader and no disk log (a primary without secondaries
+// nor appendonly) nothing needs the frames yet: the entries are published
+// without them, and the first Read that returns one encodes it then, once.
 func (l *MemLog) Publish() {
+	if !l.unpublished() {
+		return
+	}
 	l.pubMu.Lock()
 	defer l.pubMu.Unlock()
 	l.mu.Lock()
@@ -135,44 +141,21 @@ func (l *MemLog) Publish() {
 		l.mu.Unlock()
 		return
 	}
+	if l.aof == nil && len(l.subs) == 0 {
+		l.published = last
+		l.evictLocked()
+		l.mu.Unlock()
+		return
+	}
 	l.pending = l.pending[:0]
 	for seq := from; seq <= last; seq++ {
-		l.pending = append(l.pending, l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)])
+		l.pending = append(l.pending, *l.atLocked(seq))
 	}
 	l.mu.Unlock()
 
-	// One buffer for the batch; each entry's Frame is a slice of it, cut
-	// once the buffer no longer grows.
-	size := 0
-	for i := range l.pending {
-		size += 256 + len(l.pending[i].Effect.Key) + len(l.pending[i].Effect.Value)*4/3
-	}
-	buf := make([]byte, 0, size)
-	ends := make([]int, len(l.pending))
-	for i := range l.pending {
-		e := &l.pending[i]
-		l.build.fill(&l.op, e, e.TimeMs)
-		var err error
-		if buf, err = l.enc.AppendFrame(buf, &l.op); err != nil {
-			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
-		}
-		ends[i] = len(buf)
-	}
-	l.encodes.Add(int64(len(l.pending)))
-	start := 0
-	for i := range l.pending {
-		l.pending[i].Frame = buf[start:ends[i]:ends[i]]
-		start = ends[i]
-	}
-
+	l.encodePending()
 	l.mu.Lock()
-	for i := range l.pending {
-		e := &l.pending[i]
-		if e.Seq >= l.first {
-			l.ring[(uint64(l.head)+e.Seq-l.first)&uint64(len(l.ring)-1)].Frame = e.Frame
-			l.bytes += int64(len(e.Frame))
-		}
-	}
+	l.storeFramesLocked()
 	l.published = last
 	l.evictLocked()
 	for c := range l.subs {
@@ -185,9 +168,88 @@ func (l *MemLog) Publish() {
 	if l.aof != nil {
 		l.aof.addEntries(l.pending)
 	}
+	clear(l.pending)
+}
+
+// atLocked returns the ring's entry of seq, which the ring holds.
+func (l *MemLog) atLocked(seq uint64) *Entry {
+	return &l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)]
+}
+
+// slabSize is the size of the buffers frames are encoded into: each
+// frame is a slice of one, so a publish allocates once per slab, not per
+// operation.
+const slabSize = 64 << 10
+
+// encodePending sets the Frame of each entry of l.pending. The caller holds
+// pubMu, not mu.
+func (l *MemLog) encodePending() {
 	for i := range l.pending {
-		l.pending[i] = Entry{}
+		e := &l.pending[i]
+		if len(l.slab) > slabSize/2 {
+			l.slab = make([]byte, 0, slabSize)
+		}
+		l.build.fill(&l.op, e, e.TimeMs)
+		start := len(l.slab)
+		var err error
+		if l.slab, err = l.enc.AppendFrame(l.slab, &l.op); err != nil {
+			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
+		}
+		// Capped: nothing appended to the slab can reach into a frame.
+		e.Frame = l.slab[start:len(l.slab):len(l.slab)]
 	}
+	l.encodes.Add(int64(len(l.pending)))
+}
+
+// storeFramesLocked copies l.pending's frames to the ring's entries still
+// there. The caller holds pubMu and mu.
+func (l *MemLog) storeFramesLocked() {
+	for i := range l.pending {
+		e := &l.pending[i]
+		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) {
+			if r := l.atLocked(e.Seq); r.Frame == nil {
+				r.Frame = e.Frame
+				l.bytes += int64(len(e.Frame))
+			}
+		}
+	}
+}
+
+// frame encodes the entries of buf that were published without a frame
+// (see Publish), storing the frames in the ring too, so each operation is
+// encoded once.
+func (l *MemLog) frame(buf []Entry) {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	l.mu.Lock()
+	l.pending = l.pending[:0]
+	for i := range buf {
+		e := &buf[i]
+		if e.Frame != nil {
+			continue
+		}
+		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) && l.atLocked(e.Seq).Frame != nil {
+			e.Frame = l.atLocked(e.Seq).Frame // another reader did it meanwhile
+			continue
+		}
+		l.pending = append(l.pending, *e)
+	}
+	l.mu.Unlock()
+	if len(l.pending) == 0 {
+		return
+	}
+	l.encodePending()
+	l.mu.Lock()
+	l.storeFramesLocked()
+	l.mu.Unlock()
+	j := 0
+	for i := range buf {
+		if j < len(l.pending) && buf[i].Seq == l.pending[j].Seq {
+			buf[i].Frame = l.pending[j].Frame
+			j++
+		}
+	}
+	clear(l.pending)
 }
 
 // unpublished reports whether entries wait for Publish.
@@ -310,22 +372,26 @@ func (l *MemLog) First() uint64 {
 }
 
 // Read implements OpLog. It returns published entries only, publishing
-// what waits first, and at most readBytes of frames (at least one entry).
+// what waits first, each with its frame, and at most readBytes of frames
+// and values (at least one entry).
 func (l *MemLog) Read(seq uint64, max int, buf []Entry) ([]Entry, error) {
-	if l.unpublished() {
-		l.Publish()
-	}
+	l.Publish()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if seq < l.first {
+		l.mu.Unlock()
 		return buf, ErrCompacted
 	}
-	size := 0
+	size, start, missing := 0, len(buf), false
 	for i := seq - l.first; i < uint64(l.n) && l.first+i <= l.published && max > 0 && size < readBytes; i++ {
 		e := l.ring[(uint64(l.head)+i)&uint64(len(l.ring)-1)]
 		buf = append(buf, e)
-		size += len(e.Frame)
+		size += len(e.Frame) + len(e.Effect.Value)
+		missing = missing || e.Frame == nil
 		max--
+	}
+	l.mu.Unlock()
+	if missing {
+		l.frame(buf[start:])
 	}
 	return buf, nil
 }

@@ -445,7 +445,7 @@ func TestMemLogRecordDoesNotEncode(t *testing.T) {
 	}
 	require.Zero(t, l.Encodes(), "nothing is encoded while recording")
 	l.Publish()
-	require.Equal(t, int64(300), l.Encodes())
+	require.Zero(t, l.Encodes(), "no reader and no disk log: nothing needs a frame yet")
 	for range 3 { // three readers, as three senders
 		entries := readAll(t, l, 1)
 		require.Len(t, entries, 300)
@@ -453,7 +453,17 @@ func TestMemLogRecordDoesNotEncode(t *testing.T) {
 			require.NotEmpty(t, e.Frame, "entry %d has its frame", e.Seq)
 		}
 	}
-	require.Equal(t, int64(300), l.Encodes(), "reading encodes nothing again")
+	require.Equal(t, int64(300), l.Encodes(), "each operation encoded once, by the first reader")
+
+	// With a subscriber (a sender), Publish encodes at once.
+	_, unsub := l.Subscribe()
+	defer unsub()
+	eng.Set(0, "late", []byte("v"), engine.SetOptions{})
+	require.Equal(t, int64(300), l.Encodes())
+	l.Publish()
+	require.Equal(t, int64(301), l.Encodes())
+	readAll(t, l, 1)
+	require.Equal(t, int64(301), l.Encodes())
 }
 
 // TestMemLogByteLimit: a burst of large values is bounded in bytes, not
