@@ -24,7 +24,7 @@ run: build
 # is missing, except under CI=true where they fail.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -run 'TestNodeLargeValuePersists' ./replication/
+	$(GO) test -count=1 -run 'TestNodeLargeValuePersists' ./replication/node/
 
 test-short:
 	$(GO) test -race -count=1 -short ./...
@@ -40,17 +40,17 @@ soak:
 # Side-by-side comparison with a real redis-server, written to
 # bench/RESULTS.md, plus the Go micro-benchmarks.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./replication/
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/ ./replication/...
 	$(GO) run ./bench/sidebyside
 	$(GO) run ./bench/replication
 	$(GO) run ./bench/persistence
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/frame/
 	# The file-based targets write a file per input: minimising each new
 	# input for the default 60 s would leave little time for fuzzing.
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadAOF$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadAOF$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/aof/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/aof/
 	$(GO) test -run '^$$' -fuzz '^FuzzCommand$$' -fuzztime $(FUZZTIME) ./resp/
 	$(GO) test -run '^$$' -fuzz '^FuzzInputGuard$$' -fuzztime $(FUZZTIME) ./resp/
 

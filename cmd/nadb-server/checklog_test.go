@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/nadb-server/nadb-server/replication"
+	"github.com/nadb-server/nadb-server/replication/aof"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,7 +17,7 @@ func TestCheckLogCommand(t *testing.T) {
 		return code, out.String(), errOut.String()
 	}
 	path := filepath.Join(t.TempDir(), "nadb.aof")
-	a, err := replication.OpenAOF(replication.AOFOptions{NameFor: func(uint64) string { return path }, ReplID: "rid", Policy: replication.FsyncAlways})
+	a, err := aof.OpenAOF(aof.AOFOptions{NameFor: func(uint64) string { return path }, ReplID: "rid", Policy: aof.FsyncAlways})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 
@@ -61,11 +61,11 @@ func TestCheckLogDirectory(t *testing.T) {
 		return code, out.String() + errOut.String()
 	}
 	dir := t.TempDir()
-	_, err := replication.WriteSnapshot(dir, "rid", 7, nil, nil)
+	_, err := aof.WriteSnapshot(dir, "rid", 7, nil, nil, nil)
 	require.NoError(t, err)
-	a, err := replication.OpenAOF(replication.AOFOptions{
-		NameFor: func(b uint64) string { return replication.SegmentPath(dir, b) },
-		ReplID:  "rid", Last: 7, Policy: replication.FsyncAlways})
+	a, err := aof.OpenAOF(aof.AOFOptions{
+		NameFor: func(b uint64) string { return aof.SegmentPath(dir, b) },
+		ReplID:  "rid", Last: 7, Policy: aof.FsyncAlways})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 
@@ -74,7 +74,7 @@ func TestCheckLogDirectory(t *testing.T) {
 	require.Contains(t, out, "snapshot at sequence 7")
 	require.Contains(t, out, "ok")
 
-	seg := replication.SegmentPath(dir, 7)
+	seg := aof.SegmentPath(dir, 7)
 	f, err := os.OpenFile(seg, os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
 	_, err = f.Write([]byte{0, 0, 1})
@@ -88,16 +88,16 @@ func TestCheckLogDirectory(t *testing.T) {
 	require.Contains(t, out, "repaired")
 
 	// A segment that does not continue the one before it.
-	require.NoError(t, os.WriteFile(replication.SegmentPath(dir, 9), nil, 0o644))
+	require.NoError(t, os.WriteFile(aof.SegmentPath(dir, 9), nil, 0o644))
 	b, err := os.ReadFile(seg)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(replication.SegmentPath(dir, 9), bytes.Replace(b, []byte(`"sequence":7`), []byte(`"sequence":9`), 1), 0o644))
+	require.NoError(t, os.WriteFile(aof.SegmentPath(dir, 9), bytes.Replace(b, []byte(`"sequence":7`), []byte(`"sequence":9`), 1), 0o644))
 	code, out = runCheck(dir)
 	require.Equal(t, 1, code, out)
 	require.NotContains(t, out, "\nok")
-	require.NoError(t, os.Remove(replication.SegmentPath(dir, 9)))
+	require.NoError(t, os.Remove(aof.SegmentPath(dir, 9)))
 
-	snap := replication.SnapshotPath(dir, 7)
+	snap := aof.SnapshotPath(dir, 7)
 	b, err = os.ReadFile(snap)
 	require.NoError(t, err)
 	b[len(b)-3] ^= 1

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
-	"github.com/nadb-server/nadb-server/replication"
+	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
 
@@ -68,7 +70,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
 func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
-	unlockDir, err := replication.LockDir(cfg.Dir)
+	unlockDir, err := aof.LockDir(cfg.Dir)
 	if err != nil {
 		return fmt.Errorf("option 'dir': %w", err)
 	}
@@ -83,7 +85,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		defer os.Remove(cfg.PidFile)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
-	runID := replication.NewReplID()
+	runID := node.NewReplID()
 
 	var lns []net.Listener
 	closeAll := func() {
@@ -136,13 +138,13 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		_ = srv.Close()
 		wg.Wait()
 	}
-	history, aof, popts, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
+	history, diskLog, popts, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
 	if err != nil {
 		stopEarly()
 		return err
 	}
 
-	node := replication.NewNode(replication.NodeOptions{
+	node := node.NewNode(node.NodeOptions{
 		Engine:          eng,
 		Logger:          logger.With("part", "replication"),
 		ListenHost:      cfg.ReplListenHost,
@@ -153,11 +155,11 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		// A frame must carry the largest value a client may write.
-		MaxFrame:       replication.MaxFrameFor(cfg.ProtoMaxBulkLen),
+		MaxFrame:       frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
 		BroadcastAsync: cfg.BroadcastAsync,
 		NodeID:         runID,
 		History:        history,
-		AOF:            aof,
+		AOF:            diskLog,
 		Persist:        popts,
 		Listen:         replListener(cfg),
 	})
@@ -203,7 +205,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			n, _ := parseMemory(value)
 			node.SetSegmentLimit(n)
 		case "appendfsync":
-			if p, err := replication.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
+			if p, err := aof.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
 				node.SetFsyncPolicy(p)
 			}
 		case "loglevel":
@@ -265,15 +267,15 @@ func replListener(cfg Config) func() (net.Listener, error) {
 // appending. It returns the history the node resumes (nil for an empty
 // directory without appendonly), the open log (nil without appendonly) and
 // the snapshot settings.
-func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*replication.History, *replication.AOF, replication.PersistOptions, error) {
-	popts := replication.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
-	policy, err := replication.ParseFsyncPolicy(cfg.AppendFsync)
+func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, *aof.AOF, node.PersistOptions, error) {
+	popts := node.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
+	policy, err := aof.ParseFsyncPolicy(cfg.AppendFsync)
 	if err != nil {
 		return nil, nil, popts, fmt.Errorf("option 'appendfsync': %w", err)
 	}
 	start := time.Now()
 	lastLog := time.Now()
-	rec, err := replication.Recover(cfg.Dir, cfg.Databases, cfg.AppendOnly, logger, func(read, total int64) {
+	rec, err := aof.Recover(cfg.Dir, cfg.Databases, cfg.AppendOnly, logger, func(read, total int64) {
 		progress(float64(read) / float64(max(total, 1)))
 		if time.Since(lastLog) >= 2*time.Second {
 			lastLog = time.Now()
@@ -303,27 +305,27 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 	follows := cfg.PrimaryHost != "" || cfg.ReplicaOf != ""
 	switch {
 	case history == nil:
-		history = &replication.History{ReplID: replication.NewReplID(), Role: replication.RolePrimary}
+		history = &aof.History{ReplID: node.NewReplID(), Role: aof.RolePrimary}
 	case len(rec.Segments) == 0:
 		// A snapshot without a log: operations after it may have reached
 		// secondaries and be lost here, so this is a new history.
-		history.ReplID = replication.NewReplID()
-	case history.Role == replication.RoleReplica && !follows:
+		history.ReplID = node.NewReplID()
+	case history.Role == aof.RoleReplica && !follows:
 		// This node followed a primary and now starts as one: the
 		// history it copied is not its to continue.
 		logger.Info("this node was a secondary and starts as a primary: new history", "old_replid", history.ReplID)
-		history.ReplID = replication.NewReplID()
+		history.ReplID = node.NewReplID()
 	}
-	role := replication.RolePrimary
+	role := aof.RolePrimary
 	if follows {
 		role = history.Role
 	}
 	if !cfg.AppendOnly {
 		return history, nil, popts, nil
 	}
-	aof, err := replication.OpenAOF(replication.AOFOptions{
+	diskLog, err := aof.OpenAOF(aof.AOFOptions{
 		Segments:     rec.Segments,
-		NameFor:      func(base uint64) string { return replication.SegmentPath(cfg.Dir, base) },
+		NameFor:      func(base uint64) string { return aof.SegmentPath(cfg.Dir, base) },
 		ReplID:       history.ReplID,
 		Role:         role,
 		Last:         history.Last,
@@ -335,7 +337,7 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 		return nil, nil, popts, fmt.Errorf("opening the log: %w", err)
 	}
 	history.Role = role
-	return history, aof, popts, nil
+	return history, diskLog, popts, nil
 }
 
 // checkLog is `nadb-server check-log <path> [--fix] [--databases N]`: it
@@ -368,9 +370,9 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: nadb-server check-log <data directory or log segment> [--fix] [--databases N]")
 		return 2
 	}
-	check := replication.CheckAOF
+	check := aof.CheckAOF
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		check = replication.CheckDir
+		check = aof.CheckDir
 	}
 	report, ok, err := check(path, dbs, fix)
 	for _, line := range report {

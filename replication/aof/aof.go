@@ -1,0 +1,265 @@
+package aof
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// FsyncPolicy is appendfsync: when appended operations reach the disk.
+type FsyncPolicy int
+
+const (
+	// FsyncEverySec writes and fsyncs in the background once a second.
+	FsyncEverySec FsyncPolicy = iota
+	// FsyncAlways acknowledges a write only once it is fsynced; concurrent
+	// writers share each fsync (group commit).
+	FsyncAlways
+	// FsyncNo writes in the background and leaves flushing to the OS.
+	FsyncNo
+)
+
+// ParseFsyncPolicy reads an appendfsync value.
+func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
+	switch s {
+	case "always":
+		return FsyncAlways, nil
+	case "everysec":
+		return FsyncEverySec, nil
+	case "no":
+		return FsyncNo, nil
+	}
+	return 0, fmt.Errorf("unknown appendfsync policy %q", s)
+}
+
+// ErrCorruptLog is returned when an append-only file is damaged anywhere
+// but in its last frame.
+var ErrCorruptLog = errors.New("append-only file is corrupt")
+
+// History is what an append-only file holds: its replication ID, the
+// sequence before its first operation, and the operations, grouped as they
+// were logged.
+type History struct {
+	ReplID string
+	Role   string // who wrote the log: RolePrimary or RoleReplica
+	Base   uint64
+	Last   uint64
+	Groups [][]engine.Effect
+	// Snapshot is the dataset at sequence Base that Groups continue, when
+	// the history was loaded from a snapshot; nil otherwise.
+	Snapshot []engine.Item
+	// SnapshotDigest is the digest of the operation at Base that the
+	// snapshot recorded (see OpDigest), or nil.
+	SnapshotDigest []byte
+}
+
+// aofScan is what scanAOF found in a file.
+type aofScan struct {
+	history *History // nil: no complete header
+	size    int64    // the file's size
+	good    int64    // end of the last complete group (or header): all before it is valid
+	// corrupt, when not nil, wraps ErrCorruptLog: damage with a valid frame
+	// after it, at corruptAt. Otherwise anything from good on is a torn tail.
+	corrupt   error
+	corruptAt int64
+}
+
+// scanAOF reads and verifies a whole append-only file without changing it.
+// Only I/O failures are returned as errors.
+//
+// Groups that end at or before sequence after are verified but not kept
+// (a snapshot already holds them).
+func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read, size int64)) (*aofScan, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	sc := &aofScan{size: st.Size()}
+	if sc.size == 0 {
+		return sc, nil // created, but the header was never written
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	cr := &countingReader{r: f}
+	rd := frame.NewReader(cr, frame.FileMaxFrame(sc.size))
+	var (
+		group []engine.Effect
+		seq   uint64
+		ioErr error
+	)
+	corrupt := func(at int64, format string, args ...any) bool {
+		sc.corruptAt = at
+		sc.corrupt = fmt.Errorf("%w: %s at offset %d: %s", ErrCorruptLog, path, at, fmt.Sprintf(format, args...))
+		return false
+	}
+	// damaged handles a frame that cannot be read or decoded. A crash in
+	// the middle of a write leaves a damaged tail with no valid frame
+	// after it. A valid frame after the damage means the damage is inside
+	// the file: refuse, never cut.
+	damaged := func(start int64, err error) bool {
+		torn, terr := noFrameAfter(f, start, sc.size)
+		switch {
+		case terr != nil:
+			ioErr = terr
+			return false
+		case torn:
+			return false
+		}
+		return corrupt(start, "%v", err)
+	}
+	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+		if progress != nil {
+			progress(run.read, sc.size)
+		}
+		for i := range run.frames {
+			pf := &run.frames[i]
+			if pf.err != nil {
+				return damaged(pf.start, pf.err)
+			}
+			h := sc.history
+			if h == nil {
+				if pf.typ != frame.OpMetadata || pf.has&frame.FieldReplID == 0 {
+					return corrupt(0, "no header frame")
+				}
+				if pf.seq == math.MaxUint64 {
+					return corrupt(0, "header sequence out of range")
+				}
+				role := RolePrimary
+				if pf.has&frame.FieldMode != 0 && pf.mode == RoleReplica {
+					role = RoleReplica
+				}
+				sc.history = &History{ReplID: pf.replID, Role: role, Base: pf.seq, Last: pf.seq,
+					// A logged SET takes a frame of about 200 bytes or more.
+					Groups: make([][]engine.Effect, 0, min(sc.size/200, 1<<22))}
+				seq, sc.good = pf.seq, pf.end
+				continue
+			}
+			if pf.seq != seq+1 {
+				return corrupt(pf.start, "sequence %d after %d", pf.seq, seq)
+			}
+			if !frame.IsData(pf.typ) || pf.typ == frame.OpMetadata || (pf.has&frame.FieldGroup != 0 && pf.group < 1) {
+				return corrupt(pf.start, "%s frame with group %d in the log", pf.typ, pf.group)
+			}
+			if pf.efErr != nil {
+				return corrupt(pf.start, "%v", pf.efErr)
+			}
+			seq = pf.seq
+			if pf.efOK {
+				group = append(group, pf.ef)
+			}
+			size1 := 1
+			if pf.has&frame.FieldGroup != 0 {
+				size1 = pf.group
+			}
+			if pending := int(seq - h.Last); pending >= size1 {
+				if seq > after {
+					h.Groups = append(h.Groups, group)
+				}
+				group, h.Last, sc.good = nil, seq, pf.end
+			}
+		}
+		if run.readErr != nil {
+			return damaged(run.readErrAt, run.readErr)
+		}
+		return true
+	})
+	if ioErr != nil {
+		return nil, ioErr
+	}
+	return sc, nil
+}
+
+// CheckAOF verifies the append-only file at path and describes what it
+// found, in lines meant for a person. ok reports a file that loads without
+// losing anything. With fix, a damaged file is cut at the end of its last
+// intact group: a torn tail loses only the incomplete write, a corruption
+// loses everything from the damaged group on.
+func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err error) {
+	report, ok, _, err = checkAOF(path, dbs, fix)
+	return report, ok, err
+}
+
+// checkAOF is CheckAOF that also returns what the file holds up to its
+// last intact group (nil: no header), for check-log's chain checks.
+func checkAOF(path string, dbs int, fix bool) (report []string, ok bool, h *History, err error) {
+	mode := os.O_RDONLY
+	if fix {
+		mode = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, mode, 0)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	defer f.Close()
+	sc, err := scanAOF(f, path, dbs, 0, nil)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	if h := sc.history; h != nil {
+		report = append(report, fmt.Sprintf("%s: replication ID %s, sequences %d..%d, %d operations in %d groups, %d bytes",
+			path, h.ReplID, h.Base+1, h.Last, h.Last-h.Base, len(h.Groups), sc.size))
+	}
+	switch {
+	case sc.corrupt != nil:
+		report = append(report, sc.corrupt.Error(),
+			fmt.Sprintf("intact up to offset %d; cutting there would drop %d bytes", sc.good, sc.size-sc.good))
+	case sc.good < sc.size && sc.history == nil:
+		report = append(report, fmt.Sprintf("%s: the header is torn (%d bytes): the file holds no operation", path, sc.size))
+	case sc.good < sc.size:
+		report = append(report, fmt.Sprintf("the last %d bytes (from offset %d) are an incomplete write; a start would cut them off", sc.size-sc.good, sc.good))
+	default:
+		if sc.size == 0 {
+			report = append(report, path+": empty (no header yet)")
+		}
+		return append(report, "ok"), true, sc.history, nil
+	}
+	if !fix {
+		return report, false, sc.history, nil
+	}
+	if err := f.Truncate(sc.good); err != nil {
+		return report, false, sc.history, err
+	}
+	if err := f.Sync(); err != nil {
+		return report, false, sc.history, err
+	}
+	return append(report, fmt.Sprintf("repaired: cut to %d bytes", sc.good)), true, sc.history, nil
+}
+
+// noFrameAfter reports whether no valid frame starts anywhere in the file
+// after offset start: the damage at start is then a torn tail.
+func noFrameAfter(f *os.File, start, size int64) (bool, error) {
+	rest := make([]byte, size-start)
+	if _, err := f.ReadAt(rest, start); err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	var d frame.Decoder
+	var op frame.Op
+	for i := 1; i+5 <= len(rest); i++ {
+		n := int(binary.BigEndian.Uint32(rest[i:]))
+		if rest[i+4] != '{' || n < 2 || n > len(rest)-i-4 {
+			continue
+		}
+		if d.DecodePayload(rest[i+4:i+4+n], &op) == nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

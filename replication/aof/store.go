@@ -1,0 +1,537 @@
+package aof
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// A data directory holds snapshots and log segments, all made of NADB
+// frames:
+//
+//   - nadb-<S>.snap: the dataset at sequence S. A METADATA header (repl_id,
+//     sequence S, mode "snapshot", count), one SET frame per key at
+//     sequence S, and SNAPSHOT_END {sequence S, count}. It is written to a
+//     temporary file, fsynced and renamed, so it is whole or absent.
+//   - nadb-<B>.aof: a log segment, the operations after sequence B. A
+//     METADATA header (repl_id, sequence B, mode "primary" or "replica"),
+//     then the operations as a primary sends them.
+//
+// A start loads the newest valid snapshot, then replays the segments that
+// follow it; a snapshot covers every segment that ends at or before its
+// sequence, and those are deleted once it is durable.
+
+// snapshotMode is the mode of a snapshot's METADATA header.
+const snapshotMode = "snapshot"
+
+// DirFiles is what a data directory holds, by name.
+type DirFiles struct {
+	Snapshots []uint64 // sequences, newest first
+	Segments  []uint64 // bases, oldest first
+}
+
+// ListDir reads dir's snapshots and segments; it changes nothing (a
+// snapshot being written is a .tmp file it ignores). A missing directory
+// holds nothing.
+func ListDir(dir string) (DirFiles, error) {
+	var out DirFiles
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, "nadb-") {
+			continue
+		}
+		num, ext, ok := strings.Cut(strings.TrimPrefix(name, "nadb-"), ".")
+		if !ok || len(num) != 20 {
+			continue
+		}
+		n, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch ext {
+		case "snap":
+			out.Snapshots = append(out.Snapshots, n)
+		case "aof":
+			out.Segments = append(out.Segments, n)
+		}
+	}
+	slices.Sort(out.Segments)
+	slices.Sort(out.Snapshots)
+	slices.Reverse(out.Snapshots)
+	return out, nil
+}
+
+// SegmentPath and SnapshotPath name the files of dir.
+func SegmentPath(dir string, base uint64) string { return filepath.Join(dir, segmentName(base)) }
+
+// SnapshotPath is the path of the snapshot at seq in dir.
+func SnapshotPath(dir string, seq uint64) string { return filepath.Join(dir, snapshotName(seq)) }
+
+// Recovered is what a start found in the data directory.
+type Recovered struct {
+	// History is the dataset and operations to resume: Snapshot (when a
+	// snapshot was loaded) at sequence Base, then Groups. It is nil for an
+	// empty directory.
+	History *History
+	// Segments are the log segments kept, oldest first.
+	Segments []Segment
+	// SnapshotSeq and SnapshotTime describe the loaded snapshot, when
+	// HasSnapshot; SnapshotBytes is its size.
+	HasSnapshot   bool
+	SnapshotSeq   uint64
+	SnapshotTime  time.Time
+	SnapshotBytes int64
+}
+
+// Recover loads dir: the newest valid snapshot, then (with useLog) the log
+// segments after it. A damaged snapshot is skipped with a warning, but only
+// when an older snapshot and the log reach its sequence; otherwise Recover
+// fails with ErrCorruptLog rather than go back in time. A torn tail of the
+// last segment is cut off with a warning; any other damage, or a gap
+// between the snapshot and the segments, fails with ErrCorruptLog naming
+// the file and offset. Files the
+// loaded snapshot covers are deleted. progress, when not nil, is called now
+// and then with the bytes read and the total.
+func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	removeTemporary(dir)
+	files, err := ListDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !useLog && len(files.Segments) > 0 {
+		logger.Warn("appendonly is off: the log segments in the data directory are not loaded", "dir", dir, "segments", len(files.Segments))
+		files.Segments = nil
+	}
+	var total, done int64
+	sizes := map[string]int64{}
+	for _, s := range files.Snapshots[:min(len(files.Snapshots), 1)] {
+		p := SnapshotPath(dir, s)
+		if st, err := os.Stat(p); err == nil {
+			sizes[p] = st.Size()
+			total += st.Size()
+		}
+	}
+	for _, b := range files.Segments {
+		p := SegmentPath(dir, b)
+		if st, err := os.Stat(p); err == nil {
+			sizes[p] = st.Size()
+			total += st.Size()
+		}
+	}
+	report := func(read int64) {
+		if progress != nil {
+			progress(done+read, max(total, 1))
+		}
+	}
+	rec := &Recovered{}
+	var h *History
+	// damaged is the newest snapshot that cannot be read, when one was
+	// skipped: the data reached its sequence, so what is loaded instead
+	// must reach it too.
+	var damaged uint64
+	var damagedPath string
+	for i, s := range files.Snapshots {
+		p := SnapshotPath(dir, s)
+		snap, err := ReadSnapshot(p, dbs, report)
+		if err == nil && snap.Seq != s {
+			err = fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, snap.Seq)
+		}
+		if err != nil {
+			logger.Warn("skipping a damaged snapshot", "file", p, "err", err)
+			if damagedPath == "" {
+				damaged, damagedPath = s, p
+			}
+			continue
+		}
+		done += sizes[p]
+		st, _ := os.Stat(p)
+		rec.HasSnapshot, rec.SnapshotSeq, rec.SnapshotBytes = true, s, st.Size()
+		rec.SnapshotTime = st.ModTime()
+		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items, SnapshotDigest: snap.LastDigest}
+		for _, older := range files.Snapshots[i+1:] {
+			_ = os.Remove(SnapshotPath(dir, older))
+		}
+		break
+	}
+	if h == nil && len(files.Snapshots) > 0 {
+		return nil, fmt.Errorf("%w: no snapshot in %s can be read", ErrCorruptLog, dir)
+	}
+	segs := files.Segments
+	if h != nil {
+		// Drop the segments the snapshot covers: each one that the next
+		// segment starts at or before the snapshot's sequence.
+		for len(segs) > 1 && segs[1] <= h.Base {
+			_ = os.Remove(SegmentPath(dir, segs[0]))
+			segs = segs[1:]
+		}
+		if len(segs) > 0 && segs[0] < h.Base {
+			// Every snapshot is followed by a segment that starts exactly
+			// at its sequence (a save cuts the log there first; a reset
+			// creates it), so a log that starts before the snapshot does
+			// not continue it.
+			if len(segs) > 1 {
+				return nil, fmt.Errorf("%w: %s starts after sequence %d, but the snapshot at %d has no segment of its own: the log does not continue it",
+					ErrCorruptLog, SegmentPath(dir, segs[1]), segs[1], h.Base)
+			}
+			// One segment, older than the snapshot: written without
+			// appendonly, or of another history. Set it aside (renamed
+			// *.stale), never replay it on top of the snapshot.
+			p := SegmentPath(dir, segs[0])
+			logger.Warn("setting aside a log segment older than the snapshot", "file", p, "snapshot", h.Base)
+			_ = os.Rename(p, p+".stale")
+			segs = nil
+		}
+	}
+	if len(segs) > 0 {
+		if h == nil && segs[0] != 0 {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but no snapshot holds what comes before", ErrCorruptLog, SegmentPath(dir, segs[0]), segs[0])
+		}
+		if h != nil && segs[0] > h.Base {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but the snapshot stops at %d", ErrCorruptLog, SegmentPath(dir, segs[0]), segs[0], h.Base)
+		}
+	}
+	for i, base := range segs {
+		p := SegmentPath(dir, base)
+		last := i == len(segs)-1
+		var after uint64
+		if h != nil {
+			after = h.Last
+		}
+		sh, err := loadSegment(p, dbs, last, after, logger, report)
+		if err != nil {
+			return nil, err
+		}
+		done += sizes[p]
+		if sh == nil {
+			if !last {
+				return nil, fmt.Errorf("%w: %s has no header", ErrCorruptLog, p)
+			}
+			if h == nil {
+				// The only file, created but never given its header:
+				// nothing was ever logged, the directory is empty.
+				break
+			}
+			// Created, but the crash came before its header: the segment
+			// holds nothing. After another segment it continues that
+			// one's history, and is written again on open. Right after
+			// the snapshot, whose history it was to continue is unknown
+			// (a reset writes the snapshot, then this segment): start as
+			// after a snapshot without a log, with a new history.
+			if len(rec.Segments) == 0 {
+				break
+			}
+			prev := rec.Segments[len(rec.Segments)-1]
+			sh = &History{ReplID: prev.ReplID, Role: prev.Role, Base: base, Last: base}
+		}
+		if sh.Base != base {
+			return nil, fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, sh.Base)
+		}
+		if h == nil {
+			h = &History{Base: base, Last: base}
+		}
+		if sh.Base > h.Last {
+			return nil, fmt.Errorf("%w: %s starts after sequence %d, but the log before it stops at %d", ErrCorruptLog, p, sh.Base, h.Last)
+		}
+		// Only what is new was kept: a first segment may start before the
+		// snapshot, which already holds its first operations.
+		if h.Groups == nil {
+			h.Groups = sh.Groups // the usual case: no copy
+		} else {
+			h.Groups = append(h.Groups, sh.Groups...)
+		}
+		if sh.Last > h.Last {
+			h.Last = sh.Last
+		}
+		h.ReplID, h.Role = sh.ReplID, sh.Role
+		rec.Segments = append(rec.Segments, Segment{Base: base, Path: p, ReplID: sh.ReplID, Role: sh.Role})
+	}
+	if damagedPath != "" && h.Last < damaged {
+		return nil, fmt.Errorf("%w: %s is damaged, and neither an older snapshot nor the log holds the data up to its sequence %d (they stop at %d)",
+			ErrCorruptLog, damagedPath, damaged, h.Last)
+	}
+	rec.History = h
+	return rec, nil
+}
+
+// loadSegment reads one segment; only the last one may have a torn tail,
+// which is cut off.
+func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64)) (*History, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := scanAOF(f, path, dbs, after, func(read, _ int64) {
+		if progress != nil {
+			progress(read)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sc.corrupt != nil {
+		return nil, sc.corrupt
+	}
+	if sc.good < sc.size {
+		if !last {
+			return nil, fmt.Errorf("%w: %s at offset %d: incomplete write in a segment that is not the last", ErrCorruptLog, path, sc.good)
+		}
+		if sc.history == nil {
+			logger.Warn("log segment has only a torn header; writing it again", "file", path, "bytes_dropped", sc.size)
+		} else {
+			logger.Warn("log segment ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", sc.size-sc.good, "last_sequence", sc.history.Last)
+		}
+		if err := f.Truncate(sc.good); err != nil {
+			return nil, err
+		}
+		if err := f.Sync(); err != nil {
+			return nil, err
+		}
+	}
+	return sc.history, nil
+}
+
+// Snapshot is a snapshot file's content.
+type Snapshot struct {
+	ReplID string
+	Seq    uint64
+	Items  []engine.Item
+	// LastDigest is the digest of the operation at Seq (see OpDigest),
+	// when the writer knew it; nil otherwise.
+	LastDigest []byte
+}
+
+// ReadSnapshot reads and verifies a whole snapshot file: any damage fails
+// it, since a snapshot is renamed into place only once complete.
+func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	cr := &countingReader{r: f}
+	rd := frame.NewReader(bufio.NewReaderSize(cr, 256<<10), frame.FileMaxFrame(st.Size()))
+	var op frame.Op
+	fail := func(format string, args ...any) (*Snapshot, error) {
+		return nil, fmt.Errorf("%w: %s: %s", ErrCorruptLog, path, fmt.Sprintf(format, args...))
+	}
+	if err := rd.Next(&op); err != nil {
+		return fail("header: %v", err)
+	}
+	if op.Type != frame.OpMetadata || op.Has&frame.FieldReplID == 0 || string(op.Mode) != snapshotMode {
+		return fail("not a snapshot header")
+	}
+	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
+	if op.Has&frame.FieldLastDigest != 0 {
+		snap.LastDigest = bytes.Clone(op.LastDigest)
+	}
+	count, hasCount := op.Count, op.Has&frame.FieldCount != 0
+	// A key takes a frame of more than 32 bytes: a count the file cannot
+	// hold reserves nothing for it.
+	capHint := 0
+	if hasCount {
+		capHint = int(min(count, 1<<24, uint64(st.Size()/32)))
+	}
+	keys, err := readSnapshotKeys(rd, cr, snap.Seq, dbs, capHint, progress)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if keys.endCount != uint64(len(keys.items)) || (hasCount && keys.endCount != count) {
+		return fail("end marker counts %d keys, header %d, file %d", keys.endCount, count, len(keys.items))
+	}
+	snap.Items = keys.items
+	return snap, nil
+}
+
+// snapshotKeys is what follows a snapshot's header.
+type snapshotKeys struct {
+	items    []engine.Item
+	endCount uint64
+}
+
+// readSnapshotKeys reads the frames after a snapshot's header: SET frames
+// at sequence seq, then SNAPSHOT_END as the very last frame. The frames
+// are verified on every core (parseFrames).
+func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*snapshotKeys, error) {
+	keys := &snapshotKeys{items: make([]engine.Item, 0, capHint)}
+	ended := false
+	var err error
+	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+		if progress != nil {
+			progress(run.read)
+		}
+		for i := range run.frames {
+			pf := &run.frames[i]
+			switch {
+			case pf.err != nil:
+				err = fmt.Errorf("after %d keys: %w", len(keys.items), pf.err)
+			case ended:
+				err = errors.New("data after the end marker")
+			case pf.typ == frame.OpSet && pf.seq == seq && pf.efErr != nil:
+				err = fmt.Errorf("key %d: %w", len(keys.items), pf.efErr)
+			case pf.typ == frame.OpSet && pf.seq == seq:
+				ef := &pf.ef
+				keys.items = append(keys.items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+			case pf.typ == frame.OpSnapshotEnd && pf.seq == seq:
+				ended, keys.endCount = true, pf.count
+			default:
+				err = fmt.Errorf("%s at %d after %d keys", pf.typ, pf.seq, len(keys.items))
+			}
+			if err != nil {
+				return false
+			}
+		}
+		switch {
+		case run.readErr != nil:
+			err = fmt.Errorf("after %d keys: %w", len(keys.items), run.readErr)
+		case run.final && !ended:
+			err = fmt.Errorf("after %d keys: no end marker", len(keys.items))
+		}
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// WriteSnapshot writes the snapshot of items at sequence seq of history
+// replID into dir: to a temporary file, fsynced, then renamed, and the
+// directory fsynced, so it is whole or absent. digest, when not nil, is
+// the digest of the operation at seq (frame.OpDigest), recorded in the
+// header: a node restarted from the snapshot alone can then still name its
+// last operation to a primary. It returns ErrSnapshotAborted when stop is
+// closed first.
+func WriteSnapshot(dir, replID string, seq uint64, digest []byte, items []engine.Item, stop <-chan struct{}) (int64, error) {
+	final := SnapshotPath(dir, seq)
+	tmp := final + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 256<<10)
+	var enc frame.Encoder
+	ts := frame.NowSeconds()
+	hdr := frame.Op{Type: frame.OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
+		Mode: snapshotMode, Count: uint64(len(items)), Has: frame.FieldReplID | frame.FieldMode | frame.FieldCount}
+	if digest != nil {
+		hdr.LastDigest, hdr.Has = digest, hdr.Has|frame.FieldLastDigest
+	}
+	buf, err := enc.AppendFrame(nil, &hdr)
+	if err != nil {
+		return 0, err
+	}
+	var size int64
+	put := func() error {
+		n, err := w.Write(buf)
+		size += int64(n)
+		return err
+	}
+	if err := put(); err != nil {
+		return 0, err
+	}
+	var op frame.Op
+	var dbBuf [20]byte
+	for i := range items {
+		if i%4096 == 0 && stop != nil {
+			select {
+			case <-stop:
+				return 0, ErrSnapshotAborted
+			default:
+			}
+		}
+		it := &items[i]
+		op = frame.Op{Type: frame.OpSet, Sequence: seq, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
+			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
+			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
+		if it.ExpireAt != 0 {
+			op.ExpireAtMs = it.ExpireAt
+			op.Has |= frame.FieldExpireAt
+		}
+		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
+			return 0, err
+		}
+		if err := put(); err != nil {
+			return 0, err
+		}
+	}
+	if buf, err = enc.AppendFrame(buf[:0], &frame.Op{Type: frame.OpSnapshotEnd, Sequence: seq, Timestamp: ts, Count: uint64(len(items)), Has: frame.FieldCount}); err != nil {
+		return 0, err
+	}
+	if err := put(); err != nil {
+		return 0, err
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	ok = true
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return 0, err
+	}
+	return size, syncDir(dir)
+}
+
+// ErrSnapshotAborted is returned by WriteSnapshot when it was stopped.
+var ErrSnapshotAborted = errors.New("snapshot aborted")
+
+// removeTemporary deletes the temporary files that snapshots interrupted
+// by a crash leave in dir. Only a start may call it: at run time a .tmp
+// file is a snapshot being written.
+func removeTemporary(dir string) {
+	tmps, _ := filepath.Glob(filepath.Join(dir, "nadb-*.tmp"))
+	for _, p := range tmps {
+		_ = os.Remove(p)
+	}
+}
+
+// RemoveOtherSnapshots deletes dir's snapshots but the one at keep.
+func RemoveOtherSnapshots(dir string, keep uint64) {
+	files, err := ListDir(dir)
+	if err != nil {
+		return
+	}
+	for _, s := range files.Snapshots {
+		if s != keep {
+			_ = os.Remove(SnapshotPath(dir, s))
+		}
+	}
+}

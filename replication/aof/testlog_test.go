@@ -1,0 +1,102 @@
+package aof
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/require"
+)
+
+// testLog stands in for the node's operation log in this package's tests:
+// an engine sink that numbers each call's effects as one group (a FLUSHALL
+// as one FLUSH per database), encodes each into its frame and appends the
+// group to the log on disk, as the node's log does once it publishes. It
+// keeps every entry, for the tests to compare with what the files hold.
+type testLog struct {
+	dbs int
+
+	mu      sync.Mutex // guards the fields below
+	next    uint64
+	entries []frame.Entry
+	aof     *AOF
+	build   frame.Builder
+	enc     frame.Encoder
+	op      frame.Op
+}
+
+func newTestLog(dbs int, next uint64) *testLog {
+	if next == 0 {
+		next = 1
+	}
+	return &testLog{dbs: dbs, next: next}
+}
+
+// SetAOF makes the log append what it records from now on to a.
+func (l *testLog) SetAOF(a *AOF) {
+	l.mu.Lock()
+	l.aof = a
+	l.mu.Unlock()
+}
+
+// Record implements engine.Sink.
+func (l *testLog) Record(effects []engine.Effect) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var group []engine.Effect
+	for _, ef := range effects {
+		if ef.Kind == engine.EffectFlushAll {
+			for db := range l.dbs {
+				group = append(group, engine.Effect{Kind: engine.EffectFlushDB, DB: db})
+			}
+			continue
+		}
+		group = append(group, ef)
+	}
+	now := time.Now().UnixMilli()
+	start := len(l.entries)
+	for i, ef := range group {
+		e := frame.Entry{Seq: l.next, Effect: ef, Group: len(group), TimeMs: now, GroupEnd: i == len(group)-1}
+		l.build.Fill(&l.op, &e, now)
+		f, err := l.enc.AppendFrame(nil, &l.op)
+		if err != nil {
+			panic(err)
+		}
+		e.Frame = f
+		l.entries = append(l.entries, e)
+		l.next++
+	}
+	if l.aof != nil {
+		l.aof.AddEntries(l.entries[start:])
+	}
+}
+
+// Last returns the last sequence recorded (next-1 when none).
+func (l *testLog) Last() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next - 1
+}
+
+// Read returns up to max entries from seq on.
+func (l *testLog) Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.entries {
+		if e.Seq >= seq && max > 0 {
+			buf = append(buf, e)
+			max--
+		}
+	}
+	return buf, nil
+}
+
+// readAll reads every entry from seq on.
+func readAll(t *testing.T, l *testLog, seq uint64) []frame.Entry {
+	t.Helper()
+	out, err := l.Read(seq, 1<<30, nil)
+	require.NoError(t, err)
+	return out
+}

@@ -1,0 +1,82 @@
+package frame
+
+import (
+	"bytes"
+	"testing"
+)
+
+// BenchmarkDecodeSET decodes and verifies the reference's set_ascii frame
+// with a reused Decoder and Op.
+func BenchmarkDecodeSET(b *testing.B) {
+	frame := vectorByName(b, "set_ascii").frame
+	var d Decoder
+	var op Op
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if _, err := d.DecodeFrame(frame, &op); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeSET encodes the Op of set_ascii with a reused Encoder and
+// destination buffer.
+func BenchmarkEncodeSET(b *testing.B) {
+	v := vectorByName(b, "set_ascii")
+	var d Decoder
+	var op Op
+	if _, err := d.DecodeFrame(v.frame, &op); err != nil {
+		b.Fatal(err)
+	}
+	var e Encoder
+	var dst []byte
+	b.ReportAllocs()
+	b.SetBytes(int64(len(v.frame)))
+	for b.Loop() {
+		var err error
+		if dst, err = e.AppendFrame(dst[:0], &op); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !bytes.Equal(dst, v.frame) {
+		b.Fatal("frame differs from the reference's")
+	}
+}
+
+// BenchmarkDecodeLargeValue decodes the 128 KiB value vector (base64 on the
+// wire).
+func BenchmarkDecodeLargeValue(b *testing.B) {
+	frame := vectorByName(b, "set_large_value_128KiB").frame
+	var d Decoder
+	var op Op
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if _, err := d.DecodeFrame(frame, &op); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReaderSET reads set_ascii frames from a stream.
+func BenchmarkReaderSET(b *testing.B) {
+	frame := vectorByName(b, "set_ascii").frame
+	stream := bytes.Repeat(frame, 1024)
+	src := bytes.NewReader(stream)
+	rd := NewReader(src, 0)
+	var op Op
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	n := 0
+	for b.Loop() {
+		if n == 1024 {
+			src.Reset(stream)
+			n = 0
+		}
+		if err := rd.Next(&op); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}

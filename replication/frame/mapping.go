@@ -1,0 +1,159 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unsafe"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// Namespace is data.namespace of every frame this server sends.
+const Namespace = "default"
+
+// ErrBadOperation is returned for a well-formed frame whose fields cannot be
+// applied (a missing key, a database index out of range).
+var ErrBadOperation = errors.New("operation cannot be applied")
+
+// Buffered returns how many bytes have arrived but not been decoded yet.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// Builder fills Ops from log entries, reusing its buffers.
+type Builder struct {
+	db [20]byte
+}
+
+// BytesOf views s as bytes without copying; the Encoder only reads them.
+func BytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// fill sets op to the frame of e. forceText has no effect on values that
+// are not valid text: they always travel as base64.
+func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
+	*op = Op{Sequence: e.Seq, Timestamp: float64(e.TimeMs) / 1000}
+	ef := &e.Effect
+	op.DB = strconv.AppendInt(b.db[:0], int64(ef.DB), 10)
+	op.Namespace = BytesOf(Namespace)
+	op.Has = FieldDB | FieldNamespace
+	switch ef.Kind {
+	case engine.EffectSet:
+		op.Type = OpSet
+		op.Key, op.Value = BytesOf(ef.Key), ef.Value
+		op.Has |= FieldKey | FieldValue
+		if ef.ExpireAt != 0 {
+			op.ExpireAtMs = ef.ExpireAt
+			op.TTL = ttlSeconds(ef.ExpireAt, nowMs)
+			op.Has |= FieldExpireAt | FieldTTL
+		}
+	case engine.EffectDelete:
+		op.Type = OpDelete
+		op.Key = BytesOf(ef.Key)
+		op.Has |= FieldKey
+	case engine.EffectExpire:
+		op.Type = OpSetTTL
+		op.Key = BytesOf(ef.Key)
+		op.ExpireAtMs = ef.ExpireAt
+		op.Has |= FieldKey | FieldExpireAt
+		if ef.ExpireAt != 0 {
+			op.TTL = ttlSeconds(ef.ExpireAt, nowMs)
+			op.Has |= FieldTTL
+		}
+	case engine.EffectFlushDB:
+		op.Type = OpFlush
+	default:
+		panic(fmt.Sprintf("replication: effect %v cannot be logged", ef.Kind))
+	}
+	if e.Group > 1 {
+		op.Group = e.Group
+		op.Has |= FieldGroup
+	}
+}
+
+// ttlSeconds is the reference's relative ttl: whole seconds left, at least 1.
+func ttlSeconds(at, nowMs int64) float64 {
+	return float64(max((at-nowMs+999)/1000, 1))
+}
+
+// parseDB maps data.db to a database index: this server sends "0".."15";
+// any name a reference primary uses (such as "example_db") maps to 0.
+func parseDB(op *Op, dbs int) (int, error) {
+	if op.Has&FieldDB == 0 {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(string(op.DB))
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("%w: database %s out of range", ErrBadOperation, op.DB)
+	}
+	if err != nil {
+		return 0, nil
+	}
+	if n < 0 || n >= dbs {
+		return 0, fmt.Errorf("%w: database %d out of range 0..%d", ErrBadOperation, n, dbs-1)
+	}
+	return n, nil
+}
+
+// EffectOf converts a decoded data operation into an engine effect, copying
+// the bytes the Op borrows. A ttl without expire_at_ms (a reference primary)
+// counts from nowMs. ok is false for operations with no effect (METADATA).
+func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err error) {
+	db, err := parseDB(op, dbs)
+	if err != nil {
+		return ef, false, err
+	}
+	needKey := func() error {
+		if op.Has&FieldKey == 0 {
+			return fmt.Errorf("%w: %s without a key", ErrBadOperation, op.Type)
+		}
+		return nil
+	}
+	expireAt := func() int64 {
+		switch {
+		case op.Has&FieldExpireAt != 0:
+			return op.ExpireAtMs
+		case op.Has&FieldTTL != 0 && op.TTL > 0 && op.TTL < math.MaxInt64/2000:
+			return nowMs + int64(op.TTL*1000)
+		}
+		return 0
+	}
+	switch op.Type {
+	case OpSet:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		return engine.Effect{Kind: engine.EffectSet, DB: db, Key: string(op.Key), Value: copyBytes(op.Value), ExpireAt: expireAt()}, true, nil
+	case OpDelete:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		return engine.Effect{Kind: engine.EffectDelete, DB: db, Key: string(op.Key)}, true, nil
+	case OpSetTTL:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		return engine.Effect{Kind: engine.EffectExpire, DB: db, Key: string(op.Key), ExpireAt: expireAt()}, true, nil
+	case OpFlush:
+		return engine.Effect{Kind: engine.EffectFlushDB, DB: db}, true, nil
+	case OpMetadata:
+		return ef, false, nil
+	}
+	return ef, false, fmt.Errorf("%w: %s is not a data operation", ErrBadOperation, op.Type)
+}
+
+// IsData reports whether t changes the keyspace (and so takes a sequence).
+func IsData(t OpType) bool {
+	switch t {
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata:
+		return true
+	}
+	return false
+}
+
+// copyBytes returns a private copy of b that is never nil, so an empty value
+// stays a present, empty value.
+func copyBytes(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
+}

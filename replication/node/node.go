@@ -1,0 +1,629 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// ErrWaitOnReplica is returned by Wait on a secondary.
+var ErrWaitOnReplica = errors.New("WAIT cannot be used with replica instances")
+
+// NodeOptions configures a Node.
+type NodeOptions struct {
+	Engine     *engine.Engine
+	Logger     *slog.Logger
+	ListenHost string // NADB listener host, advertised in INFO
+	ListenPort int    // NADB listener port, advertised in INFO (0: none)
+	// Listen, when set, opens the NADB listener; see Node.Listen. Nil: the
+	// node never listens by itself (repl-listen-port 0, or a caller that
+	// hands listeners to Serve).
+	Listen          func() (net.Listener, error)
+	RespPort        int           // this node's Redis port, sent to the primary
+	MaxOperationLog int           // entries kept for partial resync
+	MaxLogBytes     int64         // bytes of frames and values kept for partial resync (0: no bound)
+	Heartbeat       time.Duration // between heartbeats to idle secondaries
+	Timeout         time.Duration // silence after which a peer is dropped
+	MaxFrame        int           // largest frame accepted
+	BroadcastAsync  bool          // false: a write's reply waits for its frame to reach every secondary
+	NodeID          string        // this node's identity (the run id)
+	// History, when set, is the persisted history the node resumes as a
+	// primary: its replication ID, and its operations, already applied to
+	// the engine, which refill the operation log.
+	History *aof.History
+	// AOF, when set, is the log on disk: it receives every operation the
+	// node logs as a primary or applies as a secondary. The node owns it
+	// and closes it on Close.
+	AOF *aof.AOF
+	// Persist configures snapshots (SAVE, BGSAVE, BGREWRITEAOF) and
+	// automatic compaction.
+	Persist PersistOptions
+}
+
+// Node is a server's replication role: a primary that logs every effect and
+// streams it to its secondaries, or a secondary that follows a primary. It
+// implements the front end's Replication interface.
+type Node struct {
+	opts     NodeOptions
+	eng      *engine.Engine
+	stats    syncStats
+	save     saveState
+	async    atomic.Bool
+	readOnly atomic.Bool // a secondary; set under mu and gate, read without them
+	// gate is held shared by each client write from its read-only check to
+	// its last logged effect (BeginWrite..EndWrite), and exclusively by a
+	// role change while it moves the engine's sink and readOnly. Lock
+	// order: mu, then gate; a holder of gate never takes mu.
+	gate sync.RWMutex
+	// writesClosed: Close admits no more client writes (guarded by gate).
+	writesClosed bool
+	done         chan struct{} // closed by Close
+
+	mu   sync.Mutex // guards role changes and the fields below
+	prim *primary   // set while a primary
+	// replicaHistory: the node resumed a history it copied as a
+	// secondary; its first follow asks to continue it even at sequence 0.
+	replicaHistory bool
+	sec            *secondary // set while a secondary
+	closed         bool
+	lnWG           sync.WaitGroup
+	lns            []net.Listener
+	listening      bool  // Listen opened the listener
+	listenErr      error // why the last Listen failed, for INFO
+}
+
+// NewNode returns a node that is a primary with a fresh history. Call
+// Follow to make it a secondary.
+func NewNode(o NodeOptions) *Node {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxOperationLog <= 0 {
+		o.MaxOperationLog = 10000
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 5 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.MaxFrame <= 0 {
+		o.MaxFrame = frame.DefaultMaxFrame
+	}
+	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
+	n.async.Store(o.BroadcastAsync)
+	var log *MemLog
+	if h := o.History; h != nil {
+		n.replicaHistory = h.Role == aof.RoleReplica
+		log = n.becomePrimaryLocked(h.Base+1, h.ReplID)
+		// The operation at Base is in the snapshot, not the log: its
+		// digest, if the snapshot recorded it, names it in handshakes.
+		n.prim.base = lastOp{seq: h.Base, digest: h.SnapshotDigest}
+		for i, g := range h.Groups {
+			log.Record(g)
+			if i%1024 == 1023 {
+				log.Publish() // so the log keeps its size while it refills
+			}
+		}
+		log.Publish() // before SetAOF: these operations are on disk already
+	} else {
+		log = n.becomePrimaryLocked(1, NewReplID())
+	}
+	if o.AOF != nil {
+		log.SetAOF(o.AOF)
+	}
+	n.initPersist()
+	return n
+}
+
+// NewReplID returns a random 40-hex-digit replication ID.
+func NewReplID() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// becomePrimaryLocked starts a primary term of history replID at sequence
+// next.
+func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
+	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
+	if n.opts.MaxLogBytes > 0 {
+		log.SetByteLimit(n.opts.MaxLogBytes)
+	}
+	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
+	n.prim.aof = n.opts.AOF
+	n.prim.startPublisher()
+	n.eng.SetSink(log)
+	n.eng.SetReplica(false)
+	n.readOnly.Store(false)
+	return log
+}
+
+// SetFsyncPolicy changes appendfsync at run time (when the node persists).
+func (n *Node) SetFsyncPolicy(p aof.FsyncPolicy) {
+	if n.opts.AOF != nil {
+		n.opts.AOF.SetPolicy(p)
+	}
+}
+
+// SetSegmentLimit changes aof-segment-size at run time.
+func (n *Node) SetSegmentLimit(size int64) {
+	if n.opts.AOF != nil {
+		n.opts.AOF.SetSegmentLimit(size)
+	}
+}
+
+// SetBroadcastAsync switches broadcast-async at run time.
+func (n *Node) SetBroadcastAsync(on bool) { n.async.Store(on) }
+
+// Serve accepts replication peers on ln until Close. While the node is a
+// secondary, peers are refused. Accept errors are retried with a backoff
+// from 5 ms to 1 s.
+func (n *Node) Serve(ln net.Listener) error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		_ = ln.Close()
+		return net.ErrClosed
+	}
+	n.lns = append(n.lns, ln)
+	n.lnWG.Add(1)
+	n.mu.Unlock()
+	defer n.lnWG.Done()
+	return n.accept(ln)
+}
+
+// Listen opens the NADB listener with NodeOptions.Listen, unless it is
+// open already or the node has none, and accepts peers on it until Close.
+// A node that starts as a primary calls it at start (a failure there is the
+// caller's to report); a node that starts as a secondary does not listen
+// until it is promoted, so that several secondaries run on one machine
+// with nothing but distinct ports for clients. A promotion that cannot
+// open the listener leaves the node a primary without secondaries, says
+// so in the log and in INFO (nadb_listener_status), and the next REPLICAOF
+// NO ONE tries again.
+func (n *Node) Listen() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.listenLocked()
+}
+
+func (n *Node) listenLocked() error {
+	if n.closed {
+		return net.ErrClosed
+	}
+	if n.opts.Listen == nil || n.listening {
+		return nil
+	}
+	ln, err := n.opts.Listen()
+	n.listenErr = err
+	if err != nil {
+		return err
+	}
+	n.listening = true
+	n.lns = append(n.lns, ln)
+	n.lnWG.Add(1)
+	go func() {
+		defer n.lnWG.Done()
+		_ = n.accept(ln)
+	}()
+	return nil
+}
+
+// listenerStatus is INFO's nadb_listener_status and, after a failure,
+// nadb_listener_error.
+func (n *Node) listenerStatus() [][2]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.listenErr != nil:
+		return [][2]string{{"nadb_listener_status", "error"}, {"nadb_listener_error", n.listenErr.Error()}}
+	case n.listening || len(n.lns) > 0:
+		return [][2]string{{"nadb_listener_status", "listening"}}
+	case n.opts.Listen == nil:
+		return [][2]string{{"nadb_listener_status", "disabled"}}
+	}
+	return [][2]string{{"nadb_listener_status", "closed"}}
+}
+
+// accept serves ln until Close (or until ln fails for good).
+func (n *Node) accept(ln net.Listener) error {
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-n.done:
+				return net.ErrClosed
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			n.opts.Logger.Warn("replication accept failed; retrying", "err", err, "in", delay)
+			select {
+			case <-time.After(delay):
+			case <-n.done:
+				return net.ErrClosed
+			}
+			continue
+		}
+		delay = 0
+		n.mu.Lock()
+		p := n.prim
+		n.mu.Unlock()
+		if p == nil {
+			n.opts.Logger.Info("refusing a replication peer: this node is a secondary", "addr", conn.RemoteAddr())
+			_ = conn.Close()
+			continue
+		}
+		p.serve(conn)
+	}
+}
+
+// Close stops listening, disconnects every peer and waits for every
+// goroutine of the node.
+func (n *Node) Close() {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	n.closed = true
+	close(n.done)
+	// Writes in flight finish logging; none is admitted after.
+	n.gate.Lock()
+	n.writesClosed = true
+	n.gate.Unlock()
+	for _, ln := range n.lns {
+		_ = ln.Close()
+	}
+	p, s := n.prim, n.sec
+	n.mu.Unlock()
+	n.lnWG.Wait()
+	if p != nil {
+		p.close()
+	}
+	if s != nil {
+		s.stop()
+	}
+	n.save.wg.Wait()
+	if n.opts.AOF != nil {
+		if err := n.opts.AOF.Close(); err != nil {
+			n.opts.Logger.Error("closing the append-only file", "err", err)
+		}
+	}
+}
+
+// FollowNADB makes the node a secondary of the primary whose NADB endpoint
+// is addr (host:port).
+func (n *Node) FollowNADB(addr string) error {
+	err := n.follow(target{nadbAddr: addr})
+	if errors.Is(err, errAlreadyFollowing) {
+		return nil
+	}
+	return err
+}
+
+// ReplicaOf implements the front end's Replication: follow the primary
+// whose Redis endpoint is host:port, or become a primary when host is "".
+func (n *Node) ReplicaOf(host string, port int) (already bool, err error) {
+	if host == "" {
+		n.promote()
+		return false, nil
+	}
+	err = n.follow(target{respAddr: net.JoinHostPort(host, strconv.Itoa(port))})
+	if errors.Is(err, errAlreadyFollowing) {
+		return true, nil
+	}
+	return false, err
+}
+
+// errAlreadyFollowing is returned by follow for the current primary.
+var errAlreadyFollowing = errors.New("already connected to the specified primary")
+
+func (n *Node) follow(t target) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return net.ErrClosed
+	}
+	var replID string
+	var applied uint64
+	var lastApplied lastOp
+	if n.sec != nil {
+		if n.sec.target == t {
+			return errAlreadyFollowing
+		}
+		n.sec.stop()
+		// A new primary may have another history; the handshake decides.
+		replID, applied = n.sec.history()
+		lastApplied = n.sec.lastApplied()
+	}
+	if n.prim != nil {
+		// The node asks to continue its own history: only the primary
+		// that wrote it (or a node that copied it) can offer a partial
+		// resync, and the handshake checks that.
+		if last := n.prim.log.Last(); last > 0 || n.replicaHistory {
+			replID, applied = n.prim.replID, last
+			if d, ok := n.prim.digestAt(last); ok {
+				lastApplied = lastOp{seq: last, digest: d}
+			}
+		}
+		n.replicaHistory = false
+		n.prim.close()
+		n.prim = nil
+	}
+	n.gate.Lock()
+	n.eng.SetSink(nil)
+	n.eng.SetReplica(true)
+	n.readOnly.Store(true)
+	n.gate.Unlock()
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID)
+	n.opts.Logger.Info("following a primary", "primary", t)
+	return nil
+}
+
+// promote makes a secondary a primary with a new history that continues
+// from its last applied sequence.
+func (n *Node) promote() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	defer n.listenAfterPromotionLocked()
+	if n.sec == nil {
+		return
+	}
+	n.sec.stop()
+	_, applied := n.sec.history()
+	digest := n.sec.lastApplied().digestFor(applied)
+	n.sec = nil
+	replID := NewReplID()
+	if a := n.opts.AOF; a != nil && !a.Continue(applied, replID, aof.RolePrimary) {
+		// The log does not end at the applied position (the primary was
+		// a reference one, whose stream is not persisted): start it again
+		// from a snapshot of the dataset.
+		items := n.eng.Snapshot(nil)
+		if err := a.Reset(applied, replID, aof.RolePrimary, func() error {
+			_, err := aof.WriteSnapshot(n.opts.Persist.Dir, replID, applied, digest, items, nil)
+			return err
+		}); err != nil {
+			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)
+		}
+	}
+	// Writes are admitted once the log, on disk too, takes them.
+	n.gate.Lock()
+	log := n.becomePrimaryLocked(applied+1, replID)
+	if a := n.opts.AOF; a != nil {
+		log.SetAOF(a)
+	}
+	n.gate.Unlock()
+	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
+}
+
+func (n *Node) roles() (*primary, *secondary) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.prim, n.sec
+}
+
+// ReadOnly implements Replication.
+func (n *Node) ReadOnly() bool { return n.readOnly.Load() }
+
+// WriteDone implements Replication: with broadcast-async off, it waits until
+// every connected secondary was sent everything logged so far.
+func (n *Node) WriteDone() error {
+	p, _ := n.roles()
+	if p == nil {
+		return nil
+	}
+	// Encode what this client logged (outside the engine lock), then wait.
+	p.log.Publish()
+	last := p.log.Last()
+	// The file first: a secondary is sent only what the file keeps.
+	if p.aof != nil {
+		if err := p.aof.Wait(last); err != nil {
+			return err
+		}
+	}
+	if !n.async.Load() {
+		p.waitSent(last, n.done)
+	}
+	return nil
+}
+
+// BeginWrite implements Replication: a client write is refused on a
+// secondary (engine.ErrReadOnly) and while the append-only file cannot be
+// written. Once admitted, the write holds the role gate until EndWrite, so
+// a role change (which detaches the log) waits for it: no write is applied
+// without being logged.
+func (n *Node) BeginWrite() error {
+	// n.mu (taken by roles) is never taken while the gate is held: a role
+	// change holds n.mu and waits for the gate.
+	if p, _ := n.roles(); p != nil && p.aof != nil {
+		if err := p.aof.WriteError(); err != nil {
+			return err
+		}
+	}
+	n.gate.RLock()
+	switch {
+	case n.writesClosed:
+		n.gate.RUnlock()
+		return net.ErrClosed
+	case n.readOnly.Load():
+		n.gate.RUnlock()
+		return engine.ErrReadOnly
+	}
+	return nil
+}
+
+// EndWrite implements Replication.
+func (n *Node) EndWrite() { n.gate.RUnlock() }
+
+// Persistence implements Replication: the INFO persistence fields about
+// the append-only file.
+func (n *Node) Persistence() [][2]string { return n.persistenceFields() }
+
+// Wait implements Replication.
+func (n *Node) Wait(count int, timeout time.Duration) int {
+	p, _ := n.roles()
+	if p == nil {
+		return 0
+	}
+	return p.waitAcked(count, p.log.Last(), timeout, n.done)
+}
+
+// SyncStats implements Replication.
+func (n *Node) SyncStats() (full, partialOK, partialErr int64) {
+	return n.stats.full.Load(), n.stats.partialOK.Load(), n.stats.partialErr.Load()
+}
+
+// Role implements Replication with ROLE's reply shapes.
+func (n *Node) Role() []any {
+	p, s := n.roles()
+	if p != nil {
+		var reps []any
+		for _, sd := range p.list() {
+			reps = append(reps, []any{sd.ip, strconv.Itoa(sd.port), strconv.FormatUint(sd.acked.Load(), 10)})
+		}
+		if reps == nil {
+			reps = []any{}
+		}
+		return []any{"master", int64(p.log.Last()), reps}
+	}
+	host, port := s.primaryEndpoint()
+	state := "connect"
+	switch {
+	case s.connected.Load():
+		state = "connected"
+	case s.syncing.Load():
+		state = "sync"
+	}
+	return []any{"slave", host, int64(port), state, int64(s.applied.Load())}
+}
+
+// primaryEndpoint returns the primary's Redis host and port as far as
+// known: from REPLICAOF, or the NADB host with the port it announced.
+func (s *secondary) primaryEndpoint() (string, int) {
+	addr := s.target.respAddr
+	if addr == "" {
+		addr = s.target.nadbAddr
+	}
+	host, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+	if s.target.respAddr == "" {
+		if p := s.primaryPort.Load(); p > 0 {
+			port = int(p)
+		}
+	}
+	return host, port
+}
+
+// listenAfterPromotionLocked opens the NADB listener of a node that has
+// become (or already was) a primary; a failure does not undo the
+// promotion.
+func (n *Node) listenAfterPromotionLocked() {
+	if err := n.listenLocked(); err != nil && !errors.Is(err, net.ErrClosed) {
+		n.opts.Logger.Error("promoted, but the NADB listener cannot open: no secondary can follow this node until REPLICAOF NO ONE succeeds in opening it",
+			"host", n.opts.ListenHost, "port", n.opts.ListenPort, "err", err)
+	}
+}
+
+// Info implements Replication: INFO replication with Redis's field names,
+// then the NADB statistics.
+func (n *Node) Info() [][2]string {
+	p, s := n.roles()
+	if p != nil {
+		return append(p.infoFields(&n.opts), n.listenerStatus()...)
+	}
+	now := time.Now().UnixMilli()
+	host, port := s.primaryEndpoint()
+	replID, applied := s.history()
+	link := "down"
+	if s.connected.Load() {
+		link = "up"
+	}
+	lastIO := int64(-1)
+	if t := s.lastIOMs.Load(); t > 0 {
+		lastIO = (now - t) / 1000
+	}
+	syncing := "0"
+	if s.syncing.Load() {
+		syncing = "1"
+	}
+	out := [][2]string{
+		{"role", "slave"},
+		{"master_host", host},
+		{"master_port", strconv.Itoa(port)},
+		{"master_link_status", link},
+		{"master_last_io_seconds_ago", strconv.FormatInt(lastIO, 10)},
+		{"master_sync_in_progress", syncing},
+		{"slave_read_repl_offset", strconv.FormatUint(applied, 10)},
+		{"slave_repl_offset", strconv.FormatUint(applied, 10)},
+	}
+	if down := s.linkDownMs.Load(); down > 0 {
+		out = append(out, [2]string{"master_link_down_since_seconds", strconv.FormatInt((now-down)/1000, 10)})
+	}
+	if replID == "" {
+		replID = "0000000000000000000000000000000000000000"
+	}
+	sinceOp := int64(-1)
+	if t := s.lastOpMs.Load(); t > 0 {
+		sinceOp = (now - t) / 1000
+	}
+	out = append(out,
+		[2]string{"slave_priority", "100"},
+		[2]string{"slave_read_only", "1"},
+		[2]string{"replica_announced", "1"},
+		[2]string{"connected_slaves", "0"},
+		[2]string{"master_failover_state", "no-failover"},
+		[2]string{"master_replid", replID},
+		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
+		[2]string{"master_repl_offset", strconv.FormatUint(applied, 10)},
+		[2]string{"second_repl_offset", "-1"},
+		[2]string{"nadb_role", "secondary"},
+		[2]string{"nadb_repl_listen_host", n.opts.ListenHost},
+		[2]string{"nadb_repl_listen_port", strconv.Itoa(n.opts.ListenPort)},
+	)
+	out = append(out, n.listenerStatus()...)
+	out = append(out,
+		[2]string{"nadb_primary", s.target.String()},
+		[2]string{"nadb_primary_protocol", map[bool]string{true: "reference", false: "nadb-server"}[s.legacy.Load()]},
+		[2]string{"nadb_connected", map[bool]string{true: "1", false: "0"}[s.connected.Load()]},
+		[2]string{"nadb_operations_received", strconv.FormatInt(s.received.Load(), 10)},
+		[2]string{"nadb_operations_applied", strconv.FormatInt(s.appliedOps.Load(), 10)},
+		[2]string{"nadb_last_applied_sequence", strconv.FormatUint(applied, 10)},
+		[2]string{"nadb_primary_sequence", strconv.FormatUint(max(s.primaryLast.Load(), applied), 10)},
+		[2]string{"nadb_reconnections", strconv.FormatInt(s.reconnects.Load(), 10)},
+		[2]string{"nadb_connection_attempts", strconv.FormatInt(s.attempts.Load(), 10)},
+		[2]string{"nadb_seconds_since_last_operation", strconv.FormatInt(sinceOp, 10)},
+		[2]string{"nadb_full_syncs", strconv.FormatInt(s.fullSyncs.Load(), 10)},
+		[2]string{"nadb_partial_syncs", strconv.FormatInt(s.partials.Load(), 10)},
+		[2]string{"nadb_resyncs", strconv.FormatInt(s.resyncs.Load(), 10)},
+		[2]string{"nadb_protocol_errors", strconv.FormatInt(s.protoErrs.Load(), 10)},
+	)
+	return out
+}
+
+// Sequence returns the primary's last sequence or the secondary's last
+// applied one.
+func (n *Node) Sequence() uint64 {
+	p, s := n.roles()
+	if p != nil {
+		return p.log.Last()
+	}
+	return s.applied.Load()
+}

@@ -1,0 +1,423 @@
+package node
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// OpLog is what a primary's senders need from the operation log.
+type OpLog interface {
+	// Last returns the sequence of the newest entry (0 when none ever).
+	Last() uint64
+	// First returns the oldest sequence still readable.
+	First() uint64
+	// Read appends to buf the entries from seq on, at most max of them. It
+	// returns aof.ErrCompacted when seq has left the log.
+	Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error)
+	// TimeOf returns when entry seq was logged, if it is still in the log.
+	TimeOf(seq uint64) (int64, bool)
+	// Subscribe returns a channel that receives a value (coalesced) after
+	// each append, and a function that unsubscribes.
+	Subscribe() (<-chan struct{}, func())
+	// Pin keeps entries from seq on in the log, beyond its normal size,
+	// until unpin is called (a full sync in progress needs them).
+	Pin(seq uint64) (unpin func())
+	// Publish encodes what was logged since the last call and makes it
+	// readable (Read does it too).
+	Publish()
+}
+
+// MemLog is a bounded in-memory OpLog. It is also the engine.Sink of a
+// primary: Record runs under the engine lock, so sequence order is apply
+// order. It keeps the newest size entries, and more while a pin needs them
+// (each connected secondary pins its position, so a burst of writes does
+// not cut off a secondary that is briefly behind), up to hardSize entries,
+// beyond which pins no longer hold: like Redis's replica output buffer
+// limit, that bounds memory and sends a hopelessly slow secondary to a full
+// resync.
+//
+// Record runs under the engine lock and only numbers the effects. Encoding
+// happens after the lock is released, in Publish, once per operation and
+// in sequence order: readers (the senders, the disk log) only ever see
+// published entries, so the log order stays the apply order. Lock order:
+// pubMu, then mu; the AOF's lock is taken under pubMu, never under mu.
+type MemLog struct {
+	size, hardSize int
+	// maxBytes and hardBytes bound the entries' frames and values as size
+	// and hardSize bound their number.
+	maxBytes, hardBytes int64
+	dbs                 int // a FLUSHALL is logged as one FLUSH per database
+	now                 func() time.Time
+
+	// pubMu serialises Publish, so frames are built and handed to the disk
+	// log in sequence order; it guards the encoder state below.
+	pubMu   sync.Mutex
+	enc     frame.Encoder
+	build   frame.Builder
+	op      frame.Op
+	pending []frame.Entry // Publish's copy of the entries it encodes
+	slab    []byte        // frames are encoded into it (see slabSize)
+	encodes atomic.Int64
+	aof     *aof.AOF // when set, every published entry is appended to it
+
+	mu    sync.Mutex    // guards everything below
+	ring  []frame.Entry // circular; len is a power of two
+	head  int           // index of the oldest entry
+	n     int           // number of entries
+	first uint64        // sequence of ring[head] (when n > 0), else next sequence
+	// published is the last sequence whose Frame is set; entries after it
+	// are not readable yet, nor evicted.
+	published uint64
+	bytes     int64 // frames and values of the entries in the ring
+	subs      map[*chan struct{}]struct{}
+	pins      map[*uint64]struct{}
+	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
+	// up to date by Pin so the write path need not scan the pins.
+	minPin uint64
+}
+
+// readBytes bounds the frames one Read returns (at least one entry).
+const readBytes = 4 << 20
+
+// SetAOF makes the log append every entry it publishes from now on to a.
+func (l *MemLog) SetAOF(a *aof.AOF) {
+	l.pubMu.Lock()
+	l.aof = a
+	l.pubMu.Unlock()
+}
+
+// SetByteLimit bounds the entries kept by their frames and values too:
+// beyond max bytes the oldest are dropped as beyond size entries, and pins
+// hold them up to ten times that.
+func (l *MemLog) SetByteLimit(max int64) {
+	l.mu.Lock()
+	l.maxBytes, l.hardBytes = max, max*10
+	l.mu.Unlock()
+}
+
+// Encodes returns how many operations the log has encoded: one per
+// operation, whatever the number of readers.
+func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
+
+// Publish encodes the entries recorded since the last Publish, outside the
+// engine lock, appends them to the disk log, and makes them readable. The
+// client that made a write calls it before waiting for the disk or the
+// secondaries; readers call it too, so nothing waits for another
+// goroutine. With no reader and no disk log (a primary without secondaries
+// nor appendonly) nothing needs the frames yet: the entries are published
+// without them, and the first Read that returns one encodes it then, once.
+func (l *MemLog) Publish() {
+	if !l.unpublished() {
+		return
+	}
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	l.mu.Lock()
+	from, last := l.published+1, l.first+uint64(l.n)-1
+	if from > last {
+		l.mu.Unlock()
+		return
+	}
+	if l.aof == nil && len(l.subs) == 0 {
+		l.published = last
+		l.evictLocked()
+		l.mu.Unlock()
+		return
+	}
+	l.pending = l.pending[:0]
+	for seq := from; seq <= last; seq++ {
+		l.pending = append(l.pending, *l.atLocked(seq))
+	}
+	l.mu.Unlock()
+
+	l.encodePending()
+	l.mu.Lock()
+	l.storeFramesLocked()
+	l.published = last
+	l.evictLocked()
+	for c := range l.subs {
+		select {
+		case *c <- struct{}{}:
+		default:
+		}
+	}
+	l.mu.Unlock()
+	if l.aof != nil {
+		l.aof.AddEntries(l.pending)
+	}
+	clear(l.pending)
+}
+
+// atLocked returns the ring's entry of seq, which the ring holds.
+func (l *MemLog) atLocked(seq uint64) *frame.Entry {
+	return &l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)]
+}
+
+// slabSize is the size of the buffers frames are encoded into: each
+// frame is a slice of one, so a publish allocates once per slab, not per
+// operation.
+const slabSize = 64 << 10
+
+// encodePending sets the Frame of each entry of l.pending. The caller holds
+// pubMu, not mu.
+func (l *MemLog) encodePending() {
+	for i := range l.pending {
+		e := &l.pending[i]
+		if len(l.slab) > slabSize/2 {
+			l.slab = make([]byte, 0, slabSize)
+		}
+		l.build.Fill(&l.op, e, e.TimeMs)
+		start := len(l.slab)
+		var err error
+		if l.slab, err = l.enc.AppendFrame(l.slab, &l.op); err != nil {
+			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
+		}
+		// Capped: nothing appended to the slab can reach into a frame.
+		e.Frame = l.slab[start:len(l.slab):len(l.slab)]
+	}
+	l.encodes.Add(int64(len(l.pending)))
+}
+
+// storeFramesLocked copies l.pending's frames to the ring's entries still
+// there. The caller holds pubMu and mu.
+func (l *MemLog) storeFramesLocked() {
+	for i := range l.pending {
+		e := &l.pending[i]
+		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) {
+			if r := l.atLocked(e.Seq); r.Frame == nil {
+				r.Frame = e.Frame
+				l.bytes += int64(len(e.Frame))
+			}
+		}
+	}
+}
+
+// frame encodes the entries of buf that were published without a frame
+// (see Publish), storing the frames in the ring too, so each operation is
+// encoded once.
+func (l *MemLog) frame(buf []frame.Entry) {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	l.mu.Lock()
+	l.pending = l.pending[:0]
+	for i := range buf {
+		e := &buf[i]
+		if e.Frame != nil {
+			continue
+		}
+		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) && l.atLocked(e.Seq).Frame != nil {
+			e.Frame = l.atLocked(e.Seq).Frame // another reader did it meanwhile
+			continue
+		}
+		l.pending = append(l.pending, *e)
+	}
+	l.mu.Unlock()
+	if len(l.pending) == 0 {
+		return
+	}
+	l.encodePending()
+	l.mu.Lock()
+	l.storeFramesLocked()
+	l.mu.Unlock()
+	j := 0
+	for i := range buf {
+		if j < len(l.pending) && buf[i].Seq == l.pending[j].Seq {
+			buf[i].Frame = l.pending[j].Frame
+			j++
+		}
+	}
+	clear(l.pending)
+}
+
+// unpublished reports whether entries wait for Publish.
+func (l *MemLog) unpublished() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.published < l.first+uint64(l.n)-1
+}
+
+// NewMemLog returns an empty log of size entries whose next sequence is
+// next, for an engine of dbs databases.
+func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
+	if size < 1 {
+		size = 1
+	}
+	if next == 0 {
+		next = 1
+	}
+	return &MemLog{
+		size:      size,
+		hardSize:  max(size*10, 1_000_000),
+		maxBytes:  math.MaxInt64,
+		hardBytes: math.MaxInt64,
+		dbs:       dbs,
+		now:       now,
+		ring:      make([]frame.Entry, 16),
+		first:     next,
+		published: next - 1,
+		subs:      map[*chan struct{}]struct{}{},
+		pins:      map[*uint64]struct{}{},
+		minPin:    math.MaxUint64,
+	}
+}
+
+// Record implements engine.Sink. A FlushAll effect becomes one FLUSH per
+// database, so each entry maps to one NADB frame.
+func (l *MemLog) Record(effects []engine.Effect) {
+	now := l.now().UnixMilli()
+	l.mu.Lock()
+	n := 0
+	for _, ef := range effects {
+		if ef.Kind == engine.EffectFlushAll {
+			n += l.dbs
+		} else {
+			n++
+		}
+	}
+	seq := l.first + uint64(l.n)
+	end := seq + uint64(n) - 1 // the group's last sequence
+	push := func(e frame.Entry) {
+		e.GroupEnd = e.Seq == end
+		l.pushLocked(e)
+	}
+	for _, ef := range effects {
+		if ef.Kind == engine.EffectFlushAll {
+			for db := range l.dbs {
+				push(frame.Entry{Seq: seq, Effect: engine.Effect{Kind: engine.EffectFlushDB, DB: db}, Group: n, TimeMs: now})
+				seq++
+			}
+			continue
+		}
+		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
+		seq++
+	}
+	l.mu.Unlock()
+}
+
+func (l *MemLog) pushLocked(e frame.Entry) {
+	if l.n == len(l.ring) {
+		l.evictLocked()
+		if l.n == len(l.ring) {
+			l.resizeLocked(len(l.ring) * 2)
+		}
+	}
+	l.ring[(l.head+l.n)&(len(l.ring)-1)] = e
+	l.bytes += int64(len(e.Effect.Value))
+	l.n++
+}
+
+// evictLocked drops the oldest published entries beyond size entries or
+// maxBytes, but not those a pin needs unless the log has reached hardSize
+// or hardBytes. A ring left mostly empty shrinks.
+func (l *MemLog) evictLocked() {
+	for l.n > 0 && l.first <= l.published && (l.n > l.size || l.bytes > l.maxBytes) &&
+		(l.first < l.minPin || l.n > l.hardSize || l.bytes > l.hardBytes) {
+		e := &l.ring[l.head]
+		l.bytes -= int64(len(e.Frame) + len(e.Effect.Value))
+		*e = frame.Entry{}
+		l.head = (l.head + 1) & (len(l.ring) - 1)
+		l.n--
+		l.first++
+	}
+	if len(l.ring) > 64 && l.n < len(l.ring)/8 {
+		l.resizeLocked(len(l.ring) / 4)
+	}
+}
+
+// resizeLocked moves the entries to a ring of size entries (a power of
+// two, at least n).
+func (l *MemLog) resizeLocked(size int) {
+	nr := make([]frame.Entry, size)
+	for i := range l.n {
+		nr[i] = l.ring[(l.head+i)&(len(l.ring)-1)]
+	}
+	l.ring, l.head = nr, 0
+}
+
+// Last implements OpLog.
+func (l *MemLog) Last() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.first + uint64(l.n) - 1
+}
+
+// First implements OpLog.
+func (l *MemLog) First() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.first
+}
+
+// Read implements OpLog. It returns published entries only, publishing
+// what waits first, each with its frame, and at most readBytes of frames
+// and values (at least one entry).
+func (l *MemLog) Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error) {
+	l.Publish()
+	l.mu.Lock()
+	if seq < l.first {
+		l.mu.Unlock()
+		return buf, aof.ErrCompacted
+	}
+	size, start, missing := 0, len(buf), false
+	for i := seq - l.first; i < uint64(l.n) && l.first+i <= l.published && max > 0 && size < readBytes; i++ {
+		e := l.ring[(uint64(l.head)+i)&uint64(len(l.ring)-1)]
+		buf = append(buf, e)
+		size += len(e.Frame) + len(e.Effect.Value)
+		missing = missing || e.Frame == nil
+		max--
+	}
+	l.mu.Unlock()
+	if missing {
+		l.frame(buf[start:])
+	}
+	return buf, nil
+}
+
+// TimeOf implements OpLog.
+func (l *MemLog) TimeOf(seq uint64) (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq < l.first || seq >= l.first+uint64(l.n) {
+		return 0, false
+	}
+	return l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)].TimeMs, true
+}
+
+// Subscribe implements OpLog.
+func (l *MemLog) Subscribe() (<-chan struct{}, func()) {
+	c := make(chan struct{}, 1)
+	l.mu.Lock()
+	l.subs[&c] = struct{}{}
+	l.mu.Unlock()
+	return c, func() {
+		l.mu.Lock()
+		delete(l.subs, &c)
+		l.mu.Unlock()
+	}
+}
+
+// Pin implements OpLog.
+func (l *MemLog) Pin(seq uint64) func() {
+	p := new(uint64)
+	*p = seq
+	l.mu.Lock()
+	l.pins[p] = struct{}{}
+	l.minPin = min(l.minPin, seq)
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.pins, p)
+		l.minPin = math.MaxUint64
+		for q := range l.pins {
+			l.minPin = min(l.minPin, *q)
+		}
+		l.mu.Unlock()
+	}
+}

@@ -1,0 +1,710 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// legacyWait is how long a new peer has to send its SYNC_REQUEST before it
+// is served as a reference secondary, which never speaks.
+const legacyWait = time.Second
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// legacyCatchUp is how many logged operations a reference secondary gets
+// on connect, as the reference primary replays its last 1,000.
+const legacyCatchUp = 1000
+
+// primary is one term of this node as a primary: its history (replID and
+// log) and the senders serving its secondaries. It ends with close.
+type primary struct {
+	eng       *engine.Engine
+	log       OpLog
+	replID    string
+	heartbeat time.Duration
+	timeout   time.Duration
+	maxFrame  int
+	respPort  int
+	logger    *slog.Logger
+	stats     *syncStats
+	aof       *aof.AOF // the term's append-only file, if it persists
+	base      lastOp   // the operation before the log's first, when known (from a snapshot)
+
+	nextID atomic.Int64
+
+	mu       sync.Mutex // guards senders, closed, progress
+	senders  map[*sender]struct{}
+	closed   bool
+	progress chan struct{} // closed and replaced when a sender moves
+
+	wg   sync.WaitGroup // every goroutine of every sender, and the publisher
+	quit chan struct{}  // closed by close: stops the publisher
+}
+
+// publishEvery is how often operations that no client waits for (expiry's
+// deletions) are published when nothing else reads the log.
+const publishEvery = 10 * time.Millisecond
+
+// startPublisher publishes, every publishEvery, what was logged and that
+// no client's WriteDone or sender published already.
+func (p *primary) startPublisher() {
+	p.quit = make(chan struct{})
+	quit := p.quit
+	p.wg.Go(func() {
+		t := time.NewTicker(publishEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				p.log.Publish()
+			}
+		}
+	})
+}
+
+// syncStats are INFO stats' sync_full, sync_partial_ok, sync_partial_err;
+// they outlive a primary term.
+type syncStats struct {
+	full, partialOK, partialErr atomic.Int64
+}
+
+// sender is the state of one connected secondary.
+type sender struct {
+	id       int64
+	conn     net.Conn
+	ip       string
+	port     int  // the secondary's RESP port
+	legacy   bool // a reference secondary: no handshake, no ACKs
+	nodeID   string
+	state    atomic.Value // "wait_bgsave", "send_bulk" or "online"
+	sent     atomic.Uint64
+	acked    atomic.Uint64
+	ackMs    atomic.Int64
+	opsSent  atomic.Int64
+	bytes    atomic.Int64
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func (s *sender) stop() {
+	s.stopOnce.Do(func() {
+		close(s.done)
+		_ = s.conn.Close()
+	})
+}
+
+func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats) *primary {
+	return &primary{
+		eng:       eng,
+		log:       log,
+		replID:    replID,
+		heartbeat: o.Heartbeat,
+		timeout:   o.Timeout,
+		maxFrame:  o.MaxFrame,
+		respPort:  o.RespPort,
+		logger:    o.Logger,
+		stats:     stats,
+		senders:   map[*sender]struct{}{},
+		progress:  make(chan struct{}),
+	}
+}
+
+// close disconnects every secondary and waits for their goroutines, then
+// publishes what is left to the disk log.
+func (p *primary) close() {
+	defer p.log.Publish()
+	p.mu.Lock()
+	p.closed = true
+	if p.quit != nil {
+		close(p.quit)
+		p.quit = nil
+	}
+	for s := range p.senders {
+		s.stop()
+	}
+	close(p.progress)
+	p.progress = make(chan struct{})
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// moved wakes everyone waiting for a sender's progress.
+func (p *primary) moved() {
+	p.mu.Lock()
+	close(p.progress)
+	p.progress = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// serve takes ownership of conn; it returns at once.
+func (p *primary) serve(conn net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		_ = conn.Close()
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.handle(conn)
+	}()
+}
+
+func (p *primary) handle(conn net.Conn) {
+	ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	s := &sender{id: p.nextID.Add(1), conn: conn, ip: ip, done: make(chan struct{})}
+	s.state.Store("wait_bgsave")
+	defer s.stop()
+
+	// The sender joins p.senders (and becomes visible to INFO, ROLE and
+	// WAIT) only once the handshake has set its fields. Until then, Close
+	// reaches it through the handshake's one-second read deadline.
+	// The counter sees every byte the peer sent, including those the
+	// frame reader took for a frame it could not finish: only a peer that
+	// sent nothing at all is a reference secondary.
+	cr := &countingReader{r: conn}
+	br := bufio.NewReaderSize(cr, 16<<10)
+	rd := frame.NewReader(br, p.maxFrame)
+	var req frame.Op
+	_ = conn.SetReadDeadline(time.Now().Add(legacyWait))
+	err := rd.Next(&req)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && cr.n == 0:
+		p.serveLegacy(s, br)
+		return
+	case err != nil:
+		p.logger.Warn("replication handshake failed", "addr", conn.RemoteAddr(), "err", err)
+		return
+	case req.Type != frame.OpSyncRequest:
+		p.logger.Warn("replication peer spoke first with an unexpected frame", "addr", conn.RemoteAddr(), "type", req.Type)
+		return
+	}
+	s.port = req.ListeningPort
+	s.nodeID = string(req.NodeID)
+	mode, from := handshake(&req, p.replID, p.firstReadable(), p.log.Last())
+	if mode == frame.ModePartial && req.Has&frame.FieldLastDigest != 0 && from > 1 {
+		if d, ok := p.digestAt(from - 1); ok && !bytes.Equal(d, req.LastDigest) {
+			// Same history, same position, another operation: this
+			// primary lost writes the secondary had (its machine
+			// crashed) and logged others under their numbers since.
+			p.logger.Warn("the secondary's last operation differs from this primary's at the same sequence: it holds writes this primary lost; full resync",
+				"replica", conn.RemoteAddr(), "sequence", from-1)
+			mode, from = frame.ModeFull, 0
+		}
+	}
+	if mode == frame.ModePartial {
+		// Only within this history does the secondary's position count
+		// as acknowledged; after a full sync its first ACK says.
+		s.acked.Store(from - 1)
+	}
+	if !p.add(s) {
+		return
+	}
+	defer p.remove(s)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.readAcks(s, rd)
+	}()
+
+	var S uint64
+	var unpin func()
+	if mode == frame.ModePartial {
+		p.stats.partialOK.Add(1)
+		if err := p.writeOp(s, &frame.Op{Type: frame.OpSyncResponse, Sequence: p.log.Last(), Mode: frame.ModePartial, ReplID: []byte(p.replID),
+			FromSequence: from, ListeningPort: p.respPort,
+			Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldListeningPort}); err != nil {
+			return
+		}
+		p.logger.Info("partial resynchronisation", "replica", conn.RemoteAddr(), "from", from)
+	} else {
+		p.stats.full.Add(1)
+		if req.Has&frame.FieldReplID != 0 && len(req.ReplID) > 0 {
+			p.stats.partialErr.Add(1)
+		}
+		var ok bool
+		S, unpin, ok = p.fullSync(s)
+		if !ok {
+			if unpin != nil {
+				unpin()
+			}
+			return
+		}
+		from = S + 1
+	}
+	p.stream(s, from, unpin)
+}
+
+// serveLegacy streams to a peer that sent nothing in its first legacyWait:
+// a reference secondary, which never speaks. The moment it sends anything
+// it is not one (a nadb-server secondary whose handshake came late, or a
+// stranger), and the connection is dropped: a late SYNC_REQUEST must lead
+// to a handshake on a new connection, never to a reference stream that
+// starts wherever the catch-up starts.
+func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
+	s.legacy = true
+	if !p.add(s) {
+		return
+	}
+	defer p.remove(s)
+	p.logger.Info("replication peer sent no handshake: serving it as a reference secondary", "addr", s.conn.RemoteAddr())
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer s.stop()
+		_ = s.conn.SetReadDeadline(time.Time{})
+		if _, err := br.ReadByte(); err == nil {
+			p.logger.Warn("a peer served as a reference secondary spoke: dropping it", "addr", s.conn.RemoteAddr())
+		}
+	}()
+	first := max(p.log.First(), p.log.Last()+1-min(p.log.Last(), legacyCatchUp))
+	p.stream(s, first, nil)
+}
+
+// handshake decides how to serve a SYNC_REQUEST: partial when the request
+// names this history and a position the log still holds, full otherwise.
+func handshake(req *frame.Op, replID string, first, last uint64) (frame.SyncMode, uint64) {
+	if req.Has&frame.FieldReplID != 0 && string(req.ReplID) == replID && req.Has&frame.FieldFromSequence != 0 &&
+		req.FromSequence >= first && req.FromSequence <= last+1 {
+		return frame.ModePartial, req.FromSequence
+	}
+	return frame.ModeFull, 0
+}
+
+func (p *primary) add(s *sender) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.senders[s] = struct{}{}
+	return true
+}
+
+func (p *primary) remove(s *sender) {
+	p.mu.Lock()
+	delete(p.senders, s)
+	p.mu.Unlock()
+	p.moved()
+	p.logger.Info("replica disconnected", "addr", s.conn.RemoteAddr())
+}
+
+// writeOp sends one frame now.
+func (p *primary) writeOp(s *sender, op *frame.Op) error {
+	var enc frame.Encoder
+	if op.Timestamp == 0 {
+		op.Timestamp = frame.NowSeconds()
+	}
+	buf, err := enc.AppendFrame(nil, op)
+	if err != nil {
+		return err
+	}
+	return p.write(s, buf)
+}
+
+func (p *primary) write(s *sender, buf []byte) error {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(p.timeout))
+	_, err := s.conn.Write(buf)
+	if err != nil {
+		s.stop()
+		return err
+	}
+	s.bytes.Add(int64(len(buf)))
+	return nil
+}
+
+// fullSync streams a snapshot: SYNC_RESPONSE (full), the keys as SET
+// frames at the snapshot's sequence S, then SNAPSHOT_END. The log is pinned
+// from S+1 so that writes made meanwhile are still there afterwards.
+func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
+	start := time.Now()
+	items := p.eng.Snapshot(func() {
+		S = p.log.Last()
+		unpin = p.log.Pin(S + 1)
+	})
+	if p.aof != nil {
+		// Only what the log on disk keeps goes to a secondary.
+		p.log.Publish()
+		if err := p.aof.Wait(S); err != nil {
+			p.logger.Warn("full resynchronisation postponed: the log on disk cannot be written", "err", err)
+			return S, unpin, false
+		}
+	}
+	s.state.Store("send_bulk")
+	ts := frame.NowSeconds()
+	resp := frame.Op{Type: frame.OpSyncResponse, Sequence: S, Timestamp: ts, Mode: frame.ModeFull, ReplID: []byte(p.replID),
+		FromSequence: S + 1, Count: uint64(len(items)), ListeningPort: p.respPort,
+		Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldCount | frame.FieldListeningPort}
+	if d, ok := p.digestAt(S); ok {
+		// The secondary's position will be S: name the operation there,
+		// for the check of its next partial resync request.
+		resp.LastDigest, resp.Has = d, resp.Has|frame.FieldLastDigest
+	}
+	if err := p.writeOp(s, &resp); err != nil {
+		return S, unpin, false
+	}
+	var enc frame.Encoder
+	var op frame.Op
+	var dbBuf [20]byte
+	buf := make([]byte, 0, 256<<10)
+	for i := range items {
+		it := &items[i]
+		op = frame.Op{Type: frame.OpSet, Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
+			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
+			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
+		if it.ExpireAt != 0 {
+			op.ExpireAtMs = it.ExpireAt
+			op.Has |= frame.FieldExpireAt
+		}
+		var err error
+		if buf, err = enc.AppendFrame(buf, &op); err != nil {
+			p.logger.Error("cannot encode snapshot key", "err", err)
+			return S, unpin, false
+		}
+		if len(buf) >= 224<<10 {
+			if p.write(s, buf) != nil {
+				return S, unpin, false
+			}
+			buf = buf[:0]
+		}
+	}
+	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(len(items)), Has: frame.FieldCount}
+	buf, _ = enc.AppendFrame(buf, &op)
+	if p.write(s, buf) != nil {
+		return S, unpin, false
+	}
+	s.opsSent.Add(int64(len(items)))
+	s.sent.Store(S)
+	p.logger.Info("full resynchronisation sent", "replica", s.conn.RemoteAddr(), "keys", len(items), "sequence", S, "took", time.Since(start))
+	return S, unpin, true
+}
+
+// stream sends the log from next on until the secondary goes away. The
+// secondary's position stays pinned in the log (its acknowledged position,
+// or for a reference secondary the position it was sent), so it can fall
+// behind during a burst without losing its place; pin, if not nil, is the
+// full sync's pin, released once the stream holds its own.
+func (p *primary) stream(s *sender, next uint64, unpin func()) {
+	pinned, from := uint64(0), next
+	defer func() {
+		if unpin != nil {
+			unpin()
+		}
+	}()
+	repin := func() {
+		pos := next
+		if !s.legacy {
+			// Never below where this stream started: an acknowledgement
+			// from before a full sync says nothing about the log.
+			pos = max(min(pos, s.acked.Load()+1), from)
+		}
+		if pos == pinned {
+			return
+		}
+		old := unpin
+		unpin, pinned = p.log.Pin(pos), pos
+		if old != nil {
+			old()
+		}
+	}
+	notify, unsubscribe := p.log.Subscribe()
+	defer unsubscribe()
+	hb := time.NewTicker(p.heartbeat)
+	defer hb.Stop()
+	s.state.Store("online")
+	s.sent.Store(next - 1)
+	p.moved()
+
+	var (
+		entries []frame.Entry
+		buf     = make([]byte, 0, 64<<10)
+		err     error
+		disk    *aof.Cursor
+		safeCh  <-chan struct{}
+	)
+	defer func() { disk.Close() }()
+	for {
+		// A secondary is sent only what the log on disk keeps if this
+		// process dies, so a restarted primary never has less than what
+		// its secondaries applied.
+		safe := uint64(math.MaxUint64)
+		if p.aof != nil {
+			safe, safeCh = p.aof.Safe()
+		}
+		entries, err = p.log.Read(next, 512, entries[:0])
+		if errors.Is(err, aof.ErrCompacted) && p.aof != nil {
+			if disk == nil {
+				disk = p.aof.NewCursor(p.replID, p.eng.Databases())
+				p.logger.Info("serving a replica from the log on disk", "replica", s.conn.RemoteAddr(), "next", next)
+			}
+			entries, err = disk.Read(next, 512, safe, entries[:0])
+		}
+		if err != nil {
+			p.logger.Warn("replica fell behind the operation log; it will need a full resync", "replica", s.conn.RemoteAddr(), "next", next, "err", err)
+			return
+		}
+		for len(entries) > 0 && entries[len(entries)-1].Seq > safe {
+			entries = entries[:len(entries)-1]
+		}
+		if len(entries) == 0 && p.log.Last() >= next && p.aof != nil {
+			p.aof.Kick() // an operation no client waits for: write it now
+		}
+		repin()
+		if len(entries) > 0 {
+			// The frames were encoded once, when logged (or are the
+			// file's bytes): every sender sends the same bytes.
+			buf = buf[:0]
+			for i := range entries {
+				buf = append(buf, entries[i].Frame...)
+			}
+			if p.write(s, buf) != nil {
+				return
+			}
+			next = entries[len(entries)-1].Seq + 1
+			s.sent.Store(next - 1)
+			s.opsSent.Add(int64(len(entries)))
+			p.moved()
+			if cap(buf) > 4<<20 {
+				buf = make([]byte, 0, 64<<10)
+			}
+			continue
+		}
+		select {
+		case <-notify:
+		case <-safeCh:
+		case <-hb.C:
+			hbOp := frame.Op{Type: frame.OpHeartbeat, Sequence: p.log.Last()}
+			if s.legacy {
+				// A reference secondary takes a heartbeat's sequence as
+				// applied; never claim more than it was sent.
+				hbOp.Sequence = next - 1
+			}
+			if p.writeOp(s, &hbOp) != nil {
+				return
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// readAcks reads the secondary's ACK frames until the link fails or stays
+// silent for the replication timeout.
+func (p *primary) readAcks(s *sender, rd *frame.Reader) {
+	defer s.stop()
+	var op frame.Op
+	for {
+		_ = s.conn.SetReadDeadline(time.Now().Add(p.timeout))
+		if err := rd.Next(&op); err != nil {
+			select {
+			case <-s.done:
+			default:
+				p.logger.Info("replica link lost", "addr", s.conn.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		if op.Type != frame.OpAck {
+			continue
+		}
+		n := op.Sequence
+		if op.Has&frame.FieldApplied != 0 {
+			n = op.Applied
+		}
+		s.acked.Store(n)
+		s.ackMs.Store(time.Now().UnixMilli())
+		p.moved()
+	}
+}
+
+// waitChan returns the channel closed at the next progress.
+func (p *primary) waitChan() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.progress
+}
+
+func (p *primary) list() []*sender {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*sender, 0, len(p.senders))
+	for s := range p.senders {
+		out = append(out, s)
+	}
+	sortSenders(out)
+	return out
+}
+
+// waitSent blocks until every connected secondary was sent seq, or done.
+func (p *primary) waitSent(seq uint64, done <-chan struct{}) {
+	for {
+		ch := p.waitChan()
+		all := true
+		for _, s := range p.list() {
+			if s.state.Load() == "online" && s.sent.Load() < seq {
+				all = false
+				break
+			}
+		}
+		if all {
+			return
+		}
+		select {
+		case <-ch:
+		case <-done:
+			return
+		}
+	}
+}
+
+// waitAcked blocks until n secondaries acknowledged seq or the deadline
+// passes, and returns how many did.
+func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-chan struct{}) int {
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		ch := p.waitChan()
+		count := 0
+		for _, s := range p.list() {
+			if !s.legacy && s.acked.Load() >= seq {
+				count++
+			}
+		}
+		if count >= n {
+			return count
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return count
+		case <-done:
+			return count
+		}
+	}
+}
+
+func sortSenders(ss []*sender) {
+	slices.SortFunc(ss, func(a, b *sender) int { return cmp.Compare(a.id, b.id) })
+}
+
+// infoFields returns the primary's INFO replication lines.
+func (p *primary) infoFields(o *NodeOptions) [][2]string {
+	last := p.log.Last()
+	now := time.Now().UnixMilli()
+	ss := p.list()
+	out := [][2]string{{"role", "master"}, {"connected_slaves", strconv.Itoa(len(ss))}}
+	for i, s := range ss {
+		lag := int64(0)
+		if ms := s.ackMs.Load(); ms > 0 {
+			lag = (now - ms) / 1000
+		}
+		out = append(out, [2]string{"slave" + strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
+			s.ip, s.port, s.state.Load(), s.acked.Load(), lag)})
+	}
+	first := p.log.First()
+	out = append(out,
+		[2]string{"master_failover_state", "no-failover"},
+		[2]string{"master_replid", p.replID},
+		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
+		[2]string{"master_repl_offset", strconv.FormatUint(last, 10)},
+		[2]string{"second_repl_offset", "-1"},
+		[2]string{"repl_backlog_active", "1"},
+		[2]string{"repl_backlog_size", strconv.Itoa(o.MaxOperationLog)},
+		[2]string{"repl_backlog_first_byte_offset", strconv.FormatUint(first, 10)},
+		[2]string{"repl_backlog_histlen", strconv.FormatUint(last+1-first, 10)},
+		[2]string{"nadb_role", "primary"},
+		[2]string{"nadb_repl_listen_host", o.ListenHost},
+		[2]string{"nadb_repl_listen_port", strconv.Itoa(o.ListenPort)},
+		[2]string{"nadb_sequence", strconv.FormatUint(last, 10)},
+		[2]string{"nadb_replicas", strconv.Itoa(len(ss))},
+	)
+	for i, s := range ss {
+		acked := s.acked.Load()
+		lagOps := last - min(acked, last)
+		lagMs := int64(0)
+		if lagOps > 0 {
+			// The oldest unacknowledged entry's age; if it has left the
+			// log, the oldest entry still there gives a lower bound.
+			t, ok := p.log.TimeOf(acked + 1)
+			if !ok {
+				t, ok = p.log.TimeOf(first)
+			}
+			if ok {
+				lagMs = max(now-t, 0)
+			}
+		}
+		legacy := 0
+		if s.legacy {
+			legacy = 1
+		}
+		out = append(out, [2]string{"nadb_replica" + strconv.Itoa(i), fmt.Sprintf(
+			"id=%d,addr=%s,port=%d,ops_sent=%d,bytes_sent=%d,acked_seq=%d,lag_ops=%d,lag_ms=%d,legacy=%d",
+			s.id, s.conn.RemoteAddr(), s.port, s.opsSent.Load(), s.bytes.Load(), acked, lagOps, lagMs, legacy)})
+	}
+	return out
+}
+
+// firstReadable returns the oldest sequence a partial resync can start
+// from: in memory, or in the segments of this history on disk.
+func (p *primary) firstReadable() uint64 {
+	first := p.log.First()
+	if p.aof == nil {
+		return first
+	}
+	if b, ok := p.aof.HistoryStart(p.replID); ok {
+		first = min(first, b+1)
+	}
+	return first
+}
+
+// digestAt returns the digest of the operation at seq (see OpDigest), from
+// memory or the log on disk; false when neither holds it any more.
+func (p *primary) digestAt(seq uint64) ([]byte, bool) {
+	e, err := p.log.Read(seq, 1, nil)
+	if errors.Is(err, aof.ErrCompacted) && p.aof != nil {
+		c := p.aof.NewCursor(p.replID, p.eng.Databases())
+		defer c.Close()
+		safe, _ := p.aof.Safe()
+		e, err = c.Read(seq, 1, safe, nil)
+	}
+	if err != nil || len(e) != 1 || e[0].Seq != seq {
+		if d := p.base.digestFor(seq); d != nil {
+			return d, true
+		}
+		return nil, false
+	}
+	return frame.OpDigest(seq, &e[0].Effect), true
+}

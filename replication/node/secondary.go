@@ -1,0 +1,548 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// Reconnection backoff of a secondary: jittered, doubling from min to max.
+const (
+	backoffMin = 100 * time.Millisecond
+	backoffMax = 5 * time.Second
+	ackEvery   = time.Second
+	dialWait   = 5 * time.Second
+	applyBatch = 1024
+)
+
+// target says where a secondary's primary is. Exactly one of nadbAddr and
+// respAddr is set: respAddr (REPLICAOF) is resolved to the primary's NADB
+// endpoint through its INFO replication at each connection.
+type target struct {
+	nadbAddr string
+	respAddr string
+}
+
+func (t target) String() string {
+	if t.respAddr != "" {
+		return t.respAddr
+	}
+	return t.nadbAddr
+}
+
+// secondary follows one primary until stopped.
+type secondary struct {
+	eng     *engine.Engine
+	target  target
+	opts    *NodeOptions
+	nodeID  string
+	logger  *slog.Logger
+	cancel  context.CancelFunc
+	done    chan struct{}
+	started time.Time
+
+	applied     atomic.Uint64 // last applied sequence
+	connected   atomic.Bool
+	syncing     atomic.Bool
+	linkDownMs  atomic.Int64 // when the link went down (Unix ms), 0 while up
+	lastIOMs    atomic.Int64
+	lastOpMs    atomic.Int64
+	primaryLast atomic.Uint64 // the primary's sequence from its heartbeats
+	primaryPort atomic.Int64  // the primary's RESP port, from SYNC_RESPONSE
+	received    atomic.Int64
+	appliedOps  atomic.Int64
+	reconnects  atomic.Int64 // links established after the first
+	attempts    atomic.Int64 // connection attempts after the first, successful or not
+	// wasConnected: a link was established once (only run's goroutine
+	// reads and writes it).
+	wasConnected bool
+	resyncs      atomic.Int64
+	fullSyncs    atomic.Int64
+	partials     atomic.Int64
+	protoErrs    atomic.Int64
+	legacy       atomic.Bool
+
+	mu     sync.Mutex // guards replID and last
+	replID string
+	last   lastOp // the last applied operation, for its digest
+}
+
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string) *secondary {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &secondary{
+		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
+		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
+	}
+	s.applied.Store(applied)
+	s.linkDownMs.Store(time.Now().UnixMilli())
+	go func() {
+		defer close(s.done)
+		s.run(ctx)
+	}()
+	return s
+}
+
+// stop ends the link and waits for every goroutine of the secondary.
+func (s *secondary) stop() {
+	s.cancel()
+	<-s.done
+}
+
+func (s *secondary) history() (string, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replID, s.applied.Load()
+}
+
+// lastApplied returns the last applied operation, as far as known.
+func (s *secondary) lastApplied() lastOp {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+func (s *secondary) run(ctx context.Context) {
+	backoff := backoffMin
+	for first := true; ctx.Err() == nil; first = false {
+		if !first {
+			s.attempts.Add(1)
+		}
+		synced, err := s.session(ctx)
+		s.connected.Store(false)
+		s.syncing.Store(false)
+		s.linkDownMs.Store(time.Now().UnixMilli())
+		if ctx.Err() != nil {
+			return
+		}
+		if synced {
+			backoff = backoffMin
+		}
+		s.logger.Warn("replication link down", "primary", s.target, "err", err)
+		wait := backoff/2 + rand.N(backoff/2+1)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(backoff*2, backoffMax)
+	}
+}
+
+// resolve returns the NADB address to dial.
+func (s *secondary) resolve(ctx context.Context) (string, error) {
+	if s.target.respAddr == "" {
+		return s.target.nadbAddr, nil
+	}
+	return discoverNADB(ctx, s.target.respAddr)
+}
+
+// session runs one connection: handshake, optional snapshot, live stream.
+// synced reports whether the handshake completed.
+func (s *secondary) session(ctx context.Context) (synced bool, err error) {
+	addr, err := s.resolve(ctx)
+	if err != nil {
+		return false, err
+	}
+	d := net.Dialer{Timeout: dialWait}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	stopClose := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stopClose()
+
+	replID, applied := s.history()
+	req := frame.Op{Type: frame.OpSyncRequest, Sequence: applied, Timestamp: frame.NowSeconds(), FromSequence: applied + 1,
+		ReplID: []byte(replID), ListeningPort: s.opts.RespPort, NodeID: []byte(s.nodeID),
+		Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldListeningPort | frame.FieldNodeID}
+	if d := s.lastApplied().digestFor(applied); d != nil {
+		req.LastDigest, req.Has = d, req.Has|frame.FieldLastDigest
+	}
+	var enc frame.Encoder
+	buf, err := enc.AppendFrame(nil, &req)
+	if err != nil {
+		return false, err
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+	if _, err := conn.Write(buf); err != nil {
+		return false, err
+	}
+	s.syncing.Store(true)
+	rd := frame.NewReader(bufio.NewReaderSize(conn, 256<<10), s.opts.MaxFrame)
+	var op frame.Op
+	if err := s.next(conn, rd, &op); err != nil {
+		return false, err
+	}
+	st := streamState{applied: applied}
+	if op.Type == frame.OpSyncResponse {
+		if op.Has&frame.FieldListeningPort != 0 {
+			s.primaryPort.Store(int64(op.ListeningPort))
+		}
+		switch op.Mode {
+		case frame.ModePartial:
+			if string(op.ReplID) != replID || op.FromSequence != applied+1 {
+				return false, fmt.Errorf("%w: partial resync offered for history %s from %d", ErrUnexpected, op.ReplID, op.FromSequence)
+			}
+			s.partials.Add(1)
+			s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", op.FromSequence)
+			if err := s.persistFrom(replID, applied); err != nil {
+				return false, err
+			}
+		case frame.ModeFull:
+			if err := s.loadSnapshot(conn, rd, &op); err != nil {
+				return false, err
+			}
+			s.fullSyncs.Add(1)
+			st.applied = s.applied.Load()
+		default:
+			return false, fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, op.Mode)
+		}
+		s.legacy.Store(false)
+	} else {
+		// A reference primary ignores SYNC_REQUEST and starts streaming.
+		// A secondary that holds a history of this server's protocol never
+		// takes such a stream in its place: a nadb-server primary streams
+		// before answering only when it took this connection for a silent
+		// reference secondary (the handshake came late), and that stream
+		// starts wherever its catch-up starts. Resynchronise instead.
+		if replID != "" {
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			return false, fmt.Errorf("%w: %s before SYNC_RESPONSE from a primary of history %s", ErrUnexpected, op.Type, replID)
+		}
+		st.legacy = true
+		s.legacy.Store(true)
+		s.logger.Info("primary speaks the reference protocol (no handshake)", "primary", addr)
+	}
+	s.syncing.Store(false)
+	s.connected.Store(true)
+	s.linkDownMs.Store(0)
+	if s.wasConnected {
+		s.reconnects.Add(1)
+	}
+	s.wasConnected = true
+
+	acks := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ackDone := make(chan struct{})
+	defer close(ackDone)
+	if !st.legacy {
+		acks <- struct{}{} // acknowledge the synced position at once
+		wg.Go(func() { s.sendAcks(conn, acks, ackDone) })
+	}
+	// A reference primary's first frame is already part of the stream.
+	return true, s.stream(conn, rd, &op, &st, acks, st.legacy)
+}
+
+// next reads one frame with the replication timeout as read deadline.
+func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
+	_ = conn.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	err := rd.Next(op)
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) && isProtocolError(err) {
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			s.logger.Warn("refused a bad frame from the primary; resynchronising", "err", err)
+		}
+		return err
+	}
+	s.received.Add(1)
+	s.lastIOMs.Store(time.Now().UnixMilli())
+	return nil
+}
+
+// isProtocolError tells a bad frame from a broken connection.
+func isProtocolError(err error) bool {
+	for _, e := range []error{frame.ErrFrameTooLarge, frame.ErrTruncated, frame.ErrBadJSON, frame.ErrMissingField, frame.ErrBadChecksum, frame.ErrUnknownType, frame.ErrBadEncoding} {
+		if errors.Is(err, e) {
+			return !errors.Is(err, io.ErrUnexpectedEOF)
+		}
+	}
+	return false
+}
+
+// loadSnapshot reads a full resynchronisation and installs it at once.
+func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op) error {
+	S, count := resp.Sequence, resp.Count
+	newID := string(resp.ReplID)
+	start := time.Now()
+	items := make([]engine.Item, 0, min(count, 1<<20))
+	now := time.Now().UnixMilli()
+	var op frame.Op
+	for {
+		if err := s.next(conn, rd, &op); err != nil {
+			return err
+		}
+		switch {
+		case op.Type == frame.OpSet && op.Sequence == S:
+			ef, _, err := frame.EffectOf(&op, s.eng.Databases(), now)
+			if err != nil {
+				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
+				return err
+			}
+			items = append(items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+		case op.Type == frame.OpSnapshotEnd && op.Sequence == S && op.Count == uint64(len(items)) && op.Count == count:
+			s.eng.Replace(items, func() {
+				s.mu.Lock()
+				s.replID = newID
+				s.applied.Store(S)
+				// The primary names its operation at S, so a later
+				// partial resync can be checked even from here.
+				s.last = lastOp{seq: S}
+				if resp.Has&frame.FieldLastDigest != 0 {
+					s.last.digest = bytes.Clone(resp.LastDigest)
+				}
+				s.mu.Unlock()
+			})
+			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
+			if a := s.opts.AOF; a != nil {
+				// The dataset was replaced: the log on disk starts again
+				// from a snapshot of it.
+				dir := s.opts.Persist.Dir
+				err := a.Reset(S, newID, aof.RoleReplica, func() error {
+					// Not aborted by a role change: a node whose files do
+					// not hold its dataset could not acknowledge writes.
+					_, err := aof.WriteSnapshot(dir, newID, S, s.lastApplied().digestFor(S), items, nil)
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("persisting the full resynchronisation: %w", err)
+				}
+			}
+			return nil
+		default:
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			return fmt.Errorf("%w: %s at %d during a snapshot at %d (%d of %d keys)", ErrUnexpected, op.Type, op.Sequence, S, len(items), count)
+		}
+	}
+}
+
+// stream applies the live stream until the link fails or a frame forces a
+// resync. With have set, op already holds the first frame.
+func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *streamState, acks chan<- struct{}, have bool) error {
+	dbs := s.eng.Databases()
+	var batch []engine.Effect
+	var seqs []uint64      // the sequence of each member of batch
+	var ents []frame.Entry // with a log on disk: batch's entries, for it
+	a := s.opts.AOF
+	if st.legacy && a != nil {
+		s.logger.Warn("a reference primary's stream is not persisted: a restart of this node needs a full resync")
+		a = nil
+	}
+	ready := 0 // batch[:ready] are complete and may be applied
+	var readySeq uint64
+	flush := func() {
+		if ready == 0 {
+			return
+		}
+		seq := readySeq
+		n := ready
+		last := lastOp{seq: seq}
+		if !st.legacy && seqs[ready-1] == seq {
+			last.digest = frame.OpDigest(seq, &batch[ready-1])
+		}
+		s.eng.Apply(batch[:ready], func() {
+			s.applied.Store(seq)
+			s.mu.Lock()
+			s.last = last
+			s.mu.Unlock()
+			if a != nil {
+				ents[ready-1].GroupEnd = true // the batch ends a group
+				a.AddEntries(ents[:ready])
+			}
+		})
+		if a != nil {
+			ents = append(ents[:0], ents[ready:]...)
+		}
+		seqs = append(seqs[:0], seqs[ready:]...)
+		s.appliedOps.Add(int64(n))
+		s.lastOpMs.Store(time.Now().UnixMilli())
+		batch = append(batch[:0], batch[ready:]...)
+		ready = 0
+		select {
+		case acks <- struct{}{}:
+		default:
+		}
+	}
+	defer flush()
+	for {
+		if !have {
+			if err := s.next(conn, rd, op); err != nil {
+				return err
+			}
+		}
+		have = false
+		v, verr := decide(*st, op)
+		switch v {
+		case verdictApply, verdictBuffer:
+			if verr != nil {
+				s.protoErrs.Add(1)
+				s.logger.Warn("reference primary skipped sequences", "err", verr)
+			}
+			ef, ok, err := frame.EffectOf(op, dbs, time.Now().UnixMilli())
+			if err != nil {
+				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
+				return err
+			}
+			if ok {
+				batch = append(batch, ef)
+				seqs = append(seqs, op.Sequence)
+				if a != nil {
+					// The log on disk gets the frame as received: it
+					// verified, and encoding it again would only cost.
+					ents = append(ents, frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
+						TimeMs: int64(op.Timestamp * 1000), Frame: rd.AppendLast(nil)})
+				}
+			}
+			if v == verdictBuffer {
+				if st.pending == 0 {
+					st.group = op.Group
+				}
+				st.pending++
+				continue
+			}
+			st.applied, st.pending, st.group = op.Sequence, 0, 0
+			ready, readySeq = len(batch), op.Sequence
+			if ready == 0 {
+				s.applied.Store(op.Sequence)
+			}
+		case verdictAdvance:
+			flush()
+			st.applied = op.Sequence
+			s.applied.Store(op.Sequence)
+		case verdictIgnore:
+			s.primaryLast.Store(op.Sequence)
+		case verdictSkip:
+		case verdictResync:
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			s.logger.Warn("refused a frame from the primary; resynchronising", "err", verr)
+			return verr
+		}
+		if ready > 0 && (rd.Buffered() == 0 || ready >= applyBatch) {
+			flush()
+		}
+	}
+}
+
+// sendAcks reports the applied sequence after each applied batch (at most
+// every few milliseconds) and at least once a second.
+func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan struct{}) {
+	t := time.NewTicker(ackEvery)
+	defer t.Stop()
+	var enc frame.Encoder
+	var buf []byte
+	for {
+		select {
+		case <-done:
+			return
+		case <-kick:
+		case <-t.C:
+		}
+		n := s.applied.Load()
+		if a := s.opts.AOF; a != nil {
+			// Acknowledge only what the log on disk holds (written, or
+			// fsynced with appendfsync always), as a Redis replica writes
+			// its AOF before it acknowledges: WAIT then means the write
+			// survives this node's crash too. Waiting here flushes the
+			// log for the operations just applied.
+			_ = a.Wait(n)
+			safe, _ := a.Safe()
+			n = min(n, safe)
+		}
+		op := frame.Op{Type: frame.OpAck, Sequence: n, Timestamp: frame.NowSeconds(), Applied: n, Has: frame.FieldApplied}
+		var err error
+		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
+			return
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+		if _, err := conn.Write(buf); err != nil {
+			_ = conn.Close()
+			return
+		}
+	}
+}
+
+// discoverNADB asks the Redis endpoint respAddr for its INFO replication
+// and returns the NADB endpoint it advertises (nadb_repl_listen_port, on
+// the host of respAddr).
+func discoverNADB(ctx context.Context, respAddr string) (string, error) {
+	host, _, err := net.SplitHostPort(respAddr)
+	if err != nil {
+		return "", err
+	}
+	d := net.Dialer{Timeout: dialWait}
+	conn, err := d.DialContext(ctx, "tcp", respAddr)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	_ = conn.SetDeadline(time.Now().Add(dialWait))
+	if _, err := io.WriteString(conn, "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"); err != nil {
+		return "", err
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(line, "$") {
+		return "", fmt.Errorf("INFO replication from %s: unexpected reply %q", respAddr, strings.TrimSpace(line))
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil || n < 0 || n > 1<<20 {
+		return "", fmt.Errorf("INFO replication from %s: bad length", respAddr)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return "", err
+	}
+	for _, l := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "nadb_repl_listen_port:"); ok {
+			return net.JoinHostPort(host, v), nil
+		}
+	}
+	return "", fmt.Errorf("%s does not advertise a NADB replication port (nadb_repl_listen_port): is it a nadb-server primary?", respAddr)
+}
+
+// persistFrom makes the log on disk continue the history being resumed;
+// when it does not end where the dataset does, it starts again from a
+// snapshot of the dataset.
+func (s *secondary) persistFrom(replID string, applied uint64) error {
+	a := s.opts.AOF
+	if a == nil || a.Continue(applied, replID, aof.RoleReplica) {
+		return nil
+	}
+	var items []engine.Item
+	items = s.eng.Snapshot(nil)
+	dir := s.opts.Persist.Dir
+	return a.Reset(applied, replID, aof.RoleReplica, func() error {
+		_, err := aof.WriteSnapshot(dir, replID, applied, s.lastApplied().digestFor(applied), items, nil) // not aborted: see loadSnapshot
+		return err
+	})
+}
