@@ -144,7 +144,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		return err
 	}
 
-	node := node.NewNode(node.NodeOptions{
+	repl := node.NewNode(node.NodeOptions{
 		Engine:          eng,
 		Logger:          logger.With("part", "replication"),
 		ListenHost:      cfg.ReplListenHost,
@@ -165,27 +165,27 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	})
 	switch {
 	case cfg.PrimaryHost != "":
-		err = node.FollowNADB(net.JoinHostPort(cfg.PrimaryHost, strconv.Itoa(cfg.PrimaryPort)))
+		err = repl.FollowNADB(net.JoinHostPort(cfg.PrimaryHost, strconv.Itoa(cfg.PrimaryPort)))
 	case cfg.ReplicaOf != "":
 		f := strings.Fields(cfg.ReplicaOf)
 		port, _ := strconv.Atoi(f[1])
-		_, err = node.ReplicaOf(f[0], port)
+		_, err = repl.ReplicaOf(f[0], port)
 	}
 	if err != nil {
 		stopEarly()
-		node.Close()
+		repl.Close()
 		return fmt.Errorf("starting replication: %w", err)
 	}
 	// A primary opens its NADB listener now and refuses to start without
 	// it; a secondary opens it when promoted (Node.Listen).
 	if cfg.PrimaryHost == "" && cfg.ReplicaOf == "" {
-		if err := node.Listen(); err != nil {
+		if err := repl.Listen(); err != nil {
 			stopEarly()
-			node.Close()
+			repl.Close()
 			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 		}
 	}
-	srv.SetLoaded(node)
+	srv.SetLoaded(repl)
 
 	settings.onChange = func(name, value string) {
 		switch name {
@@ -196,17 +196,17 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			n, _ := parseMemory(value)
 			srv.SetLimits(0, n)
 		case "broadcast-async":
-			node.SetBroadcastAsync(strings.EqualFold(value, "yes"))
+			repl.SetBroadcastAsync(strings.EqualFold(value, "yes"))
 		case "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size":
 			pct, _ := strconv.Atoi(settings.value("auto-aof-rewrite-percentage"))
 			minSize, _ := parseMemory(settings.value("auto-aof-rewrite-min-size"))
-			node.SetAutoRewrite(pct, minSize)
+			repl.SetAutoRewrite(pct, minSize)
 		case "aof-segment-size":
 			n, _ := parseMemory(value)
-			node.SetSegmentLimit(n)
+			repl.SetSegmentLimit(n)
 		case "appendfsync":
 			if p, err := aof.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
-				node.SetFsyncPolicy(p)
+				repl.SetFsyncPolicy(p)
 			}
 		case "loglevel":
 			level.Set(logLevel(strings.ToLower(value)))
@@ -237,7 +237,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	// wait for secondaries or the disk), then the connections finish.
 	stopExpiry()
 	srv.Stop()
-	node.Close()
+	repl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 	if err := srv.Shutdown(ctx); err != nil {
 		logger.Warn("client connections still running at exit", "err", err)
@@ -267,7 +267,7 @@ func replListener(cfg Config) func() (net.Listener, error) {
 // appending. It returns the history the node resumes (nil for an empty
 // directory without appendonly), the open log (nil without appendonly) and
 // the snapshot settings.
-func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, *aof.AOF, node.PersistOptions, error) {
+func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, node.Log, node.PersistOptions, error) {
 	popts := node.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
 	policy, err := aof.ParseFsyncPolicy(cfg.AppendFsync)
 	if err != nil {

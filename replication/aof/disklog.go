@@ -38,7 +38,7 @@ const readBytes = 4 << 20
 
 // NewCursor returns a Cursor over the segments of history replID, for an
 // engine of dbs databases.
-func (a *AOF) NewCursor(replID string, dbs int) *Cursor {
+func (a *AOF) NewCursor(replID string, dbs int) frame.Cursor {
 	return &Cursor{aof: a, replID: replID, dbs: dbs}
 }
 

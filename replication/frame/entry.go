@@ -15,3 +15,13 @@ type Entry struct {
 	// GroupEnd marks the last operation of its group (or one alone).
 	GroupEnd bool
 }
+
+// Cursor reads logged entries back in sequence order, each with its Frame
+// (the log on disk, for a secondary whose position has left memory).
+type Cursor interface {
+	// Read appends to buf the entries from seq on, at most max of them and
+	// none after limit.
+	Read(seq uint64, max int, limit uint64, buf []Entry) ([]Entry, error)
+	// Close releases what the cursor holds open.
+	Close()
+}

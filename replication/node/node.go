@@ -44,7 +44,7 @@ type NodeOptions struct {
 	// AOF, when set, is the log on disk: it receives every operation the
 	// node logs as a primary or applies as a secondary. The node owns it
 	// and closes it on Close.
-	AOF *aof.AOF
+	AOF Log
 	// Persist configures snapshots (SAVE, BGSAVE, BGREWRITEAOF) and
 	// automatic compaction.
 	Persist PersistOptions
@@ -430,8 +430,12 @@ func (n *Node) WriteDone() error {
 	if p == nil {
 		return nil
 	}
-	// Encode what this client logged (outside the engine lock), then wait.
-	p.log.Publish()
+	// With a log on disk, this client encodes what it logged (outside the
+	// engine lock) and hands it to the file. Without, the senders, woken by
+	// the log, publish as they read: the client does not wait for them.
+	if p.aof != nil {
+		p.log.Publish()
+	}
 	last := p.log.Last()
 	// The file first: a secondary is sent only what the file keeps.
 	if p.aof != nil {

@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -1008,4 +1009,45 @@ func BenchmarkNodeSetEncodes(b *testing.B) {
 			b.ReportMetric(float64(log.Encodes()-before)/float64(b.N), "encodes/op")
 		})
 	}
+}
+
+// TestNodeServesFromLogWithFake: with the durable log faked in memory, a
+// secondary whose position has left the in-memory log is served from the
+// log (a partial resync, read back through its cursor), not with a full
+// resync; and a log that cannot be written refuses client writes.
+func TestNodeServesFromLogWithFake(t *testing.T) {
+	leakCheck(t)
+	const history = "fake-history-0000000000000000000000000000"
+	disk := newFakeLog(history)
+	p := startNode(t, func(o *NodeOptions) {
+		o.MaxOperationLog = 10
+		o.History = &aof.History{ReplID: history, Role: aof.RolePrimary}
+		o.AOF = disk
+	})
+	s := startNode(t, nil)
+	follow(t, s, p.addr)
+	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{})
+	require.NoError(t, p.node.WriteDone())
+	requireConverged(t, p, s)
+
+	follow(t, s, parkedAddr(t))
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "0", infoValue(p.node, "connected_slaves"))
+	}, convergeWait, pollEvery)
+	for i := range 300 {
+		p.eng.Set(i%4, fmt.Sprint("k", i), []byte("v"), engine.SetOptions{})
+	}
+	require.NoError(t, p.node.WriteDone())
+	full0, ok0, _ := p.node.SyncStats()
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	full1, ok1, _ := p.node.SyncStats()
+	require.Equal(t, [2]int64{full0, ok0 + 1}, [2]int64{full1, ok1}, "served from the log: partial, not full")
+	require.Positive(t, disk.readBack(), "the entries came back through the log's cursor")
+
+	disk.fail(errors.New("disk full"))
+	require.ErrorContains(t, p.node.BeginWrite(), "disk full", "a log that cannot be written refuses writes (MISCONF)")
+	disk.fail(nil)
+	require.NoError(t, p.node.BeginWrite())
+	p.node.EndWrite()
 }

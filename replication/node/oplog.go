@@ -65,7 +65,7 @@ type MemLog struct {
 	pending []frame.Entry // Publish's copy of the entries it encodes
 	slab    []byte        // frames are encoded into it (see slabSize)
 	encodes atomic.Int64
-	aof     *aof.AOF // when set, every published entry is appended to it
+	aof     Log // when set, every published entry is appended to it
 
 	mu    sync.Mutex    // guards everything below
 	ring  []frame.Entry // circular; len is a power of two
@@ -87,7 +87,7 @@ type MemLog struct {
 const readBytes = 4 << 20
 
 // SetAOF makes the log append every entry it publishes from now on to a.
-func (l *MemLog) SetAOF(a *aof.AOF) {
+func (l *MemLog) SetAOF(a Log) {
 	l.pubMu.Lock()
 	l.aof = a
 	l.pubMu.Unlock()
@@ -297,6 +297,14 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		}
 		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
+	}
+	// Readers wake and publish what they read (Read), unless the writer
+	// did first.
+	for c := range l.subs {
+		select {
+		case *c <- struct{}{}:
+		default:
+		}
 	}
 	l.mu.Unlock()
 }

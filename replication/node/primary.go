@@ -54,8 +54,8 @@ type primary struct {
 	respPort  int
 	logger    *slog.Logger
 	stats     *syncStats
-	aof       *aof.AOF // the term's append-only file, if it persists
-	base      lastOp   // the operation before the log's first, when known (from a snapshot)
+	aof       Log    // the term's append-only file, if it persists
+	base      lastOp // the operation before the log's first, when known (from a snapshot)
 
 	nextID atomic.Int64
 
@@ -449,10 +449,14 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		entries []frame.Entry
 		buf     = make([]byte, 0, 64<<10)
 		err     error
-		disk    *aof.Cursor
+		disk    frame.Cursor
 		safeCh  <-chan struct{}
 	)
-	defer func() { disk.Close() }()
+	defer func() {
+		if disk != nil {
+			disk.Close()
+		}
+	}()
 	for {
 		// A secondary is sent only what the log on disk keeps if this
 		// process dies, so a restarted primary never has less than what
