@@ -35,7 +35,7 @@ func registerPersistCommands(t commandTable) {
 // answer as Redis does for an RDB save and an AOF rewrite.
 
 func cmdSave(s *Server, c *client, args [][]byte) {
-	switch err := s.replication().Save(false); {
+	switch err := s.persistence().Save(false); {
 	case saveRunning(err):
 		c.conn.WriteError(errBgSaveInProgress)
 	case err != nil:
@@ -57,9 +57,9 @@ func cmdBgSave(s *Server, c *client, args [][]byte) {
 	var err error
 	scheduled := false
 	if schedule {
-		scheduled, err = s.replication().ScheduleSave()
+		scheduled, err = s.persistence().ScheduleSave()
 	} else {
-		err = s.replication().Save(true)
+		err = s.persistence().Save(true)
 	}
 	switch {
 	case saveRunning(err):
@@ -76,7 +76,7 @@ func cmdBgSave(s *Server, c *client, args [][]byte) {
 }
 
 func cmdBgRewriteAOF(s *Server, c *client, args [][]byte) {
-	switch scheduled, err := s.replication().Rewrite(); {
+	switch scheduled, err := s.persistence().Rewrite(); {
 	case rewriteRunning(err):
 		c.conn.WriteError(errRewriteInProgress)
 	case err != nil:
@@ -89,5 +89,5 @@ func cmdBgRewriteAOF(s *Server, c *client, args [][]byte) {
 }
 
 func cmdLastSave(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt64(s.replication().LastSave().Unix())
+	c.conn.WriteInt64(s.persistence().LastSave().Unix())
 }

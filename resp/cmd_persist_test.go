@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// saver is a Replication whose snapshots are scripted: running says which
+// saver is a Persistence whose snapshots are scripted: running says which
 // kind of snapshot is in progress ("", "save" or "rewrite"), err is what a
 // started snapshot returns, and the node's rules for scheduling apply.
 type saver struct {
@@ -79,7 +79,7 @@ func (f *saver) set(running string, err error) {
 // on failure.
 func TestPersistCommands(t *testing.T) {
 	f := &saver{last: time.Unix(1700000000, 0)}
-	ts := startServer(t, Options{Replication: f})
+	ts := startServer(t, Options{Persistence: f})
 	c := dialRaw(t, ts.addr)
 
 	require.Equal(t, "+OK\r\n", c.do("SAVE"))

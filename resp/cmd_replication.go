@@ -39,7 +39,7 @@ func cmdReplicaOf(s *Server, c *client, args [][]byte) {
 }
 
 func cmdRole(s *Server, c *client, args [][]byte) {
-	writeAny(c.conn, s.replication().Role())
+	writeAny(c.conn, roleReply(s.replication().Status()))
 }
 
 // cmdWait answers WAIT numreplicas timeout (milliseconds, 0: forever).

@@ -84,10 +84,10 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		// SHUTDOWN SAVE writes a snapshot first, and stays up if it fails.
 		// A BGSAVE in progress would be cut short by the shutdown: wait
 		// for it (up to a minute), then save what came after it.
-		err := s.replication().Save(false)
+		err := s.persistence().Save(false)
 		for deadline := time.Now().Add(time.Minute); saveRunning(err) && time.Now().Before(deadline); {
 			<-time.After(10 * time.Millisecond)
-			err = s.replication().Save(false)
+			err = s.persistence().Save(false)
 		}
 		if err != nil {
 			s.log.Error("SHUTDOWN SAVE: the snapshot failed; not shutting down", "err", err)

@@ -70,7 +70,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			loading = [][2]string{{"loading", "1"},
 				{"loading_loaded_perc", fmt.Sprintf("%.2f", float64(s.loadPerc.Load())/100)}}
 		}
-		return append(append(loading, [2]string{"async_loading", "0"}), s.replication().Persistence()...)
+		return append(append(loading, [2]string{"async_loading", "0"}), persistenceInfo(s.persistence().Persistence())...)
 	case "stats":
 		st := s.eng.Stats()
 		full, pok, perr := s.replication().SyncStats()
@@ -91,7 +91,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"pubsub_patterns", "0"},
 		}
 	case "replication":
-		return s.replication().Info()
+		return replicationInfo(s.replication().Status())
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -40,6 +40,7 @@ type Options struct {
 	Engine      *engine.Engine
 	Config      Config      // nil: CONFIG GET returns nothing
 	Replication Replication // nil: a primary without secondaries
+	Persistence Persistence // nil: no snapshots (SAVE and BGSAVE fail)
 	Logger      *slog.Logger
 
 	RunID           string // INFO run_id; random when empty
@@ -121,11 +122,15 @@ func New(o Options) *Server {
 	if o.RunID != "" {
 		s.runID = o.RunID
 	}
-	r := o.Replication
-	if r == nil {
-		r = standalone{replID: randomHex(20), started: time.Now()}
+	alone := standalone{replID: randomHex(20), started: time.Now()}
+	box := &replBox{r: o.Replication, p: o.Persistence}
+	if box.r == nil {
+		box.r = alone
 	}
-	s.repl.Store(&replBox{r})
+	if box.p == nil {
+		box.p = alone
+	}
+	s.repl.Store(box)
 	s.loading.Store(o.Loading)
 	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
@@ -145,20 +150,31 @@ func (s *Server) SetLimits(maxBulk, maxQuery int64) {
 	}
 }
 
-// replBox holds the Replication so it can be swapped atomically.
-type replBox struct{ r Replication }
+// replBox holds the Replication and Persistence so they can be swapped
+// atomically.
+type replBox struct {
+	r Replication
+	p Persistence
+}
 
 func (s *Server) replication() Replication { return s.repl.Load().r }
+func (s *Server) persistence() Persistence { return s.repl.Load().p }
 
 // SetLoadProgress reports how far loading is, from 0 to 1, for INFO.
 func (s *Server) SetLoadProgress(f float64) { s.loadPerc.Store(int64(f * 10000)) }
 
 // SetLoaded ends the loading state: from now on commands run against r
-// (when not nil) as the Replication.
-func (s *Server) SetLoaded(r Replication) {
+// and p (each when not nil).
+func (s *Server) SetLoaded(r Replication, p Persistence) {
+	old := s.repl.Load()
+	box := &replBox{r: old.r, p: old.p}
 	if r != nil {
-		s.repl.Store(&replBox{r})
+		box.r = r
 	}
+	if p != nil {
+		box.p = p
+	}
+	s.repl.Store(box)
 	s.loading.Store(false)
 }
 

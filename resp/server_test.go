@@ -476,7 +476,7 @@ func TestLoadingState(t *testing.T) {
 	info := c.do("INFO", "persistence")
 	require.Contains(t, info, "loading:1\r\n")
 	require.Contains(t, info, "loading_loaded_perc:50.00\r\n")
-	ts.srv.SetLoaded(nil)
+	ts.srv.SetLoaded(nil, nil)
 	require.Equal(t, "+OK\r\n", c.do("SET", "k", "v"))
 	require.Contains(t, c.do("INFO", "persistence"), "loading:0\r\n")
 }

@@ -185,7 +185,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 		}
 	}
-	srv.SetLoaded(repl)
+	srv.SetLoaded(repl, repl)
 
 	settings.onChange = func(name, value string) {
 		switch name {

@@ -16,9 +16,6 @@ import (
 	"github.com/nadb-server/nadb-server/replication/frame"
 )
 
-// ErrWaitOnReplica is returned by Wait on a secondary.
-var ErrWaitOnReplica = errors.New("WAIT cannot be used with replica instances")
-
 // NodeOptions configures a Node.
 type NodeOptions struct {
 	Engine     *engine.Engine
@@ -218,22 +215,6 @@ func (n *Node) listenLocked() error {
 		_ = n.accept(ln)
 	}()
 	return nil
-}
-
-// listenerStatus is INFO's nadb_listener_status and, after a failure,
-// nadb_listener_error.
-func (n *Node) listenerStatus() [][2]string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.listenErr != nil:
-		return [][2]string{{"nadb_listener_status", "error"}, {"nadb_listener_error", n.listenErr.Error()}}
-	case n.listening || len(n.lns) > 0:
-		return [][2]string{{"nadb_listener_status", "listening"}}
-	case n.opts.Listen == nil:
-		return [][2]string{{"nadb_listener_status", "disabled"}}
-	}
-	return [][2]string{{"nadb_listener_status", "closed"}}
 }
 
 // accept serves ln until Close (or until ln fails for good).
@@ -477,10 +458,6 @@ func (n *Node) BeginWrite() error {
 // EndWrite implements Replication.
 func (n *Node) EndWrite() { n.gate.RUnlock() }
 
-// Persistence implements Replication: the INFO persistence fields about
-// the append-only file.
-func (n *Node) Persistence() [][2]string { return n.persistenceFields() }
-
 // Wait implements Replication.
 func (n *Node) Wait(count int, timeout time.Duration) int {
 	p, _ := n.roles()
@@ -488,52 +465,6 @@ func (n *Node) Wait(count int, timeout time.Duration) int {
 		return 0
 	}
 	return p.waitAcked(count, p.log.Last(), timeout, n.done)
-}
-
-// SyncStats implements Replication.
-func (n *Node) SyncStats() (full, partialOK, partialErr int64) {
-	return n.stats.full.Load(), n.stats.partialOK.Load(), n.stats.partialErr.Load()
-}
-
-// Role implements Replication with ROLE's reply shapes.
-func (n *Node) Role() []any {
-	p, s := n.roles()
-	if p != nil {
-		var reps []any
-		for _, sd := range p.list() {
-			reps = append(reps, []any{sd.ip, strconv.Itoa(sd.port), strconv.FormatUint(sd.acked.Load(), 10)})
-		}
-		if reps == nil {
-			reps = []any{}
-		}
-		return []any{"master", int64(p.log.Last()), reps}
-	}
-	host, port := s.primaryEndpoint()
-	state := "connect"
-	switch {
-	case s.connected.Load():
-		state = "connected"
-	case s.syncing.Load():
-		state = "sync"
-	}
-	return []any{"slave", host, int64(port), state, int64(s.applied.Load())}
-}
-
-// primaryEndpoint returns the primary's Redis host and port as far as
-// known: from REPLICAOF, or the NADB host with the port it announced.
-func (s *secondary) primaryEndpoint() (string, int) {
-	addr := s.target.respAddr
-	if addr == "" {
-		addr = s.target.nadbAddr
-	}
-	host, portStr, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portStr)
-	if s.target.respAddr == "" {
-		if p := s.primaryPort.Load(); p > 0 {
-			port = int(p)
-		}
-	}
-	return host, port
 }
 
 // listenAfterPromotionLocked opens the NADB listener of a node that has
@@ -544,82 +475,6 @@ func (n *Node) listenAfterPromotionLocked() {
 		n.opts.Logger.Error("promoted, but the NADB listener cannot open: no secondary can follow this node until REPLICAOF NO ONE succeeds in opening it",
 			"host", n.opts.ListenHost, "port", n.opts.ListenPort, "err", err)
 	}
-}
-
-// Info implements Replication: INFO replication with Redis's field names,
-// then the NADB statistics.
-func (n *Node) Info() [][2]string {
-	p, s := n.roles()
-	if p != nil {
-		return append(p.infoFields(&n.opts), n.listenerStatus()...)
-	}
-	now := time.Now().UnixMilli()
-	host, port := s.primaryEndpoint()
-	replID, applied := s.history()
-	link := "down"
-	if s.connected.Load() {
-		link = "up"
-	}
-	lastIO := int64(-1)
-	if t := s.lastIOMs.Load(); t > 0 {
-		lastIO = (now - t) / 1000
-	}
-	syncing := "0"
-	if s.syncing.Load() {
-		syncing = "1"
-	}
-	out := [][2]string{
-		{"role", "slave"},
-		{"master_host", host},
-		{"master_port", strconv.Itoa(port)},
-		{"master_link_status", link},
-		{"master_last_io_seconds_ago", strconv.FormatInt(lastIO, 10)},
-		{"master_sync_in_progress", syncing},
-		{"slave_read_repl_offset", strconv.FormatUint(applied, 10)},
-		{"slave_repl_offset", strconv.FormatUint(applied, 10)},
-	}
-	if down := s.linkDownMs.Load(); down > 0 {
-		out = append(out, [2]string{"master_link_down_since_seconds", strconv.FormatInt((now-down)/1000, 10)})
-	}
-	if replID == "" {
-		replID = "0000000000000000000000000000000000000000"
-	}
-	sinceOp := int64(-1)
-	if t := s.lastOpMs.Load(); t > 0 {
-		sinceOp = (now - t) / 1000
-	}
-	out = append(out,
-		[2]string{"slave_priority", "100"},
-		[2]string{"slave_read_only", "1"},
-		[2]string{"replica_announced", "1"},
-		[2]string{"connected_slaves", "0"},
-		[2]string{"master_failover_state", "no-failover"},
-		[2]string{"master_replid", replID},
-		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
-		[2]string{"master_repl_offset", strconv.FormatUint(applied, 10)},
-		[2]string{"second_repl_offset", "-1"},
-		[2]string{"nadb_role", "secondary"},
-		[2]string{"nadb_repl_listen_host", n.opts.ListenHost},
-		[2]string{"nadb_repl_listen_port", strconv.Itoa(n.opts.ListenPort)},
-	)
-	out = append(out, n.listenerStatus()...)
-	out = append(out,
-		[2]string{"nadb_primary", s.target.String()},
-		[2]string{"nadb_primary_protocol", map[bool]string{true: "reference", false: "nadb-server"}[s.legacy.Load()]},
-		[2]string{"nadb_connected", map[bool]string{true: "1", false: "0"}[s.connected.Load()]},
-		[2]string{"nadb_operations_received", strconv.FormatInt(s.received.Load(), 10)},
-		[2]string{"nadb_operations_applied", strconv.FormatInt(s.appliedOps.Load(), 10)},
-		[2]string{"nadb_last_applied_sequence", strconv.FormatUint(applied, 10)},
-		[2]string{"nadb_primary_sequence", strconv.FormatUint(max(s.primaryLast.Load(), applied), 10)},
-		[2]string{"nadb_reconnections", strconv.FormatInt(s.reconnects.Load(), 10)},
-		[2]string{"nadb_connection_attempts", strconv.FormatInt(s.attempts.Load(), 10)},
-		[2]string{"nadb_seconds_since_last_operation", strconv.FormatInt(sinceOp, 10)},
-		[2]string{"nadb_full_syncs", strconv.FormatInt(s.fullSyncs.Load(), 10)},
-		[2]string{"nadb_partial_syncs", strconv.FormatInt(s.partials.Load(), 10)},
-		[2]string{"nadb_resyncs", strconv.FormatInt(s.resyncs.Load(), 10)},
-		[2]string{"nadb_protocol_errors", strconv.FormatInt(s.protoErrs.Load(), 10)},
-	)
-	return out
 }
 
 // Sequence returns the primary's last sequence or the secondary's last

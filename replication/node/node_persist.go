@@ -3,7 +3,6 @@ package node
 import (
 	"errors"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -400,66 +399,57 @@ func (n *Node) LastSave() time.Time {
 	return n.save.lastSave
 }
 
-// persistenceFields returns INFO persistence's fields after loading.
-func (n *Node) persistenceFields() [][2]string {
+// PersistenceStatus is what INFO persistence reports about snapshots and
+// the log on disk, as typed values.
+type PersistenceStatus struct {
+	ChangesSinceSave  uint64 // operations logged since the last snapshot
+	SaveInProgress    bool   // a SAVE/BGSAVE snapshot is being written
+	RewriteInProgress bool   // a BGREWRITEAOF (or automatic) snapshot is being written
+	RewriteScheduled  bool
+	Running           time.Duration // how long the running snapshot has taken (0: none)
+	LastSave          time.Time
+	LastSaveOK        bool
+	LastRewriteOK     bool
+	Saves, Rewrites   int64
+	// LastSaveTook and LastRewriteTook are the last snapshot of each
+	// kind's duration (meaningful when Saves, Rewrites > 0).
+	LastSaveTook, LastRewriteTook time.Duration
+	AOFEnabled                    bool
+	WriteOK                       bool  // the log can be written (aof_last_write_status)
+	LogBytes                      int64 // log and snapshot bytes on disk
+	BaseBytes                     int64 // their size after the last snapshot
+	Segments                      int
+}
+
+// Persistence returns the state of snapshots and of the log on disk.
+func (n *Node) Persistence() PersistenceStatus {
 	n.save.mu.Lock()
-	running, kind, schedRewrite := n.save.running, n.save.kind, n.save.schedRewrite
-	lastOK, took, saves, rewrites := n.save.lastOK, n.save.lastTook, n.save.saves, n.save.rewrites
-	lastSave, started, savedSeq := n.save.lastSave, n.save.started, n.save.savedSeq
+	st := PersistenceStatus{
+		SaveInProgress:    n.save.running && n.save.kind == kindSave,
+		RewriteInProgress: n.save.running && n.save.kind == kindRewrite,
+		RewriteScheduled:  n.save.schedRewrite,
+		LastSave:          n.save.lastSave,
+		LastSaveOK:        n.save.lastOK[kindSave],
+		LastRewriteOK:     n.save.lastOK[kindRewrite],
+		Saves:             n.save.saves,
+		Rewrites:          n.save.rewrites,
+		LastSaveTook:      n.save.lastTook[kindSave],
+		LastRewriteTook:   n.save.lastTook[kindRewrite],
+		BaseBytes:         n.save.baseBytes,
+	}
+	if n.save.running {
+		st.Running = time.Since(n.save.started)
+	}
+	savedSeq := n.save.savedSeq
 	n.save.mu.Unlock()
-	b := func(v bool) string {
-		if v {
-			return "1"
-		}
-		return "0"
-	}
-	status := func(ok bool) string {
-		if ok {
-			return "ok"
-		}
-		return "err"
-	}
-	// Seconds of the running snapshot of kind k, -1 when none.
-	current := func(k saveKind) string {
-		if !running || kind != k {
-			return "-1"
-		}
-		return strconv.FormatInt(int64(time.Since(started).Seconds()), 10)
-	}
-	last := func(k saveKind, count int64) string {
-		if count == 0 {
-			return "-1"
-		}
-		return strconv.FormatInt(int64(took[k].Seconds()), 10)
-	}
+	seq := n.Sequence()
+	st.ChangesSinceSave = seq - min(savedSeq, seq)
 	a := n.opts.AOF
-	writeOK := a == nil || a.WriteError() == nil
-	out := [][2]string{
-		{"rdb_changes_since_last_save", strconv.FormatUint(n.Sequence()-min(savedSeq, n.Sequence()), 10)},
-		{"rdb_bgsave_in_progress", b(running && kind == kindSave)},
-		{"rdb_last_save_time", strconv.FormatInt(lastSave.Unix(), 10)},
-		{"rdb_last_bgsave_status", status(lastOK[kindSave])},
-		{"rdb_last_bgsave_time_sec", last(kindSave, saves)},
-		{"rdb_current_bgsave_time_sec", current(kindSave)},
-		{"rdb_saves", strconv.FormatInt(saves, 10)},
-		{"aof_enabled", b(a != nil)},
-		{"aof_rewrite_in_progress", b(running && kind == kindRewrite)},
-		{"aof_rewrite_scheduled", b(schedRewrite)},
-		{"aof_last_rewrite_time_sec", last(kindRewrite, rewrites)},
-		{"aof_current_rewrite_time_sec", current(kindRewrite)},
-		{"aof_last_bgrewrite_status", status(lastOK[kindRewrite])},
-		{"aof_rewrites", strconv.FormatInt(rewrites, 10)},
-		{"aof_last_write_status", status(writeOK)},
-	}
+	st.AOFEnabled = a != nil
+	st.WriteOK = a == nil || a.WriteError() == nil
 	if a != nil {
-		n.save.mu.Lock()
-		base := n.save.baseBytes
-		n.save.mu.Unlock()
-		out = append(out,
-			[2]string{"aof_current_size", strconv.FormatInt(a.LogBytes()+n.snapshotBytes(), 10)},
-			[2]string{"aof_base_size", strconv.FormatInt(base, 10)},
-			[2]string{"nadb_log_segments", strconv.Itoa(len(a.Segments()))},
-		)
+		st.LogBytes = a.LogBytes() + n.snapshotBytes()
+		st.Segments = len(a.Segments())
 	}
-	return out
+	return st
 }

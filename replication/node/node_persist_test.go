@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -273,12 +274,19 @@ func TestNodeReplicaHistoryNotContinuedAsPrimary(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// persistValue returns field name of n's INFO persistence ("" if absent).
+// persistValue returns field name of n's INFO persistence, from the typed
+// values the node reports ("" for a field the tests do not read).
 func persistValue(n *Node, name string) string {
-	for _, kv := range n.Persistence() {
-		if kv[0] == name {
-			return kv[1]
-		}
+	st := n.Persistence()
+	switch name {
+	case "rdb_bgsave_in_progress":
+		return map[bool]string{true: "1", false: "0"}[st.SaveInProgress]
+	case "rdb_changes_since_last_save":
+		return strconv.FormatUint(st.ChangesSinceSave, 10)
+	case "rdb_last_bgsave_status":
+		return map[bool]string{true: "ok", false: "err"}[st.LastSaveOK]
+	case "rdb_saves":
+		return strconv.FormatInt(st.Saves, 10)
 	}
 	return ""
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -622,63 +621,6 @@ func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-cha
 
 func sortSenders(ss []*sender) {
 	slices.SortFunc(ss, func(a, b *sender) int { return cmp.Compare(a.id, b.id) })
-}
-
-// infoFields returns the primary's INFO replication lines.
-func (p *primary) infoFields(o *NodeOptions) [][2]string {
-	last := p.log.Last()
-	now := time.Now().UnixMilli()
-	ss := p.list()
-	out := [][2]string{{"role", "master"}, {"connected_slaves", strconv.Itoa(len(ss))}}
-	for i, s := range ss {
-		lag := int64(0)
-		if ms := s.ackMs.Load(); ms > 0 {
-			lag = (now - ms) / 1000
-		}
-		out = append(out, [2]string{"slave" + strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
-			s.ip, s.port, s.state.Load(), s.acked.Load(), lag)})
-	}
-	first := p.log.First()
-	out = append(out,
-		[2]string{"master_failover_state", "no-failover"},
-		[2]string{"master_replid", p.replID},
-		[2]string{"master_replid2", "0000000000000000000000000000000000000000"},
-		[2]string{"master_repl_offset", strconv.FormatUint(last, 10)},
-		[2]string{"second_repl_offset", "-1"},
-		[2]string{"repl_backlog_active", "1"},
-		[2]string{"repl_backlog_size", strconv.Itoa(o.MaxOperationLog)},
-		[2]string{"repl_backlog_first_byte_offset", strconv.FormatUint(first, 10)},
-		[2]string{"repl_backlog_histlen", strconv.FormatUint(last+1-first, 10)},
-		[2]string{"nadb_role", "primary"},
-		[2]string{"nadb_repl_listen_host", o.ListenHost},
-		[2]string{"nadb_repl_listen_port", strconv.Itoa(o.ListenPort)},
-		[2]string{"nadb_sequence", strconv.FormatUint(last, 10)},
-		[2]string{"nadb_replicas", strconv.Itoa(len(ss))},
-	)
-	for i, s := range ss {
-		acked := s.acked.Load()
-		lagOps := last - min(acked, last)
-		lagMs := int64(0)
-		if lagOps > 0 {
-			// The oldest unacknowledged entry's age; if it has left the
-			// log, the oldest entry still there gives a lower bound.
-			t, ok := p.log.TimeOf(acked + 1)
-			if !ok {
-				t, ok = p.log.TimeOf(first)
-			}
-			if ok {
-				lagMs = max(now-t, 0)
-			}
-		}
-		legacy := 0
-		if s.legacy {
-			legacy = 1
-		}
-		out = append(out, [2]string{"nadb_replica" + strconv.Itoa(i), fmt.Sprintf(
-			"id=%d,addr=%s,port=%d,ops_sent=%d,bytes_sent=%d,acked_seq=%d,lag_ops=%d,lag_ms=%d,legacy=%d",
-			s.id, s.conn.RemoteAddr(), s.port, s.opsSent.Load(), s.bytes.Load(), acked, lagOps, lagMs, legacy)})
-	}
-	return out
 }
 
 // firstReadable returns the oldest sequence a partial resync can start
