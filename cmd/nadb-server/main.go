@@ -85,7 +85,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		defer os.Remove(cfg.PidFile)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
-	runID := node.NewReplID()
+	runID := frame.NewReplID()
 
 	var lns []net.Listener
 	closeAll := func() {
@@ -262,11 +262,10 @@ func replListener(cfg Config) func() (net.Listener, error) {
 	return func() (net.Listener, error) { return net.Listen("tcp", addr) }
 }
 
-// openPersistence loads the data directory into eng: the newest snapshot,
-// then (with appendonly) the log segments after it, and opens the log for
-// appending. It returns the history the node resumes (nil for an empty
-// directory without appendonly), the open log (nil without appendonly) and
-// the snapshot settings.
+// openPersistence loads the data directory into eng and opens the log
+// (aof.Open holds the rules), reporting progress. It returns the history
+// the node resumes, the open log (nil without appendonly) and the snapshot
+// settings.
 func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, node.Log, node.PersistOptions, error) {
 	popts := node.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
 	policy, err := aof.ParseFsyncPolicy(cfg.AppendFsync)
@@ -275,69 +274,32 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 	}
 	start := time.Now()
 	lastLog := time.Now()
-	rec, err := aof.Recover(cfg.Dir, cfg.Databases, cfg.AppendOnly, logger, func(read, total int64) {
-		progress(float64(read) / float64(max(total, 1)))
-		if time.Since(lastLog) >= 2*time.Second {
-			lastLog = time.Now()
-			secs := time.Since(start).Seconds()
-			logger.Info("loading the data directory", "percent", fmt.Sprintf("%.1f", 100*float64(read)/float64(max(total, 1))),
-				"mb_per_second", fmt.Sprintf("%.1f", float64(read)/(1<<20)/max(secs, 0.001)))
-		}
+	opened, err := aof.Open(aof.OpenOptions{
+		Dir: cfg.Dir, Engine: eng, AppendOnly: cfg.AppendOnly, Policy: policy, SegmentLimit: cfg.SegmentSize,
+		Follows: cfg.PrimaryHost != "" || cfg.ReplicaOf != "", Logger: logger,
+		Progress: func(read, total int64) {
+			progress(float64(read) / float64(max(total, 1)))
+			if time.Since(lastLog) >= 2*time.Second {
+				lastLog = time.Now()
+				secs := time.Since(start).Seconds()
+				logger.Info("loading the data directory", "percent", fmt.Sprintf("%.1f", 100*float64(read)/float64(max(total, 1))),
+					"mb_per_second", fmt.Sprintf("%.1f", float64(read)/(1<<20)/max(secs, 0.001)))
+			}
+		},
 	})
 	if err != nil {
 		return nil, nil, popts, fmt.Errorf("loading the data directory: %w", err)
 	}
-	history := rec.History
+	h, rec := opened.History, opened.Recovered
 	if rec.HasSnapshot {
 		popts.LastSave, popts.SnapshotBytes = rec.SnapshotTime, rec.SnapshotBytes
 	}
-	if history != nil {
-		if history.Snapshot != nil {
-			eng.Replace(history.Snapshot, nil)
-			history.Snapshot = nil
-		}
-		for _, g := range history.Groups {
-			eng.Apply(g, nil)
-		}
-		logger.Info("data directory loaded", "dir", cfg.Dir, "snapshot", rec.HasSnapshot, "snapshot_sequence", rec.SnapshotSeq,
-			"operations", history.Last-history.Base, "sequence", history.Last, "replid", history.ReplID, "took", time.Since(start))
+	logger.Info("data directory loaded", "dir", cfg.Dir, "snapshot", rec.HasSnapshot, "snapshot_sequence", rec.SnapshotSeq,
+		"operations", h.Last-h.Base, "sequence", h.Last, "replid", h.ReplID, "took", time.Since(start))
+	if opened.Log == nil {
+		return h, nil, popts, nil
 	}
-	follows := cfg.PrimaryHost != "" || cfg.ReplicaOf != ""
-	switch {
-	case history == nil:
-		history = &aof.History{ReplID: node.NewReplID(), Role: aof.RolePrimary}
-	case len(rec.Segments) == 0:
-		// A snapshot without a log: operations after it may have reached
-		// secondaries and be lost here, so this is a new history.
-		history.ReplID = node.NewReplID()
-	case history.Role == aof.RoleReplica && !follows:
-		// This node followed a primary and now starts as one: the
-		// history it copied is not its to continue.
-		logger.Info("this node was a secondary and starts as a primary: new history", "old_replid", history.ReplID)
-		history.ReplID = node.NewReplID()
-	}
-	role := aof.RolePrimary
-	if follows {
-		role = history.Role
-	}
-	if !cfg.AppendOnly {
-		return history, nil, popts, nil
-	}
-	diskLog, err := aof.OpenAOF(aof.AOFOptions{
-		Segments:     rec.Segments,
-		NameFor:      func(base uint64) string { return aof.SegmentPath(cfg.Dir, base) },
-		ReplID:       history.ReplID,
-		Role:         role,
-		Last:         history.Last,
-		Policy:       policy,
-		SegmentLimit: cfg.SegmentSize,
-		Logger:       logger,
-	})
-	if err != nil {
-		return nil, nil, popts, fmt.Errorf("opening the log: %w", err)
-	}
-	history.Role = role
-	return history, diskLog, popts, nil
+	return h, opened.Log, popts, nil
 }
 
 // checkLog is `nadb-server check-log <path> [--fix] [--databases N]`: it

@@ -42,6 +42,8 @@
 package frame
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"math"
 	"time"
@@ -363,3 +365,11 @@ var fieldMask = [numFields]FieldMask{
 // NowSeconds is the current time as a frame's timestamp: Unix seconds with
 // microseconds.
 func NowSeconds() float64 { return float64(time.Now().UnixMicro()) / 1e6 }
+
+// NewReplID returns a random 40-hex-digit replication ID, naming a new
+// history.
+func NewReplID() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -189,7 +189,7 @@ func TestPrimaryHandshakeWire(t *testing.T) {
 	t.Run("other history gets a full sync and counts as a failed partial", func(t *testing.T) {
 		full0, _, err0 := p.node.SyncStats()
 		peer := dialRaw(t, p.addr)
-		peer.send(t, syncRequest(t, NewReplID(), 2))
+		peer.send(t, syncRequest(t, frame.NewReplID(), 2))
 		var op frame.Op
 		peer.next(t, &op)
 		require.Equal(t, frame.OpSyncResponse, op.Type)

@@ -1,8 +1,6 @@
 package node
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -114,20 +112,13 @@ func NewNode(o NodeOptions) *Node {
 		}
 		log.Publish() // before SetAOF: these operations are on disk already
 	} else {
-		log = n.becomePrimaryLocked(1, NewReplID())
+		log = n.becomePrimaryLocked(1, frame.NewReplID())
 	}
 	if o.AOF != nil {
 		log.SetAOF(o.AOF)
 	}
 	n.initPersist()
 	return n
-}
-
-// NewReplID returns a random 40-hex-digit replication ID.
-func NewReplID() string {
-	b := make([]byte, 20)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // becomePrimaryLocked starts a primary term of history replID at sequence
@@ -372,7 +363,7 @@ func (n *Node) promote() {
 	_, applied := n.sec.history()
 	digest := n.sec.lastApplied().digestFor(applied)
 	n.sec = nil
-	replID := NewReplID()
+	replID := frame.NewReplID()
 	if a := n.opts.AOF; a != nil && !a.Continue(applied, replID, aof.RolePrimary) {
 		// The log does not end at the applied position (the primary was
 		// a reference one, whose stream is not persisted): start it again

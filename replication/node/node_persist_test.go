@@ -12,6 +12,7 @@ import (
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/aof"
+	"github.com/nadb-server/nadb-server/replication/frame"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,10 +30,10 @@ func startPersistentNode(t *testing.T, dir string, follows bool, tweak func(*Nod
 		items = h.Snapshot
 		h.Snapshot = nil
 	} else {
-		h = &aof.History{ReplID: NewReplID(), Role: aof.RolePrimary}
+		h = &aof.History{ReplID: frame.NewReplID(), Role: aof.RolePrimary}
 	}
 	if len(rec.Segments) == 0 || (h.Role == aof.RoleReplica && !follows) {
-		h.ReplID = NewReplID()
+		h.ReplID = frame.NewReplID()
 	}
 	role := aof.RolePrimary
 	if follows {

@@ -93,7 +93,7 @@ func startNode(t testing.TB, tweak func(*NodeOptions)) *tnode {
 		Timeout:         5 * time.Second,
 		MaxFrame:        1 << 20,
 		BroadcastAsync:  true,
-		NodeID:          NewReplID(),
+		NodeID:          frame.NewReplID(),
 	}
 	if tweak != nil {
 		tweak(&o)
@@ -547,7 +547,7 @@ func TestNodeWaitCountsOnlyAcknowledgedData(t *testing.T) {
 		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("v"), engine.SetOptions{})
 	}
 	peer := dialRaw(t, p.addr)
-	peer.send(t, syncRequest(t, NewReplID(), 1001)) // another history, far ahead
+	peer.send(t, syncRequest(t, frame.NewReplID(), 1001)) // another history, far ahead
 	// The peer reads the full sync up to the first heartbeat of the live
 	// stream, but never acknowledges anything.
 	var op frame.Op

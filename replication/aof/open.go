@@ -1,0 +1,97 @@
+package aof
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// OpenOptions configures Open.
+type OpenOptions struct {
+	Dir          string
+	Engine       *engine.Engine // receives the loaded dataset
+	AppendOnly   bool           // load the segments and open the log for appending
+	Policy       FsyncPolicy
+	SegmentLimit int64
+	// Follows says the node starts as a secondary: a history it copied as
+	// one may then be continued.
+	Follows  bool
+	Logger   *slog.Logger
+	Progress func(read, total int64) // now and then while loading; may be nil
+}
+
+// Opened is what Open found and opened.
+type Opened struct {
+	// History is what the node resumes: its replication ID and role, and
+	// the operations after the snapshot (already applied to the engine),
+	// which refill the in-memory log. Never nil.
+	History *History
+	// Log is the log open for appending; nil without AppendOnly.
+	Log *AOF
+	// Recovered says what was loaded (snapshot, segments).
+	Recovered *Recovered
+}
+
+// Open loads a data directory into o.Engine (the newest valid snapshot,
+// then, with AppendOnly, the segments after it; see Recover), decides which
+// history the node continues, and opens the log for appending. The rules:
+//
+//   - an empty directory starts a new history;
+//   - a snapshot without a log starts a new history: operations after it
+//     may have reached secondaries and be lost here;
+//   - a node whose files were written as a secondary and that starts as a
+//     primary starts a new history: the one it copied is not its own to
+//     continue;
+//   - otherwise the node continues its history (same ID and sequence), and
+//     its secondaries resume with a partial resync.
+func Open(o OpenOptions) (*Opened, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	rec, err := Recover(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	h := rec.History
+	if h != nil {
+		if h.Snapshot != nil {
+			o.Engine.Replace(h.Snapshot, nil)
+			h.Snapshot = nil
+		}
+		for _, g := range h.Groups {
+			o.Engine.Apply(g, nil)
+		}
+	}
+	switch {
+	case h == nil:
+		h = &History{ReplID: frame.NewReplID(), Role: RolePrimary}
+	case len(rec.Segments) == 0:
+		h.ReplID = frame.NewReplID()
+	case h.Role == RoleReplica && !o.Follows:
+		o.Logger.Info("this node was a secondary and starts as a primary: new history", "old_replid", h.ReplID)
+		h.ReplID = frame.NewReplID()
+	}
+	if !o.Follows {
+		h.Role = RolePrimary
+	}
+	out := &Opened{History: h, Recovered: rec}
+	if !o.AppendOnly {
+		return out, nil
+	}
+	out.Log, err = OpenAOF(AOFOptions{
+		Segments:     rec.Segments,
+		NameFor:      func(base uint64) string { return SegmentPath(o.Dir, base) },
+		ReplID:       h.ReplID,
+		Role:         h.Role,
+		Last:         h.Last,
+		Policy:       o.Policy,
+		SegmentLimit: o.SegmentLimit,
+		Logger:       o.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening the log: %w", err)
+	}
+	return out, nil
+}
