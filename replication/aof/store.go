@@ -358,28 +358,63 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 		capHint = int(min(count, 1<<24, uint64(st.Size()/32)))
 	}
 	keys, err := readSnapshotKeys(rd, cr, snap.Seq, dbs, capHint, progress)
+	if err == nil {
+		err = keys.Complete(count, hasCount)
+	}
 	if err != nil {
 		return fail("%v", err)
 	}
-	if keys.endCount != uint64(len(keys.items)) || (hasCount && keys.endCount != count) {
-		return fail("end marker counts %d keys, header %d, file %d", keys.endCount, count, len(keys.items))
-	}
-	snap.Items = keys.items
+	snap.Items = keys.Items
 	return snap, nil
 }
 
-// snapshotKeys is what follows a snapshot's header.
-type snapshotKeys struct {
-	items    []engine.Item
-	endCount uint64
+// SnapshotKeys collects a snapshot's keys from the frames that follow its
+// header, wherever they come from: a snapshot file, or a primary's full
+// resynchronisation. The rules are the same for both: SET frames at the
+// snapshot's sequence, then SNAPSHOT_END as the very last frame, whose
+// count and the announced one must match the keys received.
+type SnapshotKeys struct {
+	Seq      uint64 // the snapshot's sequence
+	Items    []engine.Item
+	Ended    bool   // SNAPSHOT_END has arrived
+	EndCount uint64 // its count
+}
+
+// Add takes the next frame: the key of a SET (ef, from frame.EffectOf) or
+// SNAPSHOT_END (count). Any other frame, one at another sequence, or one
+// after the end marker is refused.
+func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, count uint64) error {
+	switch {
+	case k.Ended:
+		return errors.New("data after the end marker")
+	case typ == frame.OpSet && seq == k.Seq:
+		k.Items = append(k.Items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+		return nil
+	case typ == frame.OpSnapshotEnd && seq == k.Seq:
+		k.Ended, k.EndCount = true, count
+		return nil
+	}
+	return fmt.Errorf("%s at %d after %d keys of the snapshot at %d", typ, seq, len(k.Items), k.Seq)
+}
+
+// Complete checks, once the end marker has arrived, that it counts the
+// keys received and, when announced (the header's count) is known, that
+// it agrees.
+func (k *SnapshotKeys) Complete(announced uint64, known bool) error {
+	if !k.Ended {
+		return fmt.Errorf("after %d keys: no end marker", len(k.Items))
+	}
+	if k.EndCount != uint64(len(k.Items)) || (known && k.EndCount != announced) {
+		return fmt.Errorf("end marker counts %d keys, header %d, received %d", k.EndCount, announced, len(k.Items))
+	}
+	return nil
 }
 
 // readSnapshotKeys reads the frames after a snapshot's header: SET frames
 // at sequence seq, then SNAPSHOT_END as the very last frame. The frames
 // are verified on every core (parseFrames).
-func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*snapshotKeys, error) {
-	keys := &snapshotKeys{items: make([]engine.Item, 0, capHint)}
-	ended := false
+func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*SnapshotKeys, error) {
+	keys := &SnapshotKeys{Seq: seq, Items: make([]engine.Item, 0, capHint)}
 	var err error
 	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
 		if progress != nil {
@@ -389,18 +424,11 @@ func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, cap
 			pf := &run.frames[i]
 			switch {
 			case pf.err != nil:
-				err = fmt.Errorf("after %d keys: %w", len(keys.items), pf.err)
-			case ended:
-				err = errors.New("data after the end marker")
-			case pf.typ == frame.OpSet && pf.seq == seq && pf.efErr != nil:
-				err = fmt.Errorf("key %d: %w", len(keys.items), pf.efErr)
-			case pf.typ == frame.OpSet && pf.seq == seq:
-				ef := &pf.ef
-				keys.items = append(keys.items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
-			case pf.typ == frame.OpSnapshotEnd && pf.seq == seq:
-				ended, keys.endCount = true, pf.count
+				err = fmt.Errorf("after %d keys: %w", len(keys.Items), pf.err)
+			case pf.typ == frame.OpSet && pf.efErr != nil && !keys.Ended:
+				err = fmt.Errorf("key %d: %w", len(keys.Items), pf.efErr)
 			default:
-				err = fmt.Errorf("%s at %d after %d keys", pf.typ, pf.seq, len(keys.items))
+				err = keys.Add(pf.typ, pf.seq, &pf.ef, pf.count)
 			}
 			if err != nil {
 				return false
@@ -408,9 +436,9 @@ func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, cap
 		}
 		switch {
 		case run.readErr != nil:
-			err = fmt.Errorf("after %d keys: %w", len(keys.items), run.readErr)
-		case run.final && !ended:
-			err = fmt.Errorf("after %d keys: no end marker", len(keys.items))
+			err = fmt.Errorf("after %d keys: %w", len(keys.Items), run.readErr)
+		case run.final && !keys.Ended:
+			err = fmt.Errorf("after %d keys: no end marker", len(keys.Items))
 		}
 		return err == nil
 	})

@@ -286,23 +286,33 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 	S, count := resp.Sequence, resp.Count
 	newID := string(resp.ReplID)
 	start := time.Now()
-	items := make([]engine.Item, 0, min(count, 1<<20))
+	// The same rules as a snapshot file's (aof.SnapshotKeys): SET frames
+	// at S, then SNAPSHOT_END counting them, as the response announced.
+	keys := aof.SnapshotKeys{Seq: S, Items: make([]engine.Item, 0, min(count, 1<<20))}
 	now := time.Now().UnixMilli()
 	var op frame.Op
 	for {
 		if err := s.next(conn, rd, &op); err != nil {
 			return err
 		}
-		switch {
-		case op.Type == frame.OpSet && op.Sequence == S:
-			ef, _, err := frame.EffectOf(&op, s.eng.Databases(), now)
-			if err != nil {
-				s.protoErrs.Add(1)
-				s.resyncs.Add(1)
-				return err
-			}
-			items = append(items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
-		case op.Type == frame.OpSnapshotEnd && op.Sequence == S && op.Count == uint64(len(items)) && op.Count == count:
+		var ef engine.Effect
+		var err error
+		if op.Type == frame.OpSet {
+			ef, _, err = frame.EffectOf(&op, s.eng.Databases(), now)
+		}
+		if err == nil {
+			err = keys.Add(op.Type, op.Sequence, &ef, op.Count)
+		}
+		if err == nil && keys.Ended {
+			err = keys.Complete(count, true)
+		}
+		if err != nil {
+			s.protoErrs.Add(1)
+			s.resyncs.Add(1)
+			return fmt.Errorf("%w: during a full resynchronisation at %d (%d of %d keys): %w", ErrUnexpected, S, len(keys.Items), count, err)
+		}
+		if keys.Ended {
+			items := keys.Items
 			s.eng.Replace(items, func() {
 				s.mu.Lock()
 				s.replID = newID
@@ -331,10 +341,6 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 				}
 			}
 			return nil
-		default:
-			s.protoErrs.Add(1)
-			s.resyncs.Add(1)
-			return fmt.Errorf("%w: %s at %d during a snapshot at %d (%d of %d keys)", ErrUnexpected, op.Type, op.Sequence, S, len(items), count)
 		}
 	}
 }
