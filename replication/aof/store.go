@@ -111,10 +111,20 @@ type Recovered struct {
 // loaded snapshot covers are deleted. progress, when not nil, is called now
 // and then with the bytes read and the total.
 func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
+	return recoverDir(dir, dbs, useLog, logger, progress, false)
+}
+
+// recoverDir is Recover; with dryRun it changes nothing on disk (no file
+// deleted, set aside or cut) and only says what a start would load or why
+// it would refuse. check-log uses it so that its verdict follows the
+// start's rules, written once, here.
+func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64), dryRun bool) (*Recovered, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	removeTemporary(dir)
+	if !dryRun {
+		removeTemporary(dir)
+	}
 	files, err := ListDir(dir)
 	if err != nil {
 		return nil, err
@@ -170,7 +180,9 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		rec.SnapshotTime = st.ModTime()
 		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items, SnapshotDigest: snap.LastDigest}
 		for _, older := range files.Snapshots[i+1:] {
-			_ = os.Remove(SnapshotPath(dir, older))
+			if !dryRun {
+				_ = os.Remove(SnapshotPath(dir, older))
+			}
 		}
 		break
 	}
@@ -182,7 +194,9 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		// Drop the segments the snapshot covers: each one that the next
 		// segment starts at or before the snapshot's sequence.
 		for len(segs) > 1 && segs[1] <= h.Base {
-			_ = os.Remove(SegmentPath(dir, segs[0]))
+			if !dryRun {
+				_ = os.Remove(SegmentPath(dir, segs[0]))
+			}
 			segs = segs[1:]
 		}
 		if len(segs) > 0 && segs[0] < h.Base {
@@ -199,7 +213,9 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 			// *.stale), never replay it on top of the snapshot.
 			p := SegmentPath(dir, segs[0])
 			logger.Warn("setting aside a log segment older than the snapshot", "file", p, "snapshot", h.Base)
-			_ = os.Rename(p, p+".stale")
+			if !dryRun {
+				_ = os.Rename(p, p+".stale")
+			}
 			segs = nil
 		}
 	}
@@ -218,7 +234,7 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 		if h != nil {
 			after = h.Last
 		}
-		sh, err := loadSegment(p, dbs, last, after, logger, report)
+		sh, err := loadSegment(p, dbs, last, after, logger, report, dryRun)
 		if err != nil {
 			return nil, err
 		}
@@ -276,8 +292,12 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 
 // loadSegment reads one segment; only the last one may have a torn tail,
 // which is cut off.
-func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64)) (*History, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64), dryRun bool) (*History, error) {
+	mode := os.O_RDWR
+	if dryRun {
+		mode = os.O_RDONLY
+	}
+	f, err := os.OpenFile(path, mode, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +321,9 @@ func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Log
 			logger.Warn("log segment has only a torn header; writing it again", "file", path, "bytes_dropped", sc.size)
 		} else {
 			logger.Warn("log segment ends with an incomplete write; cutting it off", "file", path, "bytes_dropped", sc.size-sc.good, "last_sequence", sc.history.Last)
+		}
+		if dryRun {
+			return sc.history, nil
 		}
 		if err := f.Truncate(sc.good); err != nil {
 			return nil, err
