@@ -106,3 +106,6 @@ func (r *Reader) AppendLast(dst []byte) []byte {
 
 // MaxFrame returns the largest payload the Reader accepts.
 func (r *Reader) MaxFrame() int { return r.max }
+
+// Buffered returns how many bytes have arrived but not been decoded yet.
+func (r *Reader) Buffered() int { return r.br.Buffered() }

@@ -17,9 +17,6 @@ const Namespace = "default"
 // applied (a missing key, a database index out of range).
 var ErrBadOperation = errors.New("operation cannot be applied")
 
-// Buffered returns how many bytes have arrived but not been decoded yet.
-func (r *Reader) Buffered() int { return r.br.Buffered() }
-
 // Builder fills Ops from log entries, reusing its buffers.
 type Builder struct {
 	db [20]byte
@@ -28,8 +25,10 @@ type Builder struct {
 // BytesOf views s as bytes without copying; the Encoder only reads them.
 func BytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// fill sets op to the frame of e. forceText has no effect on values that
-// are not valid text: they always travel as base64.
+// Fill sets op to the frame of e. nowMs turns an absolute expiry into the
+// reference's relative ttl; the Encoder sends values that are valid UTF-8
+// as plain strings and others as base64. op's slices alias e and b until
+// the next call.
 func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 	*op = Op{Sequence: e.Seq, Timestamp: float64(e.TimeMs) / 1000}
 	ef := &e.Effect
