@@ -323,21 +323,32 @@ func (n *Node) follow(t target) error {
 		replID, applied = n.sec.history()
 		lastApplied = n.sec.lastApplied()
 	}
+	// No client write is admitted from here on; those in flight finish
+	// logging first.
+	n.gate.Lock()
 	if n.prim != nil {
+		// Closing the term publishes what is left to the log on disk;
+		// a write acknowledged by a client that finds the node a
+		// secondary already (WriteDone) must be there as its policy says.
+		n.prim.close()
+		last := n.prim.log.Last()
+		if a := n.opts.AOF; a != nil {
+			if err := a.Wait(last); err != nil {
+				n.opts.Logger.Error("the log on disk could not take the last writes before the role change", "sequence", last, "err", err)
+			}
+		}
 		// The node asks to continue its own history: only the primary
 		// that wrote it (or a node that copied it) can offer a partial
 		// resync, and the handshake checks that.
-		if last := n.prim.log.Last(); last > 0 || n.replicaHistory {
+		if last > 0 || n.replicaHistory {
 			replID, applied = n.prim.replID, last
 			if d, ok := n.prim.digestAt(last); ok {
 				lastApplied = lastOp{seq: last, digest: d}
 			}
 		}
 		n.replicaHistory = false
-		n.prim.close()
 		n.prim = nil
 	}
-	n.gate.Lock()
 	n.eng.SetSink(nil)
 	n.eng.SetReplica(true)
 	n.readOnly.Store(true)
