@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,11 +279,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 				return
 			}
 			if err := s.cfg.Set(name, string(args[i+1])); err != nil {
-				if errors.Is(err, ErrUnknownOption) {
-					c.conn.WriteError(errUnknownConfig(name))
-				} else {
-					c.conn.WriteError(sanitize(errConfigSet(name, err.Error())))
-				}
+				c.conn.WriteError(errConfigSetRefused(name, err))
 				return
 			}
 		}

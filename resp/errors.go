@@ -107,6 +107,24 @@ func errUnknownConfig(name string) string {
 	return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"
 }
 
+// errConfigSetRefused answers a CONFIG SET that Config.Set refused, in
+// Redis's words.
+func errConfigSetRefused(name string, err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownOption):
+		return errUnknownConfig(name)
+	case errors.Is(err, ErrImmutableOption):
+		return errConfigSet(name, "can't set immutable config")
+	case errors.Is(err, ErrBadOptionValue):
+		reason := "argument couldn't be parsed into an integer or a valid value"
+		if detail, ok := strings.CutPrefix(err.Error(), ErrBadOptionValue.Error()+": "); ok {
+			reason += ": " + detail
+		}
+		return sanitize(errConfigSet(name, reason))
+	}
+	return sanitize(errConfigSet(name, err.Error()))
+}
+
 // errConfigSet answers a CONFIG SET that was refused for a reason.
 func errConfigSet(name, reason string) string {
 	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason

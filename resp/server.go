@@ -26,14 +26,21 @@ type Config interface {
 	// pattern (case-insensitive), sorted by name.
 	Get(pattern string) [][2]string
 	// Set changes one option at run time. It returns ErrUnknownOption for
-	// a name it does not know or that cannot change at run time, or
-	// another error whose text explains why the value was refused.
+	// a name it does not know, ErrImmutableOption for one read only at
+	// start, and ErrBadOptionValue, wrapped with why, for a value it
+	// refuses.
 	Set(name, value string) error
 }
 
-// ErrUnknownOption is returned by Config.Set for an option that does not
-// exist or cannot be changed at run time.
-var ErrUnknownOption = errors.New("unknown option")
+// Errors of Config.Set. resp turns them into Redis's CONFIG SET replies.
+var (
+	// ErrUnknownOption: the option does not exist.
+	ErrUnknownOption = errors.New("unknown option")
+	// ErrImmutableOption: the option is read only at start.
+	ErrImmutableOption = errors.New("immutable option")
+	// ErrBadOptionValue: the value is refused; wrap it with why.
+	ErrBadOptionValue = errors.New("bad option value")
+)
 
 // Options configures a Server.
 type Options struct {

@@ -138,10 +138,6 @@ type Config struct {
 	Ignored []string
 }
 
-// errImmutable refuses CONFIG SET of an option read only at start, in
-// Redis's words.
-var errImmutable = errors.New("can't set immutable config")
-
 // errHelp asks for the option list.
 var errHelp = errors.New("help requested")
 
@@ -224,11 +220,11 @@ func (s *settings) Set(name, value string) error {
 		return resp.ErrUnknownOption
 	}
 	if !o.runtime {
-		return errImmutable
+		return resp.ErrImmutableOption
 	}
 	if o.check != nil {
 		if err := o.check(value); err != nil {
-			return fmt.Errorf("argument couldn't be parsed into an integer or a valid value: %w", err)
+			return fmt.Errorf("%w: %w", resp.ErrBadOptionValue, err)
 		}
 	}
 	if o.lower {

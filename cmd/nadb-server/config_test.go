@@ -677,7 +677,7 @@ func TestSettingsSet(t *testing.T) {
 	for _, o := range options() {
 		if !o.runtime {
 			// Known, but read only at start: Redis's immutable config.
-			refused[o.name], refused[strings.ToUpper(o.name)] = errImmutable, errImmutable
+			refused[o.name], refused[strings.ToUpper(o.name)] = resp.ErrImmutableOption, resp.ErrImmutableOption
 		}
 	}
 	for name, want := range refused {
