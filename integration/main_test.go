@@ -525,3 +525,22 @@ func scriptTest(t *testing.T, scripts map[string][]step) {
 		})
 	}
 }
+
+// requireLogged waits until the process's output holds substr. The output
+// is copied in by another goroutine, so a line the server wrote before an
+// observable effect may land a moment after the test sees the effect.
+func (s *Server) requireLogged(t *testing.T, substr string, msgAndArgs ...any) {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for !strings.Contains(s.Output(), substr) {
+		if time.Now().After(deadline) {
+			require.Fail(t, fmt.Sprintf("%q never appeared in the output:\n%s", substr, s.Output()), msgAndArgs...)
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-s.exited:
+			require.Contains(t, s.Output(), substr, msgAndArgs...)
+			return
+		}
+	}
+}

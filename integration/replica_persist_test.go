@@ -242,7 +242,7 @@ func TestReplicaPersistAfterFullSync(t *testing.T) {
 	require.Equal(t, before.PartialOK+1, after.PartialOK, "sync_partial_ok")
 	require.Equal(t, "0", s.requireInfo("replication")["nadb_full_syncs"])
 	require.Equal(t, int64(700), s.rdb.DBSize(ctx).Val())
-	require.Contains(t, s.Output(), "snapshot=true snapshot_sequence=500 operations=100 sequence=600")
+	s.requireLogged(t, "snapshot=true snapshot_sequence=500 operations=100 sequence=600")
 
 	// Without a primary configured, the node starts as a primary: same
 	// data, but a new history, since it must not continue the primary's.
@@ -255,7 +255,7 @@ func TestReplicaPersistAfterFullSync(t *testing.T) {
 	require.NotEqual(t, replID, sRepl["master_replid"], "a former secondary's history is not its own")
 	require.Equal(t, "700", sRepl["master_repl_offset"])
 	require.Equal(t, want, s.digest())
-	require.Contains(t, s.Output(), "this node was a secondary and starts as a primary: new history")
+	s.requireLogged(t, "this node was a secondary and starts as a primary: new history")
 	require.NoError(t, s.rdb.Set(ctx, "own", "1", 0).Err())
 	h = segmentHeader(t, lastSegment(t, s.Dir))
 	require.Equal(t, "primary", h.Data.Mode)
@@ -347,7 +347,7 @@ func TestReplicaPersistResumeFromSequenceZero(t *testing.T) {
 	s.stop()
 	writeKeys(t, p.rdb, "a", 10)
 	s.restart()
-	require.Contains(t, s.Output(), "sequence=0 replid="+replID, "the secondary loaded the primary's history at 0")
+	s.requireLogged(t, "sequence=0 replid="+replID, "the secondary loaded the primary's history at 0")
 	requireConverged(t, p, s)
 	after := p.syncCounts()
 	require.Equal(t, before.Full, after.Full, "sync_full: the secondary had the primary's history at sequence 0")
@@ -390,7 +390,7 @@ func TestReplicaPersistServedFromDisk(t *testing.T) {
 			} else {
 				require.Equal(t, before.Full, after.Full, "sync_full")
 				require.Equal(t, before.PartialOK+1, after.PartialOK, "sync_partial_ok")
-				require.Contains(t, p.Output(), "serving a replica from the log on disk")
+				p.requireLogged(t, "serving a replica from the log on disk")
 			}
 			require.Equal(t, want, s.rdb.DBSize(ctx).Val())
 			require.Equal(t, fmt.Sprint(want), final.Offset)
@@ -480,6 +480,6 @@ func TestReplicaPersistPrimaryLostWrites(t *testing.T) {
 	stats := p.syncCounts()
 	require.Equal(t, int64(1), stats.Full, "the secondary's lost operations are replaced by a full resync")
 	require.Equal(t, int64(0), stats.PartialOK)
-	require.Contains(t, p.Output(), "differs from this primary's at the same sequence")
+	p.requireLogged(t, "differs from this primary's at the same sequence")
 	require.Equal(t, int64(0), s.rdb.Exists(ctx, "before:49").Val(), "an operation the primary lost is gone from the secondary too")
 }

@@ -280,6 +280,14 @@ func TestLegacySecondary(t *testing.T) {
 	}
 
 	t.Run("catch-up", func(t *testing.T) {
+		// The stream opens with a HEARTBEAT naming the history, at the
+		// sequence before the catch-up's first: a reference secondary
+		// ignores repl_id; a nadb-server secondary whose handshake came
+		// late knows from it not to take the stream.
+		f := readLegacyFrame(t, c)
+		require.Equal(t, "HEARTBEAT", f.Type, "first frame %v", f.raw)
+		require.Equal(t, uint64(0), f.Sequence, "first frame %v", f.raw)
+		require.Equal(t, p.requireInfo("replication")["master_replid"], f.Data["repl_id"], "first frame %v", f.raw)
 		readData(want)
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			pi, err := p.info(ctx, "replication")

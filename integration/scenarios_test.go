@@ -18,9 +18,21 @@ import (
 // the default port).
 func startFollower(t *testing.T, p *node, extra ...string) *node {
 	t.Helper()
+	return startUserNode(t, append([]string{"--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(p.ReplPort)}, extra...))
+}
+
+// startReplicaOf is startFollower with --replicaof and the primary's Redis
+// port, as a Redis user writes it.
+func startReplicaOf(t *testing.T, p *node) *node {
+	t.Helper()
+	return startUserNode(t, []string{"--replicaof", "127.0.0.1 " + strconv.Itoa(p.Port)})
+}
+
+// startUserNode starts a node with its own --port and --dir and args.
+func startUserNode(t *testing.T, args []string) *node {
+	t.Helper()
 	port := freePorts(t, 1)[0]
-	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(), "--appendonly", "no",
-		"--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(p.ReplPort)}, extra...)
+	args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(), "--appendonly", "no"}, args...)
 	n := &node{Server: launch(t, port, args...), t: t}
 	n.rdb = redis.NewClient(&redis.Options{Addr: n.Addr(), ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	t.Cleanup(func() { _ = n.rdb.Close() })
@@ -36,33 +48,36 @@ func TestNADBScenariosOnOneMachine(t *testing.T) {
 	t.Parallel()
 	p := startNode(t, "--appendonly", "yes")
 
-	// Multiple replicas: two secondaries that differ only in --port and
-	// --dir run side by side.
+	// Multiple replicas: secondaries that differ only in --port and --dir
+	// run side by side, whether they name the primary's NADB endpoint or
+	// (--replicaof) its Redis one.
 	s1 := startFollower(t, p)
 	s2 := startFollower(t, p)
-	for _, s := range []*node{s1, s2} {
+	s4 := startReplicaOf(t, p)
+	for _, s := range []*node{s1, s2, s4} {
 		require.Equal(t, "closed", s.requireInfo("replication")["nadb_listener_status"])
 	}
 
 	// Normal operation.
 	writeKeys(t, p.rdb, "normal", 1000)
-	requireConverged(t, p, s1, s2)
+	requireConverged(t, p, s1, s2, s4)
+	require.Equal(t, int64(1000), s4.rdb.DBSize(context.Background()).Val())
 
 	// Late join.
 	writeKeys(t, p.rdb, "before-join", 2000)
 	s3 := startFollower(t, p)
-	requireConverged(t, p, s1, s2, s3)
+	requireConverged(t, p, s1, s2, s3, s4)
 	require.Equal(t, int64(3000), s3.rdb.DBSize(context.Background()).Val())
 
 	// Network interruption: the primary goes away and comes back on the
 	// same ports and directory; the secondaries reconnect and resume.
 	p.kill()
-	for _, s := range []*node{s1, s2, s3} {
+	for _, s := range []*node{s1, s2, s3, s4} {
 		s.waitInfo("replication", "master_link_status", "down")
 	}
 	p.restart()
 	writeKeys(t, p.rdb, "after-interruption", 500)
-	requireConverged(t, p, s1, s2, s3)
+	requireConverged(t, p, s1, s2, s3, s4)
 	require.Equal(t, int64(3500), s1.rdb.DBSize(context.Background()).Val())
 }
 
@@ -115,4 +130,30 @@ func TestReplListenPortZero(t *testing.T) {
 	require.Equal(t, map[string]string{"repl-listen-port": "0"}, rdb.ConfigGet(context.Background(), "repl-listen-port").Val())
 	require.Equal(t, map[string]string{"repl-listen-host": "127.0.0.1"}, rdb.ConfigGet(context.Background(), "repl-listen-host").Val(),
 		"an empty repl-listen-host reports the first bind address it stands for")
+}
+
+// TestPrimaryNeedsItsNADBListener: a node started as a primary refuses to
+// start when its NADB port cannot be bound (an explicitly configured
+// resource), naming the option; a secondary given the same port starts,
+// since it opens the listener only when promoted.
+func TestPrimaryNeedsItsNADBListener(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	holder, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = holder.Close() })
+	taken := strconv.Itoa(holder.Addr().(*net.TCPAddr).Port)
+
+	port := freePorts(t, 1)[0]
+	code, out := runUntilExit(t, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(),
+		"--appendonly", "no", "--repl-listen-port", taken)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, out, "option 'repl-listen-host'/'repl-listen-port'")
+	require.Contains(t, out, "127.0.0.1:"+taken+": bind: address already in use")
+
+	p := startNode(t)
+	s := startFollower(t, p, "--repl-listen-port", taken)
+	require.Equal(t, "closed", s.requireInfo("replication")["nadb_listener_status"])
+	writeKeys(t, p.rdb, "k", 10)
+	requireConverged(t, p, s)
 }

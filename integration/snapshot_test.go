@@ -44,6 +44,10 @@ func (n *node) waitSaves(saves int) map[string]string {
 	require.Equal(n.t, "ok", last["rdb_last_bgsave_status"])
 	require.Equal(n.t, "ok", last["aof_last_bgrewrite_status"])
 	require.NotContains(n.t, n.Output(), "snapshot failed")
+	// The process's output is copied in by another goroutine: the line
+	// may land a moment after INFO says the snapshot is done.
+	require.Eventually(n.t, func() bool { return strings.Count(n.Output(), `msg="snapshot written"`) >= saves },
+		convergeTimeout, pollInterval, "snapshots in the server's log")
 	require.Equal(n.t, saves, strings.Count(n.Output(), `msg="snapshot written"`), "snapshots in the server's log")
 	return last
 }
@@ -485,7 +489,7 @@ func TestSnapshotAutoRewrite(t *testing.T) {
 
 	require.NoError(t, n.rdb.ConfigSet(ctx, "auto-aof-rewrite-percentage", "100").Err())
 	info = n.waitSaves(1)
-	require.Contains(t, n.Output(), "starting an automatic rewrite")
+	n.requireLogged(t, "starting an automatic rewrite")
 	require.Equal(t, "1", info["nadb_log_segments"])
 	s := requireSnapshotOnly(t, n.Dir)
 	require.Equal(t, uint64(400), s)
@@ -517,7 +521,7 @@ func TestSnapshotAppendOnlyNo(t *testing.T) {
 	require.Equal(t, want, n.digest(), "the snapshot's dataset")
 	require.Equal(t, int64(0), n.rdb.Exists(ctx, "unsaved").Val(), "written after the snapshot, with no log")
 	require.NotEqual(t, replID, n.requireInfo("replication")["master_replid"], "a snapshot without its log starts a new history")
-	require.Contains(t, n.Output(), "snapshot=true snapshot_sequence=200")
+	n.requireLogged(t, "snapshot=true snapshot_sequence=200")
 
 	// appendonly yes on the same directory: the snapshot, then a log.
 	n.extra = aofArgs("always")
@@ -535,7 +539,7 @@ func TestSnapshotAppendOnlyNo(t *testing.T) {
 	// them, since they are older than its snapshot.
 	n.extra = nil
 	n.restart()
-	require.Contains(t, n.Output(), "appendonly is off: the log segments in the data directory are not loaded")
+	n.requireLogged(t, "appendonly is off: the log segments in the data directory are not loaded")
 	require.Equal(t, want, n.digest())
 	require.Equal(t, "OK", n.rdb.Save(ctx).Val())
 	files = listData(t, n.Dir)

@@ -55,9 +55,11 @@ type streamState struct {
 // decide is the secondary's rule for one frame of the live stream, a pure
 // function of its state and the frame. A frame of this server's protocol is
 // applied only as the next sequence, groups only whole; everything else
-// forces a resync. A reference primary has no resync, replays catch-up it
-// already sent and numbers its heartbeats, so its stream is taken as it is:
-// replays are skipped and a forward gap is applied with an error reported.
+// forces a resync. A reference primary (legacy: a stream admitReference
+// admitted, never a nadb-server primary's) has no resync, replays catch-up
+// it already sent and numbers its heartbeats, so its stream is taken as it
+// is: replays are skipped and a forward gap is applied with an error
+// reported.
 func decide(st streamState, op *frame.Op) (verdict, error) {
 	next := st.applied + uint64(st.pending) + 1
 	if op.Type == frame.OpHeartbeat {
@@ -99,4 +101,30 @@ func decide(st streamState, op *frame.Op) (verdict, error) {
 		return verdictBuffer, nil
 	}
 	return verdictApply, nil
+}
+
+// ErrNotReference: a stream that does not start with SYNC_RESPONSE, from a
+// primary this secondary knows speaks this server's protocol.
+var ErrNotReference = errors.New("a nadb-server primary's stream without handshake")
+
+// admitReference is the rule for a first frame that is not a SYNC_RESPONSE:
+// the stream is taken as a reference primary's (no handshake, replays, gaps
+// applied) only by a secondary that has never known a nadb-server primary
+// on this link, and only when the frame does not name a nadb-server history.
+// knownNADB is set when the secondary holds a history of this server's
+// protocol (a replication ID), has seen a SYNC_RESPONSE, or found the
+// primary through its Redis endpoint (only a nadb-server primary has one).
+// A nadb-server primary that serves a silent peer as a reference secondary
+// starts with a HEARTBEAT carrying its repl_id, which a reference secondary
+// ignores and this one recognises. Any other case means the handshake
+// reached the primary late: drop the link and handshake again, never apply
+// a stream that starts wherever the primary's catch-up starts.
+func admitReference(knownNADB bool, first *frame.Op) error {
+	switch {
+	case knownNADB:
+		return fmt.Errorf("%w: %s before SYNC_RESPONSE", ErrNotReference, first.Type)
+	case first.Type == frame.OpHeartbeat && first.Has&frame.FieldReplID != 0:
+		return fmt.Errorf("%w: HEARTBEAT of history %s before SYNC_RESPONSE", ErrNotReference, first.ReplID)
+	}
+	return nil
 }

@@ -214,3 +214,30 @@ func TestVerdictString(t *testing.T) {
 		require.Equal(t, want, v.String())
 	}
 }
+
+func TestAdmitReference(t *testing.T) {
+	marked := frameAt(frame.OpHeartbeat, 41, 0)
+	marked.ReplID, marked.Has = []byte("0123456789abcdef0123456789abcdef01234567"), marked.Has|frame.FieldReplID
+	for _, tc := range []struct {
+		name      string
+		knownNADB bool
+		first     *frame.Op
+		admit     bool
+	}{
+		{"fresh secondary, reference SET", false, frameAt(frame.OpSet, 2001, 0), true},
+		{"fresh secondary, reference numbered HEARTBEAT", false, frameAt(frame.OpHeartbeat, 7, 0), true},
+		{"fresh secondary, nadb-server primary's marked HEARTBEAT", false, marked, false},
+		{"known nadb-server primary, SET", true, frameAt(frame.OpSet, 2001, 0), false},
+		{"known nadb-server primary, plain HEARTBEAT", true, frameAt(frame.OpHeartbeat, 7, 0), false},
+		{"known nadb-server primary, marked HEARTBEAT", true, marked, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := admitReference(tc.knownNADB, tc.first)
+			if tc.admit {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrNotReference)
+		})
+	}
+}

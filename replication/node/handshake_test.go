@@ -2,12 +2,14 @@ package node
 
 import (
 	"net"
+	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -216,5 +218,52 @@ func TestPrimaryHandshakeWire(t *testing.T) {
 		var op frame.Op
 		require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 		require.Error(t, peer.rd.Next(&op), "the primary closes the link")
+	})
+}
+
+// TestPrimaryLegacyClassification: only a peer that sends not a single
+// byte within legacyWait is served as a reference secondary, and such a
+// peer is dropped the moment it sends anything.
+func TestPrimaryLegacyClassification(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.Heartbeat = time.Hour })
+	for i := range 10 {
+		p.eng.Set(0, strconv.Itoa(i), []byte("v"), engine.SetOptions{})
+	}
+	replID := infoValue(p.node, "master_replid")
+
+	t.Run("part of a frame, then silence: dropped, never served", func(t *testing.T) {
+		peer := dialRaw(t, p.addr)
+		req := syncRequest(t, "", 1)
+		peer.send(t, req[:len(req)/2])
+		var op frame.Op
+		require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+		err := peer.rd.Next(&op)
+		require.Error(t, err, "got a %s frame: the peer was served as a reference secondary", op.Type)
+		require.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the primary closes the link")
+	})
+
+	t.Run("silent, then speaks: served, then dropped", func(t *testing.T) {
+		peer := dialRaw(t, p.addr)
+		var op frame.Op
+		peer.next(t, &op)
+		require.Equal(t, frame.OpHeartbeat, op.Type, "the stream to a silent peer opens with a HEARTBEAT")
+		require.Equal(t, replID, string(op.ReplID), "naming the primary's history")
+		require.Zero(t, op.Sequence, "at the sequence before the catch-up's first")
+		for seq := uint64(1); seq <= 10; seq++ {
+			peer.nextData(t, &op)
+			require.Equal(t, seq, op.Sequence)
+		}
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Equal(c, "1", infoValue(p.node, "connected_slaves"))
+		}, convergeWait, pollEvery)
+		peer.send(t, syncRequest(t, "", 1)[:3]) // a late handshake's first bytes
+		require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+		err := peer.rd.Next(&op)
+		require.Error(t, err, "the primary went on streaming (%s at %d) to a peer that spoke", op.Type, op.Sequence)
+		require.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the primary closes the link")
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Equal(c, "0", infoValue(p.node, "connected_slaves"))
+		}, convergeWait, pollEvery)
 	})
 }

@@ -287,6 +287,15 @@ func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
 		}
 	}()
 	first := max(p.log.First(), p.log.Last()+1-min(p.log.Last(), legacyCatchUp))
+	// The stream opens with a HEARTBEAT that names this history: a
+	// reference secondary ignores repl_id (and takes first-1 as applied,
+	// which the catch-up then continues); a nadb-server secondary whose
+	// handshake came late recognises a nadb-server primary and never takes
+	// the catch-up's gap for a reference primary's stream (admitReference).
+	mark := frame.Op{Type: frame.OpHeartbeat, Sequence: first - 1, ReplID: []byte(p.replID), Has: frame.FieldReplID}
+	if p.writeOp(s, &mark) != nil {
+		return
+	}
 	p.stream(s, first, nil)
 }
 

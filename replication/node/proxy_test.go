@@ -567,6 +567,42 @@ func TestProxyLateHandshake(t *testing.T) {
 	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
 }
 
+// TestProxyLateHandshakeFresh: a secondary with no history yet (it could
+// still follow a reference primary) whose handshakes all reach a
+// nadb-server primary late. The primary serves each link as a reference
+// secondary's, whose catch-up starts 1,000 operations before its end; the
+// secondary must recognise a nadb-server primary by the stream's first
+// frame and refuse it, holding nothing rather than a hole, until a
+// handshake arrives in time.
+func TestProxyLateHandshakeFresh(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 100_000 })
+	s := startNode(t, nil)
+	px := startProxy(t, p.addr)
+	for i := range 3 * legacyCatchUp {
+		p.eng.Set(1, fmt.Sprintf("gap-%d", i), []byte("v"), engine.SetOptions{})
+	}
+	px.delayHandshakes(legacyWait + legacyWait/2)
+	follow(t, s, px.addr)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.GreaterOrEqual(c, infoInt(c, s.node, "nadb_connection_attempts"), int64(2))
+	}, convergeWait, pollEvery)
+	// Under heavy load a handshake may still make it in time, and then the
+	// secondary holds a full copy. Anything else is a hole.
+	if seq := s.node.Sequence(); seq != 0 || s.eng.Len() != 0 {
+		require.Equal(t, p.node.Sequence(), seq, "the secondary took a stream with a hole: %d keys", s.eng.Len())
+		require.Equal(t, p.eng.Digest(), s.eng.Digest())
+	} else {
+		require.Positive(t, infoInt(t, s.node, "nadb_protocol_errors"), "each late link is refused as a protocol error")
+	}
+	require.NotEqual(t, "reference", infoValue(s.node, "nadb_primary_protocol"))
+	px.delayHandshakes(0)
+	px.cutAll()
+	requireLinkUp(t, s)
+	requireConverged(t, p, s)
+	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
+}
+
 // requireNoHole checks that sec holds exactly the primary's dataset as it
 // was at sec's sequence: every key prim wrote up to there is present, and
 // nothing else. It reads prim's dataset through prim's own log.

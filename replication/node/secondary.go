@@ -72,11 +72,15 @@ type secondary struct {
 	// wasConnected: a link was established once (only run's goroutine
 	// reads and writes it).
 	wasConnected bool
-	resyncs      atomic.Int64
-	fullSyncs    atomic.Int64
-	partials     atomic.Int64
-	protoErrs    atomic.Int64
-	legacy       atomic.Bool
+	// knownNADB: the primary on this link speaks this server's protocol,
+	// as far as this secondary knows (see admitReference); only run's
+	// goroutine reads and writes it.
+	knownNADB bool
+	resyncs   atomic.Int64
+	fullSyncs atomic.Int64
+	partials  atomic.Int64
+	protoErrs atomic.Int64
+	legacy    atomic.Bool
 
 	mu     sync.Mutex // guards replID and last
 	replID string
@@ -88,6 +92,7 @@ func startSecondary(eng *engine.Engine, t target, applied uint64, replID string,
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
 		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
+		knownNADB: replID != "" || t.respAddr != "",
 	}
 	s.applied.Store(applied)
 	s.linkDownMs.Store(time.Now().UnixMilli())
@@ -194,40 +199,19 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	}
 	st := streamState{applied: applied}
 	if op.Type == frame.OpSyncResponse {
-		if op.Has&frame.FieldListeningPort != 0 {
-			s.primaryPort.Store(int64(op.ListeningPort))
+		s.knownNADB = true
+		if err := s.resume(conn, rd, &op, addr, replID, applied); err != nil {
+			return false, err
 		}
-		switch op.Mode {
-		case frame.ModePartial:
-			if string(op.ReplID) != replID || op.FromSequence != applied+1 {
-				return false, fmt.Errorf("%w: partial resync offered for history %s from %d", ErrUnexpected, op.ReplID, op.FromSequence)
-			}
-			s.partials.Add(1)
-			s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", op.FromSequence)
-			if err := s.persistFrom(replID, applied); err != nil {
-				return false, err
-			}
-		case frame.ModeFull:
-			if err := s.loadSnapshot(conn, rd, &op); err != nil {
-				return false, err
-			}
-			s.fullSyncs.Add(1)
-			st.applied = s.applied.Load()
-		default:
-			return false, fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, op.Mode)
-		}
+		st.applied = s.applied.Load()
 		s.legacy.Store(false)
 	} else {
-		// A reference primary ignores SYNC_REQUEST and starts streaming.
-		// A secondary that holds a history of this server's protocol never
-		// takes such a stream in its place: a nadb-server primary streams
-		// before answering only when it took this connection for a silent
-		// reference secondary (the handshake came late), and that stream
-		// starts wherever its catch-up starts. Resynchronise instead.
-		if replID != "" {
+		// A reference primary ignores SYNC_REQUEST and starts streaming;
+		// admitReference says whether this can be one.
+		if err := admitReference(s.knownNADB, &op); err != nil {
 			s.protoErrs.Add(1)
 			s.resyncs.Add(1)
-			return false, fmt.Errorf("%w: %s before SYNC_RESPONSE from a primary of history %s", ErrUnexpected, op.Type, replID)
+			return false, err
 		}
 		st.legacy = true
 		s.legacy.Store(true)
@@ -252,6 +236,31 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	}
 	// A reference primary's first frame is already part of the stream.
 	return true, s.stream(conn, rd, &op, &st, acks, st.legacy)
+}
+
+// resume completes a handshake answered by resp (a SYNC_RESPONSE): it
+// checks a partial resync against the history asked for, or loads a full
+// one.
+func (s *secondary) resume(conn net.Conn, rd *frame.Reader, resp *frame.Op, addr, replID string, applied uint64) error {
+	if resp.Has&frame.FieldListeningPort != 0 {
+		s.primaryPort.Store(int64(resp.ListeningPort))
+	}
+	switch resp.Mode {
+	case frame.ModePartial:
+		if string(resp.ReplID) != replID || resp.FromSequence != applied+1 {
+			return fmt.Errorf("%w: partial resync offered for history %s from %d", ErrUnexpected, resp.ReplID, resp.FromSequence)
+		}
+		s.partials.Add(1)
+		s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", resp.FromSequence)
+		return s.persistFrom(replID, applied)
+	case frame.ModeFull:
+		if err := s.loadSnapshot(conn, rd, resp); err != nil {
+			return err
+		}
+		s.fullSyncs.Add(1)
+		return nil
+	}
+	return fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, resp.Mode)
 }
 
 // next reads one frame with the replication timeout as read deadline.
