@@ -106,3 +106,20 @@ func TestCheckLogDirectory(t *testing.T) {
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "a start skips it")
 }
+
+// TestCheckLogFixRefusesALockedDirectory: --fix rewrites files, so it
+// refuses a directory a running node holds; a check without --fix reads
+// it.
+func TestCheckLogFixRefusesALockedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := aof.LockDir(dir)
+	require.NoError(t, err)
+	defer unlock()
+	var out, errOut bytes.Buffer
+	code := run([]string{"check-log", dir, "--fix"}, func(string) string { return "" }, &out, &errOut)
+	require.Equal(t, 2, code, out.String())
+	require.Contains(t, errOut.String(), dir+" is locked")
+	out.Reset()
+	code = run([]string{"check-log", dir}, func(string) string { return "" }, &out, &errOut)
+	require.Equal(t, 0, code, out.String())
+}

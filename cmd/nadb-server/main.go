@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,8 +334,18 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	check := aof.CheckAOF
+	dir := filepath.Dir(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		check = aof.CheckDir
+		check, dir = aof.CheckDir, path
+	}
+	if fix {
+		// --fix rewrites files: never under a running node.
+		unlock, err := aof.LockDir(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "nadb-server check-log: %v\n", err)
+			return 2
+		}
+		defer unlock()
 	}
 	report, ok, err := check(path, dbs, fix)
 	for _, line := range report {

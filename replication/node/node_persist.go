@@ -244,34 +244,30 @@ func (n *Node) waitSaveEnded() bool {
 }
 
 // capture takes the snapshot's items at one sequence and, when the node
-// persists its log, cuts a new segment there, all under the engine lock.
+// persists its log, cuts a new segment there. The items and the sequence
+// are taken under the engine lock; a primary's cut only noted there
+// (MemLog.CutAfter), so nothing is encoded under that lock: the entries
+// still waiting are encoded by the Publish that follows, with the cut
+// between the ones up to seq and the later ones.
 func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p, s := n.prim, n.sec
 	items = n.eng.Snapshot(func() {
-		role := aof.RolePrimary
-		if p != nil {
-			// The cut must follow everything logged, so what waits is
-			// published here, under the engine lock: the one place an
-			// operation may be encoded there, and only at a snapshot.
-			p.log.Publish()
-			replID, seq = p.replID, p.log.Last()
-		} else {
+		switch {
+		case p == nil:
 			replID, seq = s.history()
-			role = aof.RoleReplica
-		}
-		if a := n.opts.AOF; a != nil {
-			cut = a.Continue(seq, replID, role)
-			if cut {
-				a.Cut(seq, replID, role)
-			}
-			gen := a.Generation()
-			n.save.mu.Lock()
-			n.save.gen = gen
-			n.save.mu.Unlock()
+			cut = n.cutLog(seq, replID, aof.RoleReplica)
+		case n.opts.AOF == nil:
+			replID, seq = p.replID, p.log.Last()
+		default:
+			replID = p.replID
+			seq = p.log.CutAfter(func(last uint64) { cut = n.cutLog(last, replID, aof.RolePrimary) })
 		}
 	})
+	if p != nil {
+		p.log.Publish() // returns once the cut has run
+	}
 	// The digest of the operation at seq goes into the snapshot's header
 	// (outside the engine lock: it may read the log on disk).
 	var digest []byte
@@ -284,6 +280,25 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 	n.save.digest = digest
 	n.save.mu.Unlock()
 	return replID, seq, items, cut
+}
+
+// cutLog makes what the log on disk (if any) gets after last go to a new
+// segment of history replID written as role, and notes the log's
+// generation for the save. It reports whether the log continues at last.
+func (n *Node) cutLog(last uint64, replID, role string) bool {
+	a := n.opts.AOF
+	if a == nil {
+		return false
+	}
+	cut := a.Continue(last, replID, role)
+	if cut {
+		a.Cut(last, replID, role)
+	}
+	gen := a.Generation()
+	n.save.mu.Lock()
+	n.save.gen = gen
+	n.save.mu.Unlock()
+	return cut
 }
 
 // finishSave writes the captured snapshot and drops what it covers.

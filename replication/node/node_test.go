@@ -1038,12 +1038,14 @@ func BenchmarkNodeSetEncodes(b *testing.B) {
 	for _, n := range []int{0, 1, 2} {
 		b.Run(fmt.Sprint(n, "-secondaries"), func(b *testing.B) {
 			p := startNode(b, nil)
+			var secs []*tnode
 			for range n {
 				s := startNode(b, nil)
 				if err := s.node.FollowNADB(p.addr); err != nil {
 					b.Fatal(err)
 				}
 				requireLinkUp(b, s)
+				secs = append(secs, s)
 			}
 			prim, _ := p.node.roles()
 			log := prim.log.(*MemLog)
@@ -1057,6 +1059,12 @@ func BenchmarkNodeSetEncodes(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			// Every secondary has everything: each operation was read.
+			for _, s := range secs {
+				require.EventuallyWithT(b, func(c *assert.CollectT) {
+					assert.Equal(c, p.node.Sequence(), s.node.Sequence())
+				}, convergeWait, pollEvery)
+			}
 			b.ReportMetric(float64(log.Encodes()-before)/float64(b.N), "encodes/op")
 		})
 	}

@@ -32,6 +32,12 @@ type OpLog interface {
 	// Publish encodes what was logged since the last call and makes it
 	// readable (Read does it too).
 	Publish()
+	// CutAfter notes, cheaply (it runs under the engine lock), that run
+	// must be called with the last sequence logged now, in publishing
+	// order: after every entry up to it is handed to the disk log and
+	// before any later one is. The Publish that passes that point calls
+	// it; the caller's next Publish returns only once it has run.
+	CutAfter(run func(last uint64)) uint64
 }
 
 // MemLog is a bounded in-memory OpLog. It is also the engine.Sink of a
@@ -46,8 +52,10 @@ type OpLog interface {
 // Record runs under the engine lock and only numbers the effects. Encoding
 // happens after the lock is released, in Publish, once per operation and
 // in sequence order: readers (the senders, the disk log) only ever see
-// published entries, so the log order stays the apply order. Lock order:
-// pubMu, then mu; the AOF's lock is taken under pubMu, never under mu.
+// published entries, so the log order stays the apply order. Nothing that
+// runs under the engine lock (Record, CutAfter) takes pubMu or encodes.
+// Lock order: pubMu, then mu; the AOF's lock is taken under pubMu, never
+// under mu.
 type MemLog struct {
 	size, hardSize int
 	// maxBytes and hardBytes bound the entries' frames and values as size
@@ -66,6 +74,9 @@ type MemLog struct {
 	slab    []byte        // frames are encoded into it (see slabSize)
 	encodes atomic.Int64
 	aof     Log // when set, every published entry is appended to it
+	// beforeEncode, when set (tests only), is called before each batch is
+	// encoded.
+	beforeEncode func()
 
 	mu    sync.Mutex    // guards everything below
 	ring  []frame.Entry // circular; len is a power of two
@@ -81,6 +92,18 @@ type MemLog struct {
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
+	// cut is the point CutAfter noted, until a Publish has run it.
+	cut *logCut
+	// hasAOF mirrors aof != nil for Record, which does not take pubMu.
+	hasAOF bool
+}
+
+// logCut is something to do at one point of the publishing order (a
+// snapshot's segment cut): after the entries up to seq reach the disk log,
+// before the later ones do.
+type logCut struct {
+	seq uint64
+	run func(last uint64)
 }
 
 // readBytes bounds the frames one Read returns (at least one entry).
@@ -90,6 +113,9 @@ const readBytes = 4 << 20
 func (l *MemLog) SetAOF(a Log) {
 	l.pubMu.Lock()
 	l.aof = a
+	l.mu.Lock()
+	l.hasAOF = a != nil
+	l.mu.Unlock()
 	l.pubMu.Unlock()
 }
 
@@ -113,22 +139,20 @@ func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
 // goroutine. With no reader and no disk log (a primary without secondaries
 // nor appendonly) nothing needs the frames yet: the entries are published
 // without them, and the first Read that returns one encodes it then, once.
+// A cut noted by CutAfter runs in its place in that order.
 func (l *MemLog) Publish() {
-	if !l.unpublished() {
+	if !l.waiting() {
 		return
 	}
 	l.pubMu.Lock()
 	defer l.pubMu.Unlock()
 	l.mu.Lock()
-	from, last := l.published+1, l.first+uint64(l.n)-1
-	if from > last {
-		l.mu.Unlock()
-		return
-	}
-	if l.aof == nil && len(l.subs) == 0 {
+	from, last, cut := l.published+1, l.first+uint64(l.n)-1, l.cut
+	if from > last || (l.aof == nil && len(l.subs) == 0) {
 		l.published = last
 		l.evictLocked()
 		l.mu.Unlock()
+		l.runCut(cut) // no entry to hand to the disk log
 		return
 	}
 	l.pending = l.pending[:0]
@@ -149,10 +173,52 @@ func (l *MemLog) Publish() {
 		}
 	}
 	l.mu.Unlock()
-	if l.aof != nil {
-		l.aof.AddEntries(l.pending)
-	}
+	l.appendPending(cut)
 	clear(l.pending)
+}
+
+// appendPending hands l.pending to the disk log, with cut (if any) run
+// between the entries up to its sequence and the later ones. The caller
+// holds pubMu.
+func (l *MemLog) appendPending(cut *logCut) {
+	k := len(l.pending)
+	if cut != nil {
+		k = 0
+		for k < len(l.pending) && l.pending[k].Seq <= cut.seq {
+			k++
+		}
+	}
+	if l.aof != nil && k > 0 {
+		l.aof.AddEntries(l.pending[:k])
+	}
+	l.runCut(cut)
+	if l.aof != nil && k < len(l.pending) {
+		l.aof.AddEntries(l.pending[k:])
+	}
+}
+
+// runCut runs c, if any, and forgets it. The caller holds pubMu.
+func (l *MemLog) runCut(c *logCut) {
+	if c == nil {
+		return
+	}
+	c.run(c.seq)
+	l.mu.Lock()
+	l.cut = nil
+	l.mu.Unlock()
+}
+
+// CutAfter implements OpLog. Only one cut waits at a time: the node takes
+// its snapshots one by one, and publishes right after noting one.
+func (l *MemLog) CutAfter(run func(last uint64)) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cut != nil {
+		panic("replication: a log cut noted while another waits")
+	}
+	last := l.first + uint64(l.n) - 1
+	l.cut = &logCut{seq: last, run: run}
+	return last
 }
 
 // atLocked returns the ring's entry of seq, which the ring holds.
@@ -168,6 +234,9 @@ const slabSize = 64 << 10
 // encodePending sets the Frame of each entry of l.pending. The caller holds
 // pubMu, not mu.
 func (l *MemLog) encodePending() {
+	if l.beforeEncode != nil {
+		l.beforeEncode()
+	}
 	for i := range l.pending {
 		e := &l.pending[i]
 		if len(l.slab) > slabSize/2 {
@@ -236,11 +305,11 @@ func (l *MemLog) frame(buf []frame.Entry) {
 	clear(l.pending)
 }
 
-// unpublished reports whether entries wait for Publish.
-func (l *MemLog) unpublished() bool {
+// waiting reports whether entries or a cut wait for Publish.
+func (l *MemLog) waiting() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.published < l.first+uint64(l.n)-1
+	return l.published < l.first+uint64(l.n)-1 || l.cut != nil
 }
 
 // NewMemLog returns an empty log of size entries whose next sequence is
@@ -297,6 +366,12 @@ func (l *MemLog) Record(effects []engine.Effect) {
 		}
 		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
+	}
+	if !l.hasAOF && len(l.subs) == 0 && l.cut == nil {
+		// Nothing needs frames (see Publish): published at once, so the
+		// log keeps its bounds without waiting for a publisher.
+		l.published = end
+		l.evictLocked()
 	}
 	// Readers wake and publish what they read (Read), unless the writer
 	// did first.

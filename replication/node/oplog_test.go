@@ -496,3 +496,21 @@ func TestMemLogByteLimit(t *testing.T) {
 	require.LessOrEqual(t, kept, uint64(110), "but not beyond ten times the limit")
 	unpin()
 }
+
+// TestMemLogBoundedWithoutReaders: with no reader and no disk log, nothing
+// needs frames, and the log keeps its bounds as it records, without
+// waiting for a Publish (INFO's repl_backlog_first_byte_offset moves at
+// once).
+func TestMemLogBoundedWithoutReaders(t *testing.T) {
+	l := NewMemLog(100, 16, 1, time.Now)
+	for i := range 5000 {
+		l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")})
+	}
+	require.Equal(t, uint64(5000), l.Last())
+	require.Equal(t, uint64(4901), l.First(), "the newest 100 entries kept")
+	require.Zero(t, l.Encodes())
+	l.mu.Lock()
+	ring := len(l.ring)
+	l.mu.Unlock()
+	require.LessOrEqual(t, ring, 256, "the ring stays near the entry limit")
+}
