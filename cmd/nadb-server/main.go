@@ -71,11 +71,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
 func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
-	unlockDir, err := aof.LockDir(cfg.Dir)
+	// The lock comes first, so that a second node on the same dir touches
+	// nothing (not even a shared pidfile) before it refuses.
+	dirLock, err := aof.LockDir(cfg.Dir)
+	if errors.Is(err, aof.ErrDirLocked) {
+		return fmt.Errorf("option 'dir': %w (another nadb-server uses it: give each node its own --dir)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("option 'dir': %w", err)
 	}
-	defer unlockDir()
+	defer dirLock.Unlock()
 	if len(cfg.Ignored) > 0 {
 		logger.Warn("config directives of redis-server that change nothing here", "ignored", strings.Join(cfg.Ignored, " "))
 	}
@@ -139,7 +144,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		_ = srv.Close()
 		wg.Wait()
 	}
-	history, diskLog, popts, err := openPersistence(cfg, eng, logger, srv.SetLoadProgress)
+	history, diskLog, popts, err := openPersistence(cfg, dirLock, eng, logger, srv.SetLoadProgress)
 	if err != nil {
 		stopEarly()
 		return err
@@ -267,7 +272,7 @@ func replListener(cfg Config) func() (net.Listener, error) {
 // (aof.Open holds the rules), reporting progress. It returns the history
 // the node resumes, the open log (nil without appendonly) and the snapshot
 // settings.
-func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, node.Log, node.PersistOptions, error) {
+func openPersistence(cfg Config, lock *aof.DirLock, eng *engine.Engine, logger *slog.Logger, progress func(float64)) (*aof.History, node.Log, node.PersistOptions, error) {
 	popts := node.PersistOptions{Dir: cfg.Dir, AutoRewritePercentage: cfg.AutoRewritePct, AutoRewriteMinSize: cfg.AutoRewriteMin}
 	policy, err := aof.ParseFsyncPolicy(cfg.AppendFsync)
 	if err != nil {
@@ -277,7 +282,7 @@ func openPersistence(cfg Config, eng *engine.Engine, logger *slog.Logger, progre
 	lastLog := time.Now()
 	opened, err := aof.Open(aof.OpenOptions{
 		Dir: cfg.Dir, Engine: eng, AppendOnly: cfg.AppendOnly, Policy: policy, SegmentLimit: cfg.SegmentSize,
-		Follows: cfg.PrimaryHost != "" || cfg.ReplicaOf != "", Logger: logger,
+		Follows: cfg.PrimaryHost != "" || cfg.ReplicaOf != "", Logger: logger, Lock: lock,
 		Progress: func(read, total int64) {
 			progress(float64(read) / float64(max(total, 1)))
 			if time.Since(lastLog) >= 2*time.Second {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/frame"
@@ -180,10 +181,16 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 // found, in lines meant for a person. ok reports a file that loads without
 // losing anything. With fix, a damaged file is cut at the end of its last
 // intact group: a torn tail loses only the incomplete write, a corruption
-// loses everything from the damaged group on.
+// loses everything from the damaged group on. As CheckDir does, a fix
+// refuses (ErrDirLocked) while a running node holds the file's directory.
 func CheckAOF(path string, dbs int, fix bool) (report []string, ok bool, err error) {
+	note, unlock, err := checkLock(filepath.Dir(path), fix, false)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
 	report, ok, _, err = checkAOF(path, dbs, fix)
-	return report, ok, err
+	return append(note, report...), ok, err
 }
 
 // checkAOF is CheckAOF that also returns what the file holds up to its

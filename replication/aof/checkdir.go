@@ -1,13 +1,53 @@
 package aof
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
 
 // CheckDir verifies every snapshot and log segment of a data directory and
 // that the segments follow one another, and describes what it found in
 // lines meant for a person. ok reports a directory that loads without
 // losing anything. With fix, a damaged last segment is cut at the end of
 // its last intact group; damage anywhere else is only reported.
+//
+// A check without fix reads a directory a running node holds (its last
+// segment may then end in a write in progress, which the report says);
+// with fix it takes the directory's lock and refuses (ErrDirLocked) while
+// a node holds it.
 func CheckDir(dir string, dbs int, fix bool) (report []string, ok bool, err error) {
+	note, unlock, err := checkLock(dir, fix, true)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
+	report, ok, err = checkDir(dir, dbs, fix)
+	return append(note, report...), ok, err
+}
+
+// checkLock is check-log's part of the directory lock: with fix it takes
+// dir's lock (when always is set or a lock file exists: a file checked
+// outside any data directory gets no lock file), without it reports a
+// running holder in a note.
+func checkLock(dir string, fix, always bool) (note []string, unlock func(), err error) {
+	if !fix {
+		if pid, held := DirHolder(dir); held {
+			note = []string{fmt.Sprintf("note: process %d holds %s (a running node): a last segment may end in a write in progress", pid, dir)}
+		}
+		return note, func() {}, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, lockFileName)); err != nil && !always {
+		return nil, func() {}, nil
+	}
+	l, err := LockDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--fix changes files a running node writes: stop it first: %w", err)
+	}
+	return nil, l.Unlock, nil
+}
+
+func checkDir(dir string, dbs int, fix bool) (report []string, ok bool, err error) {
 	files, err := ListDir(dir)
 	if err != nil {
 		return nil, false, err

@@ -4,12 +4,13 @@
 // A data directory holds log segments (nadb-<base>.aof: a METADATA header,
 // then the operations after sequence base as NADB frames) and snapshots
 // (nadb-<seq>.snap: the dataset at seq, one SET frame per key, then
-// SNAPSHOT_END). A node locks the directory (LockDir) so that no two nodes
-// share it.
+// SNAPSHOT_END). A node locks the directory (LockDir, or Open itself) so
+// that no two nodes share it; check-log --fix takes the same lock.
 //
 // # Usage
 //
-//	unlock, err := aof.LockDir(dir)
+//	lock, err := aof.LockDir(dir) // or let Open take it; ErrDirLocked: a node runs there
+//	defer lock.Unlock()
 //	rec, err := aof.Recover(dir, dbs, true, logger, progress) // newest snapshot, then the segments after it
 //	log, err := aof.OpenAOF(aof.AOFOptions{Segments: rec.Segments, NameFor: ..., ReplID: ..., Last: rec.History.Last, Policy: aof.FsyncEverySec})
 //	log.AddEntries(entries)       // frames already encoded, in sequence order

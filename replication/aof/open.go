@@ -20,6 +20,9 @@ type OpenOptions struct {
 	Follows  bool
 	Logger   *slog.Logger
 	Progress func(read, total int64) // now and then while loading; may be nil
+	// Lock is Dir's lock when the caller took it already (LockDir), to
+	// refuse early; nil: Open takes it.
+	Lock *DirLock
 }
 
 // Opened is what Open found and opened.
@@ -32,9 +35,13 @@ type Opened struct {
 	Log *AOF
 	// Recovered says what was loaded (snapshot, segments).
 	Recovered *Recovered
+	// Lock is the directory's lock (the caller's, or the one Open took).
+	// The caller releases it once nothing writes the directory any more.
+	Lock *DirLock
 }
 
-// Open loads a data directory into o.Engine (the newest valid snapshot,
+// Open locks a data directory (an error wrapping ErrDirLocked when another
+// holder has it), loads it into o.Engine (the newest valid snapshot,
 // then, with AppendOnly, the segments after it; see Recover), decides which
 // history the node continues, and opens the log for appending. The rules:
 //
@@ -50,6 +57,26 @@ func Open(o OpenOptions) (*Opened, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	lock := o.Lock
+	if lock == nil {
+		var err error
+		if lock, err = LockDir(o.Dir); err != nil {
+			return nil, err
+		}
+	}
+	out, err := open(o)
+	if err != nil {
+		if o.Lock == nil {
+			lock.Unlock()
+		}
+		return nil, err
+	}
+	out.Lock = lock
+	return out, nil
+}
+
+// open is Open once the directory is locked.
+func open(o OpenOptions) (*Opened, error) {
 	rec, err := Recover(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress)
 	if err != nil {
 		return nil, err
