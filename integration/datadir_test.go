@@ -1,10 +1,12 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,4 +60,96 @@ func TestPidFile(t *testing.T) {
 	s.Signal(os.Interrupt)
 	require.Equal(t, 0, s.WaitExit(10*time.Second))
 	require.NoFileExists(t, pidfile)
+}
+
+// debianRedisConf is Debian's stock /etc/redis/redis.conf, kept in the
+// repository (see cmd/nadb-server/testdata/README.md).
+func debianRedisConf(t *testing.T) string {
+	t.Helper()
+	root, err := moduleRoot()
+	require.NoError(t, err)
+	return filepath.Join(root, "cmd", "nadb-server", "testdata", "debian-redis.conf")
+}
+
+// TestStockRedisConf: nadb-server started with Debian's stock redis.conf,
+// exactly as a user gets it, refuses with one message naming every line
+// that does not apply. With those lines changed as the message says, and
+// its paths moved to where the test may write, it serves: the pidfile and
+// the logfile are the file's, dir is answered as an absolute path, and
+// the pidfile goes at a clean exit. The ports come from the command line
+// (which overrides the file) so that no test binds 6379.
+func TestStockRedisConf(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	conf := debianRedisConf(t)
+	ports := freePorts(t, 2)
+	portArgs := []string{"--port", strconv.Itoa(ports[0]), "--repl-listen-port", strconv.Itoa(ports[1])}
+	stdout, stderr, code := runCmd(t, startTimeout, "", serverBin, append([]string{conf}, portArgs...)...)
+	require.Equal(t, 1, code)
+	require.Empty(t, stdout)
+	require.Equal(t, "nadb-server: 6 lines of the config file do not apply:", strings.SplitN(stderr, "\n", 2)[0])
+	for _, want := range []string{":111: invalid value 'yes' for option 'protected-mode'", ":309: invalid value 'yes' for option 'daemonize'",
+		":729: unknown option 'replica-priority'", ":2045: unknown option 'client-output-buffer-limit'",
+		":2046: unknown option 'client-output-buffer-limit'", ":2047: unknown option 'client-output-buffer-limit'"} {
+		require.Contains(t, stderr, conf+want)
+	}
+	require.Equal(t, 7, strings.Count(stderr, "\n"), "the summary and one line per directive, printed once:\n%s", stderr)
+
+	b, err := os.ReadFile(conf)
+	require.NoError(t, err)
+	tmp := t.TempDir()
+	dir, pidfile, logfile := filepath.Join(tmp, "data"), filepath.Join(tmp, "nadb.pid"), filepath.Join(tmp, "nadb.log")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		switch f := strings.Fields(line); {
+		case len(f) == 0:
+		case f[0] == "protected-mode" || f[0] == "daemonize":
+			lines[i] = f[0] + " no"
+		case f[0] == "replica-priority" || f[0] == "client-output-buffer-limit":
+			lines[i] = ""
+		case f[0] == "dir":
+			lines[i] = "dir " + dir
+		case f[0] == "pidfile":
+			lines[i] = "pidfile " + pidfile
+		case f[0] == "logfile":
+			lines[i] = "logfile " + logfile
+		}
+	}
+	fixed := writeConfig(t, strings.Join(lines, "\n"))
+	s := launch(t, ports[0], append([]string{fixed}, portArgs...)...)
+	ctx := context.Background()
+	require.Equal(t, []any{"dir", dir}, s.Client().Do(ctx, "CONFIG", "GET", "dir").Val())
+	require.Equal(t, "no", s.Client().ConfigGet(ctx, "daemonize").Val()["daemonize"])
+	b, err = os.ReadFile(pidfile)
+	require.NoError(t, err)
+	require.Equal(t, strconv.Itoa(s.cmd.Process.Pid)+"\n", string(b))
+	s.Signal(syscall.SIGTERM)
+	require.Equal(t, 0, s.WaitExit(startTimeout))
+	require.NoFileExists(t, pidfile)
+	log, err := os.ReadFile(logfile)
+	require.NoError(t, err)
+	require.Contains(t, string(log), "ready to accept connections")
+	require.Contains(t, string(log), "config directives of redis-server that change nothing here")
+}
+
+// TestCheckLogOnRunningNode: check-log reads the data directory of a
+// running node (and says which process holds it) but --fix refuses to
+// change files the node writes; the node keeps serving.
+func TestCheckLogOnRunningNode(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	s := startServer(t, "--appendonly", "yes")
+	require.NoError(t, s.Client().Set(context.Background(), "k", "v", 0).Err())
+	pid := strconv.Itoa(s.cmd.Process.Pid)
+
+	stdout, stderr, code := runCmd(t, time.Minute, "", serverBin, "check-log", s.Dir)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Contains(t, stdout, "note: process "+pid+" holds "+s.Dir+" (a running node)")
+
+	stdout, stderr, code = runCmd(t, time.Minute, "", serverBin, "check-log", s.Dir, "--fix")
+	require.Equal(t, 2, code, "stdout:\n%s", stdout)
+	require.Equal(t, "nadb-server check-log: --fix changes files a running node writes: stop it first: data directory in use: "+
+		s.Dir+" is locked by process "+pid+"\n", stderr)
+	require.Equal(t, "v", s.Client().Get(context.Background(), "k").Val())
 }

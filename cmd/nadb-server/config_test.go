@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -872,4 +874,16 @@ func TestDebianRedisConf(t *testing.T) {
 	require.Contains(t, c.Ignored, "hz")
 	require.Contains(t, c.Ignored, "dbfilename")
 	require.NotContains(t, c.Ignored, "appendonly", "appendonly is honoured, not ignored")
+}
+
+// TestOptionalBind: as in Redis, only an address written with '-' is
+// skipped, and only when the machine lacks it or its address family.
+func TestOptionalBind(t *testing.T) {
+	notAvail := &net.OpError{Op: "listen", Err: os.NewSyscallError("bind", syscall.EADDRNOTAVAIL)}
+	noFamily := &net.OpError{Op: "listen", Err: os.NewSyscallError("socket", syscall.EAFNOSUPPORT)}
+	inUse := &net.OpError{Op: "listen", Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+	require.True(t, optionalBind("-::1", notAvail))
+	require.True(t, optionalBind("-::1", noFamily))
+	require.False(t, optionalBind("-::1", inUse), "a port in use is an error, optional address or not")
+	require.False(t, optionalBind("::1", notAvail), "an address without '-' is required")
 }

@@ -107,11 +107,18 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	}
 	for _, addr := range cfg.Bind {
 		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
+		if err != nil && optionalBind(addr, err) {
+			logger.Warn("optional bind address not available, skipped", "bind", addr, "err", err)
+			continue
+		}
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("option 'bind'/'port': %w", err)
 		}
 		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return fmt.Errorf("option 'bind': none of the addresses %q is available", strings.Join(cfg.Bind, " "))
 	}
 
 	// The Redis port answers from the start: while the append-only file
@@ -379,6 +386,13 @@ func runActiveExpire(ctx context.Context, eng *engine.Engine) {
 			eng.ActiveExpireCycle(25 * time.Millisecond)
 		}
 	}
+}
+
+// optionalBind reports a listen error to skip: as in Redis, an address
+// written with a leading '-' (Debian's redis.conf binds "127.0.0.1 -::1")
+// is skipped when the machine does not have it or its address family.
+func optionalBind(addr string, err error) bool {
+	return strings.HasPrefix(addr, "-") && (errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT))
 }
 
 // bindHost maps redis.conf address forms to a listen host.
