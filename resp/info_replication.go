@@ -106,6 +106,7 @@ func secondaryInfo(st node.Status, s *node.SecondaryStatus) [][2]string {
 		[2]string{"nadb_connected", b01(s.LinkUp)},
 		[2]string{"nadb_operations_received", i64(s.Received)},
 		[2]string{"nadb_operations_applied", i64(s.AppliedOps)},
+		[2]string{"nadb_frames_received", i64(s.Frames)},
 		[2]string{"nadb_last_applied_sequence", u64(s.Applied)},
 		[2]string{"nadb_primary_sequence", u64(s.PrimarySeq)},
 		[2]string{"nadb_reconnections", i64(s.Reconnections)},

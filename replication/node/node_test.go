@@ -171,6 +171,10 @@ func infoValue(n *Node, name string) string {
 		return i(s.Attempts)
 	case "nadb_operations_applied":
 		return i(s.AppliedOps)
+	case "nadb_operations_received":
+		return i(s.Received)
+	case "nadb_frames_received":
+		return i(s.Frames)
 	}
 	return ""
 }
@@ -893,6 +897,8 @@ func TestNodeFollowsReferencePrimary(t *testing.T) {
 
 	require.Equal(t, "reference", infoValue(s.node, "nadb_primary_protocol"))
 	require.Equal(t, int64(8), infoInt(t, s.node, "nadb_operations_applied"), "sequences 1,2,4,5,6,7,9,10, each once")
+	require.Equal(t, int64(8), infoInt(t, s.node, "nadb_operations_received"), "replayed operations are skipped, not taken in")
+	require.Greater(t, infoInt(t, s.node, "nadb_frames_received"), int64(8), "every frame read, the replayed ones too")
 	require.Equal(t, int64(0), infoInt(t, s.node, "nadb_protocol_errors"))
 	require.Equal(t, int64(1), infoInt(t, s.node, "nadb_reconnections"))
 	require.Equal(t, "up", infoValue(s.node, "master_link_status"))

@@ -65,10 +65,11 @@ type secondary struct {
 	lastOpMs    atomic.Int64
 	primaryLast atomic.Uint64 // the primary's sequence from its heartbeats
 	primaryPort atomic.Int64  // the primary's RESP port, from SYNC_RESPONSE
-	received    atomic.Int64
-	appliedOps  atomic.Int64
-	reconnects  atomic.Int64 // links established after the first
-	attempts    atomic.Int64 // connection attempts after the first, successful or not
+	frames      atomic.Int64  // every frame read: handshake, snapshot keys, heartbeats, operations
+	received    atomic.Int64  // operations of the live stream taken in for applying
+	appliedOps  atomic.Int64  // of those, applied (received minus a batch in flight or lost with its link)
+	reconnects  atomic.Int64  // links established after the first
+	attempts    atomic.Int64  // connection attempts after the first, successful or not
 	// wasConnected: a link was established once (only run's goroutine
 	// reads and writes it).
 	wasConnected bool
@@ -275,7 +276,7 @@ func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
 		}
 		return err
 	}
-	s.received.Add(1)
+	s.frames.Add(1)
 	s.lastIOMs.Store(time.Now().UnixMilli())
 	return nil
 }
@@ -423,6 +424,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 				return err
 			}
 			if ok {
+				s.received.Add(1)
 				batch = append(batch, ef)
 				seqs = append(seqs, op.Sequence)
 				if a != nil {

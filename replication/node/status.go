@@ -73,9 +73,15 @@ type SecondaryStatus struct {
 	PrimarySeq  uint64        // the primary's sequence, from its heartbeats
 	SinceLastOp time.Duration // since the last applied operation; -1 when none
 	Legacy      bool          // following a reference primary
-	// Counters since the node started following.
-	Received, AppliedOps, Reconnections, Attempts    int64
-	FullSyncs, PartialSyncs, Resyncs, ProtocolErrors int64
+	// Counters since the node started following. Frames counts every
+	// frame read (handshake replies, full-resync keys, heartbeats,
+	// operations); Received the operations of the live stream taken in for
+	// applying, and AppliedOps those applied: the two differ only by a
+	// batch in flight, or a group cut short by a lost link (resent later).
+	// Reconnections counts links established again after the first,
+	// Attempts every connection attempt after the first.
+	Frames, Received, AppliedOps, Reconnections, Attempts int64
+	FullSyncs, PartialSyncs, Resyncs, ProtocolErrors      int64
 }
 
 // SyncStats returns sync_full, sync_partial_ok and sync_partial_err.
@@ -143,7 +149,7 @@ func (s *secondary) status() *SecondaryStatus {
 	st := &SecondaryStatus{PrimaryHost: host, PrimaryPort: port, Target: s.target.String(),
 		LinkUp: s.connected.Load(), Syncing: s.syncing.Load(), LastIO: -1, SinceLastOp: -1,
 		ReplID: replID, Applied: applied, PrimarySeq: max(s.primaryLast.Load(), applied), Legacy: s.legacy.Load(),
-		Received: s.received.Load(), AppliedOps: s.appliedOps.Load(), Reconnections: s.reconnects.Load(),
+		Frames: s.frames.Load(), Received: s.received.Load(), AppliedOps: s.appliedOps.Load(), Reconnections: s.reconnects.Load(),
 		Attempts: s.attempts.Load(), FullSyncs: s.fullSyncs.Load(), PartialSyncs: s.partials.Load(),
 		Resyncs: s.resyncs.Load(), ProtocolErrors: s.protoErrs.Load()}
 	if t := s.lastIOMs.Load(); t > 0 {
