@@ -112,9 +112,9 @@ func TestCheckLogDirectory(t *testing.T) {
 // it.
 func TestCheckLogFixRefusesALockedDirectory(t *testing.T) {
 	dir := t.TempDir()
-	unlock, err := aof.LockDir(dir)
+	lock, err := aof.LockDir(dir)
 	require.NoError(t, err)
-	defer unlock()
+	defer lock.Unlock()
 	var out, errOut bytes.Buffer
 	code := run([]string{"check-log", dir, "--fix"}, func(string) string { return "" }, &out, &errOut)
 	require.Equal(t, 2, code, out.String())

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -345,19 +344,11 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: nadb-server check-log <data directory or log segment> [--fix] [--databases N]")
 		return 2
 	}
+	// CheckDir and CheckAOF take the directory's lock with --fix: they
+	// never rewrite files under a running node.
 	check := aof.CheckAOF
-	dir := filepath.Dir(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		check, dir = aof.CheckDir, path
-	}
-	if fix {
-		// --fix rewrites files: never under a running node.
-		unlock, err := aof.LockDir(dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "nadb-server check-log: %v\n", err)
-			return 2
-		}
-		defer unlock()
+		check = aof.CheckDir
 	}
 	report, ok, err := check(path, dbs, fix)
 	for _, line := range report {
