@@ -18,7 +18,9 @@
 //
 // A replica applies effects it receives with Apply and switches off its own
 // expiry with SetReplica(true): expired keys are then hidden from readers
-// but only deleted when the primary says so.
+// but only deleted when the primary says so. A node that changes role
+// calls SetRole, which moves the sink and replica mode in one critical
+// section.
 //
 // # Caveats
 //

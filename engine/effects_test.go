@@ -325,6 +325,31 @@ func TestSetSink(t *testing.T) {
 	require.Equal(t, "3", string(got))
 }
 
+// TestSetRole: the sink and replica mode move together. A secondary's
+// engine neither logs nor deletes an expired key on its own; the primary's
+// deletes it and logs the deletion to the new sink.
+func TestSetRole(t *testing.T) {
+	v := newEnv(t)
+	v.set(t, "k", "v", time.Second)
+	v.sink.Take()
+	v.clk.Advance(time.Minute)
+
+	v.e.SetRole(nil, true)
+	_, ok := v.e.Get(0, "k")
+	require.False(t, ok, "an expired key is hidden on a secondary")
+	require.Zero(t, v.e.ActiveExpireCycle(time.Second))
+	require.Equal(t, 1, v.e.DBSize(0), "a secondary deletes nothing on its own")
+	require.Empty(t, v.sink.Take())
+
+	log := &recSink{}
+	v.e.SetRole(log, false)
+	_, ok = v.e.Get(0, "k")
+	require.False(t, ok)
+	require.Zero(t, v.e.DBSize(0))
+	requireEffects(t, groups(group(engine.Effect{Kind: engine.EffectDelete, DB: 0, Key: "k"})), log.Take())
+	require.Empty(t, v.sink.Take())
+}
+
 func TestActiveExpireCycle(t *testing.T) {
 	t.Run("deletes expired keys only", func(t *testing.T) {
 		v := newEnv(t)

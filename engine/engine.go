@@ -135,6 +135,19 @@ func (e *Engine) SetSink(s Sink) {
 	e.mu.Unlock()
 }
 
+// SetRole switches the sink and replica mode together, in one critical
+// section: no mutation (a client's write, or an expired key deleted by a
+// read or by ActiveExpireCycle) ever runs with half of a role. A primary
+// passes its log and false; a secondary passes nil and true, since it
+// neither logs nor deletes on its own. Setting them one after the other
+// would leave a moment where a key expires in primary mode with no sink:
+// deleted, but never logged.
+func (e *Engine) SetRole(s Sink, replica bool) {
+	e.mu.Lock()
+	e.sink, e.replica = s, replica
+	e.mu.Unlock()
+}
+
 // SetReplica switches replica mode. In replica mode the engine never deletes
 // an expired key by itself; it only hides it from reads.
 func (e *Engine) SetReplica(on bool) {

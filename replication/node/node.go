@@ -131,8 +131,7 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
 	n.prim.aof = n.opts.AOF
 	n.prim.startPublisher()
-	n.eng.SetSink(log)
-	n.eng.SetReplica(false)
+	n.eng.SetRole(log, false)
 	n.readOnly.Store(false)
 	return log
 }
@@ -324,8 +323,11 @@ func (n *Node) follow(t target) error {
 		lastApplied = n.sec.lastApplied()
 	}
 	// No client write is admitted from here on; those in flight finish
-	// logging first.
+	// logging first. The engine stops logging and deleting expired keys
+	// at once (SetRole), before the term closes: every effect it
+	// recorded is then in the log the close publishes.
 	n.gate.Lock()
+	n.eng.SetRole(nil, true)
 	if n.prim != nil {
 		// Closing the term publishes what is left to the log on disk;
 		// a write acknowledged by a client that finds the node a
@@ -349,8 +351,6 @@ func (n *Node) follow(t target) error {
 		n.replicaHistory = false
 		n.prim = nil
 	}
-	n.eng.SetSink(nil)
-	n.eng.SetReplica(true)
 	n.readOnly.Store(true)
 	n.gate.Unlock()
 	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID)
