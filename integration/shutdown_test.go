@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -138,4 +139,165 @@ func TestShutdownBoundedBroadcastSync(t *testing.T) {
 		return st != 0 && time.Since(time.Unix(0, st)) > time.Second
 	}, convergeTimeout, pollInterval, "no write ever waited for the stopped secondary")
 	requireBoundedStop(t, p, blocked, func() { p.Signal(syscall.SIGTERM) })
+}
+
+// TestShutdownSaveWithBlockedClient: SHUTDOWN SAVE with a client blocked in
+// WAIT still writes its snapshot (what it saved comes back after a
+// restart) and still exits promptly.
+func TestShutdownSaveWithBlockedClient(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	s := startNode(t) // appendonly no: only the snapshot keeps the data
+	ctx := context.Background()
+	for i := range 100 {
+		require.NoError(t, s.rdb.Set(ctx, "k"+strconv.Itoa(i), i, 0).Err())
+	}
+	blocked := blockClient(t, s, "wait", "WAIT", "1", "0")
+	requireBoundedStop(t, s, blocked, func() {
+		err := noRetry(t, s).Do(ctx, "SHUTDOWN", "SAVE").Err()
+		t.Logf("SHUTDOWN SAVE answered %v (the connection closes, so an error is expected)", err)
+	})
+	s.restart()
+	require.Equal(t, int64(100), s.rdb.DBSize(ctx).Val(), "the snapshot SHUTDOWN SAVE wrote")
+	require.Equal(t, "99", s.rdb.Get(ctx, "k99").Val())
+}
+
+// TestShutdownBroadcastSyncAbsentSecondary: with broadcast-async no, a
+// write waits only for the secondaries that are connected; with the only
+// secondary gone (killed), writes reply as usual and SIGTERM ends the
+// primary as usual.
+func TestShutdownBroadcastSyncAbsentSecondary(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	p := startNode(t, "--broadcast-async", "no")
+	s := startSecondary(t, p)
+	requireConverged(t, p, s)
+	s.kill()
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		info, err := p.info(ctx, "replication")
+		return err == nil && info["connected_slaves"] == "0"
+	}, convergeTimeout, pollInterval, "the primary never saw its secondary go")
+	for i := range 20 {
+		require.NoError(t, p.rdb.Set(ctx, "after-"+strconv.Itoa(i), "v", 0).Err(), "a write waits for no absent secondary")
+	}
+	blocked := blockClient(t, p, "wait", "WAIT", "1", "0")
+	requireBoundedStop(t, p, blocked, func() { p.Signal(syscall.SIGTERM) })
+}
+
+// TestShutdownMidPipeline: SIGTERM while clients are in the middle of
+// pipelines. One client's pipeline holds 300 DEBUG SLEEP 0.1 (30 s of
+// work); the process still exits within boundedExit, because a stopped
+// server runs no further command of a pipeline. Other clients pipeline
+// INCRs: every increment they saw acknowledged is in the log after a
+// restart (the shutdown still flushes the log).
+func TestShutdownMidPipeline(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	s := startNode(t, "--appendonly", "yes")
+	ctx := context.Background()
+
+	const writers = 4
+	var acked [writers]atomic.Int64 // the last value each writer saw acknowledged
+	writerErrs := make(chan error, writers)
+	for w := range writers {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute, PoolSize: 1})
+		t.Cleanup(func() { _ = c.Close() })
+		key := "counter:" + strconv.Itoa(w)
+		go func() {
+			for {
+				cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+					for range 200 {
+						p.Incr(ctx, key)
+					}
+					return nil
+				})
+				if err != nil {
+					writerErrs <- err
+					return
+				}
+				acked[w].Store(cmds[len(cmds)-1].(*redis.IntCmd).Val())
+			}
+		}()
+	}
+	sleeper := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute, PoolSize: 1,
+		OnConnect: func(ctx context.Context, cn *redis.Conn) error { return cn.ClientSetName(ctx, "blocker").Err() }})
+	t.Cleanup(func() { _ = sleeper.Close() })
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := sleeper.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for range 300 {
+				p.Do(ctx, "DEBUG", "SLEEP", "0.1")
+			}
+			return nil
+		})
+		blocked <- err
+	}()
+
+	require.Eventually(t, func() bool {
+		for w := range writers {
+			if acked[w].Load() < 1000 {
+				return false
+			}
+		}
+		list, err := s.rdb.ClientList(ctx).Result()
+		return err == nil && strings.Contains(list, "name=blocker ") && strings.Contains(list, " cmd=debug|sleep ")
+	}, convergeTimeout, pollInterval, "the writers and the sleeper never got going")
+	requireBoundedStop(t, s, blocked, func() { s.Signal(syscall.SIGTERM) })
+	for range writers {
+		select {
+		case err := <-writerErrs:
+			require.Error(t, err)
+		case <-time.After(exitTimeout):
+			t.Fatal("a writer never saw its connection close")
+		}
+	}
+
+	s.restart()
+	for w := range writers {
+		got, err := s.rdb.Get(ctx, "counter:"+strconv.Itoa(w)).Int64()
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, got, acked[w].Load(), "counter:%d lost increments that were acknowledged", w)
+	}
+}
+
+// TestShutdownDropsRestOfPipeline: a command queued in a pipeline behind a
+// blocked one never runs once the server stops, as in Redis, where a
+// blocked client's pending commands are never processed at shutdown.
+func TestShutdownDropsRestOfPipeline(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	for _, blocking := range [][]any{{"WAIT", "1", "0"}, {"DEBUG", "SLEEP", "30"}} {
+		t.Run(blocking[0].(string), func(t *testing.T) {
+			t.Parallel()
+			s := startNode(t, "--appendonly", "yes")
+			ctx := context.Background()
+			require.NoError(t, s.rdb.Set(ctx, "before", "1", 0).Err())
+			c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute, PoolSize: 1,
+				OnConnect: func(ctx context.Context, cn *redis.Conn) error { return cn.ClientSetName(ctx, "blocker").Err() }})
+			t.Cleanup(func() { _ = c.Close() })
+			blocked := make(chan error, 1)
+			go func() {
+				_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+					p.Do(ctx, blocking...)
+					p.Set(ctx, "after", "1", 0)
+					return nil
+				})
+				blocked <- err
+			}()
+			running := strings.ToLower(blocking[0].(string))
+			if running == "debug" {
+				running = "debug|sleep"
+			}
+			require.Eventually(t, func() bool {
+				list, err := s.rdb.ClientList(ctx).Result()
+				return err == nil && strings.Contains(list, "name=blocker ") && strings.Contains(list, " cmd="+running+" ")
+			}, convergeTimeout, pollInterval, "the pipeline never blocked")
+			requireBoundedStop(t, s, blocked, func() { s.Signal(syscall.SIGTERM) })
+
+			s.restart()
+			require.Equal(t, "1", s.rdb.Get(ctx, "before").Val())
+			require.Equal(t, int64(0), s.rdb.Exists(ctx, "after").Val(), "the write queued behind %v ran after the stop", blocking)
+		})
+	}
 }

@@ -63,5 +63,5 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 		return
 	}
 	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
-	c.conn.WriteInt(s.replication().Wait(int(max(n, 0)), timeout))
+	c.conn.WriteInt(s.replication().Wait(s.ctx, int(max(n, 0)), timeout))
 }

@@ -85,7 +85,9 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		// for it (up to a minute), then save what came after it.
 		err := s.persistence().Save(false)
 		for deadline := time.Now().Add(time.Minute); saveRunning(err) && time.Now().Before(deadline); {
-			<-time.After(10 * time.Millisecond)
+			if !s.sleep(10 * time.Millisecond) {
+				return // stopped meanwhile (a signal): the connection is closed
+			}
 			err = s.persistence().Save(false)
 		}
 		if err != nil {
@@ -223,13 +225,9 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 		}
 		// DEBUG SLEEP blocks the client that sent it; other clients keep
 		// running, which is kinder than Redis's whole-server pause. A
-		// shutdown ends it: the client's connection is closed then.
-		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
-		select {
-		case <-t.C:
+		// stop ends it: the client's connection is closed then.
+		if s.sleep(time.Duration(secs * float64(time.Second))) {
 			okReply(c)
-		case <-s.done:
-			t.Stop()
 		}
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "DEBUG",

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -26,9 +27,11 @@ type Replication interface {
 	// WriteDone is called after the last write command of a pipeline has
 	// been applied, before its replies are sent. It may block: until the
 	// writes reached the secondaries when broadcast-async is off, until
-	// they are fsynced with appendfsync always. An error means the writes
-	// are not durable: the replies are then never sent.
-	WriteDone() error
+	// they are fsynced with appendfsync always. It returns ctx's error
+	// when ctx ends first (the server stops). An error means the writes
+	// are not durable or not replicated as configured: the replies are
+	// then never sent.
+	WriteDone(ctx context.Context) error
 	// Status returns the role and its state (INFO replication, ROLE).
 	Status() node.Status
 	// SyncStats returns sync_full, sync_partial_ok and sync_partial_err.
@@ -38,9 +41,9 @@ type Replication interface {
 	// follows that primary already.
 	ReplicaOf(host string, port int) (already bool, err error)
 	// Wait blocks until n secondaries acknowledged everything written so
-	// far, or timeout passes (0: forever), or the node stops, and returns
-	// how many did.
-	Wait(n int, timeout time.Duration) int
+	// far, or timeout passes (0: forever), or ctx ends (the server stops),
+	// or the node stops, and returns how many did.
+	Wait(ctx context.Context, n int, timeout time.Duration) int
 }
 
 // Persistence is what the front end needs from snapshots and the log on
@@ -70,16 +73,16 @@ type standalone struct {
 	started time.Time
 }
 
-func (standalone) ReadOnly() bool    { return false }
-func (standalone) BeginWrite() error { return nil }
-func (standalone) EndWrite()         {}
-func (standalone) WriteDone() error  { return nil }
+func (standalone) ReadOnly() bool                  { return false }
+func (standalone) BeginWrite() error               { return nil }
+func (standalone) EndWrite()                       {}
+func (standalone) WriteDone(context.Context) error { return nil }
 func (s standalone) Status() node.Status {
 	return node.Status{Primary: &node.PrimaryStatus{ReplID: s.replID}, Listener: node.ListenerDisabled}
 }
-func (standalone) SyncStats() (int64, int64, int64)    { return 0, 0, 0 }
-func (standalone) ReplicaOf(string, int) (bool, error) { return false, ErrReplicationUnavailable }
-func (standalone) Wait(int, time.Duration) int         { return 0 }
+func (standalone) SyncStats() (int64, int64, int64)             { return 0, 0, 0 }
+func (standalone) ReplicaOf(string, int) (bool, error)          { return false, ErrReplicationUnavailable }
+func (standalone) Wait(context.Context, int, time.Duration) int { return 0 }
 func (s standalone) Persistence() node.PersistenceStatus {
 	return node.PersistenceStatus{LastSave: s.started, LastSaveOK: true, LastRewriteOK: true, WriteOK: true}
 }

@@ -89,16 +89,21 @@ type Server struct {
 	closedCmds   atomic.Int64 // commands of clients that have gone
 	shutdownOnce sync.Once
 
-	mu      sync.Mutex // guards clients, lns, closed
+	// ctx is the server's base context, cancelled by Stop. Every command
+	// that blocks (WAIT, DEBUG SLEEP, a write waiting in WriteDone, and
+	// any blocking command added later) selects on ctx.Done() or passes
+	// ctx down, and returns when the server stops.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards clients, lns, closed, serving, drained
 	clients map[int64]*client
 	lns     []net.Listener
 	closed  bool
-	// done is closed when the server stops: every blocking command
-	// selects on it and returns.
-	done chan struct{}
-
-	conns sync.WaitGroup // one per served connection
-	serve sync.WaitGroup // the redcon serve loop
+	serving int // Serve loops running
+	// drained is closed once the server is closed and neither a Serve
+	// loop nor a connection is left (closeDrainedLocked).
+	drained chan struct{}
 }
 
 // New returns a server; call Serve to start it.
@@ -124,8 +129,9 @@ func New(o Options) *Server {
 		started:  time.Now(),
 		opts:     o,
 		clients:  make(map[int64]*client),
-		done:     make(chan struct{}),
+		drained:  make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if o.RunID != "" {
 		s.runID = o.RunID
 	}
@@ -215,9 +221,9 @@ func (l guardedListener) Accept() (net.Conn, error) {
 	return &limitConn{Conn: c, limits: &l.s.limits, read: &l.s.bytesRead}, nil
 }
 
-// Serve accepts clients on ln until Close. It may be called for several
-// listeners at once. It always returns a non-nil error: ErrServerClosed
-// after Close.
+// Serve accepts clients on ln until Stop (or Shutdown, or Close). It may
+// be called for several listeners at once. It always returns a non-nil
+// error: ErrServerClosed once the server is stopped.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
@@ -225,24 +231,27 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	s.lns = append(s.lns, ln)
-	s.serve.Add(1)
+	s.serving++
 	s.mu.Unlock()
-	defer s.serve.Done()
 	err := redcon.Serve(guardedListener{Listener: ln, s: s}, s.handle, s.accept, s.closedConn)
 	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed || err == nil {
+	defer s.mu.Unlock()
+	s.serving--
+	s.closeDrainedLocked()
+	if s.closed || err == nil {
 		return ErrServerClosed
 	}
 	return err
 }
 
-// Stop stops accepting, wakes every blocking command (they select on the
-// server's done channel) and disconnects every client, as Redis closes its
-// clients when it shuts down. It returns at once; Shutdown waits for the
+// Stop stops accepting, cancels the server's context (which wakes every
+// blocking command) and closes every client's connection, as Redis closes
+// its clients when it shuts down: a blocked client sees its connection
+// close, never a reply. A connection in the middle of a pipeline runs no
+// further command of it. Stop returns at once; Shutdown waits for the
 // connections to finish. A caller that owns other parts a command may wait
-// on (the replication node) stops them between Stop and Shutdown.
+// on (the replication node) stops them between Stop and Shutdown. Calling
+// Stop again does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -250,35 +259,61 @@ func (s *Server) Stop() {
 		return
 	}
 	s.closed = true
-	close(s.done)
+	s.cancel()
 	for _, ln := range s.lns {
 		_ = ln.Close()
 	}
 	for _, c := range s.clients {
 		_ = c.conn.NetConn().Close()
 	}
+	s.closeDrainedLocked()
 }
 
-// Shutdown stops the server (see Stop) and waits until every connection
-// goroutine has finished, or until ctx is done, whichever comes first; it
-// then returns ctx's error. Serve returns ErrServerClosed.
+// sleep blocks for d or until the server stops, whichever comes first,
+// and reports whether d passed. It is how a command waits on a timer.
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+// stopped reports whether Stop was called.
+func (s *Server) stopped() bool { return s.ctx.Err() != nil }
+
+// closeDrainedLocked closes drained once the server is closed and no Serve
+// loop or connection is left. s.mu must be held.
+func (s *Server) closeDrainedLocked() {
+	if !s.closed || s.serving > 0 || len(s.clients) > 0 {
+		return
+	}
+	select {
+	case <-s.drained:
+	default:
+		close(s.drained)
+	}
+}
+
+// Shutdown stops the server (see Stop) and waits until every Serve loop
+// and every connection has finished, or until ctx is done, whichever comes
+// first. It returns nil when everything finished, ctx's error otherwise.
+// It starts no goroutine, so returning early leaks nothing of its own.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Stop()
-	finished := make(chan struct{})
-	go func() {
-		s.serve.Wait()
-		s.conns.Wait()
-		close(finished)
-	}()
 	select {
-	case <-finished:
+	case <-s.drained:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// Close is Shutdown without a deadline.
+// Close is Shutdown without a deadline: it returns once every connection
+// has finished, which Stop makes prompt.
 func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 func (s *Server) accept(rc redcon.Conn) bool {
@@ -296,7 +331,6 @@ func (s *Server) accept(rc redcon.Conn) bool {
 	c := newClient(s.nextID.Add(1), rc)
 	rc.SetContext(c)
 	s.clients[c.id] = c
-	s.conns.Add(1)
 	return true
 }
 
@@ -307,9 +341,9 @@ func (s *Server) closedConn(rc redcon.Conn, _ error) {
 	}
 	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.clients, c.id)
-	s.mu.Unlock()
-	s.conns.Done()
+	s.closeDrainedLocked()
 }
 
 // clientList returns the connected clients ordered by id.
@@ -346,20 +380,30 @@ func (s *Server) totalCommands() int64 {
 // replicated (Replication.WriteDone) happens once per pipeline, after its
 // last command and before redcon flushes the replies, as Redis writes its
 // append-only file once per event-loop turn: a pipeline of N writes waits
-// once, not N times.
+// once, not N times. Once the server is stopped, the rest of a pipeline is
+// dropped unrun: its connection is closed already, so no reply could be
+// read, and a stop must not wait for a long pipeline to drain.
 func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 	c := rc.Context().(*client)
 	if c.closed {
 		return
 	}
+	if s.stopped() {
+		c.closed = true
+		_ = rc.NetConn().Close()
+		return
+	}
 	s.run(rc, c, rcmd.Args)
 	if c.unsynced && (c.closeAfterReply || len(rc.PeekPipeline()) == 0) {
 		c.unsynced = false
-		if err := s.replication().WriteDone(); err != nil {
+		if err := s.replication().WriteDone(s.ctx); err != nil {
 			// Not durable: the client must not see the replies. Closing
 			// the socket before redcon flushes drops them; the client sees
-			// the connection fail instead of an acknowledgement.
-			s.log.Warn("closing a client whose writes could not be made durable", "id", c.id, "err", err)
+			// the connection fail instead of an acknowledgement. At a stop
+			// that is what every client sees: nothing to warn about.
+			if !s.stopped() {
+				s.log.Warn("closing a client whose writes could not be made durable", "id", c.id, "err", err)
+			}
 			c.closed = true
 			_ = rc.NetConn().Close()
 			return

@@ -8,6 +8,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -32,7 +33,7 @@ func TestNodeLargeValuePersists(t *testing.T) {
 	p := startPersistentNode(t, dir, false, nil)
 	p.eng.Set(0, "big", big, engine.SetOptions{})
 	p.eng.Set(0, "after", []byte("x"), engine.SetOptions{}) // the big frame is not the last
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	p.close()
 
 	r := startPersistentNode(t, dir, false, nil)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -407,8 +408,9 @@ func (n *Node) roles() (*primary, *secondary) {
 func (n *Node) ReadOnly() bool { return n.readOnly.Load() }
 
 // WriteDone implements Replication: with broadcast-async off, it waits until
-// every connected secondary was sent everything logged so far.
-func (n *Node) WriteDone() error {
+// every connected secondary was sent everything logged so far. It returns
+// ctx's error if ctx ends first, net.ErrClosed if the node closes first.
+func (n *Node) WriteDone(ctx context.Context) error {
 	p, _ := n.roles()
 	if p == nil {
 		return nil
@@ -427,7 +429,7 @@ func (n *Node) WriteDone() error {
 		}
 	}
 	if !n.async.Load() {
-		p.waitSent(last, n.done)
+		return p.waitSent(ctx, last, n.done)
 	}
 	return nil
 }
@@ -460,13 +462,15 @@ func (n *Node) BeginWrite() error {
 // EndWrite implements Replication.
 func (n *Node) EndWrite() { n.gate.RUnlock() }
 
-// Wait implements Replication.
-func (n *Node) Wait(count int, timeout time.Duration) int {
+// Wait implements Replication: it returns when count secondaries
+// acknowledged everything logged so far, the timeout passes (0: never), ctx
+// ends or the node closes, with how many did.
+func (n *Node) Wait(ctx context.Context, count int, timeout time.Duration) int {
 	p, _ := n.roles()
 	if p == nil {
 		return 0
 	}
-	return p.waitAcked(count, p.log.Last(), timeout, n.done)
+	return p.waitAcked(ctx, count, p.log.Last(), timeout, n.done)
 }
 
 // listenAfterPromotionLocked opens the NADB listener of a node that has

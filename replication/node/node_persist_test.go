@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -83,7 +84,7 @@ func TestNodeSaveCompactsAndRestarts(t *testing.T) {
 		p.eng.Set(i%3, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
 	}
 	p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	_, segs := dirFiles(t, dir)
 	require.Greater(t, segs, 3, "the log was cut into segments by size")
 
@@ -95,7 +96,7 @@ func TestNodeSaveCompactsAndRestarts(t *testing.T) {
 
 	p.eng.Set(0, "after-save", []byte("x"), engine.SetOptions{})
 	p.eng.Del(0, []string{"k0"})
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	require.Equal(t, "2", persistValue(p.node, "rdb_changes_since_last_save"))
 	digest, seq, replID := p.eng.Digest(), p.node.Sequence(), infoValue(p.node, "master_replid")
 	p.close()
@@ -125,7 +126,7 @@ func TestNodeSaveUnderWrites(t *testing.T) {
 				default:
 				}
 				p.eng.Set(0, fmt.Sprintf("w%d-%d", w, i), []byte("v"), engine.SetOptions{})
-				if err := p.node.WriteDone(); err != nil {
+				if err := p.node.WriteDone(context.Background()); err != nil {
 					t.Errorf("WriteDone: %v", err)
 					return
 				}
@@ -204,7 +205,7 @@ func TestNodeServesFromDisk(t *testing.T) {
 	for i := range 500 {
 		p.eng.Set(i%4, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
 	}
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	prim, _ := p.node.roles()
 	_, err := prim.log.Read(s.node.Sequence()+1, 1, nil)
 	require.ErrorIs(t, err, aof.ErrCompacted, "the secondary's position has left the in-memory log")
@@ -245,7 +246,7 @@ func TestNodePromotedSecondaryPersists(t *testing.T) {
 	require.NoError(t, err)
 	newID := infoValue(s.node, "master_replid")
 	s.eng.Set(0, "own-write", []byte("v"), engine.SetOptions{})
-	require.NoError(t, s.node.WriteDone())
+	require.NoError(t, s.node.WriteDone(context.Background()))
 	digest, seq := s.eng.Digest(), s.node.Sequence()
 	s.close()
 
@@ -369,7 +370,7 @@ func divergedSecondary(t *testing.T, streamed, restarted bool) {
 	for i := range 50 {
 		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
 	}
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	if !streamed {
 		follow(t, s, p.addr)
 	}
@@ -401,7 +402,7 @@ func divergedSecondary(t *testing.T, streamed, restarted bool) {
 	for i := range 20 {
 		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
 	}
-	require.NoError(t, r.node.WriteDone())
+	require.NoError(t, r.node.WriteDone(context.Background()))
 	require.Greater(t, r.node.Sequence(), s.node.Sequence(), "the primary is past the secondary's position again")
 
 	follow(t, s, r.addr)

@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -523,7 +524,7 @@ func TestNodeWait(t *testing.T) {
 	leakCheck(t)
 	p := startNode(t, nil)
 	s := startNode(t, nil)
-	require.Equal(t, 0, p.node.Wait(1, 50*time.Millisecond), "no secondary yet")
+	require.Equal(t, 0, p.node.Wait(context.Background(), 1, 50*time.Millisecond), "no secondary yet")
 	follow(t, s, p.addr)
 	requireLinkUp(t, s)
 	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{}) // the first ACK after the handshake follows an applied write
@@ -532,12 +533,12 @@ func TestNodeWait(t *testing.T) {
 	for i := range 5 {
 		p.eng.Set(0, fmt.Sprintf("w%d", i), []byte("v"), engine.SetOptions{})
 		seq := p.node.Sequence()
-		require.Equal(t, 1, p.node.Wait(1, convergeWait))
+		require.Equal(t, 1, p.node.Wait(context.Background(), 1, convergeWait))
 		require.GreaterOrEqual(t, s.node.Sequence(), seq, "WAIT returned before the secondary applied the write")
 	}
-	require.Equal(t, 1, p.node.Wait(2, 100*time.Millisecond), "WAIT reports how many acknowledged when it times out")
-	require.Equal(t, 1, p.node.Wait(0, 0), "WAIT 0 returns at once with the count")
-	require.Equal(t, 0, s.node.Wait(1, 0), "a secondary has no secondaries")
+	require.Equal(t, 1, p.node.Wait(context.Background(), 2, 100*time.Millisecond), "WAIT reports how many acknowledged when it times out")
+	require.Equal(t, 1, p.node.Wait(context.Background(), 0, 0), "WAIT 0 returns at once with the count")
+	require.Equal(t, 0, s.node.Wait(context.Background(), 1, 0), "a secondary has no secondaries")
 }
 
 // TestNodeWaitCountsOnlyAcknowledgedData: WAIT must count a secondary only
@@ -561,7 +562,7 @@ func TestNodeWaitCountsOnlyAcknowledgedData(t *testing.T) {
 	for op.Type != frame.OpHeartbeat {
 		peer.next(t, &op)
 	}
-	require.Equal(t, 0, p.node.Wait(1, 200*time.Millisecond),
+	require.Equal(t, 0, p.node.Wait(context.Background(), 1, 200*time.Millisecond),
 		"the peer has acknowledged nothing; INFO: %s", infoValue(p.node, "slave0"))
 }
 
@@ -578,7 +579,7 @@ func TestNodeAcksAfterFullSync(t *testing.T) {
 	follow(t, s, p.addr)
 	requireLinkUp(t, s)
 	requireConverged(t, p, s)
-	require.Equal(t, 1, p.node.Wait(1, 500*time.Millisecond), "no ACK within 500 ms of loading the snapshot")
+	require.Equal(t, 1, p.node.Wait(context.Background(), 1, 500*time.Millisecond), "no ACK within 500 ms of loading the snapshot")
 }
 
 // TestNodeIntrospectionDuringHandshakes reads INFO, ROLE and WAIT while
@@ -597,7 +598,7 @@ func TestNodeIntrospectionDuringHandshakes(t *testing.T) {
 			default:
 			}
 			_ = p.node.Status()
-			_ = p.node.Wait(1, time.Millisecond) // 0 would block until an ACK
+			_ = p.node.Wait(context.Background(), 1, time.Millisecond) // 0 would block until an ACK
 		}
 	})
 	defer func() {
@@ -622,7 +623,7 @@ func TestNodeBroadcastSync(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			p.node.WriteDone()
+			p.node.WriteDone(context.Background())
 		}()
 		select {
 		case <-done:
@@ -785,7 +786,7 @@ func TestNodeServesReferenceSecondary(t *testing.T) {
 
 	require.Equal(t, "1", infoValue(p.node, "connected_slaves"))
 	require.Contains(t, infoValue(p.node, "nadb_replica0"), "legacy=1")
-	require.Equal(t, 0, p.node.Wait(1, 100*time.Millisecond), "a reference secondary never acknowledges")
+	require.Equal(t, 0, p.node.Wait(context.Background(), 1, 100*time.Millisecond), "a reference secondary never acknowledges")
 
 	require.NoError(t, peer.conn.Close())
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
@@ -1023,7 +1024,7 @@ func TestNodeEncodesOncePerOperation(t *testing.T) {
 					p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
 				}
 			}
-			require.NoError(t, p.node.WriteDone())
+			require.NoError(t, p.node.WriteDone(context.Background()))
 			for _, s := range secs {
 				requireConverged(t, p, s)
 			}
@@ -1060,7 +1061,7 @@ func BenchmarkNodeSetEncodes(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				p.eng.Set(0, strconv.Itoa(i%100000), val, engine.SetOptions{})
-				if err := p.node.WriteDone(); err != nil {
+				if err := p.node.WriteDone(context.Background()); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -1092,7 +1093,7 @@ func TestNodeServesFromLogWithFake(t *testing.T) {
 	s := startNode(t, nil)
 	follow(t, s, p.addr)
 	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{})
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	requireConverged(t, p, s)
 
 	follow(t, s, parkedAddr(t))
@@ -1102,7 +1103,7 @@ func TestNodeServesFromLogWithFake(t *testing.T) {
 	for i := range 300 {
 		p.eng.Set(i%4, fmt.Sprint("k", i), []byte("v"), engine.SetOptions{})
 	}
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	full0, ok0, _ := p.node.SyncStats()
 	follow(t, s, p.addr)
 	requireConverged(t, p, s)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -576,9 +577,20 @@ func (p *primary) list() []*sender {
 	return out
 }
 
-// waitSent blocks until every connected secondary was sent seq, or done.
-func (p *primary) waitSent(seq uint64, done <-chan struct{}) {
+// waitSent blocks until every connected secondary was sent seq and
+// returns nil, or until ctx ends or closed is closed, and returns ctx's
+// error or net.ErrClosed.
+func (p *primary) waitSent(ctx context.Context, seq uint64, closed <-chan struct{}) error {
 	for {
+		// A stop wins over progress: closing the node also removes its
+		// senders, which would otherwise read as "sent to every one".
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-closed:
+			return net.ErrClosed
+		default:
+		}
 		ch := p.waitChan()
 		all := true
 		for _, s := range p.list() {
@@ -588,19 +600,22 @@ func (p *primary) waitSent(seq uint64, done <-chan struct{}) {
 			}
 		}
 		if all {
-			return
+			return nil
 		}
 		select {
 		case <-ch:
-		case <-done:
-			return
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-closed:
+			return net.ErrClosed
 		}
 	}
 }
 
-// waitAcked blocks until n secondaries acknowledged seq or the deadline
-// passes, and returns how many did.
-func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-chan struct{}) int {
+// waitAcked blocks until n secondaries acknowledged seq, the timeout
+// passes (0: never), ctx ends or closed is closed, and returns how many
+// did.
+func (p *primary) waitAcked(ctx context.Context, n int, seq uint64, timeout time.Duration, closed <-chan struct{}) int {
 	var deadline <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -622,7 +637,9 @@ func (p *primary) waitAcked(n int, seq uint64, timeout time.Duration, done <-cha
 		case <-ch:
 		case <-deadline:
 			return count
-		case <-done:
+		case <-ctx.Done():
+			return count
+		case <-closed:
 			return count
 		}
 	}
