@@ -259,13 +259,15 @@ func (s *Server) Stop() {
 		return
 	}
 	s.closed = true
-	s.cancel()
 	for _, ln := range s.lns {
 		_ = ln.Close()
 	}
+	// The connections close before the blocked commands wake, so that no
+	// reply of theirs can get out.
 	for _, c := range s.clients {
 		_ = c.conn.NetConn().Close()
 	}
+	s.cancel()
 	s.closeDrainedLocked()
 }
 

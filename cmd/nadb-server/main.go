@@ -244,9 +244,11 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		logger.Info("SHUTDOWN received, shutting down")
 	case runErr = <-serveErr:
 	}
-	// Bounded whatever the clients do: the front end stops and wakes its
-	// blocking commands, the node stops (which wakes WAIT and writes that
-	// wait for secondaries or the disk), then the connections finish.
+	// Bounded whatever the clients do: the front end stops (it closes every
+	// connection, then cancels the context its blocking commands wait on:
+	// WAIT, DEBUG SLEEP, writes waiting for secondaries), the node stops
+	// (which also wakes whatever waits on it, and flushes and fsyncs the
+	// log), and only then are the connections waited for, briefly.
 	stopExpiry()
 	srv.Stop()
 	repl.Close()
