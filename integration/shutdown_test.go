@@ -106,19 +106,39 @@ func TestShutdownBounded(t *testing.T) {
 
 // TestShutdownBoundedBroadcastSync: with broadcast-async no, a write's
 // reply waits until its frame was sent to every secondary. With the
-// secondary stopped (SIGSTOP) the socket fills and the write waits; SIGTERM
-// still ends the primary at once.
+// secondary stopped (SIGSTOP) the socket fills and the write waits;
+// SIGTERM or SHUTDOWN still ends the primary at once.
 func TestShutdownBoundedBroadcastSync(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
-	p := startNode(t, "--broadcast-async", "no", "--appendonly", "no")
-	s := startSecondary(t, p)
-	requireConverged(t, p, s)
-	require.NoError(t, s.cmd.Process.Signal(syscall.SIGSTOP))
-	t.Cleanup(func() { _ = s.cmd.Process.Signal(syscall.SIGCONT) })
+	for _, tc := range []struct {
+		name string
+		stop func(p *node) func()
+	}{
+		{"SIGTERM", func(p *node) func() { return func() { p.Signal(syscall.SIGTERM) } }},
+		{"SHUTDOWN", func(p *node) func() {
+			return func() { _ = noRetry(t, p).Do(context.Background(), "SHUTDOWN", "NOSAVE").Err() }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := startNode(t, "--broadcast-async", "no", "--appendonly", "no")
+			s := startSecondary(t, p)
+			requireConverged(t, p, s)
+			require.NoError(t, s.cmd.Process.Signal(syscall.SIGSTOP))
+			t.Cleanup(func() { _ = s.cmd.Process.Signal(syscall.SIGCONT) })
+			blocked := blockedWrite(t, p)
+			requireBoundedStop(t, p, blocked, tc.stop(p))
+		})
+	}
+}
 
-	// Writes of 4 MiB until one waits: the secondary reads nothing, so the
-	// kernel's buffers fill after a few.
+// blockedWrite writes 4 MiB values to p until one waits for more than a
+// second, and returns the channel that gets that write's error. With a
+// secondary that reads nothing and broadcast-async no, the kernel's
+// buffers fill after a few writes and the next one waits.
+func blockedWrite(t *testing.T, p *node) <-chan error {
+	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: p.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
 	t.Cleanup(func() { _ = c.Close() })
 	value := strings.Repeat("v", 4<<20)
@@ -138,7 +158,7 @@ func TestShutdownBoundedBroadcastSync(t *testing.T) {
 		st := since.Load()
 		return st != 0 && time.Since(time.Unix(0, st)) > time.Second
 	}, convergeTimeout, pollInterval, "no write ever waited for the stopped secondary")
-	requireBoundedStop(t, p, blocked, func() { p.Signal(syscall.SIGTERM) })
+	return blocked
 }
 
 // TestShutdownSaveWithBlockedClient: SHUTDOWN SAVE with a client blocked in
@@ -300,4 +320,20 @@ func TestShutdownDropsRestOfPipeline(t *testing.T) {
 			require.Equal(t, int64(0), s.rdb.Exists(ctx, "after").Val(), "the write queued behind %v ran after the stop", blocking)
 		})
 	}
+}
+
+// TestShutdownSecondaryOfStoppedPrimary: a secondary whose primary hangs
+// (SIGSTOP: the link stays open and silent) still stops at once, with a
+// client of its own blocked in DEBUG SLEEP.
+func TestShutdownSecondaryOfStoppedPrimary(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	p := startNode(t)
+	s := startSecondary(t, p)
+	require.NoError(t, p.rdb.Set(context.Background(), "k", "v", 0).Err())
+	requireConverged(t, p, s)
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGSTOP))
+	t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGCONT) })
+	blocked := blockClient(t, s, "debug|sleep", "DEBUG", "SLEEP", "30")
+	requireBoundedStop(t, s, blocked, func() { s.Signal(syscall.SIGTERM) })
 }
