@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -70,7 +71,7 @@ func TestNodeEncodesOutsideEngineLock(t *testing.T) {
 		p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
 		require.NoError(t, p.node.Save(false))
 	}
-	require.NoError(t, p.node.WriteDone())
+	require.NoError(t, p.node.WriteDone(context.Background()))
 	requireConverged(t, p, s)
 	require.Positive(t, batches.Load(), "the seam saw the encoder")
 	require.Zero(t, underLock.Load(), "batches encoded under the engine lock")
