@@ -503,6 +503,9 @@ func TestPersistenceTornTailEveryOffset(t *testing.T) {
 			seg := filepath.Join(dir, filepath.Base(path))
 			require.NoError(t, os.Truncate(seg, int64(cut)))
 			s, c := startOnDir(t, dir)
+			if dropped > 0 {
+				s.requireLogged(t, "log segment ends with an incomplete write; cutting it off")
+			}
 			out := s.Output()
 			if dropped == 0 {
 				// Cut on the frame boundary: a whole file, nothing to say.
