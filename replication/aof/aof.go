@@ -88,7 +88,7 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	cr := &countingReader{r: f}
+	cr := &frame.CountingReader{R: f}
 	rd := frame.NewReader(cr, frame.FileMaxFrame(sc.size))
 	var (
 		group []engine.Effect
@@ -115,7 +115,7 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 		}
 		return corrupt(start, "%v", err)
 	}
-	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+	parseFrames(rd, func() int64 { return cr.N - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
 		if progress != nil {
 			progress(run.read, sc.size)
 		}
@@ -258,15 +258,4 @@ func noFrameAfter(f *os.File, start, size int64) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -357,7 +357,7 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 	if err != nil {
 		return nil, err
 	}
-	cr := &countingReader{r: f}
+	cr := &frame.CountingReader{R: f}
 	rd := frame.NewReader(bufio.NewReaderSize(cr, 256<<10), frame.FileMaxFrame(st.Size()))
 	var op frame.Op
 	fail := func(format string, args ...any) (*Snapshot, error) {
@@ -436,10 +436,10 @@ func (k *SnapshotKeys) Complete(announced uint64, known bool) error {
 // readSnapshotKeys reads the frames after a snapshot's header: SET frames
 // at sequence seq, then SNAPSHOT_END as the very last frame. The frames
 // are verified on every core (parseFrames).
-func readSnapshotKeys(rd *frame.Reader, cr *countingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*SnapshotKeys, error) {
+func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*SnapshotKeys, error) {
 	keys := &SnapshotKeys{Seq: seq, Items: make([]engine.Item, 0, capHint)}
 	var err error
-	parseFrames(rd, func() int64 { return cr.n - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
+	parseFrames(rd, func() int64 { return cr.N - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
 		if progress != nil {
 			progress(run.read)
 		}

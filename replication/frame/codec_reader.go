@@ -109,3 +109,16 @@ func (r *Reader) MaxFrame() int { return r.max }
 
 // Buffered returns how many bytes have arrived but not been decoded yet.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// CountingReader counts the bytes read through it (N): a file's position
+// while loading, or whether a peer has sent anything at all.
+type CountingReader struct {
+	R io.Reader
+	N int64
+}
+
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}

@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -25,18 +24,6 @@ import (
 // legacyWait is how long a new peer has to send its SYNC_REQUEST before it
 // is served as a reference secondary, which never speaks.
 const legacyWait = time.Second
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
-}
 
 // legacyCatchUp is how many logged operations a reference secondary gets
 // on connect, as the reference primary replays its last 1,000.
@@ -192,14 +179,14 @@ func (p *primary) handle(conn net.Conn) {
 	// The counter sees every byte the peer sent, including those the
 	// frame reader took for a frame it could not finish: only a peer that
 	// sent nothing at all is a reference secondary.
-	cr := &countingReader{r: conn}
+	cr := &frame.CountingReader{R: conn}
 	br := bufio.NewReaderSize(cr, 16<<10)
 	rd := frame.NewReader(br, p.maxFrame)
 	var req frame.Op
 	_ = conn.SetReadDeadline(time.Now().Add(legacyWait))
 	err := rd.Next(&req)
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && cr.n == 0:
+	case errors.Is(err, os.ErrDeadlineExceeded) && cr.N == 0:
 		p.serveLegacy(s, br)
 		return
 	case err != nil:
