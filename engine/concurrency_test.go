@@ -22,7 +22,7 @@ type queueSink struct {
 	groups [][]engine.Effect
 }
 
-func (s *queueSink) Record(effects []engine.Effect) {
+func (s *queueSink) Record(effects []engine.Effect, _ engine.Digest) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
 	s.mu.Lock()

@@ -51,11 +51,12 @@ type Effect struct {
 }
 
 // Sink receives the effects of each mutating call, in apply order, while the
-// engine lock is held. effects is reused after Record returns: a sink that
-// keeps effects must copy the slice (the Value bytes may be kept).
-// Record must not call back into the engine.
+// engine lock is held, with the dataset's digest once they are applied.
+// effects is reused after Record returns: a sink that keeps effects must
+// copy the slice (the Value bytes may be kept). Record must not call back
+// into the engine.
 type Sink interface {
-	Record(effects []Effect)
+	Record(effects []Effect, digest Digest)
 }
 
 // Options configures an Engine.
@@ -83,6 +84,7 @@ type KeyspaceInfo struct {
 type db struct {
 	keys     *table
 	volatile []*entry // entries with an expiry, for sampling
+	sum      Digest   // S(d): the sum of the terms of the keys (see Digest)
 }
 
 func newDB() *db { return &db{keys: newTable()} }
@@ -99,6 +101,8 @@ type Engine struct {
 	effects []Effect
 	rng     *rand.Rand
 	stats   Stats
+	digest  Digest   // of the whole dataset, kept up to date by every change
+	mults   []Digest // M(d) of each database index
 }
 
 // New returns an empty engine.
@@ -119,8 +123,10 @@ func New(o Options) *Engine {
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	e.dbs = make([]*db, o.Databases)
+	e.mults = make([]Digest, o.Databases)
 	for i := range e.dbs {
 		e.dbs[i] = newDB()
+		e.mults[i] = dbMultiplier(i)
 	}
 	return e
 }
@@ -187,7 +193,7 @@ func (e *Engine) lock() {
 // unlock reports the group's effects, if any, and releases the lock.
 func (e *Engine) unlock() {
 	if len(e.effects) > 0 && e.sink != nil {
-		e.sink.Record(e.effects)
+		e.sink.Record(e.effects, e.digest)
 	}
 	for i := range e.effects {
 		e.effects[i].Value = nil
@@ -211,7 +217,7 @@ func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
 	}
 	if expired(en, now) {
 		if !e.replica {
-			e.removeLocked(dd, en)
+			e.removeLocked(d, en)
 			e.stats.ExpiredKeys++
 			// en.key, not key: the caller's key then does not escape, and
 			// a read's string(arg) conversion can stay on the stack.
@@ -233,9 +239,30 @@ func (e *Engine) readLocked(d int, key string, now int64) *entry {
 	return en
 }
 
-func (e *Engine) removeLocked(dd *db, en *entry) {
+// removeLocked removes en from database d.
+func (e *Engine) removeLocked(d int, en *entry) {
+	dd := e.dbs[d]
+	e.changeDigest(d, Digest{}.sub(en.term(hashKey(en.key))))
 	dd.keys.remove(en)
 	e.setExpireLocked(dd, en, 0)
+}
+
+// changeDigest adds delta to S(d) and M(d) x delta to the dataset digest.
+func (e *Engine) changeDigest(d int, delta Digest) {
+	dd := e.dbs[d]
+	dd.sum = dd.sum.add(delta)
+	e.digest = e.digest.add(delta.mul(e.mults[d]))
+}
+
+// expireLocked changes the expiry of en, a key of database d, to at.
+func (e *Engine) expireLocked(d int, en *entry, at int64) {
+	if en.expireAt == at {
+		return
+	}
+	k := hashKey(en.key)
+	old := en.term(k)
+	e.setExpireLocked(e.dbs[d], en, at)
+	e.changeDigest(d, en.term(k).sub(old))
 }
 
 // setExpireLocked changes en's expiry and keeps dd.volatile in step.
@@ -258,18 +285,35 @@ func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
 // storeLocked sets key to val with expiry at (0: none), creating the key if
 // needed, and reports the Set. val must not be shared with another entry.
 func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) {
+	en := e.putLocked(d, key, true, val, at, enc)
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
+}
+
+// putLocked sets key to val with expiry at and encoding enc, creating the
+// key if needed (with a private copy of its name when clone is set), and
+// keeps the digest in step.
+func (e *Engine) putLocked(d int, key string, clone bool, val []byte, at int64, enc encoding) *entry {
 	dd := e.dbs[d]
 	en := dd.keys.get(key)
+	k := hashKey(key)
+	var old Digest
 	if en == nil {
-		// A private copy: the caller's key may live in its read buffer
-		// (or on its stack), so it does not escape here.
-		en = &entry{key: strings.Clone(key), volIdx: -1}
+		if clone {
+			// The caller's key may live in its read buffer (or on its
+			// stack), so it does not escape here.
+			key = strings.Clone(key)
+		}
+		en = &entry{key: key, volIdx: -1}
 		dd.keys.insert(en)
+	} else {
+		old = en.term(k)
 	}
 	en.val = val
+	en.vhash = valueHash(val)
 	en.enc = enc
 	e.setExpireLocked(dd, en, at)
-	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
+	e.changeDigest(d, en.term(k).sub(old))
+	return en
 }
 
 // deleteLocked removes key if it is live and reports whether it was.
@@ -278,12 +322,13 @@ func (e *Engine) deleteLocked(d int, key string, now int64) bool {
 	if en == nil {
 		return false
 	}
-	e.removeLocked(e.dbs[d], en)
+	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return true
 }
 
 func (e *Engine) flushLocked(d int) {
+	e.digest = e.digest.sub(e.dbs[d].sum.mul(e.mults[d]))
 	e.dbs[d] = newDB()
 }
 
@@ -291,43 +336,35 @@ func (e *Engine) flushLocked(d int) {
 func (e *Engine) randIntn(n int) int { return e.rng.IntN(n) }
 
 // Apply applies effects received from a primary as one atomic group, then
-// calls commit (which may be nil) before releasing the lock, so a replica can
-// advance its applied position in the same critical section. Apply does not
+// calls commit (which may be nil) with the dataset's digest before releasing
+// the lock, so a replica can advance its applied position, and note the
+// digest at that position, in the same critical section. Apply does not
 // report to the sink.
-func (e *Engine) Apply(effects []Effect, commit func()) {
+func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i := range effects {
 		e.applyLocked(&effects[i])
 	}
 	if commit != nil {
-		commit()
+		commit(e.digest)
 	}
 }
 
 func (e *Engine) applyLocked(ef *Effect) {
 	switch ef.Kind {
 	case EffectSet:
-		dd := e.dbs[ef.DB]
-		en := dd.keys.get(ef.Key)
-		if en == nil {
-			en = &entry{key: ef.Key, volIdx: -1}
-			dd.keys.insert(en)
-		}
 		// Clipped: APPEND on a promoted replica must not extend into
 		// bytes the sender of the effect may still hold.
-		en.val = ef.Value[:len(ef.Value):len(ef.Value)]
-		en.enc = encAuto
-		e.setExpireLocked(dd, en, ef.ExpireAt)
+		// The effect's key is its own copy: kept as it is.
+		e.putLocked(ef.DB, ef.Key, false, ef.Value[:len(ef.Value):len(ef.Value)], ef.ExpireAt, encAuto)
 	case EffectDelete:
-		dd := e.dbs[ef.DB]
-		if en := dd.keys.get(ef.Key); en != nil {
-			e.removeLocked(dd, en)
+		if en := e.dbs[ef.DB].keys.get(ef.Key); en != nil {
+			e.removeLocked(ef.DB, en)
 		}
 	case EffectExpire:
-		dd := e.dbs[ef.DB]
-		if en := dd.keys.get(ef.Key); en != nil {
-			e.setExpireLocked(dd, en, ef.ExpireAt)
+		if en := e.dbs[ef.DB].keys.get(ef.Key); en != nil {
+			e.expireLocked(ef.DB, en, ef.ExpireAt)
 		}
 	case EffectFlushDB:
 		e.flushLocked(ef.DB)
@@ -348,9 +385,9 @@ type Item struct {
 
 // Snapshot returns every key of every database, including keys whose time
 // has passed but that were not deleted yet, and calls atomically (if not nil)
-// under the same lock, so the caller can note the position the snapshot
-// stands for. Values are shared, not copied.
-func (e *Engine) Snapshot(atomically func()) []Item {
+// under the same lock with the digest of those items, so the caller can note
+// the position the snapshot stands for. Values are shared, not copied.
+func (e *Engine) Snapshot(atomically func(Digest)) []Item {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := 0
@@ -365,15 +402,16 @@ func (e *Engine) Snapshot(atomically func()) []Item {
 		})
 	}
 	if atomically != nil {
-		atomically()
+		atomically(e.digest)
 	}
 	return items
 }
 
 // Replace swaps the whole keyspace for the items given, atomically, then
-// calls commit under the same lock. A replica uses it to install a full
-// resynchronisation at once.
-func (e *Engine) Replace(items []Item, commit func()) {
+// calls commit under the same lock with the new dataset's digest. A replica
+// uses it to install a full resynchronisation at once. The digest is
+// rebuilt from the items, in O(n), before the lock is taken.
+func (e *Engine) Replace(items []Item, commit func(Digest)) {
 	dbs := make([]*db, len(e.dbs)) // the slice's length never changes after New
 	for i := range dbs {
 		dbs[i] = newDB()
@@ -382,8 +420,10 @@ func (e *Engine) Replace(items []Item, commit func()) {
 		dd := dbs[it.DB]
 		// Clipped, so a later APPEND copies instead of writing into bytes
 		// the caller may share.
-		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], volIdx: -1}
+		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1}
+		k := hashKey(it.Key)
 		if old := dd.keys.get(it.Key); old != nil {
+			dd.sum = dd.sum.sub(old.term(k))
 			dd.keys.remove(old)
 			e.setExpireLocked(dd, old, 0)
 		}
@@ -391,12 +431,18 @@ func (e *Engine) Replace(items []Item, commit func()) {
 		if it.ExpireAt != 0 {
 			e.setExpireLocked(dd, en, it.ExpireAt)
 		}
+		dd.sum = dd.sum.add(en.term(k))
+	}
+	var digest Digest
+	for i, dd := range dbs {
+		digest = digest.add(dd.sum.mul(e.mults[i]))
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	copy(e.dbs, dbs)
+	e.digest = digest
 	if commit != nil {
-		commit()
+		commit(digest)
 	}
 }
 
@@ -426,7 +472,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 				}
 				en := dd.volatile[e.rng.IntN(len(dd.volatile))]
 				if expired(en, now) {
-					e.removeLocked(dd, en)
+					e.removeLocked(d, en)
 					e.stats.ExpiredKeys++
 					e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 					hit++

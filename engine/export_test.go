@@ -54,6 +54,31 @@ func (e *Engine) CheckInvariants() error {
 			}
 		}
 	}
+	// The digest kept up to date change by change equals the digest
+	// computed from scratch.
+	var items []Item
+	for d, dd := range e.dbs {
+		var sum Digest
+		var err error
+		dd.keys.each(func(en *entry) bool {
+			if en.vhash != valueHash(en.val) {
+				err = fmt.Errorf("db %d: key %q has a stale value hash", d, en.key)
+				return false
+			}
+			sum = sum.add(en.term(hashKey(en.key)))
+			items = append(items, Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt})
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if sum != dd.sum {
+			return fmt.Errorf("db %d: digest sum %v, recomputed %v", d, dd.sum, sum)
+		}
+	}
+	if got := DigestOf(items); got != e.digest {
+		return fmt.Errorf("dataset digest %v, recomputed %v", e.digest, got)
+	}
 	return nil
 }
 

@@ -54,7 +54,7 @@ type recSink struct {
 	groups [][]engine.Effect
 }
 
-func (s *recSink) Record(effects []engine.Effect) {
+func (s *recSink) Record(effects []engine.Effect, _ engine.Digest) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
 	s.mu.Lock()

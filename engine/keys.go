@@ -2,7 +2,6 @@ package engine
 
 import (
 	"crypto/sha1"
-	"encoding/binary"
 	"encoding/hex"
 	"strings"
 )
@@ -137,7 +136,7 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 		return false, nil
 	}
 	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
-	e.removeLocked(e.dbs[d], en)
+	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.storeLocked(d, dst, val, at, enc)
 	return true, nil
@@ -185,11 +184,11 @@ func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
 		}
 	}
 	if at <= now {
-		e.removeLocked(e.dbs[d], en)
+		e.removeLocked(d, en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		return true
 	}
-	e.setExpireLocked(e.dbs[d], en, at)
+	e.expireLocked(d, en, at)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: at})
 	return true
 }
@@ -233,7 +232,7 @@ func (e *Engine) Persist(d int, key string) bool {
 	if en == nil || en.expireAt == 0 {
 		return false
 	}
-	e.setExpireLocked(e.dbs[d], en, 0)
+	e.expireLocked(d, en, 0)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	return true
 }
@@ -252,7 +251,7 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 		return false, nil
 	}
 	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
-	e.removeLocked(e.dbs[d], en)
+	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.storeLocked(dst, key, val, at, enc)
 	return true, nil
@@ -349,26 +348,14 @@ func (e *Engine) Keyspace() []KeyspaceInfo {
 	return out
 }
 
-// Digest returns a 40-hex-digit digest of the live dataset: equal datasets
-// give equal digests whatever the order keys were written in, and an empty
-// dataset gives forty zeros.
-func (e *Engine) Digest() string {
+// Digest returns the digest of the dataset (see Digest) in O(1). It counts
+// every stored key, including keys whose time has passed but that were not
+// deleted yet, as Redis's DEBUG DIGEST does: that is the data a primary and
+// its secondaries hold in common at one sequence.
+func (e *Engine) Digest() Digest {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.nowMs()
-	var acc [sha1.Size]byte
-	for i, dd := range e.dbs {
-		dd.keys.each(func(en *entry) bool {
-			if !expired(en, now) {
-				h := keyDigest(i, en)
-				for j := range acc {
-					acc[j] ^= h[j]
-				}
-			}
-			return true
-		})
-	}
-	return hex.EncodeToString(acc[:])
+	return e.digest
 }
 
 // DigestValue returns the digest of each key's value (forty zeros when the
@@ -387,20 +374,6 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 		h := sha1.Sum(en.val)
 		out[i] = hex.EncodeToString(h[:])
 	}
-	return out
-}
-
-func keyDigest(d int, en *entry) [sha1.Size]byte {
-	h := sha1.New()
-	var hdr [8 + 8 + 8]byte
-	binary.BigEndian.PutUint64(hdr[0:], uint64(d))
-	binary.BigEndian.PutUint64(hdr[8:], uint64(len(en.key)))
-	binary.BigEndian.PutUint64(hdr[16:], uint64(en.expireAt))
-	h.Write(hdr[:])
-	h.Write([]byte(en.key))
-	h.Write(en.val)
-	var out [sha1.Size]byte
-	h.Sum(out[:0])
 	return out
 }
 

@@ -331,7 +331,7 @@ func TestReplicationProperty(t *testing.T) {
 				if len(pending) == 0 {
 					return
 				}
-				replica.Apply(pending, func() { applied++ })
+				replica.Apply(pending, func(engine.Digest) { applied++ })
 				pending = pending[:0]
 			}
 			check := func(i int, what string) {

@@ -65,7 +65,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		// Already in the past: Redis stores and immediately expires the
 		// key, which is a delete of whatever was there.
 		if en != nil {
-			e.removeLocked(e.dbs[d], en)
+			e.removeLocked(d, en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
 		return r
@@ -116,7 +116,7 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
 	if en == nil {
 		return nil, false
 	}
-	e.removeLocked(e.dbs[d], en)
+	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return en.val, true
 }
@@ -140,13 +140,13 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
 	val := en.val
 	switch {
 	case c.Set && c.At <= now:
-		e.removeLocked(e.dbs[d], en)
+		e.removeLocked(d, en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	case c.Set:
-		e.setExpireLocked(e.dbs[d], en, c.At)
+		e.expireLocked(d, en, c.At)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: c.At})
 	case c.Persist && en.expireAt != 0:
-		e.setExpireLocked(e.dbs[d], en, 0)
+		e.expireLocked(d, en, 0)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	}
 	return val, true

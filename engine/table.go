@@ -13,6 +13,7 @@ type entry struct {
 	val      []byte
 	expireAt int64 // Unix milliseconds; 0 means no expiry
 	hash     uint64
+	vhash    uint64 // valueHash(val), for the dataset digest
 	next     *entry
 	volIdx   int32 // index in db.volatile, -1 when expireAt == 0
 	enc      encoding

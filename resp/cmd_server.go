@@ -201,12 +201,18 @@ func writeCommandInfo(c *client, cmd *command) {
 	})
 }
 
+// debugDigest formats the dataset digest as DEBUG DIGEST answers it: forty
+// hex digits, Redis's width, which are eight zeros and then the 32 digits
+// the digest has everywhere else (checkpoints, logs, snapshot headers).
+// The empty dataset's is forty zeros, as in Redis.
+func debugDigest(d engine.Digest) string { return "00000000" + d.String() }
+
 // cmdDebug answers DEBUG DIGEST, DIGEST-VALUE and SLEEP.
 func cmdDebug(s *Server, c *client, args [][]byte) {
 	sub := args[1]
 	switch {
 	case equalFold(sub, "digest") && len(args) == 2:
-		c.conn.WriteString(s.eng.Digest())
+		c.conn.WriteString(debugDigest(s.eng.Digest()))
 	case equalFold(sub, "digest-value"):
 		keys := make([]string, len(args)-2)
 		for i, a := range args[2:] {

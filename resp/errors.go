@@ -2,6 +2,7 @@ package resp
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -95,6 +96,14 @@ func errUnknownSubcommand(container string, sub []byte) string {
 // errMisconf refuses writes while the append-only file cannot be written.
 func errMisconf(err error) string {
 	return sanitize("MISCONF Errors writing to the AOF file: " + err.Error())
+}
+
+// errDiverged refuses a read on a secondary whose dataset a checkpoint
+// found different from its primary's, while replica-serve-diverged-data is
+// no (an error code of this server: Redis has no such check).
+func errDiverged(seq uint64) string {
+	return "DIVERGED This replica's data differs from its primary's (found at sequence " + strconv.FormatUint(seq, 10) +
+		") and replica-serve-diverged-data is set to 'no'; a full resynchronization is in progress."
 }
 
 // errInvalidExpire answers an EX/PX value that is not positive or overflows.

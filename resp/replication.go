@@ -24,6 +24,10 @@ type Replication interface {
 	BeginWrite() error
 	// EndWrite ends a write that BeginWrite admitted.
 	EndWrite()
+	// ReadError is called before each command that reads the keyspace: a
+	// *node.DivergedError refuses it (a diverged secondary with
+	// replica-serve-diverged-data no); nil lets it run.
+	ReadError() error
 	// WriteDone is called after the last write command of a pipeline has
 	// been applied, before its replies are sent. It may block: until the
 	// writes reached the secondaries when broadcast-async is off, until
@@ -76,6 +80,7 @@ type standalone struct {
 func (standalone) ReadOnly() bool                  { return false }
 func (standalone) BeginWrite() error               { return nil }
 func (standalone) EndWrite()                       {}
+func (standalone) ReadError() error                { return nil }
 func (standalone) WriteDone(context.Context) error { return nil }
 func (s standalone) Status() node.Status {
 	return node.Status{Primary: &node.PrimaryStatus{ReplID: s.replID}, Listener: node.ListenerDisabled}

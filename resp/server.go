@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/tidwall/redcon"
 )
 
@@ -443,6 +444,13 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 	if cmd.flags&flagWrite != 0 {
 		s.runWrite(c, cmd, args)
 		return
+	}
+	if cmd.flags&flagReadOnly != 0 {
+		var de *node.DivergedError
+		if err := s.replication().ReadError(); errors.As(err, &de) {
+			rc.WriteError(errDiverged(de.Seq))
+			return
+		}
 	}
 	cmd.handler(s, c, args)
 }

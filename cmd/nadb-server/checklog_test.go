@@ -61,7 +61,7 @@ func TestCheckLogDirectory(t *testing.T) {
 		return code, out.String() + errOut.String()
 	}
 	dir := t.TempDir()
-	_, err := aof.WriteSnapshot(dir, "rid", 7, nil, nil, nil)
+	_, err := aof.WriteSnapshot(dir, aof.SnapshotHeader{ReplID: "rid", Seq: 7}, nil, nil)
 	require.NoError(t, err)
 	a, err := aof.OpenAOF(aof.AOFOptions{
 		NameFor: func(b uint64) string { return aof.SegmentPath(dir, b) },

@@ -43,6 +43,10 @@ func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
 // but in its last frame.
 var ErrCorruptLog = errors.New("append-only file is corrupt")
 
+// ErrDigestMismatch is returned when a snapshot whose frames all verify
+// loads into data whose digest is not the one it recorded.
+var ErrDigestMismatch = errors.New("snapshot digest mismatch")
+
 // History is what an append-only file holds: its replication ID, the
 // sequence before its first operation, and the operations, grouped as they
 // were logged.

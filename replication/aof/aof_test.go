@@ -95,7 +95,7 @@ func writeWorkload(eng *engine.Engine) {
 }
 
 // applyHistory applies h to a fresh engine and returns its digest.
-func applyHistory(h *History) string {
+func applyHistory(h *History) engine.Digest {
 	eng := engine.New(engine.Options{Databases: aofDBs})
 	for _, g := range h.Groups {
 		eng.Apply(g, nil)
@@ -128,7 +128,7 @@ func writeFile(t testing.TB, dir, name string, b []byte) string {
 
 // sampleAOF writes the workload to a new AOF (base 41) and returns the file
 // bytes, the expected groups and the source digest.
-func sampleAOF(t *testing.T) (b []byte, groups [][]engine.Effect, digest string) {
+func sampleAOF(t *testing.T) (b []byte, groups [][]engine.Effect, digest engine.Digest) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sample.aof")
 	src := newAOFSource(t, path, "sample-repl-id", 41, 42, FsyncEverySec)
@@ -195,7 +195,7 @@ func TestAOFReopenAndAppend(t *testing.T) {
 	eng := engine.New(engine.Options{Databases: aofDBs, Sink: l})
 	for _, g := range h.Groups {
 		eng.Apply(g, nil)
-		l.Record(g)
+		l.Record(g, engine.Digest{})
 	}
 	require.Equal(t, h.Last, l.Last())
 	l.SetAOF(a)

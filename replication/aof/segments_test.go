@@ -362,7 +362,7 @@ func TestAOFReset(t *testing.T) {
 	err := a.Reset(base, "C", RoleReplica, func() error {
 		ran = true
 		require.Empty(t, dirSegments(t, dir), "before runs once the old segments are deleted")
-		_, err := WriteSnapshot(dir, "C", base, nil, snapItems, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "C", Seq: base, Dataset: engine.DigestOf(snapItems)}, snapItems, nil)
 		return err
 	})
 	require.NoError(t, err)
@@ -481,7 +481,7 @@ func TestAOFOpenNewHistoryAtSegmentBase(t *testing.T) {
 	const base = 40
 	old := openDirAOF(t, dir, nil, "primary-history", RoleReplica, base, 0)
 	require.NoError(t, old.Close())
-	_, err := WriteSnapshot(dir, "primary-history", base, nil, []engine.Item{{Key: "k", Value: []byte("v")}}, nil)
+	_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "primary-history", Seq: base, Dataset: engine.DigestOf([]engine.Item{{Key: "k", Value: []byte("v")}})}, []engine.Item{{Key: "k", Value: []byte("v")}}, nil)
 	require.NoError(t, err)
 
 	rec, err := Recover(dir, aofDBs, true, aofLogger(), nil)
@@ -652,13 +652,13 @@ func TestAOFResetCrashAtEveryStep(t *testing.T) {
 			newEng.Replace(newItems, nil)
 			// build writes the old state, a snapshot then three groups, and
 			// returns its dataset's digest after each of them, by sequence.
-			build := func(t *testing.T) (*persistSource, map[uint64]string) {
+			build := func(t *testing.T) (*persistSource, map[uint64]engine.Digest) {
 				dir := t.TempDir()
 				src := newPersistSource(t, dir, "A", 1) // every group its own segment
 				for i := range 5 {
 					src.set(fmt.Sprint("k", i), "v")
 				}
-				old := map[uint64]string{src.saveAt(t, "A", true): src.eng.Digest()}
+				old := map[uint64]engine.Digest{src.saveAt(t, "A", true): src.eng.Digest()}
 				old[src.mset("m", 3)] = src.eng.Digest()
 				old[src.set("k1", "changed")] = src.eng.Digest()
 				old[src.set("k9", "new")] = src.eng.Digest()
@@ -667,7 +667,7 @@ func TestAOFResetCrashAtEveryStep(t *testing.T) {
 			}
 			reset := func(src *persistSource) error {
 				return src.aof.Reset(base, "C", RoleReplica, func() error {
-					_, err := WriteSnapshot(src.dir, "C", base, nil, newItems, nil)
+					_, err := WriteSnapshot(src.dir, SnapshotHeader{ReplID: "C", Seq: base, Dataset: engine.DigestOf(newItems)}, newItems, nil)
 					return err
 				})
 			}

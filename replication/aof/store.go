@@ -174,6 +174,14 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 			}
 			continue
 		}
+		if got := engine.DigestOf(snap.Items); snap.HasDataset && got != snap.Dataset {
+			// Every frame verified, yet the data is not what was saved:
+			// a fault of this software, not of the disk. Loading it, or an
+			// older snapshot instead, could serve data that silently
+			// differs; the operator decides.
+			return nil, fmt.Errorf("%w: %s: the loaded data has digest %s, the snapshot recorded %s: refusing to start from it",
+				ErrDigestMismatch, p, got, snap.Dataset)
+		}
 		done += sizes[p]
 		st, _ := os.Stat(p)
 		rec.HasSnapshot, rec.SnapshotSeq, rec.SnapshotBytes = true, s, st.Size()
@@ -343,6 +351,10 @@ type Snapshot struct {
 	// LastDigest is the digest of the operation at Seq (see OpDigest),
 	// when the writer knew it; nil otherwise.
 	LastDigest []byte
+	// Dataset is the digest of Items the writer recorded (HasDataset:
+	// snapshots of older versions have none).
+	Dataset    engine.Digest
+	HasDataset bool
 }
 
 // ReadSnapshot reads and verifies a whole snapshot file: any damage fails
@@ -372,6 +384,9 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 	snap := &Snapshot{ReplID: string(op.ReplID), Seq: op.Sequence}
 	if op.Has&frame.FieldLastDigest != 0 {
 		snap.LastDigest = bytes.Clone(op.LastDigest)
+	}
+	if snap.Dataset, snap.HasDataset, err = frame.DatasetDigestOf(&op); err != nil {
+		return fail("header: %v", err)
 	}
 	count, hasCount := op.Count, op.Has&frame.FieldCount != 0
 	// A key takes a frame of more than 32 bytes: a count the file cannot
@@ -471,14 +486,25 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 	return keys, nil
 }
 
-// WriteSnapshot writes the snapshot of items at sequence seq of history
-// replID into dir: to a temporary file, fsynced, then renamed, and the
-// directory fsynced, so it is whole or absent. digest, when not nil, is
-// the digest of the operation at seq (frame.OpDigest), recorded in the
-// header: a node restarted from the snapshot alone can then still name its
-// last operation to a primary. It returns ErrSnapshotAborted when stop is
-// closed first.
-func WriteSnapshot(dir, replID string, seq uint64, digest []byte, items []engine.Item, stop <-chan struct{}) (int64, error) {
+// SnapshotHeader is what a snapshot's METADATA frame records besides its
+// key count.
+type SnapshotHeader struct {
+	ReplID string // the history
+	Seq    uint64 // the sequence the snapshot stands for
+	// LastDigest, when not nil, is the digest of the operation at Seq
+	// (frame.OpDigest): a node restarted from the snapshot alone can then
+	// still name its last operation to a primary.
+	LastDigest []byte
+	// Dataset is the digest of the items (engine.Digest), as the engine
+	// reported it when they were taken: loading checks the data against it.
+	Dataset engine.Digest
+}
+
+// WriteSnapshot writes the snapshot of items at h.Seq into dir: to a
+// temporary file, fsynced, then renamed, and the directory fsynced, so it is
+// whole or absent. It returns ErrSnapshotAborted when stop is closed first.
+func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-chan struct{}) (int64, error) {
+	replID, seq, digest := h.ReplID, h.Seq, h.LastDigest
 	final := SnapshotPath(dir, seq)
 	tmp := final + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
@@ -496,7 +522,8 @@ func WriteSnapshot(dir, replID string, seq uint64, digest []byte, items []engine
 	var enc frame.Encoder
 	ts := frame.NowSeconds()
 	hdr := frame.Op{Type: frame.OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
-		Mode: snapshotMode, Count: uint64(len(items)), Has: frame.FieldReplID | frame.FieldMode | frame.FieldCount}
+		Mode: snapshotMode, Count: uint64(len(items)), DatasetDigest: []byte(h.Dataset.String()),
+		Has: frame.FieldReplID | frame.FieldMode | frame.FieldCount | frame.FieldDatasetDigest}
 	if digest != nil {
 		hdr.LastDigest, hdr.Has = digest, hdr.Has|frame.FieldLastDigest
 	}

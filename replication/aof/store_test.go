@@ -89,7 +89,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			size, err := WriteSnapshot(dir, "snap-id", 77, nil, items, nil)
+			size, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "snap-id", Seq: 77, Dataset: engine.DigestOf(items)}, items, nil)
 			require.NoError(t, err)
 			p := SnapshotPath(dir, 77)
 			require.Equal(t, fileSize(t, p), size)
@@ -129,7 +129,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		}
 		items := src.Snapshot(nil)
 		dir := t.TempDir()
-		_, err := WriteSnapshot(dir, "rid", 9, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 9, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		snap, err := ReadSnapshot(SnapshotPath(dir, 9), aofDBs, nil)
 		require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		dir := t.TempDir()
 		stop := make(chan struct{})
 		close(stop)
-		_, err := WriteSnapshot(dir, "rid", 3, nil, snapshotItems(), stop)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 3, Dataset: engine.DigestOf(snapshotItems())}, snapshotItems(), stop)
 		require.ErrorIs(t, err, ErrSnapshotAborted)
 		ents, err := os.ReadDir(dir)
 		require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 func snapshotBytes(t testing.TB, seq uint64, items []engine.Item) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	_, err := WriteSnapshot(dir, "rid", seq, nil, items, nil)
+	_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: seq, Dataset: engine.DigestOf(items)}, items, nil)
 	require.NoError(t, err)
 	b, err := os.ReadFile(SnapshotPath(dir, seq))
 	require.NoError(t, err)
@@ -249,12 +249,13 @@ func TestReadSnapshotRefusesDamage(t *testing.T) {
 func (s *persistSource) saveAt(t *testing.T, replID string, drop bool) uint64 {
 	t.Helper()
 	var seq uint64
-	items := s.eng.Snapshot(func() {
-		seq = s.log.Last()
+	var digest engine.Digest
+	items := s.eng.Snapshot(func(d engine.Digest) {
+		seq, digest = s.log.Last(), d
 		require.True(t, s.aof.Continue(seq, replID, RolePrimary))
 		s.aof.Cut(seq, replID, RolePrimary)
 	})
-	_, err := WriteSnapshot(s.dir, replID, seq, nil, items, nil)
+	_, err := WriteSnapshot(s.dir, SnapshotHeader{ReplID: replID, Seq: seq, Dataset: digest}, items, nil)
 	require.NoError(t, err)
 	require.NoError(t, s.aof.WaitSegment(seq))
 	if drop {
@@ -276,7 +277,7 @@ func damage(t *testing.T, path string) {
 
 // recoveredDigest applies a recovered history (snapshot, then groups) to a
 // fresh engine and returns its digest.
-func recoveredDigest(h *History) string {
+func recoveredDigest(h *History) engine.Digest {
 	eng := engine.New(engine.Options{Databases: aofDBs})
 	eng.Replace(h.Snapshot, nil)
 	for _, g := range h.Groups {
@@ -328,7 +329,7 @@ func TestRecoverDamagedSnapshot(t *testing.T) {
 		require.Equal(t, []uint64{s2}, dirSegments(t, src.dir))
 		// The first snapshot was deleted by the second save; put one back
 		// as if the deletion had not happened.
-		_, err := WriteSnapshot(src.dir, "rid", 2, nil, []engine.Item{{Key: "old", Value: []byte("x")}}, nil)
+		_, err := WriteSnapshot(src.dir, SnapshotHeader{ReplID: "rid", Seq: 2, Dataset: engine.DigestOf([]engine.Item{{Key: "old", Value: []byte("x")}})}, []engine.Item{{Key: "old", Value: []byte("x")}}, nil)
 		require.NoError(t, err)
 		damage(t, SnapshotPath(src.dir, s2))
 		rec, err := Recover(src.dir, aofDBs, true, aofLogger(), nil)
@@ -350,9 +351,9 @@ func TestRecoverDamagedSnapshot(t *testing.T) {
 	for _, useLog := range []bool{true, false} {
 		t.Run(fmt.Sprint("no log, useLog ", useLog), func(t *testing.T) {
 			dir := t.TempDir()
-			_, err := WriteSnapshot(dir, "rid", 10, nil, []engine.Item{{Key: "old", Value: []byte("x")}}, nil)
+			_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 10, Dataset: engine.DigestOf([]engine.Item{{Key: "old", Value: []byte("x")}})}, []engine.Item{{Key: "old", Value: []byte("x")}}, nil)
 			require.NoError(t, err)
-			_, err = WriteSnapshot(dir, "rid", 20, nil, []engine.Item{{Key: "new", Value: []byte("y")}}, nil)
+			_, err = WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 20, Dataset: engine.DigestOf([]engine.Item{{Key: "new", Value: []byte("y")}})}, []engine.Item{{Key: "new", Value: []byte("y")}}, nil)
 			require.NoError(t, err)
 			damage(t, SnapshotPath(dir, 20))
 			rec, err := Recover(dir, aofDBs, useLog, aofLogger(), nil)
@@ -374,7 +375,7 @@ func TestRecoverLog(t *testing.T) {
 		p0, _ := putSegment(t, dir, 0, "rid", 1, 2) // 1..3: covered
 		putSegment(t, dir, 3, "rid", 1, 1, 2, 1)    // 4..8: 4, 5 in the snapshot
 		putSegment(t, dir, 8, "rid", 2)             // 9..10
-		_, err := WriteSnapshot(dir, "rid", 5, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 5, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		gapRec, err := Recover(dir, aofDBs, true, aofLogger(), nil)
 		require.ErrorIs(t, err, ErrCorruptLog)
@@ -387,7 +388,7 @@ func TestRecoverLog(t *testing.T) {
 		dir := t.TempDir()
 		p0, _ := putSegment(t, dir, 0, "rid", 3)
 		_, g3 := putSegment(t, dir, 3, "rid", 1)
-		_, err := WriteSnapshot(dir, "rid", 3, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 3, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		rec, err := Recover(dir, aofDBs, true, aofLogger(), nil)
 		require.NoError(t, err)
@@ -435,13 +436,13 @@ func TestRecoverLog(t *testing.T) {
 		gap(t, dir, 2, "a first segment after 0 without a snapshot")
 
 		dir = t.TempDir()
-		_, err := WriteSnapshot(dir, "rid", 5, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 5, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		putSegment(t, dir, 7, "rid", 1)
 		gap(t, dir, 7, "segment 7 after a snapshot at 5")
 
 		dir = t.TempDir()
-		_, err = WriteSnapshot(dir, "rid", 5, nil, items, nil)
+		_, err = WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 5, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		putSegment(t, dir, 3, "rid", 1) // 4: ends before the snapshot
 		putSegment(t, dir, 6, "rid", 1)
@@ -528,7 +529,7 @@ func TestRecoverLog(t *testing.T) {
 	t.Run("stale segment older than the snapshot", func(t *testing.T) {
 		dir := t.TempDir()
 		p, _ := putSegment(t, dir, 0, "other", 1, 1, 1)
-		_, err := WriteSnapshot(dir, "rid", 10, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 10, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		logger, logs := captureLogger()
 		rec, err := Recover(dir, aofDBs, true, logger, nil)
@@ -573,7 +574,7 @@ func TestRecoverLog(t *testing.T) {
 		dir := t.TempDir()
 		p3, _ := putSegment(t, dir, 3, "rid", 1, 1, 1)
 		p0, _ := putSegment(t, dir, 0, "rid", 3)
-		_, err := WriteSnapshot(dir, "rid", 5, nil, items, nil)
+		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 5, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
 		logger, logs := captureLogger()
 		rec, err := Recover(dir, aofDBs, false, logger, nil)
@@ -791,7 +792,7 @@ func splitFrames(t *testing.T, data []byte) ([]byte, []int) {
 func TestRecoverHeaderlessSegmentAfterSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	items := []engine.Item{{Key: "k", Value: []byte("v")}}
-	_, err := WriteSnapshot(dir, "copied-history", 7, nil, items, nil)
+	_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "copied-history", Seq: 7, Dataset: engine.DigestOf(items)}, items, nil)
 	require.NoError(t, err)
 	writeFile(t, dir, segmentName(7), nil)
 	rec, err := Recover(dir, aofDBs, true, aofLogger(), nil)

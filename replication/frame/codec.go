@@ -162,6 +162,8 @@ const (
 	FieldApplied                             // data.applied (extension)
 	FieldCount                               // data.count (extension)
 	FieldLastDigest                          // data.last_digest (extension)
+	FieldDatasetDigest                       // data.dataset_digest (extension)
+	FieldVerified                            // data.verified (extension)
 )
 
 // Op is one decoded or to-be-encoded operation.
@@ -241,6 +243,14 @@ type Op struct {
 	// Count is data.count: the number of snapshot operations of a full
 	// resync (SNAPSHOT_END, SYNC_RESPONSE; extension).
 	Count uint64
+	// DatasetDigest is data.dataset_digest (extension): 32 hex digits of
+	// the digest of the whole dataset (engine.Digest) at Sequence. A
+	// HEARTBEAT that carries it is a checkpoint; a snapshot's METADATA
+	// records with it what the snapshot holds.
+	DatasetDigest []byte
+	// Verified is data.verified of an ACK: the last sequence at which the
+	// secondary found its dataset equal to the primary's (extension).
+	Verified uint64
 }
 
 // field identifies a known data member. The order is the wire order the
@@ -266,6 +276,8 @@ const (
 	fApplied
 	fCount
 	fLastDigest
+	fDatasetDigest
+	fVerified
 	numFields
 )
 
@@ -289,14 +301,16 @@ var fieldNames = [numFields]string{
 	fApplied:       "applied",
 	fCount:         "count",
 	fLastDigest:    "last_digest",
+	fDatasetDigest: "dataset_digest",
+	fVerified:      "verified",
 }
 
 // canonicalFieldOrder lists the fields sorted by name (code point order), the
 // order of the checksum input. TestCanonicalFieldOrder checks it.
 var canonicalFieldOrder = [numFields]field{
-	fKeyEncoded, fValueEncoded, fApplied, fCount, fDB, fExpireAt,
+	fKeyEncoded, fValueEncoded, fApplied, fCount, fDatasetDigest, fDB, fExpireAt,
 	fFromSequence, fGroup, fKey, fLastDigest, fListeningPort, fMode, fNamespace,
-	fNodeID, fReplID, fTags, fTTL, fValue,
+	fNodeID, fReplID, fTags, fTTL, fValue, fVerified,
 }
 
 // lookupField maps a decoded data member name to its field.
@@ -338,6 +352,10 @@ func lookupField(name []byte) (field, bool) {
 		return fCount, true
 	case "last_digest":
 		return fLastDigest, true
+	case "dataset_digest":
+		return fDatasetDigest, true
+	case "verified":
+		return fVerified, true
 	}
 	return 0, false
 }
@@ -360,6 +378,8 @@ var fieldMask = [numFields]FieldMask{
 	fApplied:       FieldApplied,
 	fCount:         FieldCount,
 	fLastDigest:    FieldLastDigest,
+	fDatasetDigest: FieldDatasetDigest,
+	fVerified:      FieldVerified,
 }
 
 // NowSeconds is the current time as a frame's timestamp: Unix seconds with

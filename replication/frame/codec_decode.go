@@ -497,6 +497,8 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 			op.NodeID, err = d.text(p, sp, name)
 		case fLastDigest:
 			op.LastDigest, err = d.text(p, sp, name)
+		case fDatasetDigest:
+			op.DatasetDigest, err = d.text(p, sp, name)
 		case fMode:
 			var b []byte
 			if b, err = d.text(p, sp, name); err == nil {
@@ -534,6 +536,8 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 			op.Applied, err = uintField(v, name)
 		case fCount:
 			op.Count, err = uintField(v, name)
+		case fVerified:
+			op.Verified, err = uintField(v, name)
 		}
 		if err != nil {
 			return err

@@ -141,6 +141,7 @@ func (e *Encoder) render(op *Op) error {
 		{FieldReplID, fReplID, op.ReplID},
 		{FieldNodeID, fNodeID, op.NodeID},
 		{FieldLastDigest, fLastDigest, op.LastDigest},
+		{FieldDatasetDigest, fDatasetDigest, op.DatasetDigest},
 	} {
 		if has&t.bit != 0 {
 			if err := e.textField(t.f, t.b); err != nil {
@@ -209,6 +210,7 @@ func (e *Encoder) render(op *Op) error {
 		{FieldFromSequence, fFromSequence, op.FromSequence},
 		{FieldApplied, fApplied, op.Applied},
 		{FieldCount, fCount, op.Count},
+		{FieldVerified, fVerified, op.Verified},
 	} {
 		if has&t.bit != 0 {
 			s := len(e.vals)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -33,4 +34,28 @@ func OpDigest(seq uint64, ef *engine.Effect) []byte {
 	put(uint64(ef.ExpireAt))
 	sum := h.Sum(nil)
 	return []byte(hex.EncodeToString(sum[:16]))
+}
+
+// Checkpoint returns the frame that tells a secondary the primary's dataset
+// digest after sequence seq: a HEARTBEAT at seq carrying
+// data.dataset_digest. A secondary that has applied exactly seq compares it
+// with its own; a peer that does not know the field (a reference secondary,
+// or an older nadb-server) takes it for the heartbeat it also is.
+func Checkpoint(seq uint64, d engine.Digest) Op {
+	return Op{Type: OpHeartbeat, Sequence: seq, Timestamp: NowSeconds(),
+		DatasetDigest: []byte(d.String()), Has: FieldDatasetDigest}
+}
+
+// DatasetDigestOf returns the dataset digest op carries, if it carries one
+// (a checkpoint, a snapshot's METADATA). A digest that is not 32 hex
+// digits is an error: the frame verified, so its sender meant it.
+func DatasetDigestOf(op *Op) (engine.Digest, bool, error) {
+	if op.Has&FieldDatasetDigest == 0 {
+		return engine.Digest{}, false, nil
+	}
+	d, err := engine.ParseDigest(op.DatasetDigest)
+	if err != nil {
+		return engine.Digest{}, false, fmt.Errorf("%w: data.dataset_digest %q: %w", ErrBadJSON, op.DatasetDigest, err)
+	}
+	return d, true, nil
 }

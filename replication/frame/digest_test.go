@@ -49,3 +49,42 @@ func TestLastDigestRoundTrip(t *testing.T) {
 	bad := bytes.Replace(frame, d[:4], []byte("ffff"), 1)
 	require.Error(t, NewReader(bytes.NewReader(bad), 0).Next(&out))
 }
+
+// TestCheckpointRoundTrip: a checkpoint is a HEARTBEAT whose dataset
+// digest survives the wire inside the checksum, and an ACK carries the
+// verified sequence.
+func TestCheckpointRoundTrip(t *testing.T) {
+	d := engine.Digest{Hi: 0x0123456789abcdef, Lo: 0xfedcba9876543210}
+	cp := Checkpoint(42, d)
+	var enc Encoder
+	buf, err := enc.AppendFrame(nil, &cp)
+	require.NoError(t, err)
+	require.True(t, bytes.Contains(buf, []byte(`"type":"HEARTBEAT"`)))
+	require.True(t, bytes.Contains(buf, []byte(`"dataset_digest":"0123456789abcdeffedcba9876543210"`)))
+	var out Op
+	require.NoError(t, NewReader(bytes.NewReader(buf), 0).Next(&out))
+	require.Equal(t, OpHeartbeat, out.Type)
+	require.Equal(t, uint64(42), out.Sequence)
+	got, ok, err := DatasetDigestOf(&out)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, d, got)
+
+	// A plain heartbeat carries none; a malformed one is an error.
+	_, ok, err = DatasetDigestOf(&Op{Type: OpHeartbeat})
+	require.NoError(t, err)
+	require.False(t, ok)
+	_, _, err = DatasetDigestOf(&Op{Type: OpHeartbeat, DatasetDigest: []byte("zz"), Has: FieldDatasetDigest})
+	require.ErrorIs(t, err, ErrBadJSON)
+
+	// Tampering with the digest breaks the checksum.
+	bad := bytes.Replace(buf, []byte("0123456789abcdef"), []byte("0123456789abcdee"), 1)
+	require.ErrorIs(t, NewReader(bytes.NewReader(bad), 0).Next(&out), ErrBadChecksum)
+
+	ack := Op{Type: OpAck, Sequence: 7, Timestamp: 1.5, Applied: 7, Verified: 5, Has: FieldApplied | FieldVerified}
+	buf, err = enc.AppendFrame(nil, &ack)
+	require.NoError(t, err)
+	require.NoError(t, NewReader(bytes.NewReader(buf), 0).Next(&out))
+	require.Equal(t, uint64(5), out.Verified)
+	require.NotZero(t, out.Has&FieldVerified)
+}

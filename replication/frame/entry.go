@@ -14,6 +14,12 @@ type Entry struct {
 	Frame []byte
 	// GroupEnd marks the last operation of its group (or one alone).
 	GroupEnd bool
+	// HasDigest says that Digest is the dataset's digest once this entry's
+	// group is applied: the primary's log knows it for what it logs (the
+	// engine reports it with each group), never for entries read back from
+	// disk. A sender may follow such an entry with a checkpoint.
+	HasDigest bool
+	Digest    engine.Digest
 }
 
 // Cursor reads logged entries back in sequence order, each with its Frame

@@ -44,7 +44,19 @@ type NodeOptions struct {
 	// Persist configures snapshots (SAVE, BGSAVE, BGREWRITEAOF) and
 	// automatic compaction.
 	Persist PersistOptions
+	// VerifyInterval is repl-verify-interval: the least time between two
+	// checkpoints a primary sends one secondary. Zero means the default
+	// (DefaultVerifyInterval); a negative value sends none.
+	VerifyInterval time.Duration
+	// ServeDivergedData is replica-serve-diverged-data: whether a
+	// secondary whose checkpoint found a divergence keeps answering reads
+	// until the full resync that repairs it (false: it refuses them with
+	// a DivergedError).
+	ServeDivergedData bool
 }
+
+// DefaultVerifyInterval is repl-verify-interval's default.
+const DefaultVerifyInterval = 100 * time.Millisecond
 
 // Node is a server's replication role: a primary that logs every effect and
 // streams it to its secondaries, or a secondary that follows a primary. It
@@ -56,6 +68,14 @@ type Node struct {
 	save     saveState
 	async    atomic.Bool
 	readOnly atomic.Bool // a secondary; set under mu and gate, read without them
+	// verifyEvery is repl-verify-interval in nanoseconds (<= 0: off).
+	verifyEvery atomic.Int64
+	// serveDiverged is replica-serve-diverged-data.
+	serveDiverged atomic.Bool
+	// divergedAt is the checkpoint sequence plus one at which this node,
+	// as a secondary, found its dataset different from its primary's,
+	// until a full resync replaces it (0: not diverged).
+	divergedAt atomic.Uint64
 	// gate is held shared by each client write from its read-only check to
 	// its last logged effect (BeginWrite..EndWrite), and exclusively by a
 	// role change while it moves the engine's sink and readOnly. Lock
@@ -96,8 +116,13 @@ func NewNode(o NodeOptions) *Node {
 	if o.MaxFrame <= 0 {
 		o.MaxFrame = frame.DefaultMaxFrame
 	}
+	if o.VerifyInterval == 0 {
+		o.VerifyInterval = DefaultVerifyInterval
+	}
 	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
 	n.async.Store(o.BroadcastAsync)
+	n.verifyEvery.Store(int64(o.VerifyInterval))
+	n.serveDiverged.Store(o.ServeDivergedData)
 	var log *MemLog
 	if h := o.History; h != nil {
 		n.replicaHistory = h.Role == aof.RoleReplica
@@ -106,7 +131,13 @@ func NewNode(o NodeOptions) *Node {
 		// digest, if the snapshot recorded it, names it in handshakes.
 		n.prim.base = lastOp{seq: h.Base, digest: h.SnapshotDigest}
 		for i, g := range h.Groups {
-			log.Record(g)
+			// Only the dataset as it stands now has a known digest.
+			last := i == len(h.Groups)-1
+			var d engine.Digest
+			if last {
+				d = o.Engine.Digest()
+			}
+			log.record(g, d, last)
 			if i%1024 == 1023 {
 				log.Publish() // so the log keeps its size while it refills
 			}
@@ -129,7 +160,7 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	if n.opts.MaxLogBytes > 0 {
 		log.SetByteLimit(n.opts.MaxLogBytes)
 	}
-	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats)
+	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery)
 	n.prim.aof = n.opts.AOF
 	n.prim.startPublisher()
 	n.eng.SetRole(log, false)
@@ -153,6 +184,23 @@ func (n *Node) SetSegmentLimit(size int64) {
 
 // SetBroadcastAsync switches broadcast-async at run time.
 func (n *Node) SetBroadcastAsync(on bool) { n.async.Store(on) }
+
+// SetVerifyInterval changes repl-verify-interval at run time (<= 0: no
+// checkpoints).
+func (n *Node) SetVerifyInterval(d time.Duration) { n.verifyEvery.Store(int64(d)) }
+
+// SetServeDivergedData changes replica-serve-diverged-data at run time.
+func (n *Node) SetServeDivergedData(on bool) { n.serveDiverged.Store(on) }
+
+// ReadError implements Replication: a *DivergedError while this node is a
+// secondary whose dataset was found different from its primary's and
+// replica-serve-diverged-data is no; nil otherwise.
+func (n *Node) ReadError() error {
+	if at := n.divergedAt.Load(); at != 0 && !n.serveDiverged.Load() {
+		return &DivergedError{Seq: at - 1}
+	}
+	return nil
+}
 
 // Serve accepts replication peers on ln until Close. While the node is a
 // secondary, peers are refused. Accept errors are retried with a backoff
@@ -354,7 +402,7 @@ func (n *Node) follow(t target) error {
 	}
 	n.readOnly.Store(true)
 	n.gate.Unlock()
-	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID)
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID, &n.divergedAt)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }
@@ -375,14 +423,21 @@ func (n *Node) promote() {
 	_, applied := n.sec.history()
 	digest := n.sec.lastApplied().digestFor(applied)
 	n.sec = nil
+	if at := n.divergedAt.Swap(0); at != 0 {
+		// Promoted before the full resync that would have repaired it:
+		// its dataset is now the history's, whatever it holds.
+		n.opts.Logger.Warn("promoted while diverged from the former primary (found at a checkpoint): this dataset becomes the new history", "sequence", at-1)
+	}
 	replID := frame.NewReplID()
 	if a := n.opts.AOF; a != nil && !a.Continue(applied, replID, aof.RolePrimary) {
 		// The log does not end at the applied position (the primary was
 		// a reference one, whose stream is not persisted): start it again
 		// from a snapshot of the dataset.
-		items := n.eng.Snapshot(nil)
+		var h aof.SnapshotHeader
+		items := n.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
+		h.ReplID, h.Seq, h.LastDigest = replID, applied, digest
 		if err := a.Reset(applied, replID, aof.RolePrimary, func() error {
-			_, err := aof.WriteSnapshot(n.opts.Persist.Dir, replID, applied, digest, items, nil)
+			_, err := aof.WriteSnapshot(n.opts.Persist.Dir, h, items, nil)
 			return err
 		}); err != nil {
 			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)

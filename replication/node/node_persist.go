@@ -84,7 +84,6 @@ type saveState struct {
 	autoPct      int
 	autoMin      int64
 	gen          uint64 // the log's generation when the running snapshot was captured
-	digest       []byte // of the operation at the running snapshot's sequence
 	wg           sync.WaitGroup
 }
 
@@ -218,11 +217,11 @@ func (n *Node) startSave(kind saveKind, background bool, behind saveKind) (sched
 	n.save.started = time.Now()
 	n.save.mu.Unlock()
 
-	replID, seq, items, cut := n.capture()
+	h, items, cut := n.capture()
 	if !background {
-		return false, n.finishSave(replID, seq, items, cut)
+		return false, n.finishSave(h, items, cut)
 	}
-	n.save.wg.Go(func() { _ = n.finishSave(replID, seq, items, cut) })
+	n.save.wg.Go(func() { _ = n.finishSave(h, items, cut) })
 	return false, nil
 }
 
@@ -249,11 +248,14 @@ func (n *Node) waitSaveEnded() bool {
 // (MemLog.CutAfter), so nothing is encoded under that lock: the entries
 // still waiting are encoded by the Publish that follows, with the cut
 // between the ones up to seq and the later ones.
-func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bool) {
+func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, cut bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p, s := n.prim, n.sec
-	items = n.eng.Snapshot(func() {
+	var replID string
+	var seq uint64
+	items = n.eng.Snapshot(func(d engine.Digest) {
+		h.Dataset = d
 		switch {
 		case p == nil:
 			replID, seq = s.history()
@@ -276,10 +278,8 @@ func (n *Node) capture() (replID string, seq uint64, items []engine.Item, cut bo
 	} else {
 		digest = s.lastApplied().digestFor(seq)
 	}
-	n.save.mu.Lock()
-	n.save.digest = digest
-	n.save.mu.Unlock()
-	return replID, seq, items, cut
+	h.ReplID, h.Seq, h.LastDigest = replID, seq, digest
+	return h, items, cut
 }
 
 // cutLog makes what the log on disk (if any) gets after last go to a new
@@ -302,7 +302,8 @@ func (n *Node) cutLog(last uint64, replID, role string) bool {
 }
 
 // finishSave writes the captured snapshot and drops what it covers.
-func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bool) error {
+func (n *Node) finishSave(h aof.SnapshotHeader, items []engine.Item, cut bool) error {
+	seq := h.Seq
 	dir := n.opts.Persist.Dir
 	start := time.Now()
 	var size int64
@@ -326,10 +327,7 @@ func (n *Node) finishSave(replID string, seq uint64, items []engine.Item, cut bo
 			}
 		}
 		var err error
-		n.save.mu.Lock()
-		digest := n.save.digest
-		n.save.mu.Unlock()
-		if size, err = aof.WriteSnapshot(dir, replID, seq, digest, items, n.done); err != nil {
+		if size, err = aof.WriteSnapshot(dir, h, items, n.done); err != nil {
 			return err
 		}
 		switch {

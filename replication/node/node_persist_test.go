@@ -320,7 +320,7 @@ func TestNodeInfoDuringSave(t *testing.T) {
 func TestNodeSaveRemovesOtherSnapshots(t *testing.T) {
 	leakCheck(t)
 	dir := t.TempDir()
-	_, err := aof.WriteSnapshot(dir, "old-history", 1000, nil, []engine.Item{{Key: "stale", Value: []byte("v")}}, nil)
+	_, err := aof.WriteSnapshot(dir, aof.SnapshotHeader{ReplID: "old-history", Seq: 1000, Dataset: engine.DigestOf([]engine.Item{{Key: "stale", Value: []byte("v")}})}, []engine.Item{{Key: "stale", Value: []byte("v")}}, nil)
 	require.NoError(t, err)
 	p := startNode(t, func(o *NodeOptions) { o.Persist = PersistOptions{Dir: dir} }) // appendonly no
 	p.eng.Set(0, "fresh", []byte("v"), engine.SetOptions{})
@@ -449,18 +449,18 @@ func saveAfterReset(t *testing.T, newSeq uint64) {
 	for i := range 20 {
 		eng.Set(0, fmt.Sprint("old", i), []byte("old dataset"), engine.SetOptions{})
 	}
-	replID, seq, items, cut := n.capture()
-	require.Equal(t, uint64(20), seq)
+	h, items, cut := n.capture()
+	require.Equal(t, uint64(20), h.Seq)
 	require.True(t, cut)
 
 	// The full resync of history B lands meanwhile.
 	newItems := []engine.Item{{Key: "new", Value: []byte("dataset of B")}}
 	require.NoError(t, a.Reset(newSeq, "B", aof.RoleReplica, func() error {
-		_, err := aof.WriteSnapshot(dir, "B", newSeq, nil, newItems, nil)
+		_, err := aof.WriteSnapshot(dir, aof.SnapshotHeader{ReplID: "B", Seq: newSeq, Dataset: engine.DigestOf(newItems)}, newItems, nil)
 		return err
 	}))
 	done := make(chan error, 1)
-	go func() { done <- n.finishSave(replID, seq, items, cut) }()
+	go func() { done <- n.finishSave(h, items, cut) }()
 	select {
 	case err := <-done:
 		require.Error(t, err, "a save whose log was reset under it reported success")

@@ -338,8 +338,15 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 }
 
 // Record implements engine.Sink. A FlushAll effect becomes one FLUSH per
-// database, so each entry maps to one NADB frame.
-func (l *MemLog) Record(effects []engine.Effect) {
+// database, so each entry maps to one NADB frame. The group's last entry
+// keeps digest, the dataset's once the group is applied, for checkpoints.
+func (l *MemLog) Record(effects []engine.Effect, digest engine.Digest) {
+	l.record(effects, digest, true)
+}
+
+// record logs one group; hasDigest says whether digest is known (a log
+// refilled from disk knows only its last group's).
+func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest bool) {
 	now := l.now().UnixMilli()
 	l.mu.Lock()
 	n := 0
@@ -353,7 +360,9 @@ func (l *MemLog) Record(effects []engine.Effect) {
 	seq := l.first + uint64(l.n)
 	end := seq + uint64(n) - 1 // the group's last sequence
 	push := func(e frame.Entry) {
-		e.GroupEnd = e.Seq == end
+		if e.Seq == end {
+			e.GroupEnd, e.HasDigest, e.Digest = true, hasDigest, digest
+		}
 		l.pushLocked(e)
 	}
 	for _, ef := range effects {

@@ -43,6 +43,10 @@ type primary struct {
 	stats     *syncStats
 	aof       Log    // the term's append-only file, if it persists
 	base      lastOp // the operation before the log's first, when known (from a snapshot)
+	// verifyEvery is repl-verify-interval in nanoseconds (the node's
+	// setting, changed at run time): the least time between two
+	// checkpoints to one secondary; 0 or less sends none.
+	verifyEvery *atomic.Int64
 
 	nextID atomic.Int64
 
@@ -95,6 +99,7 @@ type sender struct {
 	state    atomic.Value // "wait_bgsave", "send_bulk" or "online"
 	sent     atomic.Uint64
 	acked    atomic.Uint64
+	verified atomic.Uint64 // the last sequence it verified (from its ACKs)
 	ackMs    atomic.Int64
 	opsSent  atomic.Int64
 	bytes    atomic.Int64
@@ -109,7 +114,7 @@ func (s *sender) stop() {
 	})
 }
 
-func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats) *primary {
+func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats, verify *atomic.Int64) *primary {
 	return &primary{
 		eng:       eng,
 		log:       log,
@@ -120,6 +125,7 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 		respPort:  o.RespPort,
 		logger:    o.Logger,
 		stats:     stats,
+		verifyEvery: verify,
 		senders:   map[*sender]struct{}{},
 		progress:  make(chan struct{}),
 	}
@@ -344,8 +350,9 @@ func (p *primary) write(s *sender, buf []byte) error {
 // from S+1 so that writes made meanwhile are still there afterwards.
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
-	items := p.eng.Snapshot(func() {
-		S = p.log.Last()
+	var digest engine.Digest
+	items := p.eng.Snapshot(func(d engine.Digest) {
+		S, digest = p.log.Last(), d
 		unpin = p.log.Pin(S + 1)
 	})
 	if p.aof != nil {
@@ -395,6 +402,10 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 		}
 	}
 	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(len(items)), Has: frame.FieldCount}
+	buf, _ = enc.AppendFrame(buf, &op)
+	// Always a checkpoint at the end of a full sync: the secondary checks
+	// at once that it installed exactly what was taken.
+	op = frame.Checkpoint(S, digest)
 	buf, _ = enc.AppendFrame(buf, &op)
 	if p.write(s, buf) != nil {
 		return S, unpin, false
@@ -447,7 +458,10 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		err     error
 		disk    frame.Cursor
 		safeCh  <-chan struct{}
+		ck      checkpoints
 	)
+	ck.last = time.Now()
+	defer ck.stop()
 	defer func() {
 		if disk != nil {
 			disk.Close()
@@ -484,8 +498,11 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 			// The frames were encoded once, when logged (or are the
 			// file's bytes): every sender sends the same bytes.
 			buf = buf[:0]
+			every, now := time.Duration(p.verifyEvery.Load()), time.Now()
 			for i := range entries {
-				buf = append(buf, entries[i].Frame...)
+				e := &entries[i]
+				buf = append(buf, e.Frame...)
+				buf = ck.after(buf, e, every, now)
 			}
 			if p.write(s, buf) != nil {
 				return
@@ -499,9 +516,17 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 			}
 			continue
 		}
+		// Idle: the last group sent may still want its checkpoint.
+		if buf = ck.idle(buf[:0], next-1, time.Duration(p.verifyEvery.Load()), time.Now()); len(buf) > 0 {
+			if p.write(s, buf) != nil {
+				return
+			}
+			continue
+		}
 		select {
 		case <-notify:
 		case <-safeCh:
+		case <-ck.timer():
 		case <-hb.C:
 			hbOp := frame.Op{Type: frame.OpHeartbeat, Sequence: p.log.Last()}
 			if s.legacy {
@@ -539,6 +564,9 @@ func (p *primary) readAcks(s *sender, rd *frame.Reader) {
 		n := op.Sequence
 		if op.Has&frame.FieldApplied != 0 {
 			n = op.Applied
+		}
+		if op.Has&frame.FieldVerified != 0 {
+			s.verified.Store(op.Verified)
 		}
 		s.acked.Store(n)
 		s.ackMs.Store(time.Now().UnixMilli())

@@ -83,17 +83,34 @@ type secondary struct {
 	protoErrs atomic.Int64
 	legacy    atomic.Bool
 
-	mu     sync.Mutex // guards replID and last
+	// Verification (checkpoints): the last sequence verified equal to
+	// the primary's, how many checkpoints were verified, and how many
+	// found the datasets different. divergedAt is the node's: the
+	// sequence of an unrepaired divergence plus one (0: none), which
+	// outlives this secondary's links.
+	verifiedSeq atomic.Uint64
+	verifiedOK  atomic.Int64
+	divergences atomic.Int64
+	divergedAt  *atomic.Uint64
+	// fullSyncAt is the sequence of the last full resync installed, as
+	// long as no operation was applied after it (0: none).
+	fullSyncAt uint64
+
+	mu     sync.Mutex // guards replID, last and digest
 	replID string
 	last   lastOp // the last applied operation, for its digest
+	// digest is the dataset's digest at the applied position, as the
+	// engine reported it in the critical section that applied it. Only
+	// this secondary changes the dataset while it runs.
+	digest engine.Digest
 }
 
-func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string) *secondary {
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64) *secondary {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
 		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
-		knownNADB: replID != "" || t.respAddr != "",
+		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(),
 	}
 	s.applied.Store(applied)
 	s.linkDownMs.Store(time.Now().UnixMilli())
@@ -114,6 +131,13 @@ func (s *secondary) history() (string, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.replID, s.applied.Load()
+}
+
+// appliedDigest returns the dataset's digest at the applied position.
+func (s *secondary) appliedDigest() engine.Digest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.digest
 }
 
 // lastApplied returns the last applied operation, as far as known.
@@ -141,6 +165,9 @@ func (s *secondary) run(ctx context.Context) {
 		}
 		s.logger.Warn("replication link down", "primary", s.target, "err", err)
 		wait := backoff/2 + rand.N(backoff/2+1)
+		if errors.Is(err, ErrDiverged) && !errors.Is(err, errDivergedAtFullSync) {
+			wait = 0 // the full resync that repairs it, at once
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -323,9 +350,10 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 		}
 		if keys.Ended {
 			items := keys.Items
-			s.eng.Replace(items, func() {
+			s.eng.Replace(items, func(d engine.Digest) {
 				s.mu.Lock()
 				s.replID = newID
+				s.digest = d
 				s.applied.Store(S)
 				// The primary names its operation at S, so a later
 				// partial resync can be checked even from here.
@@ -335,15 +363,20 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 				}
 				s.mu.Unlock()
 			})
+			s.fullSyncAt = S
+			if s.divergedAt.Swap(0) != 0 {
+				s.logger.Warn("diverged dataset replaced by a full resynchronisation", "sequence", S)
+			}
 			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
 			if a := s.opts.AOF; a != nil {
 				// The dataset was replaced: the log on disk starts again
 				// from a snapshot of it.
 				dir := s.opts.Persist.Dir
+				h := aof.SnapshotHeader{ReplID: newID, Seq: S, LastDigest: s.lastApplied().digestFor(S), Dataset: s.appliedDigest()}
 				err := a.Reset(S, newID, aof.RoleReplica, func() error {
 					// Not aborted by a role change: a node whose files do
 					// not hold its dataset could not acknowledge writes.
-					_, err := aof.WriteSnapshot(dir, newID, S, s.lastApplied().digestFor(S), items, nil)
+					_, err := aof.WriteSnapshot(dir, h, items, nil)
 					return err
 				})
 				if err != nil {
@@ -379,10 +412,11 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		if !st.legacy && seqs[ready-1] == seq {
 			last.digest = frame.OpDigest(seq, &batch[ready-1])
 		}
-		s.eng.Apply(batch[:ready], func() {
+		s.eng.Apply(batch[:ready], func(d engine.Digest) {
 			s.applied.Store(seq)
 			s.mu.Lock()
 			s.last = last
+			s.digest = d
 			s.mu.Unlock()
 			if a != nil {
 				ents[ready-1].GroupEnd = true // the batch ends a group
@@ -394,6 +428,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		}
 		seqs = append(seqs[:0], seqs[ready:]...)
 		s.appliedOps.Add(int64(n))
+		s.fullSyncAt = 0
 		s.lastOpMs.Store(time.Now().UnixMilli())
 		batch = append(batch[:0], batch[ready:]...)
 		ready = 0
@@ -459,6 +494,12 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			s.logger.Warn("refused a frame from the primary; resynchronising", "err", verr)
 			return verr
 		}
+		if op.Type == frame.OpHeartbeat && op.Has&frame.FieldDatasetDigest != 0 && st.pending == 0 {
+			flush()
+			if err := s.checkpoint(op); err != nil {
+				return err
+			}
+		}
 		if ready > 0 && (rd.Buffered() == 0 || ready >= applyBatch) {
 			flush()
 		}
@@ -491,6 +532,9 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 			n = min(n, safe)
 		}
 		op := frame.Op{Type: frame.OpAck, Sequence: n, Timestamp: frame.NowSeconds(), Applied: n, Has: frame.FieldApplied}
+		if v := s.verifiedSeq.Load(); v > 0 {
+			op.Verified, op.Has = v, op.Has|frame.FieldVerified
+		}
 		var err error
 		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
 			return
@@ -555,11 +599,11 @@ func (s *secondary) persistFrom(replID string, applied uint64) error {
 	if a == nil || a.Continue(applied, replID, aof.RoleReplica) {
 		return nil
 	}
-	var items []engine.Item
-	items = s.eng.Snapshot(nil)
+	h := aof.SnapshotHeader{ReplID: replID, Seq: applied, LastDigest: s.lastApplied().digestFor(applied)}
+	items := s.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
 	dir := s.opts.Persist.Dir
 	return a.Reset(applied, replID, aof.RoleReplica, func() error {
-		_, err := aof.WriteSnapshot(dir, replID, applied, s.lastApplied().digestFor(applied), items, nil) // not aborted: see loadSnapshot
+		_, err := aof.WriteSnapshot(dir, h, items, nil) // not aborted: see loadSnapshot
 		return err
 	})
 }

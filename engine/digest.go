@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"math/bits"
+)
+
+// Digest is a 128-bit digest of a dataset: equal datasets have equal
+// digests, whatever the order of the writes that built them, and the empty
+// dataset's is zero.
+//
+// The engine keeps it up to date in O(1) per change, inside the critical
+// section that applies the change. It is the sum modulo 2^128, over the
+// databases d, of M(d) x S(d), where S(d) is the sum modulo 2^128 of one
+// 128-bit term per key of database d and M(d) is a fixed odd constant per
+// database index. A key's term mixes a 128-bit hash of its name, a 64-bit
+// hash of its value (kept in the key's entry, so replacing or removing a
+// value never reads the old bytes again), its type and its expiry. Adding
+// or removing a key adds or subtracts M(d) x term; FLUSHDB subtracts
+// M(d) x S(d); swapping two databases (SWAPDB) only swaps their sums and
+// corrects the total, since the database index is not part of a key's term.
+// A load (a restart, a snapshot, a full resynchronisation) rebuilds the sums
+// once, in O(n).
+//
+// Every hash here is fixed (seeds and constants below, little-endian
+// reads), so two machines, or two versions of this server, compute the
+// same digest for the same data; they are not cryptographic and only guard
+// against accidents, not against a peer that lies. Two different datasets
+// share a digest with a probability of about 2^-64 (the value hash is the
+// narrowest part).
+type Digest struct{ Hi, Lo uint64 }
+
+// IsZero reports whether d is the empty dataset's digest.
+func (d Digest) IsZero() bool { return d == Digest{} }
+
+func (d Digest) add(x Digest) Digest {
+	lo, c := bits.Add64(d.Lo, x.Lo, 0)
+	hi, _ := bits.Add64(d.Hi, x.Hi, c)
+	return Digest{hi, lo}
+}
+
+func (d Digest) sub(x Digest) Digest {
+	lo, b := bits.Sub64(d.Lo, x.Lo, 0)
+	hi, _ := bits.Sub64(d.Hi, x.Hi, b)
+	return Digest{hi, lo}
+}
+
+// mul returns d x m modulo 2^128.
+func (d Digest) mul(m Digest) Digest {
+	hi, lo := bits.Mul64(d.Lo, m.Lo)
+	hi += d.Lo*m.Hi + d.Hi*m.Lo
+	return Digest{hi, lo}
+}
+
+// String returns the digest as 32 lowercase hex digits, most significant
+// first.
+func (d Digest) String() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], d.Hi)
+	binary.BigEndian.PutUint64(b[8:], d.Lo)
+	return hex.EncodeToString(b[:])
+}
+
+// ErrBadDigest: a digest's text is not 32 hex digits.
+var ErrBadDigest = errors.New("digest is not 32 hex digits")
+
+// ParseDigest reads what String writes (upper-case digits too).
+func ParseDigest[S ~string | ~[]byte](s S) (Digest, error) {
+	var b [16]byte
+	if len(s) != 32 {
+		return Digest{}, ErrBadDigest
+	}
+	if _, err := hex.Decode(b[:], []byte(s)); err != nil {
+		return Digest{}, ErrBadDigest
+	}
+	return Digest{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}, nil
+}
+
+// Fixed seeds and mixing constants of the digest (odd 64-bit numbers taken
+// from the fractional parts of the square roots of the primes 2 to 23, as
+// SHA-512's initial values are). Changing any of them changes every digest
+// and breaks checkpoints between versions.
+const (
+	kA = 0x6a09e667f3bcc909
+	kB = 0xbb67ae8584caa73b
+	kC = 0x3c6ef372fe94f82b
+	kD = 0xa54ff53a5f1d36f1
+	kE = 0x510e527fade682d1
+	kF = 0x9b05688c2b3e6c1f
+	kG = 0x1f83d9abfb41bd6b
+	kH = 0x5be0cd19137e2179
+)
+
+// Type tags of a key's term. Only strings exist so far; each new type takes
+// the next tag so that a string and, say, a one-element list never collide.
+const tagString uint64 = 1
+
+// mix multiplies a by b to 128 bits and folds the halves.
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func le64[S ~string | ~[]byte](p S) uint64 {
+	_ = p[7]
+	return uint64(p[0]) | uint64(p[1])<<8 | uint64(p[2])<<16 | uint64(p[3])<<24 |
+		uint64(p[4])<<32 | uint64(p[5])<<40 | uint64(p[6])<<48 | uint64(p[7])<<56
+}
+
+func le32[S ~string | ~[]byte](p S) uint64 {
+	_ = p[3]
+	return uint64(p[0]) | uint64(p[1])<<8 | uint64(p[2])<<16 | uint64(p[3])<<24
+}
+
+// hash64 is a fast, fixed 64-bit hash of p under seed: 16 bytes per
+// multiply, every input bit reaching every output bit through the last two.
+func hash64[S ~string | ~[]byte](seed uint64, p S) uint64 {
+	n := len(p)
+	h := seed ^ mix(seed^kA, uint64(n)^kB)
+	for len(p) > 16 {
+		h = mix(le64(p)^kC^h, le64(p[8:])^kD)
+		p = p[16:]
+	}
+	var a, b uint64
+	switch m := len(p); {
+	case m >= 8:
+		a, b = le64(p), le64(p[m-8:])
+	case m >= 4:
+		a, b = le32(p), le32(p[m-4:])
+	case m > 0:
+		a = uint64(p[0])<<16 | uint64(p[m>>1])<<8 | uint64(p[m-1])
+	}
+	h = mix(a^kE^h, b^kF)
+	return mix(h^kG, uint64(n)^kH)
+}
+
+// valueHash is the 64-bit hash of a value kept in its entry.
+func valueHash(v []byte) uint64 { return hash64(kB, v) }
+
+// keyHash is the 128-bit hash of a key's name, computed once per change
+// even when the change replaces one term by another.
+type keyHash struct{ a, b uint64 }
+
+func hashKey(key string) keyHash { return keyHash{hash64(kA, key), hash64(kC, key)} }
+
+// term is the 128-bit term of a key of this name with type tag, value hash
+// vh and expiry expireAt.
+func (k keyHash) term(tag, vh uint64, expireAt int64) Digest {
+	x := mix(vh^kD, tag^kE) ^ uint64(expireAt)
+	return Digest{
+		Hi: mix(mix(k.a^kF, x^kG)^kH, k.b^kA),
+		Lo: mix(mix(k.b^kB, x^kC)^kD, k.a^kE),
+	}
+}
+
+// dbMultiplier returns M(d), odd so that no database's sum can vanish.
+func dbMultiplier(d int) Digest {
+	x := uint64(d) + 1
+	return Digest{Hi: mix(x^kA, kB) ^ mix(x^kC, kD), Lo: mix(x^kE, kF) ^ mix(x^kG, kH) | 1}
+}
+
+// term returns en's term; k is the hash of en.key.
+func (en *entry) term(k keyHash) Digest { return k.term(tagString, en.vhash, en.expireAt) }
+
+// DigestOf returns the digest of items, as an engine holding exactly them
+// reports it.
+func DigestOf(items []Item) Digest {
+	var sums []Digest
+	for i := range items {
+		it := &items[i]
+		for len(sums) <= it.DB {
+			sums = append(sums, Digest{})
+		}
+		sums[it.DB] = sums[it.DB].add(hashKey(it.Key).term(tagString, valueHash(it.Value), it.ExpireAt))
+	}
+	var total Digest
+	for d, s := range sums {
+		total = total.add(s.mul(dbMultiplier(d)))
+	}
+	return total
+}
