@@ -116,18 +116,18 @@ func (s *sender) stop() {
 
 func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats, verify *atomic.Int64) *primary {
 	return &primary{
-		eng:       eng,
-		log:       log,
-		replID:    replID,
-		heartbeat: o.Heartbeat,
-		timeout:   o.Timeout,
-		maxFrame:  o.MaxFrame,
-		respPort:  o.RespPort,
-		logger:    o.Logger,
-		stats:     stats,
+		eng:         eng,
+		log:         log,
+		replID:      replID,
+		heartbeat:   o.Heartbeat,
+		timeout:     o.Timeout,
+		maxFrame:    o.MaxFrame,
+		respPort:    o.RespPort,
+		logger:      o.Logger,
+		stats:       stats,
 		verifyEvery: verify,
-		senders:   map[*sender]struct{}{},
-		progress:  make(chan struct{}),
+		senders:     map[*sender]struct{}{},
+		progress:    make(chan struct{}),
 	}
 }
 
