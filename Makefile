@@ -19,12 +19,14 @@ run: build
 	./$(BIN) --dir data $(ARGS)
 
 # Every unit and integration test, with the race detector; then the one test
-# too slow under it (large frames through the files), without. Integration tests
+# too slow under it (large frames through the files), without; then the
+# tests of the fault seam, which only a build with the nadbfaults tag has. Integration tests
 # need redis-cli, redis-benchmark and python3-redis: they skip when a tool
 # is missing, except under CI=true where they fail.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run 'TestNodeLargeValuePersists' ./replication/node/
+	$(GO) test -race -count=1 -tags nadbfaults -run 'TestFault' ./replication/node/
 
 test-short:
 	$(GO) test -race -count=1 -short ./...

@@ -53,8 +53,8 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 	)
 	for i, r := range p.Replicas {
 		out = append(out, [2]string{"nadb_replica" + strconv.Itoa(i), fmt.Sprintf(
-			"id=%d,addr=%s,port=%d,ops_sent=%d,bytes_sent=%d,acked_seq=%d,lag_ops=%d,lag_ms=%d,legacy=%s",
-			r.ID, r.Addr, r.Port, r.OpsSent, r.BytesSent, r.Acked, r.LagOps, r.LagMs, b01(r.Legacy))})
+			"id=%d,addr=%s,port=%d,ops_sent=%d,bytes_sent=%d,acked_seq=%d,verified_seq=%d,lag_ops=%d,lag_ms=%d,legacy=%s",
+			r.ID, r.Addr, r.Port, r.OpsSent, r.BytesSent, r.Acked, r.Verified, r.LagOps, r.LagMs, b01(r.Legacy))})
 	}
 	return append(out, listenerInfo(st)...)
 }
@@ -116,6 +116,10 @@ func secondaryInfo(st node.Status, s *node.SecondaryStatus) [][2]string {
 		[2]string{"nadb_partial_syncs", i64(s.PartialSyncs)},
 		[2]string{"nadb_resyncs", i64(s.Resyncs)},
 		[2]string{"nadb_protocol_errors", i64(s.ProtocolErrors)},
+		[2]string{"nadb_verified_seq", u64(s.VerifiedSeq)},
+		[2]string{"nadb_checkpoints_verified", i64(s.CheckpointsVerified)},
+		[2]string{"nadb_divergences_detected", i64(s.Divergences)},
+		[2]string{"nadb_diverged", b01(s.Diverged)},
 	)
 }
 

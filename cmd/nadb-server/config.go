@@ -58,6 +58,8 @@ func options() []option {
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
+		{"repl-verify-interval", "100", "milliseconds between checkpoints a primary sends each secondary, which then proves its dataset equals the primary's (0: none)", true, checkIntRange(0, 3_600_000), false},
+		enum("replica-serve-diverged-data", "no", "no: a secondary whose checkpoint found its data different from its primary's refuses reads until the full resync that repairs it; yes: it keeps serving them", true, "yes", "no"),
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
 		{"save", "", "RDB snapshot points; accepted for compatibility (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", false, nil, false},
 		enum("appendonly", "yes", "log every write to segments in dir and reload them (after the newest snapshot) at start", false, "yes", "no"),
@@ -124,6 +126,8 @@ type Config struct {
 	MaxOperationLog   int
 	ReplBacklogSize   int64
 	BroadcastAsync    bool
+	VerifyIntervalMs  int
+	ServeDiverged     bool
 	AppendOnly        bool
 	AppendFsync       string
 	AutoRewritePct    int
@@ -366,6 +370,8 @@ func build(s *settings, file string) (Config, error) {
 		MaxOperationLog:   atoi("max-operation-log"),
 		ReplBacklogSize:   mem("repl-backlog-size"),
 		BroadcastAsync:    strings.EqualFold(v("broadcast-async"), "yes"),
+		VerifyIntervalMs:  atoi("repl-verify-interval"),
+		ServeDiverged:     strings.EqualFold(v("replica-serve-diverged-data"), "yes"),
 		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
 		AppendFsync:       strings.ToLower(v("appendfsync")),
 		AutoRewritePct:    atoi("auto-aof-rewrite-percentage"),

@@ -167,13 +167,15 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		// A frame must carry the largest value a client may write.
-		MaxFrame:       frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
-		BroadcastAsync: cfg.BroadcastAsync,
-		NodeID:         runID,
-		History:        history,
-		AOF:            diskLog,
-		Persist:        popts,
-		Listen:         replListener(cfg),
+		MaxFrame:          frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
+		BroadcastAsync:    cfg.BroadcastAsync,
+		VerifyInterval:    verifyInterval(cfg.VerifyIntervalMs),
+		ServeDivergedData: cfg.ServeDiverged,
+		NodeID:            runID,
+		History:           history,
+		AOF:               diskLog,
+		Persist:           popts,
+		Listen:            replListener(cfg),
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -209,6 +211,11 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetLimits(0, n)
 		case "broadcast-async":
 			repl.SetBroadcastAsync(strings.EqualFold(value, "yes"))
+		case "repl-verify-interval":
+			ms, _ := strconv.Atoi(value)
+			repl.SetVerifyInterval(verifyInterval(ms))
+		case "replica-serve-diverged-data":
+			repl.SetServeDivergedData(strings.EqualFold(value, "yes"))
 		case "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size":
 			pct, _ := strconv.Atoi(settings.value("auto-aof-rewrite-percentage"))
 			minSize, _ := parseMemory(settings.value("auto-aof-rewrite-min-size"))
@@ -447,4 +454,13 @@ func notifyReady(supervised string, logger *slog.Logger) {
 	if _, err := conn.Write([]byte("READY=1\nSTATUS=Ready to accept connections\n")); err != nil {
 		logger.Warn("supervised systemd: cannot notify", "err", err)
 	}
+}
+
+// verifyInterval turns repl-verify-interval (milliseconds, 0: off) into the
+// node's setting (negative: off).
+func verifyInterval(ms int) time.Duration {
+	if ms <= 0 {
+		return -1
+	}
+	return time.Duration(ms) * time.Millisecond
 }

@@ -53,6 +53,10 @@ type NodeOptions struct {
 	// until the full resync that repairs it (false: it refuses them with
 	// a DivergedError).
 	ServeDivergedData bool
+
+	// faults is the test-only fault seam (faults.go): always nil in a
+	// production build.
+	faults *faults
 }
 
 // DefaultVerifyInterval is repl-verify-interval's default.
@@ -118,6 +122,9 @@ func NewNode(o NodeOptions) *Node {
 	}
 	if o.VerifyInterval == 0 {
 		o.VerifyInterval = DefaultVerifyInterval
+	}
+	if o.faults == nil {
+		o.faults = faultsFromEnv()
 	}
 	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
 	n.async.Store(o.BroadcastAsync)

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -47,6 +48,7 @@ type primary struct {
 	// setting, changed at run time): the least time between two
 	// checkpoints to one secondary; 0 or less sends none.
 	verifyEvery *atomic.Int64
+	faults      *faults // the test-only fault seam (faults.go); nil in production
 
 	nextID atomic.Int64
 
@@ -126,6 +128,7 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 		logger:      o.Logger,
 		stats:       stats,
 		verifyEvery: verify,
+		faults:      o.faults,
 		senders:     map[*sender]struct{}{},
 		progress:    make(chan struct{}),
 	}
@@ -276,6 +279,12 @@ func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
 		defer p.wg.Done()
 		defer s.stop()
 		_ = s.conn.SetReadDeadline(time.Time{})
+		if p.faults.lateHandshakeUnfixed() {
+			// The fault seam's old behaviour: whatever the peer says is
+			// ignored while it is streamed to.
+			_, _ = io.Copy(io.Discard, br)
+			return
+		}
 		if _, err := br.ReadByte(); err == nil {
 			p.logger.Warn("a peer served as a reference secondary spoke: dropping it", "addr", s.conn.RemoteAddr())
 		}

@@ -236,7 +236,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	} else {
 		// A reference primary ignores SYNC_REQUEST and starts streaming;
 		// admitReference says whether this can be one.
-		if err := admitReference(s.knownNADB, &op); err != nil {
+		if err := admitReference(s.knownNADB, &op); err != nil && !s.opts.faults.lateHandshakeUnfixed() {
 			s.protoErrs.Add(1)
 			s.resyncs.Add(1)
 			return false, err
@@ -457,6 +457,10 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 				s.protoErrs.Add(1)
 				s.resyncs.Add(1)
 				return err
+			}
+			if ok && s.opts.faults.skipApply(op.Sequence) {
+				s.logger.Warn("fault injected: operation dropped as if applied", "sequence", op.Sequence)
+				ok = false
 			}
 			if ok {
 				s.received.Add(1)

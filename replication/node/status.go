@@ -57,6 +57,9 @@ type ReplicaStatus struct {
 	LagOps    uint64
 	LagMs     int64 // age of its oldest unacknowledged operation
 	Legacy    bool  // a reference secondary (no handshake, no ACKs)
+	// Verified is the last sequence at which it found its dataset equal
+	// to this primary's (a checkpoint), from its ACKs; 0: none yet.
+	Verified uint64
 }
 
 // SecondaryStatus is a secondary's link to its primary and its counters.
@@ -82,6 +85,14 @@ type SecondaryStatus struct {
 	// Attempts every connection attempt after the first.
 	Frames, Received, AppliedOps, Reconnections, Attempts int64
 	FullSyncs, PartialSyncs, Resyncs, ProtocolErrors      int64
+	// Verification: the last sequence whose checkpoint found the dataset
+	// equal to the primary's, how many checkpoints did, how many found
+	// it different; Diverged while a divergence waits for its full
+	// resync (DivergedAt names its checkpoint).
+	VerifiedSeq                      uint64
+	CheckpointsVerified, Divergences int64
+	Diverged                         bool
+	DivergedAt                       uint64
 }
 
 // SyncStats returns sync_full, sync_partial_ok and sync_partial_err.
@@ -121,7 +132,8 @@ func (p *primary) status(o *NodeOptions) *PrimaryStatus {
 	for _, s := range p.list() {
 		acked := s.acked.Load()
 		r := ReplicaStatus{ID: s.id, IP: s.ip, Addr: s.conn.RemoteAddr().String(), Port: s.port, State: s.state.Load().(string),
-			Acked: acked, OpsSent: s.opsSent.Load(), BytesSent: s.bytes.Load(), LagOps: last - min(acked, last), Legacy: s.legacy}
+			Acked: acked, OpsSent: s.opsSent.Load(), BytesSent: s.bytes.Load(), LagOps: last - min(acked, last), Legacy: s.legacy,
+			Verified: s.verified.Load()}
 		if ms := s.ackMs.Load(); ms > 0 {
 			r.AckAge = time.Duration(now-ms) * time.Millisecond
 		}
@@ -151,7 +163,11 @@ func (s *secondary) status() *SecondaryStatus {
 		ReplID: replID, Applied: applied, PrimarySeq: max(s.primaryLast.Load(), applied), Legacy: s.legacy.Load(),
 		Frames: s.frames.Load(), Received: s.received.Load(), AppliedOps: s.appliedOps.Load(), Reconnections: s.reconnects.Load(),
 		Attempts: s.attempts.Load(), FullSyncs: s.fullSyncs.Load(), PartialSyncs: s.partials.Load(),
-		Resyncs: s.resyncs.Load(), ProtocolErrors: s.protoErrs.Load()}
+		Resyncs: s.resyncs.Load(), ProtocolErrors: s.protoErrs.Load(),
+		VerifiedSeq: s.verifiedSeq.Load(), CheckpointsVerified: s.verifiedOK.Load(), Divergences: s.divergences.Load()}
+	if at := s.divergedAt.Load(); at != 0 {
+		st.Diverged, st.DivergedAt = true, at-1
+	}
 	if t := s.lastIOMs.Load(); t > 0 {
 		st.LastIO = time.Duration(now-t) * time.Millisecond
 	}
