@@ -32,11 +32,27 @@ const (
 	exitTimeout  = 10 * time.Second // from a signal or SHUTDOWN to the process's exit
 )
 
-// target and serverBin are set once by TestMain and only read afterwards.
+// target, serverBin, moduleDir and binDir are set once by TestMain and
+// only read afterwards.
 var (
 	target    string // targetNadb or targetRedis
 	serverBin string // the executable that startServer runs
+	moduleDir string // the repository's root (nadb-server only)
+	binDir    string // where the test binaries are built (nadb-server only)
 )
+
+// faultBinary builds, once, the server with the nadbfaults build tag: the
+// test-only fault seam, switched on by the NADB_FAULTS environment
+// variable, which a production build does not have.
+var faultBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "nadb-server-faults")
+	build := exec.Command("go", "build", "-tags", "nadbfaults", "-o", bin, "./cmd/nadb-server")
+	build.Dir = moduleDir
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -tags nadbfaults ./cmd/nadb-server: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
@@ -56,6 +72,7 @@ func runTests(m *testing.M) int {
 			return 1
 		}
 		defer os.RemoveAll(dir)
+		moduleDir, binDir = root, dir
 		serverBin = filepath.Join(dir, "nadb-server")
 		build := exec.Command("go", "build", "-o", serverBin, "./cmd/nadb-server")
 		build.Dir = root
@@ -166,11 +183,24 @@ type Server struct {
 // command line, waits until it answers PING, and kills it when t ends.
 func startServer(t *testing.T, extraArgs ...string) *Server {
 	t.Helper()
+	return startServerWith(t, launchOpts{}, extraArgs...)
+}
+
+// launchOpts run another executable than serverBin, or add to the
+// environment of the process.
+type launchOpts struct {
+	bin string   // "" runs serverBin
+	env []string // added to the test's own environment
+}
+
+// startServerWith is startServer with launch options.
+func startServerWith(t *testing.T, lo launchOpts, extraArgs ...string) *Server {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
 		ports := freePorts(t, 2)
 		dir := t.TempDir()
 		args := append([]string{"--port", strconv.Itoa(ports[0])}, baseArgs(dir, ports[1])...)
-		s, err := tryLaunch(t, ports[0], append(args, extraArgs...)...)
+		s, err := tryLaunchWith(t, lo, ports[0], append(args, extraArgs...)...)
 		if err == nil {
 			s.ReplPort, s.Dir = ports[1], dir
 			return s
@@ -201,8 +231,21 @@ func launch(t *testing.T, port int, args ...string) *Server {
 // up; errPortTaken when it could not bind its ports.
 func tryLaunch(t *testing.T, port int, args ...string) (*Server, error) {
 	t.Helper()
+	return tryLaunchWith(t, launchOpts{}, port, args...)
+}
+
+// tryLaunchWith is tryLaunch with launch options.
+func tryLaunchWith(t *testing.T, lo launchOpts, port int, args ...string) (*Server, error) {
+	t.Helper()
+	bin := lo.bin
+	if bin == "" {
+		bin = serverBin
+	}
 	s := &Server{Port: port, t: t, out: &lockedBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(serverBin, args...)
+	s.cmd = exec.Command(bin, args...)
+	if lo.env != nil {
+		s.cmd.Env = append(os.Environ(), lo.env...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	setPdeathsig(s.cmd)
 	require.NoError(t, s.cmd.Start())
@@ -214,7 +257,7 @@ func tryLaunch(t *testing.T, port int, args ...string) (*Server, error) {
 	t.Cleanup(func() {
 		s.Kill()
 		if t.Failed() {
-			t.Logf("%s %s\n--- output ---\n%s", serverBin, strings.Join(args, " "), s.Output())
+			t.Logf("%s %s\n--- output ---\n%s", bin, strings.Join(args, " "), s.Output())
 		}
 	})
 	return s, s.waitReady()
