@@ -54,9 +54,40 @@ type NodeOptions struct {
 	// a DivergedError).
 	ServeDivergedData bool
 
+	// Dial, when set, opens a secondary's connections to its primary:
+	// kind says which port (KindNADB, or KindRedis for the discovery of
+	// the NADB port through INFO). Nil dials plain TCP. A TLS setup
+	// (tls-replication) returns TLS connections here.
+	Dial DialFunc
+
 	// faults is the test-only fault seam (faults.go): always nil in a
 	// production build.
 	faults *faults
+}
+
+// DialFunc opens a connection of kind to addr ("host:port"), giving up
+// when ctx ends.
+type DialFunc func(ctx context.Context, kind DialKind, addr string) (net.Conn, error)
+
+// DialKind says which of a primary's ports a secondary dials.
+type DialKind int
+
+const (
+	// KindNADB is the primary's NADB replication port.
+	KindNADB DialKind = iota
+	// KindRedis is the primary's Redis port, asked for the NADB port.
+	KindRedis
+)
+
+// dialer returns o.Dial, or a plain TCP dialer with a bounded connect.
+func (o *NodeOptions) dialer() DialFunc {
+	if o.Dial != nil {
+		return o.Dial
+	}
+	return func(ctx context.Context, _ DialKind, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: dialWait}
+		return d.DialContext(ctx, "tcp", addr)
+	}
 }
 
 // DefaultVerifyInterval is repl-verify-interval's default.

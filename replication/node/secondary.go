@@ -184,7 +184,7 @@ func (s *secondary) resolve(ctx context.Context) (string, error) {
 	if s.target.respAddr == "" {
 		return s.target.nadbAddr, nil
 	}
-	return discoverNADB(ctx, s.target.respAddr)
+	return discoverNADB(ctx, s.opts.dialer(), s.target.respAddr)
 }
 
 // session runs one connection: handshake, optional snapshot, live stream.
@@ -194,8 +194,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	d := net.Dialer{Timeout: dialWait}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := s.opts.dialer()(ctx, KindNADB, addr)
 	if err != nil {
 		return false, err
 	}
@@ -554,13 +553,12 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 // discoverNADB asks the Redis endpoint respAddr for its INFO replication
 // and returns the NADB endpoint it advertises (nadb_repl_listen_port, on
 // the host of respAddr).
-func discoverNADB(ctx context.Context, respAddr string) (string, error) {
+func discoverNADB(ctx context.Context, dial DialFunc, respAddr string) (string, error) {
 	host, _, err := net.SplitHostPort(respAddr)
 	if err != nil {
 		return "", err
 	}
-	d := net.Dialer{Timeout: dialWait}
-	conn, err := d.DialContext(ctx, "tcp", respAddr)
+	conn, err := dial(ctx, KindRedis, respAddr)
 	if err != nil {
 		return "", err
 	}
