@@ -24,22 +24,7 @@ func lateHandshakeUnfixed(t *testing.T, every time.Duration) (p, s *tnode, px *l
 		o.VerifyInterval = every
 		o.MaxOperationLog = 100_000
 	}
-	p = startNode(t, unfixed)
-	s = startNode(t, unfixed)
-	px = startProxy(t, p.addr)
-	for i := range 100 {
-		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("before"), engine.SetOptions{})
-	}
-	follow(t, s, px.addr)
-	requireLinkUp(t, s)
-	requireConverged(t, p, s)
-
-	px.delayHandshakes(legacyWait + legacyWait/2)
-	px.cutAll()
-	for i := range 3 * legacyCatchUp {
-		p.eng.Set(1, fmt.Sprintf("gap-%d", i), []byte("v"), engine.SetOptions{})
-	}
-	return p, s, px
+	return lateHandshakes(t, unfixed, unfixed)
 }
 
 // TestFaultLateHandshakeUnfixedIsSilent is the control: with the fix

@@ -533,23 +533,7 @@ func TestProxyFlappingLink(t *testing.T) {
 // no hole, however many times the handshake is late.
 func TestProxyLateHandshake(t *testing.T) {
 	leakCheck(t)
-	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 100_000 })
-	s := startNode(t, nil)
-	px := startProxy(t, p.addr)
-	for i := range 100 {
-		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("before"), engine.SetOptions{})
-	}
-	follow(t, s, px.addr)
-	requireLinkUp(t, s)
-	requireConverged(t, p, s)
-
-	px.delayHandshakes(legacyWait + legacyWait/2)
-	px.cutAll()
-	// Writes while the secondary is away: more than the reference catch-up
-	// replays, so a stream taken from the catch-up would leave a hole.
-	for i := range 3 * legacyCatchUp {
-		p.eng.Set(1, fmt.Sprintf("gap-%d", i), []byte("v"), engine.SetOptions{})
-	}
+	p, s, px := lateHandshakes(t, func(o *NodeOptions) { o.MaxOperationLog = 100_000 }, nil)
 	// The late links are refused and retried; each one is late again until
 	// the delay ends. (A secondary that took the primary's reference stream
 	// instead would reach the primary's sequence, past a hole.) Whatever
@@ -565,6 +549,31 @@ func TestProxyLateHandshake(t *testing.T) {
 	requireLinkUp(t, s)
 	requireConverged(t, p, s)
 	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
+}
+
+// lateHandshakes starts a primary (tweaked by tweakP) and a secondary
+// (tweakS) linked through a proxy, lets them converge on 100 keys, then
+// delays every handshake past legacyWait, cuts the link and writes 3,000
+// more keys: more than the reference catch-up replays, so a stream taken
+// from the catch-up would leave a hole.
+func lateHandshakes(t *testing.T, tweakP, tweakS func(*NodeOptions)) (p, s *tnode, px *linkProxy) {
+	t.Helper()
+	p = startNode(t, tweakP)
+	s = startNode(t, tweakS)
+	px = startProxy(t, p.addr)
+	for i := range 100 {
+		p.eng.Set(0, fmt.Sprintf("k%d", i), []byte("before"), engine.SetOptions{})
+	}
+	follow(t, s, px.addr)
+	requireLinkUp(t, s)
+	requireConverged(t, p, s)
+
+	px.delayHandshakes(legacyWait + legacyWait/2)
+	px.cutAll()
+	for i := range 3 * legacyCatchUp {
+		p.eng.Set(1, fmt.Sprintf("gap-%d", i), []byte("v"), engine.SetOptions{})
+	}
+	return p, s, px
 }
 
 // TestProxyLateHandshakeFresh: a secondary with no history yet (it could
