@@ -116,6 +116,7 @@ func secondaryInfo(st node.Status, s *node.SecondaryStatus) [][2]string {
 		[2]string{"nadb_partial_syncs", i64(s.PartialSyncs)},
 		[2]string{"nadb_resyncs", i64(s.Resyncs)},
 		[2]string{"nadb_protocol_errors", i64(s.ProtocolErrors)},
+		[2]string{"nadb_link_error", sanitize(s.LinkError)},
 		[2]string{"nadb_verified_seq", u64(s.VerifiedSeq)},
 		[2]string{"nadb_checkpoints_verified", i64(s.CheckpointsVerified)},
 		[2]string{"nadb_divergences_detected", i64(s.Divergences)},

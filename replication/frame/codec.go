@@ -113,12 +113,16 @@ const (
 	OpSyncResponse OpType = "SYNC_RESPONSE"
 	OpAck          OpType = "ACK"
 	OpSnapshotEnd  OpType = "SNAPSHOT_END"
+	// OpAuthChallenge and OpAuthProof are the authenticated handshake
+	// (auth.go).
+	OpAuthChallenge OpType = "AUTH_CHALLENGE"
+	OpAuthProof     OpType = "AUTH_PROOF"
 )
 
 // opTypes lists the known operation types.
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
-	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd,
+	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.
@@ -164,6 +168,8 @@ const (
 	FieldLastDigest                          // data.last_digest (extension)
 	FieldDatasetDigest                       // data.dataset_digest (extension)
 	FieldVerified                            // data.verified (extension)
+	FieldNonce                               // data.nonce (extension)
+	FieldProof                               // data.proof (extension)
 )
 
 // Op is one decoded or to-be-encoded operation.
@@ -251,6 +257,13 @@ type Op struct {
 	// Verified is data.verified of an ACK: the last sequence at which the
 	// secondary found its dataset equal to the primary's (extension).
 	Verified uint64
+	// Nonce is data.nonce: a SYNC_REQUEST's or AUTH_CHALLENGE's random
+	// challenge, 32 hex digits (extension).
+	Nonce []byte
+	// Proof is data.proof: an HMAC-SHA256 in 64 hex digits proving the
+	// sender knows the replication password (AUTH_CHALLENGE, AUTH_PROOF;
+	// extension).
+	Proof []byte
 }
 
 // field identifies a known data member. The order is the wire order the
@@ -278,6 +291,8 @@ const (
 	fLastDigest
 	fDatasetDigest
 	fVerified
+	fNonce
+	fProof
 	numFields
 )
 
@@ -303,6 +318,8 @@ var fieldNames = [numFields]string{
 	fLastDigest:    "last_digest",
 	fDatasetDigest: "dataset_digest",
 	fVerified:      "verified",
+	fNonce:         "nonce",
+	fProof:         "proof",
 }
 
 // canonicalFieldOrder lists the fields sorted by name (code point order), the
@@ -310,7 +327,7 @@ var fieldNames = [numFields]string{
 var canonicalFieldOrder = [numFields]field{
 	fKeyEncoded, fValueEncoded, fApplied, fCount, fDatasetDigest, fDB, fExpireAt,
 	fFromSequence, fGroup, fKey, fLastDigest, fListeningPort, fMode, fNamespace,
-	fNodeID, fReplID, fTags, fTTL, fValue, fVerified,
+	fNodeID, fNonce, fProof, fReplID, fTags, fTTL, fValue, fVerified,
 }
 
 // lookupField maps a decoded data member name to its field.
@@ -356,6 +373,10 @@ func lookupField(name []byte) (field, bool) {
 		return fDatasetDigest, true
 	case "verified":
 		return fVerified, true
+	case "nonce":
+		return fNonce, true
+	case "proof":
+		return fProof, true
 	}
 	return 0, false
 }
@@ -380,6 +401,8 @@ var fieldMask = [numFields]FieldMask{
 	fLastDigest:    FieldLastDigest,
 	fDatasetDigest: FieldDatasetDigest,
 	fVerified:      FieldVerified,
+	fNonce:         FieldNonce,
+	fProof:         FieldProof,
 }
 
 // NowSeconds is the current time as a frame's timestamp: Unix seconds with

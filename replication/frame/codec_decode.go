@@ -499,6 +499,10 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 			op.LastDigest, err = d.text(p, sp, name)
 		case fDatasetDigest:
 			op.DatasetDigest, err = d.text(p, sp, name)
+		case fNonce:
+			op.Nonce, err = d.text(p, sp, name)
+		case fProof:
+			op.Proof, err = d.text(p, sp, name)
 		case fMode:
 			var b []byte
 			if b, err = d.text(p, sp, name); err == nil {

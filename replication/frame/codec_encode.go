@@ -142,6 +142,8 @@ func (e *Encoder) render(op *Op) error {
 		{FieldNodeID, fNodeID, op.NodeID},
 		{FieldLastDigest, fLastDigest, op.LastDigest},
 		{FieldDatasetDigest, fDatasetDigest, op.DatasetDigest},
+		{FieldNonce, fNonce, op.Nonce},
+		{FieldProof, fProof, op.Proof},
 	} {
 		if has&t.bit != 0 {
 			if err := e.textField(t.f, t.b); err != nil {

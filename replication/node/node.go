@@ -54,6 +54,22 @@ type NodeOptions struct {
 	// a DivergedError).
 	ServeDivergedData bool
 
+	// ReplPassword is the password a primary requires of its
+	// secondaries (repl-password, else requirepass; "": none). The
+	// handshake proves it without sending it (frame/auth.go).
+	ReplPassword string
+	// MasterAuth is the password a secondary proves to its primary (and
+	// sends, with MasterUser, to AUTH on the primary's Redis port when it
+	// asks it for its NADB port); "": none.
+	MasterUser, MasterAuth string
+	// AllowLegacy (repl-allow-legacy) serves a peer that sends nothing as
+	// a reference secondary; otherwise it is dropped.
+	AllowLegacy bool
+	// MaxPeers and MaxUnauthenticated cap the replication connections
+	// open at once, and those that have not completed their handshake
+	// (<= 0: no cap).
+	MaxPeers, MaxUnauthenticated int
+
 	// Dial, when set, opens a secondary's connections to its primary:
 	// kind says which port (KindNADB, or KindRedis for the discovery of
 	// the NADB port through INFO). Nil dials plain TCP. A TLS setup
@@ -107,6 +123,8 @@ type Node struct {
 	verifyEvery atomic.Int64
 	// serveDiverged is replica-serve-diverged-data.
 	serveDiverged atomic.Bool
+	// auth holds the replication secrets and the port's policies.
+	auth authSettings
 	// divergedAt is the checkpoint sequence plus one at which this node,
 	// as a secondary, found its dataset different from its primary's,
 	// until a full resync replaces it (0: not diverged).
@@ -160,6 +178,11 @@ func NewNode(o NodeOptions) *Node {
 	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
 	n.async.Store(o.BroadcastAsync)
 	n.verifyEvery.Store(int64(o.VerifyInterval))
+	n.SetReplPassword(o.ReplPassword)
+	n.SetMasterAuth(o.MasterUser, o.MasterAuth)
+	n.auth.allowLegacy.Store(o.AllowLegacy)
+	n.auth.maxPeers.Store(int64(o.MaxPeers))
+	n.auth.maxPending.Store(int64(o.MaxUnauthenticated))
 	n.serveDiverged.Store(o.ServeDivergedData)
 	var log *MemLog
 	if h := o.History; h != nil {
@@ -198,7 +221,7 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	if n.opts.MaxLogBytes > 0 {
 		log.SetByteLimit(n.opts.MaxLogBytes)
 	}
-	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery)
+	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery, &n.auth)
 	n.prim.aof = n.opts.AOF
 	n.prim.startPublisher()
 	n.eng.SetRole(log, false)
@@ -226,6 +249,27 @@ func (n *Node) SetBroadcastAsync(on bool) { n.async.Store(on) }
 // SetVerifyInterval changes repl-verify-interval at run time (<= 0: no
 // checkpoints).
 func (n *Node) SetVerifyInterval(d time.Duration) { n.verifyEvery.Store(int64(d)) }
+
+// SetReplPassword changes the password the primary requires of secondaries
+// that connect from now on ("": none).
+func (n *Node) SetReplPassword(pw string) { n.auth.password.Store(&pw) }
+
+// SetMasterAuth changes masteruser and masterauth for the secondary's next
+// connections.
+func (n *Node) SetMasterAuth(user, pw string) {
+	n.auth.masterUser.Store(&user)
+	n.auth.masterAuth.Store(&pw)
+}
+
+// SetAllowLegacy changes repl-allow-legacy for peers that connect from now
+// on.
+func (n *Node) SetAllowLegacy(on bool) { n.auth.allowLegacy.Store(on) }
+
+// SetPeerLimits changes repl-max-peers and repl-max-unauthenticated.
+func (n *Node) SetPeerLimits(peers, unauthenticated int) {
+	n.auth.maxPeers.Store(int64(peers))
+	n.auth.maxPending.Store(int64(unauthenticated))
+}
 
 // SetServeDivergedData changes replica-serve-diverged-data at run time.
 func (n *Node) SetServeDivergedData(on bool) { n.serveDiverged.Store(on) }
@@ -440,7 +484,7 @@ func (n *Node) follow(t target) error {
 	}
 	n.readOnly.Store(true)
 	n.gate.Unlock()
-	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID, &n.divergedAt)
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }

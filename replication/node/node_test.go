@@ -95,6 +95,8 @@ func startNode(t testing.TB, tweak func(*NodeOptions)) *tnode {
 		MaxFrame:        1 << 20,
 		BroadcastAsync:  true,
 		NodeID:          frame.NewReplID(),
+		// Most tests here exercise the reference peers' paths too.
+		AllowLegacy: true,
 	}
 	if tweak != nil {
 		tweak(&o)

@@ -49,13 +49,17 @@ type primary struct {
 	// checkpoints to one secondary; 0 or less sends none.
 	verifyEvery *atomic.Int64
 	faults      *faults // the test-only fault seam (faults.go); nil in production
+	auth        *authSettings
 
 	nextID atomic.Int64
 
-	mu       sync.Mutex // guards senders, closed, progress
+	mu       sync.Mutex // guards senders, closed, progress, peers, pending
 	senders  map[*sender]struct{}
 	closed   bool
 	progress chan struct{} // closed and replaced when a sender moves
+	// peers counts the open replication connections, pending those that
+	// have not completed their handshake (admitPeer).
+	peers, pending int64
 
 	wg   sync.WaitGroup // every goroutine of every sender, and the publisher
 	quit chan struct{}  // closed by close: stops the publisher
@@ -116,7 +120,7 @@ func (s *sender) stop() {
 	})
 }
 
-func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats, verify *atomic.Int64) *primary {
+func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, stats *syncStats, verify *atomic.Int64, auth *authSettings) *primary {
 	return &primary{
 		eng:         eng,
 		log:         log,
@@ -129,6 +133,7 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 		stats:       stats,
 		verifyEvery: verify,
 		faults:      o.faults,
+		auth:        auth,
 		senders:     map[*sender]struct{}{},
 		progress:    make(chan struct{}),
 	}
@@ -172,11 +177,18 @@ func (p *primary) serve(conn net.Conn) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.handle(conn)
+		if !p.admitPeer() {
+			p.logger.Warn("replication connection refused: too many peers (repl-max-peers / repl-max-unauthenticated)", "addr", conn.RemoteAddr())
+			_ = conn.Close()
+			return
+		}
+		done := false
+		defer func() { p.releasePeer(done) }()
+		p.handle(conn, &done)
 	}()
 }
 
-func (p *primary) handle(conn net.Conn) {
+func (p *primary) handle(conn net.Conn, done *bool) {
 	ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
 	s := &sender{id: p.nextID.Add(1), conn: conn, ip: ip, done: make(chan struct{})}
 	s.state.Store("wait_bgsave")
@@ -188,15 +200,27 @@ func (p *primary) handle(conn net.Conn) {
 	// The counter sees every byte the peer sent, including those the
 	// frame reader took for a frame it could not finish: only a peer that
 	// sent nothing at all is a reference secondary.
+	// A peer only ever sends small frames (SYNC_REQUEST, AUTH_PROOF,
+	// ACK): every frame it announces is bounded by handshakeMaxFrame, and
+	// nothing more than that is read ahead.
 	cr := &frame.CountingReader{R: conn}
-	br := bufio.NewReaderSize(cr, 16<<10)
-	rd := frame.NewReader(br, p.maxFrame)
+	br := bufio.NewReaderSize(cr, handshakeMaxFrame+64)
+	rd := frame.NewReader(br, handshakeMaxFrame)
 	var req frame.Op
-	_ = conn.SetReadDeadline(time.Now().Add(legacyWait))
+	legacyOK := p.auth.allowLegacy.Load()
+	wait := handshakeTimeout
+	if legacyOK {
+		wait = legacyWait
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
 	err := rd.Next(&req)
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && cr.N == 0:
+	case errors.Is(err, os.ErrDeadlineExceeded) && cr.N == 0 && legacyOK:
+		p.handshakeDone(done)
 		p.serveLegacy(s, br)
+		return
+	case errors.Is(err, os.ErrDeadlineExceeded) && cr.N == 0:
+		p.logger.Warn("replication peer sent nothing: dropped (a reference secondary is served only with repl-allow-legacy yes)", "addr", conn.RemoteAddr())
 		return
 	case err != nil:
 		p.logger.Warn("replication handshake failed", "addr", conn.RemoteAddr(), "err", err)
@@ -205,6 +229,15 @@ func (p *primary) handle(conn net.Conn) {
 		p.logger.Warn("replication peer spoke first with an unexpected frame", "addr", conn.RemoteAddr(), "type", req.Type)
 		return
 	}
+	ownedRequest(&req)
+	if key := p.auth.proofKey(); key != nil {
+		_ = conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
+		if err := p.authenticate(conn, rd, &req, key); err != nil {
+			p.logger.Warn("replication peer dropped", "addr", conn.RemoteAddr(), "err", err)
+			return
+		}
+	}
+	p.handshakeDone(done)
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
 	mode, from := handshake(&req, p.replID, p.firstReadable(), p.log.Last())

@@ -92,6 +92,9 @@ type secondary struct {
 	verifiedOK  atomic.Int64
 	divergences atomic.Int64
 	divergedAt  *atomic.Uint64
+	auth        *authSettings // the node's: masterauth
+	// linkErr is why the last link failed, for INFO (nil while up).
+	linkErr atomic.Pointer[string]
 	// fullSyncAt is the sequence of the last full resync installed, as
 	// long as no operation was applied after it (0: none).
 	fullSyncAt uint64
@@ -105,12 +108,12 @@ type secondary struct {
 	digest engine.Digest
 }
 
-func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64) *secondary {
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64, auth *authSettings) *secondary {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
 		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
-		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(),
+		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(), auth: auth,
 	}
 	s.applied.Store(applied)
 	s.linkDownMs.Store(time.Now().UnixMilli())
@@ -164,6 +167,10 @@ func (s *secondary) run(ctx context.Context) {
 			backoff = backoffMin
 		}
 		s.logger.Warn("replication link down", "primary", s.target, "err", err)
+		if err != nil {
+			msg := err.Error()
+			s.linkErr.Store(&msg)
+		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		if errors.Is(err, ErrDiverged) && !errors.Is(err, errDivergedAtFullSync) {
 			wait = 0 // the full resync that repairs it, at once
@@ -184,7 +191,7 @@ func (s *secondary) resolve(ctx context.Context) (string, error) {
 	if s.target.respAddr == "" {
 		return s.target.nadbAddr, nil
 	}
-	return discoverNADB(ctx, s.opts.dialer(), s.target.respAddr)
+	return discoverNADB(ctx, s.opts.dialer(), s.target.respAddr, loadString(&s.auth.masterUser), loadString(&s.auth.masterAuth))
 }
 
 // session runs one connection: handshake, optional snapshot, live stream.
@@ -203,9 +210,10 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	defer stopClose()
 
 	replID, applied := s.history()
+	ns := frame.NewNonce()
 	req := frame.Op{Type: frame.OpSyncRequest, Sequence: applied, Timestamp: frame.NowSeconds(), FromSequence: applied + 1,
-		ReplID: []byte(replID), ListeningPort: s.opts.RespPort, NodeID: []byte(s.nodeID),
-		Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldListeningPort | frame.FieldNodeID}
+		ReplID: []byte(replID), ListeningPort: s.opts.RespPort, NodeID: []byte(s.nodeID), Nonce: ns,
+		Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldListeningPort | frame.FieldNodeID | frame.FieldNonce}
 	if d := s.lastApplied().digestFor(applied); d != nil {
 		req.LastDigest, req.Has = d, req.Has|frame.FieldLastDigest
 	}
@@ -214,15 +222,37 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	reqSum, err := requestChecksum(buf)
+	if err != nil {
+		return false, err
+	}
 	_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
 	if _, err := conn.Write(buf); err != nil {
 		return false, err
 	}
 	s.syncing.Store(true)
-	rd := frame.NewReader(bufio.NewReaderSize(conn, 256<<10), s.opts.MaxFrame)
+	br := bufio.NewReaderSize(conn, 256<<10)
+	// With masterauth set, a primary that has not proved itself may only
+	// announce small frames.
+	authRequired := s.auth.masterKey() != nil
+	first := s.opts.MaxFrame
+	if authRequired {
+		first = handshakeMaxFrame
+	}
+	rd := frame.NewReader(br, first)
 	var op frame.Op
 	if err := s.next(conn, rd, &op); err != nil {
 		return false, err
+	}
+	switch {
+	case op.Type == frame.OpAuthChallenge:
+		rd = frame.NewReader(br, handshakeMaxFrame)
+		if err := s.proveToPrimary(conn, rd, &op, ns, reqSum); err != nil {
+			return false, err
+		}
+		rd = frame.NewReader(br, s.opts.MaxFrame)
+	case authRequired:
+		return false, ErrPrimaryUnauthenticated
 	}
 	st := streamState{applied: applied}
 	if op.Type == frame.OpSyncResponse {
@@ -246,6 +276,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	}
 	s.syncing.Store(false)
 	s.connected.Store(true)
+	s.linkErr.Store(nil)
 	s.linkDownMs.Store(0)
 	if s.wasConnected {
 		s.reconnects.Add(1)
@@ -553,7 +584,7 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 // discoverNADB asks the Redis endpoint respAddr for its INFO replication
 // and returns the NADB endpoint it advertises (nadb_repl_listen_port, on
 // the host of respAddr).
-func discoverNADB(ctx context.Context, dial DialFunc, respAddr string) (string, error) {
+func discoverNADB(ctx context.Context, dial DialFunc, respAddr, user, password string) (string, error) {
 	host, _, err := net.SplitHostPort(respAddr)
 	if err != nil {
 		return "", err
@@ -566,10 +597,15 @@ func discoverNADB(ctx context.Context, dial DialFunc, respAddr string) (string, 
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	_ = conn.SetDeadline(time.Now().Add(dialWait))
+	br := bufio.NewReader(conn)
+	if password != "" {
+		if err := authenticateRedis(conn, br, user, password); err != nil {
+			return "", fmt.Errorf("%s: %w", respAddr, err)
+		}
+	}
 	if _, err := io.WriteString(conn, "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"); err != nil {
 		return "", err
 	}
-	br := bufio.NewReader(conn)
 	line, err := br.ReadString('\n')
 	if err != nil {
 		return "", err

@@ -89,6 +89,9 @@ type SecondaryStatus struct {
 	// equal to the primary's, how many checkpoints did, how many found
 	// it different; Diverged while a divergence waits for its full
 	// resync (DivergedAt names its checkpoint).
+	// LinkError is why the last link failed (a refused authentication,
+	// a refused connection...), "" while the link is up.
+	LinkError                        string
 	VerifiedSeq                      uint64
 	CheckpointsVerified, Divergences int64
 	Diverged                         bool
@@ -165,6 +168,9 @@ func (s *secondary) status() *SecondaryStatus {
 		Attempts: s.attempts.Load(), FullSyncs: s.fullSyncs.Load(), PartialSyncs: s.partials.Load(),
 		Resyncs: s.resyncs.Load(), ProtocolErrors: s.protoErrs.Load(),
 		VerifiedSeq: s.verifiedSeq.Load(), CheckpointsVerified: s.verifiedOK.Load(), Divergences: s.divergences.Load()}
+	if e := s.linkErr.Load(); e != nil && !st.LinkUp {
+		st.LinkError = *e
+	}
 	if at := s.divergedAt.Load(); at != 0 {
 		st.Diverged, st.DivergedAt = true, at-1
 	}
