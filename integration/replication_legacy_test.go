@@ -210,12 +210,13 @@ func TestLegacyCanonicalJSON(t *testing.T) {
 }
 
 // TestLegacySecondary connects to a primary's NADB port as the reference
-// secondary does: it sends nothing and reads frames.
+// secondary does: it sends nothing and reads frames (served only with
+// repl-allow-legacy yes).
 func TestLegacySecondary(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
-	p := startNode(t, "--heartbeat-interval", "1")
+	p := startNode(t, "--heartbeat-interval", "1", "--repl-allow-legacy", "yes")
 
 	// expected describes the data frames in order: their type, key, and
 	// value (for a SET).

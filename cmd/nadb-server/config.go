@@ -58,6 +58,13 @@ func options() []option {
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
+		{"requirepass", "", "password clients must give with AUTH; also the NADB port's when repl-password is empty", true, nil, false},
+		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},
+		{"masterauth", "", "password this node proves to its primary (NADB port) and sends to AUTH on its Redis port", true, nil, false},
+		{"masteruser", "", "user name sent with masterauth to AUTH on the primary's Redis port", true, nil, false},
+		enum("repl-allow-legacy", "no", "yes: a replication peer that sends nothing is served as a reference (Python) secondary, which cannot authenticate; no: it is dropped", true, "yes", "no"),
+		{"repl-max-peers", "128", "replication connections open at once (0: no cap)", true, checkIntRange(0, 1<<20), false},
+		{"repl-max-unauthenticated", "16", "replication connections that have not completed their handshake (0: no cap)", true, checkIntRange(0, 1<<20), false},
 		{"repl-verify-interval", "100", "milliseconds between checkpoints a primary sends each secondary, which then proves its dataset equals the primary's (0: none)", true, checkIntRange(0, 3_600_000), false},
 		enum("replica-serve-diverged-data", "no", "no: a secondary whose checkpoint found its data different from its primary's refuses reads until the full resync that repairs it; yes: it keeps serving them", true, "yes", "no"),
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
@@ -128,6 +135,13 @@ type Config struct {
 	BroadcastAsync    bool
 	VerifyIntervalMs  int
 	ServeDiverged     bool
+	RequirePass       string
+	ReplPassword      string
+	MasterAuth        string
+	MasterUser        string
+	AllowLegacy       bool
+	MaxReplPeers      int
+	MaxReplPending    int
 	AppendOnly        bool
 	AppendFsync       string
 	AutoRewritePct    int
@@ -371,6 +385,13 @@ func build(s *settings, file string) (Config, error) {
 		ReplBacklogSize:   mem("repl-backlog-size"),
 		BroadcastAsync:    strings.EqualFold(v("broadcast-async"), "yes"),
 		VerifyIntervalMs:  atoi("repl-verify-interval"),
+		RequirePass:       v("requirepass"),
+		ReplPassword:      v("repl-password"),
+		MasterAuth:        v("masterauth"),
+		MasterUser:        v("masteruser"),
+		AllowLegacy:       strings.EqualFold(v("repl-allow-legacy"), "yes"),
+		MaxReplPeers:      atoi("repl-max-peers"),
+		MaxReplPending:    atoi("repl-max-unauthenticated"),
 		ServeDiverged:     strings.EqualFold(v("replica-serve-diverged-data"), "yes"),
 		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
 		AppendFsync:       strings.ToLower(v("appendfsync")),

@@ -167,15 +167,21 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		// A frame must carry the largest value a client may write.
-		MaxFrame:          frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
-		BroadcastAsync:    cfg.BroadcastAsync,
-		VerifyInterval:    verifyInterval(cfg.VerifyIntervalMs),
-		ServeDivergedData: cfg.ServeDiverged,
-		NodeID:            runID,
-		History:           history,
-		AOF:               diskLog,
-		Persist:           popts,
-		Listen:            replListener(cfg),
+		MaxFrame:           frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
+		BroadcastAsync:     cfg.BroadcastAsync,
+		VerifyInterval:     verifyInterval(cfg.VerifyIntervalMs),
+		ReplPassword:       replPassword(cfg),
+		MasterUser:         cfg.MasterUser,
+		MasterAuth:         cfg.MasterAuth,
+		AllowLegacy:        cfg.AllowLegacy,
+		MaxPeers:           cfg.MaxReplPeers,
+		MaxUnauthenticated: cfg.MaxReplPending,
+		ServeDivergedData:  cfg.ServeDiverged,
+		NodeID:             runID,
+		History:            history,
+		AOF:                diskLog,
+		Persist:            popts,
+		Listen:             replListener(cfg),
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -216,6 +222,16 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			repl.SetVerifyInterval(verifyInterval(ms))
 		case "replica-serve-diverged-data":
 			repl.SetServeDivergedData(strings.EqualFold(value, "yes"))
+		case "repl-password", "requirepass":
+			repl.SetReplPassword(replPasswordOf(settings.value("repl-password"), settings.value("requirepass")))
+		case "masterauth", "masteruser":
+			repl.SetMasterAuth(settings.value("masteruser"), settings.value("masterauth"))
+		case "repl-allow-legacy":
+			repl.SetAllowLegacy(strings.EqualFold(value, "yes"))
+		case "repl-max-peers", "repl-max-unauthenticated":
+			peers, _ := strconv.Atoi(settings.value("repl-max-peers"))
+			pending, _ := strconv.Atoi(settings.value("repl-max-unauthenticated"))
+			repl.SetPeerLimits(peers, pending)
 		case "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size":
 			pct, _ := strconv.Atoi(settings.value("auto-aof-rewrite-percentage"))
 			minSize, _ := parseMemory(settings.value("auto-aof-rewrite-min-size"))
@@ -463,4 +479,15 @@ func verifyInterval(ms int) time.Duration {
 		return -1
 	}
 	return time.Duration(ms) * time.Millisecond
+}
+
+// replPassword is the password the NADB port requires: repl-password, or
+// requirepass when that is empty.
+func replPassword(cfg Config) string { return replPasswordOf(cfg.ReplPassword, cfg.RequirePass) }
+
+func replPasswordOf(replPW, requirePass string) string {
+	if replPW != "" {
+		return replPW
+	}
+	return requirePass
 }

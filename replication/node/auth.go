@@ -219,7 +219,12 @@ func authenticateRedis(conn net.Conn, br *bufio.Reader, user, password string) e
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+") {
+	switch {
+	case strings.HasPrefix(line, "+"):
+	case strings.Contains(line, "without any password configured"):
+		// The primary's Redis port has no requirepass (its NADB port may
+		// still have repl-password): nothing to prove there.
+	default:
 		return fmt.Errorf("AUTH with masterauth refused: %s", strings.TrimSpace(line))
 	}
 	return nil
