@@ -80,7 +80,7 @@ func TestAuthRequirePass(t *testing.T) {
 
 	// Input caps before AUTH close the connection.
 	for in, want := range map[string]string{
-		"*11\r\n":         "-ERR Protocol error: unauthenticated multibulk length",
+		"*11\r\n":          "-ERR Protocol error: unauthenticated multibulk length",
 		"*2\r\n$16385\r\n": "-ERR Protocol error: unauthenticated bulk length",
 	} {
 		r := dialRaw(t, s.Addr())
