@@ -15,7 +15,8 @@ import (
 // and resp; fields read by other clients (CLIENT LIST, INFO) are guarded.
 type client struct {
 	id       int64
-	conn     redcon.Conn
+	conn     redcon.Conn // counts the replies it buffers (countingConn)
+	lc       *limitConn  // the socket: input guard, authentication, output limits
 	created  time.Time
 	addr     string
 	laddr    string
@@ -34,8 +35,8 @@ type client struct {
 	libVer  string
 }
 
-func newClient(id int64, rc redcon.Conn) *client {
-	c := &client{id: id, conn: rc, created: time.Now(), addr: rc.RemoteAddr()}
+func newClient(id int64, rc redcon.Conn, lc *limitConn) *client {
+	c := &client{id: id, conn: countingConn{Conn: rc, lc: lc}, lc: lc, created: time.Now(), addr: rc.RemoteAddr()}
 	if nc := rc.NetConn(); nc != nil && nc.LocalAddr() != nil {
 		c.laddr = nc.LocalAddr().String()
 	}

@@ -3,11 +3,11 @@ package resp
 func registerConnectionCommands(t commandTable) {
 	t.add(command{name: "ping", arity: -1, flags: flagFast | flagStale, group: "connection", since: "1.0.0", summary: "Returns the server's liveliness response.", handler: cmdPing})
 	t.add(command{name: "echo", arity: 2, flags: flagFast | flagStale, group: "connection", since: "1.0.0", summary: "Returns the given string.", handler: cmdEcho})
-	t.add(command{name: "quit", arity: -1, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Closes the connection.", handler: cmdQuit})
+	t.add(command{name: "quit", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoAuth, group: "connection", since: "1.0.0", summary: "Closes the connection.", handler: cmdQuit})
 	t.add(command{name: "select", arity: 2, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect})
-	t.add(command{name: "hello", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "6.0.0", summary: "Handshakes with the Redis server.", handler: cmdHello})
-	t.add(command{name: "reset", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "6.2.0", summary: "Resets the connection.", handler: cmdReset})
-	t.add(command{name: "auth", arity: -2, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth})
+	t.add(command{name: "hello", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.0.0", summary: "Handshakes with the Redis server.", handler: cmdHello})
+	t.add(command{name: "reset", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.2.0", summary: "Resets the connection.", handler: cmdReset})
+	t.add(command{name: "auth", arity: -2, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth})
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {
@@ -42,18 +42,28 @@ func cmdSelect(s *Server, c *client, args [][]byte) {
 	okReply(c)
 }
 
-// cmdAuth accepts any password: the server has no users or passwords, and
-// Redis without requirepass answers AUTH with an error only for AUTH
-// <password> (one argument).
+// cmdAuth answers AUTH [username] password. The one-argument form is an
+// error while no password is set, as in Redis; the default user with no
+// password accepts any password.
 func cmdAuth(s *Server, c *client, args [][]byte) {
 	if len(args) > 3 {
 		c.conn.WriteError(errSyntax)
 		return
 	}
+	user, pass := []byte(defaultUser), args[1]
 	if len(args) == 2 {
-		c.conn.WriteError(errAuthNoPassword)
+		if s.limits.pass.Load() == nil {
+			c.conn.WriteError(errAuthNoPassword)
+			return
+		}
+	} else {
+		user, pass = args[1], args[2]
+	}
+	if !s.checkCredentials(user, pass) {
+		c.conn.WriteError(errWrongPass)
 		return
 	}
+	c.lc.authed.Store(true)
 	okReply(c)
 }
 
@@ -72,25 +82,37 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	var name []byte
-	hasName := false
+	var name, user, pass []byte
+	hasName, hasAuth := false, false
 	for i := 2; i < len(args); i++ {
 		switch {
 		case equalFold(args[i], "auth") && i+2 < len(args):
+			user, pass, hasAuth = args[i+1], args[i+2], true
 			i += 2
 		case equalFold(args[i], "setname") && i+1 < len(args):
 			name, hasName = args[i+1], true
+			if !validClientName(name) {
+				c.conn.WriteError(errClientName)
+				return
+			}
 			i++
 		default:
 			c.conn.WriteError(errHelloOption(args[i]))
 			return
 		}
 	}
-	if hasName {
-		if !validClientName(name) {
-			c.conn.WriteError(errClientName)
+	if hasAuth {
+		if !s.checkCredentials(user, pass) {
+			c.conn.WriteError(errWrongPass)
 			return
 		}
+		c.lc.authed.Store(true)
+	}
+	if !c.lc.authed.Load() {
+		c.conn.WriteError(errHelloNoAuth)
+		return
+	}
+	if hasName {
 		c.mu.Lock()
 		c.name = string(name)
 		c.mu.Unlock()
@@ -110,8 +132,11 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	})
 }
 
+// cmdReset returns the connection to its state at connect, which includes
+// no longer being authenticated when a password is set.
 func cmdReset(s *Server, c *client, args [][]byte) {
 	c.setDB(0)
+	c.lc.authed.Store(s.defaultAuthenticated())
 	c.mu.Lock()
 	c.name = ""
 	c.mu.Unlock()

@@ -38,12 +38,28 @@ const (
 	errClientID            = "ERR Invalid client ID"
 	errClientIDNotPositive = "ERR client-id should be greater than 0"
 	errAuthNoPassword      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	errProtoVersion        = "ERR Protocol version is not an integer or out of range"
-	errInvalidCursor       = "ERR invalid cursor"
-	errGTAndLT             = "ERR GT and LT options at the same time are not compatible"
-	errMasterPort          = "ERR Invalid master port"
-	errNoShutdown          = "ERR No shutdown in progress."
-	errDecrOverflow        = "ERR decrement would overflow"
+	errNoAuth              = "NOAUTH Authentication required."
+	errWrongPass           = "WRONGPASS invalid username-password pair or user is disabled."
+	// errHelloNoAuth answers HELLO without AUTH from a client that has not
+	// authenticated.
+	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	// errProtoUnauthMultiBulk and errProtoUnauthBulk refuse input above
+	// the caps of a client that has not authenticated.
+	errProtoUnauthMultiBulk = "ERR Protocol error: unauthenticated multibulk length"
+	errProtoUnauthBulk      = "ERR Protocol error: unauthenticated bulk length"
+	// errDenied refuses a connection from another host in protected mode.
+	errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+	// errACLNoUsers refuses the ACL subcommands that would create, change,
+	// delete or load users: only the default user exists here.
+	errACLNoUsers = "ERR this server has only the default user (requirepass sets its password); ACL users cannot be created, changed, deleted, loaded or saved"
+	// errGenPassBits answers ACL GENPASS with bits out of range.
+	errGenPassBits   = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+	errProtoVersion  = "ERR Protocol version is not an integer or out of range"
+	errInvalidCursor = "ERR invalid cursor"
+	errGTAndLT       = "ERR GT and LT options at the same time are not compatible"
+	errMasterPort    = "ERR Invalid master port"
+	errNoShutdown    = "ERR No shutdown in progress."
+	errDecrOverflow  = "ERR decrement would overflow"
 	// errWaitOnReplica answers WAIT on a secondary.
 	errWaitOnReplica = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
@@ -119,6 +135,11 @@ func errUnknownConfig(name string) string {
 // errConfigSetRefused answers a CONFIG SET that Config.Set refused, in
 // Redis's words.
 func errConfigSetRefused(name string, err error) string {
+	for _, e := range []error{ErrBufferLimitArgs, ErrBufferLimitClass, ErrBufferLimitValue} {
+		if errors.Is(err, e) {
+			return errConfigSet(name, e.Error())
+		}
+	}
 	switch {
 	case errors.Is(err, ErrUnknownOption):
 		return errUnknownConfig(name)
@@ -138,6 +159,19 @@ func errConfigSetRefused(name string, err error) string {
 func errConfigSet(name, reason string) string {
 	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
 }
+
+// errUnknownACLCategory answers ACL CAT with a category Redis does not have.
+func errUnknownACLCategory(cat []byte) string {
+	return sanitize("ERR Unknown category '" + clip(cat, 128) + "'")
+}
+
+// Refusals of client-output-buffer-limit values, in Redis's words; wrap
+// them in the Config.Set error and CONFIG SET answers with the text.
+var (
+	ErrBufferLimitArgs  = errors.New("Wrong number of arguments in buffer limit configuration.")
+	ErrBufferLimitClass = errors.New("Invalid client class specified in buffer limit configuration.")
+	ErrBufferLimitValue = errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+)
 
 // errUnrecognizedOption answers CLIENT SETINFO with an attribute Redis does
 // not know.

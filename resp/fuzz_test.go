@@ -400,7 +400,7 @@ func guardFraming(l *limits, data []byte) (between map[int]bool, passAt int, lon
 		if g.state == stCommand && data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n') {
 			loneCR = true
 		}
-		g.feed(data[i:i+1], l)
+		g.feed(data[i:i+1], l, false)
 		if g.state == stCommand {
 			between[i+1] = true
 		}

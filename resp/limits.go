@@ -3,7 +3,6 @@ package resp
 import (
 	"errors"
 	"math"
-	"net"
 	"sync/atomic"
 )
 
@@ -18,12 +17,21 @@ const (
 	// but redcon walks the announced count on every read, so a huge count
 	// trickled in byte by byte would cost seconds of CPU.
 	maxArgCount = 1 << 20
+	// unauthMaxArgs and unauthMaxBulk cap what a client that must still
+	// authenticate may send, as Redis does (networking.c): more arguments
+	// or a longer argument closes the connection.
+	unauthMaxArgs = 10
+	unauthMaxBulk = 16384
 )
 
-// limits are the input bounds in force; changed at run time by CONFIG SET.
+// limits are the bounds in force for every connection; changed at run time
+// by CONFIG SET.
 type limits struct {
 	maxBulk  atomic.Int64 // proto-max-bulk-len
 	maxQuery atomic.Int64 // client-query-buffer-limit
+	timeout  atomic.Int64 // timeout, in nanoseconds; 0: never
+	out      outputLimits // client-output-buffer-limit normal
+	pass     atomic.Pointer[[32]byte]
 }
 
 // Parser states of inputGuard.
@@ -55,16 +63,26 @@ type inputGuard struct {
 	// safe is set when feed refuses: how many bytes of the chunk precede
 	// the refused command and may still be executed.
 	safe int
+	// unauthCap is set when feed refused a header only because the client
+	// had not authenticated: a command before it in the same chunk (AUTH)
+	// may change that.
+	unauthCap bool
 }
 
 // feed advances over p and returns the error reply to send, or "" when p is
-// acceptable. closeOnly reports a limit that closes without a reply.
-func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
+// acceptable. closeOnly reports a limit that closes without a reply. unauth
+// applies the caps of a client that has not authenticated.
+func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, closeOnly bool) {
 	maxBulk, maxQuery := l.maxBulk.Load(), l.maxQuery.Load()
 	start := 0 // index in p where the current command began
+	g.unauthCap = false
 	refuse := func(r string) (string, bool) {
 		g.safe = start
 		return r, r == ""
+	}
+	refuseUnauth := func(r string) (string, bool) {
+		g.unauthCap = true
+		return refuse(r)
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
@@ -106,6 +124,8 @@ func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 					switch {
 					case g.neg || g.num > maxArgCount:
 						return refuse(bad)
+					case unauth && g.num > unauthMaxArgs:
+						return refuseUnauth(errProtoUnauthMultiBulk)
 					case g.num == 0:
 						g.state = stCommand // redcon answers an empty command
 					default:
@@ -115,6 +135,9 @@ func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 				}
 				if g.neg || g.num > maxBulk {
 					return refuse(bad)
+				}
+				if unauth && g.num > unauthMaxBulk {
+					return refuseUnauth(errProtoUnauthBulk)
 				}
 				g.body, g.state = g.num+2, stBulkBody
 			case c == '\r':
@@ -160,38 +183,4 @@ func (g *inputGuard) feed(p []byte, l *limits) (reply string, closeOnly bool) {
 		}
 	}
 	return "", false
-}
-
-// limitConn is a client connection whose reads pass through an inputGuard
-// and are counted.
-type limitConn struct {
-	net.Conn
-	limits *limits
-	guard  inputGuard
-	read   *atomic.Int64 // total bytes read by all clients
-	failed bool          // input was refused; the next Read fails
-	reply  string        // the refusal's error reply ("" closes silently)
-}
-
-func (c *limitConn) Read(p []byte) (int, error) {
-	if c.failed {
-		// The commands before the refused one have run and redcon has
-		// flushed their replies: now answer the refusal and close.
-		if c.reply != "" {
-			_, _ = c.Conn.Write([]byte("-" + c.reply + "\r\n"))
-		}
-		return 0, errLimit
-	}
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.read.Add(int64(n))
-		if reply, closeOnly := c.guard.feed(p[:n], c.limits); reply != "" || closeOnly {
-			c.failed, c.reply = true, reply
-			if safe := c.guard.safe; safe > 0 {
-				return safe, nil // the complete commands before it still run
-			}
-			return c.Read(p)
-		}
-	}
-	return n, err
 }

@@ -45,7 +45,7 @@ func feedChunks(l *limits, data []byte, sizes []int) (v verdict, g *inputGuard) 
 			n = sizes[min(k, len(sizes)-1)]
 			n = max(1, min(n, len(data)))
 		}
-		reply, closeOnly := g.feed(data[:n], l)
+		reply, closeOnly := g.feed(data[:n], l, false)
 		if reply != "" || closeOnly {
 			return verdict{reply: reply, closeOnly: closeOnly}, g
 		}
@@ -221,13 +221,13 @@ func TestInputGuardCountersResetAfterEachCommand(t *testing.T) {
 func TestInputGuardLimitsChangeAtRunTime(t *testing.T) {
 	l := newLimits(100, 1000)
 	g := &inputGuard{}
-	reply, closeOnly := g.feed([]byte(mb("ECHO", strings.Repeat("x", 200))), l)
+	reply, closeOnly := g.feed([]byte(mb("ECHO", strings.Repeat("x", 200))), l, false)
 	require.Equal(t, errProtoBulk, reply)
 	require.False(t, closeOnly)
 
 	g = &inputGuard{}
 	l.maxBulk.Store(300)
-	reply, closeOnly = g.feed([]byte(mb("ECHO", strings.Repeat("x", 200))), l)
+	reply, closeOnly = g.feed([]byte(mb("ECHO", strings.Repeat("x", 200))), l, false)
 	require.Equal(t, "", reply)
 	require.False(t, closeOnly)
 }

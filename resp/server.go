@@ -58,6 +58,16 @@ type Options struct {
 	QueryBufLimit   int64  // 1 GiB when zero
 	MaxClients      int    // 10000 when zero
 
+	// RequirePass is the default user's password; empty: none.
+	RequirePass string
+	// ProtectedMode refuses clients from other hosts while no password is
+	// set.
+	ProtectedMode bool
+	// Timeout closes clients idle for longer; zero: never.
+	Timeout time.Duration
+	// OutputLimit is client-output-buffer-limit for normal clients.
+	OutputLimit OutputLimit
+
 	// Loading starts the server in the loading state: commands without the
 	// loading flag get -LOADING until SetLoaded.
 	Loading bool
@@ -83,6 +93,8 @@ type Server struct {
 	opts     Options
 
 	maxClients   atomic.Int64 // maxclients, changed by SetMaxClients
+	open         atomic.Int64 // connections accepted and not closed
+	protected    atomic.Bool  // protected-mode
 	nextID       atomic.Int64
 	bytesRead    atomic.Int64
 	connections  atomic.Int64 // total_connections_received
@@ -149,6 +161,10 @@ func New(o Options) *Server {
 	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
 	s.limits.maxQuery.Store(o.QueryBufLimit)
+	s.limits.timeout.Store(int64(o.Timeout))
+	s.limits.out.store(o.OutputLimit)
+	s.SetRequirePass(o.RequirePass)
+	s.protected.Store(o.ProtectedMode)
 	s.commands = newCommandTable()
 	return s
 }
@@ -192,6 +208,20 @@ func (s *Server) SetLoaded(r Replication, p Persistence) {
 	s.loading.Store(false)
 }
 
+// SetTimeout changes timeout: clients idle for longer than d are closed
+// (zero: never), including those already waiting for their next command.
+func (s *Server) SetTimeout(d time.Duration) {
+	s.limits.timeout.Store(int64(max(d, 0)))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.clients {
+		c.lc.rearm()
+	}
+}
+
+// SetOutputLimit changes client-output-buffer-limit for normal clients.
+func (s *Server) SetOutputLimit(l OutputLimit) { s.limits.out.store(l) }
+
 // SetMaxClients changes maxclients for connections accepted from now on.
 func (s *Server) SetMaxClients(n int) {
 	if n > 0 {
@@ -208,18 +238,46 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// guardedListener wraps each accepted connection in a limitConn.
+// guardedListener admits each accepted connection (maxclients, protected
+// mode) before anything is allocated for it, and wraps it in a limitConn.
 type guardedListener struct {
 	net.Listener
 	s *Server
 }
 
 func (l guardedListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		nc, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if refusal := l.s.admit(nc.RemoteAddr()); refusal != "" {
+			// A fresh socket's send buffer takes a line at once; the
+			// deadline only keeps the accept loop safe from a stuck peer.
+			_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = nc.Write([]byte("-" + refusal + "\r\n"))
+			_ = nc.Close()
+			continue
+		}
+		return newLimitConn(nc, &l.s.limits, &l.s.bytesRead, &l.s.open), nil
 	}
-	return &limitConn{Conn: c, limits: &l.s.limits, read: &l.s.bytesRead}, nil
+}
+
+// admit takes a slot among maxclients for a new connection from remote and
+// returns "" or, when it is refused, the error to answer before closing.
+// limitConn.Close gives the slot back.
+func (s *Server) admit(remote net.Addr) string {
+	s.connections.Add(1)
+	if s.open.Add(1) > s.maxClients.Load() {
+		s.open.Add(-1)
+		s.rejected.Add(1)
+		return errMaxClients
+	}
+	if protectedDenied(s.protected.Load(), s.limits.pass.Load() != nil, remote) {
+		s.open.Add(-1)
+		return errDenied
+	}
+	return ""
 }
 
 // Serve accepts clients on ln until Stop (or Shutdown, or Close). It may
@@ -320,27 +378,28 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 func (s *Server) accept(rc redcon.Conn) bool {
-	s.connections.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	lc, ok := rc.NetConn().(*limitConn)
+	if s.closed || !ok {
 		return false
 	}
-	if int64(len(s.clients)) >= s.maxClients.Load() {
-		s.rejected.Add(1)
-		_, _ = rc.NetConn().Write([]byte("-" + errMaxClients + "\r\n"))
-		return false
-	}
-	c := newClient(s.nextID.Add(1), rc)
+	c := newClient(s.nextID.Add(1), rc, lc)
 	rc.SetContext(c)
 	s.clients[c.id] = c
 	return true
 }
 
-func (s *Server) closedConn(rc redcon.Conn, _ error) {
+func (s *Server) closedConn(rc redcon.Conn, err error) {
 	c, ok := rc.Context().(*client)
 	if !ok {
 		return
+	}
+	switch {
+	case errors.Is(err, errIdle):
+		s.log.Debug("closing idle client", "id", c.id, "addr", c.addr)
+	case errors.Is(err, errOutputLimit):
+		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
 	}
 	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()
@@ -397,6 +456,13 @@ func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
 		return
 	}
 	s.run(rc, c, rcmd.Args)
+	if c.lc.overOutputLimit(time.Now()) {
+		// Redis frees such a client at once, its replies unsent.
+		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
+		c.closed = true
+		_ = rc.NetConn().Close()
+		return
+	}
 	if c.unsynced && (c.closeAfterReply || len(rc.PeekPipeline()) == 0) {
 		c.unsynced = false
 		if err := s.replication().WriteDone(s.ctx); err != nil {
@@ -423,7 +489,7 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 	cmd := s.lookup(args[0])
 	c.touch()
 	if cmd == nil {
-		rc.WriteError(errUnknownCommand(args[0], args[1:]))
+		c.conn.WriteError(errUnknownCommand(args[0], args[1:]))
 		return
 	}
 	c.commands.Add(1)
@@ -434,11 +500,15 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 		c.setLastCommand(&cmd.name)
 	}
 	if !cmd.arityOK(len(args)) {
-		rc.WriteError(errArity(cmd.name))
+		c.conn.WriteError(errArity(cmd.name))
+		return
+	}
+	if cmd.flags&flagNoAuth == 0 && c.lc.authRequired() {
+		c.conn.WriteError(errNoAuth)
 		return
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
-		rc.WriteError(errLoading)
+		c.conn.WriteError(errLoading)
 		return
 	}
 	if cmd.flags&flagWrite != 0 {
@@ -448,7 +518,7 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 	if cmd.flags&flagReadOnly != 0 {
 		var de *node.DivergedError
 		if err := s.replication().ReadError(); errors.As(err, &de) {
-			rc.WriteError(errDiverged(de.Seq))
+			c.conn.WriteError(errDiverged(de.Seq))
 			return
 		}
 	}

@@ -12,6 +12,7 @@ const (
 	flagStale                         // allowed on a replica with a broken link
 	flagNoScript
 	flagContainer // has subcommands: CLIENT LIST shows cmd=name|sub
+	flagNoAuth    // runs before the client authenticates
 )
 
 var flagNames = []struct {
@@ -20,7 +21,7 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagNoScript, "noscript"},
+	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"},
 }
 
 // handlerFunc runs a command whose arity was checked. args[0] is the name.
@@ -68,5 +69,6 @@ func newCommandTable() map[string]*command {
 	registerStringCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
+	registerACLCommands(t)
 	return t
 }

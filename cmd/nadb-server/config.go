@@ -80,8 +80,10 @@ func options() []option {
 		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
 		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
 		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
-		{"timeout", "0", "0 only: clients are never closed for idling", false, checkZero, false},
-		{"protected-mode", "no", "no only, until protected mode is implemented: bind only addresses you trust", false, checkOnly("no", "protected mode is not implemented yet: bind only addresses you trust and set protected-mode no"), true},
+		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
+		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
+		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none); CONFIG GET shows it, as in Redis", true, nil, false},
+		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica and pubsub are kept for CONFIG GET", true, checkOutputLimits, false},
 	}
 }
 
@@ -151,6 +153,10 @@ type Config struct {
 	PidFile           string
 	Supervised        string
 	TCPKeepAlive      int // seconds; 0: off
+	RequirePass       string
+	ProtectedMode     bool
+	Timeout           int // seconds; 0: never
+	OutputLimit       resp.OutputLimit
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -211,9 +217,19 @@ func (s *settings) setAtStart(name, value string) error {
 		value = strings.ToLower(value)
 	}
 	s.mu.Lock()
-	s.values[name] = value
+	s.values[name] = s.mergedLocked(name, value)
 	s.mu.Unlock()
 	return nil
+}
+
+// mergedLocked is the value an option takes when value is set:
+// client-output-buffer-limit changes only the classes given, as in Redis,
+// and is kept in Redis's form. s.mu must be held.
+func (s *settings) mergedLocked(name, value string) string {
+	if name == "client-output-buffer-limit" {
+		return mergeOutputLimits(s.values[name], value)
+	}
+	return value
 }
 
 // Get implements resp.Config.
@@ -249,6 +265,7 @@ func (s *settings) Set(name, value string) error {
 		value = strings.ToLower(value)
 	}
 	s.mu.Lock()
+	value = s.mergedLocked(o.name, value)
 	s.values[o.name] = value
 	s.mu.Unlock()
 	if s.onChange != nil {
@@ -402,6 +419,10 @@ func build(s *settings, file string) (Config, error) {
 		PidFile:           v("pidfile"),
 		Supervised:        v("supervised"),
 		TCPKeepAlive:      atoi("tcp-keepalive"),
+		RequirePass:       v("requirepass"),
+		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
+		Timeout:           atoi("timeout"),
+		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {
@@ -526,13 +547,6 @@ func checkBind(v string) error {
 func checkDir(v string) error {
 	if v == "" {
 		return errors.New("must not be empty")
-	}
-	return nil
-}
-
-func checkZero(v string) error {
-	if v != "0" {
-		return errors.New("only 0 is supported (clients are never closed for idling)")
 	}
 	return nil
 }

@@ -82,6 +82,7 @@ func defaultConfig() Config {
 		ConfigFile:        "",
 		Supervised:        "no",
 		TCPKeepAlive:      300,
+		ProtectedMode:     true,
 	}
 }
 
@@ -637,6 +638,10 @@ var runtimeOptions = []struct {
 	{"auto-aof-rewrite-percentage", "50"},
 	{"auto-aof-rewrite-min-size", "1mb"},
 	{"aof-segment-size", "2mb"},
+	{"requirepass", "s3cret"},
+	{"protected-mode", "no"},
+	{"timeout", "30"},
+	{"client-output-buffer-limit", "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {
@@ -847,18 +852,14 @@ func TestDebianRedisConf(t *testing.T) {
 	_, err := load([]string{conf}, noEnv)
 	require.Error(t, err)
 	msg := err.Error()
-	require.Contains(t, msg, "6 lines of the config file do not apply:")
+	require.Contains(t, msg, "2 lines of the config file do not apply:")
 	for _, want := range []string{
-		conf + ":111: invalid value 'yes' for option 'protected-mode'",
 		conf + ":309: invalid value 'yes' for option 'daemonize'",
 		conf + ":729: unknown option 'replica-priority'",
-		conf + ":2045: unknown option 'client-output-buffer-limit'",
-		conf + ":2046: unknown option 'client-output-buffer-limit'",
-		conf + ":2047: unknown option 'client-output-buffer-limit'",
 	} {
 		require.Contains(t, msg, want)
 	}
-	require.Equal(t, 7, strings.Count(msg, "\n")+1, "one line per refused directive after the summary:\n%s", msg)
+	require.Equal(t, 3, strings.Count(msg, "\n")+1, "one line per refused directive after the summary:\n%s", msg)
 
 	// The same file with those lines changed as its message says (and its
 	// paths moved to a writable place) is accepted.
@@ -869,9 +870,9 @@ func TestDebianRedisConf(t *testing.T) {
 	for _, line := range strings.Split(string(b), "\n") {
 		switch f := strings.Fields(line); {
 		case len(f) == 0:
-		case f[0] == "protected-mode" || f[0] == "daemonize":
+		case f[0] == "daemonize":
 			line = f[0] + " no"
-		case f[0] == "replica-priority" || f[0] == "client-output-buffer-limit":
+		case f[0] == "replica-priority":
 			line = ""
 		case f[0] == "dir" || f[0] == "logfile" || f[0] == "pidfile":
 			line = f[0] + " " + filepath.Join(dir, f[0])
@@ -885,6 +886,8 @@ func TestDebianRedisConf(t *testing.T) {
 	require.Equal(t, filepath.Join(dir, "dir"), c.Dir)
 	require.Equal(t, filepath.Join(dir, "pidfile"), c.PidFile)
 	require.Equal(t, 300, c.TCPKeepAlive)
+	require.True(t, c.ProtectedMode, "protected-mode yes, as the file says")
+	require.Equal(t, resp.OutputLimit{}, c.OutputLimit, "its three client-output-buffer-limit lines, normal 0 0 0 among them")
 	require.Contains(t, c.Ignored, "hz")
 	require.Contains(t, c.Ignored, "dbfilename")
 	require.NotContains(t, c.Ignored, "appendonly", "appendonly is honoured, not ignored")

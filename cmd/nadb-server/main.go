@@ -134,6 +134,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		QueryBufLimit:   cfg.QueryBufLimit,
 		MaxClients:      cfg.MaxClients,
+		RequirePass:     cfg.RequirePass,
+		ProtectedMode:   cfg.ProtectedMode,
+		Timeout:         time.Duration(cfg.Timeout) * time.Second,
+		OutputLimit:     cfg.OutputLimit,
 		Loading:         true,
 		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
@@ -248,6 +252,15 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "maxclients":
 			n, _ := strconv.Atoi(value)
 			srv.SetMaxClients(n)
+		case "requirepass":
+			srv.SetRequirePass(value)
+		case "protected-mode":
+			srv.SetProtectedMode(strings.EqualFold(value, "yes"))
+		case "timeout":
+			n, _ := strconv.Atoi(value)
+			srv.SetTimeout(time.Duration(n) * time.Second)
+		case "client-output-buffer-limit":
+			srv.SetOutputLimit(normalOutputLimit(value))
 		}
 	}
 

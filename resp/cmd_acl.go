@@ -1,0 +1,181 @@
+package resp
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+)
+
+func registerACLCommands(t commandTable) {
+	t.add(command{name: "acl", arity: -2, flags: flagContainer | flagNoScript | flagLoading | flagStale, group: "server", since: "6.0.0", summary: "A container for Access List Control commands.", handler: cmdACL})
+}
+
+// aclCategories are Redis 7's ACL command categories, in ACL CAT's order.
+var aclCategories = []string{
+	"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
+	"geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection",
+	"transaction", "scripting",
+}
+
+// aclSubcommands gives the arity of each ACL subcommand, as Redis does
+// (the container's name and the subcommand included).
+var aclSubcommands = map[string]int{
+	"whoami": 2, "users": 2, "list": 2, "getuser": 3, "cat": -2, "genpass": -2, "log": -2,
+	"setuser": -3, "deluser": -3, "load": 2, "save": 2, "dryrun": -4, "help": 2,
+}
+
+// cmdACL answers the ACL subcommands that describe users. The server has
+// one user, default, whose password is requirepass: the subcommands that
+// would create, change, delete, load or save users are refused.
+func cmdACL(s *Server, c *client, args [][]byte) {
+	sub := string(lowerASCII(args[1]))
+	arity, ok := aclSubcommands[sub]
+	if !ok {
+		c.conn.WriteError(errUnknownSubcommand("acl", args[1]))
+		return
+	}
+	if (arity >= 0 && len(args) != arity) || (arity < 0 && len(args) < -arity) {
+		c.conn.WriteError(errArity("acl|" + sub))
+		return
+	}
+	switch sub {
+	case "whoami":
+		c.conn.WriteBulkString(defaultUser)
+	case "users":
+		writeAny(c.conn, []string{defaultUser})
+	case "list":
+		writeAny(c.conn, []string{s.aclRule()})
+	case "getuser":
+		if string(args[2]) != defaultUser {
+			c.conn.WriteNull()
+			return
+		}
+		flags := []string{"on"}
+		if s.limits.pass.Load() == nil {
+			flags = append(flags, "nopass")
+		}
+		writeAny(c.conn, []any{
+			"flags", flags,
+			"passwords", s.passwordHashes(),
+			"commands", "+@all",
+			"keys", "~*",
+			"channels", "&*",
+			"selectors", []any{},
+		})
+	case "cat":
+		aclCat(s, c, args)
+	case "genpass":
+		aclGenPass(c, args)
+	case "log":
+		// No ACL log is kept: nothing to show, nothing to reset.
+		if len(args) > 3 {
+			c.conn.WriteError(errSyntax)
+		} else if len(args) == 3 && equalFold(args[2], "reset") {
+			okReply(c)
+		} else if _, ok := parseInt(args[len(args)-1]); len(args) == 3 && !ok {
+			c.conn.WriteError(errNotInteger)
+		} else {
+			c.conn.WriteArray(0)
+		}
+	case "help":
+		writeHelp(c, "ACL",
+			"CAT [<category>]", "    List all commands that belong to <category>, or all command categories",
+			"    when no category is specified.",
+			"DELUSER <username> [<username> ...]", "    Delete a list of users.",
+			"DRYRUN <username> <command> [<arg> ...]", "    Returns whether the user can execute the given command without executing the command.",
+			"GETUSER <username>", "    Get the user's details.",
+			"GENPASS [<bits>]", "    Generate a secure 256-bit user password. The optional `bits` argument can",
+			"    be used to specify a different size.",
+			"LIST", "    Show users details in config file format.",
+			"LOAD", "    Reload users from the ACL file.",
+			"LOG [<count> | RESET]", "    Show the ACL log entries.",
+			"SAVE", "    Save the current config to the ACL file.",
+			"SETUSER <username> <attribute> [<attribute> ...]", "    Create or modify a user with the specified attributes.",
+			"USERS", "    List all the registered usernames.",
+			"WHOAMI", "    Return the current connection username.")
+	default: // setuser, deluser, load, save, dryrun
+		c.conn.WriteError(errACLNoUsers)
+	}
+}
+
+// aclRule is the default user's line in ACL LIST.
+func (s *Server) aclRule() string {
+	pass := "nopass"
+	if h := s.passwordHashes(); len(h) > 0 {
+		pass = "#" + h[0]
+	}
+	return "user " + defaultUser + " on " + pass + " ~* &* +@all"
+}
+
+// aclCat lists the categories, or the commands of one category as this
+// server's command table classifies them.
+func aclCat(s *Server, c *client, args [][]byte) {
+	if len(args) == 2 {
+		writeAny(c.conn, aclCategories)
+		return
+	}
+	if len(args) > 3 {
+		c.conn.WriteError(errArity("acl|cat"))
+		return
+	}
+	cat := string(lowerASCII(args[2]))
+	if !slices.Contains(aclCategories, cat) {
+		c.conn.WriteError(errUnknownACLCategory(args[2]))
+		return
+	}
+	names := []string{}
+	for name, cmd := range s.commands {
+		if inACLCategory(cmd, cat) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	writeAny(c.conn, names)
+}
+
+// inACLCategory classifies a command from its flags and group.
+func inACLCategory(cmd *command, cat string) bool {
+	switch cat {
+	case "read":
+		return cmd.flags&flagReadOnly != 0
+	case "write":
+		return cmd.flags&flagWrite != 0
+	case "admin", "dangerous":
+		return cmd.flags&flagAdmin != 0
+	case "fast":
+		return cmd.flags&flagFast != 0
+	case "slow":
+		return cmd.flags&flagFast == 0
+	case "keyspace":
+		return cmd.group == "generic"
+	case "string", "connection":
+		return cmd.group == cat
+	}
+	return false
+}
+
+// aclGenPass answers ACL GENPASS [bits]: that many random bits in hex,
+// rounded up to a whole hex digit.
+func aclGenPass(c *client, args [][]byte) {
+	bits := int64(256)
+	if len(args) > 3 {
+		c.conn.WriteError(errArity("acl|genpass"))
+		return
+	}
+	if len(args) == 3 {
+		n, ok := parseInt(args[2])
+		if !ok {
+			c.conn.WriteError(errNotInteger)
+			return
+		}
+		if n <= 0 || n > 4096 {
+			c.conn.WriteError(errGenPassBits)
+			return
+		}
+		bits = n
+	}
+	digits := (bits + 3) / 4
+	b := make([]byte, (digits+1)/2)
+	_, _ = rand.Read(b)
+	c.conn.WriteBulkString(hex.EncodeToString(b)[:digits])
+}
