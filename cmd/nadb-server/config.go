@@ -58,7 +58,6 @@ func options() []option {
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
-		{"requirepass", "", "password clients must give with AUTH; also the NADB port's when repl-password is empty", true, nil, false},
 		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},
 		{"masterauth", "", "password this node proves to its primary (NADB port) and sends to AUTH on its Redis port", true, nil, false},
 		{"masteruser", "", "user name sent with masterauth to AUTH on the primary's Redis port", true, nil, false},
@@ -82,7 +81,7 @@ func options() []option {
 		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
-		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none); CONFIG GET shows it, as in Redis", true, nil, false},
+		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
 		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica and pubsub are kept for CONFIG GET", true, checkOutputLimits, false},
 	}
 }
@@ -153,7 +152,6 @@ type Config struct {
 	PidFile           string
 	Supervised        string
 	TCPKeepAlive      int // seconds; 0: off
-	RequirePass       string
 	ProtectedMode     bool
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
@@ -419,7 +417,6 @@ func build(s *settings, file string) (Config, error) {
 		PidFile:           v("pidfile"),
 		Supervised:        v("supervised"),
 		TCPKeepAlive:      atoi("tcp-keepalive"),
-		RequirePass:       v("requirepass"),
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),

@@ -626,7 +626,6 @@ var runtimeOptions = []struct {
 	{"client-query-buffer-limit", "2gb"},
 	{"repl-verify-interval", "250"},
 	{"replica-serve-diverged-data", "yes"},
-	{"requirepass", "pw"},
 	{"repl-password", "rpw"},
 	{"masterauth", "mpw"},
 	{"masteruser", "default"},

@@ -226,7 +226,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			repl.SetVerifyInterval(verifyInterval(ms))
 		case "replica-serve-diverged-data":
 			repl.SetServeDivergedData(strings.EqualFold(value, "yes"))
-		case "repl-password", "requirepass":
+		case "repl-password":
 			repl.SetReplPassword(replPasswordOf(settings.value("repl-password"), settings.value("requirepass")))
 		case "masterauth", "masteruser":
 			repl.SetMasterAuth(settings.value("masteruser"), settings.value("masterauth"))
@@ -254,6 +254,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetMaxClients(n)
 		case "requirepass":
 			srv.SetRequirePass(value)
+			repl.SetReplPassword(replPasswordOf(settings.value("repl-password"), value))
 		case "protected-mode":
 			srv.SetProtectedMode(strings.EqualFold(value, "yes"))
 		case "timeout":
