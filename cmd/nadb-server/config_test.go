@@ -80,6 +80,7 @@ func defaultConfig() Config {
 		ConfigFile:        "",
 		Supervised:        "no",
 		TCPKeepAlive:      300,
+		TLS:               tlsOptions{AuthClients: "yes"},
 	}
 }
 
@@ -564,8 +565,8 @@ func TestSettingsGet(t *testing.T) {
 		pattern string
 		want    []string
 	}{
-		{"*port*", []string{"port", "primary-port", "repl-listen-port"}},
-		{"*PORT*", []string{"port", "primary-port", "repl-listen-port"}},
+		{"*port*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
+		{"*PORT*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
 		{"port", []string{"port"}},
 		{"Port", []string{"port"}},
 		{"?ort", []string{"port"}},
@@ -592,6 +593,7 @@ func TestSettingsGet(t *testing.T) {
 			{"port", "6379"},
 			{"primary-port", "9000"},
 			{"repl-listen-port", "9000"},
+			{"tls-port", "0"},
 		}, newSettings().Get("*port*"))
 	})
 	t.Run("values from the command line", func(t *testing.T) {
@@ -628,6 +630,17 @@ var runtimeOptions = []struct {
 	{"auto-aof-rewrite-percentage", "50"},
 	{"auto-aof-rewrite-min-size", "1mb"},
 	{"aof-segment-size", "2mb"},
+	// The files are checked when named (tls_test.go); empty is valid.
+	{"tls-cert-file", ""},
+	{"tls-key-file", ""},
+	{"tls-client-cert-file", ""},
+	{"tls-client-key-file", ""},
+	{"tls-ca-cert-file", ""},
+	{"tls-ca-cert-dir", ""},
+	{"tls-auth-clients", "optional"},
+	{"tls-protocols", "TLSv1.3"},
+	{"tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256"},
+	{"tls-ciphersuites", "TLS_AES_128_GCM_SHA256"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {
