@@ -260,6 +260,10 @@ func TestTLSReplicationRefusesUnauthenticatedSecondaries(t *testing.T) {
 			"--tls-ca-cert-file", ca.CAFile}, "client didn't provide a certificate"},
 		// Speaks plain text to the TLS-only NADB port.
 		{"plain text", nil, "first record does not look like a TLS handshake"},
+		// Does not trust the primary's certificate: it hangs up, and the
+		// primary sees the alert it sent.
+		{"primary not trusted", []string{"--tls-replication", "yes", "--tls-cert-file", strangerCert, "--tls-key-file", strangerKey,
+			"--tls-ca-cert-file", other.CAFile}, "remote error: tls: bad certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startSecondary(t, p, tc.args...)
@@ -273,4 +277,34 @@ func TestTLSReplicationRefusesUnauthenticatedSecondaries(t *testing.T) {
 			require.True(t, strings.Contains(p.Output(), "TLS handshake failed"))
 		})
 	}
+}
+
+func TestTLSCertificateReloadByConfigSet(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	ca := newTestCA(t, "main")
+	tlsPort := freePorts(t, 1)[0]
+	s := startServer(t, append(tlsArgs(ca, "first", tlsPort), "--tls-auth-clients", "no")...)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
+	served := func() string {
+		t.Helper()
+		conn, err := tls.Dial("tcp", addr, ca.clientConfig("", ""))
+		require.NoError(t, err)
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].Subject.CommonName
+	}
+	require.Equal(t, "first", served())
+	cert, key := ca.issue("second")
+	ctx := context.Background()
+	c := tlsClient(t, addr, ca.clientConfig("", ""))
+	require.NoError(t, c.Ping(ctx).Err())
+	// One CONFIG SET with both files: the certificate alone does not match
+	// the old key (logged), the pair does.
+	require.NoError(t, s.Client().ConfigSet(ctx, "tls-cert-file", cert).Err())
+	require.NoError(t, s.Client().ConfigSet(ctx, "tls-key-file", key).Err())
+	require.Equal(t, "second", served())
+	require.NoError(t, c.Ping(ctx).Err(), "a connection open before the reload goes on")
+	err := s.Client().ConfigSet(ctx, "tls-cert-file", "/nonexistent.crt").Err()
+	require.ErrorContains(t, err, "tls-cert-file")
+	require.Equal(t, "second", served())
 }
