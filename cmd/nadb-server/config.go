@@ -84,7 +84,7 @@ func options() []option {
 func tlsOptionTable() []option {
 	return []option{
 		{"tls-port", "0", "TCP port of the Redis protocol over TLS, on the bind addresses (0: none)", false, checkPortOrZero, false},
-		{"tls-cert-file", "", "PEM certificate (chain) of the TLS ports; also the certificate a secondary presents to its primary", true, checkPEMFile("CERTIFICATE"), false},
+		{"tls-cert-file", "", "PEM certificate (chain) of the TLS ports, whose subject alternative names must hold the host (DNS name or IP) clients and secondaries dial; also the certificate a secondary presents to its primary", true, checkPEMFile("CERTIFICATE"), false},
 		{"tls-key-file", "", "PEM private key of tls-cert-file (unencrypted)", true, checkPEMFile("PRIVATE KEY"), false},
 		{"tls-client-cert-file", "", "PEM certificate a secondary presents to its primary instead of tls-cert-file", true, checkPEMFile("CERTIFICATE"), false},
 		{"tls-client-key-file", "", "PEM private key of tls-client-cert-file", true, checkPEMFile("PRIVATE KEY"), false},
@@ -123,6 +123,11 @@ var ignoredDirectives = map[string]bool{
 	"stop-writes-on-bgsave-error": true, "stream-node-max-bytes": true, "stream-node-max-entries": true,
 	"zset-max-listpack-entries": true, "zset-max-listpack-value": true, "zset-max-ziplist-entries": true,
 	"zset-max-ziplist-value": true,
+	// Go's TLS orders the cipher suites itself, has no finite-field
+	// Diffie-Hellman and sizes its session tickets itself; there is no
+	// cluster bus.
+	"tls-prefer-server-ciphers": true, "tls-dh-params-file": true, "tls-session-cache-size": true,
+	"tls-session-cache-timeout": true, "tls-cluster": true,
 }
 
 // Config is the validated configuration of one server.
