@@ -39,8 +39,8 @@ func enum(name, def, help string, runtime bool, values ...string) option {
 
 // options is the option table, in --help order.
 func options() []option {
-	return []option{
-		{"port", "6379", "TCP port of the Redis protocol", false, checkPort, false},
+	return append([]option{
+		{"port", "6379", "TCP port of the Redis protocol (0: none, with a tls-port: TLS only)", false, checkPortOrZero, false},
 		{"bind", "127.0.0.1", "addresses to listen on, separated by spaces", false, checkBind, false},
 		{"databases", "16", "number of databases", false, checkIntRange(1, 1<<20), false},
 		{"dir", ".", "working directory for data files", false, checkDir, false},
@@ -83,6 +83,26 @@ func options() []option {
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
 		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica and pubsub are kept for CONFIG GET", true, checkOutputLimits, false},
+	}, tlsOptionTable()...)
+}
+
+// tlsOptionTable holds the tls-* options, with Redis's names. The files
+// and values may change at run time: CONFIG SET reloads them for the
+// handshakes that follow.
+func tlsOptionTable() []option {
+	return []option{
+		{"tls-port", "0", "TCP port of the Redis protocol over TLS, on the bind addresses (0: none)", false, checkPortOrZero, false},
+		{"tls-cert-file", "", "PEM certificate (chain) of the TLS ports, whose subject alternative names must hold the host (DNS name or IP) clients and secondaries dial; also the certificate a secondary presents to its primary", true, checkPEMFile("CERTIFICATE"), false},
+		{"tls-key-file", "", "PEM private key of tls-cert-file (unencrypted)", true, checkPEMFile("PRIVATE KEY"), false},
+		{"tls-client-cert-file", "", "PEM certificate a secondary presents to its primary instead of tls-cert-file", true, checkPEMFile("CERTIFICATE"), false},
+		{"tls-client-key-file", "", "PEM private key of tls-client-cert-file", true, checkPEMFile("PRIVATE KEY"), false},
+		{"tls-ca-cert-file", "", "PEM CA certificates that verify client certificates and, with tls-replication, the primary's", true, checkPEMFile("CERTIFICATE"), false},
+		{"tls-ca-cert-dir", "", "directory of PEM CA certificates, used as tls-ca-cert-file", true, checkCADir, false},
+		enum("tls-auth-clients", "yes", "yes: TLS clients and secondaries must present a certificate signed by the CA; optional: verified when presented; no: not asked for", true, "yes", "no", "optional"),
+		{"tls-protocols", "", "TLS versions accepted, consecutive among TLSv1 TLSv1.1 TLSv1.2 TLSv1.3 (empty: TLSv1.2 TLSv1.3)", true, checkTLSProtocols, false},
+		{"tls-ciphers", "", "TLS 1.2 cipher suites, OpenSSL names separated by ':' (empty: Go's secure suites)", true, checkTLSCiphers, false},
+		{"tls-ciphersuites", "", "TLS 1.3 suites, OpenSSL names separated by ':': checked only, Go's TLS 1.3 always offers its three suites", true, checkTLSCipherSuites, false},
+		enum("tls-replication", "no", "yes: the NADB listener speaks TLS only, and a secondary reaches its primary over TLS (with replicaof, the port given is the primary's tls-port)", false, "yes", "no"),
 	}
 }
 
@@ -111,6 +131,11 @@ var ignoredDirectives = map[string]bool{
 	"stop-writes-on-bgsave-error": true, "stream-node-max-bytes": true, "stream-node-max-entries": true,
 	"zset-max-listpack-entries": true, "zset-max-listpack-value": true, "zset-max-ziplist-entries": true,
 	"zset-max-ziplist-value": true,
+	// Go's TLS orders the cipher suites itself, has no finite-field
+	// Diffie-Hellman and sizes its session tickets itself; there is no
+	// cluster bus.
+	"tls-prefer-server-ciphers": true, "tls-dh-params-file": true, "tls-session-cache-size": true,
+	"tls-session-cache-timeout": true, "tls-cluster": true,
 }
 
 // Config is the validated configuration of one server.
@@ -155,6 +180,7 @@ type Config struct {
 	ProtectedMode     bool
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
+	TLS               tlsOptions
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -420,6 +446,7 @@ func build(s *settings, file string) (Config, error) {
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
+		TLS:               tlsOptionsOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {
@@ -461,6 +488,9 @@ func build(s *settings, file string) (Config, error) {
 	}
 	if c.ReplListenPort != 0 && c.ReplListenPort == c.Port {
 		return c, fmt.Errorf("option 'repl-listen-port' (%d) must differ from 'port'", c.ReplListenPort)
+	}
+	if err := checkPorts(c.Port, c.ReplListenPort, c.TLS); err != nil {
+		return c, err
 	}
 	return c, nil
 }

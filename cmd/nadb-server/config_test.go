@@ -83,6 +83,7 @@ func defaultConfig() Config {
 		Supervised:        "no",
 		TCPKeepAlive:      300,
 		ProtectedMode:     true,
+		TLS:               tlsOptions{AuthClients: "yes"},
 	}
 }
 
@@ -567,8 +568,8 @@ func TestSettingsGet(t *testing.T) {
 		pattern string
 		want    []string
 	}{
-		{"*port*", []string{"port", "primary-port", "repl-listen-port"}},
-		{"*PORT*", []string{"port", "primary-port", "repl-listen-port"}},
+		{"*port*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
+		{"*PORT*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
 		{"port", []string{"port"}},
 		{"Port", []string{"port"}},
 		{"?ort", []string{"port"}},
@@ -595,6 +596,7 @@ func TestSettingsGet(t *testing.T) {
 			{"port", "6379"},
 			{"primary-port", "9000"},
 			{"repl-listen-port", "9000"},
+			{"tls-port", "0"},
 		}, newSettings().Get("*port*"))
 	})
 	t.Run("values from the command line", func(t *testing.T) {
@@ -641,6 +643,17 @@ var runtimeOptions = []struct {
 	{"protected-mode", "no"},
 	{"timeout", "30"},
 	{"client-output-buffer-limit", "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+	// The files are checked when named (tls_test.go); empty is valid.
+	{"tls-cert-file", ""},
+	{"tls-key-file", ""},
+	{"tls-client-cert-file", ""},
+	{"tls-client-key-file", ""},
+	{"tls-ca-cert-file", ""},
+	{"tls-ca-cert-dir", ""},
+	{"tls-auth-clients", "optional"},
+	{"tls-protocols", "TLSv1.3"},
+	{"tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256"},
+	{"tls-ciphersuites", "TLS_AES_128_GCM_SHA256"},
 }
 
 func TestRuntimeOptionSet(t *testing.T) {

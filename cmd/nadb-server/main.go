@@ -70,6 +70,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve builds the parts, runs them until a signal or SHUTDOWN, and stops
 // them in order.
 func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.LevelVar) error {
+	var tlsSet *tlsSetup
+	if cfg.TLS.enabled() {
+		var err error
+		if tlsSet, err = newTLSSetup(cfg.TLS); err != nil {
+			return err
+		}
+		if cfg.TLS.CipherSuites != "" {
+			logger.Warn("tls-ciphersuites is checked but not applied: Go's TLS 1.3 always offers all its suites", "tls-ciphersuites", cfg.TLS.CipherSuites)
+		}
+	}
 	// The lock comes first, so that a second node on the same dir touches
 	// nothing (not even a shared pidfile) before it refuses.
 	dirLock, err := aof.LockDir(cfg.Dir)
@@ -104,17 +114,31 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	if cfg.TCPKeepAlive == 0 {
 		lc.KeepAlive = -1
 	}
-	for _, addr := range cfg.Bind {
-		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cfg.Port)))
-		if err != nil && optionalBind(addr, err) {
-			logger.Warn("optional bind address not available, skipped", "bind", addr, "err", err)
+	// The plain-text port, then the TLS port, each on every bind address.
+	type clientPort struct {
+		option string
+		port   int
+		tls    bool
+	}
+	for _, cp := range []clientPort{{"port", cfg.Port, false}, {"tls-port", cfg.TLS.Port, true}} {
+		if cp.port == 0 {
 			continue
 		}
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("option 'bind'/'port': %w", err)
+		for _, addr := range cfg.Bind {
+			ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(bindHost(addr), strconv.Itoa(cp.port)))
+			if err != nil && optionalBind(addr, err) {
+				logger.Warn("optional bind address not available, skipped", "bind", addr, "err", err)
+				continue
+			}
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("option 'bind'/'%s': %w", cp.option, err)
+			}
+			if cp.tls {
+				ln = tlsListener{Listener: ln, config: tlsSet.serverConfig(), logger: logger, port: cp.option}
+			}
+			lns = append(lns, ln)
 		}
-		lns = append(lns, ln)
 	}
 	if len(lns) == 0 {
 		return fmt.Errorf("option 'bind': none of the addresses %q is available", strings.Join(cfg.Bind, " "))
@@ -165,7 +189,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Logger:          logger.With("part", "replication"),
 		ListenHost:      cfg.ReplListenHost,
 		ListenPort:      cfg.ReplListenPort,
-		RespPort:        cfg.Port,
+		RespPort:        announcedPort(cfg.Port, cfg.TLS),
 		MaxOperationLog: cfg.MaxOperationLog,
 		MaxLogBytes:     cfg.ReplBacklogSize,
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
@@ -185,7 +209,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		History:            history,
 		AOF:                diskLog,
 		Persist:            popts,
-		Listen:             replListener(cfg),
+		Listen:             replListener(cfg, tlsSet, logger),
+		Dial:               replDialer(cfg, tlsSet),
 	})
 	switch {
 	case cfg.PrimaryHost != "":
@@ -262,6 +287,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetTimeout(time.Duration(n) * time.Second)
 		case "client-output-buffer-limit":
 			srv.SetOutputLimit(normalOutputLimit(value))
+		default:
+			reloadTLS(tlsSet, name, settings.value, logger)
 		}
 	}
 
@@ -272,7 +299,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
 
 	notifyReady(cfg.Supervised, logger)
-	logger.Info("ready to accept connections", "port", cfg.Port, "bind", cfg.Bind, "repl_port", cfg.ReplListenPort, "pid", os.Getpid())
+	logger.Info("ready to accept connections", "port", cfg.Port, "tls_port", cfg.TLS.Port, "bind", cfg.Bind, "repl_port", cfg.ReplListenPort, "pid", os.Getpid())
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -305,12 +332,28 @@ const shutdownWait = 500 * time.Millisecond
 
 // replListener returns what opens the NADB listener, or nil when
 // repl-listen-port is 0 (no listener, as port 0 means for redis-server).
-func replListener(cfg Config) func() (net.Listener, error) {
+// With tls-replication yes the listener speaks TLS only.
+func replListener(cfg Config, tlsSet *tlsSetup, logger *slog.Logger) func() (net.Listener, error) {
 	if cfg.ReplListenPort == 0 {
 		return nil
 	}
 	addr := net.JoinHostPort(bindHost(cfg.ReplListenHost), strconv.Itoa(cfg.ReplListenPort))
-	return func() (net.Listener, error) { return net.Listen("tcp", addr) }
+	return func() (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil || !cfg.TLS.Replication {
+			return ln, err
+		}
+		return tlsListener{Listener: ln, config: tlsSet.serverConfig(), logger: logger, port: "repl-listen-port"}, nil
+	}
+}
+
+// replDialer is how a secondary reaches its primary: over TLS with
+// tls-replication yes, else plain TCP (nil).
+func replDialer(cfg Config, tlsSet *tlsSetup) node.DialFunc {
+	if !cfg.TLS.Replication {
+		return nil
+	}
+	return tlsSet.dial
 }
 
 // openPersistence loads the data directory into eng and opens the log
