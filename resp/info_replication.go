@@ -50,6 +50,7 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 		[2]string{"nadb_repl_listen_port", strconv.Itoa(st.ListenPort)},
 		[2]string{"nadb_sequence", u64(p.Sequence)},
 		[2]string{"nadb_replicas", strconv.Itoa(len(p.Replicas))},
+		[2]string{"nadb_output_limit_disconnections", i64(p.OutputLimitDrops)},
 	)
 	for i, r := range p.Replicas {
 		out = append(out, [2]string{"nadb_replica" + strconv.Itoa(i), fmt.Sprintf(

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
 
@@ -82,7 +83,7 @@ func options() []option {
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
-		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica and pubsub are kept for CONFIG GET", true, checkOutputLimits, false},
+		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub is kept for CONFIG GET", true, checkOutputLimits, false},
 	}, tlsOptionTable()...)
 }
 
@@ -180,6 +181,7 @@ type Config struct {
 	ProtectedMode     bool
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
+	ReplicaLimit      node.OutputLimit
 	TLS               tlsOptions
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
@@ -446,6 +448,7 @@ func build(s *settings, file string) (Config, error) {
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
+		ReplicaLimit:      replicaOutputLimit(v("client-output-buffer-limit")),
 		TLS:               tlsOptionsOf(v),
 		Ignored:           s.ignored,
 	}

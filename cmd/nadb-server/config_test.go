@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
 
@@ -84,6 +85,7 @@ func defaultConfig() Config {
 		TCPKeepAlive:      300,
 		ProtectedMode:     true,
 		TLS:               tlsOptions{AuthClients: "yes"},
+		ReplicaLimit:      node.DefaultReplicaOutputLimit,
 	}
 }
 

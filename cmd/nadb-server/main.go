@@ -204,6 +204,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		AllowLegacy:        cfg.AllowLegacy,
 		MaxPeers:           cfg.MaxReplPeers,
 		MaxUnauthenticated: cfg.MaxReplPending,
+		ReplicaOutputLimit: cfg.ReplicaLimit,
 		ServeDivergedData:  cfg.ServeDiverged,
 		NodeID:             runID,
 		History:            history,
@@ -286,7 +287,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			n, _ := strconv.Atoi(value)
 			srv.SetTimeout(time.Duration(n) * time.Second)
 		case "client-output-buffer-limit":
-			srv.SetOutputLimit(normalOutputLimit(value))
+			all := settings.value("client-output-buffer-limit")
+			srv.SetOutputLimit(normalOutputLimit(all))
+			repl.SetReplicaOutputLimit(replicaOutputLimit(all))
 		default:
 			reloadTLS(tlsSet, name, settings.value, logger)
 		}

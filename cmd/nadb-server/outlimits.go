@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
 
@@ -81,4 +83,12 @@ func normalOutputLimit(v string) resp.OutputLimit {
 	all, _ := parseOutputLimits(v)
 	l := all["normal"]
 	return resp.OutputLimit{Hard: l.hard, Soft: l.soft, SoftSeconds: l.secs}
+}
+
+// replicaOutputLimit is the replica ("slave") class's limit, which the
+// primary enforces on its secondaries' unsent operations.
+func replicaOutputLimit(v string) node.OutputLimit {
+	all, _ := parseOutputLimits(v)
+	l := all["slave"]
+	return node.OutputLimit{Hard: l.hard, Soft: l.soft, SoftFor: time.Duration(l.secs) * time.Second}
 }

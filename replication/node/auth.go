@@ -50,12 +50,13 @@ var errPeerAuth = errors.New("replication peer failed authentication")
 // authSettings are the node's replication secrets and policies, changed at
 // run time (CONFIG SET) and read by every new connection.
 type authSettings struct {
-	password    atomic.Pointer[string] // the primary's: repl-password, else requirepass ("": none)
-	masterUser  atomic.Pointer[string] // masteruser, for the discovery's AUTH
-	masterAuth  atomic.Pointer[string] // masterauth: the secondary's proof key
-	allowLegacy atomic.Bool            // repl-allow-legacy
-	maxPeers    atomic.Int64           // repl-max-peers (<= 0: no cap)
-	maxPending  atomic.Int64           // repl-max-unauthenticated (<= 0: no cap)
+	password    atomic.Pointer[string]      // the primary's: repl-password, else requirepass ("": none)
+	masterUser  atomic.Pointer[string]      // masteruser, for the discovery's AUTH
+	masterAuth  atomic.Pointer[string]      // masterauth: the secondary's proof key
+	allowLegacy atomic.Bool                 // repl-allow-legacy
+	maxPeers    atomic.Int64                // repl-max-peers (<= 0: no cap)
+	maxPending  atomic.Int64                // repl-max-unauthenticated (<= 0: no cap)
+	outLimit    atomic.Pointer[OutputLimit] // client-output-buffer-limit's replica class (outlimit.go)
 }
 
 func loadString(p *atomic.Pointer[string]) string {

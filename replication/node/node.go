@@ -69,6 +69,9 @@ type NodeOptions struct {
 	// open at once, and those that have not completed their handshake
 	// (<= 0: no cap).
 	MaxPeers, MaxUnauthenticated int
+	// ReplicaOutputLimit is client-output-buffer-limit's replica class
+	// (outlimit.go); the zero value sets no limit.
+	ReplicaOutputLimit OutputLimit
 
 	// Dial, when set, opens a secondary's connections to its primary:
 	// kind says which port (KindNADB, or KindRedis for the discovery of
@@ -183,6 +186,7 @@ func NewNode(o NodeOptions) *Node {
 	n.auth.allowLegacy.Store(o.AllowLegacy)
 	n.auth.maxPeers.Store(int64(o.MaxPeers))
 	n.auth.maxPending.Store(int64(o.MaxUnauthenticated))
+	n.SetReplicaOutputLimit(o.ReplicaOutputLimit)
 	n.serveDiverged.Store(o.ServeDivergedData)
 	var log *MemLog
 	if h := o.History; h != nil {

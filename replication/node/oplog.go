@@ -26,6 +26,10 @@ type OpLog interface {
 	// Subscribe returns a channel that receives a value (coalesced) after
 	// each append, and a function that unsubscribes.
 	Subscribe() (<-chan struct{}, func())
+	// Behind returns about how many bytes of logged operations come
+	// after seq: what a secondary sent up to seq still waits for, as far
+	// as the log holds it.
+	Behind(seq uint64) int64
 	// Pin keeps entries from seq on in the log, beyond its normal size,
 	// until unpin is called (a full sync in progress needs them).
 	Pin(seq uint64) (unpin func())
@@ -87,8 +91,13 @@ type MemLog struct {
 	// are not readable yet, nor evicted.
 	published uint64
 	bytes     int64 // frames and values of the entries in the ring
-	subs      map[*chan struct{}]struct{}
-	pins      map[*uint64]struct{}
+	// offs runs parallel to ring: the cost (entryCost) of every entry
+	// logged before that one; pushed is the cost of all entries ever
+	// logged. Their differences are Behind's answers.
+	offs   []int64
+	pushed int64
+	subs   map[*chan struct{}]struct{}
+	pins   map[*uint64]struct{}
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
@@ -329,6 +338,7 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 		dbs:       dbs,
 		now:       now,
 		ring:      make([]frame.Entry, 16),
+		offs:      make([]int64, 16),
 		first:     next,
 		published: next - 1,
 		subs:      map[*chan struct{}]struct{}{},
@@ -400,7 +410,9 @@ func (l *MemLog) pushLocked(e frame.Entry) {
 			l.resizeLocked(len(l.ring) * 2)
 		}
 	}
-	l.ring[(l.head+l.n)&(len(l.ring)-1)] = e
+	i := (l.head + l.n) & (len(l.ring) - 1)
+	l.ring[i], l.offs[i] = e, l.pushed
+	l.pushed += entryCost(&e)
 	l.bytes += int64(len(e.Effect.Value))
 	l.n++
 }
@@ -426,11 +438,34 @@ func (l *MemLog) evictLocked() {
 // resizeLocked moves the entries to a ring of size entries (a power of
 // two, at least n).
 func (l *MemLog) resizeLocked(size int) {
-	nr := make([]frame.Entry, size)
+	nr, no := make([]frame.Entry, size), make([]int64, size)
 	for i := range l.n {
-		nr[i] = l.ring[(l.head+i)&(len(l.ring)-1)]
+		j := (l.head + i) & (len(l.ring) - 1)
+		nr[i], no[i] = l.ring[j], l.offs[j]
 	}
-	l.ring, l.head = nr, 0
+	l.ring, l.offs, l.head = nr, no, 0
+}
+
+// entryOverhead approximates what a frame adds to an operation's key and
+// value: the length prefix, the JSON field names and numbers, the
+// checksum.
+const entryOverhead = 160
+
+// entryCost approximates the bytes of e's frame without encoding it.
+func entryCost(e *frame.Entry) int64 {
+	return int64(len(e.Effect.Key)+len(e.Effect.Value)) + entryOverhead
+}
+
+// Behind implements OpLog. A position older than the log counts from the
+// log's first entry: the log holds nothing older for anyone.
+func (l *MemLog) Behind(seq uint64) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next := max(seq+1, l.first)
+	if next >= l.first+uint64(l.n) {
+		return 0
+	}
+	return l.pushed - l.offs[(uint64(l.head)+next-l.first)&uint64(len(l.ring)-1)]
 }
 
 // Last implements OpLog.

@@ -77,12 +77,17 @@ func (p *primary) startPublisher() {
 	p.wg.Go(func() {
 		t := time.NewTicker(publishEvery)
 		defer t.Stop()
+		var lastCheck time.Time
 		for {
 			select {
 			case <-quit:
 				return
-			case <-t.C:
+			case now := <-t.C:
 				p.log.Publish()
+				if now.Sub(lastCheck) >= limitEvery {
+					p.enforceOutputLimits(p.auth.outLimit.Load(), now)
+					lastCheck = now
+				}
 			}
 		}
 	})
@@ -92,6 +97,9 @@ func (p *primary) startPublisher() {
 // they outlive a primary term.
 type syncStats struct {
 	full, partialOK, partialErr atomic.Int64
+	// outputLimitDrops counts secondaries disconnected for overcoming the
+	// replica output buffer limit.
+	outputLimitDrops atomic.Int64
 }
 
 // sender is the state of one connected secondary.
@@ -104,6 +112,7 @@ type sender struct {
 	nodeID   string
 	state    atomic.Value // "wait_bgsave", "send_bulk" or "online"
 	sent     atomic.Uint64
+	snapSeq  atomic.Uint64 // the sequence of the snapshot a full sync sends it
 	acked    atomic.Uint64
 	verified atomic.Uint64 // the last sequence it verified (from its ACKs)
 	ackMs    atomic.Int64
@@ -111,6 +120,9 @@ type sender struct {
 	bytes    atomic.Int64
 	done     chan struct{}
 	stopOnce sync.Once
+	// softSince is when it went over the soft output limit (zero: it is
+	// not over); only enforceOutputLimits touches it.
+	softSince time.Time
 }
 
 func (s *sender) stop() {
@@ -397,6 +409,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 		S, digest = p.log.Last(), d
 		unpin = p.log.Pin(S + 1)
 	})
+	s.snapSeq.Store(S)
 	if p.aof != nil {
 		// Only what the log on disk keeps goes to a secondary.
 		p.log.Publish()
@@ -490,8 +503,8 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 	defer unsubscribe()
 	hb := time.NewTicker(p.heartbeat)
 	defer hb.Stop()
-	s.state.Store("online")
 	s.sent.Store(next - 1)
+	s.state.Store("online")
 	p.moved()
 
 	var (

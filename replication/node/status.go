@@ -41,6 +41,9 @@ type PrimaryStatus struct {
 	BacklogFirst uint64 // the oldest sequence still in the in-memory log
 	BacklogSize  int    // max-operation-log
 	Replicas     []ReplicaStatus
+	// OutputLimitDrops counts the secondaries disconnected for overcoming
+	// the replica output buffer limit (outlimit.go), since start.
+	OutputLimitDrops int64
 }
 
 // ReplicaStatus is one connected secondary, as its primary sees it.
@@ -131,7 +134,8 @@ func (n *Node) Status() Status {
 func (p *primary) status(o *NodeOptions) *PrimaryStatus {
 	last, first := p.log.Last(), p.log.First()
 	now := time.Now().UnixMilli()
-	st := &PrimaryStatus{ReplID: p.replID, Sequence: last, BacklogFirst: first, BacklogSize: o.MaxOperationLog}
+	st := &PrimaryStatus{ReplID: p.replID, Sequence: last, BacklogFirst: first, BacklogSize: o.MaxOperationLog,
+		OutputLimitDrops: p.stats.outputLimitDrops.Load()}
 	for _, s := range p.list() {
 		acked := s.acked.Load()
 		r := ReplicaStatus{ID: s.id, IP: s.ip, Addr: s.conn.RemoteAddr().String(), Port: s.port, State: s.state.Load().(string),
