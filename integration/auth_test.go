@@ -93,6 +93,14 @@ func TestAuthRequirePass(t *testing.T) {
 	r.send(cmd("AUTH", "s3cret") + cmd("ECHO", strings.Repeat("x", 20000)))
 	require.Equal(t, "+OK", r.readLine())
 	require.Equal(t, "$20000", r.readLine())
+
+	// The password appears in no INFO field and no log line.
+	rc := redis.NewClient(&redis.Options{Addr: s.Addr(), Password: "s3cret"})
+	defer rc.Close()
+	info, err := rc.Info(context.Background(), "everything").Result()
+	require.NoError(t, err)
+	require.NotContains(t, info, "s3cret")
+	require.NotContains(t, s.Output(), "s3cret")
 }
 
 // TestRequirePassOnCommandLine: --requirepass at start.
