@@ -437,10 +437,12 @@ func (s *Server) run(c *client, args [][]byte) {
 		return
 	}
 	if cmd.flags&flagReadOnly != 0 {
-		var de *node.DivergedError
-		if err := s.replication().ReadError(); errors.As(err, &de) {
-			c.conn.WriteError(errDiverged(de.Seq))
-			return
+		// errors.As only on an error: its target escapes, an allocation.
+		if err := s.replication().ReadError(); err != nil {
+			if de := (*node.DivergedError)(nil); errors.As(err, &de) {
+				c.conn.WriteError(errDiverged(de.Seq))
+				return
+			}
 		}
 	}
 	cmd.handler(s, c, args)
