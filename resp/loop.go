@@ -160,14 +160,16 @@ var errNotDurable = errors.New("writes not durable")
 // and forgets the client. err is why its loop ended (nil: a command closed
 // it, or the server stopped).
 func (s *Server) closeClient(c *client, err error) {
-	c.closed = true
-	_ = c.lc.Close()
+	// Logged before the socket closes, so that a client seeing it close
+	// finds the line in the log.
 	switch {
 	case errors.Is(err, errIdle):
 		s.log.Debug("closing idle client", "id", c.id, "addr", c.addr)
 	case errors.Is(err, errOutputLimit):
 		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
 	}
+	c.closed = true
+	_ = c.lc.Close()
 	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()
 	defer s.mu.Unlock()
