@@ -164,12 +164,21 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 			g.state = stBulkHeader
 			g.num, g.digits, g.neg, g.cr = 0, 0, false, false
 		case stBulkBody:
-			// Skip the rest of the body at once.
-			n := min(g.body, int64(len(p)-i))
-			g.body -= n
-			g.pending += n - 1
-			i += int(n) - 1
-			if g.body == 0 {
+			if g.body > 2 {
+				// Skip the rest of the body at once, up to its CRLF.
+				n := min(g.body-2, int64(len(p)-i))
+				g.body -= n
+				g.pending += n - 1
+				i += int(n) - 1
+				break
+			}
+			// The body must end in CRLF, which the parser checks too:
+			// refused here, its error is the same however the bytes
+			// arrive (the parser sees a body only once it is whole).
+			if (g.body == 2 && c != '\r') || (g.body == 1 && c != '\n') {
+				return refuse(errProtoBulk)
+			}
+			if g.body--; g.body == 0 {
 				g.args--
 				if g.args == 0 {
 					g.state = stCommand
