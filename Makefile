@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/aof/
 	$(GO) test -run '^$$' -fuzz '^FuzzCommand$$' -fuzztime $(FUZZTIME) ./resp/
 	$(GO) test -run '^$$' -fuzz '^FuzzInputGuard$$' -fuzztime $(FUZZTIME) ./resp/
+	$(GO) test -run '^$$' -fuzz '^FuzzConnRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./resp/
 	$(GO) test -run '^$$' -fuzz '^FuzzPrimaryHandshake$$' -fuzztime $(FUZZTIME) ./replication/node/
 
 verify:

@@ -285,25 +285,29 @@ func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
 // storeLocked sets key to val with expiry at (0: none), creating the key if
 // needed, and reports the Set. val must not be shared with another entry.
 func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) {
-	en := e.putLocked(d, key, true, val, at, enc)
+	en := e.putLocked(d, key, nil, val, at, enc)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
 }
 
 // putLocked sets key to val with expiry at and encoding enc, creating the
-// key if needed (with a private copy of its name when clone is set), and
-// keeps the digest in step.
-func (e *Engine) putLocked(d int, key string, clone bool, val []byte, at int64, enc encoding) *entry {
+// key if needed, and keeps the digest in step. A new key's entry is named
+// *owned, a string the caller gives away, or, when owned is nil, a private
+// copy of key. key itself is never kept: it may point into a client's
+// read buffer (or the caller's stack), and since it does not escape, a
+// caller's string(b) conversion of a short key costs no allocation.
+func (e *Engine) putLocked(d int, key string, owned *string, val []byte, at int64, enc encoding) *entry {
 	dd := e.dbs[d]
 	en := dd.keys.get(key)
 	k := hashKey(key)
 	var old Digest
 	if en == nil {
-		if clone {
-			// The caller's key may live in its read buffer (or on its
-			// stack), so it does not escape here.
-			key = strings.Clone(key)
+		var name string
+		if owned != nil {
+			name = *owned
+		} else {
+			name = strings.Clone(key)
 		}
-		en = &entry{key: key, volIdx: -1}
+		en = &entry{key: name, volIdx: -1}
 		dd.keys.insert(en)
 	} else {
 		old = en.term(k)
@@ -357,7 +361,7 @@ func (e *Engine) applyLocked(ef *Effect) {
 		// Clipped: APPEND on a promoted replica must not extend into
 		// bytes the sender of the effect may still hold.
 		// The effect's key is its own copy: kept as it is.
-		e.putLocked(ef.DB, ef.Key, false, ef.Value[:len(ef.Value):len(ef.Value)], ef.ExpireAt, encAuto)
+		e.putLocked(ef.DB, ef.Key, &ef.Key, ef.Value[:len(ef.Value):len(ef.Value)], ef.ExpireAt, encAuto)
 	case EffectDelete:
 		if en := e.dbs[ef.DB].keys.get(ef.Key); en != nil {
 			e.removeLocked(ef.DB, en)

@@ -7,16 +7,19 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/tidwall/redcon"
 )
 
-// client is the state of one connection. The connection goroutine owns db
-// and resp; fields read by other clients (CLIENT LIST, INFO) are guarded.
+// client is the state of one connection. The connection goroutine owns in,
+// conn and the flags below them; fields read by other clients (CLIENT
+// LIST, INFO) are atomic or guarded by mu.
 type client struct {
-	id       int64
-	conn     redcon.Conn // counts the replies it buffers (countingConn)
-	lc       *limitConn  // the socket: input guard, authentication, output limits
+	id int64
+	// conn is where handlers write replies: the output buffer, which the
+	// connection loop sends once per pipeline. (Named conn because
+	// handlers wrote to a redcon.Conn before the loop was ours.)
+	conn     *replyWriter
+	in       requests   // the read buffer and the parsed command's arguments
+	lc       *limitConn // the socket: input guard, authentication, limits
 	created  time.Time
 	addr     string
 	laddr    string
@@ -35,15 +38,21 @@ type client struct {
 	libVer  string
 }
 
-func newClient(id int64, rc redcon.Conn, lc *limitConn) *client {
-	c := &client{id: id, conn: countingConn{Conn: rc, lc: lc}, lc: lc, created: time.Now(), addr: rc.RemoteAddr()}
-	if nc := rc.NetConn(); nc != nil && nc.LocalAddr() != nil {
-		c.laddr = nc.LocalAddr().String()
+func newClient(id int64, lc *limitConn) *client {
+	c := &client{id: id, conn: &replyWriter{}, lc: lc, created: time.Now()}
+	if a := lc.RemoteAddr(); a != nil {
+		c.addr = a.String()
+	}
+	if a := lc.LocalAddr(); a != nil {
+		c.laddr = a.String()
 	}
 	c.lastSeen.Store(c.created.UnixNano())
 	return c
 }
 
+// touch records an interaction with the client, for CLIENT LIST's idle:
+// the connection loop calls it once per read, as Redis notes the time of
+// the last read rather than of each command.
 func (c *client) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
 
 // setLastCommand records the command for CLIENT LIST. name is not copied:

@@ -246,5 +246,5 @@ func (s *Server) kill(self, cl *client) {
 		cl.closeAfterReply = true
 		return
 	}
-	_ = cl.conn.NetConn().Close()
+	_ = cl.lc.Close()
 }

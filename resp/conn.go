@@ -10,7 +10,7 @@ import (
 )
 
 // errIdle is returned by a limitConn read when the client stayed idle for
-// longer than timeout; redcon then closes the connection.
+// longer than timeout; the connection loop then closes the connection.
 var errIdle = errors.New("idle client timed out")
 
 // errOutputLimit is returned by a limitConn write that gave up because the
@@ -18,10 +18,11 @@ var errIdle = errors.New("idle client timed out")
 var errOutputLimit = errors.New("client output buffer limit reached")
 
 // limitConn is a client connection: its reads pass through an inputGuard,
-// are counted and time out after timeout of idleness; its writes (redcon's
-// flush of a pipeline's replies) give up when the client does not read
-// them within the output buffer limits. It also carries whether the client
-// has authenticated, which the guard needs before redcon sees a command.
+// are counted and time out after timeout of idleness; its writes (the
+// connection loop's one write of a pipeline's replies) give up when the
+// client does not read them within the output buffer limits. It also
+// carries whether the client has authenticated, which the guard needs
+// before the parser sees a command.
 type limitConn struct {
 	net.Conn
 	limits *limits
@@ -30,18 +31,19 @@ type limitConn struct {
 	open   *atomic.Int64 // connections open on the server; one less at Close
 	failed bool          // input was refused; the next Read fails
 	reply  string        // the refusal's error reply ("" closes silently)
-	// held are bytes read but not yet handed to redcon: what followed a
-	// command that an earlier command of the same chunk (AUTH) may allow.
+	// held are bytes read but not yet handed to the parser: what followed
+	// a command that an earlier command of the same chunk (AUTH) may allow.
 	held []byte
 
 	authed atomic.Bool // the client has authenticated (or needs not)
 
 	// Output accounting; the connection goroutine only.
-	pending   int64     // reply bytes in redcon's buffer, not yet written
-	softSince time.Time // when pending went above the soft limit; zero: not above
+	softSince time.Time // when unsent replies went above the soft limit; zero: not above
+	writeDL   time.Time // the write deadline set on the socket
 
 	mu       sync.Mutex // serialises read deadlines with SetTimeout
 	readFrom time.Time  // when the current (or last) read began
+	readDL   bool       // a read deadline is set on the socket
 	closed   atomic.Bool
 }
 
@@ -85,13 +87,17 @@ func (c *limitConn) setReadDeadlineLocked() {
 	if d := time.Duration(c.limits.timeout.Load()); d > 0 {
 		dl = c.readFrom.Add(d)
 	}
+	if dl.IsZero() && !c.readDL {
+		return // none set, none wanted: spare the runtime's timer
+	}
+	c.readDL = !dl.IsZero()
 	_ = c.Conn.SetReadDeadline(dl)
 }
 
 func (c *limitConn) Read(p []byte) (int, error) {
 	if c.failed {
-		// The commands before the refused one have run and redcon has
-		// flushed their replies: now answer the refusal and close.
+		// The commands before the refused one have run and the loop has
+		// sent their replies: now answer the refusal and close.
 		if c.reply != "" {
 			_, _ = c.Conn.Write([]byte("-" + c.reply + "\r\n"))
 		}
@@ -131,13 +137,16 @@ func (c *limitConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write writes a pipeline's replies (redcon flushes them in one call). A
+// Write writes a pipeline's replies (the loop sends them in one call). A
 // client that reads nothing for timeout, or that keeps more than the soft
 // output limit unread for the soft limit's seconds, is given up on.
 func (c *limitConn) Write(p []byte) (int, error) {
 	total := 0
 	for len(p) > 0 {
-		_ = c.Conn.SetWriteDeadline(c.writeDeadline(int64(len(p))))
+		if dl := c.writeDeadline(int64(len(p))); !dl.Equal(c.writeDL) {
+			c.writeDL = dl
+			_ = c.Conn.SetWriteDeadline(dl)
+		}
 		n, err := c.Conn.Write(p)
 		total += n
 		p = p[n:]
@@ -154,20 +163,27 @@ func (c *limitConn) Write(p []byte) (int, error) {
 			return total, errIdle // nothing read for timeout
 		}
 	}
-	c.pending, c.softSince = 0, time.Time{}
+	c.softSince = time.Time{}
 	return total, nil
 }
 
 // writeDeadline is the deadline of a write of pending bytes starting now:
-// timeout after now, or the soft limit's end, whichever comes first.
+// timeout after now, or the soft limit's end, whichever comes first; zero
+// (none) without either.
 func (c *limitConn) writeDeadline(pending int64) time.Time {
 	var dl time.Time
+	d := time.Duration(c.limits.timeout.Load())
+	ol := c.limits.out.load()
+	soft := ol.Soft > 0 && pending > ol.Soft
+	if d <= 0 && !soft {
+		c.softSince = time.Time{}
+		return dl
+	}
 	now := time.Now()
-	if d := time.Duration(c.limits.timeout.Load()); d > 0 {
+	if d > 0 {
 		dl = now.Add(d)
 	}
-	ol := c.limits.out.load()
-	if ol.Soft > 0 && pending > ol.Soft {
+	if soft {
 		if c.softSince.IsZero() {
 			c.softSince = now
 		}
@@ -198,12 +214,17 @@ func (c *limitConn) softExpired(pending int64, now time.Time) bool {
 	return now.Sub(c.softSince) > time.Duration(ol.SoftSeconds)*time.Second
 }
 
-// overOutputLimit reports whether the replies buffered so far put the
-// client over the hard limit, or over the soft limit for too long.
-func (c *limitConn) overOutputLimit(now time.Time) bool {
+// overOutputLimit reports whether pending reply bytes, buffered and not
+// yet sent, put the client over the hard limit, or over the soft limit
+// for too long.
+func (c *limitConn) overOutputLimit(pending int64) bool {
 	ol := c.limits.out.load()
-	if ol.Hard > 0 && c.pending > ol.Hard {
+	if ol.Hard > 0 && pending > ol.Hard {
 		return true
 	}
-	return c.softExpired(c.pending, now)
+	if ol.Soft <= 0 || pending <= ol.Soft {
+		c.softSince = time.Time{}
+		return false
+	}
+	return c.softExpired(pending, time.Now())
 }

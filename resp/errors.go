@@ -11,35 +11,38 @@ import (
 // Redis error replies. Every error text the server sends is here or built by
 // a function in this file.
 const (
-	errSyntax              = "ERR syntax error"
-	errNotInteger          = "ERR value is not an integer or out of range"
-	errNotFloat            = "ERR value is not a valid float"
-	errOverflow            = "ERR increment or decrement would overflow"
-	errNaNOrInf            = "ERR increment would produce NaN or Infinity"
-	errNoSuchKey           = "ERR no such key"
-	errDBIndex             = "ERR DB index is out of range"
-	errSameObject          = "ERR source and destination objects are the same"
-	errStringTooLarge      = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
-	errWrongType           = "WRONGTYPE Operation against a key holding the wrong kind of value"
-	errOffsetRange         = "ERR offset is out of range"
-	errReadOnly            = "READONLY You can't write against a read only replica."
-	errLoading             = "LOADING Redis is loading the dataset in memory"
-	errNoProto             = "NOPROTO unsupported protocol version"
-	errExpireOptions       = "ERR NX and XX, GT or LT options at the same time are not compatible"
-	errNoSuchClient        = "ERR No such client"
-	errTimeout             = "ERR timeout is not an integer or out of range"
-	errTimeoutNegative     = "ERR timeout is negative"
-	errMaxClients          = "ERR max number of clients reached"
-	errProtoBulk           = "ERR Protocol error: invalid bulk length"
-	errProtoMultiBulk      = "ERR Protocol error: invalid multibulk length"
-	errProtoInline         = "ERR Protocol error: too big inline request"
-	errProtoInlineArgs     = "ERR Protocol error: too many arguments in inline request"
-	errClientName          = "ERR Client names cannot contain spaces, newlines or special characters."
-	errClientID            = "ERR Invalid client ID"
-	errClientIDNotPositive = "ERR client-id should be greater than 0"
-	errAuthNoPassword      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	errNoAuth              = "NOAUTH Authentication required."
-	errWrongPass           = "WRONGPASS invalid username-password pair or user is disabled."
+	errSyntax          = "ERR syntax error"
+	errNotInteger      = "ERR value is not an integer or out of range"
+	errNotFloat        = "ERR value is not a valid float"
+	errOverflow        = "ERR increment or decrement would overflow"
+	errNaNOrInf        = "ERR increment would produce NaN or Infinity"
+	errNoSuchKey       = "ERR no such key"
+	errDBIndex         = "ERR DB index is out of range"
+	errSameObject      = "ERR source and destination objects are the same"
+	errStringTooLarge  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errOffsetRange     = "ERR offset is out of range"
+	errReadOnly        = "READONLY You can't write against a read only replica."
+	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errNoProto         = "NOPROTO unsupported protocol version"
+	errExpireOptions   = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errNoSuchClient    = "ERR No such client"
+	errTimeout         = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative = "ERR timeout is negative"
+	errMaxClients      = "ERR max number of clients reached"
+	errProtoBulk       = "ERR Protocol error: invalid bulk length"
+	errProtoMultiBulk  = "ERR Protocol error: invalid multibulk length"
+	errProtoInline     = "ERR Protocol error: too big inline request"
+	errProtoInlineArgs = "ERR Protocol error: too many arguments in inline request"
+	// errProtoUnbalancedQuotes answers an inline command with a quote left
+	// open, or a closing quote not followed by a space.
+	errProtoUnbalancedQuotes = "ERR Protocol error: unbalanced quotes in request"
+	errClientName            = "ERR Client names cannot contain spaces, newlines or special characters."
+	errClientID              = "ERR Invalid client ID"
+	errClientIDNotPositive   = "ERR client-id should be greater than 0"
+	errAuthNoPassword        = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errNoAuth                = "NOAUTH Authentication required."
+	errWrongPass             = "WRONGPASS invalid username-password pair or user is disabled."
 	// errHelloNoAuth answers HELLO without AUTH from a client that has not
 	// authenticated.
 	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
@@ -197,6 +200,13 @@ func errHelloOption(opt []byte) string {
 // errUnsupportedOption answers an EXPIRE-family option Redis does not know.
 func errUnsupportedOption(opt []byte) string {
 	return sanitize("ERR Unsupported option " + clip(opt, 128))
+}
+
+// errProtocol answers a request redcon.ReadNextCommand could not parse; its
+// errors read "Protocol error: invalid multibulk length" and so on, as
+// Redis's do.
+func errProtocol(err error) string {
+	return sanitize("ERR " + err.Error())
 }
 
 // errProtoExpectedBulk answers a multibulk whose element is not a bulk

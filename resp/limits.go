@@ -7,15 +7,16 @@ import (
 )
 
 // errLimit is returned by a limitConn read after it has answered the client
-// with a protocol error; redcon then closes the connection.
+// with a protocol error; the connection loop then closes the connection.
 var errLimit = errors.New("client input limit exceeded")
 
 const (
 	inlineMax      = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
-	inlineMaxWords = 1024     // redcon splits inline lines in quadratic time
+	inlineMaxWords = 1024     // set when redcon split inline lines in quadratic time; parseInline is linear
 	// maxArgCount bounds a multibulk count. Redis allows up to INT_MAX,
-	// but redcon walks the announced count on every read, so a huge count
-	// trickled in byte by byte would cost seconds of CPU.
+	// but the parser (redcon.ReadNextCommand) walks the announced count
+	// on every read, so a huge count trickled in byte by byte would cost
+	// seconds of CPU.
 	maxArgCount = 1 << 20
 	// unauthMaxArgs and unauthMaxBulk cap what a client that must still
 	// authenticate may send, as Redis does (networking.c): more arguments
@@ -45,11 +46,12 @@ const (
 )
 
 // inputGuard follows the RESP request stream just far enough to see the
-// announced sizes before redcon buffers the bytes, so one client cannot make
-// the server allocate more than proto-max-bulk-len per argument or
-// client-query-buffer-limit per command. It frames commands exactly as
-// redcon does and refuses, with Redis's error text, every header redcon
-// would read differently from Redis (a '+' sign, leading zeros, overflow).
+// announced sizes before the read buffer takes the bytes, so one client
+// cannot make the server allocate more than proto-max-bulk-len per argument
+// or client-query-buffer-limit per command. It frames commands exactly as
+// the parser (requests.next) does and refuses, with Redis's error text,
+// every header the parser would read differently from Redis (a '+' sign,
+// leading zeros, overflow).
 type inputGuard struct {
 	state   int
 	num     int64 // header number being read
@@ -95,7 +97,7 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 				g.state = stCount
 				g.num, g.digits, g.neg, g.cr = 0, 0, false, false
 			case '\n':
-				// an empty line: redcon skips it
+				// an empty line: the parser skips it
 			default:
 				g.state = stInline
 			}
@@ -127,7 +129,7 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 					case unauth && g.num > unauthMaxArgs:
 						return refuseUnauth(errProtoUnauthMultiBulk)
 					case g.num == 0:
-						g.state = stCommand // redcon answers an empty command
+						g.state = stCommand // the parser refuses an empty command
 					default:
 						g.args, g.state = g.num, stBulkStart
 					}
@@ -164,12 +166,21 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 			g.state = stBulkHeader
 			g.num, g.digits, g.neg, g.cr = 0, 0, false, false
 		case stBulkBody:
-			// Skip the rest of the body at once.
-			n := min(g.body, int64(len(p)-i))
-			g.body -= n
-			g.pending += n - 1
-			i += int(n) - 1
-			if g.body == 0 {
+			if g.body > 2 {
+				// Skip the rest of the body at once, up to its CRLF.
+				n := min(g.body-2, int64(len(p)-i))
+				g.body -= n
+				g.pending += n - 1
+				i += int(n) - 1
+				break
+			}
+			// The body must end in CRLF, which the parser checks too:
+			// refused here, its error is the same however the bytes
+			// arrive (the parser sees a body only once it is whole).
+			if (g.body == 2 && c != '\r') || (g.body == 1 && c != '\n') {
+				return refuse(errProtoBulk)
+			}
+			if g.body--; g.body == 0 {
 				g.args--
 				if g.args == 0 {
 					g.state = stCommand

@@ -267,3 +267,15 @@ func TestInputGuardLoneCarriageReturnKeepsFraming(t *testing.T) {
 	in := "\r*1\r\n$" + fmt.Sprint(len(hidden)-2) + "\r\n" + hidden + strings.Repeat("x", 5000) + "\r\n"
 	require.Equal(t, verdict{reply: errProtoBulk}, guardBoth(t, l, in))
 }
+
+// A bulk body must end in CRLF. The parser checks it once the body is
+// whole; the guard checks it as the bytes come, with the parser's error,
+// so the reply does not depend on how the bytes were cut into reads (it
+// was "expected '$'" when they came at once, "invalid bulk length" when
+// the body came apart from what followed).
+func TestInputGuardBulkMustEndInCRLF(t *testing.T) {
+	l := newLimits(100, 1000)
+	require.Equal(t, verdict{reply: errProtoBulk}, guardBoth(t, l, "*2\r\n$1\r\n0000000"))
+	require.Equal(t, verdict{reply: errProtoBulk}, guardBoth(t, l, "*1\r\n$1\r\nx\rX"))
+	require.Equal(t, verdict{}, guardBoth(t, l, "*1\r\n$1\r\nx\r\n"))
+}

@@ -2,12 +2,11 @@ package resp
 
 import (
 	"github.com/nadb-server/nadb-server/engine"
-	"github.com/tidwall/redcon"
 )
 
 // writeAny writes nested replies: string (bulk), []byte (bulk, nil: null),
 // int, int64, []any and [][]byte (arrays), nil (null bulk), error (error).
-func writeAny(w redcon.Conn, v any) {
+func writeAny(w *replyWriter, v any) {
 	switch v := v.(type) {
 	case nil:
 		w.WriteNull()

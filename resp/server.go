@@ -14,7 +14,6 @@ import (
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/node"
-	"github.com/tidwall/redcon"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -292,7 +291,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.lns = append(s.lns, ln)
 	s.serving++
 	s.mu.Unlock()
-	err := redcon.Serve(guardedListener{Listener: ln, s: s}, s.handle, s.accept, s.closedConn)
+	err := s.acceptLoop(guardedListener{Listener: ln, s: s})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.serving--
@@ -324,7 +323,7 @@ func (s *Server) Stop() {
 	// The connections close before the blocked commands wake, so that no
 	// reply of theirs can get out.
 	for _, c := range s.clients {
-		_ = c.conn.NetConn().Close()
+		_ = c.lc.Close()
 	}
 	s.cancel()
 	s.closeDrainedLocked()
@@ -377,37 +376,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // has finished, which Stop makes prompt.
 func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
-func (s *Server) accept(rc redcon.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	lc, ok := rc.NetConn().(*limitConn)
-	if s.closed || !ok {
-		return false
-	}
-	c := newClient(s.nextID.Add(1), rc, lc)
-	rc.SetContext(c)
-	s.clients[c.id] = c
-	return true
-}
-
-func (s *Server) closedConn(rc redcon.Conn, err error) {
-	c, ok := rc.Context().(*client)
-	if !ok {
-		return
-	}
-	switch {
-	case errors.Is(err, errIdle):
-		s.log.Debug("closing idle client", "id", c.id, "addr", c.addr)
-	case errors.Is(err, errOutputLimit):
-		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
-	}
-	s.closedCmds.Add(c.commands.Load())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.clients, c.id)
-	s.closeDrainedLocked()
-}
-
 // clientList returns the connected clients ordered by id.
 func (s *Server) clientList() []*client {
 	s.mu.Lock()
@@ -438,56 +406,9 @@ func (s *Server) totalCommands() int64 {
 	return n
 }
 
-// handle runs one command. The wait that makes writes durable or
-// replicated (Replication.WriteDone) happens once per pipeline, after its
-// last command and before redcon flushes the replies, as Redis writes its
-// append-only file once per event-loop turn: a pipeline of N writes waits
-// once, not N times. Once the server is stopped, the rest of a pipeline is
-// dropped unrun: its connection is closed already, so no reply could be
-// read, and a stop must not wait for a long pipeline to drain.
-func (s *Server) handle(rc redcon.Conn, rcmd redcon.Command) {
-	c := rc.Context().(*client)
-	if c.closed {
-		return
-	}
-	if s.stopped() {
-		c.closed = true
-		_ = rc.NetConn().Close()
-		return
-	}
-	s.run(rc, c, rcmd.Args)
-	if c.lc.overOutputLimit(time.Now()) {
-		// Redis frees such a client at once, its replies unsent.
-		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
-		c.closed = true
-		_ = rc.NetConn().Close()
-		return
-	}
-	if c.unsynced && (c.closeAfterReply || len(rc.PeekPipeline()) == 0) {
-		c.unsynced = false
-		if err := s.replication().WriteDone(s.ctx); err != nil {
-			// Not durable: the client must not see the replies. Closing
-			// the socket before redcon flushes drops them; the client sees
-			// the connection fail instead of an acknowledgement. At a stop
-			// that is what every client sees: nothing to warn about.
-			if !s.stopped() {
-				s.log.Warn("closing a client whose writes could not be made durable", "id", c.id, "err", err)
-			}
-			c.closed = true
-			_ = rc.NetConn().Close()
-			return
-		}
-	}
-	if c.closeAfterReply {
-		c.closed = true
-		_ = rc.Close() // flushes the reply first
-	}
-}
-
 // run looks up, checks and runs one command, writing its reply.
-func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
+func (s *Server) run(c *client, args [][]byte) {
 	cmd := s.lookup(args[0])
-	c.touch()
 	if cmd == nil {
 		c.conn.WriteError(errUnknownCommand(args[0], args[1:]))
 		return
@@ -516,10 +437,12 @@ func (s *Server) run(rc redcon.Conn, c *client, args [][]byte) {
 		return
 	}
 	if cmd.flags&flagReadOnly != 0 {
-		var de *node.DivergedError
-		if err := s.replication().ReadError(); errors.As(err, &de) {
-			c.conn.WriteError(errDiverged(de.Seq))
-			return
+		// errors.As only on an error: its target escapes, an allocation.
+		if err := s.replication().ReadError(); err != nil {
+			if de := (*node.DivergedError)(nil); errors.As(err, &de) {
+				c.conn.WriteError(errDiverged(de.Seq))
+				return
+			}
 		}
 	}
 	cmd.handler(s, c, args)

@@ -1,0 +1,176 @@
+package resp
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// The command path benchmarks drive a whole connection (read buffer,
+// parser, command table, engine, reply buffer, the one write per pipeline)
+// through an in-memory net.Conn, so that what they measure is the server's
+// own cost, not the kernel's: pipelines of benchPipeline commands, as
+// redis-benchmark -P 16 sends them, 100-byte values, 16-byte keys.
+// b.ReportAllocs counts every allocation of the process, the connection
+// goroutine's included.
+//
+//	go test -run '^$' -bench CommandPath -benchmem ./resp/
+const benchPipeline = 16
+
+func BenchmarkCommandPathGET(b *testing.B) {
+	value := strings.Repeat("v", 100)
+	benchCommandPath(b, func(eng *engine.Engine, keys []string) {
+		for _, k := range keys {
+			eng.Set(0, k, []byte(value), engine.SetOptions{})
+		}
+	}, func(k string) string { return mb("GET", k) }, "$100\r\n"+value+"\r\n")
+}
+
+func BenchmarkCommandPathSET(b *testing.B) {
+	value := strings.Repeat("v", 100)
+	benchCommandPath(b, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+}
+
+// benchCommandPath runs b.N commands made by cmd, in pipelines, through
+// one connection, and checks that every reply is reply.
+func benchCommandPath(b *testing.B, prepare func(*engine.Engine, []string), cmd func(key string) string, reply string) {
+	eng := engine.New(engine.Options{})
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = "key:" + strconv.FormatInt(int64(100000000000+i), 10)
+	}
+	if prepare != nil {
+		prepare(eng, keys)
+	}
+	// A few distinct pipelines, so the keys vary without allocating.
+	var pipelines [][]byte
+	for p := 0; p < len(keys)/benchPipeline; p++ {
+		var sb strings.Builder
+		for i := range benchPipeline {
+			sb.WriteString(cmd(keys[p*benchPipeline+i]))
+		}
+		pipelines = append(pipelines, []byte(sb.String()))
+	}
+	conn := newPipeConn(pipelines, len(reply)*benchPipeline)
+	srv := New(Options{Engine: eng})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(&oneConnListener{c: conn, closed: make(chan struct{})}) }()
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	rounds := (b.N + benchPipeline - 1) / benchPipeline
+	for range rounds {
+		conn.in <- struct{}{}
+		<-conn.out
+	}
+	b.StopTimer()
+	conn.last = conn.last[:0]
+	conn.in <- struct{}{}
+	<-conn.out
+	if got := string(conn.last); got != strings.Repeat(reply, benchPipeline) {
+		b.Fatalf("reply %q", got[:min(len(got), 200)])
+	}
+	_ = srv.Close()
+	<-done
+}
+
+// pipeConn is a client connection in memory: each Read, once the
+// benchmark says so (in), returns the next pipeline; once a whole
+// pipeline's replies were written it tells the benchmark (out).
+type pipeConn struct {
+	pipelines [][]byte
+	next      int
+	rest      []byte // of the current pipeline, not read yet
+	replyLen  int
+	got       int
+	last      []byte
+	in, out   chan struct{}
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func newPipeConn(pipelines [][]byte, replyLen int) *pipeConn {
+	return &pipeConn{pipelines: pipelines, replyLen: replyLen, last: make([]byte, 0, replyLen),
+		in: make(chan struct{}), out: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (c *pipeConn) Read(p []byte) (int, error) {
+	if len(c.rest) == 0 {
+		select {
+		case <-c.in:
+		case <-c.closed:
+			return 0, net.ErrClosed
+		}
+		c.rest = c.pipelines[c.next%len(c.pipelines)]
+		c.next++
+	}
+	n := copy(p, c.rest)
+	c.rest = c.rest[n:]
+	return n, nil
+}
+
+// Write takes replies; the benchmark reads no reply before a whole
+// pipeline's are written, so they never run past one pipeline.
+func (c *pipeConn) Write(p []byte) (int, error) {
+	c.got += len(p)
+	if len(c.last)+len(p) <= cap(c.last) {
+		c.last = append(c.last, p...)
+	}
+	if c.got >= c.replyLen {
+		c.got = 0
+		select {
+		case c.out <- struct{}{}:
+		case <-c.closed:
+		}
+	}
+	return len(p), nil
+}
+
+func (c *pipeConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return nil
+}
+
+var benchAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+
+func (c *pipeConn) LocalAddr() net.Addr              { return benchAddr }
+func (c *pipeConn) RemoteAddr() net.Addr             { return benchAddr }
+func (c *pipeConn) SetDeadline(time.Time) error      { return nil }
+func (c *pipeConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *pipeConn) SetWriteDeadline(time.Time) error { return nil }
+
+// oneConnListener accepts c once, then blocks until closed.
+type oneConnListener struct {
+	c      net.Conn
+	once   sync.Once
+	mu     sync.Mutex
+	closed chan struct{}
+	done   bool
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) {
+	var c net.Conn
+	l.once.Do(func() { c = l.c })
+	if c != nil {
+		return c, nil
+	}
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *oneConnListener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.done {
+		l.done = true
+		close(l.closed)
+	}
+	return nil
+}
+
+func (l *oneConnListener) Addr() net.Addr { return benchAddr }

@@ -1,0 +1,103 @@
+package resp
+
+import (
+	"io"
+
+	"github.com/tidwall/redcon"
+)
+
+// readBufSize is a connection's read buffer: one read takes up to this
+// much of a pipeline (Redis's PROTO_IOBUF_LEN). A command that does not
+// fit makes the buffer grow; it shrinks back once emptied.
+const readBufSize = 16 << 10
+
+// argsKeepCap is the largest argument slice kept between reads.
+const argsKeepCap = 1024
+
+// requests is a connection's read side: a buffer that reads append to and
+// commands are parsed from in place. The arguments next returns point into
+// the buffer and are valid only until the next call to next or fill: a
+// handler that keeps an argument beyond its command must copy it (the
+// engine copies every key and value it stores). Only the connection
+// goroutine uses it.
+type requests struct {
+	buf        []byte
+	start, end int      // buf[start:end]: read and not parsed yet
+	args       [][]byte // reused for every command's arguments
+}
+
+// fill reads once from r after what is buffered, first making room: the
+// buffer is rewound when everything was parsed (and shrunk back to
+// readBufSize if a large command grew it), compacted when a partial
+// command sits at its end, and doubled when that command fills it.
+func (q *requests) fill(r io.Reader) (int, error) {
+	switch {
+	case q.buf == nil:
+		q.buf = make([]byte, readBufSize)
+	case q.start == q.end:
+		q.start, q.end = 0, 0
+		if len(q.buf) > readBufSize {
+			q.buf = make([]byte, readBufSize)
+		}
+		if cap(q.args) > argsKeepCap {
+			q.args = nil
+		}
+	case q.end == len(q.buf):
+		if q.start > 0 {
+			q.end = copy(q.buf, q.buf[q.start:q.end])
+			q.start = 0
+		}
+		if q.end == len(q.buf) {
+			nb := make([]byte, 2*len(q.buf))
+			copy(nb, q.buf[:q.end])
+			q.buf = nb
+		}
+	}
+	n, err := r.Read(q.buf[q.end:])
+	q.end += n
+	return n, err
+}
+
+// next parses the next complete command. It returns nil arguments when the
+// buffer holds no complete command, and a protocol error reply (errors.go)
+// when the input is malformed; the connection must then be closed, since
+// the stream can no longer be framed. Multibulk requests are parsed by
+// redcon.ReadNextCommand; inline ones by parseInline, which reads them as
+// redcon's server did (ReadNextCommand would take a line that starts with
+// '$' for Tile38's protocol). Empty inline lines are skipped.
+func (q *requests) next() (args [][]byte, protoErr string) {
+	for q.start < q.end {
+		p := q.buf[q.start:q.end]
+		if p[0] != '*' {
+			args, n, perr := parseInline(p, q.args[:0])
+			if perr != "" {
+				return nil, perr
+			}
+			if n == 0 {
+				return nil, "" // no complete line yet
+			}
+			q.args = args[:0]
+			q.start += n
+			if len(args) == 0 {
+				continue
+			}
+			return args, ""
+		}
+		complete, args, _, left, err := redcon.ReadNextCommand(p, q.args[:0])
+		if err != nil {
+			return nil, errProtocol(err)
+		}
+		if !complete {
+			return nil, ""
+		}
+		q.args = args[:0]
+		q.start = q.end - len(left)
+		if len(args) == 0 {
+			// "*0": redcon's server refused it; so does this one (Redis
+			// skips it silently, a known difference).
+			return nil, errProtoMultiBulk
+		}
+		return args, ""
+	}
+	return nil, ""
+}
