@@ -15,7 +15,8 @@ type entry struct {
 	hash     uint64
 	vhash    uint64 // valueHash(val), for the dataset digest
 	next     *entry
-	volIdx   int32 // index in db.volatile, -1 when expireAt == 0
+	volIdx   int32  // index in db.volatile, -1 when expireAt == 0
+	access   uint32 // last access (LRU) or access counter (LFU); see evict.go
 	enc      encoding
 }
 
