@@ -345,7 +345,7 @@ func (e *Engine) putLocked(d int, key string, clone bool, val []byte, at int64, 
 	}
 	en.val = val
 	en.vhash = valueHash(val)
-	en.enc = enc
+	en.setEnc(enc)
 	e.setExpireLocked(dd, en, at)
 	e.changeDigest(d, en.term(k).sub(old))
 	e.accountLocked(dd, memSize(en)-size)
@@ -458,7 +458,7 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 		dd := dbs[it.DB]
 		// Clipped, so a later APPEND copies instead of writing into bytes
 		// the caller may share.
-		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1, access: access}
+		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1, meta: access}
 		k := hashKey(it.Key)
 		if old := dd.keys.get(it.Key); old != nil {
 			dd.sum = dd.sum.sub(old.term(k))

@@ -14,7 +14,7 @@ import (
 //
 // The eviction code reaches the keyspace through few operations: the
 // table's random entry, a database's volatile index, lookups by name and
-// removeLocked. Each entry carries one 32-bit access word (entry.access),
+// removeLocked. Each entry carries a 30-bit access word (entry.access),
 // which touchLocked updates on every lookup.
 
 // Policy is maxmemory-policy: what to do when memory is above maxmemory.
@@ -252,9 +252,9 @@ func (e *Engine) scoreLocked(en *entry, now int64) uint64 {
 	case VolatileTTL:
 		return math.MaxUint64 - uint64(en.expireAt)
 	case AllKeysLFU, VolatileLFU:
-		return 255 - uint64(e.lfuCounter(en.access, now))
+		return 255 - uint64(e.lfuCounter(en.access(), now))
 	}
-	return uint64(idleMs(en.access, now))
+	return uint64(idleMs(en.access(), now))
 }
 
 // insert adds a candidate to the pool, which keeps the evictPoolSize best
@@ -294,10 +294,17 @@ func (v *evictor) pop() poolEntry {
 }
 
 // Access tracking. Under an LRU (or any non-LFU) policy an entry's access
-// word is the engine clock's Unix milliseconds, truncated to 32 bits: the
-// idle time is their difference modulo 2^32, exact up to 49 days. Under
-// an LFU policy it is Redis's layout: the minute of the last decrement in
-// bits 8..23 (modulo 2^16) and a logarithmic access counter in bits 0..7.
+// word is the LRU clock: the engine clock in units of lruUnitMs, modulo
+// 2^30, so the idle time is the difference modulo 2^30, exact for 124
+// days (Redis's clock counts seconds in 24 bits). Under an LFU policy it
+// is Redis's layout: the minute of the last decrement in bits 8..23
+// (modulo 2^16) and a logarithmic access counter in bits 0..7.
+
+// lruUnitMs is the resolution of the LRU clock.
+const lruUnitMs = 10
+
+// lruClock is the LRU clock at now.
+func lruClock(now int64) uint32 { return uint32(now/lruUnitMs) & accessMask }
 
 // lfuInitVal is a new key's LFU counter, so that it is not evicted before
 // it had a chance to be read, as Redis's LFU_INIT_VAL.
@@ -306,18 +313,20 @@ const lfuInitVal = 5
 // lfuMinutes is the LFU clock: Unix minutes modulo 2^16.
 func lfuMinutes(now int64) uint32 { return uint32(now/60000) & 0xffff }
 
-// idleMs is how long ago an LRU access word was written.
-func idleMs(access uint32, now int64) uint32 { return uint32(now) - access }
+// idleMs is how long ago an LRU access word was written, in milliseconds.
+func idleMs(access uint32, now int64) int64 {
+	return int64((lruClock(now)-access)&accessMask) * lruUnitMs
+}
 
 // initAccess gives a new entry its first access word.
-func (e *Engine) initAccess(en *entry, now int64) { en.access = newAccess(e.ev.cfg.Policy, now) }
+func (e *Engine) initAccess(en *entry, now int64) { en.setAccess(newAccess(e.ev.cfg.Policy, now)) }
 
 // newAccess is the access word of a key created at now under policy p.
 func newAccess(p Policy, now int64) uint32 {
 	if p.LFU() {
 		return lfuMinutes(now)<<8 | lfuInitVal
 	}
-	return uint32(now)
+	return lruClock(now)
 }
 
 // touchLocked records an access to en: the time under LRU; under LFU the
@@ -325,17 +334,17 @@ func newAccess(p Policy, now int64) uint32 {
 // incremented with a probability that falls as it grows.
 func (e *Engine) touchLocked(en *entry, now int64) {
 	if !e.ev.cfg.Policy.LFU() {
-		en.access = uint32(now)
+		en.setAccess(lruClock(now))
 		return
 	}
-	c := e.lfuCounter(en.access, now)
+	c := e.lfuCounter(en.access(), now)
 	if c < 255 {
 		base := max(c-lfuInitVal, 0)
 		if e.rng.Float64() < 1/float64(base*e.ev.cfg.LFULogFactor+1) {
 			c++
 		}
 	}
-	en.access = lfuMinutes(now)<<8 | uint32(c)
+	en.setAccess(lfuMinutes(now)<<8 | uint32(c))
 }
 
 // lfuCounter returns the LFU counter of an access word, decremented once
@@ -364,7 +373,7 @@ func (e *Engine) Freq(d int, key string) (freq int, found bool, err error) {
 	case !e.ev.cfg.Policy.LFU():
 		return 0, true, ErrNotLFU
 	}
-	return e.lfuCounter(en.access, now), true, nil
+	return e.lfuCounter(en.access(), now), true, nil
 }
 
 // IdleTime returns OBJECT IDLETIME of key in seconds. It returns ErrLFU
@@ -381,5 +390,5 @@ func (e *Engine) IdleTime(d int, key string) (secs int64, found bool, err error)
 	case e.ev.cfg.Policy.LFU():
 		return 0, true, ErrLFU
 	}
-	return int64(idleMs(en.access, now) / 1000), true, nil
+	return idleMs(en.access(), now) / 1000, true, nil
 }

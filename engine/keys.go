@@ -145,10 +145,10 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && e.lookupLocked(d, dst, now) != nil {
 		return false, nil
 	}
-	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
 	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(d, dst, val, at, enc).access = en.access // the value moves, with its history
+	e.storeLocked(d, dst, val, at, enc).setAccess(en.access()) // the value moves, with its history
 	return true, nil
 }
 
@@ -260,10 +260,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if en == nil || e.lookupLocked(dst, key, now) != nil {
 		return false, nil
 	}
-	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
 	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(dst, key, val, at, enc).access = en.access // the value moves, with its history
+	e.storeLocked(dst, key, val, at, enc).setAccess(en.access()) // the value moves, with its history
 	return true, nil
 }
 
@@ -285,7 +285,7 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	}
 	// A private copy: APPEND may extend a value in place, so two keys
 	// must never share one backing array.
-	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc)
+	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc())
 	return true, nil
 }
 
@@ -297,10 +297,10 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	if en == nil {
 		return "", false
 	}
-	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc == encAuto {
+	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
 		return "int", true
 	}
-	if en.enc == encRaw || len(en.val) > 44 {
+	if en.enc() == encRaw || len(en.val) > 44 {
 		return "raw", true
 	}
 	return "embstr", true

@@ -22,10 +22,10 @@ package engine
 
 const (
 	// entryOverhead is the memory of one key beyond its name and value:
-	// the entry struct rounded up to its allocation size class (96 bytes),
-	// plus 16 bytes for its share of the bucket array (the table holds
-	// between one and eight bucket pointers per key, two on average).
-	entryOverhead = 96 + 16
+	// the entry struct (80 bytes, an allocation size class), plus 16
+	// bytes for its share of the bucket array (the table holds between
+	// one and eight bucket pointers per key, two on average).
+	entryOverhead = 80 + 16
 	// volatileOverhead is what an expiry adds: its db.volatile slot (8
 	// bytes) and that slice's spare capacity.
 	volatileOverhead = 16
