@@ -67,12 +67,15 @@ type Options struct {
 	// MaxValueSize bounds values built by APPEND and SETRANGE (Redis's
 	// proto-max-bulk-len); 512 MiB when zero.
 	MaxValueSize int64
+	// Eviction is maxmemory and its policy; the zero value is no limit.
+	Eviction EvictionConfig
 }
 
 // Stats are the engine's counters since start or the last ResetStats.
 type Stats struct {
 	Hits, Misses int64 // reads that found / did not find their key
 	ExpiredKeys  int64 // keys deleted because their time passed
+	EvictedKeys  int64 // keys deleted to bring memory under maxmemory
 }
 
 // KeyspaceInfo describes one non-empty database, as INFO keyspace shows it.
@@ -85,6 +88,7 @@ type db struct {
 	keys     *table
 	volatile []*entry // entries with an expiry, for sampling
 	sum      Digest   // S(d): the sum of the terms of the keys (see Digest)
+	used     int64    // accounted memory of the keys (see memory.go)
 }
 
 func newDB() *db { return &db{keys: newTable()} }
@@ -103,6 +107,9 @@ type Engine struct {
 	stats   Stats
 	digest  Digest   // of the whole dataset, kept up to date by every change
 	mults   []Digest // M(d) of each database index
+	ev      evictor  // maxmemory and the eviction pool (see evict.go)
+	used    int64    // the sum of the databases' used
+	peak    int64    // the largest used since start
 }
 
 // New returns an empty engine.
@@ -128,6 +135,7 @@ func New(o Options) *Engine {
 		e.dbs[i] = newDB()
 		e.mults[i] = dbMultiplier(i)
 	}
+	e.SetEviction(o.Eviction)
 	return e
 }
 
@@ -207,9 +215,21 @@ func (e *Engine) emit(ef Effect) { e.effects = append(e.effects, ef) }
 // lives through its expiry millisecond and is gone after it.
 func expired(en *entry, now int64) bool { return en.expireAt != 0 && now > en.expireAt }
 
-// lookupLocked returns the live entry for key or nil. On a primary an
-// expired key found here is deleted and reported; on a replica it is hidden.
+// lookupLocked returns the live entry for key or nil, and records the
+// access for eviction (touchLocked). On a primary an expired key found here
+// is deleted and reported; on a replica it is hidden.
 func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
+	en := e.findLocked(d, key, now)
+	if en != nil {
+		e.touchLocked(en, now)
+	}
+	return en
+}
+
+// findLocked is lookupLocked without recording an access, for commands
+// that look at a key without using it (EXISTS, TYPE, TTL, OBJECT), as
+// Redis's LOOKUP_NOTOUCH.
+func (e *Engine) findLocked(d int, key string, now int64) *entry {
 	dd := e.dbs[d]
 	en := dd.keys.get(key)
 	if en == nil {
@@ -230,7 +250,16 @@ func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
 
 // readLocked is lookupLocked that counts a hit or a miss.
 func (e *Engine) readLocked(d int, key string, now int64) *entry {
-	en := e.lookupLocked(d, key, now)
+	return e.countRead(e.lookupLocked(d, key, now))
+}
+
+// peekLocked is findLocked that counts a hit or a miss.
+func (e *Engine) peekLocked(d int, key string, now int64) *entry {
+	return e.countRead(e.findLocked(d, key, now))
+}
+
+// countRead counts en, the result of a read, as a hit or a miss.
+func (e *Engine) countRead(en *entry) *entry {
 	if en == nil {
 		e.stats.Misses++
 	} else {
@@ -243,6 +272,7 @@ func (e *Engine) readLocked(d int, key string, now int64) *entry {
 func (e *Engine) removeLocked(d int, en *entry) {
 	dd := e.dbs[d]
 	e.changeDigest(d, Digest{}.sub(en.term(hashKey(en.key))))
+	e.accountLocked(dd, -memSize(en))
 	dd.keys.remove(en)
 	e.setExpireLocked(dd, en, 0)
 }
@@ -260,9 +290,10 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 		return
 	}
 	k := hashKey(en.key)
-	old := en.term(k)
+	old, size := en.term(k), memSize(en)
 	e.setExpireLocked(e.dbs[d], en, at)
 	e.changeDigest(d, en.term(k).sub(old))
+	e.accountLocked(e.dbs[d], memSize(en)-size)
 }
 
 // setExpireLocked changes en's expiry and keeps dd.volatile in step.
@@ -284,9 +315,11 @@ func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
 
 // storeLocked sets key to val with expiry at (0: none), creating the key if
 // needed, and reports the Set. val must not be shared with another entry.
-func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) {
+// It returns the entry.
+func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) *entry {
 	en := e.putLocked(d, key, nil, val, at, enc)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
+	return en
 }
 
 // putLocked sets key to val with expiry at and encoding enc, creating the
@@ -300,6 +333,7 @@ func (e *Engine) putLocked(d int, key string, owned *string, val []byte, at int6
 	en := dd.keys.get(key)
 	k := hashKey(key)
 	var old Digest
+	var size int64
 	if en == nil {
 		var name string
 		if owned != nil {
@@ -308,15 +342,17 @@ func (e *Engine) putLocked(d int, key string, owned *string, val []byte, at int6
 			name = strings.Clone(key)
 		}
 		en = &entry{key: name, volIdx: -1}
+		e.initAccess(en, e.nowMs())
 		dd.keys.insert(en)
 	} else {
-		old = en.term(k)
+		old, size = en.term(k), memSize(en)
 	}
 	en.val = val
 	en.vhash = valueHash(val)
-	en.enc = enc
+	en.setEnc(enc)
 	e.setExpireLocked(dd, en, at)
 	e.changeDigest(d, en.term(k).sub(old))
+	e.accountLocked(dd, memSize(en)-size)
 	return en
 }
 
@@ -333,6 +369,7 @@ func (e *Engine) deleteLocked(d int, key string, now int64) bool {
 
 func (e *Engine) flushLocked(d int) {
 	e.digest = e.digest.sub(e.dbs[d].sum.mul(e.mults[d]))
+	e.used -= e.dbs[d].used
 	e.dbs[d] = newDB()
 }
 
@@ -417,6 +454,7 @@ func (e *Engine) Snapshot(atomically func(Digest)) []Item {
 // rebuilt from the items, in O(n), before the lock is taken.
 func (e *Engine) Replace(items []Item, commit func(Digest)) {
 	dbs := make([]*db, len(e.dbs)) // the slice's length never changes after New
+	access := newAccess(e.Eviction().Policy, e.nowMs())
 	for i := range dbs {
 		dbs[i] = newDB()
 	}
@@ -424,7 +462,7 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 		dd := dbs[it.DB]
 		// Clipped, so a later APPEND copies instead of writing into bytes
 		// the caller may share.
-		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1}
+		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1, meta: access}
 		k := hashKey(it.Key)
 		if old := dd.keys.get(it.Key); old != nil {
 			dd.sum = dd.sum.sub(old.term(k))
@@ -438,13 +476,18 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 		dd.sum = dd.sum.add(en.term(k))
 	}
 	var digest Digest
+	var used int64
 	for i, dd := range dbs {
 		digest = digest.add(dd.sum.mul(e.mults[i]))
+		recount(dd)
+		used += dd.used
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	copy(e.dbs, dbs)
 	e.digest = digest
+	e.used = used
+	e.peak = max(e.peak, used)
 	if commit != nil {
 		commit(digest)
 	}

@@ -26,4 +26,11 @@ var (
 	ErrReadOnly = errors.New("read only replica")
 	// ErrWrongType: the key holds a value of another type.
 	ErrWrongType = errors.New("operation against a key holding the wrong kind of value")
+	// ErrOOM: memory is above maxmemory and the policy could not evict
+	// enough (FreeMemory).
+	ErrOOM = errors.New("used memory above maxmemory")
+	// ErrNotLFU: OBJECT FREQ without an LFU maxmemory-policy.
+	ErrNotLFU = errors.New("access frequency not tracked: the maxmemory policy is not an LFU one")
+	// ErrLFU: OBJECT IDLETIME under an LFU maxmemory-policy.
+	ErrLFU = errors.New("idle time not tracked: the maxmemory policy is an LFU one")
 )

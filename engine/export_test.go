@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // This file exposes internals to the external engine_test package. It is
 // compiled only with the tests.
@@ -79,8 +82,41 @@ func (e *Engine) CheckInvariants() error {
 	if got := DigestOf(items); got != e.digest {
 		return fmt.Errorf("dataset digest %v, recomputed %v", e.digest, got)
 	}
+	// The memory count kept up to date change by change equals the count
+	// recomputed from the entries.
+	var used int64
+	for d, dd := range e.dbs {
+		var n int64
+		dd.keys.each(func(en *entry) bool {
+			n += memSize(en)
+			return true
+		})
+		if n != dd.used {
+			return fmt.Errorf("db %d: used memory %d, recomputed %d", d, dd.used, n)
+		}
+		used += n
+	}
+	if used != e.used {
+		return fmt.Errorf("used memory %d, recomputed %d", e.used, used)
+	}
+	if e.peak < e.used {
+		return fmt.Errorf("peak memory %d below used %d", e.peak, e.used)
+	}
 	return nil
 }
+
+// EntrySize is the size of the per-key struct, which entryOverhead
+// accounts for.
+const EntrySize = unsafe.Sizeof(entry{})
+
+// EntryOverhead is the accounted memory of a key beyond its name and
+// value; VolatileOverhead what an expiry adds; DBOverhead an empty
+// database's.
+const (
+	EntryOverhead    = entryOverhead
+	VolatileOverhead = volatileOverhead
+	DBOverhead       = dbOverhead
+)
 
 // BucketCount returns the number of buckets of database d's table.
 func (e *Engine) BucketCount(d int) int {

@@ -20,15 +20,25 @@ func (e *Engine) Del(d int, keys []string) int {
 	return n
 }
 
-// Exists counts the keys that exist; a key named twice counts twice.
-func (e *Engine) Exists(d int, keys []string) int {
+// Exists counts the keys that exist; a key named twice counts twice. Like
+// Redis's, it does not count as an access for eviction.
+func (e *Engine) Exists(d int, keys []string) int { return e.count(d, keys, false) }
+
+// Touch counts the keys that exist, recording an access to each.
+func (e *Engine) Touch(d int, keys []string) int { return e.count(d, keys, true) }
+
+func (e *Engine) count(d int, keys []string, touch bool) int {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
 	n := 0
 	for _, k := range keys {
-		if e.readLocked(d, k, now) != nil {
+		en := e.peekLocked(d, k, now)
+		if en != nil {
 			n++
+			if touch {
+				e.touchLocked(en, now)
+			}
 		}
 	}
 	return n
@@ -40,14 +50,14 @@ func (e *Engine) Exists(d int, keys []string) int {
 func (e *Engine) Live(d int, key string) bool {
 	e.lock()
 	defer e.unlock()
-	return e.lookupLocked(d, key, e.nowMs()) != nil
+	return e.findLocked(d, key, e.nowMs()) != nil
 }
 
 // Type returns "string" or "none".
 func (e *Engine) Type(d int, key string) string {
 	e.lock()
 	defer e.unlock()
-	if e.readLocked(d, key, e.nowMs()) == nil {
+	if e.peekLocked(d, key, e.nowMs()) == nil {
 		return "none"
 	}
 	return "string"
@@ -135,10 +145,10 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && e.lookupLocked(d, dst, now) != nil {
 		return false, nil
 	}
-	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
 	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(d, dst, val, at, enc)
+	e.storeLocked(d, dst, val, at, enc).setAccess(en.access()) // the value moves, with its history
 	return true, nil
 }
 
@@ -199,7 +209,7 @@ func (e *Engine) TTL(d int, key string) int64 {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.readLocked(d, key, now)
+	en := e.peekLocked(d, key, now)
 	switch {
 	case en == nil:
 		return -2
@@ -214,7 +224,7 @@ func (e *Engine) TTL(d int, key string) int64 {
 func (e *Engine) ExpireTime(d int, key string) int64 {
 	e.lock()
 	defer e.unlock()
-	en := e.readLocked(d, key, e.nowMs())
+	en := e.peekLocked(d, key, e.nowMs())
 	switch {
 	case en == nil:
 		return -2
@@ -250,10 +260,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if en == nil || e.lookupLocked(dst, key, now) != nil {
 		return false, nil
 	}
-	val, at, enc := en.val, en.expireAt, en.enc // removeLocked clears expireAt
+	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
 	e.removeLocked(d, en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(dst, key, val, at, enc)
+	e.storeLocked(dst, key, val, at, enc).setAccess(en.access()) // the value moves, with its history
 	return true, nil
 }
 
@@ -275,25 +285,22 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	}
 	// A private copy: APPEND may extend a value in place, so two keys
 	// must never share one backing array.
-	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc)
+	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc())
 	return true, nil
 }
-
-// Touch counts the keys that exist.
-func (e *Engine) Touch(d int, keys []string) int { return e.Exists(d, keys) }
 
 // Encoding returns the OBJECT ENCODING of key: "int", "embstr" or "raw".
 func (e *Engine) Encoding(d int, key string) (string, bool) {
 	e.lock()
 	defer e.unlock()
-	en := e.lookupLocked(d, key, e.nowMs())
+	en := e.findLocked(d, key, e.nowMs())
 	if en == nil {
 		return "", false
 	}
-	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc == encAuto {
+	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
 		return "int", true
 	}
-	if en.enc == encRaw || len(en.val) > 44 {
+	if en.enc() == encRaw || len(en.val) > 44 {
 		return "raw", true
 	}
 	return "embstr", true

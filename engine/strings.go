@@ -48,8 +48,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	var r SetResult
 	if o.Get {
 		// SET ... GET reads the key: Redis counts the hit or miss.
-		en = e.readLocked(d, key, now)
-		if en != nil {
+		if e.countRead(en) != nil {
 			r.Old, r.HadOld = en.val, true
 		}
 	}

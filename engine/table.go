@@ -15,9 +15,29 @@ type entry struct {
 	hash     uint64
 	vhash    uint64 // valueHash(val), for the dataset digest
 	next     *entry
-	volIdx   int32 // index in db.volatile, -1 when expireAt == 0
-	enc      encoding
+	volIdx   int32  // index in db.volatile, -1 when expireAt == 0
+	meta     uint32 // the encoding in bits 30-31, the access word (see evict.go) in bits 0-29
 }
+
+// The encoding and the access word share one 32-bit field, so that the
+// entry stays at 80 bytes, an allocation size class of its own.
+const (
+	accessBits = 30
+	accessMask = 1<<accessBits - 1
+)
+
+// enc returns the entry's encoding.
+func (en *entry) enc() encoding { return encoding(en.meta >> accessBits) }
+
+// setEnc changes the entry's encoding.
+func (en *entry) setEnc(x encoding) { en.meta = en.meta&accessMask | uint32(x)<<accessBits }
+
+// access returns the entry's access word (see evict.go).
+func (en *entry) access() uint32 { return en.meta & accessMask }
+
+// setAccess changes the entry's access word; bits above accessBits are
+// dropped.
+func (en *entry) setAccess(a uint32) { en.meta = en.meta&^accessMask | a&accessMask }
 
 // encoding is how OBJECT ENCODING describes a value, where it does not
 // follow from the value alone.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -112,6 +113,14 @@ func TestStockRedisConf(t *testing.T) {
 			lines[i] = "pidfile " + pidfile
 		case f[0] == "logfile":
 			lines[i] = "logfile " + logfile
+		case line == "# maxmemory <bytes>":
+			// The eviction section, uncommented as a cache's operator
+			// would.
+			lines[i] = "maxmemory 100mb"
+		case line == "# maxmemory-policy noeviction":
+			lines[i] = "maxmemory-policy allkeys-lru"
+		case slices.Contains([]string{"# maxmemory-samples 5", "# maxmemory-eviction-tenacity 10", "# replica-ignore-maxmemory yes", "# lfu-log-factor 10", "# lfu-decay-time 1"}, line):
+			lines[i] = strings.TrimPrefix(line, "# ")
 		}
 	}
 	fixed := writeConfig(t, strings.Join(lines, "\n"))
@@ -122,6 +131,9 @@ func TestStockRedisConf(t *testing.T) {
 	require.Equal(t, "yes", s.Client().ConfigGet(ctx, "protected-mode").Val()["protected-mode"], "the file's protected-mode yes")
 	require.Equal(t, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
 		s.Client().ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"], "the file's three lines, in Redis's form")
+	require.Equal(t, map[string]string{"maxmemory": "104857600", "maxmemory-policy": "allkeys-lru", "maxmemory-samples": "5"},
+		s.Client().ConfigGet(ctx, "maxmemory*").Val(), "the eviction lines, maxmemory in bytes")
+	require.Contains(t, s.Client().Info(ctx, "memory").Val(), "\r\nmaxmemory_policy:allkeys-lru\r\n")
 	b, err = os.ReadFile(pidfile)
 	require.NoError(t, err)
 	require.Equal(t, strconv.Itoa(s.cmd.Process.Pid)+"\n", string(b))

@@ -35,7 +35,7 @@ func registerKeyCommands(t commandTable) {
 	add("persist", 2, wf, one, "2.2.0", "Removes the expiration time of a key.", cmdPersist)
 	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdTouch)
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
-	add("copy", -3, flagWrite, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
+	add("copy", -3, flagWrite|flagDenyOOM, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
 	add("object", -2, flagReadOnly|flagContainer, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
 }
 
@@ -302,26 +302,41 @@ func cmdObject(s *Server, c *client, args [][]byte) {
 			return
 		}
 		c.conn.WriteBulkString(enc)
-	case (equalFold(sub, "refcount") || equalFold(sub, "idletime") || equalFold(sub, "freq")) && len(args) == 3:
+	case equalFold(sub, "refcount") && len(args) == 3:
 		if s.eng.Exists(c.DB(), []string{string(args[2])}) == 0 {
 			c.conn.WriteNull()
 			return
 		}
-		if equalFold(sub, "refcount") {
-			c.conn.WriteInt(1)
-		} else {
-			c.conn.WriteInt(0)
-		}
+		c.conn.WriteInt(1)
+	case equalFold(sub, "freq") && len(args) == 3:
+		f, found, err := s.eng.Freq(c.DB(), string(args[2]))
+		writeObjectInt(c, int64(f), found, err)
+	case equalFold(sub, "idletime") && len(args) == 3:
+		secs, found, err := s.eng.IdleTime(c.DB(), string(args[2]))
+		writeObjectInt(c, secs, found, err)
 	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"):
 		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "OBJECT",
 			"ENCODING <key>", "    Return the internal encoding of the value at key.",
-			"FREQ <key>", "    Return the access frequency (always 0).",
-			"IDLETIME <key>", "    Return the idle time (always 0).",
+			"FREQ <key>", "    Return the logarithmic access counter of the key (LFU maxmemory policies only).",
+			"IDLETIME <key>", "    Return the seconds since the key was last read or written (not under LFU maxmemory policies).",
 			"REFCOUNT <key>", "    Return the reference count (always 1).")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("object", sub))
+	}
+}
+
+// writeObjectInt answers OBJECT FREQ or IDLETIME: nil for a missing key,
+// then the policy's error, then n.
+func writeObjectInt(c *client, n int64, found bool, err error) {
+	switch {
+	case !found:
+		c.conn.WriteNull()
+	case err != nil:
+		c.conn.WriteError(errorText(err))
+	default:
+		c.conn.WriteInt64(n)
 	}
 }
 

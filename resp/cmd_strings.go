@@ -9,31 +9,32 @@ import (
 func registerStringCommands(t commandTable) {
 	ro := flagReadOnly | flagFast
 	wr := flagWrite
+	grow := flagWrite | flagDenyOOM // may take more memory
 	one := keySpec{1, 1, 1}
 	add := func(name string, arity int, flags cmdFlags, keys keySpec, since, summary string, h handlerFunc) {
 		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "string", since: since, summary: summary, handler: h})
 	}
 	add("get", 2, ro, one, "1.0.0", "Returns the string value of a key.", cmdGet)
-	add("set", -3, wr, one, "1.0.0", "Sets the string value of a key, ignoring its type.", cmdSet)
-	add("setnx", 3, wr|flagFast, one, "1.0.0", "Set the string value of a key only when the key doesn't exist.", cmdSetNX)
-	add("setex", 4, wr, one, "2.0.0", "Sets the string value and expiration time of a key.", cmdSetEx)
-	add("psetex", 4, wr, one, "2.6.0", "Sets both string value and expiration time in milliseconds of a key.", cmdPSetEx)
-	add("getset", 3, wr|flagFast, one, "1.0.0", "Returns the previous string value of a key after setting it to a new value.", cmdGetSet)
+	add("set", -3, grow, one, "1.0.0", "Sets the string value of a key, ignoring its type.", cmdSet)
+	add("setnx", 3, grow|flagFast, one, "1.0.0", "Set the string value of a key only when the key doesn't exist.", cmdSetNX)
+	add("setex", 4, grow, one, "2.0.0", "Sets the string value and expiration time of a key.", cmdSetEx)
+	add("psetex", 4, grow, one, "2.6.0", "Sets both string value and expiration time in milliseconds of a key.", cmdPSetEx)
+	add("getset", 3, grow|flagFast, one, "1.0.0", "Returns the previous string value of a key after setting it to a new value.", cmdGetSet)
 	add("getdel", 2, wr|flagFast, one, "6.2.0", "Returns the string value of a key after deleting the key.", cmdGetDel)
 	add("getex", -2, wr|flagFast, one, "6.2.0", "Returns the string value of a key after setting its expiration time.", cmdGetEx)
 	add("mget", -2, ro, keySpec{1, -1, 1}, "1.0.0", "Atomically returns the string values of one or more keys.", cmdMGet)
-	add("mset", -3, wr, keySpec{1, -1, 2}, "1.0.1", "Atomically creates or modifies the string values of one or more keys.", cmdMSet)
-	add("msetnx", -3, wr, keySpec{1, -1, 2}, "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", cmdMSetNX)
-	add("append", 3, wr|flagFast, one, "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.", cmdAppend)
+	add("mset", -3, grow, keySpec{1, -1, 2}, "1.0.1", "Atomically creates or modifies the string values of one or more keys.", cmdMSet)
+	add("msetnx", -3, grow, keySpec{1, -1, 2}, "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", cmdMSetNX)
+	add("append", 3, grow|flagFast, one, "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.", cmdAppend)
 	add("strlen", 2, ro, one, "2.2.0", "Returns the length of a string value.", cmdStrLen)
-	add("incr", 2, wr|flagFast, one, "1.0.0", "Increments the integer value of a key by one.", cmdIncr)
-	add("decr", 2, wr|flagFast, one, "1.0.0", "Decrements the integer value of a key by one.", cmdDecr)
-	add("incrby", 3, wr|flagFast, one, "1.0.0", "Increments the integer value of a key by a number.", cmdIncrBy)
-	add("decrby", 3, wr|flagFast, one, "1.0.0", "Decrements a number from the integer value of a key.", cmdDecrBy)
-	add("incrbyfloat", 3, wr|flagFast, one, "2.6.0", "Increment the floating point value of a key by a number.", cmdIncrByFloat)
+	add("incr", 2, grow|flagFast, one, "1.0.0", "Increments the integer value of a key by one.", cmdIncr)
+	add("decr", 2, grow|flagFast, one, "1.0.0", "Decrements the integer value of a key by one.", cmdDecr)
+	add("incrby", 3, grow|flagFast, one, "1.0.0", "Increments the integer value of a key by a number.", cmdIncrBy)
+	add("decrby", 3, grow|flagFast, one, "1.0.0", "Decrements a number from the integer value of a key.", cmdDecrBy)
+	add("incrbyfloat", 3, grow|flagFast, one, "2.6.0", "Increment the floating point value of a key by a number.", cmdIncrByFloat)
 	add("getrange", 4, flagReadOnly, one, "2.4.0", "Returns a substring of the string stored at a key.", cmdGetRange)
 	add("substr", 4, flagReadOnly, one, "1.0.0", "Returns a substring from a string value.", cmdGetRange)
-	add("setrange", 4, wr, one, "2.2.0", "Overwrites a part of a string value with another by an offset.", cmdSetRange)
+	add("setrange", 4, grow, one, "2.2.0", "Overwrites a part of a string value with another by an offset.", cmdSetRange)
 }
 
 func cmdGet(s *Server, c *client, args [][]byte) {

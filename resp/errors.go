@@ -76,6 +76,13 @@ const (
 	errSaveFailed = "ERR"
 	// errShutdownFailed answers a SHUTDOWN SAVE whose snapshot failed.
 	errShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs."
+	// errOOM refuses a command flagged denyoom while memory is above
+	// maxmemory and the policy could not evict enough.
+	errOOM = "OOM command not allowed when used memory > 'maxmemory'."
+	// errNotLFU answers OBJECT FREQ when the policy is not an LFU one.
+	errNotLFU = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	// errLFU answers OBJECT IDLETIME when the policy is an LFU one.
+	errLFU = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // errArity is the reply to a call with the wrong number of arguments. name
@@ -251,6 +258,12 @@ func errorText(err error) string {
 		return errStringTooLarge
 	case errors.Is(err, engine.ErrWrongType):
 		return errWrongType
+	case errors.Is(err, engine.ErrOOM):
+		return errOOM
+	case errors.Is(err, engine.ErrNotLFU):
+		return errNotLFU
+	case errors.Is(err, engine.ErrLFU):
+		return errLFU
 	}
 	return sanitize("ERR " + err.Error())
 }

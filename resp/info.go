@@ -63,7 +63,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"clients_in_timeout_table", "0"},
 		}
 	case "memory":
-		return infoMemory()
+		return s.infoMemory()
 	case "persistence":
 		loading := [][2]string{{"loading", "0"}}
 		if s.loading.Load() {
@@ -84,7 +84,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"sync_partial_ok", itoa(pok)},
 			{"sync_partial_err", itoa(perr)},
 			{"expired_keys", itoa(st.ExpiredKeys)},
-			{"evicted_keys", "0"},
+			{"evicted_keys", itoa(st.EvictedKeys)},
 			{"keyspace_hits", itoa(st.Hits)},
 			{"keyspace_misses", itoa(st.Misses)},
 			{"pubsub_channels", "0"},
@@ -137,23 +137,6 @@ func (s *Server) infoServer() [][2]string {
 		{"hz", "10"},
 		{"executable", exe},
 		{"config_file", s.opts.ConfigFile},
-	}
-}
-
-func infoMemory() [][2]string {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	rss := readRSS()
-	return [][2]string{
-		{"used_memory", strconv.FormatUint(ms.HeapAlloc, 10)},
-		{"used_memory_human", humanBytes(ms.HeapAlloc)},
-		{"used_memory_rss", strconv.FormatUint(rss, 10)},
-		{"used_memory_rss_human", humanBytes(rss)},
-		{"used_memory_peak", strconv.FormatUint(ms.HeapSys, 10)},
-		{"total_system_memory", "0"},
-		{"maxmemory", "0"},
-		{"maxmemory_policy", "noeviction"},
-		{"mem_allocator", "go"},
 	}
 }
 

@@ -462,6 +462,9 @@ func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
 		return
 	}
 	defer r.EndWrite()
+	if !s.makeRoom(c, cmd) {
+		return
+	}
 	c.unsynced = true
 	cmd.handler(s, c, args)
 }

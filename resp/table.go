@@ -13,13 +13,16 @@ const (
 	flagNoScript
 	flagContainer // has subcommands: CLIENT LIST shows cmd=name|sub
 	flagNoAuth    // runs before the client authenticates
+	// flagDenyOOM marks a write that may grow memory: refused with -OOM
+	// while memory is above maxmemory and the policy cannot evict enough.
+	flagDenyOOM
 )
 
 var flagNames = []struct {
 	f    cmdFlags
 	name string
 }{
-	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagAdmin, "admin"},
+	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
 	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"},
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
@@ -84,7 +85,43 @@ func options() []option {
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
 		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub is kept for CONFIG GET", true, checkOutputLimits, false},
-	}, tlsOptionTable()...)
+	}, append(memoryOptionTable(), tlsOptionTable()...)...)
+}
+
+// memoryOptionTable holds maxmemory and the options of eviction, with
+// Redis's names, defaults and ranges; all may change at run time.
+func memoryOptionTable() []option {
+	return []option{
+		{"maxmemory", "0", "bytes the keyspace may take (0: no limit); above it writes evict keys as maxmemory-policy says, or are refused with -OOM. CONFIG GET shows it in bytes", true, checkMemory(0), false},
+		enum("maxmemory-policy", "noeviction", "what a write does above maxmemory: noeviction refuses it; allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl evict keys (volatile-*: only keys with an expiry) first", true, policyNames()...),
+		{"maxmemory-samples", "5", "keys sampled per database to choose each key to evict (more: closer to true LRU/LFU/TTL order, slower)", true, checkIntRange(1, math.MaxInt32), false},
+		{"lfu-log-factor", "10", "how slowly a key's LFU counter grows with its accesses", true, checkIntRange(0, math.MaxInt32), false},
+		{"lfu-decay-time", "1", "minutes after which an idle key's LFU counter is decremented (0: never)", true, checkIntRange(0, math.MaxInt32), false},
+		{"replica-ignore-maxmemory", "yes", "yes only: a secondary never evicts on its own; it applies its primary's evictions", true, checkOnly("yes", "a secondary never evicts on its own: it applies the deletions its primary logs"), true},
+	}
+}
+
+// policyNames lists the values of maxmemory-policy.
+func policyNames() []string {
+	var out []string
+	for p := engine.NoEviction; p <= engine.VolatileTTL; p++ {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// evictionOf reads the eviction options.
+func evictionOf(v func(string) string) engine.EvictionConfig {
+	atoi := func(name string) int { n, _ := strconv.Atoi(v(name)); return n }
+	maxMemory, _ := parseMemory(v("maxmemory"))
+	policy, _ := engine.ParsePolicy(v("maxmemory-policy"))
+	return engine.EvictionConfig{
+		MaxMemory:    maxMemory,
+		Policy:       policy,
+		Samples:      atoi("maxmemory-samples"),
+		LFULogFactor: atoi("lfu-log-factor"),
+		LFUDecayTime: atoi("lfu-decay-time"),
+	}
 }
 
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
@@ -137,6 +174,9 @@ var ignoredDirectives = map[string]bool{
 	// cluster bus.
 	"tls-prefer-server-ciphers": true, "tls-dh-params-file": true, "tls-session-cache-size": true,
 	"tls-session-cache-timeout": true, "tls-cluster": true,
+	// Eviction here is bounded by batches of keys, not by Redis's time
+	// budget.
+	"maxmemory-eviction-tenacity": true,
 }
 
 // Config is the validated configuration of one server.
@@ -183,6 +223,7 @@ type Config struct {
 	OutputLimit       resp.OutputLimit
 	ReplicaLimit      node.OutputLimit
 	TLS               tlsOptions
+	Eviction          engine.EvictionConfig
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -250,10 +291,15 @@ func (s *settings) setAtStart(name, value string) error {
 
 // mergedLocked is the value an option takes when value is set:
 // client-output-buffer-limit changes only the classes given, as in Redis,
-// and is kept in Redis's form. s.mu must be held.
+// and is kept in Redis's form; maxmemory is kept in bytes, as Redis's
+// CONFIG GET shows it. s.mu must be held.
 func (s *settings) mergedLocked(name, value string) string {
-	if name == "client-output-buffer-limit" {
+	switch name {
+	case "client-output-buffer-limit":
 		return mergeOutputLimits(s.values[name], value)
+	case "maxmemory":
+		n, _ := parseMemory(value)
+		return strconv.FormatInt(n, 10)
 	}
 	return value
 }
@@ -450,6 +496,7 @@ func build(s *settings, file string) (Config, error) {
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
 		ReplicaLimit:      replicaOutputLimit(v("client-output-buffer-limit")),
 		TLS:               tlsOptionsOf(v),
+		Eviction:          evictionOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {

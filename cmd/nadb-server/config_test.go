@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/node"
 	"github.com/nadb-server/nadb-server/resp"
 )
@@ -86,6 +87,7 @@ func defaultConfig() Config {
 		ProtectedMode:     true,
 		TLS:               tlsOptions{AuthClients: "yes"},
 		ReplicaLimit:      node.DefaultReplicaOutputLimit,
+		Eviction:          engine.DefaultEviction,
 	}
 }
 
@@ -216,6 +218,12 @@ func TestCommandLineOptions(t *testing.T) {
 		{"negative-looking value is a value", []string{"--bind", "-127.0.0.1"}, func(c *Config) {
 			c.Bind, c.ReplListenHost = []string{"-127.0.0.1"}, "-127.0.0.1"
 		}},
+		{"maxmemory and its policy", []string{"--maxmemory", "1gb", "--maxmemory-policy", "ALLKEYS-LFU", "--maxmemory-samples", "10", "--lfu-log-factor", "0", "--lfu-decay-time", "0"}, func(c *Config) {
+			c.Eviction = engine.EvictionConfig{MaxMemory: 1 << 30, Policy: engine.AllKeysLFU, Samples: 10}
+		}},
+		{"maxmemory in decimal units", []string{"--maxmemory", "100m"}, func(c *Config) { c.Eviction.MaxMemory = 100_000_000 }},
+		{"volatile-ttl", []string{"--maxmemory-policy", "volatile-ttl"}, func(c *Config) { c.Eviction.Policy = engine.VolatileTTL }},
+		{"replica-ignore-maxmemory yes", []string{"--replica-ignore-maxmemory", "yes"}, func(c *Config) {}},
 		{"several options", []string{"--port", "7000", "--repl-listen-port", "7001", "--databases", "2", "--appendfsync", "no"}, func(c *Config) {
 			c.Port, c.ReplListenPort, c.Databases, c.AppendFsync = 7000, 7001, 2, "no"
 		}},
@@ -430,6 +438,11 @@ func TestRefusals(t *testing.T) {
 		{name: "PRIMARY_HOST with replicaof", env: map[string]string{"PRIMARY_HOST": "db1"}, args: []string{"--replicaof", "db2", "6379"}, want: []string{"'primary-host'", "'replicaof'"}},
 		{name: "primary-host with replicaof in file", file: "primary-host db1\nreplicaof db2 6379\n", want: []string{"'primary-host'", "'replicaof'"}},
 		{name: "repl-listen-port equal to default port", args: []string{"--repl-listen-port", "6379"}, want: []string{"'repl-listen-port' (6379)", "'port'"}},
+		{name: "maxmemory not a size", args: []string{"--maxmemory", "lots"}, want: []string{"option 'maxmemory'", "'lots'"}},
+		{name: "maxmemory-policy unknown", args: []string{"--maxmemory-policy", "lru"}, want: []string{"option 'maxmemory-policy'", "noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl"}},
+		{name: "maxmemory-samples zero", args: []string{"--maxmemory-samples", "0"}, want: []string{"option 'maxmemory-samples'", "between 1 and 2147483647"}},
+		{name: "lfu-log-factor negative", args: []string{"--lfu-log-factor", "-1"}, want: []string{"option 'lfu-log-factor'", "between 0 and 2147483647"}},
+		{name: "replica-ignore-maxmemory no", args: []string{"--replica-ignore-maxmemory", "no"}, want: []string{"option 'replica-ignore-maxmemory'", "never evicts on its own"}},
 		{name: "port equal to default repl-listen-port", args: []string{"--port", "9000"}, want: []string{"'repl-listen-port' (9000)", "'port'"}},
 	}
 	for _, tc := range tests {
@@ -645,6 +658,12 @@ var runtimeOptions = []struct {
 	{"protected-mode", "no"},
 	{"timeout", "30"},
 	{"client-output-buffer-limit", "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+	{"maxmemory", "104857600"}, // kept in bytes (TestMaxMemoryShownInBytes)
+	{"maxmemory-policy", "allkeys-lru"},
+	{"maxmemory-samples", "10"},
+	{"lfu-log-factor", "5"},
+	{"lfu-decay-time", "0"},
+	{"replica-ignore-maxmemory", "yes"},
 	// The files are checked when named (tls_test.go); empty is valid.
 	{"tls-cert-file", ""},
 	{"tls-key-file", ""},
@@ -741,6 +760,13 @@ func TestSettingsSet(t *testing.T) {
 		{"broadcast-async", "maybe"},
 		{"broadcast-async", "1"},
 		{"appendfsync", "sometimes"},
+		{"maxmemory", "-1"},
+		{"maxmemory", "12xb"},
+		{"maxmemory-policy", "allkeys"},
+		{"maxmemory-samples", "0"},
+		{"lfu-log-factor", "-1"},
+		{"lfu-decay-time", "x"},
+		{"replica-ignore-maxmemory", "no"},
 	}
 	for _, bv := range badValues {
 		t.Run("bad value/"+bv.name+"="+bv.value, func(t *testing.T) {
@@ -764,6 +790,30 @@ func TestSettingsSet(t *testing.T) {
 		require.NoError(t, s.Set("maxclients", "20"))
 		require.Equal(t, []change{{"maxclients", "10"}, {"maxclients", "20"}}, calls)
 	})
+}
+
+// TestMaxMemoryShownInBytes: like Redis's CONFIG GET, maxmemory reads back
+// in bytes whatever units it was given in; the policy in lower case.
+func TestMaxMemoryShownInBytes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"0", "0"}, {"100mb", "104857600"}, {"1k", "1000"}, {"1GB", "1073741824"}, {"12345", "12345"},
+	} {
+		s, _, err := parseArgs([]string{"--maxmemory", tc.in}, noEnv)
+		require.NoError(t, err)
+		require.Equal(t, [][2]string{{"maxmemory", tc.want}}, s.Get("maxmemory"), "at start: %s", tc.in)
+		var calls []change
+		s = recorded(&calls)
+		require.NoError(t, s.Set("maxmemory", tc.in))
+		require.Equal(t, [][2]string{{"maxmemory", tc.want}}, s.Get("maxmemory"), "CONFIG SET %s", tc.in)
+		require.Equal(t, []change{{"maxmemory", tc.want}}, calls)
+	}
+	s := newSettings()
+	require.NoError(t, s.Set("maxmemory-policy", "Volatile-LRU"))
+	require.Equal(t, [][2]string{{"maxmemory-policy", "volatile-lru"}}, s.Get("maxmemory-policy"))
+	require.Equal(t, [][2]string{
+		{"maxmemory", "0"}, {"maxmemory-policy", "volatile-lru"}, {"maxmemory-samples", "5"},
+	}, s.Get("maxmemory*"))
+	require.Equal(t, [][2]string{{"lfu-decay-time", "1"}, {"lfu-log-factor", "10"}}, s.Get("lfu-*"))
 }
 
 func TestSettingsImplementsRespConfig(t *testing.T) {

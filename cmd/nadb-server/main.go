@@ -99,7 +99,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		}
 		defer os.Remove(cfg.PidFile)
 	}
-	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen})
+	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen, Eviction: cfg.Eviction})
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -286,6 +286,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "timeout":
 			n, _ := strconv.Atoi(value)
 			srv.SetTimeout(time.Duration(n) * time.Second)
+		case "maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time":
+			setEviction(eng, evictionOf(settings.value), logger)
+		case "replica-ignore-maxmemory": // yes only
 		case "client-output-buffer-limit":
 			all := settings.value("client-output-buffer-limit")
 			srv.SetOutputLimit(normalOutputLimit(all))
@@ -447,6 +450,18 @@ func checkLog(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// setEviction applies changed eviction options and, as Redis does at a
+// CONFIG SET, evicts at once down to a lowered maxmemory (a secondary
+// evicts nothing: its primary's evictions reach it in the stream).
+func setEviction(eng *engine.Engine, c engine.EvictionConfig, logger *slog.Logger) {
+	eng.SetEviction(c)
+	if m := eng.Memory(); c.MaxMemory > 0 && m.Used > c.MaxMemory {
+		logger.Warn("the new maxmemory is below the memory used: keys will be evicted, or writes refused, as maxmemory-policy says",
+			"maxmemory", c.MaxMemory, "used_memory", m.Used, "maxmemory-policy", c.Policy.String())
+	}
+	_ = eng.FreeMemory()
 }
 
 // runActiveExpire runs the engine's active expire cycle ten times a second
