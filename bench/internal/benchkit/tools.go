@@ -13,10 +13,11 @@ import (
 type Tools struct {
 	RedisServer    string
 	RedisBenchmark string
+	RedisCLI       string
 	NadbServer     string
 }
 
-// FindTools resolves redis-server, redis-benchmark and -nadb-bin from the
+// FindTools resolves redis-server, redis-benchmark, redis-cli and -nadb-bin from the
 // common flags, failing with a message that says what to install.
 func FindTools(c CommonFlags) (Tools, error) {
 	var tl Tools
@@ -25,6 +26,9 @@ func FindTools(c CommonFlags) (Tools, error) {
 		return Tools{}, fmt.Errorf("redis-server not found (%q): %w; install redis-server or pass -redis-server PATH", c.RedisServer, err)
 	}
 	if tl.RedisBenchmark, err = LookRedisBenchmark(); err != nil {
+		return Tools{}, err
+	}
+	if tl.RedisCLI, err = LookRedisCLI(); err != nil {
 		return Tools{}, err
 	}
 	if c.NadbBin != "" {
