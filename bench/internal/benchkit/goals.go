@@ -295,11 +295,25 @@ func RefreshGoals(path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if begin, _ := Markers(GoalsSection); !strings.Contains(doc, begin) {
-		// First time: put the table before the first section, not at the end.
-		if i := strings.Index(doc, "\n## "); i >= 0 {
-			doc = doc[:i+1] + section + "\n" + doc[i+1:]
+		// First time: put the table before the first heading or section,
+		// not at the end.
+		if i := firstSectionLine(doc); i >= 0 {
+			doc = doc[:i] + section + "\n" + doc[i:]
 			return os.WriteFile(path, []byte(doc), 0o644)
 		}
 	}
 	return WriteSection(path, GoalsSection, section)
+}
+
+// firstSectionLine returns the offset of the first line (after the first)
+// that starts a "## " heading or a "<!-- " marker, or -1.
+func firstSectionLine(doc string) int {
+	for off := 0; off < len(doc); {
+		line, _, _ := strings.Cut(doc[off:], "\n")
+		if off > 0 && (strings.HasPrefix(line, "## ") || strings.HasPrefix(line, "<!-- ")) {
+			return off
+		}
+		off += len(line) + 1
+	}
+	return -1
 }

@@ -131,3 +131,21 @@ func TestRefreshGoalsPlacesTableBeforeSections(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRefreshGoalsNewFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "RESULTS.md")
+	b, e := Markers("lruhit")
+	sec := b + "\n## Eviction\n\n" + GoalComments("lruhit", "d", true, []GoalResult{{ID: "11", Redis: 80, HasRedis: true, Skipped: "x"}}) + e + "\n"
+	if err := WriteSection(path, "lruhit", sec); err != nil {
+		t.Fatal(err)
+	}
+	if err := RefreshGoals(path); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(path)
+	s := string(out)
+	gb, ge := Markers(GoalsSection)
+	if !strings.HasPrefix(s, ResultsIntro+gb) || strings.Index(s, ge) > strings.Index(s, b) {
+		t.Fatalf("goals table not between the intro and the first section:\n%s", s)
+	}
+}
