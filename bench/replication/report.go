@@ -15,8 +15,8 @@ const resultsSection = "replication"
 
 // Goals stated for the replication benchmarks.
 const (
-	goalCPU2   = 1.2  // primary CPU per million SETs with 2 secondaries / with 0
-	goalP99ms  = 5.0  // lag p99
+	goalCPU2  = 1.2 // primary CPU per million SETs with 2 secondaries / with 0
+	goalP99ms = 5.0 // lag p99
 )
 
 // machine describes the host, the redis-benchmark used and the load.
@@ -63,7 +63,7 @@ type report struct {
 	throughput *tpResult
 	lag        []*lagResult      // nadb, then redis
 	fullSync   []*fullSyncResult // nadb, then redis; empty with -skip-fullsync
-	micro      *microResult    // nil with -skip-micro
+	micro      *microResult      // nil with -skip-micro
 	anomalies  []string
 }
 
