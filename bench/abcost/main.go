@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -118,7 +117,7 @@ func one(ctx context.Context, bin, bench, dir string, c config) (sample, error) 
 	if err := p.WaitPing(ctx, 15*time.Second); err != nil {
 		return s, err
 	}
-	cpu0, err := cpuSeconds(p.Pid())
+	cpu0, err := benchkit.CPUSeconds(p.Pid())
 	if err != nil {
 		return s, err
 	}
@@ -128,12 +127,12 @@ func one(ctx context.Context, bin, bench, dir string, c config) (sample, error) 
 	if err != nil {
 		return s, err
 	}
-	cpu1, err := cpuSeconds(p.Pid())
+	cpu1, err := benchkit.CPUSeconds(p.Pid())
 	if err != nil {
 		return s, err
 	}
 	s.rps, s.p99 = rows["SET"].RPS, rows["SET"].P99
-	s.cpuPerM = (cpu1 - cpu0) / (float64(c.n) / 1e6)
+	s.cpuPerM = benchkit.CPUPerMillion(cpu0, cpu1, c.n)
 
 	if _, err := benchkit.Command(p.Addr(), 10*time.Second, "FLUSHALL"); err != nil {
 		return s, err
@@ -156,28 +155,4 @@ func one(ctx context.Context, bin, bench, dir string, c config) (sample, error) 
 	}
 	s.digestUsec = benchkit.Median(times)
 	return s, nil
-}
-
-// cpuSeconds returns the user and system CPU time of process pid, from
-// /proc/pid/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
-func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces: count from its ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, errors.New("unexpected /proc stat format")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("unexpected /proc stat format")
-	}
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("unexpected /proc stat values")
-	}
-	return (ut + st) / 100, nil
 }

@@ -17,7 +17,10 @@
 //     that server BGREWRITEAOF, wait until INFO persistence shows it done,
 //     stop it cleanly and time a second restart (b: snapshot plus the log
 //     after it);
-//  3. disk bytes per key of the log and snapshot files (nadb-*.aof and
+//  3. MSET throughput (redis-benchmark -t mset -P 16) with appendonly no
+//     and with appendonly yes (appendfsync everysec, both servers' default
+//     policy), each server against itself;
+//  4. disk bytes per key of the log and snapshot files (nadb-*.aof and
 //     nadb-*.snap; Redis's appendonlydir/ and dump.rdb) before each of
 //     those restarts, i.e. right after the load and after BGREWRITEAOF.
 //
@@ -45,6 +48,8 @@ type config struct {
 	n              int
 	keys           int
 	skipRestart    bool
+	nMSET          int
+	skipMSET       bool
 	restartTimeout time.Duration
 	benchkit.CommonFlags
 }
@@ -64,6 +69,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 3, "number of alternating rounds; medians are taken over rounds")
 	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SETs) per throughput run")
 	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys loaded before the restart and disk measurements")
+	fs.IntVar(&cfg.nMSET, "n-mset", 200000, "redis-benchmark -n (MSET commands of 10 keys) per MSET run")
+	fs.BoolVar(&cfg.skipMSET, "skip-mset", false, "skip the MSET appendonly yes / no comparison")
 	fs.BoolVar(&cfg.skipRestart, "skip-restart", false, "skip the restart-time, BGREWRITEAOF and disk-bytes measurements")
 	fs.DurationVar(&cfg.restartTimeout, "restart-timeout", 10*time.Minute, "how long to wait for a restarted server to load its data directory (PONG and DBSIZE)")
 	cfg.Register(fs, benchkit.FlagHelp{
@@ -75,8 +82,8 @@ func parseFlags(args []string) (config, error) {
 	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
 	}
-	if cfg.rounds < 1 || cfg.n < 1 || cfg.keys < 1 {
-		return config{}, errors.New("-rounds, -n and -keys must be positive")
+	if cfg.rounds < 1 || cfg.n < 1 || cfg.keys < 1 || cfg.nMSET < 1 {
+		return config{}, errors.New("-rounds, -n, -n-mset and -keys must be positive")
 	}
 	return cfg, nil
 }
@@ -103,6 +110,11 @@ func run(ctx context.Context, cfg config) error {
 
 	if rep.throughput, err = runThroughput(ctx, h); err != nil {
 		return err
+	}
+	if !cfg.skipMSET {
+		if rep.mset, err = runMSET(ctx, h); err != nil {
+			return err
+		}
 	}
 	if !cfg.skipRestart {
 		if rep.restart, err = runRestart(ctx, h); err != nil {

@@ -23,6 +23,7 @@ type report struct {
 	commands     *benchkit.CommandLog
 	throughput   *throughputResults
 	restart      *restartResults // nil with -skip-restart
+	mset         *msetResults    // nil with -skip-mset
 	anomalies    []string
 }
 
@@ -32,6 +33,7 @@ func (r *report) markdown() string {
 	begin, end := benchkit.Markers(resultsSection)
 	fmt.Fprintln(&b, begin)
 	fmt.Fprintf(&b, "## Persistence: log and snapshots, nadb-server vs redis-server\n\n")
+	b.WriteString(benchkit.SmokeBanner(r.cfg.Smoke))
 	fmt.Fprintf(&b, "- Date: %s\n", r.started.Format(time.RFC3339))
 	fmt.Fprintf(&b, "- Machine: %s\n", r.machine)
 	fmt.Fprintf(&b, "- Go: %s; redis-server: %s; nadb-server: %s\n", r.machine.GoVersion, r.redisVersion, r.nadbVersion)
@@ -42,6 +44,9 @@ func (r *report) markdown() string {
 		"(the throughput modes also run backward in even rounds).\n\n", r.cfg.rounds)
 
 	r.writeThroughput(&b)
+	if r.mset != nil {
+		r.writeMSET(&b)
+	}
 	if r.restart != nil {
 		r.writeRestart(&b)
 		r.writeDisk(&b)
@@ -55,6 +60,7 @@ func (r *report) markdown() string {
 	fmt.Fprintln(&b, "```")
 	fmt.Fprintln(&b)
 	r.writeRounds(&b)
+	b.WriteString(benchkit.GoalComments(resultsSection, r.started.Format("2006-01-02"), r.cfg.Smoke, r.goals()))
 	fmt.Fprintln(&b, end)
 	return b.String()
 }
@@ -75,6 +81,33 @@ func (r *report) writeThroughput(b *strings.Builder) {
 			benchkit.MedianOf(t.samples(m, nameRedis), p99), benchkit.MedianOf(t.samples(m, nameNadb), p99))
 	}
 	fmt.Fprintln(b)
+}
+
+// goals returns this program's rows of the goals table.
+func (r *report) goals() []benchkit.GoalResult {
+	everysec := mode{fsync: "everysec"}
+	out := []benchkit.GoalResult{benchkit.Measured("04",
+		r.throughput.medianRPS(everysec, nameNadb), r.throughput.medianRPS(everysec, nameRedis))}
+	if r.mset != nil {
+		out = append(out, benchkit.Measured("09", r.mset.ownRatio(nameNadb), r.mset.ownRatio(nameRedis)))
+	}
+	return out
+}
+
+func (r *report) writeMSET(b *strings.Builder) {
+	t := r.mset
+	fmt.Fprintf(b, "### MSET throughput, appendonly yes against no (redis-benchmark -t mset -d %d -r %d -c %d -P %d -n %d; 10 keys per MSET)\n\n",
+		benchValueSize, benchKeyspace, benchClients, benchPipeline, t.n)
+	fmt.Fprintln(b, "| mode | redis MSET rps | nadb MSET rps | nadb/redis | redis p99 ms | nadb p99 ms |")
+	fmt.Fprintln(b, "|---|---:|---:|---:|---:|---:|")
+	p99 := func(s benchkit.Sample) float64 { return s.P99 }
+	for _, m := range msetModes {
+		red, nadb := t.median(m, nameRedis), t.median(m, nameNadb)
+		fmt.Fprintf(b, "| %s | %.0f | %.0f | %s | %.3f | %.3f |\n", m.label(), red, nadb, benchkit.Ratio(nadb, red),
+			benchkit.MedianOf(t.runs[m.fsync][nameRedis], p99), benchkit.MedianOf(t.runs[m.fsync][nameNadb], p99))
+	}
+	fmt.Fprintf(b, "\nappendonly yes / appendonly no, each server against itself: nadb **%.2f**, redis %.2f (goal: nadb ≥ 0.90).\n\n",
+		t.ownRatio(nameNadb), t.ownRatio(nameRedis))
 }
 
 func (r *report) writeRestart(b *strings.Builder) {
@@ -207,6 +240,14 @@ func (r *report) writeRounds(b *strings.Builder) {
 			return join(r.throughput.samples(m, name), func(x throughputRun) string { return fmt.Sprintf("%.0f", x.sample.RPS) })
 		}
 		fmt.Fprintf(b, "| SET rps, %s | %s | %s |\n", m.label(), row(nameRedis), row(nameNadb))
+	}
+	if t := r.mset; t != nil {
+		for _, m := range msetModes {
+			row := func(name string) string {
+				return join(t.runs[m.fsync][name], func(x benchkit.Sample) string { return fmt.Sprintf("%.0f", x.RPS) })
+			}
+			fmt.Fprintf(b, "| MSET rps, %s | %s | %s |\n", m.label(), row(nameRedis), row(nameNadb))
+		}
 	}
 	for _, m := range modes[1:] {
 		for _, f := range []struct {

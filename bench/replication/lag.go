@@ -25,6 +25,7 @@ const (
 
 // lagResult is the outcome of the fixed-load lag test.
 type lagResult struct {
+	server    string
 	maxRPS    float64 // median SET rps with 1 secondary (test 1)
 	target    float64 // ops/s asked of the load generator
 	achieved  float64 // ops/s answered during the probing window
@@ -43,13 +44,13 @@ type lagResult struct {
 
 // runLag starts a primary and one secondary, drives the primary at rate
 // SET/s with a paced pipelined writer and probes the write → visible lag.
-func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
-	const phase = "lag test"
-	res := &lagResult{target: rate, conns: h.cfg.lagConns, interval: h.cfg.probeInterval}
+func runLag(ctx context.Context, h *harness, kind string, rate float64) (*lagResult, error) {
+	phase := "lag test, " + kind
+	res := &lagResult{server: kind, target: rate, conns: h.cfg.lagConns, interval: h.cfg.probeInterval}
 	if rate < 1 {
 		return nil, fmt.Errorf("no throughput with 1 secondary to derive the lag test's load from")
 	}
-	primary, secs, err := startCluster(ctx, h, 1)
+	primary, secs, err := startCluster(ctx, h, kind, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +135,8 @@ func runLag(ctx context.Context, h *harness, rate float64) (*lagResult, error) {
 	h.checkSecondary(sec, phase)
 
 	p := durStats(res.fromSend)
-	fmt.Fprintf(os.Stderr, "lag at %.0f SET/s (asked %.0f): %d probes, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %d timeouts\n",
-		res.achieved, rate, len(res.fromSend), p.p50, p.p99, p.max, res.timeouts)
+	fmt.Fprintf(os.Stderr, "%s: lag at %.0f SET/s (asked %.0f): %d probes, p50 %.3f ms, p99 %.3f ms, max %.3f ms, %d timeouts\n",
+		kind, res.achieved, rate, len(res.fromSend), p.p50, p.p99, p.max, res.timeouts)
 	return res, nil
 }
 

@@ -3,8 +3,9 @@
 //
 // It starts real nadb-server processes on free loopback ports and measures:
 //
-//  1. primary SET throughput (redis-benchmark) with 0, 1 and 2 secondaries
-//     attached, and how long the secondaries take to catch up afterwards;
+//  1. primary SET throughput (redis-benchmark) and the primary's own CPU
+//     seconds per million SETs with 0, 1 and 2 secondaries attached, and how
+//     long the secondaries take to catch up afterwards;
 //  2. replication lag (write on the primary → readable on a secondary) at a
 //     fixed load of half the 1-secondary throughput;
 //  3. a full resynchronisation of -keys keys to a fresh secondary;
@@ -13,6 +14,9 @@
 // Run from the module root:
 //
 //	go run ./bench/replication [flags]
+//
+// Tests 1 to 3 also run redis-server with as many redis replicas
+// (--replicaof) for comparison, unless -skip-redis.
 //
 // See bench/README.md for details. Standard library only.
 package main
@@ -23,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"time"
 
 	"github.com/nadb-server/nadb-server/bench/internal/benchkit"
@@ -35,6 +40,7 @@ type config struct {
 	keys          int
 	skipFullSync  bool
 	skipMicro     bool
+	skipRedis     bool
 	lagDuration   time.Duration
 	lagConns      int
 	lagRate       float64
@@ -63,6 +69,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.n, "n", 1000000, "redis-benchmark -n (SET requests) per throughput run")
 	fs.IntVar(&cfg.keys, "keys", 1000000, "distinct keys (100-byte values) loaded before the full-sync test")
 	fs.BoolVar(&cfg.skipFullSync, "skip-fullsync", false, "skip the full-sync test")
+	fs.BoolVar(&cfg.skipRedis, "skip-redis", false, "measure nadb-server only (no redis-server with replicas for comparison)")
 	fs.BoolVar(&cfg.skipMicro, "skip-micro", false, "skip the codec Go micro-benchmarks")
 	fs.DurationVar(&cfg.lagDuration, "lag-duration", 10*time.Second, "how long the lag probes run (after 1s of load warm-up)")
 	fs.IntVar(&cfg.lagConns, "lag-conns", 4, "connections of the paced load generator in the lag test")
@@ -73,6 +80,7 @@ func parseFlags(args []string) (config, error) {
 		Out:          "markdown file whose replication section is rewritten",
 		StartTimeout: "how long to wait for a server to answer PING / a secondary to link up",
 		RunTimeout:   "cap on one redis-benchmark run, key load or go test",
+		RedisServer:  true,
 	})
 	if err := benchkit.ParseFlags(fs, args); err != nil {
 		return config{}, err
@@ -92,6 +100,12 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	root, rootErr := benchkit.ModuleRoot()
+	var redisBin string
+	if !cfg.skipRedis {
+		if redisBin, err = exec.LookPath(cfg.RedisServer); err != nil {
+			return fmt.Errorf("redis-server not found (%q): %w; install redis-server, pass -redis-server PATH or -skip-redis", cfg.RedisServer, err)
+		}
+	}
 
 	tmp, cleanup, err := benchkit.TempDir("nadb-replbench-", cfg.KeepTmp)
 	if err != nil {
@@ -103,6 +117,7 @@ func run(ctx context.Context, cfg config) error {
 		cfg:            cfg,
 		tmp:            tmp,
 		redisBenchmark: redisBenchmark,
+		redisBin:       redisBin,
 		root:           root,
 	}
 	defer h.stopAll()
@@ -138,20 +153,28 @@ func run(ctx context.Context, cfg config) error {
 	done()
 
 	done = phase("2. replication lag at fixed load")
-	rate := rep.throughput.medianRPS(1) / 2
-	if cfg.lagRate > 0 {
-		rate = cfg.lagRate
+	for _, kind := range h.servers() {
+		rate := rep.throughput.medianRPS(kind, 1) / 2
+		if cfg.lagRate > 0 {
+			rate = cfg.lagRate
+		}
+		l, err := runLag(ctx, h, kind, rate)
+		if err != nil {
+			return err
+		}
+		l.maxRPS = rep.throughput.medianRPS(kind, 1)
+		rep.lag = append(rep.lag, l)
 	}
-	if rep.lag, err = runLag(ctx, h, rate); err != nil {
-		return err
-	}
-	rep.lag.maxRPS = rep.throughput.medianRPS(1)
 	done()
 
 	if !cfg.skipFullSync {
 		done = phase("3. full sync")
-		if rep.fullSync, err = runFullSync(ctx, h); err != nil {
-			return err
+		for _, kind := range h.servers() {
+			f, err := runFullSync(ctx, h, kind)
+			if err != nil {
+				return err
+			}
+			rep.fullSync = append(rep.fullSync, f)
 		}
 		done()
 	}
@@ -172,13 +195,7 @@ func run(ctx context.Context, cfg config) error {
 	rep.machine.loadEnd = loadAvg()
 	rep.nadbGo = h.nadbGo
 	rep.anomalies = h.anomalies
-	section := rep.markdown()
-	fmt.Println(section)
-	if err := benchkit.WriteSection(cfg.Out, resultsSection, section); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", cfg.Out)
-	return nil
+	return benchkit.Publish(cfg.Out, resultsSection, rep.markdown())
 }
 
 // argsSuffix renders the flags as given, for a copy-pasteable command.

@@ -21,6 +21,7 @@ type harness struct {
 	tmp            string
 	root           string // module root ("" when unknown)
 	nadbBin        string
+	redisBin       string // "" with -skip-redis
 	redisBenchmark string
 	nadbGo         string // go_version reported by nadb-server's INFO server
 
@@ -53,17 +54,29 @@ func (h *harness) stopAll() {
 	}
 }
 
-// node is one nadb-server process started by the harness.
-// Its Name is "primary", "secondary1", ...; its Port speaks Redis.
+// Server kinds.
+const (
+	kindNadb  = "nadb"
+	kindRedis = "redis"
+)
+
+// node is one server process started by the harness: nadb-server, or
+// redis-server for the comparison. Its Name is "primary", "secondary1",
+// ...; its Port speaks Redis.
 type node struct {
 	*benchkit.Process
-	replPort int // NADB listener
+	kind     string
+	replPort int // nadb: NADB listener
 }
 
-// launch starts a nadb-server process on fresh free ports. A secondary
-// (primaryRepl > 0) follows the NADB endpoint 127.0.0.1:primaryRepl. It
-// does not wait for readiness.
-func (h *harness) launch(name string, primaryRepl int) (*node, error) {
+// redis reports whether the node is a redis-server.
+func (n *node) redis() bool { return n.kind == kindRedis }
+
+// launch starts a server of kind on fresh free ports; a secondary follows
+// primary (nil for a primary): nadb-server through the primary's NADB
+// endpoint, redis-server with --replicaof its Redis port. It does not wait
+// for readiness.
+func (h *harness) launch(kind, name string, primary *node) (*node, error) {
 	ports, err := benchkit.FreePorts(2)
 	if err != nil {
 		return nil, err
@@ -75,23 +88,35 @@ func (h *harness) launch(name string, primaryRepl int) (*node, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	args := []string{h.nadbBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
-		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no"}
-	if primaryRepl > 0 {
-		args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primaryRepl))
+	var args []string
+	if kind == kindRedis {
+		// Diskless full sync without its default 5 s wait for more
+		// replicas, and DEBUG DIGEST allowed (off by default in Redis 7).
+		args = []string{h.redisBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir,
+			"--repl-diskless-sync-delay", "0", "--enable-debug-command", "local"}
+		if primary != nil {
+			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+		}
+	} else {
+		args = []string{h.nadbBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
+			"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no"}
+		if primary != nil {
+			args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primary.replPort))
+		}
 	}
 	p, err := benchkit.Start(name, ports[0], dir, args)
 	if err != nil {
 		return nil, err
 	}
-	n := &node{Process: p, replPort: ports[1]}
+	n := &node{Process: p, kind: kind, replPort: ports[1]}
 	h.mu.Lock()
 	h.nodes = append(h.nodes, n)
 	h.mu.Unlock()
 
-	role := "primary"
-	if primaryRepl > 0 {
-		role = "secondary"
+	role := kind + " primary"
+	if primary != nil {
+		role = kind + " secondary"
 	}
 	h.cmds.Add(role, benchkit.ShellJoin(args))
 	return n, nil
@@ -100,16 +125,16 @@ func (h *harness) launch(name string, primaryRepl int) (*node, error) {
 // startNode launches a node and waits until it answers PING and is the
 // process we started. A start that fails because a port was taken in the
 // meantime (other programs run on this machine) is retried on new ports.
-func (h *harness) startNode(ctx context.Context, name string, primaryRepl int) (*node, error) {
+func (h *harness) startNode(ctx context.Context, kind, name string, primary *node) (*node, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		n, err := h.launch(name, primaryRepl)
+		n, err := h.launch(kind, name, primary)
 		if err != nil {
 			return nil, err
 		}
 		err = n.waitReady(ctx, h.cfg.StartTimeout)
 		if err == nil {
-			if h.nadbGo == "" {
+			if h.nadbGo == "" && !n.redis() {
 				if info, err := benchkit.Command(n.Addr(), 5*time.Second, "INFO", "server"); err == nil {
 					h.nadbGo = benchkit.ParseInfo(info)["go_version"]
 				}
@@ -148,6 +173,9 @@ func (n *node) waitReady(ctx context.Context, timeout time.Duration) error {
 // checkLog records an anomaly for every WARN or ERROR line of the node's log
 // (at most a few per node, then a count).
 func (h *harness) checkLog(n *node, phase string) {
+	if n.redis() {
+		return // Redis warns about host settings (overcommit, THP) on every start
+	}
 	var bad []string
 	for _, l := range n.LogLines() {
 		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "panic") {
@@ -211,7 +239,11 @@ func (h *harness) waitLinked(ctx context.Context, primary *node, secs []*node) e
 		}
 		if ok {
 			m, err := primary.info("replication")
-			if n := benchkit.FieldInt(m, "nadb_replicas"); err != nil || n != int64(len(secs)) {
+			field := "nadb_replicas"
+			if primary.redis() {
+				field = "connected_slaves"
+			}
+			if n := benchkit.FieldInt(m, field); err != nil || n != int64(len(secs)) {
 				ok, why = false, fmt.Sprintf("primary lists %d replicas (%v)", n, err)
 			}
 		}
@@ -254,6 +286,9 @@ func (n *node) secondaryStats() (secondaryStats, error) {
 // checkSecondary records an anomaly when a secondary resynchronised more
 // than the one initial full sync, reconnected or saw protocol errors.
 func (h *harness) checkSecondary(s *node, phase string) secondaryStats {
+	if s.redis() {
+		return secondaryStats{fullSyncs: 1} // Redis has no such counters on the replica
+	}
 	st, err := s.secondaryStats()
 	if err != nil {
 		h.anomaly("%s: %s stats: %v", phase, s.Name, err)
@@ -299,7 +334,7 @@ func (h *harness) waitCaughtUp(ctx context.Context, secs []*node, want uint64, s
 			}
 			got, _ := strconv.ParseUint(benchkit.ParseInfo(info)["master_repl_offset"], 10, 64)
 			if got >= want {
-				if got > want {
+				if got > want && !secs[i].redis() { // Redis's offset also counts its PINGs
 					h.anomaly("%s applied sequence %d beyond the primary's %d", secs[i].Name, got, want)
 				}
 				c.Close()

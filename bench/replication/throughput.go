@@ -26,7 +26,9 @@ var secondaryCounts = []int{0, 1, 2}
 // tpRun is one redis-benchmark run against a fresh primary with secs
 // secondaries.
 type tpRun struct {
+	server      string // kindNadb or kindRedis
 	round, secs int
+	cpuPerM     float64 // the primary's CPU seconds per million SETs (/proc/PID/stat)
 	rps         float64
 	p50, p99    float64 // ms, redis-benchmark's client-side latency
 	seq         uint64  // primary sequence after the run
@@ -44,45 +46,74 @@ type tpResult struct {
 	runs []tpRun
 }
 
-func (t *tpResult) of(secs int) []tpRun {
+func (t *tpResult) of(server string, secs int) []tpRun {
 	var out []tpRun
 	for _, r := range t.runs {
-		if r.secs == secs {
+		if r.server == server && r.secs == secs {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func (t *tpResult) medianRPS(secs int) float64 {
-	return benchkit.MedianOf(t.of(secs), func(r tpRun) float64 { return r.rps })
+func (t *tpResult) medianRPS(server string, secs int) float64 {
+	return benchkit.MedianOf(t.of(server, secs), func(r tpRun) float64 { return r.rps })
+}
+
+func (t *tpResult) medianCPU(server string, secs int) float64 {
+	return benchkit.MedianOf(t.of(server, secs), func(r tpRun) float64 { return r.cpuPerM })
+}
+
+// has reports whether any run of server was made.
+func (t *tpResult) has(server string) bool { return len(t.of(server, 0)) > 0 }
+
+// costRatios are, for server, the median CPU per million SETs and the
+// median rps with 2 secondaries over the same with none.
+func (t *tpResult) costRatios(server string) (cpu, rps float64) {
+	if c0, r0 := t.medianCPU(server, 0), t.medianRPS(server, 0); c0 > 0 && r0 > 0 {
+		return t.medianCPU(server, 2) / c0, t.medianRPS(server, 2) / r0
+	}
+	return 0, 0
+}
+
+// servers are the kinds measured, nadb first.
+func (h *harness) servers() []string {
+	if h.redisBin == "" {
+		return []string{kindNadb}
+	}
+	return []string{kindNadb, kindRedis}
 }
 
 // runThroughput runs cfg.rounds rounds; each round measures every secondary
 // count on fresh processes, forward in even rounds and backward in odd
-// ones so slow drift affects every configuration alike.
+// ones, and within each count nadb-server and redis-server (nadb first in
+// even rounds), so slow drift affects every configuration alike.
 func runThroughput(ctx context.Context, h *harness) (*tpResult, error) {
 	res := &tpResult{n: h.cfg.n}
 	for round := range h.cfg.rounds {
 		order := slices.Clone(secondaryCounts)
+		servers := h.servers()
 		if round%2 == 1 {
 			slices.Reverse(order)
+			slices.Reverse(servers)
 		}
 		for _, secs := range order {
-			r, err := throughputRun(ctx, h, round, secs)
-			if err != nil {
-				return nil, fmt.Errorf("throughput round %d, %d secondaries: %w", round+1, secs, err)
+			for _, server := range servers {
+				r, err := throughputRun(ctx, h, server, round, secs)
+				if err != nil {
+					return nil, fmt.Errorf("throughput round %d, %s, %d secondaries: %w", round+1, server, secs, err)
+				}
+				res.runs = append(res.runs, r)
 			}
-			res.runs = append(res.runs, r)
 		}
 	}
 	return res, nil
 }
 
-func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, error) {
-	r := tpRun{round: round, secs: nsecs}
-	phase := fmt.Sprintf("throughput round %d with %d secondaries", round+1, nsecs)
-	primary, secs, err := startCluster(ctx, h, nsecs)
+func throughputRun(ctx context.Context, h *harness, server string, round, nsecs int) (tpRun, error) {
+	r := tpRun{server: server, round: round, secs: nsecs}
+	phase := fmt.Sprintf("throughput round %d, %s with %d secondaries", round+1, server, nsecs)
+	primary, secs, err := startCluster(ctx, h, server, nsecs)
 	if err != nil {
 		return r, err
 	}
@@ -98,11 +129,12 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 		"-t", "set", "-d", strconv.Itoa(tpValueSize), "-r", strconv.Itoa(tpKeyspace),
 		"-c", strconv.Itoa(tpClients), "-P", strconv.Itoa(tpPipeline), "-n", strconv.Itoa(h.cfg.n), "--csv"}
 	h.cmds.Add("throughput (redis-benchmark against the primary)", benchkit.ShellJoin(args))
+	pid := benchkit.ServerPID(primary.Process)
 
 	// Watch the primary's view of each secondary's lag while the benchmark runs.
 	stopWatch := make(chan struct{})
 	var watch sync.WaitGroup
-	if nsecs > 0 {
+	if nsecs > 0 && !primary.redis() {
 		watch.Go(func() {
 			t := time.NewTicker(250 * time.Millisecond)
 			defer t.Stop()
@@ -129,9 +161,18 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 			}
 		})
 	}
+	cpu0, err := benchkit.CPUSeconds(pid)
+	if err != nil {
+		return r, err
+	}
 	start := time.Now()
 	rows, err := benchkit.RunRedisBenchmark(ctx, args, h.cfg.RunTimeout, "SET")
 	end := time.Now()
+	if cpu1, cerr := benchkit.CPUSeconds(pid); cerr == nil {
+		r.cpuPerM = benchkit.CPUPerMillion(cpu0, cpu1, h.cfg.n)
+	} else if err == nil {
+		err = cerr
+	}
 	close(stopWatch)
 	watch.Wait()
 	if err != nil {
@@ -143,7 +184,7 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 	if r.seq, err = primary.sequence(); err != nil {
 		return r, err
 	}
-	if r.seq != uint64(h.cfg.n) {
+	if r.seq != uint64(h.cfg.n) && !primary.redis() { // Redis counts bytes, and only with replicas
 		h.anomaly("%s: primary sequence is %d after %d SETs", phase, r.seq, h.cfg.n)
 	}
 	if r.zeroLagMs > 0 {
@@ -165,7 +206,7 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 			st := h.checkSecondary(s, phase)
 			r.resyncs += max(st.fullSyncs-1, 0) + max(st.partialSyncs, 0)
 		}
-		if m, err := primary.info("replication"); err == nil && benchkit.FieldInt(m, "nadb_replicas") != int64(nsecs) {
+		if m, err := primary.info("replication"); err == nil && !primary.redis() && benchkit.FieldInt(m, "nadb_replicas") != int64(nsecs) {
 			h.anomaly("%s: primary lists %s replicas after the run, want %d", phase, m["nadb_replicas"], nsecs)
 		}
 	}
@@ -178,15 +219,15 @@ func throughputRun(ctx context.Context, h *harness, round, nsecs int) (tpRun, er
 	if nsecs > 0 {
 		catch = fmt.Sprintf("%.0f ms (max lag seen %d ops, %d ms)", ms(r.catchUp), r.maxLagOps, r.maxLagMs)
 	}
-	fmt.Fprintf(os.Stderr, "round %d, %d secondaries: SET %8.0f rps, p50 %.3f ms, p99 %.3f ms, %.1fs; catch-up %s\n",
-		round+1, nsecs, r.rps, r.p50, r.p99, end.Sub(start).Seconds(), catch)
+	fmt.Fprintf(os.Stderr, "round %d, %-5s %d secondaries: SET %8.0f rps, p50 %.3f ms, p99 %.3f ms, primary CPU %.3f s/M, %.1fs; catch-up %s\n",
+		round+1, server, nsecs, r.rps, r.p50, r.p99, r.cpuPerM, end.Sub(start).Seconds(), catch)
 	return r, nil
 }
 
 // startCluster starts a fresh primary and nsecs secondaries following it and
 // waits until they are linked.
-func startCluster(ctx context.Context, h *harness, nsecs int) (*node, []*node, error) {
-	primary, err := h.startNode(ctx, "primary", 0)
+func startCluster(ctx context.Context, h *harness, kind string, nsecs int) (*node, []*node, error) {
+	primary, err := h.startNode(ctx, kind, "primary", nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -198,7 +239,7 @@ func startCluster(ctx context.Context, h *harness, nsecs int) (*node, []*node, e
 		return nil, nil, err
 	}
 	for i := range nsecs {
-		s, err := h.startNode(ctx, "secondary"+strconv.Itoa(i+1), primary.replPort)
+		s, err := h.startNode(ctx, kind, "secondary"+strconv.Itoa(i+1), primary)
 		if err != nil {
 			return fail(err)
 		}

@@ -31,17 +31,30 @@ type seriesKey struct {
 	pipeline int
 }
 
+// benchRun is one redis-benchmark test against one server: its figures and the
+// server's own CPU seconds (utime+stime of /proc/PID/stat) per million
+// requests while it ran.
+type benchRun struct {
+	benchkit.Sample
+	cpuPerM float64
+}
+
 // benchResults holds every sample, grouped by series and then server name.
 type benchResults struct {
 	workloads []workload
-	samples   map[seriesKey]map[string][]benchkit.Sample
+	samples   map[seriesKey]map[string][]benchRun
 }
 
-func (b *benchResults) add(key seriesKey, srv string, s benchkit.Sample) {
+func (b *benchResults) add(key seriesKey, srv string, r benchRun) {
 	if b.samples[key] == nil {
-		b.samples[key] = map[string][]benchkit.Sample{}
+		b.samples[key] = map[string][]benchRun{}
 	}
-	b.samples[key][srv] = append(b.samples[key][srv], s)
+	b.samples[key][srv] = append(b.samples[key][srv], r)
+}
+
+// median is the median of pick over the runs of one series and server.
+func (b *benchResults) median(key seriesKey, srv string, pick func(benchRun) float64) float64 {
+	return benchkit.MedianOf(b.samples[key][srv], pick)
 }
 
 // benchTestNames are the upper-case names of benchTests, as in the CSV.
@@ -86,7 +99,7 @@ func runBenchmarks(ctx context.Context, cfg config, tl benchkit.Tools, tmp strin
 
 	res := &benchResults{
 		workloads: []workload{{pipeline: 1, requests: cfg.nP1}, {pipeline: 16, requests: cfg.nP16}},
-		samples:   map[seriesKey]map[string][]benchkit.Sample{},
+		samples:   map[seriesKey]map[string][]benchRun{},
 	}
 	for round := range cfg.rounds {
 		for _, w := range res.workloads {
@@ -100,30 +113,41 @@ func runBenchmarks(ctx context.Context, cfg config, tl benchkit.Tools, tmp strin
 	return res, nil
 }
 
-// runOne runs one redis-benchmark invocation and records its samples.
+// runOne runs one redis-benchmark invocation per test (SET, then GET, so
+// that GETs find the keys and the server's CPU time can be split per test)
+// and records the samples.
 func runOne(ctx context.Context, tl benchkit.Tools, s *benchkit.Process, w workload, timeout time.Duration, log *benchkit.CommandLog, res *benchResults) error {
 	if err := s.Alive(); err != nil {
 		return err
 	}
-	args := benchmarkArgs(tl.RedisBenchmark, s.Port, w)
-	log.Add(fmt.Sprintf("benchmark %s -P %d", s.Name, w.pipeline), benchkit.ShellJoin(args))
-
-	start := time.Now()
-	rows, err := benchkit.RunRedisBenchmark(ctx, args, timeout, benchTestNames()...)
-	if err != nil {
-		return fmt.Errorf("%s -P %d: %w%s", s.Name, w.pipeline, err, s.LogTail())
+	pid := benchkit.ServerPID(s)
+	line := fmt.Sprintf("%-5s -P %-2d", s.Name, w.pipeline)
+	for _, test := range benchTestNames() {
+		args := benchmarkArgs(tl.RedisBenchmark, s.Port, w, test)
+		log.Add(fmt.Sprintf("benchmark %s -P %d %s", s.Name, w.pipeline, test), benchkit.ShellJoin(args))
+		cpu0, err := benchkit.CPUSeconds(pid)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		rows, err := benchkit.RunRedisBenchmark(ctx, args, timeout, test)
+		if err != nil {
+			return fmt.Errorf("%s -P %d: %w%s", s.Name, w.pipeline, err, s.LogTail())
+		}
+		cpu1, err := benchkit.CPUSeconds(pid)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		r := benchRun{Sample: rows[test], cpuPerM: benchkit.CPUPerMillion(cpu0, cpu1, w.requests)}
+		res.add(seriesKey{test: test, pipeline: w.pipeline}, s.Name, r)
+		line += fmt.Sprintf("  %s %9.0f rps %6.3f CPU s/M", test, r.RPS, r.cpuPerM)
 	}
-	for test, smp := range rows {
-		res.add(seriesKey{test: test, pipeline: w.pipeline}, s.Name, smp)
-	}
-	fmt.Fprintf(os.Stderr, "%-5s -P %-2d  SET %10.0f rps  GET %10.0f rps  (%.1fs)\n",
-		s.Name, w.pipeline, rows["SET"].RPS, rows["GET"].RPS, time.Since(start).Seconds())
+	fmt.Fprintln(os.Stderr, line)
 	return nil
 }
 
-func benchmarkArgs(bin string, port int, w workload) []string {
+func benchmarkArgs(bin string, port int, w workload, test string) []string {
 	return []string{bin, "-h", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-c", strconv.Itoa(benchClients), "-P", strconv.Itoa(w.pipeline),
 		"-n", strconv.Itoa(w.requests), "-d", strconv.Itoa(benchValueSize),
-		"-r", strconv.Itoa(benchKeyspace), "-t", benchTests, "--csv"}
+		"-r", strconv.Itoa(benchKeyspace), "-t", strings.ToLower(test), "--csv"}
 }

@@ -1,9 +1,11 @@
 // Command sidebyside benchmarks nadb-server against a real redis-server on
 // the same machine and writes a markdown comparison to bench/RESULTS.md.
 //
-// It shells out to redis-benchmark for throughput/latency (alternating the two
-// servers within every round and flipping the order each round) and loads
-// 1,000,000 keys into a fresh instance of each server to compare RSS per key.
+// It shells out to redis-benchmark for throughput, latency and the servers'
+// own CPU time per request (alternating the two servers within every round
+// and flipping the order each round), and loads 1,000,000 keys with
+// `redis-cli --pipe` into a fresh instance of each server, then overwrites
+// as many random keys, to compare RSS per key.
 //
 // Run from the module root:
 //
@@ -75,6 +77,7 @@ func run(ctx context.Context, cfg config) error {
 		machine:      benchkit.DescribeMachine(ctx),
 		redisVersion: benchkit.Version(ctx, tl.RedisServer),
 		rounds:       cfg.rounds,
+		smoke:        cfg.Smoke,
 		commands:     &benchkit.CommandLog{},
 	}
 

@@ -56,17 +56,3 @@ func startServer(ctx context.Context, name, phase string, tl benchkit.Tools, tmp
 	}
 	return s, nil
 }
-
-// serverPID returns the PID whose /proc entry describes the server's memory:
-// the process_id reported by INFO server when available (this sees through
-// wrapper scripts that do not exec), otherwise the started process.
-func serverPID(s *benchkit.Process) int {
-	if info, err := benchkit.Command(s.Addr(), 10*time.Second, "INFO", "server"); err == nil {
-		if pid, err := strconv.Atoi(benchkit.ParseInfo(info)["process_id"]); err == nil {
-			if _, err := os.Stat(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-				return pid
-			}
-		}
-	}
-	return s.Pid()
-}

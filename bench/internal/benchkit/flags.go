@@ -15,6 +15,7 @@ type CommonFlags struct {
 	StartTimeout time.Duration // -start-timeout
 	RunTimeout   time.Duration // -run-timeout
 	KeepTmp      bool          // -keep-tmp
+	Smoke        bool          // -smoke: label the section and its goal rows as a smoke run
 }
 
 // FlagHelp is the per-program part of the common flags: help texts that
@@ -40,6 +41,7 @@ func (c *CommonFlags) Register(fs *flag.FlagSet, h FlagHelp) {
 	fs.DurationVar(&c.StartTimeout, "start-timeout", 30*time.Second, orDefault(h.StartTimeout, "how long to wait for a server to answer PING"))
 	fs.DurationVar(&c.RunTimeout, "run-timeout", 10*time.Minute, h.RunTimeout)
 	fs.BoolVar(&c.KeepTmp, "keep-tmp", false, orDefault(h.KeepTmp, "keep the temporary directory (server logs, built binary)"))
+	fs.BoolVar(&c.Smoke, "smoke", false, "label the section and its goal rows as a smoke run (tiny sizes: checks the harness, not results)")
 }
 
 func orDefault(s, def string) string {

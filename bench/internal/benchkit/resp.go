@@ -61,6 +61,10 @@ func (c *Client) Send(args ...string) error {
 // Flush writes the buffered commands to the connection.
 func (c *Client) Flush() error { return c.w.Flush() }
 
+// Receive reads one reply, for commands pipelined with Send and Flush. An
+// error reply is returned as a Reply, not as an error.
+func (c *Client) Receive() (Reply, error) { return ReadReply(c.r) }
+
 // Do sends one command and returns its reply; an error reply is returned
 // together with an error.
 func (c *Client) Do(args ...string) (Reply, error) {

@@ -13,10 +13,11 @@ import (
 type Tools struct {
 	RedisServer    string
 	RedisBenchmark string
+	RedisCLI       string
 	NadbServer     string
 }
 
-// FindTools resolves redis-server, redis-benchmark and -nadb-bin from the
+// FindTools resolves redis-server, redis-benchmark, redis-cli and -nadb-bin from the
 // common flags, failing with a message that says what to install.
 func FindTools(c CommonFlags) (Tools, error) {
 	var tl Tools
@@ -27,6 +28,9 @@ func FindTools(c CommonFlags) (Tools, error) {
 	if tl.RedisBenchmark, err = LookRedisBenchmark(); err != nil {
 		return Tools{}, err
 	}
+	if tl.RedisCLI, err = LookRedisCLI(); err != nil {
+		return Tools{}, err
+	}
 	if c.NadbBin != "" {
 		if tl.NadbServer, err = LookBinary(c.NadbBin); err != nil {
 			return Tools{}, fmt.Errorf("-nadb-bin %q is not executable: %w", c.NadbBin, err)
@@ -35,15 +39,28 @@ func FindTools(c CommonFlags) (Tools, error) {
 	return tl, nil
 }
 
-// Publish prints a generated section to stdout and writes it between the
-// markers of name in the results file out.
+// Publish prints a generated section to stdout, writes it between the
+// markers of name in the results file out and regenerates the goals table
+// of that file from the goal comments its sections hold.
 func Publish(out, name, section string) error {
 	fmt.Println(section)
 	if err := WriteSection(out, name, section); err != nil {
 		return err
 	}
+	if err := RefreshGoals(out); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", out)
 	return nil
+}
+
+// SmokeBanner is the line a program puts under its section's heading when
+// -smoke is set, and "" otherwise.
+func SmokeBanner(smoke bool) string {
+	if !smoke {
+		return ""
+	}
+	return "> **Smoke run** (-smoke): tiny sizes and few rounds, to check the harness; these figures are not results.\n\n"
 }
 
 // Prepare is how the side-by-side programs start: find the tools, make
