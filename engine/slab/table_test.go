@@ -1,0 +1,259 @@
+package slab
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// record is the model's view of a key.
+type record struct {
+	value    []byte
+	expireAt int64
+	meta     uint32
+	kind     uint8
+}
+
+// model drives a Table and a plain map with the same operations and
+// checks that they agree.
+type model struct {
+	t    testing.TB
+	tab  *Table
+	want map[string]record
+	rnd  *rand.Rand
+}
+
+func newModel(t testing.TB, seed uint64) *model {
+	return &model{t: t, tab: New(), want: map[string]record{}, rnd: rand.New(rand.NewPCG(seed, 1))}
+}
+
+func (m *model) set(key string, value []byte, exp int64, meta uint32, kind uint8) {
+	_, had := m.want[key]
+	added := m.tab.Set(key, value, exp, meta, kind)
+	require.Equal(m.t, !had, added, "Set(%q) added", key)
+	m.want[key] = record{bytes.Clone(value), exp, meta, kind}
+}
+
+func (m *model) del(key string) {
+	_, had := m.want[key]
+	require.Equal(m.t, had, m.tab.Delete(key), "Delete(%q)", key)
+	delete(m.want, key)
+}
+
+func (m *model) expire(key string, at int64) {
+	r, had := m.want[key]
+	require.Equal(m.t, had, m.tab.SetExpire(key, at), "SetExpire(%q)", key)
+	if had {
+		r.expireAt = at
+		m.want[key] = r
+	}
+}
+
+func (m *model) setMeta(key string, meta uint32) {
+	r, had := m.want[key]
+	require.Equal(m.t, had, m.tab.SetMeta(key, meta), "SetMeta(%q)", key)
+	if had {
+		r.meta = meta
+		m.want[key] = r
+	}
+}
+
+// check compares every key, the count and the byte accounting.
+func (m *model) check() {
+	require.Equal(m.t, len(m.want), m.tab.Len())
+	var live int64
+	for k, r := range m.want {
+		e, ok := m.tab.Get(k)
+		require.True(m.t, ok, "key %q lost", k)
+		require.Equal(m.t, k, string(e.Key))
+		require.True(m.t, bytes.Equal(r.value, e.Value), "value of %q", k)
+		require.Equal(m.t, r.expireAt, e.ExpireAt, "expiry of %q", k)
+		require.Equal(m.t, r.meta, e.Meta, "meta of %q", k)
+		require.Equal(m.t, r.kind, e.Kind, "kind of %q", k)
+		live += int64(recSize(len(k), len(r.value)))
+	}
+	require.Equal(m.t, live, m.tab.LiveBytes(), "live bytes")
+	require.GreaterOrEqual(m.t, m.tab.slabs.dead, int64(0), "dead bytes")
+	n := 0
+	m.tab.Each(func(e Entry) bool {
+		_, ok := m.want[string(e.Key)]
+		require.True(m.t, ok, "Each returned %q, which is not there", e.Key)
+		n++
+		return true
+	})
+	require.Equal(m.t, len(m.want), n, "Each")
+}
+
+func (m *model) randomKey(space int) string { return fmt.Sprint("key:", m.rnd.IntN(space)) }
+
+func (m *model) randomValue() []byte {
+	var n int
+	switch m.rnd.IntN(10) {
+	case 0:
+		if m.rnd.IntN(20) == 0 {
+			n = bigRecord + m.rnd.IntN(1000) // a slab of its own
+		} else {
+			n = 300 + m.rnd.IntN(2000)
+		}
+	case 1, 2:
+		n = 0
+	default:
+		n = m.rnd.IntN(300)
+	}
+	v := make([]byte, n)
+	b := byte(m.rnd.IntN(256))
+	for i := range v {
+		v[i] = b + byte(i)
+	}
+	return v
+}
+
+// step runs one random operation.
+func (m *model) step(space int) {
+	k := m.randomKey(space)
+	switch m.rnd.IntN(10) {
+	case 0, 1, 2, 3:
+		m.set(k, m.randomValue(), m.rnd.Int64N(3)*1000, m.rnd.Uint32(), uint8(m.rnd.IntN(4)))
+	case 4, 5, 6:
+		m.del(k)
+	case 7:
+		m.expire(k, m.rnd.Int64N(1<<40))
+	case 8:
+		m.setMeta(k, m.rnd.Uint32())
+	default:
+		if e, ok := m.tab.Sample(m.rnd.IntN); ok {
+			_, present := m.want[string(e.Key)]
+			require.True(m.t, present, "Sample returned %q, which is not there", e.Key)
+		} else {
+			require.Empty(m.t, m.want)
+		}
+	}
+}
+
+// TestTableAgainstMap drives the table and a map with random sets,
+// deletes, expiry and metadata changes, through growth to thousands of
+// keys and back to none, so the index resizes both ways and the slabs
+// compact.
+func TestTableAgainstMap(t *testing.T) {
+	for seed := range uint64(2) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			m := newModel(t, seed)
+			for phase, space := range []int{50, 2000, 8000, 300, 1} {
+				for i := range 8000 {
+					m.step(space)
+					if i%4000 == 0 {
+						m.check()
+					}
+				}
+				m.check()
+				t.Logf("phase %d: %d keys, %d live bytes, %d dead, %d slabs", phase, m.tab.Len(), m.tab.LiveBytes(), m.tab.slabs.dead, len(m.tab.slabs.chunks))
+			}
+			for k := range m.want {
+				m.del(k)
+			}
+			m.check()
+			require.Equal(t, minSlots, len(m.tab.refs), "the index shrinks back")
+		})
+	}
+}
+
+// TestScanGuarantee: a full scan returns every key that is present for
+// its whole duration, while keys are added and removed between calls and
+// the index grows and shrinks.
+func TestScanGuarantee(t *testing.T) {
+	for seed := range uint64(4) {
+		m := newModel(t, seed)
+		for i := range 1000 {
+			m.set(fmt.Sprint("stay:", i), []byte("v"), 0, 0, 0)
+		}
+		seen := map[string]int{}
+		cursor, calls := uint64(0), 0
+		grow := seed%2 == 0
+		for {
+			cursor = m.tab.Scan(cursor, func(e Entry) { seen[string(e.Key)]++ })
+			calls++
+			// Churn between calls: many keys come (the index grows) or
+			// go (it shrinks), none of the stay: keys.
+			for range 3 {
+				if grow {
+					m.set(fmt.Sprint("churn:", m.rnd.IntN(20000)), []byte("x"), 0, 0, 0)
+				} else if k := fmt.Sprint("churn:", m.rnd.IntN(20000)); true {
+					m.del(k)
+				}
+			}
+			if calls == 200 { // change direction midway
+				grow = !grow
+			}
+			if cursor == 0 {
+				break
+			}
+		}
+		for i := range 1000 {
+			require.Positive(t, seen[fmt.Sprint("stay:", i)], "seed %d: stay:%d never returned by the scan", seed, i)
+		}
+		m.check()
+	}
+}
+
+// TestCompactionBoundsMemory: overwrites with values of changing sizes
+// leave dead records behind; compaction keeps the slabs within a bound of
+// what is live.
+func TestCompactionBoundsMemory(t *testing.T) {
+	m := newModel(t, 7)
+	for round := range 12 {
+		for i := range 10000 {
+			m.set(fmt.Sprint("k", i), make([]byte, 50+(round*37+i)%100), 0, 0, 0)
+		}
+	}
+	m.check()
+	live := m.tab.LiveBytes()
+	require.Less(t, m.tab.slabs.footprint(), live*2+2*chunkSize, "slabs %d for %d live bytes", m.tab.slabs.footprint(), live)
+	t.Logf("%d keys: %d live bytes, %d in slabs, %d index", m.tab.Len(), live, m.tab.slabs.footprint(), len(m.tab.refs)*16)
+}
+
+// TestNoPointersPerKey: the table's size in heap objects does not grow
+// with the number of keys (the slabs are few large byte slices).
+func TestNoPointersPerKey(t *testing.T) {
+	tab := New()
+	for i := range 100000 {
+		tab.Set(fmt.Sprint("key:", i), make([]byte, 100), 0, 0, 0)
+	}
+	require.Less(t, len(tab.slabs.chunks), 20, "100,000 keys of 100 bytes fit in a few slabs")
+	per := float64(tab.Memory()) / 100000
+	t.Logf("%.1f bytes per key (record %d)", per, recSize(len("key:99999"), 100))
+	require.Less(t, per, 200.0)
+}
+
+func FuzzTable(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add(bytes.Repeat([]byte{0, 3, 200, 1, 3}, 50))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		m := newModel(t, 1)
+		for len(ops) >= 3 {
+			op, k, n := ops[0], fmt.Sprint("k", ops[1]%64), int(ops[2])
+			ops = ops[3:]
+			switch op % 6 {
+			case 0, 1:
+				v := bytes.Repeat([]byte{op}, n*int(op%3))
+				if op%11 == 0 {
+					v = make([]byte, bigRecord+n)
+				}
+				m.set(k, v, int64(n), uint32(op), op%4)
+			case 2, 3:
+				m.del(k)
+			case 4:
+				m.expire(k, int64(n)*7)
+			case 5:
+				seen := map[string]bool{}
+				for c := m.tab.Scan(0, func(e Entry) { seen[string(e.Key)] = true }); c != 0; {
+					c = m.tab.Scan(c, func(e Entry) { seen[string(e.Key)] = true })
+				}
+				require.Len(t, seen, len(m.want), "a scan without changes returns every key")
+			}
+		}
+		m.check()
+	})
+}
