@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -108,8 +109,16 @@ func TestListenerOpensAtPromotion(t *testing.T) {
 	require.NoError(t, s.rdb.Set(ctx, "written-after-promotion", "1", 0).Err())
 
 	require.NoError(t, holder.Close())
-	require.NoError(t, s.rdb.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
-	require.Equal(t, "listening", s.requireInfo("replication")["nadb_listener_status"])
+	// Retried: between the holder's close and the bind, another test's
+	// outgoing connection may take the port as its ephemeral source port
+	// for a moment.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.NoError(c, s.rdb.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+		m, err := s.info(ctx, "replication")
+		if assert.NoError(c, err) {
+			assert.Equal(c, "listening", m["nadb_listener_status"])
+		}
+	}, convergeTimeout, pollInterval)
 	s.ReplPort = taken
 	follower := startFollower(t, s)
 	requireConverged(t, s, follower)
