@@ -55,6 +55,10 @@ func TestReplicaOutputHardLimit(t *testing.T) {
 	p := startNode(t, func(o *NodeOptions) {
 		o.ReplicaOutputLimit = OutputLimit{Hard: 1 << 20}
 		o.MaxOperationLog = 1_000_000
+		// The stalled peer never acknowledges: the limit, not the
+		// replication timeout, must be what drops it, however slow the
+		// machine.
+		o.Timeout = 10 * time.Minute
 	})
 	stalledReplica(t, p)
 	// More than the socket buffers take: the rest waits in the log.
@@ -70,7 +74,10 @@ func TestReplicaOutputHardLimit(t *testing.T) {
 // disconnected only once it has stayed over it for the soft time.
 func TestReplicaOutputSoftLimit(t *testing.T) {
 	leakCheck(t)
-	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 1_000_000 }) // no limit of its own
+	p := startNode(t, func(o *NodeOptions) { // no limit of its own
+		o.MaxOperationLog = 1_000_000
+		o.Timeout = 10 * time.Minute
+	})
 	stalledReplica(t, p)
 	writeMiB(p, 8)
 	lim := &OutputLimit{Soft: 1 << 20, SoftFor: time.Minute}
