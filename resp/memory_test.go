@@ -2,6 +2,7 @@ package resp
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,7 +92,9 @@ func TestDenyOOMFlag(t *testing.T) {
 // TestEvictionBeforeWrites: with a policy that may evict, a write first
 // brings memory under maxmemory; INFO shows the accounting and the count.
 func TestEvictionBeforeWrites(t *testing.T) {
-	eng := engine.New(engine.Options{})
+	clock := &steppedClock{}
+	clock.now.Store(time.Now().UnixNano())
+	eng := engine.New(engine.Options{Clock: clock})
 	ts := startServer(t, Options{Engine: eng})
 	c := dialRaw(t, ts.addr)
 	require.Equal(t, "+OK\r\n", c.do("SET", "old", strings.Repeat("x", 1000)))
@@ -99,7 +102,7 @@ func TestEvictionBeforeWrites(t *testing.T) {
 	cfg := engine.DefaultEviction
 	cfg.MaxMemory, cfg.Policy = used, engine.AllKeysLRU
 	eng.SetEviction(cfg)
-	time.Sleep(30 * time.Millisecond) // the LRU clock counts 10 ms units
+	clock.now.Add(int64(30 * time.Millisecond)) // the LRU clock counts 10 ms units
 	require.Equal(t, "+OK\r\n", c.do("SET", "new", strings.Repeat("y", 1000)))
 	require.Equal(t, ":1\r\n", c.do("EXISTS", "new"), "eviction runs before a write: the write itself may go above the limit")
 	require.Equal(t, "+OK\r\n", c.do("SET", "newer", strings.Repeat("z", 1000)))
@@ -110,3 +113,8 @@ func TestEvictionBeforeWrites(t *testing.T) {
 	require.Contains(t, info, "\r\nused_memory:"+itoa(eng.Memory().Used)+"\r\n")
 	require.Contains(t, c.do("INFO", "stats"), "\r\nevicted_keys:1\r\n")
 }
+
+// steppedClock is an engine.Clock that moves only when a test moves it.
+type steppedClock struct{ now atomic.Int64 }
+
+func (c *steppedClock) Now() time.Time { return time.Unix(0, c.now.Load()) }
