@@ -2,9 +2,10 @@ package engine
 
 import (
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // EffectKind says what an Effect did.
@@ -85,13 +86,12 @@ type KeyspaceInfo struct {
 }
 
 type db struct {
-	keys     *table
-	volatile []*entry // entries with an expiry, for sampling
-	sum      Digest   // S(d): the sum of the terms of the keys (see Digest)
-	used     int64    // accounted memory of the keys (see memory.go)
+	keys *slab.Table
+	sum  Digest // S(d): the sum of the terms of the keys (see Digest)
+	used int64  // accounted memory of the keys (see memory.go)
 }
 
-func newDB() *db { return &db{keys: newTable()} }
+func newDB() *db { return &db{keys: slab.New()} }
 
 // Engine is the keyspace. It is safe for concurrent use.
 type Engine struct {
@@ -215,57 +215,61 @@ func (e *Engine) emit(ef Effect) { e.effects = append(e.effects, ef) }
 // lives through its expiry millisecond and is gone after it.
 func expired(en *entry, now int64) bool { return en.expireAt != 0 && now > en.expireAt }
 
-// lookupLocked returns the live entry for key or nil, and records the
-// access for eviction (touchLocked). On a primary an expired key found here
-// is deleted and reported; on a replica it is hidden.
-func (e *Engine) lookupLocked(d int, key string, now int64) *entry {
-	en := e.findLocked(d, key, now)
-	if en != nil {
-		e.touchLocked(en, now)
+// lookupLocked returns the live entry for key, and records the access for
+// eviction (touchLocked). On a primary an expired key found here is
+// deleted and reported; on a replica it is hidden.
+func (e *Engine) lookupLocked(d int, key string, now int64) (entry, bool) {
+	en, ok := e.findLocked(d, key, now)
+	if ok {
+		e.touchLocked(d, &en, now)
 	}
-	return en
+	return en, ok
 }
 
 // findLocked is lookupLocked without recording an access, for commands
 // that look at a key without using it (EXISTS, TYPE, TTL, OBJECT), as
 // Redis's LOOKUP_NOTOUCH.
-func (e *Engine) findLocked(d int, key string, now int64) *entry {
-	dd := e.dbs[d]
-	en := dd.keys.get(key)
-	if en == nil {
-		return nil
+func (e *Engine) findLocked(d int, key string, now int64) (entry, bool) {
+	t := e.dbs[d].keys
+	i := t.Find(key)
+	if i < 0 {
+		return entry{}, false
 	}
-	if expired(en, now) {
+	en := viewOf(t.At(i), i)
+	if expired(&en, now) {
 		if !e.replica {
-			e.removeLocked(d, en)
+			e.removeLocked(d, &en)
 			e.stats.ExpiredKeys++
 			// en.key, not key: the caller's key then does not escape, and
 			// a read's string(arg) conversion can stay on the stack.
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
-		return nil
+		return entry{}, false
 	}
-	return en
+	return en, true
 }
 
 // readLocked is lookupLocked that counts a hit or a miss.
-func (e *Engine) readLocked(d int, key string, now int64) *entry {
-	return e.countRead(e.lookupLocked(d, key, now))
+func (e *Engine) readLocked(d int, key string, now int64) (entry, bool) {
+	en, ok := e.lookupLocked(d, key, now)
+	e.countRead(ok)
+	return en, ok
 }
 
 // peekLocked is findLocked that counts a hit or a miss.
-func (e *Engine) peekLocked(d int, key string, now int64) *entry {
-	return e.countRead(e.findLocked(d, key, now))
+func (e *Engine) peekLocked(d int, key string, now int64) (entry, bool) {
+	en, ok := e.findLocked(d, key, now)
+	e.countRead(ok)
+	return en, ok
 }
 
-// countRead counts en, the result of a read, as a hit or a miss.
-func (e *Engine) countRead(en *entry) *entry {
-	if en == nil {
-		e.stats.Misses++
-	} else {
+// countRead counts a read as a hit or a miss.
+func (e *Engine) countRead(found bool) {
+	if found {
 		e.stats.Hits++
+	} else {
+		e.stats.Misses++
 	}
-	return en
 }
 
 // removeLocked removes en from database d.
@@ -273,8 +277,7 @@ func (e *Engine) removeLocked(d int, en *entry) {
 	dd := e.dbs[d]
 	e.changeDigest(d, Digest{}.sub(en.term(hashKey(en.key))))
 	e.accountLocked(dd, -memSize(en))
-	dd.keys.remove(en)
-	e.setExpireLocked(dd, en, 0)
+	dd.keys.Delete(en.key)
 }
 
 // changeDigest adds delta to S(d) and M(d) x delta to the dataset digest.
@@ -291,78 +294,51 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 	}
 	k := hashKey(en.key)
 	old, size := en.term(k), memSize(en)
-	e.setExpireLocked(e.dbs[d], en, at)
+	e.dbs[d].keys.SetExpire(en.key, at)
+	en.expireAt = at
 	e.changeDigest(d, en.term(k).sub(old))
 	e.accountLocked(e.dbs[d], memSize(en)-size)
 }
 
-// setExpireLocked changes en's expiry and keeps dd.volatile in step.
-func (e *Engine) setExpireLocked(dd *db, en *entry, at int64) {
-	switch {
-	case en.expireAt == 0 && at != 0:
-		en.volIdx = int32(len(dd.volatile))
-		dd.volatile = append(dd.volatile, en)
-	case en.expireAt != 0 && at == 0:
-		last := dd.volatile[len(dd.volatile)-1]
-		dd.volatile[en.volIdx] = last
-		last.volIdx = en.volIdx
-		dd.volatile[len(dd.volatile)-1] = nil
-		dd.volatile = dd.volatile[:len(dd.volatile)-1]
-		en.volIdx = -1
-	}
-	en.expireAt = at
-}
-
-// storeLocked sets key to val with expiry at (0: none), creating the key if
-// needed, and reports the Set. val must not be shared with another entry.
-// It returns the entry.
-func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) *entry {
-	en := e.putLocked(d, key, nil, val, at, enc)
-	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: val, ExpireAt: at})
+// storeLocked sets key to val (copied) with expiry at (0: none), creating
+// the key if needed, and reports the Set. It returns the new entry.
+func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) entry {
+	en := e.putLocked(d, key, val, at, enc)
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: en.val, ExpireAt: at})
 	return en
 }
 
 // putLocked sets key to val with expiry at and encoding enc, creating the
-// key if needed, and keeps the digest in step. A new key's entry is named
-// *owned, a string the caller gives away, or, when owned is nil, a private
-// copy of key. key itself is never kept: it may point into a client's
-// read buffer (or the caller's stack), and since it does not escape, a
-// caller's string(b) conversion of a short key costs no allocation.
-func (e *Engine) putLocked(d int, key string, owned *string, val []byte, at int64, enc encoding) *entry {
+// key if needed, and keeps the digest and the memory count in step. The
+// key and the value are copied into the table; neither is kept, so a
+// caller's string(b) conversion of a short key costs no allocation. An
+// existing key keeps its access word.
+func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding) entry {
 	dd := e.dbs[d]
-	en := dd.keys.get(key)
 	k := hashKey(key)
 	var old Digest
 	var size int64
-	if en == nil {
-		var name string
-		if owned != nil {
-			name = *owned
-		} else {
-			name = strings.Clone(key)
-		}
-		en = &entry{key: name, volIdx: -1}
-		e.initAccess(en, e.nowMs())
-		dd.keys.insert(en)
+	var meta uint32
+	if i := dd.keys.Find(key); i >= 0 {
+		prev := viewOf(dd.keys.At(i), i)
+		old, size, meta = prev.term(k), memSize(&prev), prev.meta
 	} else {
-		old, size = en.term(k), memSize(en)
+		meta = newAccess(e.ev.cfg.Policy, e.nowMs())
 	}
-	en.val = val
-	en.vhash = valueHash(val)
-	en.setEnc(enc)
-	e.setExpireLocked(dd, en, at)
+	r, _ := dd.keys.Set(key, val, at, meta, uint8(enc), valueHash(val))
+	en := viewOf(r, -1)
 	e.changeDigest(d, en.term(k).sub(old))
-	e.accountLocked(dd, memSize(en)-size)
+	e.accountLocked(dd, memSize(&en)-size)
 	return en
 }
 
 // deleteLocked removes key if it is live and reports whether it was.
 func (e *Engine) deleteLocked(d int, key string, now int64) bool {
-	en := e.lookupLocked(d, key, now)
-	if en == nil {
+	en, ok := e.lookupLocked(d, key, now)
+	if !ok {
 		return false
 	}
-	e.removeLocked(d, en)
+	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return true
 }
@@ -395,17 +371,14 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 func (e *Engine) applyLocked(ef *Effect) {
 	switch ef.Kind {
 	case EffectSet:
-		// Clipped: APPEND on a promoted replica must not extend into
-		// bytes the sender of the effect may still hold.
-		// The effect's key is its own copy: kept as it is.
-		e.putLocked(ef.DB, ef.Key, &ef.Key, ef.Value[:len(ef.Value):len(ef.Value)], ef.ExpireAt, encAuto)
+		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto)
 	case EffectDelete:
-		if en := e.dbs[ef.DB].keys.get(ef.Key); en != nil {
-			e.removeLocked(ef.DB, en)
+		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
+			e.removeLocked(ef.DB, &en)
 		}
 	case EffectExpire:
-		if en := e.dbs[ef.DB].keys.get(ef.Key); en != nil {
-			e.expireLocked(ef.DB, en, ef.ExpireAt)
+		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
+			e.expireLocked(ef.DB, &en, ef.ExpireAt)
 		}
 	case EffectFlushDB:
 		e.flushLocked(ef.DB)
@@ -414,6 +387,16 @@ func (e *Engine) applyLocked(ef *Effect) {
 			e.flushLocked(i)
 		}
 	}
+}
+
+// getLocked returns key's entry, whether or not its time has passed.
+func (e *Engine) getLocked(d int, key string) (entry, bool) {
+	t := e.dbs[d].keys
+	i := t.Find(key)
+	if i < 0 {
+		return entry{}, false
+	}
+	return viewOf(t.At(i), i), true
 }
 
 // Item is one key of a snapshot.
@@ -433,12 +416,12 @@ func (e *Engine) Snapshot(atomically func(Digest)) []Item {
 	defer e.mu.Unlock()
 	n := 0
 	for _, dd := range e.dbs {
-		n += dd.keys.count
+		n += dd.keys.Len()
 	}
 	items := make([]Item, 0, n)
 	for i, dd := range e.dbs {
-		dd.keys.each(func(en *entry) bool {
-			items = append(items, Item{DB: i, Key: en.key, Value: en.val, ExpireAt: en.expireAt})
+		dd.keys.Each(func(r slab.Entry) bool {
+			items = append(items, Item{DB: i, Key: r.KeyString(), Value: r.Value, ExpireAt: r.ExpireAt})
 			return true
 		})
 	}
@@ -460,19 +443,13 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 	}
 	for _, it := range items {
 		dd := dbs[it.DB]
-		// Clipped, so a later APPEND copies instead of writing into bytes
-		// the caller may share.
-		en := &entry{key: it.Key, val: it.Value[:len(it.Value):len(it.Value)], vhash: valueHash(it.Value), volIdx: -1, meta: access}
 		k := hashKey(it.Key)
-		if old := dd.keys.get(it.Key); old != nil {
+		if r, ok := dd.keys.Get(it.Key); ok {
+			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
-			dd.keys.remove(old)
-			e.setExpireLocked(dd, old, 0)
 		}
-		dd.keys.insert(en)
-		if it.ExpireAt != 0 {
-			e.setExpireLocked(dd, en, it.ExpireAt)
-		}
+		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), valueHash(it.Value))
+		en := viewOf(r, -1)
 		dd.sum = dd.sum.add(en.term(k))
 	}
 	var digest Digest
@@ -509,17 +486,18 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 				e.unlock()
 				return deleted
 			}
-			dd := e.dbs[d]
+			t := e.dbs[d].keys
 			now := e.nowMs()
-			n := min(perRound, len(dd.volatile))
+			n := min(perRound, t.VolatileLen())
 			hit := 0
 			for range n {
-				if len(dd.volatile) == 0 {
+				r, ok := t.SampleVolatile(e.randIntn)
+				if !ok {
 					break
 				}
-				en := dd.volatile[e.rng.IntN(len(dd.volatile))]
-				if expired(en, now) {
-					e.removeLocked(d, en)
+				en := viewOf(r, -1)
+				if expired(&en, now) {
+					e.removeLocked(d, &en)
 					e.stats.ExpiredKeys++
 					e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 					hit++

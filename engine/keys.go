@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"strings"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // Del deletes keys and returns how many existed.
@@ -33,11 +35,10 @@ func (e *Engine) count(d int, keys []string, touch bool) int {
 	now := e.nowMs()
 	n := 0
 	for _, k := range keys {
-		en := e.peekLocked(d, k, now)
-		if en != nil {
+		if en, ok := e.peekLocked(d, k, now); ok {
 			n++
 			if touch {
-				e.touchLocked(en, now)
+				e.touchLocked(d, &en, now)
 			}
 		}
 	}
@@ -50,14 +51,15 @@ func (e *Engine) count(d int, keys []string, touch bool) int {
 func (e *Engine) Live(d int, key string) bool {
 	e.lock()
 	defer e.unlock()
-	return e.findLocked(d, key, e.nowMs()) != nil
+	_, ok := e.findLocked(d, key, e.nowMs())
+	return ok
 }
 
 // Type returns "string" or "none".
 func (e *Engine) Type(d int, key string) string {
 	e.lock()
 	defer e.unlock()
-	if e.peekLocked(d, key, e.nowMs()) == nil {
+	if _, ok := e.peekLocked(d, key, e.nowMs()); !ok {
 		return "none"
 	}
 	return "string"
@@ -70,9 +72,9 @@ func (e *Engine) Keys(d int, pattern string) []string {
 	now := e.nowMs()
 	all := pattern == "*"
 	var out []string
-	e.dbs[d].keys.each(func(en *entry) bool {
-		if !expired(en, now) && (all || Match(pattern, en.key)) {
-			out = append(out, en.key)
+	e.dbs[d].keys.Each(func(r slab.Entry) bool {
+		if (r.ExpireAt == 0 || now <= r.ExpireAt) && (all || Match(pattern, r.KeyString())) {
+			out = append(out, r.KeyString())
 		}
 		return true
 	})
@@ -92,9 +94,9 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	}
 	var out []string
 	for buckets := 0; ; buckets++ {
-		cursor = t.scan(cursor, func(en *entry) {
-			if !expired(en, now) {
-				out = append(out, en.key)
+		cursor = t.Scan(cursor, func(r slab.Entry) {
+			if r.ExpireAt == 0 || now <= r.ExpireAt {
+				out = append(out, r.KeyString())
 			}
 		})
 		if cursor == 0 || len(out) >= count || buckets >= count*10 {
@@ -119,12 +121,12 @@ func (e *Engine) RandomKey(d int) (string, bool) {
 	// On a primary each expired key drawn is deleted, so the loop ends. A
 	// replica cannot delete, so like Redis it gives up after many tries
 	// and returns an expired key rather than spin.
-	for tries := 0; t.count > 0; tries++ {
-		en := t.random(e.randIntn)
-		if !expired(en, now) || (e.replica && tries >= 100) {
-			return en.key, true
+	for tries := 0; t.Len() > 0; tries++ {
+		r, _ := t.Sample(e.randIntn)
+		if r.ExpireAt == 0 || now <= r.ExpireAt || (e.replica && tries >= 100) {
+			return r.KeyString(), true
 		}
-		e.lookupLocked(d, en.key, now)
+		e.lookupLocked(d, r.KeyString(), now)
 	}
 	return "", false
 }
@@ -135,21 +137,30 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, src, now)
-	if en == nil {
+	en, ok := e.lookupLocked(d, src, now)
+	if !ok {
 		return false, ErrNoSuchKey
 	}
 	if src == dst {
 		return !nx, nil
 	}
-	if nx && e.lookupLocked(d, dst, now) != nil {
-		return false, nil
+	if nx {
+		if _, ok := e.lookupLocked(d, dst, now); ok {
+			return false, nil
+		}
 	}
-	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
-	e.removeLocked(d, en)
+	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(d, dst, val, at, enc).setAccess(en.access()) // the value moves, with its history
+	e.moveInLocked(d, dst, &en)
 	return true, nil
+}
+
+// moveInLocked stores en's value, expiry and encoding under key in
+// database d, with en's access word: RENAME and MOVE move a value with its
+// history. en was removed from its own place first; its bytes stay valid.
+func (e *Engine) moveInLocked(d int, key string, en *entry) {
+	moved := e.storeLocked(d, key, en.val, en.expireAt, en.enc())
+	e.dbs[d].keys.SetMeta(moved.key, en.meta)
 }
 
 // ExpireCond is the NX/XX/GT/LT condition of EXPIRE and friends.
@@ -169,8 +180,8 @@ func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
-	if en == nil {
+	en, ok := e.lookupLocked(d, key, now)
+	if !ok {
 		return false
 	}
 	// A key without expiry counts as expiring never (infinitely late).
@@ -194,11 +205,11 @@ func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
 		}
 	}
 	if at <= now {
-		e.removeLocked(d, en)
+		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		return true
 	}
-	e.expireLocked(d, en, at)
+	e.expireLocked(d, &en, at)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: at})
 	return true
 }
@@ -209,9 +220,9 @@ func (e *Engine) TTL(d int, key string) int64 {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.peekLocked(d, key, now)
+	en, ok := e.peekLocked(d, key, now)
 	switch {
-	case en == nil:
+	case !ok:
 		return -2
 	case en.expireAt == 0:
 		return -1
@@ -224,9 +235,9 @@ func (e *Engine) TTL(d int, key string) int64 {
 func (e *Engine) ExpireTime(d int, key string) int64 {
 	e.lock()
 	defer e.unlock()
-	en := e.peekLocked(d, key, e.nowMs())
+	en, ok := e.peekLocked(d, key, e.nowMs())
 	switch {
-	case en == nil:
+	case !ok:
 		return -2
 	case en.expireAt == 0:
 		return -1
@@ -238,11 +249,11 @@ func (e *Engine) ExpireTime(d int, key string) int64 {
 func (e *Engine) Persist(d int, key string) bool {
 	e.lock()
 	defer e.unlock()
-	en := e.lookupLocked(d, key, e.nowMs())
-	if en == nil || en.expireAt == 0 {
+	en, ok := e.lookupLocked(d, key, e.nowMs())
+	if !ok || en.expireAt == 0 {
 		return false
 	}
-	e.expireLocked(d, en, 0)
+	e.expireLocked(d, &en, 0)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	return true
 }
@@ -256,14 +267,16 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
-	if en == nil || e.lookupLocked(dst, key, now) != nil {
+	en, ok := e.lookupLocked(d, key, now)
+	if !ok {
 		return false, nil
 	}
-	val, at, enc := en.val, en.expireAt, en.enc() // removeLocked clears expireAt
-	e.removeLocked(d, en)
+	if _, ok := e.lookupLocked(dst, key, now); ok {
+		return false, nil
+	}
+	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.storeLocked(dst, key, val, at, enc).setAccess(en.access()) // the value moves, with its history
+	e.moveInLocked(dst, key, &en)
 	return true, nil
 }
 
@@ -276,16 +289,16 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, src, now)
-	if en == nil {
+	en, ok := e.lookupLocked(d, src, now)
+	if !ok {
 		return false, nil
 	}
-	if !replace && e.lookupLocked(dstDB, dst, now) != nil {
-		return false, nil
+	if !replace {
+		if _, ok := e.lookupLocked(dstDB, dst, now); ok {
+			return false, nil
+		}
 	}
-	// A private copy: APPEND may extend a value in place, so two keys
-	// must never share one backing array.
-	e.storeLocked(dstDB, dst, clone(en.val), en.expireAt, en.enc())
+	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	return true, nil
 }
 
@@ -293,8 +306,8 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 func (e *Engine) Encoding(d int, key string) (string, bool) {
 	e.lock()
 	defer e.unlock()
-	en := e.findLocked(d, key, e.nowMs())
-	if en == nil {
+	en, ok := e.findLocked(d, key, e.nowMs())
+	if !ok {
 		return "", false
 	}
 	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
@@ -311,7 +324,7 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 func (e *Engine) DBSize(d int) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.dbs[d].keys.count
+	return e.dbs[d].keys.Len()
 }
 
 // FlushDB removes every key of database d.
@@ -339,16 +352,18 @@ func (e *Engine) Keyspace() []KeyspaceInfo {
 	now := e.nowMs()
 	var out []KeyspaceInfo
 	for i, dd := range e.dbs {
-		if dd.keys.count == 0 {
+		if dd.keys.Len() == 0 {
 			continue
 		}
-		ki := KeyspaceInfo{DB: i, Keys: dd.keys.count, Expires: len(dd.volatile)}
-		if n := min(len(dd.volatile), 100); n > 0 {
-			var sum int64
-			for _, en := range dd.volatile[:n] {
-				sum += max(en.expireAt-now, 0)
-			}
-			ki.AvgTTL = sum / int64(n)
+		ki := KeyspaceInfo{DB: i, Keys: dd.keys.Len(), Expires: dd.keys.VolatileLen()}
+		var sum, n int64
+		dd.keys.EachVolatile(func(r slab.Entry) bool {
+			sum += max(r.ExpireAt-now, 0)
+			n++
+			return n < 100
+		})
+		if n > 0 {
+			ki.AvgTTL = sum / n
 		}
 		out = append(out, ki)
 	}
@@ -373,8 +388,8 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 	now := e.nowMs()
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		en := e.dbs[d].keys.get(k)
-		if en == nil || expired(en, now) {
+		en, ok := e.getLocked(d, k)
+		if !ok || expired(&en, now) {
 			out[i] = hex.EncodeToString(make([]byte, sha1.Size))
 			continue
 		}
@@ -390,7 +405,7 @@ func (e *Engine) Len() int {
 	defer e.mu.Unlock()
 	n := 0
 	for _, dd := range e.dbs {
-		n += dd.keys.count
+		n += dd.keys.Len()
 	}
 	return n
 }

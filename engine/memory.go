@@ -1,43 +1,43 @@
 package engine
 
+import "github.com/nadb-server/nadb-server/engine/slab"
+
 // Memory accounting. The engine counts the memory of its keyspace itself,
 // key by key, instead of asking the Go runtime: the heap also holds client
 // buffers, the operation log and garbage not yet collected, and it moves
 // with the collector's pace, so it can be neither compared with maxmemory
-// predictably nor brought down by deleting keys at once. The count is an
-// estimate of what the keyspace's own structures hold:
+// predictably nor brought down by deleting keys at once. The count is what
+// the keyspace's own structures hold (see package slab):
 //
-//   - per key, entryOverhead: the entry struct (in its allocation size
-//     class) and its share of the table's bucket array;
-//   - the key's bytes and the value's capacity (APPEND may reserve more than
-//     the value's length);
-//   - per key with an expiry, volatileOverhead: its slot in db.volatile,
-//     with that slice's spare capacity;
-//   - per database, dbOverhead: the database and its smallest table.
+//   - per key, its record: a 32-byte header, the key and the value's room,
+//     padded to 8 bytes;
+//   - per key, slotShare: its share of the index;
+//   - per key with an expiry, another slotShare, in the volatile index;
+//   - per database, dbOverhead: its table with two smallest indexes.
 //
-// Every change of an entry goes through accountLocked, so the count is
-// exact with respect to this model (CheckInvariants recomputes it) and
-// independent of the order the keys were written in: a secondary holding
-// the same keys counts the same, but for APPEND's spare capacity.
+// Dead records not yet compacted and the free end of the slab being
+// filled are not counted, as Redis's used_memory does not count its
+// allocator's fragmentation. Every change of a key goes through
+// accountLocked, so the count is exact with respect to this model
+// (CheckInvariants recomputes it) and independent of the order the keys
+// were written in: a secondary holding the same keys counts the same, but
+// for the room APPEND keeps.
 
 const (
-	// entryOverhead is the memory of one key beyond its name and value:
-	// the entry struct (80 bytes, an allocation size class), plus 16
-	// bytes for its share of the bucket array (the table holds between
-	// one and eight bucket pointers per key, two on average).
-	entryOverhead = 80 + 16
-	// volatileOverhead is what an expiry adds: its db.volatile slot (8
-	// bytes) and that slice's spare capacity.
-	volatileOverhead = 16
-	// dbOverhead is one empty database: its struct and minBuckets buckets.
-	dbOverhead = 64 + minBuckets*8
+	// slotShare is a key's share of an index: a slot is 16 bytes (a ref
+	// and a hash), and an index is between 3/8 and 3/4 full once grown,
+	// about half full on average.
+	slotShare = 32
+	// dbOverhead is one empty database: its structs and two indexes of
+	// eight slots.
+	dbOverhead = 512
 )
 
 // memSize is the memory accounted to en in its current state.
 func memSize(en *entry) int64 {
-	n := int64(entryOverhead + len(en.key) + cap(en.val))
+	n := int64(en.size + slotShare)
 	if en.expireAt != 0 {
-		n += volatileOverhead
+		n += slotShare
 	}
 	return n
 }
@@ -71,12 +71,13 @@ func (e *Engine) Memory() MemoryStats {
 	return MemoryStats{Used: e.usedLocked(), Peak: e.peak + base, MaxMemory: e.ev.cfg.MaxMemory, Policy: e.ev.cfg.Policy}
 }
 
-// recountLocked recomputes database dd's count from its entries, for a
+// recount recomputes database dd's count from its records, for a
 // keyspace installed all at once (Replace).
 func recount(dd *db) {
 	dd.used = 0
-	dd.keys.each(func(en *entry) bool {
-		dd.used += memSize(en)
+	dd.keys.Each(func(r slab.Entry) bool {
+		en := viewOf(r, -1)
+		dd.used += memSize(&en)
 		return true
 	})
 }

@@ -22,18 +22,12 @@ type SetResult struct {
 	HadOld bool
 }
 
-func clone(b []byte) []byte {
-	c := make([]byte, len(b))
-	copy(c, b)
-	return c
-}
-
 // Get returns key's value.
 func (e *Engine) Get(d int, key string) ([]byte, bool) {
 	e.lock()
 	defer e.unlock()
-	en := e.readLocked(d, key, e.nowMs())
-	if en == nil {
+	en, ok := e.readLocked(d, key, e.nowMs())
+	if !ok {
 		return nil, false
 	}
 	return en.val, true
@@ -44,32 +38,33 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
+	en, found := e.lookupLocked(d, key, now)
 	var r SetResult
 	if o.Get {
 		// SET ... GET reads the key: Redis counts the hit or miss.
-		if e.countRead(en) != nil {
+		e.countRead(found)
+		if found {
 			r.Old, r.HadOld = en.val, true
 		}
 	}
-	if (o.NX && en != nil) || (o.XX && en == nil) {
+	if (o.NX && found) || (o.XX && !found) {
 		return r
 	}
 	r.Done = true
 	at := o.ExpireAt
-	if o.KeepTTL && en != nil {
+	if o.KeepTTL && found {
 		at = en.expireAt
 	}
 	if at != 0 && at <= now {
 		// Already in the past: Redis stores and immediately expires the
 		// key, which is a delete of whatever was there.
-		if en != nil {
-			e.removeLocked(d, en)
+		if found {
+			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
 		return r
 	}
-	e.storeLocked(d, key, clone(val), at, encAuto)
+	e.storeLocked(d, key, val, at, encAuto)
 	return r
 }
 
@@ -80,7 +75,7 @@ func (e *Engine) MGet(d int, keys []string) [][]byte {
 	now := e.nowMs()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		if en := e.readLocked(d, k, now); en != nil {
+		if en, ok := e.readLocked(d, k, now); ok {
 			out[i] = en.val
 		}
 	}
@@ -95,13 +90,13 @@ func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
 	now := e.nowMs()
 	if nx {
 		for i := 0; i < len(pairs); i += 2 {
-			if e.lookupLocked(d, string(pairs[i]), now) != nil {
+			if _, ok := e.lookupLocked(d, string(pairs[i]), now); ok {
 				return false
 			}
 		}
 	}
 	for i := 0; i < len(pairs); i += 2 {
-		e.storeLocked(d, string(pairs[i]), clone(pairs[i+1]), 0, encAuto)
+		e.storeLocked(d, string(pairs[i]), pairs[i+1], 0, encAuto)
 	}
 	return true
 }
@@ -111,11 +106,11 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.readLocked(d, key, now)
-	if en == nil {
+	en, ok := e.readLocked(d, key, now)
+	if !ok {
 		return nil, false
 	}
-	e.removeLocked(d, en)
+	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return en.val, true
 }
@@ -132,20 +127,20 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.readLocked(d, key, now)
-	if en == nil {
+	en, ok := e.readLocked(d, key, now)
+	if !ok {
 		return nil, false
 	}
 	val := en.val
 	switch {
 	case c.Set && c.At <= now:
-		e.removeLocked(d, en)
+		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	case c.Set:
-		e.expireLocked(d, en, c.At)
+		e.expireLocked(d, &en, c.At)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: c.At})
 	case c.Persist && en.expireAt != 0:
-		e.expireLocked(d, en, 0)
+		e.expireLocked(d, &en, 0)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	}
 	return val, true
@@ -156,27 +151,36 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
-	if en == nil {
-		e.storeLocked(d, key, clone(val), 0, encAuto)
+	en, ok := e.lookupLocked(d, key, now)
+	if !ok {
+		e.storeLocked(d, key, val, 0, encAuto)
 		return len(val), nil
 	}
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
 		return 0, ErrTooLarge
 	}
-	// append may write past len(en.val) into spare capacity: no reader
-	// holds bytes beyond a slice's length, so that is safe.
-	nv := append(en.val, val...)
-	e.storeLocked(d, key, nv, en.expireAt, encRaw)
-	return len(nv), nil
+	// The table appends in place when the record has room, past the
+	// value's end, where no slice handed out reaches.
+	dd := e.dbs[d]
+	k := hashKey(en.key)
+	old, size := en.term(k), memSize(&en)
+	r, _ := dd.keys.Append(en.key, val, uint8(encRaw))
+	vh := valueHash(r.Value)
+	dd.keys.SetAux(en.key, vh)
+	r.Aux = vh
+	nv := viewOf(r, -1)
+	e.changeDigest(d, nv.term(k).sub(old))
+	e.accountLocked(dd, memSize(&nv)-size)
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
+	return len(nv.val), nil
 }
 
 // StrLen returns the length of key's value (0 when missing).
 func (e *Engine) StrLen(d int, key string) int {
 	e.lock()
 	defer e.unlock()
-	en := e.readLocked(d, key, e.nowMs())
-	if en == nil {
+	en, ok := e.readLocked(d, key, e.nowMs())
+	if !ok {
 		return 0
 	}
 	return len(en.val)
@@ -231,9 +235,9 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
+	en, ok := e.lookupLocked(d, key, now)
 	var cur, at int64
-	if en != nil {
+	if ok {
 		v, ok := ParseInt(en.val)
 		if !ok {
 			return 0, ErrNotInteger
@@ -244,7 +248,8 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 		return 0, ErrOverflow
 	}
 	cur += delta
-	e.storeLocked(d, key, strconv.AppendInt(make([]byte, 0, 20), cur, 10), at, encAuto)
+	var buf [20]byte
+	e.storeLocked(d, key, strconv.AppendInt(buf[:0], cur, 10), at, encAuto)
 	return cur, nil
 }
 
@@ -340,10 +345,10 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
+	en, ok := e.lookupLocked(d, key, now)
 	cur := new(big.Float).SetPrec(longDoublePrec)
 	var at int64
-	if en != nil {
+	if ok {
 		v, ok := parseLongDouble(en.val)
 		if !ok {
 			return nil, ErrNotFloat
@@ -366,8 +371,8 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 func (e *Engine) GetRange(d int, key string, start, end int64) []byte {
 	e.lock()
 	defer e.unlock()
-	en := e.readLocked(d, key, e.nowMs())
-	if en == nil {
+	en, ok := e.readLocked(d, key, e.nowMs())
+	if !ok {
 		return nil
 	}
 	v := en.val
@@ -398,10 +403,10 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en := e.lookupLocked(d, key, now)
+	en, ok := e.lookupLocked(d, key, now)
 	var cur []byte
 	var at int64
-	if en != nil {
+	if ok {
 		cur, at = en.val, en.expireAt
 	}
 	if len(val) == 0 {

@@ -1,23 +1,37 @@
 package slab
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
-// A record is a header, the key and the value, padded to 8 bytes:
+// A record is a header, the key and the value's room, padded to 8 bytes:
 //
 //	0  key length    uint32
 //	4  value length  uint32
-//	8  expiry time   int64 (Unix ms; 0: none)
-//	16 meta          uint32
-//	20 kind          uint8
-//	21 (reserved)    3 bytes
-//	24 key, then value
+//	8  meta          uint32 (the caller's)
+//	12 kind          uint8  (the caller's)
+//	13 flags         uint8  (flagGreedy)
+//	14 (reserved)    2 bytes
+//	16 expiry time   int64  (Unix ms; 0: none)
+//	24 aux           uint64 (the caller's)
+//	32 key, then value
+//
+// The room of a value is its length, or for a greedy record (one built by
+// Append) roomFor(length), so that appending in place keeps the record's
+// size computable from its header alone.
 const (
 	offValLen  = 4
-	offExpire  = 8
-	offMeta    = 16
-	offKind    = 20
-	headerSize = 24
+	offMeta    = 8
+	offKind    = 12
+	offFlags   = 13
+	offExpire  = 16
+	offAux     = 24
+	headerSize = 32
 )
+
+// flagGreedy marks a record whose value has room to grow (see roomFor).
+const flagGreedy = 1
 
 const (
 	// chunkSize is the size of a slab.
@@ -27,16 +41,46 @@ const (
 	bigRecord = chunkSize / 4
 )
 
-func recSize(keyLen, valLen int) int { return (headerSize + keyLen + valLen + 7) &^ 7 }
+// roomFor is the room a greedy record keeps for a value of n bytes: the
+// next power of two (at least 16) up to a slab, then whole slabs, as
+// Redis's strings grow by doubling and then by a megabyte at a time.
+// Within one room every length maps to the same room, so a value
+// appended to in place keeps the record's size.
+func roomFor(n int) int {
+	if n <= 16 {
+		return 16
+	}
+	if n <= chunkSize {
+		r := 16
+		for r < n {
+			r <<= 1
+		}
+		return r
+	}
+	return (n + chunkSize - 1) / chunkSize * chunkSize
+}
+
+func recSize(keyLen, room int) int { return (headerSize + keyLen + room + 7) &^ 7 }
+
+func keyLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec)) }
+func valLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec[offValLen:])) }
+
+// room is the value room of the record starting at rec.
+func room(rec []byte) int {
+	n := valLen(rec)
+	if rec[offFlags]&flagGreedy != 0 {
+		return roomFor(n)
+	}
+	return n
+}
 
 func recKey(rec []byte) []byte {
-	n := binary.LittleEndian.Uint32(rec)
+	n := keyLen(rec)
 	return rec[headerSize : headerSize+n : headerSize+n]
 }
 
 func entryOf(rec []byte) Entry {
-	kl := int(binary.LittleEndian.Uint32(rec))
-	vl := int(binary.LittleEndian.Uint32(rec[offValLen:]))
+	kl, vl := keyLen(rec), valLen(rec)
 	v := headerSize + kl
 	return Entry{
 		Key:      rec[headerSize:v:v],
@@ -44,20 +88,55 @@ func entryOf(rec []byte) Entry {
 		ExpireAt: int64(binary.LittleEndian.Uint64(rec[offExpire:])),
 		Meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		Kind:     rec[offKind],
+		Aux:      binary.LittleEndian.Uint64(rec[offAux:]),
+		Size:     len(rec),
 	}
 }
 
-func writeRecord(rec []byte, key string, value []byte, expireAt int64, meta uint32, kind uint8) {
-	binary.LittleEndian.PutUint32(rec, uint32(len(key)))
-	binary.LittleEndian.PutUint32(rec[offValLen:], uint32(len(value)))
-	binary.LittleEndian.PutUint64(rec[offExpire:], uint64(expireAt))
-	binary.LittleEndian.PutUint32(rec[offMeta:], meta)
-	rec[offKind] = kind
-	copy(rec[headerSize:], key)
-	copy(rec[headerSize+len(key):], value)
+// fields are a record's header values other than the lengths.
+type fields struct {
+	expireAt int64
+	meta     uint32
+	kind     uint8
+	flags    uint8
+	aux      uint64
+}
+
+func fieldsOf(rec []byte) fields {
+	return fields{
+		expireAt: int64(binary.LittleEndian.Uint64(rec[offExpire:])),
+		meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
+		kind:     rec[offKind],
+		flags:    rec[offFlags],
+		aux:      binary.LittleEndian.Uint64(rec[offAux:]),
+	}
+}
+
+func writeHeader(rec []byte, kl, vl int, f fields) {
+	binary.LittleEndian.PutUint32(rec, uint32(kl))
+	binary.LittleEndian.PutUint32(rec[offValLen:], uint32(vl))
+	binary.LittleEndian.PutUint32(rec[offMeta:], f.meta)
+	rec[offKind] = f.kind
+	rec[offFlags] = f.flags
+	rec[offFlags+1], rec[offFlags+2] = 0, 0
+	binary.LittleEndian.PutUint64(rec[offExpire:], uint64(f.expireAt))
+	binary.LittleEndian.PutUint64(rec[offAux:], f.aux)
+}
+
+// aliasString returns b as a string without copying: only for bytes that
+// are never modified again (a record's key).
+func aliasString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // chunk is one slab: records are appended to buf until its capacity.
+// Bytes once written within a record's key and value length are never
+// written again, so slices handed out stay valid: a dropped slab is left
+// to the garbage collector, never reused, and lives on while a slice of
+// it does.
 type chunk struct {
 	buf   []byte
 	live  int64 // bytes of its records in use
@@ -68,7 +147,7 @@ type chunk struct {
 // the high 32 bits (so no ref is 0), the record's offset in the low.
 type slabs struct {
 	chunks     []chunk
-	free       []int // released slabs' indexes, for reuse
+	free       []int // indexes of dropped slabs, for reuse by new ones
 	cur        int   // the slab being filled, -1 before the first
 	live, dead int64 // bytes of records in use, and of records replaced or deleted
 }
@@ -80,18 +159,11 @@ func splitRef(ref uint64) (int, int) { return int(ref>>32) - 1, int(uint32(ref))
 func (s *slabs) record(ref uint64) []byte {
 	c, off := splitRef(ref)
 	b := s.chunks[c].buf
-	kl := int(binary.LittleEndian.Uint32(b[off:]))
-	vl := int(binary.LittleEndian.Uint32(b[off+offValLen:]))
-	end := off + recSize(kl, vl)
+	end := off + recSize(keyLen(b[off:]), room(b[off:]))
 	return b[off:end:end]
 }
 
-func (s *slabs) alone(ref uint64) bool {
-	c, _ := splitRef(ref)
-	return s.chunks[c].alone
-}
-
-// newChunk returns the index of an empty slab of size bytes.
+// newChunk returns the index of a new, empty slab of size bytes.
 func (s *slabs) newChunk(size int, alone bool) int {
 	ch := chunk{buf: make([]byte, 0, size), alone: alone}
 	if n := len(s.free); n > 0 {
@@ -104,9 +176,10 @@ func (s *slabs) newChunk(size int, alone bool) int {
 	return len(s.chunks) - 1
 }
 
-// put appends a record and returns its ref.
-func (s *slabs) put(key string, value []byte, expireAt int64, meta uint32, kind uint8) uint64 {
-	size := recSize(len(key), len(value))
+// put appends a record of key and value followed by tail (with room for
+// roomLen bytes of value) and returns its ref.
+func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint64 {
+	size := recSize(len(key), roomLen)
 	var c int
 	switch {
 	case size > bigRecord:
@@ -120,13 +193,16 @@ func (s *slabs) put(key string, value []byte, expireAt int64, meta uint32, kind 
 	ch := &s.chunks[c]
 	off := len(ch.buf)
 	ch.buf = ch.buf[:off+size]
-	writeRecord(ch.buf[off:], key, value, expireAt, meta, kind)
+	rec := ch.buf[off:]
+	writeHeader(rec, len(key), len(value)+len(tail), f)
+	copy(rec[headerSize:], key)
+	copy(rec[headerSize+len(key)+copy(rec[headerSize+len(key):], value):], tail)
 	ch.live += int64(size)
 	s.live += int64(size)
 	return makeRef(c, off)
 }
 
-// release marks the record of size bytes at ref dead, and frees its slab
+// release marks the record of size bytes at ref dead, and drops its slab
 // once nothing in it is in use.
 func (s *slabs) release(ref uint64, size int) {
 	c, _ := splitRef(ref)
@@ -139,7 +215,7 @@ func (s *slabs) release(ref uint64, size int) {
 	}
 }
 
-// drop frees slab c, none of whose records is in use any more; dead is
+// drop forgets slab c, none of whose records is in use any more; dead is
 // the bytes of its records that were counted dead.
 func (s *slabs) drop(c int, dead int64) {
 	s.dead -= dead
@@ -148,12 +224,12 @@ func (s *slabs) drop(c int, dead int64) {
 }
 
 // emptiest returns the shared slab, other than the one being filled, with
-// the least in use for its size, or -1.
+// the least in use, or -1.
 func (s *slabs) emptiest() int {
 	best, bestLive := -1, int64(chunkSize)
 	for c := range s.chunks {
 		ch := &s.chunks[c]
-		if c == s.cur || ch.alone || ch.buf == nil || len(ch.buf) == 0 {
+		if c == s.cur || ch.alone || len(ch.buf) == 0 {
 			continue
 		}
 		if ch.live < bestLive {
@@ -164,26 +240,29 @@ func (s *slabs) emptiest() int {
 }
 
 // evacuate copies slab c's records in use to the slab being filled and
-// frees c. slot returns where the index keeps a record's ref, nil for a
-// dead record.
-func (s *slabs) evacuate(c int, slot func(ref uint64, key []byte) *uint64) {
+// drops c. moved is told each live record's old and new ref; live reports
+// whether the record at ref is in use.
+func (s *slabs) evacuate(c int, live func(ref uint64, key string) bool, moved func(old, new uint64, key string)) {
 	buf := s.chunks[c].buf
-	moved := int64(0)
+	kept := int64(0)
 	for off := 0; off < len(buf); {
 		ref := makeRef(c, off)
 		rec := s.record(ref)
 		off += len(rec)
-		p := slot(ref, recKey(rec))
-		if p == nil {
+		key := aliasString(recKey(rec))
+		if !live(ref, key) {
 			continue
 		}
-		e := entryOf(rec)
-		*p = s.put(string(e.Key), e.Value, e.ExpireAt, e.Meta, e.Kind)
+		f := fieldsOf(rec)
+		vl := valLen(rec)
+		v := headerSize + len(key)
+		nref := s.put(key, rec[v:v+vl], nil, room(rec), f)
 		s.chunks[c].live -= int64(len(rec))
 		s.live -= int64(len(rec))
-		moved += int64(len(rec))
+		kept += int64(len(rec))
+		moved(ref, nref, key)
 	}
-	s.drop(c, int64(len(buf))-moved)
+	s.drop(c, int64(len(buf))-kept)
 }
 
 // footprint is the slabs' capacity.

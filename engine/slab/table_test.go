@@ -15,6 +15,8 @@ type record struct {
 	expireAt int64
 	meta     uint32
 	kind     uint8
+	aux      uint64
+	greedy   bool // built by Append
 }
 
 // model drives a Table and a plain map with the same operations and
@@ -32,9 +34,27 @@ func newModel(t testing.TB, seed uint64) *model {
 
 func (m *model) set(key string, value []byte, exp int64, meta uint32, kind uint8) {
 	_, had := m.want[key]
-	added := m.tab.Set(key, value, exp, meta, kind)
+	aux := m.rnd.Uint64()
+	_, added := m.tab.Set(key, value, exp, meta, kind, aux)
 	require.Equal(m.t, !had, added, "Set(%q) added", key)
-	m.want[key] = record{bytes.Clone(value), exp, meta, kind}
+	m.want[key] = record{value: bytes.Clone(value), expireAt: exp, meta: meta, kind: kind, aux: aux}
+}
+
+// appendTo appends tail to key's value, checking that a value read before
+// is left as it was.
+func (m *model) appendTo(key string, tail []byte, kind uint8) {
+	r, had := m.want[key]
+	before, _ := m.tab.Get(key)
+	e, ok := m.tab.Append(key, tail, kind)
+	require.Equal(m.t, had, ok, "Append(%q)", key)
+	if !had {
+		return
+	}
+	require.True(m.t, bytes.Equal(r.value, before.Value), "a value read before Append(%q) changed", key)
+	r.value = append(bytes.Clone(r.value), tail...)
+	r.kind, r.greedy = kind, true
+	require.True(m.t, bytes.Equal(r.value, e.Value), "Append(%q) returned the wrong value", key)
+	m.want[key] = r
 }
 
 func (m *model) del(key string) {
@@ -73,7 +93,8 @@ func (m *model) check() {
 		require.Equal(m.t, r.expireAt, e.ExpireAt, "expiry of %q", k)
 		require.Equal(m.t, r.meta, e.Meta, "meta of %q", k)
 		require.Equal(m.t, r.kind, e.Kind, "kind of %q", k)
-		live += int64(recSize(len(k), len(r.value)))
+		require.Equal(m.t, r.aux, e.Aux, "aux of %q", k)
+		live += int64(RecordSize(len(k), len(r.value), r.greedy))
 	}
 	require.Equal(m.t, live, m.tab.LiveBytes(), "live bytes")
 	require.GreaterOrEqual(m.t, m.tab.slabs.dead, int64(0), "dead bytes")
@@ -85,6 +106,20 @@ func (m *model) check() {
 		return true
 	})
 	require.Equal(m.t, len(m.want), n, "Each")
+	vol := 0
+	for _, r := range m.want {
+		if r.expireAt != 0 {
+			vol++
+		}
+	}
+	require.Equal(m.t, vol, m.tab.VolatileLen(), "keys with an expiry")
+	m.tab.EachVolatile(func(e Entry) bool {
+		require.NotZero(m.t, m.want[string(e.Key)].expireAt, "EachVolatile returned %q", e.Key)
+		vol--
+		return true
+	})
+	require.Zero(m.t, vol, "EachVolatile")
+	require.NoError(m.t, m.tab.Verify())
 }
 
 func (m *model) randomKey(space int) string { return fmt.Sprint("key:", m.rnd.IntN(space)) }
@@ -122,8 +157,17 @@ func (m *model) step(space int) {
 	case 7:
 		m.expire(k, m.rnd.Int64N(1<<40))
 	case 8:
-		m.setMeta(k, m.rnd.Uint32())
+		if m.rnd.IntN(2) == 0 {
+			m.setMeta(k, m.rnd.Uint32())
+		} else {
+			tail := m.randomValue()
+			tail = tail[:min(len(tail), m.rnd.IntN(64))]
+			m.appendTo(k, tail, uint8(m.rnd.IntN(4)))
+		}
 	default:
+		if e, ok := m.tab.SampleVolatile(m.rnd.IntN); ok {
+			require.NotZero(m.t, m.want[string(e.Key)].expireAt, "SampleVolatile returned %q", e.Key)
+		}
 		if e, ok := m.tab.Sample(m.rnd.IntN); ok {
 			_, present := m.want[string(e.Key)]
 			require.True(m.t, present, "Sample returned %q, which is not there", e.Key)
@@ -155,7 +199,7 @@ func TestTableAgainstMap(t *testing.T) {
 				m.del(k)
 			}
 			m.check()
-			require.Equal(t, minSlots, len(m.tab.refs), "the index shrinks back")
+			require.Equal(t, minSlots, len(m.tab.keys.refs), "the index shrinks back")
 		})
 	}
 }
@@ -211,7 +255,7 @@ func TestCompactionBoundsMemory(t *testing.T) {
 	m.check()
 	live := m.tab.LiveBytes()
 	require.Less(t, m.tab.slabs.footprint(), live*2+2*chunkSize, "slabs %d for %d live bytes", m.tab.slabs.footprint(), live)
-	t.Logf("%d keys: %d live bytes, %d in slabs, %d index", m.tab.Len(), live, m.tab.slabs.footprint(), len(m.tab.refs)*16)
+	t.Logf("%d keys: %d live bytes, %d in slabs, %d index", m.tab.Len(), live, m.tab.slabs.footprint(), len(m.tab.keys.refs)*16)
 }
 
 // TestNoPointersPerKey: the table's size in heap objects does not grow
@@ -219,7 +263,7 @@ func TestCompactionBoundsMemory(t *testing.T) {
 func TestNoPointersPerKey(t *testing.T) {
 	tab := New()
 	for i := range 100000 {
-		tab.Set(fmt.Sprint("key:", i), make([]byte, 100), 0, 0, 0)
+		tab.Set(fmt.Sprint("key:", i), make([]byte, 100), 0, 0, 0, 0)
 	}
 	require.Less(t, len(tab.slabs.chunks), 20, "100,000 keys of 100 bytes fit in a few slabs")
 	per := float64(tab.Memory()) / 100000
@@ -235,7 +279,7 @@ func FuzzTable(f *testing.F) {
 		for len(ops) >= 3 {
 			op, k, n := ops[0], fmt.Sprint("k", ops[1]%64), int(ops[2])
 			ops = ops[3:]
-			switch op % 6 {
+			switch op % 7 {
 			case 0, 1:
 				v := bytes.Repeat([]byte{op}, n*int(op%3))
 				if op%11 == 0 {
@@ -246,6 +290,8 @@ func FuzzTable(f *testing.F) {
 				m.del(k)
 			case 4:
 				m.expire(k, int64(n)*7)
+			case 6:
+				m.appendTo(k, bytes.Repeat([]byte{op}, n), op%4)
 			case 5:
 				seen := map[string]bool{}
 				for c := m.tab.Scan(0, func(e Entry) { seen[string(e.Key)] = true }); c != 0; {
