@@ -162,7 +162,7 @@ func dbMultiplier(d int) Digest {
 }
 
 // term returns en's term; k is the hash of en.key.
-func (en *entry) term(k keyHash) Digest { return k.term(tagString, en.vhash, en.expireAt) }
+func (en *entry) term(k keyHash) Digest { return k.term(tagString, en.valueHash(), en.expireAt) }
 
 // DigestOf returns the digest of items, as an engine holding exactly them
 // reports it.

@@ -325,8 +325,10 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	} else {
 		meta = newAccess(e.ev.cfg.Policy, e.nowMs())
 	}
-	r, _ := dd.keys.Set(key, val, at, meta, uint8(enc), valueHash(val))
+	vh := valueHash(val)
+	r, _ := dd.keys.Set(key, val, at, meta, uint8(enc), vh)
 	en := viewOf(r, -1)
+	en.vhash, en.hashed = vh, true
 	e.changeDigest(d, en.term(k).sub(old))
 	e.accountLocked(dd, memSize(&en)-size)
 	return en
@@ -448,8 +450,10 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
 		}
-		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), valueHash(it.Value))
+		vh := valueHash(it.Value)
+		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
 		en := viewOf(r, -1)
+		en.vhash, en.hashed = vh, true
 		dd.sum = dd.sum.add(en.term(k))
 	}
 	var digest Digest

@@ -167,8 +167,8 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	r, _ := dd.keys.Append(en.key, val, uint8(encRaw))
 	vh := valueHash(r.Value)
 	dd.keys.SetAux(en.key, vh)
-	r.Aux = vh
 	nv := viewOf(r, -1)
+	nv.vhash, nv.hashed = vh, true
 	e.changeDigest(d, nv.term(k).sub(old))
 	e.accountLocked(dd, memSize(&nv)-size)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})

@@ -14,8 +14,9 @@ import "github.com/nadb-server/nadb-server/engine/slab"
 type entry struct {
 	key      string
 	val      []byte
-	expireAt int64 // Unix milliseconds; 0 means no expiry
-	vhash    uint64
+	expireAt int64  // Unix milliseconds; 0 means no expiry
+	vhash    uint64 // valueHash(val), once hashed is set
+	hashed   bool
 	meta     uint32   // the access word (see evict.go)
 	kind     encoding // the record's kind byte
 	size     int      // the record's bytes
@@ -28,6 +29,7 @@ func viewOf(r slab.Entry, slot int) entry {
 		val:      r.Value,
 		expireAt: r.ExpireAt,
 		vhash:    r.Aux,
+		hashed:   r.HasAux,
 		meta:     r.Meta,
 		kind:     encoding(r.Kind),
 		size:     r.Size,
@@ -40,6 +42,16 @@ const (
 	accessBits = 30
 	accessMask = 1<<accessBits - 1
 )
+
+// valueHash returns the hash of the entry's value for the dataset digest.
+// Only a big value's record keeps it; a small value is hashed again when
+// needed, which costs less than 8 bytes per key would.
+func (en *entry) valueHash() uint64 {
+	if !en.hashed {
+		en.vhash, en.hashed = valueHash(en.val), true
+	}
+	return en.vhash
+}
 
 // enc returns the entry's encoding.
 func (en *entry) enc() encoding { return en.kind }

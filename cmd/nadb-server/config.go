@@ -181,6 +181,7 @@ var ignoredDirectives = map[string]bool{
 
 // Config is the validated configuration of one server.
 type Config struct {
+	PaceGC            bool // keep the collector's headroom a fixed budget (see gcpace.go)
 	Port              int
 	Bind              []string
 	Databases         int

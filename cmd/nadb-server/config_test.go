@@ -968,3 +968,10 @@ func TestOptionalBind(t *testing.T) {
 	require.False(t, optionalBind("-::1", inUse), "a port in use is an error, optional address or not")
 	require.False(t, optionalBind("::1", notAvail), "an address without '-' is required")
 }
+
+func TestGCPercentFor(t *testing.T) {
+	require.Equal(t, 100, gcPercentFor(0), "nothing live: Go's default")
+	require.Equal(t, 100, gcPercentFor(32<<20), "a small heap keeps the default")
+	require.Equal(t, 50, gcPercentFor(128<<20), "64 MiB over 128 MiB live")
+	require.Equal(t, minGCPercent, gcPercentFor(8<<30), "never below the floor")
+}

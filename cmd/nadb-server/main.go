@@ -56,6 +56,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer closeLog()
+	// GOGC in the environment is the operator's choice: no pacing then.
+	cfg.PaceGC = getenv("GOGC") == ""
 	if err := serve(cfg, settings, logger, level); err != nil {
 		if cfg.LogFile != "" {
 			// Standard error gets it below; the log file must say too.
@@ -303,6 +305,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 
 	expiryCtx, stopExpiry := context.WithCancel(context.Background())
 	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
+	if cfg.PaceGC {
+		wg.Go(func() { runGCPacer(expiryCtx) })
+	}
 
 	notifyReady(cfg.Supervised, logger)
 	logger.Info("ready to accept connections", "port", cfg.Port, "tls_port", cfg.TLS.Port, "bind", cfg.Bind, "repl_port", cfg.ReplListenPort, "pid", os.Getpid())

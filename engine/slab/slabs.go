@@ -14,20 +14,20 @@ import (
 //	13 flags         uint8  (flagGreedy)
 //	14 (reserved)    2 bytes
 //	16 expiry time   int64  (Unix ms; 0: none)
-//	24 aux           uint64 (the caller's)
-//	32 key, then value
+//	24 key, then value
 //
 // The room of a value is its length, or for a greedy record (one built by
 // Append) roomFor(length), so that appending in place keeps the record's
-// size computable from its header alone.
+// size computable from its header alone. A record too big to share a slab
+// also has an aux word, the caller's, kept with its slab: a hash of a
+// large value, say, that would be slow to compute again.
 const (
 	offValLen  = 4
 	offMeta    = 8
 	offKind    = 12
 	offFlags   = 13
 	offExpire  = 16
-	offAux     = 24
-	headerSize = 32
+	headerSize = 24
 )
 
 // flagGreedy marks a record whose value has room to grow (see roomFor).
@@ -88,7 +88,6 @@ func entryOf(rec []byte) Entry {
 		ExpireAt: int64(binary.LittleEndian.Uint64(rec[offExpire:])),
 		Meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		Kind:     rec[offKind],
-		Aux:      binary.LittleEndian.Uint64(rec[offAux:]),
 		Size:     len(rec),
 	}
 }
@@ -108,7 +107,6 @@ func fieldsOf(rec []byte) fields {
 		meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		kind:     rec[offKind],
 		flags:    rec[offFlags],
-		aux:      binary.LittleEndian.Uint64(rec[offAux:]),
 	}
 }
 
@@ -120,7 +118,6 @@ func writeHeader(rec []byte, kl, vl int, f fields) {
 	rec[offFlags] = f.flags
 	rec[offFlags+1], rec[offFlags+2] = 0, 0
 	binary.LittleEndian.PutUint64(rec[offExpire:], uint64(f.expireAt))
-	binary.LittleEndian.PutUint64(rec[offAux:], f.aux)
 }
 
 // aliasString returns b as a string without copying: only for bytes that
@@ -139,8 +136,9 @@ func aliasString(b []byte) string {
 // it does.
 type chunk struct {
 	buf   []byte
-	live  int64 // bytes of its records in use
-	alone bool  // one big record's own slab
+	live  int64  // bytes of its records in use
+	alone bool   // one big record's own slab
+	aux   uint64 // that record's aux word
 }
 
 // slabs holds the records. A ref names one: the slab's index plus one in
@@ -154,6 +152,15 @@ type slabs struct {
 
 func makeRef(c, off int) uint64      { return uint64(c+1)<<32 | uint64(off) }
 func splitRef(ref uint64) (int, int) { return int(ref>>32) - 1, int(uint32(ref)) }
+
+// entry returns the record ref names.
+func (s *slabs) entry(ref uint64) Entry {
+	e := entryOf(s.record(ref))
+	if c, _ := splitRef(ref); s.chunks[c].alone {
+		e.Aux, e.HasAux = s.chunks[c].aux, true
+	}
+	return e
+}
 
 // record returns the bytes of the record ref names.
 func (s *slabs) record(ref uint64) []byte {
@@ -191,6 +198,9 @@ func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint6
 		c = s.cur
 	}
 	ch := &s.chunks[c]
+	if ch.alone {
+		ch.aux = f.aux
+	}
 	off := len(ch.buf)
 	ch.buf = ch.buf[:off+size]
 	rec := ch.buf[off:]

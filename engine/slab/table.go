@@ -17,7 +17,8 @@ type Entry struct {
 	ExpireAt int64  // Unix milliseconds; 0: no expiry
 	Meta     uint32 // the caller's: an LRU clock, an LFU counter
 	Kind     uint8  // the caller's: what Value holds, how it is encoded
-	Aux      uint64 // the caller's: a hash of the value, say
+	Aux      uint64 // the caller's, when HasAux: a hash of the value, say
+	HasAux   bool   // the record is big enough to keep an aux word
 	Size     int    // the bytes of the record, header and room included
 }
 
@@ -157,7 +158,7 @@ func (t *Table) find(key string, h uint64) int {
 }
 
 // At returns the record at slot, which Find returned.
-func (t *Table) At(slot int) Entry { return entryOf(t.slabs.record(t.keys.refs[slot])) }
+func (t *Table) At(slot int) Entry { return t.slabs.entry(t.keys.refs[slot]) }
 
 // SetMetaAt changes the metadata of the record at slot, which Find
 // returned.
@@ -177,19 +178,19 @@ func (t *Table) Get(key string) (Entry, bool) {
 // Set stores key's record, replacing any other, and returns it and
 // whether the key is new. The key and value are copied into the table,
 // always into a new record: bytes already handed out are never
-// overwritten.
+// overwritten. aux is kept only by a record with a slab of its own.
 func (t *Table) Set(key string, value []byte, expireAt int64, meta uint32, kind uint8, aux uint64) (e Entry, added bool) {
 	f := fields{expireAt: expireAt, meta: meta, kind: kind, aux: aux}
 	h := t.hash(key)
 	if i := t.find(key, h); i >= 0 {
-		return entryOf(t.slabs.record(t.replace(i, h, key, value, nil, len(value), f))), false
+		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), false
 	}
 	ref := t.slabs.put(key, value, nil, len(value), f)
 	t.keys.add(ref, h)
 	if expireAt != 0 {
 		t.vol.add(ref, h)
 	}
-	return entryOf(t.slabs.record(ref)), true
+	return t.slabs.entry(ref), true
 }
 
 // replace writes a new record for the key at slot i (hash h) and retires
@@ -233,20 +234,23 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 		copy(rec[headerSize+kl+vl:], tail)
 		binary.LittleEndian.PutUint32(rec[offValLen:], uint32(n))
 		rec[offKind] = kind
-		return entryOf(rec), true
+		return t.slabs.entry(t.keys.refs[i]), true
 	}
 	f := fieldsOf(rec)
 	f.kind, f.flags = kind, f.flags|flagGreedy
-	return entryOf(t.slabs.record(t.replace(i, h, key, rec[headerSize+kl:headerSize+kl+vl], tail, roomFor(n), f))), true
+	return t.slabs.entry(t.replace(i, h, key, rec[headerSize+kl:headerSize+kl+vl], tail, roomFor(n), f)), true
 }
 
-// SetAux changes key's aux word and reports whether key exists.
+// SetAux changes key's aux word, if its record keeps one, and reports
+// whether key exists.
 func (t *Table) SetAux(key string, aux uint64) bool {
 	i := t.Find(key)
 	if i < 0 {
 		return false
 	}
-	binary.LittleEndian.PutUint64(t.slabs.record(t.keys.refs[i])[offAux:], aux)
+	if c, _ := splitRef(t.keys.refs[i]); t.slabs.chunks[c].alone {
+		t.slabs.chunks[c].aux = aux
+	}
 	return true
 }
 
@@ -309,7 +313,7 @@ func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 	home := cursor & mask
 	for i := home; x.refs[i] != 0; i = (i + 1) & mask {
 		if x.hashes[i]&mask == home {
-			fn(entryOf(t.slabs.record(x.refs[i])))
+			fn(t.slabs.entry(x.refs[i]))
 		}
 	}
 	cursor |= ^mask
@@ -322,7 +326,7 @@ func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 // modify the table.
 func (t *Table) Each(fn func(Entry) bool) {
 	for _, ref := range t.keys.refs {
-		if ref != 0 && !fn(entryOf(t.slabs.record(ref))) {
+		if ref != 0 && !fn(t.slabs.entry(ref)) {
 			return
 		}
 	}
@@ -332,7 +336,7 @@ func (t *Table) Each(fn func(Entry) bool) {
 // false. fn must not modify the table.
 func (t *Table) EachVolatile(fn func(Entry) bool) {
 	for _, ref := range t.vol.refs {
-		if ref != 0 && !fn(entryOf(t.slabs.record(ref))) {
+		if ref != 0 && !fn(t.slabs.entry(ref)) {
 			return
 		}
 	}
@@ -344,7 +348,7 @@ func (t *Table) Sample(rnd func(n int) int) (Entry, bool) {
 	if t.keys.count == 0 {
 		return Entry{}, false
 	}
-	return entryOf(t.slabs.record(t.keys.refs[t.keys.sample(rnd)])), true
+	return t.slabs.entry(t.keys.refs[t.keys.sample(rnd)]), true
 }
 
 // SampleVolatile is Sample among the records with an expiry.
@@ -352,7 +356,7 @@ func (t *Table) SampleVolatile(rnd func(n int) int) (Entry, bool) {
 	if t.vol.count == 0 {
 		return Entry{}, false
 	}
-	return entryOf(t.slabs.record(t.vol.refs[t.vol.sample(rnd)])), true
+	return t.slabs.entry(t.vol.refs[t.vol.sample(rnd)]), true
 }
 
 // Memory is what the table takes: its indexes and its slabs, live and
