@@ -301,36 +301,44 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 }
 
 // storeLocked sets key to val (copied) with expiry at (0: none), creating
-// the key if needed, and reports the Set. It returns the new entry.
+// the key if needed, and reports the Set. An existing key keeps its access
+// word. It returns the new entry.
 func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) entry {
-	en := e.putLocked(d, key, val, at, enc)
+	en := e.putLocked(d, key, val, at, enc, e.keepAccess)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: en.val, ExpireAt: at})
 	return en
+}
+
+// keepAccess is the access word of a stored record: the one it replaces
+// had, or a new key's.
+func (e *Engine) keepAccess(old slab.Entry, replaced bool) uint32 {
+	if replaced {
+		return old.Meta
+	}
+	return newAccess(e.ev.cfg.Policy, e.nowMs())
 }
 
 // putLocked sets key to val with expiry at and encoding enc, creating the
 // key if needed, and keeps the digest and the memory count in step. The
 // key and the value are copied into the table; neither is kept, so a
-// caller's string(b) conversion of a short key costs no allocation. An
-// existing key keeps its access word.
-func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding) entry {
+// caller's string(b) conversion of a short key costs no allocation. The
+// new record's access word is access(the record replaced, whether there
+// was one). The key is looked up once.
+func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding, access func(old slab.Entry, replaced bool) uint32) entry {
 	dd := e.dbs[d]
-	k := hashKey(key)
-	var old Digest
-	var size int64
-	var meta uint32
-	if i := dd.keys.Find(key); i >= 0 {
-		prev := viewOf(dd.keys.At(i), i)
-		old, size, meta = prev.term(k), memSize(&prev), prev.meta
-	} else {
-		meta = newAccess(e.ev.cfg.Policy, e.nowMs())
-	}
 	vh := valueHash(val)
-	r, _ := dd.keys.Set(key, val, at, meta, uint8(enc), vh)
+	r, oldRec, replaced := dd.keys.SetWith(key, val, at, access, uint8(enc), vh)
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
-	e.changeDigest(d, en.term(k).sub(old))
-	e.accountLocked(dd, memSize(&en)-size)
+	k := hashKey(en.key)
+	delta, size := en.term(k), memSize(&en)
+	if replaced {
+		old := viewOf(oldRec, -1)
+		delta = delta.sub(old.term(k))
+		size -= memSize(&old)
+	}
+	e.changeDigest(d, delta)
+	e.accountLocked(dd, size)
 	return en
 }
 
@@ -373,7 +381,7 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 func (e *Engine) applyLocked(ef *Effect) {
 	switch ef.Kind {
 	case EffectSet:
-		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto)
+		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto, e.keepAccess)
 	case EffectDelete:
 		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
 			e.removeLocked(ef.DB, &en)
@@ -451,7 +459,7 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 			dd.sum = dd.sum.sub(old.term(k))
 		}
 		vh := valueHash(it.Value)
-		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
+		r, _, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
 		en := viewOf(r, -1)
 		en.vhash, en.hashed = vh, true
 		dd.sum = dd.sum.add(en.term(k))

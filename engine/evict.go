@@ -329,22 +329,27 @@ func newAccess(p Policy, now int64) uint32 {
 }
 
 // touchLocked records an access to en, a key of database d just found
-// (its slot still valid): the time under LRU; under LFU the counter,
-// decayed for the minutes since its last decrement, then incremented with
-// a probability that falls as it grows.
+// (its slot still valid).
 func (e *Engine) touchLocked(d int, en *entry, now int64) {
+	e.setAccessLocked(d, en, e.touched(en.meta, now))
+}
+
+// touched is the access word after an access at now to a key whose word
+// was a: the time under LRU; under LFU the counter, decayed for the
+// minutes since its last decrement, then incremented with a probability
+// that falls as it grows.
+func (e *Engine) touched(a uint32, now int64) uint32 {
 	if !e.ev.cfg.Policy.LFU() {
-		e.setAccessLocked(d, en, lruClock(now))
-		return
+		return lruClock(now)
 	}
-	c := e.lfuCounter(en.access(), now)
+	c := e.lfuCounter(a&accessMask, now)
 	if c < 255 {
 		base := max(c-lfuInitVal, 0)
 		if e.rng.Float64() < 1/float64(base*e.ev.cfg.LFULogFactor+1) {
 			c++
 		}
 	}
-	e.setAccessLocked(d, en, lfuMinutes(now)<<8|uint32(c))
+	return lfuMinutes(now)<<8 | uint32(c)
 }
 
 // setAccessLocked writes en's access word, in the record at en.slot.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // SetOptions are the options of SET.
@@ -38,6 +40,10 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
+	if !o.NX && !o.XX && !o.Get && !o.KeepTTL && (o.ExpireAt == 0 || o.ExpireAt > now) {
+		e.setLocked(d, key, val, o.ExpireAt, now)
+		return SetResult{Done: true}
+	}
 	en, found := e.lookupLocked(d, key, now)
 	var r SetResult
 	if o.Get {
@@ -66,6 +72,28 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	}
 	e.storeLocked(d, key, val, at, encAuto)
 	return r
+}
+
+// setLocked is a plain SET: it looks the key up once, where a SET with
+// options looks it up, then stores. The result is the same: a key whose
+// time has passed is deleted first (reported, and counted as expired, on
+// a primary); a live key is touched, so the new value keeps its access
+// history as if it had been looked up.
+func (e *Engine) setLocked(d int, key string, val []byte, at, now int64) {
+	en := e.putLocked(d, key, val, at, encAuto, func(old slab.Entry, replaced bool) uint32 {
+		if !replaced {
+			return newAccess(e.ev.cfg.Policy, now)
+		}
+		if old.ExpireAt != 0 && now > old.ExpireAt {
+			if !e.replica {
+				e.stats.ExpiredKeys++
+				e.emit(Effect{Kind: EffectDelete, DB: d, Key: old.KeyString()})
+			}
+			return newAccess(e.ev.cfg.Policy, now)
+		}
+		return e.touched(old.Meta, now)
+	})
+	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: en.val, ExpireAt: at})
 }
 
 // MGet returns the values of keys; a missing key gives nil.

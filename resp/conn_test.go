@@ -42,8 +42,10 @@ func TestIdleTimeout(t *testing.T) {
 	var log logBuffer
 	ts := startServer(t, Options{Timeout: 300 * time.Millisecond, Logger: log.logger()})
 	idle := dialRaw(t, ts.addr)
-	idle.requireOpen()
+	// Measured from before the PING: the server's idle time starts when
+	// it reads it, which may be well before its reply arrives here.
 	start := time.Now()
+	idle.requireOpen()
 	idle.requireEOF(5 * time.Second)
 	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
 	require.Contains(t, log.String(), "closing idle client")

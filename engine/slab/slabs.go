@@ -11,7 +11,7 @@ import (
 //	4  value length  uint32
 //	8  meta          uint32 (the caller's)
 //	12 kind          uint8  (the caller's)
-//	13 flags         uint8  (flagGreedy)
+//	13 flags         uint8  (flagGreedy, flagDead)
 //	14 (reserved)    2 bytes
 //	16 expiry time   int64  (Unix ms; 0: none)
 //	24 key, then value
@@ -30,8 +30,13 @@ const (
 	headerSize = 24
 )
 
-// flagGreedy marks a record whose value has room to grow (see roomFor).
-const flagGreedy = 1
+// Record flags: flagGreedy marks a record whose value has room to grow
+// (see roomFor); flagDead one replaced or deleted, which compaction skips
+// without looking it up.
+const (
+	flagGreedy = 1 << iota
+	flagDead
+)
 
 const (
 	// chunkSize is the size of a slab.
@@ -215,8 +220,9 @@ func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint6
 // release marks the record of size bytes at ref dead, and drops its slab
 // once nothing in it is in use.
 func (s *slabs) release(ref uint64, size int) {
-	c, _ := splitRef(ref)
+	c, off := splitRef(ref)
 	ch := &s.chunks[c]
+	ch.buf[off+offFlags] |= flagDead
 	ch.live -= int64(size)
 	s.live -= int64(size)
 	s.dead += int64(size)
@@ -250,27 +256,35 @@ func (s *slabs) emptiest() int {
 }
 
 // evacuate copies slab c's records in use to the slab being filled and
-// drops c. moved is told each live record's old and new ref; live reports
-// whether the record at ref is in use.
-func (s *slabs) evacuate(c int, live func(ref uint64, key string) bool, moved func(old, new uint64, key string)) {
+// drops c. slots returns where the indexes keep the ref of the record at
+// ref (whose expiry is expireAt): its slot in the index of every key, nil
+// for a dead record, and its slot in the volatile index, nil for none.
+func (s *slabs) evacuate(c int, slots func(ref uint64, key string, expireAt int64) (keySlot, volSlot *uint64)) {
 	buf := s.chunks[c].buf
 	kept := int64(0)
 	for off := 0; off < len(buf); {
 		ref := makeRef(c, off)
 		rec := s.record(ref)
 		off += len(rec)
-		key := aliasString(recKey(rec))
-		if !live(ref, key) {
+		if rec[offFlags]&flagDead != 0 {
 			continue
 		}
+		key := aliasString(recKey(rec))
 		f := fieldsOf(rec)
+		keySlot, volSlot := slots(ref, key, f.expireAt)
+		if keySlot == nil {
+			continue
+		}
 		vl := valLen(rec)
 		v := headerSize + len(key)
 		nref := s.put(key, rec[v:v+vl], nil, room(rec), f)
+		*keySlot = nref
+		if volSlot != nil {
+			*volSlot = nref
+		}
 		s.chunks[c].live -= int64(len(rec))
 		s.live -= int64(len(rec))
 		kept += int64(len(rec))
-		moved(ref, nref, key)
 	}
 	s.drop(c, int64(len(buf))-kept)
 }

@@ -35,8 +35,8 @@ func newModel(t testing.TB, seed uint64) *model {
 func (m *model) set(key string, value []byte, exp int64, meta uint32, kind uint8) {
 	_, had := m.want[key]
 	aux := m.rnd.Uint64()
-	_, added := m.tab.Set(key, value, exp, meta, kind, aux)
-	require.Equal(m.t, !had, added, "Set(%q) added", key)
+	_, _, replaced := m.tab.Set(key, value, exp, meta, kind, aux)
+	require.Equal(m.t, had, replaced, "Set(%q) added", key)
 	m.want[key] = record{value: bytes.Clone(value), expireAt: exp, meta: meta, kind: kind, aux: aux}
 }
 
