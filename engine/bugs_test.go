@@ -109,7 +109,7 @@ func TestBugReplaceSharesValueArrays(t *testing.T) {
 		p.set(t, "k", "ab", 0)
 		_, err := p.e.Append(0, "k", []byte("c")) // now "abc" with spare capacity
 		require.NoError(t, err)
-		r.e.Replace(p.e.Snapshot(nil), nil)
+		r.e.Replace(p.e.Items(), nil)
 		_, err = p.e.Append(0, "k", []byte("P"))
 		require.NoError(t, err)
 		_, err = r.e.Append(0, "k", []byte("R"))

@@ -25,6 +25,11 @@ type queueSink struct {
 func (s *queueSink) Record(effects []engine.Effect, _ engine.Digest) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
+	for i := range g {
+		if g[i].Value != nil {
+			g[i].Value = append([]byte{}, g[i].Value...) // the engine may write over it later
+		}
+	}
 	s.mu.Lock()
 	s.groups = append(s.groups, g)
 	s.mu.Unlock()
@@ -101,7 +106,7 @@ func TestConcurrentMixedOps(t *testing.T) {
 				return
 			default:
 			}
-			items := primary.Snapshot(nil)
+			items := primary.Items()
 			for _, it := range items {
 				_ = bytes.Clone(it.Value) // read every byte we were handed
 			}

@@ -186,7 +186,7 @@ func TestEffects(t *testing.T) {
 				v.e.Keyspace()
 				v.e.Digest()
 				v.e.DigestValue(0, []string{"k"})
-				v.e.Snapshot(nil)
+				v.e.Items()
 				v.e.Stats()
 				v.e.ResetStats()
 				v.e.NowMs()
@@ -629,7 +629,8 @@ func TestSnapshotReplace(t *testing.T) {
 		p := newEnv(t)
 		fill(t, p)
 		snapCalls := 0
-		items := p.e.Snapshot(func(engine.Digest) { snapCalls++ })
+		items, release := p.e.Snapshot(func(engine.Digest) { snapCalls++ })
+		defer release()
 		require.Equal(t, 1, snapCalls)
 		require.Len(t, items, 4*200+1)
 
@@ -662,7 +663,7 @@ func TestSnapshotReplace(t *testing.T) {
 		v := newEnv(t)
 		v.set(t, "dying", "x", time.Second)
 		v.clk.Advance(time.Minute)
-		items := v.e.Snapshot(nil)
+		items := v.e.Items()
 		require.Equal(t, []engine.Item{{DB: 0, Key: "dying", Value: []byte("x"), ExpireAt: t0 + 1000}}, items)
 		require.Empty(t, v.sink.Take())
 	})
@@ -688,7 +689,7 @@ func TestSnapshotReplace(t *testing.T) {
 		v := newEnv(t)
 		fill(t, v)
 		d := v.e.Digest()
-		v.e.Replace(v.e.Snapshot(nil), nil)
+		v.e.Replace(v.e.Items(), nil)
 		require.Equal(t, d, v.e.Digest())
 	})
 }

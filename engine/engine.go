@@ -47,15 +47,16 @@ type Effect struct {
 	Kind     EffectKind
 	DB       int
 	Key      string
-	Value    []byte // EffectSet only; never modified after it is reported
+	Value    []byte // EffectSet only; valid while the sink's Record runs
 	ExpireAt int64  // Unix milliseconds; EffectSet and EffectExpire
 }
 
 // Sink receives the effects of each mutating call, in apply order, while the
 // engine lock is held, with the dataset's digest once they are applied.
-// effects is reused after Record returns: a sink that keeps effects must
-// copy the slice (the Value bytes may be kept). Record must not call back
-// into the engine.
+// effects is reused after Record returns, and their Value bytes may be
+// written over by a later change of the key: a sink that keeps effects
+// copies the slice and the values. Keys may be kept: a key's bytes are
+// never written again. Record must not call back into the engine.
 type Sink interface {
 	Record(effects []Effect, digest Digest)
 }
@@ -206,6 +207,7 @@ func (e *Engine) unlock() {
 	for i := range e.effects {
 		e.effects[i].Value = nil
 	}
+	e.effects = e.effects[:0]
 	e.mu.Unlock()
 }
 
@@ -304,7 +306,7 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 // the key if needed, and reports the Set. An existing key keeps its access
 // word. It returns the new entry.
 func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) entry {
-	en := e.putLocked(d, key, val, at, enc, e.keepAccess)
+	en := e.putLocked(d, key, val, at, enc, true, e.keepAccess)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: en.val, ExpireAt: at})
 	return en
 }
@@ -324,21 +326,29 @@ func (e *Engine) keepAccess(old slab.Entry, replaced bool) uint32 {
 // caller's string(b) conversion of a short key costs no allocation. The
 // new record's access word is access(the record replaced, whether there
 // was one). The key is looked up once.
-func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding, access func(old slab.Entry, replaced bool) uint32) entry {
+//
+// With inPlace the table may write the value over the replaced one's bytes
+// (slab.Table.SetWith). It does so only for the group's first change: an
+// earlier effect of the group may share the old bytes, and the sink copies
+// them only when the group ends. A caller that still needs the old value
+// passes false.
+func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding, inPlace bool, access func(old slab.Entry, replaced bool) uint32) entry {
 	dd := e.dbs[d]
 	vh := valueHash(val)
-	r, oldRec, replaced := dd.keys.SetWith(key, val, at, access, uint8(enc), vh)
+	k := hashKey(key)
+	var oldTerm Digest
+	var oldSize int64
+	r, _ := dd.keys.SetWith(key, val, at, uint8(enc), vh, inPlace && len(e.effects) == 0, func(old slab.Entry, replaced bool) uint32 {
+		if replaced {
+			ov := viewOf(old, -1)
+			oldTerm, oldSize = ov.term(k), memSize(&ov)
+		}
+		return access(old, replaced)
+	})
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
-	k := hashKey(en.key)
-	delta, size := en.term(k), memSize(&en)
-	if replaced {
-		old := viewOf(oldRec, -1)
-		delta = delta.sub(old.term(k))
-		size -= memSize(&old)
-	}
-	e.changeDigest(d, delta)
-	e.accountLocked(dd, size)
+	e.changeDigest(d, en.term(k).sub(oldTerm))
+	e.accountLocked(dd, memSize(&en)-oldSize)
 	return en
 }
 
@@ -370,6 +380,7 @@ func (e *Engine) randIntn(n int) int { return e.rng.IntN(n) }
 func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.effects = e.effects[:0] // nothing is reported: values may be written in place
 	for i := range effects {
 		e.applyLocked(&effects[i])
 	}
@@ -381,7 +392,7 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 func (e *Engine) applyLocked(ef *Effect) {
 	switch ef.Kind {
 	case EffectSet:
-		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto, e.keepAccess)
+		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto, true, e.keepAccess)
 	case EffectDelete:
 		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
 			e.removeLocked(ef.DB, &en)
@@ -420,15 +431,34 @@ type Item struct {
 // Snapshot returns every key of every database, including keys whose time
 // has passed but that were not deleted yet, and calls atomically (if not nil)
 // under the same lock with the digest of those items, so the caller can note
-// the position the snapshot stands for. Values are shared, not copied.
-func (e *Engine) Snapshot(atomically func(Digest)) []Item {
+// the position the snapshot stands for. Values are shared, not copied: until
+// the caller calls release, no value is written over in place (the tables
+// are pinned), as a fork keeps a child's pages.
+func (e *Engine) Snapshot(atomically func(Digest)) (items []Item, release func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The tables themselves: FLUSHDB or a full resynchronisation may
+	// replace a database's table before release is called.
+	pinned := make([]*slab.Table, len(e.dbs))
+	for i, dd := range e.dbs {
+		pinned[i] = dd.keys
+		dd.keys.Pin()
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for _, t := range pinned {
+				t.Unpin()
+			}
+		})
+	}
 	n := 0
 	for _, dd := range e.dbs {
 		n += dd.keys.Len()
 	}
-	items := make([]Item, 0, n)
+	items = make([]Item, 0, n)
 	for i, dd := range e.dbs {
 		dd.keys.Each(func(r slab.Entry) bool {
 			items = append(items, Item{DB: i, Key: r.KeyString(), Value: r.Value, ExpireAt: r.ExpireAt})
@@ -438,7 +468,7 @@ func (e *Engine) Snapshot(atomically func(Digest)) []Item {
 	if atomically != nil {
 		atomically(e.digest)
 	}
-	return items
+	return items, release
 }
 
 // Replace swaps the whole keyspace for the items given, atomically, then
@@ -459,7 +489,7 @@ func (e *Engine) Replace(items []Item, commit func(Digest)) {
 			dd.sum = dd.sum.sub(old.term(k))
 		}
 		vh := valueHash(it.Value)
-		r, _, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
+		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
 		en := viewOf(r, -1)
 		en.vhash, en.hashed = vh, true
 		dd.sum = dd.sum.add(en.term(k))

@@ -127,7 +127,7 @@ func TestMemoryAccountingProperty(t *testing.T) {
 			// A keyspace installed at once counts the same as one built
 			// key by key.
 			fresh := newEnv(t, withDatabases(3))
-			fresh.e.Replace(replica.e.Snapshot(nil), nil)
+			fresh.e.Replace(replica.e.Items(), nil)
 			require.NoError(t, fresh.e.CheckInvariants())
 			require.Equal(t, replica.e.Memory().Used, fresh.e.Memory().Used)
 		})

@@ -91,3 +91,14 @@ func (e *Engine) BucketCount(d int) int {
 	defer e.mu.Unlock()
 	return e.dbs[d].keys.Slots()
 }
+
+// Items is a snapshot whose values are copies, for tests that compare
+// datasets: it pins nothing.
+func (e *Engine) Items() []Item {
+	items, release := e.Snapshot(nil)
+	defer release()
+	for i := range items {
+		items[i].Value = append([]byte{}, items[i].Value...)
+	}
+	return items
+}

@@ -47,8 +47,8 @@ func (c *fakeClock) Advance(d time.Duration) {
 // Ms returns the clock in Unix milliseconds.
 func (c *fakeClock) Ms() int64 { return c.Now().UnixMilli() }
 
-// recSink records every Record call as one group, copying the slice as the
-// Sink contract requires.
+// recSink records every Record call as one group, copying the slice and
+// the values as the Sink contract requires.
 type recSink struct {
 	mu     sync.Mutex
 	groups [][]engine.Effect
@@ -57,6 +57,11 @@ type recSink struct {
 func (s *recSink) Record(effects []engine.Effect, _ engine.Digest) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
+	for i := range g {
+		if g[i].Value != nil {
+			g[i].Value = append([]byte{}, g[i].Value...) // the engine may write over it later
+		}
+	}
 	s.mu.Lock()
 	s.groups = append(s.groups, g)
 	s.mu.Unlock()
@@ -129,7 +134,7 @@ func (v *env) setDB(t testing.TB, d int, key, val string, ttl time.Duration) {
 // disturbing the recorded effects or the stats.
 func (v *env) requireValue(t testing.TB, d int, key string, want *string) {
 	t.Helper()
-	items := v.e.Snapshot(nil)
+	items := v.e.Items()
 	now := v.now()
 	for _, it := range items {
 		if it.DB == d && it.Key == key && (it.ExpireAt == 0 || it.ExpireAt > now) {
@@ -144,7 +149,7 @@ func (v *env) requireValue(t testing.TB, d int, key string, want *string) {
 // expireAtOf returns key's stored ExpireAt in db d straight from a
 // snapshot (-2 when the key is not stored at all), not disturbing anything.
 func (v *env) expireAtOf(d int, key string) int64 {
-	for _, it := range v.e.Snapshot(nil) {
+	for _, it := range v.e.Items() {
 		if it.DB == d && it.Key == key {
 			return it.ExpireAt
 		}
@@ -209,7 +214,7 @@ func fmtEffect(ef engine.Effect) string {
 // sortedSnapshot returns a snapshot in a canonical order, for comparing two
 // engines exactly (including stored-but-expired keys).
 func sortedSnapshot(e *engine.Engine) []string {
-	items := e.Snapshot(nil)
+	items := e.Items()
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = fmt.Sprintf("%d/%q=%q@%d", it.DB, it.Key, it.Value, it.ExpireAt)

@@ -24,10 +24,10 @@ import "github.com/nadb-server/nadb-server/engine/slab"
 // for the room APPEND keeps.
 
 const (
-	// slotShare is a key's share of an index: a slot is 16 bytes (a ref
-	// and a hash), and an index is between 3/8 and 3/4 full once grown,
-	// about half full on average.
-	slotShare = 32
+	// slotShare is a key's share of an index: a slot is 12 bytes (a ref
+	// and a 32-bit hash), and an index is between 3/8 and 3/4 full once
+	// grown, about half full on average.
+	slotShare = 24
 	// dbOverhead is one empty database: its structs and two indexes of
 	// eight slots.
 	dbOverhead = 512

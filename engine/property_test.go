@@ -414,7 +414,7 @@ func (m *model) dump() []string {
 // liveSnapshot is sortedSnapshot without keys whose time has come.
 func liveSnapshot(e *engine.Engine, now int64) []string {
 	var out []string
-	for _, it := range e.Snapshot(nil) {
+	for _, it := range e.Items() {
 		if it.ExpireAt == 0 || it.ExpireAt > now {
 			out = append(out, fmt.Sprintf("%d/%q=%q@%d", it.DB, it.Key, it.Value, it.ExpireAt))
 		}

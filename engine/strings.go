@@ -24,15 +24,26 @@ type SetResult struct {
 	HadOld bool
 }
 
-// Get returns key's value.
+// Get returns a copy of key's value.
 func (e *Engine) Get(d int, key string) ([]byte, bool) {
+	v, ok := e.GetAppend(nil, d, key)
+	if ok && v == nil {
+		v = []byte{}
+	}
+	return v, ok
+}
+
+// GetAppend appends key's value to dst and returns the result. A value
+// is copied while the lock is held: once it is released, the next SET of
+// the key may write over the value's bytes.
+func (e *Engine) GetAppend(dst []byte, d int, key string) ([]byte, bool) {
 	e.lock()
 	defer e.unlock()
 	en, ok := e.readLocked(d, key, e.nowMs())
 	if !ok {
-		return nil, false
+		return dst, false
 	}
-	return en.val, true
+	return append(dst, en.val...), true
 }
 
 // Set stores val (copied) under key according to o.
@@ -50,7 +61,9 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		// SET ... GET reads the key: Redis counts the hit or miss.
 		e.countRead(found)
 		if found {
-			r.Old, r.HadOld = en.val, true
+			// A copy: the value may be written over once the lock is
+			// released.
+			r.Old, r.HadOld = bytes.Clone(en.val), true
 		}
 	}
 	if (o.NX && found) || (o.XX && !found) {
@@ -80,7 +93,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 // a primary); a live key is touched, so the new value keeps its access
 // history as if it had been looked up.
 func (e *Engine) setLocked(d int, key string, val []byte, at, now int64) {
-	en := e.putLocked(d, key, val, at, encAuto, func(old slab.Entry, replaced bool) uint32 {
+	en := e.putLocked(d, key, val, at, encAuto, true, func(old slab.Entry, replaced bool) uint32 {
 		if !replaced {
 			return newAccess(e.ev.cfg.Policy, now)
 		}
@@ -104,7 +117,10 @@ func (e *Engine) MGet(d int, keys []string) [][]byte {
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		if en, ok := e.readLocked(d, k, now); ok {
-			out[i] = en.val
+			out[i] = bytes.Clone(en.val)
+			if out[i] == nil {
+				out[i] = []byte{}
+			}
 		}
 	}
 	return out
@@ -159,7 +175,7 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	val := en.val
+	val := append([]byte{}, en.val...) // a copy: see GetAppend
 	switch {
 	case c.Set && c.At <= now:
 		e.removeLocked(d, &en)
@@ -422,7 +438,7 @@ func (e *Engine) GetRange(d int, key string, start, end int64) []byte {
 	if start > end || n == 0 {
 		return nil
 	}
-	return v[start : end+1]
+	return bytes.Clone(v[start : end+1]) // a copy: see GetAppend
 }
 
 // SetRange overwrites key's value from offset with val, padding with zero

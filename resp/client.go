@@ -28,9 +28,10 @@ type client struct {
 	db       atomic.Int32 // selected database
 	lastCmd  atomic.Pointer[string]
 
-	closeAfterReply bool // close once the reply is written; connection goroutine only
-	closed          bool // closed: ignore the rest of the pipeline; connection goroutine only
-	unsynced        bool // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
+	closeAfterReply bool   // close once the reply is written; connection goroutine only
+	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
+	unsynced        bool   // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
+	value           []byte // GET copies the value here under the engine lock, then replies; connection goroutine only
 
 	mu      sync.Mutex // guards the fields below
 	name    string

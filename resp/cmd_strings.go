@@ -38,13 +38,23 @@ func registerStringCommands(t commandTable) {
 }
 
 func cmdGet(s *Server, c *client, args [][]byte) {
-	v, ok := s.eng.Get(c.DB(), string(args[1]))
+	// Copied under the engine lock into a buffer the client keeps: the
+	// next SET of the key may write over the stored bytes.
+	v, ok := s.eng.GetAppend(c.value[:0], c.DB(), string(args[1]))
+	if cap(v) <= maxKeptValue {
+		c.value = v[:0]
+	} else {
+		c.value = nil
+	}
 	if !ok {
 		c.conn.WriteNull()
 		return
 	}
 	c.conn.WriteBulk(v)
 }
+
+// maxKeptValue bounds the buffer a client keeps between GETs.
+const maxKeptValue = 64 << 10
 
 // expireArg turns an EX/PX/EXAT/PXAT argument into an absolute Unix ms
 // time (at). It fails (ok false), as Redis does, on values that are not

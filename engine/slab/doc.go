@@ -13,10 +13,14 @@
 //     the cursor walks home slots in reverse-binary order as Redis's dictScan
 //     walks buckets;
 //   - random sampling, for active expiry and eviction;
-//   - compaction of slabs after overwrites and deletes, a slab at a time;
+//   - compaction of slabs after overwrites and deletes, a slab at a time,
+//     a few kilobytes per write, and none at all for overwrites that keep
+//     a record's size (written in place);
 //   - room for values that are not strings: a record has a kind byte.
 //
-// Values returned by Get alias the slabs: they are valid until the table is
-// next modified, so a caller copies them (into a reply buffer, say) before
-// it releases the lock that guards the table.
+// Keys and values returned alias the slabs. A key's bytes, and a replaced
+// or deleted record's bytes, are never written again. A live record's
+// value may be written over by a Set of its key that keeps the record's
+// size, unless the table is pinned: a caller copies a value it keeps past
+// that (the engine does so under its lock), or pins the table.
 package slab

@@ -149,10 +149,14 @@ type chunk struct {
 // slabs holds the records. A ref names one: the slab's index plus one in
 // the high 32 bits (so no ref is 0), the record's offset in the low.
 type slabs struct {
-	chunks     []chunk
-	free       []int // indexes of dropped slabs, for reuse by new ones
-	cur        int   // the slab being filled, -1 before the first
-	live, dead int64 // bytes of records in use, and of records replaced or deleted
+	chunks []chunk
+	free   []int // indexes of dropped slabs, for reuse by new ones
+	cur    int   // the slab being filled, -1 before the first
+	// The slab being emptied by compaction, -1 when none; the offset of
+	// its next record to look at, and the bytes moved out of it so far.
+	moving          int
+	movingOff, kept int
+	live, dead      int64 // bytes of records in use, and of records replaced or deleted
 }
 
 func makeRef(c, off int) uint64      { return uint64(c+1)<<32 | uint64(off) }
@@ -226,7 +230,7 @@ func (s *slabs) release(ref uint64, size int) {
 	ch.live -= int64(size)
 	s.live -= int64(size)
 	s.dead += int64(size)
-	if ch.live == 0 && c != s.cur {
+	if ch.live == 0 && c != s.cur && c != s.moving {
 		s.drop(c, int64(len(ch.buf)))
 	}
 }
@@ -245,7 +249,7 @@ func (s *slabs) emptiest() int {
 	best, bestLive := -1, int64(chunkSize)
 	for c := range s.chunks {
 		ch := &s.chunks[c]
-		if c == s.cur || ch.alone || len(ch.buf) == 0 {
+		if c == s.cur || c == s.moving || ch.alone || len(ch.buf) == 0 {
 			continue
 		}
 		if ch.live < bestLive {
@@ -253,40 +257,6 @@ func (s *slabs) emptiest() int {
 		}
 	}
 	return best
-}
-
-// evacuate copies slab c's records in use to the slab being filled and
-// drops c. slots returns where the indexes keep the ref of the record at
-// ref (whose expiry is expireAt): its slot in the index of every key, nil
-// for a dead record, and its slot in the volatile index, nil for none.
-func (s *slabs) evacuate(c int, slots func(ref uint64, key string, expireAt int64) (keySlot, volSlot *uint64)) {
-	buf := s.chunks[c].buf
-	kept := int64(0)
-	for off := 0; off < len(buf); {
-		ref := makeRef(c, off)
-		rec := s.record(ref)
-		off += len(rec)
-		if rec[offFlags]&flagDead != 0 {
-			continue
-		}
-		key := aliasString(recKey(rec))
-		f := fieldsOf(rec)
-		keySlot, volSlot := slots(ref, key, f.expireAt)
-		if keySlot == nil {
-			continue
-		}
-		vl := valLen(rec)
-		v := headerSize + len(key)
-		nref := s.put(key, rec[v:v+vl], nil, room(rec), f)
-		*keySlot = nref
-		if volSlot != nil {
-			*volSlot = nref
-		}
-		s.chunks[c].live -= int64(len(rec))
-		s.live -= int64(len(rec))
-		kept += int64(len(rec))
-	}
-	s.drop(c, int64(len(buf))-kept)
 }
 
 // footprint is the slabs' capacity.

@@ -9,8 +9,11 @@ import (
 )
 
 // Entry is one record as the table stores it. Key and Value alias the
-// table's slabs; their bytes are never modified, so they stay valid after
-// the table changes (the record then no longer being the key's, perhaps).
+// table's slabs. A key's bytes are never written again, so Key stays valid
+// after the table changes. So do a replaced or deleted record's Value
+// bytes; but a live record's value may be written over by the next Set of
+// its key (see SetWith): a caller that keeps a value past that copies it,
+// or pins the table.
 type Entry struct {
 	Key      []byte
 	Value    []byte
@@ -28,6 +31,7 @@ func (e Entry) KeyString() string { return aliasString(e.Key) }
 // Table maps keys to records. It is not safe for concurrent use: the
 // engine guards it with its lock.
 type Table struct {
+	pins  int // Pin calls not undone: no value is written in place
 	seed  maphash.Seed
 	keys  index // every record
 	vol   index // the records with an expiry, for sampling them
@@ -36,46 +40,56 @@ type Table struct {
 
 // index is an open-addressing table of refs with linear probing and
 // backward-shift deletion, so every entry lies in the unbroken run of
-// occupied slots that starts at its home slot (hash & mask). refs[i] is
-// 0 for an empty slot; hashes[i] is the key's full hash, kept so that
-// neither a probe nor a resize reads the record.
+// occupied slots that starts at its home slot (hash & mask). A slot is 12
+// bytes, the ref and the key's 32-bit hash side by side, so a probe reads
+// one cache line and compares hashes before it reads a record; a ref of 0
+// is an empty slot.
 type index struct {
-	refs   []uint64
-	hashes []uint64
-	count  int
+	slots []slot
+	count int
+}
+
+type slot struct {
+	lo, hi uint32 // the ref
+	hash   uint32
+}
+
+func (x *index) ref(i int) uint64 { return uint64(x.slots[i].hi)<<32 | uint64(x.slots[i].lo) }
+
+func (x *index) setRef(i int, ref uint64) {
+	x.slots[i].lo, x.slots[i].hi = uint32(ref), uint32(ref>>32)
 }
 
 // minSlots is the smallest index.
 const minSlots = 8
 
-func newIndex() index {
-	return index{refs: make([]uint64, minSlots), hashes: make([]uint64, minSlots)}
-}
+func newIndex() index { return index{slots: make([]slot, minSlots)} }
 
 // place puts ref in the first free slot from h's home slot.
-func (x *index) place(ref, h uint64) {
-	mask := len(x.refs) - 1
+func (x *index) place(ref uint64, h uint32) {
+	mask := len(x.slots) - 1
 	i := int(h) & mask
-	for x.refs[i] != 0 {
+	for x.slots[i].hi != 0 {
 		i = (i + 1) & mask
 	}
-	x.refs[i], x.hashes[i] = ref, h
+	x.slots[i] = slot{lo: uint32(ref), hi: uint32(ref >> 32), hash: h}
 }
 
 // add places ref, growing the index first when it is three quarters full.
-func (x *index) add(ref, h uint64) {
-	if (x.count+1)*4 > len(x.refs)*3 {
-		x.resize(len(x.refs) * 2)
+func (x *index) add(ref uint64, h uint32) {
+	if (x.count+1)*4 > len(x.slots)*3 {
+		x.resize(len(x.slots) * 2)
 	}
 	x.place(ref, h)
 	x.count++
 }
 
 // slotOf returns the slot holding ref, whose hash is h, or -1.
-func (x *index) slotOf(ref, h uint64) int {
-	mask := len(x.refs) - 1
-	for i := int(h) & mask; x.refs[i] != 0; i = (i + 1) & mask {
-		if x.refs[i] == ref {
+func (x *index) slotOf(ref uint64, h uint32) int {
+	mask := len(x.slots) - 1
+	lo, hi := uint32(ref), uint32(ref>>32)
+	for i := int(h) & mask; x.slots[i].hi != 0; i = (i + 1) & mask {
+		if x.slots[i].lo == lo && x.slots[i].hi == hi {
 			return i
 		}
 	}
@@ -86,35 +100,35 @@ func (x *index) slotOf(ref, h uint64) int {
 func (x *index) remove(i int) {
 	x.removeSlot(i)
 	x.count--
-	if len(x.refs) > minSlots && x.count*8 < len(x.refs) {
-		x.resize(len(x.refs) / 2)
+	if len(x.slots) > minSlots && x.count*8 < len(x.slots) {
+		x.resize(len(x.slots) / 2)
 	}
 }
 
 // removeSlot empties slot i, moving back the later entries of its run
 // that may move, so that no entry is left beyond a gap from its home.
 func (x *index) removeSlot(i int) {
-	mask := len(x.refs) - 1
-	for j := (i + 1) & mask; x.refs[j] != 0; j = (j + 1) & mask {
-		home := int(x.hashes[j]) & mask
+	mask := len(x.slots) - 1
+	for j := (i + 1) & mask; x.slots[j].hi != 0; j = (j + 1) & mask {
+		home := int(x.slots[j].hash) & mask
 		// The entry at j may fill i unless its home lies in the cyclic
 		// range (i, j]: then i is before its home.
 		inRange := (i <= j && home > i && home <= j) || (i > j && (home > i || home <= j))
 		if !inRange {
-			x.refs[i], x.hashes[i] = x.refs[j], x.hashes[j]
+			x.slots[i] = x.slots[j]
 			i = j
 		}
 	}
-	x.refs[i], x.hashes[i] = 0, 0
+	x.slots[i] = slot{}
 }
 
 // resize moves the index to n slots (a power of two larger than count).
 func (x *index) resize(n int) {
-	oldRefs, oldHashes := x.refs, x.hashes
-	x.refs, x.hashes = make([]uint64, n), make([]uint64, n)
-	for i, ref := range oldRefs {
-		if ref != 0 {
-			x.place(ref, oldHashes[i])
+	old := x.slots
+	x.slots = make([]slot, n)
+	for _, s := range old {
+		if s.hi != 0 {
+			x.place(uint64(s.hi)<<32|uint64(s.lo), s.hash)
 		}
 	}
 }
@@ -122,9 +136,9 @@ func (x *index) resize(n int) {
 // sample returns a slot chosen at random (the first occupied one from a
 // random slot on); the index must not be empty.
 func (x *index) sample(rnd func(n int) int) int {
-	mask := len(x.refs) - 1
-	i := rnd(len(x.refs))
-	for x.refs[i] == 0 {
+	mask := len(x.slots) - 1
+	i := rnd(len(x.slots))
+	for x.slots[i].hi == 0 {
 		i = (i + 1) & mask
 	}
 	return i
@@ -132,7 +146,7 @@ func (x *index) sample(rnd func(n int) int) int {
 
 // New returns an empty table.
 func New() *Table {
-	return &Table{seed: maphash.MakeSeed(), keys: newIndex(), vol: newIndex(), slabs: slabs{cur: -1}}
+	return &Table{seed: maphash.MakeSeed(), keys: newIndex(), vol: newIndex(), slabs: slabs{cur: -1, moving: -1}}
 }
 
 // Len returns the number of keys.
@@ -141,16 +155,17 @@ func (t *Table) Len() int { return t.keys.count }
 // VolatileLen returns the number of keys with an expiry.
 func (t *Table) VolatileLen() int { return t.vol.count }
 
-func (t *Table) hash(key string) uint64 { return maphash.String(t.seed, key) }
+func (t *Table) hash(key string) uint32 { return uint32(maphash.String(t.seed, key)) }
 
 // Find returns the slot of key, or -1. A slot is valid until the table is
 // next modified.
 func (t *Table) Find(key string) int { return t.find(key, t.hash(key)) }
 
-func (t *Table) find(key string, h uint64) int {
-	mask := len(t.keys.refs) - 1
-	for i := int(h) & mask; t.keys.refs[i] != 0; i = (i + 1) & mask {
-		if t.keys.hashes[i] == h && string(recKey(t.slabs.record(t.keys.refs[i]))) == key {
+func (t *Table) find(key string, h uint32) int {
+	s := t.keys.slots
+	mask := len(s) - 1
+	for i := int(h) & mask; s[i].hi != 0; i = (i + 1) & mask {
+		if s[i].hash == h && string(recKey(t.slabs.record(t.keys.ref(i)))) == key {
 			return i
 		}
 	}
@@ -158,12 +173,12 @@ func (t *Table) find(key string, h uint64) int {
 }
 
 // At returns the record at slot, which Find returned.
-func (t *Table) At(slot int) Entry { return t.slabs.entry(t.keys.refs[slot]) }
+func (t *Table) At(slot int) Entry { return t.slabs.entry(t.keys.ref(slot)) }
 
 // SetMetaAt changes the metadata of the record at slot, which Find
 // returned.
 func (t *Table) SetMetaAt(slot int, meta uint32) {
-	binary.LittleEndian.PutUint32(t.slabs.record(t.keys.refs[slot])[offMeta:], meta)
+	binary.LittleEndian.PutUint32(t.slabs.record(t.keys.ref(slot))[offMeta:], meta)
 }
 
 // Get returns key's record.
@@ -175,47 +190,79 @@ func (t *Table) Get(key string) (Entry, bool) {
 	return t.At(i), true
 }
 
-// Set stores key's record, replacing any other, and returns it, and the
-// record it replaced if there was one. The key and value are copied into
-// the table, always into a new record: bytes already handed out are never
-// overwritten (old's included). aux is kept only by a record with a slab
-// of its own.
-func (t *Table) Set(key string, value []byte, expireAt int64, meta uint32, kind uint8, aux uint64) (e, old Entry, replaced bool) {
-	return t.SetWith(key, value, expireAt, func(Entry, bool) uint32 { return meta }, kind, aux)
+// Set stores key's record, replacing any other, and returns it and
+// whether it replaced one. The key and value are copied into the table.
+// aux is kept only by a record with a slab of its own. A replaced record
+// may be rewritten in place (see SetWith).
+func (t *Table) Set(key string, value []byte, expireAt int64, meta uint32, kind uint8, aux uint64) (e Entry, replaced bool) {
+	return t.SetWith(key, value, expireAt, kind, aux, true, func(Entry, bool) uint32 { return meta })
 }
 
 // SetWith is Set with the new record's metadata computed from the one it
-// replaces: meta(old, true), or meta(Entry{}, false) for a new key. It
-// looks the key up once.
-func (t *Table) SetWith(key string, value []byte, expireAt int64, meta func(old Entry, replaced bool) uint32, kind uint8, aux uint64) (e, old Entry, replaced bool) {
+// replaces: meta(old, true), or meta(Entry{}, false) for a new key, called
+// before anything is written, so that old is still whole. The key is
+// looked up once.
+//
+// With inPlace, a value whose record would have the replaced record's
+// size is written over it, unless the table is pinned (see Pin) or the
+// replaced record is greedy: no dead record is left, and nothing is
+// compacted later. The caller must then hold no slice of the old value it
+// still needs. Otherwise a new record is written and the old one is
+// marked dead, and its bytes are never written again.
+func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, aux uint64, inPlace bool, meta func(old Entry, replaced bool) uint32) (e Entry, replaced bool) {
 	h := t.hash(key)
 	f := fields{expireAt: expireAt, kind: kind, aux: aux}
-	if i := t.find(key, h); i >= 0 {
-		old = t.slabs.entry(t.keys.refs[i])
-		f.meta = meta(old, true)
-		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), old, true
+	i := t.find(key, h)
+	if i < 0 {
+		f.meta = meta(Entry{}, false)
+		ref := t.slabs.put(key, value, nil, len(value), f)
+		t.keys.add(ref, h)
+		if expireAt != 0 {
+			t.vol.add(ref, h)
+		}
+		return t.slabs.entry(ref), false
 	}
-	f.meta = meta(Entry{}, false)
-	ref := t.slabs.put(key, value, nil, len(value), f)
-	t.keys.add(ref, h)
-	if expireAt != 0 {
+	ref := t.keys.ref(i)
+	old := t.slabs.entry(ref)
+	f.meta = meta(old, true)
+	rec := t.slabs.record(ref)
+	if !inPlace || t.pins > 0 || rec[offFlags]&flagGreedy != 0 || recSize(len(key), len(value)) != len(rec) {
+		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), true
+	}
+	writeHeader(rec, len(key), len(value), f)
+	copy(rec[headerSize+len(key):], value)
+	if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
+		t.slabs.chunks[c].aux = aux
+	}
+	switch {
+	case old.ExpireAt == 0 && expireAt != 0:
 		t.vol.add(ref, h)
+	case old.ExpireAt != 0 && expireAt == 0:
+		t.vol.remove(t.vol.slotOf(ref, h))
 	}
-	return t.slabs.entry(ref), Entry{}, false
+	return t.slabs.entry(ref), true
 }
+
+// Pin stops SetWith from writing values in place until as many Unpin
+// calls: while pinned, every value handed out stays as it is, for a
+// snapshot that is read after the lock is released.
+func (t *Table) Pin() { t.pins++ }
+
+// Unpin undoes one Pin.
+func (t *Table) Unpin() { t.pins-- }
 
 // replace writes a new record for the key at slot i (hash h) and retires
 // the old one, keeping the volatile index in step. It returns the new
 // record's ref.
-func (t *Table) replace(i int, h uint64, key string, value, tail []byte, roomLen int, f fields) uint64 {
-	old := t.keys.refs[i]
+func (t *Table) replace(i int, h uint32, key string, value, tail []byte, roomLen int, f fields) uint64 {
+	old := t.keys.ref(i)
 	rec := t.slabs.record(old)
 	oldExp := fieldsOf(rec).expireAt
 	ref := t.slabs.put(key, value, tail, roomLen, f)
-	t.keys.refs[i] = ref
+	t.keys.setRef(i, ref)
 	switch {
 	case oldExp != 0 && f.expireAt != 0:
-		t.vol.refs[t.vol.slotOf(old, h)] = ref
+		t.vol.setRef(t.vol.slotOf(old, h), ref)
 	case oldExp != 0:
 		t.vol.remove(t.vol.slotOf(old, h))
 	case f.expireAt != 0:
@@ -223,7 +270,7 @@ func (t *Table) replace(i int, h uint64, key string, value, tail []byte, roomLen
 	}
 	t.slabs.release(old, len(rec))
 	t.maybeCompact()
-	return t.keys.refs[i]
+	return t.keys.ref(i)
 }
 
 // Append appends tail to the value of key, which must exist, and returns
@@ -236,7 +283,7 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 	if i < 0 {
 		return Entry{}, false
 	}
-	rec := t.slabs.record(t.keys.refs[i])
+	rec := t.slabs.record(t.keys.ref(i))
 	kl, vl := keyLen(rec), valLen(rec)
 	n := vl + len(tail)
 	if rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
@@ -245,7 +292,7 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 		copy(rec[headerSize+kl+vl:], tail)
 		binary.LittleEndian.PutUint32(rec[offValLen:], uint32(n))
 		rec[offKind] = kind
-		return t.slabs.entry(t.keys.refs[i]), true
+		return t.slabs.entry(t.keys.ref(i)), true
 	}
 	f := fieldsOf(rec)
 	f.kind, f.flags = kind, f.flags|flagGreedy
@@ -259,7 +306,7 @@ func (t *Table) SetAux(key string, aux uint64) bool {
 	if i < 0 {
 		return false
 	}
-	if c, _ := splitRef(t.keys.refs[i]); t.slabs.chunks[c].alone {
+	if c, _ := splitRef(t.keys.ref(i)); t.slabs.chunks[c].alone {
 		t.slabs.chunks[c].aux = aux
 	}
 	return true
@@ -272,7 +319,7 @@ func (t *Table) SetExpire(key string, expireAt int64) bool {
 	if i < 0 {
 		return false
 	}
-	ref := t.keys.refs[i]
+	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
 	old := int64(binary.LittleEndian.Uint64(rec[offExpire:]))
 	switch {
@@ -302,7 +349,7 @@ func (t *Table) Delete(key string) bool {
 	if i < 0 {
 		return false
 	}
-	ref := t.keys.refs[i]
+	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
 	if binary.LittleEndian.Uint64(rec[offExpire:]) != 0 {
 		t.vol.remove(t.vol.slotOf(ref, h))
@@ -320,11 +367,11 @@ func (t *Table) Delete(key string) bool {
 // resizes happen between calls. fn must not modify the table.
 func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 	x := &t.keys
-	mask := uint64(len(x.refs) - 1)
+	mask := uint64(len(x.slots) - 1)
 	home := cursor & mask
-	for i := home; x.refs[i] != 0; i = (i + 1) & mask {
-		if x.hashes[i]&mask == home {
-			fn(t.slabs.entry(x.refs[i]))
+	for i := home; x.slots[i].hi != 0; i = (i + 1) & mask {
+		if uint64(x.slots[i].hash)&mask == home {
+			fn(t.slabs.entry(x.ref(int(i))))
 		}
 	}
 	cursor |= ^mask
@@ -336,8 +383,8 @@ func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 // Each calls fn for every record until fn returns false. fn must not
 // modify the table.
 func (t *Table) Each(fn func(Entry) bool) {
-	for _, ref := range t.keys.refs {
-		if ref != 0 && !fn(t.slabs.entry(ref)) {
+	for i, s := range t.keys.slots {
+		if s.hi != 0 && !fn(t.slabs.entry(t.keys.ref(i))) {
 			return
 		}
 	}
@@ -346,8 +393,8 @@ func (t *Table) Each(fn func(Entry) bool) {
 // EachVolatile calls fn for every record with an expiry until fn returns
 // false. fn must not modify the table.
 func (t *Table) EachVolatile(fn func(Entry) bool) {
-	for _, ref := range t.vol.refs {
-		if ref != 0 && !fn(t.slabs.entry(ref)) {
+	for i, s := range t.vol.slots {
+		if s.hi != 0 && !fn(t.slabs.entry(t.vol.ref(i))) {
 			return
 		}
 	}
@@ -359,7 +406,7 @@ func (t *Table) Sample(rnd func(n int) int) (Entry, bool) {
 	if t.keys.count == 0 {
 		return Entry{}, false
 	}
-	return t.slabs.entry(t.keys.refs[t.keys.sample(rnd)]), true
+	return t.slabs.entry(t.keys.ref(t.keys.sample(rnd))), true
 }
 
 // SampleVolatile is Sample among the records with an expiry.
@@ -367,17 +414,17 @@ func (t *Table) SampleVolatile(rnd func(n int) int) (Entry, bool) {
 	if t.vol.count == 0 {
 		return Entry{}, false
 	}
-	return t.slabs.entry(t.vol.refs[t.vol.sample(rnd)]), true
+	return t.slabs.entry(t.vol.ref(t.vol.sample(rnd))), true
 }
 
 // Memory is what the table takes: its indexes and its slabs, live and
 // dead records and free room included.
 func (t *Table) Memory() int64 {
-	return int64(len(t.keys.refs)+len(t.vol.refs))*16 + t.slabs.footprint()
+	return int64(len(t.keys.slots)+len(t.vol.slots))*12 + t.slabs.footprint()
 }
 
 // Slots returns the size of the index, for tests of its resizing.
-func (t *Table) Slots() int { return len(t.keys.refs) }
+func (t *Table) Slots() int { return len(t.keys.slots) }
 
 // LiveBytes returns the bytes of the records in use.
 func (t *Table) LiveBytes() int64 { return t.slabs.live }
@@ -391,30 +438,70 @@ func RecordSize(keyLen, valueLen int, greedy bool) int {
 	return recSize(keyLen, valueLen)
 }
 
-// maybeCompact moves the live records out of the emptiest slab once dead
-// records take more than a quarter of the slabs (and more than a slab).
-// A lower bound keeps less dead memory but moves more: with random
+// compactStep is the bytes of a slab that compaction looks at per write:
+// a slab is emptied over a few hundred writes, so that none of them waits
+// for a whole slab to be moved (about a millisecond under the lock).
+const compactStep = 4 << 10
+
+// maybeCompact goes on emptying a slab, or starts on the emptiest one once
+// dead records take more than a quarter of the slabs (and more than a
+// slab). A lower bound keeps less dead memory but moves more: with random
 // overwrites at an eighth, compaction took 19 % of a SET's CPU, at a
 // quarter 9 %, for about 12 % more RSS (bench/RESULTS.md).
 func (t *Table) maybeCompact() {
-	if t.slabs.dead <= chunkSize || t.slabs.dead*4 <= t.slabs.live+t.slabs.dead {
-		return
+	s := &t.slabs
+	if s.moving < 0 {
+		if s.dead <= chunkSize || s.dead*4 <= s.live+s.dead {
+			return
+		}
+		c := s.emptiest()
+		if c < 0 {
+			return
+		}
+		s.moving, s.movingOff, s.kept = c, 0, 0
 	}
-	c := t.slabs.emptiest()
-	if c < 0 {
-		return
-	}
-	t.slabs.evacuate(c, func(ref uint64, key string, expireAt int64) (*uint64, *uint64) {
+	t.evacuate(compactStep)
+}
+
+// evacuate looks at up to budget bytes of the slab being emptied, copies
+// its live records to the slab being filled and points both indexes at
+// the copies; once it reaches the slab's end it drops it. A record marked
+// dead is skipped without a lookup; a live one costs one probe of each
+// index it is in. Records of the slab released meanwhile are marked dead
+// like any other; the slab is not dropped before its end is reached.
+func (t *Table) evacuate(budget int) {
+	s := &t.slabs
+	c := s.moving
+	buf := s.chunks[c].buf
+	for seen := 0; s.movingOff < len(buf) && seen < budget; {
+		ref := makeRef(c, s.movingOff)
+		rec := s.record(ref)
+		s.movingOff += len(rec)
+		seen += len(rec)
+		if rec[offFlags]&flagDead != 0 {
+			continue
+		}
+		key := aliasString(recKey(rec))
 		h := t.hash(key)
 		i := t.keys.slotOf(ref, h)
 		if i < 0 {
-			return nil, nil // a dead record
+			continue // not reachable: a record is live until marked dead
 		}
-		if expireAt == 0 {
-			return &t.keys.refs[i], nil
+		f := fieldsOf(rec)
+		v := headerSize + len(key)
+		nref := s.put(key, rec[v:v+valLen(rec)], nil, room(rec), f)
+		t.keys.setRef(i, nref)
+		if f.expireAt != 0 {
+			t.vol.setRef(t.vol.slotOf(ref, h), nref)
 		}
-		return &t.keys.refs[i], &t.vol.refs[t.vol.slotOf(ref, h)]
-	})
+		s.chunks[c].live -= int64(len(rec))
+		s.live -= int64(len(rec))
+		s.kept += len(rec)
+	}
+	if s.movingOff >= len(buf) {
+		s.moving = -1
+		s.drop(c, int64(len(buf)-s.kept))
+	}
 }
 
 // Verify checks the table's bookkeeping: every key in its home run and
@@ -423,16 +510,17 @@ func (t *Table) maybeCompact() {
 func (t *Table) Verify() error {
 	var live int64
 	n, withTTL := 0, 0
-	for i, ref := range t.keys.refs {
-		if ref == 0 {
+	for i, s := range t.keys.slots {
+		if s.hi == 0 {
 			continue
 		}
+		ref := t.keys.ref(i)
 		n++
 		rec := t.slabs.record(ref)
 		live += int64(len(rec))
 		key := string(recKey(rec))
 		h := t.hash(key)
-		if t.keys.hashes[i] != h {
+		if s.hash != h {
 			return fmt.Errorf("slab: key %q has a stale hash", key)
 		}
 		if t.find(key, h) != i {
@@ -452,8 +540,8 @@ func (t *Table) Verify() error {
 	if withTTL != t.vol.count {
 		return fmt.Errorf("slab: %d keys with expiry, volatile count %d", withTTL, t.vol.count)
 	}
-	for _, ref := range t.vol.refs {
-		if ref != 0 && t.keys.slotOf(ref, t.hash(string(recKey(t.slabs.record(ref))))) < 0 {
+	for i, s := range t.vol.slots {
+		if ref := t.vol.ref(i); s.hi != 0 && t.keys.slotOf(ref, t.hash(string(recKey(t.slabs.record(ref))))) < 0 {
 			return errors.New("slab: the volatile index holds a record that is not live")
 		}
 	}

@@ -35,7 +35,7 @@ func newModel(t testing.TB, seed uint64) *model {
 func (m *model) set(key string, value []byte, exp int64, meta uint32, kind uint8) {
 	_, had := m.want[key]
 	aux := m.rnd.Uint64()
-	_, _, replaced := m.tab.Set(key, value, exp, meta, kind, aux)
+	_, replaced := m.tab.Set(key, value, exp, meta, kind, aux)
 	require.Equal(m.t, had, replaced, "Set(%q) added", key)
 	m.want[key] = record{value: bytes.Clone(value), expireAt: exp, meta: meta, kind: kind, aux: aux}
 }
@@ -202,7 +202,7 @@ func TestTableAgainstMap(t *testing.T) {
 				m.del(k)
 			}
 			m.check()
-			require.Equal(t, minSlots, len(m.tab.keys.refs), "the index shrinks back")
+			require.Equal(t, minSlots, len(m.tab.keys.slots), "the index shrinks back")
 		})
 	}
 }
@@ -258,7 +258,7 @@ func TestCompactionBoundsMemory(t *testing.T) {
 	m.check()
 	live := m.tab.LiveBytes()
 	require.Less(t, m.tab.slabs.footprint(), live*2+2*chunkSize, "slabs %d for %d live bytes", m.tab.slabs.footprint(), live)
-	t.Logf("%d keys: %d live bytes, %d in slabs, %d index", m.tab.Len(), live, m.tab.slabs.footprint(), len(m.tab.keys.refs)*16)
+	t.Logf("%d keys: %d live bytes, %d in slabs, %d index", m.tab.Len(), live, m.tab.slabs.footprint(), len(m.tab.keys.slots)*12)
 }
 
 // TestNoPointersPerKey: the table's size in heap objects does not grow
@@ -305,4 +305,34 @@ func FuzzTable(f *testing.F) {
 		}
 		m.check()
 	})
+}
+
+// TestSetInPlace: a value of the same record size is written over the old
+// one, leaving nothing dead; while the table is pinned it goes to a new
+// record and the old bytes stay as they were.
+func TestSetInPlace(t *testing.T) {
+	tab := New()
+	tab.Set("k", []byte("aaaa"), 0, 1, 0, 0)
+	before, _ := tab.Get("k")
+	live := tab.LiveBytes()
+
+	tab.Set("k", []byte("bbbb"), 5, 2, 0, 0)
+	require.Equal(t, "bbbb", string(before.Value), "written in place: the old slice shows the new bytes")
+	require.Equal(t, live, tab.LiveBytes())
+	require.Zero(t, tab.slabs.dead, "no dead record")
+	require.Equal(t, 1, tab.VolatileLen(), "the expiry set in place is indexed")
+
+	tab.Pin()
+	pinned, _ := tab.Get("k")
+	tab.Set("k", []byte("cccc"), 0, 3, 0, 0)
+	require.Equal(t, "bbbb", string(pinned.Value), "pinned: the old bytes are kept")
+	require.Positive(t, tab.slabs.dead, "pinned: the old record is dead")
+	require.Zero(t, tab.VolatileLen())
+	tab.Unpin()
+
+	tab.Set("k", []byte("longer value"), 0, 4, 0, 0)
+	e, _ := tab.Get("k")
+	require.Equal(t, "longer value", string(e.Value), "a value of another size gets a new record")
+	require.Equal(t, "bbbb", string(pinned.Value), "a dead record is never rewritten")
+	require.NoError(t, tab.Verify())
 }

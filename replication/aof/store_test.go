@@ -127,7 +127,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		for i := range 5000 {
 			src.Set(i%aofDBs, fmt.Sprint("key-", i), []byte(fmt.Sprint("value-", i)), engine.SetOptions{})
 		}
-		items := src.Snapshot(nil)
+		items, release := src.Snapshot(nil)
+		defer release()
 		dir := t.TempDir()
 		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 9, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
@@ -250,12 +251,13 @@ func (s *persistSource) saveAt(t *testing.T, replID string, drop bool) uint64 {
 	t.Helper()
 	var seq uint64
 	var digest engine.Digest
-	items := s.eng.Snapshot(func(d engine.Digest) {
+	items, release := s.eng.Snapshot(func(d engine.Digest) {
 		seq, digest = s.log.Last(), d
 		require.True(t, s.aof.Continue(seq, replID, RolePrimary))
 		s.aof.Cut(seq, replID, RolePrimary)
 	})
 	_, err := WriteSnapshot(s.dir, SnapshotHeader{ReplID: replID, Seq: seq, Dataset: digest}, items, nil)
+	release()
 	require.NoError(t, err)
 	require.NoError(t, s.aof.WaitSegment(seq))
 	if drop {

@@ -53,6 +53,9 @@ func (l *testLog) Record(effects []engine.Effect, _ engine.Digest) {
 			}
 			continue
 		}
+		if ef.Value != nil {
+			ef.Value = append([]byte{}, ef.Value...) // the engine may write over it later
+		}
 		group = append(group, ef)
 	}
 	now := time.Now().UnixMilli()

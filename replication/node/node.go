@@ -520,7 +520,7 @@ func (n *Node) promote() {
 		// a reference one, whose stream is not persisted): start it again
 		// from a snapshot of the dataset.
 		var h aof.SnapshotHeader
-		items := n.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
+		items, release := n.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
 		h.ReplID, h.Seq, h.LastDigest = replID, applied, digest
 		if err := a.Reset(applied, replID, aof.RolePrimary, func() error {
 			_, err := aof.WriteSnapshot(n.opts.Persist.Dir, h, items, nil)
@@ -528,6 +528,7 @@ func (n *Node) promote() {
 		}); err != nil {
 			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)
 		}
+		release()
 	}
 	// Writes are admitted once the log, on disk too, takes them.
 	n.gate.Lock()

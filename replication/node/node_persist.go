@@ -217,11 +217,15 @@ func (n *Node) startSave(kind saveKind, background bool, behind saveKind) (sched
 	n.save.started = time.Now()
 	n.save.mu.Unlock()
 
-	h, items, cut := n.capture()
+	h, items, release, cut := n.capture()
 	if !background {
+		defer release()
 		return false, n.finishSave(h, items, cut)
 	}
-	n.save.wg.Go(func() { _ = n.finishSave(h, items, cut) })
+	n.save.wg.Go(func() {
+		defer release()
+		_ = n.finishSave(h, items, cut)
+	})
 	return false, nil
 }
 
@@ -248,13 +252,13 @@ func (n *Node) waitSaveEnded() bool {
 // (MemLog.CutAfter), so nothing is encoded under that lock: the entries
 // still waiting are encoded by the Publish that follows, with the cut
 // between the ones up to seq and the later ones.
-func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, cut bool) {
+func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, release func(), cut bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p, s := n.prim, n.sec
 	var replID string
 	var seq uint64
-	items = n.eng.Snapshot(func(d engine.Digest) {
+	items, release = n.eng.Snapshot(func(d engine.Digest) {
 		h.Dataset = d
 		switch {
 		case p == nil:
@@ -279,7 +283,7 @@ func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, cut bool) {
 		digest = s.lastApplied().digestFor(seq)
 	}
 	h.ReplID, h.Seq, h.LastDigest = replID, seq, digest
-	return h, items, cut
+	return h, items, release, cut
 }
 
 // cutLog makes what the log on disk (if any) gets after last go to a new

@@ -449,7 +449,8 @@ func saveAfterReset(t *testing.T, newSeq uint64) {
 	for i := range 20 {
 		eng.Set(0, fmt.Sprint("old", i), []byte("old dataset"), engine.SetOptions{})
 	}
-	h, items, cut := n.capture()
+	h, items, release, cut := n.capture()
+	defer release()
 	require.Equal(t, uint64(20), h.Seq)
 	require.True(t, cut)
 

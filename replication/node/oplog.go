@@ -76,6 +76,7 @@ type MemLog struct {
 	op      frame.Op
 	pending []frame.Entry // Publish's copy of the entries it encodes
 	slab    []byte        // frames are encoded into it (see slabSize)
+	values  []byte        // the entries' values are copied into it (see ownValue)
 	encodes atomic.Int64
 	aof     Log // when set, every published entry is appended to it
 	// beforeEncode, when set (tests only), is called before each batch is
@@ -383,6 +384,7 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 			}
 			continue
 		}
+		ef.Value = l.ownValue(ef.Value)
 		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
@@ -401,6 +403,25 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 		}
 	}
 	l.mu.Unlock()
+}
+
+// ownValue returns a copy of v that the log owns: an effect's value is
+// the engine's only while Record runs (the next SET of the key may write
+// over it). Values are copied into shared buffers of slabSize, as frames
+// are, so logging a write does not allocate; a large value gets its own.
+// The caller holds mu.
+func (l *MemLog) ownValue(v []byte) []byte {
+	switch {
+	case v == nil:
+		return nil
+	case len(v) > slabSize/4:
+		return append([]byte{}, v...)
+	case cap(l.values)-len(l.values) < len(v):
+		l.values = make([]byte, 0, slabSize)
+	}
+	start := len(l.values)
+	l.values = append(l.values, v...)
+	return l.values[start:len(l.values):len(l.values)]
 }
 
 func (l *MemLog) pushLocked(e frame.Entry) {

@@ -405,10 +405,11 @@ func (p *primary) write(s *sender, buf []byte) error {
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
 	var digest engine.Digest
-	items := p.eng.Snapshot(func(d engine.Digest) {
+	items, release := p.eng.Snapshot(func(d engine.Digest) {
 		S, digest = p.log.Last(), d
 		unpin = p.log.Pin(S + 1)
 	})
+	defer release() // the keys are sent (or the sync failed) when fullSync returns
 	s.snapSeq.Store(S)
 	if p.aof != nil {
 		// Only what the log on disk keeps goes to a secondary.

@@ -638,7 +638,8 @@ func (s *secondary) persistFrom(replID string, applied uint64) error {
 		return nil
 	}
 	h := aof.SnapshotHeader{ReplID: replID, Seq: applied, LastDigest: s.lastApplied().digestFor(applied)}
-	items := s.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
+	items, release := s.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
+	defer release()
 	dir := s.opts.Persist.Dir
 	return a.Reset(applied, replID, aof.RoleReplica, func() error {
 		_, err := aof.WriteSnapshot(dir, h, items, nil) // not aborted: see loadSnapshot
