@@ -49,6 +49,7 @@ func options() []option {
 		enum("loglevel", "notice", "debug, verbose, notice or warning", true, "debug", "verbose", "notice", "warning"),
 		{"logfile", "", "log file; empty logs to standard error", false, nil, false},
 		{"maxclients", "10000", "maximum number of connected clients", true, checkIntRange(1, 1<<20), false},
+		{"io-threads", "1", "threads that run client connections and commands (Go's GOMAXPROCS, unless that is set in the environment); 1, as Redis's default", false, checkIntRange(1, 1024), false},
 		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024), false},
 		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024), false},
 		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil, false},
@@ -182,6 +183,7 @@ var ignoredDirectives = map[string]bool{
 // Config is the validated configuration of one server.
 type Config struct {
 	PaceGC            bool // keep the collector's headroom a fixed budget (see gcpace.go)
+	IOThreads         int  // GOMAXPROCS, when not set in the environment
 	Port              int
 	Bind              []string
 	Databases         int
@@ -462,6 +464,7 @@ func build(s *settings, file string) (Config, error) {
 		LogLevel:          strings.ToLower(v("loglevel")),
 		LogFile:           v("logfile"),
 		MaxClients:        atoi("maxclients"),
+		IOThreads:         atoi("io-threads"),
 		ProtoMaxBulkLen:   mem("proto-max-bulk-len"),
 		QueryBufLimit:     mem("client-query-buffer-limit"),
 		ReplListenHost:    v("repl-listen-host"),

@@ -61,6 +61,7 @@ func defaultConfig() Config {
 		LogLevel:          "notice",
 		LogFile:           "",
 		MaxClients:        10000,
+		IOThreads:         1,
 		ProtoMaxBulkLen:   512 << 20,
 		QueryBufLimit:     1 << 30,
 		ReplListenHost:    "127.0.0.1",
@@ -971,7 +972,7 @@ func TestOptionalBind(t *testing.T) {
 
 func TestGCPercentFor(t *testing.T) {
 	require.Equal(t, 100, gcPercentFor(0), "nothing live: Go's default")
-	require.Equal(t, 100, gcPercentFor(32<<20), "a small heap keeps the default")
-	require.Equal(t, 50, gcPercentFor(128<<20), "64 MiB over 128 MiB live")
+	require.Equal(t, 100, gcPercentFor(8<<20), "a small heap keeps the default")
+	require.Equal(t, 25, gcPercentFor(64<<20), "16 MiB over 64 MiB live")
 	require.Equal(t, minGCPercent, gcPercentFor(8<<30), "never below the floor")
 }

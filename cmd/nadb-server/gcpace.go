@@ -16,7 +16,7 @@ import (
 // share of the heap, with the percentage that gives it, between
 // minGCPercent and 100. Setting GOGC in the environment turns this off.
 const (
-	gcHeadroom   = 64 << 20
+	gcHeadroom   = 16 << 20
 	minGCPercent = 10
 	gcPaceEvery  = time.Second
 )
