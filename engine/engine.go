@@ -428,72 +428,165 @@ type Item struct {
 	ExpireAt int64
 }
 
-// Snapshot returns every key of every database, including keys whose time
-// has passed but that were not deleted yet, and calls atomically (if not nil)
-// under the same lock with the digest of those items, so the caller can note
-// the position the snapshot stands for. Values are shared, not copied: until
-// the caller calls release, no value is written over in place (the tables
-// are pinned), as a fork keeps a child's pages.
-func (e *Engine) Snapshot(atomically func(Digest)) (items []Item, release func()) {
+// Items is a sequence of keys to write out or send: an ItemSlice, or a
+// Snapshot read without the engine's lock.
+type Items interface {
+	Len() int
+	// Each calls fn for every item, in the same order every time, until fn
+	// returns false. it and what it refers to are valid only during fn.
+	Each(fn func(it *Item) bool)
+}
+
+// ItemSlice is Items held in memory.
+type ItemSlice []Item
+
+// Len returns the number of items.
+func (s ItemSlice) Len() int { return len(s) }
+
+// Each calls fn for every item until fn returns false.
+func (s ItemSlice) Each(fn func(it *Item) bool) {
+	for i := range s {
+		if !fn(&s[i]) {
+			return
+		}
+	}
+}
+
+// Snapshot is every key of every database as it was at Capture, read
+// while the engine goes on serving (see slab.Frozen). Its Items alias the
+// keyspace until Release.
+type Snapshot struct {
+	e      *Engine
+	tables []*slab.Table
+	frozen []*slab.Frozen
+	n      int
+	once   sync.Once
+}
+
+// Capture takes a Snapshot of every key of every database, including keys
+// whose time has passed but that were not deleted yet, and calls
+// atomically (if not nil) under the same lock with the digest of those
+// keys, so the caller can note the position the snapshot stands for. It
+// holds the lock for a copy of the indexes' refs (a few milliseconds for a
+// million keys), not for a walk of the records: those are read by Each,
+// without the lock, from tables pinned until Release, as a forked child
+// reads its parent's pages.
+func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// The tables themselves: FLUSHDB or a full resynchronisation may
-	// replace a database's table before release is called.
-	pinned := make([]*slab.Table, len(e.dbs))
+	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs))}
 	for i, dd := range e.dbs {
-		pinned[i] = dd.keys
-		dd.keys.Pin()
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			for _, t := range pinned {
-				t.Unpin()
-			}
-		})
-	}
-	n := 0
-	for _, dd := range e.dbs {
-		n += dd.keys.Len()
-	}
-	items = make([]Item, 0, n)
-	for i, dd := range e.dbs {
-		dd.keys.Each(func(r slab.Entry) bool {
-			items = append(items, Item{DB: i, Key: r.KeyString(), Value: r.Value, ExpireAt: r.ExpireAt})
-			return true
-		})
+		// The table itself: FLUSHDB or a full resynchronisation may
+		// replace a database's table before Release.
+		s.tables[i] = dd.keys
+		s.frozen[i] = dd.keys.Freeze()
+		s.n += s.frozen[i].Len()
 	}
 	if atomically != nil {
 		atomically(e.digest)
 	}
-	return items, release
+	return s
+}
+
+// Len returns the number of keys.
+func (s *Snapshot) Len() int { return s.n }
+
+// Each calls fn for every key, database by database, until fn returns
+// false. It needs no lock; it may not be called after Release.
+func (s *Snapshot) Each(fn func(it *Item) bool) {
+	var it Item
+	for d, f := range s.frozen {
+		more := true
+		f.Each(func(key string, value []byte, expireAt int64) bool {
+			it = Item{DB: d, Key: key, Value: value, ExpireAt: expireAt}
+			more = fn(&it)
+			return more
+		})
+		if !more {
+			return
+		}
+	}
+}
+
+// Release lets the engine write over what the snapshot holds again. It may
+// be called more than once.
+func (s *Snapshot) Release() {
+	s.once.Do(func() {
+		s.e.mu.Lock()
+		defer s.e.mu.Unlock()
+		for _, t := range s.tables {
+			t.Unpin()
+		}
+	})
+}
+
+// Snapshot returns every key of every database in memory, as Capture
+// takes them, and the release that ends the snapshot. Values are shared,
+// not copied, until release.
+func (e *Engine) Snapshot(atomically func(Digest)) (items []Item, release func()) {
+	snap := e.Capture(atomically)
+	items = make([]Item, 0, snap.Len())
+	snap.Each(func(it *Item) bool {
+		items = append(items, *it)
+		return true
+	})
+	return items, snap.Release
 }
 
 // Replace swaps the whole keyspace for the items given, atomically, then
-// calls commit under the same lock with the new dataset's digest. A replica
-// uses it to install a full resynchronisation at once. The digest is
-// rebuilt from the items, in O(n), before the lock is taken.
+// calls commit under the same lock with the new dataset's digest (see
+// Loader).
 func (e *Engine) Replace(items []Item, commit func(Digest)) {
-	dbs := make([]*db, len(e.dbs)) // the slice's length never changes after New
-	access := newAccess(e.Eviction().Policy, e.nowMs())
-	for i := range dbs {
-		dbs[i] = newDB()
+	l := e.NewLoader()
+	for i := range items {
+		l.Add(&items[i])
 	}
-	for _, it := range items {
-		dd := dbs[it.DB]
-		k := hashKey(it.Key)
-		if r, ok := dd.keys.Get(it.Key); ok {
+	l.Commit(commit)
+}
+
+// Loader builds a whole keyspace without the engine's lock, one key at a
+// time, and installs it at once: a replica uses it to install a full
+// resynchronisation as the keys arrive, holding nothing per key but the
+// record each is copied into. The digest is built as the keys are added.
+type Loader struct {
+	e      *Engine
+	dbs    []*db
+	access uint32
+}
+
+// NewLoader starts an empty keyspace.
+func (e *Engine) NewLoader() *Loader {
+	l := &Loader{e: e, dbs: make([]*db, len(e.dbs)), access: newAccess(e.Eviction().Policy, e.nowMs())}
+	for i := range l.dbs {
+		l.dbs[i] = newDB()
+	}
+	return l
+}
+
+// Add copies the item into the keyspace being built; a later item of the
+// same key replaces an earlier one. The item's database must exist.
+func (l *Loader) Add(it *Item) {
+	dd := l.dbs[it.DB]
+	k := hashKey(it.Key)
+	vh := valueHash(it.Value)
+	r, _ := dd.keys.SetWith(it.Key, it.Value, it.ExpireAt, uint8(encAuto), vh, false, func(r slab.Entry, replaced bool) uint32 {
+		if replaced {
 			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
 		}
-		vh := valueHash(it.Value)
-		r, _ := dd.keys.Set(it.Key, it.Value, it.ExpireAt, access, uint8(encAuto), vh)
-		en := viewOf(r, -1)
-		en.vhash, en.hashed = vh, true
-		dd.sum = dd.sum.add(en.term(k))
-	}
+		return l.access
+	})
+	en := viewOf(r, -1)
+	en.vhash, en.hashed = vh, true
+	dd.sum = dd.sum.add(en.term(k))
+}
+
+// Commit swaps the engine's keyspace for the one built, atomically, then
+// calls commit (if not nil) under the same lock with its digest. The
+// Loader may not be used after.
+func (l *Loader) Commit(commit func(Digest)) {
+	e, dbs := l.e, l.dbs
+	l.dbs = nil
 	var digest Digest
 	var used int64
 	for i, dd := range dbs {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"sync/atomic"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // Eviction, as Redis does it: when the accounted memory (see memory.go) is
@@ -211,10 +213,13 @@ func (e *Engine) pickLocked(now int64) (int, entry, bool) {
 				n = dd.keys.VolatileLen()
 			}
 			keys += n
-			for i := 0; i < e.ev.cfg.Samples && n > 0; i++ {
-				en, _ := e.sampleLocked(d, p.volatile())
+			// maxmemory-samples keys that follow one another from a
+			// random place, as Redis takes them (dictGetSomeKeys): with
+			// fewer keys than that, every key is a candidate.
+			dd.keys.SampleSome(e.randIntn, e.ev.cfg.Samples, p.volatile(), func(r slab.Entry) {
+				en := viewOf(r, -1)
 				e.ev.insert(e.scoreLocked(&en, now), d, en.key)
-			}
+			})
 		}
 		if keys == 0 {
 			return 0, entry{}, false

@@ -184,6 +184,7 @@ var ignoredDirectives = map[string]bool{
 type Config struct {
 	PaceGC            bool // keep the collector's headroom a fixed budget (see gcpace.go)
 	IOThreads         int  // GOMAXPROCS, when not set in the environment
+	PaceThreads       bool // one more thread while there is background work (see threads.go)
 	Port              int
 	Bind              []string
 	Databases         int

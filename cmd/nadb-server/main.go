@@ -59,12 +59,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	defer closeLog()
 	// GOGC in the environment is the operator's choice: no pacing then.
 	cfg.PaceGC = getenv("GOGC") == ""
-	// io-threads, as Redis's: by default one thread runs the clients, as
-	// in Redis, which costs less CPU per request than Go's default of one
-	// per core (the engine takes one lock per command anyway; see
-	// bench/RESULTS.md). Blocking system calls (fsync) still run on
-	// threads of their own. GOMAXPROCS in the environment wins.
-	if getenv("GOMAXPROCS") == "" {
+	// io-threads sets GOMAXPROCS (see threads.go) unless the environment does.
+	cfg.PaceThreads = getenv("GOMAXPROCS") == ""
+	if cfg.PaceThreads {
 		runtime.GOMAXPROCS(cfg.IOThreads)
 	}
 	if err := serve(cfg, settings, logger, level); err != nil {
@@ -316,6 +313,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
 	if cfg.PaceGC {
 		wg.Go(func() { runGCPacer(expiryCtx) })
+	}
+	if cfg.PaceThreads {
+		wg.Go(func() { runThreads(expiryCtx, repl, cfg.IOThreads) })
 	}
 
 	notifyReady(cfg.Supervised, logger)

@@ -144,6 +144,24 @@ func (x *index) sample(rnd func(n int) int) int {
 	return i
 }
 
+// some calls fn for up to n occupied slots found walking the index from a
+// random slot, looking at no more than 10n slots (all of them when the
+// index is smaller), as Redis's dictGetSomeKeys walks its buckets.
+func (x *index) some(rnd func(n int) int, n int, fn func(i int)) {
+	if x.count == 0 || n <= 0 {
+		return
+	}
+	mask := len(x.slots) - 1
+	i := rnd(len(x.slots))
+	for steps := min(len(x.slots), 10*n); steps > 0 && n > 0; steps-- {
+		if x.slots[i].hi != 0 {
+			fn(i)
+			n--
+		}
+		i = (i + 1) & mask
+	}
+}
+
 // New returns an empty table.
 func New() *Table {
 	return &Table{seed: maphash.MakeSeed(), keys: newIndex(), vol: newIndex(), slabs: slabs{cur: -1, moving: -1}}
@@ -243,9 +261,10 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 	return t.slabs.entry(ref), true
 }
 
-// Pin stops SetWith from writing values in place until as many Unpin
-// calls: while pinned, every value handed out stays as it is, for a
-// snapshot that is read after the lock is released.
+// Pin stops SetWith and Append from writing values in place, and
+// SetExpire from writing an expiry in place, until as many Unpin calls:
+// while pinned, every value handed out stays as it is, for a snapshot that
+// is read after the lock is released (see Freeze).
 func (t *Table) Pin() { t.pins++ }
 
 // Unpin undoes one Pin.
@@ -286,7 +305,7 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 	rec := t.slabs.record(t.keys.ref(i))
 	kl, vl := keyLen(rec), valLen(rec)
 	n := vl + len(tail)
-	if rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
+	if t.pins == 0 && rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
 		// Room enough: written after the value's end, where no slice
 		// handed out reaches.
 		copy(rec[headerSize+kl+vl:], tail)
@@ -321,6 +340,17 @@ func (t *Table) SetExpire(key string, expireAt int64) bool {
 	}
 	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
+	if t.pins > 0 {
+		// A Frozen may still read this record's expiry: a new record.
+		f := fieldsOf(rec)
+		f.expireAt = expireAt
+		if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
+			f.aux = t.slabs.chunks[c].aux
+		}
+		kl := keyLen(rec)
+		t.replace(i, h, aliasString(recKey(rec)), rec[headerSize+kl:headerSize+kl+valLen(rec)], nil, room(rec), f)
+		return true
+	}
 	old := int64(binary.LittleEndian.Uint64(rec[offExpire:]))
 	switch {
 	case old == 0 && expireAt != 0:
@@ -407,6 +437,18 @@ func (t *Table) Sample(rnd func(n int) int) (Entry, bool) {
 		return Entry{}, false
 	}
 	return t.slabs.entry(t.keys.ref(t.keys.sample(rnd))), true
+}
+
+// SampleSome calls fn for up to n records that follow one another from a
+// random slot (among the records with an expiry when volatile is set), for
+// eviction's candidates: in a small table every record is seen, in a large
+// one about n. fn must not modify the table.
+func (t *Table) SampleSome(rnd func(n int) int, n int, volatile bool, fn func(Entry)) {
+	x := &t.keys
+	if volatile {
+		x = &t.vol
+	}
+	x.some(rnd, n, func(i int) { fn(t.slabs.entry(x.ref(i))) })
 }
 
 // SampleVolatile is Sample among the records with an expiry.

@@ -336,3 +336,29 @@ func TestSetInPlace(t *testing.T) {
 	require.Equal(t, "bbbb", string(pinned.Value), "a dead record is never rewritten")
 	require.NoError(t, tab.Verify())
 }
+
+// TestSampleSome: in a small table every record is a candidate, in a large
+// one n of them, each once.
+func TestSampleSome(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	small := New()
+	small.Set("a", []byte("1"), 0, 0, 0, 0)
+	small.Set("b", []byte("2"), 7, 0, 0, 0)
+	for range 100 {
+		seen := map[string]bool{}
+		small.SampleSome(rnd.IntN, 5, false, func(e Entry) { seen[string(e.Key)] = true })
+		require.Equal(t, map[string]bool{"a": true, "b": true}, seen)
+		seen = map[string]bool{}
+		small.SampleSome(rnd.IntN, 5, true, func(e Entry) { seen[string(e.Key)] = true })
+		require.Equal(t, map[string]bool{"b": true}, seen, "volatile: only keys with an expiry")
+	}
+	large := New()
+	for i := range 10000 {
+		large.Set(fmt.Sprint(i), []byte("v"), 0, 0, 0, 0)
+	}
+	for range 100 {
+		seen := map[string]bool{}
+		large.SampleSome(rnd.IntN, 5, false, func(e Entry) { seen[string(e.Key)] = true })
+		require.Len(t, seen, 5)
+	}
+}

@@ -412,8 +412,12 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 // snapshot's sequence, then SNAPSHOT_END as the very last frame, whose
 // count and the announced one must match the keys received.
 type SnapshotKeys struct {
-	Seq      uint64 // the snapshot's sequence
+	Seq uint64 // the snapshot's sequence
+	// Put, when set, takes each key (valid only during the call) instead
+	// of Items.
+	Put      func(it *engine.Item)
 	Items    []engine.Item
+	N        int    // the keys received
 	Ended    bool   // SNAPSHOT_END has arrived
 	EndCount uint64 // its count
 }
@@ -426,13 +430,19 @@ func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, coun
 	case k.Ended:
 		return errors.New("data after the end marker")
 	case typ == frame.OpSet && seq == k.Seq:
-		k.Items = append(k.Items, engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt})
+		it := engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt}
+		if k.Put != nil {
+			k.Put(&it)
+		} else {
+			k.Items = append(k.Items, it)
+		}
+		k.N++
 		return nil
 	case typ == frame.OpSnapshotEnd && seq == k.Seq:
 		k.Ended, k.EndCount = true, count
 		return nil
 	}
-	return fmt.Errorf("%s at %d after %d keys of the snapshot at %d", typ, seq, len(k.Items), k.Seq)
+	return fmt.Errorf("%s at %d after %d keys of the snapshot at %d", typ, seq, k.N, k.Seq)
 }
 
 // Complete checks, once the end marker has arrived, that it counts the
@@ -440,10 +450,10 @@ func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, coun
 // it agrees.
 func (k *SnapshotKeys) Complete(announced uint64, known bool) error {
 	if !k.Ended {
-		return fmt.Errorf("after %d keys: no end marker", len(k.Items))
+		return fmt.Errorf("after %d keys: no end marker", k.N)
 	}
-	if k.EndCount != uint64(len(k.Items)) || (known && k.EndCount != announced) {
-		return fmt.Errorf("end marker counts %d keys, header %d, received %d", k.EndCount, announced, len(k.Items))
+	if k.EndCount != uint64(k.N) || (known && k.EndCount != announced) {
+		return fmt.Errorf("end marker counts %d keys, header %d, received %d", k.EndCount, announced, k.N)
 	}
 	return nil
 }
@@ -500,10 +510,16 @@ type SnapshotHeader struct {
 	Dataset engine.Digest
 }
 
-// WriteSnapshot writes the snapshot of items at h.Seq into dir: to a
+// WriteSnapshot writes the snapshot of items at h.Seq into dir (see
+// WriteItems).
+func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-chan struct{}) (int64, error) {
+	return WriteItems(dir, h, engine.ItemSlice(items), stop)
+}
+
+// WriteItems writes the snapshot of items at h.Seq into dir: to a
 // temporary file, fsynced, then renamed, and the directory fsynced, so it is
 // whole or absent. It returns ErrSnapshotAborted when stop is closed first.
-func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-chan struct{}) (int64, error) {
+func WriteItems(dir string, h SnapshotHeader, items engine.Items, stop <-chan struct{}) (int64, error) {
 	replID, seq, digest := h.ReplID, h.Seq, h.LastDigest
 	final := SnapshotPath(dir, seq)
 	tmp := final + ".tmp"
@@ -522,7 +538,7 @@ func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-cha
 	var enc frame.Encoder
 	ts := frame.NowSeconds()
 	hdr := frame.Op{Type: frame.OpMetadata, Sequence: seq, Timestamp: ts, ReplID: []byte(replID),
-		Mode: snapshotMode, Count: uint64(len(items)), DatasetDigest: []byte(h.Dataset.String()),
+		Mode: snapshotMode, Count: uint64(items.Len()), DatasetDigest: []byte(h.Dataset.String()),
 		Has: frame.FieldReplID | frame.FieldMode | frame.FieldCount | frame.FieldDatasetDigest}
 	if digest != nil {
 		hdr.LastDigest, hdr.Has = digest, hdr.Has|frame.FieldLastDigest
@@ -542,15 +558,17 @@ func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-cha
 	}
 	var op frame.Op
 	var dbBuf [20]byte
-	for i := range items {
+	i := 0
+	items.Each(func(it *engine.Item) bool {
 		if i%4096 == 0 && stop != nil {
 			select {
 			case <-stop:
-				return 0, ErrSnapshotAborted
+				err = ErrSnapshotAborted
+				return false
 			default:
 			}
 		}
-		it := &items[i]
+		i++
 		op = frame.Op{Type: frame.OpSet, Sequence: seq, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
 			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
 			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
@@ -559,13 +577,15 @@ func WriteSnapshot(dir string, h SnapshotHeader, items []engine.Item, stop <-cha
 			op.Has |= frame.FieldExpireAt
 		}
 		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
-			return 0, err
+			return false
 		}
-		if err := put(); err != nil {
-			return 0, err
-		}
+		err = put()
+		return err == nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	if buf, err = enc.AppendFrame(buf[:0], &frame.Op{Type: frame.OpSnapshotEnd, Sequence: seq, Timestamp: ts, Count: uint64(len(items)), Has: frame.FieldCount}); err != nil {
+	if buf, err = enc.AppendFrame(buf[:0], &frame.Op{Type: frame.OpSnapshotEnd, Sequence: seq, Timestamp: ts, Count: uint64(items.Len()), Has: frame.FieldCount}); err != nil {
 		return 0, err
 	}
 	if err := put(); err != nil {

@@ -520,15 +520,15 @@ func (n *Node) promote() {
 		// a reference one, whose stream is not persisted): start it again
 		// from a snapshot of the dataset.
 		var h aof.SnapshotHeader
-		items, release := n.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
+		snap := n.eng.Capture(func(d engine.Digest) { h.Dataset = d })
 		h.ReplID, h.Seq, h.LastDigest = replID, applied, digest
 		if err := a.Reset(applied, replID, aof.RolePrimary, func() error {
-			_, err := aof.WriteSnapshot(n.opts.Persist.Dir, h, items, nil)
+			_, err := aof.WriteItems(n.opts.Persist.Dir, h, snap, nil)
 			return err
 		}); err != nil {
 			n.opts.Logger.Error("cannot persist the promoted node's dataset", "err", err)
 		}
-		release()
+		snap.Release()
 	}
 	// Writes are admitted once the log, on disk too, takes them.
 	n.gate.Lock()

@@ -252,13 +252,13 @@ func (n *Node) waitSaveEnded() bool {
 // (MemLog.CutAfter), so nothing is encoded under that lock: the entries
 // still waiting are encoded by the Publish that follows, with the cut
 // between the ones up to seq and the later ones.
-func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, release func(), cut bool) {
+func (n *Node) capture() (h aof.SnapshotHeader, items engine.Items, release func(), cut bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p, s := n.prim, n.sec
 	var replID string
 	var seq uint64
-	items, release = n.eng.Snapshot(func(d engine.Digest) {
+	snap := n.eng.Capture(func(d engine.Digest) {
 		h.Dataset = d
 		switch {
 		case p == nil:
@@ -283,7 +283,7 @@ func (n *Node) capture() (h aof.SnapshotHeader, items []engine.Item, release fun
 		digest = s.lastApplied().digestFor(seq)
 	}
 	h.ReplID, h.Seq, h.LastDigest = replID, seq, digest
-	return h, items, release, cut
+	return h, snap, snap.Release, cut
 }
 
 // cutLog makes what the log on disk (if any) gets after last go to a new
@@ -306,7 +306,7 @@ func (n *Node) cutLog(last uint64, replID, role string) bool {
 }
 
 // finishSave writes the captured snapshot and drops what it covers.
-func (n *Node) finishSave(h aof.SnapshotHeader, items []engine.Item, cut bool) error {
+func (n *Node) finishSave(h aof.SnapshotHeader, items engine.Items, cut bool) error {
 	seq := h.Seq
 	dir := n.opts.Persist.Dir
 	start := time.Now()
@@ -331,7 +331,7 @@ func (n *Node) finishSave(h aof.SnapshotHeader, items []engine.Item, cut bool) e
 			}
 		}
 		var err error
-		if size, err = aof.WriteSnapshot(dir, h, items, n.done); err != nil {
+		if size, err = aof.WriteItems(dir, h, items, n.done); err != nil {
 			return err
 		}
 		switch {
@@ -398,7 +398,7 @@ func (n *Node) finishSave(h aof.SnapshotHeader, items []engine.Item, cut bool) e
 		}
 		return err
 	}
-	n.opts.Logger.Info("snapshot written", "sequence", seq, "keys", len(items), "bytes", size, "took", took)
+	n.opts.Logger.Info("snapshot written", "sequence", seq, "keys", items.Len(), "bytes", size, "took", took)
 	if again != 0 {
 		select {
 		case <-n.done:

@@ -405,11 +405,11 @@ func (p *primary) write(s *sender, buf []byte) error {
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
 	var digest engine.Digest
-	items, release := p.eng.Snapshot(func(d engine.Digest) {
+	snap := p.eng.Capture(func(d engine.Digest) {
 		S, digest = p.log.Last(), d
 		unpin = p.log.Pin(S + 1)
 	})
-	defer release() // the keys are sent (or the sync failed) when fullSync returns
+	defer snap.Release() // the keys are sent (or the sync failed) when fullSync returns
 	s.snapSeq.Store(S)
 	if p.aof != nil {
 		// Only what the log on disk keeps goes to a secondary.
@@ -422,7 +422,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	s.state.Store("send_bulk")
 	ts := frame.NowSeconds()
 	resp := frame.Op{Type: frame.OpSyncResponse, Sequence: S, Timestamp: ts, Mode: frame.ModeFull, ReplID: []byte(p.replID),
-		FromSequence: S + 1, Count: uint64(len(items)), ListeningPort: p.respPort,
+		FromSequence: S + 1, Count: uint64(snap.Len()), ListeningPort: p.respPort,
 		Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldCount | frame.FieldListeningPort}
 	if d, ok := p.digestAt(S); ok {
 		// The secondary's position will be S: name the operation there,
@@ -436,8 +436,8 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	var op frame.Op
 	var dbBuf [20]byte
 	buf := make([]byte, 0, 256<<10)
-	for i := range items {
-		it := &items[i]
+	sent := true
+	snap.Each(func(it *engine.Item) bool {
 		op = frame.Op{Type: frame.OpSet, Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
 			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
 			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
@@ -448,16 +448,22 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 		var err error
 		if buf, err = enc.AppendFrame(buf, &op); err != nil {
 			p.logger.Error("cannot encode snapshot key", "err", err)
-			return S, unpin, false
+			sent = false
+			return false
 		}
 		if len(buf) >= 224<<10 {
 			if p.write(s, buf) != nil {
-				return S, unpin, false
+				sent = false
+				return false
 			}
 			buf = buf[:0]
 		}
+		return true
+	})
+	if !sent {
+		return S, unpin, false
 	}
-	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(len(items)), Has: frame.FieldCount}
+	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(snap.Len()), Has: frame.FieldCount}
 	buf, _ = enc.AppendFrame(buf, &op)
 	// Always a checkpoint at the end of a full sync: the secondary checks
 	// at once that it installed exactly what was taken.
@@ -466,9 +472,9 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	if p.write(s, buf) != nil {
 		return S, unpin, false
 	}
-	s.opsSent.Add(int64(len(items)))
+	s.opsSent.Add(int64(snap.Len()))
 	s.sent.Store(S)
-	p.logger.Info("full resynchronisation sent", "replica", s.conn.RemoteAddr(), "keys", len(items), "sequence", S, "took", time.Since(start))
+	p.logger.Info("full resynchronisation sent", "replica", s.conn.RemoteAddr(), "keys", snap.Len(), "sequence", S, "took", time.Since(start))
 	return S, unpin, true
 }
 

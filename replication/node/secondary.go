@@ -355,7 +355,10 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 	start := time.Now()
 	// The same rules as a snapshot file's (aof.SnapshotKeys): SET frames
 	// at S, then SNAPSHOT_END counting them, as the response announced.
-	keys := aof.SnapshotKeys{Seq: S, Items: make([]engine.Item, 0, min(count, 1<<20))}
+	// The keys go straight into the keyspace being built (engine.Loader),
+	// which copies them into its records: nothing is kept per key.
+	load := s.eng.NewLoader()
+	keys := aof.SnapshotKeys{Seq: S, Put: load.Add}
 	now := time.Now().UnixMilli()
 	var op frame.Op
 	for {
@@ -376,11 +379,10 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 		if err != nil {
 			s.protoErrs.Add(1)
 			s.resyncs.Add(1)
-			return fmt.Errorf("%w: during a full resynchronisation at %d (%d of %d keys): %w", ErrUnexpected, S, len(keys.Items), count, err)
+			return fmt.Errorf("%w: during a full resynchronisation at %d (%d of %d keys): %w", ErrUnexpected, S, keys.N, count, err)
 		}
 		if keys.Ended {
-			items := keys.Items
-			s.eng.Replace(items, func(d engine.Digest) {
+			load.Commit(func(d engine.Digest) {
 				s.mu.Lock()
 				s.replID = newID
 				s.digest = d
@@ -397,18 +399,22 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 			if s.divergedAt.Swap(0) != 0 {
 				s.logger.Warn("diverged dataset replaced by a full resynchronisation", "sequence", S)
 			}
-			s.logger.Info("full resynchronisation loaded", "keys", len(items), "sequence", S, "took", time.Since(start))
+			s.logger.Info("full resynchronisation loaded", "keys", keys.N, "sequence", S, "took", time.Since(start))
 			if a := s.opts.AOF; a != nil {
 				// The dataset was replaced: the log on disk starts again
 				// from a snapshot of it.
 				dir := s.opts.Persist.Dir
 				h := aof.SnapshotHeader{ReplID: newID, Seq: S, LastDigest: s.lastApplied().digestFor(S), Dataset: s.appliedDigest()}
+				// Nothing but this goroutine writes to a secondary's
+				// keyspace: the capture is what was just installed.
+				snap := s.eng.Capture(nil)
 				err := a.Reset(S, newID, aof.RoleReplica, func() error {
 					// Not aborted by a role change: a node whose files do
 					// not hold its dataset could not acknowledge writes.
-					_, err := aof.WriteSnapshot(dir, h, items, nil)
+					_, err := aof.WriteItems(dir, h, snap, nil)
 					return err
 				})
+				snap.Release()
 				if err != nil {
 					return fmt.Errorf("persisting the full resynchronisation: %w", err)
 				}
@@ -638,11 +644,11 @@ func (s *secondary) persistFrom(replID string, applied uint64) error {
 		return nil
 	}
 	h := aof.SnapshotHeader{ReplID: replID, Seq: applied, LastDigest: s.lastApplied().digestFor(applied)}
-	items, release := s.eng.Snapshot(func(d engine.Digest) { h.Dataset = d })
-	defer release()
+	snap := s.eng.Capture(func(d engine.Digest) { h.Dataset = d })
+	defer snap.Release()
 	dir := s.opts.Persist.Dir
 	return a.Reset(applied, replID, aof.RoleReplica, func() error {
-		_, err := aof.WriteSnapshot(dir, h, items, nil) // not aborted: see loadSnapshot
+		_, err := aof.WriteItems(dir, h, snap, nil) // not aborted: see loadSnapshot
 		return err
 	})
 }
