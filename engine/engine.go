@@ -94,8 +94,18 @@ type db struct {
 
 func newDB() *db { return &db{keys: slab.New()} }
 
-// Engine is the keyspace. It is safe for concurrent use.
+// Engine is the keyspace. It is safe for concurrent use: each method is
+// one critical section, and one group of effects for the sink. The Engine
+// that Group hands its function runs its methods inside the group's
+// critical section instead (held), so that several commands are one.
 type Engine struct {
+	*core
+	held bool // inside Group: the lock is held and the effects are the group's
+}
+
+// core is the keyspace's state, shared by an Engine and the Engine a Group
+// hands out.
+type core struct {
 	clock   Clock
 	maxSize int64
 
@@ -111,6 +121,7 @@ type Engine struct {
 	ev      evictor  // maxmemory and the eviction pool (see evict.go)
 	used    int64    // the sum of the databases' used
 	peak    int64    // the largest used since start
+	watch   watches  // the keys clients WATCH (see watch.go)
 }
 
 // New returns an empty engine.
@@ -124,12 +135,12 @@ func New(o Options) *Engine {
 	if o.MaxValueSize <= 0 {
 		o.MaxValueSize = 512 << 20
 	}
-	e := &Engine{
+	e := &Engine{core: &core{
 		clock:   o.Clock,
 		maxSize: o.MaxValueSize,
 		sink:    o.Sink,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
-	}
+	}}
 	e.dbs = make([]*db, o.Databases)
 	e.mults = make([]Digest, o.Databases)
 	for i := range e.dbs {
@@ -173,16 +184,16 @@ func (e *Engine) SetReplica(on bool) {
 
 // Stats returns a copy of the counters.
 func (e *Engine) Stats() Stats {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	return e.stats
 }
 
 // ResetStats zeroes the counters.
 func (e *Engine) ResetStats() {
-	e.mu.Lock()
+	e.lock()
 	e.stats = Stats{}
-	e.mu.Unlock()
+	e.unlock()
 }
 
 func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
@@ -193,14 +204,22 @@ func (e *Engine) NowMs() int64 { return e.nowMs() }
 // ValidDB reports whether i names a database.
 func (e *Engine) ValidDB(i int) bool { return i >= 0 && i < len(e.dbs) }
 
-// lock takes the engine lock and starts an effect group.
+// lock takes the engine lock and starts an effect group; inside Group it
+// does nothing, the group's lock being held.
 func (e *Engine) lock() {
+	if e.held {
+		return
+	}
 	e.mu.Lock()
 	e.effects = e.effects[:0]
 }
 
-// unlock reports the group's effects, if any, and releases the lock.
+// unlock reports the group's effects, if any, and releases the lock;
+// inside Group it does nothing: Group reports them all at its end.
 func (e *Engine) unlock() {
+	if e.held {
+		return
+	}
 	if len(e.effects) > 0 && e.sink != nil {
 		e.sink.Record(e.effects, e.digest)
 	}
@@ -211,7 +230,23 @@ func (e *Engine) unlock() {
 	e.mu.Unlock()
 }
 
-func (e *Engine) emit(ef Effect) { e.effects = append(e.effects, ef) }
+func (e *Engine) emit(ef Effect) {
+	e.effects = append(e.effects, ef)
+	if e.watch.n > 0 {
+		e.touchWatchedLocked(&ef)
+	}
+}
+
+// Group runs fn as one critical section: the Engine it hands fn runs
+// its methods without taking the lock again, no other caller's change
+// comes in between, and the sink gets every change fn makes as one group,
+// as a transaction's (EXEC). fn must use only tx, and nothing that takes
+// the engine's lock by another way.
+func (e *Engine) Group(fn func(tx *Engine)) {
+	e.lock()
+	defer e.unlock()
+	fn(&Engine{core: e.core, held: true})
+}
 
 // expired reports whether en's time has passed at now. Like Redis, a key
 // lives through its expiry millisecond and is gone after it.
@@ -364,6 +399,9 @@ func (e *Engine) deleteLocked(d int, key string, now int64) bool {
 }
 
 func (e *Engine) flushLocked(d int) {
+	if e.watch.n > 0 {
+		e.touchWatchedDBLocked(d)
+	}
 	e.digest = e.digest.sub(e.dbs[d].sum.mul(e.mults[d]))
 	e.used -= e.dbs[d].used
 	e.dbs[d] = newDB()
@@ -390,6 +428,9 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 }
 
 func (e *Engine) applyLocked(ef *Effect) {
+	if e.watch.n > 0 {
+		e.touchWatchedLocked(ef)
+	}
 	switch ef.Kind {
 	case EffectSet:
 		e.putLocked(ef.DB, ef.Key, ef.Value, ef.ExpireAt, encAuto, true, e.keepAccess)
@@ -596,6 +637,9 @@ func (l *Loader) Commit(commit func(Digest)) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.watch.n > 0 {
+		e.touchWatchedDBLocked(-1)
+	}
 	copy(e.dbs, dbs)
 	e.digest = digest
 	e.used = used

@@ -112,8 +112,8 @@ func (e *Engine) SetEviction(c EvictionConfig) {
 	c.LFULogFactor = max(c.LFULogFactor, 0)
 	c.LFUDecayTime = max(c.LFUDecayTime, 0)
 	c.MaxMemory = max(c.MaxMemory, 0)
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	if c.Policy != e.ev.cfg.Policy {
 		e.ev.pool = [evictPoolSize]poolEntry{}
 		e.ev.n = 0
@@ -124,8 +124,8 @@ func (e *Engine) SetEviction(c EvictionConfig) {
 
 // Eviction returns the eviction options.
 func (e *Engine) Eviction() EvictionConfig {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	return e.ev.cfg
 }
 

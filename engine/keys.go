@@ -322,8 +322,8 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 // DBSize returns the number of keys in database d, counting keys whose time
 // has passed but that were not deleted yet, as Redis does.
 func (e *Engine) DBSize(d int) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	return e.dbs[d].keys.Len()
 }
 
@@ -347,8 +347,8 @@ func (e *Engine) FlushAll() {
 
 // Keyspace describes the non-empty databases.
 func (e *Engine) Keyspace() []KeyspaceInfo {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	now := e.nowMs()
 	var out []KeyspaceInfo
 	for i, dd := range e.dbs {
@@ -375,16 +375,16 @@ func (e *Engine) Keyspace() []KeyspaceInfo {
 // deleted yet, as Redis's DEBUG DIGEST does: that is the data a primary and
 // its secondaries hold in common at one sequence.
 func (e *Engine) Digest() Digest {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	return e.digest
 }
 
 // DigestValue returns the digest of each key's value (forty zeros when the
 // key is missing).
 func (e *Engine) DigestValue(d int, keys []string) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	now := e.nowMs()
 	out := make([]string, len(keys))
 	for i, k := range keys {
@@ -401,8 +401,8 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 
 // Len returns the total number of keys over all databases.
 func (e *Engine) Len() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	n := 0
 	for _, dd := range e.dbs {
 		n += dd.keys.Len()

@@ -65,8 +65,8 @@ type MemoryStats struct {
 
 // Memory returns the accounted memory of the keyspace and the limit.
 func (e *Engine) Memory() MemoryStats {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	base := int64(len(e.dbs)) * dbOverhead
 	return MemoryStats{Used: e.usedLocked(), Peak: e.peak + base, MaxMemory: e.ev.cfg.MaxMemory, Policy: e.ev.cfg.Policy}
 }

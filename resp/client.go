@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"github.com/nadb-server/nadb-server/engine"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,16 @@ type client struct {
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
 	unsynced        bool   // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
 	value           []byte // GET copies the value here under the engine lock, then replies; connection goroutine only
+	// eng is the keyspace the client's commands use: the server's, or
+	// inside EXEC the Engine of the transaction's group (see cmd_tx.go).
+	// Connection goroutine only.
+	eng *engine.Engine
+	tx  txState // MULTI and WATCH; connection goroutine only
+	// execGate is set while EXEC runs its queue: the write gate is held
+	// for the whole group (gateErr empty), or refused every write with
+	// gateErr.
+	execGate bool
+	gateErr  string
 
 	mu      sync.Mutex // guards the fields below
 	name    string
@@ -39,8 +50,8 @@ type client struct {
 	libVer  string
 }
 
-func newClient(id int64, lc *limitConn) *client {
-	c := &client{id: id, conn: &replyWriter{}, lc: lc, created: time.Now()}
+func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
+	c := &client{id: id, conn: &replyWriter{}, lc: lc, created: time.Now(), eng: eng}
 	if a := lc.RemoteAddr(); a != nil {
 		c.addr = a.String()
 	}

@@ -135,6 +135,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 // cmdReset returns the connection to its state at connect, which includes
 // no longer being authenticated when a password is set.
 func cmdReset(s *Server, c *client, args [][]byte) {
+	s.endTx(c)
 	c.setDB(0)
 	c.lc.authed.Store(s.defaultAuthenticated())
 	c.mu.Lock()

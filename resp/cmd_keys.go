@@ -40,23 +40,23 @@ func registerKeyCommands(t commandTable) {
 }
 
 func cmdDel(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.eng.Del(c.DB(), keyStrings(args[1:])))
+	c.conn.WriteInt(c.eng.Del(c.DB(), keyStrings(args[1:])))
 }
 
 func cmdExists(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.eng.Exists(c.DB(), keyStrings(args[1:])))
+	c.conn.WriteInt(c.eng.Exists(c.DB(), keyStrings(args[1:])))
 }
 
 func cmdTouch(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.eng.Touch(c.DB(), keyStrings(args[1:])))
+	c.conn.WriteInt(c.eng.Touch(c.DB(), keyStrings(args[1:])))
 }
 
 func cmdType(s *Server, c *client, args [][]byte) {
-	c.conn.WriteString(s.eng.Type(c.DB(), string(args[1])))
+	c.conn.WriteString(c.eng.Type(c.DB(), string(args[1])))
 }
 
 func cmdKeys(s *Server, c *client, args [][]byte) {
-	writeAny(c.conn, s.eng.Keys(c.DB(), string(args[1])))
+	writeAny(c.conn, c.eng.Keys(c.DB(), string(args[1])))
 }
 
 func cmdScan(s *Server, c *client, args [][]byte) {
@@ -97,14 +97,14 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	next, keys := s.eng.Scan(c.DB(), cursor, pattern, count, typ)
+	next, keys := c.eng.Scan(c.DB(), cursor, pattern, count, typ)
 	c.conn.WriteArray(2)
 	c.conn.WriteBulkString(strconv.FormatUint(next, 10))
 	writeAny(c.conn, keys)
 }
 
 func cmdRandomKey(s *Server, c *client, args [][]byte) {
-	k, ok := s.eng.RandomKey(c.DB())
+	k, ok := c.eng.RandomKey(c.DB())
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -113,7 +113,7 @@ func cmdRandomKey(s *Server, c *client, args [][]byte) {
 }
 
 func cmdRename(s *Server, c *client, args [][]byte) {
-	if _, err := s.eng.Rename(c.DB(), string(args[1]), string(args[2]), false); err != nil {
+	if _, err := c.eng.Rename(c.DB(), string(args[1]), string(args[2]), false); err != nil {
 		c.conn.WriteError(errorText(err))
 		return
 	}
@@ -121,7 +121,7 @@ func cmdRename(s *Server, c *client, args [][]byte) {
 }
 
 func cmdRenameNX(s *Server, c *client, args [][]byte) {
-	ok, err := s.eng.Rename(c.DB(), string(args[1]), string(args[2]), true)
+	ok, err := c.eng.Rename(c.DB(), string(args[1]), string(args[2]), true)
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -186,14 +186,14 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 		n *= 1000
 	}
 	if !absolute {
-		now := s.eng.NowMs()
+		now := c.eng.NowMs()
 		if (n > 0 && n > math.MaxInt64-now) || (n < 0 && n < math.MinInt64+now) {
 			c.conn.WriteError(errInvalidExpire(name))
 			return
 		}
 		n += now
 	}
-	c.conn.WriteInt(boolInt(s.eng.Expire(c.DB(), string(args[1]), n, cond)))
+	c.conn.WriteInt(boolInt(c.eng.Expire(c.DB(), string(args[1]), n, cond)))
 }
 
 func cmdExpire(s *Server, c *client, args [][]byte) {
@@ -219,23 +219,23 @@ func toSeconds(ms int64) int64 {
 }
 
 func cmdTTL(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt64(toSeconds(s.eng.TTL(c.DB(), string(args[1]))))
+	c.conn.WriteInt64(toSeconds(c.eng.TTL(c.DB(), string(args[1]))))
 }
 
 func cmdPTTL(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt64(s.eng.TTL(c.DB(), string(args[1])))
+	c.conn.WriteInt64(c.eng.TTL(c.DB(), string(args[1])))
 }
 
 func cmdExpireTime(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt64(toSeconds(s.eng.ExpireTime(c.DB(), string(args[1]))))
+	c.conn.WriteInt64(toSeconds(c.eng.ExpireTime(c.DB(), string(args[1]))))
 }
 
 func cmdPExpireTime(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt64(s.eng.ExpireTime(c.DB(), string(args[1])))
+	c.conn.WriteInt64(c.eng.ExpireTime(c.DB(), string(args[1])))
 }
 
 func cmdPersist(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(boolInt(s.eng.Persist(c.DB(), string(args[1]))))
+	c.conn.WriteInt(boolInt(c.eng.Persist(c.DB(), string(args[1]))))
 }
 
 // dbArg parses a database index argument.
@@ -245,7 +245,7 @@ func dbArg(s *Server, c *client, b []byte) (int, bool) {
 		c.conn.WriteError(errNotInteger)
 		return 0, false
 	}
-	if !s.eng.ValidDB(int(n)) || n >= int64(s.eng.Databases()) {
+	if !c.eng.ValidDB(int(n)) || n >= int64(c.eng.Databases()) {
 		c.conn.WriteError(errDBIndex)
 		return 0, false
 	}
@@ -257,7 +257,7 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	moved, err := s.eng.Move(c.DB(), string(args[1]), dst)
+	moved, err := c.eng.Move(c.DB(), string(args[1]), dst)
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -284,7 +284,7 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	done, err := s.eng.Copy(c.DB(), string(args[1]), dstDB, string(args[2]), replace)
+	done, err := c.eng.Copy(c.DB(), string(args[1]), dstDB, string(args[2]), replace)
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -296,23 +296,23 @@ func cmdObject(s *Server, c *client, args [][]byte) {
 	sub := args[1]
 	switch {
 	case equalFold(sub, "encoding") && len(args) == 3:
-		enc, ok := s.eng.Encoding(c.DB(), string(args[2]))
+		enc, ok := c.eng.Encoding(c.DB(), string(args[2]))
 		if !ok {
 			c.conn.WriteNull()
 			return
 		}
 		c.conn.WriteBulkString(enc)
 	case equalFold(sub, "refcount") && len(args) == 3:
-		if s.eng.Exists(c.DB(), []string{string(args[2])}) == 0 {
+		if c.eng.Exists(c.DB(), []string{string(args[2])}) == 0 {
 			c.conn.WriteNull()
 			return
 		}
 		c.conn.WriteInt(1)
 	case equalFold(sub, "freq") && len(args) == 3:
-		f, found, err := s.eng.Freq(c.DB(), string(args[2]))
+		f, found, err := c.eng.Freq(c.DB(), string(args[2]))
 		writeObjectInt(c, int64(f), found, err)
 	case equalFold(sub, "idletime") && len(args) == 3:
-		secs, found, err := s.eng.IdleTime(c.DB(), string(args[2]))
+		secs, found, err := c.eng.IdleTime(c.DB(), string(args[2]))
 		writeObjectInt(c, secs, found, err)
 	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"):
 		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))

@@ -22,7 +22,7 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "flushdb", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Remove all keys from the current database.", handler: cmdFlushDB})
 	t.add(command{name: "flushall", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Removes all keys from all databases.", handler: cmdFlushAll})
 	t.add(command{name: "time", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime})
-	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
+	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagNoMulti | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
 	t.add(command{name: "command", arity: -1, flags: flagContainer | flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
 	t.add(command{name: "client", arity: -2, flags: flagContainer | flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
 	t.add(command{name: "config", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
@@ -30,7 +30,7 @@ func registerServerCommands(t commandTable) {
 }
 
 func cmdDBSize(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.eng.DBSize(c.DB()))
+	c.conn.WriteInt(c.eng.DBSize(c.DB()))
 }
 
 // flushMode checks the optional ASYNC/SYNC argument of FLUSHDB/FLUSHALL.
@@ -44,14 +44,14 @@ func flushMode(c *client, args [][]byte) bool {
 
 func cmdFlushDB(s *Server, c *client, args [][]byte) {
 	if flushMode(c, args) {
-		s.eng.FlushDB(c.DB())
+		c.eng.FlushDB(c.DB())
 		okReply(c)
 	}
 }
 
 func cmdFlushAll(s *Server, c *client, args [][]byte) {
 	if flushMode(c, args) {
-		s.eng.FlushAll()
+		c.eng.FlushAll()
 		okReply(c)
 	}
 }

@@ -40,7 +40,7 @@ func registerStringCommands(t commandTable) {
 func cmdGet(s *Server, c *client, args [][]byte) {
 	// Copied under the engine lock into a buffer the client keeps: the
 	// next SET of the key may write over the stored bytes.
-	v, ok := s.eng.GetAppend(c.value[:0], c.DB(), string(args[1]))
+	v, ok := c.eng.GetAppend(c.value[:0], c.DB(), string(args[1]))
 	if cap(v) <= maxKeptValue {
 		c.value = v[:0]
 	} else {
@@ -91,7 +91,7 @@ func writeExpireError(c *client, cmd string, isInt bool) {
 func cmdSet(s *Server, c *client, args [][]byte) {
 	var o engine.SetOptions
 	var hasExpire bool
-	now := s.eng.NowMs()
+	now := c.eng.NowMs()
 	for i := 3; i < len(args); i++ {
 		a := args[i]
 		next := i+1 < len(args)
@@ -119,7 +119,7 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	r := s.eng.Set(c.DB(), string(args[1]), args[2], o)
+	r := c.eng.Set(c.DB(), string(args[1]), args[2], o)
 	switch {
 	case o.Get && r.HadOld:
 		c.conn.WriteBulk(r.Old)
@@ -131,7 +131,7 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 }
 
 func cmdSetNX(s *Server, c *client, args [][]byte) {
-	r := s.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{NX: true})
+	r := c.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{NX: true})
 	if r.Done {
 		c.conn.WriteInt(1)
 	} else {
@@ -140,12 +140,12 @@ func cmdSetNX(s *Server, c *client, args [][]byte) {
 }
 
 func setWithExpire(s *Server, c *client, args [][]byte, ms bool, name string) {
-	at, isInt, ok := expireArg(s.eng.NowMs(), args[2], ms, false)
+	at, isInt, ok := expireArg(c.eng.NowMs(), args[2], ms, false)
 	if !ok {
 		writeExpireError(c, name, isInt)
 		return
 	}
-	s.eng.Set(c.DB(), string(args[1]), args[3], engine.SetOptions{ExpireAt: at})
+	c.eng.Set(c.DB(), string(args[1]), args[3], engine.SetOptions{ExpireAt: at})
 	okReply(c)
 }
 
@@ -153,7 +153,7 @@ func cmdSetEx(s *Server, c *client, args [][]byte)  { setWithExpire(s, c, args, 
 func cmdPSetEx(s *Server, c *client, args [][]byte) { setWithExpire(s, c, args, true, "psetex") }
 
 func cmdGetSet(s *Server, c *client, args [][]byte) {
-	r := s.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{Get: true})
+	r := c.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{Get: true})
 	if r.HadOld {
 		c.conn.WriteBulk(r.Old)
 	} else {
@@ -162,7 +162,7 @@ func cmdGetSet(s *Server, c *client, args [][]byte) {
 }
 
 func cmdGetDel(s *Server, c *client, args [][]byte) {
-	v, ok := s.eng.GetDel(c.DB(), string(args[1]))
+	v, ok := c.eng.GetDel(c.DB(), string(args[1]))
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -190,22 +190,22 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 	}
 	key := string(args[1])
 	if expireArgAt != 0 {
-		if !s.eng.Live(c.DB(), key) {
+		if !c.eng.Live(c.DB(), key) {
 			// Counted as the miss it is, once, as GetEx would.
-			s.eng.Get(c.DB(), key)
+			c.eng.Get(c.DB(), key)
 			c.conn.WriteNull()
 			return
 		}
 		a := args[expireArgAt-1]
 		ms := a[0] == 'p' || a[0] == 'P'
-		at, isInt, ok := expireArg(s.eng.NowMs(), args[expireArgAt], ms, len(a) == 4)
+		at, isInt, ok := expireArg(c.eng.NowMs(), args[expireArgAt], ms, len(a) == 4)
 		if !ok {
 			writeExpireError(c, "getex", isInt)
 			return
 		}
 		ch.Set, ch.At = true, at
 	}
-	v, ok := s.eng.GetEx(c.DB(), key, ch)
+	v, ok := c.eng.GetEx(c.DB(), key, ch)
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -222,7 +222,7 @@ func keyStrings(args [][]byte) []string {
 }
 
 func cmdMGet(s *Server, c *client, args [][]byte) {
-	vals := s.eng.MGet(c.DB(), keyStrings(args[1:]))
+	vals := c.eng.MGet(c.DB(), keyStrings(args[1:]))
 	c.conn.WriteArray(len(vals))
 	for _, v := range vals {
 		if v == nil {
@@ -238,7 +238,7 @@ func cmdMSet(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errArity("mset"))
 		return
 	}
-	s.eng.MSet(c.DB(), args[1:], false)
+	c.eng.MSet(c.DB(), args[1:], false)
 	okReply(c)
 }
 
@@ -247,7 +247,7 @@ func cmdMSetNX(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errArity("msetnx"))
 		return
 	}
-	if s.eng.MSet(c.DB(), args[1:], true) {
+	if c.eng.MSet(c.DB(), args[1:], true) {
 		c.conn.WriteInt(1)
 	} else {
 		c.conn.WriteInt(0)
@@ -255,7 +255,7 @@ func cmdMSetNX(s *Server, c *client, args [][]byte) {
 }
 
 func cmdAppend(s *Server, c *client, args [][]byte) {
-	n, err := s.eng.Append(c.DB(), string(args[1]), args[2])
+	n, err := c.eng.Append(c.DB(), string(args[1]), args[2])
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -264,11 +264,11 @@ func cmdAppend(s *Server, c *client, args [][]byte) {
 }
 
 func cmdStrLen(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.eng.StrLen(c.DB(), string(args[1])))
+	c.conn.WriteInt(c.eng.StrLen(c.DB(), string(args[1])))
 }
 
 func incrBy(s *Server, c *client, key []byte, delta int64) {
-	n, err := s.eng.IncrBy(c.DB(), string(key), delta)
+	n, err := c.eng.IncrBy(c.DB(), string(key), delta)
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -302,7 +302,7 @@ func cmdDecrBy(s *Server, c *client, args [][]byte) {
 }
 
 func cmdIncrByFloat(s *Server, c *client, args [][]byte) {
-	v, err := s.eng.IncrByFloat(c.DB(), string(args[1]), args[2])
+	v, err := c.eng.IncrByFloat(c.DB(), string(args[1]), args[2])
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return
@@ -317,7 +317,7 @@ func cmdGetRange(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errNotInteger)
 		return
 	}
-	v := s.eng.GetRange(c.DB(), string(args[1]), start, end)
+	v := c.eng.GetRange(c.DB(), string(args[1]), start, end)
 	if v == nil {
 		c.conn.WriteBulkString("")
 		return
@@ -335,7 +335,7 @@ func cmdSetRange(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errOffsetRange)
 		return
 	}
-	n, err := s.eng.SetRange(c.DB(), string(args[1]), off, args[3])
+	n, err := c.eng.SetRange(c.DB(), string(args[1]), off, args[3])
 	if err != nil {
 		c.conn.WriteError(errorText(err))
 		return

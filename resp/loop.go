@@ -54,7 +54,7 @@ func (s *Server) register(lc *limitConn) *client {
 	if s.closed {
 		return nil
 	}
-	c := newClient(s.nextID.Add(1), lc)
+	c := newClient(s.nextID.Add(1), lc, s.eng)
 	s.clients[c.id] = c
 	return c
 }
@@ -169,6 +169,7 @@ func (s *Server) closeClient(c *client, err error) {
 		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
 	}
 	c.closed = true
+	s.endTx(c)
 	_ = c.lc.Close()
 	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()

@@ -410,7 +410,7 @@ func (s *Server) totalCommands() int64 {
 func (s *Server) run(c *client, args [][]byte) {
 	cmd := s.lookup(args[0])
 	if cmd == nil {
-		c.conn.WriteError(errUnknownCommand(args[0], args[1:]))
+		c.refuse(errUnknownCommand(args[0], args[1:]))
 		return
 	}
 	c.commands.Add(1)
@@ -421,15 +421,19 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.setLastCommand(&cmd.name)
 	}
 	if !cmd.arityOK(len(args)) {
-		c.conn.WriteError(errArity(cmd.name))
+		c.refuse(errArity(cmd.name))
 		return
 	}
 	if cmd.flags&flagNoAuth == 0 && c.lc.authRequired() {
-		c.conn.WriteError(errNoAuth)
+		c.refuse(errNoAuth)
 		return
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
-		c.conn.WriteError(errLoading)
+		c.refuse(errLoading)
+		return
+	}
+	if c.tx.on && !runsInMulti(cmd) {
+		s.queueChecked(c, cmd, args)
 		return
 	}
 	if cmd.flags&flagWrite != 0 {
@@ -448,25 +452,54 @@ func (s *Server) run(c *client, args [][]byte) {
 	cmd.handler(s, c, args)
 }
 
+// queueChecked refuses what Redis refuses between MULTI and EXEC, and
+// queues the rest.
+func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
+	switch {
+	case cmd.flags&flagNoMulti != 0:
+		c.refuse(errNotInMulti)
+	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
+		c.refuse(errReadOnly)
+	case cmd.flags&flagDenyOOM != 0:
+		if err := s.eng.FreeMemory(); err != nil {
+			c.refuse(errorText(err))
+			return
+		}
+		c.queue(cmd, args)
+	default:
+		c.queue(cmd, args)
+	}
+}
+
 // runWrite runs a write command inside the replication layer's write gate,
 // so that the node cannot become a secondary between the read-only check
 // and the logging of the write's effects.
 func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
-	r := s.replication()
-	if err := r.BeginWrite(); err != nil {
-		if errors.Is(err, engine.ErrReadOnly) {
-			c.conn.WriteError(errReadOnly)
-		} else {
-			c.conn.WriteError(errMisconf(err))
-		}
+	switch {
+	case c.execGate && c.gateErr != "":
+		c.conn.WriteError(c.gateErr)
 		return
+	case !c.execGate: // inside EXEC, the gate is held for the whole group
+		r := s.replication()
+		if err := r.BeginWrite(); err != nil {
+			c.conn.WriteError(gateError(err))
+			return
+		}
+		defer r.EndWrite()
 	}
-	defer r.EndWrite()
 	if !s.makeRoom(c, cmd) {
 		return
 	}
 	c.unsynced = true
 	cmd.handler(s, c, args)
+}
+
+// gateError is the reply to a write the write gate refused.
+func gateError(err error) string {
+	if errors.Is(err, engine.ErrReadOnly) {
+		return errReadOnly
+	}
+	return errMisconf(err)
 }
 
 // lookup finds a command by name, in any letter case, without allocating

@@ -16,6 +16,7 @@ const (
 	// flagDenyOOM marks a write that may grow memory: refused with -OOM
 	// while memory is above maxmemory and the policy cannot evict enough.
 	flagDenyOOM
+	flagNoMulti // refused between MULTI and EXEC
 )
 
 var flagNames = []struct {
@@ -24,7 +25,7 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"},
+	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
 }
 
 // handlerFunc runs a command whose arity was checked. args[0] is the name.
@@ -73,5 +74,6 @@ func newCommandTable() map[string]*command {
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)
+	registerTxCommands(t)
 	return t
 }

@@ -34,7 +34,10 @@ func (w *replyWriter) WriteInt64(n int64)       { w.b = redcon.AppendInt(w.b, n)
 func (w *replyWriter) WriteUint64(n uint64)     { w.b = redcon.AppendUint(w.b, n) }
 func (w *replyWriter) WriteArray(n int)         { w.b = redcon.AppendArray(w.b, n) }
 func (w *replyWriter) WriteNull()               { w.b = redcon.AppendNull(w.b) }
-func (w *replyWriter) WriteRaw(data []byte)     { w.b = append(w.b, data...) }
+
+// WriteNullArray writes RESP2's null array (EXEC of an aborted WATCH).
+func (w *replyWriter) WriteNullArray()      { w.b = append(w.b, "*-1\r\n"...) }
+func (w *replyWriter) WriteRaw(data []byte) { w.b = append(w.b, data...) }
 
 // pending returns the number of reply bytes buffered and not yet sent.
 func (w *replyWriter) pending() int64 { return int64(len(w.b)) }

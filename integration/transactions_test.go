@@ -1,0 +1,202 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// respCommand encodes a command as RESP.
+func respCommand(args []string) string {
+	s := "*" + strconv.Itoa(len(args)) + "\r\n"
+	for _, a := range args {
+		s += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
+	}
+	return s
+}
+
+// TestTransactionReplies runs MULTI, EXEC, DISCARD, WATCH and UNWATCH with
+// their error cases and compares every reply byte for byte with what
+// redis-server 7.0 answered (run with NADB_TEST_TARGET=redis-server to see
+// it still does).
+func TestTransactionReplies(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	for i, st := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"FLUSHALL"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "-ERR MULTI calls can not be nested\r\n"},
+		{[]string{"WATCH", "x"}, "-ERR WATCH inside MULTI is not allowed\r\n"},
+		{[]string{"SET", "a", "1"}, "+QUEUED\r\n"},
+		{[]string{"FOO"}, "-ERR unknown command 'FOO', with args beginning with: \r\n"},
+		{[]string{"SET", "a"}, "-ERR wrong number of arguments for 'set' command\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"EXEC"}, "-ERR EXEC without MULTI\r\n"},
+		{[]string{"DISCARD"}, "-ERR DISCARD without MULTI\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "a", "1"}, "+QUEUED\r\n"},
+		{[]string{"INCR", "a"}, "+QUEUED\r\n"},
+		{[]string{"SAVE"}, "-ERR Command not allowed inside a transaction\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"WAIT", "0", "0"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n:0\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"DISCARD"}, "+OK\r\n"},
+		{[]string{"UNWATCH"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"EXEC"}, "*0\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SELECT", "3"}, "+QUEUED\r\n"},
+		{[]string{"SET", "q", "1"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n+OK\r\n+OK\r\n"},
+		{[]string{"DBSIZE"}, ":1\r\n"},
+		{[]string{"SELECT", "0"}, "+OK\r\n"},
+		{[]string{"WATCH", "k"}, "+OK\r\n"},
+		{[]string{"SET", "k", "1"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*-1\r\n"},
+		{[]string{"WATCH", "nokey"}, "+OK\r\n"},
+		{[]string{"FLUSHDB"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"PING"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n+PONG\r\n"},
+		{[]string{"SET", "e", "1"}, "+OK\r\n"},
+		{[]string{"WATCH", "e"}, "+OK\r\n"},
+		{[]string{"FLUSHDB"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"PING"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*-1\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "a", "b"}, "+QUEUED\r\n"},
+		{[]string{"INCR", "a"}, "+QUEUED\r\n"},
+		{[]string{"GET", "a"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nb\r\n"},
+		{[]string{"WATCH", "a"}, "+OK\r\n"},
+		{[]string{"UNWATCH"}, "+OK\r\n"},
+		{[]string{"SET", "a", "c"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"GET", "a"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n$1\r\nc\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SHUTDOWN"}, "-ERR Command not allowed inside a transaction\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"SET", "w", "1"}, "+OK\r\n"},
+		{[]string{"WATCH", "w"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"INCR", "w"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n:2\r\n"},
+		{[]string{"GET", "w"}, "$1\r\n2\r\n"},
+	} {
+		c.send(respCommand(st.cmd))
+		got := make([]byte, len(st.want))
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := io.ReadFull(c.r, got)
+		require.NoError(t, err, "step %d %v", i, st.cmd)
+		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
+	}
+}
+
+// TestWatchOptimisticLocking: clients increment one counter with WATCH,
+// GET and a MULTI/EXEC SET, retrying when EXEC fails (go-redis's Watch and
+// TxPipelined): no increment is lost.
+func TestWatchOptimisticLocking(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	const clients, each = 4, 50
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			c := s.Client()
+			defer c.Close()
+			for range each {
+				for {
+					err := c.Watch(ctx, func(tx *redis.Tx) error {
+						n, err := tx.Get(ctx, "counter").Int()
+						if err != nil && !errors.Is(err, redis.Nil) {
+							return err
+						}
+						_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+							p.Set(ctx, "counter", n+1, 0)
+							return nil
+						})
+						return err
+					}, "counter")
+					if errors.Is(err, redis.TxFailedErr) {
+						continue // another client got there first: again
+					}
+					require.NoError(t, err)
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	c := s.Client()
+	defer c.Close()
+	n, err := c.Get(ctx, "counter").Int()
+	require.NoError(t, err)
+	require.Equal(t, clients*each, n)
+}
+
+// TestTxPipeline: go-redis's TxPipeline sends MULTI ... EXEC; a runtime
+// error is the failing command's alone, and the writes before and after it
+// hold.
+func TestTxPipeline(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	c := s.Client()
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "s", "text", 0).Err())
+	p := c.TxPipeline()
+	set := p.Set(ctx, "a", "1", 0)
+	bad := p.Incr(ctx, "s")
+	incr := p.IncrBy(ctx, "a", 41)
+	_, err := p.Exec(ctx)
+	requireRedisErr(t, err, errNotInt)
+	require.NoError(t, set.Err())
+	requireRedisErr(t, bad.Err(), errNotInt)
+	require.Equal(t, int64(42), incr.Val())
+	got, err := c.Get(ctx, "a").Result()
+	require.NoError(t, err)
+	require.Equal(t, "42", got)
+}
+
+// TestWatchSeesExpiry: a watched key whose time passes fails the EXEC.
+func TestWatchSeesExpiry(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	c := s.Client()
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "short", "v", 200*time.Millisecond).Err())
+	err := c.Watch(ctx, func(tx *redis.Tx) error {
+		// Poll until the key has expired (EXISTS does not refresh it).
+		deadline := time.Now().Add(5 * time.Second)
+		for tx.Exists(ctx, "short").Val() == 1 {
+			require.True(t, time.Now().Before(deadline), "the key never expired")
+			time.Sleep(5 * time.Millisecond)
+		}
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "other", "v", 0)
+			return nil
+		})
+		return err
+	}, "short")
+	require.ErrorIs(t, err, redis.TxFailedErr)
+	require.Zero(t, c.Exists(ctx, "other").Val(), "an aborted EXEC runs nothing")
+}
