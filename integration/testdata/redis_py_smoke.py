@@ -34,4 +34,26 @@ except redis.ResponseError as e:
 else:
     raise AssertionError("FOOBAR did not fail")
 
+# pipeline() is a MULTI/EXEC transaction by default.
+with r.pipeline() as p:
+    p.set("py:tx", "1").incr("py:tx").get("py:tx")
+    assert p.execute() == [True, 2, "2"]
+
+# Optimistic locking: WATCH, read, MULTI, write, EXEC; a change by another
+# client in between fails the EXEC with WatchError.
+other = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), decode_responses=True)
+with r.pipeline() as p:
+    p.watch("py:tx")
+    n = int(p.get("py:tx"))
+    other.set("py:tx", "100")
+    p.multi()
+    p.set("py:tx", n + 1)
+    try:
+        p.execute()
+    except redis.WatchError:
+        pass
+    else:
+        raise AssertionError("EXEC ran although the watched key changed")
+assert r.get("py:tx") == "100"
+
 print("OK")
