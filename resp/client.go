@@ -37,7 +37,8 @@ type client struct {
 	// inside EXEC the Engine of the transaction's group (see cmd_tx.go).
 	// Connection goroutine only.
 	eng *engine.Engine
-	tx  txState // MULTI and WATCH; connection goroutine only
+	tx  txState     // MULTI and WATCH; connection goroutine only
+	sub *subscriber // pub/sub, from the first subscription on (see pubsub.go)
 	// execGate is set while EXEC runs its queue: the write gate is held
 	// for the whole group (gateErr empty), or refused every write with
 	// gateErr.

@@ -11,6 +11,17 @@ func registerConnectionCommands(t commandTable) {
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {
+	if c.sub != nil && c.sub.count() > 0 {
+		// In subscriber mode, as Redis answers in RESP2.
+		c.conn.WriteArray(2)
+		c.conn.WriteBulkString("pong")
+		if len(args) > 1 {
+			c.conn.WriteBulk(args[1])
+		} else {
+			c.conn.WriteBulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.conn.WriteString("PONG")
@@ -136,6 +147,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 // no longer being authenticated when a password is set.
 func cmdReset(s *Server, c *client, args [][]byte) {
 	s.endTx(c)
+	s.unsubscribeAll(c)
 	c.setDB(0)
 	c.lc.authed.Store(s.defaultAuthenticated())
 	c.mu.Lock()

@@ -120,6 +120,12 @@ func errUnknownCommand(name []byte, args [][]byte) string {
 	return sanitize(b.String())
 }
 
+// errSubscribedContext refuses a command a client with subscriptions may
+// not send.
+func errSubscribedContext(name string) string {
+	return "ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+}
+
 // errUnknownSubcommand answers an unknown subcommand of container.
 func errUnknownSubcommand(container string, sub []byte) string {
 	return sanitize("ERR unknown subcommand '" + clip(sub, 128) + "'. Try " + strings.ToUpper(container) + " HELP.")

@@ -133,6 +133,9 @@ func (s *Server) handle(c *client, args [][]byte) error {
 // times. Then the replies go out in one write. An error means the
 // connection must be closed, its replies unsent if WriteDone failed.
 func (s *Server) endPipeline(c *client) error {
+	if c.sub != nil {
+		return s.flushToOutbox(c)
+	}
 	if c.unsynced {
 		c.unsynced = false
 		if err := s.replication().WriteDone(s.ctx); err != nil {
@@ -170,6 +173,7 @@ func (s *Server) closeClient(c *client, err error) {
 	}
 	c.closed = true
 	s.endTx(c)
+	s.stopPush(c)
 	_ = c.lc.Close()
 	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()

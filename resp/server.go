@@ -86,6 +86,7 @@ type Server struct {
 	log      *slog.Logger
 	shutdown func()
 	commands map[string]*command
+	hub      hub // pub/sub channels and patterns
 	limits   limits
 	runID    string
 	started  time.Time
@@ -430,6 +431,10 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
 		c.refuse(errLoading)
+		return
+	}
+	if c.sub != nil && c.sub.count() > 0 && !allowedWhileSubscribed(cmd) {
+		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}
 	if c.tx.on && !runsInMulti(cmd) {

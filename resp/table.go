@@ -75,5 +75,6 @@ func newCommandTable() map[string]*command {
 	registerReplicationCommands(t)
 	registerACLCommands(t)
 	registerTxCommands(t)
+	registerPubSubCommands(t)
 	return t
 }

@@ -56,4 +56,14 @@ with r.pipeline() as p:
         raise AssertionError("EXEC ran although the watched key changed")
 assert r.get("py:tx") == "100"
 
+# Pub/sub: a subscriber gets its confirmation, then the message.
+ps = other.pubsub()
+ps.subscribe("py:ch")
+m = ps.get_message(timeout=5)
+assert m is not None and m["type"] == "subscribe" and m["channel"] == "py:ch", m
+assert r.publish("py:ch", "hi") == 1
+m = ps.get_message(timeout=5)
+assert m is not None and m["type"] == "message" and m["data"] == "hi", m
+ps.close()
+
 print("OK")

@@ -1,0 +1,146 @@
+package integration
+
+import (
+	"context"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPubSubReplies runs the subscribe family, PUBSUB and subscriber-mode
+// rules on one connection and compares every reply byte for byte with
+// what redis-server 7.0 answered.
+func TestPubSubReplies(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	for i, st := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"},
+		{[]string{"PUNSUBSCRIBE"}, "*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n"},
+		{[]string{"PUBLISH", "ch", "hello"}, ":0\r\n"},
+		{[]string{"PUBSUB", "NUMPAT"}, ":0\r\n"},
+		{[]string{"PUBSUB", "NUMSUB", "a", "b"}, "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n"},
+		{[]string{"PUBSUB", "CHANNELS"}, "*0\r\n"},
+		{[]string{"PUBSUB", "FOO"}, "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n"},
+		{[]string{"SUBSCRIBE", "a", "b", "a"}, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:2\r\n"},
+		{[]string{"PING"}, "*2\r\n$4\r\npong\r\n$0\r\n\r\n"},
+		{[]string{"PING", "x"}, "*2\r\n$4\r\npong\r\n$1\r\nx\r\n"},
+		{[]string{"SET", "k", "v"}, "-ERR Can't execute 'set': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"},
+		{[]string{"PSUBSCRIBE", "n*"}, "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n"},
+		{[]string{"UNSUBSCRIBE", "b", "zz"}, "*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:2\r\n*3\r\n$11\r\nunsubscribe\r\n$2\r\nzz\r\n:2\r\n"},
+		{[]string{"PUNSUBSCRIBE"}, "*3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:1\r\n"},
+		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n"},
+		{[]string{"GET", "k"}, "$-1\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	} {
+		c.send(respCommand(st.cmd))
+		got := make([]byte, len(st.want))
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := io.ReadFull(c.r, got)
+		require.NoError(t, err, "step %d %v", i, st.cmd)
+		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
+	}
+}
+
+// TestPubSubMessages: go-redis subscribers of a channel and of a pattern
+// get every message, in order, and PUBLISH counts the receivers.
+func TestPubSubMessages(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	c := s.Client()
+	defer c.Close()
+	sub := c.Subscribe(ctx, "news")
+	defer sub.Close()
+	psub := c.PSubscribe(ctx, "ne*")
+	defer psub.Close()
+	for _, p := range []*redis.PubSub{sub, psub} {
+		_, err := p.Receive(ctx) // the subscription's confirmation
+		require.NoError(t, err)
+	}
+	require.Equal(t, int64(2), c.Publish(ctx, "news", "m0").Val())
+	require.Equal(t, int64(1), c.Publish(ctx, "nest", "only the pattern").Val())
+	require.Zero(t, c.Publish(ctx, "other", "nobody").Val())
+	const n = 100
+	for i := 1; i < n; i++ {
+		require.NoError(t, c.Publish(ctx, "news", "m"+strconv.Itoa(i)).Err())
+	}
+	for i := range n {
+		m, err := sub.ReceiveMessage(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "news", m.Channel)
+		require.Equal(t, "m"+strconv.Itoa(i), m.Payload)
+	}
+	m, err := psub.ReceiveMessage(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"ne*", "news", "m0"}, []string{m.Pattern, m.Channel, m.Payload})
+	m, err = psub.ReceiveMessage(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"ne*", "nest", "only the pattern"}, []string{m.Pattern, m.Channel, m.Payload})
+
+	n2, err := c.PubSubNumSub(ctx, "news").Result()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"news": 1}, n2)
+	require.Equal(t, int64(1), c.PubSubNumPat(ctx).Val())
+	require.NoError(t, sub.Close())
+	require.Eventually(t, func() bool { return c.PubSubNumSub(ctx, "news").Val()["news"] == 0 },
+		5*time.Second, 10*time.Millisecond, "a closed subscriber is forgotten")
+}
+
+// TestPubSubRedisCLI: redis-cli SUBSCRIBE prints what redis-cli PUBLISH
+// sends.
+func TestPubSubRedisCLI(t *testing.T) {
+	t.Parallel()
+	cli := requireTool(t, "redis-cli")
+	s := startServer(t)
+	port := strconv.Itoa(s.Port)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cli, "-p", port, "SUBSCRIBE", "cli:ch")
+	setPdeathsig(cmd)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	c := s.Client()
+	defer c.Close()
+	require.Eventually(t, func() bool { return c.PubSubNumSub(context.Background(), "cli:ch").Val()["cli:ch"] == 1 },
+		10*time.Second, 10*time.Millisecond, "redis-cli never subscribed: %s", out.String())
+	stdout, stderr, code := runTool(t, "", cli, "-p", port, "PUBLISH", "cli:ch", "hello there")
+	require.Zero(t, code, stderr)
+	require.Equal(t, "1\n", stdout)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "message\ncli:ch\nhello there\n") },
+		10*time.Second, 10*time.Millisecond, "redis-cli printed: %q", out.String())
+	require.Contains(t, out.String(), "subscribe\ncli:ch\n1\n")
+}
+
+// TestPubSubSlowSubscriber: a subscriber that reads nothing is closed once
+// more than 32 MiB wait for it (Redis's default pub/sub hard limit); the
+// publisher is never held up.
+func TestPubSubSlowSubscriber(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	s := startServer(t)
+	slow := dialRaw(t, s.Addr())
+	slow.send(respCommand([]string{"SUBSCRIBE", "big"}))
+	require.Equal(t, "*3", slow.readLine())
+	c := s.Client()
+	defer c.Close()
+	ctx := context.Background()
+	msg := strings.Repeat("x", 1<<20)
+	for range 64 {
+		require.NoError(t, c.Publish(ctx, "big", msg).Err())
+	}
+	require.Eventually(t, func() bool { return c.PubSubNumSub(ctx, "big").Val()["big"] == 0 },
+		10*time.Second, 10*time.Millisecond, "the slow subscriber is still subscribed")
+	s.requireLogged(t, "class=pubsub")
+}

@@ -1,0 +1,381 @@
+package resp
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/tidwall/redcon"
+)
+
+// Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and
+// PUBSUB, with Redis's RESP2 message shapes and subscriber-mode rules.
+//
+// A message reaches a subscriber while its connection goroutine waits in
+// a read, so from a client's first subscription on, everything sent to
+// it goes through its outbox: a byte queue that PUBLISH (any goroutine)
+// and the client's own replies append to, in order, and that a writer
+// goroutine of the client's (pushLoop) sends. A subscription's reply is
+// queued before the client is registered with the hub, so no message
+// overtakes it. An outbox over pubsubHardLimit unsent bytes closes its
+// client, as Redis's client-output-buffer-limit pubsub does.
+
+// pubsubHardLimit is Redis's default hard limit for pub/sub clients
+// (client-output-buffer-limit pubsub 32mb 8mb 60).
+const pubsubHardLimit = 32 << 20
+
+// hub is who listens to what.
+type hub struct {
+	mu       sync.Mutex
+	channels map[string]map[*client]struct{}
+	patterns map[string]map[*client]struct{}
+}
+
+// subscriber is a client's pub/sub state, from its first subscription on.
+type subscriber struct {
+	// channels and patterns: connection goroutine only (the hub has its
+	// own copy under hub.mu).
+	channels map[string]struct{}
+	patterns map[string]struct{}
+
+	mu       sync.Mutex // guards the outbox below
+	out      []byte
+	overflow bool
+	stopping bool
+	wake     chan struct{} // one pending wake-up for pushLoop
+	done     chan struct{} // closed when pushLoop has returned
+	kill     func()        // closes the client's socket, for an outbox over the limit
+}
+
+func (sb *subscriber) count() int { return len(sb.channels) + len(sb.patterns) }
+
+// push appends bytes to the outbox and wakes the writer.
+func (sb *subscriber) push(b []byte) {
+	sb.mu.Lock()
+	over := false
+	if !sb.overflow && !sb.stopping {
+		sb.out = append(sb.out, b...)
+		sb.overflow = len(sb.out) > pubsubHardLimit
+		over = sb.overflow
+	}
+	sb.mu.Unlock()
+	if over {
+		// The writer may be stuck in a write the client does not read:
+		// closing the socket frees it, and the client's goroutine closes
+		// the client.
+		sb.kill()
+		return
+	}
+	select {
+	case sb.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pushLoop sends the outbox until the client stops. A write that fails
+// closes the socket (as push does for an outbox over the limit): the
+// connection goroutine then finds its read failed and closes the client.
+func (s *Server) pushLoop(c *client, sb *subscriber) {
+	defer close(sb.done)
+	var buf []byte
+	for range sb.wake {
+		sb.mu.Lock()
+		buf, sb.out = sb.out, buf[:0]
+		overflow, stopping := sb.overflow, sb.stopping
+		sb.mu.Unlock()
+		if overflow {
+			return // push closed the socket
+		}
+		if len(buf) > 0 {
+			if _, err := c.lc.Write(buf); err != nil {
+				_ = c.lc.Close()
+				return
+			}
+		}
+		if stopping {
+			return
+		}
+	}
+}
+
+// subscribed returns c's pub/sub state, starting its writer at the first
+// subscription and moving the replies waiting in its output buffer into
+// the outbox, so that they keep their order.
+func (s *Server) subscribed(c *client) *subscriber {
+	if c.sub != nil {
+		return c.sub
+	}
+	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	sb.kill = func() {
+		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr, "class", "pubsub")
+		_ = c.lc.Close()
+	}
+	c.sub = sb
+	go s.pushLoop(c, sb)
+	return sb
+}
+
+// flushToOutbox moves c's pending replies into its outbox, once the
+// pipeline's writes are durable: a reply never leaves before its write is.
+func (s *Server) flushToOutbox(c *client) error {
+	if c.unsynced {
+		c.unsynced = false
+		if err := s.replication().WriteDone(s.ctx); err != nil {
+			return errNotDurable
+		}
+	}
+	if len(c.conn.b) > 0 {
+		c.sub.push(c.conn.b)
+		c.conn.reset()
+	}
+	return nil
+}
+
+// stopPush ends c's writer after it has sent what is queued, waiting up
+// to a second for a client that does not read.
+func (s *Server) stopPush(c *client) {
+	sb := c.sub
+	if sb == nil {
+		return
+	}
+	s.unsubscribeAll(c)
+	sb.mu.Lock()
+	sb.stopping = true
+	sb.mu.Unlock()
+	_ = c.lc.SetWriteDeadline(time.Now().Add(time.Second))
+	close(sb.wake)
+	<-sb.done
+}
+
+// allowedWhileSubscribed names the commands a client with subscriptions
+// may send (RESP2), as Redis allows.
+func allowedWhileSubscribed(cmd *command) bool {
+	switch cmd.name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func registerPubSubCommands(t commandTable) {
+	t.add(command{name: "subscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels.", handler: cmdSubscribe})
+	t.add(command{name: "unsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages posted to channels.", handler: cmdUnsubscribe})
+	t.add(command{name: "psubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels that match one or more patterns.", handler: cmdPSubscribe})
+	t.add(command{name: "punsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages published to channels that match one or more patterns.", handler: cmdPUnsubscribe})
+	t.add(command{name: "publish", arity: 3, flags: flagLoading | flagStale | flagFast, group: "pubsub", since: "2.0.0", summary: "Posts a message to a channel.", handler: cmdPublish})
+	t.add(command{name: "pubsub", arity: -2, flags: flagContainer | flagLoading | flagStale, group: "pubsub", since: "2.8.0", summary: "A container for Pub/Sub commands.", handler: cmdPubSub})
+}
+
+// writeSubReply writes one (un)subscribe confirmation: kind, the channel
+// or pattern (null for an unsubscribe from nothing) and the count.
+func writeSubReply(c *client, kind string, name []byte, count int) {
+	c.conn.WriteArray(3)
+	c.conn.WriteBulkString(kind)
+	if name == nil {
+		c.conn.WriteNull()
+	} else {
+		c.conn.WriteBulk(name)
+	}
+	c.conn.WriteInt(count)
+}
+
+func cmdSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], false) }
+
+func cmdPSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], true) }
+
+func (s *Server) subscribe(c *client, names [][]byte, pattern bool) {
+	sb := s.subscribed(c)
+	kind, own := "subscribe", sb.channels
+	if pattern {
+		kind, own = "psubscribe", sb.patterns
+	}
+	for _, n := range names {
+		name := string(n)
+		_, already := own[name]
+		own[name] = struct{}{}
+		writeSubReply(c, kind, n, sb.count())
+		// The reply is queued before the hub knows the client: no
+		// message on the channel can come before it.
+		_ = s.flushToOutbox(c)
+		if !already {
+			s.hub.add(c, name, pattern)
+		}
+	}
+}
+
+func cmdUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], false) }
+
+func cmdPUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], true) }
+
+func (s *Server) unsubscribe(c *client, names [][]byte, pattern bool) {
+	kind := "unsubscribe"
+	if pattern {
+		kind = "punsubscribe"
+	}
+	var own map[string]struct{}
+	if c.sub != nil {
+		own = c.sub.channels
+		if pattern {
+			own = c.sub.patterns
+		}
+	}
+	count := func() int {
+		if c.sub == nil {
+			return 0
+		}
+		return c.sub.count()
+	}
+	if len(names) == 0 {
+		if len(own) == 0 {
+			writeSubReply(c, kind, nil, count())
+			return
+		}
+		for _, name := range slices.Sorted(mapKeys(own)) {
+			names = append(names, []byte(name))
+		}
+	}
+	for _, n := range names {
+		name := string(n)
+		if _, ok := own[name]; ok {
+			delete(own, name)
+			s.hub.remove(c, name, pattern)
+		}
+		writeSubReply(c, kind, n, count())
+	}
+}
+
+// unsubscribeAll forgets every subscription of c (RESET, disconnection).
+func (s *Server) unsubscribeAll(c *client) {
+	sb := c.sub
+	if sb == nil {
+		return
+	}
+	for name := range sb.channels {
+		s.hub.remove(c, name, false)
+	}
+	for name := range sb.patterns {
+		s.hub.remove(c, name, true)
+	}
+	clear(sb.channels)
+	clear(sb.patterns)
+}
+
+func mapKeys(m map[string]struct{}) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (h *hub) add(c *client, name string, pattern bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := &h.channels
+	if pattern {
+		m = &h.patterns
+	}
+	if *m == nil {
+		*m = map[string]map[*client]struct{}{}
+	}
+	set := (*m)[name]
+	if set == nil {
+		set = map[*client]struct{}{}
+		(*m)[name] = set
+	}
+	set[c] = struct{}{}
+}
+
+func (h *hub) remove(c *client, name string, pattern bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := h.channels
+	if pattern {
+		m = h.patterns
+	}
+	if set := m[name]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(m, name)
+		}
+	}
+}
+
+// publish sends msg to the channel's subscribers and to the clients whose
+// patterns match it, and returns how many got it.
+func (h *hub) publish(channel, msg []byte) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	if set := h.channels[string(channel)]; len(set) > 0 {
+		var b []byte
+		b = redcon.AppendArray(b, 3)
+		b = redcon.AppendBulk(b, []byte("message"))
+		b = redcon.AppendBulk(b, channel)
+		b = redcon.AppendBulk(b, msg)
+		for c := range set {
+			c.sub.push(b)
+			n++
+		}
+	}
+	for pat, set := range h.patterns {
+		if !engine.Match(pat, string(channel)) {
+			continue
+		}
+		var b []byte
+		b = redcon.AppendArray(b, 4)
+		b = redcon.AppendBulk(b, []byte("pmessage"))
+		b = redcon.AppendBulk(b, []byte(pat))
+		b = redcon.AppendBulk(b, channel)
+		b = redcon.AppendBulk(b, msg)
+		for c := range set {
+			c.sub.push(b)
+			n++
+		}
+	}
+	return n
+}
+
+func cmdPublish(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.hub.publish(args[1], args[2]))
+}
+
+func cmdPubSub(s *Server, c *client, args [][]byte) {
+	sub := string(lowerASCII(args[1]))
+	h := &s.hub
+	switch {
+	case sub == "channels" && len(args) <= 3:
+		h.mu.Lock()
+		var names []string
+		for name := range h.channels {
+			if len(args) == 2 || engine.Match(string(args[2]), name) {
+				names = append(names, name)
+			}
+		}
+		h.mu.Unlock()
+		c.conn.WriteArray(len(names))
+		for _, n := range names {
+			c.conn.WriteBulkString(n)
+		}
+	case sub == "numsub":
+		c.conn.WriteArray(2 * (len(args) - 2))
+		for _, ch := range args[2:] {
+			h.mu.Lock()
+			n := len(h.channels[string(ch)])
+			h.mu.Unlock()
+			c.conn.WriteBulk(ch)
+			c.conn.WriteInt(n)
+		}
+	case sub == "numpat" && len(args) == 2:
+		h.mu.Lock()
+		n := len(h.patterns)
+		h.mu.Unlock()
+		c.conn.WriteInt(n)
+	default:
+		c.conn.WriteError(errUnknownSubcommand("PUBSUB", args[1]))
+	}
+}
