@@ -144,3 +144,40 @@ func TestPubSubSlowSubscriber(t *testing.T) {
 		10*time.Second, 10*time.Millisecond, "the slow subscriber is still subscribed")
 	s.requireLogged(t, "class=pubsub")
 }
+
+// TestClientTypePubSub: a subscribed client is of type pubsub for CLIENT
+// LIST and CLIENT KILL (as Sentinel's CLIENT KILL TYPE pubsub expects),
+// with its counts; a client in MULTI shows flag x and its queue length.
+func TestClientTypePubSub(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	sub := dialRaw(t, s.Addr())
+	sub.send(respCommand([]string{"SUBSCRIBE", "a", "b"}))
+	for range 12 { // two replies of six lines
+		sub.readLine()
+	}
+	sub.send(respCommand([]string{"PSUBSCRIBE", "p*"}))
+	for range 6 {
+		sub.readLine()
+	}
+	tx := dialRaw(t, s.Addr())
+	tx.send(respCommand([]string{"MULTI"}) + respCommand([]string{"SET", "k", "v"}))
+	require.Equal(t, "+OK", tx.readLine())
+	require.Equal(t, "+QUEUED", tx.readLine())
+	c := s.Client()
+	defer c.Close()
+
+	list := c.ClientList(ctx).Val()
+	require.Regexp(t, `flags=P db=0 sub=2 psub=1 ssub=0 multi=-1 `, list)
+	require.Regexp(t, `flags=x db=0 sub=0 psub=0 ssub=0 multi=1 `, list)
+	pubsubOnly := c.Do(ctx, "CLIENT", "LIST", "TYPE", "pubsub").Val().(string)
+	require.Equal(t, 1, strings.Count(pubsubOnly, "\n"), pubsubOnly)
+	require.Contains(t, pubsubOnly, "flags=P ")
+
+	require.Equal(t, int64(1), c.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Val())
+	sub.requireEOF(5 * time.Second)
+	require.Equal(t, int64(0), c.Publish(ctx, "a", "x").Val())
+	require.Equal(t, int64(1), c.Do(ctx, "CLIENT", "KILL", "TYPE", "normal").Val(), "the client in MULTI; not the caller")
+	tx.requireEOF(5 * time.Second)
+}

@@ -39,6 +39,10 @@ type client struct {
 	eng *engine.Engine
 	tx  txState     // MULTI and WATCH; connection goroutine only
 	sub *subscriber // pub/sub, from the first subscription on (see pubsub.go)
+	// subs, psubs and queued mirror the connection goroutine's state for
+	// CLIENT LIST and CLIENT KILL: channels, patterns, and commands queued
+	// since MULTI (-1 outside MULTI).
+	subs, psubs, queued atomic.Int32
 	// execGate is set while EXEC runs its queue: the write gate is held
 	// for the whole group (gateErr empty), or refused every write with
 	// gateErr.
@@ -60,6 +64,7 @@ func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
 		c.laddr = a.String()
 	}
 	c.lastSeen.Store(c.created.UnixNano())
+	c.queued.Store(-1)
 	return c
 }
 
@@ -99,12 +104,22 @@ func (c *client) info(now time.Time) string {
 	field("name", c.name)
 	field("age", strconv.FormatInt(int64(now.Sub(c.created)/time.Second), 10))
 	field("idle", strconv.FormatInt(int64(idle/time.Second), 10))
-	field("flags", "N")
+	flags := ""
+	if c.subs.Load()+c.psubs.Load() > 0 {
+		flags += "P"
+	}
+	if c.queued.Load() >= 0 {
+		flags += "x"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	field("flags", flags)
 	field("db", strconv.Itoa(c.DB()))
-	field("sub", "0")
-	field("psub", "0")
+	field("sub", strconv.Itoa(int(c.subs.Load())))
+	field("psub", strconv.Itoa(int(c.psubs.Load())))
 	field("ssub", "0")
-	field("multi", "-1")
+	field("multi", strconv.Itoa(int(c.queued.Load())))
 	field("qbuf", "0")
 	field("qbuf-free", "0")
 	field("argv-mem", "0")
@@ -131,4 +146,14 @@ func (c *client) info(now time.Time) string {
 
 func sortClients(cs []*client) {
 	slices.SortFunc(cs, func(a, b *client) int { return int(a.id - b.id) })
+}
+
+// clientType is the client's class for CLIENT LIST TYPE and CLIENT KILL
+// TYPE: pubsub while it has subscriptions, normal otherwise. (Secondaries
+// use the NADB port, so no client here is a master or a replica.)
+func (c *client) clientType() string {
+	if c.subs.Load()+c.psubs.Load() > 0 {
+		return "pubsub"
+	}
+	return "normal"
 }

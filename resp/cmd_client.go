@@ -119,6 +119,7 @@ func clientSetInfo(c *client, attr, val []byte) {
 // clientList answers CLIENT LIST [TYPE normal|...] [ID id ...].
 func clientList(s *Server, c *client, args [][]byte) {
 	var ids map[int64]bool
+	typ := "" // any
 	for i := 0; i < len(args); i++ {
 		switch {
 		case equalFold(args[i], "type") && i+1 < len(args):
@@ -127,9 +128,7 @@ func clientList(s *Server, c *client, args [][]byte) {
 				c.conn.WriteError(errClientType(t))
 				return
 			}
-			if !equalFold(t, "normal") {
-				ids = map[int64]bool{}
-			}
+			typ = clientTypeName(t)
 			i++
 		case equalFold(args[i], "id") && i+1 < len(args):
 			if ids == nil {
@@ -151,7 +150,7 @@ func clientList(s *Server, c *client, args [][]byte) {
 	now := time.Now()
 	var b strings.Builder
 	for _, cl := range s.clientList() {
-		if ids != nil && !ids[cl.id] {
+		if (ids != nil && !ids[cl.id]) || (typ != "" && cl.clientType() != typ) {
 			continue
 		}
 		b.WriteString(cl.info(now))
@@ -183,7 +182,7 @@ func clientKill(s *Server, c *client, args [][]byte) {
 		id          int64
 		addr, laddr string
 		skipMe      = true
-		byType      = false
+		typ         string // any
 	)
 	for i := 0; i < len(args); i += 2 {
 		v := args[i+1]
@@ -214,7 +213,7 @@ func clientKill(s *Server, c *client, args [][]byte) {
 				c.conn.WriteError(errClientType(v))
 				return
 			}
-			byType = !equalFold(v, "normal")
+			typ = clientTypeName(v)
 		case equalFold(args[i], "user"), equalFold(args[i], "maxage"):
 		default:
 			c.conn.WriteError(errSyntax)
@@ -223,7 +222,7 @@ func clientKill(s *Server, c *client, args [][]byte) {
 	}
 	killed := 0
 	for _, cl := range s.clientList() {
-		if byType || (id != 0 && cl.id != id) || (addr != "" && cl.addr != addr) || (laddr != "" && cl.laddr != laddr) {
+		if (typ != "" && cl.clientType() != typ) || (id != 0 && cl.id != id) || (addr != "" && cl.addr != addr) || (laddr != "" && cl.laddr != laddr) {
 			continue
 		}
 		if cl == c && skipMe {
@@ -247,4 +246,13 @@ func (s *Server) kill(self, cl *client) {
 		return
 	}
 	_ = cl.lc.Close()
+}
+
+// clientTypeName is a TYPE filter's class, lower case, with slave as
+// replica.
+func clientTypeName(t []byte) string {
+	if equalFold(t, "slave") {
+		return "replica"
+	}
+	return string(lowerASCII(t))
 }

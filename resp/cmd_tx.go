@@ -73,6 +73,7 @@ func (c *client) queue(cmd *command, args [][]byte) {
 		cp[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	c.tx.queue = append(c.tx.queue, queuedCmd{cmd: cmd, args: cp})
+	c.queued.Store(int32(len(c.tx.queue)))
 	c.conn.WriteString("QUEUED")
 }
 
@@ -90,6 +91,7 @@ func (s *Server) endTx(c *client) {
 	s.eng.Unwatch(c.tx.watches)
 	clear(c.tx.queue)
 	c.tx = txState{queue: c.tx.queue[:0], watches: c.tx.watches[:0]}
+	c.queued.Store(-1)
 }
 
 func cmdMulti(s *Server, c *client, args [][]byte) {
@@ -98,6 +100,7 @@ func cmdMulti(s *Server, c *client, args [][]byte) {
 		return
 	}
 	c.tx.on = true
+	c.queued.Store(0)
 	okReply(c)
 }
 
@@ -138,6 +141,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 		return
 	}
 	c.tx.on = false // the queue runs as ordinary commands
+	c.queued.Store(-1)
 	queue := c.tx.queue
 	grouped, writes := true, false
 	for _, q := range queue {

@@ -195,6 +195,7 @@ func (s *Server) subscribe(c *client, names [][]byte, pattern bool) {
 		name := string(n)
 		_, already := own[name]
 		own[name] = struct{}{}
+		c.mirrorSubs()
 		writeSubReply(c, kind, n, sb.count())
 		// The reply is queued before the hub knows the client: no
 		// message on the channel can come before it.
@@ -241,6 +242,7 @@ func (s *Server) unsubscribe(c *client, names [][]byte, pattern bool) {
 		if _, ok := own[name]; ok {
 			delete(own, name)
 			s.hub.remove(c, name, pattern)
+			c.mirrorSubs()
 		}
 		writeSubReply(c, kind, n, count())
 	}
@@ -260,6 +262,13 @@ func (s *Server) unsubscribeAll(c *client) {
 	}
 	clear(sb.channels)
 	clear(sb.patterns)
+	c.mirrorSubs()
+}
+
+// mirrorSubs publishes the subscription counts for CLIENT LIST and KILL.
+func (c *client) mirrorSubs() {
+	c.subs.Store(int32(len(c.sub.channels)))
+	c.psubs.Store(int32(len(c.sub.patterns)))
 }
 
 func mapKeys(m map[string]struct{}) func(func(string) bool) {
