@@ -87,6 +87,9 @@ func TestPubSubMessages(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"ne*", "nest", "only the pattern"}, []string{m.Pattern, m.Channel, m.Payload})
 
+	info := c.Info(ctx, "stats").Val()
+	require.Contains(t, info, "pubsub_channels:1\r\n")
+	require.Contains(t, info, "pubsub_patterns:1\r\n")
 	n2, err := c.PubSubNumSub(ctx, "news").Result()
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"news": 1}, n2)

@@ -83,3 +83,19 @@ func TestWatchOnSecondarySeesStream(t *testing.T) {
 	}, "w")
 	require.ErrorIs(t, err, redis.TxFailedErr)
 }
+
+// TestReplicaPriority: a secondary reports replica-priority in INFO
+// replication as slave_priority, which Sentinel reads to choose the
+// secondary to promote; CONFIG SET changes it.
+func TestReplicaPriority(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	p := startNode(t)
+	s := startSecondary(t, p, "--replica-priority", "10")
+	require.Equal(t, "10", s.requireInfo("replication")["slave_priority"])
+	ctx := context.Background()
+	require.NoError(t, s.rdb.ConfigSet(ctx, "replica-priority", "0").Err())
+	require.Equal(t, "0", s.requireInfo("replication")["slave_priority"])
+	require.Equal(t, map[string]string{"replica-priority": "0"}, s.rdb.ConfigGet(ctx, "replica-priority").Val())
+	require.Error(t, s.rdb.ConfigSet(ctx, "replica-priority", "-1").Err())
+}

@@ -87,11 +87,11 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"evicted_keys", itoa(st.EvictedKeys)},
 			{"keyspace_hits", itoa(st.Hits)},
 			{"keyspace_misses", itoa(st.Misses)},
-			{"pubsub_channels", "0"},
-			{"pubsub_patterns", "0"},
+			{"pubsub_channels", itoa(int64(s.hub.count(false)))},
+			{"pubsub_patterns", itoa(int64(s.hub.count(true)))},
 		}
 	case "replication":
-		return replicationInfo(s.replication().Status())
+		return replicationInfo(s.replication().Status(), s.replicaPriority())
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -172,4 +172,15 @@ func sectionTitle(name string) string {
 		return "CPU"
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// replicaPriority is replica-priority as configured (100, Redis's default,
+// without a configuration).
+func (s *Server) replicaPriority() string {
+	if s.cfg != nil {
+		if kv := s.cfg.Get("replica-priority"); len(kv) == 1 {
+			return kv[0][1]
+		}
+	}
+	return "100"
 }

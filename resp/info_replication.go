@@ -13,11 +13,11 @@ const noReplID = "0000000000000000000000000000000000000000"
 
 // replicationInfo is INFO replication: Redis's fields, then the NADB
 // statistics.
-func replicationInfo(st node.Status) [][2]string {
+func replicationInfo(st node.Status, priority string) [][2]string {
 	if p := st.Primary; p != nil {
 		return primaryInfo(st, p)
 	}
-	return secondaryInfo(st, st.Secondary)
+	return secondaryInfo(st, st.Secondary, priority)
 }
 
 func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
@@ -60,7 +60,7 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 	return append(out, listenerInfo(st)...)
 }
 
-func secondaryInfo(st node.Status, s *node.SecondaryStatus) [][2]string {
+func secondaryInfo(st node.Status, s *node.SecondaryStatus, priority string) [][2]string {
 	replID := s.ReplID
 	if replID == "" {
 		replID = noReplID
@@ -87,7 +87,7 @@ func secondaryInfo(st node.Status, s *node.SecondaryStatus) [][2]string {
 		protocol = "reference"
 	}
 	out = append(out,
-		[2]string{"slave_priority", "100"},
+		[2]string{"slave_priority", priority},
 		[2]string{"slave_read_only", "1"},
 		[2]string{"replica_announced", "1"},
 		[2]string{"connected_slaves", "0"},

@@ -388,3 +388,13 @@ func cmdPubSub(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errUnknownSubcommand("PUBSUB", args[1]))
 	}
 }
+
+// count is the number of channels (or patterns) with subscribers.
+func (h *hub) count(patterns bool) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if patterns {
+		return len(h.patterns)
+	}
+	return len(h.channels)
+}

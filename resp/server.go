@@ -382,7 +382,12 @@ func (s *Server) clientList() []*client {
 	s.mu.Lock()
 	out := make([]*client, 0, len(s.clients))
 	for _, c := range s.clients {
-		out = append(out, c)
+		// A client whose socket was closed (killed, or its loop ending)
+		// is gone, as Redis frees it at once, even if its goroutine has
+		// not forgotten it yet.
+		if !c.lc.closed.Load() {
+			out = append(out, c)
+		}
 	}
 	s.mu.Unlock()
 	sortClients(out)

@@ -62,6 +62,7 @@ func options() []option {
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
 		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},
+		{"replica-priority", "100", "a secondary's priority for Sentinel's choice of the one to promote (lower first; 0: never), reported in INFO replication", true, checkIntRange(0, 1<<31-1), false},
 		{"masterauth", "", "password this node proves to its primary (NADB port) and sends to AUTH on its Redis port", true, nil, false},
 		{"masteruser", "", "user name sent with masterauth to AUTH on the primary's Redis port", true, nil, false},
 		enum("repl-allow-legacy", "no", "yes: a replication peer that sends nothing is served as a reference (Python) secondary, which cannot authenticate; no: it is dropped", true, "yes", "no"),

@@ -665,6 +665,7 @@ var runtimeOptions = []struct {
 	{"lfu-log-factor", "5"},
 	{"lfu-decay-time", "0"},
 	{"replica-ignore-maxmemory", "yes"},
+	{"replica-priority", "0"},
 	// The files are checked when named (tls_test.go); empty is valid.
 	{"tls-cert-file", ""},
 	{"tls-key-file", ""},
@@ -917,14 +918,8 @@ func TestDebianRedisConf(t *testing.T) {
 	_, err := load([]string{conf}, noEnv)
 	require.Error(t, err)
 	msg := err.Error()
-	require.Contains(t, msg, "2 lines of the config file do not apply:")
-	for _, want := range []string{
-		conf + ":309: invalid value 'yes' for option 'daemonize'",
-		conf + ":729: unknown option 'replica-priority'",
-	} {
-		require.Contains(t, msg, want)
-	}
-	require.Equal(t, 3, strings.Count(msg, "\n")+1, "one line per refused directive after the summary:\n%s", msg)
+	require.True(t, strings.HasPrefix(msg, conf+":309: invalid value 'yes' for option 'daemonize'"), msg)
+	require.NotContains(t, msg, "\n", "one directive refused, on one line")
 
 	// The same file with those lines changed as its message says (and its
 	// paths moved to a writable place) is accepted.
@@ -937,8 +932,6 @@ func TestDebianRedisConf(t *testing.T) {
 		case len(f) == 0:
 		case f[0] == "daemonize":
 			line = f[0] + " no"
-		case f[0] == "replica-priority":
-			line = ""
 		case f[0] == "dir" || f[0] == "logfile" || f[0] == "pidfile":
 			line = f[0] + " " + filepath.Join(dir, f[0])
 		}

@@ -128,7 +128,10 @@ func TestCheckpointDetectsDivergence(t *testing.T) {
 	}
 	follow(t, s, p.addr)
 	requireConverged(t, p, s)
-	require.Equal(t, int64(1), secStatus(t, s).FullSyncs)
+	// Counted just after the keys are installed, which convergence sees.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(1), secStatus(c, s).FullSyncs)
+	}, convergeWait, pollEvery)
 
 	// The corruption: the stream never carried it, so the secondary's
 	// position and its primary's stay equal.
