@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -19,11 +18,7 @@ import (
 func TestPubSubReplies(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	c := dialRaw(t, s.Addr())
-	for i, st := range []struct {
-		cmd  []string
-		want string
-	}{
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
 		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"},
 		{[]string{"PUNSUBSCRIBE"}, "*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n"},
 		{[]string{"PUBLISH", "ch", "hello"}, ":0\r\n"},
@@ -41,14 +36,7 @@ func TestPubSubReplies(t *testing.T) {
 		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n"},
 		{[]string{"GET", "k"}, "$-1\r\n"},
 		{[]string{"PING"}, "+PONG\r\n"},
-	} {
-		c.send(respCommand(st.cmd))
-		got := make([]byte, len(st.want))
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-		_, err := io.ReadFull(c.r, got)
-		require.NoError(t, err, "step %d %v", i, st.cmd)
-		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
-	}
+	})
 }
 
 // TestPubSubMessages: go-redis subscribers of a channel and of a pattern

@@ -22,6 +22,26 @@ func respCommand(args []string) string {
 	return s
 }
 
+// exactStep is a command and the exact bytes of its reply.
+type exactStep struct {
+	cmd  []string
+	want string
+}
+
+// requireExactReplies sends each command on c in turn and requires its
+// reply byte for byte.
+func requireExactReplies(t *testing.T, c *rawConn, steps []exactStep) {
+	t.Helper()
+	for i, st := range steps {
+		c.send(respCommand(st.cmd))
+		got := make([]byte, len(st.want))
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := io.ReadFull(c.r, got)
+		require.NoError(t, err, "step %d %v", i, st.cmd)
+		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
+	}
+}
+
 // TestTransactionReplies runs MULTI, EXEC, DISCARD, WATCH and UNWATCH with
 // their error cases and compares every reply byte for byte with what
 // redis-server 7.0 answered (run with NADB_TEST_TARGET=redis-server to see
@@ -29,11 +49,7 @@ func respCommand(args []string) string {
 func TestTransactionReplies(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	c := dialRaw(t, s.Addr())
-	for i, st := range []struct {
-		cmd  []string
-		want string
-	}{
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
 		{[]string{"FLUSHALL"}, "+OK\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},
 		{[]string{"MULTI"}, "-ERR MULTI calls can not be nested\r\n"},
@@ -99,14 +115,7 @@ func TestTransactionReplies(t *testing.T) {
 		{[]string{"INCR", "w"}, "+QUEUED\r\n"},
 		{[]string{"EXEC"}, "*1\r\n:2\r\n"},
 		{[]string{"GET", "w"}, "$1\r\n2\r\n"},
-	} {
-		c.send(respCommand(st.cmd))
-		got := make([]byte, len(st.want))
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-		_, err := io.ReadFull(c.r, got)
-		require.NoError(t, err, "step %d %v", i, st.cmd)
-		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
-	}
+	})
 }
 
 // TestWatchOptimisticLocking: clients increment one counter with WATCH,
@@ -185,12 +194,8 @@ func TestWatchSeesExpiry(t *testing.T) {
 	defer c.Close()
 	require.NoError(t, c.Set(ctx, "short", "v", 200*time.Millisecond).Err())
 	err := c.Watch(ctx, func(tx *redis.Tx) error {
-		// Poll until the key has expired (EXISTS does not refresh it).
-		deadline := time.Now().Add(5 * time.Second)
-		for tx.Exists(ctx, "short").Val() == 1 {
-			require.True(t, time.Now().Before(deadline), "the key never expired")
-			time.Sleep(5 * time.Millisecond)
-		}
+		require.Eventually(t, func() bool { return tx.Exists(ctx, "short").Val() == 0 },
+			5*time.Second, 5*time.Millisecond, "the key never expired")
 		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, "other", "v", 0)
 			return nil
