@@ -151,6 +151,20 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	if len(lns) == 0 {
 		return fmt.Errorf("option 'bind': none of the addresses %q is available", strings.Join(cfg.Bind, " "))
 	}
+	// A primary binds its NADB port before it loads anything, as it binds
+	// the Redis ports: a port that is taken then stops the start before
+	// loading has changed the data directory (a torn log tail cut off).
+	listenRepl := replListener(cfg, tlsSet, logger)
+	var replLn net.Listener
+	if listenRepl != nil && cfg.PrimaryHost == "" && cfg.ReplicaOf == "" {
+		ln, err := listenRepl()
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
+		}
+		replLn = ln
+		listenRepl = boundFirst(ln, listenRepl)
+	}
 
 	// The Redis port answers from the start: while the append-only file
 	// loads, commands get -LOADING (PING, INFO and the like work).
@@ -189,6 +203,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	history, diskLog, popts, err := openPersistence(cfg, dirLock, eng, logger, srv.SetLoadProgress)
 	if err != nil {
 		stopEarly()
+		if replLn != nil {
+			_ = replLn.Close()
+		}
 		return err
 	}
 
@@ -218,7 +235,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		History:            history,
 		AOF:                diskLog,
 		Persist:            popts,
-		Listen:             replListener(cfg, tlsSet, logger),
+		Listen:             listenRepl,
 		Dial:               replDialer(cfg, tlsSet),
 	})
 	switch {
@@ -364,6 +381,23 @@ func replListener(cfg Config, tlsSet *tlsSetup, logger *slog.Logger) func() (net
 			return ln, err
 		}
 		return tlsListener{Listener: ln, config: tlsSet.serverConfig(), logger: logger, port: "repl-listen-port"}, nil
+	}
+}
+
+// boundFirst returns a listen function that hands out ln, bound already,
+// on its first call and opens a new listener with open on later calls
+// (after a demotion and a promotion).
+func boundFirst(ln net.Listener, open func() (net.Listener, error)) func() (net.Listener, error) {
+	var mu sync.Mutex
+	return func() (net.Listener, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ln != nil {
+			first := ln
+			ln = nil
+			return first, nil
+		}
+		return open()
 	}
 }
 
