@@ -26,6 +26,10 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 		out = append(out, [2]string{"slave" + strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
 			r.IP, r.Port, r.State, r.Acked, int64(r.AckAge/time.Second))})
 	}
+	replID2, offset2 := noReplID, "-1"
+	if p.ReplID2 != "" {
+		replID2, offset2 = p.ReplID2, u64(p.Offset2)
+	}
 	histlen := uint64(0)
 	if p.BacklogSize > 0 && p.Sequence+1 > p.BacklogFirst {
 		histlen = p.Sequence + 1 - p.BacklogFirst
@@ -33,9 +37,9 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 	out = append(out,
 		[2]string{"master_failover_state", "no-failover"},
 		[2]string{"master_replid", p.ReplID},
-		[2]string{"master_replid2", noReplID},
+		[2]string{"master_replid2", replID2},
 		[2]string{"master_repl_offset", u64(p.Sequence)},
-		[2]string{"second_repl_offset", "-1"},
+		[2]string{"second_repl_offset", offset2},
 		[2]string{"repl_backlog_active", b01(p.BacklogSize > 0)},
 		[2]string{"repl_backlog_size", strconv.Itoa(p.BacklogSize)},
 		[2]string{"repl_backlog_first_byte_offset", u64(p.BacklogFirst)},

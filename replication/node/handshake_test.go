@@ -16,6 +16,7 @@ import (
 func TestHandshake(t *testing.T) {
 	const id = "1111111111111111111111111111111111111111"
 	const other = "2222222222222222222222222222222222222222"
+	const former = "3333333333333333333333333333333333333333" // followed before a promotion at 43
 	req := func(replID string, from uint64) *frame.Op {
 		return &frame.Op{Type: frame.OpSyncRequest, Sequence: from - min(from, 1), FromSequence: from, ReplID: []byte(replID),
 			Has: frame.FieldReplID | frame.FieldFromSequence}
@@ -47,9 +48,13 @@ func TestHandshake(t *testing.T) {
 		{"missing repl_id (a reference secondary)", noID(50), 10, 100, frame.ModeFull, 0},
 		{"missing from_sequence", noFrom, 1, 100, frame.ModeFull, 0},
 		{"ID prefix is not the ID", req(id[:39], 50), 10, 100, frame.ModeFull, 0},
+		{"former ID, up to the promotion", req(former, 43), 10, 100, frame.ModePartial, 43},
+		{"former ID, behind the promotion", req(former, 20), 10, 100, frame.ModePartial, 20},
+		{"former ID, past the promotion (writes this node never had)", req(former, 44), 10, 100, frame.ModeFull, 0},
+		{"former ID, below the log", req(former, 9), 10, 100, frame.ModeFull, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mode, from := handshake(tc.req, id, tc.first, tc.last)
+			mode, from := handshake(tc.req, histories{replID: id, replID2: former, offset2: 43}, tc.first, tc.last)
 			require.Equal(t, tc.wantMode, mode)
 			require.Equal(t, tc.wantFrom, from)
 		})

@@ -225,12 +225,18 @@ func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	if n.opts.MaxLogBytes > 0 {
 		log.SetByteLimit(n.opts.MaxLogBytes)
 	}
+	n.startPrimaryLocked(log, replID)
+	return log
+}
+
+// startPrimaryLocked starts a primary term of history replID that logs to
+// log.
+func (n *Node) startPrimaryLocked(log *MemLog, replID string) {
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery, &n.auth)
 	n.prim.aof = n.opts.AOF
 	n.prim.startPublisher()
 	n.eng.SetRole(log, false)
 	n.readOnly.Store(false)
-	return log
 }
 
 // SetFsyncPolicy changes appendfsync at run time (when the node persists).
@@ -448,6 +454,7 @@ func (n *Node) follow(t target) error {
 	var replID string
 	var applied uint64
 	var lastApplied lastOp
+	var backlog *MemLog
 	if n.sec != nil {
 		if n.sec.target == t {
 			return errAlreadyFollowing
@@ -456,6 +463,7 @@ func (n *Node) follow(t target) error {
 		// A new primary may have another history; the handshake decides.
 		replID, applied = n.sec.history()
 		lastApplied = n.sec.lastApplied()
+		backlog = n.sec.backlog
 	}
 	// No client write is admitted from here on; those in flight finish
 	// logging first. The engine stops logging and deleting expired keys
@@ -488,7 +496,7 @@ func (n *Node) follow(t target) error {
 	}
 	n.readOnly.Store(true)
 	n.gate.Unlock()
-	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth)
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, backlog, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }
@@ -506,8 +514,9 @@ func (n *Node) promote() {
 		return
 	}
 	n.sec.stop()
-	_, applied := n.sec.history()
+	formerID, applied := n.sec.history()
 	digest := n.sec.lastApplied().digestFor(applied)
+	backlog := n.sec.backlog
 	n.sec = nil
 	if at := n.divergedAt.Swap(0); at != 0 {
 		// Promoted before the full resync that would have repaired it:
@@ -532,12 +541,27 @@ func (n *Node) promote() {
 	}
 	// Writes are admitted once the log, on disk too, takes them.
 	n.gate.Lock()
-	log := n.becomePrimaryLocked(applied+1, replID)
+	// The new history continues the one this node followed: its backlog
+	// of that history's operations opens the new log, and secondaries of
+	// the former primary that are not ahead of this node continue with a
+	// partial resync (Redis's second replication ID).
+	log := backlog
+	if log == nil || log.Last() != applied {
+		log = NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), applied+1, time.Now)
+		if n.opts.MaxLogBytes > 0 {
+			log.SetByteLimit(n.opts.MaxLogBytes)
+		}
+	}
+	n.startPrimaryLocked(log, replID)
+	if formerID != "" {
+		n.prim.replID2, n.prim.offset2 = formerID, applied+1
+	}
+	n.prim.base = lastOp{seq: applied, digest: digest}
 	if a := n.opts.AOF; a != nil {
 		log.SetAOF(a)
 	}
 	n.gate.Unlock()
-	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "sequence", applied)
+	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "replid2", formerID, "sequence", applied, "backlog_first", log.First())
 }
 
 func (n *Node) roles() (*primary, *secondary) {

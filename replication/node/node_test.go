@@ -128,6 +128,10 @@ func infoValue(n *Node, name string) string {
 			return "master"
 		case "master_replid":
 			return p.ReplID
+		case "master_replid2":
+			return p.ReplID2
+		case "second_repl_offset":
+			return strconv.FormatUint(p.Offset2, 10)
 		case "connected_slaves":
 			return strconv.Itoa(len(p.Replicas))
 		case "slave0":
@@ -700,6 +704,71 @@ func TestNodePromote(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, already)
 	require.Equal(t, oldID, infoValue(p.node, "master_replid"), "promoting a primary changes nothing")
+}
+
+// TestNodePromotedContinuesFormerHistory: secondaries of the same primary,
+// re-pointed to the one of them that was promoted, continue with a partial
+// resync when they are not ahead of it (Redis's second replication ID),
+// from the promoted node's backlog of the former history; one that holds
+// writes the promoted node never had gets a full resync.
+func TestNodePromotedContinuesFormerHistory(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	a, b, c := startNode(t, nil), startNode(t, nil), startNode(t, nil)
+	write := func(n *tnode, prefix string, count int) {
+		for i := range count {
+			n.eng.Set(0, fmt.Sprintf("%s%d", prefix, i), []byte(prefix), engine.SetOptions{})
+		}
+	}
+	write(p, "first", 20)
+	for _, s := range []*tnode{a, b, c} {
+		follow(t, s, p.addr)
+		requireConverged(t, p, s)
+	}
+	oldID := infoValue(p.node, "master_replid")
+
+	follow(t, b, parkedAddr(t)) // b stays at 20
+	write(p, "second", 15)
+	requireConverged(t, p, a)
+	follow(t, a, parkedAddr(t)) // a stays at 35
+	write(p, "third", 5)
+	requireConverged(t, p, c) // c reaches 40: 5 writes a never had
+
+	_, err := a.node.ReplicaOf("", 0)
+	require.NoError(t, err)
+	newID := infoValue(a.node, "master_replid")
+	require.NotEqual(t, oldID, newID)
+	require.Equal(t, oldID, infoValue(a.node, "master_replid2"))
+	require.Equal(t, "36", infoValue(a.node, "second_repl_offset"))
+	write(a, "promoted", 5)
+
+	follow(t, b, a.addr)
+	requireConverged(t, a, b)
+	full, partialOK, partialErr := a.node.SyncStats()
+	require.Equal(t, [3]int64{0, 1, 0}, [3]int64{full, partialOK, partialErr}, "b continues from 21 without a full resync")
+	require.Equal(t, int64(1), infoInt(t, b.node, "nadb_partial_syncs"))
+	require.Equal(t, newID, infoValue(b.node, "master_replid"), "b now follows the new history")
+
+	follow(t, c, a.addr)
+	requireConverged(t, a, c)
+	full, partialOK, partialErr = a.node.SyncStats()
+	require.Equal(t, [3]int64{1, 1, 1}, [3]int64{full, partialOK, partialErr}, "c is ahead of the promotion: full resync")
+	_, ok := c.eng.Get(0, "third0")
+	require.False(t, ok, "the writes the promoted node never had are gone from c")
+
+	// Both continue in the new history: a later write reaches both, and a
+	// reconnection is a plain partial resync of it.
+	write(a, "after", 3)
+	requireConverged(t, a, b)
+	requireConverged(t, a, c)
+	follow(t, b, parkedAddr(t))
+	follow(t, b, a.addr)
+	requireLinkUp(t, b)
+	requireConverged(t, a, b)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		full, partialOK, _ := a.node.SyncStats()
+		assert.Equal(ct, [2]int64{1, 2}, [2]int64{full, partialOK})
+	}, convergeWait, pollEvery)
 }
 
 func TestNodeCloseLeavesNoGoroutines(t *testing.T) {

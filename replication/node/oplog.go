@@ -405,6 +405,42 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 	l.mu.Unlock()
 }
 
+// Adopt appends operations a secondary received and applied, as they came:
+// each entry carries its frame and an effect the caller gives up. They are
+// published at once (they need no encoding, and a secondary's disk log has
+// them already). The last entry ends a group with the dataset's digest.
+// An entry that does not continue the log (a gap: an operation applied
+// without a change) starts it again from that entry. This is a secondary's
+// backlog: promoted, the node serves from it the secondaries that followed
+// the same primary (see primary.replID2).
+func (l *MemLog) Adopt(ents []frame.Entry, digest engine.Digest) {
+	if len(ents) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if next := l.first + uint64(l.n); ents[0].Seq != next {
+		for l.n > 0 {
+			l.ring[l.head] = frame.Entry{}
+			l.head = (l.head + 1) & (len(l.ring) - 1)
+			l.n--
+		}
+		l.first, l.bytes = ents[0].Seq, 0
+	}
+	for i, e := range ents {
+		if e.Seq != l.first+uint64(l.n) {
+			return // a gap inside the batch: keep what continues
+		}
+		if i == len(ents)-1 {
+			e.GroupEnd, e.HasDigest, e.Digest = true, true, digest
+		}
+		l.pushLocked(e)
+		l.bytes += int64(len(e.Frame))
+	}
+	l.published = l.first + uint64(l.n) - 1
+	l.evictLocked()
+}
+
 // ownValue returns a copy of v that the log owns: an effect's value is
 // the engine's only while Record runs (the next SET of the key may write
 // over it). Values are copied into shared buffers of slabSize, as frames

@@ -36,6 +36,12 @@ type primary struct {
 	eng       *engine.Engine
 	log       OpLog
 	replID    string
+	// replID2 is the history this node followed before its promotion
+	// (Redis's second replication ID), "" when none: a secondary of that
+	// history whose next sequence is at most offset2, the first one of
+	// this term, continues here with a partial resync.
+	replID2   string
+	offset2   uint64
 	heartbeat time.Duration
 	timeout   time.Duration
 	maxFrame  int
@@ -252,7 +258,7 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 	p.handshakeDone(done)
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
-	mode, from := handshake(&req, p.replID, p.firstReadable(), p.log.Last())
+	mode, from := p.handshake(&req)
 	if mode == frame.ModePartial && req.Has&frame.FieldLastDigest != 0 && from > 1 {
 		if d, ok := p.digestAt(from - 1); ok && !bytes.Equal(d, req.LastDigest) {
 			// Same history, same position, another operation: this
@@ -347,10 +353,28 @@ func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
 	p.stream(s, first, nil)
 }
 
+func (p *primary) handshake(req *frame.Op) (frame.SyncMode, uint64) {
+	return handshake(req, histories{p.replID, p.replID2, p.offset2}, p.firstReadable(), p.log.Last())
+}
+
+// histories are the replication IDs a primary continues: its own and, after
+// a promotion, the one it followed up to (not including) sequence offset2.
+type histories struct {
+	replID, replID2 string
+	offset2         uint64
+}
+
+// continues reports whether a secondary of history id whose next sequence
+// is from holds only operations of this node's history.
+func (h histories) continues(id string, from uint64) bool {
+	return id == h.replID || (h.replID2 != "" && id == h.replID2 && from <= h.offset2)
+}
+
 // handshake decides how to serve a SYNC_REQUEST: partial when the request
-// names this history and a position the log still holds, full otherwise.
-func handshake(req *frame.Op, replID string, first, last uint64) (frame.SyncMode, uint64) {
-	if req.Has&frame.FieldReplID != 0 && string(req.ReplID) == replID && req.Has&frame.FieldFromSequence != 0 &&
+// names a history this primary continues and a position the log still
+// holds, full otherwise.
+func handshake(req *frame.Op, h histories, first, last uint64) (frame.SyncMode, uint64) {
+	if req.Has&frame.FieldReplID != 0 && h.continues(string(req.ReplID), req.FromSequence) && req.Has&frame.FieldFromSequence != 0 &&
 		req.FromSequence >= first && req.FromSequence <= last+1 {
 		return frame.ModePartial, req.FromSequence
 	}

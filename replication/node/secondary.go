@@ -99,6 +99,11 @@ type secondary struct {
 	// long as no operation was applied after it (0: none).
 	fullSyncAt uint64
 
+	// backlog keeps the newest applied operations, frames and all, for
+	// a promotion (see MemLog.Adopt); only the goroutine that applies the
+	// stream touches it until stop.
+	backlog *MemLog
+
 	mu     sync.Mutex // guards replID, last and digest
 	replID string
 	last   lastOp // the last applied operation, for its digest
@@ -108,7 +113,10 @@ type secondary struct {
 	digest engine.Digest
 }
 
-func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64, auth *authSettings) *secondary {
+// startSecondary follows t from the applied position of history replID.
+// backlog, when it ends at applied, is the previous link's (kept across a
+// change of primary, for a promotion).
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, backlog *MemLog, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64, auth *authSettings) *secondary {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
@@ -116,12 +124,26 @@ func startSecondary(eng *engine.Engine, t target, applied uint64, replID string,
 		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(), auth: auth,
 	}
 	s.applied.Store(applied)
+	s.backlog = backlog
+	if backlog == nil || backlog.Last() != applied {
+		s.backlog = s.newBacklog(applied + 1)
+	}
 	s.linkDownMs.Store(time.Now().UnixMilli())
 	go func() {
 		defer close(s.done)
 		s.run(ctx)
 	}()
 	return s
+}
+
+// newBacklog returns an empty backlog whose next operation is next, bounded
+// as a primary's log is.
+func (s *secondary) newBacklog(next uint64) *MemLog {
+	l := NewMemLog(s.opts.MaxOperationLog, s.eng.Databases(), next, time.Now)
+	if s.opts.MaxLogBytes > 0 {
+		l.SetByteLimit(s.opts.MaxLogBytes)
+	}
+	return l
 }
 
 // stop ends the link and waits for every goroutine of the secondary.
@@ -305,10 +327,20 @@ func (s *secondary) resume(conn net.Conn, rd *frame.Reader, resp *frame.Op, addr
 	}
 	switch resp.Mode {
 	case frame.ModePartial:
-		if string(resp.ReplID) != replID || resp.FromSequence != applied+1 {
+		if len(resp.ReplID) == 0 || resp.FromSequence != applied+1 {
 			return fmt.Errorf("%w: partial resync offered for history %s from %d", ErrUnexpected, resp.ReplID, resp.FromSequence)
 		}
 		s.partials.Add(1)
+		if newID := string(resp.ReplID); newID != replID {
+			// A promoted primary continues the history this node
+			// followed (it names that one as its second ID): from here
+			// on the position is in the new history.
+			s.mu.Lock()
+			s.replID = newID
+			s.mu.Unlock()
+			s.logger.Info("partial resynchronisation accepted into the promoted primary's history", "primary", addr, "from", resp.FromSequence, "history", newID, "previous", replID)
+			return s.persistFrom(newID, applied)
+		}
 		s.logger.Info("partial resynchronisation accepted", "primary", addr, "from", resp.FromSequence)
 		return s.persistFrom(replID, applied)
 	case frame.ModeFull:
@@ -387,6 +419,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 				s.replID = newID
 				s.digest = d
 				s.applied.Store(S)
+				s.backlog = s.newBacklog(S + 1)
 				// The primary names its operation at S, so a later
 				// partial resync can be checked even from here.
 				s.last = lastOp{seq: S}
@@ -430,7 +463,10 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 	dbs := s.eng.Databases()
 	var batch []engine.Effect
 	var seqs []uint64      // the sequence of each member of batch
-	var ents []frame.Entry // with a log on disk: batch's entries, for it
+	var ents []frame.Entry // batch's entries, for the log on disk and the backlog
+	// A reference primary's stream is not kept (its frames are not this
+	// protocol's, and it is not persisted either).
+	keep := !st.legacy
 	a := s.opts.AOF
 	if st.legacy && a != nil {
 		s.logger.Warn("a reference primary's stream is not persisted: a restart of this node needs a full resync")
@@ -454,12 +490,16 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			s.last = last
 			s.digest = d
 			s.mu.Unlock()
+			if !keep { // a != nil implies keep
+				return
+			}
+			ents[ready-1].GroupEnd = true // the batch ends a group
 			if a != nil {
-				ents[ready-1].GroupEnd = true // the batch ends a group
 				a.AddEntries(ents[:ready])
 			}
+			s.backlog.Adopt(ents[:ready], d)
 		})
-		if a != nil {
+		if keep {
 			ents = append(ents[:0], ents[ready:]...)
 		}
 		seqs = append(seqs[:0], seqs[ready:]...)
@@ -502,9 +542,10 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 				s.received.Add(1)
 				batch = append(batch, ef)
 				seqs = append(seqs, op.Sequence)
-				if a != nil {
-					// The log on disk gets the frame as received: it
-					// verified, and encoding it again would only cost.
+				if keep {
+					// The log on disk and the backlog get the frame as
+					// received: it verified, and encoding it again would
+					// only cost.
 					ents = append(ents, frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
 						TimeMs: int64(op.Timestamp * 1000), Frame: rd.AppendLast(nil)})
 				}

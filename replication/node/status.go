@@ -36,7 +36,11 @@ const (
 
 // PrimaryStatus is a primary's history and its secondaries.
 type PrimaryStatus struct {
-	ReplID       string
+	ReplID string
+	// ReplID2 is the history this node followed before its promotion
+	// ("" when none), continued up to (not including) sequence Offset2.
+	ReplID2      string
+	Offset2      uint64
 	Sequence     uint64 // the last logged sequence (Redis's master_repl_offset)
 	BacklogFirst uint64 // the oldest sequence still in the in-memory log
 	BacklogSize  int    // max-operation-log
@@ -134,7 +138,7 @@ func (n *Node) Status() Status {
 func (p *primary) status(o *NodeOptions) *PrimaryStatus {
 	last, first := p.log.Last(), p.log.First()
 	now := time.Now().UnixMilli()
-	st := &PrimaryStatus{ReplID: p.replID, Sequence: last, BacklogFirst: first, BacklogSize: o.MaxOperationLog,
+	st := &PrimaryStatus{ReplID: p.replID, ReplID2: p.replID2, Offset2: p.offset2, Sequence: last, BacklogFirst: first, BacklogSize: o.MaxOperationLog,
 		OutputLimitDrops: p.stats.outputLimitDrops.Load()}
 	for _, s := range p.list() {
 		acked := s.acked.Load()
