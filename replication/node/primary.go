@@ -33,9 +33,9 @@ const legacyCatchUp = 1000
 // primary is one term of this node as a primary: its history (replID and
 // log) and the senders serving its secondaries. It ends with close.
 type primary struct {
-	eng       *engine.Engine
-	log       OpLog
-	replID    string
+	eng    *engine.Engine
+	log    OpLog
+	replID string
 	// replID2 is the history this node followed before its promotion
 	// (Redis's second replication ID), "" when none: a secondary of that
 	// history whose next sequence is at most offset2, the first one of
