@@ -351,7 +351,12 @@ func (h *hub) publish(channel, msg []byte) int {
 
 func cmdPublish(s *Server, c *client, args [][]byte) {
 	c.conn.WriteInt(s.hub.publish(args[1], args[2]))
+	s.replication().Publish(args[1], args[2])
 }
+
+// Deliver sends a message its primary forwarded (a PUBLISH there) to this
+// server's subscribers.
+func (s *Server) Deliver(channel, message []byte) { s.hub.publish(channel, message) }
 
 func cmdPubSub(s *Server, c *client, args [][]byte) {
 	sub := string(lowerASCII(args[1]))

@@ -48,6 +48,8 @@ type Replication interface {
 	// far, or timeout passes (0: forever), or ctx ends (the server stops),
 	// or the node stops, and returns how many did.
 	Wait(ctx context.Context, n int, timeout time.Duration) int
+	// Publish forwards a PUBLISH to the secondaries, on a primary.
+	Publish(channel, message []byte)
 }
 
 // Persistence is what the front end needs from snapshots and the log on
@@ -78,6 +80,7 @@ type standalone struct {
 }
 
 func (standalone) ReadOnly() bool                  { return false }
+func (standalone) Publish(channel, message []byte) {}
 func (standalone) BeginWrite() error               { return nil }
 func (standalone) EndWrite()                       {}
 func (standalone) ReadError() error                { return nil }

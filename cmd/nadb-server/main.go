@@ -237,6 +237,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Persist:            popts,
 		Listen:             listenRepl,
 		Dial:               replDialer(cfg, tlsSet),
+		Deliver:            srv.Deliver,
 	})
 	switch {
 	case cfg.PrimaryHost != "":

@@ -117,12 +117,23 @@ const (
 	// (auth.go).
 	OpAuthChallenge OpType = "AUTH_CHALLENGE"
 	OpAuthProof     OpType = "AUTH_PROOF"
+	// OpPublish carries a PUBLISH to the secondaries that asked for it
+	// (FeaturePubSub): data.key is the channel, data.value the message,
+	// the sequence the last operation logged before it. It takes no
+	// sequence of its own and is never logged.
+	OpPublish OpType = "PUBLISH"
 )
+
+// FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
+// forward its PUBLISH messages (OpPublish). A primary sends that frame to
+// no other peer, so reference secondaries and older nadb-server ones never
+// see it.
+const FeaturePubSub = "pubsub"
 
 // opTypes lists the known operation types.
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
-	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof,
+	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

@@ -17,6 +17,10 @@ import (
 
 // NodeOptions configures a Node.
 type NodeOptions struct {
+	// Deliver, when set, takes the PUBLISH messages a primary forwards to
+	// this node as a secondary (it must not keep the slices); the node
+	// asks for them in its handshake only then.
+	Deliver    func(channel, message []byte)
 	Engine     *engine.Engine
 	Logger     *slog.Logger
 	ListenHost string // NADB listener host, advertised in INFO

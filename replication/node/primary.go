@@ -129,6 +129,8 @@ type sender struct {
 	// softSince is when it went over the soft output limit (zero: it is
 	// not over); only enforceOutputLimits touches it.
 	softSince time.Time
+	// pubs queues the PUBLISH messages it asked for (nil: it did not).
+	pubs *pubQueue
 }
 
 func (s *sender) stop() {
@@ -258,6 +260,11 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 	p.handshakeDone(done)
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
+	for _, f := range req.Tags {
+		if string(f) == frame.FeaturePubSub {
+			s.pubs = newPubQueue()
+		}
+	}
 	mode, from := p.handshake(&req)
 	if mode == frame.ModePartial && req.Has&frame.FieldLastDigest != 0 && from > 1 {
 		if d, ok := p.digestAt(from - 1); ok && !bytes.Equal(d, req.LastDigest) {
@@ -545,7 +552,13 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		disk    frame.Cursor
 		safeCh  <-chan struct{}
 		ck      checkpoints
+		pubEnc  frame.Encoder
+		pubs    []pubMsg
+		pubKick <-chan struct{}
 	)
+	if s.pubs != nil {
+		pubKick = s.pubs.kick
+	}
 	ck.last = time.Now()
 	defer ck.stop()
 	defer func() {
@@ -585,15 +598,22 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 			// file's bytes): every sender sends the same bytes.
 			buf = buf[:0]
 			every, now := time.Duration(p.verifyEvery.Load()), time.Now()
+			// Messages go between the operations, after those logged
+			// before them.
+			pubs = p.takePubs(s, entries[len(entries)-1].Seq, pubs)
 			for i := range entries {
 				e := &entries[i]
+				if len(pubs) > 0 {
+					buf, pubs = p.appendPubs(buf, pubs, e.Seq, &pubEnc)
+				}
 				buf = append(buf, e.Frame...)
 				buf = ck.after(buf, e, every, now)
 			}
+			next = entries[len(entries)-1].Seq + 1
+			buf, pubs = p.appendPubs(buf, pubs, next, &pubEnc)
 			if p.write(s, buf) != nil {
 				return
 			}
-			next = entries[len(entries)-1].Seq + 1
 			s.sent.Store(next - 1)
 			s.opsSent.Add(int64(len(entries)))
 			p.moved()
@@ -602,8 +622,11 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 			}
 			continue
 		}
-		// Idle: the last group sent may still want its checkpoint.
-		if buf = ck.idle(buf[:0], next-1, time.Duration(p.verifyEvery.Load()), time.Now()); len(buf) > 0 {
+		// Idle: the last group sent may still want its checkpoint, and
+		// messages may wait.
+		buf = ck.idle(buf[:0], next-1, time.Duration(p.verifyEvery.Load()), time.Now())
+		pubs = p.takePubs(s, next-1, pubs)
+		if buf, pubs = p.appendPubs(buf, pubs, next, &pubEnc); len(buf) > 0 {
 			if p.write(s, buf) != nil {
 				return
 			}
@@ -611,6 +634,7 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		}
 		select {
 		case <-notify:
+		case <-pubKick:
 		case <-safeCh:
 		case <-ck.timer():
 		case <-hb.C:

@@ -239,6 +239,9 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if d := s.lastApplied().digestFor(applied); d != nil {
 		req.LastDigest, req.Has = d, req.Has|frame.FieldLastDigest
 	}
+	if s.opts.Deliver != nil {
+		req.Tags, req.Has = [][]byte{[]byte(frame.FeaturePubSub)}, req.Has|frame.FieldTags
+	}
 	var enc frame.Encoder
 	buf, err := enc.AppendFrame(nil, &req)
 	if err != nil {
@@ -521,6 +524,12 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			}
 		}
 		have = false
+		if op.Type == frame.OpPublish && !st.legacy && s.opts.Deliver != nil {
+			// After the writes logged before it, as on the primary.
+			flush()
+			s.opts.Deliver(op.Key, op.Value)
+			continue
+		}
 		v, verr := decide(*st, op)
 		switch v {
 		case verdictApply, verdictBuffer:

@@ -1,0 +1,74 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPubQueueOrderAndBound(t *testing.T) {
+	q := newPubQueue()
+	require.True(t, q.push(3, []byte("a"), []byte("1")))
+	require.True(t, q.push(5, []byte("b"), []byte("2")))
+	require.True(t, q.push(4, []byte("c"), []byte("3"))) // never overtakes b
+	require.Empty(t, q.take(2, nil), "nothing before its writes were sent")
+	got := q.take(4, nil)
+	require.Len(t, got, 1)
+	require.Equal(t, "a", string(got[0].channel))
+	got = q.take(5, nil)
+	require.Len(t, got, 2)
+	require.Equal(t, []string{"b", "c"}, []string{string(got[0].channel), string(got[1].channel)})
+	require.Equal(t, "3", string(got[1].message))
+	require.Zero(t, q.bytes)
+
+	big := make([]byte, pubQueueBytes)
+	require.False(t, q.push(6, []byte("x"), big), "over the bound: dropped")
+	require.Equal(t, int64(1), q.dropped)
+}
+
+// TestPublishOnlyToPeersThatAsk: a secondary whose handshake asks for
+// messages (frame.FeaturePubSub) gets a PUBLISH frame after the write made
+// before it; one that does not ask (an older nadb-server, or a reference
+// secondary) gets only the write.
+func TestPublishOnlyToPeersThatAsk(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	replID := infoValue(p.node, "master_replid")
+	asks, silent := dialRaw(t, p.addr), dialRaw(t, p.addr)
+	var enc frame.Encoder
+	req, err := enc.AppendFrame(nil, &frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(),
+		FromSequence: 1, ReplID: []byte(replID), Tags: [][]byte{[]byte(frame.FeaturePubSub)},
+		Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldTags})
+	require.NoError(t, err)
+	asks.send(t, req)
+	silent.send(t, syncRequest(t, replID, 1))
+	for _, peer := range []*rawPeer{asks, silent} {
+		var op frame.Op
+		peer.next(t, &op)
+		require.Equal(t, frame.ModePartial, op.Mode)
+	}
+
+	p.eng.Set(0, "k", []byte("v"), engine.SetOptions{})
+	p.node.Publish([]byte("ch"), []byte("hello"))
+	p.eng.Set(0, "k2", []byte("v"), engine.SetOptions{})
+
+	var op frame.Op
+	asks.nextData(t, &op)
+	require.Equal(t, frame.OpSet, op.Type)
+	require.Equal(t, "k", string(op.Key))
+	asks.nextData(t, &op)
+	require.Equal(t, frame.OpPublish, op.Type)
+	require.Equal(t, "ch", string(op.Key))
+	require.Equal(t, "hello", string(op.Value))
+	require.Equal(t, uint64(1), op.Sequence, "the last operation logged before it")
+	asks.nextData(t, &op)
+	require.Equal(t, "k2", string(op.Key))
+
+	for _, want := range []string{"k", "k2"} {
+		silent.nextData(t, &op)
+		require.Equal(t, frame.OpSet, op.Type, "no PUBLISH to a peer that did not ask")
+		require.Equal(t, want, string(op.Key))
+	}
+}
