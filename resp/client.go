@@ -28,6 +28,9 @@ type client struct {
 	lastSeen atomic.Int64 // Unix nanoseconds of the last command
 	db       atomic.Int32 // selected database
 	lastCmd  atomic.Pointer[string]
+	// resp mirrors the protocol version of conn (2 or 3) for CLIENT LIST
+	// and for publishers, which frame a subscriber's messages by it.
+	resp atomic.Int32
 
 	closeAfterReply bool   // close once the reply is written; connection goroutine only
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
@@ -65,8 +68,18 @@ func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
 	}
 	c.lastSeen.Store(c.created.UnixNano())
 	c.queued.Store(-1)
+	c.resp.Store(2)
 	return c
 }
+
+// setProto switches the replies of c to RESP2 or RESP3 (HELLO, RESET).
+func (c *client) setProto(v int) {
+	c.conn.resp3 = v == 3
+	c.resp.Store(int32(v))
+}
+
+// resp3 reports whether c speaks RESP3; connection goroutine only.
+func (c *client) resp3() bool { return c.conn.resp3 }
 
 // touch records an interaction with the client, for CLIENT LIST's idle:
 // the connection loop calls it once per read, as Redis notes the time of
@@ -138,7 +151,7 @@ func (c *client) info(now time.Time) string {
 	field("cmd", cmd)
 	field("user", "default")
 	field("redir", "-1")
-	field("resp", "2")
+	field("resp", strconv.Itoa(int(c.resp.Load())))
 	field("lib-name", c.libName)
 	field("lib-ver", c.libVer)
 	return b.String()

@@ -10,7 +10,10 @@ import (
 )
 
 // Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and
-// PUBSUB, with Redis's RESP2 message shapes and subscriber-mode rules.
+// PUBSUB, with Redis's message shapes and subscriber-mode rules: in RESP2
+// a subscribed client may only send the subscribe family, PING, QUIT and
+// RESET, and confirmations and messages are arrays; in RESP3 they are push
+// messages, which a client tells apart from replies, so any command runs.
 //
 // A message reaches a subscriber while its connection goroutine waits in
 // a read, so from a client's first subscription on, everything sent to
@@ -149,8 +152,8 @@ func (s *Server) stopPush(c *client) {
 	<-sb.done
 }
 
-// allowedWhileSubscribed names the commands a client with subscriptions
-// may send (RESP2), as Redis allows.
+// allowedWhileSubscribed names the commands a RESP2 client with
+// subscriptions may send, as Redis allows (a RESP3 client may send any).
 func allowedWhileSubscribed(cmd *command) bool {
 	switch cmd.name {
 	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
@@ -169,9 +172,10 @@ func registerPubSubCommands(t commandTable) {
 }
 
 // writeSubReply writes one (un)subscribe confirmation: kind, the channel
-// or pattern (null for an unsubscribe from nothing) and the count.
+// or pattern (null for an unsubscribe from nothing) and the count; a push
+// message in RESP3.
 func writeSubReply(c *client, kind string, name []byte, count int) {
-	c.conn.WriteArray(3)
+	c.conn.WritePush(3)
 	c.conn.WriteBulkString(kind)
 	if name == nil {
 		c.conn.WriteNull()
@@ -315,19 +319,20 @@ func (h *hub) remove(c *client, name string, pattern bool) {
 }
 
 // publish sends msg to the channel's subscribers and to the clients whose
-// patterns match it, and returns how many got it.
+// patterns match it, and returns how many got it. Each message is framed
+// in its subscriber's protocol: an array in RESP2, a push in RESP3.
 func (h *hub) publish(channel, msg []byte) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	if set := h.channels[string(channel)]; len(set) > 0 {
-		var b []byte
-		b = redcon.AppendArray(b, 3)
-		b = redcon.AppendBulk(b, []byte("message"))
-		b = redcon.AppendBulk(b, channel)
-		b = redcon.AppendBulk(b, msg)
+		var frames [2][]byte
 		for c := range set {
-			c.sub.push(b)
+			c.sub.push(messageFrame(&frames, c, func(b []byte) []byte {
+				b = redcon.AppendBulk(b, []byte("message"))
+				b = redcon.AppendBulk(b, channel)
+				return redcon.AppendBulk(b, msg)
+			}, 3))
 			n++
 		}
 	}
@@ -335,18 +340,32 @@ func (h *hub) publish(channel, msg []byte) int {
 		if !engine.Match(pat, string(channel)) {
 			continue
 		}
-		var b []byte
-		b = redcon.AppendArray(b, 4)
-		b = redcon.AppendBulk(b, []byte("pmessage"))
-		b = redcon.AppendBulk(b, []byte(pat))
-		b = redcon.AppendBulk(b, channel)
-		b = redcon.AppendBulk(b, msg)
+		var frames [2][]byte
 		for c := range set {
-			c.sub.push(b)
+			c.sub.push(messageFrame(&frames, c, func(b []byte) []byte {
+				b = redcon.AppendBulk(b, []byte("pmessage"))
+				b = redcon.AppendBulk(b, []byte(pat))
+				b = redcon.AppendBulk(b, channel)
+				return redcon.AppendBulk(b, msg)
+			}, 4))
 			n++
 		}
 	}
 	return n
+}
+
+// messageFrame returns a message of n elements framed for c's protocol,
+// encoding it (body appends the elements) at most once per protocol.
+func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int) []byte {
+	resp3 := c.resp.Load() == 3
+	i := 0
+	if resp3 {
+		i = 1
+	}
+	if frames[i] == nil {
+		frames[i] = body(appendPushHeader(nil, resp3, n))
+	}
+	return frames[i]
 }
 
 func cmdPublish(s *Server, c *client, args [][]byte) {
