@@ -29,8 +29,13 @@ type client struct {
 	db       atomic.Int32 // selected database
 	lastCmd  atomic.Pointer[string]
 	// resp mirrors the protocol version of conn (2 or 3) for CLIENT LIST
-	// and for publishers, which frame a subscriber's messages by it.
+	// and for publishers, which frame a subscriber's messages by it. For
+	// a client with an outbox it changes when the replies before the
+	// switch enter the outbox (see subscriber.push).
 	resp atomic.Int32
+	// pendingResp is a switch of protocol not yet visible in resp (0:
+	// none); connection goroutine only.
+	pendingResp int32
 
 	closeAfterReply bool   // close once the reply is written; connection goroutine only
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
@@ -73,8 +78,14 @@ func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
 }
 
 // setProto switches the replies of c to RESP2 or RESP3 (HELLO, RESET).
+// A client with an outbox publishes the switch when its replies so far go
+// there (flushToOutbox), so that messages keep to the protocol in force.
 func (c *client) setProto(v int) {
 	c.conn.resp3 = v == 3
+	if c.sub != nil {
+		c.pendingResp = int32(v)
+		return
+	}
 	c.resp.Store(int32(v))
 }
 

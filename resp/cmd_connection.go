@@ -132,6 +132,10 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	if ver != 0 {
 		c.setProto(ver)
 	}
+	proto := 2
+	if c.resp3() {
+		proto = 3
+	}
 	role := "master"
 	if s.replication().ReadOnly() {
 		role = "replica"
@@ -139,7 +143,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	writeAny(c.conn, mapReply{
 		"server", "redis",
 		"version", redisVersion,
-		"proto", int64(c.resp.Load()),
+		"proto", int64(proto),
 		"id", c.id,
 		"mode", "standalone",
 		"role", role,

@@ -53,12 +53,35 @@ type subscriber struct {
 
 func (sb *subscriber) count() int { return len(sb.channels) + len(sb.patterns) }
 
-// push appends bytes to the outbox and wakes the writer.
-func (sb *subscriber) push(b []byte) {
+// push appends a client's replies to the outbox and wakes the writer. A
+// protocol switch (HELLO, RESET) among them, proto (0: none), becomes
+// visible to publishers in the same critical section: a message queued
+// before these replies is framed in the old protocol, one queued after
+// them in the new one, so that a client never reads a message framed for
+// the protocol it has not switched to yet (or any more).
+func (sb *subscriber) push(c *client, b []byte, proto int32) {
+	sb.enqueue(func(out []byte) []byte {
+		if proto != 0 {
+			c.resp.Store(proto)
+		}
+		return append(out, b...)
+	})
+}
+
+// pushMessage appends a pub/sub message, framed in c's protocol.
+func (sb *subscriber) pushMessage(c *client, frames *[2][]byte, body func([]byte) []byte, n int) {
+	sb.enqueue(func(out []byte) []byte {
+		return append(out, messageFrame(frames, c, body, n)...)
+	})
+}
+
+// enqueue appends to the outbox (fill returns the outbox appended to)
+// under its lock, and wakes the writer.
+func (sb *subscriber) enqueue(fill func(out []byte) []byte) {
 	sb.mu.Lock()
 	over := false
 	if !sb.overflow && !sb.stopping {
-		sb.out = append(sb.out, b...)
+		sb.out = fill(sb.out)
 		sb.overflow = len(sb.out) > pubsubHardLimit
 		over = sb.overflow
 	}
@@ -129,8 +152,9 @@ func (s *Server) flushToOutbox(c *client) error {
 			return errNotDurable
 		}
 	}
-	if len(c.conn.b) > 0 {
-		c.sub.push(c.conn.b)
+	if len(c.conn.b) > 0 || c.pendingResp != 0 {
+		c.sub.push(c, c.conn.b, c.pendingResp)
+		c.pendingResp = 0
 		c.conn.reset()
 	}
 	return nil
@@ -327,12 +351,13 @@ func (h *hub) publish(channel, msg []byte) int {
 	n := 0
 	if set := h.channels[string(channel)]; len(set) > 0 {
 		var frames [2][]byte
+		body := func(b []byte) []byte {
+			b = redcon.AppendBulk(b, []byte("message"))
+			b = redcon.AppendBulk(b, channel)
+			return redcon.AppendBulk(b, msg)
+		}
 		for c := range set {
-			c.sub.push(messageFrame(&frames, c, func(b []byte) []byte {
-				b = redcon.AppendBulk(b, []byte("message"))
-				b = redcon.AppendBulk(b, channel)
-				return redcon.AppendBulk(b, msg)
-			}, 3))
+			c.sub.pushMessage(c, &frames, body, 3)
 			n++
 		}
 	}
@@ -341,13 +366,14 @@ func (h *hub) publish(channel, msg []byte) int {
 			continue
 		}
 		var frames [2][]byte
+		body := func(b []byte) []byte {
+			b = redcon.AppendBulk(b, []byte("pmessage"))
+			b = redcon.AppendBulk(b, []byte(pat))
+			b = redcon.AppendBulk(b, channel)
+			return redcon.AppendBulk(b, msg)
+		}
 		for c := range set {
-			c.sub.push(messageFrame(&frames, c, func(b []byte) []byte {
-				b = redcon.AppendBulk(b, []byte("pmessage"))
-				b = redcon.AppendBulk(b, []byte(pat))
-				b = redcon.AppendBulk(b, channel)
-				return redcon.AppendBulk(b, msg)
-			}, 4))
+			c.sub.pushMessage(c, &frames, body, 4)
 			n++
 		}
 	}
@@ -356,6 +382,7 @@ func (h *hub) publish(channel, msg []byte) int {
 
 // messageFrame returns a message of n elements framed for c's protocol,
 // encoding it (body appends the elements) at most once per protocol.
+// Called under c.sub.mu, which orders it with protocol switches.
 func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int) []byte {
 	resp3 := c.resp.Load() == 3
 	i := 0
