@@ -104,29 +104,14 @@ func TestHello(t *testing.T) {
 		require.Equal(t, "PONG", c.Ping(ctx).Val())
 	})
 
-	t.Run("HELLO 3 refused", func(t *testing.T) {
-		nadbOnly(t)
-		c := s.Conn(t)
-		err := c.Do(ctx, "HELLO", 3).Err()
-		require.Error(t, err)
-		var rerr redis.Error
-		require.ErrorAs(t, err, &rerr)
-		require.Equal(t, "PONG", c.Ping(ctx).Val(), "the connection stays usable in RESP2")
-	})
-
-	t.Run("default client falls back", func(t *testing.T) {
-		// A default go-redis client opens with HELLO 3; on nadb-server that is
-		// refused and the client goes on in RESP2.
+	t.Run("default client speaks RESP3", func(t *testing.T) {
+		// A default go-redis client opens with HELLO 3 and stays in RESP3.
 		c := s.Client()
 		require.NoError(t, c.Set(ctx, "k", "v", 0).Err())
 		require.Equal(t, "v", c.Get(ctx, "k").Val())
 		info, err := c.ClientInfo(ctx).Result()
 		require.NoError(t, err)
-		if target == targetNadb {
-			require.Equal(t, 2, info.Resp)
-		} else {
-			require.Equal(t, 3, info.Resp)
-		}
+		require.Equal(t, 3, info.Resp)
 	})
 }
 

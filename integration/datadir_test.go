@@ -121,7 +121,7 @@ func TestStockRedisConf(t *testing.T) {
 	fixed := writeConfig(t, strings.Join(lines, "\n"))
 	s := launch(t, ports[0], append([]string{fixed}, portArgs...)...)
 	ctx := context.Background()
-	require.Equal(t, []any{"dir", dir}, s.Client().Do(ctx, "CONFIG", "GET", "dir").Val())
+	require.Equal(t, map[string]string{"dir": dir}, s.Client().ConfigGet(ctx, "dir").Val())
 	require.Equal(t, "no", s.Client().ConfigGet(ctx, "daemonize").Val()["daemonize"])
 	require.Equal(t, "yes", s.Client().ConfigGet(ctx, "protected-mode").Val()["protected-mode"], "the file's protected-mode yes")
 	require.Equal(t, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

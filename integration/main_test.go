@@ -360,7 +360,7 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 func (s *Server) Output() string { return s.out.String() }
 
 // Client returns a go-redis client with default options (so it opens with
-// HELLO 3), closed when the test ends.
+// HELLO 3 and speaks RESP3), closed when the test ends.
 func (s *Server) Client() *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
 	s.t.Cleanup(func() { _ = c.Close() })

@@ -28,6 +28,14 @@ type client struct {
 	lastSeen atomic.Int64 // Unix nanoseconds of the last command
 	db       atomic.Int32 // selected database
 	lastCmd  atomic.Pointer[string]
+	// resp mirrors the protocol version of conn (2 or 3) for CLIENT LIST
+	// and for publishers, which frame a subscriber's messages by it. For
+	// a client with an outbox it changes when the replies before the
+	// switch enter the outbox (see subscriber.push).
+	resp atomic.Int32
+	// pendingResp is a switch of protocol not yet visible in resp (0:
+	// none); connection goroutine only.
+	pendingResp int32
 
 	closeAfterReply bool   // close once the reply is written; connection goroutine only
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
@@ -65,8 +73,24 @@ func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
 	}
 	c.lastSeen.Store(c.created.UnixNano())
 	c.queued.Store(-1)
+	c.resp.Store(2)
 	return c
 }
+
+// setProto switches the replies of c to RESP2 or RESP3 (HELLO, RESET).
+// A client with an outbox publishes the switch when its replies so far go
+// there (flushToOutbox), so that messages keep to the protocol in force.
+func (c *client) setProto(v int) {
+	c.conn.resp3 = v == 3
+	if c.sub != nil {
+		c.pendingResp = int32(v)
+		return
+	}
+	c.resp.Store(int32(v))
+}
+
+// resp3 reports whether c speaks RESP3; connection goroutine only.
+func (c *client) resp3() bool { return c.conn.resp3 }
 
 // touch records an interaction with the client, for CLIENT LIST's idle:
 // the connection loop calls it once per read, as Redis notes the time of
@@ -138,7 +162,7 @@ func (c *client) info(now time.Time) string {
 	field("cmd", cmd)
 	field("user", "default")
 	field("redir", "-1")
-	field("resp", "2")
+	field("resp", strconv.Itoa(int(c.resp.Load())))
 	field("lib-name", c.libName)
 	field("lib-ver", c.libVer)
 	return b.String()

@@ -50,11 +50,11 @@ func cmdACL(s *Server, c *client, args [][]byte) {
 			c.conn.WriteNull()
 			return
 		}
-		flags := []string{"on"}
+		flags := setReply{"on"}
 		if s.limits.pass.Load() == nil {
 			flags = append(flags, "nopass")
 		}
-		writeAny(c.conn, []any{
+		writeAny(c.conn, mapReply{
 			"flags", flags,
 			"passwords", s.passwordHashes(),
 			"commands", "+@all",

@@ -56,7 +56,7 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 		}
 	case equalFold(sub, "info"):
 		if arity(len(args) == 2) {
-			c.conn.WriteBulkString(c.info(time.Now()) + "\n")
+			c.conn.WriteVerbatim(c.info(time.Now()) + "\n")
 		}
 	case equalFold(sub, "list"):
 		clientList(s, c, args[2:])
@@ -156,7 +156,7 @@ func clientList(s *Server, c *client, args [][]byte) {
 		b.WriteString(cl.info(now))
 		b.WriteByte('\n')
 	}
-	c.conn.WriteBulkString(b.String())
+	c.conn.WriteVerbatim(b.String())
 }
 
 // clientKill answers CLIENT KILL addr and CLIENT KILL <filter value> ...

@@ -11,8 +11,9 @@ func registerConnectionCommands(t commandTable) {
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {
-	if c.sub != nil && c.sub.count() > 0 {
-		// In subscriber mode, as Redis answers in RESP2.
+	if c.sub != nil && c.sub.count() > 0 && !c.resp3() {
+		// In RESP2's subscriber mode, as Redis answers. (RESP3 can tell
+		// a reply from a message: PING answers as usual.)
 		c.conn.WriteArray(2)
 		c.conn.WriteBulkString("pong")
 		if len(args) > 1 {
@@ -78,64 +79,71 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 	okReply(c)
 }
 
-// cmdHello answers HELLO [protover [AUTH user pass] [SETNAME name]].
-// Only RESP2 is spoken: HELLO 3 gets NOPROTO, on which clients such as
-// go-redis fall back to RESP2.
+// cmdHello answers HELLO [protover [AUTH user pass] [SETNAME name]] as
+// Redis 7.0 does: protover 2 or 3 (anything else: NOPROTO) switches the
+// connection's protocol; the options take effect one by one, in order, so
+// an AUTH that succeeded stays even if a later option is refused, and a
+// SETNAME sets the name even before the NOAUTH check. The protocol changes
+// only when the whole command succeeds. Without protover, HELLO describes
+// the connection in its current protocol.
 func cmdHello(s *Server, c *client, args [][]byte) {
+	ver := 0
 	if len(args) >= 2 {
 		v, ok := parseInt(args[1])
 		if !ok {
 			c.conn.WriteError(errProtoVersion)
 			return
 		}
-		if v != 2 {
+		if v < 2 || v > 3 {
 			c.conn.WriteError(errNoProto)
 			return
 		}
+		ver = int(v)
 	}
-	var name, user, pass []byte
-	hasName, hasAuth := false, false
 	for i := 2; i < len(args); i++ {
+		more := len(args) - 1 - i
 		switch {
-		case equalFold(args[i], "auth") && i+2 < len(args):
-			user, pass, hasAuth = args[i+1], args[i+2], true
+		case equalFold(args[i], "auth") && more >= 2:
+			if !s.checkCredentials(args[i+1], args[i+2]) {
+				c.conn.WriteError(errWrongPass)
+				return
+			}
+			c.lc.authed.Store(true)
 			i += 2
-		case equalFold(args[i], "setname") && i+1 < len(args):
-			name, hasName = args[i+1], true
+		case equalFold(args[i], "setname") && more >= 1:
+			name := args[i+1]
 			if !validClientName(name) {
 				c.conn.WriteError(errClientName)
 				return
 			}
+			c.mu.Lock()
+			c.name = string(name)
+			c.mu.Unlock()
 			i++
 		default:
 			c.conn.WriteError(errHelloOption(args[i]))
 			return
 		}
 	}
-	if hasAuth {
-		if !s.checkCredentials(user, pass) {
-			c.conn.WriteError(errWrongPass)
-			return
-		}
-		c.lc.authed.Store(true)
-	}
 	if !c.lc.authed.Load() {
 		c.conn.WriteError(errHelloNoAuth)
 		return
 	}
-	if hasName {
-		c.mu.Lock()
-		c.name = string(name)
-		c.mu.Unlock()
+	if ver != 0 {
+		c.setProto(ver)
+	}
+	proto := 2
+	if c.resp3() {
+		proto = 3
 	}
 	role := "master"
 	if s.replication().ReadOnly() {
 		role = "replica"
 	}
-	writeAny(c.conn, []any{
+	writeAny(c.conn, mapReply{
 		"server", "redis",
 		"version", redisVersion,
-		"proto", int64(2),
+		"proto", int64(proto),
 		"id", c.id,
 		"mode", "standalone",
 		"role", role,
@@ -144,11 +152,12 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 }
 
 // cmdReset returns the connection to its state at connect, which includes
-// no longer being authenticated when a password is set.
+// RESP2 and no longer being authenticated when a password is set.
 func cmdReset(s *Server, c *client, args [][]byte) {
 	s.endTx(c)
 	s.unsubscribeAll(c)
 	c.setDB(0)
+	c.setProto(2)
 	c.lc.authed.Store(s.defaultAuthenticated())
 	c.mu.Lock()
 	c.name = ""

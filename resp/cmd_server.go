@@ -131,18 +131,18 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 			}
 		}
 	case equalFold(sub, "docs"):
-		// RESP2 renders the docs map as a flat array of name, doc pairs;
-		// unknown names are left out, as Redis does.
+		// A map of name to doc (a flat array in RESP2); unknown names
+		// are left out, as Redis does.
 		var docs []*command
 		for _, n := range commandArgs(s, args[2:]) {
 			if cmd := s.commands[n]; cmd != nil {
 				docs = append(docs, cmd)
 			}
 		}
-		c.conn.WriteArray(2 * len(docs))
+		c.conn.WriteMap(len(docs))
 		for _, cmd := range docs {
 			c.conn.WriteBulkString(cmd.name)
-			writeAny(c.conn, []any{
+			writeAny(c.conn, mapReply{
 				"summary", cmd.summary,
 				"since", cmd.since,
 				"group", cmd.group,
@@ -183,21 +183,23 @@ func (s *Server) commandNames() []string {
 	return names
 }
 
-// writeCommandInfo writes the ten-element COMMAND INFO entry of Redis 7.
+// writeCommandInfo writes the ten-element COMMAND INFO entry of Redis 7;
+// in RESP3 the flags, ACL categories, tips, key specs and subcommands are
+// sets, as Redis 7.0 sends them.
 func writeCommandInfo(c *client, cmd *command) {
-	var flags []any
+	var flags setReply
 	for _, f := range flagNames {
 		if cmd.flags&f.f != 0 {
 			flags = append(flags, simple(f.name))
 		}
 	}
 	if flags == nil {
-		flags = []any{}
+		flags = setReply{}
 	}
 	writeAny(c.conn, []any{
 		cmd.name, int64(cmd.arity), flags,
 		int64(cmd.keys.first), int64(cmd.keys.last), int64(cmd.keys.step),
-		[]any{simple("@" + cmd.group)}, []any{}, []any{}, []any{},
+		setReply{simple("@" + cmd.group)}, setReply{}, setReply{}, setReply{},
 	})
 }
 
@@ -255,7 +257,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 			return
 		}
 		seen := map[string]bool{}
-		var out []any
+		var out mapReply // a map in RESP3, as Redis 7 answers
 		for _, p := range args[2:] {
 			if s.cfg == nil {
 				break
@@ -268,7 +270,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 			}
 		}
 		if out == nil {
-			out = []any{}
+			out = mapReply{}
 		}
 		writeAny(c.conn, out)
 	case equalFold(sub, "set"):

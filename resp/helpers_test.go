@@ -184,7 +184,7 @@ func (c *rawConn) readReply() (string, error) {
 	return b.String(), err
 }
 
-// readRESP copies one RESP2 value from r to b.
+// readRESP copies one RESP2 or RESP3 value from r to b.
 func readRESP(r *bufio.Reader, b *strings.Builder, depth int) error {
 	if depth > 64 {
 		return errors.New("reply nested too deeply")
@@ -207,6 +207,49 @@ func readRESP(r *bufio.Reader, b *strings.Builder, depth int) error {
 	case ':':
 		if _, err := strconv.ParseInt(body, 10, 64); err != nil {
 			return fmt.Errorf("bad integer reply %q", line)
+		}
+		return nil
+	case '_':
+		if body != "" {
+			return fmt.Errorf("bad null %q", line)
+		}
+		return nil
+	case '#':
+		if body != "t" && body != "f" {
+			return fmt.Errorf("bad boolean %q", line)
+		}
+		return nil
+	case ',':
+		if _, err := strconv.ParseFloat(body, 64); err != nil {
+			return fmt.Errorf("bad double %q", line)
+		}
+		return nil
+	case '=':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < 4 {
+			return fmt.Errorf("bad verbatim header %q", line)
+		}
+		data := make([]byte, n+2)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return err
+		}
+		b.Write(data)
+		if data[3] != ':' || string(data[n:]) != "\r\n" {
+			return fmt.Errorf("malformed verbatim string %q", data)
+		}
+		return nil
+	case '%', '~', '>':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < 0 {
+			return fmt.Errorf("bad aggregate header %q", line)
+		}
+		if line[0] == '%' {
+			n *= 2
+		}
+		for i := 0; i < n; i++ {
+			if err := readRESP(r, b, depth+1); err != nil {
+				return err
+			}
 		}
 		return nil
 	case '$':

@@ -44,7 +44,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 			b.WriteString("\r\n")
 		}
 	}
-	c.conn.WriteBulkString(b.String())
+	c.conn.WriteVerbatim(b.String())
 }
 
 func (s *Server) infoSection(name string) [][2]string {

@@ -115,7 +115,9 @@ func (s *Server) handle(c *client, args [][]byte) error {
 		return nil
 	}
 	s.run(c, args)
-	if c.lc.overOutputLimit(c.conn.pending()) {
+	// A client with an outbox has the pub/sub limit instead, and its
+	// writer goroutine alone touches the socket's output accounting.
+	if c.sub == nil && c.lc.overOutputLimit(c.conn.pending()) {
 		c.closed = true
 		return errOutputLimit
 	}

@@ -24,7 +24,7 @@ const benchPipeline = 16
 
 func BenchmarkCommandPathGET(b *testing.B) {
 	value := strings.Repeat("v", 100)
-	benchCommandPath(b, func(eng *engine.Engine, keys []string) {
+	benchCommandPath(b, false, func(eng *engine.Engine, keys []string) {
 		for _, k := range keys {
 			eng.Set(0, k, []byte(value), engine.SetOptions{})
 		}
@@ -33,12 +33,26 @@ func BenchmarkCommandPathGET(b *testing.B) {
 
 func BenchmarkCommandPathSET(b *testing.B) {
 	value := strings.Repeat("v", 100)
-	benchCommandPath(b, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+	benchCommandPath(b, false, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+}
+
+// BenchmarkCommandPathGETMissRESP3 is GET of missing keys on a connection
+// that opened with HELLO 3: the RESP3 null on the same path.
+func BenchmarkCommandPathGETMissRESP3(b *testing.B) {
+	benchCommandPath(b, true, nil, func(k string) string { return mb("GET", k) }, "_\r\n")
+}
+
+// BenchmarkCommandPathSETRESP3 is SET on a connection that opened with
+// HELLO 3.
+func BenchmarkCommandPathSETRESP3(b *testing.B) {
+	value := strings.Repeat("v", 100)
+	benchCommandPath(b, true, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
 }
 
 // benchCommandPath runs b.N commands made by cmd, in pipelines, through
-// one connection, and checks that every reply is reply.
-func benchCommandPath(b *testing.B, prepare func(*engine.Engine, []string), cmd func(key string) string, reply string) {
+// one connection, and checks that every reply is reply. With resp3 the
+// connection first sends HELLO 3, whose reply is not counted.
+func benchCommandPath(b *testing.B, resp3 bool, prepare func(*engine.Engine, []string), cmd func(key string) string, reply string) {
 	eng := engine.New(engine.Options{})
 	keys := make([]string, 1024)
 	for i := range keys {
@@ -57,6 +71,15 @@ func benchCommandPath(b *testing.B, prepare func(*engine.Engine, []string), cmd 
 		pipelines = append(pipelines, []byte(sb.String()))
 	}
 	conn := newPipeConn(pipelines, len(reply)*benchPipeline)
+	if resp3 {
+		// Read before the first pipeline; its reply (client id 1) is
+		// taken off the count of reply bytes.
+		w := &replyWriter{resp3: true}
+		writeAny(w, mapReply{"server", "redis", "version", redisVersion, "proto", int64(3), "id", int64(1),
+			"mode", "standalone", "role", "master", "modules", []any{}})
+		conn.rest = []byte(mb("HELLO", "3"))
+		conn.got = -len(w.b)
+	}
 	srv := New(Options{Engine: eng})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(&oneConnListener{c: conn, closed: make(chan struct{})}) }()

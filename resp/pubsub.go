@@ -10,7 +10,10 @@ import (
 )
 
 // Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and
-// PUBSUB, with Redis's RESP2 message shapes and subscriber-mode rules.
+// PUBSUB, with Redis's message shapes and subscriber-mode rules: in RESP2
+// a subscribed client may only send the subscribe family, PING, QUIT and
+// RESET, and confirmations and messages are arrays; in RESP3 they are push
+// messages, which a client tells apart from replies, so any command runs.
 //
 // A message reaches a subscriber while its connection goroutine waits in
 // a read, so from a client's first subscription on, everything sent to
@@ -50,12 +53,35 @@ type subscriber struct {
 
 func (sb *subscriber) count() int { return len(sb.channels) + len(sb.patterns) }
 
-// push appends bytes to the outbox and wakes the writer.
-func (sb *subscriber) push(b []byte) {
+// push appends a client's replies to the outbox and wakes the writer. A
+// protocol switch (HELLO, RESET) among them, proto (0: none), becomes
+// visible to publishers in the same critical section: a message queued
+// before these replies is framed in the old protocol, one queued after
+// them in the new one, so that a client never reads a message framed for
+// the protocol it has not switched to yet (or any more).
+func (sb *subscriber) push(c *client, b []byte, proto int32) {
+	sb.enqueue(func(out []byte) []byte {
+		if proto != 0 {
+			c.resp.Store(proto)
+		}
+		return append(out, b...)
+	})
+}
+
+// pushMessage appends a pub/sub message, framed in c's protocol.
+func (sb *subscriber) pushMessage(c *client, frames *[2][]byte, body func([]byte) []byte, n int) {
+	sb.enqueue(func(out []byte) []byte {
+		return append(out, messageFrame(frames, c, body, n)...)
+	})
+}
+
+// enqueue appends to the outbox (fill returns the outbox appended to)
+// under its lock, and wakes the writer.
+func (sb *subscriber) enqueue(fill func(out []byte) []byte) {
 	sb.mu.Lock()
 	over := false
 	if !sb.overflow && !sb.stopping {
-		sb.out = append(sb.out, b...)
+		sb.out = fill(sb.out)
 		sb.overflow = len(sb.out) > pubsubHardLimit
 		over = sb.overflow
 	}
@@ -126,8 +152,9 @@ func (s *Server) flushToOutbox(c *client) error {
 			return errNotDurable
 		}
 	}
-	if len(c.conn.b) > 0 {
-		c.sub.push(c.conn.b)
+	if len(c.conn.b) > 0 || c.pendingResp != 0 {
+		c.sub.push(c, c.conn.b, c.pendingResp)
+		c.pendingResp = 0
 		c.conn.reset()
 	}
 	return nil
@@ -149,8 +176,8 @@ func (s *Server) stopPush(c *client) {
 	<-sb.done
 }
 
-// allowedWhileSubscribed names the commands a client with subscriptions
-// may send (RESP2), as Redis allows.
+// allowedWhileSubscribed names the commands a RESP2 client with
+// subscriptions may send, as Redis allows (a RESP3 client may send any).
 func allowedWhileSubscribed(cmd *command) bool {
 	switch cmd.name {
 	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
@@ -169,9 +196,10 @@ func registerPubSubCommands(t commandTable) {
 }
 
 // writeSubReply writes one (un)subscribe confirmation: kind, the channel
-// or pattern (null for an unsubscribe from nothing) and the count.
+// or pattern (null for an unsubscribe from nothing) and the count; a push
+// message in RESP3.
 func writeSubReply(c *client, kind string, name []byte, count int) {
-	c.conn.WriteArray(3)
+	c.conn.WritePush(3)
 	c.conn.WriteBulkString(kind)
 	if name == nil {
 		c.conn.WriteNull()
@@ -315,19 +343,21 @@ func (h *hub) remove(c *client, name string, pattern bool) {
 }
 
 // publish sends msg to the channel's subscribers and to the clients whose
-// patterns match it, and returns how many got it.
+// patterns match it, and returns how many got it. Each message is framed
+// in its subscriber's protocol: an array in RESP2, a push in RESP3.
 func (h *hub) publish(channel, msg []byte) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	if set := h.channels[string(channel)]; len(set) > 0 {
-		var b []byte
-		b = redcon.AppendArray(b, 3)
-		b = redcon.AppendBulk(b, []byte("message"))
-		b = redcon.AppendBulk(b, channel)
-		b = redcon.AppendBulk(b, msg)
+		var frames [2][]byte
+		body := func(b []byte) []byte {
+			b = redcon.AppendBulk(b, []byte("message"))
+			b = redcon.AppendBulk(b, channel)
+			return redcon.AppendBulk(b, msg)
+		}
 		for c := range set {
-			c.sub.push(b)
+			c.sub.pushMessage(c, &frames, body, 3)
 			n++
 		}
 	}
@@ -335,18 +365,34 @@ func (h *hub) publish(channel, msg []byte) int {
 		if !engine.Match(pat, string(channel)) {
 			continue
 		}
-		var b []byte
-		b = redcon.AppendArray(b, 4)
-		b = redcon.AppendBulk(b, []byte("pmessage"))
-		b = redcon.AppendBulk(b, []byte(pat))
-		b = redcon.AppendBulk(b, channel)
-		b = redcon.AppendBulk(b, msg)
+		var frames [2][]byte
+		body := func(b []byte) []byte {
+			b = redcon.AppendBulk(b, []byte("pmessage"))
+			b = redcon.AppendBulk(b, []byte(pat))
+			b = redcon.AppendBulk(b, channel)
+			return redcon.AppendBulk(b, msg)
+		}
 		for c := range set {
-			c.sub.push(b)
+			c.sub.pushMessage(c, &frames, body, 4)
 			n++
 		}
 	}
 	return n
+}
+
+// messageFrame returns a message of n elements framed for c's protocol,
+// encoding it (body appends the elements) at most once per protocol.
+// Called under c.sub.mu, which orders it with protocol switches.
+func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int) []byte {
+	resp3 := c.resp.Load() == 3
+	i := 0
+	if resp3 {
+		i = 1
+	}
+	if frames[i] == nil {
+		frames[i] = body(appendPushHeader(nil, resp3, n))
+	}
+	return frames[i]
 }
 
 func cmdPublish(s *Server, c *client, args [][]byte) {

@@ -5,7 +5,8 @@ import (
 )
 
 // writeAny writes nested replies: string (bulk), []byte (bulk, nil: null),
-// int, int64, []any and [][]byte (arrays), nil (null bulk), error (error).
+// int, int64, simple (status), []any, []string and [][]byte (arrays),
+// mapReply (a map in RESP3), setReply (a set in RESP3), nil (null).
 func writeAny(w *replyWriter, v any) {
 	switch v := v.(type) {
 	case nil:
@@ -24,6 +25,16 @@ func writeAny(w *replyWriter, v any) {
 		w.WriteInt64(v)
 	case simple:
 		w.WriteString(string(v))
+	case mapReply:
+		w.WriteMap(len(v) / 2)
+		for _, x := range v {
+			writeAny(w, x)
+		}
+	case setReply:
+		w.WriteSet(len(v))
+		for _, x := range v {
+			writeAny(w, x)
+		}
 	case []any:
 		w.WriteArray(len(v))
 		for _, x := range v {
@@ -46,6 +57,14 @@ func writeAny(w *replyWriter, v any) {
 
 // simple is a RESP simple string inside writeAny.
 type simple string
+
+// mapReply is a map inside writeAny: keys and values alternating. RESP3
+// sends it as a map, RESP2 as a flat array.
+type mapReply []any
+
+// setReply is a set inside writeAny: RESP3 sends it as a set, RESP2 as an
+// array.
+type setReply []any
 
 // parseInt parses a Redis integer argument (see engine.ParseInt).
 func parseInt(b []byte) (int64, bool) { return engine.ParseInt(b) }

@@ -438,7 +438,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errLoading)
 		return
 	}
-	if c.sub != nil && c.sub.count() > 0 && !allowedWhileSubscribed(cmd) {
+	if c.sub != nil && c.sub.count() > 0 && !c.resp3() && !allowedWhileSubscribed(cmd) {
 		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}
