@@ -181,6 +181,7 @@ const (
 	FieldVerified                            // data.verified (extension)
 	FieldNonce                               // data.nonce (extension)
 	FieldProof                               // data.proof (extension)
+	FieldAnnounceIP                          // data.announce_ip (extension)
 )
 
 // Op is one decoded or to-be-encoded operation.
@@ -275,6 +276,10 @@ type Op struct {
 	// sender knows the replication password (AUTH_CHALLENGE, AUTH_PROOF;
 	// extension).
 	Proof []byte
+	// AnnounceIP is data.announce_ip of a SYNC_REQUEST: the address the
+	// secondary's primary reports for it (replica-announce-ip;
+	// extension). Absent, the primary reports the connection's address.
+	AnnounceIP []byte
 }
 
 // field identifies a known data member. The order is the wire order the
@@ -304,6 +309,7 @@ const (
 	fVerified
 	fNonce
 	fProof
+	fAnnounceIP
 	numFields
 )
 
@@ -331,12 +337,13 @@ var fieldNames = [numFields]string{
 	fVerified:      "verified",
 	fNonce:         "nonce",
 	fProof:         "proof",
+	fAnnounceIP:    "announce_ip",
 }
 
 // canonicalFieldOrder lists the fields sorted by name (code point order), the
 // order of the checksum input. TestCanonicalFieldOrder checks it.
 var canonicalFieldOrder = [numFields]field{
-	fKeyEncoded, fValueEncoded, fApplied, fCount, fDatasetDigest, fDB, fExpireAt,
+	fKeyEncoded, fValueEncoded, fAnnounceIP, fApplied, fCount, fDatasetDigest, fDB, fExpireAt,
 	fFromSequence, fGroup, fKey, fLastDigest, fListeningPort, fMode, fNamespace,
 	fNodeID, fNonce, fProof, fReplID, fTags, fTTL, fValue, fVerified,
 }
@@ -344,6 +351,8 @@ var canonicalFieldOrder = [numFields]field{
 // lookupField maps a decoded data member name to its field.
 func lookupField(name []byte) (field, bool) {
 	switch string(name) {
+	case "announce_ip":
+		return fAnnounceIP, true
 	case "key":
 		return fKey, true
 	case "value":
@@ -414,6 +423,7 @@ var fieldMask = [numFields]FieldMask{
 	fVerified:      FieldVerified,
 	fNonce:         FieldNonce,
 	fProof:         FieldProof,
+	fAnnounceIP:    FieldAnnounceIP,
 }
 
 // NowSeconds is the current time as a frame's timestamp: Unix seconds with

@@ -503,6 +503,8 @@ func (d *Decoder) decodeData(p []byte, op *Op) error {
 			op.Nonce, err = d.text(p, sp, name)
 		case fProof:
 			op.Proof, err = d.text(p, sp, name)
+		case fAnnounceIP:
+			op.AnnounceIP, err = d.text(p, sp, name)
 		case fMode:
 			var b []byte
 			if b, err = d.text(p, sp, name); err == nil {

@@ -144,6 +144,7 @@ func (e *Encoder) render(op *Op) error {
 		{FieldDatasetDigest, fDatasetDigest, op.DatasetDigest},
 		{FieldNonce, fNonce, op.Nonce},
 		{FieldProof, fProof, op.Proof},
+		{FieldAnnounceIP, fAnnounceIP, op.AnnounceIP},
 	} {
 		if has&t.bit != 0 {
 			if err := e.textField(t.f, t.b); err != nil {

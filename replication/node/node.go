@@ -20,7 +20,12 @@ type NodeOptions struct {
 	// Deliver, when set, takes the PUBLISH messages a primary forwards to
 	// this node as a secondary (it must not keep the slices); the node
 	// asks for them in its handshake only then.
-	Deliver    func(channel, message []byte)
+	Deliver func(channel, message []byte)
+	// Announce, when set, returns what this node, as a secondary,
+	// reports to its primary in each handshake instead of its connection
+	// address and RespPort (replica-announce-ip, replica-announce-port):
+	// "" and 0 keep those.
+	Announce   func() (ip string, port int)
 	Engine     *engine.Engine
 	Logger     *slog.Logger
 	ListenHost string // NADB listener host, advertised in INFO

@@ -260,6 +260,9 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 	p.handshakeDone(done)
 	s.port = req.ListeningPort
 	s.nodeID = string(req.NodeID)
+	if ip := string(req.AnnounceIP); req.Has&frame.FieldAnnounceIP != 0 && validAnnounceIP(ip) {
+		s.ip = ip
+	}
 	for _, f := range req.Tags {
 		if string(f) == frame.FeaturePubSub {
 			s.pubs = newPubQueue()
@@ -804,4 +807,20 @@ func (p *primary) digestAt(seq uint64) ([]byte, bool) {
 		return nil, false
 	}
 	return frame.OpDigest(seq, &e[0].Effect), true
+}
+
+// validAnnounceIP reports whether a secondary's announced address can be
+// reported as it is: an IP address or host name, at most 255 bytes, with
+// nothing that would break INFO's slaveN line (separators, spaces, control
+// characters).
+func validAnnounceIP(ip string) bool {
+	if ip == "" || len(ip) > 255 {
+		return false
+	}
+	for _, c := range []byte(ip) {
+		if c <= ' ' || c >= 0x7f || c == ',' || c == '=' {
+			return false
+		}
+	}
+	return true
 }

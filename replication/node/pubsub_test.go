@@ -5,6 +5,7 @@ import (
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -70,5 +71,26 @@ func TestPublishOnlyToPeersThatAsk(t *testing.T) {
 		silent.nextData(t, &op)
 		require.Equal(t, frame.OpSet, op.Type, "no PUBLISH to a peer that did not ask")
 		require.Equal(t, want, string(op.Key))
+	}
+}
+
+// TestAnnouncedAddress: a secondary with replica-announce-ip/port set is
+// reported by its primary (INFO slaveN, ROLE) at that address and port.
+func TestAnnouncedAddress(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	s := startNode(t, func(o *NodeOptions) {
+		o.Announce = func() (string, int) { return "10.1.2.3", 7777 }
+	})
+	follow(t, s, p.addr)
+	requireConverged(t, p, s)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Contains(c, infoValue(p.node, "slave0"), "ip=10.1.2.3,port=7777,")
+	}, convergeWait, pollEvery)
+
+	require.True(t, validAnnounceIP("::1"))
+	require.True(t, validAnnounceIP("replica-1.example.com"))
+	for _, bad := range []string{"", "a b", "a,b", "a=b", "a\nb"} {
+		require.False(t, validAnnounceIP(bad), "%q", bad)
 	}
 }

@@ -242,6 +242,15 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if s.opts.Deliver != nil {
 		req.Tags, req.Has = [][]byte{[]byte(frame.FeaturePubSub)}, req.Has|frame.FieldTags
 	}
+	if s.opts.Announce != nil {
+		ip, port := s.opts.Announce()
+		if ip != "" {
+			req.AnnounceIP, req.Has = []byte(ip), req.Has|frame.FieldAnnounceIP
+		}
+		if port > 0 {
+			req.ListeningPort = port
+		}
+	}
 	var enc frame.Encoder
 	buf, err := enc.AppendFrame(nil, &req)
 	if err != nil {
