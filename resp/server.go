@@ -32,6 +32,13 @@ type Config interface {
 	Set(name, value string) error
 }
 
+// ConfigRewriter is a Config that CONFIG REWRITE can write back to the
+// config file the server started with. Rewrite returns ErrNoConfigFile
+// without one.
+type ConfigRewriter interface {
+	Rewrite() error
+}
+
 // Errors of Config.Set. resp turns them into Redis's CONFIG SET replies.
 var (
 	// ErrUnknownOption: the option does not exist.

@@ -260,6 +260,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 		}
 	}
+	// CONFIG GET and CONFIG REWRITE answer the role the node has now.
+	settings.mu.Lock()
+	settings.role = func() replicationRole { return roleOf(repl.Status()) }
+	settings.mu.Unlock()
 	srv.SetLoaded(repl, repl)
 
 	settings.onChange = func(name, value string) {
