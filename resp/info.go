@@ -91,7 +91,9 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"pubsub_patterns", itoa(int64(s.hub.count(true)))},
 		}
 	case "replication":
-		return replicationInfo(s.replication().Status(), s.replicaPriority())
+		st := s.replication().Status()
+		good, goodOK := s.goodReplicasInfo(st)
+		return replicationInfo(st, s.replicaPriority(), good, goodOK)
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

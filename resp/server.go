@@ -73,6 +73,8 @@ type Options struct {
 	Timeout time.Duration
 	// OutputLimit is client-output-buffer-limit for normal clients.
 	OutputLimit OutputLimit
+	// MinReplicas is min-replicas-to-write and min-replicas-max-lag.
+	MinReplicas MinReplicas
 
 	// Loading starts the server in the loading state: commands without the
 	// loading flag get -LOADING until SetLoaded.
@@ -95,6 +97,7 @@ type Server struct {
 	commands map[string]*command
 	hub      hub // pub/sub channels and patterns
 	limits   limits
+	minRepl  minReplicas // min-replicas-to-write
 	runID    string
 	started  time.Time
 	opts     Options
@@ -170,6 +173,7 @@ func New(o Options) *Server {
 	s.limits.maxQuery.Store(o.QueryBufLimit)
 	s.limits.timeout.Store(int64(o.Timeout))
 	s.limits.out.store(o.OutputLimit)
+	s.minRepl.store(o.MinReplicas)
 	s.SetRequirePass(o.RequirePass)
 	s.protected.Store(o.ProtectedMode)
 	s.commands = newCommandTable()
@@ -477,13 +481,18 @@ func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
 		c.refuse(errNotInMulti)
 	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
 		c.refuse(errReadOnly)
-	case cmd.flags&flagDenyOOM != 0:
-		if err := s.eng.FreeMemory(); err != nil {
-			c.refuse(errorText(err))
+	default:
+		// Redis's order: memory first, then min-replicas-to-write.
+		if cmd.flags&flagDenyOOM != 0 {
+			if err := s.eng.FreeMemory(); err != nil {
+				c.refuse(errorText(err))
+				return
+			}
+		}
+		if cmd.flags&flagWrite != 0 && !s.enoughReplicas() {
+			c.refuse(errNoReplicas)
 			return
 		}
-		c.queue(cmd, args)
-	default:
 		c.queue(cmd, args)
 	}
 }
@@ -495,6 +504,10 @@ func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
 	switch {
 	case c.execGate && c.gateErr != "":
 		c.conn.WriteError(c.gateErr)
+		return
+	case !c.execGate && !c.inExec && !s.enoughReplicas():
+		// Checked once for a whole transaction, at EXEC.
+		c.refuse(errNoReplicas)
 		return
 	case !c.execGate: // inside EXEC, the gate is held for the whole group
 		r := s.replication()

@@ -184,6 +184,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ProtectedMode:   cfg.ProtectedMode,
 		Timeout:         time.Duration(cfg.Timeout) * time.Second,
 		OutputLimit:     cfg.OutputLimit,
+		MinReplicas:     minReplicasOf(settings.value),
 		Loading:         true,
 		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
@@ -318,6 +319,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time":
 			setEviction(eng, evictionOf(settings.value), logger)
 		case "replica-ignore-maxmemory": // yes only
+		case "min-replicas-to-write", "min-replicas-max-lag":
+			srv.SetMinReplicas(minReplicasOf(settings.value))
 		case "client-output-buffer-limit":
 			all := settings.value("client-output-buffer-limit")
 			srv.SetOutputLimit(normalOutputLimit(all))
@@ -365,6 +368,13 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	wg.Wait()
 	logger.Info("ready to exit, bye bye")
 	return runErr
+}
+
+// minReplicasOf reads min-replicas-to-write and min-replicas-max-lag.
+func minReplicasOf(v func(string) string) resp.MinReplicas {
+	n, _ := strconv.Atoi(v("min-replicas-to-write"))
+	lag, _ := strconv.Atoi(v("min-replicas-max-lag"))
+	return resp.MinReplicas{ToWrite: n, MaxLag: lag}
 }
 
 // shutdownWait bounds the wait for client connections to finish at
