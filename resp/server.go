@@ -73,6 +73,9 @@ type Options struct {
 	Timeout time.Duration
 	// OutputLimit is client-output-buffer-limit for normal clients.
 	OutputLimit OutputLimit
+	// PubSubOutputLimit is client-output-buffer-limit for pub/sub
+	// clients; nil: Redis's default (DefaultPubSubOutputLimit).
+	PubSubOutputLimit *OutputLimit
 	// MinReplicas is min-replicas-to-write and min-replicas-max-lag.
 	MinReplicas MinReplicas
 
@@ -173,6 +176,10 @@ func New(o Options) *Server {
 	s.limits.maxQuery.Store(o.QueryBufLimit)
 	s.limits.timeout.Store(int64(o.Timeout))
 	s.limits.out.store(o.OutputLimit)
+	s.limits.pubsub.store(DefaultPubSubOutputLimit)
+	if o.PubSubOutputLimit != nil {
+		s.limits.pubsub.store(*o.PubSubOutputLimit)
+	}
 	s.minRepl.store(o.MinReplicas)
 	s.SetRequirePass(o.RequirePass)
 	s.protected.Store(o.ProtectedMode)
@@ -232,6 +239,10 @@ func (s *Server) SetTimeout(d time.Duration) {
 
 // SetOutputLimit changes client-output-buffer-limit for normal clients.
 func (s *Server) SetOutputLimit(l OutputLimit) { s.limits.out.store(l) }
+
+// SetPubSubOutputLimit changes client-output-buffer-limit for pub/sub
+// clients, for the messages queued from now on.
+func (s *Server) SetPubSubOutputLimit(l OutputLimit) { s.limits.pubsub.store(l) }
 
 // SetMaxClients changes maxclients for connections accepted from now on.
 func (s *Server) SetMaxClients(n int) {

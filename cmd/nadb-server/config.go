@@ -241,6 +241,7 @@ type Config struct {
 	ProtectedMode     bool
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
+	PubSubLimit       resp.OutputLimit
 	ReplicaLimit      node.OutputLimit
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
@@ -561,6 +562,7 @@ func build(s *settings, file string) (Config, error) {
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
+		PubSubLimit:       pubsubOutputLimit(v("client-output-buffer-limit")),
 		ReplicaLimit:      replicaOutputLimit(v("client-output-buffer-limit")),
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),

@@ -171,22 +171,23 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	shutdown := make(chan struct{})
 	var shutdownOnce sync.Once
 	srv := resp.New(resp.Options{
-		Engine:          eng,
-		Config:          settings,
-		Logger:          logger,
-		RunID:           runID,
-		Port:            cfg.Port,
-		ConfigFile:      cfg.ConfigFile,
-		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		QueryBufLimit:   cfg.QueryBufLimit,
-		MaxClients:      cfg.MaxClients,
-		RequirePass:     cfg.RequirePass,
-		ProtectedMode:   cfg.ProtectedMode,
-		Timeout:         time.Duration(cfg.Timeout) * time.Second,
-		OutputLimit:     cfg.OutputLimit,
-		MinReplicas:     minReplicasOf(settings.value),
-		Loading:         true,
-		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
+		Engine:            eng,
+		Config:            settings,
+		Logger:            logger,
+		RunID:             runID,
+		Port:              cfg.Port,
+		ConfigFile:        cfg.ConfigFile,
+		ProtoMaxBulkLen:   cfg.ProtoMaxBulkLen,
+		QueryBufLimit:     cfg.QueryBufLimit,
+		MaxClients:        cfg.MaxClients,
+		RequirePass:       cfg.RequirePass,
+		ProtectedMode:     cfg.ProtectedMode,
+		Timeout:           time.Duration(cfg.Timeout) * time.Second,
+		OutputLimit:       cfg.OutputLimit,
+		MinReplicas:       minReplicasOf(settings.value),
+		PubSubOutputLimit: &cfg.PubSubLimit,
+		Loading:           true,
+		Shutdown:          func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
 	var wg sync.WaitGroup
 	serveErr := make(chan error, len(lns)+1)
@@ -324,6 +325,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "client-output-buffer-limit":
 			all := settings.value("client-output-buffer-limit")
 			srv.SetOutputLimit(normalOutputLimit(all))
+			srv.SetPubSubOutputLimit(pubsubOutputLimit(all))
 			repl.SetReplicaOutputLimit(replicaOutputLimit(all))
 		default:
 			reloadTLS(tlsSet, name, settings.value, logger)
