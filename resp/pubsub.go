@@ -24,9 +24,11 @@ import (
 // checked as messages are added (the bytes being written count until the
 // write returns).
 
-// DefaultPubSubOutputLimit is Redis's default client-output-buffer-limit
+// defaultPubSubOutputLimit is Redis's default client-output-buffer-limit
 // for pub/sub clients: pubsub 32mb 8mb 60.
-var DefaultPubSubOutputLimit = OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}
+func defaultPubSubOutputLimit() OutputLimit {
+	return OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}
+}
 
 // hub is who listens to what.
 type hub struct {

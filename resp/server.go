@@ -74,7 +74,7 @@ type Options struct {
 	// OutputLimit is client-output-buffer-limit for normal clients.
 	OutputLimit OutputLimit
 	// PubSubOutputLimit is client-output-buffer-limit for pub/sub
-	// clients; nil: Redis's default (DefaultPubSubOutputLimit).
+	// clients; nil: Redis's default, pubsub 32mb 8mb 60.
 	PubSubOutputLimit *OutputLimit
 	// MinReplicas is min-replicas-to-write and min-replicas-max-lag.
 	MinReplicas MinReplicas
@@ -176,7 +176,7 @@ func New(o Options) *Server {
 	s.limits.maxQuery.Store(o.QueryBufLimit)
 	s.limits.timeout.Store(int64(o.Timeout))
 	s.limits.out.store(o.OutputLimit)
-	s.limits.pubsub.store(DefaultPubSubOutputLimit)
+	s.limits.pubsub.store(defaultPubSubOutputLimit())
 	if o.PubSubOutputLimit != nil {
 		s.limits.pubsub.store(*o.PubSubOutputLimit)
 	}

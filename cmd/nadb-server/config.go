@@ -303,6 +303,10 @@ func (s *settings) setAtStart(name, value string) error {
 	o, ok := s.option(name)
 	if ok {
 		name = o.name
+	} else {
+		// Redis's other spelling of the ignored replica-* directives
+		// (slave-read-only...).
+		name = strings.Replace(name, "slave", "replica", 1)
 	}
 	if !ok && ignoredDirectives[name] {
 		if !slices.Contains(s.ignored, name) {

@@ -88,6 +88,7 @@ func defaultConfig() Config {
 		ProtectedMode:     true,
 		TLS:               tlsOptions{AuthClients: "yes"},
 		ReplicaLimit:      node.DefaultReplicaOutputLimit,
+		PubSubLimit:       resp.OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 		Eviction:          engine.DefaultEviction,
 	}
 }

@@ -91,3 +91,13 @@ func TestRewriteRoundTrip(t *testing.T) {
 	s.file = ""
 	require.ErrorIs(t, s.Rewrite(), resp.ErrNoConfigFile)
 }
+
+// TestIgnoredSlaveDirectives: the slave spelling of an ignored replica-*
+// directive is ignored too, as Redis takes either.
+func TestIgnoredSlaveDirectives(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s.conf")
+	require.NoError(t, os.WriteFile(file, []byte("slave-read-only yes\nslave-serve-stale-data yes\n"), 0o644))
+	s, _, err := parseArgs([]string{file}, func(string) string { return "" })
+	require.NoError(t, err)
+	require.Equal(t, []string{"replica-read-only", "replica-serve-stale-data"}, s.ignored)
+}
