@@ -64,7 +64,7 @@ func (s *Server) SetMinReplicas(m MinReplicas) { s.minRepl.store(m) }
 // refuses writes for being one) and with the check off.
 func (s *Server) enoughReplicas() bool {
 	m := s.minRepl.load()
-	if !m.on() {
+	if !m.on() || s.replication().ReadOnly() {
 		return true
 	}
 	now := time.Now().UnixNano()
