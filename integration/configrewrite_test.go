@@ -251,3 +251,28 @@ func TestConfigRewriteNADBRole(t *testing.T) {
 	defer rdb2.Close()
 	require.Eventually(t, func() bool { return rdb2.Get(ctx, "from-b").Val() == "1" }, convergeTimeout, pollInterval)
 }
+
+// TestReplicaOptionAliases holds for redis-server too: replica-priority,
+// replica-announce-ip and replica-announce-port answer CONFIG GET and SET
+// under their slave-* names as well, with Redis's errors.
+func TestReplicaOptionAliases(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "slave-priority", "42"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "replica-priority"}, "*2\r\n$16\r\nreplica-priority\r\n$2\r\n42\r\n"},
+		{[]string{"CONFIG", "GET", "slave-priority"}, "*2\r\n$14\r\nslave-priority\r\n$2\r\n42\r\n"},
+		{[]string{"CONFIG", "SET", "replica-announce-ip", "10.1.2.3"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "slave-announce-ip"}, "*2\r\n$17\r\nslave-announce-ip\r\n$8\r\n10.1.2.3\r\n"},
+		{[]string{"CONFIG", "SET", "slave-announce-port", "6390"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "replica-announce-port"}, "*2\r\n$21\r\nreplica-announce-port\r\n$4\r\n6390\r\n"},
+		{[]string{"CONFIG", "SET", "slave-announce-port", "70000"}, "-ERR CONFIG SET failed (possibly related to argument 'slave-announce-port') - argument must be between 0 and 65535 inclusive\r\n"},
+		{[]string{"CONFIG", "SET", "slave-priority", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer\r\n"},
+		{[]string{"CONFIG", "SET", "replicaof", "127.0.0.1 1"}, "-ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config\r\n"},
+	})
+	rdb := s.Client()
+	defer rdb.Close()
+	info, err := rdb.Info(context.Background(), "replication").Result()
+	require.NoError(t, err)
+	require.NotContains(t, info, "min_slaves_good_slaves", "only while min-replicas-to-write is on")
+}
