@@ -56,6 +56,9 @@ type client struct {
 	// gateErr.
 	execGate bool
 	gateErr  string
+	// inExec is set while EXEC runs its queue, whose writes were checked
+	// against min-replicas-to-write as a whole.
+	inExec bool
 
 	mu      sync.Mutex // guards the fields below
 	name    string

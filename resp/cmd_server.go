@@ -247,7 +247,7 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 	}
 }
 
-// cmdConfig answers CONFIG GET, SET and RESETSTAT.
+// cmdConfig answers CONFIG GET, SET, REWRITE and RESETSTAT.
 func cmdConfig(s *Server, c *client, args [][]byte) {
 	sub := args[1]
 	switch {
@@ -290,6 +290,10 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 			}
 		}
 		okReply(c)
+	case equalFold(sub, "rewrite") && len(args) == 2:
+		cmdConfigRewrite(s, c)
+	case equalFold(sub, "rewrite"):
+		c.conn.WriteError(errArity("config|rewrite"))
 	case equalFold(sub, "resetstat") && len(args) == 2:
 		s.eng.ResetStats()
 		s.resetStats()
@@ -300,10 +304,27 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 		writeHelp(c, "CONFIG",
 			"GET <pattern> [<pattern> ...]", "    Return the options matching the glob patterns and their values.",
 			"SET <option> <value> [<option> <value> ...]", "    Change options that can change at run time.",
-			"RESETSTAT", "    Reset the statistics INFO reports.")
+			"RESETSTAT", "    Reset the statistics INFO reports.",
+			"REWRITE", "    Rewrite the configuration file.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("config", sub))
 	}
+}
+
+// cmdConfigRewrite writes the settings in force back to the config file.
+func cmdConfigRewrite(s *Server, c *client) {
+	rw, ok := s.cfg.(ConfigRewriter)
+	if !ok {
+		c.conn.WriteError(errConfigRewrite(ErrNoConfigFile))
+		return
+	}
+	if err := rw.Rewrite(); err != nil {
+		s.log.Warn("CONFIG REWRITE failed", "err", err)
+		c.conn.WriteError(errConfigRewrite(err))
+		return
+	}
+	s.log.Info("CONFIG REWRITE executed with success")
+	okReply(c)
 }
 
 func (s *Server) resetStats() {

@@ -148,6 +148,15 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 		grouped = grouped && groupable(q.cmd)
 		writes = writes || q.cmd.flags&flagWrite != 0
 	}
+	// As Redis, a transaction with writes is refused as a whole when the
+	// good secondaries went below min-replicas-to-write since it queued
+	// them.
+	if writes && !s.enoughReplicas() {
+		c.conn.WriteError(errExecAbortBecause(errNoReplicas))
+		return
+	}
+	c.inExec = true
+	defer func() { c.inExec = false }()
 	if !grouped {
 		if s.eng.Touched(c.tx.watches) {
 			c.conn.WriteNullArray()

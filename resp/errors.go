@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -154,13 +155,60 @@ func errUnknownConfig(name string) string {
 	return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"
 }
 
+// Errors of Config.Set and ConfigRewriter.Rewrite in Redis's words.
+var (
+	// ErrOptionNotInteger refuses a value of an integer option that is
+	// not an integer.
+	ErrOptionNotInteger = errors.New("argument couldn't be parsed into an integer")
+	// ErrNoConfigFile answers CONFIG REWRITE on a server started without
+	// a config file.
+	ErrNoConfigFile = errors.New("The server is running without a config file")
+)
+
+// OptionRangeError refuses a value of an integer option out of its range.
+type OptionRangeError struct{ Min, Max int64 }
+
+func (e *OptionRangeError) Error() string {
+	return "argument must be between " + strconv.FormatInt(e.Min, 10) + " and " + strconv.FormatInt(e.Max, 10) + " inclusive"
+}
+
+// errConfigRewrite answers a CONFIG REWRITE that failed: Redis's words,
+// with the system's reason capitalised as strerror writes it.
+func errConfigRewrite(err error) string {
+	if errors.Is(err, ErrNoConfigFile) {
+		return "ERR " + ErrNoConfigFile.Error()
+	}
+	reason := err.Error()
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		reason = errno.Error()
+	}
+	if reason != "" {
+		reason = strings.ToUpper(reason[:1]) + reason[1:]
+	}
+	return sanitize("ERR Rewriting config file: " + reason)
+}
+
+// errNoReplicas refuses a write on a primary with fewer good secondaries
+// than min-replicas-to-write.
+const errNoReplicas = "NOREPLICAS Not enough good replicas to write."
+
+// errExecAbortBecause answers an EXEC refused as a whole: the transaction
+// is discarded, as Redis's execCommandAbort says.
+func errExecAbortBecause(reason string) string {
+	return "EXECABORT Transaction discarded because of: " + reason
+}
+
 // errConfigSetRefused answers a CONFIG SET that Config.Set refused, in
 // Redis's words.
 func errConfigSetRefused(name string, err error) string {
-	for _, e := range []error{ErrBufferLimitArgs, ErrBufferLimitClass, ErrBufferLimitValue} {
+	for _, e := range []error{ErrBufferLimitArgs, ErrBufferLimitClass, ErrBufferLimitValue, ErrOptionNotInteger} {
 		if errors.Is(err, e) {
 			return errConfigSet(name, e.Error())
 		}
+	}
+	if re := (*OptionRangeError)(nil); errors.As(err, &re) {
+		return errConfigSet(name, re.Error())
 	}
 	switch {
 	case errors.Is(err, ErrUnknownOption):

@@ -91,7 +91,9 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"pubsub_patterns", itoa(int64(s.hub.count(true)))},
 		}
 	case "replication":
-		return replicationInfo(s.replication().Status(), s.replicaPriority())
+		st := s.replication().Status()
+		good, goodOK := s.goodReplicasInfo(st)
+		return replicationInfo(st, s.replicaPriority(), good, goodOK)
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -176,11 +178,16 @@ func sectionTitle(name string) string {
 
 // replicaPriority is replica-priority as configured (100, Redis's default,
 // without a configuration).
-func (s *Server) replicaPriority() string {
+func (s *Server) replicaPriority() string { return s.configValue("replica-priority", "100") }
+
+// configValue is the current value of the option name (its canonical
+// name, e.g. replica-announce-ip), or def without a configuration that
+// has it.
+func (s *Server) configValue(name, def string) string {
 	if s.cfg != nil {
-		if kv := s.cfg.Get("replica-priority"); len(kv) == 1 {
+		if kv := s.cfg.Get(name); len(kv) == 1 {
 			return kv[0][1]
 		}
 	}
-	return "100"
+	return def
 }

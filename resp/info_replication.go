@@ -2,6 +2,7 @@ package resp
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,12 +13,25 @@ import (
 const noReplID = "0000000000000000000000000000000000000000"
 
 // replicationInfo is INFO replication: Redis's fields, then the NADB
-// statistics.
-func replicationInfo(st node.Status, priority string) [][2]string {
+// statistics. good is min_slaves_good_slaves, shown after
+// connected_slaves when goodOK, as Redis does while min-replicas-to-write
+// is on.
+func replicationInfo(st node.Status, priority string, good int, goodOK bool) [][2]string {
+	var out [][2]string
 	if p := st.Primary; p != nil {
-		return primaryInfo(st, p)
+		out = primaryInfo(st, p)
+	} else {
+		out = secondaryInfo(st, st.Secondary, priority)
 	}
-	return secondaryInfo(st, st.Secondary, priority)
+	if !goodOK {
+		return out
+	}
+	for i, kv := range out {
+		if kv[0] == "connected_slaves" {
+			return slices.Insert(out, i+1, [2]string{"min_slaves_good_slaves", strconv.Itoa(good)})
+		}
+	}
+	return out
 }
 
 func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {

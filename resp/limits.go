@@ -32,6 +32,7 @@ type limits struct {
 	maxQuery atomic.Int64 // client-query-buffer-limit
 	timeout  atomic.Int64 // timeout, in nanoseconds; 0: never
 	out      outputLimits // client-output-buffer-limit normal
+	pubsub   outputLimits // client-output-buffer-limit pubsub
 	pass     atomic.Pointer[[32]byte]
 }
 

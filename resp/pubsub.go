@@ -21,12 +21,17 @@ import (
 // and the client's own replies append to, in order, and that a writer
 // goroutine of the client's (pushLoop) sends. A subscription's reply is
 // queued before the client is registered with the hub, so no message
-// overtakes it. An outbox over pubsubHardLimit unsent bytes closes its
-// client, as Redis's client-output-buffer-limit pubsub does.
+// overtakes it. An outbox with more unsent bytes than the hard limit of
+// client-output-buffer-limit pubsub, or more than its soft limit for
+// longer than its seconds, closes its client, as in Redis: the limits are
+// checked as messages are added (the bytes being written count until the
+// write returns).
 
-// pubsubHardLimit is Redis's default hard limit for pub/sub clients
-// (client-output-buffer-limit pubsub 32mb 8mb 60).
-const pubsubHardLimit = 32 << 20
+// defaultPubSubOutputLimit is Redis's default client-output-buffer-limit
+// for pub/sub clients: pubsub 32mb 8mb 60.
+func defaultPubSubOutputLimit() OutputLimit {
+	return OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}
+}
 
 // hub is who listens to what.
 type hub struct {
@@ -42,13 +47,17 @@ type subscriber struct {
 	channels map[string]struct{}
 	patterns map[string]struct{}
 
-	mu       sync.Mutex // guards the outbox below
-	out      []byte
-	overflow bool
-	stopping bool
-	wake     chan struct{} // one pending wake-up for pushLoop
-	done     chan struct{} // closed when pushLoop has returned
-	kill     func()        // closes the client's socket, for an outbox over the limit
+	limit *outputLimits // client-output-buffer-limit pubsub
+
+	mu        sync.Mutex // guards the outbox below
+	out       []byte
+	inflight  int       // bytes pushLoop is writing
+	softSince time.Time // when the outbox went over the soft limit; zero: not over
+	overflow  bool
+	stopping  bool
+	wake      chan struct{} // one pending wake-up for pushLoop
+	done      chan struct{} // closed when pushLoop has returned
+	kill      func()        // closes the client's socket, for an outbox over the limit
 }
 
 func (sb *subscriber) count() int { return len(sb.channels) + len(sb.patterns) }
@@ -82,7 +91,7 @@ func (sb *subscriber) enqueue(fill func(out []byte) []byte) {
 	over := false
 	if !sb.overflow && !sb.stopping {
 		sb.out = fill(sb.out)
-		sb.overflow = len(sb.out) > pubsubHardLimit
+		sb.overflow = sb.overLimitLocked(int64(len(sb.out)+sb.inflight), time.Now())
 		over = sb.overflow
 	}
 	sb.mu.Unlock()
@@ -99,6 +108,26 @@ func (sb *subscriber) enqueue(fill func(out []byte) []byte) {
 	}
 }
 
+// overLimitLocked reports whether pending unsent bytes put the subscriber
+// over the hard limit, or over the soft limit for longer than its seconds
+// (the clock starts when it goes over and stops when it falls back).
+// sb.mu must be held.
+func (sb *subscriber) overLimitLocked(pending int64, now time.Time) bool {
+	l := sb.limit.load()
+	if l.Hard > 0 && pending > l.Hard {
+		return true
+	}
+	if l.Soft <= 0 || pending <= l.Soft {
+		sb.softSince = time.Time{}
+		return false
+	}
+	if sb.softSince.IsZero() {
+		sb.softSince = now
+		return false
+	}
+	return now.Sub(sb.softSince) > time.Duration(l.SoftSeconds)*time.Second
+}
+
 // pushLoop sends the outbox until the client stops. A write that fails
 // closes the socket (as push does for an outbox over the limit): the
 // connection goroutine then finds its read failed and closes the client.
@@ -108,13 +137,18 @@ func (s *Server) pushLoop(c *client, sb *subscriber) {
 	for range sb.wake {
 		sb.mu.Lock()
 		buf, sb.out = sb.out, buf[:0]
+		sb.inflight = len(buf)
 		overflow, stopping := sb.overflow, sb.stopping
 		sb.mu.Unlock()
 		if overflow {
 			return // push closed the socket
 		}
 		if len(buf) > 0 {
-			if _, err := c.lc.Write(buf); err != nil {
+			_, err := c.lc.Write(buf)
+			sb.mu.Lock()
+			sb.inflight = 0
+			sb.mu.Unlock()
+			if err != nil {
 				_ = c.lc.Close()
 				return
 			}
@@ -133,7 +167,7 @@ func (s *Server) subscribed(c *client) *subscriber {
 		return c.sub
 	}
 	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{},
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		limit: &s.limits.pubsub, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sb.kill = func() {
 		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr, "class", "pubsub")
 		_ = c.lc.Close()

@@ -32,6 +32,13 @@ type Config interface {
 	Set(name, value string) error
 }
 
+// ConfigRewriter is a Config that CONFIG REWRITE can write back to the
+// config file the server started with. Rewrite returns ErrNoConfigFile
+// without one.
+type ConfigRewriter interface {
+	Rewrite() error
+}
+
 // Errors of Config.Set. resp turns them into Redis's CONFIG SET replies.
 var (
 	// ErrUnknownOption: the option does not exist.
@@ -66,6 +73,11 @@ type Options struct {
 	Timeout time.Duration
 	// OutputLimit is client-output-buffer-limit for normal clients.
 	OutputLimit OutputLimit
+	// PubSubOutputLimit is client-output-buffer-limit for pub/sub
+	// clients; nil: Redis's default, pubsub 32mb 8mb 60.
+	PubSubOutputLimit *OutputLimit
+	// MinReplicas is min-replicas-to-write and min-replicas-max-lag.
+	MinReplicas MinReplicas
 
 	// Loading starts the server in the loading state: commands without the
 	// loading flag get -LOADING until SetLoaded.
@@ -88,6 +100,7 @@ type Server struct {
 	commands map[string]*command
 	hub      hub // pub/sub channels and patterns
 	limits   limits
+	minRepl  minReplicas // min-replicas-to-write
 	runID    string
 	started  time.Time
 	opts     Options
@@ -163,6 +176,11 @@ func New(o Options) *Server {
 	s.limits.maxQuery.Store(o.QueryBufLimit)
 	s.limits.timeout.Store(int64(o.Timeout))
 	s.limits.out.store(o.OutputLimit)
+	s.limits.pubsub.store(defaultPubSubOutputLimit())
+	if o.PubSubOutputLimit != nil {
+		s.limits.pubsub.store(*o.PubSubOutputLimit)
+	}
+	s.minRepl.store(o.MinReplicas)
 	s.SetRequirePass(o.RequirePass)
 	s.protected.Store(o.ProtectedMode)
 	s.commands = newCommandTable()
@@ -221,6 +239,10 @@ func (s *Server) SetTimeout(d time.Duration) {
 
 // SetOutputLimit changes client-output-buffer-limit for normal clients.
 func (s *Server) SetOutputLimit(l OutputLimit) { s.limits.out.store(l) }
+
+// SetPubSubOutputLimit changes client-output-buffer-limit for pub/sub
+// clients, for the messages queued from now on.
+func (s *Server) SetPubSubOutputLimit(l OutputLimit) { s.limits.pubsub.store(l) }
 
 // SetMaxClients changes maxclients for connections accepted from now on.
 func (s *Server) SetMaxClients(n int) {
@@ -470,13 +492,18 @@ func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
 		c.refuse(errNotInMulti)
 	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
 		c.refuse(errReadOnly)
-	case cmd.flags&flagDenyOOM != 0:
-		if err := s.eng.FreeMemory(); err != nil {
-			c.refuse(errorText(err))
+	default:
+		// Redis's order: memory first, then min-replicas-to-write.
+		if cmd.flags&flagDenyOOM != 0 {
+			if err := s.eng.FreeMemory(); err != nil {
+				c.refuse(errorText(err))
+				return
+			}
+		}
+		if cmd.flags&flagWrite != 0 && !s.enoughReplicas() {
+			c.refuse(errNoReplicas)
 			return
 		}
-		c.queue(cmd, args)
-	default:
 		c.queue(cmd, args)
 	}
 }
@@ -488,6 +515,10 @@ func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
 	switch {
 	case c.execGate && c.gateErr != "":
 		c.conn.WriteError(c.gateErr)
+		return
+	case !c.execGate && !c.inExec && !s.enoughReplicas():
+		// Checked once for a whole transaction, at EXEC.
+		c.refuse(errNoReplicas)
 		return
 	case !c.execGate: // inside EXEC, the gate is held for the whole group
 		r := s.replication()

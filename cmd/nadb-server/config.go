@@ -62,7 +62,11 @@ func options() []option {
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
 		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},
-		{"replica-priority", "100", "a secondary's priority for Sentinel's choice of the one to promote (lower first; 0: never), reported in INFO replication", true, checkIntRange(0, 1<<31-1), false},
+		{"replica-priority", "100", "a secondary's priority for Sentinel's choice of the one to promote (lower first; 0: never), reported in INFO replication (alias slave-priority)", true, checkRedisInt(0, math.MaxInt32), false},
+		{"replica-announce-ip", "", "IP address a secondary announces to its primary instead of its own (alias slave-announce-ip; empty: its own)", true, nil, false},
+		{"replica-announce-port", "0", "Redis port a secondary announces to its primary instead of its own (alias slave-announce-port; 0: its own)", true, checkRedisInt(0, 65535), false},
+		{"min-replicas-to-write", "0", "a primary refuses writes (-NOREPLICAS) while fewer secondaries than this have a lag of at most min-replicas-max-lag seconds (alias min-slaves-to-write; 0: never)", true, checkRedisInt(0, math.MaxInt32), false},
+		{"min-replicas-max-lag", "10", "seconds since its last acknowledgement within which a secondary counts for min-replicas-to-write (alias min-slaves-max-lag; 0: the check is off)", true, checkRedisInt(0, math.MaxInt32), false},
 		{"masterauth", "", "password this node proves to its primary (NADB port) and sends to AUTH on its Redis port", true, nil, false},
 		{"masteruser", "", "user name sent with masterauth to AUTH on the primary's Redis port", true, nil, false},
 		enum("repl-allow-legacy", "no", "yes: a replication peer that sends nothing is served as a reference (Python) secondary, which cannot authenticate; no: it is dropped", true, "yes", "no"),
@@ -86,7 +90,7 @@ func options() []option {
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
-		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub is kept for CONFIG GET", true, checkOutputLimits, false},
+		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub: the same for a subscriber's unsent messages", true, checkOutputLimits, false},
 	}, append(memoryOptionTable(), tlsOptionTable()...)...)
 }
 
@@ -144,6 +148,17 @@ func tlsOptionTable() []option {
 		{"tls-ciphersuites", "", "TLS 1.3 suites, OpenSSL names separated by ':': checked only, Go's TLS 1.3 always offers its three suites", true, checkTLSCipherSuites, false},
 		enum("tls-replication", "no", "yes: the NADB listener speaks TLS only, and a secondary reaches its primary over TLS (with replicaof, the port given is the primary's tls-port)", false, "yes", "no"),
 	}
+}
+
+// aliases are the other names of options, as Redis has them: the config
+// file, the command line, CONFIG GET and CONFIG SET take either name.
+var aliases = map[string]string{
+	"slaveof":             "replicaof",
+	"slave-priority":      "replica-priority",
+	"slave-announce-ip":   "replica-announce-ip",
+	"slave-announce-port": "replica-announce-port",
+	"min-slaves-to-write": "min-replicas-to-write",
+	"min-slaves-max-lag":  "min-replicas-max-lag",
 }
 
 // ignoredDirectives are redis.conf directives that tune mechanisms of
@@ -226,6 +241,7 @@ type Config struct {
 	ProtectedMode     bool
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
+	PubSubLimit       resp.OutputLimit
 	ReplicaLimit      node.OutputLimit
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
@@ -246,8 +262,18 @@ type settings struct {
 	onChange func(name, value string) // called after a successful Set
 	ignored  []string                 // ignoredDirectives met at start, in order
 
-	mu     sync.Mutex // guards values
-	values map[string]string
+	// file is the config file's absolute path ("": none), which CONFIG
+	// REWRITE replaces; role, once the node runs, says what it follows.
+	file string
+	role func() replicationRole
+
+	rewriteMu sync.Mutex // one CONFIG REWRITE at a time
+	mu        sync.Mutex // guards values
+	values    map[string]string
+	// derived holds the values options had before build() derived them
+	// from others (repl-listen-host from bind), which is what CONFIG
+	// REWRITE writes while they keep the derived value.
+	derived map[string][2]string
 }
 
 func newSettings() *settings {
@@ -258,7 +284,11 @@ func newSettings() *settings {
 	return s
 }
 
+// option finds an option by its name or an alias (in lower case).
 func (s *settings) option(name string) (option, bool) {
+	if canonical, ok := aliases[name]; ok {
+		name = canonical
+	}
 	for _, o := range s.table {
 		if o.name == name {
 			return o, true
@@ -271,6 +301,13 @@ func (s *settings) option(name string) (option, bool) {
 func (s *settings) setAtStart(name, value string) error {
 	name = strings.ToLower(name)
 	o, ok := s.option(name)
+	if ok {
+		name = o.name
+	} else {
+		// Redis's other spelling of the ignored replica-* directives
+		// (slave-read-only...).
+		name = strings.Replace(name, "slave", "replica", 1)
+	}
 	if !ok && ignoredDirectives[name] {
 		if !slices.Contains(s.ignored, name) {
 			s.ignored = append(s.ignored, name)
@@ -315,13 +352,36 @@ func (s *settings) Get(pattern string) [][2]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out [][2]string
+	match := func(name string) bool {
+		ok, _ := path.Match(pattern, name)
+		return ok || pattern == name
+	}
 	for _, o := range s.table {
-		if ok, _ := path.Match(pattern, o.name); ok || pattern == o.name {
-			out = append(out, [2]string{o.name, s.values[o.name]})
+		if match(o.name) {
+			out = append(out, [2]string{o.name, s.currentLocked(o.name)})
+		}
+	}
+	// An alias answers with its own name, as in Redis.
+	for alias, name := range aliases {
+		if match(alias) {
+			out = append(out, [2]string{alias, s.currentLocked(name)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
+}
+
+// currentLocked is an option's value now. The replication role's options
+// (replicaof, primary-host, primary-port) answer the role the node has,
+// which REPLICAOF changes, rather than the one it started with. s.mu must
+// be held.
+func (s *settings) currentLocked(name string) string {
+	if s.role != nil && roleOptions[name] {
+		if v, ok := s.role().value(name); ok {
+			return v
+		}
+	}
+	return s.values[name]
 }
 
 // Set implements resp.Config.
@@ -375,6 +435,12 @@ func parseArgs(args []string, getenv func(string) string) (*settings, string, er
 			if err := loadFile(s, file); err != nil {
 				return nil, "", err
 			}
+			// As Redis, the file is known by its absolute path: CONFIG
+			// REWRITE replaces it wherever the working directory is.
+			if abs, err := filepath.Abs(file); err == nil {
+				file = abs
+			}
+			s.file = file
 		}
 	}
 	if h := getenv("PRIMARY_HOST"); h != "" {
@@ -500,6 +566,7 @@ func build(s *settings, file string) (Config, error) {
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
+		PubSubLimit:       pubsubOutputLimit(v("client-output-buffer-limit")),
 		ReplicaLimit:      replicaOutputLimit(v("client-output-buffer-limit")),
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
@@ -537,6 +604,7 @@ func build(s *settings, file string) (Config, error) {
 		c.ReplListenHost = c.Bind[0]
 		s.mu.Lock()
 		s.values["repl-listen-host"] = c.ReplListenHost
+		s.derived = map[string][2]string{"repl-listen-host": {"", c.ReplListenHost}}
 		s.mu.Unlock()
 	}
 	if c.PrimaryHost != "" && c.ReplicaOf != "" {
@@ -585,6 +653,20 @@ func checkIntRange(lo, hi int) func(string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < lo || n > hi {
 			return fmt.Errorf("must be an integer between %d and %d", lo, hi)
+		}
+		return nil
+	}
+}
+
+// checkRedisInt checks an integer option with Redis's CONFIG SET reasons.
+func checkRedisInt(lo, hi int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return resp.ErrOptionNotInteger
+		}
+		if n < lo || n > hi {
+			return &resp.OptionRangeError{Min: lo, Max: hi}
 		}
 		return nil
 	}

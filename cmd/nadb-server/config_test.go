@@ -88,6 +88,7 @@ func defaultConfig() Config {
 		ProtectedMode:     true,
 		TLS:               tlsOptions{AuthClients: "yes"},
 		ReplicaLimit:      node.DefaultReplicaOutputLimit,
+		PubSubLimit:       resp.OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 		Eviction:          engine.DefaultEviction,
 	}
 }
@@ -567,6 +568,9 @@ func allNames() []string {
 	for _, o := range options() {
 		names = append(names, o.name)
 	}
+	for alias := range aliases {
+		names = append(names, alias)
+	}
 	sort.Strings(names)
 	return names
 }
@@ -584,8 +588,8 @@ func TestSettingsGet(t *testing.T) {
 		pattern string
 		want    []string
 	}{
-		{"*port*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
-		{"*PORT*", []string{"port", "primary-port", "repl-listen-port", "tls-port"}},
+		{"*port*", []string{"port", "primary-port", "repl-listen-port", "replica-announce-port", "slave-announce-port", "tls-port"}},
+		{"*PORT*", []string{"port", "primary-port", "repl-listen-port", "replica-announce-port", "slave-announce-port", "tls-port"}},
 		{"port", []string{"port"}},
 		{"Port", []string{"port"}},
 		{"?ort", []string{"port"}},
@@ -612,6 +616,8 @@ func TestSettingsGet(t *testing.T) {
 			{"port", "6379"},
 			{"primary-port", "9000"},
 			{"repl-listen-port", "9000"},
+			{"replica-announce-port", "0"},
+			{"slave-announce-port", "0"},
 			{"tls-port", "0"},
 		}, newSettings().Get("*port*"))
 	})
@@ -626,6 +632,9 @@ func TestSettingsGet(t *testing.T) {
 		want := map[string]string{}
 		for _, o := range options() {
 			want[o.name] = o.def
+		}
+		for alias, name := range aliases {
+			want[alias] = want[name]
 		}
 		require.Len(t, got, len(want))
 		for _, p := range got {
@@ -666,6 +675,10 @@ var runtimeOptions = []struct {
 	{"lfu-decay-time", "0"},
 	{"replica-ignore-maxmemory", "yes"},
 	{"replica-priority", "0"},
+	{"replica-announce-ip", "10.0.0.7"},
+	{"replica-announce-port", "6390"},
+	{"min-replicas-to-write", "2"},
+	{"min-replicas-max-lag", "3"},
 	// The files are checked when named (tls_test.go); empty is valid.
 	{"tls-cert-file", ""},
 	{"tls-key-file", ""},

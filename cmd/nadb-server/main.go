@@ -171,21 +171,23 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	shutdown := make(chan struct{})
 	var shutdownOnce sync.Once
 	srv := resp.New(resp.Options{
-		Engine:          eng,
-		Config:          settings,
-		Logger:          logger,
-		RunID:           runID,
-		Port:            cfg.Port,
-		ConfigFile:      cfg.ConfigFile,
-		ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		QueryBufLimit:   cfg.QueryBufLimit,
-		MaxClients:      cfg.MaxClients,
-		RequirePass:     cfg.RequirePass,
-		ProtectedMode:   cfg.ProtectedMode,
-		Timeout:         time.Duration(cfg.Timeout) * time.Second,
-		OutputLimit:     cfg.OutputLimit,
-		Loading:         true,
-		Shutdown:        func() { shutdownOnce.Do(func() { close(shutdown) }) },
+		Engine:            eng,
+		Config:            settings,
+		Logger:            logger,
+		RunID:             runID,
+		Port:              cfg.Port,
+		ConfigFile:        cfg.ConfigFile,
+		ProtoMaxBulkLen:   cfg.ProtoMaxBulkLen,
+		QueryBufLimit:     cfg.QueryBufLimit,
+		MaxClients:        cfg.MaxClients,
+		RequirePass:       cfg.RequirePass,
+		ProtectedMode:     cfg.ProtectedMode,
+		Timeout:           time.Duration(cfg.Timeout) * time.Second,
+		OutputLimit:       cfg.OutputLimit,
+		MinReplicas:       minReplicasOf(settings.value),
+		PubSubOutputLimit: &cfg.PubSubLimit,
+		Loading:           true,
+		Shutdown:          func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
 	var wg sync.WaitGroup
 	serveErr := make(chan error, len(lns)+1)
@@ -261,6 +263,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			return fmt.Errorf("option 'repl-listen-host'/'repl-listen-port': %w", err)
 		}
 	}
+	// CONFIG GET and CONFIG REWRITE answer the role the node has now.
+	settings.mu.Lock()
+	settings.role = func() replicationRole { return roleOf(repl.Status()) }
+	settings.mu.Unlock()
 	srv.SetLoaded(repl, repl)
 
 	settings.onChange = func(name, value string) {
@@ -315,9 +321,12 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time":
 			setEviction(eng, evictionOf(settings.value), logger)
 		case "replica-ignore-maxmemory": // yes only
+		case "min-replicas-to-write", "min-replicas-max-lag":
+			srv.SetMinReplicas(minReplicasOf(settings.value))
 		case "client-output-buffer-limit":
 			all := settings.value("client-output-buffer-limit")
 			srv.SetOutputLimit(normalOutputLimit(all))
+			srv.SetPubSubOutputLimit(pubsubOutputLimit(all))
 			repl.SetReplicaOutputLimit(replicaOutputLimit(all))
 		default:
 			reloadTLS(tlsSet, name, settings.value, logger)
@@ -362,6 +371,13 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	wg.Wait()
 	logger.Info("ready to exit, bye bye")
 	return runErr
+}
+
+// minReplicasOf reads min-replicas-to-write and min-replicas-max-lag.
+func minReplicasOf(v func(string) string) resp.MinReplicas {
+	n, _ := strconv.Atoi(v("min-replicas-to-write"))
+	lag, _ := strconv.Atoi(v("min-replicas-max-lag"))
+	return resp.MinReplicas{ToWrite: n, MaxLag: lag}
 }
 
 // shutdownWait bounds the wait for client connections to finish at

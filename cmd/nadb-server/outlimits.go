@@ -92,3 +92,11 @@ func replicaOutputLimit(v string) node.OutputLimit {
 	l := all["slave"]
 	return node.OutputLimit{Hard: l.hard, Soft: l.soft, SoftFor: time.Duration(l.secs) * time.Second}
 }
+
+// pubsubOutputLimit is the pubsub class's limit, which the front end
+// enforces on a subscriber's unsent messages.
+func pubsubOutputLimit(v string) resp.OutputLimit {
+	all, _ := parseOutputLimits(v)
+	l := all["pubsub"]
+	return resp.OutputLimit{Hard: l.hard, Soft: l.soft, SoftSeconds: l.secs}
+}

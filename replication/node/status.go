@@ -74,15 +74,19 @@ type SecondaryStatus struct {
 	PrimaryHost string // the primary's Redis host and port, as far as known
 	PrimaryPort int
 	Target      string // what the node follows: NADB host:port, or the Redis endpoint given to REPLICAOF
-	LinkUp      bool
-	Syncing     bool
-	LastIO      time.Duration // since the last frame; -1 when none yet
-	LinkDown    time.Duration // since the link went down; 0 while up
-	ReplID      string        // the history it holds ("" before any handshake)
-	Applied     uint64        // the last applied sequence
-	PrimarySeq  uint64        // the primary's sequence, from its heartbeats
-	SinceLastOp time.Duration // since the last applied operation; -1 when none
-	Legacy      bool          // following a reference primary
+	// FollowsRedis says that Target is the Redis endpoint given to
+	// REPLICAOF (or replicaof); false: the NADB address of primary-host
+	// and primary-port.
+	FollowsRedis bool
+	LinkUp       bool
+	Syncing      bool
+	LastIO       time.Duration // since the last frame; -1 when none yet
+	LinkDown     time.Duration // since the link went down; 0 while up
+	ReplID       string        // the history it holds ("" before any handshake)
+	Applied      uint64        // the last applied sequence
+	PrimarySeq   uint64        // the primary's sequence, from its heartbeats
+	SinceLastOp  time.Duration // since the last applied operation; -1 when none
+	Legacy       bool          // following a reference primary
 	// Counters since the node started following. Frames counts every
 	// frame read (handshake replies, full-resync keys, heartbeats,
 	// operations); Received the operations of the live stream taken in for
@@ -169,7 +173,7 @@ func (s *secondary) status() *SecondaryStatus {
 	now := time.Now().UnixMilli()
 	replID, applied := s.history()
 	host, port := s.primaryEndpoint()
-	st := &SecondaryStatus{PrimaryHost: host, PrimaryPort: port, Target: s.target.String(),
+	st := &SecondaryStatus{PrimaryHost: host, PrimaryPort: port, Target: s.target.String(), FollowsRedis: s.target.respAddr != "",
 		LinkUp: s.connected.Load(), Syncing: s.syncing.Load(), LastIO: -1, SinceLastOp: -1,
 		ReplID: replID, Applied: applied, PrimarySeq: max(s.primaryLast.Load(), applied), Legacy: s.legacy.Load(),
 		Frames: s.frames.Load(), Received: s.received.Load(), AppliedOps: s.appliedOps.Load(), Reconnections: s.reconnects.Load(),
