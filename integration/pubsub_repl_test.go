@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -82,4 +83,32 @@ func TestPublishReachesSecondaries(t *testing.T) {
 	for i := range subs {
 		require.Equal(t, "news.last", next(i).Channel, "the secondary's own PUBLISH went nowhere else")
 	}
+}
+
+// TestReplicaAnnounce: a secondary started with replica-announce-ip/port
+// is reported by its primary at that address, in INFO and ROLE, which is
+// where Sentinel finds it; CONFIG SET changes it from the next handshake.
+func TestReplicaAnnounce(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	ctx := context.Background()
+	p := startNode(t)
+	s := startNode(t, "--replicaof", "127.0.0.1 "+strconv.Itoa(p.Port), "--replica-announce-ip", "10.9.8.7", "--replica-announce-port", "7000")
+	p.waitInfo("replication", "connected_slaves", "1")
+	require.Contains(t, p.requireInfo("replication")["slave0"], "ip=10.9.8.7,port=7000,")
+	role, err := p.rdb.Do(ctx, "ROLE").Slice()
+	require.NoError(t, err)
+	require.Equal(t, []any{"10.9.8.7", "7000"}, role[2].([]any)[0].([]any)[:2])
+
+	require.NoError(t, s.rdb.ConfigSet(ctx, "slave-announce-ip", "").Err())
+	require.NoError(t, s.rdb.ConfigSet(ctx, "replica-announce-port", "0").Err())
+	// A new handshake picks the change up.
+	require.NoError(t, s.rdb.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+	require.NoError(t, s.rdb.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(p.Port)).Err())
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		m, err := p.info(ctx, "replication")
+		if assert.NoError(c, err) {
+			assert.Contains(c, m["slave0"], "ip=127.0.0.1,port="+strconv.Itoa(s.Port)+",")
+		}
+	}, convergeTimeout, pollInterval)
 }

@@ -240,6 +240,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Listen:             listenRepl,
 		Dial:               replDialer(cfg, tlsSet),
 		Deliver:            srv.Deliver,
+		Announce: func() (string, int) {
+			port, _ := strconv.Atoi(settings.value("replica-announce-port"))
+			return settings.value("replica-announce-ip"), port
+		},
 	})
 	switch {
 	case cfg.PrimaryHost != "":
