@@ -4,7 +4,7 @@ BIN     := bin/nadb-server
 ARGS    ?=
 FUZZTIME ?= 30s
 
-.PHONY: all build run test test-short soak bench bench-quick fuzz verify clean
+.PHONY: all build run test test-short test-failover soak bench bench-quick fuzz verify clean
 
 all: build
 
@@ -30,6 +30,14 @@ test:
 
 test-short:
 	$(GO) test -race -count=1 -short ./...
+
+# The Sentinel failover tests (three redis-sentinel processes, a primary
+# killed with SIGKILL, go-redis and redis-py writers that record every write
+# WAIT 1 confirmed) FAILOVER_COUNT times in a row each; .ci/run runs them
+# ten times. Needs redis-sentinel and python3-redis.
+FAILOVER_COUNT ?= 10
+test-failover:
+	$(GO) test -race -count=$(FAILOVER_COUNT) -failfast -timeout 20m -run 'TestSentinelFailover' ./integration/
 
 # The kill -9 tests with many more cycles (SOAK_CYCLES, default 200):
 # a primary killed at random moments of a write load must lose no
