@@ -269,6 +269,12 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 		}
 	}
 	mode, from := p.handshake(&req)
+	if mode == frame.ModeFull && p.replID2 != "" && string(req.ReplID) == p.replID2 && req.FromSequence > p.offset2 {
+		// A secondary (or the former primary) of the history this node
+		// followed applied writes this node never received.
+		p.logger.Warn("the peer holds writes of the former primary's history that this node never received; a full resync discards them",
+			"replica", conn.RemoteAddr(), "operations", req.FromSequence-p.offset2, "history", p.replID2)
+	}
 	if mode == frame.ModePartial && req.Has&frame.FieldLastDigest != 0 && from > 1 {
 		if d, ok := p.digestAt(from - 1); ok && !bytes.Equal(d, req.LastDigest) {
 			// Same history, same position, another operation: this
