@@ -378,6 +378,11 @@ func TestClientKill(t *testing.T) {
 			{cmd: []any{"CLIENT", "KILL", "ID", 999999}, want: 0},
 			{cmd: []any{"CLIENT", "KILL", "ADDR", "1.2.3.4:5"}, want: 0},
 			{cmd: []any{"CLIENT", "KILL", "1.2.3.4:5"}, err: "ERR No such client"},
+			// A filter it does not know kills nobody: USER names an
+			// existing user, MAXAGE is not Redis 7.0's.
+			{cmd: []any{"CLIENT", "KILL", "USER", "nobody"}, err: "ERR No such user 'nobody'"},
+			{cmd: []any{"CLIENT", "KILL", "MAXAGE", "10"}, err: "ERR syntax error"},
+			{cmd: []any{"CLIENT", "KILL", "USER", "default", "ID", 999999}, want: 0},
 		})
 	})
 }

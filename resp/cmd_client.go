@@ -214,8 +214,13 @@ func clientKill(s *Server, c *client, args [][]byte) {
 				return
 			}
 			typ = clientTypeName(v)
-		case equalFold(args[i], "user"), equalFold(args[i], "maxage"):
-		default:
+		case equalFold(args[i], "user"):
+			// Every client is the default user's, the only one there is.
+			if string(v) != "default" {
+				c.conn.WriteError(errNoSuchUser(v))
+				return
+			}
+		default: // MAXAGE too, which Redis 7.0 does not have
 			c.conn.WriteError(errSyntax)
 			return
 		}

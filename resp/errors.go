@@ -259,6 +259,12 @@ func errClientType(t []byte) string {
 	return sanitize("ERR Unknown client type '" + clip(t, 128) + "'")
 }
 
+// errNoSuchUser answers CLIENT KILL USER with a user that does not exist
+// (this server has only "default").
+func errNoSuchUser(name []byte) string {
+	return sanitize("ERR No such user '" + clip(name, 128) + "'")
+}
+
 // errHelloOption answers HELLO with an option it does not take.
 func errHelloOption(opt []byte) string {
 	return sanitize("ERR Syntax error in HELLO option '" + clip(opt, 128) + "'")
