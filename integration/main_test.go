@@ -198,6 +198,12 @@ func startServerWith(t *testing.T, lo launchOpts, extraArgs ...string) *Server {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		ports := freePorts(t, 2)
+		if slices.Contains(extraArgs, strconv.Itoa(ports[0])) || slices.Contains(extraArgs, strconv.Itoa(ports[1])) {
+			// A port the caller reserved for the server (a tls-port it
+			// took from freePorts earlier) was free again: pick others.
+			attempt--
+			continue
+		}
 		dir := t.TempDir()
 		args := append([]string{"--port", strconv.Itoa(ports[0])}, baseArgs(dir, ports[1])...)
 		s, err := tryLaunchWith(t, lo, ports[0], append(args, extraArgs...)...)
