@@ -258,13 +258,14 @@ func (s *Server) subscribe(c *client, names [][]byte, pattern bool) {
 		_, already := own[name]
 		own[name] = struct{}{}
 		c.mirrorSubs()
-		writeSubReply(c, kind, n, sb.count())
-		// The reply is queued before the hub knows the client: no
-		// message on the channel can come before it.
+		// Earlier replies first, with the wait for their writes.
 		_ = s.flushToOutbox(c)
-		if !already {
-			s.hub.add(c, name, pattern)
-		}
+		writeSubReply(c, kind, n, sb.count())
+		// The reply is queued and the client registered in one critical
+		// section of the hub: a message published before it is neither
+		// counted nor sent, one published after it comes after it, as
+		// a client that has read the reply expects.
+		s.hub.addThen(c, name, pattern, !already, func() { _ = s.flushToOutbox(c) })
 	}
 }
 
@@ -343,9 +344,19 @@ func mapKeys(m map[string]struct{}) func(func(string) bool) {
 	}
 }
 
-func (h *hub) add(c *client, name string, pattern bool) {
+// addThen registers c for name, when add is set, and runs then, under
+// the hub's lock (then may push to c's outbox: lock order hub, then
+// subscriber, as publish has it).
+func (h *hub) addThen(c *client, name string, pattern, add bool, then func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if add {
+		h.addLocked(c, name, pattern)
+	}
+	then()
+}
+
+func (h *hub) addLocked(c *client, name string, pattern bool) {
 	m := &h.channels
 	if pattern {
 		m = &h.patterns
