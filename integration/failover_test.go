@@ -39,7 +39,10 @@ type sentinel struct {
 }
 
 // startSentinels starts n sentinels monitoring the primary on port, with
-// a quorum of 2 and a one-second down-after.
+// a quorum of 2 and a down-after of three seconds. Not one: a sentinel
+// sends its first PING to a new primary a second after it switched to it,
+// and counts the wait from the switch, so with a one-second down-after it
+// may find the primary it just elected down and fail over again.
 func startSentinels(t *testing.T, n, primaryPort int) []*sentinel {
 	t.Helper()
 	bin := requireTool(t, "redis-sentinel")
@@ -49,7 +52,7 @@ func startSentinels(t *testing.T, n, primaryPort int) []*sentinel {
 		conf := filepath.Join(dir, "sentinel.conf")
 		body := fmt.Sprintf("port %[1]d\nbind 127.0.0.1\ndir %[2]q\n"+
 			"sentinel monitor %[3]s 127.0.0.1 %[4]d 2\n"+
-			"sentinel down-after-milliseconds %[3]s 1000\n"+
+			"sentinel down-after-milliseconds %[3]s 3000\n"+
 			"sentinel failover-timeout %[3]s 10000\n"+
 			"sentinel parallel-syncs %[3]s 2\n", port, dir, sentinelMaster, primaryPort)
 		require.NoError(t, os.WriteFile(conf, []byte(body), 0o644))

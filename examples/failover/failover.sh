@@ -62,7 +62,7 @@ node c "$C" "replicaof 127.0.0.1 $A"
 until_ok 10 is_replica_of "$B" "$A"
 until_ok 10 is_replica_of "$C" "$A"
 
-echo "2. three sentinels (quorum 2, down after 1 s)"
+echo "2. three sentinels (quorum 2, down after 3 s)"
 S=()
 for i in 1 2 3; do
   p=$(free_port); S+=("$p"); mkdir -p "$tmp/s$i"
@@ -71,7 +71,7 @@ port $p
 bind 127.0.0.1
 dir $tmp/s$i
 sentinel monitor mymaster 127.0.0.1 $A 2
-sentinel down-after-milliseconds mymaster 1000
+sentinel down-after-milliseconds mymaster 3000
 sentinel failover-timeout mymaster 10000
 EOC
   redis-sentinel "$tmp/s$i/sentinel.conf" >"$tmp/s$i/log" 2>&1 &
