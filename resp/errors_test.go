@@ -167,10 +167,12 @@ var protocolCases = []wireCase{
 	{name: "inline too big", in: strings.Repeat("x", 70000), want: []string{errReply("ERR Protocol error: too big inline request")}, closes: true},
 	{name: "commands before the error run", in: mb("SET", "a", "1") + "*1\r\n$-1\r\n", want: []string{ok, errReply("ERR Protocol error: invalid bulk length")}, closes: true},
 
-	// Redis skips empty and negative multibulk counts silently; redcon
-	// cannot, so they are refused (a known difference, see the README).
-	{name: "zero multibulk", in: "*0\r\n" + mb("PING"), want: []string{"-ERR Protocol error: invalid multibulk length\r\n"}, closes: true, redisDiffers: true},
-	{name: "negative multibulk", in: "*-1\r\n" + mb("PING"), want: []string{"-ERR Protocol error: invalid multibulk length\r\n"}, closes: true, redisDiffers: true},
+	// Redis skips empty and negative multibulk counts without a reply.
+	{name: "zero multibulk", in: "*0\r\n" + mb("PING"), want: []string{"+PONG\r\n"}},
+	{name: "negative multibulk", in: "*-1\r\n" + mb("PING"), want: []string{"+PONG\r\n"}},
+	{name: "very negative multibulk", in: "*-2147483649\r\n*0\r\n" + mb("PING"), want: []string{"+PONG\r\n"}},
+	{name: "minus zero multibulk", in: "*-0\r\n", want: []string{errReply("ERR Protocol error: invalid multibulk length")}, closes: true},
+	{name: "negative multibulk with leading zero", in: "*-01\r\n", want: []string{errReply("ERR Protocol error: invalid multibulk length")}, closes: true},
 	// Redis's string2ll takes no sign and no leading zeros.
 	{name: "plus in count", in: "*+1\r\n$4\r\nPING\r\n", want: []string{errReply("ERR Protocol error: invalid multibulk length")}, closes: true},
 	{name: "plus in bulk length", in: "*1\r\n$+4\r\nPING\r\n", want: []string{errReply("ERR Protocol error: invalid bulk length")}, closes: true},

@@ -410,6 +410,9 @@ func guardFraming(l *limits, data []byte) (between map[int]bool, passAt int, lon
 
 var countRE = regexp.MustCompile(`\*\+?(\d+)`)
 
+// emptyCountRE finds a multibulk count Redis skips: zero or negative.
+var emptyCountRE = regexp.MustCompile(`\*(0|-[1-9][0-9]*)\r\n`)
+
 // checkAcceptedInput is the oracle for input the guard let through. The
 // guard only protects the server if it frames the stream as redcon does:
 // every command redcon parses from data must end where the guard is between

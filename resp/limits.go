@@ -125,12 +125,14 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 				}
 				if g.state == stCount {
 					switch {
-					case g.neg || g.num > maxArgCount:
+					case g.neg && g.num == 0: // "-0", as Redis's string2ll
+						return refuse(bad)
+					case g.neg || g.num == 0:
+						g.state = stCommand // skipped, as Redis does
+					case g.num > maxArgCount:
 						return refuse(bad)
 					case unauth && g.num > unauthMaxArgs:
 						return refuseUnauth(errProtoUnauthMultiBulk)
-					case g.num == 0:
-						g.state = stCommand // the parser refuses an empty command
 					default:
 						g.args, g.state = g.num, stBulkStart
 					}

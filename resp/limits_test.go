@@ -161,15 +161,16 @@ func TestInputGuardMultibulkCount(t *testing.T) {
 		in   string
 		want verdict
 	}{
-		{"negative", "*-1\r\n", verdict{reply: errProtoMultiBulk}},
-		{"very negative", "*-2147483648\r\n", verdict{reply: errProtoMultiBulk}},
+		{"negative (skipped, as Redis does)", "*-1\r\n", verdict{}},
+		{"very negative (skipped)", "*-2147483648\r\n", verdict{}},
+		{"minus zero", "*-0\r\n", verdict{reply: errProtoMultiBulk}},
 		{"largest accepted count", "*1048576\r\n", verdict{}},
 		{"above the count cap", "*1048577\r\n", verdict{reply: errProtoMultiBulk}},
 		{"int32 maximum", "*2147483647\r\n", verdict{reply: errProtoMultiBulk}},
 		{"above int32", "*2147483648\r\n", verdict{reply: errProtoMultiBulk}},
 		{"int64 maximum", "*9223372036854775807\r\n", verdict{reply: errProtoMultiBulk}},
 		{"20 digits", "*10000000000000000000\r\n", verdict{reply: errProtoMultiBulk}},
-		{"in the second command", "PING\r\n*-5\r\n", verdict{reply: errProtoMultiBulk}},
+		{"in the second command", "PING\r\n*abc\r\n", verdict{reply: errProtoMultiBulk}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, guardBoth(t, l, tc.in))

@@ -154,6 +154,11 @@ func FuzzConnRead(f *testing.F) {
 				return
 			}
 		}
+		// Redis skips "*0" and negative counts, which redcon's reader
+		// refuses: no reference for inputs that have one.
+		if emptyCountRE.Match(data) {
+			return
+		}
 		ref, clean := referenceParse(data)
 		n := min(len(ref), len(whole.cmds))
 		for i := range n {

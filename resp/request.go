@@ -1,7 +1,9 @@
 package resp
 
 import (
+	"bytes"
 	"io"
+	"strconv"
 
 	"github.com/tidwall/redcon"
 )
@@ -83,6 +85,10 @@ func (q *requests) next() (args [][]byte, protoErr string) {
 			}
 			return args, ""
 		}
+		if n := emptyMultibulk(p); n > 0 {
+			q.start += n // "*0" or a negative count: nothing to run
+			continue
+		}
 		complete, args, _, left, err := redcon.ReadNextCommand(p, q.args[:0])
 		if err != nil {
 			return nil, errProtocol(err)
@@ -92,12 +98,34 @@ func (q *requests) next() (args [][]byte, protoErr string) {
 		}
 		q.args = args[:0]
 		q.start = q.end - len(left)
-		if len(args) == 0 {
-			// "*0": redcon's server refused it; so does this one (Redis
-			// skips it silently, a known difference).
-			return nil, errProtoMultiBulk
+		if len(args) == 0 { // not reached: emptyMultibulk took it
+			continue
 		}
 		return args, ""
 	}
 	return nil, ""
+}
+
+// emptyMultibulk returns the length of the line at the head of p when it
+// is a multibulk count of zero or less ("*0\r\n", "*-1\r\n"), which Redis
+// skips without a reply, and 0 otherwise (another count, or a line not
+// complete yet, which the parser handles). The count is read as Redis's
+// string2ll reads it: an optional minus, no leading zeros, at most 20
+// characters.
+func emptyMultibulk(p []byte) int {
+	end := bytes.IndexByte(p, '\n')
+	if end < 3 || p[end-1] != '\r' {
+		return 0
+	}
+	count := p[1 : end-1]
+	switch {
+	case len(count) == 1 && count[0] == '0':
+		return end + 1
+	case len(count) < 2 || len(count) > 20 || count[0] != '-' || count[1] < '1' || count[1] > '9':
+		return 0
+	}
+	if _, err := strconv.ParseInt(string(count), 10, 64); err != nil {
+		return 0
+	}
+	return end + 1
 }
