@@ -15,6 +15,15 @@ import (
 // LIST, INFO) are atomic or guarded by mu.
 type client struct {
 	id int64
+	// invokes counts the handlers run and errsClaimed the error replies
+	// (conn.errs) already counted for a command: INFO commandstats
+	// (cmdstats.go). Connection goroutine only.
+	invokes     int64
+	errsClaimed int
+	// tick is when the running command began (Server.clock): the end of
+	// the one before it in the pipeline, or the pipeline's start (0: none
+	// yet). One clock read per command times them all.
+	tick int64
 	// conn is where handlers write replies: the output buffer, which the
 	// connection loop sends once per pipeline. (Named conn because
 	// handlers wrote to a redcon.Conn before the loop was ours.)

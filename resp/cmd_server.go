@@ -297,6 +297,7 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 	case equalFold(sub, "resetstat") && len(args) == 2:
 		s.eng.ResetStats()
 		s.resetStats()
+		s.resetCmdStats()
 		okReply(c)
 	case equalFold(sub, "resetstat"):
 		c.conn.WriteError(errArity("config|resetstat"))

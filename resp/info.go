@@ -10,25 +10,32 @@ import (
 	"time"
 )
 
-// infoSections are the sections of INFO in Redis's order; "default" and
-// "all" print them all.
-var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "keyspace"}
+// infoSections are the sections of INFO in Redis's order; "all" and
+// "everything" print them all, "default" (and no argument) all but those
+// of notDefault.
+var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "keyspace"}
+
+// notDefault are the sections INFO prints only when asked by name or with
+// "all", as Redis's commandstats.
+var notDefault = map[string]bool{"commandstats": true}
 
 func cmdInfo(s *Server, c *client, args [][]byte) {
 	want := map[string]bool{}
-	all := len(args) == 1
+	all, def := false, len(args) == 1
 	for _, a := range args[1:] {
 		n := strings.ToLower(string(a))
 		switch n {
-		case "default", "all", "everything":
+		case "all", "everything":
 			all = true
+		case "default":
+			def = true
 		default:
 			want[n] = true
 		}
 	}
 	var b strings.Builder
 	for _, name := range infoSectionOrder {
-		if !all && !want[name] {
+		if !all && !want[name] && (!def || notDefault[name]) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -89,6 +96,8 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"keyspace_misses", itoa(st.Misses)},
 			{"pubsub_channels", itoa(int64(s.hub.count(false)))},
 			{"pubsub_patterns", itoa(int64(s.hub.count(true)))},
+			{"unexpected_error_replies", "0"},
+			{"total_error_replies", itoa(s.stats.totalErrors.Load())},
 		}
 	case "replication":
 		st := s.replication().Status()
@@ -104,6 +113,10 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"used_cpu_sys", tv(ru.Stime)},
 			{"used_cpu_user", tv(ru.Utime)},
 		}
+	case "commandstats":
+		return s.infoCommandStats()
+	case "errorstats":
+		return s.infoErrorStats()
 	case "keyspace":
 		var out [][2]string
 		for _, k := range s.eng.Keyspace() {

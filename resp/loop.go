@@ -135,6 +135,8 @@ func (s *Server) handle(c *client, args [][]byte) error {
 // times. Then the replies go out in one write. An error means the
 // connection must be closed, its replies unsent if WriteDone failed.
 func (s *Server) endPipeline(c *client) error {
+	s.noteErrors(c)
+	c.tick = 0
 	if c.sub != nil {
 		return s.flushToOutbox(c)
 	}

@@ -90,6 +90,8 @@ type Options struct {
 
 // Server serves the Redis protocol for one engine.
 type Server struct {
+	stats    *cmdStats // INFO commandstats and errorstats
+	epoch    time.Time // what clock counts from
 	eng      *engine.Engine
 	cfg      Config
 	repl     atomic.Pointer[replBox] // swapped once loading is done
@@ -184,6 +186,13 @@ func New(o Options) *Server {
 	s.SetRequirePass(o.RequirePass)
 	s.protected.Store(o.ProtectedMode)
 	s.commands = newCommandTable()
+	s.stats = newCmdStats()
+	s.epoch = time.Now()
+	for _, cmd := range s.commands {
+		if cmd.flags&flagContainer == 0 {
+			cmd.stat = s.stats.stat(cmd.name)
+		}
+	}
 	return s
 }
 
@@ -442,6 +451,10 @@ func (s *Server) run(c *client, args [][]byte) {
 		return
 	}
 	c.commands.Add(1)
+	if c.tick == 0 {
+		c.tick = s.clock()
+	}
+	defer s.account(c, cmd, args, dispatch{c.invokes, len(c.conn.errs), c.errsClaimed, c.tick})
 	if cmd.flags&flagContainer != 0 && len(args) > 1 {
 		full := cmd.name + "|" + string(lowerASCII(args[1]))
 		c.setLastCommand(&full)
@@ -481,6 +494,7 @@ func (s *Server) run(c *client, args [][]byte) {
 			}
 		}
 	}
+	c.invokes++
 	cmd.handler(s, c, args)
 }
 
@@ -532,6 +546,7 @@ func (s *Server) runWrite(c *client, cmd *command, args [][]byte) {
 		return
 	}
 	c.unsynced = true
+	c.invokes++
 	cmd.handler(s, c, args)
 }
 

@@ -41,6 +41,10 @@ type command struct {
 	summary string
 	since   string
 	handler handlerFunc
+	// stat is the command's INFO commandstats counters (cmdstats.go),
+	// set by the server that registers it; a container's are per
+	// subcommand instead.
+	stat *cmdStat
 }
 
 // keySpec gives the key positions for COMMAND INFO: first, last (negative

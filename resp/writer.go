@@ -22,15 +22,19 @@ import (
 // go through the client's outbox (pubsub.go).
 type replyWriter struct {
 	b     []byte
-	resp3 bool // the client spoke HELLO 3; connection goroutine only
+	errs  []string // error replies written since Server.noteErrors
+	resp3 bool     // the client spoke HELLO 3; connection goroutine only
 }
 
 // outKeepCap is the largest output buffer kept between pipelines; a larger
 // one (a big MGET, KEYS *) is dropped once written.
 const outKeepCap = 64 << 10
 
-func (w *replyWriter) WriteString(s string)     { w.b = redcon.AppendString(w.b, s) }
-func (w *replyWriter) WriteError(s string)      { w.b = redcon.AppendError(w.b, s) }
+func (w *replyWriter) WriteString(s string) { w.b = redcon.AppendString(w.b, s) }
+func (w *replyWriter) WriteError(s string) {
+	w.b = redcon.AppendError(w.b, s)
+	w.errs = append(w.errs, s) // for errorstats (Server.noteErrors)
+}
 func (w *replyWriter) WriteBulk(b []byte)       { w.b = redcon.AppendBulk(w.b, b) }
 func (w *replyWriter) WriteBulkString(s string) { w.b = redcon.AppendBulkString(w.b, s) }
 func (w *replyWriter) WriteInt(n int)           { w.b = redcon.AppendInt(w.b, int64(n)) }

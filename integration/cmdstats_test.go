@@ -1,0 +1,78 @@
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// TestInfoCommandStats holds for redis-server too: INFO commandstats counts
+// calls, rejected calls (refused before running: arity) and failed calls
+// (ran and replied with an error) per command and per subcommand of a
+// container, EXEC's commands when EXEC runs them; INFO errorstats counts
+// every error reply by its first word; INFO stats has total_error_replies;
+// CONFIG RESETSTAT empties them. usec is not compared (timing).
+func TestInfoCommandStats(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	// No CLIENT SETINFO when go-redis connects (Redis 7.0 refuses it, an
+	// error); its HELLO 2 is left out below.
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2, DisableIdentity: true})
+	defer rdb.Close()
+	ctx := context.Background()
+	conn := rdb.Conn()
+	defer conn.Close()
+	for _, line := range []string{"CONFIG RESETSTAT", "GET", "SET a b", "GET a", "INCR a", "CLIENT FOO", "CLIENT LIST x", "NOPE",
+		"MULTI", "SET b c", "INCR a", "EXEC", "MULTI", "GET", "EXEC", "CONFIG GET port"} {
+		var args []any
+		for _, w := range strings.Fields(line) {
+			args = append(args, w)
+		}
+		_ = conn.Do(ctx, args...).Err() // the errors are what is counted
+	}
+	text, err := rdb.Info(ctx, "commandstats").Result()
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, line := range strings.Split(text, "\r\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" || name == "cmdstat_hello" {
+			continue
+		}
+		// calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..
+		f := strings.Split(v, ",")
+		require.Len(t, f, 5, line)
+		got[strings.TrimPrefix(name, "cmdstat_")] = f[0] + "," + f[3] + "," + f[4]
+	}
+	require.Equal(t, map[string]string{
+		"config|resetstat": "calls=1,rejected_calls=0,failed_calls=0",
+		"config|get":       "calls=1,rejected_calls=0,failed_calls=0",
+		"get":              "calls=1,rejected_calls=2,failed_calls=0",
+		"set":              "calls=2,rejected_calls=0,failed_calls=0",
+		"incr":             "calls=2,rejected_calls=0,failed_calls=2",
+		"client|list":      "calls=1,rejected_calls=0,failed_calls=1",
+		"multi":            "calls=2,rejected_calls=0,failed_calls=0",
+		"exec":             "calls=2,rejected_calls=0,failed_calls=1",
+	}, got)
+
+	errs, err := rdb.Info(ctx, "errorstats").Result()
+	require.NoError(t, err)
+	require.Equal(t, "# Errorstats\r\nerrorstat_ERR:count=7\r\nerrorstat_EXECABORT:count=1\r\n", errs)
+	stats, err := rdb.Info(ctx, "stats").Result()
+	require.NoError(t, err)
+	require.Contains(t, stats, "\r\ntotal_error_replies:8\r\n")
+	def, err := rdb.Info(ctx).Result()
+	require.NoError(t, err)
+	require.Contains(t, def, "# Errorstats\r\n")
+	require.NotContains(t, def, "# Commandstats", "commandstats is not a default section")
+	all, err := rdb.Info(ctx, "all").Result()
+	require.NoError(t, err)
+	require.Contains(t, all, "# Commandstats\r\n")
+
+	require.NoError(t, rdb.ConfigResetStat(ctx).Err())
+	errs, err = rdb.Info(ctx, "errorstats").Result()
+	require.NoError(t, err)
+	require.Equal(t, "# Errorstats\r\n", errs)
+}
