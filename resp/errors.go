@@ -377,4 +377,6 @@ func errSubcommandSyntax(container string, sub []byte) string {
 const (
 	errLCSLenAndIdx = "ERR If you want both the length and indexes, please just use IDX."
 	errLCSMemory    = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	// errLCSNotStrings is LCS's own reply to a key of another type.
+	errLCSNotStrings = "ERR The specified keys must contain string values"
 )
