@@ -303,25 +303,35 @@ func cmdObject(s *Server, c *client, args [][]byte) {
 		}
 		c.conn.WriteBulkString(enc)
 	case equalFold(sub, "refcount") && len(args) == 3:
-		if c.eng.Exists(c.DB(), []string{string(args[2])}) == 0 {
+		n, ok := c.eng.RefCount(c.DB(), string(args[2]))
+		if !ok {
 			c.conn.WriteNull()
 			return
 		}
-		c.conn.WriteInt(1)
+		c.conn.WriteInt64(n)
 	case equalFold(sub, "freq") && len(args) == 3:
 		f, found, err := c.eng.Freq(c.DB(), string(args[2]))
 		writeObjectInt(c, int64(f), found, err)
 	case equalFold(sub, "idletime") && len(args) == 3:
 		secs, found, err := c.eng.IdleTime(c.DB(), string(args[2]))
 		writeObjectInt(c, secs, found, err)
-	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"):
-		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "OBJECT",
-			"ENCODING <key>", "    Return the internal encoding of the value at key.",
-			"FREQ <key>", "    Return the logarithmic access counter of the key (LFU maxmemory policies only).",
-			"IDLETIME <key>", "    Return the seconds since the key was last read or written (not under LFU maxmemory policies).",
-			"REFCOUNT <key>", "    Return the reference count (always 1).")
+			"ENCODING <key>",
+			"    Return the kind of internal representation used in order to store the value",
+			"    associated with a <key>.",
+			"FREQ <key>",
+			"    Return the access frequency index of the <key>. The returned integer is",
+			"    proportional to the logarithm of the recent access frequency of the key.",
+			"IDLETIME <key>",
+			"    Return the idle time of the <key>, that is the approximated number of",
+			"    seconds elapsed since the last access to the key.",
+			"REFCOUNT <key>",
+			"    Return the number of references of the value associated with the specified",
+			"    <key>.")
+	case equalFold(sub, "encoding"), equalFold(sub, "refcount"), equalFold(sub, "idletime"), equalFold(sub, "freq"),
+		equalFold(sub, "help"):
+		c.conn.WriteError(errArity("object|" + string(lowerASCII(sub))))
 	default:
 		c.conn.WriteError(errUnknownSubcommand("object", sub))
 	}

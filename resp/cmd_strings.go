@@ -34,6 +34,7 @@ func registerStringCommands(t commandTable) {
 	add("incrbyfloat", 3, grow|flagFast, one, "2.6.0", "Increment the floating point value of a key by a number.", cmdIncrByFloat)
 	add("getrange", 4, flagReadOnly, one, "2.4.0", "Returns a substring of the string stored at a key.", cmdGetRange)
 	add("substr", 4, flagReadOnly, one, "1.0.0", "Returns a substring from a string value.", cmdGetRange)
+	add("lcs", -3, flagReadOnly, keySpec{1, 2, 1}, "7.0.0", "Finds the longest common substring.", cmdLCS)
 	add("setrange", 4, grow, one, "2.2.0", "Overwrites a part of a string value with another by an offset.", cmdSetRange)
 }
 

@@ -333,3 +333,50 @@ func errorText(err error) string {
 	}
 	return sanitize("ERR " + err.Error())
 }
+
+// Errors of the scripting commands. This server runs no scripts: nothing
+// is ever loaded, so lookups fail with Redis's own errors for a missing
+// script or function, and compiling code fails with
+// errScriptingUnsupported (a text of this server).
+const (
+	errScriptingUnsupported = "ERR scripting is not supported by this server"
+	errNoScript             = "NOSCRIPT No matching script. Please use EVAL."
+	errFunctionNotFound     = "ERR Function not found"
+	errLibraryNotFound      = "ERR Library not found"
+	errNotBusy              = "NOTBUSY No scripts in execution right now."
+	errNumKeysTooMany       = "ERR Number of keys can't be greater than number of args"
+	errNumKeysNegative      = "ERR Number of keys can't be negative"
+	errScriptFlushMode      = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errFunctionFlushMode    = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errScriptDebugMode      = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	errLibraryNameMissing   = "ERR library name argument was not given"
+	errDumpPayload          = "ERR DUMP payload version or checksum are wrong"
+	errRestorePolicy        = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+)
+
+// errUnknownArgument answers FUNCTION LIST with an argument it does not
+// take.
+func errUnknownArgument(arg []byte) string {
+	return sanitize("ERR Unknown argument " + string(arg))
+}
+
+// errUnknownLoadOption answers FUNCTION LOAD with an option it does not
+// take.
+func errUnknownLoadOption(arg []byte) string {
+	return sanitize("ERR Unknown option given: " + string(arg))
+}
+
+// errSubcommandSyntax answers a subcommand given more arguments than it
+// takes, when Redis checks them in the subcommand rather than by arity;
+// sub is echoed as typed.
+func errSubcommandSyntax(container string, sub []byte) string {
+	return sanitize("ERR unknown subcommand or wrong number of arguments for '" + clip(sub, 128) + "'. Try " + strings.ToUpper(container) + " HELP.")
+}
+
+// Errors of LCS.
+const (
+	errLCSLenAndIdx = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSMemory    = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	// errLCSNotStrings is LCS's own reply to a key of another type.
+	errLCSNotStrings = "ERR The specified keys must contain string values"
+)

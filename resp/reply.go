@@ -92,7 +92,7 @@ func okReply(c *client) { c.conn.WriteString("OK") }
 // a heading, then each subcommand followed by its indented description.
 func writeHelp(c *client, container string, lines ...string) {
 	all := append([]string{container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
-	all = append(all, "HELP", "    Print this help.")
+	all = append(all, "HELP", "    Prints this help.")
 	c.conn.WriteArray(len(all))
 	for _, l := range all {
 		c.conn.WriteString(l)

@@ -80,5 +80,6 @@ func newCommandTable() map[string]*command {
 	registerACLCommands(t)
 	registerTxCommands(t)
 	registerPubSubCommands(t)
+	registerScriptingCommands(t)
 	return t
 }
