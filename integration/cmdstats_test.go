@@ -76,3 +76,18 @@ func TestInfoCommandStats(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "# Errorstats\r\n", errs)
 }
+
+// TestConfigSizesInBytes holds for redis-server too: CONFIG GET shows
+// sizes in bytes, however they were given.
+func TestConfigSizesInBytes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rdb := s.Client()
+	defer rdb.Close()
+	ctx := context.Background()
+	require.Equal(t, map[string]string{"proto-max-bulk-len": "536870912"}, rdb.ConfigGet(ctx, "proto-max-bulk-len").Val(), "the default, 512mb")
+	for _, name := range []string{"proto-max-bulk-len", "client-query-buffer-limit", "auto-aof-rewrite-min-size", "maxmemory"} {
+		require.NoError(t, rdb.ConfigSet(ctx, name, "600mb").Err(), name)
+		require.Equal(t, map[string]string{name: "629145600"}, rdb.ConfigGet(ctx, name).Val(), name)
+	}
+}

@@ -279,7 +279,7 @@ type settings struct {
 func newSettings() *settings {
 	s := &settings{table: options(), values: map[string]string{}}
 	for _, o := range s.table {
-		s.values[o.name] = o.def
+		s.values[o.name] = s.mergedLocked(o.name, o.def)
 	}
 	return s
 }
@@ -333,15 +333,18 @@ func (s *settings) setAtStart(name, value string) error {
 
 // mergedLocked is the value an option takes when value is set:
 // client-output-buffer-limit changes only the classes given, as in Redis,
-// and is kept in Redis's form; maxmemory is kept in bytes, as Redis's
-// CONFIG GET shows it. s.mu must be held.
+// and is kept in Redis's form; sizes (memoryOptions) are kept in bytes, as
+// Redis's CONFIG GET shows them. s.mu must be held.
 func (s *settings) mergedLocked(name, value string) string {
 	switch name {
 	case "client-output-buffer-limit":
 		return mergeOutputLimits(s.values[name], value)
-	case "maxmemory":
-		n, _ := parseMemory(value)
-		return strconv.FormatInt(n, 10)
+	}
+	if memoryOptions[name] {
+		// Kept in bytes, as Redis's CONFIG GET shows sizes.
+		if n, err := parseMemory(value); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
 	}
 	return value
 }

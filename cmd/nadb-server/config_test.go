@@ -632,6 +632,9 @@ func TestSettingsGet(t *testing.T) {
 		want := map[string]string{}
 		for _, o := range options() {
 			want[o.name] = o.def
+			if n, err := parseMemory(o.def); err == nil && memoryOptions[o.name] {
+				want[o.name] = strconv.FormatInt(n, 10) // sizes in bytes
+			}
 		}
 		for alias, name := range aliases {
 			want[alias] = want[name]
@@ -649,8 +652,8 @@ var runtimeOptions = []struct {
 }{
 	{"loglevel", "debug"},
 	{"maxclients", "42"},
-	{"proto-max-bulk-len", "1mb"},
-	{"client-query-buffer-limit", "2gb"},
+	{"proto-max-bulk-len", "1048576"}, // sizes are kept in bytes, as Redis shows them
+	{"client-query-buffer-limit", "2147483648"},
 	{"repl-verify-interval", "250"},
 	{"replica-serve-diverged-data", "yes"},
 	{"repl-password", "rpw"},
@@ -662,8 +665,8 @@ var runtimeOptions = []struct {
 	{"broadcast-async", "no"},
 	{"appendfsync", "always"},
 	{"auto-aof-rewrite-percentage", "50"},
-	{"auto-aof-rewrite-min-size", "1mb"},
-	{"aof-segment-size", "2mb"},
+	{"auto-aof-rewrite-min-size", "1048576"},
+	{"aof-segment-size", "2097152"},
 	{"requirepass", "s3cret"},
 	{"protected-mode", "no"},
 	{"timeout", "30"},
