@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -129,7 +130,11 @@ func TestDefaults(t *testing.T) {
 			require.Equal(t, [][2]string{{name, v}}, s.Get(name), name)
 		}
 		for _, o := range options() {
-			require.Equal(t, o.def, s.value(o.name), o.name)
+			def := o.def
+			if n, err := parseMemory(def); err == nil && memoryOptions[o.name] {
+				def = strconv.FormatInt(n, 10) // sizes are kept in bytes
+			}
+			require.Equal(t, def, s.value(o.name), o.name)
 		}
 	})
 	t.Run("every default passes its own check", func(t *testing.T) {
