@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
@@ -55,14 +56,15 @@ func (e *Engine) Live(d int, key string) bool {
 	return ok
 }
 
-// Type returns "string" or "none".
+// Type returns "string", "hash" or "none".
 func (e *Engine) Type(d int, key string) string {
 	e.lock()
 	defer e.unlock()
-	if _, ok := e.peekLocked(d, key, e.nowMs()); !ok {
+	en, ok := e.peekLocked(d, key, e.nowMs())
+	if !ok {
 		return "none"
 	}
-	return "string"
+	return en.valueType().String()
 }
 
 // Keys returns the live keys matching the glob pattern.
@@ -95,7 +97,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	var out []string
 	for buckets := 0; ; buckets++ {
 		cursor = t.Scan(cursor, func(r slab.Entry) {
-			if r.ExpireAt == 0 || now <= r.ExpireAt {
+			if (r.ExpireAt == 0 || now <= r.ExpireAt) && (typ == "" || strings.EqualFold(typ, typeOfKind(r.Kind).String())) {
 				out = append(out, r.KeyString())
 			}
 		})
@@ -105,7 +107,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	}
 	filtered := out[:0]
 	for _, k := range out {
-		if (pattern == "" || Match(pattern, k)) && (typ == "" || strings.EqualFold(typ, "string")) {
+		if pattern == "" || Match(pattern, k) {
 			filtered = append(filtered, k)
 		}
 	}
@@ -149,18 +151,44 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 			return false, nil
 		}
 	}
+	o := e.hashOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(d, dst, &en)
+	e.moveInLocked(d, dst, &en, o)
 	return true, nil
 }
 
-// moveInLocked stores en's value, expiry and encoding under key in
-// database d, with en's access word: RENAME and MOVE move a value with its
-// history. en was removed from its own place first; its bytes stay valid.
-func (e *Engine) moveInLocked(d int, key string, en *entry) {
-	moved := e.storeLocked(d, key, en.val, en.expireAt, en.enc())
+// hashOf returns en's hash, or nil for a string.
+func (e *Engine) hashOf(d int, en *entry) *hashObj {
+	if en.kind != encHash {
+		return nil
+	}
+	return e.dbs[d].hashes[recIdx(en.val)]
+}
+
+// moveInLocked stores en's value (o for a hash, which hashOf read before
+// en was removed), expiry and encoding under key in database d, with en's
+// access word: RENAME and MOVE move a value with its history. en was
+// removed from its own place first; its bytes stay valid.
+func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj) {
+	var moved entry
+	if o != nil {
+		if e.snaps > 0 && o.born < e.capGen {
+			o = o.clone()
+		}
+		moved = e.storeHashLocked(d, key, o, en.expireAt)
+	} else {
+		moved = e.storeLocked(d, key, en.val, en.expireAt, en.enc())
+	}
 	e.dbs[d].keys.SetMeta(moved.key, en.meta)
+}
+
+// typeOfKind is the type of a record of this kind.
+func typeOfKind(kind uint8) ValueType {
+	if encoding(kind) == encHash {
+		return TypeHash
+	}
+	return TypeString
 }
 
 // ExpireCond is the NX/XX/GT/LT condition of EXPIRE and friends.
@@ -274,9 +302,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if _, ok := e.lookupLocked(dst, key, now); ok {
 		return false, nil
 	}
+	o := e.hashOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(dst, key, &en)
+	e.moveInLocked(dst, key, &en, o)
 	return true, nil
 }
 
@@ -298,6 +327,10 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 			return false, nil
 		}
 	}
+	if o := e.hashOf(d, &en); o != nil {
+		e.storeHashLocked(dstDB, dst, o.clone(), en.expireAt)
+		return true, nil
+	}
 	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	return true, nil
 }
@@ -309,6 +342,9 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	en, ok := e.findLocked(d, key, e.nowMs())
 	if !ok {
 		return "", false
+	}
+	if o := e.hashOf(d, &en); o != nil {
+		return o.encoding(), true
 	}
 	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
 		return "int", true
@@ -393,7 +429,11 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 			out[i] = hex.EncodeToString(make([]byte, sha1.Size))
 			continue
 		}
-		h := sha1.Sum(en.val)
+		v := en.val
+		if o := e.hashOf(d, &en); o != nil {
+			v = sortedPairs(o)
+		}
+		h := sha1.Sum(v)
 		out[i] = hex.EncodeToString(h[:])
 	}
 	return out
@@ -408,4 +448,21 @@ func (e *Engine) Len() int {
 		n += dd.keys.Len()
 	}
 	return n
+}
+
+// sortedPairs is the packed fields and values of o, sorted by field: the
+// same bytes for the same hash whatever its history.
+func sortedPairs(o *hashObj) []byte {
+	var fields []string
+	o.each(func(f, _ string) bool {
+		fields = append(fields, f)
+		return true
+	})
+	slices.Sort(fields)
+	var b []byte
+	for _, f := range fields {
+		v, _ := o.get(f)
+		b = AppendPacked(AppendPacked(b, f), v)
+	}
+	return b
 }

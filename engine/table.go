@@ -67,4 +67,15 @@ const (
 	encAuto   encoding = iota // int, embstr or raw by content and length
 	encRaw                    // built by APPEND or SETRANGE
 	encEmbstr                 // INCRBYFLOAT's result: never int
+	// encHash is a hash's record: its value is the hash's index in the
+	// side table, value hash and memory (see hashobj.go).
+	encHash encoding = 8
 )
+
+// valueType returns the type of the entry's value.
+func (en *entry) valueType() ValueType {
+	if en.kind == encHash {
+		return TypeHash
+	}
+	return TypeString
+}

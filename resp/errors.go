@@ -66,6 +66,12 @@ const (
 	errGenPassBits   = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
 	errProtoVersion  = "ERR Protocol version is not an integer or out of range"
 	errInvalidCursor = "ERR invalid cursor"
+	// Hash command errors.
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errNaNOrInfArg    = "ERR value is NaN or Infinity"
+	errValueRange     = "ERR value is out of range"
+	errCountRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	errGTAndLT       = "ERR GT and LT options at the same time are not compatible"
 	errMasterPort    = "ERR Invalid master port"
 	errNoShutdown    = "ERR No shutdown in progress."
@@ -318,6 +324,12 @@ func errorText(err error) string {
 		return errStringTooLarge
 	case errors.Is(err, engine.ErrWrongType):
 		return errWrongType
+	case errors.Is(err, engine.ErrHashNotInteger):
+		return errHashNotInteger
+	case errors.Is(err, engine.ErrHashNotFloat):
+		return errHashNotFloat
+	case errors.Is(err, engine.ErrInfArg):
+		return errNaNOrInfArg
 	case errors.Is(err, engine.ErrOOM):
 		return errOOM
 	case errors.Is(err, engine.ErrNotLFU):
