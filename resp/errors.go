@@ -72,10 +72,10 @@ const (
 	errNaNOrInfArg    = "ERR value is NaN or Infinity"
 	errValueRange     = "ERR value is out of range"
 	errCountRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	errGTAndLT       = "ERR GT and LT options at the same time are not compatible"
-	errMasterPort    = "ERR Invalid master port"
-	errNoShutdown    = "ERR No shutdown in progress."
-	errDecrOverflow  = "ERR decrement would overflow"
+	errGTAndLT        = "ERR GT and LT options at the same time are not compatible"
+	errMasterPort     = "ERR Invalid master port"
+	errNoShutdown     = "ERR No shutdown in progress."
+	errDecrOverflow   = "ERR decrement would overflow"
 	// errWaitOnReplica answers WAIT on a secondary.
 	errWaitOnReplica = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.

@@ -90,6 +90,7 @@ func defaultConfig() Config {
 		ReplicaLimit:      node.DefaultReplicaOutputLimit,
 		PubSubLimit:       resp.OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 		Eviction:          engine.DefaultEviction,
+		HashLimits:        engine.DefaultHashLimits,
 	}
 }
 
@@ -650,6 +651,8 @@ var runtimeOptions = []struct {
 	{"loglevel", "debug"},
 	{"maxclients", "42"},
 	{"proto-max-bulk-len", "1mb"},
+	{"hash-max-listpack-entries", "128"},
+	{"hash-max-listpack-value", "32"},
 	{"client-query-buffer-limit", "2gb"},
 	{"repl-verify-interval", "250"},
 	{"replica-serve-diverged-data", "yes"},
