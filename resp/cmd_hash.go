@@ -211,7 +211,7 @@ func cmdHRandField(s *Server, c *client, args [][]byte) {
 	case count == math.MinInt64:
 		c.conn.WriteError(errCountRange)
 		return
-	case count < -maxRandCount || (withValues && count < -math.MaxInt64/2):
+	case withValues && (count < -math.MaxInt64/2 || count > math.MaxInt64/2), count < -maxRandCount:
 		c.conn.WriteError(errValueRange)
 		return
 	}
