@@ -34,7 +34,14 @@ func (e *Engine) CheckInvariants() error {
 				return false
 			}
 			sum = sum.add(en.term(hashKey(en.key)))
-			items = append(items, Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt})
+			it := Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt}
+			if en.kind == encHash {
+				if err = checkHash(dd, &en); err != nil {
+					return false
+				}
+				it.Type, it.Value = TypeHash, dd.hashes[recIdx(en.val)].pack(nil)
+			}
+			items = append(items, it)
 			return true
 		})
 		if err != nil {
@@ -101,4 +108,39 @@ func (e *Engine) Items() []Item {
 		items[i].Value = append([]byte{}, items[i].Value...)
 	}
 	return items
+}
+
+// checkHash verifies a hash record against its object: the value hash
+// and memory the record holds, recomputed from the fields.
+func checkHash(dd *db, en *entry) error {
+	idx := recIdx(en.val)
+	if int(idx) >= len(dd.hashes) || dd.hashes[idx] == nil {
+		return fmt.Errorf("hash %q: no object at slot %d", en.key, idx)
+	}
+	o := dd.hashes[idx]
+	var vh uint64
+	var mem int64
+	o.each(func(f, v string) bool {
+		vh += pairHash(f, v)
+		mem += fieldMem(f, v)
+		return true
+	})
+	switch {
+	case o.len() == 0:
+		return fmt.Errorf("hash %q is empty", en.key)
+	case vh != o.vh || vh != recVH(en.val):
+		return fmt.Errorf("hash %q: value hash %x, record %x, recomputed %x", en.key, o.vh, recVH(en.val), vh)
+	case mem+hashOverhead != recMem(en.val) || mem != o.mem:
+		return fmt.Errorf("hash %q: memory %d, record %d, recomputed %d", en.key, o.mem, recMem(en.val), mem)
+	}
+	live := 0
+	for _, h := range dd.hashes {
+		if h != nil {
+			live++
+		}
+	}
+	if live != len(dd.hashes)-len(dd.hfree) {
+		return fmt.Errorf("side table: %d objects, %d slots, %d free", live, len(dd.hashes), len(dd.hfree))
+	}
+	return nil
 }
