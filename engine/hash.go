@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 )
 
@@ -328,11 +329,7 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 	if o == nil || count == 0 {
 		return nil, err
 	}
-	all := make([]string, 0, 2*o.len())
-	o.each(func(f, v string) bool {
-		all = append(all, f, v)
-		return true
-	})
+	all := o.pairs
 	n := len(all) / 2
 	per := 1
 	if withValues {
@@ -372,27 +369,46 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 	return out, nil
 }
 
-// HScan returns the fields and values of key's hash that match pattern
-// ("" matches all), alternating, with the next cursor. Every field comes
-// in one call, with cursor 0, which SCAN's guarantees allow (COUNT is a
-// hint): Redis does so for listpacks.
-// The encoding is returned too: a listpack's fields are all returned
-// whatever the cursor, as Redis does.
-func (e *Engine) HScan(d int, key string, pattern string) ([]string, string, error) {
+// HScan runs one HSCAN step: it returns the fields and values of key's
+// hash that match pattern ("" matches all), alternating, and the next
+// cursor (0: done). A listpack gives all its fields at once whatever the
+// cursor, as Redis's does. A hashtable's fields are walked from the end of
+// its slice of pairs down, about count at a time, the cursor being the
+// number of places not yet walked: removing a field moves the last one into
+// its place, which was walked already or is still to be walked, and a new
+// field goes at the end, so a field present for the whole scan is
+// returned at least once, SCAN's guarantee.
+func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count int) (uint64, []string, error) {
 	e.lock()
 	defer e.unlock()
 	o, err := e.hashRead(d, key)
 	if o == nil {
-		return nil, "", err
+		return 0, nil, err
+	}
+	from, to := 0, o.len()
+	var next uint64
+	if o.big != nil {
+		if cursor != 0 && cursor < uint64(to) {
+			to = int(cursor)
+		}
+		from = max(to-max(count, 1), 0)
+		next = uint64(from)
 	}
 	var out []string
-	o.each(func(f, v string) bool {
+	for i := to - 1; i >= from; i-- {
+		f, v := o.pairs[2*i], o.pairs[2*i+1]
 		if pattern == "" || Match(pattern, f) {
 			out = append(out, f, v)
 		}
-		return true
-	})
-	return out, o.encoding(), nil
+	}
+	if o.big == nil {
+		// In insertion order, as a listpack is walked.
+		slices.Reverse(out)
+		for i := 0; i < len(out); i += 2 {
+			out[i], out[i+1] = out[i+1], out[i]
+		}
+	}
+	return next, out, nil
 }
 
 // applyHashLocked applies a hash effect received from a primary.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"maps"
 	"slices"
 )
 
@@ -14,10 +15,13 @@ import (
 // digest and the memory count of a key are read from its record alone,
 // as a string's are.
 //
-// Like Redis, a hash starts as a listpack (small: a slice of fields and
-// values in insertion order, searched linearly) and becomes a hashtable
-// (a map) for good once it has more than hash-max-listpack-entries fields
-// or a field or value longer than hash-max-listpack-value bytes.
+// Like Redis, a hash starts as a listpack (a slice of fields and values
+// in insertion order, searched linearly) and becomes a hashtable for good
+// once it has more than hash-max-listpack-entries fields or a field or
+// value longer than hash-max-listpack-value bytes: the same slice, with a
+// map from each field to its place, where a removed field's place takes
+// the last field. Either way the order of the fields is fixed while the
+// hash does not change, so HKEYS and HVALS agree, as in Redis.
 //
 // A snapshot reads hashes without the engine's lock: Capture copies the
 // side tables (their pointers) and bumps capGen; while a snapshot is
@@ -27,11 +31,11 @@ import (
 // hashObj is one hash. Fields and values are strings: immutable, so a
 // reader may keep them after the lock is released.
 type hashObj struct {
-	small []string          // field, value, field, value... (listpack)
-	big   map[string]string // hashtable; nil while small
-	vh    uint64            // the sum of pairHash over the fields
-	mem   int64             // the accounted bytes of the fields
-	born  uint64            // core.capGen when created or cloned
+	pairs []string         // field, value, field, value...
+	big   map[string]int32 // hashtable: field -> its index in pairs; nil for a listpack
+	vh    uint64           // the sum of pairHash over the fields
+	mem   int64            // the accounted bytes of the fields
+	born  uint64           // core.capGen when created or cloned
 }
 
 // HashLimits are hash-max-listpack-entries and hash-max-listpack-value.
@@ -55,16 +59,18 @@ func pairHash(f, v string) uint64 {
 
 func fieldMem(f, v string) int64 { return int64(len(f)+len(v)) + fieldOverhead }
 
-func (o *hashObj) len() int {
-	if o.big != nil {
-		return len(o.big)
-	}
-	return len(o.small) / 2
-}
+func (o *hashObj) len() int { return len(o.pairs) / 2 }
 
+// find returns the index of field f in pairs, or -1.
 func (o *hashObj) find(f string) int {
-	for i := 0; i < len(o.small); i += 2 {
-		if o.small[i] == f {
+	if o.big != nil {
+		if i, ok := o.big[f]; ok {
+			return int(i)
+		}
+		return -1
+	}
+	for i := 0; i < len(o.pairs); i += 2 {
+		if o.pairs[i] == f {
 			return i
 		}
 	}
@@ -72,12 +78,8 @@ func (o *hashObj) find(f string) int {
 }
 
 func (o *hashObj) get(f string) (string, bool) {
-	if o.big != nil {
-		v, ok := o.big[f]
-		return v, ok
-	}
 	if i := o.find(f); i >= 0 {
-		return o.small[i+1], true
+		return o.pairs[i+1], true
 	}
 	return "", false
 }
@@ -88,23 +90,21 @@ func (o *hashObj) set(f, v string, lim HashLimits) bool {
 	if o.big == nil && (int64(len(f)) > lim.Value || int64(len(v)) > lim.Value) {
 		o.convert()
 	}
-	old, had := o.get(f)
-	if had {
-		o.vh -= pairHash(f, old)
-		o.mem -= fieldMem(f, old)
+	i := o.find(f)
+	if i >= 0 {
+		old := o.pairs[i+1]
+		o.vh += pairHash(f, v) - pairHash(f, old)
+		o.mem += fieldMem(f, v) - fieldMem(f, old)
+		o.pairs[i+1] = v
+		return false
 	}
 	o.vh += pairHash(f, v)
 	o.mem += fieldMem(f, v)
 	if o.big != nil {
-		o.big[f] = v
-		return !had
+		o.big[f] = int32(len(o.pairs))
 	}
-	if had {
-		o.small[o.find(f)+1] = v
-		return false
-	}
-	o.small = append(o.small, f, v)
-	if int64(o.len()) > lim.Entries {
+	o.pairs = append(o.pairs, f, v)
+	if o.big == nil && int64(o.len()) > lim.Entries {
 		o.convert()
 	}
 	return true
@@ -112,42 +112,39 @@ func (o *hashObj) set(f, v string, lim HashLimits) bool {
 
 // del removes field f and reports whether it was there.
 func (o *hashObj) del(f string) bool {
-	old, had := o.get(f)
-	if !had {
+	i := o.find(f)
+	if i < 0 {
 		return false
 	}
-	o.vh -= pairHash(f, old)
-	o.mem -= fieldMem(f, old)
-	if o.big != nil {
-		delete(o.big, f)
+	o.vh -= pairHash(f, o.pairs[i+1])
+	o.mem -= fieldMem(f, o.pairs[i+1])
+	if o.big == nil {
+		o.pairs = slices.Delete(o.pairs, i, i+2)
 		return true
 	}
-	i := o.find(f)
-	o.small = slices.Delete(o.small, i, i+2)
+	delete(o.big, f)
+	last := len(o.pairs) - 2
+	if i != last {
+		o.pairs[i], o.pairs[i+1] = o.pairs[last], o.pairs[last+1]
+		o.big[o.pairs[i]] = int32(i)
+	}
+	o.pairs[last], o.pairs[last+1] = "", ""
+	o.pairs = o.pairs[:last]
 	return true
 }
 
 func (o *hashObj) convert() {
-	o.big = make(map[string]string, len(o.small)/2)
-	for i := 0; i < len(o.small); i += 2 {
-		o.big[o.small[i]] = o.small[i+1]
+	o.big = make(map[string]int32, len(o.pairs)/2)
+	for i := 0; i < len(o.pairs); i += 2 {
+		o.big[o.pairs[i]] = int32(i)
 	}
-	o.small = nil
 }
 
-// each calls fn for every field until fn returns false: in insertion
-// order for a listpack, in the map's order for a hashtable.
+// each calls fn for every field until fn returns false, in the order of
+// pairs: insertion order for a listpack.
 func (o *hashObj) each(fn func(f, v string) bool) {
-	if o.big != nil {
-		for f, v := range o.big {
-			if !fn(f, v) {
-				return
-			}
-		}
-		return
-	}
-	for i := 0; i < len(o.small); i += 2 {
-		if !fn(o.small[i], o.small[i+1]) {
+	for i := 0; i < len(o.pairs); i += 2 {
+		if !fn(o.pairs[i], o.pairs[i+1]) {
 			return
 		}
 	}
@@ -155,13 +152,9 @@ func (o *hashObj) each(fn func(f, v string) bool) {
 
 func (o *hashObj) clone() *hashObj {
 	c := *o
+	c.pairs = slices.Clone(o.pairs)
 	if o.big != nil {
-		c.big = make(map[string]string, len(o.big))
-		for f, v := range o.big {
-			c.big[f] = v
-		}
-	} else {
-		c.small = slices.Clone(o.small)
+		c.big = maps.Clone(o.big)
 	}
 	return &c
 }

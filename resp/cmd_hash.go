@@ -3,8 +3,6 @@ package resp
 import (
 	"math"
 	"strconv"
-
-	"github.com/nadb-server/nadb-server/engine"
 )
 
 func registerHashCommands(t commandTable) {
@@ -247,6 +245,7 @@ func cmdHScan(s *Server, c *client, args [][]byte) {
 		cursor = uint64(n)
 	}
 	var pattern string
+	count := 10
 	for i := 3; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			c.conn.WriteError(errSyntax)
@@ -269,21 +268,17 @@ func cmdHScan(s *Server, c *client, args [][]byte) {
 				c.conn.WriteError(errSyntax)
 				return
 			}
+			count = int(min(n, math.MaxInt32))
 		default:
 			c.conn.WriteError(errSyntax)
 			return
 		}
 	}
-	out, enc, err := c.eng.HScan(c.DB(), string(args[1]), pattern)
+	next, out, err := c.eng.HScan(c.DB(), string(args[1]), cursor, pattern, count)
 	if writeErr(c, err) {
 		return
 	}
-	if cursor != 0 && enc == engine.EncodingHashtable {
-		// Every field went with cursor 0: a cursor this server never
-		// handed out names nothing more, as Redis's dictScan past the end.
-		out = nil
-	}
 	c.conn.WriteArray(2)
-	c.conn.WriteBulkString("0")
+	c.conn.WriteBulkString(strconv.FormatUint(next, 10))
 	writeStrings(c, out)
 }
