@@ -353,6 +353,16 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 		for i := range n {
 			pick(i)
 		}
+	case count*4 < int64(n):
+		// Few of many: draw places, skipping those drawn already.
+		seen := make(map[int]bool, count)
+		out = make([]string, 0, int(count)*per)
+		for int64(len(seen)) < count {
+			if i := e.randIntn(n); !seen[i] {
+				seen[i] = true
+				pick(i)
+			}
+		}
 	default:
 		// A partial Fisher-Yates shuffle of the indexes.
 		idx := make([]int, n)

@@ -247,3 +247,43 @@ func TestHashProperties(t *testing.T) {
 }
 
 func (m hashModel) isHash(k string) bool { _, ok := m.hash(k); return ok }
+
+// TestHashWatchAndScan: WATCH sees every kind of hash change, and SCAN's
+// TYPE filter and TYPE tell hashes from strings.
+func TestHashWatchAndScan(t *testing.T) {
+	v := newEnv(t)
+	e := v.e
+	for name, change := range map[string]func(){
+		"hset":    func() { _, _ = e.HSet(0, "h", [][]byte{[]byte("f"), []byte("2")}, false) },
+		"hdel":    func() { _, _ = e.HDel(0, "h", [][]byte{[]byte("f")}) },
+		"hincrby": func() { _, _ = e.HIncrBy(0, "h", []byte("n"), 1) },
+		"rename":  func() { _, _ = e.Rename(0, "h2", "h", false) },
+	} {
+		_, err := e.HSet(0, "h", [][]byte{[]byte("f"), []byte("1")}, false)
+		require.NoError(t, err)
+		_, _ = e.HSet(0, "h2", [][]byte{[]byte("x"), []byte("1")}, false)
+		w := e.Watch(0, "h")
+		change()
+		require.True(t, e.Touched([]engine.Watch{w}), name)
+		e.Unwatch([]engine.Watch{w})
+	}
+	e.Del(0, []string{"h2"})
+	e.Set(0, "s", []byte("v"), engine.SetOptions{})
+	_, _ = e.HSet(0, "h", [][]byte{[]byte("f"), []byte("1")}, false)
+	_, keys := e.Scan(0, 0, "", 1000, "hash")
+	require.ElementsMatch(t, []string{"h"}, keys)
+	_, keys = e.Scan(0, 0, "", 1000, "STRING")
+	require.ElementsMatch(t, []string{"s"}, keys)
+	require.Equal(t, "hash", e.Type(0, "h"))
+	enc, _ := e.Encoding(0, "h")
+	require.Equal(t, "listpack", enc)
+	_, _, err := e.GetAppend(nil, 0, "h")
+	require.ErrorIs(t, err, engine.ErrWrongType)
+	_, err = e.IncrBy(0, "h", 1)
+	require.ErrorIs(t, err, engine.ErrWrongType)
+	r := e.Set(0, "h", []byte("x"), engine.SetOptions{Get: true})
+	require.ErrorIs(t, r.Err, engine.ErrWrongType)
+	require.Equal(t, "hash", e.Type(0, "h"))
+	e.Set(0, "h", []byte("x"), engine.SetOptions{}) // SET replaces any type
+	require.Equal(t, "string", e.Type(0, "h"))
+}
