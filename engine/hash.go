@@ -33,13 +33,6 @@ func (e *Engine) SetHashLimits(l HashLimits) {
 	e.unlock()
 }
 
-// HashLimitsNow returns the current hash limits.
-func (e *Engine) HashLimitsNow() HashLimits {
-	e.lock()
-	defer e.unlock()
-	return e.hlim
-}
-
 func (e *Engine) hashLimits() HashLimits {
 	e.mu.Lock()
 	defer e.mu.Unlock()
