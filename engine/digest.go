@@ -166,8 +166,11 @@ func dbMultiplier(d int) Digest {
 
 // term returns en's term; k is the hash of en.key.
 func (en *entry) term(k keyHash) Digest {
-	if en.kind == encHash {
+	switch en.kind {
+	case encHash:
 		return k.term(tagHash, recVH(en.val), en.expireAt)
+	case encHashLP:
+		return k.term(tagHash, lpVH(en.val), en.expireAt)
 	}
 	return k.term(tagString, en.valueHash(), en.expireAt)
 }

@@ -147,6 +147,7 @@ type core struct {
 	capGen  uint64 // Capture calls so far (see hashobj.go)
 	snaps   int    // snapshots not yet released
 	hbuf    []byte // the packed values of the group's hash effects
+	lpbuf   []byte // a listpack record being built
 }
 
 // New returns an empty engine.
@@ -606,10 +607,13 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 		more := true
 		f.Each(func(key string, value []byte, expireAt int64, kind uint8) bool {
 			it = Item{DB: d, Key: key, Value: value, ExpireAt: expireAt}
-			if encoding(kind) == encHash {
+			switch encoding(kind) {
+			case encHash:
 				// Never changed while the snapshot lives (copy on write).
 				o := s.hashes[d][recIdx(value)]
 				it.Type, it.Value = TypeHash, o.pack(make([]byte, 0, o.mem))
+			case encHashLP:
+				it.Type, it.Value = TypeHash, value[lpHeader:]
 			}
 			more = fn(&it)
 			return more
@@ -690,7 +694,11 @@ func (l *Loader) Add(it *Item) error {
 		if err != nil {
 			return err
 		}
-		val, enc = hashRec(&rec, dd.allocHash(o), o), encHash
+		if o.big == nil {
+			val, enc = lpRecord(nil, o), encHashLP
+		} else {
+			val, enc = hashRec(&rec, dd.allocHash(o), o), encHash
+		}
 	}
 	vh := valueHash(val)
 	r, _ := dd.keys.SetWith(it.Key, val, it.ExpireAt, uint8(enc), vh, false, func(r slab.Entry, replaced bool) uint32 {

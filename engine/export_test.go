@@ -35,11 +35,19 @@ func (e *Engine) CheckInvariants() error {
 			}
 			sum = sum.add(en.term(hashKey(en.key)))
 			it := Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt}
-			if en.kind == encHash {
+			switch en.kind {
+			case encHash:
 				if err = checkHash(dd, &en); err != nil {
 					return false
 				}
 				it.Type, it.Value = TypeHash, dd.hashes[recIdx(en.val)].pack(nil)
+			case encHashLP:
+				o := lpDecode(en.val)
+				if o.len() == 0 || o.vh != lpVH(en.val) {
+					err = fmt.Errorf("listpack hash %q: %d fields, value hash %x, recomputed %x", en.key, o.len(), lpVH(en.val), o.vh)
+					return false
+				}
+				it.Type, it.Value = TypeHash, en.val[lpHeader:]
 			}
 			items = append(items, it)
 			return true
@@ -49,6 +57,25 @@ func (e *Engine) CheckInvariants() error {
 		}
 		if sum != dd.sum {
 			return fmt.Errorf("db %d: digest sum %v, recomputed %v", d, dd.sum, sum)
+		}
+	}
+	// Every hashtable object in a side table belongs to exactly one record.
+	for d, dd := range e.dbs {
+		tables := 0
+		dd.keys.Each(func(r slab.Entry) bool {
+			if encoding(r.Kind) == encHash {
+				tables++
+			}
+			return true
+		})
+		live := 0
+		for _, h := range dd.hashes {
+			if h != nil {
+				live++
+			}
+		}
+		if live != tables {
+			return fmt.Errorf("db %d: %d hashtable records, %d objects in the side table", d, tables, live)
 		}
 	}
 	if got := DigestOf(items); got != e.digest {

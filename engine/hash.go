@@ -46,24 +46,32 @@ func (e *Engine) hashRead(d int, key string) (*hashObj, error) {
 	if !ok {
 		return nil, nil
 	}
-	if en.kind != encHash {
+	if !en.isHash() {
 		return nil, ErrWrongType
 	}
-	return e.dbs[d].hashes[recIdx(en.val)], nil
+	return e.hashOf(d, &en), nil
 }
 
-// hashWrite returns key's entry and hash for a change, the hash cloned
-// first if a live snapshot may hold it (see hashobj.go). found is false
-// for a missing key.
+// hashWrite returns key's entry and hash for a change: a listpack
+// decoded from its record, or a hashtable's object, cloned first if a live
+// snapshot may hold it (see hashobj.go). found is false for a missing key.
 func (e *Engine) hashWrite(d int, key string) (en entry, o *hashObj, found bool, err error) {
 	en, found = e.lookupLocked(d, key, e.nowMs())
 	if !found {
 		return en, nil, false, nil
 	}
-	if en.kind != encHash {
+	if !en.isHash() {
 		return en, nil, true, ErrWrongType
 	}
-	return en, e.ownHash(d, recIdx(en.val)), true, nil
+	return en, e.hashToChange(d, &en), true, nil
+}
+
+// hashToChange returns en's hash (en holds one), ready to be changed.
+func (e *Engine) hashToChange(d int, en *entry) *hashObj {
+	if en.kind == encHashLP {
+		return lpDecode(en.val)
+	}
+	return e.ownHash(d, recIdx(en.val))
 }
 
 // ownHash returns the hash at idx of database d, ready to be changed.
@@ -81,20 +89,23 @@ func (e *Engine) ownHash(d int, idx uint32) *hashObj {
 // saveHash writes the record of hash o of key: at en's place when found,
 // else as a new key without expiry. An empty hash removes the key.
 func (e *Engine) saveHash(d int, key string, en *entry, found bool, o *hashObj) {
-	var rec [hashRecLen]byte
 	if o.len() == 0 {
 		if found {
 			e.removeLocked(d, en)
 		}
 		return
 	}
+	at := int64(0)
 	if found {
-		e.putLocked(d, en.key, hashRec(&rec, recIdx(en.val), o), en.expireAt, encHash, true, e.keepAccess)
+		key, at = en.key, en.expireAt
+	}
+	if found && en.kind == encHash {
+		// A hashtable stays one: its record is rewritten in place.
+		var rec [hashRecLen]byte
+		e.putLocked(d, key, hashRec(&rec, recIdx(en.val), o), at, encHash, true, e.keepAccess)
 		return
 	}
-	o.born = e.capGen
-	idx := e.dbs[d].allocHash(o)
-	e.putLocked(d, key, hashRec(&rec, idx, o), 0, encHash, true, e.keepAccess)
+	e.putHashLocked(d, key, o, at)
 }
 
 // emitHash reports a hash effect whose value is the packed elems.
@@ -428,8 +439,8 @@ func (e *Engine) applyHashLocked(ef *Effect) {
 	en, found := e.getLocked(d, ef.Key)
 	var o *hashObj
 	switch {
-	case found && en.kind == encHash:
-		o = e.ownHash(d, recIdx(en.val))
+	case found && en.isHash():
+		o = e.hashToChange(d, &en)
 	case found: // a string the primary replaced: cannot happen in order
 		e.removeLocked(d, &en)
 		found = false
@@ -458,8 +469,17 @@ func (e *Engine) applyHashLocked(ef *Effect) {
 }
 
 // putHashLocked stores hash o (which nothing else holds) under key with
-// expiry at, replacing whatever was there, and returns the new entry.
+// expiry at, replacing whatever was there, and returns the new entry: a
+// listpack packed into the record, a hashtable placed in the side table.
 func (e *Engine) putHashLocked(d int, key string, o *hashObj, at int64) entry {
+	if o.big == nil {
+		e.lpbuf = lpRecord(e.lpbuf[:0], o)
+		en := e.putLocked(d, key, e.lpbuf, at, encHashLP, true, e.keepAccess)
+		if cap(e.lpbuf) > 64<<10 {
+			e.lpbuf = nil
+		}
+		return en
+	}
 	var rec [hashRecLen]byte
 	o.born = e.capGen
 	idx := e.dbs[d].allocHash(o)

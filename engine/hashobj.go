@@ -6,32 +6,36 @@ import (
 	"slices"
 )
 
-// A hash is a Go object kept in a side table of its database (db.hashes),
-// so that the slabs stay pointer-free: the key's record (kind encHash)
-// holds, as its 20-byte value, the object's index in the table, the
-// hash's order-independent value hash (the sum of one hash per field and
-// value) and the memory it is accounted. The record is rewritten (in
-// place, when nothing pins the table) whenever the hash changes, so the
-// digest and the memory count of a key are read from its record alone,
-// as a string's are.
+// A hash has two forms, as in Redis. A listpack (kind encHashLP) lives in
+// its key's record itself: the record's value is the hash's value hash
+// (the sum of one hash per field and value, order-independent) and then
+// its fields and values, packed (AppendPacked) in insertion order. A
+// change decodes it, changes it and writes the record again, as Redis
+// rewrites a listpack; nothing of it is a Go object. A hash becomes a
+// hashtable for good once it has more than hash-max-listpack-entries
+// fields or a field or value longer than hash-max-listpack-value bytes:
+// then (kind encHash) it is a Go object kept in a side table of its
+// database (db.hashes), so that the slabs stay pointer-free, and the
+// record holds, as its 20-byte value, the object's index in the table,
+// its value hash and the memory it is accounted. Either way the digest
+// and the memory count of a key are read from its record alone, as a
+// string's are.
 //
-// Like Redis, a hash starts as a listpack (a slice of fields and values
-// in insertion order, searched linearly) and becomes a hashtable for good
-// once it has more than hash-max-listpack-entries fields or a field or
-// value longer than hash-max-listpack-value bytes: the same slice, with a
-// map from each field to its place, where a removed field's place takes
-// the last field. Either way the order of the fields is fixed while the
-// hash does not change, so HKEYS and HVALS agree, as in Redis.
+// A hashtable's object is a slice of fields and values with a map from
+// each field to its place; a removed field's place takes the last field.
+// The order of the fields is fixed while the hash does not change, so
+// HKEYS and HVALS agree, as in Redis.
 //
-// A snapshot reads hashes without the engine's lock: Capture copies the
-// side tables (their pointers) and bumps capGen; while a snapshot is
+// A snapshot reads hashtables without the engine's lock: Capture copies
+// the side tables (their pointers) and bumps capGen; while a snapshot is
 // alive, a write to an object born before the latest capture clones it
-// first (copy on write), so what a snapshot holds never changes.
+// first (copy on write), so what a snapshot holds never changes. A
+// listpack needs nothing of this: its record is pinned like a string's.
 
 // hashObj is one hash. Fields and values are strings: immutable, so a
 // reader may keep them after the lock is released.
 type hashObj struct {
-	pairs []string         // field, value, field, value...
+	pairs []string         // field, value, field, value... (a listpack's: decoded from its record)
 	big   map[string]int32 // hashtable: field -> its index in pairs; nil for a listpack
 	vh    uint64           // the sum of pairHash over the fields
 	mem   int64            // the accounted bytes of the fields
@@ -186,6 +190,41 @@ func hashFromPacked(p []byte, lim HashLimits) (*hashObj, error) {
 		err = ErrBadPacked
 	}
 	return o, err
+}
+
+// A listpack hash lives in its key's record (kind encHashLP): the value
+// is the hash's value hash, then its packed fields and values, rewritten
+// whole on every change, as Redis rewrites a listpack. Only a hashtable
+// has an object in the side table.
+
+// lpHeader is the bytes before a listpack record's packed pairs.
+const lpHeader = 8
+
+func lpVH(val []byte) uint64 { return binary.LittleEndian.Uint64(val) }
+
+// lpRecord appends to dst the record value of listpack hash o.
+func lpRecord(dst []byte, o *hashObj) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, o.vh)
+	return o.pack(dst)
+}
+
+// lpDecode returns a new object holding the listpack record val's fields,
+// as they are (no conversion: that is for the next write to decide).
+func lpDecode(val []byte) *hashObj {
+	o := &hashObj{}
+	var f []byte
+	odd := false
+	_ = EachPacked(val[lpHeader:], func(el []byte) bool {
+		if odd {
+			fs, vs := string(f), string(el)
+			o.pairs = append(o.pairs, fs, vs)
+			o.vh += pairHash(fs, vs)
+			o.mem += fieldMem(fs, vs)
+		}
+		f, odd = el, !odd
+		return true
+	})
+	return o
 }
 
 // hashRec is the record value of the hash at index idx of its side table.

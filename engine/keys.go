@@ -158,12 +158,17 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	return true, nil
 }
 
-// hashOf returns en's hash, or nil for a string.
+// hashOf returns en's hash, or nil for a string: a hashtable's object
+// (shared: not to be changed), or a listpack decoded from the record (a
+// new object).
 func (e *Engine) hashOf(d int, en *entry) *hashObj {
-	if en.kind != encHash {
-		return nil
+	switch en.kind {
+	case encHash:
+		return e.dbs[d].hashes[recIdx(en.val)]
+	case encHashLP:
+		return lpDecode(en.val)
 	}
-	return e.dbs[d].hashes[recIdx(en.val)]
+	return nil
 }
 
 // moveInLocked stores en's value (o for a hash, which hashOf read before
@@ -185,7 +190,7 @@ func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj) {
 
 // typeOfKind is the type of a record of this kind.
 func typeOfKind(kind uint8) ValueType {
-	if encoding(kind) == encHash {
+	if encoding(kind) == encHash || encoding(kind) == encHashLP {
 		return TypeHash
 	}
 	return TypeString
