@@ -148,6 +148,7 @@ type core struct {
 	snaps   int    // snapshots not yet released
 	hbuf    []byte // the packed values of the group's hash effects
 	lpbuf   []byte // a listpack record being built
+	lpbuf2  []byte // and the one before it
 }
 
 // New returns an empty engine.

@@ -123,17 +123,22 @@ func (e *Engine) emitHash(kind EffectKind, d int, key string, elems [][]byte) {
 func (e *Engine) HSet(d int, key string, pairs [][]byte, nx bool) (int, error) {
 	e.lock()
 	defer e.unlock()
-	en, o, found, err := e.hashWrite(d, key)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		o = &hashObj{}
+	en, found := e.lookupLocked(d, key, e.nowMs())
+	if found && !en.isHash() {
+		return 0, ErrWrongType
 	}
 	if nx && found {
-		if _, had := o.get(string(pairs[0])); had {
+		if _, had := e.fieldOf(d, &en, pairs[0]); had {
 			return 0, nil
 		}
+	}
+	if added, ok := e.lpSetLocked(d, &en, found, pairs); ok {
+		e.emitHash(EffectHashSet, d, en.key, pairs)
+		return added, nil
+	}
+	o := &hashObj{}
+	if found {
+		o = e.hashToChange(d, &en)
 	}
 	added := 0
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -160,12 +165,41 @@ func keyOf(en *entry, found bool, key string) string {
 func (e *Engine) HDel(d int, key string, fields [][]byte) (int, error) {
 	e.lock()
 	defer e.unlock()
-	en, o, found, err := e.hashWrite(d, key)
-	if err != nil || !found {
-		return 0, err
+	en, found := e.lookupLocked(d, key, e.nowMs())
+	if !found {
+		return 0, nil
+	}
+	if !en.isHash() {
+		return 0, ErrWrongType
 	}
 	start := len(e.hbuf)
 	n := 0
+	k := en.key
+	if en.kind == encHashLP {
+		// Edited in its record's bytes, two buffers taking turns.
+		cur, bufs, turn := en.val, [2][]byte{e.lpbuf[:0], e.lpbuf2[:0]}, 0
+		for _, f := range fields {
+			var gone bool
+			bufs[turn], gone = lpDel(bufs[turn][:0], cur, f)
+			cur, turn = bufs[turn], turn^1
+			if gone {
+				e.hbuf = AppendPacked(e.hbuf, f)
+				n++
+			}
+		}
+		e.lpbuf, e.lpbuf2 = bufs[0], bufs[1]
+		switch {
+		case n == 0:
+			return 0, nil
+		case len(cur) == lpHeader:
+			e.removeLocked(d, &en)
+		default:
+			e.putLocked(d, en.key, cur, en.expireAt, encHashLP, true, e.keepAccess)
+		}
+		e.emit(Effect{Kind: EffectHashDel, DB: d, Key: k, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
+		return n, nil
+	}
+	o := e.hashToChange(d, &en)
 	for _, f := range fields {
 		if o.del(string(f)) {
 			e.hbuf = AppendPacked(e.hbuf, f)
@@ -175,7 +209,6 @@ func (e *Engine) HDel(d int, key string, fields [][]byte) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	k := en.key
 	e.saveHash(d, key, &en, true, o)
 	e.emit(Effect{Kind: EffectHashDel, DB: d, Key: k, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
 	return n, nil
@@ -185,12 +218,63 @@ func (e *Engine) HDel(d int, key string, fields [][]byte) (int, error) {
 func (e *Engine) HGet(d int, key string, field []byte) (string, bool, error) {
 	e.lock()
 	defer e.unlock()
-	o, err := e.hashRead(d, key)
-	if o == nil {
+	en, err := e.hashEntryRead(d, key)
+	if en == nil {
 		return "", false, err
 	}
-	v, ok := o.get(string(field))
+	v, ok := e.fieldOf(d, en, field)
 	return v, ok, nil
+}
+
+// hashEntryRead is hashRead that returns the entry, not the hash.
+func (e *Engine) hashEntryRead(d int, key string) (*entry, error) {
+	en, ok := e.readLocked(d, key, e.nowMs())
+	if !ok {
+		return nil, nil
+	}
+	if !en.isHash() {
+		return nil, ErrWrongType
+	}
+	return &en, nil
+}
+
+// fieldOf returns the value of field in en's hash.
+func (e *Engine) fieldOf(d int, en *entry, field []byte) (string, bool) {
+	if en.kind == encHashLP {
+		_, vs, ve, ok := lpFind(en.val, field)
+		return string(en.val[vs:ve]), ok
+	}
+	return e.dbs[d].hashes[recIdx(en.val)].get(string(field))
+}
+
+// lpSetLocked sets the fields and values of pairs in the listpack hash en
+// by editing its record's bytes, when it is one and stays one (no field or
+// value longer than the limit, no more fields than the limit), and
+// reports whether it did, with the number of new fields.
+func (e *Engine) lpSetLocked(d int, en *entry, found bool, pairs [][]byte) (int, bool) {
+	if !found || en.kind != encHashLP {
+		return 0, false
+	}
+	for _, el := range pairs {
+		if int64(len(el)) > e.hlim.Value {
+			return 0, false
+		}
+	}
+	if int64(lpLen(en.val)+len(pairs)/2) > e.hlim.Entries {
+		return 0, false
+	}
+	cur, bufs, turn, added := en.val, [2][]byte{e.lpbuf[:0], e.lpbuf2[:0]}, 0, 0
+	for i := 0; i+1 < len(pairs); i += 2 {
+		var isNew bool
+		bufs[turn], isNew = lpSet(bufs[turn][:0], cur, pairs[i], pairs[i+1])
+		cur, turn = bufs[turn], turn^1
+		if isNew {
+			added++
+		}
+	}
+	e.lpbuf, e.lpbuf2 = bufs[0], bufs[1]
+	e.putLocked(d, en.key, cur, en.expireAt, encHashLP, true, e.keepAccess)
+	return added, true
 }
 
 // HMGet returns the values of fields in key's hash; ok[i] is false for
@@ -198,14 +282,14 @@ func (e *Engine) HGet(d int, key string, field []byte) (string, bool, error) {
 func (e *Engine) HMGet(d int, key string, fields [][]byte) (vals []string, ok []bool, err error) {
 	e.lock()
 	defer e.unlock()
-	o, err := e.hashRead(d, key)
+	en, err := e.hashEntryRead(d, key)
 	if err != nil {
 		return nil, nil, err
 	}
 	vals, ok = make([]string, len(fields)), make([]bool, len(fields))
-	if o != nil {
+	if en != nil {
 		for i, f := range fields {
-			vals[i], ok[i] = o.get(string(f))
+			vals[i], ok[i] = e.fieldOf(d, en, f)
 		}
 	}
 	return vals, ok, nil
@@ -215,11 +299,14 @@ func (e *Engine) HMGet(d int, key string, fields [][]byte) (vals []string, ok []
 func (e *Engine) HLen(d int, key string) (int, error) {
 	e.lock()
 	defer e.unlock()
-	o, err := e.hashRead(d, key)
-	if o == nil {
+	en, err := e.hashEntryRead(d, key)
+	switch {
+	case en == nil:
 		return 0, err
+	case en.kind == encHashLP:
+		return lpLen(en.val), nil
 	}
-	return o.len(), nil
+	return e.dbs[d].hashes[recIdx(en.val)].len(), nil
 }
 
 // HExists reports whether field is in key's hash.
