@@ -50,10 +50,16 @@ func (e *Engine) count(d int, keys []string, touch bool) int {
 // miss: for a command that looks before it reads (GETEX checks the key
 // before its expire argument), so the read alone is counted.
 func (e *Engine) Live(d int, key string) bool {
+	_, ok := e.LiveType(d, key)
+	return ok
+}
+
+// LiveType is Live that also returns the type of the key's value.
+func (e *Engine) LiveType(d int, key string) (ValueType, bool) {
 	e.lock()
 	defer e.unlock()
-	_, ok := e.findLocked(d, key, e.nowMs())
-	return ok
+	en, ok := e.findLocked(d, key, e.nowMs())
+	return en.valueType(), ok
 }
 
 // Type returns "string", "hash" or "none".

@@ -132,6 +132,8 @@ func TestHashReplies(t *testing.T) {
 		{[]string{"SETRANGE", "h", "0", "x"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"GETDEL", "h"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"GETEX", "h"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"GETEX", "h", "EX", "x"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"GETEX", "h", "PX", "-1"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"MGET", "h", "s"}, "*2\r\n$-1\r\n$1\r\nv\r\n"},
 		{[]string{"HRANDFIELD", "nokey"}, "$-1\r\n"},
 		{[]string{"HRANDFIELD", "nokey", "3"}, "*0\r\n"},

@@ -204,10 +204,18 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 	}
 	key := string(args[1])
 	if expireArgAt != 0 {
-		if !c.eng.Live(c.DB(), key) {
+		typ, live := c.eng.LiveType(c.DB(), key)
+		if !live {
 			// Counted as the miss it is, once, as GetEx would.
 			c.eng.Get(c.DB(), key)
 			c.conn.WriteNull()
+			return
+		}
+		if typ != engine.TypeString {
+			// Redis checks the type before the expire value; GetEx counts
+			// the read.
+			_, _, err := c.eng.GetEx(c.DB(), key, engine.ExpireChange{})
+			c.conn.WriteError(errorText(err))
 			return
 		}
 		a := args[expireArgAt-1]
