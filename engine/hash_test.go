@@ -287,3 +287,33 @@ func TestHashWatchAndScan(t *testing.T) {
 	e.Set(0, "h", []byte("x"), engine.SetOptions{}) // SET replaces any type
 	require.Equal(t, "string", e.Type(0, "h"))
 }
+
+// TestHashEviction: hashes count in the memory the eviction policy
+// frees, both forms, and an evicted hash leaves nothing in the side table
+// (CheckInvariants, at cleanup).
+func TestHashEviction(t *testing.T) {
+	v := newEnv(t)
+	for i := range 100 {
+		k := "h" + strconv.Itoa(i)
+		n := 3
+		if i%10 == 0 {
+			n = 600 // a hashtable
+		}
+		for j := range n {
+			_, err := v.e.HSet(0, k, [][]byte{[]byte("field" + strconv.Itoa(j)), []byte("value")}, false)
+			require.NoError(t, err)
+		}
+	}
+	v.sink.Take()
+	before := v.e.Memory().Used
+	v.limit(before/3, engine.AllKeysRandom)
+	require.NoError(t, v.e.FreeMemory())
+	require.LessOrEqual(t, v.e.Memory().Used, before/3)
+	require.Less(t, v.e.Len(), 100)
+	for _, g := range v.sink.Take() {
+		for _, ef := range g {
+			require.Equal(t, engine.EffectDelete, ef.Kind)
+		}
+	}
+	require.NoError(t, v.e.CheckInvariants())
+}
