@@ -695,7 +695,7 @@ func (l *Loader) Add(it *Item) error {
 		if err != nil {
 			return err
 		}
-		if o.big == nil {
+		if o.tab == nil {
 			val, enc = lpRecord(nil, o), encHashLP
 		} else {
 			val, enc = hashRec(&rec, dd.allocHash(o), o), encHash

@@ -1,9 +1,9 @@
 package engine
 
 import (
+	"github.com/nadb-server/nadb-server/engine/slab"
 	"math"
 	"math/big"
-	"slices"
 	"strconv"
 )
 
@@ -19,7 +19,7 @@ const (
 )
 
 func (o *hashObj) encoding() string {
-	if o.big != nil {
+	if o.tab != nil {
 		return EncodingHashtable
 	}
 	return EncodingListpack
@@ -420,51 +420,62 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 	if o == nil || count == 0 {
 		return nil, err
 	}
-	all := o.pairs
-	n := len(all) / 2
+	n := o.len()
 	per := 1
 	if withValues {
 		per = 2
 	}
 	var out []string
-	pick := func(i int) {
-		out = append(out, all[2*i])
+	add := func(f, v string) {
+		out = append(out, f)
 		if withValues {
-			out = append(out, all[2*i+1])
+			out = append(out, v)
 		}
+	}
+	// random returns a field chosen at random, and its value.
+	random := func() (string, string) {
+		if o.tab != nil {
+			r, _ := o.tab.Sample(e.randIntn)
+			return r.KeyString(), string(r.Value)
+		}
+		i := 2 * e.randIntn(n)
+		return o.pairs[i], o.pairs[i+1]
 	}
 	switch {
 	case count < 0:
 		out = make([]string, 0, int(-count)*per)
 		for range -count {
-			pick(e.randIntn(n))
+			add(random())
 		}
 	case count >= int64(n):
 		out = make([]string, 0, n*per)
-		for i := range n {
-			pick(i)
-		}
+		o.each(func(f, v string) bool {
+			add(f, v)
+			return true
+		})
 	case count*4 < int64(n):
-		// Few of many: draw places, skipping those drawn already.
-		seen := make(map[int]bool, count)
+		// Few of many: draw fields, skipping those drawn already.
+		seen := make(map[string]bool, count)
 		out = make([]string, 0, int(count)*per)
 		for int64(len(seen)) < count {
-			if i := e.randIntn(n); !seen[i] {
-				seen[i] = true
-				pick(i)
+			if f, v := random(); !seen[f] {
+				seen[f] = true
+				add(f, v)
 			}
 		}
 	default:
-		// A partial Fisher-Yates shuffle of the indexes.
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
+		// A partial Fisher-Yates shuffle of all the fields.
+		all := make([]string, 0, 2*n)
+		o.each(func(f, v string) bool {
+			all = append(all, f, v)
+			return true
+		})
 		out = make([]string, 0, int(count)*per)
 		for i := range int(count) {
 			j := i + e.randIntn(n-i)
-			idx[i], idx[j] = idx[j], idx[i]
-			pick(idx[i])
+			all[2*i], all[2*j] = all[2*j], all[2*i]
+			all[2*i+1], all[2*j+1] = all[2*j+1], all[2*i+1]
+			add(all[2*i], all[2*i+1])
 		}
 	}
 	return out, nil
@@ -473,12 +484,9 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 // HScan runs one HSCAN step: it returns the fields and values of key's
 // hash that match pattern ("" matches all), alternating, and the next
 // cursor (0: done). A listpack gives all its fields at once whatever the
-// cursor, as Redis's does. A hashtable's fields are walked from the end of
-// its slice of pairs down, about count at a time, the cursor being the
-// number of places not yet walked: removing a field moves the last one into
-// its place, which was walked already or is still to be walked, and a new
-// field goes at the end, so a field present for the whole scan is
-// returned at least once, SCAN's guarantee.
+// cursor, as Redis's does; a hashtable is walked with its table's cursor,
+// which keeps SCAN's guarantee across changes and resizes, visiting about
+// count fields.
 func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count int) (uint64, []string, error) {
 	e.lock()
 	defer e.unlock()
@@ -486,30 +494,28 @@ func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count i
 	if o == nil {
 		return 0, nil, err
 	}
-	from, to := 0, o.len()
-	var next uint64
-	if o.big != nil {
-		if cursor != 0 && cursor < uint64(to) {
-			to = int(cursor)
-		}
-		from = max(to-max(count, 1), 0)
-		next = uint64(from)
-	}
 	var out []string
-	for i := to - 1; i >= from; i-- {
-		f, v := o.pairs[2*i], o.pairs[2*i+1]
+	keep := func(f string, v []byte) {
 		if pattern == "" || Match(pattern, f) {
-			out = append(out, f, v)
+			out = append(out, f, string(v))
 		}
 	}
-	if o.big == nil {
-		// In insertion order, as a listpack is walked.
-		slices.Reverse(out)
-		for i := 0; i < len(out); i += 2 {
-			out[i], out[i+1] = out[i+1], out[i]
+	if o.tab == nil {
+		o.eachBytes(func(f string, v []byte) bool {
+			keep(f, v)
+			return true
+		})
+		return 0, out, nil
+	}
+	// The table's cursor, as the keyspace's SCAN walks its own.
+	count = max(count, 1)
+	for buckets := 0; ; buckets++ {
+		cursor = o.tab.Scan(cursor, func(r slab.Entry) { keep(r.KeyString(), r.Value) })
+		if cursor == 0 || len(out) >= 2*count || buckets >= count*10 {
+			break
 		}
 	}
-	return next, out, nil
+	return cursor, out, nil
 }
 
 // applyHashLocked applies a hash effect received from a primary.
@@ -559,7 +565,7 @@ func (e *Engine) applyHashLocked(ef *Effect) {
 // expiry at, replacing whatever was there, and returns the new entry: a
 // listpack packed into the record, a hashtable placed in the side table.
 func (e *Engine) putHashLocked(d int, key string, o *hashObj, at int64) entry {
-	if o.big == nil {
+	if o.tab == nil {
 		e.lpbuf = lpRecord(e.lpbuf[:0], o)
 		en := e.putLocked(d, key, e.lpbuf, at, encHashLP, true, e.keepAccess)
 		if cap(e.lpbuf) > 64<<10 {

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"encoding/binary"
-	"maps"
 	"slices"
+	"unsafe"
+
+	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
 // A hash has two forms, as in Redis. A listpack (kind encHashLP) lives in
@@ -21,10 +23,12 @@ import (
 // and the memory count of a key are read from its record alone, as a
 // string's are.
 //
-// A hashtable's object is a slice of fields and values with a map from
-// each field to its place; a removed field's place takes the last field.
-// The order of the fields is fixed while the hash does not change, so
-// HKEYS and HVALS agree, as in Redis.
+// A hashtable's fields are the keys and values of a slab.Table of its own
+// (NewGrowing: its slabs start at 4 KiB), so a field costs its bytes and a
+// record header, and the collector sees no object per field; the table's
+// order is fixed while the hash does not change, so HKEYS and HVALS agree,
+// as in Redis, and its SCAN cursor and sampling serve HSCAN and
+// HRANDFIELD.
 //
 // A snapshot reads hashtables without the engine's lock: Capture copies
 // the side tables (their pointers) and bumps capGen; while a snapshot is
@@ -32,14 +36,17 @@ import (
 // first (copy on write), so what a snapshot holds never changes. A
 // listpack needs nothing of this: its record is pinned like a string's.
 
-// hashObj is one hash. Fields and values are strings: immutable, so a
-// reader may keep them after the lock is released.
+// hashObj is one hash: a listpack's fields decoded from its record, or a
+// hashtable, whose fields are the keys and values of a slab.Table of its
+// own (pointer-free: a field costs its bytes and a record header, with
+// the table's SCAN cursor and sampling). Strings handed out are copies or
+// immutable key bytes: a value in a table may be written over in place.
 type hashObj struct {
-	pairs []string         // field, value, field, value... (a listpack's: decoded from its record)
-	big   map[string]int32 // hashtable: field -> its index in pairs; nil for a listpack
-	vh    uint64           // the sum of pairHash over the fields
-	mem   int64            // the accounted bytes of the fields
-	born  uint64           // core.capGen when created or cloned
+	pairs []string    // a listpack's field, value, field, value...
+	tab   *slab.Table // a hashtable's fields; nil for a listpack
+	vh    uint64      // the sum of pairHash over the fields
+	mem   int64       // the accounted bytes of the fields
+	born  uint64      // core.capGen when created or cloned
 }
 
 // HashLimits are hash-max-listpack-entries and hash-max-listpack-value.
@@ -57,22 +64,24 @@ const (
 	hashOverhead  = 64 // accounted per hash beyond its fields
 )
 
-func pairHash(f, v string) uint64 {
+func pairHash[F, V ~string | ~[]byte](f F, v V) uint64 {
 	return mix(hash64(kD, f)^kE, hash64(kF, v)^kG)
 }
 
-func fieldMem(f, v string) int64 { return int64(len(f)+len(v)) + fieldOverhead }
+func fieldMem[F, V ~string | ~[]byte](f F, v V) int64 { return int64(len(f)+len(v)) + fieldOverhead }
 
-func (o *hashObj) len() int { return len(o.pairs) / 2 }
+// view is s as bytes, for a table that only reads them (and copies).
+func view(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// find returns the index of field f in pairs, or -1.
-func (o *hashObj) find(f string) int {
-	if o.big != nil {
-		if i, ok := o.big[f]; ok {
-			return int(i)
-		}
-		return -1
+func (o *hashObj) len() int {
+	if o.tab != nil {
+		return o.tab.Len()
 	}
+	return len(o.pairs) / 2
+}
+
+// find returns the index of field f in a listpack's pairs, or -1.
+func (o *hashObj) find(f string) int {
 	for i := 0; i < len(o.pairs); i += 2 {
 		if o.pairs[i] == f {
 			return i
@@ -82,6 +91,10 @@ func (o *hashObj) find(f string) int {
 }
 
 func (o *hashObj) get(f string) (string, bool) {
+	if o.tab != nil {
+		r, ok := o.tab.Get(f)
+		return string(r.Value), ok
+	}
 	if i := o.find(f); i >= 0 {
 		return o.pairs[i+1], true
 	}
@@ -91,24 +104,29 @@ func (o *hashObj) get(f string) (string, bool) {
 // set sets field f to v and reports whether f is new, converting the hash
 // to a hashtable as lim says.
 func (o *hashObj) set(f, v string, lim HashLimits) bool {
-	if o.big == nil && (int64(len(f)) > lim.Value || int64(len(v)) > lim.Value) {
+	if o.tab == nil && (int64(len(f)) > lim.Value || int64(len(v)) > lim.Value) {
 		o.convert()
 	}
-	i := o.find(f)
-	if i >= 0 {
-		old := o.pairs[i+1]
-		o.vh += pairHash(f, v) - pairHash(f, old)
-		o.mem += fieldMem(f, v) - fieldMem(f, old)
-		o.pairs[i+1] = v
-		return false
+	if o.tab != nil {
+		if r, had := o.tab.Get(f); had {
+			o.vh -= pairHash(f, r.Value)
+			o.mem -= fieldMem(f, r.Value)
+		}
+		_, replaced := o.tab.Set(f, view(v), 0, 0, 0, 0)
+		o.vh += pairHash(f, v)
+		o.mem += fieldMem(f, v)
+		return !replaced
 	}
 	o.vh += pairHash(f, v)
 	o.mem += fieldMem(f, v)
-	if o.big != nil {
-		o.big[f] = int32(len(o.pairs))
+	if i := o.find(f); i >= 0 {
+		o.vh -= pairHash(f, o.pairs[i+1])
+		o.mem -= fieldMem(f, o.pairs[i+1])
+		o.pairs[i+1] = v
+		return false
 	}
 	o.pairs = append(o.pairs, f, v)
-	if o.big == nil && int64(o.len()) > lim.Entries {
+	if int64(o.len()) > lim.Entries {
 		o.convert()
 	}
 	return true
@@ -116,37 +134,42 @@ func (o *hashObj) set(f, v string, lim HashLimits) bool {
 
 // del removes field f and reports whether it was there.
 func (o *hashObj) del(f string) bool {
+	if o.tab != nil {
+		r, had := o.tab.Get(f)
+		if !had {
+			return false
+		}
+		o.vh -= pairHash(f, r.Value)
+		o.mem -= fieldMem(f, r.Value)
+		o.tab.Delete(f)
+		return true
+	}
 	i := o.find(f)
 	if i < 0 {
 		return false
 	}
 	o.vh -= pairHash(f, o.pairs[i+1])
 	o.mem -= fieldMem(f, o.pairs[i+1])
-	if o.big == nil {
-		o.pairs = slices.Delete(o.pairs, i, i+2)
-		return true
-	}
-	delete(o.big, f)
-	last := len(o.pairs) - 2
-	if i != last {
-		o.pairs[i], o.pairs[i+1] = o.pairs[last], o.pairs[last+1]
-		o.big[o.pairs[i]] = int32(i)
-	}
-	o.pairs[last], o.pairs[last+1] = "", ""
-	o.pairs = o.pairs[:last]
+	o.pairs = slices.Delete(o.pairs, i, i+2)
 	return true
 }
 
 func (o *hashObj) convert() {
-	o.big = make(map[string]int32, len(o.pairs)/2)
+	o.tab = slab.NewGrowing()
 	for i := 0; i < len(o.pairs); i += 2 {
-		o.big[o.pairs[i]] = int32(i)
+		o.tab.Set(o.pairs[i], view(o.pairs[i+1]), 0, 0, 0, 0)
 	}
+	o.pairs = nil
 }
 
-// each calls fn for every field until fn returns false, in the order of
-// pairs: insertion order for a listpack.
+// each calls fn for every field until fn returns false: in insertion
+// order for a listpack, in the table's order (fixed while the hash does
+// not change) for a hashtable. The strings may be kept.
 func (o *hashObj) each(fn func(f, v string) bool) {
+	if o.tab != nil {
+		o.tab.Each(func(r slab.Entry) bool { return fn(r.KeyString(), string(r.Value)) })
+		return
+	}
 	for i := 0; i < len(o.pairs); i += 2 {
 		if !fn(o.pairs[i], o.pairs[i+1]) {
 			return
@@ -154,18 +177,36 @@ func (o *hashObj) each(fn func(f, v string) bool) {
 	}
 }
 
+// eachBytes is each whose values are valid only during fn.
+func (o *hashObj) eachBytes(fn func(f string, v []byte) bool) {
+	if o.tab != nil {
+		o.tab.Each(func(r slab.Entry) bool { return fn(r.KeyString(), r.Value) })
+		return
+	}
+	for i := 0; i < len(o.pairs); i += 2 {
+		if !fn(o.pairs[i], view(o.pairs[i+1])) {
+			return
+		}
+	}
+}
+
 func (o *hashObj) clone() *hashObj {
 	c := *o
-	c.pairs = slices.Clone(o.pairs)
-	if o.big != nil {
-		c.big = maps.Clone(o.big)
+	if o.tab == nil {
+		c.pairs = slices.Clone(o.pairs)
+		return &c
 	}
+	c.tab = slab.NewGrowing()
+	o.tab.Each(func(r slab.Entry) bool {
+		c.tab.Set(r.KeyString(), r.Value, 0, 0, 0, 0)
+		return true
+	})
 	return &c
 }
 
 // pack appends the packed form of the hash's fields and values to dst.
 func (o *hashObj) pack(dst []byte) []byte {
-	o.each(func(f, v string) bool {
+	o.eachBytes(func(f string, v []byte) bool {
 		dst = AppendPacked(AppendPacked(dst, f), v)
 		return true
 	})
