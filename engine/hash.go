@@ -142,7 +142,7 @@ func (e *Engine) HSet(d int, key string, pairs [][]byte, nx bool) (int, error) {
 	}
 	added := 0
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if o.set(string(pairs[i]), string(pairs[i+1]), e.hlim) {
+		if o.setBytes(pairs[i], pairs[i+1], e.hlim) {
 			added++
 		}
 	}
@@ -553,7 +553,7 @@ func (e *Engine) applyHashLocked(ef *Effect) {
 		case !odd:
 			f = el
 		default:
-			o.set(string(f), string(el), e.hlim)
+			o.setBytes(f, el, e.hlim)
 		}
 		odd = !odd
 		return true

@@ -108,14 +108,7 @@ func (o *hashObj) set(f, v string, lim HashLimits) bool {
 		o.convert()
 	}
 	if o.tab != nil {
-		if r, had := o.tab.Get(f); had {
-			o.vh -= pairHash(f, r.Value)
-			o.mem -= fieldMem(f, r.Value)
-		}
-		_, replaced := o.tab.Set(f, view(v), 0, 0, 0, 0)
-		o.vh += pairHash(f, v)
-		o.mem += fieldMem(f, v)
-		return !replaced
+		return o.setTable(f, view(v))
 	}
 	o.vh += pairHash(f, v)
 	o.mem += fieldMem(f, v)
@@ -130,6 +123,30 @@ func (o *hashObj) set(f, v string, lim HashLimits) bool {
 		o.convert()
 	}
 	return true
+}
+
+// setTable is set for a hashtable; f and v are copied into the table.
+func (o *hashObj) setTable(f string, v []byte) bool {
+	if r, had := o.tab.Get(f); had {
+		o.vh -= pairHash(f, r.Value)
+		o.mem -= fieldMem(f, r.Value)
+	}
+	_, replaced := o.tab.Set(f, v, 0, 0, 0, 0)
+	o.vh += pairHash(f, v)
+	o.mem += fieldMem(f, v)
+	return !replaced
+}
+
+// setBytes is set from bytes, copied: into strings for a listpack, only
+// into the table for a hashtable.
+func (o *hashObj) setBytes(f, v []byte, lim HashLimits) bool {
+	if o.tab == nil && (int64(len(f)) > lim.Value || int64(len(v)) > lim.Value) {
+		o.convert()
+	}
+	if o.tab != nil {
+		return o.setTable(unsafe.String(unsafe.SliceData(f), len(f)), v)
+	}
+	return o.set(string(f), string(v), lim)
 }
 
 // del removes field f and reports whether it was there.
@@ -222,7 +239,7 @@ func hashFromPacked(p []byte, lim HashLimits) (*hashObj, error) {
 		if !odd {
 			f = el
 		} else {
-			o.set(string(f), string(el), lim)
+			o.setBytes(f, el, lim)
 		}
 		odd = !odd
 		return true
