@@ -119,3 +119,33 @@ func BenchmarkCapture(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHSetListpack changes one field of a hash of 500 fields, the
+// largest kind of listpack, whose record is rewritten on every change.
+func BenchmarkHSetListpack(b *testing.B) { benchHash(b, 500, true) }
+
+// BenchmarkHGetListpack reads one field of a hash of 500 fields.
+func BenchmarkHGetListpack(b *testing.B) { benchHash(b, 500, false) }
+
+// BenchmarkHSetHashtable changes one field of a hash of 10000 fields.
+func BenchmarkHSetHashtable(b *testing.B) { benchHash(b, 10000, true) }
+
+func benchHash(b *testing.B, n int, write bool) {
+	e := engine.New(engine.Options{})
+	for i := range n {
+		if _, err := e.HSet(0, "h", [][]byte{[]byte("field:" + strconv.Itoa(i)), []byte("value")}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := []byte("field:" + strconv.Itoa(n/2))
+	v := []byte("other")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if write {
+			_, _ = e.HSet(0, "h", [][]byte{f, v}, false)
+		} else {
+			_, _, _ = e.HGet(0, "h", f)
+		}
+	}
+}

@@ -212,7 +212,7 @@ func TestConcurrentCounters(t *testing.T) {
 	}
 	wg.Wait()
 	v.requireValue(t, 0, "counter", ptr(strconv.Itoa(workers*n)))
-	require.Equal(t, workers*n, v.e.StrLen(0, "log"))
+	require.Equal(t, workers*n, must(v.e.StrLen(0, "log")))
 	x, _ := v.e.Get(1, "x")
 	y, _ := v.e.Get(1, "y")
 	require.Equal(t, string(x), string(y), "MSET is atomic")

@@ -95,7 +95,10 @@ const (
 
 // Type tags of a key's term. Only strings exist so far; each new type takes
 // the next tag so that a string and, say, a one-element list never collide.
-const tagString uint64 = 1
+const (
+	tagString uint64 = 1
+	tagHash   uint64 = 2
+)
 
 // mix multiplies a by b to 128 bits and folds the halves.
 func mix(a, b uint64) uint64 {
@@ -162,7 +165,15 @@ func dbMultiplier(d int) Digest {
 }
 
 // term returns en's term; k is the hash of en.key.
-func (en *entry) term(k keyHash) Digest { return k.term(tagString, en.valueHash(), en.expireAt) }
+func (en *entry) term(k keyHash) Digest {
+	switch en.kind {
+	case encHash:
+		return k.term(tagHash, recVH(en.val), en.expireAt)
+	case encHashLP:
+		return k.term(tagHash, lpVH(en.val), en.expireAt)
+	}
+	return k.term(tagString, en.valueHash(), en.expireAt)
+}
 
 // DigestOf returns the digest of items, as an engine holding exactly them
 // reports it.
@@ -173,7 +184,15 @@ func DigestOf(items []Item) Digest {
 		for len(sums) <= it.DB {
 			sums = append(sums, Digest{})
 		}
-		sums[it.DB] = sums[it.DB].add(hashKey(it.Key).term(tagString, valueHash(it.Value), it.ExpireAt))
+		tag, vh := tagString, valueHash(it.Value)
+		if it.Type == TypeHash {
+			o, err := hashFromPacked(it.Value, DefaultHashLimits)
+			if err != nil {
+				panic("engine: DigestOf: " + err.Error())
+			}
+			tag, vh = tagHash, o.vh
+		}
+		sums[it.DB] = sums[it.DB].add(hashKey(it.Key).term(tag, vh, it.ExpireAt))
 	}
 	var total Digest
 	for d, s := range sums {

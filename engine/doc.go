@@ -1,5 +1,5 @@
 // Package engine is the keyspace of nadb-server: a fixed number of numbered
-// databases holding string values with optional expiry.
+// databases holding string and hash values with optional expiry.
 //
 // The engine does no I/O. Time comes from an injected Clock, so expiry is
 // tested without sleeping, and every mutation reports its effect to a Sink

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,6 +23,16 @@ const (
 	EffectFlushDB
 	// EffectFlushAll removed every key of every database.
 	EffectFlushAll
+	// EffectHashSet set fields of the hash Key, creating it (without
+	// expiry) if missing: Value is the packed (see AppendPacked) fields
+	// and values, applied in order.
+	EffectHashSet
+	// EffectHashDel removed fields of the hash Key: Value is the packed
+	// fields. A hash left empty is removed.
+	EffectHashDel
+	// EffectHash stored the whole hash Value (packed fields and values)
+	// under Key with expiry ExpireAt, replacing whatever was there.
+	EffectHash
 )
 
 // String returns the kind's name.
@@ -37,6 +48,12 @@ func (k EffectKind) String() string {
 		return "flushdb"
 	case EffectFlushAll:
 		return "flushall"
+	case EffectHashSet:
+		return "hset"
+	case EffectHashDel:
+		return "hdel"
+	case EffectHash:
+		return "hash"
 	}
 	return "unknown"
 }
@@ -47,8 +64,8 @@ type Effect struct {
 	Kind     EffectKind
 	DB       int
 	Key      string
-	Value    []byte // EffectSet only; valid while the sink's Record runs
-	ExpireAt int64  // Unix milliseconds; EffectSet and EffectExpire
+	Value    []byte // EffectSet and the hash effects; valid while the sink's Record runs
+	ExpireAt int64  // Unix milliseconds; EffectSet, EffectHash and EffectExpire
 }
 
 // Sink receives the effects of each mutating call, in apply order, while the
@@ -71,6 +88,8 @@ type Options struct {
 	MaxValueSize int64
 	// Eviction is maxmemory and its policy; the zero value is no limit.
 	Eviction EvictionConfig
+	// HashLimits choose a hash's encoding; DefaultHashLimits when zero.
+	HashLimits HashLimits
 }
 
 // Stats are the engine's counters since start or the last ResetStats.
@@ -87,9 +106,11 @@ type KeyspaceInfo struct {
 }
 
 type db struct {
-	keys *slab.Table
-	sum  Digest // S(d): the sum of the terms of the keys (see Digest)
-	used int64  // accounted memory of the keys (see memory.go)
+	keys   *slab.Table
+	sum    Digest     // S(d): the sum of the terms of the keys (see Digest)
+	used   int64      // accounted memory of the keys (see memory.go)
+	hashes []*hashObj // the hashes' side table (see hashobj.go)
+	hfree  []uint32   // free slots of hashes
 }
 
 func newDB() *db { return &db{keys: slab.New()} }
@@ -122,6 +143,12 @@ type core struct {
 	used    int64    // the sum of the databases' used
 	peak    int64    // the largest used since start
 	watch   watches  // the keys clients WATCH (see watch.go)
+	hlim    HashLimits
+	capGen  uint64 // Capture calls so far (see hashobj.go)
+	snaps   int    // snapshots not yet released
+	hbuf    []byte // the packed values of the group's hash effects
+	lpbuf   []byte // a listpack record being built
+	lpbuf2  []byte // and the one before it
 }
 
 // New returns an empty engine.
@@ -140,7 +167,11 @@ func New(o Options) *Engine {
 		maxSize: o.MaxValueSize,
 		sink:    o.Sink,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		hlim:    o.HashLimits,
 	}}
+	if e.hlim == (HashLimits{}) {
+		e.hlim = DefaultHashLimits
+	}
 	e.dbs = make([]*db, o.Databases)
 	e.mults = make([]Digest, o.Databases)
 	for i := range e.dbs {
@@ -227,6 +258,10 @@ func (e *Engine) unlock() {
 		e.effects[i].Value = nil
 	}
 	e.effects = e.effects[:0]
+	if cap(e.hbuf) > 1<<20 {
+		e.hbuf = nil
+	}
+	e.hbuf = e.hbuf[:0]
 	e.mu.Unlock()
 }
 
@@ -315,6 +350,9 @@ func (e *Engine) removeLocked(d int, en *entry) {
 	e.changeDigest(d, Digest{}.sub(en.term(hashKey(en.key))))
 	e.accountLocked(dd, -memSize(en))
 	dd.keys.Delete(en.key)
+	if en.kind == encHash {
+		dd.freeHash(recIdx(en.val))
+	}
 }
 
 // changeDigest adds delta to S(d) and M(d) x delta to the dataset digest.
@@ -373,13 +411,20 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	k := hashKey(key)
 	var oldTerm Digest
 	var oldSize int64
+	freeIdx := int64(-1)
 	r, _ := dd.keys.SetWith(key, val, at, uint8(enc), vh, inPlace && len(e.effects) == 0, func(old slab.Entry, replaced bool) uint32 {
 		if replaced {
 			ov := viewOf(old, -1)
 			oldTerm, oldSize = ov.term(k), memSize(&ov)
+			if ov.kind == encHash && (enc != encHash || recIdx(ov.val) != recIdx(val)) {
+				freeIdx = int64(recIdx(ov.val))
+			}
 		}
 		return access(old, replaced)
 	})
+	if freeIdx >= 0 {
+		dd.freeHash(uint32(freeIdx))
+	}
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
 	e.changeDigest(d, en.term(k).sub(oldTerm))
@@ -448,6 +493,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		for i := range e.dbs {
 			e.flushLocked(i)
 		}
+	case EffectHashSet, EffectHashDel, EffectHash:
+		e.applyHashLocked(ef)
 	}
 }
 
@@ -461,11 +508,28 @@ func (e *Engine) getLocked(d int, key string) (entry, bool) {
 	return viewOf(t.At(i), i), true
 }
 
+// ValueType is the type of a key's value.
+type ValueType uint8
+
+const (
+	TypeString ValueType = iota
+	TypeHash
+)
+
+// String returns the type's name, as TYPE answers.
+func (t ValueType) String() string {
+	if t == TypeHash {
+		return "hash"
+	}
+	return "string"
+}
+
 // Item is one key of a snapshot.
 type Item struct {
 	DB       int
 	Key      string
-	Value    []byte // shared with the engine; never modified
+	Type     ValueType
+	Value    []byte // shared with the engine; never modified. A hash: its packed fields and values
 	ExpireAt int64
 }
 
@@ -500,6 +564,7 @@ type Snapshot struct {
 	e      *Engine
 	tables []*slab.Table
 	frozen []*slab.Frozen
+	hashes [][]*hashObj // each database's side table at Capture
 	n      int
 	once   sync.Once
 }
@@ -515,8 +580,11 @@ type Snapshot struct {
 func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs))}
+	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs)), hashes: make([][]*hashObj, len(e.dbs))}
+	e.capGen++
+	e.snaps++
 	for i, dd := range e.dbs {
+		s.hashes[i] = slices.Clone(dd.hashes)
 		// The table itself: FLUSHDB or a full resynchronisation may
 		// replace a database's table before Release.
 		s.tables[i] = dd.keys
@@ -538,8 +606,16 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 	var it Item
 	for d, f := range s.frozen {
 		more := true
-		f.Each(func(key string, value []byte, expireAt int64) bool {
+		f.Each(func(key string, value []byte, expireAt int64, kind uint8) bool {
 			it = Item{DB: d, Key: key, Value: value, ExpireAt: expireAt}
+			switch encoding(kind) {
+			case encHash:
+				// Never changed while the snapshot lives (copy on write).
+				o := s.hashes[d][recIdx(value)]
+				it.Type, it.Value = TypeHash, o.pack(make([]byte, 0, o.mem))
+			case encHashLP:
+				it.Type, it.Value = TypeHash, value[lpHeader:]
+			}
 			more = fn(&it)
 			return more
 		})
@@ -555,6 +631,7 @@ func (s *Snapshot) Release() {
 	s.once.Do(func() {
 		s.e.mu.Lock()
 		defer s.e.mu.Unlock()
+		s.e.snaps--
 		for _, t := range s.tables {
 			t.Unpin()
 		}
@@ -580,7 +657,9 @@ func (e *Engine) Snapshot(atomically func(Digest)) (items []Item, release func()
 func (e *Engine) Replace(items []Item, commit func(Digest)) {
 	l := e.NewLoader()
 	for i := range items {
-		l.Add(&items[i])
+		if err := l.Add(&items[i]); err != nil {
+			panic("engine: Replace: " + err.Error())
+		}
 	}
 	l.Commit(commit)
 }
@@ -606,20 +685,37 @@ func (e *Engine) NewLoader() *Loader {
 
 // Add copies the item into the keyspace being built; a later item of the
 // same key replaces an earlier one. The item's database must exist.
-func (l *Loader) Add(it *Item) {
+func (l *Loader) Add(it *Item) error {
 	dd := l.dbs[it.DB]
 	k := hashKey(it.Key)
-	vh := valueHash(it.Value)
-	r, _ := dd.keys.SetWith(it.Key, it.Value, it.ExpireAt, uint8(encAuto), vh, false, func(r slab.Entry, replaced bool) uint32 {
+	val, enc := it.Value, encAuto
+	var rec [hashRecLen]byte
+	if it.Type == TypeHash {
+		o, err := hashFromPacked(it.Value, l.e.hashLimits())
+		if err != nil {
+			return err
+		}
+		if o.tab == nil {
+			val, enc = lpRecord(nil, o), encHashLP
+		} else {
+			val, enc = hashRec(&rec, dd.allocHash(o), o), encHash
+		}
+	}
+	vh := valueHash(val)
+	r, _ := dd.keys.SetWith(it.Key, val, it.ExpireAt, uint8(enc), vh, false, func(r slab.Entry, replaced bool) uint32 {
 		if replaced {
 			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
+			if old.kind == encHash {
+				dd.freeHash(recIdx(old.val))
+			}
 		}
 		return l.access
 	})
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
 	dd.sum = dd.sum.add(en.term(k))
+	return nil
 }
 
 // Commit swaps the engine's keyspace for the one built, atomically, then

@@ -26,6 +26,12 @@ var (
 	ErrReadOnly = errors.New("read only replica")
 	// ErrWrongType: the key holds a value of another type.
 	ErrWrongType = errors.New("operation against a key holding the wrong kind of value")
+	// ErrHashNotInteger: HINCRBY on a field whose value is not an integer.
+	ErrHashNotInteger = errors.New("hash value is not an integer")
+	// ErrHashNotFloat: HINCRBYFLOAT on a field whose value is not a float.
+	ErrHashNotFloat = errors.New("hash value is not a float")
+	// ErrInfArg: a float argument is an infinity (HINCRBYFLOAT).
+	ErrInfArg = errors.New("value is NaN or Infinity")
 	// ErrOOM: memory is above maxmemory and the policy could not evict
 	// enough (FreeMemory).
 	ErrOOM = errors.New("used memory above maxmemory")

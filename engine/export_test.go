@@ -34,7 +34,22 @@ func (e *Engine) CheckInvariants() error {
 				return false
 			}
 			sum = sum.add(en.term(hashKey(en.key)))
-			items = append(items, Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt})
+			it := Item{DB: d, Key: en.key, Value: en.val, ExpireAt: en.expireAt}
+			switch en.kind {
+			case encHash:
+				if err = checkHash(dd, &en); err != nil {
+					return false
+				}
+				it.Type, it.Value = TypeHash, dd.hashes[recIdx(en.val)].pack(nil)
+			case encHashLP:
+				o := lpDecode(en.val)
+				if o.len() == 0 || o.vh != lpVH(en.val) {
+					err = fmt.Errorf("listpack hash %q: %d fields, value hash %x, recomputed %x", en.key, o.len(), lpVH(en.val), o.vh)
+					return false
+				}
+				it.Type, it.Value = TypeHash, en.val[lpHeader:]
+			}
+			items = append(items, it)
 			return true
 		})
 		if err != nil {
@@ -42,6 +57,25 @@ func (e *Engine) CheckInvariants() error {
 		}
 		if sum != dd.sum {
 			return fmt.Errorf("db %d: digest sum %v, recomputed %v", d, dd.sum, sum)
+		}
+	}
+	// Every hashtable object in a side table belongs to exactly one record.
+	for d, dd := range e.dbs {
+		tables := 0
+		dd.keys.Each(func(r slab.Entry) bool {
+			if encoding(r.Kind) == encHash {
+				tables++
+			}
+			return true
+		})
+		live := 0
+		for _, h := range dd.hashes {
+			if h != nil {
+				live++
+			}
+		}
+		if live != tables {
+			return fmt.Errorf("db %d: %d hashtable records, %d objects in the side table", d, tables, live)
 		}
 	}
 	if got := DigestOf(items); got != e.digest {
@@ -101,4 +135,39 @@ func (e *Engine) Items() []Item {
 		items[i].Value = append([]byte{}, items[i].Value...)
 	}
 	return items
+}
+
+// checkHash verifies a hash record against its object: the value hash
+// and memory the record holds, recomputed from the fields.
+func checkHash(dd *db, en *entry) error {
+	idx := recIdx(en.val)
+	if int(idx) >= len(dd.hashes) || dd.hashes[idx] == nil {
+		return fmt.Errorf("hash %q: no object at slot %d", en.key, idx)
+	}
+	o := dd.hashes[idx]
+	var vh uint64
+	var mem int64
+	o.each(func(f, v string) bool {
+		vh += pairHash(f, v)
+		mem += fieldMem(f, v)
+		return true
+	})
+	switch {
+	case o.len() == 0:
+		return fmt.Errorf("hash %q is empty", en.key)
+	case vh != o.vh || vh != recVH(en.val):
+		return fmt.Errorf("hash %q: value hash %x, record %x, recomputed %x", en.key, o.vh, recVH(en.val), vh)
+	case mem+hashOverhead != recMem(en.val) || mem != o.mem:
+		return fmt.Errorf("hash %q: memory %d, record %d, recomputed %d", en.key, o.mem, recMem(en.val), mem)
+	}
+	live := 0
+	for _, h := range dd.hashes {
+		if h != nil {
+			live++
+		}
+	}
+	if live != len(dd.hashes)-len(dd.hfree) {
+		return fmt.Errorf("side table: %d objects, %d slots, %d free", live, len(dd.hashes), len(dd.hfree))
+	}
+	return nil
 }

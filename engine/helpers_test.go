@@ -235,3 +235,6 @@ func noPanic(t testing.TB, f func()) {
 }
 
 const zeroDigest = "0000000000000000000000000000000000000000"
+
+// must returns v, for calls whose error the test does not look at.
+func must[T any](v T, _ error) T { return v }

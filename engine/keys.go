@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
@@ -49,20 +50,27 @@ func (e *Engine) count(d int, keys []string, touch bool) int {
 // miss: for a command that looks before it reads (GETEX checks the key
 // before its expire argument), so the read alone is counted.
 func (e *Engine) Live(d int, key string) bool {
-	e.lock()
-	defer e.unlock()
-	_, ok := e.findLocked(d, key, e.nowMs())
+	_, ok := e.LiveType(d, key)
 	return ok
 }
 
-// Type returns "string" or "none".
+// LiveType is Live that also returns the type of the key's value.
+func (e *Engine) LiveType(d int, key string) (ValueType, bool) {
+	e.lock()
+	defer e.unlock()
+	en, ok := e.findLocked(d, key, e.nowMs())
+	return en.valueType(), ok
+}
+
+// Type returns "string", "hash" or "none".
 func (e *Engine) Type(d int, key string) string {
 	e.lock()
 	defer e.unlock()
-	if _, ok := e.peekLocked(d, key, e.nowMs()); !ok {
+	en, ok := e.peekLocked(d, key, e.nowMs())
+	if !ok {
 		return "none"
 	}
-	return "string"
+	return en.valueType().String()
 }
 
 // Keys returns the live keys matching the glob pattern.
@@ -95,7 +103,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	var out []string
 	for buckets := 0; ; buckets++ {
 		cursor = t.Scan(cursor, func(r slab.Entry) {
-			if r.ExpireAt == 0 || now <= r.ExpireAt {
+			if (r.ExpireAt == 0 || now <= r.ExpireAt) && (typ == "" || strings.EqualFold(typ, typeOfKind(r.Kind).String())) {
 				out = append(out, r.KeyString())
 			}
 		})
@@ -105,7 +113,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	}
 	filtered := out[:0]
 	for _, k := range out {
-		if (pattern == "" || Match(pattern, k)) && (typ == "" || strings.EqualFold(typ, "string")) {
+		if pattern == "" || Match(pattern, k) {
 			filtered = append(filtered, k)
 		}
 	}
@@ -149,18 +157,49 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 			return false, nil
 		}
 	}
+	o := e.hashOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(d, dst, &en)
+	e.moveInLocked(d, dst, &en, o)
 	return true, nil
 }
 
-// moveInLocked stores en's value, expiry and encoding under key in
-// database d, with en's access word: RENAME and MOVE move a value with its
-// history. en was removed from its own place first; its bytes stay valid.
-func (e *Engine) moveInLocked(d int, key string, en *entry) {
-	moved := e.storeLocked(d, key, en.val, en.expireAt, en.enc())
+// hashOf returns en's hash, or nil for a string: a hashtable's object
+// (shared: not to be changed), or a listpack decoded from the record (a
+// new object).
+func (e *Engine) hashOf(d int, en *entry) *hashObj {
+	switch en.kind {
+	case encHash:
+		return e.dbs[d].hashes[recIdx(en.val)]
+	case encHashLP:
+		return lpDecode(en.val)
+	}
+	return nil
+}
+
+// moveInLocked stores en's value (o for a hash, which hashOf read before
+// en was removed), expiry and encoding under key in database d, with en's
+// access word: RENAME and MOVE move a value with its history. en was
+// removed from its own place first; its bytes stay valid.
+func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj) {
+	var moved entry
+	if o != nil {
+		if e.snaps > 0 && o.born < e.capGen {
+			o = o.clone()
+		}
+		moved = e.storeHashLocked(d, key, o, en.expireAt)
+	} else {
+		moved = e.storeLocked(d, key, en.val, en.expireAt, en.enc())
+	}
 	e.dbs[d].keys.SetMeta(moved.key, en.meta)
+}
+
+// typeOfKind is the type of a record of this kind.
+func typeOfKind(kind uint8) ValueType {
+	if encoding(kind) == encHash || encoding(kind) == encHashLP {
+		return TypeHash
+	}
+	return TypeString
 }
 
 // ExpireCond is the NX/XX/GT/LT condition of EXPIRE and friends.
@@ -274,9 +313,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if _, ok := e.lookupLocked(dst, key, now); ok {
 		return false, nil
 	}
+	o := e.hashOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(dst, key, &en)
+	e.moveInLocked(dst, key, &en, o)
 	return true, nil
 }
 
@@ -298,6 +338,10 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 			return false, nil
 		}
 	}
+	if o := e.hashOf(d, &en); o != nil {
+		e.storeHashLocked(dstDB, dst, o.clone(), en.expireAt)
+		return true, nil
+	}
 	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	return true, nil
 }
@@ -309,6 +353,9 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	en, ok := e.findLocked(d, key, e.nowMs())
 	if !ok {
 		return "", false
+	}
+	if o := e.hashOf(d, &en); o != nil {
+		return o.encoding(), true
 	}
 	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
 		return "int", true
@@ -393,7 +440,11 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 			out[i] = hex.EncodeToString(make([]byte, sha1.Size))
 			continue
 		}
-		h := sha1.Sum(en.val)
+		v := en.val
+		if o := e.hashOf(d, &en); o != nil {
+			v = sortedPairs(o)
+		}
+		h := sha1.Sum(v)
 		out[i] = hex.EncodeToString(h[:])
 	}
 	return out
@@ -408,4 +459,21 @@ func (e *Engine) Len() int {
 		n += dd.keys.Len()
 	}
 	return n
+}
+
+// sortedPairs is the packed fields and values of o, sorted by field: the
+// same bytes for the same hash whatever its history.
+func sortedPairs(o *hashObj) []byte {
+	var fields []string
+	o.each(func(f, _ string) bool {
+		fields = append(fields, f)
+		return true
+	})
+	slices.Sort(fields)
+	var b []byte
+	for _, f := range fields {
+		v, _ := o.get(f)
+		b = AppendPacked(AppendPacked(b, f), v)
+	}
+	return b
 }

@@ -36,6 +36,9 @@ const (
 // memSize is the memory accounted to en in its current state.
 func memSize(en *entry) int64 {
 	n := int64(en.size + slotShare)
+	if en.kind == encHash {
+		n += recMem(en.val)
+	}
 	if en.expireAt != 0 {
 		n += slotShare
 	}

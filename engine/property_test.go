@@ -244,10 +244,10 @@ func (o op) runEngine(t *testing.T, e *engine.Engine) string {
 		}
 		return strconv.FormatBool(e.MSet(o.d, pairs, o.nx))
 	case opGetDel:
-		v, ok := e.GetDel(o.d, o.k)
+		v, ok, _ := e.GetDel(o.d, o.k)
 		return fmt.Sprintf("%q %v", v, ok)
 	case opGetEx:
-		v, ok := e.GetEx(o.d, o.k, o.change)
+		v, ok, _ := e.GetEx(o.d, o.k, o.change)
 		return fmt.Sprintf("%q %v", v, ok)
 	case opAppend:
 		n, err := e.Append(o.d, o.k, []byte(o.val))
@@ -262,9 +262,9 @@ func (o op) runEngine(t *testing.T, e *engine.Engine) string {
 		n, err := e.SetRange(o.d, o.k, o.off, []byte(o.val))
 		return fmt.Sprintf("%d %s", n, errText(err))
 	case opGetRange:
-		return fmt.Sprintf("%q", e.GetRange(o.d, o.k, o.start, o.end))
+		return fmt.Sprintf("%q", must(e.GetRange(o.d, o.k, o.start, o.end)))
 	case opStrLen:
-		return strconv.Itoa(e.StrLen(o.d, o.k))
+		return strconv.Itoa(must(e.StrLen(o.d, o.k)))
 	case opDel:
 		return strconv.Itoa(e.Del(o.d, o.keys))
 	case opExists:

@@ -22,11 +22,15 @@ type SetResult struct {
 	Done   bool   // the value was stored (NX/XX conditions held)
 	Old    []byte // the previous value, when Get was asked and it existed
 	HadOld bool
+	Err    error // ErrWrongType: Get was asked and the key holds a hash
 }
 
-// Get returns a copy of key's value.
+// Get returns a copy of key's string value; a hash reads as missing.
 func (e *Engine) Get(d int, key string) ([]byte, bool) {
-	v, ok := e.GetAppend(nil, d, key)
+	v, ok, err := e.GetAppend(nil, d, key)
+	if err != nil {
+		return nil, false
+	}
 	if ok && v == nil {
 		v = []byte{}
 	}
@@ -36,14 +40,18 @@ func (e *Engine) Get(d int, key string) ([]byte, bool) {
 // GetAppend appends key's value to dst and returns the result. A value
 // is copied while the lock is held: once it is released, the next SET of
 // the key may write over the value's bytes.
-func (e *Engine) GetAppend(dst []byte, d int, key string) ([]byte, bool) {
+// It fails with ErrWrongType when key holds a hash.
+func (e *Engine) GetAppend(dst []byte, d int, key string) ([]byte, bool, error) {
 	e.lock()
 	defer e.unlock()
 	en, ok := e.readLocked(d, key, e.nowMs())
 	if !ok {
-		return dst, false
+		return dst, false, nil
 	}
-	return append(dst, en.val...), true
+	if en.isHash() {
+		return dst, false, ErrWrongType
+	}
+	return append(dst, en.val...), true, nil
 }
 
 // Set stores val (copied) under key according to o.
@@ -60,6 +68,10 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	if o.Get {
 		// SET ... GET reads the key: Redis counts the hit or miss.
 		e.countRead(found)
+		if found && en.isHash() {
+			r.Err = ErrWrongType
+			return r
+		}
 		if found {
 			// A copy: the value may be written over once the lock is
 			// released.
@@ -116,7 +128,7 @@ func (e *Engine) MGet(d int, keys []string) [][]byte {
 	now := e.nowMs()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		if en, ok := e.readLocked(d, k, now); ok {
+		if en, ok := e.readLocked(d, k, now); ok && !en.isHash() {
 			out[i] = bytes.Clone(en.val)
 			if out[i] == nil {
 				out[i] = []byte{}
@@ -146,17 +158,20 @@ func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
 }
 
 // GetDel returns key's value and deletes it.
-func (e *Engine) GetDel(d int, key string) ([]byte, bool) {
+func (e *Engine) GetDel(d int, key string) ([]byte, bool, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
 	en, ok := e.readLocked(d, key, now)
 	if !ok {
-		return nil, false
+		return nil, false, nil
+	}
+	if en.isHash() {
+		return nil, false, ErrWrongType
 	}
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	return en.val, true
+	return en.val, true, nil
 }
 
 // ExpireChange says how GETEX changes the expiry.
@@ -167,13 +182,16 @@ type ExpireChange struct {
 }
 
 // GetEx returns key's value and changes its expiry as c says.
-func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
+func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool, error) {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
 	en, ok := e.readLocked(d, key, now)
 	if !ok {
-		return nil, false
+		return nil, false, nil
+	}
+	if en.isHash() {
+		return nil, false, ErrWrongType
 	}
 	val := append([]byte{}, en.val...) // a copy: see GetAppend
 	switch {
@@ -187,7 +205,7 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool) {
 		e.expireLocked(d, &en, 0)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
 	}
-	return val, true
+	return val, true, nil
 }
 
 // Append appends val to key's value (creating it) and returns the new length.
@@ -199,6 +217,9 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	if !ok {
 		e.storeLocked(d, key, val, 0, encAuto)
 		return len(val), nil
+	}
+	if en.isHash() {
+		return 0, ErrWrongType
 	}
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
 		return 0, ErrTooLarge
@@ -220,14 +241,17 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 }
 
 // StrLen returns the length of key's value (0 when missing).
-func (e *Engine) StrLen(d int, key string) int {
+func (e *Engine) StrLen(d int, key string) (int, error) {
 	e.lock()
 	defer e.unlock()
 	en, ok := e.readLocked(d, key, e.nowMs())
 	if !ok {
-		return 0
+		return 0, nil
 	}
-	return len(en.val)
+	if en.isHash() {
+		return 0, ErrWrongType
+	}
+	return len(en.val), nil
 }
 
 // ParseInt parses a Redis integer: decimal, optional '-', no '+', no
@@ -281,6 +305,9 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 	now := e.nowMs()
 	en, ok := e.lookupLocked(d, key, now)
 	var cur, at int64
+	if ok && en.isHash() {
+		return 0, ErrWrongType
+	}
 	if ok {
 		v, ok := ParseInt(en.val)
 		if !ok {
@@ -392,6 +419,9 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 	en, ok := e.lookupLocked(d, key, now)
 	cur := new(big.Float).SetPrec(longDoublePrec)
 	var at int64
+	if ok && en.isHash() {
+		return nil, ErrWrongType
+	}
 	if ok {
 		v, ok := parseLongDouble(en.val)
 		if !ok {
@@ -412,17 +442,20 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 
 // GetRange returns the substring of key's value between start and end,
 // inclusive, with negative indexes counting from the end, as GETRANGE does.
-func (e *Engine) GetRange(d int, key string, start, end int64) []byte {
+func (e *Engine) GetRange(d int, key string, start, end int64) ([]byte, error) {
 	e.lock()
 	defer e.unlock()
 	en, ok := e.readLocked(d, key, e.nowMs())
 	if !ok {
-		return nil
+		return nil, nil
+	}
+	if en.isHash() {
+		return nil, ErrWrongType
 	}
 	v := en.val
 	n := int64(len(v))
 	if start < 0 && end < 0 && start > end {
-		return nil
+		return nil, nil
 	}
 	if start < 0 {
 		start += n
@@ -436,9 +469,9 @@ func (e *Engine) GetRange(d int, key string, start, end int64) []byte {
 		end = n - 1
 	}
 	if start > end || n == 0 {
-		return nil
+		return nil, nil
 	}
-	return bytes.Clone(v[start : end+1]) // a copy: see GetAppend
+	return bytes.Clone(v[start : end+1]), nil // a copy: see GetAppend
 }
 
 // SetRange overwrites key's value from offset with val, padding with zero
@@ -450,6 +483,9 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	en, ok := e.lookupLocked(d, key, now)
 	var cur []byte
 	var at int64
+	if ok && en.isHash() {
+		return 0, ErrWrongType
+	}
 	if ok {
 		cur, at = en.val, en.expireAt
 	}

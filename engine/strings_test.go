@@ -327,7 +327,7 @@ func TestGetDel(t *testing.T) {
 			if c.pre != nil {
 				c.pre(t, v)
 			}
-			got, ok := v.e.GetDel(0, "k")
+			got, ok, _ := v.e.GetDel(0, "k")
 			if c.want == nil {
 				require.False(t, ok)
 				require.Nil(t, got)
@@ -382,7 +382,7 @@ func TestGetEx(t *testing.T) {
 				v.set(t, "k", "v", c.ttl)
 			}
 			now := v.now()
-			got, ok := v.e.GetEx(0, "k", c.change(now))
+			got, ok, _ := v.e.GetEx(0, "k", c.change(now))
 			require.Equal(t, c.wantOK, ok)
 			if ok {
 				require.Equal(t, "v", string(got))
@@ -401,7 +401,7 @@ func TestGetEx(t *testing.T) {
 		v := newEnv(t)
 		v.set(t, "k", "v", time.Second)
 		v.clk.Advance(time.Minute)
-		_, ok := v.e.GetEx(0, "k", engine.ExpireChange{Persist: true})
+		_, ok, _ := v.e.GetEx(0, "k", engine.ExpireChange{Persist: true})
 		require.False(t, ok)
 		requireEffects(t, groups(group(efDel(0, "k"))), v.sink.Take())
 	})
@@ -514,7 +514,7 @@ func TestStrLen(t *testing.T) {
 	}{{"s", 5}, {"e", 0}, {"missing", 0}, {"x", 0}}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
-			require.Equal(t, c.want, v.e.StrLen(0, c.key))
+			require.Equal(t, c.want, must(v.e.StrLen(0, c.key)))
 		})
 	}
 }
@@ -847,15 +847,15 @@ func TestGetRange(t *testing.T) {
 	v.set(t, "empty", "", 0)
 	for _, c := range cases {
 		t.Run(strconv.FormatInt(c.start, 10)+","+strconv.FormatInt(c.end, 10), func(t *testing.T) {
-			require.Equal(t, c.want, string(v.e.GetRange(0, "k", c.start, c.end)))
+			require.Equal(t, c.want, string(must(v.e.GetRange(0, "k", c.start, c.end))))
 		})
 	}
 	t.Run("missing key", func(t *testing.T) {
-		require.Empty(t, v.e.GetRange(0, "missing", 0, -1))
+		require.Empty(t, must(v.e.GetRange(0, "missing", 0, -1)))
 	})
 	t.Run("empty value", func(t *testing.T) {
 		for _, r := range [][2]int64{{0, -1}, {0, 0}, {-1, -1}, {-100, 100}} {
-			require.Empty(t, v.e.GetRange(0, "empty", r[0], r[1]))
+			require.Empty(t, must(v.e.GetRange(0, "empty", r[0], r[1])))
 		}
 	})
 	require.Empty(t, v.sink.Take())

@@ -67,4 +67,22 @@ const (
 	encAuto   encoding = iota // int, embstr or raw by content and length
 	encRaw                    // built by APPEND or SETRANGE
 	encEmbstr                 // INCRBYFLOAT's result: never int
+	// encHash is a hash's record: its value is the hash's index in the
+	// side table, value hash and memory (see hashobj.go).
+	encHash encoding = 8
+	// encHashLP is a listpack hash packed into its record: the value is
+	// the hash's value hash (8 bytes), then its packed fields and values
+	// (see hashobj.go).
+	encHashLP encoding = 9
 )
+
+// isHash reports whether the entry holds a hash, in either form.
+func (en *entry) isHash() bool { return en.kind == encHash || en.kind == encHashLP }
+
+// valueType returns the type of the entry's value.
+func (en *entry) valueType() ValueType {
+	if en.isHash() {
+		return TypeHash
+	}
+	return TypeString
+}

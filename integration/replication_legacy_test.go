@@ -262,6 +262,12 @@ func TestLegacySecondary(t *testing.T) {
 			require.Equal(t, e.key, f.Data["key"], "frame %v", f.raw)
 			require.Equal(t, "0", f.Data["db"], "frame %v", f.raw)
 			require.Equal(t, "default", f.Data["namespace"], "frame %v", f.raw)
+			if e.typ == "METADATA" {
+				// A hash operation's stand-in: its type in tags, no value.
+				require.Equal(t, []any{e.value}, f.Data["tags"], "frame %v", f.raw)
+				require.NotContains(t, f.Data, "value", "frame %v", f.raw)
+				continue
+			}
 			if e.typ != "SET" {
 				continue
 			}
@@ -306,6 +312,18 @@ func TestLegacySecondary(t *testing.T) {
 			{cmd: []any{"DEL", "counter"}, want: 1},
 		})
 		readData([]expected{{"SET", "live:1", "one"}, {"SET", "live:1", "one+"}, {"DELETE", "counter", ""}})
+	})
+
+	t.Run("hashes", func(t *testing.T) {
+		// The reference has no hashes: each hash operation reaches it as
+		// a METADATA frame at its sequence; strings around it unchanged.
+		runSteps(t, p.Conn(t), []step{
+			{cmd: []any{"HSET", "h", "a", "1", "b", "2"}, want: 2},
+			{cmd: []any{"SET", "after", "x"}, want: "OK"},
+			{cmd: []any{"HDEL", "h", "a"}, want: 1},
+			{cmd: []any{"COPY", "h", "h2"}, want: 1},
+		})
+		readData([]expected{{"METADATA", "h", "HSET"}, {"SET", "after", "x"}, {"METADATA", "h", "HDEL"}, {"METADATA", "h2", "HASH"}})
 	})
 
 	t.Run("heartbeats", func(t *testing.T) {

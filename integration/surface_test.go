@@ -156,6 +156,10 @@ func TestLCSReplies(t *testing.T) {
 		{[]string{"LCS", "key1", "key2", "IDX", "MINMATCHLEN", "100"}, "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:6\r\n"},
 		{[]string{"LCS", "key1", "key2", "IDX", "MINMATCHLEN", "9223372036854775807", "WITHMATCHLEN"}, "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:6\r\n"},
 		// Errors.
+		{[]string{"HSET", "hash", "f", "v"}, ":1\r\n"},
+		{[]string{"LCS", "hash", "key2"}, "-ERR The specified keys must contain string values\r\n"},
+		{[]string{"LCS", "key1", "hash"}, "-ERR The specified keys must contain string values\r\n"},
+		{[]string{"LCS", "missing", "hash", "LEN"}, "-ERR The specified keys must contain string values\r\n"},
 		{[]string{"LCS", "key1", "key2", "LEN", "IDX"}, "-ERR If you want both the length and indexes, please just use IDX.\r\n"},
 		{[]string{"LCS", "key1", "key2", "idx", "len"}, "-ERR If you want both the length and indexes, please just use IDX.\r\n"},
 		{[]string{"LCS", "key1", "key2", "MINMATCHLEN"}, "-ERR syntax error\r\n"},

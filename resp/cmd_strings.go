@@ -41,11 +41,15 @@ func registerStringCommands(t commandTable) {
 func cmdGet(s *Server, c *client, args [][]byte) {
 	// Copied under the engine lock into a buffer the client keeps: the
 	// next SET of the key may write over the stored bytes.
-	v, ok := c.eng.GetAppend(c.value[:0], c.DB(), string(args[1]))
+	v, ok, err := c.eng.GetAppend(c.value[:0], c.DB(), string(args[1]))
 	if cap(v) <= maxKeptValue {
 		c.value = v[:0]
 	} else {
 		c.value = nil
+	}
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
 	}
 	if !ok {
 		c.conn.WriteNull()
@@ -122,6 +126,8 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 	}
 	r := c.eng.Set(c.DB(), string(args[1]), args[2], o)
 	switch {
+	case r.Err != nil:
+		c.conn.WriteError(errorText(r.Err))
 	case o.Get && r.HadOld:
 		c.conn.WriteBulk(r.Old)
 	case o.Get || !r.Done:
@@ -155,6 +161,10 @@ func cmdPSetEx(s *Server, c *client, args [][]byte) { setWithExpire(s, c, args, 
 
 func cmdGetSet(s *Server, c *client, args [][]byte) {
 	r := c.eng.Set(c.DB(), string(args[1]), args[2], engine.SetOptions{Get: true})
+	if r.Err != nil {
+		c.conn.WriteError(errorText(r.Err))
+		return
+	}
 	if r.HadOld {
 		c.conn.WriteBulk(r.Old)
 	} else {
@@ -163,7 +173,11 @@ func cmdGetSet(s *Server, c *client, args [][]byte) {
 }
 
 func cmdGetDel(s *Server, c *client, args [][]byte) {
-	v, ok := c.eng.GetDel(c.DB(), string(args[1]))
+	v, ok, err := c.eng.GetDel(c.DB(), string(args[1]))
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -191,10 +205,18 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 	}
 	key := string(args[1])
 	if expireArgAt != 0 {
-		if !c.eng.Live(c.DB(), key) {
+		typ, live := c.eng.LiveType(c.DB(), key)
+		if !live {
 			// Counted as the miss it is, once, as GetEx would.
 			c.eng.Get(c.DB(), key)
 			c.conn.WriteNull()
+			return
+		}
+		if typ != engine.TypeString {
+			// Redis checks the type before the expire value; GetEx counts
+			// the read.
+			_, _, err := c.eng.GetEx(c.DB(), key, engine.ExpireChange{})
+			c.conn.WriteError(errorText(err))
 			return
 		}
 		a := args[expireArgAt-1]
@@ -206,7 +228,11 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 		}
 		ch.Set, ch.At = true, at
 	}
-	v, ok := c.eng.GetEx(c.DB(), key, ch)
+	v, ok, err := c.eng.GetEx(c.DB(), key, ch)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
 	if !ok {
 		c.conn.WriteNull()
 		return
@@ -265,7 +291,12 @@ func cmdAppend(s *Server, c *client, args [][]byte) {
 }
 
 func cmdStrLen(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(c.eng.StrLen(c.DB(), string(args[1])))
+	n, err := c.eng.StrLen(c.DB(), string(args[1]))
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
+	c.conn.WriteInt(n)
 }
 
 func incrBy(s *Server, c *client, key []byte, delta int64) {
@@ -318,7 +349,11 @@ func cmdGetRange(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errNotInteger)
 		return
 	}
-	v := c.eng.GetRange(c.DB(), string(args[1]), start, end)
+	v, err := c.eng.GetRange(c.DB(), string(args[1]), start, end)
+	if err != nil {
+		c.conn.WriteError(errorText(err))
+		return
+	}
 	if v == nil {
 		c.conn.WriteBulkString("")
 		return

@@ -66,10 +66,16 @@ const (
 	errGenPassBits   = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
 	errProtoVersion  = "ERR Protocol version is not an integer or out of range"
 	errInvalidCursor = "ERR invalid cursor"
-	errGTAndLT       = "ERR GT and LT options at the same time are not compatible"
-	errMasterPort    = "ERR Invalid master port"
-	errNoShutdown    = "ERR No shutdown in progress."
-	errDecrOverflow  = "ERR decrement would overflow"
+	// Hash command errors.
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errNaNOrInfArg    = "ERR value is NaN or Infinity"
+	errValueRange     = "ERR value is out of range"
+	errCountRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errGTAndLT        = "ERR GT and LT options at the same time are not compatible"
+	errMasterPort     = "ERR Invalid master port"
+	errNoShutdown     = "ERR No shutdown in progress."
+	errDecrOverflow   = "ERR decrement would overflow"
 	// errWaitOnReplica answers WAIT on a secondary.
 	errWaitOnReplica = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
@@ -324,6 +330,12 @@ func errorText(err error) string {
 		return errStringTooLarge
 	case errors.Is(err, engine.ErrWrongType):
 		return errWrongType
+	case errors.Is(err, engine.ErrHashNotInteger):
+		return errHashNotInteger
+	case errors.Is(err, engine.ErrHashNotFloat):
+		return errHashNotFloat
+	case errors.Is(err, engine.ErrInfArg):
+		return errNaNOrInfArg
 	case errors.Is(err, engine.ErrOOM):
 		return errOOM
 	case errors.Is(err, engine.ErrNotLFU):

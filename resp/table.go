@@ -75,6 +75,7 @@ func newCommandTable() map[string]*command {
 	registerServerCommands(t)
 	registerPersistCommands(t)
 	registerStringCommands(t)
+	registerHashCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)

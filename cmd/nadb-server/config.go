@@ -103,6 +103,8 @@ func memoryOptionTable() []option {
 		{"maxmemory-samples", "5", "keys sampled per database to choose each key to evict (more: closer to true LRU/LFU/TTL order, slower)", true, checkIntRange(1, math.MaxInt32), false},
 		{"lfu-log-factor", "10", "how slowly a key's LFU counter grows with its accesses", true, checkIntRange(0, math.MaxInt32), false},
 		{"lfu-decay-time", "1", "minutes after which an idle key's LFU counter is decremented (0: never)", true, checkIntRange(0, math.MaxInt32), false},
+		{"hash-max-listpack-entries", "512", "a hash with more fields is a hashtable, not a listpack, from then on (alias hash-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"replica-ignore-maxmemory", "yes", "yes only: a secondary never evicts on its own; it applies its primary's evictions", true, checkOnly("yes", "a secondary never evicts on its own: it applies the deletions its primary logs"), true},
 	}
 }
@@ -130,6 +132,13 @@ func evictionOf(v func(string) string) engine.EvictionConfig {
 	}
 }
 
+// hashLimitsOf reads hash-max-listpack-entries and -value.
+func hashLimitsOf(v func(string) string) engine.HashLimits {
+	entries, _ := strconv.ParseInt(v("hash-max-listpack-entries"), 10, 64)
+	value, _ := strconv.ParseInt(v("hash-max-listpack-value"), 10, 64)
+	return engine.HashLimits{Entries: entries, Value: value}
+}
+
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
 // and values may change at run time: CONFIG SET reloads them for the
 // handshakes that follow.
@@ -153,12 +162,14 @@ func tlsOptionTable() []option {
 // aliases are the other names of options, as Redis has them: the config
 // file, the command line, CONFIG GET and CONFIG SET take either name.
 var aliases = map[string]string{
-	"slaveof":             "replicaof",
-	"slave-priority":      "replica-priority",
-	"slave-announce-ip":   "replica-announce-ip",
-	"slave-announce-port": "replica-announce-port",
-	"min-slaves-to-write": "min-replicas-to-write",
-	"min-slaves-max-lag":  "min-replicas-max-lag",
+	"slaveof":                  "replicaof",
+	"slave-priority":           "replica-priority",
+	"slave-announce-ip":        "replica-announce-ip",
+	"slave-announce-port":      "replica-announce-port",
+	"min-slaves-to-write":      "min-replicas-to-write",
+	"min-slaves-max-lag":       "min-replicas-max-lag",
+	"hash-max-ziplist-entries": "hash-max-listpack-entries",
+	"hash-max-ziplist-value":   "hash-max-listpack-value",
 }
 
 // ignoredDirectives are redis.conf directives that tune mechanisms of
@@ -172,8 +183,7 @@ var ignoredDirectives = map[string]bool{
 	"acllog-max-len": true, "activerehashing": true, "always-show-logo": true, "aof-load-truncated": true,
 	"aof-rewrite-incremental-fsync": true, "aof-timestamp-enabled": true, "aof-use-rdb-preamble": true,
 	"appenddirname": true, "appendfilename": true, "dbfilename": true, "disable-thp": true, "dynamic-hz": true,
-	"hash-max-listpack-entries": true, "hash-max-listpack-value": true, "hash-max-ziplist-entries": true,
-	"hash-max-ziplist-value": true, "hll-sparse-max-bytes": true, "hz": true, "jemalloc-bg-thread": true,
+	"hll-sparse-max-bytes": true, "hz": true, "jemalloc-bg-thread": true,
 	"latency-monitor-threshold": true, "lazyfree-lazy-eviction": true, "lazyfree-lazy-expire": true,
 	"lazyfree-lazy-server-del": true, "lazyfree-lazy-user-del": true, "lazyfree-lazy-user-flush": true,
 	"list-compress-depth": true, "list-max-listpack-size": true, "list-max-ziplist-size": true,
@@ -245,6 +255,7 @@ type Config struct {
 	ReplicaLimit      node.OutputLimit
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
+	HashLimits        engine.HashLimits
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -573,6 +584,7 @@ func build(s *settings, file string) (Config, error) {
 		ReplicaLimit:      replicaOutputLimit(v("client-output-buffer-limit")),
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
+		HashLimits:        hashLimitsOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {

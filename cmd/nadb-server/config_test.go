@@ -91,6 +91,7 @@ func defaultConfig() Config {
 		ReplicaLimit:      node.DefaultReplicaOutputLimit,
 		PubSubLimit:       resp.OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 		Eviction:          engine.DefaultEviction,
+		HashLimits:        engine.DefaultHashLimits,
 	}
 }
 
@@ -658,6 +659,8 @@ var runtimeOptions = []struct {
 	{"loglevel", "debug"},
 	{"maxclients", "42"},
 	{"proto-max-bulk-len", "1048576"}, // sizes are kept in bytes, as Redis shows them
+	{"hash-max-listpack-entries", "128"},
+	{"hash-max-listpack-value", "32"},
 	{"client-query-buffer-limit", "2147483648"},
 	{"repl-verify-interval", "250"},
 	{"replica-serve-diverged-data", "yes"},

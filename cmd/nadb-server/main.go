@@ -108,6 +108,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		defer os.Remove(cfg.PidFile)
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen, Eviction: cfg.Eviction})
+	eng.SetHashLimits(cfg.HashLimits)
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -324,6 +325,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetTimeout(time.Duration(n) * time.Second)
 		case "maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time":
 			setEviction(eng, evictionOf(settings.value), logger)
+		case "hash-max-listpack-entries", "hash-max-listpack-value":
+			eng.SetHashLimits(hashLimitsOf(settings.value))
 		case "replica-ignore-maxmemory": // yes only
 		case "min-replicas-to-write", "min-replicas-max-lag":
 			srv.SetMinReplicas(minReplicasOf(settings.value))

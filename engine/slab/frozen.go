@@ -50,7 +50,7 @@ func (f *Frozen) Len() int { return len(f.refs) }
 // alias the slabs: a key's bytes are never written again, a value's stay
 // as they are until the table is unpinned.
 // Each needs no lock and may run while the table changes.
-func (f *Frozen) Each(fn func(key string, value []byte, expireAt int64) bool) {
+func (f *Frozen) Each(fn func(key string, value []byte, expireAt int64, kind uint8) bool) {
 	f.sorted.Do(func() { slices.Sort(f.refs) })
 	for _, ref := range f.refs {
 		c, off := splitRef(ref)
@@ -59,7 +59,7 @@ func (f *Frozen) Each(fn func(key string, value []byte, expireAt int64) bool) {
 		vl := int(binary.LittleEndian.Uint32(rec[offValLen:]))
 		exp := int64(binary.LittleEndian.Uint64(rec[offExpire:]))
 		v := headerSize + kl
-		if !fn(aliasString(rec[headerSize:v]), rec[v:v+vl:v+vl], exp) {
+		if !fn(aliasString(rec[headerSize:v]), rec[v:v+vl:v+vl], exp, rec[offKind]) {
 			return
 		}
 	}

@@ -65,7 +65,7 @@ func TestFrozenKeepsCaptureTime(t *testing.T) {
 		}
 	}
 	got := map[string]rec{}
-	f.Each(func(key string, value []byte, exp int64) bool {
+	f.Each(func(key string, value []byte, exp int64, _ uint8) bool {
 		got[key] = rec{string(value), exp}
 		return true
 	})

@@ -157,6 +157,26 @@ type slabs struct {
 	moving          int
 	movingOff, kept int
 	live, dead      int64 // bytes of records in use, and of records replaced or deleted
+	// grow: slabs start small and grow with the records in use (a
+	// table of a hash's fields), instead of all being chunkSize.
+	grow bool
+}
+
+// minGrownChunk is the first slab of a growing table.
+const minGrownChunk = 4 << 10
+
+// chunkLimit is the size of the next shared slab: chunkSize, or for a
+// growing table the power of two nearest a quarter of the bytes in use,
+// between minGrownChunk and chunkSize.
+func (s *slabs) chunkLimit() int {
+	if !s.grow {
+		return chunkSize
+	}
+	n := minGrownChunk
+	for n < chunkSize && int64(n) < s.live/4 {
+		n *= 2
+	}
+	return n
 }
 
 func makeRef(c, off int) uint64      { return uint64(c+1)<<32 | uint64(off) }
@@ -196,12 +216,13 @@ func (s *slabs) newChunk(size int, alone bool) int {
 // roomLen bytes of value) and returns its ref.
 func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint64 {
 	size := recSize(len(key), roomLen)
+	limit := s.chunkLimit()
 	var c int
 	switch {
-	case size > bigRecord:
+	case size > limit/4:
 		c = s.newChunk(size, true)
-	case s.cur < 0 || len(s.chunks[s.cur].buf)+size > chunkSize:
-		s.cur = s.newChunk(chunkSize, false)
+	case s.cur < 0 || len(s.chunks[s.cur].buf)+size > cap(s.chunks[s.cur].buf):
+		s.cur = s.newChunk(limit, false)
 		c = s.cur
 	default:
 		c = s.cur

@@ -167,6 +167,15 @@ func New() *Table {
 	return &Table{seed: maphash.MakeSeed(), keys: newIndex(), vol: newIndex(), slabs: slabs{cur: -1, moving: -1}}
 }
 
+// NewGrowing returns an empty table whose slabs start at a few kilobytes
+// and grow with it up to the usual size: for many small tables, such as
+// the fields of hashes, where a megabyte each would be mostly empty.
+func NewGrowing() *Table {
+	t := New()
+	t.slabs.grow = true
+	return t
+}
+
 // Len returns the number of keys.
 func (t *Table) Len() int { return t.keys.count }
 
@@ -493,7 +502,7 @@ const compactStep = 4 << 10
 func (t *Table) maybeCompact() {
 	s := &t.slabs
 	if s.moving < 0 {
-		if s.dead <= chunkSize || s.dead*4 <= s.live+s.dead {
+		if s.dead <= int64(s.chunkLimit()) || s.dead*4 <= s.live+s.dead {
 			return
 		}
 		c := s.emptiest()

@@ -415,7 +415,7 @@ type SnapshotKeys struct {
 	Seq uint64 // the snapshot's sequence
 	// Put, when set, takes each key (valid only during the call) instead
 	// of Items.
-	Put      func(it *engine.Item)
+	Put      func(it *engine.Item) error
 	Items    []engine.Item
 	N        int    // the keys received
 	Ended    bool   // SNAPSHOT_END has arrived
@@ -429,10 +429,15 @@ func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, coun
 	switch {
 	case k.Ended:
 		return errors.New("data after the end marker")
-	case typ == frame.OpSet && seq == k.Seq:
+	case (typ == frame.OpSet || typ == frame.OpHash) && seq == k.Seq:
 		it := engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt}
+		if typ == frame.OpHash {
+			it.Type = engine.TypeHash
+		}
 		if k.Put != nil {
-			k.Put(&it)
+			if err := k.Put(&it); err != nil {
+				return fmt.Errorf("key %q: %w", ef.Key, err)
+			}
 		} else {
 			k.Items = append(k.Items, it)
 		}
@@ -473,7 +478,7 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 			switch {
 			case pf.err != nil:
 				err = fmt.Errorf("after %d keys: %w", len(keys.Items), pf.err)
-			case pf.typ == frame.OpSet && pf.efErr != nil && !keys.Ended:
+			case (pf.typ == frame.OpSet || pf.typ == frame.OpHash) && pf.efErr != nil && !keys.Ended:
 				err = fmt.Errorf("key %d: %w", len(keys.Items), pf.efErr)
 			default:
 				err = keys.Add(pf.typ, pf.seq, &pf.ef, pf.count)
@@ -569,7 +574,7 @@ func WriteItems(dir string, h SnapshotHeader, items engine.Items, stop <-chan st
 			}
 		}
 		i++
-		op = frame.Op{Type: frame.OpSet, Sequence: seq, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
+		op = frame.Op{Type: frame.SnapshotType(it.Type), Sequence: seq, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
 			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
 			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
 		if it.ExpireAt != 0 {

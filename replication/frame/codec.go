@@ -122,6 +122,11 @@ const (
 	// the sequence the last operation logged before it. It takes no
 	// sequence of its own and is never logged.
 	OpPublish OpType = "PUBLISH"
+	// OpHSet, OpHDel and OpHash carry hash changes (extension; see
+	// docs/PROTOCOL.md): fields set, fields removed, a whole hash.
+	OpHSet OpType = "HSET"
+	OpHDel OpType = "HDEL"
+	OpHash OpType = "HASH"
 )
 
 // FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
@@ -134,6 +139,7 @@ const FeaturePubSub = "pubsub"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
+	OpHSet, OpHDel, OpHash,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

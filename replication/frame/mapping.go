@@ -19,7 +19,8 @@ var ErrBadOperation = errors.New("operation cannot be applied")
 
 // Builder fills Ops from log entries, reusing its buffers.
 type Builder struct {
-	db [20]byte
+	db   [20]byte
+	tags [1][]byte
 }
 
 // BytesOf views s as bytes without copying; the Encoder only reads them.
@@ -60,12 +61,44 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		}
 	case engine.EffectFlushDB:
 		op.Type = OpFlush
+	case engine.EffectHashSet, engine.EffectHashDel:
+		op.Type = OpHSet
+		if ef.Kind == engine.EffectHashDel {
+			op.Type = OpHDel
+		}
+		op.Key, op.Value = BytesOf(ef.Key), ef.Value
+		op.Has |= FieldKey | FieldValue
+	case engine.EffectHash:
+		op.Type = OpHash
+		op.Key, op.Value = BytesOf(ef.Key), ef.Value
+		op.Has |= FieldKey | FieldValue
+		if ef.ExpireAt != 0 {
+			op.ExpireAtMs = ef.ExpireAt
+			op.Has |= FieldExpireAt
+		}
 	default:
 		panic(fmt.Sprintf("replication: effect %v cannot be logged", ef.Kind))
 	}
 	if e.Group > 1 {
 		op.Group = e.Group
 		op.Has |= FieldGroup
+	}
+}
+
+// IsHashOp reports whether t is one of the hash operation types.
+func IsHashOp(t OpType) bool { return t == OpHSet || t == OpHDel || t == OpHash }
+
+// FillLegacy is Fill for a reference secondary, which knows only the
+// reference's types: a hash operation goes to it as a METADATA frame at
+// the same sequence (and in the same group), which it takes as applied
+// and which changes nothing. Its data names the key and, in tags, the
+// hash operation it stands for, but carries no value.
+func (b *Builder) FillLegacy(op *Op, e *Entry, nowMs int64) {
+	b.Fill(op, e, nowMs)
+	if IsHashOp(op.Type) {
+		b.tags[0] = []byte(op.Type)
+		op.Type, op.Value, op.Tags = OpMetadata, nil, b.tags[:]
+		op.Has = op.Has&^(FieldValue|FieldExpireAt|FieldTTL) | FieldTags
 	}
 }
 
@@ -134,6 +167,25 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 		return engine.Effect{Kind: engine.EffectExpire, DB: db, Key: string(op.Key), ExpireAt: expireAt()}, true, nil
 	case OpFlush:
 		return engine.Effect{Kind: engine.EffectFlushDB, DB: db}, true, nil
+	case OpHSet, OpHDel, OpHash:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		if err := checkPacked(op); err != nil {
+			return ef, false, err
+		}
+		kind := engine.EffectHashSet
+		switch op.Type {
+		case OpHDel:
+			kind = engine.EffectHashDel
+		case OpHash:
+			kind = engine.EffectHash
+		}
+		ef = engine.Effect{Kind: kind, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}
+		if op.Type == OpHash {
+			ef.ExpireAt = expireAt()
+		}
+		return ef, true, nil
 	case OpMetadata:
 		return ef, false, nil
 	}
@@ -143,7 +195,7 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 // IsData reports whether t changes the keyspace (and so takes a sequence).
 func IsData(t OpType) bool {
 	switch t {
-	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata:
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash:
 		return true
 	}
 	return false
@@ -155,4 +207,33 @@ func copyBytes(b []byte) []byte {
 	c := make([]byte, len(b))
 	copy(c, b)
 	return c
+}
+
+// checkPacked refuses a hash operation whose value is not a non-empty
+// packed list (engine.AppendPacked) of the right shape: pairs of field and
+// value for HSET and HASH, fields for HDEL.
+func checkPacked(op *Op) error {
+	n, err := engine.CountPacked(op.Value)
+	switch {
+	case op.Has&FieldValue == 0:
+		err = errors.New("no value")
+	case err != nil:
+	case n == 0:
+		err = errors.New("no fields")
+	case op.Type != OpHDel && n%2 != 0:
+		err = errors.New("a field without a value")
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s of %q: %w", ErrBadOperation, op.Type, op.Key, err)
+	}
+	return nil
+}
+
+// SnapshotType is the frame type of a snapshot's key of type t: SET for a
+// string, HASH for a hash.
+func SnapshotType(t engine.ValueType) OpType {
+	if t == engine.TypeHash {
+		return OpHash
+	}
+	return OpSet
 }

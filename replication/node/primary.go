@@ -478,7 +478,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	buf := make([]byte, 0, 256<<10)
 	sent := true
 	snap.Each(func(it *engine.Item) bool {
-		op = frame.Op{Type: frame.OpSet, Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
+		op = frame.Op{Type: frame.SnapshotType(it.Type), Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
 			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
 			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
 		if it.ExpireAt != 0 {
@@ -555,15 +555,17 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 	p.moved()
 
 	var (
-		entries []frame.Entry
-		buf     = make([]byte, 0, 64<<10)
-		err     error
-		disk    frame.Cursor
-		safeCh  <-chan struct{}
-		ck      checkpoints
-		pubEnc  frame.Encoder
-		pubs    []pubMsg
-		pubKick <-chan struct{}
+		entries   []frame.Entry
+		buf       = make([]byte, 0, 64<<10)
+		err       error
+		disk      frame.Cursor
+		safeCh    <-chan struct{}
+		ck        checkpoints
+		pubEnc    frame.Encoder
+		legacyB   frame.Builder
+		legacyEnc frame.Encoder
+		pubs      []pubMsg
+		pubKick   <-chan struct{}
 	)
 	if s.pubs != nil {
 		pubKick = s.pubs.kick
@@ -615,7 +617,11 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 				if len(pubs) > 0 {
 					buf, pubs = p.appendPubs(buf, pubs, e.Seq, &pubEnc)
 				}
-				buf = append(buf, e.Frame...)
+				if s.legacy && isHashEffect(e.Effect.Kind) {
+					buf = appendLegacy(buf, e, &legacyB, &legacyEnc)
+				} else {
+					buf = append(buf, e.Frame...)
+				}
 				buf = ck.after(buf, e, every, now)
 			}
 			next = entries[len(entries)-1].Seq + 1
@@ -829,4 +835,20 @@ func validAnnounceIP(ip string) bool {
 		}
 	}
 	return true
+}
+
+func isHashEffect(k engine.EffectKind) bool {
+	return k == engine.EffectHashSet || k == engine.EffectHashDel || k == engine.EffectHash
+}
+
+// appendLegacy appends the frame a reference secondary gets for a hash
+// operation: a METADATA at its sequence (frame.Builder.FillLegacy).
+func appendLegacy(buf []byte, e *frame.Entry, b *frame.Builder, enc *frame.Encoder) []byte {
+	var op frame.Op
+	b.FillLegacy(&op, e, time.Now().UnixMilli())
+	out, err := enc.AppendFrame(buf, &op)
+	if err != nil {
+		return buf
+	}
+	return out
 }
