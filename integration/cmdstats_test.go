@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,4 +91,33 @@ func TestConfigSizesInBytes(t *testing.T) {
 		require.NoError(t, rdb.ConfigSet(ctx, name, "600mb").Err(), name)
 		require.Equal(t, map[string]string{name: "629145600"}, rdb.ConfigGet(ctx, name).Val(), name)
 	}
+}
+
+// TestEncodingOptions holds for redis-server too: the encoding options of
+// Redis's other types are accepted, checked and reported as Redis does
+// (nadb-server has no such types yet: they steer nothing).
+func TestEncodingOptions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	get := func(name, value string) exactStep {
+		return exactStep{[]string{"CONFIG", "GET", name},
+			"*2\r\n$" + strconv.Itoa(len(name)) + "\r\n" + name + "\r\n$" + strconv.Itoa(len(value)) + "\r\n" + value + "\r\n"}
+	}
+	refused := func(name, value, why string) exactStep {
+		return exactStep{[]string{"CONFIG", "SET", name, value},
+			"-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why + "\r\n"}
+	}
+	ok := func(name, value string) exactStep { return exactStep{[]string{"CONFIG", "SET", name, value}, "+OK\r\n"} }
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		get("list-max-listpack-size", "-2"), get("list-max-ziplist-size", "-2"), get("list-compress-depth", "0"),
+		get("set-max-intset-entries", "512"), get("zset-max-listpack-entries", "128"), get("zset-max-ziplist-value", "64"),
+		get("hll-sparse-max-bytes", "3000"), get("stream-node-max-bytes", "4096"), get("stream-node-max-entries", "100"),
+		ok("list-max-listpack-size", "-5"), get("list-max-ziplist-size", "-5"),
+		ok("zset-max-ziplist-entries", "10"), get("zset-max-listpack-entries", "10"),
+		ok("hll-sparse-max-bytes", "3kb"), get("hll-sparse-max-bytes", "3072"),
+		ok("stream-node-max-bytes", "8kb"), get("stream-node-max-bytes", "8192"),
+		refused("list-max-listpack-size", "abc", "argument couldn't be parsed into an integer"),
+		refused("list-compress-depth", "-1", "argument must be between 0 and 2147483647 inclusive"),
+		refused("set-max-intset-entries", "-1", "argument must be between 0 and 9223372036854775807 inclusive"),
+	})
 }

@@ -105,6 +105,16 @@ func memoryOptionTable() []option {
 		{"lfu-decay-time", "1", "minutes after which an idle key's LFU counter is decremented (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		{"hash-max-listpack-entries", "512", "a hash with more fields is a hashtable, not a listpack, from then on (alias hash-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
+		// The encodings of types nadb-server does not have yet: accepted,
+		// checked and reported as Redis does, steering nothing.
+		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
+		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
+		{"set-max-intset-entries", "512", "Redis's set encoding limit; reported, no sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-value", "64", "Redis's sorted set encoding limit (alias zset-max-ziplist-value); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"hll-sparse-max-bytes", "3000", "Redis's HyperLogLog sparse limit, in bytes; reported, no HyperLogLog yet", true, checkMemory(0), false},
+		{"stream-node-max-bytes", "4096", "Redis's stream node size, in bytes; reported, no streams", true, checkMemory(0), false},
+		{"stream-node-max-entries", "100", "Redis's stream node entries; reported, no streams", true, checkRedisInt(0, math.MaxInt64), false},
 		{"replica-ignore-maxmemory", "yes", "yes only: a secondary never evicts on its own; it applies its primary's evictions", true, checkOnly("yes", "a secondary never evicts on its own: it applies the deletions its primary logs"), true},
 	}
 }
@@ -170,6 +180,9 @@ var aliases = map[string]string{
 	"min-slaves-max-lag":       "min-replicas-max-lag",
 	"hash-max-ziplist-entries": "hash-max-listpack-entries",
 	"hash-max-ziplist-value":   "hash-max-listpack-value",
+	"list-max-ziplist-size":    "list-max-listpack-size",
+	"zset-max-ziplist-entries": "zset-max-listpack-entries",
+	"zset-max-ziplist-value":   "zset-max-listpack-value",
 }
 
 // ignoredDirectives are redis.conf directives that tune mechanisms of
@@ -183,19 +196,16 @@ var ignoredDirectives = map[string]bool{
 	"acllog-max-len": true, "activerehashing": true, "always-show-logo": true, "aof-load-truncated": true,
 	"aof-rewrite-incremental-fsync": true, "aof-timestamp-enabled": true, "aof-use-rdb-preamble": true,
 	"appenddirname": true, "appendfilename": true, "dbfilename": true, "disable-thp": true, "dynamic-hz": true,
-	"hll-sparse-max-bytes": true, "hz": true, "jemalloc-bg-thread": true,
+	"hz": true, "jemalloc-bg-thread": true,
 	"latency-monitor-threshold": true, "lazyfree-lazy-eviction": true, "lazyfree-lazy-expire": true,
 	"lazyfree-lazy-server-del": true, "lazyfree-lazy-user-del": true, "lazyfree-lazy-user-flush": true,
-	"list-compress-depth": true, "list-max-listpack-size": true, "list-max-ziplist-size": true,
 	"no-appendfsync-on-rewrite": true, "oom-score-adj": true, "oom-score-adj-values": true,
 	"proc-title-template": true, "rdb-del-sync-files": true, "rdb-save-incremental-fsync": true,
 	"rdbchecksum": true, "rdbcompression": true, "repl-disable-tcp-nodelay": true, "repl-diskless-load": true,
 	"repl-diskless-sync": true, "repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true,
-	"replica-lazy-flush": true, "replica-read-only": true, "replica-serve-stale-data": true, "set-max-intset-entries": true,
+	"replica-lazy-flush": true, "replica-read-only": true, "replica-serve-stale-data": true,
 	"set-proc-title": true, "slowlog-log-slower-than": true, "slowlog-max-len": true,
-	"stop-writes-on-bgsave-error": true, "stream-node-max-bytes": true, "stream-node-max-entries": true,
-	"zset-max-listpack-entries": true, "zset-max-listpack-value": true, "zset-max-ziplist-entries": true,
-	"zset-max-ziplist-value": true,
+	"stop-writes-on-bgsave-error": true,
 	// Go's TLS orders the cipher suites itself, has no finite-field
 	// Diffie-Hellman and sizes its session tickets itself; there is no
 	// cluster bus.

@@ -138,7 +138,7 @@ func (s *settings) rewriteOptions() ([]configfile.Option, error) {
 // gets in Redis's short form (100mb).
 var memoryOptions = map[string]bool{
 	"maxmemory": true, "proto-max-bulk-len": true, "client-query-buffer-limit": true, "repl-backlog-size": true,
-	"auto-aof-rewrite-min-size": true, "aof-segment-size": true,
+	"auto-aof-rewrite-min-size": true, "aof-segment-size": true, "hll-sparse-max-bytes": true, "stream-node-max-bytes": true,
 }
 
 // multiWordOptions take several words, written unquoted.
