@@ -107,7 +107,9 @@ func TestEncodingOptions(t *testing.T) {
 		return exactStep{[]string{"CONFIG", "SET", name, value},
 			"-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why + "\r\n"}
 	}
-	ok := func(name, value string) exactStep { return exactStep{[]string{"CONFIG", "SET", name, value}, "+OK\r\n"} }
+	ok := func(name, value string) exactStep {
+		return exactStep{[]string{"CONFIG", "SET", name, value}, "+OK\r\n"}
+	}
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
 		get("list-max-listpack-size", "-2"), get("list-max-ziplist-size", "-2"), get("list-compress-depth", "0"),
 		get("set-max-intset-entries", "512"), get("zset-max-listpack-entries", "128"), get("zset-max-ziplist-value", "64"),
