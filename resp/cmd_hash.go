@@ -244,35 +244,9 @@ func cmdHScan(s *Server, c *client, args [][]byte) {
 		}
 		cursor = uint64(n)
 	}
-	var pattern string
-	count := 10
-	for i := 3; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.conn.WriteError(errSyntax)
-			return
-		}
-		v := args[i+1]
-		switch {
-		case equalFold(args[i], "match"):
-			pattern = string(v)
-			if pattern == "*" {
-				pattern = ""
-			}
-		case equalFold(args[i], "count"):
-			n, ok := parseInt(v)
-			if !ok {
-				c.conn.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.conn.WriteError(errSyntax)
-				return
-			}
-			count = int(min(n, math.MaxInt32))
-		default:
-			c.conn.WriteError(errSyntax)
-			return
-		}
+	pattern, count, _, ok := scanOptions(c, args[3:], false)
+	if !ok {
+		return
 	}
 	next, out, err := c.eng.HScan(c.DB(), string(args[1]), cursor, pattern, count)
 	if writeErr(c, err) {

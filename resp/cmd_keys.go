@@ -65,42 +65,52 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errInvalidCursor)
 		return
 	}
-	var pattern, typ string
-	count := 10
-	for i := 2; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.conn.WriteError(errSyntax)
-			return
-		}
-		v := args[i+1]
-		switch {
-		case equalFold(args[i], "match"):
-			pattern = string(v)
-			if pattern == "*" {
-				pattern = ""
-			}
-		case equalFold(args[i], "count"):
-			n, ok := parseInt(v)
-			if !ok {
-				c.conn.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.conn.WriteError(errSyntax)
-				return
-			}
-			count = int(min(n, math.MaxInt32))
-		case equalFold(args[i], "type"):
-			typ = string(v)
-		default:
-			c.conn.WriteError(errSyntax)
-			return
-		}
+	pattern, count, typ, ok := scanOptions(c, args[2:], true)
+	if !ok {
+		return
 	}
 	next, keys := c.eng.Scan(c.DB(), cursor, pattern, count, typ)
 	c.conn.WriteArray(2)
 	c.conn.WriteBulkString(strconv.FormatUint(next, 10))
 	writeAny(c.conn, keys)
+}
+
+// scanOptions reads the MATCH and COUNT options of SCAN and its cousins,
+// and TYPE when withType is set, answering a bad one with Redis's error (ok
+// false). A MATCH of "*" matches everything, as no MATCH does.
+func scanOptions(c *client, opts [][]byte, withType bool) (pattern string, count int, typ string, ok bool) {
+	count = 10
+	for i := 0; i < len(opts); i += 2 {
+		if i+1 >= len(opts) {
+			c.conn.WriteError(errSyntax)
+			return "", 0, "", false
+		}
+		v := opts[i+1]
+		switch {
+		case equalFold(opts[i], "match"):
+			pattern = string(v)
+			if pattern == "*" {
+				pattern = ""
+			}
+		case equalFold(opts[i], "count"):
+			n, isInt := parseInt(v)
+			if !isInt {
+				c.conn.WriteError(errNotInteger)
+				return "", 0, "", false
+			}
+			if n < 1 {
+				c.conn.WriteError(errSyntax)
+				return "", 0, "", false
+			}
+			count = int(min(n, math.MaxInt32))
+		case withType && equalFold(opts[i], "type"):
+			typ = string(v)
+		default:
+			c.conn.WriteError(errSyntax)
+			return "", 0, "", false
+		}
+	}
+	return pattern, count, typ, true
 }
 
 func cmdRandomKey(s *Server, c *client, args [][]byte) {
