@@ -209,10 +209,7 @@ func TestAuthGoRedis(t *testing.T) {
 
 func TestAuthRedisPy(t *testing.T) {
 	t.Parallel()
-	python := requireTool(t, "/usr/bin/python3")
-	if out, err := exec.Command(python, "-c", "import redis").CombinedOutput(); err != nil {
-		skipOrFail(t, "redis-py is not installed for %s: %v\n%s", python, err, out)
-	}
+	python := requireRedisPy(t, "redis")
 	s := startWithPassword(t, "s3cret")
 	const script = `
 import sys, redis

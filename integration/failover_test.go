@@ -176,10 +176,7 @@ type pyWriter struct {
 }
 
 func startPyWriter(t *testing.T, sentinels []*sentinel) failoverWriter {
-	python := requireTool(t, "/usr/bin/python3")
-	if out, err := exec.Command(python, "-c", "import redis.sentinel").CombinedOutput(); err != nil {
-		skipOrFail(t, "redis-py is not installed for %s: %v\n%s", python, err, out)
-	}
+	python := requireRedisPy(t, "redis.sentinel")
 	args := []string{"testdata/sentinel_writer.py", sentinelMaster}
 	for _, s := range sentinels {
 		args = append(args, strconv.Itoa(s.port))

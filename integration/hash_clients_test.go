@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"os/exec"
 	"strconv"
 	"testing"
 
@@ -50,10 +49,7 @@ func TestHashGoRedis(t *testing.T) {
 // TestHashRedisPy runs testdata/redis_py_hash.py.
 func TestHashRedisPy(t *testing.T) {
 	t.Parallel()
-	python := requireTool(t, "/usr/bin/python3")
-	if out, err := exec.Command(python, "-c", "import redis").CombinedOutput(); err != nil {
-		skipOrFail(t, "redis-py is not installed for %s: %v\n%s", python, err, out)
-	}
+	python := requireRedisPy(t, "redis")
 	s := startServer(t)
 	out, errOut, code := runTool(t, "", python, "testdata/redis_py_hash.py", strconv.Itoa(s.Port))
 	require.Zero(t, code, "stdout:\n%s\nstderr:\n%s", out, errOut)

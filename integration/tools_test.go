@@ -177,12 +177,21 @@ func TestRedisBenchmark(t *testing.T) {
 	require.Positive(t, c.DBSize(context.Background()).Val())
 }
 
-func TestRedisPy(t *testing.T) {
-	t.Parallel()
+// requireRedisPy returns the Python that has redis-py (Debian's
+// python3-redis) with module importable, or skips (fails on CI) when it
+// has not.
+func requireRedisPy(t *testing.T, module string) string {
+	t.Helper()
 	python := requireTool(t, "/usr/bin/python3")
-	if out, err := exec.Command(python, "-c", "import redis").CombinedOutput(); err != nil {
+	if out, err := exec.Command(python, "-c", "import "+module).CombinedOutput(); err != nil {
 		skipOrFail(t, "redis-py is not installed for %s: %v\n%s", python, err, out)
 	}
+	return python
+}
+
+func TestRedisPy(t *testing.T) {
+	t.Parallel()
+	python := requireRedisPy(t, "redis")
 	s := startServer(t)
 	out, errOut, code := runTool(t, "", python, "testdata/redis_py_smoke.py", strconv.Itoa(s.Port))
 	require.Zero(t, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
