@@ -98,6 +98,9 @@ const (
 const (
 	tagString uint64 = 1
 	tagHash   uint64 = 2
+	tagList   uint64 = 3
+	tagSet    uint64 = 4
+	tagZSet   uint64 = 5
 )
 
 // mix multiplies a by b to 128 bits and folds the halves.
@@ -171,8 +174,21 @@ func (en *entry) term(k keyHash) Digest {
 		return k.term(tagHash, recVH(en.val), en.expireAt)
 	case encHashLP:
 		return k.term(tagHash, lpVH(en.val), en.expireAt)
+	case encList, encSet, encZSet:
+		return k.term(collTag(en.kind), recVH(en.val), en.expireAt)
 	}
 	return k.term(tagString, en.valueHash(), en.expireAt)
+}
+
+// collTag is the type tag of a collection record's term.
+func collTag(kind encoding) uint64 {
+	switch kind {
+	case encList:
+		return tagList
+	case encSet:
+		return tagSet
+	}
+	return tagZSet
 }
 
 // DigestOf returns the digest of items, as an engine holding exactly them
@@ -185,12 +201,19 @@ func DigestOf(items []Item) Digest {
 			sums = append(sums, Digest{})
 		}
 		tag, vh := tagString, valueHash(it.Value)
-		if it.Type == TypeHash {
+		switch it.Type {
+		case TypeHash:
 			o, err := hashFromPacked(it.Value, DefaultHashLimits)
 			if err != nil {
 				panic("engine: DigestOf: " + err.Error())
 			}
 			tag, vh = tagHash, o.vh
+		case TypeList, TypeSet, TypeZSet:
+			c, err := collFromPacked(it.Type, it.Value, DefaultCollLimits)
+			if err != nil {
+				panic("engine: DigestOf: " + err.Error())
+			}
+			tag, vh = collTag(collKind(it.Type)), c.valueHash()
 		}
 		sums[it.DB] = sums[it.DB].add(hashKey(it.Key).term(tag, vh, it.ExpireAt))
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -30,9 +31,15 @@ const (
 	// EffectHashDel removed fields of the hash Key: Value is the packed
 	// fields. A hash left empty is removed.
 	EffectHashDel
+	// EffectObject stored the whole collection Value (its packed form) of
+	// type Type with expiry ExpireAt, replacing what Key held (coll.go).
+	// EffectApply changed the collection Key by one deterministic
+	// operation, Value its packed words (coll.go).
 	// EffectHash stored the whole hash Value (packed fields and values)
 	// under Key with expiry ExpireAt, replacing whatever was there.
 	EffectHash
+	EffectObject
+	EffectApply
 )
 
 // String returns the kind's name.
@@ -52,6 +59,10 @@ func (k EffectKind) String() string {
 		return "hset"
 	case EffectHashDel:
 		return "hdel"
+	case EffectObject:
+		return "object"
+	case EffectApply:
+		return "apply"
 	case EffectHash:
 		return "hash"
 	}
@@ -62,6 +73,7 @@ func (k EffectKind) String() string {
 // same order to equal keyspaces gives equal keyspaces.
 type Effect struct {
 	Kind     EffectKind
+	Type     ValueType // EffectObject: the collection's type
 	DB       int
 	Key      string
 	Value    []byte // EffectSet and the hash effects; valid while the sink's Record runs
@@ -90,6 +102,9 @@ type Options struct {
 	Eviction EvictionConfig
 	// HashLimits choose a hash's encoding; DefaultHashLimits when zero.
 	HashLimits HashLimits
+	// CollLimits choose the encodings of lists, sets and sorted sets;
+	// DefaultCollLimits when zero.
+	CollLimits CollLimits
 }
 
 // Stats are the engine's counters since start or the last ResetStats.
@@ -111,6 +126,8 @@ type db struct {
 	used   int64      // accounted memory of the keys (see memory.go)
 	hashes []*hashObj // the hashes' side table (see hashobj.go)
 	hfree  []uint32   // free slots of hashes
+	colls  []collSlot // the lists', sets' and sorted sets' side table (see coll.go)
+	cfree  []uint32   // free slots of colls
 }
 
 func newDB() *db { return &db{keys: slab.New()} }
@@ -144,6 +161,7 @@ type core struct {
 	peak    int64    // the largest used since start
 	watch   watches  // the keys clients WATCH (see watch.go)
 	hlim    HashLimits
+	climits CollLimits
 	capGen  uint64 // Capture calls so far (see hashobj.go)
 	snaps   int    // snapshots not yet released
 	hbuf    []byte // the packed values of the group's hash effects
@@ -168,7 +186,11 @@ func New(o Options) *Engine {
 		sink:    o.Sink,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		hlim:    o.HashLimits,
+		climits: o.CollLimits,
 	}}
+	if e.climits == (CollLimits{}) {
+		e.climits = DefaultCollLimits
+	}
 	if e.hlim == (HashLimits{}) {
 		e.hlim = DefaultHashLimits
 	}
@@ -350,9 +372,7 @@ func (e *Engine) removeLocked(d int, en *entry) {
 	e.changeDigest(d, Digest{}.sub(en.term(hashKey(en.key))))
 	e.accountLocked(dd, -memSize(en))
 	dd.keys.Delete(en.key)
-	if en.kind == encHash {
-		dd.freeHash(recIdx(en.val))
-	}
+	dd.freeObject(en.kind, en.val)
 }
 
 // changeDigest adds delta to S(d) and M(d) x delta to the dataset digest.
@@ -411,19 +431,21 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	k := hashKey(key)
 	var oldTerm Digest
 	var oldSize int64
-	freeIdx := int64(-1)
+	freeIdx, freeKind := int64(-1), encAuto
 	r, _ := dd.keys.SetWith(key, val, at, uint8(enc), vh, inPlace && len(e.effects) == 0, func(old slab.Entry, replaced bool) uint32 {
 		if replaced {
 			ov := viewOf(old, -1)
 			oldTerm, oldSize = ov.term(k), memSize(&ov)
-			if ov.kind == encHash && (enc != encHash || recIdx(ov.val) != recIdx(val)) {
-				freeIdx = int64(recIdx(ov.val))
+			if (ov.kind == encHash || isColl(ov.kind)) && (enc != ov.kind || recIdx(ov.val) != recIdx(val)) {
+				freeIdx, freeKind = int64(recIdx(ov.val)), ov.kind
 			}
 		}
 		return access(old, replaced)
 	})
 	if freeIdx >= 0 {
-		dd.freeHash(uint32(freeIdx))
+		var idx [4]byte
+		binary.LittleEndian.PutUint32(idx[:], uint32(freeIdx))
+		dd.freeObject(freeKind, idx[:])
 	}
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
@@ -495,6 +517,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		}
 	case EffectHashSet, EffectHashDel, EffectHash:
 		e.applyHashLocked(ef)
+	case EffectObject, EffectApply:
+		e.applyCollLocked(ef)
 	}
 }
 
@@ -514,14 +538,34 @@ type ValueType uint8
 const (
 	TypeString ValueType = iota
 	TypeHash
+	TypeList
+	TypeSet
+	TypeZSet
 )
 
 // String returns the type's name, as TYPE answers.
 func (t ValueType) String() string {
-	if t == TypeHash {
+	switch t {
+	case TypeHash:
 		return "hash"
+	case TypeList:
+		return "list"
+	case TypeSet:
+		return "set"
+	case TypeZSet:
+		return "zset"
 	}
 	return "string"
+}
+
+// ParseValueType maps a type's name (as String gives it) back to the type.
+func ParseValueType(name string) (ValueType, bool) {
+	for t := TypeString; t <= TypeZSet; t++ {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return 0, false
 }
 
 // Item is one key of a snapshot.
@@ -564,7 +608,8 @@ type Snapshot struct {
 	e      *Engine
 	tables []*slab.Table
 	frozen []*slab.Frozen
-	hashes [][]*hashObj // each database's side table at Capture
+	hashes [][]*hashObj  // each database's side table at Capture
+	colls  [][]collSlot // and its collections' side table
 	n      int
 	once   sync.Once
 }
@@ -580,11 +625,12 @@ type Snapshot struct {
 func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs)), hashes: make([][]*hashObj, len(e.dbs))}
+	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs)), hashes: make([][]*hashObj, len(e.dbs)), colls: make([][]collSlot, len(e.dbs))}
 	e.capGen++
 	e.snaps++
 	for i, dd := range e.dbs {
 		s.hashes[i] = slices.Clone(dd.hashes)
+		s.colls[i] = slices.Clone(dd.colls)
 		// The table itself: FLUSHDB or a full resynchronisation may
 		// replace a database's table before Release.
 		s.tables[i] = dd.keys
@@ -615,6 +661,9 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 				it.Type, it.Value = TypeHash, o.pack(make([]byte, 0, o.mem))
 			case encHashLP:
 				it.Type, it.Value = TypeHash, value[lpHeader:]
+			case encList, encSet, encZSet:
+				c := s.colls[d][recIdx(value)].c
+				it.Type, it.Value = c.typ(), c.pack(make([]byte, 0, c.memory()))
 			}
 			more = fn(&it)
 			return more
@@ -690,7 +739,8 @@ func (l *Loader) Add(it *Item) error {
 	k := hashKey(it.Key)
 	val, enc := it.Value, encAuto
 	var rec [hashRecLen]byte
-	if it.Type == TypeHash {
+	switch it.Type {
+	case TypeHash:
 		o, err := hashFromPacked(it.Value, l.e.hashLimits())
 		if err != nil {
 			return err
@@ -700,15 +750,23 @@ func (l *Loader) Add(it *Item) error {
 		} else {
 			val, enc = hashRec(&rec, dd.allocHash(o), o), encHash
 		}
+	case TypeList, TypeSet, TypeZSet:
+		c, err := collFromPacked(it.Type, it.Value, l.e.collLimits())
+		if err != nil {
+			return err
+		}
+		if c.length() == 0 {
+			return nil
+		}
+		var crec [collRecLen]byte
+		val, enc = collRec(&crec, dd.allocColl(c, 0), c), collKind(it.Type)
 	}
 	vh := valueHash(val)
 	r, _ := dd.keys.SetWith(it.Key, val, it.ExpireAt, uint8(enc), vh, false, func(r slab.Entry, replaced bool) uint32 {
 		if replaced {
 			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
-			if old.kind == encHash {
-				dd.freeHash(recIdx(old.val))
-			}
+			dd.freeObject(old.kind, old.val)
 		}
 		return l.access
 	})

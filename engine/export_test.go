@@ -48,6 +48,24 @@ func (e *Engine) CheckInvariants() error {
 					return false
 				}
 				it.Type, it.Value = TypeHash, en.val[lpHeader:]
+			case encList, encSet, encZSet:
+				c := dd.colls[recIdx(en.val)].c
+				if c == nil || c.typ() != typeOfKind(uint8(en.kind)) || c.length() == 0 {
+					err = fmt.Errorf("collection %q: record of kind %d, object %v", en.key, en.kind, c)
+					return false
+				}
+				// The record's value hash and memory are the object's.
+				if recVH(en.val) != c.valueHash() || recMem(en.val) != c.memory()+collOverhead {
+					err = fmt.Errorf("collection %q: record says vh %x mem %d, object %x %d", en.key, recVH(en.val), recMem(en.val), c.valueHash(), c.memory()+collOverhead)
+					return false
+				}
+				// And a value rebuilt from its packed form is equal.
+				back, perr := collFromPacked(c.typ(), c.pack(nil), e.climits)
+				if perr != nil || back.valueHash() != c.valueHash() || back.memory() != c.memory() || back.length() != c.length() {
+					err = fmt.Errorf("collection %q: rebuilt from its packed form: %v", en.key, perr)
+					return false
+				}
+				it.Type, it.Value = c.typ(), c.pack(nil)
 			}
 			items = append(items, it)
 			return true
@@ -76,6 +94,22 @@ func (e *Engine) CheckInvariants() error {
 		}
 		if live != tables {
 			return fmt.Errorf("db %d: %d hashtable records, %d objects in the side table", d, tables, live)
+		}
+		colls := 0
+		dd.keys.Each(func(r slab.Entry) bool {
+			if isColl(encoding(r.Kind)) {
+				colls++
+			}
+			return true
+		})
+		live = 0
+		for _, s := range dd.colls {
+			if s.c != nil {
+				live++
+			}
+		}
+		if live != colls || live+len(dd.cfree) != len(dd.colls) {
+			return fmt.Errorf("db %d: %d collection records, %d objects and %d free slots in a side table of %d", d, colls, live, len(dd.cfree), len(dd.colls))
 		}
 	}
 	if got := DigestOf(items); got != e.digest {

@@ -157,10 +157,10 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 			return false, nil
 		}
 	}
-	o := e.hashOf(d, &en)
+	o, c := e.hashOf(d, &en), e.collOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(d, dst, &en, o)
+	e.moveInLocked(d, dst, &en, o, c)
 	return true, nil
 }
 
@@ -177,18 +177,23 @@ func (e *Engine) hashOf(d int, en *entry) *hashObj {
 	return nil
 }
 
-// moveInLocked stores en's value (o for a hash, which hashOf read before
-// en was removed), expiry and encoding under key in database d, with en's
+// moveInLocked stores en's value (o for a hash, c for a collection, which
+// hashOf and collOf read before en was removed), expiry and encoding under key in database d, with en's
 // access word: RENAME and MOVE move a value with its history. en was
 // removed from its own place first; its bytes stay valid.
-func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj) {
+func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj, c coll) {
 	var moved entry
-	if o != nil {
+	switch {
+	case c != nil:
+		// The object moves as it is: its old slot was freed with en, and
+		// a live snapshot keeps its own copy of the side table.
+		moved, _ = e.storeCollLocked(d, key, c, en.expireAt)
+	case o != nil:
 		if e.snaps > 0 && o.born < e.capGen {
 			o = o.clone()
 		}
 		moved = e.storeHashLocked(d, key, o, en.expireAt)
-	} else {
+	default:
 		moved = e.storeLocked(d, key, en.val, en.expireAt, en.enc())
 	}
 	e.dbs[d].keys.SetMeta(moved.key, en.meta)
@@ -196,8 +201,15 @@ func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj) {
 
 // typeOfKind is the type of a record of this kind.
 func typeOfKind(kind uint8) ValueType {
-	if encoding(kind) == encHash || encoding(kind) == encHashLP {
+	switch encoding(kind) {
+	case encHash, encHashLP:
 		return TypeHash
+	case encList:
+		return TypeList
+	case encSet:
+		return TypeSet
+	case encZSet:
+		return TypeZSet
 	}
 	return TypeString
 }
@@ -313,10 +325,10 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if _, ok := e.lookupLocked(dst, key, now); ok {
 		return false, nil
 	}
-	o := e.hashOf(d, &en)
+	o, c := e.hashOf(d, &en), e.collOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(dst, key, &en, o)
+	e.moveInLocked(dst, key, &en, o, c)
 	return true, nil
 }
 
@@ -342,6 +354,10 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 		e.storeHashLocked(dstDB, dst, o.clone(), en.expireAt)
 		return true, nil
 	}
+	if c := e.collOf(d, &en); c != nil {
+		e.storeCollLocked(dstDB, dst, c.clone(), en.expireAt)
+		return true, nil
+	}
 	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	return true, nil
 }
@@ -356,6 +372,9 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	}
 	if o := e.hashOf(d, &en); o != nil {
 		return o.encoding(), true
+	}
+	if c := e.collOf(d, &en); c != nil {
+		return c.encoding(), true
 	}
 	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
 		return "int", true
@@ -443,6 +462,9 @@ func (e *Engine) DigestValue(d int, keys []string) []string {
 		v := en.val
 		if o := e.hashOf(d, &en); o != nil {
 			v = sortedPairs(o)
+		}
+		if c := e.collOf(d, &en); c != nil {
+			v = c.pack(nil) // sets: their members in the order of the set's own
 		}
 		h := sha1.Sum(v)
 		out[i] = hex.EncodeToString(h[:])

@@ -36,7 +36,7 @@ const (
 // memSize is the memory accounted to en in its current state.
 func memSize(en *entry) int64 {
 	n := int64(en.size + slotShare)
-	if en.kind == encHash {
+	if en.kind == encHash || isColl(en.kind) {
 		n += recMem(en.val)
 	}
 	if en.expireAt != 0 {

@@ -48,7 +48,7 @@ func (e *Engine) GetAppend(dst []byte, d int, key string) ([]byte, bool, error) 
 	if !ok {
 		return dst, false, nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return dst, false, ErrWrongType
 	}
 	return append(dst, en.val...), true, nil
@@ -68,7 +68,7 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	if o.Get {
 		// SET ... GET reads the key: Redis counts the hit or miss.
 		e.countRead(found)
-		if found && en.isHash() {
+		if found && !en.isString() {
 			r.Err = ErrWrongType
 			return r
 		}
@@ -128,7 +128,7 @@ func (e *Engine) MGet(d int, keys []string) [][]byte {
 	now := e.nowMs()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		if en, ok := e.readLocked(d, k, now); ok && !en.isHash() {
+		if en, ok := e.readLocked(d, k, now); ok && en.isString() {
 			out[i] = bytes.Clone(en.val)
 			if out[i] == nil {
 				out[i] = []byte{}
@@ -166,7 +166,7 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return nil, false, ErrWrongType
 	}
 	e.removeLocked(d, &en)
@@ -190,7 +190,7 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool, error) 
 	if !ok {
 		return nil, false, nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return nil, false, ErrWrongType
 	}
 	val := append([]byte{}, en.val...) // a copy: see GetAppend
@@ -218,7 +218,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 		e.storeLocked(d, key, val, 0, encAuto)
 		return len(val), nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return 0, ErrWrongType
 	}
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
@@ -248,7 +248,7 @@ func (e *Engine) StrLen(d int, key string) (int, error) {
 	if !ok {
 		return 0, nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return 0, ErrWrongType
 	}
 	return len(en.val), nil
@@ -305,7 +305,7 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 	now := e.nowMs()
 	en, ok := e.lookupLocked(d, key, now)
 	var cur, at int64
-	if ok && en.isHash() {
+	if ok && !en.isString() {
 		return 0, ErrWrongType
 	}
 	if ok {
@@ -419,7 +419,7 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 	en, ok := e.lookupLocked(d, key, now)
 	cur := new(big.Float).SetPrec(longDoublePrec)
 	var at int64
-	if ok && en.isHash() {
+	if ok && !en.isString() {
 		return nil, ErrWrongType
 	}
 	if ok {
@@ -449,7 +449,7 @@ func (e *Engine) GetRange(d int, key string, start, end int64) ([]byte, error) {
 	if !ok {
 		return nil, nil
 	}
-	if en.isHash() {
+	if !en.isString() {
 		return nil, ErrWrongType
 	}
 	v := en.val
@@ -483,7 +483,7 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	en, ok := e.lookupLocked(d, key, now)
 	var cur []byte
 	var at int64
-	if ok && en.isHash() {
+	if ok && !en.isString() {
 		return 0, ErrWrongType
 	}
 	if ok {

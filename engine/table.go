@@ -74,15 +74,16 @@ const (
 	// the hash's value hash (8 bytes), then its packed fields and values
 	// (see hashobj.go).
 	encHashLP encoding = 9
+	// encList, encSet and encZSet are collections' records: the value is
+	// the collection's index in the side table, value hash and memory
+	// (see coll.go).
+	encList encoding = 10
+	encSet  encoding = 11
+	encZSet encoding = 12
 )
 
 // isHash reports whether the entry holds a hash, in either form.
 func (en *entry) isHash() bool { return en.kind == encHash || en.kind == encHashLP }
 
 // valueType returns the type of the entry's value.
-func (en *entry) valueType() ValueType {
-	if en.isHash() {
-		return TypeHash
-	}
-	return TypeString
-}
+func (en *entry) valueType() ValueType { return typeOfKind(uint8(en.kind)) }

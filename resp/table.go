@@ -76,6 +76,7 @@ func newCommandTable() map[string]*command {
 	registerPersistCommands(t)
 	registerStringCommands(t)
 	registerHashCommands(t)
+	registerSetCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)

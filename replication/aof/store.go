@@ -429,11 +429,8 @@ func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, coun
 	switch {
 	case k.Ended:
 		return errors.New("data after the end marker")
-	case (typ == frame.OpSet || typ == frame.OpHash) && seq == k.Seq:
-		it := engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt}
-		if typ == frame.OpHash {
-			it.Type = engine.TypeHash
-		}
+	case frame.IsValueOp(typ) && seq == k.Seq:
+		it := frame.ItemOf(ef)
 		if k.Put != nil {
 			if err := k.Put(&it); err != nil {
 				return fmt.Errorf("key %q: %w", ef.Key, err)
@@ -478,7 +475,7 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 			switch {
 			case pf.err != nil:
 				err = fmt.Errorf("after %d keys: %w", len(keys.Items), pf.err)
-			case (pf.typ == frame.OpSet || pf.typ == frame.OpHash) && pf.efErr != nil && !keys.Ended:
+			case frame.IsValueOp(pf.typ) && pf.efErr != nil && !keys.Ended:
 				err = fmt.Errorf("key %d: %w", len(keys.Items), pf.efErr)
 			default:
 				err = keys.Add(pf.typ, pf.seq, &pf.ef, pf.count)
@@ -581,6 +578,7 @@ func WriteItems(dir string, h SnapshotHeader, items engine.Items, stop <-chan st
 			op.ExpireAtMs = it.ExpireAt
 			op.Has |= frame.FieldExpireAt
 		}
+		frame.TagType(&op, it.Type)
 		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
 			return false
 		}

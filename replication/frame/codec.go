@@ -127,6 +127,11 @@ const (
 	OpHSet OpType = "HSET"
 	OpHDel OpType = "HDEL"
 	OpHash OpType = "HASH"
+	// OpObject and OpApply carry lists, sets and sorted sets (extension;
+	// see docs/PROTOCOL.md): a whole value, its type in data.tags, and
+	// one deterministic change of one key, as packed words.
+	OpObject OpType = "OBJECT"
+	OpApply  OpType = "APPLY"
 )
 
 // FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
@@ -139,7 +144,7 @@ const FeaturePubSub = "pubsub"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

@@ -21,6 +21,7 @@ var ErrBadOperation = errors.New("operation cannot be applied")
 type Builder struct {
 	db   [20]byte
 	tags [1][]byte
+	typ  [1][]byte
 }
 
 // BytesOf views s as bytes without copying; the Encoder only reads them.
@@ -76,6 +77,19 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 			op.ExpireAtMs = ef.ExpireAt
 			op.Has |= FieldExpireAt
 		}
+	case engine.EffectObject:
+		op.Type = OpObject
+		b.typ[0] = BytesOf(ef.Type.String())
+		op.Key, op.Value, op.Tags = BytesOf(ef.Key), ef.Value, b.typ[:]
+		op.Has |= FieldKey | FieldValue | FieldTags
+		if ef.ExpireAt != 0 {
+			op.ExpireAtMs = ef.ExpireAt
+			op.Has |= FieldExpireAt
+		}
+	case engine.EffectApply:
+		op.Type = OpApply
+		op.Key, op.Value = BytesOf(ef.Key), ef.Value
+		op.Has |= FieldKey | FieldValue
 	default:
 		panic(fmt.Sprintf("replication: effect %v cannot be logged", ef.Kind))
 	}
@@ -88,14 +102,22 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 // IsHashOp reports whether t is one of the hash operation types.
 func IsHashOp(t OpType) bool { return t == OpHSet || t == OpHDel || t == OpHash }
 
+// IsTypeOp reports whether t carries a value other than a string: a hash,
+// a list, a set or a sorted set (the extensions reference peers lack).
+func IsTypeOp(t OpType) bool { return IsHashOp(t) || t == OpObject || t == OpApply }
+
+// IsValueOp reports whether t stores a whole value: the frame types of a
+// snapshot's keys (SET, HASH, OBJECT).
+func IsValueOp(t OpType) bool { return t == OpSet || t == OpHash || t == OpObject }
+
 // FillLegacy is Fill for a reference secondary, which knows only the
-// reference's types: a hash operation goes to it as a METADATA frame at
-// the same sequence (and in the same group), which it takes as applied
-// and which changes nothing. Its data names the key and, in tags, the
-// hash operation it stands for, but carries no value.
+// reference's types: an operation on another type goes to it as a METADATA
+// frame at the same sequence (and in the same group), which it takes as
+// applied and which changes nothing. Its data names the key and, in tags,
+// the operation it stands for, but carries no value.
 func (b *Builder) FillLegacy(op *Op, e *Entry, nowMs int64) {
 	b.Fill(op, e, nowMs)
-	if IsHashOp(op.Type) {
+	if IsTypeOp(op.Type) {
 		b.tags[0] = []byte(op.Type)
 		op.Type, op.Value, op.Tags = OpMetadata, nil, b.tags[:]
 		op.Has = op.Has&^(FieldValue|FieldExpireAt|FieldTTL) | FieldTags
@@ -186,6 +208,30 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 			ef.ExpireAt = expireAt()
 		}
 		return ef, true, nil
+	case OpObject:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		t, err := objectType(op)
+		if err == nil {
+			err = engine.CheckObject(t, op.Value)
+		}
+		if err != nil {
+			return ef, false, fmt.Errorf("%w: OBJECT of %q: %w", ErrBadOperation, op.Key, err)
+		}
+		return engine.Effect{Kind: engine.EffectObject, Type: t, DB: db, Key: string(op.Key), Value: copyBytes(op.Value), ExpireAt: expireAt()}, true, nil
+	case OpApply:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		err := errors.New("no value")
+		if op.Has&FieldValue != 0 {
+			err = engine.CheckApply(op.Value)
+		}
+		if err != nil {
+			return ef, false, fmt.Errorf("%w: APPLY to %q: %w", ErrBadOperation, op.Key, err)
+		}
+		return engine.Effect{Kind: engine.EffectApply, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}, true, nil
 	case OpMetadata:
 		return ef, false, nil
 	}
@@ -195,10 +241,47 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 // IsData reports whether t changes the keyspace (and so takes a sequence).
 func IsData(t OpType) bool {
 	switch t {
-	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash:
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply:
 		return true
 	}
 	return false
+}
+
+// objectType is the collection type an OBJECT frame names in data.tags.
+func objectType(op *Op) (engine.ValueType, error) {
+	if op.Has&FieldValue == 0 {
+		return 0, errors.New("no value")
+	}
+	if len(op.Tags) != 1 {
+		return 0, errors.New("tags must name the type")
+	}
+	t, ok := engine.ParseValueType(string(op.Tags[0]))
+	if !ok || t == engine.TypeString || t == engine.TypeHash {
+		return 0, fmt.Errorf("%q is not a collection type", op.Tags[0])
+	}
+	return t, nil
+}
+
+// TagType names type t in data.tags of op when op is an OBJECT frame (a
+// snapshot's collection key).
+func TagType(op *Op, t engine.ValueType) {
+	if op.Type == OpObject {
+		op.Tags = [][]byte{BytesOf(t.String())}
+		op.Has |= FieldTags
+	}
+}
+
+// ItemOf is the snapshot key a whole-value frame's effect (SET, HASH or
+// OBJECT, from EffectOf) stands for.
+func ItemOf(ef *engine.Effect) engine.Item {
+	it := engine.Item{DB: ef.DB, Key: ef.Key, Value: ef.Value, ExpireAt: ef.ExpireAt}
+	switch ef.Kind {
+	case engine.EffectHash:
+		it.Type = engine.TypeHash
+	case engine.EffectObject:
+		it.Type = ef.Type
+	}
+	return it
 }
 
 // copyBytes returns a private copy of b that is never nil, so an empty value
@@ -232,8 +315,11 @@ func checkPacked(op *Op) error {
 // SnapshotType is the frame type of a snapshot's key of type t: SET for a
 // string, HASH for a hash.
 func SnapshotType(t engine.ValueType) OpType {
-	if t == engine.TypeHash {
+	switch t {
+	case engine.TypeHash:
 		return OpHash
+	case engine.TypeString:
+		return OpSet
 	}
-	return OpSet
+	return OpObject
 }

@@ -485,6 +485,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 			op.ExpireAtMs = it.ExpireAt
 			op.Has |= frame.FieldExpireAt
 		}
+		frame.TagType(&op, it.Type)
 		var err error
 		if buf, err = enc.AppendFrame(buf, &op); err != nil {
 			p.logger.Error("cannot encode snapshot key", "err", err)

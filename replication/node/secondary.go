@@ -411,7 +411,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 		}
 		var ef engine.Effect
 		var err error
-		if op.Type == frame.OpSet || op.Type == frame.OpHash {
+		if frame.IsValueOp(op.Type) {
 			ef, _, err = frame.EffectOf(&op, s.eng.Databases(), now)
 		}
 		if err == nil {
