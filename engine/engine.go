@@ -608,7 +608,7 @@ type Snapshot struct {
 	e      *Engine
 	tables []*slab.Table
 	frozen []*slab.Frozen
-	hashes [][]*hashObj  // each database's side table at Capture
+	hashes [][]*hashObj // each database's side table at Capture
 	colls  [][]collSlot // and its collections' side table
 	n      int
 	once   sync.Once
