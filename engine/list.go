@@ -9,12 +9,12 @@ type listObj struct {
 
 func newList(CollLimits) coll { return &listObj{} }
 
-func (l *listObj) typ() ValueType   { return TypeList }
-func (l *listObj) length() int      { return len(l.elems) }
+func (l *listObj) typ() ValueType    { return TypeList }
+func (l *listObj) length() int       { return len(l.elems) }
 func (l *listObj) valueHash() uint64 { return 0 }
-func (l *listObj) memory() int64    { return 0 }
-func (l *listObj) encoding() string { return "quicklist" }
-func (l *listObj) clone() coll      { return &listObj{elems: append([]string(nil), l.elems...)} }
+func (l *listObj) memory() int64     { return 0 }
+func (l *listObj) encoding() string  { return "quicklist" }
+func (l *listObj) clone() coll       { return &listObj{elems: append([]string(nil), l.elems...)} }
 
 func (l *listObj) pack(dst []byte) []byte {
 	for _, el := range l.elems {

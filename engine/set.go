@@ -18,11 +18,11 @@ func memberHash[S ~string | ~[]byte](m S) uint64 { return mix(hash64(kB, m)^kC, 
 
 func newSet(CollLimits) coll { return &setObj{m: map[string]struct{}{}} }
 
-func (s *setObj) typ() ValueType   { return TypeSet }
-func (s *setObj) length() int      { return len(s.m) }
+func (s *setObj) typ() ValueType    { return TypeSet }
+func (s *setObj) length() int       { return len(s.m) }
 func (s *setObj) valueHash() uint64 { return s.vh }
-func (s *setObj) memory() int64    { return s.mem }
-func (s *setObj) encoding() string { return EncodingHashtable }
+func (s *setObj) memory() int64     { return s.mem }
+func (s *setObj) encoding() string  { return EncodingHashtable }
 
 func (s *setObj) clone() coll {
 	c := &setObj{m: make(map[string]struct{}, len(s.m)), vh: s.vh, mem: s.mem}

@@ -9,12 +9,12 @@ type zsetObj struct {
 
 func newZSet(CollLimits) coll { return &zsetObj{} }
 
-func (l *zsetObj) typ() ValueType   { return TypeZSet }
-func (l *zsetObj) length() int      { return len(l.elems) }
+func (l *zsetObj) typ() ValueType    { return TypeZSet }
+func (l *zsetObj) length() int       { return len(l.elems) }
 func (l *zsetObj) valueHash() uint64 { return 0 }
-func (l *zsetObj) memory() int64    { return 0 }
-func (l *zsetObj) encoding() string { return "skiplist" }
-func (l *zsetObj) clone() coll      { return &zsetObj{elems: append([]string(nil), l.elems...)} }
+func (l *zsetObj) memory() int64     { return 0 }
+func (l *zsetObj) encoding() string  { return "skiplist" }
+func (l *zsetObj) clone() coll       { return &zsetObj{elems: append([]string(nil), l.elems...)} }
 
 func (l *zsetObj) pack(dst []byte) []byte {
 	for _, el := range l.elems {
