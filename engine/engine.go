@@ -40,6 +40,9 @@ const (
 	EffectHash
 	EffectObject
 	EffectApply
+	// EffectSwapDB swapped databases DB and the one whose index is Value
+	// (decimal text).
+	EffectSwapDB
 )
 
 // String returns the kind's name.
@@ -63,6 +66,8 @@ func (k EffectKind) String() string {
 		return "object"
 	case EffectApply:
 		return "apply"
+	case EffectSwapDB:
+		return "swapdb"
 	case EffectHash:
 		return "hash"
 	}
@@ -519,6 +524,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		e.applyHashLocked(ef)
 	case EffectObject, EffectApply:
 		e.applyCollLocked(ef)
+	case EffectSwapDB:
+		e.applySwapLocked(ef)
 	}
 }
 

@@ -35,6 +35,7 @@ func registerKeyCommands(t commandTable) {
 	add("persist", 2, wf, one, "2.2.0", "Removes the expiration time of a key.", cmdPersist)
 	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdTouch)
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
+	add("swapdb", 3, flagWrite|flagFast, keySpec{}, "4.0.0", "Swaps two Redis databases.", cmdSwapDB)
 	add("copy", -3, flagWrite|flagDenyOOM, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
 	add("object", -2, flagReadOnly|flagContainer, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
 }
@@ -273,6 +274,28 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 		return
 	}
 	c.conn.WriteInt(boolInt(moved))
+}
+
+func cmdSwapDB(s *Server, c *client, args [][]byte) {
+	// Both indexes are read (as C ints) before either is checked, as Redis
+	// does.
+	var dbs [2]int64
+	for i, text := range [2]string{errFirstDBIndex, errSecondDBIndex} {
+		n, ok := parseInt(args[1+i])
+		if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+			c.conn.WriteError(text)
+			return
+		}
+		dbs[i] = n
+	}
+	for _, n := range dbs {
+		if !c.eng.ValidDB(int(n)) {
+			c.conn.WriteError(errDBIndex)
+			return
+		}
+	}
+	c.eng.SwapDB(int(dbs[0]), int(dbs[1]))
+	okReply(c)
 }
 
 func cmdCopy(s *Server, c *client, args [][]byte) {

@@ -19,6 +19,8 @@ const (
 	errNaNOrInf        = "ERR increment would produce NaN or Infinity"
 	errNoSuchKey       = "ERR no such key"
 	errDBIndex         = "ERR DB index is out of range"
+	errFirstDBIndex    = "ERR invalid first DB index"
+	errSecondDBIndex   = "ERR invalid second DB index"
 	errSameObject      = "ERR source and destination objects are the same"
 	errStringTooLarge  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -132,6 +132,9 @@ const (
 	// one deterministic change of one key, as packed words.
 	OpObject OpType = "OBJECT"
 	OpApply  OpType = "APPLY"
+	// OpSwapDB swaps two databases (extension): data.db and the index
+	// in data.value.
+	OpSwapDB OpType = "SWAPDB"
 )
 
 // FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
@@ -144,7 +147,7 @@ const FeaturePubSub = "pubsub"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash, OpObject, OpApply,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

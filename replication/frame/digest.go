@@ -32,6 +32,9 @@ func OpDigest(seq uint64, ef *engine.Effect) []byte {
 	put(uint64(len(ef.Value)))
 	h.Write(ef.Value)
 	put(uint64(ef.ExpireAt))
+	if ef.Kind == engine.EffectObject {
+		put(uint64(ef.Type))
+	}
 	sum := h.Sum(nil)
 	return []byte(hex.EncodeToString(sum[:16]))
 }

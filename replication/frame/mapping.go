@@ -90,6 +90,10 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		op.Type = OpApply
 		op.Key, op.Value = BytesOf(ef.Key), ef.Value
 		op.Has |= FieldKey | FieldValue
+	case engine.EffectSwapDB:
+		op.Type = OpSwapDB
+		op.Value = ef.Value
+		op.Has |= FieldValue
 	default:
 		panic(fmt.Sprintf("replication: effect %v cannot be logged", ef.Kind))
 	}
@@ -103,8 +107,23 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 func IsHashOp(t OpType) bool { return t == OpHSet || t == OpHDel || t == OpHash }
 
 // IsTypeOp reports whether t carries a value other than a string: a hash,
-// a list, a set or a sorted set (the extensions reference peers lack).
+// a list, a set or a sorted set.
 func IsTypeOp(t OpType) bool { return IsHashOp(t) || t == OpObject || t == OpApply }
+
+// standsIn reports whether a reference secondary, which lacks t, is sent a
+// METADATA frame in its place.
+func standsIn(t OpType) bool { return IsTypeOp(t) || t == OpSwapDB }
+
+// NeedsStandIn reports whether a logged effect of kind k goes to a
+// reference secondary as a METADATA stand-in (FillLegacy) rather than as
+// its own frame: everything but the reference's string operations.
+func NeedsStandIn(k engine.EffectKind) bool {
+	switch k {
+	case engine.EffectSet, engine.EffectDelete, engine.EffectExpire, engine.EffectFlushDB, engine.EffectFlushAll:
+		return false
+	}
+	return true
+}
 
 // IsValueOp reports whether t stores a whole value: the frame types of a
 // snapshot's keys (SET, HASH, OBJECT).
@@ -117,7 +136,7 @@ func IsValueOp(t OpType) bool { return t == OpSet || t == OpHash || t == OpObjec
 // the operation it stands for, but carries no value.
 func (b *Builder) FillLegacy(op *Op, e *Entry, nowMs int64) {
 	b.Fill(op, e, nowMs)
-	if IsTypeOp(op.Type) {
+	if standsIn(op.Type) {
 		b.tags[0] = []byte(op.Type)
 		op.Type, op.Value, op.Tags = OpMetadata, nil, b.tags[:]
 		op.Has = op.Has&^(FieldValue|FieldExpireAt|FieldTTL) | FieldTags
@@ -232,6 +251,20 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 			return ef, false, fmt.Errorf("%w: APPLY to %q: %w", ErrBadOperation, op.Key, err)
 		}
 		return engine.Effect{Kind: engine.EffectApply, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}, true, nil
+	case OpSwapDB:
+		other, err := strconv.Atoi(string(op.Value))
+		switch {
+		case op.Has&FieldDB == 0 || op.Has&FieldValue == 0:
+			err = errors.New("two databases are needed")
+		case err != nil || other < 0 || other >= dbs:
+			err = fmt.Errorf("database %q out of range 0..%d", op.Value, dbs-1)
+		case other == db:
+			err = errors.New("a database swapped with itself")
+		}
+		if err != nil {
+			return ef, false, fmt.Errorf("%w: SWAPDB: %w", ErrBadOperation, err)
+		}
+		return engine.Effect{Kind: engine.EffectSwapDB, DB: db, Value: copyBytes(op.Value)}, true, nil
 	case OpMetadata:
 		return ef, false, nil
 	}
@@ -241,7 +274,7 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 // IsData reports whether t changes the keyspace (and so takes a sequence).
 func IsData(t OpType) bool {
 	switch t {
-	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply:
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB:
 		return true
 	}
 	return false

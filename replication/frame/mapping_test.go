@@ -272,7 +272,7 @@ func TestMappingBadOperations(t *testing.T) {
 
 func TestIsData(t *testing.T) {
 	for _, typ := range opTypes {
-		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ)
+		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ) || typ == OpSwapDB
 		require.Equal(t, want, IsData(typ), "%s", typ)
 	}
 }

@@ -618,7 +618,7 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 				if len(pubs) > 0 {
 					buf, pubs = p.appendPubs(buf, pubs, e.Seq, &pubEnc)
 				}
-				if s.legacy && isHashEffect(e.Effect.Kind) {
+				if s.legacy && frame.NeedsStandIn(e.Effect.Kind) {
 					buf = appendLegacy(buf, e, &legacyB, &legacyEnc)
 				} else {
 					buf = append(buf, e.Frame...)
@@ -838,12 +838,8 @@ func validAnnounceIP(ip string) bool {
 	return true
 }
 
-func isHashEffect(k engine.EffectKind) bool {
-	return k == engine.EffectHashSet || k == engine.EffectHashDel || k == engine.EffectHash
-}
-
-// appendLegacy appends the frame a reference secondary gets for a hash
-// operation: a METADATA at its sequence (frame.Builder.FillLegacy).
+// appendLegacy appends the frame a reference secondary gets for an
+// operation it lacks (a hash, a list, a set or a sorted set, SWAPDB): a METADATA at its sequence (frame.Builder.FillLegacy).
 func appendLegacy(buf []byte, e *frame.Entry, b *frame.Builder, enc *frame.Encoder) []byte {
 	var op frame.Op
 	b.FillLegacy(&op, e, time.Now().UnixMilli())
