@@ -259,7 +259,11 @@ func TestLegacySecondary(t *testing.T) {
 			require.Equal(t, lastData+1, f.Sequence, "sequence of %v", f.raw)
 			lastData = f.Sequence
 			require.Equal(t, e.typ, f.Type, "frame %v", f.raw)
-			require.Equal(t, e.key, f.Data["key"], "frame %v", f.raw)
+			if e.key == "" { // an operation on no key (SWAPDB)
+				require.NotContains(t, f.Data, "key", "frame %v", f.raw)
+			} else {
+				require.Equal(t, e.key, f.Data["key"], "frame %v", f.raw)
+			}
 			require.Equal(t, "0", f.Data["db"], "frame %v", f.raw)
 			require.Equal(t, "default", f.Data["namespace"], "frame %v", f.raw)
 			if e.typ == "METADATA" {
@@ -324,6 +328,18 @@ func TestLegacySecondary(t *testing.T) {
 			{cmd: []any{"COPY", "h", "h2"}, want: 1},
 		})
 		readData([]expected{{"METADATA", "h", "HSET"}, {"SET", "after", "x"}, {"METADATA", "h", "HDEL"}, {"METADATA", "h2", "HASH"}})
+	})
+
+	t.Run("collections and SWAPDB", func(t *testing.T) {
+		// Lists, sets, sorted sets and SWAPDB reach it as METADATA
+		// stand-ins too, naming the extension frame they replace.
+		runSteps(t, p.Conn(t), []step{
+			{cmd: []any{"SADD", "s", "a", "b"}, want: 2},
+			{cmd: []any{"SET", "between", "y"}, want: "OK"},
+			{cmd: []any{"COPY", "s", "s2"}, want: 1},
+			{cmd: []any{"SWAPDB", "0", "1"}, want: "OK"},
+		})
+		readData([]expected{{"METADATA", "s", "APPLY"}, {"SET", "between", "y"}, {"METADATA", "s2", "OBJECT"}, {"METADATA", "", "SWAPDB"}})
 	})
 
 	t.Run("heartbeats", func(t *testing.T) {
