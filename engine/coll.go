@@ -296,9 +296,12 @@ func CheckApply(value []byte) error {
 }
 
 // CheckObject refuses the value of an EffectObject of type t that is not
-// a valid whole value.
+// a valid whole value (an empty collection is not one: it is no key).
 func CheckObject(t ValueType, value []byte) error {
-	_, err := collFromPacked(t, value, DefaultCollLimits)
+	c, err := collFromPacked(t, value, DefaultCollLimits)
+	if err == nil && c.length() == 0 {
+		err = errors.New("a collection without elements")
+	}
 	return err
 }
 

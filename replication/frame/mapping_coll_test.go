@@ -45,6 +45,7 @@ func TestCollectionFrameRefused(t *testing.T) {
 		"object string type":   {Type: OpObject, Has: kv | FieldTags, Key: []byte("k"), Value: packed("a"), Tags: [][]byte{[]byte("string")}},
 		"object unknown type":  {Type: OpObject, Has: kv | FieldTags, Key: []byte("k"), Value: packed("a"), Tags: [][]byte{[]byte("stream")}},
 		"object bad packing":   {Type: OpObject, Has: kv | FieldTags, Key: []byte("k"), Value: []byte("9:a"), Tags: [][]byte{[]byte("set")}},
+		"object empty":         {Type: OpObject, Has: kv | FieldTags, Key: []byte("k"), Value: []byte{}, Tags: [][]byte{[]byte("set")}},
 		"object without key":   {Type: OpObject, Has: FieldValue | FieldTags, Value: packed("a"), Tags: [][]byte{[]byte("set")}},
 		"apply without value":  {Type: OpApply, Has: FieldKey, Key: []byte("k")},
 		"apply empty":          {Type: OpApply, Has: kv, Key: []byte("k"), Value: []byte{}},
