@@ -144,6 +144,7 @@ type core struct {
 	peak    int64    // the largest used since start
 	watch   watches  // the keys clients WATCH (see watch.go)
 	hlim    HashLimits
+	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
 	capGen  uint64 // Capture calls so far (see hashobj.go)
 	snaps   int    // snapshots not yet released
 	hbuf    []byte // the packed values of the group's hash effects
@@ -168,6 +169,7 @@ func New(o Options) *Engine {
 		sink:    o.Sink,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		hlim:    o.HashLimits,
+		hllMax:  DefaultHLLSparseMaxBytes,
 	}}
 	if e.hlim == (HashLimits{}) {
 		e.hlim = DefaultHashLimits

@@ -76,6 +76,8 @@ func newCommandTable() map[string]*command {
 	registerPersistCommands(t)
 	registerStringCommands(t)
 	registerHashCommands(t)
+	registerBitmapCommands(t)
+	registerHLLCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)
