@@ -189,7 +189,7 @@ func sparseToDense(v []byte) ([]byte, bool) {
 			idx += span
 		} else {
 			if idx+span > hllRegisters {
-				break
+				return d, false // Redis 7.0.15 refuses registers past the last
 			}
 			for range span {
 				denseSetReg(regs, idx, uint8(val))
@@ -328,7 +328,7 @@ func hllMergeInto(regs *[hllRegisters]uint8, v []byte) bool {
 			continue
 		}
 		if i+span > hllRegisters {
-			break
+			return false // Redis 7.0.15 refuses registers past the last
 		}
 		for range span {
 			regs[i] = max(regs[i], uint8(val))
