@@ -167,6 +167,7 @@ type core struct {
 	watch   watches  // the keys clients WATCH (see watch.go)
 	hlim    HashLimits
 	climits CollLimits
+	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
 	capGen  uint64 // Capture calls so far (see hashobj.go)
 	snaps   int    // snapshots not yet released
 	hbuf    []byte // the packed values of the group's hash effects
@@ -192,6 +193,7 @@ func New(o Options) *Engine {
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		hlim:    o.HashLimits,
 		climits: o.CollLimits,
+		hllMax:  DefaultHLLSparseMaxBytes,
 	}}
 	if e.climits == (CollLimits{}) {
 		e.climits = DefaultCollLimits

@@ -39,4 +39,8 @@ var (
 	ErrNotLFU = errors.New("access frequency not tracked: the maxmemory policy is not an LFU one")
 	// ErrLFU: OBJECT IDLETIME under an LFU maxmemory-policy.
 	ErrLFU = errors.New("idle time not tracked: the maxmemory policy is an LFU one")
+	// ErrNotHLL: the key holds a string that is not a HyperLogLog.
+	ErrNotHLL = errors.New("key is not a valid HyperLogLog string value")
+	// ErrInvalidHLL: the key holds a corrupted HyperLogLog.
+	ErrInvalidHLL = errors.New("corrupted HLL object detected")
 )

@@ -344,6 +344,10 @@ func errorText(err error) string {
 		return errNotLFU
 	case errors.Is(err, engine.ErrLFU):
 		return errLFU
+	case errors.Is(err, engine.ErrNotHLL):
+		return errNotHLL
+	case errors.Is(err, engine.ErrInvalidHLL):
+		return errInvalidHLL
 	}
 	return sanitize("ERR " + err.Error())
 }
@@ -393,4 +397,17 @@ const (
 	errLCSMemory    = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 	// errLCSNotStrings is LCS's own reply to a key of another type.
 	errLCSNotStrings = "ERR The specified keys must contain string values"
+)
+
+// Errors of the bitmap and HyperLogLog commands.
+const (
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitArg           = "ERR The bit argument must be 1 or 0."
+	errBitOpNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitFieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitFieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitFieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+	errNotHLL           = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errInvalidHLL       = "INVALIDOBJ Corrupted HLL object detected"
 )

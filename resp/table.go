@@ -77,6 +77,8 @@ func newCommandTable() map[string]*command {
 	registerStringCommands(t)
 	registerHashCommands(t)
 	registerSetCommands(t)
+	registerBitmapCommands(t)
+	registerHLLCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)

@@ -112,7 +112,7 @@ func memoryOptionTable() []option {
 		{"set-max-intset-entries", "512", "Redis's set encoding limit; reported, no sets yet", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-value", "64", "Redis's sorted set encoding limit (alias zset-max-ziplist-value); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
-		{"hll-sparse-max-bytes", "3000", "Redis's HyperLogLog sparse limit, in bytes; reported, no HyperLogLog yet", true, checkMemory(0), false},
+		{"hll-sparse-max-bytes", "3000", "a sparse HyperLogLog that would grow past this many bytes (header included) becomes dense", true, checkMemory(0), false},
 		{"stream-node-max-bytes", "4096", "Redis's stream node size, in bytes; reported, no streams", true, checkMemory(0), false},
 		{"stream-node-max-entries", "100", "Redis's stream node entries; reported, no streams", true, checkRedisInt(0, math.MaxInt64), false},
 		{"replica-ignore-maxmemory", "yes", "yes only: a secondary never evicts on its own; it applies its primary's evictions", true, checkOnly("yes", "a secondary never evicts on its own: it applies the deletions its primary logs"), true},
@@ -147,6 +147,12 @@ func hashLimitsOf(v func(string) string) engine.HashLimits {
 	entries, _ := strconv.ParseInt(v("hash-max-listpack-entries"), 10, 64)
 	value, _ := strconv.ParseInt(v("hash-max-listpack-value"), 10, 64)
 	return engine.HashLimits{Entries: entries, Value: value}
+}
+
+// hllSparseMaxOf reads hll-sparse-max-bytes.
+func hllSparseMaxOf(v func(string) string) int64 {
+	n, _ := parseMemory(v("hll-sparse-max-bytes"))
+	return n
 }
 
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
