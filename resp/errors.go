@@ -392,3 +392,10 @@ const (
 	// errLCSNotStrings is LCS's own reply to a key of another type.
 	errLCSNotStrings = "ERR The specified keys must contain string values"
 )
+
+// Errors of the set commands.
+const (
+	errMustBePositive = "ERR value is out of range, must be positive"
+	errNumKeysZero    = "ERR numkeys should be greater than 0"
+	errLimitNegative  = "ERR LIMIT can't be negative"
+)
