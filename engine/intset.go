@@ -9,7 +9,9 @@ import (
 // sorted in one byte slice, each at the width (2, 4 or 8 bytes) of the
 // widest of them, so that a set of small numbers costs two bytes a member.
 // A value that needs a wider width re-encodes the whole set at it (an
-// upgrade); the width never shrinks, as in Redis.
+// upgrade). Unlike Redis's, the width also shrinks when the removal of
+// the smallest or largest value allows it, so that an intset's bytes
+// depend on its values alone (as they do once Redis reloads it).
 type intset struct {
 	width int    // 2, 4 or 8; 0 for an empty intset never written to
 	b     []byte // len(b)/width values, ascending, little-endian
@@ -76,7 +78,7 @@ func (s *intset) has(v int64) bool {
 	return ok
 }
 
-// resize re-encodes the values at width w (wider than the current one).
+// resize re-encodes the values at width w.
 func (s *intset) resize(w int) {
 	old := *s
 	n := old.len()
@@ -110,6 +112,11 @@ func (s *intset) remove(v int64) bool {
 	}
 	copy(s.b[i*s.width:], s.b[(i+1)*s.width:])
 	s.b = s.b[:len(s.b)-s.width]
+	if n := s.len(); n > 0 && (i == 0 || i == n) {
+		if w := max(intWidth(s.at(0)), intWidth(s.at(n-1))); w < s.width {
+			s.resize(w)
+		}
+	}
 	return true
 }
 
