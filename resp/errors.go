@@ -411,3 +411,10 @@ const (
 	errNotHLL           = "WRONGTYPE Key is not a valid HyperLogLog string value."
 	errInvalidHLL       = "INVALIDOBJ Corrupted HLL object detected"
 )
+
+// Errors of the set commands.
+const (
+	errMustBePositive = "ERR value is out of range, must be positive"
+	errNumKeysZero    = "ERR numkeys should be greater than 0"
+	errLimitNegative  = "ERR LIMIT can't be negative"
+)

@@ -109,7 +109,7 @@ func memoryOptionTable() []option {
 		// checked and reported as Redis does, steering nothing.
 		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
-		{"set-max-intset-entries", "512", "Redis's set encoding limit; reported, no sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"set-max-intset-entries", "512", "a set with more members, or one that is not an integer, is a hashtable, not an intset, from then on", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-value", "64", "Redis's sorted set encoding limit (alias zset-max-ziplist-value); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
 		{"hll-sparse-max-bytes", "3000", "a sparse HyperLogLog that would grow past this many bytes (header included) becomes dense", true, checkMemory(0), false},
@@ -140,6 +140,12 @@ func evictionOf(v func(string) string) engine.EvictionConfig {
 		LFULogFactor: atoi("lfu-log-factor"),
 		LFUDecayTime: atoi("lfu-decay-time"),
 	}
+}
+
+// intsetEntriesOf reads set-max-intset-entries.
+func intsetEntriesOf(v func(string) string) int64 {
+	n, _ := strconv.ParseInt(v("set-max-intset-entries"), 10, 64)
+	return n
 }
 
 // hashLimitsOf reads hash-max-listpack-entries and -value.
@@ -272,6 +278,7 @@ type Config struct {
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
 	HashLimits        engine.HashLimits
+	IntsetEntries     int64 // set-max-intset-entries
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -601,6 +608,7 @@ func build(s *settings, file string) (Config, error) {
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
 		HashLimits:        hashLimitsOf(v),
+		IntsetEntries:     intsetEntriesOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {

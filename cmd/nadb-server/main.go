@@ -110,6 +110,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen, Eviction: cfg.Eviction})
 	eng.SetHashLimits(cfg.HashLimits)
 	eng.SetHLLSparseMaxBytes(hllSparseMaxOf(settings.value))
+	eng.SetIntsetEntries(cfg.IntsetEntries)
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -330,6 +331,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			eng.SetHashLimits(hashLimitsOf(settings.value))
 		case "hll-sparse-max-bytes":
 			eng.SetHLLSparseMaxBytes(hllSparseMaxOf(settings.value))
+		case "set-max-intset-entries":
+			eng.SetIntsetEntries(intsetEntriesOf(settings.value))
 		case "replica-ignore-maxmemory": // yes only
 		case "min-replicas-to-write", "min-replicas-max-lag":
 			srv.SetMinReplicas(minReplicasOf(settings.value))
