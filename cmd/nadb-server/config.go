@@ -110,8 +110,8 @@ func memoryOptionTable() []option {
 		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
 		{"set-max-intset-entries", "512", "Redis's set encoding limit; reported, no sets yet", true, checkRedisInt(0, math.MaxInt64), false},
-		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
-		{"zset-max-listpack-value", "64", "Redis's sorted set encoding limit (alias zset-max-ziplist-value); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-entries", "128", "most members of a listpack sorted set (alias zset-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-value", "64", "longest member of a listpack sorted set, in bytes (alias zset-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"hll-sparse-max-bytes", "3000", "Redis's HyperLogLog sparse limit, in bytes; reported, no HyperLogLog yet", true, checkMemory(0), false},
 		{"stream-node-max-bytes", "4096", "Redis's stream node size, in bytes; reported, no streams", true, checkMemory(0), false},
 		{"stream-node-max-entries", "100", "Redis's stream node entries; reported, no streams", true, checkRedisInt(0, math.MaxInt64), false},
@@ -147,6 +147,21 @@ func hashLimitsOf(v func(string) string) engine.HashLimits {
 	entries, _ := strconv.ParseInt(v("hash-max-listpack-entries"), 10, 64)
 	value, _ := strconv.ParseInt(v("hash-max-listpack-value"), 10, 64)
 	return engine.HashLimits{Entries: entries, Value: value}
+}
+
+// collLimitsOf reads the compact-encoding limits of lists, sets and
+// sorted sets.
+func collLimitsOf(v func(string) string) engine.CollLimits {
+	n := func(name string) int64 {
+		i, _ := strconv.ParseInt(v(name), 10, 64)
+		return i
+	}
+	return engine.CollLimits{
+		ListSize:    n("list-max-listpack-size"),
+		SetInts:     n("set-max-intset-entries"),
+		ZSetEntries: n("zset-max-listpack-entries"),
+		ZSetValue:   n("zset-max-listpack-value"),
+	}
 }
 
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
@@ -266,6 +281,7 @@ type Config struct {
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
 	HashLimits        engine.HashLimits
+	CollLimits        engine.CollLimits
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -595,6 +611,7 @@ func build(s *settings, file string) (Config, error) {
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
 		HashLimits:        hashLimitsOf(v),
+		CollLimits:        collLimitsOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {
