@@ -87,7 +87,8 @@ func (e *Engine) zsetSources(d int, keys []string, weights []float64) ([]zsrc, e
 	return srcs, nil
 }
 
-// zaggregate combines v into *t.
+// zaggregate combines v into *t as Redis does: a NaN sum is 0, and MIN
+// and MAX keep *t against a NaN (which only ZINTER's weights can make).
 func zaggregate(t *float64, v float64, agg int) {
 	switch agg {
 	case ZAggSum:
@@ -96,9 +97,13 @@ func zaggregate(t *float64, v float64, agg int) {
 			*t = 0
 		}
 	case ZAggMin:
-		*t = min(*t, v)
+		if v < *t {
+			*t = v
+		}
 	case ZAggMax:
-		*t = max(*t, v)
+		if v > *t {
+			*t = v
+		}
 	}
 }
 
