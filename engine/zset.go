@@ -37,8 +37,12 @@ type zent struct {
 // zless orders members: by score, then by member bytes.
 func zless(a, b zent) bool { return a.s < b.s || (a.s == b.s && a.m < b.m) }
 
-// zchunkMax is the most members a chunk holds before it splits.
-const zchunkMax = 128
+// zchunkMax is the most members a chunk holds before it splits, and
+// zchunkGrow the pairs a full chunk's slice grows by.
+const (
+	zchunkMax  = 128
+	zchunkGrow = 16
+)
 
 // zmemberOverhead is the bytes accounted per member beyond its own: the
 // pair, the index record and their share of the tree.
@@ -212,7 +216,15 @@ func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
 		return
 	}
 	ci, pos := z.locate(e)
-	ch := slices.Insert(z.chunks[ci], pos, e)
+	ch := z.chunks[ci]
+	if len(ch) == cap(ch) {
+		// Grow by a few pairs, not by doubling: a chunk's spare room is
+		// memory every member pays for.
+		grown := make([]zent, len(ch), min(len(ch)+zchunkGrow, zchunkMax+1))
+		copy(grown, ch)
+		ch = grown
+	}
+	ch = slices.Insert(ch, pos, e)
 	if len(ch) <= zchunkMax {
 		z.chunks[ci] = ch
 		z.fenAdd(ci, 1)
