@@ -647,3 +647,61 @@ func TestZSetRepliesSkiplist(t *testing.T) {
 		{[]string{"ZCARD", "big"}, ":0\r\n"},
 	})
 }
+
+// TestZSetRepliesNumbers: scores, range ends and weights in every form
+// strtod takes or refuses (hexadecimal, "infinity" in any case, leading
+// and trailing spaces, overflow, underflow and denormals), and scores
+// printed as %.17g, byte for byte with redis-server 7.0.15.
+func TestZSetRepliesNumbers(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"FLUSHALL"}, "+OK\r\n"},
+		{[]string{"ZADD", "n", "1e-5", "a", "5e-324", "b", "1.7976931348623157e308", "c", "-1e-310", "d", "1e20", "e", "123456789", "f", "0.5", "g", "1e17", "h", "1e16", "i", "12345678901234567890", "j"}, ":10\r\n"},
+		{[]string{"ZRANGE", "n", "0", "-1", "WITHSCORES"}, "*20\r\n$1\r\nd\r\n$24\r\n-9.9999999999999694e-311\r\n$1\r\nb\r\n$23\r\n4.9406564584124654e-324\r\n$1\r\na\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\ng\r\n$3\r\n0.5\r\n$1\r\nf\r\n$9\r\n123456789\r\n$1\r\ni\r\n$17\r\n10000000000000000\r\n$1\r\nh\r\n$5\r\n1e+17\r\n$1\r\nj\r\n$22\r\n1.2345678901234567e+19\r\n$1\r\ne\r\n$5\r\n1e+20\r\n$1\r\nc\r\n$23\r\n1.7976931348623157e+308\r\n"},
+		{[]string{"ZADD", "n", "1.", "k1"}, ":1\r\n"},
+		{[]string{"ZADD", "n", ".5", "k2"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "+.5", "k3"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "-.5e1", "k4"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "0x1p-2", "k5"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "0X1P+2", "k6"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "1e+", "k7"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "infinity", "k8"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "-Infinity", "k9"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "INF", "k10"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "inF", "k11"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "-nan", "k12"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "0x", "k13"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "0x.8", "k14"}, ":1\r\n"},
+		{[]string{"ZADD", "n", " inf", "k15"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "1_0", "k16"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "1 ", "k17"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "0x1.8", "k18"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "1e308", "k19"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "2e308", "k20"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZADD", "n", "1e-320", "k21"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "0e0", "k22"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "0.0000", "k23"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "0x0", "k24"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "00012", "k25"}, ":1\r\n"},
+		{[]string{"ZADD", "n", "+0", "k26"}, ":1\r\n"},
+		{[]string{"ZRANGE", "n", "0", "-1", "WITHSCORES"}, "*58\r\n$2\r\nk9\r\n$4\r\n-inf\r\n$2\r\nk4\r\n$2\r\n-5\r\n$1\r\nd\r\n$24\r\n-9.9999999999999694e-311\r\n$3\r\nk22\r\n$1\r\n0\r\n$3\r\nk23\r\n$1\r\n0\r\n$3\r\nk24\r\n$1\r\n0\r\n$3\r\nk26\r\n$1\r\n0\r\n$1\r\nb\r\n$23\r\n4.9406564584124654e-324\r\n$3\r\nk21\r\n$23\r\n9.9998886718268301e-321\r\n$1\r\na\r\n$22\r\n1.0000000000000001e-05\r\n$2\r\nk5\r\n$4\r\n0.25\r\n$1\r\ng\r\n$3\r\n0.5\r\n$3\r\nk14\r\n$3\r\n0.5\r\n$2\r\nk2\r\n$3\r\n0.5\r\n$2\r\nk3\r\n$3\r\n0.5\r\n$2\r\nk1\r\n$1\r\n1\r\n$3\r\nk18\r\n$3\r\n1.5\r\n$2\r\nk6\r\n$1\r\n4\r\n$3\r\nk25\r\n$2\r\n12\r\n$1\r\nf\r\n$9\r\n123456789\r\n$1\r\ni\r\n$17\r\n10000000000000000\r\n$1\r\nh\r\n$5\r\n1e+17\r\n$1\r\nj\r\n$22\r\n1.2345678901234567e+19\r\n$1\r\ne\r\n$5\r\n1e+20\r\n$3\r\nk19\r\n$6\r\n1e+308\r\n$1\r\nc\r\n$23\r\n1.7976931348623157e+308\r\n$3\r\nk10\r\n$3\r\ninf\r\n$3\r\nk11\r\n$3\r\ninf\r\n$2\r\nk8\r\n$3\r\ninf\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "1.", "+inf"}, "*14\r\n$2\r\nk1\r\n$3\r\nk18\r\n$2\r\nk6\r\n$3\r\nk25\r\n$1\r\nf\r\n$1\r\ni\r\n$1\r\nh\r\n$1\r\nj\r\n$1\r\ne\r\n$3\r\nk19\r\n$1\r\nc\r\n$3\r\nk10\r\n$3\r\nk11\r\n$2\r\nk8\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", ".5", "0x1p1"}, "*6\r\n$1\r\ng\r\n$3\r\nk14\r\n$2\r\nk2\r\n$2\r\nk3\r\n$2\r\nk1\r\n$3\r\nk18\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "-Infinity", "(-1"}, "*2\r\n$2\r\nk9\r\n$2\r\nk4\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "(infinity", "+inf"}, "*0\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "1e", "+inf"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "1 ", "+inf"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "(1e-400", "1e-300"}, "*2\r\n$1\r\nb\r\n$3\r\nk21\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "-nan", "1"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "1_0", "2"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZRANGEBYSCORE", "n", "\\t1", "1"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZINCRBY", "n", "1e308", "c"}, "$3\r\ninf\r\n"},
+		{[]string{"ZINCRBY", "n", "-1e308", "k8"}, "$3\r\ninf\r\n"},
+		{[]string{"ZINCRBY", "n", "0x10", "k25"}, "$2\r\n28\r\n"},
+		{[]string{"ZINCRBY", "n", "1e400", "k25"}, "-ERR value is not a valid float\r\n"},
+		{[]string{"ZUNION", "1", "n", "WEIGHTS", "1e400"}, "-ERR weight value is not a float\r\n"},
+		{[]string{"ZUNION", "1", "n", "WEIGHTS", "inf", "WITHSCORES"}, "*58\r\n$1\r\nd\r\n$4\r\n-inf\r\n$2\r\nk4\r\n$4\r\n-inf\r\n$2\r\nk9\r\n$4\r\n-inf\r\n$3\r\nk22\r\n$1\r\n0\r\n$3\r\nk23\r\n$1\r\n0\r\n$3\r\nk24\r\n$1\r\n0\r\n$3\r\nk26\r\n$1\r\n0\r\n$1\r\na\r\n$3\r\ninf\r\n$1\r\nb\r\n$3\r\ninf\r\n$1\r\nc\r\n$3\r\ninf\r\n$1\r\ne\r\n$3\r\ninf\r\n$1\r\nf\r\n$3\r\ninf\r\n$1\r\ng\r\n$3\r\ninf\r\n$1\r\nh\r\n$3\r\ninf\r\n$1\r\ni\r\n$3\r\ninf\r\n$1\r\nj\r\n$3\r\ninf\r\n$2\r\nk1\r\n$3\r\ninf\r\n$3\r\nk10\r\n$3\r\ninf\r\n$3\r\nk11\r\n$3\r\ninf\r\n$3\r\nk14\r\n$3\r\ninf\r\n$3\r\nk18\r\n$3\r\ninf\r\n$3\r\nk19\r\n$3\r\ninf\r\n$2\r\nk2\r\n$3\r\ninf\r\n$3\r\nk21\r\n$3\r\ninf\r\n$3\r\nk25\r\n$3\r\ninf\r\n$2\r\nk3\r\n$3\r\ninf\r\n$2\r\nk5\r\n$3\r\ninf\r\n$2\r\nk6\r\n$3\r\ninf\r\n$2\r\nk8\r\n$3\r\ninf\r\n"},
+		{[]string{"ZUNION", "1", "n", "WEIGHTS", "0x1p1", "AGGREGATE", "min", "WITHSCORES"}, "*58\r\n$2\r\nk9\r\n$4\r\n-inf\r\n$2\r\nk4\r\n$3\r\n-10\r\n$1\r\nd\r\n$24\r\n-1.9999999999999939e-310\r\n$3\r\nk22\r\n$1\r\n0\r\n$3\r\nk23\r\n$1\r\n0\r\n$3\r\nk24\r\n$1\r\n0\r\n$3\r\nk26\r\n$1\r\n0\r\n$1\r\nb\r\n$23\r\n9.8813129168249309e-324\r\n$3\r\nk21\r\n$22\r\n1.999977734365366e-320\r\n$1\r\na\r\n$22\r\n2.0000000000000002e-05\r\n$2\r\nk5\r\n$3\r\n0.5\r\n$1\r\ng\r\n$1\r\n1\r\n$3\r\nk14\r\n$1\r\n1\r\n$2\r\nk2\r\n$1\r\n1\r\n$2\r\nk3\r\n$1\r\n1\r\n$2\r\nk1\r\n$1\r\n2\r\n$3\r\nk18\r\n$1\r\n3\r\n$2\r\nk6\r\n$1\r\n8\r\n$3\r\nk25\r\n$2\r\n56\r\n$1\r\nf\r\n$9\r\n246913578\r\n$1\r\ni\r\n$17\r\n20000000000000000\r\n$1\r\nh\r\n$5\r\n2e+17\r\n$1\r\nj\r\n$22\r\n2.4691357802469134e+19\r\n$1\r\ne\r\n$5\r\n2e+20\r\n$1\r\nc\r\n$3\r\ninf\r\n$3\r\nk10\r\n$3\r\ninf\r\n$3\r\nk11\r\n$3\r\ninf\r\n$3\r\nk19\r\n$3\r\ninf\r\n$2\r\nk8\r\n$3\r\ninf\r\n"},
+	})
+}
