@@ -44,9 +44,13 @@ const (
 	zchunkGrow = 16
 )
 
-// zmemberOverhead is the bytes accounted per member beyond its own: the
-// pair, the index record and their share of the tree.
-const zmemberOverhead = 56
+// zmemberOverhead is the bytes accounted per member beyond its bytes
+// (which are counted twice: the pair's string and the index's key): the
+// pair, the index record and slot, and the chunks' spare room, as a
+// skiplist of a million members measures. A listpack costs less, but a
+// value must account the same whatever its form (a replica or a restart
+// may rebuild it in the other), and large sets are skiplists.
+const zmemberOverhead = 80
 
 // zsetObj is one sorted set.
 type zsetObj struct {
@@ -69,7 +73,7 @@ func zentHash[S ~string | ~[]byte](m S, s float64) uint64 {
 	return mix(hash64(kB, m)^kD, math.Float64bits(s)^kE)
 }
 
-func zentMem(m string) int64 { return int64(len(m)) + zmemberOverhead }
+func zentMem(m string) int64 { return 2*int64(len(m)) + zmemberOverhead }
 
 func (z *zsetObj) typ() ValueType    { return TypeZSet }
 func (z *zsetObj) length() int       { return z.n }
