@@ -361,14 +361,6 @@ func (e *Engine) SetCollLimits(l CollLimits) {
 	e.unlock()
 }
 
-// SetIntsetEntries changes set-max-intset-entries alone. Sets already
-// converted to hashtables stay so, as in Redis.
-func (e *Engine) SetIntsetEntries(n int64) {
-	e.lock()
-	e.climits.SetInts = n
-	e.unlock()
-}
-
 func (e *Engine) collLimits() CollLimits {
 	e.mu.Lock()
 	defer e.mu.Unlock()

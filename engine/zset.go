@@ -1,35 +1,469 @@
 package engine
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
 
-// zsetObj is one sorted set. (A placeholder form until the sorted set commands come.)
+	"github.com/nadb-server/nadb-server/engine/slab"
+)
+
+// A sorted set keeps its members ordered by score, then by member bytes,
+// in chunks: sorted runs of at most zchunkMax members, each a slice of
+// (member, score) pairs, with a Fenwick tree of the chunks' lengths. A
+// member costs its pair (a string header and a float, one pointer), and
+// finding a place, a rank or the member at a rank takes O(log n) steps
+// plus a copy within one chunk; a chunk that grows past zchunkMax splits
+// in two and an emptied one goes, which rebuilds the Fenwick tree
+// (O(n/zchunkMax), once per many changes). It is, in effect, a two-level
+// B-tree with counts.
+//
+// As in Redis, a small sorted set (at most zset-max-listpack-entries
+// members, none longer than zset-max-listpack-value bytes) is a
+// "listpack": its pairs and nothing else, members found by a linear scan.
+// Past either limit it becomes a "skiplist" for good: the same chunks plus
+// an index from member to score, a slab.Table of its own (pointer-free:
+// a member costs its bytes, 8 bytes of score and a record header), whose
+// SCAN cursor serves ZSCAN. A listpack stores -0 as 0, as Redis's does.
+
+// zent is one member of a sorted set and its score.
+type zent struct {
+	m string
+	s float64
+}
+
+// zless orders members: by score, then by member bytes.
+func zless(a, b zent) bool { return a.s < b.s || (a.s == b.s && a.m < b.m) }
+
+// zchunkMax is the most members a chunk holds before it splits, and
+// zchunkGrow the pairs a full chunk's slice grows by.
+const (
+	zchunkMax  = 128
+	zchunkGrow = 16
+)
+
+// zmemberOverhead is the bytes accounted per member beyond its bytes
+// (which are counted twice: the pair's string and the index's key): the
+// pair, the index record and slot, and the chunks' spare room, as a
+// skiplist of a million members measures. A listpack costs less, but a
+// value must account the same whatever its form (a replica or a restart
+// may rebuild it in the other), and large sets are skiplists.
+const zmemberOverhead = 80
+
+// zsetObj is one sorted set.
 type zsetObj struct {
-	elems []string
+	chunks [][]zent    // sorted runs, none empty, in order
+	fen    []int       // Fenwick tree over the chunks' lengths (1-based)
+	n      int         // members
+	idx    *slab.Table // member -> score (8 bytes); nil for a listpack
+	vh     uint64      // the sum of zentHash over the members
+	mem    int64       // the accounted bytes of the members
 }
 
 func newZSet(CollLimits) coll { return &zsetObj{} }
 
-func (l *zsetObj) typ() ValueType    { return TypeZSet }
-func (l *zsetObj) length() int       { return len(l.elems) }
-func (l *zsetObj) valueHash() uint64 { return 0 }
-func (l *zsetObj) memory() int64     { return 0 }
-func (l *zsetObj) encoding() string  { return "skiplist" }
-func (l *zsetObj) clone() coll       { return &zsetObj{elems: append([]string(nil), l.elems...)} }
-
-func (l *zsetObj) pack(dst []byte) []byte {
-	for _, el := range l.elems {
-		dst = AppendPacked(dst, el)
+// zentHash is one member's share of the value hash. -0 hashes as 0: a
+// listpack stores it so, and a value must hash equal whatever its form.
+func zentHash[S ~string | ~[]byte](m S, s float64) uint64 {
+	if s == 0 {
+		s = 0
 	}
+	return mix(hash64(kB, m)^kD, math.Float64bits(s)^kE)
+}
+
+func zentMem(m string) int64 { return 2*int64(len(m)) + zmemberOverhead }
+
+func (z *zsetObj) typ() ValueType    { return TypeZSet }
+func (z *zsetObj) length() int       { return z.n }
+func (z *zsetObj) valueHash() uint64 { return z.vh }
+func (z *zsetObj) memory() int64     { return z.mem }
+
+func (z *zsetObj) encoding() string {
+	if z.idx == nil {
+		return "listpack"
+	}
+	return "skiplist"
+}
+
+func (z *zsetObj) clone() coll {
+	c := &zsetObj{n: z.n, vh: z.vh, mem: z.mem, fen: slices.Clone(z.fen)}
+	c.chunks = make([][]zent, len(z.chunks))
+	for i, ch := range z.chunks {
+		c.chunks[i] = slices.Clone(ch)
+	}
+	if z.idx != nil {
+		c.buildIndex()
+	}
+	return c
+}
+
+// pack appends the members and their scores (strconv's shortest form,
+// which reads back exactly), in order.
+func (z *zsetObj) pack(dst []byte) []byte {
+	var num []byte
+	z.each(0, z.n, false, func(e zent) bool {
+		dst = AppendPacked(dst, e.m)
+		num = strconv.AppendFloat(num[:0], e.s, 'g', -1, 64)
+		dst = AppendPacked(dst, num)
+		return true
+	})
 	return dst
 }
 
-func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
-	l := &zsetObj{}
-	if err := EachPacked(p, func(el []byte) bool { l.elems = append(l.elems, string(el)); return true }); err != nil {
-		return nil, fmt.Errorf("zset: %w", err)
+// parseStoredScore reads a score as pack and the ZADD operation write it.
+func parseStoredScore(b []byte) (float64, error) {
+	s, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(s) {
+		return 0, fmt.Errorf("bad score %q", b)
 	}
-	return l, nil
+	return s, nil
 }
 
-// zsetApplyOps are the sorted set operations an EffectApply carries.
-var zsetApplyOps = map[string]applyOp{}
+// zsetFromPacked builds a sorted set of packed member, score pairs,
+// refusing an odd count, a score that is not a number and a member given
+// twice.
+func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
+	z := &zsetObj{}
+	var m []byte
+	odd := false
+	var bad error
+	err := EachPacked(p, func(w []byte) bool {
+		if !odd {
+			m, odd = w, true
+			return true
+		}
+		odd = false
+		s, err := parseStoredScore(w)
+		if err != nil {
+			bad = err
+			return false
+		}
+		if _, dup := z.score(string(m)); dup {
+			bad = fmt.Errorf("member %q twice", m)
+			return false
+		}
+		z.insert(string(m), s, lim)
+		return true
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("zset: %w", err)
+	case bad != nil:
+		return nil, fmt.Errorf("zset: %w", bad)
+	case odd:
+		return nil, fmt.Errorf("zset: %w: a member without a score", ErrBadPacked)
+	}
+	return z, nil
+}
+
+// score returns member m's score.
+func (z *zsetObj) score(m string) (float64, bool) {
+	if z.idx != nil {
+		r, ok := z.idx.Get(m)
+		if !ok {
+			return 0, false
+		}
+		return scoreOf(r.Value), true
+	}
+	for _, ch := range z.chunks {
+		for _, e := range ch {
+			if e.m == m {
+				return e.s, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// scoreOf reads a score as the index keeps it.
+func scoreOf(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) }
+
+// set gives member m score s, adding it if new (and converting the set
+// as lim says), and reports whether it was new.
+func (z *zsetObj) set(m string, s float64, lim CollLimits) bool {
+	old, had := z.score(m)
+	if had {
+		if z.idx == nil && s == 0 {
+			s = 0
+		}
+		if math.Float64bits(old) == math.Float64bits(s) {
+			return false
+		}
+		z.remove(m, old)
+	}
+	z.insert(m, s, lim)
+	return !had
+}
+
+// insert adds member m, which is not there, with score s.
+func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
+	if z.idx == nil && (int64(z.n+1) > lim.ZSetEntries || int64(len(m)) > lim.ZSetValue) {
+		z.convert()
+	}
+	if z.idx == nil && s == 0 {
+		s = 0 // -0 becomes 0 in a listpack
+	}
+	e := zent{m, s}
+	z.n++
+	z.vh += zentHash(m, s)
+	z.mem += zentMem(m)
+	if z.idx != nil {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(s))
+		z.idx.Set(m, b[:], 0, 0, 0, 0)
+	}
+	if len(z.chunks) == 0 {
+		z.chunks = [][]zent{{e}}
+		z.rebuildFen()
+		return
+	}
+	ci, pos := z.locate(e)
+	ch := z.chunks[ci]
+	if len(ch) == cap(ch) {
+		// Grow by a few pairs, not by doubling: a chunk's spare room is
+		// memory every member pays for.
+		grown := make([]zent, len(ch), min(len(ch)+zchunkGrow, zchunkMax+1))
+		copy(grown, ch)
+		ch = grown
+	}
+	ch = slices.Insert(ch, pos, e)
+	if len(ch) <= zchunkMax {
+		z.chunks[ci] = ch
+		z.fenAdd(ci, 1)
+		return
+	}
+	half := len(ch) / 2
+	left := slices.Clone(ch[:half])
+	right := slices.Clone(ch[half:])
+	z.chunks[ci] = left
+	z.chunks = slices.Insert(z.chunks, ci+1, right)
+	z.rebuildFen()
+}
+
+// remove removes member m, which is there with score s.
+func (z *zsetObj) remove(m string, s float64) {
+	e := zent{m, s}
+	ci, pos := z.locate(e)
+	z.n--
+	z.vh -= zentHash(m, s)
+	z.mem -= zentMem(m)
+	if z.idx != nil {
+		z.idx.Delete(m)
+	}
+	ch := slices.Delete(z.chunks[ci], pos, pos+1)
+	if len(ch) > 0 {
+		z.chunks[ci] = ch
+		z.fenAdd(ci, -1)
+		return
+	}
+	z.chunks = slices.Delete(z.chunks, ci, ci+1)
+	z.rebuildFen()
+}
+
+// del removes member m and reports whether it was there.
+func (z *zsetObj) del(m string) bool {
+	s, ok := z.score(m)
+	if ok {
+		z.remove(m, s)
+	}
+	return ok
+}
+
+// locate returns the chunk and the position in it where e is or would go.
+func (z *zsetObj) locate(e zent) (ci, pos int) {
+	ci, _ = slices.BinarySearchFunc(z.chunks, e, func(ch []zent, e zent) int {
+		if zless(ch[len(ch)-1], e) {
+			return -1
+		}
+		return 1
+	})
+	if ci == len(z.chunks) {
+		ci--
+	}
+	ch := z.chunks[ci]
+	pos, _ = slices.BinarySearchFunc(ch, e, func(a, e zent) int {
+		if zless(a, e) {
+			return -1
+		}
+		if zless(e, a) {
+			return 1
+		}
+		return 0
+	})
+	return ci, pos
+}
+
+// convert makes a listpack a skiplist: the index is built.
+func (z *zsetObj) convert() {
+	if z.idx == nil {
+		z.buildIndex()
+	}
+}
+
+func (z *zsetObj) buildIndex() {
+	z.idx = slab.NewGrowing()
+	var b [8]byte
+	for _, ch := range z.chunks {
+		for _, e := range ch {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(e.s))
+			z.idx.Set(e.m, b[:], 0, 0, 0, 0)
+		}
+	}
+}
+
+func (z *zsetObj) rebuildFen() {
+	z.fen = make([]int, len(z.chunks)+1)
+	for i, ch := range z.chunks {
+		z.fen[i+1] += len(ch)
+		if j := (i + 1) + (i+1)&-(i+1); j < len(z.fen) {
+			z.fen[j] += z.fen[i+1]
+		}
+	}
+}
+
+func (z *zsetObj) fenAdd(ci, d int) {
+	for i := ci + 1; i < len(z.fen); i += i & -i {
+		z.fen[i] += d
+	}
+}
+
+// before returns the number of members in the chunks before ci.
+func (z *zsetObj) before(ci int) int {
+	n := 0
+	for i := ci; i > 0; i -= i & -i {
+		n += z.fen[i]
+	}
+	return n
+}
+
+// seek returns the chunk and position of the member at rank r (0-based,
+// r < n).
+func (z *zsetObj) seek(r int) (ci, pos int) {
+	i, step := 0, 1
+	for step*2 < len(z.fen) {
+		step *= 2
+	}
+	for ; step > 0; step /= 2 {
+		if i+step < len(z.fen) && z.fen[i+step] <= r {
+			i += step
+			r -= z.fen[i]
+		}
+	}
+	return i, r
+}
+
+// rank returns member m's rank (0-based, lowest score first).
+func (z *zsetObj) rank(m string) (int, bool) {
+	s, ok := z.score(m)
+	if !ok {
+		return 0, false
+	}
+	ci, pos := z.locate(zent{m, s})
+	return z.before(ci) + pos, true
+}
+
+// at returns the member at rank r.
+func (z *zsetObj) at(r int) zent {
+	ci, pos := z.seek(r)
+	return z.chunks[ci][pos]
+}
+
+// count returns how many members f is false for, f being false then true
+// along the order (a lower bound).
+func (z *zsetObj) count(f func(zent) bool) int {
+	ci, _ := slices.BinarySearchFunc(z.chunks, 0, func(ch []zent, _ int) int {
+		if !f(ch[len(ch)-1]) {
+			return -1
+		}
+		return 1
+	})
+	if ci == len(z.chunks) {
+		return z.n
+	}
+	ch := z.chunks[ci]
+	pos, _ := slices.BinarySearchFunc(ch, 0, func(e zent, _ int) int {
+		if !f(e) {
+			return -1
+		}
+		return 1
+	})
+	return z.before(ci) + pos
+}
+
+// each calls fn for the members of ranks lo to hi-1, in order (reverse:
+// from hi-1 down to lo), until fn returns false.
+func (z *zsetObj) each(lo, hi int, reverse bool, fn func(zent) bool) {
+	if lo >= hi {
+		return
+	}
+	if !reverse {
+		ci, pos := z.seek(lo)
+		for n := hi - lo; n > 0; ci, pos = ci+1, 0 {
+			for _, e := range z.chunks[ci][pos:min(len(z.chunks[ci]), pos+n)] {
+				if !fn(e) {
+					return
+				}
+				n--
+			}
+		}
+		return
+	}
+	ci, pos := z.seek(hi - 1)
+	for n := hi - lo; n > 0; {
+		ch := z.chunks[ci]
+		for ; pos >= 0 && n > 0; pos-- {
+			if !fn(ch[pos]) {
+				return
+			}
+			n--
+		}
+		if ci--; ci >= 0 {
+			pos = len(z.chunks[ci]) - 1
+		}
+	}
+}
+
+// slice returns copies of the members of ranks lo to hi-1 (reverse:
+// from hi-1 down).
+func (z *zsetObj) slice(lo, hi int, reverse bool) []zent {
+	if lo >= hi {
+		return nil
+	}
+	out := make([]zent, 0, hi-lo)
+	z.each(lo, hi, reverse, func(e zent) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+// zsetApplyOps are the sorted set operations an EffectApply carries: ZADD
+// of members with their absolute scores (score, member pairs, as ZADD
+// takes them; scores in strconv's shortest form) and ZREM of members.
+var zsetApplyOps = map[string]applyOp{
+	"ZADD": {typ: TypeZSet, min: 2, max: -1, check: func(args [][]byte) error {
+		if len(args)%2 != 0 {
+			return fmt.Errorf("a score without a member")
+		}
+		for i := 0; i < len(args); i += 2 {
+			if _, err := parseStoredScore(args[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, apply: func(e *Engine, c coll, args [][]byte) {
+		z := c.(*zsetObj)
+		for i := 0; i < len(args); i += 2 {
+			s, _ := parseStoredScore(args[i])
+			z.set(string(args[i+1]), s, e.climits)
+		}
+	}},
+	"ZREM": {typ: TypeZSet, min: 1, max: -1, apply: func(_ *Engine, c coll, args [][]byte) {
+		z := c.(*zsetObj)
+		for _, m := range args {
+			z.del(string(m))
+		}
+	}},
+}

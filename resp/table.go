@@ -17,6 +17,9 @@ const (
 	// while memory is above maxmemory and the policy cannot evict enough.
 	flagDenyOOM
 	flagNoMulti // refused between MULTI and EXEC
+	// flagMovableKeys marks a command whose keys are found by reading its
+	// arguments (numkeys), not at fixed positions.
+	flagMovableKeys
 )
 
 var flagNames = []struct {
@@ -26,6 +29,7 @@ var flagNames = []struct {
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
 	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagMovableKeys, "movablekeys"},
 }
 
 // handlerFunc runs a command whose arity was checked. args[0] is the name.
@@ -79,6 +83,7 @@ func newCommandTable() map[string]*command {
 	registerSetCommands(t)
 	registerBitmapCommands(t)
 	registerHLLCommands(t)
+	registerZSetCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)

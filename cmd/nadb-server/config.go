@@ -110,8 +110,8 @@ func memoryOptionTable() []option {
 		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
 		{"set-max-intset-entries", "512", "a set with more members, or one that is not an integer, is a hashtable, not an intset, from then on", true, checkRedisInt(0, math.MaxInt64), false},
-		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
-		{"zset-max-listpack-value", "64", "Redis's sorted set encoding limit (alias zset-max-ziplist-value); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-entries", "128", "most members of a listpack sorted set (alias zset-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-value", "64", "longest member of a listpack sorted set, in bytes (alias zset-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"hll-sparse-max-bytes", "3000", "a sparse HyperLogLog that would grow past this many bytes (header included) becomes dense", true, checkMemory(0), false},
 		{"stream-node-max-bytes", "4096", "Redis's stream node size, in bytes; reported, no streams", true, checkMemory(0), false},
 		{"stream-node-max-entries", "100", "Redis's stream node entries; reported, no streams", true, checkRedisInt(0, math.MaxInt64), false},
@@ -142,12 +142,6 @@ func evictionOf(v func(string) string) engine.EvictionConfig {
 	}
 }
 
-// intsetEntriesOf reads set-max-intset-entries.
-func intsetEntriesOf(v func(string) string) int64 {
-	n, _ := strconv.ParseInt(v("set-max-intset-entries"), 10, 64)
-	return n
-}
-
 // hashLimitsOf reads hash-max-listpack-entries and -value.
 func hashLimitsOf(v func(string) string) engine.HashLimits {
 	entries, _ := strconv.ParseInt(v("hash-max-listpack-entries"), 10, 64)
@@ -159,6 +153,21 @@ func hashLimitsOf(v func(string) string) engine.HashLimits {
 func hllSparseMaxOf(v func(string) string) int64 {
 	n, _ := parseMemory(v("hll-sparse-max-bytes"))
 	return n
+}
+
+// collLimitsOf reads the compact-encoding limits of lists, sets and
+// sorted sets.
+func collLimitsOf(v func(string) string) engine.CollLimits {
+	n := func(name string) int64 {
+		i, _ := strconv.ParseInt(v(name), 10, 64)
+		return i
+	}
+	return engine.CollLimits{
+		ListSize:    n("list-max-listpack-size"),
+		SetInts:     n("set-max-intset-entries"),
+		ZSetEntries: n("zset-max-listpack-entries"),
+		ZSetValue:   n("zset-max-listpack-value"),
+	}
 }
 
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
@@ -278,7 +287,7 @@ type Config struct {
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
 	HashLimits        engine.HashLimits
-	IntsetEntries     int64 // set-max-intset-entries
+	CollLimits        engine.CollLimits
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -608,7 +617,7 @@ func build(s *settings, file string) (Config, error) {
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
 		HashLimits:        hashLimitsOf(v),
-		IntsetEntries:     intsetEntriesOf(v),
+		CollLimits:        collLimitsOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {

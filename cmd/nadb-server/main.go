@@ -110,7 +110,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen, Eviction: cfg.Eviction})
 	eng.SetHashLimits(cfg.HashLimits)
 	eng.SetHLLSparseMaxBytes(hllSparseMaxOf(settings.value))
-	eng.SetIntsetEntries(cfg.IntsetEntries)
+	eng.SetCollLimits(cfg.CollLimits)
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -331,8 +331,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			eng.SetHashLimits(hashLimitsOf(settings.value))
 		case "hll-sparse-max-bytes":
 			eng.SetHLLSparseMaxBytes(hllSparseMaxOf(settings.value))
-		case "set-max-intset-entries":
-			eng.SetIntsetEntries(intsetEntriesOf(settings.value))
+		case "list-max-listpack-size", "set-max-intset-entries", "zset-max-listpack-entries", "zset-max-listpack-value":
+			eng.SetCollLimits(collLimitsOf(settings.value))
 		case "replica-ignore-maxmemory": // yes only
 		case "min-replicas-to-write", "min-replicas-max-lag":
 			srv.SetMinReplicas(minReplicasOf(settings.value))
