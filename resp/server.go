@@ -115,6 +115,9 @@ type Server struct {
 	connections  atomic.Int64 // total_connections_received
 	rejected     atomic.Int64 // rejected_connections
 	closedCmds   atomic.Int64 // commands of clients that have gone
+	// blockedClients counts the clients waiting in a blocking command
+	// (INFO blocked_clients).
+	blockedClients atomic.Int64
 	shutdownOnce sync.Once
 
 	// ctx is the server's base context, cancelled by Stop. Every command

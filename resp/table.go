@@ -17,6 +17,11 @@ const (
 	// while memory is above maxmemory and the policy cannot evict enough.
 	flagDenyOOM
 	flagNoMulti // refused between MULTI and EXEC
+	// flagBlocking marks a command that may block its client (BLPOP...).
+	flagBlocking
+	// flagMovableKeys marks a command whose keys are found by parsing its
+	// arguments (LMPOP's numkeys...).
+	flagMovableKeys
 )
 
 var flagNames = []struct {
@@ -25,7 +30,8 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagMovableKeys, "movablekeys"},
 }
 
 // handlerFunc runs a command whose arity was checked. args[0] is the name.
@@ -77,6 +83,7 @@ func newCommandTable() map[string]*command {
 	registerStringCommands(t)
 	registerHashCommands(t)
 	registerSetCommands(t)
+	registerListCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)
