@@ -117,11 +117,27 @@ func cmdLRange(s *Server, c *client, args [][]byte) {
 	}
 }
 
+// badIndex answers an index argument that is not an integer as Redis
+// does, which looks the key up first: missing (the reply missing gives),
+// or of another type (WRONGTYPE), before it parses the index.
+func badIndex(c *client, key []byte, missing func()) {
+	switch c.eng.Type(c.DB(), string(key)) {
+	case "none":
+		missing()
+	case "list":
+		c.conn.WriteError(errNotInteger)
+	default:
+		c.conn.WriteError(errWrongType)
+	}
+}
+
 func cmdLIndex(s *Server, c *client, args [][]byte) {
-	r, ok := intArgs(c, args[2])
+	i, ok := parseInt64(args[2])
 	if !ok {
+		badIndex(c, args[1], c.conn.WriteNull)
 		return
 	}
+	r := []int64{i}
 	e, found, err := c.eng.LIndex(c.DB(), string(args[1]), r[0])
 	switch {
 	case writeErr(c, err):
@@ -133,10 +149,12 @@ func cmdLIndex(s *Server, c *client, args [][]byte) {
 }
 
 func cmdLSet(s *Server, c *client, args [][]byte) {
-	r, ok := intArgs(c, args[2])
+	i, ok := parseInt64(args[2])
 	if !ok {
+		badIndex(c, args[1], func() { c.conn.WriteError(errNoSuchKey) })
 		return
 	}
+	r := []int64{i}
 	if !writeErr(c, c.eng.LSet(c.DB(), string(args[1]), r[0], args[3])) {
 		okReply(c)
 	}
@@ -210,10 +228,7 @@ func cmdLPos(s *Server, c *client, args [][]byte) {
 		case equalFold(opt, "count"):
 			n, ok := parseInt64(args[i])
 			switch {
-			case !ok:
-				c.conn.WriteError(errNotInteger)
-				return
-			case n < 0:
+			case !ok || n < 0:
 				c.conn.WriteError(errCountNegative)
 				return
 			}
@@ -221,10 +236,7 @@ func cmdLPos(s *Server, c *client, args [][]byte) {
 		case equalFold(opt, "maxlen"):
 			n, ok := parseInt64(args[i])
 			switch {
-			case !ok:
-				c.conn.WriteError(errNotInteger)
-				return
-			case n < 0:
+			case !ok || n < 0:
 				c.conn.WriteError(errMaxLenNegative)
 				return
 			}
@@ -438,11 +450,11 @@ func blmove(s *Server, c *client, srcArg, dstArg []byte, from, to bool, timeoutA
 }
 
 func cmdBLMPop(s *Server, c *client, args [][]byte) {
-	timeout, ok := parseTimeout(c, args[1])
+	a, ok := parseMPop(c, args[2:])
 	if !ok {
 		return
 	}
-	a, ok := parseMPop(c, args[2:])
+	timeout, ok := parseTimeout(c, args[1])
 	if !ok {
 		return
 	}
