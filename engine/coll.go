@@ -358,6 +358,9 @@ func (e *Engine) SetCollLimits(l CollLimits) {
 	e.unlock()
 }
 
+// CollLimits returns the compact-encoding thresholds in force.
+func (e *Engine) CollLimits() CollLimits { return e.collLimits() }
+
 func (e *Engine) collLimits() CollLimits {
 	e.mu.Lock()
 	defer e.mu.Unlock()

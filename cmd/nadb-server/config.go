@@ -107,7 +107,7 @@ func memoryOptionTable() []option {
 		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
 		// The encodings of types nadb-server does not have yet: accepted,
 		// checked and reported as Redis does, steering nothing.
-		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
+		{"list-max-listpack-size", "-2", "the nodes of a list's quicklist: entries per node (> 0), or bytes per node (-1..-5: 4, 8, 16, 32, 64 KiB) (alias list-max-ziplist-size); lists created later use it", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
 		{"set-max-intset-entries", "512", "Redis's set encoding limit; reported, no sets yet", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-entries", "128", "Redis's sorted set encoding limit (alias zset-max-ziplist-entries); reported, no sorted sets yet", true, checkRedisInt(0, math.MaxInt64), false},
@@ -147,6 +147,20 @@ func hashLimitsOf(v func(string) string) engine.HashLimits {
 	entries, _ := strconv.ParseInt(v("hash-max-listpack-entries"), 10, 64)
 	value, _ := strconv.ParseInt(v("hash-max-listpack-value"), 10, 64)
 	return engine.HashLimits{Entries: entries, Value: value}
+}
+
+// listSizeOf reads list-max-listpack-size.
+func listSizeOf(v func(string) string) int64 {
+	n, _ := strconv.ParseInt(v("list-max-listpack-size"), 10, 64)
+	return n
+}
+
+// setListSize makes the lists created from now on use list-max-listpack-size
+// n for their nodes.
+func setListSize(eng *engine.Engine, n int64) {
+	l := eng.CollLimits()
+	l.ListSize = n
+	eng.SetCollLimits(l)
 }
 
 // tlsOptionTable holds the tls-* options, with Redis's names. The files
@@ -266,6 +280,7 @@ type Config struct {
 	TLS               tlsOptions
 	Eviction          engine.EvictionConfig
 	HashLimits        engine.HashLimits
+	ListSize          int64 // list-max-listpack-size
 	// Ignored lists the redis.conf directives the configuration carried
 	// that change nothing here (see ignoredDirectives), for the start's log.
 	Ignored []string
@@ -595,6 +610,7 @@ func build(s *settings, file string) (Config, error) {
 		TLS:               tlsOptionsOf(v),
 		Eviction:          evictionOf(v),
 		HashLimits:        hashLimitsOf(v),
+		ListSize:          listSizeOf(v),
 		Ignored:           s.ignored,
 	}
 	if c.PidFile != "" {

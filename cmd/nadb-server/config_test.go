@@ -92,6 +92,7 @@ func defaultConfig() Config {
 		PubSubLimit:       resp.OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 		Eviction:          engine.DefaultEviction,
 		HashLimits:        engine.DefaultHashLimits,
+		ListSize:          -2,
 	}
 }
 

@@ -109,6 +109,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	}
 	eng := engine.New(engine.Options{Databases: cfg.Databases, MaxValueSize: cfg.ProtoMaxBulkLen, Eviction: cfg.Eviction})
 	eng.SetHashLimits(cfg.HashLimits)
+	setListSize(eng, cfg.ListSize)
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -327,6 +328,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			setEviction(eng, evictionOf(settings.value), logger)
 		case "hash-max-listpack-entries", "hash-max-listpack-value":
 			eng.SetHashLimits(hashLimitsOf(settings.value))
+		case "list-max-listpack-size":
+			setListSize(eng, listSizeOf(settings.value))
 		case "replica-ignore-maxmemory": // yes only
 		case "min-replicas-to-write", "min-replicas-max-lag":
 			srv.SetMinReplicas(minReplicasOf(settings.value))
