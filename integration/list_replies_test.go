@@ -356,6 +356,17 @@ func TestListReplies(t *testing.T) {
 		{[]string{"LINSERT", "str", "middle", "a", "b"}, "-ERR syntax error\r\n"},
 		{[]string{"LPOS", "str", "a", "RANK", "0"}, "-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list\r\n"},
 		{[]string{"LMOVE", "str", "m2", "UP", "LEFT"}, "-ERR syntax error\r\n"},
+		// A list change (its own client's included) fails a WATCH.
+		{[]string{"WATCH", "wl"}, "+OK\r\n"},
+		{[]string{"RPUSH", "wl", "x"}, ":1\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"LPOP", "wl"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*-1\r\n"},
+		{[]string{"WATCH", "wl"}, "+OK\r\n"},
+		{[]string{"LRANGE", "wl", "0", "0"}, "*1\r\n$1\r\nx\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"LPOP", "wl"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n$1\r\nx\r\n"},
 	})
 }
 
