@@ -54,9 +54,13 @@ func cmdPush(left, onlyExisting bool) handlerFunc {
 }
 
 func cmdPop(left bool) handlerFunc {
+	name := "rpop"
+	if left {
+		name = "lpop"
+	}
 	return func(s *Server, c *client, args [][]byte) {
 		if len(args) > 3 {
-			c.conn.WriteError(errArity(map[bool]string{true: "lpop", false: "rpop"}[left]))
+			c.conn.WriteError(errArity(name))
 			return
 		}
 		count, hasCount := int64(1), len(args) == 3
