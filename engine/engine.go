@@ -165,6 +165,7 @@ type core struct {
 	used    int64    // the sum of the databases' used
 	peak    int64    // the largest used since start
 	watch   watches  // the keys clients WATCH (see watch.go)
+	blk     waiters  // the blocked clients (see block.go)
 	hlim    HashLimits
 	climits CollLimits
 	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
@@ -231,6 +232,9 @@ func (e *Engine) SetSink(s Sink) {
 func (e *Engine) SetRole(s Sink, replica bool) {
 	e.mu.Lock()
 	e.sink, e.replica = s, replica
+	if replica {
+		e.dropWaitersLocked()
+	}
 	e.mu.Unlock()
 }
 
@@ -279,6 +283,9 @@ func (e *Engine) lock() {
 func (e *Engine) unlock() {
 	if e.held {
 		return
+	}
+	if e.blk.n > 0 && len(e.effects) > 0 && !e.replica {
+		e.serveBlockedLocked()
 	}
 	if len(e.effects) > 0 && e.sink != nil {
 		e.sink.Record(e.effects, e.digest)

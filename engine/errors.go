@@ -37,6 +37,8 @@ var (
 	ErrOOM = errors.New("used memory above maxmemory")
 	// ErrNotLFU: OBJECT FREQ without an LFU maxmemory-policy.
 	ErrNotLFU = errors.New("access frequency not tracked: the maxmemory policy is not an LFU one")
+	// ErrIndexOutOfRange: LSET of an index outside the list.
+	ErrIndexOutOfRange = errors.New("index out of range")
 	// ErrLFU: OBJECT IDLETIME under an LFU maxmemory-policy.
 	ErrLFU = errors.New("idle time not tracked: the maxmemory policy is an LFU one")
 	// ErrNotHLL: the key holds a string that is not a HyperLogLog.

@@ -68,6 +68,13 @@ type client struct {
 	// inExec is set while EXEC runs its queue, whose writes were checked
 	// against min-replicas-to-write as a whole.
 	inExec bool
+	// blocked is the wait a blocking command registered, which the loop
+	// carries out once its handler returned (block.go); connection
+	// goroutine only. isBlocked is set while it waits (CLIENT LIST flag
+	// b, CLIENT UNBLOCK), and unblock takes CLIENT UNBLOCK's reason.
+	blocked   *blockWait
+	isBlocked atomic.Bool
+	unblock   chan uint8
 
 	mu      sync.Mutex // guards the fields below
 	name    string
@@ -76,7 +83,7 @@ type client struct {
 }
 
 func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
-	c := &client{id: id, conn: &replyWriter{}, lc: lc, created: time.Now(), eng: eng}
+	c := &client{id: id, conn: &replyWriter{}, lc: lc, created: time.Now(), eng: eng, unblock: make(chan uint8, 1)}
 	if a := lc.RemoteAddr(); a != nil {
 		c.addr = a.String()
 	}
@@ -143,6 +150,9 @@ func (c *client) info(now time.Time) string {
 	flags := ""
 	if c.subs.Load()+c.psubs.Load() > 0 {
 		flags += "P"
+	}
+	if c.isBlocked.Load() {
+		flags += "b"
 	}
 	if c.queued.Load() >= 0 {
 		flags += "x"

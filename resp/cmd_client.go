@@ -64,6 +64,10 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 		if arity(len(args) >= 3) {
 			clientKill(s, c, args[2:])
 		}
+	case equalFold(sub, "unblock"):
+		if arity(len(args) == 3 || len(args) == 4) {
+			clientUnblock(s, c, args[2:])
+		}
 	case equalFold(sub, "setinfo"):
 		if !arity(len(args) == 4) {
 			return
@@ -86,11 +90,45 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			"KILL <ip:port> | <filter> <value> [...]", "    Kill connections by address, ID, LADDR, SKIPME or TYPE.",
 			"SETNAME <name>", "    Set the name of the current connection.",
 			"GETNAME", "    Return the name of the current connection.",
+			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library information.",
 			"NO-EVICT|NO-TOUCH <ON|OFF>", "    Accepted for compatibility.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("client", sub))
 	}
+}
+
+// clientUnblock answers CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the
+// client was blocked (it then gets the timeout's reply, or an error).
+func clientUnblock(s *Server, c *client, args [][]byte) {
+	reason := unblockTimeout
+	if len(args) == 2 {
+		switch {
+		case equalFold(args[1], "timeout"):
+		case equalFold(args[1], "error"):
+			reason = unblockError
+		default:
+			c.conn.WriteError(errUnblockReason)
+			return
+		}
+	}
+	id, ok := parseInt64(args[0])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	s.mu.Lock()
+	target := s.clients[id]
+	s.mu.Unlock()
+	if target == nil || !target.isBlocked.Load() {
+		c.conn.WriteInt(0)
+		return
+	}
+	select {
+	case target.unblock <- reason:
+	default: // one is on its way already
+	}
+	c.conn.WriteInt(1)
 }
 
 func clientSetInfo(c *client, attr, val []byte) {

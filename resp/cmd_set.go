@@ -43,14 +43,6 @@ func writeMembers(c *client, ms [][]byte) {
 	}
 }
 
-// writeBulks writes members as an array.
-func writeBulks(c *client, ms [][]byte) {
-	c.conn.WriteArray(len(ms))
-	for _, m := range ms {
-		c.conn.WriteBulk(m)
-	}
-}
-
 func cmdSAdd(s *Server, c *client, args [][]byte) {
 	n, err := c.eng.SAdd(c.DB(), string(args[1]), args[2:])
 	if !writeErr(c, err) {

@@ -137,6 +137,25 @@ func (c *limitConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// clearReadDeadline removes the socket's read deadline (a blocked
+// client has no idle timeout); the next Read arms it again.
+func (c *limitConn) clearReadDeadline() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.Conn.SetReadDeadline(time.Time{})
+	c.readDL = false
+}
+
+// unread keeps bytes read from the socket beside Read (a blocked
+// client's watch) for the next Reads, which pass them to the guard.
+func (c *limitConn) unread(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	c.read.Add(int64(len(p)))
+	c.held = append(c.held, p...)
+}
+
 // Write writes a pipeline's replies (the loop sends them in one call). A
 // client that reads nothing for timeout, or that keeps more than the soft
 // output limit unread for the soft limit's seconds, is given up on.

@@ -78,6 +78,17 @@ const (
 	errMasterPort     = "ERR Invalid master port"
 	errNoShutdown     = "ERR No shutdown in progress."
 	errDecrOverflow   = "ERR decrement would overflow"
+	// The list commands' (t_list.c) and the blocking commands' errors.
+	errMustBePositive = "ERR value is out of range, must be positive"
+	errRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errCountNegative  = "ERR COUNT can't be negative"
+	errMaxLenNegative = "ERR MAXLEN can't be negative"
+	errNumKeys        = "ERR numkeys should be greater than 0"
+	errCountPositive  = "ERR count should be greater than 0"
+	errTimeoutFloat   = "ERR timeout is not a float or out of range"
+	errUnblockReason  = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errUnblocked      = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockedRole  = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
 	// errWaitOnReplica answers WAIT on a secondary.
 	errWaitOnReplica = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	// errBgSaveInProgress answers SAVE and BGSAVE during a snapshot.
@@ -414,7 +425,6 @@ const (
 
 // Errors of the set commands.
 const (
-	errMustBePositive = "ERR value is out of range, must be positive"
-	errNumKeysZero    = "ERR numkeys should be greater than 0"
-	errLimitNegative  = "ERR LIMIT can't be negative"
+	errNumKeysZero   = "ERR numkeys should be greater than 0"
+	errLimitNegative = "ERR LIMIT can't be negative"
 )

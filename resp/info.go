@@ -65,7 +65,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
-			{"blocked_clients", "0"},
+			{"blocked_clients", itoa(s.blockedClients.Load())},
 			{"tracking_clients", "0"},
 			{"clients_in_timeout_table", "0"},
 		}

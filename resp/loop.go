@@ -115,6 +115,12 @@ func (s *Server) handle(c *client, args [][]byte) error {
 		return nil
 	}
 	s.run(c, args)
+	if c.blocked != nil {
+		if err := s.waitBlocked(c); err != nil {
+			c.closed = true
+			return err
+		}
+	}
 	// A client with an outbox has the pub/sub limit instead, and its
 	// writer goroutine alone touches the socket's output accounting.
 	if c.sub == nil && c.lc.overOutputLimit(c.conn.pending()) {

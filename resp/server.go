@@ -107,15 +107,18 @@ type Server struct {
 	started  time.Time
 	opts     Options
 
-	maxClients   atomic.Int64 // maxclients, changed by SetMaxClients
-	open         atomic.Int64 // connections accepted and not closed
-	protected    atomic.Bool  // protected-mode
-	nextID       atomic.Int64
-	bytesRead    atomic.Int64
-	connections  atomic.Int64 // total_connections_received
-	rejected     atomic.Int64 // rejected_connections
-	closedCmds   atomic.Int64 // commands of clients that have gone
-	shutdownOnce sync.Once
+	maxClients  atomic.Int64 // maxclients, changed by SetMaxClients
+	open        atomic.Int64 // connections accepted and not closed
+	protected   atomic.Bool  // protected-mode
+	nextID      atomic.Int64
+	bytesRead   atomic.Int64
+	connections atomic.Int64 // total_connections_received
+	rejected    atomic.Int64 // rejected_connections
+	closedCmds  atomic.Int64 // commands of clients that have gone
+	// blockedClients counts the clients waiting in a blocking command
+	// (INFO blocked_clients).
+	blockedClients atomic.Int64
+	shutdownOnce   sync.Once
 
 	// ctx is the server's base context, cancelled by Stop. Every command
 	// that blocks (WAIT, DEBUG SLEEP, a write waiting in WriteDone, and

@@ -17,8 +17,10 @@ const (
 	// while memory is above maxmemory and the policy cannot evict enough.
 	flagDenyOOM
 	flagNoMulti // refused between MULTI and EXEC
-	// flagMovableKeys marks a command whose keys are found by reading its
-	// arguments (numkeys), not at fixed positions.
+	// flagBlocking marks a command that may block its client (BLPOP...).
+	flagBlocking
+	// flagMovableKeys marks a command whose keys are found by parsing its
+	// arguments (LMPOP's numkeys...).
 	flagMovableKeys
 )
 
@@ -28,7 +30,7 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagNoScript, "noscript"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
 	{flagMovableKeys, "movablekeys"},
 }
 
@@ -84,6 +86,7 @@ func newCommandTable() map[string]*command {
 	registerBitmapCommands(t)
 	registerHLLCommands(t)
 	registerZSetCommands(t)
+	registerListCommands(t)
 	registerKeyCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)

@@ -107,7 +107,7 @@ func memoryOptionTable() []option {
 		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
 		// The encodings of types nadb-server does not have yet: accepted,
 		// checked and reported as Redis does, steering nothing.
-		{"list-max-listpack-size", "-2", "Redis's list encoding limit (alias list-max-ziplist-size); reported, no lists yet", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
+		{"list-max-listpack-size", "-2", "the nodes of a list's quicklist: entries per node (> 0), or bytes per node (-1..-5: 4, 8, 16, 32, 64 KiB) (alias list-max-ziplist-size); lists created later use it", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
 		{"set-max-intset-entries", "512", "a set with more members, or one that is not an integer, is a hashtable, not an intset, from then on", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-entries", "128", "most members of a listpack sorted set (alias zset-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
