@@ -178,6 +178,26 @@ func (l *listObj) nodeBytesLimit() int {
 	return 4 << 10 << min(-l.lim-1, 4)
 }
 
+// fullNodeCap is the capacity to give a new end node of a list that
+// already fills one: the node byte limit, so that pushes fill it without
+// growing it again and again (each growth a copy, the old array garbage).
+// 0 under a count limit, whose node size is not known.
+func (l *listObj) fullNodeCap() int {
+	if l.lim > 0 {
+		return 0
+	}
+	return l.nodeBytesLimit()
+}
+
+// seal trims a node that will take no more pushes to its elements' size
+// when its spare room is more than an eighth of them: a list's full nodes
+// then cost their elements, as Redis's listpacks do.
+func (nd *lnode) seal() {
+	if spare := nd.off + cap(nd.b) - len(nd.b); spare > nd.size()/8 {
+		nd.b, nd.off = append([]byte(nil), nd.b[nd.off:]...), 0
+	}
+}
+
 // fits reports whether node nd can take one more element framed in size
 // bytes. An empty node takes any element.
 func (l *listObj) fits(nd *lnode, size int) bool {
@@ -194,9 +214,16 @@ func (l *listObj) fits(nd *lnode, size int) bool {
 func (l *listObj) pushFront(e []byte) {
 	size := elemSize(len(e))
 	if len(l.nodes) == 0 || !l.fits(l.nodes[0], size) {
+		nd := &lnode{}
+		if len(l.nodes) > 0 {
+			l.nodes[0].seal()
+			if c := l.fullNodeCap(); c > 0 {
+				nd.b, nd.off = make([]byte, c), c // filled from its end
+			}
+		}
 		l.nodes = append(l.nodes, nil)
 		copy(l.nodes[1:], l.nodes)
-		l.nodes[0] = &lnode{}
+		l.nodes[0] = nd
 	}
 	l.nodes[0].prepend(e)
 	l.n++
@@ -209,7 +236,12 @@ func (l *listObj) pushFront(e []byte) {
 func (l *listObj) pushBack(e []byte) {
 	size := elemSize(len(e))
 	if len(l.nodes) == 0 || !l.fits(l.nodes[len(l.nodes)-1], size) {
-		l.nodes = append(l.nodes, &lnode{})
+		nd := &lnode{}
+		if len(l.nodes) > 0 {
+			l.nodes[len(l.nodes)-1].seal()
+			nd.b = make([]byte, 0, l.fullNodeCap())
+		}
+		l.nodes = append(l.nodes, nd)
 	}
 	nd := l.nodes[len(l.nodes)-1]
 	nd.b = appendFrame(nd.b, e)

@@ -10,4 +10,9 @@
 //
 // It prints one markdown table row per workload and server: RSS growth
 // over the fresh server, divided by the elements (or hashes) loaded.
+// nadb-server keeps its recent operations in memory for partial
+// resynchronisation even with no secondary (repl-backlog-size, 64mb by
+// default; a loaded collection's operations fill it), where Redis
+// allocates its 1mb backlog only once a replica attaches: -backlog sets
+// nadb-server's (1mb by default here, so that both count their data).
 package main

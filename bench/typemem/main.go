@@ -19,9 +19,10 @@ func main() {
 	nadb := flag.String("nadb", "", "nadb-server binary")
 	redis := flag.String("redis", "redis-server", "redis-server binary")
 	n := flag.Int("n", 1_000_000, "elements of each big collection; number of small hashes")
+	backlog := flag.String("backlog", "1mb", "nadb-server's repl-backlog-size: the operations it keeps in memory for partial resynchronisation, counted in its RSS (1mb: Redis's default; nadb-server's is 64mb)")
 	only := flag.String("only", "", "comma-separated workloads to run (default all): "+strings.Join(names(), ","))
 	flag.Parse()
-	if err := run(*nadb, *redis, *n, *only); err != nil {
+	if err := run(*nadb, *redis, *n, *only, *backlog); err != nil {
 		fmt.Fprintln(os.Stderr, "typemem:", err)
 		os.Exit(1)
 	}
@@ -85,7 +86,7 @@ func names() []string {
 	return out
 }
 
-func run(nadb, redis string, n int, only string) error {
+func run(nadb, redis string, n int, only, backlog string) error {
 	cli, err := benchkit.LookRedisCLI()
 	if err != nil {
 		return err
@@ -109,6 +110,7 @@ func run(nadb, redis string, n int, only string) error {
 	if len(wls) == 0 {
 		return fmt.Errorf("no workload named in %q", only)
 	}
+	fmt.Printf("nadb-server with repl-backlog-size %s\n\n", backlog)
 	fmt.Println("| server | workload | RSS growth | per element |")
 	fmt.Println("|---|---|---|---|")
 	for _, wl := range wls {
@@ -116,7 +118,7 @@ func run(nadb, redis string, n int, only string) error {
 			if srv.bin == "" {
 				continue
 			}
-			growth, err := measure(srv.name, srv.bin, cli, tmp, wl)
+			growth, err := measure(srv.name, srv.bin, cli, tmp, wl, backlog)
 			if err != nil {
 				return err
 			}
@@ -152,7 +154,7 @@ func writeFile(path string, n int, gen func(w *bufio.Writer, i int) int) (int64,
 }
 
 // measure loads wl into a fresh server and returns its RSS growth.
-func measure(name, bin, cli, tmp string, wl workload) (int64, error) {
+func measure(name, bin, cli, tmp string, wl workload, backlog string) (int64, error) {
 	ports, err := benchkit.FreePorts(2)
 	if err != nil {
 		return 0, err
@@ -163,7 +165,7 @@ func measure(name, bin, cli, tmp string, wl workload) (int64, error) {
 	}
 	args := []string{bin, "--port", strconv.Itoa(ports[0]), "--save", "", "--appendonly", "no"}
 	if name == "nadb-server" {
-		args = append(args, "--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir)
+		args = append(args, "--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--repl-backlog-size", backlog)
 	}
 	p, err := benchkit.Start(name, ports[0], dir, args)
 	if err != nil {
