@@ -1,6 +1,6 @@
 package engine
 
-// Blocking commands (BLPOP, BLMOVE, BLMPOP..., later BZPOPMIN...). A
+// Blocking commands (BLPOP, BLMOVE, BLMPOP..., BZPOPMIN, BZMPOP...). A
 // client whose keys are all empty registers a Waiter in the same
 // critical section as its failed attempt (Block, inside a Group), so
 // that no write can come in between. The engine keeps the waiters of

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -139,5 +140,47 @@ func TestZSetRandomReplies(t *testing.T) {
 		for i := 0; i < len(page); i += 2 {
 			require.True(t, strings.HasPrefix(page[i], "m1") && len(page[i]) == 3, page[i])
 		}
+	}
+}
+
+// TestZSetGoRedisBlocking uses BZPOPMIN, BZPOPMAX and BZMPOP as a
+// priority job queue would with go-redis, in RESP2 and RESP3: a worker
+// waits for the most urgent job, a producer adds jobs once it waits, and
+// an empty queue times out (go-redis sends at least one second) with
+// redis.Nil.
+func TestZSetGoRedisBlocking(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	for _, proto := range []int{2, 3} {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: proto})
+		t.Cleanup(func() { _ = c.Close() })
+		jobs := "go:jobs:" + strconv.Itoa(proto)
+		got := make(chan *redis.ZWithKey, 1)
+		errs := make(chan error, 1)
+		go func() {
+			z, err := c.BZPopMin(ctx, 0, "go:none", jobs).Result()
+			got <- z
+			errs <- err
+		}()
+		waitBlockedClients(t, s.Client(), 1)
+		require.Equal(t, int64(3), c.ZAdd(ctx, jobs, redis.Z{Score: 2, Member: "mail"}, redis.Z{Score: 1, Member: "page"}, redis.Z{Score: 3, Member: "log"}).Val())
+		require.NoError(t, <-errs)
+		require.Equal(t, &redis.ZWithKey{Key: jobs, Z: redis.Z{Score: 1, Member: "page"}}, <-got)
+
+		z, err := c.BZPopMax(ctx, time.Second, jobs).Result()
+		require.NoError(t, err)
+		require.Equal(t, &redis.ZWithKey{Key: jobs, Z: redis.Z{Score: 3, Member: "log"}}, z)
+		key, popped, err := c.BZMPop(ctx, time.Second, "min", 10, "go:none", jobs).Result()
+		require.NoError(t, err)
+		require.Equal(t, jobs, key)
+		require.Equal(t, []redis.Z{{Score: 2, Member: "mail"}}, popped)
+
+		_, err = c.BZPopMin(ctx, time.Second, jobs).Result()
+		require.ErrorIs(t, err, redis.Nil)
+		_, _, err = c.BZMPop(ctx, time.Second, "max", 1, jobs).Result()
+		require.ErrorIs(t, err, redis.Nil)
+		require.NoError(t, c.Set(ctx, "go:str", "v", 0).Err())
+		require.ErrorContains(t, c.BZPopMin(ctx, time.Second, "go:str").Err(), "WRONGTYPE")
 	}
 }

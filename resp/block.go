@@ -10,8 +10,8 @@ import (
 	"github.com/nadb-server/nadb-server/engine"
 )
 
-// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; sorted
-// sets' later). The handler runs inside the write gate: in one engine
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; BZPOPMIN,
+// BZPOPMAX, BZMPOP). The handler runs inside the write gate: in one engine
 // group it tries the command and, when nothing is ready, registers an
 // engine.Waiter (see engine/block.go), then returns with c.blocked set.
 // The connection loop (handle) then sends the replies of the pipeline so

@@ -7,8 +7,8 @@ import (
 	"github.com/nadb-server/nadb-server/engine"
 )
 
-// Sorted set commands. The blocking BZPOPMIN, BZPOPMAX and BZMPOP are not
-// here: they come with the server's blocking mechanism.
+// Sorted set commands. The blocking BZPOPMIN, BZPOPMAX and BZMPOP are in
+// cmd_zsetblock.go.
 
 // Errors of the sorted set commands, Redis's texts.
 const (
@@ -57,6 +57,10 @@ func registerZSetCommands(t commandTable) {
 	add("zpopmin", -2, flagWrite|flagFast, one, "5.0.0", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", cmdZPopMin)
 	add("zpopmax", -2, flagWrite|flagFast, one, "5.0.0", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", cmdZPopMax)
 	add("zmpop", -4, flagWrite|mov, keySpec{}, "7.0.0", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", cmdZMPop)
+	blocking := flagWrite | flagNoScript | flagBlocking
+	add("bzpopmin", -3, blocking|flagFast, keySpec{1, -2, 1}, "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", cmdBZPop(false))
+	add("bzpopmax", -3, blocking|flagFast, keySpec{1, -2, 1}, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", cmdBZPop(true))
+	add("bzmpop", -5, flagWrite|flagBlocking|mov, keySpec{}, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available", cmdBZMPop)
 	add("zrandmember", -2, ro, one, "6.2.0", "Returns one or more random members from a sorted set.", cmdZRandMember)
 	add("zscan", -3, ro, one, "2.8.0", "Iterates over members and scores of a sorted set.", cmdZScan)
 	add("zunion", -3, ro|mov, keySpec{}, "6.2.0", "Returns the union of multiple sorted sets.", cmdZUnion)
@@ -269,55 +273,78 @@ func zpop(c *client, args [][]byte, max bool) {
 	}
 }
 
-func cmdZMPop(s *Server, c *client, args [][]byte) {
-	numkeys, ok := parseInt(args[1])
+// zmpopArgs are ZMPOP's and BZMPOP's parsed arguments.
+type zmpopArgs struct {
+	keys  []string
+	max   bool
+	count int
+}
+
+// parseZMPop parses numkeys key... MIN|MAX [COUNT count], numkeys at
+// args[idx], in Redis's order, answering the error if they are not.
+func parseZMPop(c *client, args [][]byte, idx int) (zmpopArgs, bool) {
+	var a zmpopArgs
+	numkeys, ok := parseInt(args[idx])
 	switch {
 	case !ok || numkeys < 1:
 		c.conn.WriteError(errZNumKeysZero)
-		return
-	case numkeys >= int64(len(args)-2):
+		return a, false
+	case numkeys >= int64(len(args)-idx-1):
 		c.conn.WriteError(errSyntax)
-		return
+		return a, false
 	}
-	keys := make([]string, numkeys)
-	for i := range keys {
-		keys[i] = string(args[2+i])
+	a.keys = make([]string, numkeys)
+	for i := range a.keys {
+		a.keys[i] = string(args[idx+1+i])
 	}
-	rest := args[2+numkeys:]
-	var popMax bool
+	rest := args[idx+1+int(numkeys):]
 	switch {
 	case equalFold(rest[0], "min"):
 	case equalFold(rest[0], "max"):
-		popMax = true
+		a.max = true
 	default:
 		c.conn.WriteError(errSyntax)
-		return
+		return a, false
 	}
 	count := int64(-1)
 	for j := 1; j < len(rest); j++ {
 		if !equalFold(rest[j], "count") || j+1 >= len(rest) || count != -1 {
 			c.conn.WriteError(errSyntax)
-			return
+			return a, false
 		}
 		j++
 		n, isInt := parseInt(rest[j])
 		if !isInt || n < 1 {
 			c.conn.WriteError(errZCountZero)
-			return
+			return a, false
 		}
 		count = n
 	}
-	count = max(count, 1)
-	key, ms, err := c.eng.ZMPop(c.DB(), keys, int(min(count, math.MaxInt32)), popMax)
+	a.count = int(min(max(count, 1), math.MaxInt32))
+	return a, true
+}
+
+func cmdZMPop(s *Server, c *client, args [][]byte) {
+	a, ok := parseZMPop(c, args, 1)
+	if !ok {
+		return
+	}
+	key, ms, err := c.eng.ZMPop(c.DB(), a.keys, a.count, a.max)
 	switch {
 	case writeErr(c, err):
 	case key == "":
 		c.conn.WriteNullArray()
 	default:
-		c.conn.WriteArray(2)
-		c.conn.WriteBulkString(key)
-		writeZPairs(c, ms)
+		writeKeyZPairs(c, key, ms)
 	}
+}
+
+// writeKeyZPairs writes ZMPOP's reply: the key and its popped members as
+// [member, score] pairs.
+func writeKeyZPairs(c *client, key string, ms []engine.ZMember) {
+	c.conn.WriteArray(2)
+	c.conn.WriteBulkString(key)
+	writeZPairs(c, ms)
 }
 
 func cmdZRandMember(s *Server, c *client, args [][]byte) {

@@ -24,13 +24,15 @@ const (
 	flagMovableKeys
 )
 
+// flagNames are the flags' COMMAND INFO names, in the order Redis lists
+// them (server.c's addReplyCommandFlags).
 var flagNames = []struct {
 	f    cmdFlags
 	name string
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
-	{flagFast, "fast"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
+	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
 	{flagMovableKeys, "movablekeys"},
 }
 
