@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"cmp"
+	"slices"
+	"strconv"
+)
+
 // Blocking commands (BLPOP, BLMOVE, BLMPOP..., BZPOPMIN, BZMPOP...). A
 // client whose keys are all empty registers a Waiter in the same
 // critical section as its failed attempt (Block, inside a Group), so
@@ -160,30 +166,54 @@ func (e *Engine) serveBlockedLocked() {
 	tx := &Engine{core: e.core, held: true}
 	now := e.nowMs()
 	for i := 0; i < len(e.effects) && e.blk.n > 0; i++ {
-		wk := watchKey{e.effects[i].DB, e.effects[i].Key}
-		for {
-			q := e.blk.keys[wk]
-			if len(q) == 0 {
-				break
-			}
-			en, ok := e.findLocked(wk.db, wk.key, now)
-			if !ok {
-				break
-			}
-			var w *Waiter
-			for _, x := range q {
-				if collKind(x.Type) == en.kind {
-					w = x
-					break
-				}
-			}
-			if w == nil {
-				break
-			}
-			e.unregisterLocked(w)
-			w.state = Served
-			w.Serve(tx, wk.key)
-			close(w.done)
+		ef := &e.effects[i]
+		if ef.Kind != EffectSwapDB {
+			e.serveKeyLocked(tx, watchKey{ef.DB, ef.Key}, now)
+			continue
 		}
+		// SWAPDB can give any waited key of either database a value, as
+		// Redis finds by scanning the blocked keys of both.
+		other, _ := strconv.Atoi(string(ef.Value))
+		var ready []watchKey
+		for wk := range e.blk.keys {
+			if wk.db == ef.DB || wk.db == other {
+				ready = append(ready, wk)
+			}
+		}
+		slices.SortFunc(ready, func(a, b watchKey) int {
+			return cmp.Or(cmp.Compare(a.db, b.db), cmp.Compare(a.key, b.key))
+		})
+		for _, wk := range ready {
+			e.serveKeyLocked(tx, wk, now)
+		}
+	}
+}
+
+// serveKeyLocked serves, longest waiting first, the waiters of key wk
+// while it holds a non-empty value of a waiter's type.
+func (e *Engine) serveKeyLocked(tx *Engine, wk watchKey, now int64) {
+	for {
+		q := e.blk.keys[wk]
+		if len(q) == 0 {
+			return
+		}
+		en, ok := e.findLocked(wk.db, wk.key, now)
+		if !ok {
+			return
+		}
+		var w *Waiter
+		for _, x := range q {
+			if collKind(x.Type) == en.kind {
+				w = x
+				break
+			}
+		}
+		if w == nil {
+			return
+		}
+		e.unregisterLocked(w)
+		w.state = Served
+		w.Serve(tx, wk.key)
+		close(w.done)
 	}
 }

@@ -203,8 +203,8 @@ func (e *Engine) putCollLocked(d int, key string, c coll, at int64) entry {
 	return e.putLocked(d, key, collRec(&rec, idx, c), at, collKind(c.typ()), true, e.keepAccess)
 }
 
-// storeCollLocked is putCollLocked that reports the whole value
-// (EffectObject). An empty c deletes key instead (and reports it if it
+// storeCollLocked stores c's value under key, as a replica will store
+// it from the whole value it reports (EffectObject). An empty c deletes key instead (and reports it if it
 // existed), as a STORE command with an empty result does.
 func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bool) {
 	if c.length() == 0 {
@@ -214,10 +214,19 @@ func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bo
 		}
 		return entry{}, false
 	}
-	en := e.putCollLocked(d, key, c, at)
 	start := len(e.hbuf)
 	e.hbuf = c.pack(e.hbuf)
-	e.emit(Effect{Kind: EffectObject, Type: c.typ(), DB: d, Key: en.key, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)], ExpireAt: at})
+	val := e.hbuf[start:len(e.hbuf):len(e.hbuf)]
+	// What is stored is rebuilt from the very bytes reported, as a
+	// replica rebuilds it: a value's encoding (and what an encoding keeps,
+	// such as a skiplist's -0 score) may depend on how it was built, and
+	// must not differ between them. It is also a new object, which no
+	// snapshot holds (RENAME and MOVE hand over a live one).
+	if rebuilt, err := collFromPacked(c.typ(), val, e.climits); err == nil {
+		c = rebuilt
+	}
+	en := e.putCollLocked(d, key, c, at)
+	e.emit(Effect{Kind: EffectObject, Type: c.typ(), DB: d, Key: en.key, Value: val, ExpireAt: at})
 	return en, true
 }
 

@@ -185,8 +185,8 @@ func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj, c coll) 
 	var moved entry
 	switch {
 	case c != nil:
-		// The object moves as it is: its old slot was freed with en, and
-		// a live snapshot keeps its own copy of the side table.
+		// storeCollLocked stores a new object, rebuilt from c's value: a
+		// live snapshot may still read c.
 		moved, _ = e.storeCollLocked(d, key, c, en.expireAt)
 	case o != nil:
 		if e.snaps > 0 && o.born < e.capGen {
@@ -355,7 +355,7 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 		return true, nil
 	}
 	if c := e.collOf(d, &en); c != nil {
-		e.storeCollLocked(dstDB, dst, c.clone(), en.expireAt)
+		e.storeCollLocked(dstDB, dst, c, en.expireAt) // stores a copy
 		return true, nil
 	}
 	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())

@@ -87,6 +87,9 @@ func (e *Engine) popLocked(d int, key string, left bool, count int) ([][]byte, b
 		return nil, false, err
 	}
 	out := l.pop(left, count)
+	if len(out) == 0 {
+		return out, true, nil // LPOP key 0: nothing changed, as in Redis
+	}
 	k := en.key
 	e.saveColl(d, key, &en, found, l)
 	op := word("RPOP")

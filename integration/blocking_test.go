@@ -235,3 +235,24 @@ func TestBlockingRoleChange(t *testing.T) {
 	require.Equal(t, "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n", readReply(t, c))
 	waitBlockedClients(t, n.rdb, 0)
 }
+
+// TestBlockingSwapDB: SWAPDB that brings a waited key's list into a
+// blocked client's database serves it, as Redis does (also against
+// redis-server).
+func TestBlockingSwapDB(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rdb := s.Client()
+	ctx := context.Background()
+	c1 := blockOn(t, s, rdb, 1, "BLPOP", "k", "0")
+	c2 := blockOn(t, s, rdb, 2, "BZPOPMIN", "z", "0")
+	other := redis.NewClient(&redis.Options{Addr: s.Addr(), DB: 1})
+	defer other.Close()
+	require.Equal(t, int64(2), other.RPush(ctx, "k", "a", "b").Val())
+	require.Equal(t, int64(1), other.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "m"}).Val())
+	require.Equal(t, "OK", rdb.Do(ctx, "SWAPDB", 0, 1).Val())
+	require.Equal(t, "*2\r\n$1\r\nk\r\n$1\r\na\r\n", readReply(t, c1))
+	require.Equal(t, "*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n", readReply(t, c2))
+	require.Equal(t, []string{"b"}, rdb.LRange(ctx, "k", 0, -1).Val())
+	waitBlockedClients(t, rdb, 0)
+}

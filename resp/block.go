@@ -144,23 +144,28 @@ type connWatch struct {
 	buf  []byte
 }
 
-// watchLimit bounds what a blocked client's watch keeps; past it the
-// watch stops reading.
-const watchLimit = 1 << 20
-
+// watchConn starts reading a blocked client's socket. What it reads is
+// bounded by client-query-buffer-limit, as any client's unread input is:
+// a client that sends more while blocked is closed, as Redis closes one
+// whose query buffer passes the limit.
 func watchConn(lc *limitConn) *connWatch {
 	w := &connWatch{gone: make(chan struct{}), done: make(chan struct{})}
 	lc.clearReadDeadline() // no idle timeout while blocked, as in Redis
+	limit := int(lc.limits.maxQuery.Load())
 	go func() {
 		defer close(w.done)
 		p := make([]byte, 4096)
-		for len(w.buf) < watchLimit {
+		for {
 			n, err := lc.Conn.Read(p)
 			w.buf = append(w.buf, p[:n]...)
 			if err != nil {
 				if !errors.Is(err, os.ErrDeadlineExceeded) {
 					close(w.gone)
 				}
+				return
+			}
+			if len(w.buf) > limit {
+				close(w.gone)
 				return
 			}
 		}
