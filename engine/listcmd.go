@@ -256,6 +256,11 @@ func (e *Engine) LTrim(d int, key string, start, stop int64) error {
 	}
 	stop = min(stop, n-1)
 	if start == 0 && stop == n-1 {
+		// Nothing to trim, nothing to log; a WATCH of the key still
+		// sees a change, as Redis signals one.
+		if e.watch.n > 0 {
+			e.touchWatchedLocked(&Effect{Kind: EffectApply, DB: d, Key: k})
+		}
 		return nil
 	}
 	l.trim(int(start), int(stop))

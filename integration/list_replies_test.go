@@ -367,6 +367,19 @@ func TestListReplies(t *testing.T) {
 		{[]string{"MULTI"}, "+OK\r\n"},
 		{[]string{"LPOP", "wl"}, "+QUEUED\r\n"},
 		{[]string{"EXEC"}, "*1\r\n$1\r\nx\r\n"},
+		// An LTRIM that keeps the whole list still counts as a change for
+		// WATCH; LPOP with a count of 0 does not.
+		{[]string{"RPUSH", "wl", "a", "b"}, ":2\r\n"},
+		{[]string{"WATCH", "wl"}, "+OK\r\n"},
+		{[]string{"LTRIM", "wl", "0", "-1"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"LLEN", "wl"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*-1\r\n"},
+		{[]string{"WATCH", "wl"}, "+OK\r\n"},
+		{[]string{"LPOP", "wl", "0"}, "*0\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"LLEN", "wl"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n:2\r\n"},
 	})
 }
 
