@@ -234,15 +234,9 @@ func cmdHRandField(s *Server, c *client, args [][]byte) {
 }
 
 func cmdHScan(s *Server, c *client, args [][]byte) {
-	cursor, err := strconv.ParseUint(string(args[2]), 10, 64)
-	if err != nil {
-		// Like strtoul, Redis takes a negative cursor modulo 2^64.
-		n, ierr := strconv.ParseInt(string(args[2]), 10, 64)
-		if ierr != nil {
-			c.conn.WriteError(errInvalidCursor)
-			return
-		}
-		cursor = uint64(n)
+	cursor, ok := parseScanCursor(c, args[2])
+	if !ok {
+		return
 	}
 	pattern, count, _, ok := scanOptions(c, args[3:], false)
 	if !ok {

@@ -60,6 +60,21 @@ func cmdKeys(s *Server, c *client, args [][]byte) {
 	writeAny(c.conn, c.eng.Keys(c.DB(), string(args[1])))
 }
 
+// parseScanCursor reads a SCAN-family cursor as Redis does, answering a
+// bad one (ok false): like strtoul, a negative one is taken modulo 2^64.
+func parseScanCursor(c *client, arg []byte) (uint64, bool) {
+	cursor, err := strconv.ParseUint(string(arg), 10, 64)
+	if err != nil {
+		n, ierr := strconv.ParseInt(string(arg), 10, 64)
+		if ierr != nil {
+			c.conn.WriteError(errInvalidCursor)
+			return 0, false
+		}
+		cursor = uint64(n)
+	}
+	return cursor, true
+}
+
 func cmdScan(s *Server, c *client, args [][]byte) {
 	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
 	if err != nil {
