@@ -3,6 +3,8 @@ package frame
 import (
 	"bytes"
 	"testing"
+
+	"github.com/nadb-server/nadb-server/engine"
 )
 
 // BenchmarkDecodeSET decodes and verifies the reference's set_ascii frame
@@ -78,5 +80,32 @@ func BenchmarkReaderSET(b *testing.B) {
 			b.Fatal(err)
 		}
 		n++
+	}
+}
+
+// BenchmarkDecodeHSET decodes a hash frame as this server's own Builder and
+// Encoder write it: an HSET of 8 fields with db, namespace and group, whose
+// data members are not in sorted order on the wire.
+func BenchmarkDecodeHSET(b *testing.B) {
+	fields := []string{"name", "Ada Lovelace", "born", "1815", "city", "London",
+		"field", "mathematics", "known-for", "Analytical Engine notes", "email", "ada@example.org",
+		"score", "97.5", "tag", "x"}
+	e := Entry{Seq: 123456, TimeMs: 1_700_000_000_123, Group: 9, Effect: engine.Effect{
+		Kind: engine.EffectHashSet, DB: 3, Key: "user:1815", Value: packed(fields...)}}
+	var bl Builder
+	var op Op
+	bl.Fill(&op, &e, 1_700_000_000_000)
+	var enc Encoder
+	frame, err := enc.AppendFrame(nil, &op)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d Decoder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if _, err := d.DecodeFrame(frame, &op); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

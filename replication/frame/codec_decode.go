@@ -37,6 +37,12 @@ type Decoder struct {
 	members []member // object members being canonicalised, as a stack
 	fields  [numFields]span
 	tags    [][]byte // backing array of Op.Tags
+
+	// slowOnly turns the fast path off, so that tests can hold the two
+	// paths against each other.
+	slowOnly bool
+	// quick records whether the last payload took the fast path.
+	quick bool
 }
 
 // span is p[s:e] of some buffer; e == 0 means absent.
@@ -102,13 +108,73 @@ func (d *Decoder) DecodeFrame(frame []byte, op *Op) (n int, err error) {
 // payload before interpreting any field beyond its JSON type, so a tampered
 // frame never reaches base64 decoding. Slices in op alias payload and the
 // Decoder's buffers (see Op). On error the contents of op are unspecified.
+//
+// A payload whose hashed values are already in canonical form (as those of
+// this server's and the reference's frames are) takes a fast path that assembles the
+// canonical text from the raw one instead of rewriting it; any other payload
+// is canonicalised value by value. Both give the same result for every
+// input: see codec_decode_fast.go.
 func (d *Decoder) DecodePayload(payload []byte, op *Op) error {
 	if len(payload) > d.maxFrame() {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, len(payload), d.maxFrame())
 	}
 	d.reset(len(payload))
-	var raw, canon [numTop]span
-	if err := d.parseEnvelope(payload, &raw, &canon); err != nil {
+	var raw [numTop]span
+	var ts float64
+	d.quick = false
+	if !d.slowOnly {
+		ts, d.quick = d.quickPayload(payload, &raw)
+	}
+	if !d.quick {
+		d.reset(len(payload))
+		raw = [numTop]span{}
+		if err := d.slowPayload(payload, &raw); err != nil {
+			return err
+		}
+	}
+	sum := sha256.Sum256(d.canon)
+	var want [64]byte
+	for i, b := range sum {
+		want[2*i], want[2*i+1] = hexDigits[b>>4], hexDigits[b&0xf]
+	}
+	if got := d.str(payload, raw[topChecksum]); !bytes.Equal(got, want[:]) {
+		return fmt.Errorf("%w: frame carries %.64q, payload hashes to %s", ErrBadChecksum, got, string(want[:]))
+	}
+
+	*op = Op{Checksum: sum}
+	typ := d.str(payload, raw[topType])
+	t, ok := lookupOpType(typ)
+	if !ok {
+		return fmt.Errorf("%w: %.40q", ErrUnknownType, typ)
+	}
+	op.Type = t
+	seq, ok := parseUint(payload[raw[topSequence].s:raw[topSequence].e])
+	if !ok {
+		return fmt.Errorf("%w: sequence is not an integer in 0..2^64-1", ErrBadJSON)
+	}
+	op.Sequence = seq
+	tsText := payload[raw[topTimestamp].s:raw[topTimestamp].e]
+	if !d.quick {
+		ts = parseFloat(tsText)
+	}
+	op.Timestamp = ts
+	op.TimestampIsInt = isIntLiteral(tsText)
+	if math.IsInf(op.Timestamp, 0) {
+		return fmt.Errorf("%w: timestamp out of range", ErrBadJSON)
+	}
+	if op.TimestampIsInt && op.Timestamp == 0 {
+		op.Timestamp = 0 // an integer has no -0
+	}
+	return d.decodeData(payload, op)
+}
+
+// slowPayload is the canonicalising path of DecodePayload: it parses the
+// envelope, rewriting every value into its canonical form, checks that the
+// envelope members are present and of the right JSON types, and builds the
+// checksum input in d.canon. It fills raw with the members' value spans.
+func (d *Decoder) slowPayload(payload []byte, raw *[numTop]span) error {
+	var canon [numTop]span
+	if err := d.parseEnvelope(payload, raw, &canon); err != nil {
 		return err
 	}
 	for f := range topChecksum {
@@ -146,37 +212,7 @@ func (d *Decoder) DecodePayload(payload []byte, op *Op) error {
 	c = append(c, d.tmp[canon[topType].s:canon[topType].e]...)
 	c = append(c, '}')
 	d.canon = c
-	sum := sha256.Sum256(c)
-	var want [64]byte
-	for i, b := range sum {
-		want[2*i], want[2*i+1] = hexDigits[b>>4], hexDigits[b&0xf]
-	}
-	if got := d.str(payload, raw[topChecksum]); !bytes.Equal(got, want[:]) {
-		return fmt.Errorf("%w: frame carries %.64q, payload hashes to %s", ErrBadChecksum, got, string(want[:]))
-	}
-
-	*op = Op{Checksum: sum}
-	typ := d.str(payload, raw[topType])
-	t, ok := lookupOpType(typ)
-	if !ok {
-		return fmt.Errorf("%w: %.40q", ErrUnknownType, typ)
-	}
-	op.Type = t
-	seq, ok := parseUint(payload[raw[topSequence].s:raw[topSequence].e])
-	if !ok {
-		return fmt.Errorf("%w: sequence is not an integer in 0..2^64-1", ErrBadJSON)
-	}
-	op.Sequence = seq
-	ts := payload[raw[topTimestamp].s:raw[topTimestamp].e]
-	op.Timestamp = parseFloat(ts)
-	op.TimestampIsInt = isIntLiteral(ts)
-	if math.IsInf(op.Timestamp, 0) {
-		return fmt.Errorf("%w: timestamp out of range", ErrBadJSON)
-	}
-	if op.TimestampIsInt && op.Timestamp == 0 {
-		op.Timestamp = 0 // an integer has no -0
-	}
-	return d.decodeData(payload, op)
+	return nil
 }
 
 // reset prepares the buffers for a payload of n bytes.

@@ -4,15 +4,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
 // FuzzDecode feeds arbitrary frames to the Decoder. Whatever it does, it must
-// not panic; every refusal names one sentinel; whatever it accepts is valid
-// JSON, and encodes to a frame that decodes to the same Op and encodes to the
-// same bytes again.
+// not panic; the fast path and the canonicalising one give the same verdict
+// (the same error, or the same Op from the same checksum input); every
+// refusal names one sentinel; whatever it accepts is valid JSON, and encodes
+// to a frame that decodes to the same Op and encodes to the same bytes again.
 func FuzzDecode(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		if len(v.frame) < 4096 {
@@ -26,7 +28,20 @@ func FuzzDecode(f *testing.F) {
 			f.Add(frameOf(string(p)))
 		}
 	}
+	r := rand.New(rand.NewPCG(7, 8))
+	var e Encoder
+	for range 16 { // this server's frames, for the fast path
+		in, _ := randOp(r)
+		fr, err := e.AppendFrame(nil, &in)
+		require.NoError(f, err)
+		if len(fr) < 4096 {
+			f.Add(fr)
+		}
+	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
+		var fast, slow Decoder
+		decodeBothWays(t, &fast, &slow, frame)
+
 		var d Decoder
 		var op Op
 		n, err := d.DecodeFrame(frame, &op)
