@@ -20,17 +20,11 @@ import (
 // waitBlockedClients polls INFO clients until blocked_clients is n.
 func waitBlockedClients(t *testing.T, rdb *redis.Client, n int) {
 	t.Helper()
-	want := strconv.Itoa(n)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	want := "\r\nblocked_clients:" + strconv.Itoa(n) + "\r\n"
+	require.Eventually(t, func() bool {
 		info, err := rdb.Info(context.Background(), "clients").Result()
-		require.NoError(t, err)
-		if strings.Contains(info, "\r\nblocked_clients:"+want+"\r\n") {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "blocked_clients never reached %d:\n%s", n, info)
-		time.Sleep(5 * time.Millisecond)
-	}
+		return err == nil && strings.Contains(info, want)
+	}, 10*time.Second, 5*time.Millisecond, "blocked_clients never reached %d", n)
 }
 
 // readReply reads one whole reply from c.
