@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -62,13 +63,7 @@ func scanString(p []byte, i int) (end int, fl strFlags, err error) {
 	i = start
 	for {
 		// Fast run over bytes that are already canonical.
-		for i < len(p) {
-			c := p[i]
-			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-				break
-			}
-			i++
-		}
+		i += plainPrefix(p[i:])
 		if i >= len(p) {
 			return 0, 0, syntaxError(i, "unterminated string")
 		}
@@ -253,9 +248,9 @@ func appendUnescaped(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c != '\\' {
-			j := i + 1
-			for j < len(raw) && raw[j] != '\\' {
-				j++
+			j := len(raw)
+			if k := bytes.IndexByte(raw[i+1:], '\\'); k >= 0 {
+				j = i + 1 + k
 			}
 			dst = append(dst, raw[i:j]...)
 			i = j
@@ -298,10 +293,7 @@ func appendQuoted(dst, s []byte) ([]byte, bool) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			j := i
-			for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '"' && s[j] != '\\' {
-				j++
-			}
+			j := i + plainPrefix(s[i:])
 			if j > i {
 				dst = append(dst, s[i:j]...)
 				i = j

@@ -38,6 +38,13 @@ type Decoder struct {
 	fields  [numFields]span
 	tags    [][]byte // backing array of Op.Tags
 
+	// The last timestamp the fast path parsed, as written, with its
+	// value and verdict: frames written in the same millisecond share it.
+	lastTS      [24]byte
+	lastTSLen   int
+	lastTSVal   float64
+	lastTSCanon bool
+
 	// slowOnly turns the fast path off, so that tests can hold the two
 	// paths against each other.
 	slowOnly bool

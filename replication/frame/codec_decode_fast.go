@@ -75,7 +75,7 @@ func (d *Decoder) quickPayload(p []byte, raw *[numTop]span) (ts float64, ok bool
 		case topData:
 			i, ok = d.quickData(p, i)
 		case topTimestamp:
-			i, ts, canon, ok = quickTimestamp(p, i)
+			i, ts, canon, ok = d.quickTimestamp(p, i)
 		default:
 			i, canon, ok = quickValue(p, i)
 		}
@@ -261,8 +261,9 @@ func quickScalar(p []byte, i int) (end int, canon, ok bool) {
 
 // quickTimestamp validates the number at p[i] (i < len(p)) and reports its
 // value and whether it is canonical as written, parsing it only once; ok is
-// false when it is not a number.
-func quickTimestamp(p []byte, i int) (end int, ts float64, canon, ok bool) {
+// false when it is not a number. The text of the last timestamp is
+// remembered with its value and verdict: most frames repeat it.
+func (d *Decoder) quickTimestamp(p []byte, i int) (end int, ts float64, canon, ok bool) {
 	if !isNumberStart(p[i]) {
 		return 0, 0, false, false
 	}
@@ -271,12 +272,21 @@ func quickTimestamp(p []byte, i int) (end int, ts float64, canon, ok bool) {
 		return 0, 0, false, false
 	}
 	raw := p[i:end]
+	if d.lastTSLen == len(raw) && string(d.lastTS[:d.lastTSLen]) == string(raw) {
+		return end, d.lastTSVal, d.lastTSCanon, true
+	}
 	ts = parseFloat(raw)
 	if isInt {
-		return end, ts, isCanonNumber(raw, true), true
+		canon = isCanonNumber(raw, true)
+	} else {
+		var buf [32]byte
+		canon = bytes.Equal(appendPyFloat(buf[:0], ts), raw)
 	}
-	var buf [32]byte
-	return end, ts, bytes.Equal(appendPyFloat(buf[:0], ts), raw), true
+	if len(raw) <= len(d.lastTS) {
+		d.lastTSLen = copy(d.lastTS[:], raw)
+		d.lastTSVal, d.lastTSCanon = ts, canon
+	}
+	return end, ts, canon, true
 }
 
 // isNumberStart reports whether c can start a JSON number.
@@ -289,6 +299,10 @@ func isNumberStart(c byte) bool { return c == '-' || '0' <= c && c <= '9' }
 // unit below 0x20 or above 0x7e).
 func isCanonString(raw []byte) bool {
 	for i := 0; i < len(raw); i++ {
+		i += plainPrefix(raw[i:])
+		if i == len(raw) {
+			break
+		}
 		c := raw[i]
 		if c != '\\' {
 			if c < 0x20 || c >= 0x7f {

@@ -104,6 +104,10 @@ func (r *Reader) AppendLast(dst []byte) []byte {
 	return append(dst, r.buf...)
 }
 
+// LastLen returns the size of the last frame read, length prefix
+// included: what AppendLast appends.
+func (r *Reader) LastLen() int { return len(r.hdr) + len(r.buf) }
+
 // MaxFrame returns the largest payload the Reader accepts.
 func (r *Reader) MaxFrame() int { return r.max }
 

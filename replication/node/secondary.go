@@ -98,6 +98,11 @@ type secondary struct {
 	// fullSyncAt is the sequence of the last full resync installed, as
 	// long as no operation was applied after it (0: none).
 	fullSyncAt uint64
+	// The read deadline: the link it was set on and when, and when the
+	// last frame arrived (see next; only run's goroutine touches them).
+	deadlineConn net.Conn
+	deadlineSet  time.Time
+	frameAt      time.Time
 
 	// backlog keeps the newest applied operations, frames and all, for
 	// a promotion (see MemLog.Adopt); only the goroutine that applies the
@@ -365,11 +370,26 @@ func (s *secondary) resume(conn net.Conn, rd *frame.Reader, resp *frame.Op, addr
 	return fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, resp.Mode)
 }
 
-// next reads one frame with the replication timeout as read deadline.
+// deadlineSlack is how much of the replication timeout next may let pass
+// before it moves the read deadline again: moving it costs a timer update
+// and a clock read, and the stream reads frames by the hundred thousand a
+// second. The link is therefore dropped after between timeout-slack and
+// timeout of silence.
+func deadlineSlack(timeout time.Duration) time.Duration {
+	return min(timeout/16, 100*time.Millisecond)
+}
+
+// next reads one frame with the replication timeout as read deadline, and
+// notes when it arrived in s.frameAt.
 func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
-	_ = conn.SetReadDeadline(time.Now().Add(s.opts.Timeout))
+	if conn != s.deadlineConn || s.frameAt.Sub(s.deadlineSet) >= deadlineSlack(s.opts.Timeout) {
+		now := time.Now()
+		_ = conn.SetReadDeadline(now.Add(s.opts.Timeout))
+		s.deadlineConn, s.deadlineSet, s.frameAt = conn, now, now
+	}
 	err := rd.Next(op)
 	if err != nil {
+		s.deadlineConn = nil
 		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) && isProtocolError(err) {
 			s.protoErrs.Add(1)
 			s.resyncs.Add(1)
@@ -378,7 +398,8 @@ func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
 		return err
 	}
 	s.frames.Add(1)
-	s.lastIOMs.Store(time.Now().UnixMilli())
+	s.frameAt = time.Now()
+	s.lastIOMs.Store(s.frameAt.UnixMilli())
 	return nil
 }
 
@@ -476,6 +497,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 	var batch []engine.Effect
 	var seqs []uint64      // the sequence of each member of batch
 	var ents []frame.Entry // batch's entries, for the log on disk and the backlog
+	var frames []byte      // where their frames are copied
 	// A reference primary's stream is not kept (its frames are not this
 	// protocol's, and it is not persisted either).
 	keep := !st.legacy
@@ -517,7 +539,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		seqs = append(seqs[:0], seqs[ready:]...)
 		s.appliedOps.Add(int64(n))
 		s.fullSyncAt = 0
-		s.lastOpMs.Store(time.Now().UnixMilli())
+		s.lastOpMs.Store(s.frameAt.UnixMilli())
 		batch = append(batch[:0], batch[ready:]...)
 		ready = 0
 		select {
@@ -546,7 +568,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 				s.protoErrs.Add(1)
 				s.logger.Warn("reference primary skipped sequences", "err", verr)
 			}
-			ef, ok, err := frame.EffectOf(op, dbs, time.Now().UnixMilli())
+			ef, ok, err := frame.EffectOf(op, dbs, s.frameAt.UnixMilli())
 			if err != nil {
 				s.protoErrs.Add(1)
 				s.resyncs.Add(1)
@@ -564,8 +586,10 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 					// The log on disk and the backlog get the frame as
 					// received: it verified, and encoding it again would
 					// only cost.
+					var fr []byte
+					fr, frames = keepFrame(rd, frames)
 					ents = append(ents, frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
-						TimeMs: int64(op.Timestamp * 1000), Frame: rd.AppendLast(nil)})
+						TimeMs: int64(op.Timestamp * 1000), Frame: fr})
 				}
 			}
 			if v == verdictBuffer {
@@ -603,6 +627,23 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			flush()
 		}
 	}
+}
+
+// keepFrame returns a copy of rd's last frame, kept in the shared buffer
+// frames (returned, maybe replaced) so that a frame kept costs no
+// allocation of its own; a large frame gets one. Nothing is ever written
+// over a copy handed out.
+func keepFrame(rd *frame.Reader, frames []byte) (fr, out []byte) {
+	n := rd.LastLen()
+	if n > slabSize/4 {
+		return rd.AppendLast(make([]byte, 0, n)), frames
+	}
+	if cap(frames)-len(frames) < n {
+		frames = make([]byte, 0, slabSize)
+	}
+	start := len(frames)
+	frames = rd.AppendLast(frames)
+	return frames[start:len(frames):len(frames)], frames
 }
 
 // sendAcks reports the applied sequence after each applied batch (at most
