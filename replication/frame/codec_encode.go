@@ -3,8 +3,10 @@ package frame
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -77,6 +79,9 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	sum := sha256.Sum256(c)
 
 	start := len(dst)
+	// The frame holds the same members as the checksum input plus the
+	// checksum's, and a 4-byte length: grow dst once.
+	dst = slices.Grow(dst, 4+len(c)+len(`,"checksum":""`)+2*sha256.Size)
 	dst = append(dst, 0, 0, 0, 0)
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, op.Type...)
@@ -90,9 +95,9 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 		dst, first = e.appendMember(dst, f, first)
 	}
 	dst = append(dst, `},"checksum":"`...)
-	for _, b := range sum {
-		dst = append(dst, hexDigits[b>>4], hexDigits[b&0xf])
-	}
+	h := len(dst)
+	dst = dst[:h+2*len(sum)]
+	hex.Encode(dst[h:], sum[:])
 	dst = append(dst, `"}`...)
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst, nil
