@@ -782,6 +782,7 @@ func (l *Loader) Add(it *Item) error {
 		if replaced {
 			old := viewOf(r, -1)
 			dd.sum = dd.sum.sub(old.term(k))
+			dd.used -= memSize(&old)
 			dd.freeObject(old.kind, old.val)
 		}
 		return l.access
@@ -789,6 +790,7 @@ func (l *Loader) Add(it *Item) error {
 	en := viewOf(r, -1)
 	en.vhash, en.hashed = vh, true
 	dd.sum = dd.sum.add(en.term(k))
+	dd.used += memSize(&en)
 	return nil
 }
 
@@ -802,8 +804,7 @@ func (l *Loader) Commit(commit func(Digest)) {
 	var used int64
 	for i, dd := range dbs {
 		digest = digest.add(dd.sum.mul(e.mults[i]))
-		recount(dd)
-		used += dd.used
+		used += dd.used // counted by Add, as each key went in
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/nadb-server/nadb-server/engine/slab"
-
 // Memory accounting. The engine counts the memory of its keyspace itself,
 // key by key, instead of asking the Go runtime: the heap also holds client
 // buffers, the operation log and garbage not yet collected, and it moves
@@ -74,13 +72,3 @@ func (e *Engine) Memory() MemoryStats {
 	return MemoryStats{Used: e.usedLocked(), Peak: e.peak + base, MaxMemory: e.ev.cfg.MaxMemory, Policy: e.ev.cfg.Policy}
 }
 
-// recount recomputes database dd's count from its records, for a
-// keyspace installed all at once (Replace).
-func recount(dd *db) {
-	dd.used = 0
-	dd.keys.Each(func(r slab.Entry) bool {
-		en := viewOf(r, -1)
-		dd.used += memSize(&en)
-		return true
-	})
-}

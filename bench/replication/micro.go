@@ -12,7 +12,7 @@ import (
 )
 
 // microArgs is the codec micro-benchmark command, run in the module root.
-var microArgs = []string{"go", "test", "-run", "^$", "-bench", "Decode|Encode", "-benchmem", "./replication/"}
+var microArgs = []string{"go", "test", "-run", "^$", "-bench", "Decode|Encode", "-benchmem", "./replication/frame/"}
 
 // microResult holds the interesting lines of the go test output.
 type microResult struct {
