@@ -71,4 +71,3 @@ func (e *Engine) Memory() MemoryStats {
 	base := int64(len(e.dbs)) * dbOverhead
 	return MemoryStats{Used: e.usedLocked(), Peak: e.peak + base, MaxMemory: e.ev.cfg.MaxMemory, Policy: e.ev.cfg.Policy}
 }
-
