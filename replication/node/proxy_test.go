@@ -408,12 +408,14 @@ func TestProxyFaultDuringFullSync(t *testing.T) {
 			p := startNode(t, nil)
 			s := startNode(t, nil)
 			px := startProxy(t, p.addr)
-			for i := range 50 {
+			// More keys than one batch of the secondary's loader on
+			// either side of the victim (see snapBatch).
+			for i := range 3 * snapBatch {
 				p.eng.Set(i%4, fmt.Sprintf("k%d", i), []byte("v"), engine.SetOptions{})
 			}
 			marker := "corrupt-me-snapshot"
 			p.eng.Set(0, "victim", []byte(marker), engine.SetOptions{})
-			for i := range 50 {
+			for i := range 3 * snapBatch {
 				p.eng.Set(i%4, fmt.Sprintf("j%d", i), []byte("v"), engine.SetOptions{})
 			}
 			fired := px.arm(tc.kind, marker)

@@ -424,70 +424,140 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 	// which copies them into its records: nothing is kept per key.
 	load := s.eng.NewLoader()
 	keys := aof.SnapshotKeys{Seq: S, Put: load.Add}
-	now := time.Now().UnixMilli()
-	var op frame.Op
-	for {
-		if err := s.next(conn, rd, &op); err != nil {
+	if err := s.readSnapshotKeys(conn, rd, &keys, count); err != nil {
+		return err
+	}
+	load.Commit(func(d engine.Digest) {
+		s.mu.Lock()
+		s.replID = newID
+		s.digest = d
+		s.applied.Store(S)
+		s.backlog = s.newBacklog(S + 1)
+		// The primary names its operation at S, so a later
+		// partial resync can be checked even from here.
+		s.last = lastOp{seq: S}
+		if resp.Has&frame.FieldLastDigest != 0 {
+			s.last.digest = bytes.Clone(resp.LastDigest)
+		}
+		s.mu.Unlock()
+	})
+	s.fullSyncAt = S
+	if s.divergedAt.Swap(0) != 0 {
+		s.logger.Warn("diverged dataset replaced by a full resynchronisation", "sequence", S)
+	}
+	s.logger.Info("full resynchronisation loaded", "keys", keys.N, "sequence", S, "took", time.Since(start))
+	if a := s.opts.AOF; a != nil {
+		// The dataset was replaced: the log on disk starts again
+		// from a snapshot of it.
+		dir := s.opts.Persist.Dir
+		h := aof.SnapshotHeader{ReplID: newID, Seq: S, LastDigest: s.lastApplied().digestFor(S), Dataset: s.appliedDigest()}
+		// Nothing but this goroutine writes to a secondary's
+		// keyspace: the capture is what was just installed.
+		snap := s.eng.Capture(nil)
+		err := a.Reset(S, newID, aof.RoleReplica, func() error {
+			// Not aborted by a role change: a node whose files do
+			// not hold its dataset could not acknowledge writes.
+			_, err := aof.WriteItems(dir, h, snap, nil)
 			return err
-		}
-		var ef engine.Effect
-		var err error
-		if frame.IsValueOp(op.Type) {
-			ef, _, err = frame.EffectOf(&op, s.eng.Databases(), now)
-		}
-		if err == nil {
-			err = keys.Add(op.Type, op.Sequence, &ef, op.Count)
-		}
-		if err == nil && keys.Ended {
-			err = keys.Complete(count, true)
-		}
+		})
+		snap.Release()
 		if err != nil {
-			s.protoErrs.Add(1)
-			s.resyncs.Add(1)
-			return fmt.Errorf("%w: during a full resynchronisation at %d (%d of %d keys): %w", ErrUnexpected, S, keys.N, count, err)
-		}
-		if keys.Ended {
-			load.Commit(func(d engine.Digest) {
-				s.mu.Lock()
-				s.replID = newID
-				s.digest = d
-				s.applied.Store(S)
-				s.backlog = s.newBacklog(S + 1)
-				// The primary names its operation at S, so a later
-				// partial resync can be checked even from here.
-				s.last = lastOp{seq: S}
-				if resp.Has&frame.FieldLastDigest != 0 {
-					s.last.digest = bytes.Clone(resp.LastDigest)
-				}
-				s.mu.Unlock()
-			})
-			s.fullSyncAt = S
-			if s.divergedAt.Swap(0) != 0 {
-				s.logger.Warn("diverged dataset replaced by a full resynchronisation", "sequence", S)
-			}
-			s.logger.Info("full resynchronisation loaded", "keys", keys.N, "sequence", S, "took", time.Since(start))
-			if a := s.opts.AOF; a != nil {
-				// The dataset was replaced: the log on disk starts again
-				// from a snapshot of it.
-				dir := s.opts.Persist.Dir
-				h := aof.SnapshotHeader{ReplID: newID, Seq: S, LastDigest: s.lastApplied().digestFor(S), Dataset: s.appliedDigest()}
-				// Nothing but this goroutine writes to a secondary's
-				// keyspace: the capture is what was just installed.
-				snap := s.eng.Capture(nil)
-				err := a.Reset(S, newID, aof.RoleReplica, func() error {
-					// Not aborted by a role change: a node whose files do
-					// not hold its dataset could not acknowledge writes.
-					_, err := aof.WriteItems(dir, h, snap, nil)
-					return err
-				})
-				snap.Release()
-				if err != nil {
-					return fmt.Errorf("persisting the full resynchronisation: %w", err)
-				}
-			}
-			return nil
+			return fmt.Errorf("persisting the full resynchronisation: %w", err)
 		}
 	}
+	return nil
+}
+
+// snapKey is one frame of a full resynchronisation, read and decoded, on
+// its way into the keyspace being built.
+type snapKey struct {
+	typ   frame.OpType
+	seq   uint64
+	count uint64
+	ef    engine.Effect
+	err   error // EffectOf's
+}
+
+// snapBatch is how many keys loadSnapshot hands over at a time.
+const snapBatch = 512
+
+// readSnapshotKeys reads the keys of a full resynchronisation up to its
+// SNAPSHOT_END into keys (see loadSnapshot). This goroutine reads and
+// decodes the frames; another puts the keys into the keyspace being built,
+// so that the two overlap. It stops reading at SNAPSHOT_END, so the next
+// frame read from rd is the stream's, or at the first frame refused.
+func (s *secondary) readSnapshotKeys(conn net.Conn, rd *frame.Reader, keys *aof.SnapshotKeys, count uint64) error {
+	dbs := s.eng.Databases()
+	now := time.Now().UnixMilli()
+	batches := make(chan []snapKey, 4)
+	free := make(chan []snapKey, 6)
+	var refused atomic.Bool
+	var putErr error // the applier's; read after wg.Wait
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range batches {
+			for i := 0; putErr == nil && i < len(b); i++ {
+				k := &b[i]
+				err := k.err
+				if err == nil {
+					err = keys.Add(k.typ, k.seq, &k.ef, k.count)
+				}
+				if err == nil && keys.Ended {
+					err = keys.Complete(count, true)
+				}
+				if err != nil {
+					putErr = err
+					refused.Store(true)
+				}
+			}
+			clear(b)
+			select {
+			case free <- b[:0]:
+			default:
+			}
+		}
+	})
+	var readErr error
+	var op frame.Op
+	b := make([]snapKey, 0, snapBatch)
+	for {
+		if readErr = s.next(conn, rd, &op); readErr != nil {
+			break
+		}
+		k := snapKey{typ: op.Type, seq: op.Sequence, count: op.Count}
+		if frame.IsValueOp(op.Type) {
+			k.ef, _, k.err = frame.EffectOf(&op, dbs, now)
+		}
+		b = append(b, k)
+		last := op.Type == frame.OpSnapshotEnd || k.err != nil
+		if !last && len(b) < snapBatch {
+			continue
+		}
+		batches <- b
+		b = nil
+		if last || refused.Load() {
+			break
+		}
+		select {
+		case b = <-free:
+		default:
+			b = make([]snapKey, 0, snapBatch)
+		}
+	}
+	close(batches)
+	wg.Wait()
+	switch {
+	case putErr != nil:
+		s.protoErrs.Add(1)
+		s.resyncs.Add(1)
+		return fmt.Errorf("%w: during a full resynchronisation at %d (%d of %d keys): %w", ErrUnexpected, keys.Seq, keys.N, count, putErr)
+	case readErr != nil:
+		return readErr
+	case !keys.Ended:
+		// Not reached: the reading stops at SNAPSHOT_END or a refusal.
+		return fmt.Errorf("%w: a full resynchronisation at %d ended without its end marker", ErrUnexpected, keys.Seq)
+	}
+	return nil
 }
 
 // stream applies the live stream until the link fails or a frame forces a

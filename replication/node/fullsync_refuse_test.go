@@ -1,0 +1,76 @@
+package node
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A full resynchronisation whose keys are refused several batches in
+// (a SET at another sequence) installs nothing, counts one protocol
+// error and drops the link; the secondary stops reading the snapshot at
+// the refusal instead of reading all the rest first.
+func TestFullSyncRefusedMidway(t *testing.T) {
+	leakCheck(t)
+	const S, before, after = 7, 3*snapBatch + 5, 200 * snapBatch
+	fake := startTestServer(t, func(i int, conn net.Conn) {
+		rd := frame.NewReader(conn, 1<<20)
+		var op frame.Op
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if rd.Next(&op) != nil || op.Type != frame.OpSyncRequest || i > 0 {
+			holdOpen(conn)
+			return
+		}
+		_ = conn.SetReadDeadline(time.Time{})
+		var enc frame.Encoder
+		var buf []byte
+		add := func(o *frame.Op) {
+			var err error
+			buf, err = enc.AppendFrame(buf, o)
+			require.NoError(t, err)
+		}
+		add(&frame.Op{Type: frame.OpSyncResponse, Sequence: S, Mode: frame.ModeFull, ReplID: []byte("0123456789012345678901234567890123456789"),
+			FromSequence: S + 1, Count: before + after,
+			Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldCount})
+		set := func(seq uint64, k int) {
+			add(&frame.Op{Type: frame.OpSet, Sequence: seq, Key: []byte(fmt.Sprintf("k%d", k)), Value: []byte("v"),
+				DB: []byte("0"), Namespace: []byte(frame.Namespace), Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace})
+		}
+		for k := range before {
+			set(S, k)
+		}
+		set(S+1, before) // not the snapshot's sequence
+		if _, err := conn.Write(buf); err != nil {
+			return
+		}
+		buf = buf[:0]
+		for k := range after {
+			set(S, before+1+k)
+			if len(buf) > 64<<10 {
+				if _, err := conn.Write(buf); err != nil {
+					return // the secondary hung up: what it should do
+				}
+				buf = buf[:0]
+			}
+		}
+		_, _ = conn.Write(buf)
+		holdOpen(conn)
+	})
+
+	s := startNode(t, nil)
+	follow(t, s, fake.addr)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
+		assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
+	}, convergeWait, pollEvery)
+	require.Zero(t, s.eng.Len(), "a snapshot is installed whole or not at all")
+	require.Zero(t, s.node.Sequence())
+	require.Zero(t, infoInt(t, s.node, "nadb_full_syncs"))
+	require.Less(t, infoInt(t, s.node, "nadb_frames_received"), int64(before+20*snapBatch),
+		"the secondary read on long after the refused key")
+}
