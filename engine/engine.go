@@ -721,6 +721,7 @@ func (e *Engine) Snapshot(atomically func(Digest)) (items []Item, release func()
 // Loader).
 func (e *Engine) Replace(items []Item, commit func(Digest)) {
 	l := e.NewLoader()
+	l.Expect(len(items))
 	for i := range items {
 		if err := l.Add(&items[i]); err != nil {
 			panic("engine: Replace: " + err.Error())
@@ -737,7 +738,18 @@ type Loader struct {
 	e      *Engine
 	dbs    []*db
 	access uint32
+	// expect is how many keys the whole keyspace will hold (0: unknown),
+	// added how many went in so far.
+	expect, added int
 }
+
+// Expect tells the Loader how many keys are coming in all, when the
+// source says so (a full resynchronisation counts its keys up front). The
+// first key of each database then sizes its index for all the keys still
+// to come, since a snapshot sends one database after another, and Commit
+// shrinks the indexes that got more than they needed: the load never
+// grows an index step by step, copying it each time.
+func (l *Loader) Expect(n int) { l.expect = n }
 
 // NewLoader starts an empty keyspace.
 func (e *Engine) NewLoader() *Loader {
@@ -752,6 +764,10 @@ func (e *Engine) NewLoader() *Loader {
 // same key replaces an earlier one. The item's database must exist.
 func (l *Loader) Add(it *Item) error {
 	dd := l.dbs[it.DB]
+	if dd.keys.Len() == 0 && l.expect > l.added {
+		dd.keys.Reserve(l.expect - l.added)
+	}
+	l.added++
 	k := hashKey(it.Key)
 	val, enc := it.Value, encAuto
 	var rec [hashRecLen]byte
@@ -804,6 +820,9 @@ func (l *Loader) Commit(commit func(Digest)) {
 	var used int64
 	for i, dd := range dbs {
 		digest = digest.add(dd.sum.mul(e.mults[i]))
+		if l.expect > 0 {
+			dd.keys.Fit()
+		}
 		used += dd.used // counted by Add, as each key went in
 	}
 	e.mu.Lock()

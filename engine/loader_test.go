@@ -10,10 +10,19 @@ import (
 
 // A keyspace installed by a Loader counts its memory key by key as it is
 // built, replaced keys included, and ends where the same keys written one
-// by one end: the same memory, the same digest.
+// by one end: the same memory, the same digest. Told how many keys are
+// coming (Expect), with the databases interleaved so that every
+// database's reservation is too large, it ends the same.
 func TestLoaderCountsMemory(t *testing.T) {
+	for _, expect := range []int{0, 3000} {
+		t.Run(fmt.Sprint("expect ", expect), func(t *testing.T) { testLoaderCountsMemory(t, expect) })
+	}
+}
+
+func testLoaderCountsMemory(t *testing.T, expect int) {
 	e := engine.New(engine.Options{Databases: 4})
 	l := e.NewLoader()
+	l.Expect(expect)
 	want := engine.New(engine.Options{Databases: 4})
 	packed := func(elems ...string) []byte {
 		var b []byte
@@ -58,4 +67,7 @@ func TestLoaderCountsMemory(t *testing.T) {
 	require.NoError(t, want.CheckInvariants())
 	require.Equal(t, want.Memory().Used, e.Memory().Used)
 	require.Equal(t, want.Digest(), e.Digest())
+	for d := range 4 {
+		require.Equal(t, want.BucketCount(d), e.BucketCount(d), "db %d: an index sized for its keys", d)
+	}
 }

@@ -179,6 +179,33 @@ func NewGrowing() *Table {
 // Len returns the number of keys.
 func (t *Table) Len() int { return t.keys.count }
 
+// Reserve grows the index at once to hold n keys, so that filling the
+// table with them resizes it no more: for a table loaded with a known
+// number of keys. Fit gives back what a reservation did not use.
+func (t *Table) Reserve(n int) {
+	if size := indexSizeFor(n); size > len(t.keys.slots) {
+		t.keys.resize(size)
+	}
+}
+
+// Fit shrinks the index to the size its keys need, after a Reserve that
+// turned out too large.
+func (t *Table) Fit() {
+	if size := indexSizeFor(t.keys.count); size < len(t.keys.slots) {
+		t.keys.resize(size)
+	}
+}
+
+// indexSizeFor is the smallest index that holds n keys without growing:
+// a power of two, at least minSlots, at most three quarters full.
+func indexSizeFor(n int) int {
+	size := minSlots
+	for n*4 > size*3 {
+		size *= 2
+	}
+	return size
+}
+
 // VolatileLen returns the number of keys with an expiry.
 func (t *Table) VolatileLen() int { return t.vol.count }
 

@@ -383,3 +383,41 @@ func TestSampleSome(t *testing.T) {
 		require.Len(t, seen, 5)
 	}
 }
+
+// TestReserveAndFit: a reserved index takes its keys without growing,
+// stays correct against the model through reservations and fits made at
+// any moment, and Fit brings an oversized index back to what its keys
+// need.
+func TestReserveAndFit(t *testing.T) {
+	tab := New()
+	tab.Reserve(5000)
+	size := len(tab.keys.slots)
+	require.Equal(t, 8192, size, "5000 keys at three quarters need 8192 slots")
+	for i := range 5000 {
+		tab.Set(fmt.Sprint("k", i), []byte("v"), 0, 0, 0, 0)
+	}
+	require.Equal(t, size, len(tab.keys.slots), "no growth while filling a reservation")
+	require.NoError(t, tab.Verify())
+
+	m := newModel(t, 11)
+	r := rand.New(rand.NewPCG(11, 12))
+	for i := range 20000 {
+		m.step(3000)
+		switch r.IntN(500) {
+		case 0:
+			m.tab.Reserve(r.IntN(20000))
+		case 1:
+			m.tab.Fit()
+			require.Equal(t, indexSizeFor(m.tab.Len()), len(m.tab.keys.slots))
+		}
+		if i%2000 == 0 {
+			m.check()
+		}
+	}
+	m.check()
+	m.tab.Reserve(1 << 16)
+	m.check()
+	m.tab.Fit()
+	require.Equal(t, indexSizeFor(m.tab.Len()), len(m.tab.keys.slots))
+	m.check()
+}

@@ -423,6 +423,9 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 	// The keys go straight into the keyspace being built (engine.Loader),
 	// which copies them into its records: nothing is kept per key.
 	load := s.eng.NewLoader()
+	// Sized for the keys announced, up to a bound: the count is checked
+	// only when SNAPSHOT_END arrives.
+	load.Expect(int(min(count, maxExpectedKeys)))
 	keys := aof.SnapshotKeys{Seq: S, Put: load.Add}
 	if err := s.readSnapshotKeys(conn, rd, &keys, count); err != nil {
 		return err
@@ -477,6 +480,11 @@ type snapKey struct {
 	ef    engine.Effect
 	err   error // EffectOf's
 }
+
+// maxExpectedKeys bounds the keyspace a secondary sizes up front for a
+// full resynchronisation (engine.Loader.Expect): 16M keys, an index of
+// 384 MiB; beyond that the index grows as the keys arrive.
+const maxExpectedKeys = 1 << 24
 
 // snapBatch is how many keys loadSnapshot hands over at a time.
 const snapBatch = 512
