@@ -443,21 +443,30 @@ func (l *MemLog) Adopt(ents []frame.Entry, digest engine.Digest) {
 
 // ownValue returns a copy of v that the log owns: an effect's value is
 // the engine's only while Record runs (the next SET of the key may write
-// over it). Values are copied into shared buffers of slabSize, as frames
-// are, so logging a write does not allocate; a large value gets its own.
-// The caller holds mu.
+// over it). Values are copied into shared buffers (sharedCopy), as frames
+// are, so logging a write does not allocate. The caller holds mu.
 func (l *MemLog) ownValue(v []byte) []byte {
-	switch {
-	case v == nil:
+	if v == nil {
 		return nil
-	case len(v) > slabSize/4:
-		return append([]byte{}, v...)
-	case cap(l.values)-len(l.values) < len(v):
-		l.values = make([]byte, 0, slabSize)
 	}
-	start := len(l.values)
-	l.values = append(l.values, v...)
-	return l.values[start:len(l.values):len(l.values)]
+	return sharedCopy(&l.values, len(v), func(dst []byte) []byte { return append(dst, v...) })
+}
+
+// sharedCopy returns the n bytes appendTo appends, kept in *buf: a shared
+// buffer of slabSize, replaced by a new one when it lacks room, so that
+// many small copies cost one allocation. A copy of more than a quarter of
+// a buffer gets one of its own. Nothing is ever written over a copy
+// handed out.
+func sharedCopy(buf *[]byte, n int, appendTo func([]byte) []byte) []byte {
+	if n > slabSize/4 {
+		return appendTo(make([]byte, 0, n))
+	}
+	if cap(*buf)-len(*buf) < n {
+		*buf = make([]byte, 0, slabSize)
+	}
+	start := len(*buf)
+	*buf = appendTo(*buf)
+	return (*buf)[start:len(*buf):len(*buf)]
 }
 
 func (l *MemLog) pushLocked(e frame.Entry) {

@@ -664,10 +664,8 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 					// The log on disk and the backlog get the frame as
 					// received: it verified, and encoding it again would
 					// only cost.
-					var fr []byte
-					fr, frames = keepFrame(rd, frames)
 					ents = append(ents, frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
-						TimeMs: int64(op.Timestamp * 1000), Frame: fr})
+						TimeMs: int64(op.Timestamp * 1000), Frame: sharedCopy(&frames, rd.LastLen(), rd.AppendLast)})
 				}
 			}
 			if v == verdictBuffer {
@@ -705,23 +703,6 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			flush()
 		}
 	}
-}
-
-// keepFrame returns a copy of rd's last frame, kept in the shared buffer
-// frames (returned, maybe replaced) so that a frame kept costs no
-// allocation of its own; a large frame gets one. Nothing is ever written
-// over a copy handed out.
-func keepFrame(rd *frame.Reader, frames []byte) (fr, out []byte) {
-	n := rd.LastLen()
-	if n > slabSize/4 {
-		return rd.AppendLast(make([]byte, 0, n)), frames
-	}
-	if cap(frames)-len(frames) < n {
-		frames = make([]byte, 0, slabSize)
-	}
-	start := len(frames)
-	frames = rd.AppendLast(frames)
-	return frames[start:len(frames):len(frames)], frames
 }
 
 // sendAcks reports the applied sequence after each applied batch (at most
