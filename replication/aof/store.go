@@ -447,6 +447,28 @@ func (k *SnapshotKeys) Add(typ frame.OpType, seq uint64, ef *engine.Effect, coun
 	return fmt.Errorf("%s at %d after %d keys of the snapshot at %d", typ, seq, k.N, k.Seq)
 }
 
+// AddBatch takes the keys of a SNAPSHOT_BATCH frame (frame.EachBatchItem
+// checks and unpacks them) at sequence seq, with the same rules as Add.
+// Items it keeps alias blob, which the caller must not reuse.
+func (k *SnapshotKeys) AddBatch(seq uint64, blob []byte, count uint64, dbs int) error {
+	switch {
+	case k.Ended:
+		return errors.New("data after the end marker")
+	case seq != k.Seq:
+		return fmt.Errorf("%s at %d after %d keys of the snapshot at %d", frame.OpSnapshotBatch, seq, k.N, k.Seq)
+	}
+	n, err := frame.EachBatchItem(blob, count, dbs, func(it *engine.Item) error {
+		if k.Put == nil {
+			k.Items = append(k.Items, *it)
+		} else if err := k.Put(it); err != nil {
+			return fmt.Errorf("key %q: %w", it.Key, err)
+		}
+		return nil
+	})
+	k.N += n
+	return err
+}
+
 // Complete checks, once the end marker has arrived, that it counts the
 // keys received and, when announced (the header's count) is known, that
 // it agrees.

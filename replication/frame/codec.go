@@ -139,6 +139,10 @@ const (
 	// OpSwapDB swaps two databases (extension): data.db and the index
 	// in data.value.
 	OpSwapDB OpType = "SWAPDB"
+	// OpSnapshotBatch carries many keys of a full resynchronisation at
+	// once, to a secondary that asked for it (FeatureSnapshotBatch; see
+	// batch.go): data.value the packed keys, data.count how many.
+	OpSnapshotBatch OpType = "SNAPSHOT_BATCH"
 )
 
 // FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
@@ -151,7 +155,7 @@ const FeaturePubSub = "pubsub"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

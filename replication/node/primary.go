@@ -131,6 +131,9 @@ type sender struct {
 	softSince time.Time
 	// pubs queues the PUBLISH messages it asked for (nil: it did not).
 	pubs *pubQueue
+	// batches: it asked for a full resynchronisation's keys in
+	// SNAPSHOT_BATCH frames (frame.FeatureSnapshotBatch).
+	batches bool
 }
 
 func (s *sender) stop() {
@@ -264,8 +267,11 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 		s.ip = ip
 	}
 	for _, f := range req.Tags {
-		if string(f) == frame.FeaturePubSub {
+		switch string(f) {
+		case frame.FeaturePubSub:
 			s.pubs = newPubQueue()
+		case frame.FeatureSnapshotBatch:
+			s.batches = true
 		}
 	}
 	mode, from := p.handshake(&req)
@@ -439,8 +445,12 @@ func (p *primary) write(s *sender, buf []byte) error {
 	return nil
 }
 
+// snapBatchBytes bounds the packed keys of one SNAPSHOT_BATCH frame.
+const snapBatchBytes = 64 << 10
+
 // fullSync streams a snapshot: SYNC_RESPONSE (full), the keys as SET
-// frames at the snapshot's sequence S, then SNAPSHOT_END. The log is pinned
+// frames at the snapshot's sequence S (or, to a secondary that asked, in
+// SNAPSHOT_BATCH frames of up to snapBatchBytes), then SNAPSHOT_END. The log is pinned
 // from S+1 so that writes made meanwhile are still there afterwards.
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
@@ -477,7 +487,41 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	var dbBuf [20]byte
 	buf := make([]byte, 0, 256<<10)
 	sent := true
+	// A secondary that asked gets the keys packed by the batch; a key
+	// too large to share a batch goes alone, in its own frame.
+	var blob []byte
+	var inBlob uint64
+	endBatch := func() bool {
+		if inBlob == 0 {
+			return true
+		}
+		op = frame.Op{Type: frame.OpSnapshotBatch, Sequence: S, Timestamp: ts, Value: blob, ValueBase64: true, Count: inBlob,
+			Has: frame.FieldValue | frame.FieldCount}
+		var err error
+		if buf, err = enc.AppendFrame(buf, &op); err != nil {
+			p.logger.Error("cannot encode a snapshot batch", "err", err)
+			return false
+		}
+		blob, inBlob = blob[:0], 0
+		return true
+	}
 	snap.Each(func(it *engine.Item) bool {
+		if size := frame.BatchItemSize(it); s.batches && size <= snapBatchBytes {
+			if len(blob)+size > snapBatchBytes && !endBatch() {
+				sent = false
+				return false
+			}
+			blob = frame.AppendBatchItem(blob, it)
+			inBlob++
+			if len(buf) >= 224<<10 {
+				if p.write(s, buf) != nil {
+					sent = false
+					return false
+				}
+				buf = buf[:0]
+			}
+			return true
+		}
 		op = frame.Op{Type: frame.SnapshotType(it.Type), Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
 			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
 			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
@@ -501,7 +545,7 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 		}
 		return true
 	})
-	if !sent {
+	if !sent || !endBatch() {
 		return S, unpin, false
 	}
 	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(snap.Len()), Has: frame.FieldCount}

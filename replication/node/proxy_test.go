@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -31,11 +32,13 @@ const (
 	faultCutBefore                      // close the link just before the frame
 )
 
-// armedFault waits for the next frame whose payload contains marker.
+// armedFault waits for the next frame whose payload contains one of its
+// markers; marker is the one it found.
 type armedFault struct {
-	kind   faultKind
-	marker []byte
-	fired  chan struct{} // closed once the fault has been applied
+	kind    faultKind
+	markers [][]byte
+	marker  []byte
+	fired   chan struct{} // closed once the fault has been applied
 }
 
 // linkProxy sits between a secondary and its primary. It forwards the
@@ -133,7 +136,15 @@ func (p *linkProxy) close() {
 // arm makes the next frame containing marker suffer kind. The returned
 // channel is closed once it has.
 func (p *linkProxy) arm(kind faultKind, marker string) <-chan struct{} {
-	f := &armedFault{kind: kind, marker: []byte(marker), fired: make(chan struct{})}
+	return p.armAny(kind, marker)
+}
+
+// armAny is arm for the next frame containing any of markers.
+func (p *linkProxy) armAny(kind faultKind, markers ...string) <-chan struct{} {
+	f := &armedFault{kind: kind, fired: make(chan struct{})}
+	for _, m := range markers {
+		f.markers = append(f.markers, []byte(m))
+	}
 	p.mu.Lock()
 	p.armed = f
 	p.mu.Unlock()
@@ -146,11 +157,17 @@ func (p *linkProxy) take(payload []byte) *armedFault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f := p.armed
-	if f == nil || !bytes.Contains(payload, f.marker) {
+	if f == nil {
 		return nil
 	}
-	p.armed, p.held = nil, true
-	return f
+	for _, m := range f.markers {
+		if bytes.Contains(payload, m) {
+			f.marker = m
+			p.armed, p.held = nil, true
+			return f
+		}
+	}
+	return nil
 }
 
 // open lets waiting and new links through.
@@ -409,16 +426,19 @@ func TestProxyFaultDuringFullSync(t *testing.T) {
 			s := startNode(t, nil)
 			px := startProxy(t, p.addr)
 			// More keys than one batch of the secondary's loader on
-			// either side of the victim (see snapBatch).
+			// either side of the victim (see snapBatch), and more bytes
+			// than a few SNAPSHOT_BATCH frames (snapBatchBytes).
+			val := bytes.Repeat([]byte("v"), 3*snapBatchBytes/snapBatch)
 			for i := range 3 * snapBatch {
-				p.eng.Set(i%4, fmt.Sprintf("k%d", i), []byte("v"), engine.SetOptions{})
+				p.eng.Set(i%4, fmt.Sprintf("k%d", i), val, engine.SetOptions{})
 			}
 			marker := "corrupt-me-snapshot"
 			p.eng.Set(0, "victim", []byte(marker), engine.SetOptions{})
 			for i := range 3 * snapBatch {
-				p.eng.Set(i%4, fmt.Sprintf("j%d", i), []byte("v"), engine.SetOptions{})
+				p.eng.Set(i%4, fmt.Sprintf("j%d", i), val, engine.SetOptions{})
 			}
-			fired := px.arm(tc.kind, marker)
+			// The key travels in a SNAPSHOT_BATCH, base64 within it.
+			fired := px.armAny(tc.kind, base64Needles(marker)...)
 			follow(t, s, px.addr)
 			waitFired(t, fired)
 
@@ -695,4 +715,18 @@ func TestProxyChaos(t *testing.T) {
 		requireConverged(t, p, s)
 	}
 	require.Equal(t, "nadb-server", infoValue(s.node, "nadb_primary_protocol"))
+}
+
+// base64Needles returns, for each of the three alignments marker may have
+// within a longer text, the part of that text's base64 that marker alone
+// decides: one of them is in the base64 of any text holding marker.
+func base64Needles(marker string) []string {
+	var out []string
+	for pad := range 3 {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, pad), marker...))
+		from := (8*pad + 5) / 6           // the first character holding only marker's bits
+		to := 8 * (pad + len(marker)) / 6 // past the last
+		out = append(out, enc[from:to])
+	}
+	return out
 }

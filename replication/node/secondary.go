@@ -244,8 +244,11 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if d := s.lastApplied().digestFor(applied); d != nil {
 		req.LastDigest, req.Has = d, req.Has|frame.FieldLastDigest
 	}
+	// Every nadb-server secondary takes a full resynchronisation in
+	// batches; only one with a Redis front end takes messages.
+	req.Tags, req.Has = [][]byte{[]byte(frame.FeatureSnapshotBatch)}, req.Has|frame.FieldTags
 	if s.opts.Deliver != nil {
-		req.Tags, req.Has = [][]byte{[]byte(frame.FeaturePubSub)}, req.Has|frame.FieldTags
+		req.Tags = append(req.Tags, []byte(frame.FeaturePubSub))
 	}
 	if s.opts.Announce != nil {
 		ip, port := s.opts.Announce()
@@ -416,7 +419,12 @@ func isProtocolError(err error) bool {
 // loadSnapshot reads a full resynchronisation and installs it at once.
 func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op) error {
 	S, count := resp.Sequence, resp.Count
+	// resp borrows the reader's buffer, which the keys' frames reuse.
 	newID := string(resp.ReplID)
+	var lastDigest []byte
+	if resp.Has&frame.FieldLastDigest != 0 {
+		lastDigest = bytes.Clone(resp.LastDigest)
+	}
 	start := time.Now()
 	// The same rules as a snapshot file's (aof.SnapshotKeys): SET frames
 	// at S, then SNAPSHOT_END counting them, as the response announced.
@@ -438,10 +446,7 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 		s.backlog = s.newBacklog(S + 1)
 		// The primary names its operation at S, so a later
 		// partial resync can be checked even from here.
-		s.last = lastOp{seq: S}
-		if resp.Has&frame.FieldLastDigest != 0 {
-			s.last.digest = bytes.Clone(resp.LastDigest)
-		}
+		s.last = lastOp{seq: S, digest: lastDigest}
 		s.mu.Unlock()
 	})
 	s.fullSyncAt = S
@@ -478,7 +483,8 @@ type snapKey struct {
 	seq   uint64
 	count uint64
 	ef    engine.Effect
-	err   error // EffectOf's
+	blob  []byte // a SNAPSHOT_BATCH's packed keys, owned
+	err   error  // EffectOf's
 }
 
 // maxExpectedKeys bounds the keyspace a secondary sizes up front for a
@@ -486,7 +492,8 @@ type snapKey struct {
 // 384 MiB; beyond that the index grows as the keys arrive.
 const maxExpectedKeys = 1 << 24
 
-// snapBatch is how many keys loadSnapshot hands over at a time.
+// snapBatch is how many keys loadSnapshot hands over at a time (about:
+// a SNAPSHOT_BATCH frame is not split).
 const snapBatch = 512
 
 // readSnapshotKeys reads the keys of a full resynchronisation up to its
@@ -507,7 +514,11 @@ func (s *secondary) readSnapshotKeys(conn net.Conn, rd *frame.Reader, keys *aof.
 			for i := 0; putErr == nil && i < len(b); i++ {
 				k := &b[i]
 				err := k.err
-				if err == nil {
+				switch {
+				case err != nil:
+				case k.typ == frame.OpSnapshotBatch:
+					err = keys.AddBatch(k.seq, k.blob, k.count, dbs)
+				default:
 					err = keys.Add(k.typ, k.seq, &k.ef, k.count)
 				}
 				if err == nil && keys.Ended {
@@ -528,21 +539,30 @@ func (s *secondary) readSnapshotKeys(conn net.Conn, rd *frame.Reader, keys *aof.
 	var readErr error
 	var op frame.Op
 	b := make([]snapKey, 0, snapBatch)
+	keysInB := 0 // the keys in b: a SNAPSHOT_BATCH holds many
 	for {
 		if readErr = s.next(conn, rd, &op); readErr != nil {
 			break
 		}
 		k := snapKey{typ: op.Type, seq: op.Sequence, count: op.Count}
-		if frame.IsValueOp(op.Type) {
+		switch {
+		case frame.IsValueOp(op.Type):
 			k.ef, _, k.err = frame.EffectOf(&op, dbs, now)
+		case op.Type == frame.OpSnapshotBatch:
+			// Its keys are checked as they go in (keys.AddBatch). A new
+			// buffer each time: the keys kept may alias it.
+			k.blob = bytes.Clone(op.Value)
 		}
 		b = append(b, k)
+		if keysInB++; k.blob != nil {
+			keysInB += int(min(op.Count, snapBatch))
+		}
 		last := op.Type == frame.OpSnapshotEnd || k.err != nil
-		if !last && len(b) < snapBatch {
+		if !last && keysInB < snapBatch {
 			continue
 		}
 		batches <- b
-		b = nil
+		b, keysInB = nil, 0
 		if last || refused.Load() {
 			break
 		}
