@@ -756,6 +756,7 @@ func (e *Engine) NewLoader() *Loader {
 	l := &Loader{e: e, dbs: make([]*db, len(e.dbs)), access: newAccess(e.Eviction().Policy, e.nowMs())}
 	for i := range l.dbs {
 		l.dbs[i] = newDB()
+		l.dbs[i].keys.Prefault(true) // until Commit
 	}
 	return l
 }
@@ -823,6 +824,7 @@ func (l *Loader) Commit(commit func(Digest)) {
 		if l.expect > 0 {
 			dd.keys.Fit()
 		}
+		dd.keys.Prefault(false)
 		used += dd.used // counted by Add, as each key went in
 	}
 	e.mu.Lock()

@@ -160,6 +160,9 @@ type slabs struct {
 	// grow: slabs start small and grow with the records in use (a
 	// table of a hash's fields), instead of all being chunkSize.
 	grow bool
+	// prefault: a new shared slab has its pages mapped at once (see
+	// Table.Prefault).
+	prefault bool
 }
 
 // minGrownChunk is the first slab of a growing table.
@@ -202,6 +205,9 @@ func (s *slabs) record(ref uint64) []byte {
 // newChunk returns the index of a new, empty slab of size bytes.
 func (s *slabs) newChunk(size int, alone bool) int {
 	ch := chunk{buf: make([]byte, 0, size), alone: alone}
+	if s.prefault && !alone {
+		prefault(ch.buf)
+	}
 	if n := len(s.free); n > 0 {
 		c := s.free[n-1]
 		s.free = s.free[:n-1]

@@ -126,6 +126,7 @@ func (x *index) removeSlot(i int) {
 func (x *index) resize(n int) {
 	old := x.slots
 	x.slots = make([]slot, n)
+	adviseHuge(x.slots)
 	for _, s := range old {
 		if s.hi != 0 {
 			x.place(uint64(s.hi)<<32|uint64(s.lo), s.hash)
@@ -178,6 +179,13 @@ func NewGrowing() *Table {
 
 // Len returns the number of keys.
 func (t *Table) Len() int { return t.keys.count }
+
+// Prefault says whether the table's new shared slabs get all their pages
+// mapped at once (on): for a table being loaded, which fills each slab as
+// soon as it is made, one system call per slab instead of a page fault
+// per page. Off (the default), a slab's pages are mapped as records reach
+// them, so a table holds in memory no more than its records.
+func (t *Table) Prefault(on bool) { t.slabs.prefault = on }
 
 // Reserve grows the index at once to hold n keys, so that filling the
 // table with them resizes it no more: for a table loaded with a known
