@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"runtime"
@@ -33,6 +34,8 @@ type parsedFrame struct {
 	ef    engine.Effect
 	efOK  bool
 	efErr error
+	// blob is a SNAPSHOT_BATCH's packed keys, copied.
+	blob []byte
 
 	payEnd int // end of the payload in its run's payloads, until decoded
 }
@@ -52,8 +55,12 @@ type frameRun struct {
 	payloads []byte // the batch's payloads end to end, until decoded
 }
 
-// frameBatch is how many frames one decoding goroutine takes at a time.
-const frameBatch = 1024
+// frameBatch is how many frames one decoding goroutine takes at a time,
+// up to runBytes of them (a snapshot's SNAPSHOT_BATCH frames are large).
+const (
+	frameBatch = 1024
+	runBytes   = 1 << 20
+)
 
 // parseFrames reads every frame of rd (pos gives the file offset of the
 // next unread byte) and calls fn with each batch, in file order, until fn
@@ -76,7 +83,7 @@ func parseFrames(rd *frame.Reader, pos func() int64, dbs int, fn func(*frameRun)
 		room := 64 << 10 // payload bytes of the last batch: the next one's likely size
 		for idx := 0; ; idx++ {
 			run := &frameRun{idx: idx, frames: make([]parsedFrame, 0, frameBatch), payloads: make([]byte, 0, room+room/8)}
-			for len(run.frames) < frameBatch {
+			for len(run.frames) < frameBatch && len(run.payloads) < runBytes {
 				start := pos()
 				payload, err := rd.NextPayload()
 				if errors.Is(err, io.EOF) {
@@ -162,5 +169,7 @@ func (pf *parsedFrame) fill(op *frame.Op, dbs int, nowMs int64) {
 		pf.replID, pf.mode = string(op.ReplID), string(op.Mode)
 	case frame.OpSet, frame.OpDelete, frame.OpSetTTL, frame.OpFlush, frame.OpHSet, frame.OpHDel, frame.OpHash, frame.OpObject, frame.OpApply, frame.OpSwapDB:
 		pf.ef, pf.efOK, pf.efErr = frame.EffectOf(op, dbs, nowMs)
+	case frame.OpSnapshotBatch:
+		pf.blob = bytes.Clone(op.Value)
 	}
 }

@@ -499,6 +499,8 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 				err = fmt.Errorf("after %d keys: %w", len(keys.Items), pf.err)
 			case frame.IsValueOp(pf.typ) && pf.efErr != nil && !keys.Ended:
 				err = fmt.Errorf("key %d: %w", len(keys.Items), pf.efErr)
+			case pf.typ == frame.OpSnapshotBatch:
+				err = keys.AddBatch(pf.seq, pf.blob, pf.count, dbs)
 			default:
 				err = keys.Add(pf.typ, pf.seq, &pf.ef, pf.count)
 			}
@@ -580,8 +582,9 @@ func WriteItems(dir string, h SnapshotHeader, items engine.Items, stop <-chan st
 	if err := put(); err != nil {
 		return 0, err
 	}
-	var op frame.Op
-	var dbBuf [20]byte
+	// The keys packed many to a frame (SNAPSHOT_BATCH), as a full
+	// resynchronisation sends them.
+	snapEnc := frame.SnapshotEncoder{Seq: seq, Timestamp: ts, Batches: true}
 	i := 0
 	items.Each(func(it *engine.Item) bool {
 		if i%4096 == 0 && stop != nil {
@@ -593,20 +596,17 @@ func WriteItems(dir string, h SnapshotHeader, items engine.Items, stop <-chan st
 			}
 		}
 		i++
-		op = frame.Op{Type: frame.SnapshotType(it.Type), Sequence: seq, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
-			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
-			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
-		if it.ExpireAt != 0 {
-			op.ExpireAtMs = it.ExpireAt
-			op.Has |= frame.FieldExpireAt
-		}
-		frame.TagType(&op, it.Type)
-		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
+		if buf, err = snapEnc.Append(buf[:0], it); err != nil {
 			return false
 		}
 		err = put()
 		return err == nil
 	})
+	if err == nil {
+		if buf, err = snapEnc.Flush(buf[:0]); err == nil {
+			err = put()
+		}
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -243,6 +243,29 @@ func TestReadSnapshotRefusesDamage(t *testing.T) {
 			handFrame(t, &frame.Op{Type: frame.OpDelete, Sequence: 5, Timestamp: 1, Key: []byte("k"), DB: []byte("0"), Has: frame.FieldKey | frame.FieldDB}),
 			end(5, 1)), "a DELETE in a snapshot")
 	})
+
+	// batch is a SNAPSHOT_BATCH frame at seq of string keys, claiming count.
+	batch := func(seq, count uint64, keys ...string) []byte {
+		var blob []byte
+		for _, k := range keys {
+			blob = frame.AppendBatchItem(blob, &engine.Item{DB: 2, Key: k, Value: []byte("bv")})
+		}
+		return handFrame(t, &frame.Op{Type: frame.OpSnapshotBatch, Sequence: seq, Timestamp: 1, Value: blob, ValueBase64: true, Count: count,
+			Has: frame.FieldValue | frame.FieldCount})
+	}
+	t.Run("batches", func(t *testing.T) {
+		require.NoError(t, os.WriteFile(p, cat(hdr(5, snapshotMode, 4, full), batch(5, 2, "a", "b"), set(5, "c"), batch(5, 1, "d"), end(5, 4)), 0o644))
+		snap, err := ReadSnapshot(p, aofDBs, nil)
+		require.NoError(t, err, "batches and frames of one key mix")
+		require.Len(t, snap.Items, 4)
+		require.Equal(t, engine.Item{DB: 2, Key: "d", Value: []byte("bv")}, snap.Items[3])
+
+		refused(t, cat(hdr(5, snapshotMode, 2, full), batch(5, 3, "a", "b"), end(5, 2)), "a batch counting more keys than it holds")
+		refused(t, cat(hdr(5, snapshotMode, 2, full), batch(5, 2, "a", "b"), end(5, 3)), "end count above the batch's keys")
+		refused(t, cat(hdr(5, snapshotMode, 2, full), batch(6, 2, "a", "b"), end(5, 2)), "a batch at another sequence")
+		refused(t, cat(hdr(5, snapshotMode, 2, full), set(5, "a"), set(5, "b"), end(5, 2), batch(5, 1, "c")), "a batch after the end marker")
+		refused(t, cat(hdr(5, RolePrimary, 0, frame.FieldReplID|frame.FieldMode), batch(6, 1, "a")), "a batch in a log segment")
+	})
 }
 
 // saveAt does what Node.Save does at the log's end: cut, write the
@@ -688,7 +711,8 @@ func FuzzReadSnapshot(f *testing.F) {
 			}
 			return
 		}
-		// Read the frames independently: the header, SETs, one end marker.
+		// Read the frames independently: the header, SETs and batches of
+		// keys, one end marker.
 		rd := frame.NewReader(bytes.NewReader(data), frame.DefaultMaxFrame)
 		var op frame.Op
 		if err := rd.Next(&op); err != nil || op.Type != frame.OpMetadata || string(op.Mode) != snapshotMode {
@@ -707,13 +731,21 @@ func FuzzReadSnapshot(f *testing.F) {
 			if op.Type == frame.OpSnapshotEnd {
 				break
 			}
-			if op.Type != frame.OpSet || op.Sequence != snap.Seq {
+			if (op.Type != frame.OpSet && op.Type != frame.OpSnapshotBatch) || op.Sequence != snap.Seq {
 				t.Fatalf("accepted with a %s at %d", op.Type, op.Sequence)
 			}
-			sets++
+			if op.Type == frame.OpSet {
+				sets++
+				continue
+			}
+			n, err := frame.EachBatchItem(op.Value, op.Count, aofDBs, func(*engine.Item) error { return nil })
+			if err != nil {
+				t.Fatalf("accepted with a bad batch: %v", err)
+			}
+			sets += n
 		}
 		if op.Count != uint64(len(snap.Items)) || sets != len(snap.Items) || op.Sequence != snap.Seq {
-			t.Fatalf("%d items, %d SET frames, end marker count %d at %d", len(snap.Items), sets, op.Count, op.Sequence)
+			t.Fatalf("%d items, %d keys in frames, end marker count %d at %d", len(snap.Items), sets, op.Count, op.Sequence)
 		}
 		if hasCount && hdrCount != op.Count {
 			t.Fatalf("header count %d, end marker count %d", hdrCount, op.Count)

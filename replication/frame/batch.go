@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"unsafe"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -130,4 +131,61 @@ func lengthPrefixed(b []byte) (field, rest []byte, ok bool) {
 	}
 	end := k + int(n)
 	return b[k:end:end], b[end:], true
+}
+
+// SnapshotBatchBytes bounds the packed keys of one SNAPSHOT_BATCH frame: a
+// key larger than that goes in a frame of its own.
+const SnapshotBatchBytes = 64 << 10
+
+// SnapshotEncoder writes a snapshot's keys as frames at one sequence: in
+// SNAPSHOT_BATCH frames when Batches is set (a key larger than
+// SnapshotBatchBytes still alone), one SET, HASH or OBJECT frame per key
+// otherwise. A full resynchronisation and a snapshot file both use it.
+type SnapshotEncoder struct {
+	Seq       uint64
+	Timestamp float64
+	Batches   bool
+
+	enc   Encoder
+	op    Op
+	blob  []byte // the batch being filled
+	n     uint64 // its keys
+	dbBuf [20]byte
+}
+
+// Append appends to dst the frames that it completes: none while it waits
+// in the batch being filled, that batch when it is full, or its own.
+func (s *SnapshotEncoder) Append(dst []byte, it *engine.Item) ([]byte, error) {
+	if size := BatchItemSize(it); s.Batches && size <= SnapshotBatchBytes {
+		var err error
+		if len(s.blob)+size > SnapshotBatchBytes {
+			if dst, err = s.Flush(dst); err != nil {
+				return dst, err
+			}
+		}
+		s.blob = AppendBatchItem(s.blob, it)
+		s.n++
+		return dst, nil
+	}
+	s.op = Op{Type: SnapshotType(it.Type), Sequence: s.Seq, Timestamp: s.Timestamp, Key: BytesOf(it.Key), Value: it.Value,
+		DB: strconv.AppendInt(s.dbBuf[:0], int64(it.DB), 10), Namespace: BytesOf(Namespace),
+		Has: FieldKey | FieldValue | FieldDB | FieldNamespace}
+	if it.ExpireAt != 0 {
+		s.op.ExpireAtMs = it.ExpireAt
+		s.op.Has |= FieldExpireAt
+	}
+	TagType(&s.op, it.Type)
+	return s.enc.AppendFrame(dst, &s.op)
+}
+
+// Flush appends the batch being filled, if it holds any key.
+func (s *SnapshotEncoder) Flush(dst []byte) ([]byte, error) {
+	if s.n == 0 {
+		return dst, nil
+	}
+	s.op = Op{Type: OpSnapshotBatch, Sequence: s.Seq, Timestamp: s.Timestamp, Value: s.blob, ValueBase64: true, Count: s.n,
+		Has: FieldValue | FieldCount}
+	dst, err := s.enc.AppendFrame(dst, &s.op)
+	s.blob, s.n = s.blob[:0], 0
+	return dst, err
 }

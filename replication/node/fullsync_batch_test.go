@@ -56,7 +56,7 @@ func TestPrimarySendsBatchesToWhoAsks(t *testing.T) {
 		p.eng.Set(i%3, fmt.Sprintf("k%d", i), bytes.Repeat([]byte{byte(i)}, 50), engine.SetOptions{})
 	}
 	p.eng.Set(1, "ttl", []byte("x"), engine.SetOptions{ExpireAt: time.Now().Add(time.Hour).UnixMilli()})
-	big := bytes.Repeat([]byte("b"), snapBatchBytes+1)
+	big := bytes.Repeat([]byte("b"), frame.SnapshotBatchBytes+1)
 	p.eng.Set(2, "big", big, engine.SetOptions{})
 	_, err := p.eng.HSet(0, "h", [][]byte{[]byte("f"), []byte("v")}, false)
 	require.NoError(t, err)
@@ -88,7 +88,7 @@ func TestPrimarySendsBatchesToWhoAsks(t *testing.T) {
 	require.Equal(t, 1, batchTypes[frame.OpSet], "only the key too large for a batch goes alone")
 	require.Zero(t, batchTypes[frame.OpHash])
 	// 3000 keys of about 60 bytes: three or four batches of 64 KiB.
-	require.InDelta(t, (n*60)/snapBatchBytes+1, batchTypes[frame.OpSnapshotBatch], 1)
+	require.InDelta(t, (n*60)/frame.SnapshotBatchBytes+1, batchTypes[frame.OpSnapshotBatch], 1)
 
 	require.Len(t, batched, n+3)
 	require.Equal(t, plain, batched)

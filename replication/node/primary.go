@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -445,12 +444,9 @@ func (p *primary) write(s *sender, buf []byte) error {
 	return nil
 }
 
-// snapBatchBytes bounds the packed keys of one SNAPSHOT_BATCH frame.
-const snapBatchBytes = 64 << 10
-
 // fullSync streams a snapshot: SYNC_RESPONSE (full), the keys as SET
 // frames at the snapshot's sequence S (or, to a secondary that asked, in
-// SNAPSHOT_BATCH frames of up to snapBatchBytes), then SNAPSHOT_END. The log is pinned
+// SNAPSHOT_BATCH frames of up to frame.SnapshotBatchBytes), then SNAPSHOT_END. The log is pinned
 // from S+1 so that writes made meanwhile are still there afterwards.
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
@@ -482,73 +478,33 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	if err := p.writeOp(s, &resp); err != nil {
 		return S, unpin, false
 	}
-	var enc frame.Encoder
-	var op frame.Op
-	var dbBuf [20]byte
+	// A secondary that asked gets the keys packed by the batch.
+	snapEnc := frame.SnapshotEncoder{Seq: S, Timestamp: ts, Batches: s.batches}
 	buf := make([]byte, 0, 256<<10)
-	sent := true
-	// A secondary that asked gets the keys packed by the batch; a key
-	// too large to share a batch goes alone, in its own frame.
-	var blob []byte
-	var inBlob uint64
-	endBatch := func() bool {
-		if inBlob == 0 {
-			return true
-		}
-		op = frame.Op{Type: frame.OpSnapshotBatch, Sequence: S, Timestamp: ts, Value: blob, ValueBase64: true, Count: inBlob,
-			Has: frame.FieldValue | frame.FieldCount}
-		var err error
-		if buf, err = enc.AppendFrame(buf, &op); err != nil {
-			p.logger.Error("cannot encode a snapshot batch", "err", err)
-			return false
-		}
-		blob, inBlob = blob[:0], 0
-		return true
-	}
+	var encErr, writeErr error
 	snap.Each(func(it *engine.Item) bool {
-		if size := frame.BatchItemSize(it); s.batches && size <= snapBatchBytes {
-			if len(blob)+size > snapBatchBytes && !endBatch() {
-				sent = false
-				return false
-			}
-			blob = frame.AppendBatchItem(blob, it)
-			inBlob++
-			if len(buf) >= 224<<10 {
-				if p.write(s, buf) != nil {
-					sent = false
-					return false
-				}
-				buf = buf[:0]
-			}
-			return true
-		}
-		op = frame.Op{Type: frame.SnapshotType(it.Type), Sequence: S, Timestamp: ts, Key: frame.BytesOf(it.Key), Value: it.Value,
-			DB: strconv.AppendInt(dbBuf[:0], int64(it.DB), 10), Namespace: frame.BytesOf(frame.Namespace),
-			Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace}
-		if it.ExpireAt != 0 {
-			op.ExpireAtMs = it.ExpireAt
-			op.Has |= frame.FieldExpireAt
-		}
-		frame.TagType(&op, it.Type)
-		var err error
-		if buf, err = enc.AppendFrame(buf, &op); err != nil {
-			p.logger.Error("cannot encode snapshot key", "err", err)
-			sent = false
+		if buf, encErr = snapEnc.Append(buf, it); encErr != nil {
 			return false
 		}
 		if len(buf) >= 224<<10 {
-			if p.write(s, buf) != nil {
-				sent = false
-				return false
+			if writeErr = p.write(s, buf); writeErr != nil {
+				return false // the link is gone
 			}
 			buf = buf[:0]
 		}
 		return true
 	})
-	if !sent || !endBatch() {
+	if encErr == nil && writeErr == nil {
+		buf, encErr = snapEnc.Flush(buf)
+	}
+	if encErr != nil {
+		p.logger.Error("cannot encode snapshot key", "err", encErr)
+	}
+	if encErr != nil || writeErr != nil {
 		return S, unpin, false
 	}
-	op = frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(snap.Len()), Has: frame.FieldCount}
+	var enc frame.Encoder
+	op := frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Timestamp: ts, Count: uint64(snap.Len()), Has: frame.FieldCount}
 	buf, _ = enc.AppendFrame(buf, &op)
 	// Always a checkpoint at the end of a full sync: the secondary checks
 	// at once that it installed exactly what was taken.

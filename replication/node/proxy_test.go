@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/replication/frame"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -427,8 +428,8 @@ func TestProxyFaultDuringFullSync(t *testing.T) {
 			px := startProxy(t, p.addr)
 			// More keys than one batch of the secondary's loader on
 			// either side of the victim (see snapBatch), and more bytes
-			// than a few SNAPSHOT_BATCH frames (snapBatchBytes).
-			val := bytes.Repeat([]byte("v"), 3*snapBatchBytes/snapBatch)
+			// than a few SNAPSHOT_BATCH frames (frame.SnapshotBatchBytes).
+			val := bytes.Repeat([]byte("v"), 3*frame.SnapshotBatchBytes/snapBatch)
 			for i := range 3 * snapBatch {
 				p.eng.Set(i%4, fmt.Sprintf("k%d", i), val, engine.SetOptions{})
 			}
