@@ -96,7 +96,6 @@ func writeExpireError(c *client, cmd string, isInt bool) {
 func cmdSet(s *Server, c *client, args [][]byte) {
 	var o engine.SetOptions
 	var hasExpire bool
-	now := c.eng.NowMs()
 	for i := 3; i < len(args); i++ {
 		a := args[i]
 		next := i+1 < len(args)
@@ -112,7 +111,9 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !hasExpire && !o.KeepTTL && next:
 			ms := a[0] == 'p' || a[0] == 'P'
 			abs := len(a) == 4
-			at, isInt, ok := expireArg(now, args[i+1], ms, abs)
+			// The clock is read only for a relative expiry: a plain
+			// SET reads it once, in the engine.
+			at, isInt, ok := expireArg(c.eng.NowMs(), args[i+1], ms, abs)
 			if !ok {
 				writeExpireError(c, "set", isInt)
 				return

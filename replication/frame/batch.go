@@ -62,8 +62,8 @@ func AppendBatchItem(dst []byte, it *engine.Item) []byte {
 // fn. It returns how many keys fn took.
 func EachBatchItem(blob []byte, count uint64, dbs int, fn func(it *engine.Item) error) (int, error) {
 	n := 0
+	var it engine.Item // fn takes its address: one for the whole batch
 	for len(blob) > 0 {
-		var it engine.Item
 		var err error
 		if it, blob, err = nextBatchItem(blob, dbs); err != nil {
 			return n, fmt.Errorf("%w: key %d: %w", ErrBadBatch, n, err)
