@@ -811,16 +811,25 @@ func (l *Loader) Add(it *Item) error {
 	return nil
 }
 
+// Digest returns the digest of the keys added so far: the digest the
+// engine will have once Commit installs them.
+func (l *Loader) Digest() Digest {
+	var digest Digest
+	for i, dd := range l.dbs {
+		digest = digest.add(dd.sum.mul(l.e.mults[i]))
+	}
+	return digest
+}
+
 // Commit swaps the engine's keyspace for the one built, atomically, then
 // calls commit (if not nil) under the same lock with its digest. The
 // Loader may not be used after.
 func (l *Loader) Commit(commit func(Digest)) {
+	digest := l.Digest()
 	e, dbs := l.e, l.dbs
 	l.dbs = nil
-	var digest Digest
 	var used int64
-	for i, dd := range dbs {
-		digest = digest.add(dd.sum.mul(e.mults[i]))
+	for _, dd := range dbs {
 		if l.expect > 0 {
 			dd.keys.Fit()
 		}

@@ -59,6 +59,9 @@ type History struct {
 	// Snapshot is the dataset at sequence Base that Groups continue, when
 	// the history was loaded from a snapshot; nil otherwise.
 	Snapshot []engine.Item
+	// Loaded holds the snapshot instead, built and ready to Commit, when
+	// the history was read for a start (open).
+	Loaded *engine.Loader
 	// SnapshotDigest is the digest of the operation at Base that the
 	// snapshot recorded (see OpDigest), or nil.
 	SnapshotDigest []byte

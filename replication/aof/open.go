@@ -77,15 +77,17 @@ func Open(o OpenOptions) (*Opened, error) {
 
 // open is Open once the directory is locked.
 func open(o OpenOptions) (*Opened, error) {
-	rec, err := Recover(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress)
+	// The snapshot's keys go straight into the keyspace being built as
+	// the file is read and verified.
+	rec, err := recoverDir(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress, false, o.Engine.NewLoader)
 	if err != nil {
 		return nil, err
 	}
 	h := rec.History
 	if h != nil {
-		if h.Snapshot != nil {
-			o.Engine.Replace(h.Snapshot, nil)
-			h.Snapshot = nil
+		if h.Loaded != nil {
+			h.Loaded.Commit(nil)
+			h.Loaded = nil
 		}
 		for _, g := range h.Groups {
 			o.Engine.Apply(g, nil)

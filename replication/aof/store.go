@@ -111,14 +111,16 @@ type Recovered struct {
 // loaded snapshot covers are deleted. progress, when not nil, is called now
 // and then with the bytes read and the total.
 func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
-	return recoverDir(dir, dbs, useLog, logger, progress, false)
+	return recoverDir(dir, dbs, useLog, logger, progress, false, nil)
 }
 
 // recoverDir is Recover; with dryRun it changes nothing on disk (no file
 // deleted, set aside or cut) and only says what a start would load or why
 // it would refuse. check-log uses it so that its verdict follows the
-// start's rules, written once, here.
-func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64), dryRun bool) (*Recovered, error) {
+// start's rules, written once, here. With newLoader, the snapshot's keys
+// go into a Loader it returns (History.Loaded), one per snapshot tried,
+// instead of History.Snapshot.
+func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64), dryRun bool, newLoader func() *engine.Loader) (*Recovered, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -163,7 +165,11 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 	var damagedPath string
 	for i, s := range files.Snapshots {
 		p := SnapshotPath(dir, s)
-		snap, err := ReadSnapshot(p, dbs, report)
+		var load *engine.Loader
+		if newLoader != nil {
+			load = newLoader()
+		}
+		snap, err := readSnapshot(p, dbs, report, load)
 		if err == nil && snap.Seq != s {
 			err = fmt.Errorf("%w: %s: its header says sequence %d", ErrCorruptLog, p, snap.Seq)
 		}
@@ -174,7 +180,13 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 			}
 			continue
 		}
-		if got := engine.DigestOf(snap.Items); snap.HasDataset && got != snap.Dataset {
+		got := engine.Digest{}
+		if load != nil {
+			got = load.Digest()
+		} else if snap.HasDataset {
+			got = engine.DigestOf(snap.Items)
+		}
+		if snap.HasDataset && got != snap.Dataset {
 			// Every frame verified, yet the data is not what was saved:
 			// a fault of this software, not of the disk. Loading it, or an
 			// older snapshot instead, could serve data that silently
@@ -186,7 +198,7 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 		st, _ := os.Stat(p)
 		rec.HasSnapshot, rec.SnapshotSeq, rec.SnapshotBytes = true, s, st.Size()
 		rec.SnapshotTime = st.ModTime()
-		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items, SnapshotDigest: snap.LastDigest}
+		h = &History{ReplID: snap.ReplID, Role: RolePrimary, Base: s, Last: s, Snapshot: snap.Items, Loaded: load, SnapshotDigest: snap.LastDigest}
 		for _, older := range files.Snapshots[i+1:] {
 			if !dryRun {
 				_ = os.Remove(SnapshotPath(dir, older))
@@ -360,6 +372,14 @@ type Snapshot struct {
 // ReadSnapshot reads and verifies a whole snapshot file: any damage fails
 // it, since a snapshot is renamed into place only once complete.
 func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, error) {
+	return readSnapshot(path, dbs, progress, nil)
+}
+
+// readSnapshot is ReadSnapshot; with load, the keys go into it as they are
+// read (told their number up front) instead of into Items, so that building
+// the keyspace overlaps reading the file and no key is held twice. A load
+// that fails leaves load half built: the caller drops it.
+func readSnapshot(path string, dbs int, progress func(read int64), load *engine.Loader) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -391,11 +411,16 @@ func ReadSnapshot(path string, dbs int, progress func(read int64)) (*Snapshot, e
 	count, hasCount := op.Count, op.Has&frame.FieldCount != 0
 	// A key takes a frame of more than 32 bytes: a count the file cannot
 	// hold reserves nothing for it.
-	capHint := 0
-	if hasCount {
-		capHint = int(min(count, 1<<24, uint64(st.Size()/32)))
+	keys := &SnapshotKeys{Seq: snap.Seq}
+	switch {
+	case load != nil:
+		// A key takes at least 8 bytes of a batch.
+		load.Expect(int(min(count, 1<<24, uint64(st.Size()/8))))
+		keys.Put = load.Add
+	case hasCount:
+		keys.Items = make([]engine.Item, 0, min(count, 1<<24, uint64(st.Size()/32)))
 	}
-	keys, err := readSnapshotKeys(rd, cr, snap.Seq, dbs, capHint, progress)
+	err = readSnapshotKeys(rd, cr, keys, dbs, progress)
 	if err == nil {
 		err = keys.Complete(count, hasCount)
 	}
@@ -485,8 +510,7 @@ func (k *SnapshotKeys) Complete(announced uint64, known bool) error {
 // readSnapshotKeys reads the frames after a snapshot's header: SET frames
 // at sequence seq, then SNAPSHOT_END as the very last frame. The frames
 // are verified on every core (parseFrames).
-func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, dbs, capHint int, progress func(read int64)) (*SnapshotKeys, error) {
-	keys := &SnapshotKeys{Seq: seq, Items: make([]engine.Item, 0, capHint)}
+func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, keys *SnapshotKeys, dbs int, progress func(read int64)) error {
 	var err error
 	parseFrames(rd, func() int64 { return cr.N - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {
 		if progress != nil {
@@ -496,9 +520,9 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 			pf := &run.frames[i]
 			switch {
 			case pf.err != nil:
-				err = fmt.Errorf("after %d keys: %w", len(keys.Items), pf.err)
+				err = fmt.Errorf("after %d keys: %w", keys.N, pf.err)
 			case frame.IsValueOp(pf.typ) && pf.efErr != nil && !keys.Ended:
-				err = fmt.Errorf("key %d: %w", len(keys.Items), pf.efErr)
+				err = fmt.Errorf("key %d: %w", keys.N, pf.efErr)
 			case pf.typ == frame.OpSnapshotBatch:
 				err = keys.AddBatch(pf.seq, pf.blob, pf.count, dbs)
 			default:
@@ -510,16 +534,13 @@ func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, seq uint64, db
 		}
 		switch {
 		case run.readErr != nil:
-			err = fmt.Errorf("after %d keys: %w", len(keys.Items), run.readErr)
+			err = fmt.Errorf("after %d keys: %w", keys.N, run.readErr)
 		case run.final && !keys.Ended:
-			err = fmt.Errorf("after %d keys: no end marker", len(keys.Items))
+			err = fmt.Errorf("after %d keys: no end marker", keys.N)
 		}
 		return err == nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return err
 }
 
 // SnapshotHeader is what a snapshot's METADATA frame records besides its
