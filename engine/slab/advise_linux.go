@@ -18,8 +18,9 @@ const (
 // memory of slots with huge pages (MADV_HUGEPAGE; a no-op where
 // transparent huge pages are off). An index is probed at random, one
 // cache line per lookup: with 4 KiB pages nearly every lookup of a large
-// index also misses the TLB. An index is touched all over as it fills, so
-// huge pages cost it no memory. Failure is harmless and ignored.
+// index also misses the TLB. An index reserved for a load is touched all
+// over as it fills, so huge pages cost it no memory. Failure is harmless
+// and ignored.
 func adviseHuge(slots []slot) {
 	size := uintptr(len(slots)) * unsafe.Sizeof(slot{})
 	if size < 2*hugePage {

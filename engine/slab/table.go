@@ -126,7 +126,6 @@ func (x *index) removeSlot(i int) {
 func (x *index) resize(n int) {
 	old := x.slots
 	x.slots = make([]slot, n)
-	adviseHuge(x.slots)
 	for _, s := range old {
 		if s.hi != 0 {
 			x.place(uint64(s.hi)<<32|uint64(s.lo), s.hash)
@@ -189,10 +188,14 @@ func (t *Table) Prefault(on bool) { t.slabs.prefault = on }
 
 // Reserve grows the index at once to hold n keys, so that filling the
 // table with them resizes it no more: for a table loaded with a known
-// number of keys. Fit gives back what a reservation did not use.
+// number of keys. Fit gives back what a reservation did not use. A large
+// reserved index asks for huge pages (adviseHuge): it is filled at once,
+// at random places. An index that grows by doubling does not: its old
+// copies, freed, would stay in memory as whole huge pages.
 func (t *Table) Reserve(n int) {
 	if size := indexSizeFor(n); size > len(t.keys.slots) {
 		t.keys.resize(size)
+		adviseHuge(t.keys.slots)
 	}
 }
 
