@@ -409,12 +409,11 @@ func readSnapshot(path string, dbs int, progress func(read int64), load *engine.
 		return fail("header: %v", err)
 	}
 	count, hasCount := op.Count, op.Has&frame.FieldCount != 0
-	// A key takes a frame of more than 32 bytes: a count the file cannot
-	// hold reserves nothing for it.
+	// A count the file cannot hold reserves nothing for it: a key takes
+	// more than 32 bytes in a frame of its own, at least 8 in a batch.
 	keys := &SnapshotKeys{Seq: snap.Seq}
 	switch {
 	case load != nil:
-		// A key takes at least 8 bytes of a batch.
 		load.Expect(int(min(count, 1<<24, uint64(st.Size()/8))))
 		keys.Put = load.Add
 	case hasCount:
@@ -433,9 +432,10 @@ func readSnapshot(path string, dbs int, progress func(read int64), load *engine.
 
 // SnapshotKeys collects a snapshot's keys from the frames that follow its
 // header, wherever they come from: a snapshot file, or a primary's full
-// resynchronisation. The rules are the same for both: SET frames at the
-// snapshot's sequence, then SNAPSHOT_END as the very last frame, whose
-// count and the announced one must match the keys received.
+// resynchronisation. The rules are the same for both: frames of keys
+// (SNAPSHOT_BATCH, or SET, HASH or OBJECT for one key) at the snapshot's
+// sequence, then SNAPSHOT_END as the very last frame, whose count and the
+// announced one must match the keys received.
 type SnapshotKeys struct {
 	Seq uint64 // the snapshot's sequence
 	// Put, when set, takes each key (valid only during the call) instead
@@ -507,9 +507,10 @@ func (k *SnapshotKeys) Complete(announced uint64, known bool) error {
 	return nil
 }
 
-// readSnapshotKeys reads the frames after a snapshot's header: SET frames
-// at sequence seq, then SNAPSHOT_END as the very last frame. The frames
-// are verified on every core (parseFrames).
+// readSnapshotKeys reads the frames after a snapshot's header into keys:
+// SNAPSHOT_BATCH, SET, HASH or OBJECT frames at keys.Seq, then
+// SNAPSHOT_END as the very last frame. The frames are verified on every
+// core (parseFrames).
 func readSnapshotKeys(rd *frame.Reader, cr *frame.CountingReader, keys *SnapshotKeys, dbs int, progress func(read int64)) error {
 	var err error
 	parseFrames(rd, func() int64 { return cr.N - int64(rd.Buffered()) }, dbs, func(run *frameRun) bool {

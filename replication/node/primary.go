@@ -444,10 +444,11 @@ func (p *primary) write(s *sender, buf []byte) error {
 	return nil
 }
 
-// fullSync streams a snapshot: SYNC_RESPONSE (full), the keys as SET
-// frames at the snapshot's sequence S (or, to a secondary that asked, in
-// SNAPSHOT_BATCH frames of up to frame.SnapshotBatchBytes), then SNAPSHOT_END. The log is pinned
-// from S+1 so that writes made meanwhile are still there afterwards.
+// fullSync streams a snapshot: SYNC_RESPONSE (full), the keys at the
+// snapshot's sequence S (to a secondary that asked, in SNAPSHOT_BATCH
+// frames; otherwise a SET, HASH or OBJECT frame each), then SNAPSHOT_END.
+// The log is pinned from S+1 so that writes made meanwhile are still
+// there afterwards.
 func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 	start := time.Now()
 	var digest engine.Digest

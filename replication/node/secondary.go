@@ -426,8 +426,9 @@ func (s *secondary) loadSnapshot(conn net.Conn, rd *frame.Reader, resp *frame.Op
 		lastDigest = bytes.Clone(resp.LastDigest)
 	}
 	start := time.Now()
-	// The same rules as a snapshot file's (aof.SnapshotKeys): SET frames
-	// at S, then SNAPSHOT_END counting them, as the response announced.
+	// The same rules as a snapshot file's (aof.SnapshotKeys): frames of
+	// keys at S (batches, or one key each), then SNAPSHOT_END counting the
+	// keys, as the response announced.
 	// The keys go straight into the keyspace being built (engine.Loader),
 	// which copies them into its records: nothing is kept per key.
 	load := s.eng.NewLoader()
