@@ -122,13 +122,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 
 	t.Run("engine dataset", func(t *testing.T) {
-		src := engine.New(engine.Options{Databases: aofDBs})
-		writeWorkload(src)
-		for i := range 5000 {
-			src.Set(i%aofDBs, fmt.Sprint("key-", i), []byte(fmt.Sprint("value-", i)), engine.SetOptions{})
-		}
-		items, release := src.Snapshot(nil)
-		defer release()
+		src, items := workloadItems(t, 5000)
 		dir := t.TempDir()
 		_, err := WriteSnapshot(dir, SnapshotHeader{ReplID: "rid", Seq: 9, Dataset: engine.DigestOf(items)}, items, nil)
 		require.NoError(t, err)
@@ -149,6 +143,21 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, ents, "an aborted snapshot leaves no file")
 	})
+}
+
+// workloadItems returns an engine holding writeWorkload's keys of every
+// type and n more strings, and a snapshot of its items, released when the
+// test ends.
+func workloadItems(t *testing.T, n int) (*engine.Engine, []engine.Item) {
+	t.Helper()
+	src := engine.New(engine.Options{Databases: aofDBs})
+	writeWorkload(src)
+	for i := range n {
+		src.Set(i%aofDBs, fmt.Sprint("key-", i), []byte(fmt.Sprint("value-", i)), engine.SetOptions{})
+	}
+	items, release := src.Snapshot(nil)
+	t.Cleanup(release)
+	return src, items
 }
 
 // snapshotBytes returns a valid snapshot file's bytes.
@@ -911,13 +920,7 @@ func TestSnapshotDatasetDigest(t *testing.T) {
 // the engine's keyspace as it reads them (History.Loaded), with the same
 // result and the same digest check as reading the items first.
 func TestOpenLoadsSnapshot(t *testing.T) {
-	src := engine.New(engine.Options{Databases: aofDBs})
-	writeWorkload(src)
-	for i := range 3000 {
-		src.Set(i%aofDBs, fmt.Sprint("key-", i), []byte(fmt.Sprint("value-", i)), engine.SetOptions{})
-	}
-	items, release := src.Snapshot(nil)
-	defer release()
+	src, items := workloadItems(t, 3000)
 	open := func(t *testing.T, dir string) (*engine.Engine, error) {
 		t.Helper()
 		eng := engine.New(engine.Options{Databases: aofDBs})

@@ -97,9 +97,11 @@ func TestPrimarySendsBatchesToWhoAsks(t *testing.T) {
 	require.Positive(t, batched["1/ttl"].ExpireAt)
 }
 
-// fakeFullSync serves one full resynchronisation at sequence S made of the
-// frames frames adds, then SNAPSHOT_END counting keys, and holds the link.
-func fakeFullSync(t *testing.T, S, keys uint64, frames func(add func(*frame.Op))) *testServer {
+// fakeFullSyncServer plays a primary for one full resynchronisation at
+// sequence S announcing keys: after the SYNC_RESPONSE, send adds frames
+// (add) and writes those added so far (flush, false once the secondary
+// has hung up); then the link is held open.
+func fakeFullSyncServer(t *testing.T, S, keys uint64, send func(add func(*frame.Op), flush func() bool)) *testServer {
 	return startTestServer(t, func(i int, conn net.Conn) {
 		rd := frame.NewReader(conn, 1<<20)
 		var op frame.Op
@@ -121,13 +123,25 @@ func fakeFullSync(t *testing.T, S, keys uint64, frames func(add func(*frame.Op))
 			buf, err = enc.AppendFrame(buf, o)
 			assert.NoError(t, err)
 		}
+		flush := func() bool {
+			_, err := conn.Write(buf)
+			buf = buf[:0]
+			return err == nil
+		}
 		add(&frame.Op{Type: frame.OpSyncResponse, Sequence: S, Mode: frame.ModeFull, ReplID: []byte("0123456789012345678901234567890123456789"),
 			FromSequence: S + 1, Count: keys, Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldCount})
+		send(add, flush)
+		holdOpen(conn)
+	})
+}
+
+// fakeFullSync serves the frames frames adds, then SNAPSHOT_END counting
+// keys (see fakeFullSyncServer).
+func fakeFullSync(t *testing.T, S, keys uint64, frames func(add func(*frame.Op))) *testServer {
+	return fakeFullSyncServer(t, S, keys, func(add func(*frame.Op), flush func() bool) {
 		frames(add)
 		add(&frame.Op{Type: frame.OpSnapshotEnd, Sequence: S, Count: keys, Has: frame.FieldCount})
-		if _, err := conn.Write(buf); err == nil {
-			holdOpen(conn)
-		}
+		flush()
 	})
 }
 

@@ -2,9 +2,7 @@ package node
 
 import (
 	"fmt"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/nadb-server/nadb-server/replication/frame"
 	"github.com/stretchr/testify/assert"
@@ -18,25 +16,7 @@ import (
 func TestFullSyncRefusedMidway(t *testing.T) {
 	leakCheck(t)
 	const S, before, after = 7, 3*snapBatch + 5, 200 * snapBatch
-	fake := startTestServer(t, func(i int, conn net.Conn) {
-		rd := frame.NewReader(conn, 1<<20)
-		var op frame.Op
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if rd.Next(&op) != nil || op.Type != frame.OpSyncRequest || i > 0 {
-			holdOpen(conn)
-			return
-		}
-		_ = conn.SetReadDeadline(time.Time{})
-		var enc frame.Encoder
-		var buf []byte
-		add := func(o *frame.Op) {
-			var err error
-			buf, err = enc.AppendFrame(buf, o)
-			require.NoError(t, err)
-		}
-		add(&frame.Op{Type: frame.OpSyncResponse, Sequence: S, Mode: frame.ModeFull, ReplID: []byte("0123456789012345678901234567890123456789"),
-			FromSequence: S + 1, Count: before + after,
-			Has: frame.FieldMode | frame.FieldReplID | frame.FieldFromSequence | frame.FieldCount})
+	fake := fakeFullSyncServer(t, S, before+after, func(add func(*frame.Op), flush func() bool) {
 		set := func(seq uint64, k int) {
 			add(&frame.Op{Type: frame.OpSet, Sequence: seq, Key: []byte(fmt.Sprintf("k%d", k)), Value: []byte("v"),
 				DB: []byte("0"), Namespace: []byte(frame.Namespace), Has: frame.FieldKey | frame.FieldValue | frame.FieldDB | frame.FieldNamespace})
@@ -45,21 +25,16 @@ func TestFullSyncRefusedMidway(t *testing.T) {
 			set(S, k)
 		}
 		set(S+1, before) // not the snapshot's sequence
-		if _, err := conn.Write(buf); err != nil {
+		if !flush() {
 			return
 		}
-		buf = buf[:0]
 		for k := range after {
 			set(S, before+1+k)
-			if len(buf) > 64<<10 {
-				if _, err := conn.Write(buf); err != nil {
-					return // the secondary hung up: what it should do
-				}
-				buf = buf[:0]
+			if k%1000 == 999 && !flush() {
+				return // the secondary hung up: what it should do
 			}
 		}
-		_, _ = conn.Write(buf)
-		holdOpen(conn)
+		flush()
 	})
 
 	s := startNode(t, nil)
