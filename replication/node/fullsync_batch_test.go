@@ -226,16 +226,25 @@ func TestFullSyncBatchRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leakCheck(t)
-			fake := fakeFullSync(t, S, 701, tc.frames)
-			s := startNode(t, nil)
-			follow(t, s, fake.addr)
-			require.EventuallyWithT(t, func(c *assert.CollectT) {
-				assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
-				assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
-			}, convergeWait, pollEvery)
-			require.Zero(t, s.eng.Len(), "a snapshot is installed whole or not at all")
-			require.Zero(t, s.node.Sequence())
-			require.Zero(t, infoInt(t, s.node, "nadb_full_syncs"))
+			requireSnapshotRefused(t, fakeFullSync(t, S, 701, tc.frames).addr)
 		})
 	}
+}
+
+// requireSnapshotRefused starts a secondary following the fake primary at
+// addr and checks that it refuses the full resynchronisation it is sent:
+// one protocol error, the link down, nothing installed. It returns the
+// secondary.
+func requireSnapshotRefused(t *testing.T, addr string) *tnode {
+	t.Helper()
+	s := startNode(t, nil)
+	follow(t, s, addr)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
+		assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
+	}, convergeWait, pollEvery)
+	require.Zero(t, s.eng.Len(), "a snapshot is installed whole or not at all")
+	require.Zero(t, s.node.Sequence())
+	require.Zero(t, infoInt(t, s.node, "nadb_full_syncs"))
+	return s
 }

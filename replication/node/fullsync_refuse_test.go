@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/nadb-server/nadb-server/replication/frame"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -37,15 +36,7 @@ func TestFullSyncRefusedMidway(t *testing.T) {
 		flush()
 	})
 
-	s := startNode(t, nil)
-	follow(t, s, fake.addr)
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
-		assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
-	}, convergeWait, pollEvery)
-	require.Zero(t, s.eng.Len(), "a snapshot is installed whole or not at all")
-	require.Zero(t, s.node.Sequence())
-	require.Zero(t, infoInt(t, s.node, "nadb_full_syncs"))
+	s := requireSnapshotRefused(t, fake.addr)
 	require.Less(t, infoInt(t, s.node, "nadb_frames_received"), int64(before+20*snapBatch),
 		"the secondary read on long after the refused key")
 }
