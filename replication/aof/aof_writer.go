@@ -57,15 +57,18 @@ type AOF struct {
 	// snapshot being put in place (see Exclusive).
 	dirMu sync.Mutex
 
-	mu       sync.Mutex // guards the fields below
-	f        *os.File   // the current segment; only a flush uses it
-	segs     []Segment  // every segment on disk, oldest first; the last is current
-	buf      []byte     // encoded frames not yet written
-	cuts     []aofCut   // segment boundaries within buf, in order
-	bufLast  uint64     // sequence of the last frame in buf
-	tailSize int64      // bytes of the newest segment, buffer included
-	logBytes int64      // bytes of every segment, buffer included
-	replID   string     // history and role of the newest segment
+	mu   sync.Mutex // guards the fields below
+	f    *os.File   // the current segment; only a flush uses it
+	segs []Segment  // every segment on disk, oldest first; the last is current
+	buf  []byte     // encoded frames not yet written
+	// spare is the buffer the last flush wrote, kept for the next frames:
+	// a buffer that is used again has its pages mapped already.
+	spare    []byte
+	cuts     []aofCut // segment boundaries within buf, in order
+	bufLast  uint64   // sequence of the last frame in buf
+	tailSize int64    // bytes of the newest segment, buffer included
+	logBytes int64    // bytes of every segment, buffer included
+	replID   string   // history and role of the newest segment
 	role     string
 	gen      uint64 // counts Resets: a snapshot captured before one is stale
 	complete uint64 // sequence ending the last complete group added
@@ -103,6 +106,10 @@ type AOFOptions struct {
 	SegmentLimit int64 // cut a new segment after this many bytes (0: never)
 	Logger       *slog.Logger
 }
+
+// maxSpare bounds the written buffer a flush keeps for reuse (see spare):
+// one larger, left by a burst, goes back to the garbage collector.
+const maxSpare = 8 << 20
 
 // OpenAOF opens the log for appending: the last segment when it continues
 // history o.ReplID as o.Role, otherwise a new segment starting after o.Last.
@@ -308,6 +315,9 @@ func (a *AOF) addLocked(e *frame.Entry) {
 		a.fsyncFailed, a.buf, a.cuts = true, nil, nil
 		a.bufLast = e.Seq
 		return
+	}
+	if a.buf == nil {
+		a.buf, a.spare = a.spare, nil
 	}
 	n := len(a.buf)
 	buf := append(a.buf, e.Frame...)
@@ -627,6 +637,9 @@ func (a *AOF) flushLocked(sync bool) {
 		a.err, a.fsyncFailed = syncErr, true
 	default:
 		a.err = nil
+		if cap(buf) <= maxSpare {
+			a.spare = buf[:0]
+		}
 		a.written = last
 		if needSync {
 			a.synced = last

@@ -281,3 +281,27 @@ func TestEncodeConcurrent(t *testing.T) {
 		require.Equal(t, want, <-done)
 	}
 }
+
+// An Encoder renders a timestamp again only when it changes: whatever the
+// order of timestamps, a reused Encoder writes what a fresh one does.
+func TestEncodeTimestampReused(t *testing.T) {
+	stamps := []struct {
+		ts    float64
+		isInt bool
+	}{
+		{1733467000.123, false}, {1733467000.123, false}, {1733467000, true},
+		{1733467000, false}, {1733467000.124, false}, {1733467000.123, false},
+		{0, true}, {math.Copysign(0, -1), false}, {1e21, false}, {1e21, true},
+	}
+	var reused Encoder
+	for i, s := range stamps {
+		op := Op{Type: OpSet, Sequence: uint64(i + 1), Timestamp: s.ts, TimestampIsInt: s.isInt,
+			Has: FieldKey | FieldValue, Key: []byte("k"), Value: []byte("v")}
+		var fresh Encoder
+		want, err := fresh.AppendFrame(nil, &op)
+		require.NoError(t, err)
+		got, err := reused.AppendFrame(nil, &op)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "timestamp %d (%v, int %v)", i, s.ts, s.isInt)
+	}
+}
