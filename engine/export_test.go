@@ -147,7 +147,7 @@ func (e *Engine) CheckInvariants() error {
 // value of valueLen bytes set by SET, with an expiry or not; DBOverhead
 // an empty database's.
 func KeyMemory(keyLen, valueLen int, volatile bool) int64 {
-	en := entry{size: slab.RecordSize(keyLen, valueLen, false)}
+	en := entry{size: slab.RecordSize(keyLen, valueLen, false, volatile)}
 	if volatile {
 		en.expireAt = 1
 	}

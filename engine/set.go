@@ -46,7 +46,7 @@ const tableSlot = 16
 func memberHash[S ~string | ~[]byte](m S) uint64 { return mix(hash64(kB, m)^kC, kH) }
 
 // tableMemberMem is the bytes a hashtable member of n bytes is accounted.
-func tableMemberMem(n int) int64 { return int64(slab.RecordSize(n, 0, false)) + tableSlot }
+func tableMemberMem(n int) int64 { return int64(slab.RecordSize(n, 0, false, false)) + tableSlot }
 
 func newSet(CollLimits) coll { return &setObj{} }
 

@@ -1,7 +1,6 @@
 package slab
 
 import (
-	"encoding/binary"
 	"slices"
 	"sync"
 )
@@ -55,11 +54,7 @@ func (f *Frozen) Each(fn func(key string, value []byte, expireAt int64, kind uin
 	for _, ref := range f.refs {
 		c, off := splitRef(ref)
 		rec := f.bufs[c][off:]
-		kl := int(binary.LittleEndian.Uint32(rec))
-		vl := int(binary.LittleEndian.Uint32(rec[offValLen:]))
-		exp := int64(binary.LittleEndian.Uint64(rec[offExpire:]))
-		v := headerSize + kl
-		if !fn(aliasString(rec[headerSize:v]), rec[v:v+vl:v+vl], exp, rec[offKind]) {
+		if !fn(aliasString(recKey(rec)), recValue(rec), expireOf(rec), rec[offKind]) {
 			return
 		}
 	}

@@ -5,16 +5,25 @@ import (
 	"unsafe"
 )
 
-// A record is a header, the key and the value's room, padded to 8 bytes:
+// A record is a header, the expiry time when it has one, the key and the
+// value's room, padded to 8 bytes:
 //
-//	0  key length    uint32
+//	0  key length    uint32 (low 31 bits; the top bit: an expiry follows)
 //	4  value length  uint32
 //	8  meta          uint32 (the caller's)
 //	12 kind          uint8  (the caller's)
 //	13 flags         uint8  (flagGreedy, flagDead)
 //	14 (reserved)    2 bytes
-//	16 expiry time   int64  (Unix ms; 0: none)
-//	24 key, then value
+//	16 expiry time   int64  (Unix ms; 0: none), only when the top bit is set
+//	16 or 24: key, then value
+//
+// A key without an expiry, most of them in a cache or a store, saves the
+// expiry's 8 bytes. A record has the expiry word exactly when it has an
+// expiry, so its size follows from its key, value and whether it expires.
+// The bit is fixed when the record is written (it sits in the key length
+// word, which is never written again while a Frozen may read the record;
+// the flags byte is): giving a key an expiry, or taking it away, writes a
+// new record; changing it writes it in place.
 //
 // The room of a value is its length, or for a greedy record (one built by
 // Append) roomFor(length), so that appending in place keeps the record's
@@ -27,7 +36,11 @@ const (
 	offKind    = 12
 	offFlags   = 13
 	offExpire  = 16
-	headerSize = 24
+	headerSize = 16
+	expireSize = 8
+	// expireBit, in the key length word, says the expiry word follows
+	// the header.
+	expireBit = 1 << 31
 )
 
 // Record flags: flagGreedy marks a record whose value has room to grow
@@ -65,10 +78,39 @@ func roomFor(n int) int {
 	return (n + chunkSize - 1) / chunkSize * chunkSize
 }
 
-func recSize(keyLen, room int) int { return (headerSize + keyLen + room + 7) &^ 7 }
+// recSize is the size of a record: exp says it has the expiry word.
+func recSize(keyLen, room int, exp bool) int {
+	n := headerSize + keyLen + room
+	if exp {
+		n += expireSize
+	}
+	return (n + 7) &^ 7
+}
 
-func keyLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec)) }
-func valLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec[offValLen:])) }
+func keyLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec) &^ expireBit) }
+
+// hasExpireWord reports whether the record keeps an expiry word.
+func hasExpireWord(rec []byte) bool { return binary.LittleEndian.Uint32(rec)&expireBit != 0 }
+
+// keyOff is where the record's key starts.
+func keyOff(rec []byte) int {
+	if hasExpireWord(rec) {
+		return headerSize + expireSize
+	}
+	return headerSize
+}
+
+// expireOf is the record's expiry time (0: none).
+func expireOf(rec []byte) int64 {
+	if !hasExpireWord(rec) {
+		return 0
+	}
+	return int64(binary.LittleEndian.Uint64(rec[offExpire:]))
+}
+
+// recordSize is the size of the record starting at rec.
+func recordSize(rec []byte) int { return recSize(keyLen(rec), room(rec), hasExpireWord(rec)) }
+func valLen(rec []byte) int     { return int(binary.LittleEndian.Uint32(rec[offValLen:])) }
 
 // room is the value room of the record starting at rec.
 func room(rec []byte) int {
@@ -80,17 +122,23 @@ func room(rec []byte) int {
 }
 
 func recKey(rec []byte) []byte {
-	n := keyLen(rec)
-	return rec[headerSize : headerSize+n : headerSize+n]
+	k := keyOff(rec)
+	n := k + keyLen(rec)
+	return rec[k:n:n]
+}
+
+// recValue is the record's value.
+func recValue(rec []byte) []byte {
+	v := keyOff(rec) + keyLen(rec)
+	n := v + valLen(rec)
+	return rec[v:n:n]
 }
 
 func entryOf(rec []byte) Entry {
-	kl, vl := keyLen(rec), valLen(rec)
-	v := headerSize + kl
 	return Entry{
-		Key:      rec[headerSize:v:v],
-		Value:    rec[v : v+vl : v+vl],
-		ExpireAt: int64(binary.LittleEndian.Uint64(rec[offExpire:])),
+		Key:      recKey(rec),
+		Value:    recValue(rec),
+		ExpireAt: expireOf(rec),
 		Meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		Kind:     rec[offKind],
 		Size:     len(rec),
@@ -108,21 +156,32 @@ type fields struct {
 
 func fieldsOf(rec []byte) fields {
 	return fields{
-		expireAt: int64(binary.LittleEndian.Uint64(rec[offExpire:])),
+		expireAt: expireOf(rec),
 		meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		kind:     rec[offKind],
 		flags:    rec[offFlags],
 	}
 }
 
-func writeHeader(rec []byte, kl, vl int, f fields) {
-	binary.LittleEndian.PutUint32(rec, uint32(kl))
+// writeHeader writes the header of a record of a key of kl bytes and a
+// value of vl, with the expiry word when f has an expiry, and returns
+// where the key goes.
+func writeHeader(rec []byte, kl, vl int, f fields) int {
+	w := uint32(kl)
+	if f.expireAt != 0 {
+		w |= expireBit
+	}
+	binary.LittleEndian.PutUint32(rec, w)
 	binary.LittleEndian.PutUint32(rec[offValLen:], uint32(vl))
 	binary.LittleEndian.PutUint32(rec[offMeta:], f.meta)
 	rec[offKind] = f.kind
 	rec[offFlags] = f.flags
 	rec[offFlags+1], rec[offFlags+2] = 0, 0
+	if f.expireAt == 0 {
+		return headerSize
+	}
 	binary.LittleEndian.PutUint64(rec[offExpire:], uint64(f.expireAt))
+	return headerSize + expireSize
 }
 
 // aliasString returns b as a string without copying: only for bytes that
@@ -198,7 +257,7 @@ func (s *slabs) entry(ref uint64) Entry {
 func (s *slabs) record(ref uint64) []byte {
 	c, off := splitRef(ref)
 	b := s.chunks[c].buf
-	end := off + recSize(keyLen(b[off:]), room(b[off:]))
+	end := off + recordSize(b[off:])
 	return b[off:end:end]
 }
 
@@ -221,7 +280,7 @@ func (s *slabs) newChunk(size int, alone bool) int {
 // put appends a record of key and value followed by tail (with room for
 // roomLen bytes of value) and returns its ref.
 func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint64 {
-	size := recSize(len(key), roomLen)
+	size := recSize(len(key), roomLen, f.expireAt != 0)
 	limit := s.chunkLimit()
 	var c int
 	switch {
@@ -240,9 +299,9 @@ func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint6
 	off := len(ch.buf)
 	ch.buf = ch.buf[:off+size]
 	rec := ch.buf[off:]
-	writeHeader(rec, len(key), len(value)+len(tail), f)
-	copy(rec[headerSize:], key)
-	copy(rec[headerSize+len(key)+copy(rec[headerSize+len(key):], value):], tail)
+	k := writeHeader(rec, len(key), len(value)+len(tail), f)
+	copy(rec[k:], key)
+	copy(rec[k+len(key)+copy(rec[k+len(key):], value):], tail)
 	ch.live += int64(size)
 	s.live += int64(size)
 	return makeRef(c, off)

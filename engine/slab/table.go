@@ -291,11 +291,11 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 	old := t.slabs.entry(ref)
 	f.meta = meta(old, true)
 	rec := t.slabs.record(ref)
-	if !inPlace || t.pins > 0 || rec[offFlags]&flagGreedy != 0 || recSize(len(key), len(value)) != len(rec) {
+	if !inPlace || t.pins > 0 || rec[offFlags]&flagGreedy != 0 || hasExpireWord(rec) != (expireAt != 0) ||
+		recSize(len(key), len(value), expireAt != 0) != len(rec) {
 		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), true
 	}
-	writeHeader(rec, len(key), len(value), f)
-	copy(rec[headerSize+len(key):], value)
+	copy(rec[writeHeader(rec, len(key), len(value), f)+len(key):], value)
 	if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
 		t.slabs.chunks[c].aux = aux
 	}
@@ -355,14 +355,14 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 	if t.pins == 0 && rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
 		// Room enough: written after the value's end, where no slice
 		// handed out reaches.
-		copy(rec[headerSize+kl+vl:], tail)
+		copy(rec[keyOff(rec)+kl+vl:], tail)
 		binary.LittleEndian.PutUint32(rec[offValLen:], uint32(n))
 		rec[offKind] = kind
 		return t.slabs.entry(t.keys.ref(i)), true
 	}
 	f := fieldsOf(rec)
 	f.kind, f.flags = kind, f.flags|flagGreedy
-	return t.slabs.entry(t.replace(i, h, key, rec[headerSize+kl:headerSize+kl+vl], tail, roomFor(n), f)), true
+	return t.slabs.entry(t.replace(i, h, key, recValue(rec), tail, roomFor(n), f)), true
 }
 
 // SetAux changes key's aux word, if its record keeps one, and reports
@@ -387,25 +387,21 @@ func (t *Table) SetExpire(key string, expireAt int64) bool {
 	}
 	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
-	if t.pins > 0 {
-		// A Frozen may still read this record's expiry: a new record.
+	if t.pins > 0 || (expireAt != 0) != hasExpireWord(rec) {
+		// A Frozen may still read this record's expiry, or the record
+		// gains or loses the expiry word: a new record.
 		f := fieldsOf(rec)
 		f.expireAt = expireAt
 		if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
 			f.aux = t.slabs.chunks[c].aux
 		}
-		kl := keyLen(rec)
-		t.replace(i, h, aliasString(recKey(rec)), rec[headerSize+kl:headerSize+kl+valLen(rec)], nil, room(rec), f)
+		t.replace(i, h, aliasString(recKey(rec)), recValue(rec), nil, room(rec), f)
 		return true
 	}
-	old := int64(binary.LittleEndian.Uint64(rec[offExpire:]))
-	switch {
-	case old == 0 && expireAt != 0:
-		t.vol.add(ref, h)
-	case old != 0 && expireAt == 0:
-		t.vol.remove(t.vol.slotOf(ref, h))
+	if expireAt != 0 {
+		// Both have an expiry: the volatile index already holds it.
+		binary.LittleEndian.PutUint64(rec[offExpire:], uint64(expireAt))
 	}
-	binary.LittleEndian.PutUint64(rec[offExpire:], uint64(expireAt))
 	return true
 }
 
@@ -428,7 +424,7 @@ func (t *Table) Delete(key string) bool {
 	}
 	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
-	if binary.LittleEndian.Uint64(rec[offExpire:]) != 0 {
+	if expireOf(rec) != 0 {
 		t.vol.remove(t.vol.slotOf(ref, h))
 	}
 	t.keys.remove(i)
@@ -519,12 +515,13 @@ func (t *Table) Slots() int { return len(t.keys.slots) }
 func (t *Table) LiveBytes() int64 { return t.slabs.live }
 
 // RecordSize returns the bytes a record takes for a key and a value of
-// these lengths; greedy for a value built by Append.
-func RecordSize(keyLen, valueLen int, greedy bool) int {
+// these lengths; greedy for a value built by Append, expires for a key
+// with an expiry.
+func RecordSize(keyLen, valueLen int, greedy, expires bool) int {
 	if greedy {
-		return recSize(keyLen, roomFor(valueLen))
+		return recSize(keyLen, roomFor(valueLen), expires)
 	}
-	return recSize(keyLen, valueLen)
+	return recSize(keyLen, valueLen, expires)
 }
 
 // compactStep is the bytes of a slab that compaction looks at per write:
@@ -577,8 +574,7 @@ func (t *Table) evacuate(budget int) {
 			continue // not reachable: a record is live until marked dead
 		}
 		f := fieldsOf(rec)
-		v := headerSize + len(key)
-		nref := s.put(key, rec[v:v+valLen(rec)], nil, room(rec), f)
+		nref := s.put(key, recValue(rec), nil, room(rec), f)
 		t.keys.setRef(i, nref)
 		if f.expireAt != 0 {
 			t.vol.setRef(t.vol.slotOf(ref, h), nref)

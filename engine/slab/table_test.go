@@ -94,12 +94,13 @@ func (m *model) check() {
 		require.Equal(m.t, r.meta, e.Meta, "meta of %q", k)
 		require.Equal(m.t, r.kind, e.Kind, "kind of %q", k)
 		if !m.tab.slabs.grow { // a growing table's slabs of their own start smaller
-			require.Equal(m.t, RecordSize(len(k), len(r.value), r.greedy) > bigRecord, e.HasAux, "aux kept by %q", k)
+			require.Equal(m.t, RecordSize(len(k), len(r.value), r.greedy, r.expireAt != 0) > bigRecord, e.HasAux, "aux kept by %q", k)
 		}
 		if e.HasAux && !r.greedy {
 			require.Equal(m.t, r.aux, e.Aux, "aux of %q", k)
 		}
-		live += int64(RecordSize(len(k), len(r.value), r.greedy))
+		require.Equal(m.t, RecordSize(len(k), len(r.value), r.greedy, r.expireAt != 0), e.Size, "size of %q", k)
+		live += int64(e.Size)
 	}
 	require.Equal(m.t, live, m.tab.LiveBytes(), "live bytes")
 	require.GreaterOrEqual(m.t, m.tab.slabs.dead, int64(0), "dead bytes")
@@ -291,7 +292,7 @@ func TestNoPointersPerKey(t *testing.T) {
 	}
 	require.Less(t, len(tab.slabs.chunks), 20, "100,000 keys of 100 bytes fit in a few slabs")
 	per := float64(tab.Memory()) / 100000
-	t.Logf("%.1f bytes per key (record %d)", per, recSize(len("key:99999"), 100))
+	t.Logf("%.1f bytes per key (record %d)", per, recSize(len("key:99999"), 100, false))
 	require.Less(t, per, 200.0)
 }
 
@@ -337,24 +338,37 @@ func TestSetInPlace(t *testing.T) {
 	before, _ := tab.Get("k")
 	live := tab.LiveBytes()
 
-	tab.Set("k", []byte("bbbb"), 5, 2, 0, 0)
+	tab.Set("k", []byte("bbbb"), 0, 2, 0, 0)
 	require.Equal(t, "bbbb", string(before.Value), "written in place: the old slice shows the new bytes")
 	require.Equal(t, live, tab.LiveBytes())
 	require.Zero(t, tab.slabs.dead, "no dead record")
+
+	// A record without an expiry has no room for one: a new record, 8
+	// bytes longer.
+	tab.Set("k", []byte("xxxx"), 5, 2, 0, 0)
+	require.Equal(t, "bbbb", string(before.Value), "the old record is dead, never rewritten")
+	require.Equal(t, live+8, tab.LiveBytes())
+	require.Equal(t, 1, tab.VolatileLen(), "the expiry is indexed")
+	withExp, _ := tab.Get("k")
+	tab.Set("k", []byte("yyyy"), 7, 2, 0, 0)
+	require.Equal(t, "yyyy", string(withExp.Value), "an expiry for an expiry: in place")
+	e, _ := tab.Get("k")
+	require.Equal(t, int64(7), e.ExpireAt)
 	require.Equal(t, 1, tab.VolatileLen(), "the expiry set in place is indexed")
 
 	tab.Pin()
 	pinned, _ := tab.Get("k")
+	dead := tab.slabs.dead
 	tab.Set("k", []byte("cccc"), 0, 3, 0, 0)
-	require.Equal(t, "bbbb", string(pinned.Value), "pinned: the old bytes are kept")
-	require.Positive(t, tab.slabs.dead, "pinned: the old record is dead")
+	require.Equal(t, "yyyy", string(pinned.Value), "pinned: the old bytes are kept")
+	require.Greater(t, tab.slabs.dead, dead, "pinned: the old record is dead")
 	require.Zero(t, tab.VolatileLen())
 	tab.Unpin()
 
 	tab.Set("k", []byte("longer value"), 0, 4, 0, 0)
-	e, _ := tab.Get("k")
+	e, _ = tab.Get("k")
 	require.Equal(t, "longer value", string(e.Value), "a value of another size gets a new record")
-	require.Equal(t, "bbbb", string(pinned.Value), "a dead record is never rewritten")
+	require.Equal(t, "yyyy", string(pinned.Value), "a dead record is never rewritten")
 	require.NoError(t, tab.Verify())
 }
 
@@ -420,4 +434,36 @@ func TestReserveAndFit(t *testing.T) {
 	m.tab.Fit()
 	require.Equal(t, indexSizeFor(m.tab.Len()), len(m.tab.keys.slots))
 	m.check()
+}
+
+// TestExpireWord: a record has an expiry word exactly when it has an
+// expiry. Giving a key an expiry, or taking it away, writes a new record;
+// changing it writes it in place.
+func TestExpireWord(t *testing.T) {
+	tab := New()
+	tab.Set("k", []byte("value"), 0, 0, 0, 0)
+	plain, _ := tab.Get("k")
+	require.Equal(t, recSize(1, 5, false), plain.Size)
+
+	require.True(t, tab.SetExpire("k", 100))
+	e, _ := tab.Get("k")
+	require.Equal(t, recSize(1, 5, true), e.Size, "a new record with the word")
+	require.Equal(t, int64(100), e.ExpireAt)
+	require.Positive(t, tab.slabs.dead, "the plain record is dead")
+	dead := tab.slabs.dead
+
+	require.True(t, tab.SetExpire("k", 200))
+	e, _ = tab.Get("k")
+	require.Equal(t, int64(200), e.ExpireAt)
+	require.Equal(t, dead, tab.slabs.dead, "changed in place")
+	require.Equal(t, 1, tab.VolatileLen())
+
+	require.True(t, tab.SetExpire("k", 0))
+	e, _ = tab.Get("k")
+	require.Zero(t, e.ExpireAt)
+	require.Equal(t, recSize(1, 5, false), e.Size, "a new record without the word")
+	require.Greater(t, tab.slabs.dead, dead)
+	require.Zero(t, tab.VolatileLen())
+	require.Equal(t, "value", string(e.Value))
+	require.NoError(t, tab.Verify())
 }
