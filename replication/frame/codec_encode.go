@@ -3,9 +3,9 @@ package frame
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 )
@@ -15,9 +15,15 @@ import (
 // not safe for concurrent use; give each sender its own. The zero value is
 // ready to use.
 type Encoder struct {
-	vals  []byte          // rendered JSON text of each present field
-	spans [numFields]span // where each field's text sits in vals
-	canon []byte          // checksum input
+	// vals holds the member text `,"name":value` of every present data
+	// field, in wire order.
+	vals []byte
+	// spans[canonicalRank[f]] is where field f's member text sits in vals,
+	// and sorted has that bit set, for every field f rendered; the spans of
+	// the others are stale.
+	spans  [numFields]span
+	sorted uint32 // numFields bits
+	canon  []byte // checksum input
 	// The last timestamp rendered and its text: operations logged together
 	// share one, and rendering a float is a fifth of a frame's cost.
 	tsBits uint64
@@ -53,22 +59,18 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	if err := e.render(op); err != nil {
 		return dst, err
 	}
-	v := e.vals
+	data := e.vals // the data members, in wire order
+	var seqText [20]byte
+	seq := strconv.AppendUint(seqText[:0], op.Sequence, 10)
+	ts := e.timestamp(op)
 
-	// The scalar envelope members, rendered once into the tail of vals.
-	seqS := len(v)
-	v = strconv.AppendUint(v, op.Sequence, 10)
-	tsS := len(v)
-	v = append(v, e.timestamp(op)...)
-	tsE := len(v)
-	e.vals = v
-	seq, ts := v[seqS:tsS], v[tsS:tsE]
-
-	c := append(e.canon[:0], `{"data":{`...)
-	first := true
-	for _, f := range canonicalFieldOrder {
-		c, first = e.appendMember(c, f, first)
+	c := append(e.canon[:0], `{"data":`...)
+	open := len(c)
+	for m := e.sorted; m != 0; m &= m - 1 {
+		sp := e.spans[bits.TrailingZeros32(m)]
+		c = append(c, data[sp.s:sp.e]...)
 	}
+	c = openObject(c, open)
 	c = append(c, `},"sequence":`...)
 	c = append(c, seq...)
 	c = append(c, `,"timestamp":`...)
@@ -90,19 +92,48 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	dst = append(dst, seq...)
 	dst = append(dst, `,"timestamp":`...)
 	dst = append(dst, ts...)
-	dst = append(dst, `,"data":{`...)
-	first = true
-	for f := range numFields {
-		dst, first = e.appendMember(dst, f, first)
-	}
+	dst = append(dst, `,"data":`...)
+	open = len(dst)
+	dst = append(dst, data...)
+	dst = openObject(dst, open)
 	dst = append(dst, `},"checksum":"`...)
 	h := len(dst)
 	dst = dst[:h+2*len(sum)]
-	hex.Encode(dst[h:], sum[:])
+	hexSum(dst[h:], &sum)
 	dst = append(dst, `"}`...)
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst, nil
 }
+
+// openObject turns the members appended to dst from offset open, each
+// written with a leading comma, into the start of an object: the first
+// comma becomes the '{', or a '{' is appended when there are none.
+func openObject(dst []byte, open int) []byte {
+	if len(dst) == open {
+		return append(dst, '{')
+	}
+	dst[open] = '{'
+	return dst
+}
+
+// hexSum writes sum in lowercase hex to dst[:64], a byte's two digits at a
+// time.
+func hexSum(dst []byte, sum *[sha256.Size]byte) {
+	_ = dst[2*sha256.Size-1]
+	for i, b := range sum {
+		binary.LittleEndian.PutUint16(dst[2*i:], hexPairs[b])
+	}
+}
+
+// hexPairs holds the two lowercase hex digits of every byte value, the
+// first in the low byte.
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for b := range t {
+		t[b] = uint16(digits[b>>4]) | uint16(digits[b&15])<<8
+	}
+	return t
+}()
 
 // timestamp returns the JSON text of op's timestamp, rendered again only
 // when it differs from the last one's.
@@ -120,67 +151,28 @@ func (e *Encoder) timestamp(op *Op) []byte {
 	return e.tsText
 }
 
-// appendMember appends `"name":value` of field f if it was rendered,
-// preceded by a comma unless it is the first member.
-func (e *Encoder) appendMember(dst []byte, f field, first bool) ([]byte, bool) {
-	sp := e.spans[f]
-	if sp.e == 0 {
-		return dst, first
-	}
-	if !first {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, fieldNames[f]...)
-	dst = append(dst, '"', ':')
-	return append(dst, e.vals[sp.s:sp.e]...), false
-}
-
-// render writes the JSON text of every present data field into e.vals and
-// records its span. Every text is already canonical, so the same bytes serve
-// the checksum input and the frame.
+// render writes the member text of every present data field into e.vals,
+// in wire order, and records its span. Every value is already canonical, so
+// the same bytes serve the checksum input and the frame.
 func (e *Encoder) render(op *Op) error {
 	e.vals = e.vals[:0]
-	e.spans = [numFields]span{}
+	e.sorted = 0
 	has := op.Has
+	var keyB64, valueB64 bool
 	if has&FieldKey != 0 {
-		if e.bytesField(fKey, op.Key, op.KeyBase64) {
-			e.literal(fKeyEncoded, "true")
-		}
+		keyB64 = e.bytesField(fKey, op.Key, op.KeyBase64)
 	}
 	if has&FieldValue != 0 {
-		if e.bytesField(fValue, op.Value, op.ValueBase64) {
-			e.literal(fValueEncoded, "true")
-		}
+		valueB64 = e.bytesField(fValue, op.Value, op.ValueBase64)
 	}
-	for _, t := range [...]struct {
-		bit FieldMask
-		f   field
-		b   []byte
-	}{
-		{FieldDB, fDB, op.DB},
-		{FieldNamespace, fNamespace, op.Namespace},
-		{FieldReplID, fReplID, op.ReplID},
-		{FieldNodeID, fNodeID, op.NodeID},
-		{FieldLastDigest, fLastDigest, op.LastDigest},
-		{FieldDatasetDigest, fDatasetDigest, op.DatasetDigest},
-		{FieldNonce, fNonce, op.Nonce},
-		{FieldProof, fProof, op.Proof},
-		{FieldAnnounceIP, fAnnounceIP, op.AnnounceIP},
-	} {
-		if has&t.bit != 0 {
-			if err := e.textField(t.f, t.b); err != nil {
-				return err
-			}
-		}
+	if err := e.textField(has&FieldDB != 0, fDB, op.DB); err != nil {
+		return err
 	}
-	if has&FieldMode != 0 {
-		if err := e.textField(fMode, []byte(op.Mode)); err != nil {
-			return err
-		}
+	if err := e.textField(has&FieldNamespace != 0, fNamespace, op.Namespace); err != nil {
+		return err
 	}
 	if has&FieldTags != 0 {
-		s := len(e.vals)
+		s := e.begin(fTags)
 		e.vals = append(e.vals, '[')
 		for k, t := range op.Tags {
 			if k > 0 {
@@ -193,92 +185,164 @@ func (e *Encoder) render(op *Op) error {
 			}
 		}
 		e.vals = append(e.vals, ']')
-		e.spans[fTags] = span{s, len(e.vals)}
+		e.mark(fTags, s)
 	}
 	if has&FieldTTL != 0 {
 		t := op.TTL
 		if math.IsInf(t, 0) || math.IsNaN(t) {
 			return fmt.Errorf("%w: ttl %v", ErrInvalidOp, t)
 		}
-		s := len(e.vals)
+		s := e.begin(fTTL)
 		if t == math.Trunc(t) && math.Abs(t) < 1e16 {
 			e.vals = appendPyInt(e.vals, t)
 		} else {
 			e.vals = appendPyFloat(e.vals, t)
 		}
-		e.spans[fTTL] = span{s, len(e.vals)}
+		e.mark(fTTL, s)
 	}
-	if has&FieldExpireAt != 0 {
-		s := len(e.vals)
-		e.vals = strconv.AppendInt(e.vals, op.ExpireAtMs, 10)
-		e.spans[fExpireAt] = span{s, len(e.vals)}
+	if valueB64 {
+		e.literal(fValueEncoded, "true")
 	}
-	for _, t := range [...]struct {
-		bit FieldMask
-		f   field
-		n   int64
-	}{
-		{FieldGroup, fGroup, int64(op.Group)},
-		{FieldListeningPort, fListeningPort, int64(op.ListeningPort)},
-	} {
-		if has&t.bit != 0 {
-			s := len(e.vals)
-			e.vals = strconv.AppendInt(e.vals, t.n, 10)
-			e.spans[t.f] = span{s, len(e.vals)}
+	if keyB64 {
+		e.literal(fKeyEncoded, "true")
+	}
+	e.intField(has&FieldExpireAt != 0, fExpireAt, op.ExpireAtMs)
+	e.intField(has&FieldGroup != 0, fGroup, int64(op.Group))
+	e.uintField(has&FieldFromSequence != 0, fFromSequence, op.FromSequence)
+	if err := e.textField(has&FieldReplID != 0, fReplID, op.ReplID); err != nil {
+		return err
+	}
+	if has&FieldMode != 0 {
+		if err := e.text(fMode, []byte(op.Mode)); err != nil {
+			return err
 		}
 	}
-	for _, t := range [...]struct {
-		bit FieldMask
-		f   field
-		n   uint64
-	}{
-		{FieldFromSequence, fFromSequence, op.FromSequence},
-		{FieldApplied, fApplied, op.Applied},
-		{FieldCount, fCount, op.Count},
-		{FieldVerified, fVerified, op.Verified},
-	} {
-		if has&t.bit != 0 {
-			s := len(e.vals)
-			e.vals = strconv.AppendUint(e.vals, t.n, 10)
-			e.spans[t.f] = span{s, len(e.vals)}
-		}
+	e.intField(has&FieldListeningPort != 0, fListeningPort, int64(op.ListeningPort))
+	if err := e.textField(has&FieldNodeID != 0, fNodeID, op.NodeID); err != nil {
+		return err
 	}
-	return nil
+	e.uintField(has&FieldApplied != 0, fApplied, op.Applied)
+	e.uintField(has&FieldCount != 0, fCount, op.Count)
+	if err := e.textField(has&FieldLastDigest != 0, fLastDigest, op.LastDigest); err != nil {
+		return err
+	}
+	if err := e.textField(has&FieldDatasetDigest != 0, fDatasetDigest, op.DatasetDigest); err != nil {
+		return err
+	}
+	e.uintField(has&FieldVerified != 0, fVerified, op.Verified)
+	if err := e.textField(has&FieldNonce != 0, fNonce, op.Nonce); err != nil {
+		return err
+	}
+	if err := e.textField(has&FieldProof != 0, fProof, op.Proof); err != nil {
+		return err
+	}
+	return e.textField(has&FieldAnnounceIP != 0, fAnnounceIP, op.AnnounceIP)
 }
+
+// begin appends the `,"name":` that starts field f's member text and
+// returns the offset of the member.
+func (e *Encoder) begin(f field) int {
+	s := len(e.vals)
+	e.vals = append(e.vals, memberPrefix[f]...)
+	return s
+}
+
+// mark records that field f's member text is vals[s:].
+func (e *Encoder) mark(f field, s int) {
+	r := canonicalRank[f]
+	e.spans[r] = span{s, len(e.vals)}
+	e.sorted |= 1 << r
+}
+
+// memberPrefix is `,"name":` of every field.
+var memberPrefix = func() (p [numFields]string) {
+	for f, name := range fieldNames {
+		p[f] = `,"` + name + `":`
+	}
+	return p
+}()
+
+// Encoder.sorted has a bit for every field.
+const _ uint32 = 1 << (numFields - 1)
+
+// canonicalRank is the position of each field in canonicalFieldOrder.
+var canonicalRank = func() (r [numFields]uint8) {
+	for i, f := range canonicalFieldOrder {
+		r[f] = uint8(i)
+	}
+	return r
+}()
 
 // bytesField renders key or value b as a string or, when forced or not
 // representable as text, as base64; it reports whether it used base64.
 func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
-	s := len(e.vals)
+	s := e.begin(f)
 	if !forceBase64 {
+		v := len(e.vals)
 		var ok bool
 		if e.vals, ok = appendQuoted(e.vals, b); ok {
-			e.spans[f] = span{s, len(e.vals)}
+			e.mark(f, s)
 			return false
 		}
-		e.vals = e.vals[:s]
+		e.vals = e.vals[:v]
 	}
 	e.vals = append(e.vals, '"')
 	e.vals = b64.AppendEncode(e.vals, b)
 	e.vals = append(e.vals, '"')
-	e.spans[f] = span{s, len(e.vals)}
+	e.mark(f, s)
 	return true
 }
 
-// textField renders a field that has no base64 form.
-func (e *Encoder) textField(f field, b []byte) error {
-	s := len(e.vals)
+// textField renders field f, which has no base64 form, if it is present.
+func (e *Encoder) textField(present bool, f field, b []byte) error {
+	if !present {
+		return nil
+	}
+	return e.text(f, b)
+}
+
+// text renders field f, which has no base64 form.
+func (e *Encoder) text(f field, b []byte) error {
+	s := e.begin(f)
 	var ok bool
 	if e.vals, ok = appendQuoted(e.vals, b); !ok {
 		e.vals = e.vals[:s]
 		return fmt.Errorf("%w: data.%s is not well-formed UTF-8", ErrInvalidOp, fieldNames[f])
 	}
-	e.spans[f] = span{s, len(e.vals)}
+	e.mark(f, s)
 	return nil
 }
 
+// intField renders integer field f if it is present.
+func (e *Encoder) intField(present bool, f field, n int64) {
+	if present {
+		e.integer(f, n)
+	}
+}
+
+// integer renders integer field f.
+func (e *Encoder) integer(f field, n int64) {
+	s := e.begin(f)
+	e.vals = strconv.AppendInt(e.vals, n, 10)
+	e.mark(f, s)
+}
+
+// uintField renders unsigned integer field f if it is present.
+func (e *Encoder) uintField(present bool, f field, n uint64) {
+	if present {
+		e.unsigned(f, n)
+	}
+}
+
+// unsigned renders unsigned integer field f.
+func (e *Encoder) unsigned(f field, n uint64) {
+	s := e.begin(f)
+	e.vals = strconv.AppendUint(e.vals, n, 10)
+	e.mark(f, s)
+}
+
 func (e *Encoder) literal(f field, text string) {
-	s := len(e.vals)
+	s := e.begin(f)
 	e.vals = append(e.vals, text...)
-	e.spans[f] = span{s, len(e.vals)}
+	e.mark(f, s)
 }

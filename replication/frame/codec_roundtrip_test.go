@@ -1,6 +1,8 @@
 package frame
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -303,5 +305,43 @@ func TestEncodeTimestampReused(t *testing.T) {
 		got, err := reused.AppendFrame(nil, &op)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(got), "timestamp %d (%v, int %v)", i, s.ts, s.isInt)
+	}
+}
+
+// A reused Encoder writes what a fresh one does, whatever fields the
+// previous Op had and whether encoding it failed.
+func TestEncodeReused(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var reused Encoder
+	for i := range 3000 {
+		op, _ := randOp(r)
+		op.Has |= FieldMask(r.Uint32()) & (FieldLastDigest | FieldDatasetDigest | FieldVerified |
+			FieldNonce | FieldProof | FieldAnnounceIP)
+		op.LastDigest, op.DatasetDigest = randText(r, 8), randText(r, 8)
+		op.Nonce, op.Proof, op.AnnounceIP = randText(r, 8), randText(r, 8), randText(r, 8)
+		op.Verified = r.Uint64()
+		if i%7 == 0 { // fails part-way through the data fields
+			op.Has |= FieldNodeID
+			op.NodeID = []byte{0xff}
+		}
+		var fresh Encoder
+		want, wantErr := fresh.AppendFrame(nil, &op)
+		got, err := reused.AppendFrame(nil, &op)
+		require.Equal(t, wantErr, err, "op %d", i)
+		require.Equal(t, string(want), string(got), "op %d", i)
+	}
+}
+
+// The checksum's hex digits are encoding/hex's.
+func TestHexSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	var sum [sha256.Size]byte
+	var got [2 * sha256.Size]byte
+	for range 1000 {
+		for i := range sum {
+			sum[i] = byte(r.Uint32())
+		}
+		hexSum(got[:], &sum)
+		require.Equal(t, hex.EncodeToString(sum[:]), string(got[:]))
 	}
 }
