@@ -28,11 +28,10 @@ type Frozen struct {
 func (t *Table) Freeze() *Frozen {
 	t.Pin()
 	f := &Frozen{refs: make([]uint64, 0, t.keys.count), bufs: make([][]byte, len(t.slabs.chunks))}
-	for i, s := range t.keys.slots {
-		if s.hi != 0 {
-			f.refs = append(f.refs, t.keys.ref(i))
-		}
-	}
+	t.keys.each(func(i int, _ slot) bool {
+		f.refs = append(f.refs, t.keys.ref(i))
+		return true
+	})
 	for c := range t.slabs.chunks {
 		f.bufs[c] = t.slabs.chunks[c].buf
 	}

@@ -44,9 +44,24 @@ type Table struct {
 // bytes, the ref and the key's 32-bit hash side by side, so a probe reads
 // one cache line and compares hashes before it reads a record; a ref of 0
 // is an empty slot.
+//
+// It grows (at three quarters full) and shrinks (at an eighth) a little at
+// a time, as Redis rehashes its dict: slots becomes the new table and old
+// the one entries are moved from, a few runs per add or remove, so no
+// write pays for moving a million entries at once. A run moves whole, in
+// one step, so a lookup finds an entry of old in the run of its home slot
+// there as usual, or finds that run gone. New entries go to slots only.
+// Slot numbers from len(slots) on name old's slots.
 type index struct {
 	slots []slot
-	count int
+	count int // entries, old's included
+	// A move in progress: old is nil when none. oldN counts old's
+	// entries, pos is its next slot to look at and left how many of its
+	// slots are still to look at; moving starts at an empty slot, so it
+	// never stops inside a run.
+	old       []slot
+	oldN      int
+	pos, left int
 }
 
 type slot struct {
@@ -54,10 +69,27 @@ type slot struct {
 	hash   uint32
 }
 
-func (x *index) ref(i int) uint64 { return uint64(x.slots[i].hi)<<32 | uint64(x.slots[i].lo) }
+// moveStep is how many slots of old an add or a remove looks at, at
+// least (a step ends at the end of a run): enough to finish a move well
+// before the new table needs to grow again.
+const moveStep = 64
+
+// at returns slot i, of slots or (from len(slots) on) of old.
+func (x *index) at(i int) *slot {
+	if i < len(x.slots) {
+		return &x.slots[i]
+	}
+	return &x.old[i-len(x.slots)]
+}
+
+func (x *index) ref(i int) uint64 {
+	s := x.at(i)
+	return uint64(s.hi)<<32 | uint64(s.lo)
+}
 
 func (x *index) setRef(i int, ref uint64) {
-	x.slots[i].lo, x.slots[i].hi = uint32(ref), uint32(ref>>32)
+	s := x.at(i)
+	s.lo, s.hi = uint32(ref), uint32(ref>>32)
 }
 
 // minSlots is the smallest index.
@@ -65,80 +97,175 @@ const minSlots = 8
 
 func newIndex() index { return index{slots: make([]slot, minSlots)} }
 
-// place puts ref in the first free slot from h's home slot.
-func (x *index) place(ref uint64, h uint32) {
-	mask := len(x.slots) - 1
-	i := int(h) & mask
-	for x.slots[i].hi != 0 {
+// place puts s in the first free slot of slots from its home slot.
+func place(slots []slot, s slot) {
+	mask := len(slots) - 1
+	i := int(s.hash) & mask
+	for slots[i].hi != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = slot{lo: uint32(ref), hi: uint32(ref >> 32), hash: h}
+	slots[i] = s
 }
 
-// add places ref, growing the index first when it is three quarters full.
+// add places ref, starting to grow the index when it is three quarters
+// full.
 func (x *index) add(ref uint64, h uint32) {
 	if (x.count+1)*4 > len(x.slots)*3 {
-		x.resize(len(x.slots) * 2)
+		x.startMove(len(x.slots) * 2)
+	} else {
+		x.step()
 	}
-	x.place(ref, h)
+	place(x.slots, slot{lo: uint32(ref), hi: uint32(ref >> 32), hash: h})
 	x.count++
 }
 
 // slotOf returns the slot holding ref, whose hash is h, or -1.
 func (x *index) slotOf(ref uint64, h uint32) int {
-	mask := len(x.slots) - 1
+	if i := slotIn(x.slots, ref, h); i >= 0 {
+		return i
+	}
+	if x.old != nil {
+		if i := slotIn(x.old, ref, h); i >= 0 {
+			return len(x.slots) + i
+		}
+	}
+	return -1
+}
+
+func slotIn(slots []slot, ref uint64, h uint32) int {
+	mask := len(slots) - 1
 	lo, hi := uint32(ref), uint32(ref>>32)
-	for i := int(h) & mask; x.slots[i].hi != 0; i = (i + 1) & mask {
-		if x.slots[i].lo == lo && x.slots[i].hi == hi {
+	for i := int(h) & mask; slots[i].hi != 0; i = (i + 1) & mask {
+		if slots[i].lo == lo && slots[i].hi == hi {
 			return i
 		}
 	}
 	return -1
 }
 
-// remove empties slot i, shrinking the index when it is an eighth full.
+// remove empties slot i, starting to shrink the index when it is an
+// eighth full.
 func (x *index) remove(i int) {
-	x.removeSlot(i)
+	if i < len(x.slots) {
+		removeSlot(x.slots, i)
+	} else {
+		removeSlot(x.old, i-len(x.slots))
+		x.oldN--
+	}
 	x.count--
 	if len(x.slots) > minSlots && x.count*8 < len(x.slots) {
-		x.resize(len(x.slots) / 2)
+		x.startMove(len(x.slots) / 2)
+	} else {
+		x.step()
 	}
 }
 
 // removeSlot empties slot i, moving back the later entries of its run
 // that may move, so that no entry is left beyond a gap from its home.
-func (x *index) removeSlot(i int) {
-	mask := len(x.slots) - 1
-	for j := (i + 1) & mask; x.slots[j].hi != 0; j = (j + 1) & mask {
-		home := int(x.slots[j].hash) & mask
+func removeSlot(slots []slot, i int) {
+	mask := len(slots) - 1
+	for j := (i + 1) & mask; slots[j].hi != 0; j = (j + 1) & mask {
+		home := int(slots[j].hash) & mask
 		// The entry at j may fill i unless its home lies in the cyclic
 		// range (i, j]: then i is before its home.
 		inRange := (i <= j && home > i && home <= j) || (i > j && (home > i || home <= j))
 		if !inRange {
-			x.slots[i] = x.slots[j]
+			slots[i] = slots[j]
 			i = j
 		}
 	}
-	x.slots[i] = slot{}
+	slots[i] = slot{}
 }
 
-// resize moves the index to n slots (a power of two larger than count).
+// startMove makes a table of n slots the index's, and starts moving the
+// entries there (the first step at once, which moves a small index
+// whole). A move still in progress is finished first.
+func (x *index) startMove(n int) {
+	x.finishMove()
+	x.old, x.oldN = x.slots, x.count
+	x.slots = make([]slot, n)
+	x.left = len(x.old)
+	// Start at an empty slot (old is at most three quarters full), so
+	// that every run is moved whole.
+	x.pos = 0
+	for x.old[x.pos].hi != 0 {
+		x.pos++
+	}
+	x.step()
+}
+
+// step moves the runs of at least moveStep slots of old, if a move is in
+// progress.
+func (x *index) step() {
+	if x.old == nil {
+		return
+	}
+	mask := len(x.old) - 1
+	for n := 0; x.left > 0 && x.oldN > 0 && (n < moveStep || x.old[x.pos].hi != 0); n++ {
+		if s := &x.old[x.pos]; s.hi != 0 {
+			place(x.slots, *s)
+			*s = slot{}
+			x.oldN--
+		}
+		x.pos = (x.pos + 1) & mask
+		x.left--
+	}
+	if x.left == 0 || x.oldN == 0 {
+		x.old = nil
+	}
+}
+
+// finishMove moves what a move in progress has left.
+func (x *index) finishMove() {
+	for x.old != nil {
+		x.step()
+	}
+}
+
+// resize moves the index to n slots (a power of two larger than count) at
+// once.
 func (x *index) resize(n int) {
+	x.finishMove()
 	old := x.slots
 	x.slots = make([]slot, n)
 	for _, s := range old {
 		if s.hi != 0 {
-			x.place(uint64(s.hi)<<32|uint64(s.lo), s.hash)
+			place(x.slots, s)
 		}
 	}
 }
 
+// each calls fn with every occupied slot until fn returns false.
+func (x *index) each(fn func(i int, s slot) bool) {
+	for i, s := range x.slots {
+		if s.hi != 0 && !fn(i, s) {
+			return
+		}
+	}
+	for i, s := range x.old {
+		if s.hi != 0 && !fn(len(x.slots)+i, s) {
+			return
+		}
+	}
+}
+
+// size is the slots the index takes, old's included.
+func (x *index) size() int { return len(x.slots) + len(x.old) }
+
 // sample returns a slot chosen at random (the first occupied one from a
-// random slot on); the index must not be empty.
+// random slot on); the index must not be empty. During a move, old is
+// chosen in proportion to the entries it still holds.
 func (x *index) sample(rnd func(n int) int) int {
-	mask := len(x.slots) - 1
-	i := rnd(len(x.slots))
-	for x.slots[i].hi == 0 {
+	if x.old != nil && rnd(x.count) < x.oldN {
+		return len(x.slots) + sampleIn(x.old, rnd)
+	}
+	return sampleIn(x.slots, rnd)
+}
+
+func sampleIn(slots []slot, rnd func(n int) int) int {
+	mask := len(slots) - 1
+	i := rnd(len(slots))
+	for slots[i].hi == 0 {
 		i = (i + 1) & mask
 	}
 	return i
@@ -146,15 +273,28 @@ func (x *index) sample(rnd func(n int) int) int {
 
 // some calls fn for up to n occupied slots found walking the index from a
 // random slot, looking at no more than 10n slots (all of them when the
-// index is smaller), as Redis's dictGetSomeKeys walks its buckets.
+// index is smaller), as Redis's dictGetSomeKeys walks its buckets. During
+// a move, n is shared between the tables by the entries they hold.
 func (x *index) some(rnd func(n int) int, n int, fn func(i int)) {
 	if x.count == 0 || n <= 0 {
 		return
 	}
-	mask := len(x.slots) - 1
-	i := rnd(len(x.slots))
-	for steps := min(len(x.slots), 10*n); steps > 0 && n > 0; steps-- {
-		if x.slots[i].hi != 0 {
+	if x.old != nil {
+		k := (n*x.oldN + x.count/2) / x.count
+		someIn(x.old, rnd, k, func(i int) { fn(len(x.slots) + i) })
+		n -= k
+	}
+	someIn(x.slots, rnd, n, fn)
+}
+
+func someIn(slots []slot, rnd func(n int) int, n int, fn func(i int)) {
+	if n <= 0 {
+		return
+	}
+	mask := len(slots) - 1
+	i := rnd(len(slots))
+	for steps := min(len(slots), 10*n); steps > 0 && n > 0; steps-- {
+		if slots[i].hi != 0 {
 			fn(i)
 			n--
 		}
@@ -227,10 +367,21 @@ func (t *Table) hash(key string) uint32 { return uint32(maphash.String(t.seed, k
 func (t *Table) Find(key string) int { return t.find(key, t.hash(key)) }
 
 func (t *Table) find(key string, h uint32) int {
-	s := t.keys.slots
+	if i := t.findIn(t.keys.slots, key, h); i >= 0 {
+		return i
+	}
+	if t.keys.old != nil {
+		if i := t.findIn(t.keys.old, key, h); i >= 0 {
+			return len(t.keys.slots) + i
+		}
+	}
+	return -1
+}
+
+func (t *Table) findIn(s []slot, key string, h uint32) int {
 	mask := len(s) - 1
 	for i := int(h) & mask; s[i].hi != 0; i = (i + 1) & mask {
-		if s[i].hash == h && string(recKey(t.slabs.record(t.keys.ref(i)))) == key {
+		if s[i].hash == h && string(recKey(t.slabs.record(uint64(s[i].hi)<<32|uint64(s[i].lo)))) == key {
 			return i
 		}
 	}
@@ -440,13 +591,42 @@ func (t *Table) Delete(key string) bool {
 // resizes happen between calls. fn must not modify the table.
 func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 	x := &t.keys
-	mask := uint64(len(x.slots) - 1)
-	home := cursor & mask
-	for i := home; x.slots[i].hi != 0; i = (i + 1) & mask {
-		if uint64(x.slots[i].hash)&mask == home {
-			fn(t.slabs.entry(x.ref(int(i))))
+	if x.old == nil {
+		mask := uint64(len(x.slots) - 1)
+		t.scanHome(x.slots, cursor&mask, fn)
+		return nextCursor(cursor, mask)
+	}
+	// During a move, as dictScan with two tables: the home slot in the
+	// smaller table, then every home slot of the larger that the keys of
+	// that one may have (its expansions), the cursor advancing over them.
+	small, large := x.slots, x.old
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
+	t.scanHome(small, cursor&m0, fn)
+	for {
+		t.scanHome(large, cursor&m1, fn)
+		cursor = nextCursor(cursor, m1)
+		if cursor&(m0^m1) == 0 {
+			return cursor
 		}
 	}
+}
+
+// scanHome calls fn for the keys of slots whose home is slot home.
+func (t *Table) scanHome(slots []slot, home uint64, fn func(Entry)) {
+	mask := uint64(len(slots) - 1)
+	for i := home; slots[i].hi != 0; i = (i + 1) & mask {
+		if uint64(slots[i].hash)&mask == home {
+			fn(t.slabs.entry(uint64(slots[i].hi)<<32 | uint64(slots[i].lo)))
+		}
+	}
+}
+
+// nextCursor advances cursor's bits under mask, reversed: the next home
+// slot in reverse-binary order (0 after the last).
+func nextCursor(cursor, mask uint64) uint64 {
 	cursor |= ^mask
 	cursor = bits.Reverse64(cursor)
 	cursor++
@@ -456,21 +636,13 @@ func (t *Table) Scan(cursor uint64, fn func(Entry)) uint64 {
 // Each calls fn for every record until fn returns false. fn must not
 // modify the table.
 func (t *Table) Each(fn func(Entry) bool) {
-	for i, s := range t.keys.slots {
-		if s.hi != 0 && !fn(t.slabs.entry(t.keys.ref(i))) {
-			return
-		}
-	}
+	t.keys.each(func(i int, _ slot) bool { return fn(t.slabs.entry(t.keys.ref(i))) })
 }
 
 // EachVolatile calls fn for every record with an expiry until fn returns
 // false. fn must not modify the table.
 func (t *Table) EachVolatile(fn func(Entry) bool) {
-	for i, s := range t.vol.slots {
-		if s.hi != 0 && !fn(t.slabs.entry(t.vol.ref(i))) {
-			return
-		}
-	}
+	t.vol.each(func(i int, _ slot) bool { return fn(t.slabs.entry(t.vol.ref(i))) })
 }
 
 // Sample returns a record chosen at random (the first from a random slot
@@ -505,10 +677,11 @@ func (t *Table) SampleVolatile(rnd func(n int) int) (Entry, bool) {
 // Memory is what the table takes: its indexes and its slabs, live and
 // dead records and free room included.
 func (t *Table) Memory() int64 {
-	return int64(len(t.keys.slots)+len(t.vol.slots))*12 + t.slabs.footprint()
+	return int64(t.keys.size()+t.vol.size())*12 + t.slabs.footprint()
 }
 
-// Slots returns the size of the index, for tests of its resizing.
+// Slots returns the size of the index (the table being moved to, during
+// a move), for tests of its resizing.
 func (t *Table) Slots() int { return len(t.keys.slots) }
 
 // LiveBytes returns the bytes of the records in use.
@@ -595,10 +768,8 @@ func (t *Table) evacuate(budget int) {
 func (t *Table) Verify() error {
 	var live int64
 	n, withTTL := 0, 0
-	for i, s := range t.keys.slots {
-		if s.hi == 0 {
-			continue
-		}
+	var err error
+	t.keys.each(func(i int, s slot) bool {
 		ref := t.keys.ref(i)
 		n++
 		rec := t.slabs.record(ref)
@@ -606,18 +777,25 @@ func (t *Table) Verify() error {
 		key := string(recKey(rec))
 		h := t.hash(key)
 		if s.hash != h {
-			return fmt.Errorf("slab: key %q has a stale hash", key)
+			err = fmt.Errorf("slab: key %q has a stale hash", key)
+			return false
 		}
 		if t.find(key, h) != i {
-			return fmt.Errorf("slab: key %q is not found at its slot %d", key, i)
+			err = fmt.Errorf("slab: key %q is not found at its slot %d", key, i)
+			return false
 		}
 		exp := fieldsOf(rec).expireAt
 		if exp != 0 {
 			withTTL++
 		}
 		if (exp != 0) != (t.vol.slotOf(ref, h) >= 0) {
-			return fmt.Errorf("slab: key %q with expiry %d: volatile index disagrees", key, exp)
+			err = fmt.Errorf("slab: key %q with expiry %d: volatile index disagrees", key, exp)
+			return false
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	if n != t.keys.count {
 		return fmt.Errorf("slab: count %d, index holds %d", t.keys.count, n)
@@ -625,10 +803,27 @@ func (t *Table) Verify() error {
 	if withTTL != t.vol.count {
 		return fmt.Errorf("slab: %d keys with expiry, volatile count %d", withTTL, t.vol.count)
 	}
-	for i, s := range t.vol.slots {
-		if ref := t.vol.ref(i); s.hi != 0 && t.keys.slotOf(ref, t.hash(string(recKey(t.slabs.record(ref))))) < 0 {
-			return errors.New("slab: the volatile index holds a record that is not live")
+	for _, x := range []*index{&t.keys, &t.vol} {
+		inOld := 0
+		for _, s := range x.old {
+			if s.hi != 0 {
+				inOld++
+			}
 		}
+		if inOld != x.oldN {
+			return fmt.Errorf("slab: %d entries left to move, %d counted", inOld, x.oldN)
+		}
+	}
+	t.vol.each(func(i int, _ slot) bool {
+		ref := t.vol.ref(i)
+		if t.keys.slotOf(ref, t.hash(string(recKey(t.slabs.record(ref))))) < 0 {
+			err = errors.New("slab: the volatile index holds a record that is not live")
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	if live != t.slabs.live {
 		return fmt.Errorf("slab: live bytes %d, records hold %d", t.slabs.live, live)

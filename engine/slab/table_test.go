@@ -239,9 +239,12 @@ func TestScanGuarantee(t *testing.T) {
 			m.set(fmt.Sprint("stay:", i), []byte("v"), 0, 0, 0)
 		}
 		seen := map[string]int{}
-		cursor, calls := uint64(0), 0
+		cursor, calls, duringMove := uint64(0), 0, 0
 		grow := seed%2 == 0
 		for {
+			if m.tab.keys.old != nil {
+				duringMove++
+			}
 			cursor = m.tab.Scan(cursor, func(e Entry) { seen[string(e.Key)]++ })
 			calls++
 			// Churn between calls: many keys come (the index grows) or
@@ -263,6 +266,7 @@ func TestScanGuarantee(t *testing.T) {
 		for i := range 1000 {
 			require.Positive(t, seen[fmt.Sprint("stay:", i)], "seed %d: stay:%d never returned by the scan", seed, i)
 		}
+		require.Positive(t, duringMove, "seed %d: some calls come while the index moves", seed)
 		m.check()
 	}
 }
@@ -466,4 +470,41 @@ func TestExpireWord(t *testing.T) {
 	require.Zero(t, tab.VolatileLen())
 	require.Equal(t, "value", string(e.Value))
 	require.NoError(t, tab.Verify())
+}
+
+// TestMovesAreIncremental: growing to 100,000 keys and shrinking back, no
+// add or remove moves more than a few runs of the old index; every key
+// stays found while its run waits to move.
+func TestMovesAreIncremental(t *testing.T) {
+	m := newModel(t, 11)
+	most, moves := 0, 0
+	track := func(op func()) {
+		before := m.tab.keys.oldN
+		moving := m.tab.keys.old != nil
+		op()
+		if moving {
+			most = max(most, before-m.tab.keys.oldN)
+		} else if m.tab.keys.old != nil {
+			moves++
+		}
+	}
+	for i := range 100000 {
+		track(func() { m.set(fmt.Sprint("k", i), []byte("v"), 0, 0, 0) })
+		if i%30011 == 0 {
+			m.check()
+		}
+	}
+	m.check()
+	for i := range 99000 {
+		track(func() { m.del(fmt.Sprint("k", i)) })
+		if i%30011 == 0 {
+			m.check()
+		}
+	}
+	m.check()
+	// 128 to 262,144 slots and back to 8,192: every move of an index of
+	// more than moveStep slots takes several steps.
+	require.GreaterOrEqual(t, moves, 16, "the index grew and shrank a step at a time")
+	require.Less(t, most, 4*moveStep, "an add or a remove moves a few runs, not the index")
+	require.NoError(t, m.tab.Verify())
 }
