@@ -75,7 +75,8 @@ type MemLog struct {
 	build   frame.Builder
 	op      frame.Op
 	pending []frame.Entry // Publish's copy of the entries it encodes
-	slab    []byte        // frames are encoded into it (see slabSize)
+	slab    []byte        // frames are copied into it (see slabSize)
+	scratch []byte        // a frame is encoded here first
 	values  []byte        // the entries' values are copied into it (see ownValue)
 	encodes atomic.Int64
 	aof     Log // when set, every published entry is appended to it
@@ -236,9 +237,9 @@ func (l *MemLog) atLocked(seq uint64) *frame.Entry {
 	return &l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)]
 }
 
-// slabSize is the size of the buffers frames are encoded into: each
-// frame is a slice of one, so a publish allocates once per slab, not per
-// operation.
+// slabSize is the size of the buffers frames are kept in: each frame is
+// a slice of one, so a publish allocates once per slab, not per
+// operation; a frame larger than that gets a buffer of its own.
 const slabSize = 64 << 10
 
 // encodePending sets the Frame of each entry of l.pending. The caller holds
@@ -249,17 +250,24 @@ func (l *MemLog) encodePending() {
 	}
 	for i := range l.pending {
 		e := &l.pending[i]
-		if len(l.slab) > slabSize/2 {
-			l.slab = make([]byte, 0, slabSize)
-		}
 		l.build.Fill(&l.op, e, e.TimeMs)
-		start := len(l.slab)
 		var err error
-		if l.slab, err = l.enc.AppendFrame(l.slab, &l.op); err != nil {
+		if l.scratch, err = l.enc.AppendFrame(l.scratch[:0], &l.op); err != nil {
 			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
 		}
+		// Each frame is copied where it fits whole, so a slab is filled
+		// to its end (the ring's byte limit counts frames, not slabs).
+		n := len(l.scratch)
+		if cap(l.slab)-len(l.slab) < n {
+			l.slab = make([]byte, 0, max(slabSize, n))
+		}
+		start := len(l.slab)
+		l.slab = append(l.slab, l.scratch...)
 		// Capped: nothing appended to the slab can reach into a frame.
 		e.Frame = l.slab[start:len(l.slab):len(l.slab)]
+	}
+	if cap(l.scratch) > slabSize {
+		l.scratch = nil // a large value's frame: not kept for the next
 	}
 	l.encodes.Add(int64(len(l.pending)))
 }
