@@ -135,10 +135,17 @@ func recValue(rec []byte) []byte {
 }
 
 func entryOf(rec []byte) Entry {
+	w := binary.LittleEndian.Uint32(rec)
+	k, exp := headerSize, int64(0)
+	if w&expireBit != 0 {
+		k, exp = headerSize+expireSize, int64(binary.LittleEndian.Uint64(rec[offExpire:]))
+	}
+	v := k + int(w&^expireBit)
+	n := v + valLen(rec)
 	return Entry{
-		Key:      recKey(rec),
-		Value:    recValue(rec),
-		ExpireAt: expireOf(rec),
+		Key:      rec[k:v:v],
+		Value:    rec[v:n:n],
+		ExpireAt: exp,
 		Meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		Kind:     rec[offKind],
 		Size:     len(rec),
@@ -254,6 +261,20 @@ func (s *slabs) entry(ref uint64) Entry {
 }
 
 // record returns the bytes of the record ref names.
+// keyAt returns the key of the record ref names, reading no more of its
+// header than the key needs (a lookup compares keys).
+func (s *slabs) keyAt(ref uint64) []byte {
+	c, off := splitRef(ref)
+	b := s.chunks[c].buf[off:]
+	w := binary.LittleEndian.Uint32(b)
+	k := headerSize
+	if w&expireBit != 0 {
+		k += expireSize
+	}
+	n := k + int(w&^expireBit)
+	return b[k:n:n]
+}
+
 func (s *slabs) record(ref uint64) []byte {
 	c, off := splitRef(ref)
 	b := s.chunks[c].buf

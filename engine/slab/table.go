@@ -381,7 +381,7 @@ func (t *Table) find(key string, h uint32) int {
 func (t *Table) findIn(s []slot, key string, h uint32) int {
 	mask := len(s) - 1
 	for i := int(h) & mask; s[i].hi != 0; i = (i + 1) & mask {
-		if s[i].hash == h && string(recKey(t.slabs.record(uint64(s[i].hi)<<32|uint64(s[i].lo)))) == key {
+		if s[i].hash == h && string(t.slabs.keyAt(uint64(s[i].hi)<<32|uint64(s[i].lo))) == key {
 			return i
 		}
 	}
