@@ -403,12 +403,10 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 	}
 	k := hashKey(en.key)
 	old, size := en.term(k), memSize(en)
-	keys := e.dbs[d].keys
-	keys.SetExpire(en.key, at)
-	// The record may have been written again, with or without room for
-	// an expiry (see slab.Table.SetExpire): its size with it.
-	if r, ok := keys.Get(en.key); ok {
-		en.size = r.Size
+	// The record may be written again, with or without room for an
+	// expiry: its size comes back.
+	if size, ok := e.dbs[d].keys.SetExpire(en.key, at); ok {
+		en.size = size
 	}
 	en.expireAt = at
 	e.changeDigest(d, en.term(k).sub(old))

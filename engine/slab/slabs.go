@@ -121,9 +121,15 @@ func room(rec []byte) int {
 	return n
 }
 
+// recKey is the record's key; only the record's key length word and key
+// need be in rec (a lookup compares keys).
 func recKey(rec []byte) []byte {
-	k := keyOff(rec)
-	n := k + keyLen(rec)
+	w := binary.LittleEndian.Uint32(rec)
+	k := headerSize
+	if w&expireBit != 0 {
+		k += expireSize
+	}
+	n := k + int(w&^expireBit)
 	return rec[k:n:n]
 }
 
@@ -261,18 +267,11 @@ func (s *slabs) entry(ref uint64) Entry {
 }
 
 // record returns the bytes of the record ref names.
-// keyAt returns the key of the record ref names, reading no more of its
-// header than the key needs (a lookup compares keys).
+// keyAt returns the key of the record ref names, without working out the
+// record's size.
 func (s *slabs) keyAt(ref uint64) []byte {
 	c, off := splitRef(ref)
-	b := s.chunks[c].buf[off:]
-	w := binary.LittleEndian.Uint32(b)
-	k := headerSize
-	if w&expireBit != 0 {
-		k += expireSize
-	}
-	n := k + int(w&^expireBit)
-	return b[k:n:n]
+	return recKey(s.chunks[c].buf[off:])
 }
 
 func (s *slabs) record(ref uint64) []byte {

@@ -529,12 +529,14 @@ func (t *Table) SetAux(key string, aux uint64) bool {
 	return true
 }
 
-// SetExpire changes key's expiry time and reports whether key exists.
-func (t *Table) SetExpire(key string, expireAt int64) bool {
+// SetExpire changes key's expiry time and reports whether key exists,
+// with the size of its record after the change (a key that gains or
+// loses its expiry gets a record 8 bytes longer or shorter).
+func (t *Table) SetExpire(key string, expireAt int64) (size int, ok bool) {
 	h := t.hash(key)
 	i := t.find(key, h)
 	if i < 0 {
-		return false
+		return 0, false
 	}
 	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
@@ -546,14 +548,14 @@ func (t *Table) SetExpire(key string, expireAt int64) bool {
 		if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
 			f.aux = t.slabs.chunks[c].aux
 		}
-		t.replace(i, h, aliasString(recKey(rec)), recValue(rec), nil, room(rec), f)
-		return true
+		nref := t.replace(i, h, aliasString(recKey(rec)), recValue(rec), nil, room(rec), f)
+		return len(t.slabs.record(nref)), true
 	}
 	if expireAt != 0 {
 		// Both have an expiry: the volatile index already holds it.
 		binary.LittleEndian.PutUint64(rec[offExpire:], uint64(expireAt))
 	}
-	return true
+	return len(rec), true
 }
 
 // SetMeta changes key's metadata and reports whether key exists.

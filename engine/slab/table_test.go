@@ -65,8 +65,10 @@ func (m *model) del(key string) {
 
 func (m *model) expire(key string, at int64) {
 	r, had := m.want[key]
-	require.Equal(m.t, had, m.tab.SetExpire(key, at), "SetExpire(%q)", key)
+	size, ok := m.tab.SetExpire(key, at)
+	require.Equal(m.t, had, ok, "SetExpire(%q)", key)
 	if had {
+		require.Equal(m.t, RecordSize(len(key), len(r.value), r.greedy, at != 0), size, "SetExpire(%q)'s record size", key)
 		r.expireAt = at
 		m.want[key] = r
 	}
@@ -449,20 +451,26 @@ func TestExpireWord(t *testing.T) {
 	plain, _ := tab.Get("k")
 	require.Equal(t, recSize(1, 5, false), plain.Size)
 
-	require.True(t, tab.SetExpire("k", 100))
+	size, ok := tab.SetExpire("k", 100)
+	require.True(t, ok)
+	require.Equal(t, recSize(1, 5, true), size)
 	e, _ := tab.Get("k")
 	require.Equal(t, recSize(1, 5, true), e.Size, "a new record with the word")
 	require.Equal(t, int64(100), e.ExpireAt)
 	require.Positive(t, tab.slabs.dead, "the plain record is dead")
 	dead := tab.slabs.dead
 
-	require.True(t, tab.SetExpire("k", 200))
+	size, ok = tab.SetExpire("k", 200)
+	require.True(t, ok)
+	require.Equal(t, recSize(1, 5, true), size)
 	e, _ = tab.Get("k")
 	require.Equal(t, int64(200), e.ExpireAt)
 	require.Equal(t, dead, tab.slabs.dead, "changed in place")
 	require.Equal(t, 1, tab.VolatileLen())
 
-	require.True(t, tab.SetExpire("k", 0))
+	size, ok = tab.SetExpire("k", 0)
+	require.True(t, ok)
+	require.Equal(t, recSize(1, 5, false), size)
 	e, _ = tab.Get("k")
 	require.Zero(t, e.ExpireAt)
 	require.Equal(t, recSize(1, 5, false), e.Size, "a new record without the word")
