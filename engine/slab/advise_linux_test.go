@@ -1,6 +1,9 @@
 package slab
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -31,4 +34,45 @@ func TestPrefault(t *testing.T) {
 	buf := tb.slabs.chunks[tb.slabs.cur].buf
 	resident, pages := residentPages(t, buf[:cap(buf)])
 	require.Equal(t, pages, resident)
+}
+
+// vmFlags returns the VmFlags of the mapping that holds addr, from
+// /proc/self/smaps.
+func vmFlags(t *testing.T, addr uintptr) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/smaps")
+	require.NoError(t, err)
+	inside := false
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && !strings.HasSuffix(fields[0], ":") {
+			from, err1 := strconv.ParseUint(lo, 16, 64)
+			to, err2 := strconv.ParseUint(hi, 16, 64)
+			inside = err1 == nil && err2 == nil && uint64(addr) >= from && uint64(addr) < to
+			continue
+		}
+		if inside && fields[0] == "VmFlags:" {
+			return fields[1:]
+		}
+	}
+	t.Fatalf("no mapping holds %#x", addr)
+	return nil
+}
+
+// A full-size shared slab asks for huge pages: the mapping that holds it
+// carries the advice ("hg").
+func TestSlabAdvisedHuge(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage"); err != nil {
+		t.Skip("this kernel has no transparent huge pages")
+	}
+	tb := New()
+	tb.Set("k", []byte("v"), 0, 0, 0, 0)
+	buf := tb.slabs.chunks[tb.slabs.cur].buf
+	require.Equal(t, chunkSize, cap(buf))
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(buf[:1])))
+	require.Contains(t, vmFlags(t, start), "hg")
+	require.Contains(t, vmFlags(t, start+uintptr(cap(buf))-1), "hg")
 }

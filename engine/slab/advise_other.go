@@ -2,7 +2,9 @@
 
 package slab
 
-// adviseHuge and prefault do nothing here (see advise_linux.go).
+// adviseHuge, adviseHugeSlab and prefault do nothing here (see advise_linux.go).
 func adviseHuge([]slot) {}
+
+func adviseHugeSlab([]byte) {}
 
 func prefault([]byte) {}

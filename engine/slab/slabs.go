@@ -284,6 +284,9 @@ func (s *slabs) record(ref uint64) []byte {
 // newChunk returns the index of a new, empty slab of size bytes.
 func (s *slabs) newChunk(size int, alone bool) int {
 	ch := chunk{buf: make([]byte, 0, size), alone: alone}
+	if !alone && size == chunkSize {
+		adviseHugeSlab(ch.buf)
+	}
 	if s.prefault && !alone {
 		prefault(ch.buf)
 	}
