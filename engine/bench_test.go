@@ -12,7 +12,7 @@ import (
 // keeps nothing, so the benchmarks include the cost of reporting.
 type nopSink struct{ n int }
 
-func (s *nopSink) Record(effects []engine.Effect, _ engine.Digest) { s.n += len(effects) }
+func (s *nopSink) Record(effects []engine.Effect, _ engine.Digest, _ int64) { s.n += len(effects) }
 
 func benchKeys(n int) []string {
 	keys := make([]string, n)

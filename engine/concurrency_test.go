@@ -22,7 +22,7 @@ type queueSink struct {
 	groups [][]engine.Effect
 }
 
-func (s *queueSink) Record(effects []engine.Effect, _ engine.Digest) {
+func (s *queueSink) Record(effects []engine.Effect, _ engine.Digest, _ int64) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
 	for i := range g {

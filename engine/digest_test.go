@@ -20,7 +20,7 @@ type digestSink struct {
 	n    int
 }
 
-func (s *digestSink) Record(_ []engine.Effect, d engine.Digest) {
+func (s *digestSink) Record(_ []engine.Effect, d engine.Digest, _ int64) {
 	s.mu.Lock()
 	s.last, s.n = d, s.n+1
 	s.mu.Unlock()

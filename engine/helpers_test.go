@@ -54,7 +54,7 @@ type recSink struct {
 	groups [][]engine.Effect
 }
 
-func (s *recSink) Record(effects []engine.Effect, _ engine.Digest) {
+func (s *recSink) Record(effects []engine.Effect, _ engine.Digest, _ int64) {
 	g := make([]engine.Effect, len(effects))
 	copy(g, effects)
 	for i := range g {

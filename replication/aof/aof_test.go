@@ -195,7 +195,7 @@ func TestAOFReopenAndAppend(t *testing.T) {
 	eng := engine.New(engine.Options{Databases: aofDBs, Sink: l})
 	for _, g := range h.Groups {
 		eng.Apply(g, nil)
-		l.Record(g, engine.Digest{})
+		l.Record(g, engine.Digest{}, 0)
 	}
 	require.Equal(t, h.Last, l.Last())
 	l.SetAOF(a)

@@ -42,7 +42,7 @@ func (l *testLog) SetAOF(a *AOF) {
 }
 
 // Record implements engine.Sink.
-func (l *testLog) Record(effects []engine.Effect, _ engine.Digest) {
+func (l *testLog) Record(effects []engine.Effect, _ engine.Digest, _ int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var group []engine.Effect

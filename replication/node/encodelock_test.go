@@ -120,7 +120,7 @@ func TestMemLogCutAfter(t *testing.T) {
 			l := NewMemLog(100, 16, 1, time.Now)
 			l.SetAOF(rec)
 			for i := range 3 {
-				l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{})
+				l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{}, l.now().UnixMilli())
 			}
 			if tc.publishedFirst {
 				l.Publish()
@@ -130,7 +130,7 @@ func TestMemLogCutAfter(t *testing.T) {
 			require.Equal(t, uint64(3), seq)
 			require.Equal(t, encodes, l.Encodes(), "CutAfter encodes nothing")
 			// Written after the snapshot, before its cut ran.
-			l.Record([]engine.Effect{setEffect("a", "1"), setEffect("b", "2")}, engine.Digest{})
+			l.Record([]engine.Effect{setEffect("a", "1"), setEffect("b", "2")}, engine.Digest{}, l.now().UnixMilli())
 			l.Publish()
 			require.Equal(t, tc.want, rec.events)
 			require.Equal(t, int64(5), l.Encodes())
@@ -146,7 +146,7 @@ func TestMemLogCutAfterNothingWaiting(t *testing.T) {
 	rec := &cutRecorder{fakeLog: newFakeLog("h")}
 	l := NewMemLog(100, 16, 1, time.Now)
 	l.SetAOF(rec)
-	l.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{})
+	l.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{}, l.now().UnixMilli())
 	l.Publish()
 	l.CutAfter(func(last uint64) { rec.note(fmt.Sprint("cut ", last)) })
 	l.Publish()

@@ -211,7 +211,7 @@ func NewNode(o NodeOptions) *Node {
 			if last {
 				d = o.Engine.Digest()
 			}
-			log.record(g, d, last)
+			log.record(g, d, last, log.now().UnixMilli())
 			if i%1024 == 1023 {
 				log.Publish() // so the log keeps its size while it refills
 			}

@@ -359,14 +359,14 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 // Record implements engine.Sink. A FlushAll effect becomes one FLUSH per
 // database, so each entry maps to one NADB frame. The group's last entry
 // keeps digest, the dataset's once the group is applied, for checkpoints.
-func (l *MemLog) Record(effects []engine.Effect, digest engine.Digest) {
-	l.record(effects, digest, true)
+func (l *MemLog) Record(effects []engine.Effect, digest engine.Digest, atMs int64) {
+	l.record(effects, digest, true, atMs)
 }
 
-// record logs one group; hasDigest says whether digest is known (a log
-// refilled from disk knows only its last group's).
-func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest bool) {
-	now := l.now().UnixMilli()
+// record logs one group made at now (Unix milliseconds); hasDigest says
+// whether digest is known (a log refilled from disk knows only its last
+// group's).
+func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest bool, now int64) {
 	l.mu.Lock()
 	n := 0
 	for _, ef := range effects {

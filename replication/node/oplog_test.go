@@ -34,7 +34,7 @@ func setEffect(k, v string) engine.Effect {
 // the last one.
 func recordSingles(l *MemLog, n int) uint64 {
 	for i := range n {
-		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprintf("k%d", i), "v")}, engine.Digest{})
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprintf("k%d", i), "v")}, engine.Digest{}, l.now().UnixMilli())
 	}
 	return l.Last()
 }
@@ -73,8 +73,8 @@ func TestMemLogSequence(t *testing.T) {
 			require.NoError(t, err)
 			require.Empty(t, got)
 
-			publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{})
-			publishing{l}.Record([]engine.Effect{setEffect("b", "2")}, engine.Digest{})
+			publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
+			publishing{l}.Record([]engine.Effect{setEffect("b", "2")}, engine.Digest{}, l.now().UnixMilli())
 			require.Equal(t, tc.wantFirst, l.First())
 			require.Equal(t, tc.wantFirst+1, l.Last())
 			entries := readAll(t, l, tc.wantFirst)
@@ -137,11 +137,11 @@ func TestMemLogGroups(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newLogClock(5000)
 			l := NewMemLog(100, dbs, 7, clk.now)
-			publishing{l}.Record([]engine.Effect{setEffect("before", "x")}, engine.Digest{})
+			publishing{l}.Record([]engine.Effect{setEffect("before", "x")}, engine.Digest{}, l.now().UnixMilli())
 			clk.ms.Store(6000)
-			publishing{l}.Record(tc.effects, engine.Digest{})
+			publishing{l}.Record(tc.effects, engine.Digest{}, l.now().UnixMilli())
 			clk.ms.Store(7000)
-			publishing{l}.Record([]engine.Effect{setEffect("after", "y")}, engine.Digest{})
+			publishing{l}.Record([]engine.Effect{setEffect("after", "y")}, engine.Digest{}, l.now().UnixMilli())
 
 			entries := readAll(t, l, 7)
 			require.Len(t, entries, len(tc.want)+2)
@@ -209,7 +209,7 @@ func TestMemLogBoundedBySize(t *testing.T) {
 		for _, size := range []int{1, 4, 50} {
 			l := NewMemLog(size, 16, 1, newLogClock(1).now)
 			for i := range 200 {
-				publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{})
+				publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{}, l.now().UnixMilli())
 				held := l.Last() - l.First() + 1
 				require.Equal(t, uint64(min(i+1, size)), held,
 					"size %d after %d writes: First %d Last %d", size, i+1, l.First(), l.Last())
@@ -222,7 +222,7 @@ func TestMemLogBoundedBySize(t *testing.T) {
 		unpin := l.Pin(1)
 		defer unpin()
 		for i := range 200 {
-			publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{})
+			publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{}, l.now().UnixMilli())
 			held := l.Last() - l.First() + 1
 			require.LessOrEqual(t, held, uint64(40), "after %d writes: First %d Last %d", i+1, l.First(), l.Last())
 		}
@@ -313,13 +313,13 @@ func TestMemLogSubscribe(t *testing.T) {
 	defer unsub2()
 	require.False(t, pending(c1), "nothing before the first append")
 
-	publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{})
+	publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
 	require.True(t, pending(c1), "notified after Record returns")
 	require.False(t, pending(c1), "one notification per append")
 	require.True(t, pending(c2), "every subscriber is notified")
 
 	for range 5 {
-		publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{})
+		publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
 	}
 	require.True(t, pending(c1), "notifications coalesce")
 	require.False(t, pending(c1), "into one")
@@ -327,7 +327,7 @@ func TestMemLogSubscribe(t *testing.T) {
 
 	unsub1()
 	unsub1() // unsubscribing twice is harmless
-	publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{})
+	publishing{l}.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
 	require.False(t, pending(c1), "nothing after unsubscribe")
 	require.True(t, pending(c2), "the other subscriber is still notified")
 }
@@ -341,7 +341,7 @@ func TestMemLogTimeOf(t *testing.T) {
 	times := []int64{1_700_000_000_000, 1_700_000_000_250, 1_700_000_001_000}
 	for _, ms := range times {
 		clk.ms.Store(ms)
-		publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{})
+		publishing{l}.Record([]engine.Effect{setEffect("k", "v")}, engine.Digest{}, l.now().UnixMilli())
 	}
 	for i, ms := range times {
 		seq := uint64(10 + i)
@@ -430,8 +430,8 @@ func TestMemLogAsEngineSink(t *testing.T) {
 // on disk, at once.
 type publishing struct{ *MemLog }
 
-func (p publishing) Record(effects []engine.Effect, d engine.Digest) {
-	p.MemLog.Record(effects, d)
+func (p publishing) Record(effects []engine.Effect, d engine.Digest, atMs int64) {
+	p.MemLog.Record(effects, d, atMs)
 	p.MemLog.Publish()
 }
 
@@ -475,7 +475,7 @@ func TestMemLogByteLimit(t *testing.T) {
 	l.SetByteLimit(1 << 20)
 	big := strings.Repeat("x", 100<<10)
 	for i := range 200 {
-		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), big)}, engine.Digest{})
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), big)}, engine.Digest{}, l.now().UnixMilli())
 	}
 	kept := l.Last() - l.First() + 1
 	require.LessOrEqual(t, kept, uint64(11), "about 1 MiB of 100 KiB values")
@@ -489,7 +489,7 @@ func TestMemLogByteLimit(t *testing.T) {
 	// A pin holds entries past the limit, up to ten times it.
 	unpin := l.Pin(l.First())
 	for i := range 300 {
-		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("p", i), big)}, engine.Digest{})
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("p", i), big)}, engine.Digest{}, l.now().UnixMilli())
 	}
 	kept = l.Last() - l.First() + 1
 	require.Greater(t, kept, uint64(11), "the pin holds entries")
@@ -504,7 +504,7 @@ func TestMemLogByteLimit(t *testing.T) {
 func TestMemLogBoundedWithoutReaders(t *testing.T) {
 	l := NewMemLog(100, 16, 1, time.Now)
 	for i := range 5000 {
-		l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{})
+		l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{}, l.now().UnixMilli())
 	}
 	require.Equal(t, uint64(5000), l.Last())
 	require.Equal(t, uint64(4901), l.First(), "the newest 100 entries kept")

@@ -125,15 +125,15 @@ func TestReplicaOutputLimitSparesReaders(t *testing.T) {
 func TestMemLogBehind(t *testing.T) {
 	l := NewMemLog(100, 16, 1, time.Now)
 	require.Zero(t, l.Behind(0))
-	l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k", Value: make([]byte, 1000)}}, engine.Digest{})
-	l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k2", Value: make([]byte, 10)}}, engine.Digest{})
+	l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k", Value: make([]byte, 1000)}}, engine.Digest{}, l.now().UnixMilli())
+	l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k2", Value: make([]byte, 10)}}, engine.Digest{}, l.now().UnixMilli())
 	one, two := int64(1+1000+entryOverhead), int64(2+10+entryOverhead)
 	require.Equal(t, one+two, l.Behind(0))
 	require.Equal(t, two, l.Behind(1))
 	require.Zero(t, l.Behind(2))
 	require.Zero(t, l.Behind(7), "beyond the log")
 	for i := range 300 { // the first entries leave the log
-		l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k", Value: []byte{byte(i)}}}, engine.Digest{})
+		l.Record([]engine.Effect{{Kind: engine.EffectSet, Key: "k", Value: []byte{byte(i)}}}, engine.Digest{}, l.now().UnixMilli())
 	}
 	l.Publish()
 	require.Greater(t, l.First(), uint64(2))
