@@ -27,6 +27,12 @@ const (
 	backoffMin = 100 * time.Millisecond
 	backoffMax = 5 * time.Second
 	ackEvery   = time.Second
+	// ackGap is the least time between two acknowledgements that applied
+	// batches trigger. Under load a batch is applied every few tens of
+	// microseconds, and an ACK for each cost both nodes a frame, a
+	// checksum and a wakeup: about 10k per million operations. WAIT
+	// waits at most this much longer.
+	ackGap = time.Millisecond
 	dialWait   = 5 * time.Second
 	applyBatch = 1024
 )
@@ -726,19 +732,25 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 	}
 }
 
-// sendAcks reports the applied sequence after each applied batch (at most
-// every few milliseconds) and at least once a second.
+// sendAcks reports the applied sequence after applied batches, at most
+// once per ackGap (the batches applied meanwhile share one ACK, and the
+// last is always reported), and at least once a second.
 func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan struct{}) {
 	t := time.NewTicker(ackEvery)
 	defer t.Stop()
+	gap := time.NewTimer(ackGap)
+	defer gap.Stop()
 	var enc frame.Encoder
 	var buf []byte
-	for {
+	var sent, sentVerified uint64
+	for first := true; ; first = false {
+		tick := false
 		select {
 		case <-done:
 			return
 		case <-kick:
 		case <-t.C:
+			tick = true
 		}
 		n := s.applied.Load()
 		if a := s.opts.AOF; a != nil {
@@ -751,8 +763,12 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 			safe, _ := a.Safe()
 			n = min(n, safe)
 		}
+		v := s.verifiedSeq.Load()
+		if !first && !tick && n == sent && v == sentVerified {
+			continue // nothing new to report
+		}
 		op := frame.Op{Type: frame.OpAck, Sequence: n, Timestamp: frame.NowSeconds(), Applied: n, Has: frame.FieldApplied}
-		if v := s.verifiedSeq.Load(); v > 0 {
+		if v > 0 {
 			op.Verified, op.Has = v, op.Has|frame.FieldVerified
 		}
 		var err error
@@ -763,6 +779,15 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 		if _, err := conn.Write(buf); err != nil {
 			_ = conn.Close()
 			return
+		}
+		sent, sentVerified = n, v
+		// Batches applied from now on wait for one ACK after the gap (a
+		// kick that arrives meanwhile stays in its channel).
+		gap.Reset(ackGap)
+		select {
+		case <-done:
+			return
+		case <-gap.C:
 		}
 	}
 }
