@@ -89,6 +89,13 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
+		if g.state == stCommand && c == '*' {
+			// Most commands arrive whole and plain: checked in one pass.
+			if n := plainCommand(p[i:], maxBulk, maxQuery, unauth); n > 0 {
+				i += n - 1
+				continue
+			}
+		}
 		g.pending++
 		switch g.state {
 		case stCommand:
@@ -197,4 +204,54 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 		}
 	}
 	return "", false
+}
+
+// plainCommand returns the length of the multibulk command at the start of
+// p when all of it is in p and the byte-by-byte walk of feed would accept
+// it: a count from 1 to maxArgCount, every argument a "$<len>\r\n" header
+// and its body and CRLF, numbers without sign or leading zero, and nothing
+// over a limit. Otherwise it returns 0 and feed walks the bytes, which
+// finds the same commands acceptable and gives the errors. It is feed's
+// fast path: a SET at -P 16 spent 3 % of the server's time in that walk.
+func plainCommand(p []byte, maxBulk, maxQuery int64, unauth bool) int {
+	count, i := plainNumber(p, 1)
+	if count <= 0 || count > maxArgCount || (unauth && count > unauthMaxArgs) {
+		return 0
+	}
+	for range count {
+		if i >= len(p) || p[i] != '$' {
+			return 0
+		}
+		var n int64
+		if n, i = plainNumber(p, i+1); n < 0 || n > maxBulk || (unauth && n > unauthMaxBulk) {
+			return 0
+		}
+		end := int64(i) + n
+		if end+2 > int64(len(p)) || p[end] != '\r' || p[end+1] != '\n' {
+			return 0
+		}
+		i = int(end) + 2
+	}
+	if int64(i) > maxQuery {
+		return 0
+	}
+	return i
+}
+
+// plainNumber reads the decimal number at p[i:] that ends in "\r\n": at
+// most 18 digits, no sign, no leading zero. It returns the number and the
+// index after the CRLF, or -1 when there is no such number.
+func plainNumber(p []byte, i int) (int64, int) {
+	var n int64
+	start := i
+	for ; i < len(p) && p[i] >= '0' && p[i] <= '9'; i++ {
+		if i-start == 18 || (i > start && n == 0) {
+			return -1, i // too long for this path, or a leading zero
+		}
+		n = n*10 + int64(p[i]-'0')
+	}
+	if i == start || i+1 >= len(p) || p[i] != '\r' || p[i+1] != '\n' {
+		return -1, i
+	}
+	return n, i + 2
 }

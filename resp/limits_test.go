@@ -280,3 +280,34 @@ func TestInputGuardBulkMustEndInCRLF(t *testing.T) {
 	require.Equal(t, verdict{reply: errProtoBulk}, guardBoth(t, l, "*1\r\n$1\r\nx\rX"))
 	require.Equal(t, verdict{}, guardBoth(t, l, "*1\r\n$1\r\nx\r\n"))
 }
+
+// plainCommand takes a whole, plain multibulk command in one pass and
+// leaves everything else to feed's walk, which owns the errors.
+func TestPlainCommand(t *testing.T) {
+	set := mb("SET", "k", strings.Repeat("v", 50))
+	for _, tc := range []struct {
+		name   string
+		in     string
+		unauth bool
+		want   int
+	}{
+		{"whole", set, false, len(set)},
+		{"followed by more", set + mb("GET", "k"), false, len(set)},
+		{"empty argument", mb("ECHO", ""), false, len(mb("ECHO", ""))},
+		{"incomplete", set[:len(set)-1], false, 0},
+		{"zero count", "*0\r\n", false, 0},
+		{"negative count", "*-1\r\n", false, 0},
+		{"leading zero", "*1\r\n$04\r\nPING\r\n", false, 0},
+		{"sign", "*1\r\n$+4\r\nPING\r\n", false, 0},
+		{"body without CRLF", "*1\r\n$4\r\nPINGxx", false, 0},
+		{"over proto-max-bulk-len", mb("ECHO", strings.Repeat("x", 65)), false, 0},
+		{"over the query buffer", mb("ECHO", strings.Repeat("x", 60), strings.Repeat("x", 60), strings.Repeat("x", 60)), false, 0},
+		{"unauthenticated, too many arguments", mb("A", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"), true, 0},
+		{"unauthenticated, few arguments", mb("AUTH", "pw"), true, len(mb("AUTH", "pw"))},
+		{"19 digits", "*1\r\n$0000000000000000004\r\nPING\r\n", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, plainCommand([]byte(tc.in), 64, 160, tc.unauth))
+		})
+	}
+}
