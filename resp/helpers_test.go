@@ -33,16 +33,23 @@ type testServer struct {
 // ErrServerClosed and that no goroutine started by the test is left.
 func startServer(tb testing.TB, o Options) *testServer {
 	tb.Helper()
+	return startServerWith(tb, o, func(ln net.Listener) net.Listener { return ln })
+}
+
+// startServerWith is startServer serving on wrap(a loopback listener).
+func startServerWith(tb testing.TB, o Options, wrap func(net.Listener) net.Listener) *testServer {
+	tb.Helper()
 	// Registered first, so it runs last: after the server and every
 	// connection opened later by the test were closed.
 	checkGoroutines(tb)
 	if o.Engine == nil {
 		o.Engine = engine.New(engine.Options{})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("listen: %v", err)
 	}
+	ln := wrap(tcp)
 	ts := &testServer{srv: New(o), eng: o.Engine, addr: ln.Addr().String(), done: make(chan error, 1)}
 	go func() { ts.done <- ts.srv.Serve(ln) }()
 	tb.Cleanup(func() {

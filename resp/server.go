@@ -127,8 +127,9 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu      sync.Mutex // guards clients, lns, closed, serving, drained
+	mu      sync.Mutex // guards clients, refused, lns, closed, serving, drained
 	clients map[int64]*client
+	refused map[net.Conn]struct{} // connections being answered a refusal (see refuse)
 	lns     []net.Listener
 	closed  bool
 	serving int // Serve loops running
@@ -160,6 +161,7 @@ func New(o Options) *Server {
 		started:  time.Now(),
 		opts:     o,
 		clients:  make(map[int64]*client),
+		refused:  make(map[net.Conn]struct{}),
 		drained:  make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -286,15 +288,40 @@ func (l guardedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if refusal := l.s.admit(nc.RemoteAddr()); refusal != "" {
-			// A fresh socket's send buffer takes a line at once; the
-			// deadline only keeps the accept loop safe from a stuck peer.
-			_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-			_, _ = nc.Write([]byte("-" + refusal + "\r\n"))
-			_ = nc.Close()
+			l.s.refuse(nc, refusal)
 			continue
 		}
 		return newLimitConn(nc, &l.s.limits, &l.s.bytesRead, &l.s.open), nil
 	}
+}
+
+// refuseWait bounds how long a refused connection is given to take its
+// answer (and, over TLS, to complete the handshake the answer needs).
+const refuseWait = time.Second
+
+// refuse answers nc, which admit turned away, with refusal and closes it,
+// in a goroutine of its own: over TLS the answer waits for the peer's
+// handshake, and a peer that never sends one must not hold up the accept
+// loop, and every client behind it, for the handshake timeout. refuseWait
+// bounds the goroutine, and Stop closes the connection at once.
+func (s *Server) refuse(nc net.Conn, refusal string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	s.refused[nc] = struct{}{}
+	s.mu.Unlock()
+	go func() {
+		_ = nc.SetDeadline(time.Now().Add(refuseWait))
+		_, _ = nc.Write([]byte("-" + refusal + "\r\n"))
+		_ = nc.Close()
+		s.mu.Lock()
+		delete(s.refused, nc)
+		s.closeDrainedLocked()
+		s.mu.Unlock()
+	}()
 }
 
 // admit takes a slot among maxclients for a new connection from remote and
@@ -360,6 +387,9 @@ func (s *Server) Stop() {
 	for _, c := range s.clients {
 		_ = c.lc.Close()
 	}
+	for nc := range s.refused {
+		_ = nc.Close()
+	}
 	s.cancel()
 	s.closeDrainedLocked()
 }
@@ -381,9 +411,9 @@ func (s *Server) sleep(d time.Duration) bool {
 func (s *Server) stopped() bool { return s.ctx.Err() != nil }
 
 // closeDrainedLocked closes drained once the server is closed and no Serve
-// loop or connection is left. s.mu must be held.
+// loop, connection or refusal is left. s.mu must be held.
 func (s *Server) closeDrainedLocked() {
-	if !s.closed || s.serving > 0 || len(s.clients) > 0 {
+	if !s.closed || s.serving > 0 || len(s.clients) > 0 || len(s.refused) > 0 {
 		return
 	}
 	select {
