@@ -32,7 +32,7 @@ const (
 	// microseconds, and an ACK for each cost both nodes a frame, a
 	// checksum and a wakeup: about 10k per million operations. WAIT
 	// waits at most this much longer.
-	ackGap = time.Millisecond
+	ackGap     = time.Millisecond
 	dialWait   = 5 * time.Second
 	applyBatch = 1024
 )
