@@ -455,6 +455,9 @@ func openPersistence(cfg Config, lock *aof.DirLock, eng *engine.Engine, logger *
 	opened, err := aof.Open(aof.OpenOptions{
 		Dir: cfg.Dir, Engine: eng, AppendOnly: cfg.AppendOnly, Policy: policy, SegmentLimit: cfg.SegmentSize,
 		Follows: cfg.PrimaryHost != "" || cfg.ReplicaOf != "", Logger: logger, Lock: lock,
+		// What the operation log can hold refills it; the rest is applied
+		// as it is read.
+		KeepOps: cfg.MaxOperationLog,
 		Progress: func(read, total int64) {
 			progress(float64(read) / float64(max(total, 1)))
 			if time.Since(lastLog) >= 2*time.Second {

@@ -56,6 +56,10 @@ type History struct {
 	Base   uint64
 	Last   uint64
 	Groups [][]engine.Effect
+	// Skipped counts the operations after Base that were applied as they
+	// were read and not kept (OpenOptions.KeepOps): Groups then holds only
+	// the newest ones, those after sequence Base+Skipped.
+	Skipped uint64
 	// Snapshot is the dataset at sequence Base that Groups continue, when
 	// the history was loaded from a snapshot; nil otherwise.
 	Snapshot []engine.Item
@@ -66,6 +70,11 @@ type History struct {
 	// snapshot recorded (see OpDigest), or nil.
 	SnapshotDigest []byte
 }
+
+// groupFunc receives each complete group of a log as it is read, in place
+// of History.Groups keeping it: g holds the operations after sequence
+// before, up to last.
+type groupFunc func(g []engine.Effect, before, last uint64)
 
 // aofScan is what scanAOF found in a file.
 type aofScan struct {
@@ -82,8 +91,9 @@ type aofScan struct {
 // Only I/O failures are returned as errors.
 //
 // Groups that end at or before sequence after are verified but not kept
-// (a snapshot already holds them).
-func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read, size int64)) (*aofScan, error) {
+// (a snapshot already holds them). The others go to each, when it is not
+// nil, as each is complete, or else to the history's Groups.
+func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read, size int64), each groupFunc) (*aofScan, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -143,9 +153,11 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 				if pf.has&frame.FieldMode != 0 && pf.mode == RoleReplica {
 					role = RoleReplica
 				}
-				sc.history = &History{ReplID: pf.replID, Role: role, Base: pf.seq, Last: pf.seq,
+				sc.history = &History{ReplID: pf.replID, Role: role, Base: pf.seq, Last: pf.seq}
+				if each == nil {
 					// A logged SET takes a frame of about 200 bytes or more.
-					Groups: make([][]engine.Effect, 0, min(sc.size/200, 1<<22))}
+					sc.history.Groups = make([][]engine.Effect, 0, min(sc.size/200, 1<<22))
+				}
 				seq, sc.good = pf.seq, pf.end
 				continue
 			}
@@ -167,7 +179,11 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 				size1 = pf.group
 			}
 			if pending := int(seq - h.Last); pending >= size1 {
-				if seq > after {
+				switch {
+				case seq <= after:
+				case each != nil:
+					each(group, h.Last, seq)
+				default:
 					h.Groups = append(h.Groups, group)
 				}
 				group, h.Last, sc.good = nil, seq, pf.end
@@ -212,7 +228,7 @@ func checkAOF(path string, dbs int, fix bool) (report []string, ok bool, h *Hist
 		return nil, false, nil, err
 	}
 	defer f.Close()
-	sc, err := scanAOF(f, path, dbs, 0, nil)
+	sc, err := scanAOF(f, path, dbs, 0, nil, nil)
 	if err != nil {
 		return nil, false, nil, err
 	}

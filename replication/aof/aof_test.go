@@ -686,7 +686,7 @@ func loadAOF(path string, dbs int, logger *slog.Logger) (*History, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sc, err := scanAOF(f, path, dbs, 0, progress)
+	sc, err := scanAOF(f, path, dbs, 0, progress, nil)
 	if err != nil {
 		return nil, err
 	}

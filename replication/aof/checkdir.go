@@ -115,7 +115,7 @@ func checkDir(dir string, dbs int, fix bool) (report []string, ok bool, err erro
 	// segments, gaps, a log that does not continue its snapshot) is the
 	// start's own: a dry run of Recover, which changes nothing, after any
 	// --fix above.
-	if _, err := recoverDir(dir, dbs, true, nil, nil, true, nil); err != nil {
+	if _, err := recoverDir(dir, dbs, true, nil, nil, true, nil, nil); err != nil {
 		ok = false
 		report = append(report, fmt.Sprintf("a start refuses this directory: %v", err))
 	}

@@ -23,13 +23,20 @@ type OpenOptions struct {
 	// Lock is Dir's lock when the caller took it already (LockDir), to
 	// refuse early; nil: Open takes it.
 	Lock *DirLock
+	// KeepOps, when positive, applies the log's operations to Engine as
+	// they are read, and keeps in History.Groups only the newest whole
+	// groups that hold at least KeepOps operations (what the in-memory log
+	// can hold); History.Skipped counts the others. A start then holds one
+	// group at a time instead of the whole log. 0 keeps every group.
+	KeepOps int
 }
 
 // Opened is what Open found and opened.
 type Opened struct {
 	// History is what the node resumes: its replication ID and role, and
 	// the operations after the snapshot (already applied to the engine),
-	// which refill the in-memory log. Never nil.
+	// which refill the in-memory log (the newest of them, with KeepOps).
+	// Never nil.
 	History *History
 	// Log is the log open for appending; nil without AppendOnly.
 	Log *AOF
@@ -79,7 +86,15 @@ func Open(o OpenOptions) (*Opened, error) {
 func open(o OpenOptions) (*Opened, error) {
 	// The snapshot's keys go straight into the keyspace being built as
 	// the file is read and verified.
-	rec, err := recoverDir(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress, false, o.Engine.NewLoader)
+	var tail groupTail
+	var each groupFunc
+	if o.KeepOps > 0 {
+		each = func(g []engine.Effect, before, last uint64) {
+			o.Engine.Apply(g, nil)
+			tail.add(g, before, last, o.KeepOps)
+		}
+	}
+	rec, err := recoverDir(o.Dir, o.Engine.Databases(), o.AppendOnly, o.Logger, o.Progress, false, o.Engine.NewLoader, each)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +104,17 @@ func open(o OpenOptions) (*Opened, error) {
 			h.Loaded.Commit(nil)
 			h.Loaded = nil
 		}
-		for _, g := range h.Groups {
-			o.Engine.Apply(g, nil)
+		if each == nil {
+			for _, g := range h.Groups {
+				o.Engine.Apply(g, nil)
+			}
+		} else {
+			var before uint64
+			h.Groups, before = tail.kept()
+			h.Skipped = h.Last - h.Base // none kept
+			if len(h.Groups) > 0 {
+				h.Skipped = before - h.Base
+			}
 		}
 	}
 	switch {
@@ -123,4 +147,41 @@ func open(o OpenOptions) (*Opened, error) {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
 	return out, nil
+}
+
+// groupTail keeps the newest groups of a log that is applied as it is
+// read: whole groups, the fewest that hold at least keep operations (all
+// of them when the log holds fewer).
+type groupTail struct {
+	gs      [][]engine.Effect
+	befores []uint64 // the sequence before each group's first operation
+	head    int      // gs[head:] are kept
+	last    uint64   // the newest group's last sequence
+}
+
+func (t *groupTail) add(g []engine.Effect, before, last uint64, keep int) {
+	t.gs = append(t.gs, g)
+	t.befores = append(t.befores, before)
+	t.last = last
+	// Drop the oldest group while the newer ones hold enough.
+	for t.head+1 < len(t.gs) && t.last-t.befores[t.head+1] >= uint64(keep) {
+		t.gs[t.head] = nil
+		t.head++
+	}
+	if t.head >= 1024 && 2*t.head >= len(t.gs) {
+		n := copy(t.gs, t.gs[t.head:])
+		clear(t.gs[n:])
+		t.gs = t.gs[:n]
+		t.befores = t.befores[:copy(t.befores, t.befores[t.head:])]
+		t.head = 0
+	}
+}
+
+// kept returns the groups kept and the sequence before the first one's
+// first operation.
+func (t *groupTail) kept() ([][]engine.Effect, uint64) {
+	if t.head == len(t.gs) {
+		return nil, t.last
+	}
+	return t.gs[t.head:], t.befores[t.head]
 }

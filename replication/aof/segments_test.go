@@ -99,7 +99,7 @@ func scanFile(t *testing.T, path string) *aofScan {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	sc, err := scanAOF(f, path, aofDBs, 0, nil)
+	sc, err := scanAOF(f, path, aofDBs, 0, nil, nil)
 	require.NoError(t, err)
 	return sc
 }

@@ -111,7 +111,7 @@ type Recovered struct {
 // loaded snapshot covers are deleted. progress, when not nil, is called now
 // and then with the bytes read and the total.
 func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64)) (*Recovered, error) {
-	return recoverDir(dir, dbs, useLog, logger, progress, false, nil)
+	return recoverDir(dir, dbs, useLog, logger, progress, false, nil, nil)
 }
 
 // recoverDir is Recover; with dryRun it changes nothing on disk (no file
@@ -119,8 +119,12 @@ func Recover(dir string, dbs int, useLog bool, logger *slog.Logger, progress fun
 // it would refuse. check-log uses it so that its verdict follows the
 // start's rules, written once, here. With newLoader, the snapshot's keys
 // go into a Loader it returns (History.Loaded), one per snapshot tried,
-// instead of History.Snapshot.
-func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64), dryRun bool, newLoader func() *engine.Loader) (*Recovered, error) {
+// instead of History.Snapshot. With each as well, that Loader is committed
+// once the snapshot is chosen, and every group of the segments after it
+// goes to each as it is read instead of into History.Groups: a start then
+// holds one group at a time, not the whole log. A failure after the first
+// group leaves the engine half loaded; the caller gives up on it.
+func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress func(read, total int64), dryRun bool, newLoader func() *engine.Loader, each groupFunc) (*Recovered, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -247,6 +251,10 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 			return nil, fmt.Errorf("%w: %s starts after sequence %d, but the snapshot stops at %d", ErrCorruptLog, SegmentPath(dir, segs[0]), segs[0], h.Base)
 		}
 	}
+	if each != nil && h != nil && h.Loaded != nil {
+		h.Loaded.Commit(nil)
+		h.Loaded = nil
+	}
 	for i, base := range segs {
 		p := SegmentPath(dir, base)
 		last := i == len(segs)-1
@@ -254,7 +262,7 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 		if h != nil {
 			after = h.Last
 		}
-		sh, err := loadSegment(p, dbs, last, after, logger, report, dryRun)
+		sh, err := loadSegment(p, dbs, last, after, logger, report, dryRun, each)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +320,7 @@ func recoverDir(dir string, dbs int, useLog bool, logger *slog.Logger, progress 
 
 // loadSegment reads one segment; only the last one may have a torn tail,
 // which is cut off.
-func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64), dryRun bool) (*History, error) {
+func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Logger, progress func(read int64), dryRun bool, each groupFunc) (*History, error) {
 	mode := os.O_RDWR
 	if dryRun {
 		mode = os.O_RDONLY
@@ -326,7 +334,7 @@ func loadSegment(path string, dbs int, last bool, after uint64, logger *slog.Log
 		if progress != nil {
 			progress(read)
 		}
-	})
+	}, each)
 	if err != nil {
 		return nil, err
 	}

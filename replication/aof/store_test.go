@@ -951,3 +951,55 @@ func TestOpenLoadsSnapshot(t *testing.T) {
 		require.Zero(t, eng.Len(), "nothing installed")
 	})
 }
+
+// TestOpenKeepOps: a start that applies the log as it reads it loads the
+// same data as one that holds the whole log first, and keeps for the
+// in-memory log only the newest whole groups that hold KeepOps operations.
+func TestOpenKeepOps(t *testing.T) {
+	dir := t.TempDir()
+	src := newPersistSource(t, dir, "rid", 300) // several segments
+	for i := range 10 {
+		src.set(fmt.Sprint("a", i), "x")
+	}
+	src.saveAt(t, "rid", true)
+	for i := range 30 {
+		if i%4 == 0 {
+			src.mset(fmt.Sprint("m", i), 3)
+		} else {
+			src.set(fmt.Sprint("k", i%7), fmt.Sprint(i))
+		}
+	}
+	src.flushed(t)
+	want := src.eng.Digest()
+	require.NoError(t, src.aof.Close())
+	require.Greater(t, len(dirSegments(t, dir)), 2)
+
+	open := func(keep int) (*engine.Engine, *History) {
+		t.Helper()
+		eng := engine.New(engine.Options{Databases: aofDBs})
+		o, err := Open(OpenOptions{Dir: dir, Engine: eng, AppendOnly: true, Policy: FsyncNo, Logger: aofLogger(), KeepOps: keep})
+		require.NoError(t, err)
+		require.NoError(t, o.Log.Close())
+		o.Lock.Unlock()
+		return eng, o.History
+	}
+	eng, all := open(0)
+	require.Equal(t, want, eng.Digest())
+	require.Zero(t, all.Skipped)
+	total := int(all.Last - all.Base)
+	require.Equal(t, 30+2*8, total, "8 MSETs of 3 keys")
+	for _, keep := range []int{1, 2, 3, 4, 5, 17, total, total + 10} {
+		eng, h := open(keep)
+		require.Equal(t, want, eng.Digest(), "keep %d", keep)
+		require.Equal(t, all.Base, h.Base)
+		require.Equal(t, all.Last, h.Last)
+		require.Equal(t, all.Groups[len(all.Groups)-len(h.Groups):], h.Groups, "keep %d: the newest groups", keep)
+		ops := 0
+		for _, g := range h.Groups {
+			ops += len(g)
+		}
+		require.Equal(t, total, int(h.Skipped)+ops, "keep %d", keep)
+		require.GreaterOrEqual(t, ops, min(keep, total), "keep %d: enough operations", keep)
+		require.Less(t, ops-len(h.Groups[0]), keep, "keep %d: no group more than needed", keep)
+	}
+}

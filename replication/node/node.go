@@ -200,10 +200,17 @@ func NewNode(o NodeOptions) *Node {
 	var log *MemLog
 	if h := o.History; h != nil {
 		n.replicaHistory = h.Role == aof.RoleReplica
-		log = n.becomePrimaryLocked(h.Base+1, h.ReplID)
-		// The operation at Base is in the snapshot, not the log: its
-		// digest, if the snapshot recorded it, names it in handshakes.
-		n.prim.base = lastOp{seq: h.Base, digest: h.SnapshotDigest}
+		// The log resumes with the groups kept (all of them, or the newest
+		// when the start applied the others as it read them: Skipped).
+		from := h.Base + h.Skipped
+		log = n.becomePrimaryLocked(from+1, h.ReplID)
+		// The operation before the log is in the snapshot or was skipped:
+		// the snapshot's digest, if it recorded one, names it in
+		// handshakes.
+		n.prim.base = lastOp{seq: from}
+		if h.Skipped == 0 {
+			n.prim.base.digest = h.SnapshotDigest
+		}
 		for i, g := range h.Groups {
 			// Only the dataset as it stands now has a known digest.
 			last := i == len(h.Groups)-1

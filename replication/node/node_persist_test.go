@@ -487,3 +487,58 @@ func openDirAOF(t *testing.T, dir string, segs []aof.Segment, replID, role strin
 	t.Cleanup(func() { _ = a.Close() })
 	return a
 }
+
+// startOpenedNode starts a node on dir as the server does since starts
+// stream the log: aof.Open applies the log as it reads it and keeps its
+// newest keep operations, which refill the in-memory log of that size.
+func startOpenedNode(t *testing.T, dir string, keep int) *tnode {
+	t.Helper()
+	return startNode(t, func(o *NodeOptions) {
+		opened, err := aof.Open(aof.OpenOptions{Dir: dir, Engine: o.Engine, AppendOnly: true, Policy: aof.FsyncEverySec,
+			Logger: testLogger(), KeepOps: keep})
+		require.NoError(t, err)
+		opened.Lock.Unlock() // nothing else in the test opens dir
+		o.History, o.AOF = opened.History, opened.Log
+		o.Persist = PersistOptions{Dir: dir}
+		o.MaxOperationLog = keep
+	})
+}
+
+// TestNodeRestartKeepsLogTail: after a start that kept only the newest
+// operations of its log in memory, the node resumes the same history at
+// the same sequence, and a secondary whose position is older than what
+// the in-memory log holds still resumes with a partial sync, from disk.
+func TestNodeRestartKeepsLogTail(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, func(o *NodeOptions) { o.AOF.SetSegmentLimit(4096) })
+	s := startNode(t, nil)
+	follow(t, s, p.addr)
+	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{})
+	requireConverged(t, p, s)
+	follow(t, s, parkedAddr(t))
+	for i := range 300 {
+		p.eng.Set(i%4, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
+	}
+	p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
+	require.NoError(t, p.node.WriteDone(context.Background()))
+	digest, seq, replID := p.eng.Digest(), p.node.Sequence(), infoValue(p.node, "master_replid")
+	p.close()
+
+	r := startOpenedNode(t, dir, 10)
+	require.Equal(t, digest, r.eng.Digest())
+	require.Equal(t, seq, r.node.Sequence())
+	require.Equal(t, replID, infoValue(r.node, "master_replid"))
+	prim, _ := r.node.roles()
+	_, err := prim.log.Read(seq-9, 1, nil)
+	require.NoError(t, err, "the newest operations refilled the in-memory log")
+	_, err = prim.log.Read(s.node.Sequence()+1, 1, nil)
+	require.ErrorIs(t, err, aof.ErrCompacted, "the secondary's position is not in memory")
+
+	follow(t, s, r.addr)
+	requireConverged(t, r, s)
+	full, ok, _ := r.node.SyncStats()
+	require.Equal(t, [2]int64{0, 1}, [2]int64{full, ok}, "served from disk: partial, not full")
+	r.eng.Set(0, "after", []byte("x"), engine.SetOptions{})
+	requireConverged(t, r, s)
+}
