@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,6 +214,10 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		}
 		return err
 	}
+	// Reading the files left garbage (frames, decoded groups) several
+	// times the size of what the log tail keeps: return it to the system
+	// now rather than let the scavenger do it over minutes.
+	debug.FreeOSMemory()
 
 	repl := node.NewNode(node.NodeOptions{
 		Engine:          eng,
