@@ -58,3 +58,30 @@ func TestRefusalOverTLSDoesNotHoldAccepts(t *testing.T) {
 	require.NoError(t, err, "the refusal of the client behind a silent peer")
 	require.Equal(t, "-ERR max number of clients reached\r\n", line)
 }
+
+// A flood of silent connections over maxclients holds at most maxRefusing
+// descriptors: the refusals beyond it are closed at once, unanswered.
+func TestRefusalsAreBounded(t *testing.T) {
+	cfg := &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	ts := startServerWith(t, Options{MaxClients: 1}, func(ln net.Listener) net.Listener { return tls.NewListener(ln, cfg) })
+	first, err := tls.Dial("tcp", ts.addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a throwaway certificate
+	require.NoError(t, err)
+	defer first.Close()
+	_, err = first.Write([]byte(mb("PING")))
+	require.NoError(t, err)
+	_, err = bufio.NewReader(first).ReadString('\n')
+	require.NoError(t, err)
+
+	const flood = maxRefusing + 72
+	for range flood {
+		c, err := net.Dial("tcp", ts.addr)
+		require.NoError(t, err)
+		defer c.Close()
+	}
+	require.Eventually(t, func() bool { return ts.srv.connections.Load() == flood+1 }, 10*time.Second, 5*time.Millisecond,
+		"every connection accepted")
+	ts.srv.mu.Lock()
+	waiting := len(ts.srv.refused)
+	ts.srv.mu.Unlock()
+	require.LessOrEqual(t, waiting, maxRefusing)
+}

@@ -296,8 +296,14 @@ func (l guardedListener) Accept() (net.Conn, error) {
 }
 
 // refuseWait bounds how long a refused connection is given to take its
-// answer (and, over TLS, to complete the handshake the answer needs).
-const refuseWait = time.Second
+// answer (and, over TLS, to complete the handshake the answer needs), and
+// maxRefusing how many may wait at once: beyond it a refused connection is
+// closed without an answer, so that a flood over maxclients cannot hold
+// more than that many descriptors.
+const (
+	refuseWait  = time.Second
+	maxRefusing = 128
+)
 
 // refuse answers nc, which admit turned away, with refusal and closes it,
 // in a goroutine of its own: over TLS the answer waits for the peer's
@@ -306,7 +312,7 @@ const refuseWait = time.Second
 // bounds the goroutine, and Stop closes the connection at once.
 func (s *Server) refuse(nc net.Conn, refusal string) {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || len(s.refused) >= maxRefusing {
 		s.mu.Unlock()
 		_ = nc.Close()
 		return
