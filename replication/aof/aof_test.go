@@ -648,6 +648,27 @@ func FuzzLoadAOF(f *testing.F) {
 		if fi, _ := os.Stat(p); fi.Size() != int64(len(got)) {
 			t.Fatalf("second load cut the file again")
 		}
+		// Handed out one at a time (a start that applies as it reads),
+		// the groups are the same, each continuing the one before.
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		streamed := &History{ReplID: h.ReplID, Base: h.Base, Last: h.Base}
+		sc, err := scanAOF(f, p, aofDBs, 0, nil, func(g []engine.Effect, before, last uint64) {
+			if before != streamed.Last || last <= before {
+				t.Fatalf("group %d..%d after %d", before+1, last, streamed.Last)
+			}
+			streamed.Groups = append(streamed.Groups, g)
+			streamed.Last = last
+		})
+		if err != nil || sc.history == nil || len(sc.history.Groups) != 0 {
+			t.Fatalf("streamed scan: %v, history %+v", err, sc.history)
+		}
+		if !historiesEqual(h, streamed) {
+			t.Fatalf("streamed groups differ:\n%+v\n%+v", h, streamed)
+		}
 	})
 }
 
