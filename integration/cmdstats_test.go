@@ -93,6 +93,39 @@ func TestConfigSizesInBytes(t *testing.T) {
 	}
 }
 
+// TestMemoryOptionValues holds for redis-server too: a memory option
+// refuses what is not a size, and a size below its minimum, in Redis's
+// words; repl-backlog-size changes at run time and takes any positive
+// size (below 16kb it becomes 16kb).
+func TestMemoryOptionValues(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	refused := func(name, value, why string) exactStep {
+		return exactStep{[]string{"CONFIG", "SET", name, value},
+			"-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why + "\r\n"}
+	}
+	ok := func(name, value string) exactStep {
+		return exactStep{[]string{"CONFIG", "SET", name, value}, "+OK\r\n"}
+	}
+	get := func(name, value string) exactStep {
+		return exactStep{[]string{"CONFIG", "GET", name},
+			"*2\r\n$" + strconv.Itoa(len(name)) + "\r\n" + name + "\r\n$" + strconv.Itoa(len(value)) + "\r\n" + value + "\r\n"}
+	}
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		refused("proto-max-bulk-len", "abc", "argument must be a memory value"),
+		refused("proto-max-bulk-len", "1.5mb", "argument must be a memory value"),
+		refused("proto-max-bulk-len", "-5", "argument must be a memory value"),
+		refused("proto-max-bulk-len", "10", "argument must be between 1048576 and 9223372036854775807 inclusive"),
+		refused("client-query-buffer-limit", "10", "argument must be between 1048576 and 9223372036854775807 inclusive"),
+		refused("maxmemory", "1x", "argument must be a memory value"),
+		refused("auto-aof-rewrite-min-size", "-1", "argument must be a memory value"),
+		refused("hll-sparse-max-bytes", "abc", "argument must be a memory value"),
+		refused("repl-backlog-size", "0", "argument must be between 1 and 9223372036854775807 inclusive"),
+		ok("repl-backlog-size", "1mb"), get("repl-backlog-size", "1048576"),
+		ok("repl-backlog-size", "1k"), get("repl-backlog-size", "16384"),
+	})
+}
+
 // TestEncodingOptions holds for redis-server too: the encoding options of
 // Redis's other types are accepted, checked and reported as Redis does
 // (nadb-server has no such types yet: they steer nothing).

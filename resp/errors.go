@@ -179,6 +179,9 @@ var (
 	// ErrOptionNotInteger refuses a value of an integer option that is
 	// not an integer.
 	ErrOptionNotInteger = errors.New("argument couldn't be parsed into an integer")
+	// ErrOptionNotMemory refuses a value of a memory option that is not
+	// a size (like 512mb).
+	ErrOptionNotMemory = errors.New("argument must be a memory value")
 	// ErrNoConfigFile answers CONFIG REWRITE on a server started without
 	// a config file.
 	ErrNoConfigFile = errors.New("The server is running without a config file")
@@ -221,7 +224,7 @@ func errExecAbortBecause(reason string) string {
 // errConfigSetRefused answers a CONFIG SET that Config.Set refused, in
 // Redis's words.
 func errConfigSetRefused(name string, err error) string {
-	for _, e := range []error{ErrBufferLimitArgs, ErrBufferLimitClass, ErrBufferLimitValue, ErrOptionNotInteger} {
+	for _, e := range []error{ErrBufferLimitArgs, ErrBufferLimitClass, ErrBufferLimitValue, ErrOptionNotInteger, ErrOptionNotMemory} {
 		if errors.Is(err, e) {
 			return errConfigSet(name, e.Error())
 		}

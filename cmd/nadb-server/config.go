@@ -50,7 +50,7 @@ func options() []option {
 		{"logfile", "", "log file; empty logs to standard error", false, nil, false},
 		{"maxclients", "10000", "maximum number of connected clients", true, checkIntRange(1, 1<<20), false},
 		{"io-threads", "1", "threads that run client connections and commands (Go's GOMAXPROCS, unless that is set in the environment); 1, as Redis's default", false, checkIntRange(1, 1024), false},
-		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send", true, checkMemory(1024), false},
+		{"proto-max-bulk-len", "512mb", "largest bulk string a client may send (at least 1mb, as in Redis)", true, checkMemory(1 << 20), false},
 		{"client-query-buffer-limit", "1gb", "largest unparsed input of one client", true, checkMemory(1024 * 1024), false},
 		{"repl-listen-host", "", "address of the NADB replication listener; empty uses the first bind address", false, nil, false},
 		{"repl-listen-port", "9000", "TCP port of the NADB replication listener (0: none); a node that follows a primary opens it only when promoted", false, checkPortOrZero, false},
@@ -60,7 +60,7 @@ func options() []option {
 		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600), false},
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
-		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first)", false, checkMemory(16 * 1024), false},
+		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first; below 16kb becomes 16kb, as in Redis)", true, checkMemory(1), false},
 		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},
 		{"replica-priority", "100", "a secondary's priority for Sentinel's choice of the one to promote (lower first; 0: never), reported in INFO replication (alias slave-priority)", true, checkRedisInt(0, math.MaxInt32), false},
 		{"replica-announce-ip", "", "IP address a secondary announces to its primary instead of its own (alias slave-announce-ip; empty: its own)", true, nil, false},
@@ -386,6 +386,9 @@ func (s *settings) mergedLocked(name, value string) string {
 	if memoryOptions[name] {
 		// Kept in bytes, as Redis's CONFIG GET shows sizes.
 		if n, err := parseMemory(value); err == nil {
+			if name == "repl-backlog-size" {
+				n = replBacklogBytes(n) // shown as it is in force, as in Redis
+			}
 			return strconv.FormatInt(n, 10)
 		}
 	}
@@ -735,10 +738,10 @@ func checkMemory(min int64) func(string) error {
 	return func(v string) error {
 		n, err := parseMemory(v)
 		if err != nil {
-			return err
+			return resp.ErrOptionNotMemory
 		}
 		if n < min {
-			return fmt.Errorf("must be at least %d bytes", min)
+			return &resp.OptionRangeError{Min: min, Max: math.MaxInt64}
 		}
 		return nil
 	}
@@ -805,3 +808,11 @@ func parseMemory(v string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// minReplBacklog is the smallest repl-backlog-size in force: a smaller
+// value is accepted and becomes this, as in Redis.
+const minReplBacklog = 16 << 10
+
+// replBacklogBytes is the byte bound of the operation log for a
+// repl-backlog-size of v.
+func replBacklogBytes(v int64) int64 { return max(v, minReplBacklog) }

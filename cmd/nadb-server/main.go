@@ -226,7 +226,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		ListenPort:      cfg.ReplListenPort,
 		RespPort:        announcedPort(cfg.Port, cfg.TLS),
 		MaxOperationLog: cfg.MaxOperationLog,
-		MaxLogBytes:     cfg.ReplBacklogSize,
+		MaxLogBytes:     replBacklogBytes(cfg.ReplBacklogSize),
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
 		// A frame must carry the largest value a client may write.
@@ -313,6 +313,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "aof-segment-size":
 			n, _ := parseMemory(value)
 			repl.SetSegmentLimit(n)
+		case "repl-backlog-size":
+			n, _ := parseMemory(value)
+			repl.SetMaxLogBytes(replBacklogBytes(n))
 		case "appendfsync":
 			if p, err := aof.ParseFsyncPolicy(strings.ToLower(value)); err == nil {
 				repl.SetFsyncPolicy(p)

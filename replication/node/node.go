@@ -133,6 +133,9 @@ type Node struct {
 	readOnly atomic.Bool // a secondary; set under mu and gate, read without them
 	// verifyEvery is repl-verify-interval in nanoseconds (<= 0: off).
 	verifyEvery atomic.Int64
+	// logBytes is repl-backlog-size: the byte bound of the operation log
+	// and of a secondary's backlog (0: none).
+	logBytes atomic.Int64
 	// serveDiverged is replica-serve-diverged-data.
 	serveDiverged atomic.Bool
 	// auth holds the replication secrets and the port's policies.
@@ -190,6 +193,7 @@ func NewNode(o NodeOptions) *Node {
 	n := &Node{opts: o, eng: o.Engine, done: make(chan struct{})}
 	n.async.Store(o.BroadcastAsync)
 	n.verifyEvery.Store(int64(o.VerifyInterval))
+	n.logBytes.Store(o.MaxLogBytes)
 	n.SetReplPassword(o.ReplPassword)
 	n.SetMasterAuth(o.MasterUser, o.MasterAuth)
 	n.auth.allowLegacy.Store(o.AllowLegacy)
@@ -238,11 +242,36 @@ func NewNode(o NodeOptions) *Node {
 // next.
 func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
-	if n.opts.MaxLogBytes > 0 {
-		log.SetByteLimit(n.opts.MaxLogBytes)
-	}
+	boundLog(log, &n.logBytes)
 	n.startPrimaryLocked(log, replID)
 	return log
+}
+
+// boundLog applies repl-backlog-size, when set, to l.
+func boundLog(l *MemLog, bytes *atomic.Int64) {
+	if b := bytes.Load(); b > 0 {
+		l.SetByteLimit(b)
+	}
+}
+
+// SetMaxLogBytes changes repl-backlog-size at run time: the operation
+// log and a secondary's backlog keep at most b bytes of operations from
+// their next write on, as do the logs made later. b must be positive.
+func (n *Node) SetMaxLogBytes(b int64) {
+	if b <= 0 {
+		return
+	}
+	n.logBytes.Store(b)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.prim != nil {
+		if m, ok := n.prim.log.(*MemLog); ok {
+			m.SetByteLimit(b)
+		}
+	}
+	if n.sec != nil {
+		n.sec.setLogBytes(b)
+	}
 }
 
 // startPrimaryLocked starts a primary term of history replID that logs to
@@ -512,7 +541,7 @@ func (n *Node) follow(t target) error {
 	}
 	n.readOnly.Store(true)
 	n.gate.Unlock()
-	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, backlog, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth)
+	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, backlog, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth, &n.logBytes)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }
@@ -564,9 +593,7 @@ func (n *Node) promote() {
 	log := backlog
 	if log == nil || log.Last() != applied {
 		log = NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), applied+1, time.Now)
-		if n.opts.MaxLogBytes > 0 {
-			log.SetByteLimit(n.opts.MaxLogBytes)
-		}
+		boundLog(log, &n.logBytes)
 	}
 	n.startPrimaryLocked(log, replID)
 	if formerID != "" {

@@ -136,6 +136,7 @@ func (l *MemLog) SetAOF(a Log) {
 func (l *MemLog) SetByteLimit(max int64) {
 	l.mu.Lock()
 	l.maxBytes, l.hardBytes = max, max*10
+	l.evictLocked()
 	l.mu.Unlock()
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/aof"
 	"github.com/nadb-server/nadb-server/replication/frame"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -513,4 +514,55 @@ func TestMemLogBoundedWithoutReaders(t *testing.T) {
 	ring := len(l.ring)
 	l.mu.Unlock()
 	require.LessOrEqual(t, ring, 256, "the ring stays near the entry limit")
+}
+
+// TestSetMaxLogBytes: repl-backlog-size changed at run time bounds the
+// primary's operation log and a secondary's backlog at once.
+func TestSetMaxLogBytes(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 1000 })
+	s := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 1000 })
+	follow(t, s, p.addr)
+	v := make([]byte, 16<<10)
+	for i := range 64 {
+		p.eng.Set(0, fmt.Sprint("k", i), v, engine.SetOptions{})
+	}
+	requireConverged(t, p, s)
+	// held returns the bytes and entries n's log keeps.
+	held := func(n *tnode) (int64, int) {
+		n.node.mu.Lock()
+		var l *MemLog
+		if n.node.prim != nil {
+			l = n.node.prim.log.(*MemLog)
+		} else {
+			n.node.sec.mu.Lock()
+			l = n.node.sec.backlog
+			n.node.sec.mu.Unlock()
+		}
+		n.node.mu.Unlock()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.bytes, l.n
+	}
+	const limit = 128 << 10
+	for _, n := range []*tnode{p, s} {
+		bytes, _ := held(n)
+		require.Greater(t, bytes, int64(4*limit), "no byte bound yet")
+	}
+
+	p.node.SetMaxLogBytes(limit)
+	s.node.SetMaxLogBytes(limit)
+	// The bound applies as the logs take their next operations (a
+	// sender's pin moves with its stream).
+	i := 0
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		i++
+		p.eng.Set(0, fmt.Sprint("after", i), []byte("x"), engine.SetOptions{})
+		for _, n := range []*tnode{p, s} {
+			bytes, entries := held(n)
+			assert.LessOrEqual(c, bytes, int64(limit))
+			assert.Positive(c, entries)
+		}
+	}, convergeWait, pollEvery)
+	requireConverged(t, p, s)
 }

@@ -98,6 +98,7 @@ type secondary struct {
 	verifiedOK  atomic.Int64
 	divergences atomic.Int64
 	divergedAt  *atomic.Uint64
+	logBytes    *atomic.Int64 // the node's repl-backlog-size (see boundLog)
 	auth        *authSettings // the node's: masterauth
 	// linkErr is why the last link failed, for INFO (nil while up).
 	linkErr atomic.Pointer[string]
@@ -115,7 +116,7 @@ type secondary struct {
 	// stream touches it until stop.
 	backlog *MemLog
 
-	mu     sync.Mutex // guards replID, last and digest
+	mu     sync.Mutex // guards replID, last and digest, and the backlog's replacement
 	replID string
 	last   lastOp // the last applied operation, for its digest
 	// digest is the dataset's digest at the applied position, as the
@@ -127,12 +128,12 @@ type secondary struct {
 // startSecondary follows t from the applied position of history replID.
 // backlog, when it ends at applied, is the previous link's (kept across a
 // change of primary, for a promotion).
-func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, backlog *MemLog, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64, auth *authSettings) *secondary {
+func startSecondary(eng *engine.Engine, t target, applied uint64, replID string, last lastOp, backlog *MemLog, o *NodeOptions, nodeID string, divergedAt *atomic.Uint64, auth *authSettings, logBytes *atomic.Int64) *secondary {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &secondary{
 		eng: eng, target: t, opts: o, nodeID: nodeID, logger: o.Logger,
 		cancel: cancel, done: make(chan struct{}), started: time.Now(), replID: replID, last: last,
-		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(), auth: auth,
+		knownNADB: replID != "" || t.respAddr != "", divergedAt: divergedAt, digest: eng.Digest(), auth: auth, logBytes: logBytes,
 	}
 	s.applied.Store(applied)
 	s.backlog = backlog
@@ -151,10 +152,16 @@ func startSecondary(eng *engine.Engine, t target, applied uint64, replID string,
 // as a primary's log is.
 func (s *secondary) newBacklog(next uint64) *MemLog {
 	l := NewMemLog(s.opts.MaxOperationLog, s.eng.Databases(), next, time.Now)
-	if s.opts.MaxLogBytes > 0 {
-		l.SetByteLimit(s.opts.MaxLogBytes)
-	}
+	boundLog(l, s.logBytes)
 	return l
+}
+
+// setLogBytes applies a new repl-backlog-size to the backlog (see
+// Node.SetMaxLogBytes).
+func (s *secondary) setLogBytes(b int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.backlog.SetByteLimit(b)
 }
 
 // stop ends the link and waits for every goroutine of the secondary.
