@@ -276,3 +276,18 @@ func TestReplicaOptionAliases(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, info, "min_slaves_good_slaves", "only while min-replicas-to-write is on")
 }
+
+// TestReplTimeoutAtRunTime holds for redis-server too: repl-timeout
+// changes with CONFIG SET, within Redis's range and with its errors.
+func TestReplTimeoutAtRunTime(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "repl-timeout", "30"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "repl-timeout"}, "*2\r\n$12\r\nrepl-timeout\r\n$2\r\n30\r\n"},
+		{[]string{"CONFIG", "SET", "repl-timeout", "0"}, "-ERR CONFIG SET failed (possibly related to argument 'repl-timeout') - argument must be between 1 and 2147483647 inclusive\r\n"},
+		{[]string{"CONFIG", "SET", "repl-timeout", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'repl-timeout') - argument couldn't be parsed into an integer\r\n"},
+		{[]string{"CONFIG", "SET", "repl-timeout", "2147483647"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "repl-timeout"}, "*2\r\n$12\r\nrepl-timeout\r\n$10\r\n2147483647\r\n"},
+	})
+}

@@ -58,7 +58,7 @@ func options() []option {
 		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort, false},
 		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf, false},
 		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600), false},
-		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped", false, checkIntRange(1, 86400), false},
+		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped (keep it above heartbeat-interval)", true, checkRedisInt(1, math.MaxInt32), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first; below 16kb becomes 16kb, as in Redis)", true, checkMemory(1), false},
 		{"repl-password", "", "password secondaries must prove on the NADB port (never sent: HMAC challenge-response); empty uses requirepass", true, nil, false},

@@ -685,6 +685,7 @@ var runtimeOptions = []struct {
 	{"auto-aof-rewrite-min-size", "1048576"},
 	{"aof-segment-size", "2097152"},
 	{"repl-backlog-size", "1048576"},
+	{"repl-timeout", "30"},
 	{"requirepass", "s3cret"},
 	{"protected-mode", "no"},
 	{"timeout", "30"},

@@ -18,7 +18,8 @@ import (
 func TestAcksCoalesced(t *testing.T) {
 	leakCheck(t)
 	local, remote := net.Pipe()
-	s := &secondary{opts: &NodeOptions{Timeout: 5 * time.Second}}
+	s := &secondary{opts: &NodeOptions{}, auth: &authSettings{}}
+	s.auth.timeout.Store(int64(5 * time.Second))
 	kick := make(chan struct{}, 1)
 	done := make(chan struct{})
 	var wg sync.WaitGroup

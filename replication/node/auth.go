@@ -57,7 +57,12 @@ type authSettings struct {
 	maxPeers    atomic.Int64                // repl-max-peers (<= 0: no cap)
 	maxPending  atomic.Int64                // repl-max-unauthenticated (<= 0: no cap)
 	outLimit    atomic.Pointer[OutputLimit] // client-output-buffer-limit's replica class (outlimit.go)
+	timeout     atomic.Int64                // repl-timeout, in nanoseconds (see Node.SetTimeout)
 }
+
+// replTimeout returns repl-timeout: how long a replication link may stay
+// silent before it is dropped.
+func (a *authSettings) replTimeout() time.Duration { return time.Duration(a.timeout.Load()) }
 
 func loadString(p *atomic.Pointer[string]) string {
 	if s := p.Load(); s != nil {
@@ -190,7 +195,7 @@ func (s *secondary) proveToPrimary(conn net.Conn, rd *frame.Reader, op *frame.Op
 	if err != nil {
 		return err
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+	_ = conn.SetWriteDeadline(time.Now().Add(s.auth.replTimeout()))
 	if _, err := conn.Write(buf); err != nil {
 		return err
 	}

@@ -194,6 +194,7 @@ func NewNode(o NodeOptions) *Node {
 	n.async.Store(o.BroadcastAsync)
 	n.verifyEvery.Store(int64(o.VerifyInterval))
 	n.logBytes.Store(o.MaxLogBytes)
+	n.auth.timeout.Store(int64(o.Timeout))
 	n.SetReplPassword(o.ReplPassword)
 	n.SetMasterAuth(o.MasterUser, o.MasterAuth)
 	n.auth.allowLegacy.Store(o.AllowLegacy)
@@ -271,6 +272,25 @@ func (n *Node) SetMaxLogBytes(b int64) {
 	}
 	if n.sec != nil {
 		n.sec.setLogBytes(b)
+	}
+}
+
+// SetTimeout changes repl-timeout at run time, as CONFIG SET does in
+// Redis: a replication link silent for d is dropped. It applies to the
+// links open now from this moment (a peer silent for longer is dropped d
+// from now) and to every later read. d must be positive.
+func (n *Node) SetTimeout(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	n.auth.timeout.Store(int64(d))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.prim != nil {
+		n.prim.setTimeout(d)
+	}
+	if n.sec != nil {
+		n.sec.setTimeout(d)
 	}
 }
 

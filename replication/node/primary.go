@@ -42,7 +42,6 @@ type primary struct {
 	replID2   string
 	offset2   uint64
 	heartbeat time.Duration
-	timeout   time.Duration
 	maxFrame  int
 	respPort  int
 	logger    *slog.Logger
@@ -148,7 +147,6 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 		log:         log,
 		replID:      replID,
 		heartbeat:   o.Heartbeat,
-		timeout:     o.Timeout,
 		maxFrame:    o.MaxFrame,
 		respPort:    o.RespPort,
 		logger:      o.Logger,
@@ -434,7 +432,7 @@ func (p *primary) writeOp(s *sender, op *frame.Op) error {
 }
 
 func (p *primary) write(s *sender, buf []byte) error {
-	_ = s.conn.SetWriteDeadline(time.Now().Add(p.timeout))
+	_ = s.conn.SetWriteDeadline(time.Now().Add(p.auth.replTimeout()))
 	_, err := s.conn.Write(buf)
 	if err != nil {
 		s.stop()
@@ -676,7 +674,7 @@ func (p *primary) readAcks(s *sender, rd *frame.Reader) {
 	defer s.stop()
 	var op frame.Op
 	for {
-		_ = s.conn.SetReadDeadline(time.Now().Add(p.timeout))
+		_ = s.conn.SetReadDeadline(time.Now().Add(p.auth.replTimeout()))
 		if err := rd.Next(&op); err != nil {
 			select {
 			case <-s.done:
@@ -698,6 +696,20 @@ func (p *primary) readAcks(s *sender, rd *frame.Reader) {
 		s.acked.Store(n)
 		s.ackMs.Store(time.Now().UnixMilli())
 		p.moved()
+	}
+}
+
+// setTimeout applies a new repl-timeout to the secondaries' links now (see
+// Node.SetTimeout). A reference secondary's link has no read deadline: it
+// never speaks.
+func (p *primary) setTimeout(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	dl := time.Now().Add(d)
+	for s := range p.senders {
+		if !s.legacy {
+			_ = s.conn.SetReadDeadline(dl)
+		}
 	}
 }
 

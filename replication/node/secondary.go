@@ -110,6 +110,10 @@ type secondary struct {
 	deadlineConn net.Conn
 	deadlineSet  time.Time
 	frameAt      time.Time
+	// link is the connection to the primary while a session runs, for
+	// setTimeout (nil between sessions).
+	linkMu sync.Mutex
+	link   net.Conn
 
 	// backlog keeps the newest applied operations, frames and all, for
 	// a promotion (see MemLog.Adopt); only the goroutine that applies the
@@ -248,6 +252,8 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	defer conn.Close()
 	stopClose := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stopClose()
+	s.setLink(conn)
+	defer s.setLink(nil)
 
 	replID, applied := s.history()
 	ns := frame.NewNonce()
@@ -281,7 +287,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+	_ = conn.SetWriteDeadline(time.Now().Add(s.auth.replTimeout()))
 	if _, err := conn.Write(buf); err != nil {
 		return false, err
 	}
@@ -386,6 +392,23 @@ func (s *secondary) resume(conn net.Conn, rd *frame.Reader, resp *frame.Op, addr
 	return fmt.Errorf("%w: SYNC_RESPONSE mode %q", ErrUnexpected, resp.Mode)
 }
 
+func (s *secondary) setLink(conn net.Conn) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	s.link = conn
+}
+
+// setTimeout applies a new repl-timeout to the link now: a primary that
+// has been silent since is dropped d from now, not when the old timeout
+// runs out. Later reads take d from the node's settings.
+func (s *secondary) setTimeout(d time.Duration) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	if s.link != nil {
+		_ = s.link.SetReadDeadline(time.Now().Add(d))
+	}
+}
+
 // deadlineSlack is how much of the replication timeout next may let pass
 // before it moves the read deadline again: moving it costs a timer update
 // and a clock read, and the stream reads frames by the hundred thousand a
@@ -398,9 +421,9 @@ func deadlineSlack(timeout time.Duration) time.Duration {
 // next reads one frame with the replication timeout as read deadline, and
 // notes when it arrived in s.frameAt.
 func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
-	if conn != s.deadlineConn || s.frameAt.Sub(s.deadlineSet) >= deadlineSlack(s.opts.Timeout) {
+	if timeout := s.auth.replTimeout(); conn != s.deadlineConn || s.frameAt.Sub(s.deadlineSet) >= deadlineSlack(timeout) {
 		now := time.Now()
-		_ = conn.SetReadDeadline(now.Add(s.opts.Timeout))
+		_ = conn.SetReadDeadline(now.Add(timeout))
 		s.deadlineConn, s.deadlineSet, s.frameAt = conn, now, now
 	}
 	err := rd.Next(op)
@@ -782,7 +805,7 @@ func (s *secondary) sendAcks(conn net.Conn, kick <-chan struct{}, done <-chan st
 		if buf, err = enc.AppendFrame(buf[:0], &op); err != nil {
 			return
 		}
-		_ = conn.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
+		_ = conn.SetWriteDeadline(time.Now().Add(s.auth.replTimeout()))
 		if _, err := conn.Write(buf); err != nil {
 			_ = conn.Close()
 			return

@@ -1,0 +1,73 @@
+package node
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nadb-server/nadb-server/replication/frame"
+)
+
+// TestSetTimeoutDropsSilentSecondary: a secondary that stops acknowledging
+// is dropped once a repl-timeout lowered at run time has passed, not when
+// the timeout it connected under runs out.
+func TestSetTimeoutDropsSilentSecondary(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.Timeout = time.Hour })
+	peer := dialRaw(t, p.addr)
+	peer.send(t, syncRequest(t, "", 1))
+	var op frame.Op
+	peer.next(t, &op)
+	require.Equal(t, frame.OpSyncResponse, op.Type)
+	require.Equal(t, frame.ModeFull, op.Mode)
+	require.Zero(t, op.Count)
+	require.Eventually(t, func() bool { return infoValue(p.node, "connected_slaves") == "1" }, convergeWait, pollEvery)
+
+	// The peer never acknowledges anything from here on.
+	p.node.SetTimeout(200 * time.Millisecond)
+	require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err := io.Copy(io.Discard, peer.conn) // heartbeats, until the primary closes the link
+	require.False(t, errors.Is(err, os.ErrDeadlineExceeded), "the silent secondary was not dropped within 10s")
+	require.Eventually(t, func() bool { return infoValue(p.node, "connected_slaves") == "0" }, convergeWait, pollEvery)
+}
+
+// TestSetTimeoutDropsSilentPrimary: a secondary drops a primary that went
+// silent once a repl-timeout lowered at run time has passed, and connects
+// again.
+func TestSetTimeoutDropsSilentPrimary(t *testing.T) {
+	leakCheck(t)
+	first := refFrame(t, frame.OpSet, 1, "a", "1", 0)
+	fake := startTestServer(t, func(i int, conn net.Conn) {
+		rd := frame.NewReader(conn, 1<<20)
+		var op frame.Op
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if rd.Next(&op) != nil {
+			return
+		}
+		_ = conn.SetReadDeadline(time.Time{})
+		if i == 0 {
+			_, _ = conn.Write(first)
+		}
+		for rd.Next(&op) == nil { // silent until the secondary or the server closes
+		}
+	})
+	accepted := func() int {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return fake.accepted
+	}
+
+	s := startNode(t, func(o *NodeOptions) { o.Timeout = time.Hour })
+	follow(t, s, fake.addr)
+	require.Eventually(t, func() bool { return s.node.Sequence() == 1 }, convergeWait, pollEvery)
+	require.Equal(t, 1, accepted())
+
+	s.node.SetTimeout(200 * time.Millisecond)
+	require.Eventually(t, func() bool { return accepted() >= 2 }, 10*time.Second, pollEvery,
+		"the secondary kept the silent link open")
+}
