@@ -277,8 +277,9 @@ func TestReplicaOptionAliases(t *testing.T) {
 	require.NotContains(t, info, "min_slaves_good_slaves", "only while min-replicas-to-write is on")
 }
 
-// TestReplTimeoutAtRunTime holds for redis-server too: repl-timeout
-// changes with CONFIG SET, within Redis's range and with its errors.
+// TestReplTimeoutAtRunTime holds for redis-server too: repl-timeout and
+// repl-ping-replica-period (here heartbeat-interval's Redis name) change
+// with CONFIG SET, within Redis's ranges and with its errors.
 func TestReplTimeoutAtRunTime(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -289,5 +290,8 @@ func TestReplTimeoutAtRunTime(t *testing.T) {
 		{[]string{"CONFIG", "SET", "repl-timeout", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'repl-timeout') - argument couldn't be parsed into an integer\r\n"},
 		{[]string{"CONFIG", "SET", "repl-timeout", "2147483647"}, "+OK\r\n"},
 		{[]string{"CONFIG", "GET", "repl-timeout"}, "*2\r\n$12\r\nrepl-timeout\r\n$10\r\n2147483647\r\n"},
+		{[]string{"CONFIG", "SET", "repl-ping-replica-period", "3"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "repl-ping-slave-period"}, "*2\r\n$22\r\nrepl-ping-slave-period\r\n$1\r\n3\r\n"},
+		{[]string{"CONFIG", "SET", "repl-ping-slave-period", "0"}, "-ERR CONFIG SET failed (possibly related to argument 'repl-ping-slave-period') - argument must be between 1 and 2147483647 inclusive\r\n"},
 	})
 }

@@ -57,7 +57,7 @@ func options() []option {
 		{"primary-host", "", "NADB host of the primary to follow (also PRIMARY_HOST)", false, nil, false},
 		{"primary-port", "9000", "NADB port of the primary to follow (also PRIMARY_PORT)", false, checkPort, false},
 		{"replicaof", "", "\"<host> <port>\": follow the primary at this Redis endpoint", false, checkReplicaOf, false},
-		{"heartbeat-interval", "5", "seconds between heartbeats to secondaries", false, checkIntRange(1, 3600), false},
+		{"heartbeat-interval", "5", "seconds between heartbeats to idle secondaries (aliases repl-ping-replica-period, repl-ping-slave-period)", true, checkRedisInt(1, math.MaxInt32), false},
 		{"repl-timeout", "60", "seconds of silence after which a replication peer is dropped (keep it above heartbeat-interval)", true, checkRedisInt(1, math.MaxInt32), false},
 		{"max-operation-log", "10000", "operations kept in memory for partial resynchronisation", false, checkIntRange(1, 1<<30), false},
 		{"repl-backlog-size", "64mb", "bytes of operations kept in memory for partial resynchronisation (whichever of this and max-operation-log is reached first; below 16kb becomes 16kb, as in Redis)", true, checkMemory(1), false},
@@ -194,6 +194,8 @@ func tlsOptionTable() []option {
 // file, the command line, CONFIG GET and CONFIG SET take either name.
 var aliases = map[string]string{
 	"slaveof":                  "replicaof",
+	"repl-ping-replica-period": "heartbeat-interval",
+	"repl-ping-slave-period":   "heartbeat-interval",
 	"slave-priority":           "replica-priority",
 	"slave-announce-ip":        "replica-announce-ip",
 	"slave-announce-port":      "replica-announce-port",

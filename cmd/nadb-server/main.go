@@ -316,6 +316,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "repl-backlog-size":
 			n, _ := parseMemory(value)
 			repl.SetMaxLogBytes(replBacklogBytes(n))
+		case "heartbeat-interval":
+			n, _ := strconv.Atoi(value)
+			repl.SetHeartbeat(time.Duration(n) * time.Second)
 		case "repl-timeout":
 			n, _ := strconv.Atoi(value)
 			repl.SetTimeout(time.Duration(n) * time.Second)

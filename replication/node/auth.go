@@ -58,7 +58,12 @@ type authSettings struct {
 	maxPending  atomic.Int64                // repl-max-unauthenticated (<= 0: no cap)
 	outLimit    atomic.Pointer[OutputLimit] // client-output-buffer-limit's replica class (outlimit.go)
 	timeout     atomic.Int64                // repl-timeout, in nanoseconds (see Node.SetTimeout)
+	heartbeat   atomic.Int64                // heartbeat-interval, in nanoseconds (see Node.SetHeartbeat)
 }
+
+// heartbeatEvery returns heartbeat-interval: how often an idle secondary
+// is sent a heartbeat.
+func (a *authSettings) heartbeatEvery() time.Duration { return time.Duration(a.heartbeat.Load()) }
 
 // replTimeout returns repl-timeout: how long a replication link may stay
 // silent before it is dropped.

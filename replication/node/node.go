@@ -195,6 +195,7 @@ func NewNode(o NodeOptions) *Node {
 	n.verifyEvery.Store(int64(o.VerifyInterval))
 	n.logBytes.Store(o.MaxLogBytes)
 	n.auth.timeout.Store(int64(o.Timeout))
+	n.auth.heartbeat.Store(int64(o.Heartbeat))
 	n.SetReplPassword(o.ReplPassword)
 	n.SetMasterAuth(o.MasterUser, o.MasterAuth)
 	n.auth.allowLegacy.Store(o.AllowLegacy)
@@ -291,6 +292,15 @@ func (n *Node) SetTimeout(d time.Duration) {
 	}
 	if n.sec != nil {
 		n.sec.setTimeout(d)
+	}
+}
+
+// SetHeartbeat changes heartbeat-interval at run time, as CONFIG SET
+// repl-ping-replica-period does in Redis: each sender takes the new
+// interval at its next tick, within a second. d must be positive.
+func (n *Node) SetHeartbeat(d time.Duration) {
+	if d > 0 {
+		n.auth.heartbeat.Store(int64(d))
 	}
 }
 

@@ -39,15 +39,14 @@ type primary struct {
 	// (Redis's second replication ID), "" when none: a secondary of that
 	// history whose next sequence is at most offset2, the first one of
 	// this term, continues here with a partial resync.
-	replID2   string
-	offset2   uint64
-	heartbeat time.Duration
-	maxFrame  int
-	respPort  int
-	logger    *slog.Logger
-	stats     *syncStats
-	aof       Log    // the term's append-only file, if it persists
-	base      lastOp // the operation before the log's first, when known (from a snapshot)
+	replID2  string
+	offset2  uint64
+	maxFrame int
+	respPort int
+	logger   *slog.Logger
+	stats    *syncStats
+	aof      Log    // the term's append-only file, if it persists
+	base     lastOp // the operation before the log's first, when known (from a snapshot)
 	// verifyEvery is repl-verify-interval in nanoseconds (the node's
 	// setting, changed at run time): the least time between two
 	// checkpoints to one secondary; 0 or less sends none.
@@ -146,7 +145,6 @@ func newPrimary(eng *engine.Engine, log OpLog, replID string, o *NodeOptions, st
 		eng:         eng,
 		log:         log,
 		replID:      replID,
-		heartbeat:   o.Heartbeat,
 		maxFrame:    o.MaxFrame,
 		respPort:    o.RespPort,
 		logger:      o.Logger,
@@ -548,8 +546,9 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 	}
 	notify, unsubscribe := p.log.Subscribe()
 	defer unsubscribe()
-	hb := time.NewTicker(p.heartbeat)
-	defer hb.Stop()
+	var hb heartbeats
+	hb.start(p.auth.heartbeatEvery())
+	defer hb.stop()
 	s.sent.Store(next - 1)
 	s.state.Store("online")
 	p.moved()
@@ -652,7 +651,10 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		case <-pubKick:
 		case <-safeCh:
 		case <-ck.timer():
-		case <-hb.C:
+		case now := <-hb.C():
+			if !hb.due(now, p.auth.heartbeatEvery()) {
+				continue
+			}
 			hbOp := frame.Op{Type: frame.OpHeartbeat, Sequence: p.log.Last()}
 			if s.legacy {
 				// A reference secondary takes a heartbeat's sequence as
@@ -861,4 +863,44 @@ func appendLegacy(buf []byte, e *frame.Entry, b *frame.Builder, enc *frame.Encod
 		return buf
 	}
 	return out
+}
+
+// heartbeats paces a sender's heartbeats while its secondary is idle. It
+// ticks every interval, or every second for a longer one, and a tick is due
+// once the interval in force has passed since the last heartbeat: an
+// interval changed at run time (Node.SetHeartbeat) applies from the next
+// tick.
+type heartbeats struct {
+	t    *time.Ticker
+	tick time.Duration
+	last time.Time
+}
+
+// heartbeatTickMax is the longest tick: how soon a changed interval applies.
+const heartbeatTickMax = time.Second
+
+func (h *heartbeats) start(every time.Duration) {
+	h.tick = min(every, heartbeatTickMax)
+	h.t = time.NewTicker(h.tick)
+	h.last = time.Now()
+}
+
+func (h *heartbeats) stop() { h.t.Stop() }
+
+// C is the ticker's channel.
+func (h *heartbeats) C() <-chan time.Time { return h.t.C }
+
+// due reports whether a heartbeat is due at the tick now, with every the
+// interval in force, and notes it as sent if so. Half a tick of slack
+// keeps a tick that comes a little early from skipping a whole interval.
+func (h *heartbeats) due(now time.Time, every time.Duration) bool {
+	if t := min(every, heartbeatTickMax); t != h.tick {
+		h.tick = t
+		h.t.Reset(t)
+	}
+	if now.Sub(h.last) < every-h.tick/2 {
+		return false
+	}
+	h.last = now
+	return true
 }

@@ -71,3 +71,26 @@ func TestSetTimeoutDropsSilentPrimary(t *testing.T) {
 	require.Eventually(t, func() bool { return accepted() >= 2 }, 10*time.Second, pollEvery,
 		"the secondary kept the silent link open")
 }
+
+// TestSetHeartbeat: an idle secondary gets heartbeats at an interval
+// changed at run time, within a second of the change, not after the
+// interval it was connected under.
+func TestSetHeartbeat(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.Heartbeat = time.Hour })
+	peer := dialRaw(t, p.addr)
+	peer.send(t, syncRequest(t, "", 1))
+	var op frame.Op
+	peer.next(t, &op)
+	require.Equal(t, frame.OpSyncResponse, op.Type)
+	require.Zero(t, op.Count)
+
+	p.node.SetHeartbeat(100 * time.Millisecond)
+	require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	for beats := 0; beats < 3; {
+		require.NoError(t, peer.rd.Next(&op), "fewer than 3 heartbeats within 5s")
+		if op.Type == frame.OpHeartbeat {
+			beats++
+		}
+	}
+}
