@@ -295,3 +295,51 @@ func TestReplTimeoutAtRunTime(t *testing.T) {
 		{[]string{"CONFIG", "SET", "repl-ping-slave-period", "0"}, "-ERR CONFIG SET failed (possibly related to argument 'repl-ping-slave-period') - argument must be between 1 and 2147483647 inclusive\r\n"},
 	})
 }
+
+// TestStaleDataRefused holds for redis-server too: a secondary whose link
+// to its primary is down, with replica-serve-stale-data no, answers
+// MASTERDOWN to every command that needs fresh data (PING included), still
+// READONLY to writes, and serves again once the option is yes.
+func TestStaleDataRefused(t *testing.T) {
+	t.Parallel()
+	gone := freePorts(t, 1)[0]
+	holdPorts(t, gone) // accepts and closes at once: the link never comes up
+	s := startServer(t, "--replicaof", "127.0.0.1", strconv.Itoa(gone))
+	md := "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "slave-serve-stale-data", "no"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, md},
+		{[]string{"PING"}, md},
+		{[]string{"EXISTS", "k"}, md},
+		{[]string{"SET", "k", "v"}, "-READONLY You can't write against a read only replica.\r\n"},
+		{[]string{"ECHO", "x"}, "$1\r\nx\r\n"},
+		{[]string{"CONFIG", "GET", "replica-serve-stale-data"}, "*2\r\n$24\r\nreplica-serve-stale-data\r\n$2\r\nno\r\n"},
+		{[]string{"CONFIG", "SET", "replica-serve-stale-data", "maybe"}, "-ERR CONFIG SET failed (possibly related to argument 'replica-serve-stale-data') - argument must be 'yes' or 'no'\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, md},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"CONFIG", "SET", "replica-serve-stale-data", "yes"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "$-1\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
+}
+
+// TestEnumOptionErrors holds for redis-server too: a CONFIG SET of a word
+// an option does not take is refused in Redis's words, its values listed
+// in Redis's order.
+func TestEnumOptionErrors(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	refused := func(name, reason string) string {
+		return "-ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason + "\r\n"
+	}
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "loglevel", "x"}, refused("loglevel", "argument(s) must be one of the following: debug, verbose, notice, warning")},
+		{[]string{"CONFIG", "SET", "appendfsync", "x"}, refused("appendfsync", "argument(s) must be one of the following: everysec, always, no")},
+		{[]string{"CONFIG", "SET", "maxmemory-policy", "x"}, refused("maxmemory-policy", "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")},
+		{[]string{"CONFIG", "SET", "protected-mode", "x"}, refused("protected-mode", "argument must be 'yes' or 'no'")},
+		{[]string{"CONFIG", "SET", "tls-auth-clients", "x"}, refused("tls-auth-clients", "argument(s) must be one of the following: no, yes, optional")},
+		{[]string{"CONFIG", "SET", "appendfsync", "ALWAYS"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "appendfsync"}, "*2\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n"},
+	})
+}

@@ -33,6 +33,7 @@ const (
 	errExecAbort       = "EXECABORT Transaction discarded because of previous errors."
 	errNotInMulti      = "ERR Command not allowed inside a transaction"
 	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errMasterDown      = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	errNoProto         = "NOPROTO unsupported protocol version"
 	errExpireOptions   = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errNoSuchClient    = "ERR No such client"
@@ -194,6 +195,17 @@ func (e *OptionRangeError) Error() string {
 	return "argument must be between " + strconv.FormatInt(e.Min, 10) + " and " + strconv.FormatInt(e.Max, 10) + " inclusive"
 }
 
+// OptionEnumError refuses a value of an option that takes one of a few
+// words, listed in Values (in the order Redis lists them).
+type OptionEnumError struct{ Values []string }
+
+func (e *OptionEnumError) Error() string {
+	if len(e.Values) == 2 && e.Values[0] == "yes" && e.Values[1] == "no" {
+		return "argument must be 'yes' or 'no'"
+	}
+	return "argument(s) must be one of the following: " + strings.Join(e.Values, ", ")
+}
+
 // errConfigRewrite answers a CONFIG REWRITE that failed: Redis's words,
 // with the system's reason capitalised as strerror writes it.
 func errConfigRewrite(err error) string {
@@ -231,6 +243,9 @@ func errConfigSetRefused(name string, err error) string {
 	}
 	if re := (*OptionRangeError)(nil); errors.As(err, &re) {
 		return errConfigSet(name, re.Error())
+	}
+	if ee := (*OptionEnumError)(nil); errors.As(err, &ee) {
+		return errConfigSet(name, ee.Error())
 	}
 	switch {
 	case errors.Is(err, ErrUnknownOption):

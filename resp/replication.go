@@ -28,6 +28,12 @@ type Replication interface {
 	// *node.DivergedError refuses it (a diverged secondary with
 	// replica-serve-diverged-data no); nil lets it run.
 	ReadError() error
+	// StaleError is called before each command that needs fresh data
+	// (every command without the stale flag, writes aside): an error
+	// refuses it with MASTERDOWN (a secondary whose link to its primary is
+	// down, with replica-serve-stale-data no); nil lets it run. It must be
+	// cheap: it runs before almost every command.
+	StaleError() error
 	// WriteDone is called after the last write command of a pipeline has
 	// been applied, before its replies are sent. It may block: until the
 	// writes reached the secondaries when broadcast-async is off, until
@@ -84,6 +90,7 @@ func (standalone) Publish(channel, message []byte) {}
 func (standalone) BeginWrite() error               { return nil }
 func (standalone) EndWrite()                       {}
 func (standalone) ReadError() error                { return nil }
+func (standalone) StaleError() error               { return nil }
 func (standalone) WriteDone(context.Context) error { return nil }
 func (s standalone) Status() node.Status {
 	return node.Status{Primary: &node.PrimaryStatus{ReplID: s.replID}, Listener: node.ListenerDisabled}

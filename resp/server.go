@@ -508,6 +508,16 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errNoAuth)
 		return
 	}
+	if s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
+		if c.tx.on && cmd.name == "exec" {
+			// Refused as a whole: the transaction is discarded.
+			s.endTx(c)
+			c.conn.WriteError(errExecAbortBecause(errMasterDown))
+			return
+		}
+		c.refuse(errMasterDown)
+		return
+	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
 		c.refuse(errLoading)
 		return
@@ -535,6 +545,28 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	c.invokes++
 	cmd.handler(s, c, args)
+}
+
+// needsFresh reports whether cmd is one a secondary refuses while its link
+// is down and replica-serve-stale-data is no: a command without the stale
+// flag, or an EXEC whose queue holds one, as in Redis. Writes are left to
+// the read-only check, which a secondary answers first (READONLY).
+func (s *Server) needsFresh(c *client, cmd *command) bool {
+	if cmd.flags&flagWrite != 0 {
+		return false
+	}
+	if cmd.flags&flagStale == 0 {
+		return true
+	}
+	if !c.tx.on || cmd.name != "exec" {
+		return false
+	}
+	for _, q := range c.tx.queue {
+		if q.cmd.flags&flagStale == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // queueChecked refuses what Redis refuses between MULTI and EXEC, and

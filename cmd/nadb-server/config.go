@@ -73,11 +73,12 @@ func options() []option {
 		{"repl-max-peers", "128", "replication connections open at once (0: no cap)", true, checkIntRange(0, 1<<20), false},
 		{"repl-max-unauthenticated", "16", "replication connections that have not completed their handshake (0: no cap)", true, checkIntRange(0, 1<<20), false},
 		{"repl-verify-interval", "100", "milliseconds between checkpoints a primary sends each secondary, which then proves its dataset equals the primary's (0: none)", true, checkIntRange(0, 3_600_000), false},
+		enum("replica-serve-stale-data", "yes", "no: a secondary whose link to its primary is down (or still syncing) answers MASTERDOWN to every command that needs fresh data, as in Redis (alias slave-serve-stale-data); yes: it serves what it has", true, "yes", "no"),
 		enum("replica-serve-diverged-data", "no", "no: a secondary whose checkpoint found its data different from its primary's refuses reads until the full resync that repairs it; yes: it keeps serving them", true, "yes", "no"),
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
 		{"save", "", "RDB snapshot points; accepted for compatibility (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", false, nil, false},
 		enum("appendonly", "yes", "log every write to segments in dir and reload them (after the newest snapshot) at start", false, "yes", "no"),
-		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", true, "always", "everysec", "no"),
+		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", true, "everysec", "always", "no"),
 		{"auto-aof-rewrite-percentage", "100", "snapshot automatically when the data on disk grew by this percentage since the last snapshot (0: never)", true, checkIntRange(0, 1<<20), false},
 		{"auto-aof-rewrite-min-size", "64mb", "no automatic snapshot while the data on disk is smaller than this", true, checkMemory(0), false},
 		{"aof-segment-size", "64mb", "start a new log segment after this many bytes", true, checkMemory(1024), false},
@@ -122,7 +123,9 @@ func memoryOptionTable() []option {
 // policyNames lists the values of maxmemory-policy.
 func policyNames() []string {
 	var out []string
-	for p := engine.NoEviction; p <= engine.VolatileTTL; p++ {
+	// Redis's order, which its CONFIG SET error lists them in.
+	for _, p := range []engine.Policy{engine.VolatileLRU, engine.VolatileLFU, engine.VolatileRandom, engine.VolatileTTL,
+		engine.AllKeysLRU, engine.AllKeysLFU, engine.AllKeysRandom, engine.NoEviction} {
 		out = append(out, p.String())
 	}
 	return out
@@ -182,7 +185,7 @@ func tlsOptionTable() []option {
 		{"tls-client-key-file", "", "PEM private key of tls-client-cert-file", true, checkPEMFile("PRIVATE KEY"), false},
 		{"tls-ca-cert-file", "", "PEM CA certificates that verify client certificates and, with tls-replication, the primary's", true, checkPEMFile("CERTIFICATE"), false},
 		{"tls-ca-cert-dir", "", "directory of PEM CA certificates, used as tls-ca-cert-file", true, checkCADir, false},
-		enum("tls-auth-clients", "yes", "yes: TLS clients and secondaries must present a certificate signed by the CA; optional: verified when presented; no: not asked for", true, "yes", "no", "optional"),
+		enum("tls-auth-clients", "yes", "yes: TLS clients and secondaries must present a certificate signed by the CA; optional: verified when presented; no: not asked for", true, "no", "yes", "optional"),
 		{"tls-protocols", "", "TLS versions accepted, consecutive among TLSv1 TLSv1.1 TLSv1.2 TLSv1.3 (empty: TLSv1.2 TLSv1.3)", true, checkTLSProtocols, false},
 		{"tls-ciphers", "", "TLS 1.2 cipher suites, OpenSSL names separated by ':' (empty: Go's secure suites)", true, checkTLSCiphers, false},
 		{"tls-ciphersuites", "", "TLS 1.3 suites, OpenSSL names separated by ':': checked only, Go's TLS 1.3 always offers its three suites", true, checkTLSCipherSuites, false},
@@ -197,6 +200,7 @@ var aliases = map[string]string{
 	"repl-ping-replica-period": "heartbeat-interval",
 	"repl-ping-slave-period":   "heartbeat-interval",
 	"slave-priority":           "replica-priority",
+	"slave-serve-stale-data":   "replica-serve-stale-data",
 	"slave-announce-ip":        "replica-announce-ip",
 	"slave-announce-port":      "replica-announce-port",
 	"min-slaves-to-write":      "min-replicas-to-write",
@@ -226,7 +230,7 @@ var ignoredDirectives = map[string]bool{
 	"proc-title-template": true, "rdb-del-sync-files": true, "rdb-save-incremental-fsync": true,
 	"rdbchecksum": true, "rdbcompression": true, "repl-disable-tcp-nodelay": true, "repl-diskless-load": true,
 	"repl-diskless-sync": true, "repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true,
-	"replica-lazy-flush": true, "replica-read-only": true, "replica-serve-stale-data": true,
+	"replica-lazy-flush": true, "replica-read-only": true,
 	"set-proc-title": true, "slowlog-log-slower-than": true, "slowlog-max-len": true,
 	"stop-writes-on-bgsave-error": true,
 	// Go's TLS orders the cipher suites itself, has no finite-field
@@ -265,6 +269,7 @@ type Config struct {
 	BroadcastAsync    bool
 	VerifyIntervalMs  int
 	ServeDiverged     bool
+	RefuseStale       bool
 	RequirePass       string
 	ReplPassword      string
 	MasterAuth        string
@@ -605,6 +610,7 @@ func build(s *settings, file string) (Config, error) {
 		MaxReplPeers:      atoi("repl-max-peers"),
 		MaxReplPending:    atoi("repl-max-unauthenticated"),
 		ServeDiverged:     strings.EqualFold(v("replica-serve-diverged-data"), "yes"),
+		RefuseStale:       strings.EqualFold(v("replica-serve-stale-data"), "no"),
 		AppendOnly:        strings.EqualFold(v("appendonly"), "yes"),
 		AppendFsync:       strings.ToLower(v("appendfsync")),
 		AutoRewritePct:    atoi("auto-aof-rewrite-percentage"),
@@ -732,7 +738,7 @@ func checkEnum(values ...string) func(string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("must be one of %s", strings.Join(values, ", "))
+		return &resp.OptionEnumError{Values: values}
 	}
 }
 

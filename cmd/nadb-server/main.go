@@ -241,6 +241,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		MaxUnauthenticated: cfg.MaxReplPending,
 		ReplicaOutputLimit: cfg.ReplicaLimit,
 		ServeDivergedData:  cfg.ServeDiverged,
+		RefuseStaleData:    cfg.RefuseStale,
 		NodeID:             runID,
 		History:            history,
 		AOF:                diskLog,
@@ -294,6 +295,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "repl-verify-interval":
 			ms, _ := strconv.Atoi(value)
 			repl.SetVerifyInterval(verifyInterval(ms))
+		case "replica-serve-stale-data":
+			repl.SetServeStaleData(strings.EqualFold(value, "yes"))
 		case "replica-serve-diverged-data":
 			repl.SetServeDivergedData(strings.EqualFold(value, "yes"))
 		case "repl-password":

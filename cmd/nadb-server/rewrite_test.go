@@ -93,11 +93,13 @@ func TestRewriteRoundTrip(t *testing.T) {
 }
 
 // TestIgnoredSlaveDirectives: the slave spelling of an ignored replica-*
-// directive is ignored too, as Redis takes either.
+// directive is ignored too, as Redis takes either; that of an option sets
+// the option.
 func TestIgnoredSlaveDirectives(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "s.conf")
-	require.NoError(t, os.WriteFile(file, []byte("slave-read-only yes\nslave-serve-stale-data yes\n"), 0o644))
+	require.NoError(t, os.WriteFile(file, []byte("slave-read-only yes\nslave-serve-stale-data no\n"), 0o644))
 	s, _, err := parseArgs([]string{file}, func(string) string { return "" })
 	require.NoError(t, err)
-	require.Equal(t, []string{"replica-read-only", "replica-serve-stale-data"}, s.ignored)
+	require.Equal(t, []string{"replica-read-only"}, s.ignored)
+	require.Equal(t, "no", s.value("replica-serve-stale-data"))
 }

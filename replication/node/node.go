@@ -62,6 +62,11 @@ type NodeOptions struct {
 	// until the full resync that repairs it (false: it refuses them with
 	// a DivergedError).
 	ServeDivergedData bool
+	// RefuseStaleData is replica-serve-stale-data no: a secondary whose
+	// link to its primary is not up refuses the commands that need fresh
+	// data (StaleError). False, the default, serves them, as Redis does
+	// by default.
+	RefuseStaleData bool
 
 	// ReplPassword is the password a primary requires of its
 	// secondaries (repl-password, else requirepass; "": none). The
@@ -138,6 +143,10 @@ type Node struct {
 	logBytes atomic.Int64
 	// serveDiverged is replica-serve-diverged-data.
 	serveDiverged atomic.Bool
+	// refuseStale is replica-serve-stale-data no; curSec is sec, for
+	// StaleError, which runs before every command and takes no lock.
+	refuseStale atomic.Bool
+	curSec      atomic.Pointer[secondary]
 	// auth holds the replication secrets and the port's policies.
 	auth authSettings
 	// divergedAt is the checkpoint sequence plus one at which this node,
@@ -203,6 +212,7 @@ func NewNode(o NodeOptions) *Node {
 	n.auth.maxPending.Store(int64(o.MaxUnauthenticated))
 	n.SetReplicaOutputLimit(o.ReplicaOutputLimit)
 	n.serveDiverged.Store(o.ServeDivergedData)
+	n.refuseStale.Store(o.RefuseStaleData)
 	var log *MemLog
 	if h := o.History; h != nil {
 		n.replicaHistory = h.Role == aof.RoleReplica
@@ -358,6 +368,27 @@ func (n *Node) SetPeerLimits(peers, unauthenticated int) {
 
 // SetServeDivergedData changes replica-serve-diverged-data at run time.
 func (n *Node) SetServeDivergedData(on bool) { n.serveDiverged.Store(on) }
+
+// ErrMasterDown is StaleError's answer: this secondary's link to its
+// primary is not up and replica-serve-stale-data is no.
+var ErrMasterDown = errors.New("the link with the primary is down")
+
+// SetServeStaleData changes replica-serve-stale-data at run time.
+func (n *Node) SetServeStaleData(on bool) { n.refuseStale.Store(!on) }
+
+// StaleError implements Replication: ErrMasterDown while this node is a
+// secondary whose link to its primary is not up (connecting, in its
+// handshake or full resynchronisation, or broken) and
+// replica-serve-stale-data is no; nil otherwise.
+func (n *Node) StaleError() error {
+	if !n.refuseStale.Load() {
+		return nil
+	}
+	if s := n.curSec.Load(); s != nil && !s.connected.Load() {
+		return ErrMasterDown
+	}
+	return nil
+}
 
 // ReadError implements Replication: a *DivergedError while this node is a
 // secondary whose dataset was found different from its primary's and
@@ -572,6 +603,7 @@ func (n *Node) follow(t target) error {
 	n.readOnly.Store(true)
 	n.gate.Unlock()
 	n.sec = startSecondary(n.eng, t, applied, replID, lastApplied, backlog, &n.opts, n.opts.NodeID, &n.divergedAt, &n.auth, &n.logBytes)
+	n.curSec.Store(n.sec)
 	n.opts.Logger.Info("following a primary", "primary", t)
 	return nil
 }
@@ -593,6 +625,7 @@ func (n *Node) promote() {
 	digest := n.sec.lastApplied().digestFor(applied)
 	backlog := n.sec.backlog
 	n.sec = nil
+	n.curSec.Store(nil)
 	if at := n.divergedAt.Swap(0); at != 0 {
 		// Promoted before the full resync that would have repaired it:
 		// its dataset is now the history's, whatever it holds.
