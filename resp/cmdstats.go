@@ -115,6 +115,9 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	own := len(c.conn.errs) - d.errs - (c.errsClaimed - d.errsClaimed)
 	c.errsClaimed += own
 	failed := own > 0
+	if invoked && (!failed || !refusedBeforeRun(cmd, c.conn.errs[len(c.conn.errs)-1])) {
+		s.noteSlow(c, cmd, args, nanos)
+	}
 	if !invoked && !failed {
 		return // queued by MULTI: counted when EXEC runs it
 	}
@@ -136,6 +139,14 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	default:
 		sh.rejected.Add(1)
 	}
+}
+
+// refusedBeforeRun reports whether a container's handler answered err for
+// what Redis refuses before it runs the command (an unknown subcommand, a
+// subcommand's arity), which its slow log therefore never sees.
+func refusedBeforeRun(cmd *command, err string) bool {
+	return cmd.flags&flagContainer != 0 &&
+		(strings.HasPrefix(err, "ERR unknown subcommand '") || strings.HasPrefix(err, "ERR wrong number of arguments for '"+cmd.name+"|"))
 }
 
 // noteErrors moves the error replies the client wrote since the last call

@@ -413,6 +413,10 @@ func errUnknownLoadOption(arg []byte) string {
 	return sanitize("ERR Unknown option given: " + string(arg))
 }
 
+// errSlowlogCount answers a SLOWLOG GET count that is not an integer of
+// at least -1.
+const errSlowlogCount = "ERR count should be greater than or equal to -1"
+
 // errSubcommandSyntax answers a subcommand given more arguments than it
 // takes, when Redis checks them in the subcommand rather than by arity;
 // sub is echoed as typed.

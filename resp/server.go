@@ -91,6 +91,7 @@ type Options struct {
 // Server serves the Redis protocol for one engine.
 type Server struct {
 	stats    *cmdStats // INFO commandstats and errorstats
+	slow     slowLog   // SLOWLOG
 	epoch    time.Time // what clock counts from
 	eng      *engine.Engine
 	cfg      Config
@@ -178,6 +179,7 @@ func New(o Options) *Server {
 	}
 	s.repl.Store(box)
 	s.loading.Store(o.Loading)
+	s.SetSlowLog(DefaultSlowLogSlowerThan, DefaultSlowLogMaxLen)
 	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
 	s.limits.maxQuery.Store(o.QueryBufLimit)

@@ -22,6 +22,9 @@ const (
 	// flagMovableKeys marks a command whose keys are found by parsing its
 	// arguments (LMPOP's numkeys...).
 	flagMovableKeys
+	// flagSkipSlowlog keeps a command out of the slow log (EXEC: the
+	// commands it runs are logged by themselves).
+	flagSkipSlowlog
 )
 
 // flagNames are the flags' COMMAND INFO names, in the order Redis lists
@@ -32,7 +35,7 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
 	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
+	{flagSkipSlowlog, "skip_slowlog"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
 	{flagMovableKeys, "movablekeys"},
 }
 

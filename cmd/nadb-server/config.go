@@ -88,6 +88,8 @@ func options() []option {
 		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
 		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
 		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
+		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
+		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
@@ -129,6 +131,13 @@ func policyNames() []string {
 		out = append(out, p.String())
 	}
 	return out
+}
+
+// slowLogOf reads slowlog-log-slower-than and slowlog-max-len.
+func slowLogOf(v func(string) string) (slowerThanMicros, maxLen int64) {
+	slowerThanMicros, _ = strconv.ParseInt(v("slowlog-log-slower-than"), 10, 64)
+	maxLen, _ = strconv.ParseInt(v("slowlog-max-len"), 10, 64)
+	return slowerThanMicros, maxLen
 }
 
 // evictionOf reads the eviction options.
@@ -231,8 +240,7 @@ var ignoredDirectives = map[string]bool{
 	"rdbchecksum": true, "rdbcompression": true, "repl-disable-tcp-nodelay": true, "repl-diskless-load": true,
 	"repl-diskless-sync": true, "repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true,
 	"replica-lazy-flush": true, "replica-read-only": true,
-	"set-proc-title": true, "slowlog-log-slower-than": true, "slowlog-max-len": true,
-	"stop-writes-on-bgsave-error": true,
+	"set-proc-title": true, "stop-writes-on-bgsave-error": true,
 	// Go's TLS orders the cipher suites itself, has no finite-field
 	// Diffie-Hellman and sizes its session tickets itself; there is no
 	// cluster bus.

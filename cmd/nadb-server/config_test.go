@@ -688,6 +688,8 @@ var runtimeOptions = []struct {
 	{"repl-timeout", "30"},
 	{"heartbeat-interval", "2"},
 	{"replica-serve-stale-data", "no"},
+	{"slowlog-log-slower-than", "-1"},
+	{"slowlog-max-len", "5"},
 	{"requirepass", "s3cret"},
 	{"protected-mode", "no"},
 	{"timeout", "30"},

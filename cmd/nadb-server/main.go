@@ -193,6 +193,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Loading:           true,
 		Shutdown:          func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
+	srv.SetSlowLog(slowLogOf(settings.value))
 	var wg sync.WaitGroup
 	serveErr := make(chan error, len(lns)+1)
 	for _, ln := range lns {
@@ -322,6 +323,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "heartbeat-interval":
 			n, _ := strconv.Atoi(value)
 			repl.SetHeartbeat(time.Duration(n) * time.Second)
+		case "slowlog-log-slower-than", "slowlog-max-len":
+			srv.SetSlowLog(slowLogOf(settings.value))
 		case "repl-timeout":
 			n, _ := strconv.Atoi(value)
 			repl.SetTimeout(time.Duration(n) * time.Second)
