@@ -56,6 +56,19 @@ func (e *Engine) accountLocked(dd *db, delta int64) {
 // usedLocked is the memory of the keyspace as accounted.
 func (e *Engine) usedLocked() int64 { return e.used + int64(len(e.dbs))*dbOverhead }
 
+// KeyMemory returns the memory accounted to key in database d (MEMORY
+// USAGE): what memSize counts for it, the same figure used_memory adds up.
+// It does not count as an access to the key.
+func (e *Engine) KeyMemory(d int, key string) (int64, bool) {
+	e.lock()
+	defer e.unlock()
+	en, ok := e.findLocked(d, key, e.nowMs())
+	if !ok {
+		return 0, false
+	}
+	return memSize(&en), true
+}
+
 // MemoryStats are INFO memory's view of the keyspace.
 type MemoryStats struct {
 	Used      int64  // bytes of the keyspace, as accounted (see memSize)

@@ -1,8 +1,11 @@
 package resp
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 )
 
 // makeRoom runs before every write command a client sends, as Redis's
@@ -46,4 +49,78 @@ func (s *Server) infoMemory() [][2]string {
 		{"maxmemory_policy", m.Policy.String()},
 		{"mem_allocator", "go"},
 	}
+}
+
+// cmdMemory answers MEMORY USAGE, MALLOC-STATS, PURGE and HELP. USAGE is
+// the key's share of used_memory, as the keyspace accounts it (see
+// engine.KeyMemory): Redis's figure comes from its allocator, so the two
+// servers give different numbers for the same key. SAMPLES is checked as
+// Redis checks it and changes nothing: no value is sampled, each is
+// accounted whole.
+func cmdMemory(s *Server, c *client, args [][]byte) {
+	sub := args[1]
+	switch {
+	case equalFold(sub, "usage") && len(args) >= 3:
+		for j := 3; j < len(args); j++ {
+			if !equalFold(args[j], "samples") || j+1 == len(args) {
+				c.conn.WriteError(errSyntax)
+				return
+			}
+			n, err := strconv.ParseInt(string(args[j+1]), 10, 64)
+			if err != nil {
+				c.conn.WriteError(errNotInteger)
+				return
+			}
+			if n < 0 {
+				c.conn.WriteError(errSyntax)
+				return
+			}
+			j++
+		}
+		n, ok := c.eng.KeyMemory(c.DB(), string(args[2]))
+		if !ok {
+			c.conn.WriteNull()
+			return
+		}
+		c.conn.WriteInt64(n)
+	case equalFold(sub, "malloc-stats") && len(args) == 2:
+		c.conn.WriteBulkString(goMemoryReport())
+	case equalFold(sub, "purge") && len(args) == 2:
+		debug.FreeOSMemory()
+		c.conn.WriteString("OK")
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "MEMORY",
+			"MALLOC-STATS",
+			"    Return the Go runtime's memory statistics.",
+			"PURGE",
+			"    Return the memory the Go runtime holds unused to the operating system.",
+			"USAGE <key> [SAMPLES <count>]",
+			"    Return the memory in bytes accounted to <key> and its value (SAMPLES is",
+			"    accepted; every value is accounted whole).")
+	case equalFold(sub, "usage"), equalFold(sub, "malloc-stats"), equalFold(sub, "purge"), equalFold(sub, "help"):
+		c.conn.WriteError(errArity("memory|" + string(lowerASCII(sub))))
+	default:
+		c.conn.WriteError(errUnknownSubcommand("memory", sub))
+	}
+}
+
+// goMemoryReport is MEMORY MALLOC-STATS: the Go runtime's view of the
+// process's memory, one figure a line.
+func goMemoryReport() string {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	var b strings.Builder
+	line := func(name string, v uint64) { fmt.Fprintf(&b, "%s: %d\n", name, v) }
+	b.WriteString("Go runtime memory statistics (bytes unless counted)\n")
+	line("heap_alloc", m.HeapAlloc)
+	line("heap_inuse", m.HeapInuse)
+	line("heap_idle", m.HeapIdle)
+	line("heap_released", m.HeapReleased)
+	line("heap_sys", m.HeapSys)
+	line("stack_sys", m.StackSys)
+	line("sys", m.Sys)
+	line("heap_objects", m.HeapObjects)
+	line("gc_cycles", uint64(m.NumGC))
+	line("next_gc", m.NextGC)
+	return b.String()
 }
