@@ -74,6 +74,8 @@ type client struct {
 	// b, CLIENT UNBLOCK), and unblock takes CLIENT UNBLOCK's reason.
 	blocked   *blockWait
 	isBlocked atomic.Bool
+	// monitoring: the client is in MONITOR mode (see monitor.go).
+	monitoring atomic.Bool
 	unblock   chan uint8
 
 	mu      sync.Mutex // guards the fields below
@@ -148,6 +150,9 @@ func (c *client) info(now time.Time) string {
 	field("age", strconv.FormatInt(int64(now.Sub(c.created)/time.Second), 10))
 	field("idle", strconv.FormatInt(int64(idle/time.Second), 10))
 	flags := ""
+	if c.monitoring.Load() {
+		flags += "O"
+	}
 	if c.subs.Load()+c.psubs.Load() > 0 {
 		flags += "P"
 	}

@@ -156,6 +156,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 func cmdReset(s *Server, c *client, args [][]byte) {
 	s.endTx(c)
 	s.unsubscribeAll(c)
+	s.unmonitor(c)
 	c.setDB(0)
 	c.setProto(2)
 	c.lc.authed.Store(s.defaultAuthenticated())

@@ -27,6 +27,7 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "client", arity: -2, flags: flagContainer | flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
 	t.add(command{name: "config", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
 	t.add(command{name: "memory", arity: -2, flags: flagContainer | flagReadOnly, keys: keySpec{2, 2, 1}, group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", handler: cmdMemory})
+	t.add(command{name: "monitor", arity: 1, flags: flagAdmin | flagNoScript | flagLoading | flagStale, group: "server", since: "1.0.0", summary: "Listens for all requests received by the server in real-time.", handler: cmdMonitor})
 	t.add(command{name: "slowlog", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.2.12", summary: "A container for slow log commands.", handler: cmdSlowlog})
 	t.add(command{name: "debug", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
 }

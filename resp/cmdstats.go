@@ -117,6 +117,9 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	failed := own > 0
 	if invoked && (!failed || !refusedBeforeRun(cmd, c.conn.errs[len(c.conn.errs)-1])) {
 		s.noteSlow(c, cmd, args, nanos)
+		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd, args) {
+			s.feedMonitors(c, cmd, args)
+		}
 	}
 	if !invoked && !failed {
 		return // queued by MULTI: counted when EXEC runs it

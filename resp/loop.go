@@ -183,6 +183,7 @@ func (s *Server) closeClient(c *client, err error) {
 	}
 	c.closed = true
 	s.endTx(c)
+	s.unmonitor(c)
 	s.stopPush(c)
 	_ = c.lc.Close()
 	s.closedCmds.Add(c.commands.Load())

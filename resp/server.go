@@ -92,6 +92,7 @@ type Options struct {
 type Server struct {
 	stats    *cmdStats // INFO commandstats and errorstats
 	slow     slowLog   // SLOWLOG
+	mon      monitors  // the clients in MONITOR mode
 	epoch    time.Time // what clock counts from
 	eng      *engine.Engine
 	cfg      Config
@@ -518,6 +519,10 @@ func (s *Server) run(c *client, args [][]byte) {
 			return
 		}
 		c.refuse(errMasterDown)
+		return
+	}
+	if cmd.flags&(flagReadOnly|flagWrite) != 0 && c.monitoring.Load() {
+		c.refuse(errMonitorKeyspace)
 		return
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {

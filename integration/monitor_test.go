@@ -1,0 +1,74 @@
+package integration
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// monitorVaries matches what changes from run to run in a MONITOR line:
+// the time and the client's port.
+var monitorVaries = regexp.MustCompile(`^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]`)
+
+// readMonitorLines reads n lines from a monitoring connection, with the
+// time and the port replaced.
+func readMonitorLines(t *testing.T, c *rawConn, n int) []string {
+	t.Helper()
+	out := make([]string, n)
+	for i := range out {
+		out[i] = monitorVaries.ReplaceAllString(c.readLine(), "+T [$1 ADDR]")
+	}
+	return out
+}
+
+// TestMonitor holds for redis-server too: a monitoring client gets a line
+// per command another client ran, once it ran (a transaction's commands
+// before its EXEC), quoted and redacted as Redis does, without the
+// administrative commands and the refused ones; it may not touch the
+// keyspace itself, its own PING's reply comes before its line, and RESET
+// ends the mode.
+func TestMonitor(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	m := dialRaw(t, s.Addr())
+	requireExactReplies(t, m, []exactStep{{[]string{"MONITOR"}, "+OK\r\n"}})
+	a := dialRaw(t, s.Addr())
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"SET", "k", "v"}, "+OK\r\n"},
+		{[]string{"GET"}, "-ERR wrong number of arguments for 'get' command\r\n"},
+		{[]string{"SET", "q", "a\"b\\c\n\x01\xff"}, "+OK\r\n"},
+		{[]string{"AUTH", "pw"}, "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"},
+		{[]string{"CONFIG", "GET", "databases"}, "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"},
+		{[]string{"CLIENT", "LIST", "ID", "1"}, "$0\r\n\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"INCR", "n"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n:1\r\n"},
+		{[]string{"SELECT", "3"}, "+OK\r\n"},
+		{[]string{"OBJECT", "FOO"}, "-ERR unknown subcommand 'FOO'. Try OBJECT HELP.\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
+	require.Equal(t, []string{
+		`+T [0 ADDR] "SET" "k" "v"`,
+		`+T [0 ADDR] "SET" "q" "a\"b\\c\n\x01\xff"`,
+		`+T [0 ADDR] "AUTH" "(redacted)"`,
+		`+T [0 ADDR] "MULTI"`,
+		`+T [0 ADDR] "INCR" "n"`,
+		`+T [0 ADDR] "EXEC"`,
+		`+T [3 ADDR] "SELECT" "3"`,
+		`+T [3 ADDR] "PING"`,
+	}, readMonitorLines(t, m, 8))
+
+	requireExactReplies(t, m, []exactStep{
+		{[]string{"GET", "k"}, "-ERR Replica can't interact with the keyspace\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
+	require.Equal(t, []string{`+T [0 ADDR] "PING"`}, readMonitorLines(t, m, 1))
+	requireExactReplies(t, m, []exactStep{
+		{[]string{"RESET"}, "+RESET\r\n"},
+		{[]string{"GET", "k"}, "$1\r\nv\r\n"},
+	})
+	requireExactReplies(t, a, []exactStep{{[]string{"SET", "after", "reset"}, "+OK\r\n"}})
+	// A line for that SET would have come before this reply.
+	requireExactReplies(t, m, []exactStep{{[]string{"PING"}, "+PONG\r\n"}})
+}
