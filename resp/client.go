@@ -76,7 +76,7 @@ type client struct {
 	isBlocked atomic.Bool
 	// monitoring: the client is in MONITOR mode (see monitor.go).
 	monitoring atomic.Bool
-	unblock   chan uint8
+	unblock    chan uint8
 
 	mu      sync.Mutex // guards the fields below
 	name    string
