@@ -158,7 +158,11 @@ type core struct {
 	dbs     []*db
 	sink    Sink
 	replica bool // expired keys are hidden, never deleted locally
-	effects []Effect
+	// expiryPaused: expired keys are hidden, not deleted, and nothing is
+	// evicted, while clients are paused (CLIENT PAUSE), so the dataset
+	// stays still.
+	expiryPaused bool
+	effects      []Effect
 	// now is the engine clock in Unix milliseconds, read once per
 	// critical section (nowMs); 0 until read.
 	now     int64
@@ -364,7 +368,7 @@ func (e *Engine) findLocked(d int, key string, now int64) (entry, bool) {
 	}
 	en := viewOf(t.At(i), i)
 	if expired(&en, now) {
-		if !e.replica {
+		if !e.replica && !e.expiryPaused {
 			e.removeLocked(d, &en)
 			e.stats.ExpiredKeys++
 			// en.key, not key: the caller's key then does not escape, and
@@ -873,6 +877,16 @@ func (l *Loader) Commit(commit func(Digest)) {
 	}
 }
 
+// PauseExpiry stops (on) or resumes the deletion of expired keys and
+// eviction, as Redis does while clients are paused: an expired key reads
+// as missing but stays until the pause ends, so that the dataset does not
+// change under a paused primary whose secondaries are catching up.
+func (e *Engine) PauseExpiry(on bool) {
+	e.lock()
+	defer e.unlock()
+	e.expiryPaused = on
+}
+
 // ActiveExpireCycle samples keys with an expiry in every database and
 // deletes those whose time has passed, as Redis's active expire cycle does:
 // up to 20 samples per round, another round while more than a quarter of a
@@ -885,7 +899,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 	for d := range e.Databases() {
 		for {
 			e.lock()
-			if e.replica {
+			if e.replica || e.expiryPaused {
 				e.unlock()
 				return deleted
 			}

@@ -148,7 +148,7 @@ func (e *Engine) FreeMemory() error {
 	}
 	for {
 		e.lock()
-		if e.replica || e.ev.cfg.MaxMemory == 0 {
+		if e.replica || e.expiryPaused || e.ev.cfg.MaxMemory == 0 {
 			e.unlock()
 			return nil
 		}

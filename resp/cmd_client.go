@@ -73,6 +73,15 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			return
 		}
 		clientSetInfo(c, args[2], args[3])
+	case equalFold(sub, "pause"):
+		if arity(len(args) >= 3) {
+			clientPause(s, c, args)
+		}
+	case equalFold(sub, "unpause"):
+		if arity(len(args) == 2) {
+			s.unpauseClients()
+			okReply(c)
+		}
 	case equalFold(sub, "no-evict"), equalFold(sub, "no-touch"):
 		if !arity(len(args) == 3) {
 			return
@@ -92,6 +101,9 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			"GETNAME", "    Return the name of the current connection.",
 			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library information.",
+			"PAUSE <timeout> [WRITE|ALL]", "    Hold the commands of every client (ALL, the default), or only those that change data",
+			"    (WRITE), for <timeout> milliseconds.",
+			"UNPAUSE", "    End a pause now.",
 			"NO-EVICT|NO-TOUCH <ON|OFF>", "    Accepted for compatibility.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("client", sub))

@@ -90,10 +90,11 @@ type Options struct {
 
 // Server serves the Redis protocol for one engine.
 type Server struct {
-	stats    *cmdStats // INFO commandstats and errorstats
-	slow     slowLog   // SLOWLOG
-	mon      monitors  // the clients in MONITOR mode
-	epoch    time.Time // what clock counts from
+	stats    *cmdStats  // INFO commandstats and errorstats
+	slow     slowLog    // SLOWLOG
+	mon      monitors   // the clients in MONITOR mode
+	pause    pauseState // CLIENT PAUSE
+	epoch    time.Time  // what clock counts from
 	eng      *engine.Engine
 	cfg      Config
 	repl     atomic.Pointer[replBox] // swapped once loading is done
@@ -400,6 +401,7 @@ func (s *Server) Stop() {
 		_ = nc.Close()
 	}
 	s.cancel()
+	s.stopPauseTimer()
 	s.closeDrainedLocked()
 }
 
@@ -531,6 +533,10 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	if c.sub != nil && c.sub.count() > 0 && !c.resp3() && !allowedWhileSubscribed(cmd) {
 		c.refuse(errSubscribedContext(cmd.name))
+		return
+	}
+	if s.pause.on.Load() && !s.waitUnpaused(c, cmd) {
+		c.closed = true
 		return
 	}
 	if c.tx.on && !runsInMulti(cmd) {

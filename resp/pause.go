@@ -1,0 +1,194 @@
+package resp
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CLIENT PAUSE and UNPAUSE, as in Redis 7.0. For timeout milliseconds the
+// server holds back the commands of every client (ALL), or only those that
+// change data or are passed on to secondaries (WRITE: writes, PUBLISH,
+// PFCOUNT, and an EXEC or a MULTI queue that holds one): a held client
+// waits, its earlier replies sent, and runs the command when the pause
+// ends. Meanwhile expired keys are hidden but not deleted and nothing is
+// evicted (engine.PauseExpiry), so a primary's dataset stands still while
+// its secondaries catch up: the first step of a switchover that loses
+// nothing. A monitoring client is never held, as Redis never holds its
+// replicas.
+
+// Pause modes; a stricter one holds more.
+const (
+	pauseNone = iota
+	pauseWrite
+	pauseAll
+)
+
+const (
+	errPauseTimeout  = "ERR timeout is not an integer or out of range"
+	errPauseNegative = "ERR timeout is negative"
+	errPauseMode     = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+)
+
+// pauseState is the server's pause. on mirrors mode != pauseNone for the
+// check every command makes.
+type pauseState struct {
+	on    atomic.Bool
+	mu    sync.Mutex
+	mode  int
+	end   time.Time
+	timer *time.Timer
+	done  chan struct{} // closed when this pause ends
+}
+
+// clientPause answers CLIENT PAUSE timeout [WRITE|ALL].
+func clientPause(s *Server, c *client, args [][]byte) {
+	if len(args) > 4 {
+		c.conn.WriteError(errSubcommandSyntax("client", args[1]))
+		return
+	}
+	ms, err := strconv.ParseInt(string(args[2]), 10, 64)
+	if err != nil {
+		c.conn.WriteError(errPauseTimeout)
+		return
+	}
+	if ms < 0 {
+		c.conn.WriteError(errPauseNegative)
+		return
+	}
+	mode := pauseAll
+	if len(args) == 4 {
+		switch {
+		case equalFold(args[3], "write"):
+			mode = pauseWrite
+		case equalFold(args[3], "all"):
+		default:
+			c.conn.WriteError(errPauseMode)
+			return
+		}
+	}
+	s.pauseClients(time.Now().Add(time.Duration(min(ms, int64(1<<62)/int64(time.Millisecond)))*time.Millisecond), mode)
+	okReply(c)
+}
+
+// pauseClients starts a pause, or changes the one in force: the mode is
+// the new one and the end the later of the two, as in Redis.
+func (s *Server) pauseClients(end time.Time, mode int) {
+	p := &s.pause
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == pauseNone {
+		p.done = make(chan struct{})
+		s.eng.PauseExpiry(true)
+	}
+	p.mode = mode
+	if end.After(p.end) {
+		p.end = end
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.timer = time.AfterFunc(time.Until(p.end), s.unpauseClients)
+	p.on.Store(true)
+}
+
+// unpauseClients ends the pause, if any, and lets the held clients run.
+func (s *Server) unpauseClients() {
+	p := &s.pause
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == pauseNone {
+		return
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.mode, p.end = pauseNone, time.Time{}
+	p.on.Store(false)
+	s.eng.PauseExpiry(false)
+	close(p.done)
+}
+
+// stopPauseTimer stops the timer of a pause in force when the server
+// stops: the held clients return on the server's context.
+func (s *Server) stopPauseTimer() {
+	p := &s.pause
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+}
+
+// pausedFor returns the channel closed when the pause that holds cmd ends,
+// or nil when cmd may run now.
+func (s *Server) pausedFor(c *client, cmd *command) <-chan struct{} {
+	if !s.pause.on.Load() || c.monitoring.Load() {
+		return nil
+	}
+	p := &s.pause
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.mode {
+	case pauseAll:
+		return p.done
+	case pauseWrite:
+		if mayReplicate(c, cmd) {
+			return p.done
+		}
+	}
+	return nil
+}
+
+// mayReplicate reports whether cmd changes data or is passed on to
+// secondaries: what a WRITE pause holds.
+func mayReplicate(c *client, cmd *command) bool {
+	if cmd.flags&flagWrite != 0 || cmd.name == "publish" || cmd.name == "pfcount" {
+		return true
+	}
+	if cmd.name == "exec" && c.tx.on {
+		for _, q := range c.tx.queue {
+			if mayReplicate(c, q.cmd) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// waitUnpaused holds c while the pause that holds cmd lasts: its earlier
+// replies go out first. It returns false when the server stops meanwhile.
+func (s *Server) waitUnpaused(c *client, cmd *command) bool {
+	for {
+		done := s.pausedFor(c, cmd)
+		if done == nil {
+			return true
+		}
+		if err := s.endPipeline(c); err != nil {
+			return false
+		}
+		if !s.holdUntil(c, done) {
+			return false
+		}
+	}
+}
+
+// holdUntil waits for done, counted as a blocked client meanwhile (INFO
+// blocked_clients, CLIENT LIST flag b), as Redis counts a held one.
+func (s *Server) holdUntil(c *client, done <-chan struct{}) bool {
+	c.isBlocked.Store(true)
+	s.blockedClients.Add(1)
+	defer func() {
+		c.isBlocked.Store(false)
+		s.blockedClients.Add(-1)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
