@@ -140,7 +140,7 @@ func TestTLSAuthClientsOptionalAndNo(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
 			tlsPort := freePorts(t, 1)[0]
-			startServer(t, append(tlsArgs(ca, "server", tlsPort), "--tls-auth-clients", tc.mode)...)
+			startServer(t, append(tlsArgs(ca, "server-"+tc.mode, tlsPort), "--tls-auth-clients", tc.mode)...)
 			addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
 			require.NoError(t, tlsClient(t, addr, ca.clientConfig(clientCert, clientKey)).Ping(ctx).Err())
 			require.NoError(t, tlsClient(t, addr, ca.clientConfig("", "")).Ping(ctx).Err())
