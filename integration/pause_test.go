@@ -2,7 +2,10 @@ package integration
 
 import (
 	"context"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -46,4 +49,55 @@ func TestClientPause(t *testing.T) {
 	require.Equal(t, "+OK\r\n", readReply(t, b))
 	waitBlockedClients(t, rdb, 0)
 	require.Equal(t, "2", rdb.Get(ctx, "k").Val())
+}
+
+// TestSwitchoverLosesNothing: the README's planned switchover. A writer
+// keeps incrementing a counter on the primary; CLIENT PAUSE WRITE holds it,
+// the secondary catches up and is promoted, the old primary follows it,
+// and CLIENT UNPAUSE releases the held write, which the old primary, now a
+// secondary, refuses. Every increment the writer saw acknowledged is on the
+// new primary, and no other.
+func TestSwitchoverLosesNothing(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	ctx := context.Background()
+	p := startNode(t)
+	s := startSecondary(t, p)
+	s.waitInfo("replication", "master_link_status", "up")
+
+	var acked atomic.Int64
+	werr := make(chan error, 1)
+	go func() {
+		for {
+			v, err := p.rdb.Incr(ctx, "n").Result()
+			if err != nil {
+				werr <- err
+				return
+			}
+			acked.Store(v)
+		}
+	}()
+	require.Eventually(t, func() bool { return acked.Load() >= 100 }, convergeTimeout, pollInterval)
+
+	admin := p.Server.Client()
+	defer admin.Close()
+	require.NoError(t, admin.Do(ctx, "CLIENT", "PAUSE", "60000", "WRITE").Err())
+	require.Eventually(t, func() bool {
+		return p.requireInfo("replication")["master_repl_offset"] == s.requireInfo("replication")["master_repl_offset"]
+	}, convergeTimeout, pollInterval, "the secondary catches up with the paused primary")
+	require.NoError(t, s.rdb.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+	require.NoError(t, admin.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(s.Port)).Err())
+	require.NoError(t, admin.Do(ctx, "CLIENT", "UNPAUSE").Err())
+
+	select {
+	case err := <-werr:
+		require.ErrorContains(t, err, "READONLY", "the held write reached a node that is a secondary now")
+	case <-time.After(convergeTimeout):
+		t.Fatal("the held write never finished")
+	}
+	n, err := s.rdb.Get(ctx, "n").Int64()
+	require.NoError(t, err)
+	require.Equal(t, acked.Load(), n, "every acknowledged increment, and no other, is on the new primary")
+	p.waitInfo("replication", "master_link_status", "up")
+	requireConverged(t, s, p)
 }
