@@ -13,12 +13,10 @@ import (
 	"github.com/nadb-server/nadb-server/replication/frame"
 )
 
-// TestSetTimeoutDropsSilentSecondary: a secondary that stops acknowledging
-// is dropped once a repl-timeout lowered at run time has passed, not when
-// the timeout it connected under runs out.
-func TestSetTimeoutDropsSilentSecondary(t *testing.T) {
-	leakCheck(t)
-	p := startNode(t, func(o *NodeOptions) { o.Timeout = time.Hour })
+// syncedPeer is a secondary played by the test: it has asked the empty
+// primary p for everything and had its full resynchronisation of no keys.
+func syncedPeer(t *testing.T, p *tnode) *rawPeer {
+	t.Helper()
 	peer := dialRaw(t, p.addr)
 	peer.send(t, syncRequest(t, "", 1))
 	var op frame.Op
@@ -26,6 +24,16 @@ func TestSetTimeoutDropsSilentSecondary(t *testing.T) {
 	require.Equal(t, frame.OpSyncResponse, op.Type)
 	require.Equal(t, frame.ModeFull, op.Mode)
 	require.Zero(t, op.Count)
+	return peer
+}
+
+// TestSetTimeoutDropsSilentSecondary: a secondary that stops acknowledging
+// is dropped once a repl-timeout lowered at run time has passed, not when
+// the timeout it connected under runs out.
+func TestSetTimeoutDropsSilentSecondary(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, func(o *NodeOptions) { o.Timeout = time.Hour })
+	peer := syncedPeer(t, p)
 	require.Eventually(t, func() bool { return infoValue(p.node, "connected_slaves") == "1" }, convergeWait, pollEvery)
 
 	// The peer never acknowledges anything from here on.
@@ -78,13 +86,9 @@ func TestSetTimeoutDropsSilentPrimary(t *testing.T) {
 func TestSetHeartbeat(t *testing.T) {
 	leakCheck(t)
 	p := startNode(t, func(o *NodeOptions) { o.Heartbeat = time.Hour })
-	peer := dialRaw(t, p.addr)
-	peer.send(t, syncRequest(t, "", 1))
-	var op frame.Op
-	peer.next(t, &op)
-	require.Equal(t, frame.OpSyncResponse, op.Type)
-	require.Zero(t, op.Count)
+	peer := syncedPeer(t, p)
 
+	var op frame.Op
 	p.node.SetHeartbeat(100 * time.Millisecond)
 	require.NoError(t, peer.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	for beats := 0; beats < 3; {
