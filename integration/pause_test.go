@@ -101,3 +101,16 @@ func TestSwitchoverLosesNothing(t *testing.T) {
 	p.waitInfo("replication", "master_link_status", "up")
 	requireConverged(t, s, p)
 }
+
+// TestPauseInsideExec holds for redis-server too: a pause that a
+// transaction starts does not hold the transaction's later commands.
+func TestPauseInsideExec(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"CLIENT", "PAUSE", "100000", "ALL"}, "+QUEUED\r\n"},
+		{[]string{"GET", "k"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n+OK\r\n$-1\r\n"},
+	})
+}

@@ -513,7 +513,9 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errNoAuth)
 		return
 	}
-	if s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
+	// EXEC's commands were checked, as one, when EXEC was: neither the
+	// link nor a pause stops a transaction half way.
+	if !c.inExec && s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
 		if c.tx.on && cmd.name == "exec" {
 			// Refused as a whole: the transaction is discarded.
 			s.endTx(c)
@@ -535,7 +537,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}
-	if s.pause.on.Load() && !s.waitUnpaused(c, cmd) {
+	if !c.inExec && s.pause.on.Load() && !s.waitUnpaused(c, cmd) {
 		c.closed = true
 		return
 	}
