@@ -127,11 +127,12 @@ func (e *Engine) RandomKey(d int) (string, bool) {
 	now := e.nowMs()
 	t := e.dbs[d].keys
 	// On a primary each expired key drawn is deleted, so the loop ends. A
-	// replica cannot delete, so like Redis it gives up after many tries
-	// and returns an expired key rather than spin.
+	// replica, or a primary while clients are paused, cannot delete, so
+	// like Redis it gives up after many tries and returns an expired key
+	// rather than spin.
 	for tries := 0; t.Len() > 0; tries++ {
 		r, _ := t.Sample(e.randIntn)
-		if r.ExpireAt == 0 || now <= r.ExpireAt || (e.replica && tries >= 100) {
+		if r.ExpireAt == 0 || now <= r.ExpireAt || ((e.replica || e.expiryPaused) && tries >= 100) {
 			return r.KeyString(), true
 		}
 		e.lookupLocked(d, r.KeyString(), now)

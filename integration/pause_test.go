@@ -114,3 +114,53 @@ func TestPauseInsideExec(t *testing.T) {
 		{[]string{"EXEC"}, "*2\r\n+OK\r\n$-1\r\n"},
 	})
 }
+
+// TestPauseRandomKeyExpired: during a pause, when every key has expired
+// (and none may be deleted), RANDOMKEY gives up after its tries and
+// answers an expired key instead of spinning under the engine lock, as
+// later Redis versions do (redis-server 7.0.15 spins for ever here).
+func TestPauseRandomKeyExpired(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "k", "v", "PX", "1"}, "+QUEUED\r\n"},
+		{[]string{"CLIENT", "PAUSE", "100000", "WRITE"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n+OK\r\n+OK\r\n"},
+	})
+	rdb := s.Client()
+	require.Eventually(t, func() bool { return rdb.PTTL(context.Background(), "k").Val() == -2 }, convergeTimeout, pollInterval)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"RANDOMKEY"}, "$1\r\nk\r\n"},
+		{[]string{"CLIENT", "UNPAUSE"}, "+OK\r\n"},
+	})
+}
+
+// TestPauseHeldClientGone holds for redis-server too: a client killed while
+// its write is held never runs it, and the time a command is held is not
+// its time in the slow log.
+func TestPauseHeldClientGone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t)
+	rdb := s.Client()
+	require.NoError(t, rdb.ConfigSet(ctx, "slowlog-log-slower-than", "100000").Err())
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "100000", "WRITE").Err())
+	b := dialRaw(t, s.Addr())
+	b.send(respCommand([]string{"SET", "k", "v"}))
+	waitBlockedClients(t, rdb, 1)
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal").Err())
+	waitBlockedClients(t, rdb, 0)
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "UNPAUSE").Err())
+	require.Equal(t, int64(0), rdb.Exists(ctx, "k").Val(), "the killed client's SET never ran")
+
+	// Held for the 200 ms of a pause that ends by itself: not a slow
+	// command for a threshold of 100 ms.
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "200", "WRITE").Err())
+	c := dialRaw(t, s.Addr())
+	c.send(respCommand([]string{"SET", "other", "v"}))
+	require.Equal(t, "+OK\r\n", readReply(t, c))
+	require.Equal(t, int64(0), rdb.Do(ctx, "SLOWLOG", "LEN").Val())
+}

@@ -39,7 +39,13 @@ type pauseState struct {
 	mode  int
 	end   time.Time
 	timer *time.Timer
+	gen   uint64        // counts pauses started and extended, for their timers
 	done  chan struct{} // closed when this pause ends
+	// gate is held for reading by each command a WRITE pause would hold,
+	// from before its pause check until it returns; pauseClients takes it
+	// for writing once, so that CLIENT PAUSE replies only after the writes
+	// that got past the check are applied.
+	gate sync.RWMutex
 }
 
 // clientPause answers CLIENT PAUSE timeout [WRITE|ALL].
@@ -68,29 +74,49 @@ func clientPause(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	s.pauseClients(time.Now().Add(time.Duration(min(ms, int64(1<<62)/int64(time.Millisecond)))*time.Millisecond), mode)
+	s.pauseClients(!c.inExec, time.Now().Add(time.Duration(min(ms, int64(1<<62)/int64(time.Millisecond)))*time.Millisecond), mode)
 	okReply(c)
 }
 
-// pauseClients starts a pause, or changes the one in force: the mode is
-// the new one and the end the later of the two, as in Redis.
-func (s *Server) pauseClients(end time.Time, mode int) {
+// pauseClients starts a pause, or changes the one in force: the stricter
+// mode and the later end of the two, as in Redis. With drain (not inside a
+// transaction, whose own writes hold the gate) it returns once the writes
+// already past the pause check are applied.
+func (s *Server) pauseClients(drain bool, end time.Time, mode int) {
 	p := &s.pause
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.mode == pauseNone {
 		p.done = make(chan struct{})
 		s.eng.PauseExpiry(true)
 	}
-	p.mode = mode
+	p.mode = max(p.mode, mode)
 	if end.After(p.end) {
 		p.end = end
 	}
 	if p.timer != nil {
 		p.timer.Stop()
 	}
-	p.timer = time.AfterFunc(time.Until(p.end), s.unpauseClients)
+	p.gen++
+	gen := p.gen
+	p.timer = time.AfterFunc(time.Until(p.end), func() { s.endPause(gen) })
 	p.on.Store(true)
+	p.mu.Unlock()
+	if drain {
+		p.gate.Lock()
+		p.gate.Unlock() // empty: taking it was the wait for the readers
+	}
+}
+
+// endPause is the timer of pause generation gen: it ends the pause unless
+// a later CLIENT PAUSE extended it meanwhile.
+func (s *Server) endPause(gen uint64) {
+	p := &s.pause
+	p.mu.Lock()
+	current := p.gen == gen
+	p.mu.Unlock()
+	if current {
+		s.unpauseClients()
+	}
 }
 
 // unpauseClients ends the pause, if any, and lets the held clients run.
@@ -101,6 +127,7 @@ func (s *Server) unpauseClients() {
 	if p.mode == pauseNone {
 		return
 	}
+	p.gen++
 	if p.timer != nil {
 		p.timer.Stop()
 		p.timer = nil
@@ -160,24 +187,34 @@ func mayReplicate(c *client, cmd *command) bool {
 }
 
 // waitUnpaused holds c while the pause that holds cmd lasts: its earlier
-// replies go out first. It returns false when the server stops meanwhile.
-func (s *Server) waitUnpaused(c *client, cmd *command) bool {
+// replies go out first. It reports whether c was held, and false in ok
+// when the server stops or the client goes meanwhile. The caller's read
+// hold on the pause gate is released while c waits.
+func (s *Server) waitUnpaused(c *client, cmd *command) (held, ok bool) {
 	for {
 		done := s.pausedFor(c, cmd)
 		if done == nil {
-			return true
+			return held, true
 		}
-		if err := s.endPipeline(c); err != nil {
-			return false
+		held = true
+		gated := mayReplicate(c, cmd)
+		if gated {
+			s.pause.gate.RUnlock()
 		}
-		if !s.holdUntil(c, done) {
-			return false
+		ok := s.endPipeline(c) == nil && s.holdUntil(c, done)
+		if gated {
+			s.pause.gate.RLock()
+		}
+		if !ok {
+			return held, false
 		}
 	}
 }
 
 // holdUntil waits for done, counted as a blocked client meanwhile (INFO
-// blocked_clients, CLIENT LIST flag b), as Redis counts a held one.
+// blocked_clients, CLIENT LIST flag b), as Redis counts a held one. It
+// watches the socket as a blocked command's wait does: a client that goes
+// (or is killed) meanwhile is closed, its command never run.
 func (s *Server) holdUntil(c *client, done <-chan struct{}) bool {
 	c.isBlocked.Store(true)
 	s.blockedClients.Add(1)
@@ -185,9 +222,13 @@ func (s *Server) holdUntil(c *client, done <-chan struct{}) bool {
 		c.isBlocked.Store(false)
 		s.blockedClients.Add(-1)
 	}()
+	watch := watchConn(c.lc)
+	defer watch.stop(c.lc)
 	select {
 	case <-done:
 		return true
+	case <-watch.gone:
+		return false
 	case <-s.ctx.Done():
 		return false
 	}

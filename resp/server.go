@@ -498,7 +498,8 @@ func (s *Server) run(c *client, args [][]byte) {
 	if c.tick == 0 {
 		c.tick = s.clock()
 	}
-	defer s.account(c, cmd, args, dispatch{c.invokes, len(c.conn.errs), c.errsClaimed, c.tick})
+	d := dispatch{c.invokes, len(c.conn.errs), c.errsClaimed, c.tick}
+	defer func() { s.account(c, cmd, args, d) }()
 	if cmd.flags&flagContainer != 0 && len(args) > 1 {
 		full := cmd.name + "|" + string(lowerASCII(args[1]))
 		c.setLastCommand(&full)
@@ -525,7 +526,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errMasterDown)
 		return
 	}
-	if cmd.flags&(flagReadOnly|flagWrite) != 0 && c.monitoring.Load() {
+	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || mayReplicate(c, cmd)) {
 		c.refuse(errMonitorKeyspace)
 		return
 	}
@@ -537,9 +538,23 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}
-	if !c.inExec && s.pause.on.Load() && !s.waitUnpaused(c, cmd) {
-		c.closed = true
-		return
+	if !c.inExec && mayReplicate(c, cmd) {
+		// Held in the pause gate while it runs: a CLIENT PAUSE returns
+		// only once the writes that passed this check are applied.
+		s.pause.gate.RLock()
+		defer s.pause.gate.RUnlock()
+	}
+	if !c.inExec && s.pause.on.Load() {
+		held, ok := s.waitUnpaused(c, cmd)
+		if !ok {
+			c.closed = true
+			return
+		}
+		if held {
+			// The wait is not the command's time (SLOWLOG, commandstats).
+			d.started = s.clock()
+			c.tick = d.started
+		}
 	}
 	if c.tx.on && !runsInMulti(cmd) {
 		s.queueChecked(c, cmd, args)
