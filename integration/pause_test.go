@@ -126,8 +126,10 @@ func TestPauseRandomKeyExpired(t *testing.T) {
 	c := dialRaw(t, s.Addr())
 	requireExactReplies(t, c, []exactStep{
 		{[]string{"MULTI"}, "+OK\r\n"},
-		{[]string{"SET", "k", "v", "PX", "1"}, "+QUEUED\r\n"},
+		// The pause first: a key set before it could expire and be
+		// deleted by the active cycle before the pause begins.
 		{[]string{"CLIENT", "PAUSE", "100000", "WRITE"}, "+QUEUED\r\n"},
+		{[]string{"SET", "k", "v", "PX", "1"}, "+QUEUED\r\n"},
 		{[]string{"EXEC"}, "*2\r\n+OK\r\n+OK\r\n"},
 	})
 	rdb := s.Client()

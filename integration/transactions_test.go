@@ -36,8 +36,8 @@ func requireExactReplies(t *testing.T, c *rawConn, steps []exactStep) {
 		c.send(respCommand(st.cmd))
 		got := make([]byte, len(st.want))
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-		_, err := io.ReadFull(c.r, got)
-		require.NoError(t, err, "step %d %v", i, st.cmd)
+		n, err := io.ReadFull(c.r, got)
+		require.NoError(t, err, "step %d %v: got %q before the error", i, st.cmd, got[:n])
 		require.Equal(t, st.want, string(got), "step %d %v", i, st.cmd)
 	}
 }
