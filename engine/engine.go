@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -279,6 +280,18 @@ func (e *Engine) nowMs() int64 {
 		e.now = e.clockMs()
 	}
 	return e.now
+}
+
+// addMs returns now+ms, held at the ends of the int64 range: a caller
+// checked the sum against its own, earlier, reading of the clock.
+func addMs(now, ms int64) int64 {
+	switch {
+	case ms > 0 && now > math.MaxInt64-ms:
+		return math.MaxInt64
+	case ms < 0 && now < math.MinInt64-ms:
+		return math.MinInt64
+	}
+	return now + ms
 }
 
 // clockMs reads the engine clock in Unix milliseconds, without the lock.

@@ -229,9 +229,22 @@ const (
 // Expire sets key's expiry to at (Unix ms) if cond holds, deleting the key
 // when at is not in the future. It reports whether anything was done.
 func (e *Engine) Expire(d int, key string, at int64, cond ExpireCond) bool {
+	return e.expire(d, key, at, false, cond)
+}
+
+// ExpireIn is Expire with an expiry ms milliseconds after the time the
+// engine applies it (see SetOptions.Relative): EXPIRE and PEXPIRE.
+func (e *Engine) ExpireIn(d int, key string, ms int64, cond ExpireCond) bool {
+	return e.expire(d, key, ms, true, cond)
+}
+
+func (e *Engine) expire(d int, key string, at int64, relative bool, cond ExpireCond) bool {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
+	if relative {
+		at = addMs(now, at)
+	}
 	en, ok := e.lookupLocked(d, key, now)
 	if !ok {
 		return false

@@ -12,6 +12,11 @@ import (
 // SetOptions are the options of SET.
 type SetOptions struct {
 	ExpireAt int64 // absolute expiry in Unix ms; 0: none
+	// Relative: ExpireAt is milliseconds from the time the engine applies
+	// the change (its clock under the lock, as Redis uses the command's
+	// own time), not a Unix time. A key set for 1 ms then always lives
+	// that millisecond, however long the command waited for the lock.
+	Relative bool
 	KeepTTL  bool  // keep the existing expiry (ExpireAt must be 0)
 	NX, XX   bool  // only if the key does not / does exist
 	Get      bool  // return the old value
@@ -59,6 +64,9 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
+	if o.Relative {
+		o.ExpireAt, o.Relative = addMs(now, o.ExpireAt), false
+	}
 	if !o.NX && !o.XX && !o.Get && !o.KeepTTL && (o.ExpireAt == 0 || o.ExpireAt > now) {
 		e.setLocked(d, key, val, o.ExpireAt, now)
 		return SetResult{Done: true}
@@ -176,9 +184,10 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool, error) {
 
 // ExpireChange says how GETEX changes the expiry.
 type ExpireChange struct {
-	Set     bool  // set the expiry to At
-	At      int64 // Unix ms
-	Persist bool  // remove the expiry
+	Set      bool  // set the expiry to At
+	At       int64 // Unix ms
+	Relative bool  // At is ms from the engine's time (see SetOptions)
+	Persist  bool  // remove the expiry
 }
 
 // GetEx returns key's value and changes its expiry as c says.
@@ -194,6 +203,9 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool, error) 
 		return nil, false, ErrWrongType
 	}
 	val := append([]byte{}, en.val...) // a copy: see GetAppend
+	if c.Relative {
+		c.At, c.Relative = addMs(now, c.At), false
+	}
 	switch {
 	case c.Set && c.At <= now:
 		e.removeLocked(d, &en)

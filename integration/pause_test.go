@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,4 +166,29 @@ func TestPauseHeldClientGone(t *testing.T) {
 	c.send(respCommand([]string{"SET", "other", "v"}))
 	require.Equal(t, "+OK\r\n", readReply(t, c))
 	require.Equal(t, int64(0), rdb.Do(ctx, "SLOWLOG", "LEN").Val())
+}
+
+// TestPauseUnblockLeavesHeldClient: CLIENT UNBLOCK answers 0 for a client
+// a pause holds and leaves it held, as Redis does from 7.2 (7.0.15 crashes
+// on it). The held write runs when the pause ends.
+func TestPauseUnblockLeavesHeldClient(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t)
+	rdb := s.Client()
+	b := dialRaw(t, s.Addr())
+	b.send(respCommand([]string{"CLIENT", "ID"}))
+	id := strings.TrimPrefix(b.readLine(), ":")
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "100000", "WRITE").Err())
+	b.send(respCommand([]string{"SET", "k", "v"}))
+	waitBlockedClients(t, rdb, 1)
+	for _, mode := range []string{"TIMEOUT", "ERROR"} {
+		n, err := rdb.Do(ctx, "CLIENT", "UNBLOCK", id, mode).Int64()
+		require.NoError(t, err)
+		require.Equal(t, int64(0), n, "CLIENT UNBLOCK %s of a held client", mode)
+	}
+	waitBlockedClients(t, rdb, 1)
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "UNPAUSE").Err())
+	requireExactReplies(t, b, []exactStep{{[]string{"GET", "k"}, "+OK\r\n$1\r\nv\r\n"}})
 }

@@ -74,6 +74,10 @@ type client struct {
 	// b, CLIENT UNBLOCK), and unblock takes CLIENT UNBLOCK's reason.
 	blocked   *blockWait
 	isBlocked atomic.Bool
+	// pauseHeld is set while a pause holds the client (isBlocked too):
+	// CLIENT UNBLOCK leaves such a client alone, as later Redis versions
+	// do (7.0 crashes on it).
+	pauseHeld atomic.Bool
 	// monitoring: the client is in MONITOR mode (see monitor.go).
 	monitoring atomic.Bool
 	unblock    chan uint8

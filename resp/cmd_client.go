@@ -111,7 +111,8 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 }
 
 // clientUnblock answers CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the
-// client was blocked (it then gets the timeout's reply, or an error).
+// client was blocked by a blocking command (it then gets the timeout's
+// reply, or an error); 0 for one a pause holds.
 func clientUnblock(s *Server, c *client, args [][]byte) {
 	reason := unblockTimeout
 	if len(args) == 2 {
@@ -132,7 +133,7 @@ func clientUnblock(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
 	target := s.clients[id]
 	s.mu.Unlock()
-	if target == nil || !target.isBlocked.Load() {
+	if target == nil || !target.isBlocked.Load() || target.pauseHeld.Load() {
 		c.conn.WriteInt(0)
 		return
 	}

@@ -217,7 +217,9 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 			c.conn.WriteError(errInvalidExpire(name))
 			return
 		}
-		n += now
+		// Added to the engine's own time when it applies the change.
+		c.conn.WriteInt(boolInt(c.eng.ExpireIn(c.DB(), string(args[1]), n, cond)))
+		return
 	}
 	c.conn.WriteInt(boolInt(c.eng.Expire(c.DB(), string(args[1]), n, cond)))
 }

@@ -61,9 +61,11 @@ func cmdGet(s *Server, c *client, args [][]byte) {
 // maxKeptValue bounds the buffer a client keeps between GETs.
 const maxKeptValue = 64 << 10
 
-// expireArg turns an EX/PX/EXAT/PXAT argument into an absolute Unix ms
-// time (at). It fails (ok false), as Redis does, on values that are not
-// integers (isInt false), not positive, or that overflow.
+// expireArg turns an EX/PX/EXAT/PXAT argument into milliseconds: a Unix
+// time when absolute, otherwise a time from now that the engine adds to
+// its own clock when it applies the change (SetOptions.Relative). It
+// fails (ok false), as Redis does, on values that are not integers (isInt
+// false), not positive, or that overflow once added to now.
 func expireArg(now int64, b []byte, ms, absolute bool) (at int64, isInt, ok bool) {
 	n, ok := parseInt(b)
 	if !ok {
@@ -79,7 +81,6 @@ func expireArg(now int64, b []byte, ms, absolute bool) (at int64, isInt, ok bool
 		if n > math.MaxInt64-now {
 			return 0, true, false
 		}
-		n += now
 	}
 	return n, true, true
 }
@@ -118,7 +119,7 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 				writeExpireError(c, "set", isInt)
 				return
 			}
-			o.ExpireAt, hasExpire = at, true
+			o.ExpireAt, o.Relative, hasExpire = at, !abs, true
 			i++
 		default:
 			c.conn.WriteError(errSyntax)
@@ -153,7 +154,7 @@ func setWithExpire(s *Server, c *client, args [][]byte, ms bool, name string) {
 		writeExpireError(c, name, isInt)
 		return
 	}
-	c.eng.Set(c.DB(), string(args[1]), args[3], engine.SetOptions{ExpireAt: at})
+	c.eng.Set(c.DB(), string(args[1]), args[3], engine.SetOptions{ExpireAt: at, Relative: true})
 	okReply(c)
 }
 
@@ -227,7 +228,7 @@ func cmdGetEx(s *Server, c *client, args [][]byte) {
 			writeExpireError(c, "getex", isInt)
 			return
 		}
-		ch.Set, ch.At = true, at
+		ch.Set, ch.At, ch.Relative = true, at, len(a) != 4
 	}
 	v, ok, err := c.eng.GetEx(c.DB(), key, ch)
 	if err != nil {

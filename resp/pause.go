@@ -216,10 +216,12 @@ func (s *Server) waitUnpaused(c *client, cmd *command) (held, ok bool) {
 // watches the socket as a blocked command's wait does: a client that goes
 // (or is killed) meanwhile is closed, its command never run.
 func (s *Server) holdUntil(c *client, done <-chan struct{}) bool {
+	c.pauseHeld.Store(true)
 	c.isBlocked.Store(true)
 	s.blockedClients.Add(1)
 	defer func() {
 		c.isBlocked.Store(false)
+		c.pauseHeld.Store(false)
 		s.blockedClients.Add(-1)
 	}()
 	watch := watchConn(c.lc)
