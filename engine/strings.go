@@ -17,9 +17,9 @@ type SetOptions struct {
 	// own time), not a Unix time. A key set for 1 ms then always lives
 	// that millisecond, however long the command waited for the lock.
 	Relative bool
-	KeepTTL  bool  // keep the existing expiry (ExpireAt must be 0)
-	NX, XX   bool  // only if the key does not / does exist
-	Get      bool  // return the old value
+	KeepTTL  bool // keep the existing expiry (ExpireAt must be 0)
+	NX, XX   bool // only if the key does not / does exist
+	Get      bool // return the old value
 }
 
 // SetResult is what SET did.
