@@ -11,7 +11,8 @@ import (
 )
 
 // TestInfoCommandStats holds for redis-server too: INFO commandstats counts
-// calls, rejected calls (refused before running: arity) and failed calls
+// calls, rejected calls (refused before running: arity, a subcommand's
+// arity too, while an unknown subcommand counts nowhere) and failed calls
 // (ran and replied with an error) per command and per subcommand of a
 // container, EXEC's commands when EXEC runs them; INFO errorstats counts
 // every error reply by its first word; INFO stats has total_error_replies;
@@ -27,7 +28,7 @@ func TestInfoCommandStats(t *testing.T) {
 	conn := rdb.Conn()
 	defer conn.Close()
 	for _, line := range []string{"CONFIG RESETSTAT", "GET", "SET a b", "GET a", "INCR a", "CLIENT FOO", "CLIENT LIST x", "NOPE",
-		"MULTI", "SET b c", "INCR a", "EXEC", "MULTI", "GET", "EXEC", "CONFIG GET port"} {
+		"MULTI", "SET b c", "INCR a", "EXEC", "MULTI", "GET", "EXEC", "CONFIG GET port", "CONFIG GET", "OBJECT FOO"} {
 		var args []any
 		for _, w := range strings.Fields(line) {
 			args = append(args, w)
@@ -49,7 +50,7 @@ func TestInfoCommandStats(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{
 		"config|resetstat": "calls=1,rejected_calls=0,failed_calls=0",
-		"config|get":       "calls=1,rejected_calls=0,failed_calls=0",
+		"config|get":       "calls=1,rejected_calls=1,failed_calls=0",
 		"get":              "calls=1,rejected_calls=2,failed_calls=0",
 		"set":              "calls=2,rejected_calls=0,failed_calls=0",
 		"incr":             "calls=2,rejected_calls=0,failed_calls=2",
@@ -60,10 +61,10 @@ func TestInfoCommandStats(t *testing.T) {
 
 	errs, err := rdb.Info(ctx, "errorstats").Result()
 	require.NoError(t, err)
-	require.Equal(t, "# Errorstats\r\nerrorstat_ERR:count=7\r\nerrorstat_EXECABORT:count=1\r\n", errs)
+	require.Equal(t, "# Errorstats\r\nerrorstat_ERR:count=9\r\nerrorstat_EXECABORT:count=1\r\n", errs)
 	stats, err := rdb.Info(ctx, "stats").Result()
 	require.NoError(t, err)
-	require.Contains(t, stats, "\r\ntotal_error_replies:8\r\n")
+	require.Contains(t, stats, "\r\ntotal_error_replies:10\r\n")
 	def, err := rdb.Info(ctx).Result()
 	require.NoError(t, err)
 	require.Contains(t, def, "# Errorstats\r\n")

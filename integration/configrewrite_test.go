@@ -313,6 +313,11 @@ func TestStaleDataRefused(t *testing.T) {
 		{[]string{"EXISTS", "k"}, md},
 		{[]string{"SET", "k", "v"}, "-READONLY You can't write against a read only replica.\r\n"},
 		{[]string{"ECHO", "x"}, "$1\r\nx\r\n"},
+		// A subcommand's own flags: MEMORY PURGE is not stale, MEMORY
+		// HELP is; FUNCTION FLUSH is a write.
+		{[]string{"MEMORY", "PURGE"}, md},
+		{[]string{"OBJECT", "ENCODING", "k"}, md},
+		{[]string{"FUNCTION", "FLUSH"}, "-READONLY You can't write against a read only replica.\r\n"},
 		{[]string{"CONFIG", "GET", "replica-serve-stale-data"}, "*2\r\n$24\r\nreplica-serve-stale-data\r\n$2\r\nno\r\n"},
 		{[]string{"CONFIG", "SET", "replica-serve-stale-data", "maybe"}, "-ERR CONFIG SET failed (possibly related to argument 'replica-serve-stale-data') - argument must be 'yes' or 'no'\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},

@@ -7,7 +7,7 @@ import (
 )
 
 func registerACLCommands(t commandTable) {
-	t.add(command{name: "acl", arity: -2, flags: flagContainer | flagNoScript | flagLoading | flagStale, group: "server", since: "6.0.0", summary: "A container for Access List Control commands.", handler: cmdACL})
+	t.add(command{name: "acl", arity: -2, group: "server", since: "6.0.0", summary: "A container for Access List Control commands.", handler: cmdACL})
 }
 
 // aclCategories are Redis 7's ACL command categories, in ACL CAT's order.
@@ -17,28 +17,12 @@ var aclCategories = []string{
 	"transaction", "scripting",
 }
 
-// aclSubcommands gives the arity of each ACL subcommand, as Redis does
-// (the container's name and the subcommand included).
-var aclSubcommands = map[string]int{
-	"whoami": 2, "users": 2, "list": 2, "getuser": 3, "cat": -2, "genpass": -2, "log": -2,
-	"setuser": -3, "deluser": -3, "load": 2, "save": 2, "dryrun": -4, "help": 2,
-}
-
 // cmdACL answers the ACL subcommands that describe users. The server has
 // one user, default, whose password is requirepass: the subcommands that
 // would create, change, delete, load or save users are refused.
 func cmdACL(s *Server, c *client, args [][]byte) {
-	sub := string(lowerASCII(args[1]))
-	arity, ok := aclSubcommands[sub]
-	if !ok {
-		c.conn.WriteError(errUnknownSubcommand("acl", args[1]))
-		return
-	}
-	if (arity >= 0 && len(args) != arity) || (arity < 0 && len(args) < -arity) {
-		c.conn.WriteError(errArity("acl|" + sub))
-		return
-	}
-	switch sub {
+	// The subcommand and its arity were checked (subcommands.go).
+	switch string(lowerASCII(args[1])) {
 	case "whoami":
 		c.conn.WriteBulkString(defaultUser)
 	case "users":

@@ -37,7 +37,7 @@ func registerKeyCommands(t commandTable) {
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
 	add("swapdb", 3, flagWrite|flagFast, keySpec{}, "4.0.0", "Swaps two Redis databases.", cmdSwapDB)
 	add("copy", -3, flagWrite|flagDenyOOM, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
-	add("object", -2, flagReadOnly|flagContainer, keySpec{2, 2, 1}, "2.2.3", "A container for object introspection commands.", cmdObject)
+	add("object", -2, 0, keySpec{}, "2.2.3", "A container for object introspection commands.", cmdObject)
 }
 
 func cmdDel(s *Server, c *client, args [][]byte) {

@@ -20,51 +20,9 @@ func registerScriptingCommands(t commandTable) {
 	add("evalsha_ro", -3, ro|flagStale, "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.", cmdEvalSHA)
 	add("fcall", -3, ns|flagStale, "scripting", "7.0.0", "Invokes a function.", cmdFCall)
 	add("fcall_ro", -3, ro|flagStale, "scripting", "7.0.0", "Invokes a read-only function.", cmdFCall)
-	add("script", -2, ns|flagContainer, "scripting", "2.6.0", "A container for Lua scripts management commands.",
-		containerHandler("script", map[string]subcommand{
-			"exists": {-3, cmdScriptExists},
-			"flush":  {-2, cmdScriptFlush},
-			"kill":   {2, cmdNotBusy},
-			"load":   {3, cmdScriptingUnsupported},
-			"debug":  {3, cmdScriptDebug},
-			"help":   {2, cmdScriptHelp},
-		}))
-	add("function", -2, ns|flagContainer, "scripting", "7.0.0", "A container for function commands.",
-		containerHandler("function", map[string]subcommand{
-			"list":    {-2, cmdFunctionList},
-			"stats":   {2, cmdFunctionStats},
-			"flush":   {-2, cmdFunctionFlush},
-			"dump":    {2, cmdFunctionDump},
-			"restore": {-3, cmdFunctionRestore},
-			"delete":  {3, cmdFunctionDelete},
-			"kill":    {2, cmdNotBusy},
-			"load":    {-3, cmdFunctionLoad},
-			"help":    {2, cmdFunctionHelp},
-		}))
-}
-
-// subcommand is one subcommand of a container command.
-type subcommand struct {
-	arity   int // as command.arity, counting the container and the subcommand
-	handler handlerFunc
-}
-
-// containerHandler runs the subcommand args[1] of container from subs,
-// keyed by lower-case name, after checking its arity.
-func containerHandler(container string, subs map[string]subcommand) handlerFunc {
-	return func(s *Server, c *client, args [][]byte) {
-		name := string(lowerASCII(args[1]))
-		sc, ok := subs[name]
-		if !ok {
-			c.conn.WriteError(errUnknownSubcommand(container, args[1]))
-			return
-		}
-		if !(&command{arity: sc.arity}).arityOK(len(args)) {
-			c.conn.WriteError(errArity(container + "|" + name))
-			return
-		}
-		sc.handler(s, c, args)
-	}
+	// Containers: their subcommands are in subcommands.go.
+	add("script", -2, 0, "scripting", "2.6.0", "A container for Lua scripts management commands.", nil)
+	add("function", -2, 0, "scripting", "7.0.0", "A container for function commands.", nil)
 }
 
 // numKeysError checks the numkeys argument of EVAL and EVALSHA as Redis

@@ -23,13 +23,13 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "flushall", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Removes all keys from all databases.", handler: cmdFlushAll})
 	t.add(command{name: "time", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime})
 	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagNoMulti | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
-	t.add(command{name: "command", arity: -1, flags: flagContainer | flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
-	t.add(command{name: "client", arity: -2, flags: flagContainer | flagStale | flagLoading, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
-	t.add(command{name: "config", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
-	t.add(command{name: "memory", arity: -2, flags: flagContainer | flagReadOnly, keys: keySpec{2, 2, 1}, group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", handler: cmdMemory})
+	t.add(command{name: "command", arity: -1, flags: flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
+	t.add(command{name: "client", arity: -2, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
+	t.add(command{name: "config", arity: -2, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
+	t.add(command{name: "memory", arity: -2, group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", handler: cmdMemory})
 	t.add(command{name: "monitor", arity: 1, flags: flagAdmin | flagNoScript | flagLoading | flagStale, group: "server", since: "1.0.0", summary: "Listens for all requests received by the server in real-time.", handler: cmdMonitor})
-	t.add(command{name: "slowlog", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading, group: "server", since: "2.2.12", summary: "A container for slow log commands.", handler: cmdSlowlog})
-	t.add(command{name: "debug", arity: -2, flags: flagContainer | flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
+	t.add(command{name: "slowlog", arity: -2, group: "server", since: "2.2.12", summary: "A container for slow log commands.", handler: cmdSlowlog})
+	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
 }
 
 func cmdDBSize(s *Server, c *client, args [][]byte) {
@@ -127,7 +127,7 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 		names := commandArgs(s, args[2:])
 		c.conn.WriteArray(len(names))
 		for _, n := range names {
-			if cmd := s.commands[n]; cmd != nil {
+			if cmd := s.commandNamed(n); cmd != nil {
 				writeCommandInfo(c, cmd)
 			} else {
 				c.conn.WriteNull()
@@ -138,7 +138,7 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 		// are left out, as Redis does.
 		var docs []*command
 		for _, n := range commandArgs(s, args[2:]) {
-			if cmd := s.commands[n]; cmd != nil {
+			if cmd := s.commandNamed(n); cmd != nil {
 				docs = append(docs, cmd)
 			}
 		}
@@ -190,20 +190,43 @@ func (s *Server) commandNames() []string {
 // in RESP3 the flags, ACL categories, tips, key specs and subcommands are
 // sets, as Redis 7.0 sends them.
 func writeCommandInfo(c *client, cmd *command) {
-	var flags setReply
+	writeAny(c.conn, commandInfo(cmd))
+}
+
+// commandInfo is cmd's COMMAND INFO entry, a container's with its
+// subcommands' entries.
+func commandInfo(cmd *command) []any {
+	flags := setReply{}
 	for _, f := range flagNames {
 		if cmd.flags&f.f != 0 {
 			flags = append(flags, simple(f.name))
 		}
 	}
-	if flags == nil {
-		flags = setReply{}
+	// As Redis 7.0: an empty set without subcommands, else an array.
+	var subs any = setReply{}
+	if cmd.subs != nil {
+		entries := make([]any, len(cmd.subs))
+		for i, sc := range cmd.subs {
+			entries[i] = commandInfo(sc)
+		}
+		subs = entries
 	}
-	writeAny(c.conn, []any{
+	return []any{
 		cmd.name, int64(cmd.arity), flags,
 		int64(cmd.keys.first), int64(cmd.keys.last), int64(cmd.keys.step),
-		setReply{simple("@" + cmd.group)}, setReply{}, setReply{}, setReply{},
-	})
+		setReply{simple("@" + cmd.group)}, setReply{}, setReply{}, subs,
+	}
+}
+
+// commandNamed returns the command name (lower case) names: a command, or
+// a subcommand as "container|sub", as COMMAND INFO and DOCS take them.
+func (s *Server) commandNamed(name string) *command {
+	container, sub, ok := strings.Cut(name, "|")
+	cmd := s.commands[container]
+	if !ok || cmd == nil {
+		return cmd
+	}
+	return cmd.subcommand([]byte(sub))
 }
 
 // debugDigest formats the dataset digest as DEBUG DIGEST answers it: forty

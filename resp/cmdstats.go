@@ -19,7 +19,7 @@ import (
 //     maxErrorPrefixes of them (beyond, as in Redis, only the total).
 //
 // A container command (CLIENT, CONFIG...) is counted by subcommand
-// ("client|list"). The counters of a command are sharded by client, so
+// ("client|list"), each of which is a command of its own. The counters of a command are sharded by client, so
 // that clients on different threads do not fight over one cache line.
 
 // statShards spreads a command's counters over this many cache lines.
@@ -85,16 +85,6 @@ func (cs *cmdStats) stat(name string) *cmdStat {
 	return st
 }
 
-// statFor returns the counters a call of cmd with args goes to: the
-// command's own, or its subcommand's for a container (created on first
-// use).
-func (s *Server) statFor(cmd *command, args [][]byte) *cmdStat {
-	if cmd.flags&flagContainer == 0 || len(args) < 2 {
-		return s.stats.stat(cmd.name)
-	}
-	return s.stats.stat(cmd.name + "|" + string(lowerASCII(args[1])))
-}
-
 // dispatch is the client's state when a command's dispatch began.
 type dispatch struct {
 	invokes           int64 // client.invokes
@@ -115,21 +105,26 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	own := len(c.conn.errs) - d.errs - (c.errsClaimed - d.errsClaimed)
 	c.errsClaimed += own
 	failed := own > 0
-	if invoked && (!failed || !refusedBeforeRun(cmd, c.conn.errs[len(c.conn.errs)-1])) {
+	if failed && invoked && refusedBeforeRun(cmd, c.conn.errs[len(c.conn.errs)-1]) {
+		// Raised by the handler, but what Redis refuses before running:
+		// a rejected call, as an arity error is.
+		invoked = false
+	}
+	if invoked {
 		s.noteSlow(c, cmd, args, nanos)
-		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd, args) {
+		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd) {
 			s.feedMonitors(c, cmd, args)
 		}
 	}
 	if !invoked && !failed {
 		return // queued by MULTI: counted when EXEC runs it
 	}
-	if failed && cmd.flags&flagContainer != 0 && strings.HasPrefix(c.conn.errs[len(c.conn.errs)-1], "ERR unknown subcommand") {
+	if failed && cmd.parent != nil && strings.HasPrefix(c.conn.errs[len(c.conn.errs)-1], "ERR unknown subcommand") {
 		return // Redis counts no command for an unknown subcommand
 	}
 	st := cmd.stat
-	if st == nil || (cmd.flags&flagContainer != 0 && len(args) > 1) {
-		st = s.statFor(cmd, args)
+	if st == nil {
+		st = s.stats.stat(cmd.name)
 	}
 	sh := &st.shards[c.id%statShards]
 	switch {
@@ -144,12 +139,13 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	}
 }
 
-// refusedBeforeRun reports whether a container's handler answered err for
+// refusedBeforeRun reports whether a subcommand's handler answered err for
 // what Redis refuses before it runs the command (an unknown subcommand, a
-// subcommand's arity), which its slow log therefore never sees.
+// subcommand's arity: the finer checks some handlers make beyond the
+// table's), which its slow log therefore never sees.
 func refusedBeforeRun(cmd *command, err string) bool {
-	return cmd.flags&flagContainer != 0 &&
-		(strings.HasPrefix(err, "ERR unknown subcommand '") || strings.HasPrefix(err, "ERR wrong number of arguments for '"+cmd.name+"|"))
+	return cmd.parent != nil &&
+		(strings.HasPrefix(err, "ERR unknown subcommand '") || strings.HasPrefix(err, "ERR wrong number of arguments for '"+cmd.parent.name+"|"))
 }
 
 // noteErrors moves the error replies the client wrote since the last call

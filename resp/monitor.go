@@ -86,30 +86,8 @@ func (s *Server) feedMonitors(c *client, cmd *command, args [][]byte) {
 }
 
 // hiddenFromMonitor reports whether MONITOR leaves the command out: an
-// administrative command, including the administrative subcommands of
-// CLIENT and ACL (which carry the flag in Redis's table, not in this
-// server's containers).
-func hiddenFromMonitor(cmd *command, args [][]byte) bool {
-	if cmd.flags&flagAdmin != 0 {
-		return true
-	}
-	if len(args) < 2 {
-		return false
-	}
-	var admin []string
-	switch cmd.name {
-	case "client":
-		admin = []string{"kill", "list", "pause", "unpause", "no-evict", "unblock"}
-	case "acl":
-		admin = []string{"dryrun", "users", "setuser", "deluser", "save", "list", "log", "getuser", "load"}
-	}
-	for _, a := range admin {
-		if equalFold(args[1], a) {
-			return true
-		}
-	}
-	return false
-}
+// administrative command or subcommand.
+func hiddenFromMonitor(cmd *command) bool { return cmd.flags&flagAdmin != 0 }
 
 // monitorLine formats one MONITOR line: +<seconds>.<microseconds> [<db>
 // <address>] and the quoted arguments.

@@ -226,7 +226,7 @@ func registerPubSubCommands(t commandTable) {
 	t.add(command{name: "psubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels that match one or more patterns.", handler: cmdPSubscribe})
 	t.add(command{name: "punsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages published to channels that match one or more patterns.", handler: cmdPUnsubscribe})
 	t.add(command{name: "publish", arity: 3, flags: flagLoading | flagStale | flagFast, group: "pubsub", since: "2.0.0", summary: "Posts a message to a channel.", handler: cmdPublish})
-	t.add(command{name: "pubsub", arity: -2, flags: flagContainer | flagLoading | flagStale, group: "pubsub", since: "2.8.0", summary: "A container for Pub/Sub commands.", handler: cmdPubSub})
+	t.add(command{name: "pubsub", arity: -2, group: "pubsub", since: "2.8.0", summary: "A container for Pub/Sub commands.", handler: cmdPubSub})
 }
 
 // writeSubReply writes one (un)subscribe confirmation: kind, the channel

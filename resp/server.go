@@ -198,8 +198,9 @@ func New(o Options) *Server {
 	s.stats = newCmdStats()
 	s.epoch = time.Now()
 	for _, cmd := range s.commands {
-		if cmd.flags&flagContainer == 0 {
-			cmd.stat = s.stats.stat(cmd.name)
+		cmd.stat = s.stats.stat(cmd.name)
+		for _, sc := range cmd.subs {
+			sc.stat = s.stats.stat(sc.name)
 		}
 	}
 	return s
@@ -494,18 +495,21 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errUnknownCommand(args[0], args[1:]))
 		return
 	}
+	if cmd.subs != nil && len(args) > 1 {
+		sc := cmd.subcommand(args[1])
+		if sc == nil {
+			c.refuse(errUnknownSubcommand(cmd.name, args[1]))
+			return
+		}
+		cmd = sc
+	}
 	c.commands.Add(1)
 	if c.tick == 0 {
 		c.tick = s.clock()
 	}
 	d := dispatch{c.invokes, len(c.conn.errs), c.errsClaimed, c.tick}
 	defer func() { s.account(c, cmd, args, d) }()
-	if cmd.flags&flagContainer != 0 && len(args) > 1 {
-		full := cmd.name + "|" + string(lowerASCII(args[1]))
-		c.setLastCommand(&full)
-	} else {
-		c.setLastCommand(&cmd.name)
-	}
+	c.setLastCommand(&cmd.name)
 	if !cmd.arityOK(len(args)) {
 		c.refuse(errArity(cmd.name))
 		return

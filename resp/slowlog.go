@@ -163,12 +163,10 @@ func secretArgs(cmd *command, args [][]byte) []int {
 				i++
 			}
 		}
-	case "config":
-		if len(args) > 1 && equalFold(args[1], "set") {
-			for i := 2; i+1 < len(args); i += 2 {
-				if secretOption(args[i]) {
-					at = append(at, i+1)
-				}
+	case "config|set":
+		for i := 2; i+1 < len(args); i += 2 {
+			if secretOption(args[i]) {
+				at = append(at, i+1)
 			}
 		}
 	}

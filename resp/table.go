@@ -53,9 +53,23 @@ type command struct {
 	since   string
 	handler handlerFunc
 	// stat is the command's INFO commandstats counters (cmdstats.go),
-	// set by the server that registers it; a container's are per
-	// subcommand instead.
+	// set by the server that registers it.
 	stat *cmdStat
+	// subs are a container's subcommands (subcommands.go), each a command
+	// of its own named "container|sub", with its own arity, flags, key
+	// positions and counters; parent is a subcommand's container.
+	subs   []*command
+	parent *command
+}
+
+// subcommand returns cmd's subcommand called name (in any case), or nil.
+func (cmd *command) subcommand(name []byte) *command {
+	for _, sc := range cmd.subs {
+		if equalFold(name, sc.name[len(cmd.name)+1:]) {
+			return sc
+		}
+	}
+	return nil
 }
 
 // keySpec gives the key positions for COMMAND INFO: first, last (negative
@@ -79,6 +93,30 @@ func (t commandTable) add(c command) {
 	t[c.name] = &c
 }
 
+// addSubcommands makes the registered command container a container of
+// subs, each given by its own name (lower case), arity (the container's
+// name and the subcommand counted), flags and key positions, as Redis 7's
+// table has them. A subcommand without a handler runs the container's,
+// which finds the subcommand in args[1].
+func (t commandTable) addSubcommands(container string, subs ...command) {
+	p := t[container]
+	if p == nil || p.subs != nil {
+		panic("resp: subcommands of an unknown container, or twice: " + container)
+	}
+	p.flags |= flagContainer
+	for _, sc := range subs {
+		sc.name = container + "|" + sc.name
+		sc.group, sc.parent = p.group, p
+		if sc.since == "" {
+			sc.since = p.since
+		}
+		if sc.handler == nil {
+			sc.handler = p.handler
+		}
+		p.subs = append(p.subs, &sc)
+	}
+}
+
 // newCommandTable registers every command the server knows.
 func newCommandTable() map[string]*command {
 	t := commandTable{}
@@ -98,5 +136,6 @@ func newCommandTable() map[string]*command {
 	registerTxCommands(t)
 	registerPubSubCommands(t)
 	registerScriptingCommands(t)
+	registerSubcommands(t)
 	return t
 }

@@ -1,0 +1,90 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSubcommandRefusals holds for redis-server too: an unknown subcommand
+// and a subcommand's wrong arity are refused before the command runs, so
+// between MULTI and EXEC they discard the transaction instead of being
+// queued.
+func TestSubcommandRefusals(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CLIENT", "HELP", "x"}, "-ERR wrong number of arguments for 'client|help' command\r\n"},
+		{[]string{"OBJECT", "ENCODING"}, "-ERR wrong number of arguments for 'object|encoding' command\r\n"},
+		{[]string{"MEMORY", "USAGE"}, "-ERR wrong number of arguments for 'memory|usage' command\r\n"},
+		{[]string{"SLOWLOG", "LEN", "x"}, "-ERR wrong number of arguments for 'slowlog|len' command\r\n"},
+		{[]string{"CONFIG", "nope"}, "-ERR unknown subcommand 'nope'. Try CONFIG HELP.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "k", "v"}, "+QUEUED\r\n"},
+		{[]string{"CONFIG", "GET"}, "-ERR wrong number of arguments for 'config|get' command\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"CLIENT", "FOO"}, "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"EXISTS", "k"}, ":0\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "maxmemory"}, "+QUEUED\r\n"},
+		{[]string{"CLIENT", "ID", "x"}, "-ERR wrong number of arguments for 'client|id' command\r\n"},
+		{[]string{"DISCARD"}, "+OK\r\n"},
+	})
+}
+
+// TestCommandInfoSubcommands holds for redis-server too: COMMAND INFO of a
+// container lists its subcommands, each with its own arity, flags and key
+// positions, and takes a subcommand's own name ("config|get"). The ACL
+// categories are left out (this server gives a command's group).
+func TestCommandInfoSubcommands(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t)
+	rdb := s.Client()
+	// brief is an entry without its categories, tips and key specs.
+	brief := func(e []any) string {
+		return fmt.Sprint(e[0], " ", e[1], " ", e[2], " ", e[3:6])
+	}
+	subs := func(name string) map[string]string {
+		v, err := rdb.Do(ctx, "COMMAND", "INFO", name).Slice()
+		require.NoError(t, err)
+		require.Len(t, v, 1)
+		e := v[0].([]any)
+		out := map[string]string{"": brief(e)}
+		for _, sc := range e[9].([]any) {
+			sc := sc.([]any)
+			out[sc[0].(string)] = brief(sc)
+		}
+		return out
+	}
+	require.Equal(t, map[string]string{
+		"":                 "config -2 [] [0 0 0]",
+		"config|get":       "config|get -3 [admin noscript loading stale] [0 0 0]",
+		"config|set":       "config|set -4 [admin noscript loading stale] [0 0 0]",
+		"config|rewrite":   "config|rewrite 2 [admin noscript loading stale] [0 0 0]",
+		"config|resetstat": "config|resetstat 2 [admin noscript loading stale] [0 0 0]",
+		"config|help":      "config|help 2 [loading stale] [0 0 0]",
+	}, subs("config"))
+	memory := subs("memory")
+	require.Equal(t, "memory|usage -3 [readonly] [2 2 1]", memory["memory|usage"])
+	require.Equal(t, "memory|purge 2 [] [0 0 0]", memory["memory|purge"])
+	object := subs("object")
+	require.Equal(t, "object -2 [] [0 0 0]", object[""])
+	require.Equal(t, "object|encoding 3 [readonly] [2 2 1]", object["object|encoding"])
+	client := subs("client")
+	require.Equal(t, "client|kill -3 [admin noscript loading stale] [0 0 0]", client["client|kill"])
+	require.Equal(t, "client|id 2 [noscript loading stale] [0 0 0]", client["client|id"])
+	function := subs("function")
+	require.Equal(t, "function|flush -2 [write noscript] [0 0 0]", function["function|flush"])
+
+	v, err := rdb.Do(ctx, "COMMAND", "INFO", "config|get", "CLIENT|ID", "config|nope").Slice()
+	require.NoError(t, err)
+	require.Len(t, v, 3)
+	require.Equal(t, "config|get -3 [admin noscript loading stale] [0 0 0]", brief(v[0].([]any)))
+	require.Equal(t, "client|id 2 [noscript loading stale] [0 0 0]", brief(v[1].([]any)))
+	require.Nil(t, v[2])
+}

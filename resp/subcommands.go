@@ -1,0 +1,64 @@
+package resp
+
+// The subcommands of the containers, with the arity, flags and key
+// positions Redis 7 gives each. A command names its subcommand in its
+// second word; the server finds it before any check, so an unknown
+// subcommand or a subcommand's wrong arity is refused as an unknown
+// command or a wrong arity is (between MULTI and EXEC too, where it
+// discards the transaction), and every later check (read-only replica,
+// stale link, pause, MONITOR, slow log, commandstats) sees the
+// subcommand's own flags: FUNCTION FLUSH is a write, MEMORY PURGE is not
+// allowed on a stale replica, CLIENT KILL is administrative.
+func registerSubcommands(t commandTable) {
+	const (
+		ls  = flagLoading | flagStale
+		nls = flagNoScript | flagLoading | flagStale
+		adm = flagAdmin | nls
+	)
+	sub := func(name string, arity int, flags cmdFlags) command {
+		return command{name: name, arity: arity, flags: flags}
+	}
+	key := func(c command) command { c.keys = keySpec{2, 2, 1}; return c }
+	help := sub("help", 2, ls)
+
+	t.addSubcommands("acl",
+		sub("cat", -2, nls), sub("deluser", -3, adm), sub("dryrun", -4, adm), sub("genpass", -2, nls),
+		sub("getuser", 3, adm), help, sub("list", 2, adm), sub("load", 2, adm), sub("log", -2, adm),
+		sub("save", 2, adm), sub("setuser", -3, adm), sub("users", 2, adm), sub("whoami", 2, nls))
+	t.addSubcommands("client",
+		sub("getname", 2, nls), help, sub("id", 2, nls), sub("info", 2, nls), sub("kill", -3, adm),
+		sub("list", -2, adm), sub("no-evict", 3, adm), sub("no-touch", 3, nls), sub("pause", -3, adm),
+		sub("setinfo", 4, nls), sub("setname", 3, nls), sub("unblock", -3, adm), sub("unpause", 2, adm))
+	t.addSubcommands("command",
+		sub("count", 2, ls), sub("docs", -2, ls), help, sub("info", -2, ls), sub("list", -2, ls))
+	t.addSubcommands("config",
+		sub("get", -3, adm), help, sub("resetstat", 2, adm), sub("rewrite", 2, adm), sub("set", -4, adm))
+	t.addSubcommands("memory",
+		help, sub("malloc-stats", 2, 0), sub("purge", 2, 0), key(sub("usage", -3, flagReadOnly)))
+	t.addSubcommands("object",
+		key(sub("encoding", 3, flagReadOnly)), key(sub("freq", 3, flagReadOnly)), help,
+		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
+	t.addSubcommands("pubsub",
+		sub("channels", -2, ls), sub("numpat", 2, ls), sub("numsub", -2, ls))
+	t.addSubcommands("slowlog",
+		sub("get", -2, flagAdmin|ls), help, sub("len", 2, flagAdmin|ls), sub("reset", 2, flagAdmin|ls))
+
+	ns := flagNoScript
+	t.addSubcommands("script",
+		command{name: "debug", arity: 3, flags: ns, handler: cmdScriptDebug},
+		command{name: "exists", arity: -3, flags: ns, handler: cmdScriptExists},
+		command{name: "flush", arity: -2, flags: ns, handler: cmdScriptFlush},
+		command{name: "help", arity: 2, flags: ls, handler: cmdScriptHelp},
+		command{name: "kill", arity: 2, flags: ns, handler: cmdNotBusy},
+		command{name: "load", arity: 3, flags: ns | flagStale, handler: cmdScriptingUnsupported})
+	t.addSubcommands("function",
+		command{name: "delete", arity: 3, flags: flagWrite | ns, handler: cmdFunctionDelete},
+		command{name: "dump", arity: 2, flags: ns, handler: cmdFunctionDump},
+		command{name: "flush", arity: -2, flags: flagWrite | ns, handler: cmdFunctionFlush},
+		command{name: "help", arity: 2, flags: ls, handler: cmdFunctionHelp},
+		command{name: "kill", arity: 2, flags: ns, handler: cmdNotBusy},
+		command{name: "list", arity: -2, flags: ns, handler: cmdFunctionList},
+		command{name: "load", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionLoad},
+		command{name: "restore", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionRestore},
+		command{name: "stats", arity: 2, flags: ns, handler: cmdFunctionStats})
+}
