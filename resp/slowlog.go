@@ -52,10 +52,17 @@ type slowLog struct {
 	slower atomic.Int64 // slowlog-log-slower-than, µs; negative: off
 	maxLen atomic.Int64 // slowlog-max-len
 
-	mu      sync.Mutex // guards the fields below
-	nextID  int64
-	entries []slowEntry // oldest first
+	mu     sync.Mutex // guards the fields below
+	nextID int64
+	// entries[head:] are the log, oldest first. A full log drops its
+	// oldest entry by moving head; the dropped room is reclaimed once it
+	// is half the slice, so an entry costs O(1) whatever the length.
+	entries []slowEntry
+	head    int
 }
+
+// live returns the entries in the log, oldest first. l.mu must be held.
+func (l *slowLog) live() []slowEntry { return l.entries[l.head:] }
 
 // SetSlowLog sets slowlog-log-slower-than (microseconds; negative logs
 // nothing, 0 every command) and slowlog-max-len. A shorter length trims
@@ -85,9 +92,14 @@ func (l *slowLog) add(e slowEntry) {
 	e.id = l.nextID
 	l.nextID++
 	l.entries = append(l.entries, e)
-	if over := len(l.entries) - int(l.maxLen.Load()); over > 0 {
-		clear(l.entries[:over])
-		l.entries = append(l.entries[:0], l.entries[over:]...)
+	if over := len(l.live()) - int(l.maxLen.Load()); over > 0 {
+		clear(l.entries[l.head : l.head+over])
+		l.head += over
+	}
+	if l.head > 0 && l.head >= len(l.entries)/2 {
+		n := copy(l.entries, l.live())
+		clear(l.entries[n:])
+		l.entries, l.head = l.entries[:n], 0
 	}
 }
 
@@ -95,12 +107,13 @@ func (l *slowLog) add(e slowEntry) {
 func (l *slowLog) newest(n int) []slowEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n < 0 || n > len(l.entries) {
-		n = len(l.entries)
+	live := l.live()
+	if n < 0 || n > len(live) {
+		n = len(live)
 	}
 	out := make([]slowEntry, n)
 	for i := range out {
-		out[i] = l.entries[len(l.entries)-1-i]
+		out[i] = live[len(live)-1-i]
 	}
 	return out
 }
@@ -108,13 +121,13 @@ func (l *slowLog) newest(n int) []slowEntry {
 func (l *slowLog) len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.entries)
+	return len(l.live())
 }
 
 func (l *slowLog) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = nil
+	l.entries, l.head = nil, 0
 }
 
 // slowArgs copies what an entry keeps of args: the first slowMaxArgs-1

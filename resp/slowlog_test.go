@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,4 +93,35 @@ func TestSlowLog(t *testing.T) {
 	ts.srv.SetSlowLog(-1, 128)
 	require.Equal(t, "+PONG\r\n", c.do("PING"))
 	require.Len(t, ts.srv.slow.newest(-1), 2)
+}
+
+// TestSlowLogKeepsNewest: whatever the length and its changes, the log
+// holds the newest entries up to slowlog-max-len, newest first, and an
+// entry's cost does not grow with the length (the dropped room is reused).
+func TestSlowLogKeepsNewest(t *testing.T) {
+	var l slowLog
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ids []int64 // the model: the ids in the log, oldest first
+	maxLen := 0
+	for i := range 20000 {
+		if i%1000 == 0 {
+			maxLen = rng.IntN(300)
+			l.maxLen.Store(int64(maxLen))
+		}
+		l.add(slowEntry{})
+		ids = append(ids, int64(i))
+		ids = ids[max(0, len(ids)-maxLen):] // a shorter length drops the oldest; a longer one brings nothing back
+		want := ids
+		if i%97 == 0 || i%1000 == 999 {
+			got := l.newest(-1)
+			require.Len(t, got, len(want), "entry %d", i)
+			for j, e := range got {
+				require.Equal(t, want[len(want)-1-j], e.id, "entry %d", i)
+			}
+			require.Equal(t, len(want), l.len())
+		}
+		require.LessOrEqual(t, len(l.entries), 2*maxLen+2, "the slice stays within twice the log")
+	}
+	l.reset()
+	require.Zero(t, l.len())
 }

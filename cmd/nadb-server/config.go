@@ -326,8 +326,13 @@ type settings struct {
 	role func() replicationRole
 
 	rewriteMu sync.Mutex // one CONFIG REWRITE at a time
-	mu        sync.Mutex // guards values
-	values    map[string]string
+	// setMu makes each Set, from storing its value to the end of its
+	// onChange, one step: an onChange that reads related options (the two
+	// slow log options, the two peer limits...) applies the values last
+	// stored, whatever other Sets run at the same time.
+	setMu  sync.Mutex
+	mu     sync.Mutex // guards values
+	values map[string]string
 	// derived holds the values options had before build() derived them
 	// from others (repl-listen-host from bind), which is what CONFIG
 	// REWRITE writes while they keep the derived value.
@@ -465,6 +470,8 @@ func (s *settings) Set(name, value string) error {
 	if o.lower {
 		value = strings.ToLower(value)
 	}
+	s.setMu.Lock()
+	defer s.setMu.Unlock()
 	s.mu.Lock()
 	value = s.mergedLocked(o.name, value)
 	s.values[o.name] = value

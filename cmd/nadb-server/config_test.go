@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -1007,4 +1008,27 @@ func TestGCPercentFor(t *testing.T) {
 	require.Equal(t, 100, gcPercentFor(8<<20), "a small heap keeps the default")
 	require.Equal(t, 25, gcPercentFor(64<<20), "16 MiB over 64 MiB live")
 	require.Equal(t, minGCPercent, gcPercentFor(8<<30), "never below the floor")
+}
+
+// TestSettingsSetAppliesLatestPair: an onChange that reads a related option
+// applies the values last stored, even when the two are set at the same
+// time. Set is one step: a second Set waits for the first one's onChange
+// (without that, it stored and applied its pair while the first was
+// applying the older one, which then stayed in force).
+func TestSettingsSetAppliesLatestPair(t *testing.T) {
+	s := newSettings()
+	var applied [][2]string
+	second := make(chan error, 1)
+	s.onChange = func(name, _ string) {
+		pair := [2]string{s.value("slowlog-log-slower-than"), s.value("slowlog-max-len")}
+		if name == "slowlog-log-slower-than" {
+			go func() { second <- s.Set("slowlog-max-len", "7") }()
+			require.Never(t, func() bool { return s.value("slowlog-max-len") == "7" }, 100*time.Millisecond, time.Millisecond,
+				"the second Set stored its value while the first applied")
+		}
+		applied = append(applied, pair)
+	}
+	require.NoError(t, s.Set("slowlog-log-slower-than", "5"))
+	require.NoError(t, <-second)
+	require.Equal(t, [][2]string{{"5", "128"}, {"5", "7"}}, applied)
 }
