@@ -102,7 +102,15 @@ func (s *Server) infoSection(name string) [][2]string {
 	case "replication":
 		st := s.replication().Status()
 		good, goodOK := s.goodReplicasInfo(st)
-		return replicationInfo(st, s.replicaPriority(), good, goodOK)
+		out := replicationInfo(st, s.replicaPriority(), good, goodOK)
+		if st.Primary != nil {
+			for i := range out {
+				if out[i][0] == "master_failover_state" {
+					out[i][1] = s.fo.current()
+				}
+			}
+		}
+		return out
 	case "cpu":
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -31,13 +31,16 @@ const (
 	errPauseMode     = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 )
 
-// pauseState is the server's pause. on mirrors mode != pauseNone for the
-// check every command makes.
+// pauseState is the server's pause. on mirrors "anything held" for the
+// check every command makes. Two purposes hold clients independently, as
+// in Redis: CLIENT PAUSE (mode, until end; CLIENT UNPAUSE ends it) and a
+// FAILOVER in progress (failover: writes, until it ends).
 type pauseState struct {
-	on    atomic.Bool
-	mu    sync.Mutex
-	mode  int
-	end   time.Time
+	on       atomic.Bool
+	mu       sync.Mutex
+	mode     int
+	failover bool
+	end      time.Time
 	timer *time.Timer
 	gen   uint64        // counts pauses started and extended, for their timers
 	done  chan struct{} // closed when this pause ends
@@ -86,8 +89,7 @@ func (s *Server) pauseClients(drain bool, end time.Time, mode int) {
 	p := &s.pause
 	p.mu.Lock()
 	if p.mode == pauseNone {
-		p.done = make(chan struct{})
-		s.eng.PauseExpiry(true)
+		s.holdLocked()
 	}
 	p.mode = max(p.mode, mode)
 	if end.After(p.end) {
@@ -99,7 +101,6 @@ func (s *Server) pauseClients(drain bool, end time.Time, mode int) {
 	p.gen++
 	gen := p.gen
 	p.timer = time.AfterFunc(time.Until(p.end), func() { s.endPause(gen) })
-	p.on.Store(true)
 	p.mu.Unlock()
 	if drain {
 		p.gate.Lock()
@@ -133,9 +134,55 @@ func (s *Server) unpauseClients() {
 		p.timer = nil
 	}
 	p.mode, p.end = pauseNone, time.Time{}
+	s.releaseLocked()
+}
+
+// holdLocked starts holding clients for a first purpose: a new channel
+// for them to wait on, and no expiry or eviction meanwhile. p.mu must be
+// held, and no purpose on.
+func (s *Server) holdLocked() {
+	p := &s.pause
+	if p.mode != pauseNone || p.failover {
+		return
+	}
+	p.done = make(chan struct{})
+	s.eng.PauseExpiry(true)
+	p.on.Store(true)
+}
+
+// releaseLocked lets the held clients go after a purpose ended: all of
+// them when none is left; otherwise they check again (a client the ended
+// purpose held may run now). p.mu must be held.
+func (s *Server) releaseLocked() {
+	p := &s.pause
+	close(p.done)
+	if p.mode != pauseNone || p.failover {
+		p.done = make(chan struct{})
+		return
+	}
 	p.on.Store(false)
 	s.eng.PauseExpiry(false)
-	close(p.done)
+}
+
+// holdWritesForFailover holds, or stops holding, the clients' writes for
+// a FAILOVER, whatever CLIENT PAUSE does meanwhile. With drain, holding
+// returns once the writes already past the pause check are applied.
+func (s *Server) holdWritesForFailover(on, drain bool) {
+	p := &s.pause
+	p.mu.Lock()
+	switch {
+	case on && !p.failover:
+		s.holdLocked()
+		p.failover = true
+	case !on && p.failover:
+		p.failover = false
+		s.releaseLocked()
+	}
+	p.mu.Unlock()
+	if on && drain {
+		p.gate.Lock()
+		p.gate.Unlock() // empty: taking it was the wait for the readers
+	}
 }
 
 // stopPauseTimer stops the timer of a pause in force when the server
@@ -159,7 +206,11 @@ func (s *Server) pausedFor(c *client, cmd *command) <-chan struct{} {
 	p := &s.pause
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch p.mode {
+	mode := p.mode
+	if p.failover {
+		mode = max(mode, pauseWrite)
+	}
+	switch mode {
 	case pauseAll:
 		return p.done
 	case pauseWrite:

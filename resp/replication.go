@@ -56,6 +56,10 @@ type Replication interface {
 	Wait(ctx context.Context, n int, timeout time.Duration) int
 	// Publish forwards a PUBLISH to the secondaries, on a primary.
 	Publish(channel, message []byte)
+	// RemoteCommand sends a command to another node's Redis endpoint,
+	// authenticated as a secondary is to its primary's, and returns nil
+	// when it answers +OK (FAILOVER).
+	RemoteCommand(ctx context.Context, respAddr string, args ...string) error
 }
 
 // Persistence is what the front end needs from snapshots and the log on
@@ -97,6 +101,9 @@ func (s standalone) Status() node.Status {
 }
 func (standalone) SyncStats() (int64, int64, int64)             { return 0, 0, 0 }
 func (standalone) ReplicaOf(string, int) (bool, error)          { return false, ErrReplicationUnavailable }
+func (standalone) RemoteCommand(context.Context, string, ...string) error {
+	return ErrReplicationUnavailable
+}
 func (standalone) Wait(context.Context, int, time.Duration) int { return 0 }
 func (s standalone) Persistence() node.PersistenceStatus {
 	return node.PersistenceStatus{LastSave: s.started, LastSaveOK: true, LastRewriteOK: true, WriteOK: true}

@@ -93,7 +93,8 @@ type Server struct {
 	stats    *cmdStats  // INFO commandstats and errorstats
 	slow     slowLog    // SLOWLOG
 	mon      monitors   // the clients in MONITOR mode
-	pause    pauseState // CLIENT PAUSE
+	pause    pauseState // CLIENT PAUSE, and a FAILOVER's hold on writes
+	fo       failover   // FAILOVER (failover.go)
 	epoch    time.Time  // what clock counts from
 	eng      *engine.Engine
 	cfg      Config
@@ -136,6 +137,7 @@ type Server struct {
 	lns     []net.Listener
 	closed  bool
 	serving int // Serve loops running
+	failing int // FAILOVER goroutines running (failover.go)
 	// drained is closed once the server is closed and neither a Serve
 	// loop nor a connection is left (closeDrainedLocked).
 	drained chan struct{}
@@ -425,7 +427,7 @@ func (s *Server) stopped() bool { return s.ctx.Err() != nil }
 // closeDrainedLocked closes drained once the server is closed and no Serve
 // loop, connection or refusal is left. s.mu must be held.
 func (s *Server) closeDrainedLocked() {
-	if !s.closed || s.serving > 0 || len(s.clients) > 0 || len(s.refused) > 0 {
+	if !s.closed || s.serving > 0 || s.failing > 0 || len(s.clients) > 0 || len(s.refused) > 0 {
 		return
 	}
 	select {

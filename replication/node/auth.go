@@ -218,12 +218,7 @@ func authenticateRedis(conn net.Conn, br *bufio.Reader, user, password string) e
 	if user != "" {
 		args = []string{"AUTH", user, password}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := conn.Write([]byte(b.String())); err != nil {
+	if _, err := conn.Write(respCommand(args)); err != nil {
 		return err
 	}
 	line, err := br.ReadString('\n')
