@@ -41,9 +41,9 @@ type pauseState struct {
 	mode     int
 	failover bool
 	end      time.Time
-	timer *time.Timer
-	gen   uint64        // counts pauses started and extended, for their timers
-	done  chan struct{} // closed when this pause ends
+	timer    *time.Timer
+	gen      uint64        // counts pauses started and extended, for their timers
+	done     chan struct{} // closed when this pause ends
 	// gate is held for reading by each command a WRITE pause would hold,
 	// from before its pause check until it returns; pauseClients takes it
 	// for writing once, so that CLIENT PAUSE replies only after the writes

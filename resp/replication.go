@@ -99,8 +99,8 @@ func (standalone) WriteDone(context.Context) error { return nil }
 func (s standalone) Status() node.Status {
 	return node.Status{Primary: &node.PrimaryStatus{ReplID: s.replID}, Listener: node.ListenerDisabled}
 }
-func (standalone) SyncStats() (int64, int64, int64)             { return 0, 0, 0 }
-func (standalone) ReplicaOf(string, int) (bool, error)          { return false, ErrReplicationUnavailable }
+func (standalone) SyncStats() (int64, int64, int64)    { return 0, 0, 0 }
+func (standalone) ReplicaOf(string, int) (bool, error) { return false, ErrReplicationUnavailable }
 func (standalone) RemoteCommand(context.Context, string, ...string) error {
 	return ErrReplicationUnavailable
 }
