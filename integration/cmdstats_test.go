@@ -28,7 +28,7 @@ func TestInfoCommandStats(t *testing.T) {
 	conn := rdb.Conn()
 	defer conn.Close()
 	for _, line := range []string{"CONFIG RESETSTAT", "GET", "SET a b", "GET a", "INCR a", "CLIENT FOO", "CLIENT LIST x", "NOPE",
-		"MULTI", "SET b c", "INCR a", "EXEC", "MULTI", "GET", "EXEC", "CONFIG GET port", "CONFIG GET", "OBJECT FOO"} {
+		"MULTI", "SET b c", "INCR a", "EXEC", "MULTI", "GET", "EXEC", "CONFIG GET port", "CONFIG GET", "OBJECT FOO", "CONFIG SET maxmemory 0 x"} {
 		var args []any
 		for _, w := range strings.Fields(line) {
 			args = append(args, w)
@@ -51,6 +51,7 @@ func TestInfoCommandStats(t *testing.T) {
 	require.Equal(t, map[string]string{
 		"config|resetstat": "calls=1,rejected_calls=0,failed_calls=0",
 		"config|get":       "calls=1,rejected_calls=1,failed_calls=0",
+		"config|set":       "calls=1,rejected_calls=0,failed_calls=1",
 		"get":              "calls=1,rejected_calls=2,failed_calls=0",
 		"set":              "calls=2,rejected_calls=0,failed_calls=0",
 		"incr":             "calls=2,rejected_calls=0,failed_calls=2",
@@ -61,10 +62,10 @@ func TestInfoCommandStats(t *testing.T) {
 
 	errs, err := rdb.Info(ctx, "errorstats").Result()
 	require.NoError(t, err)
-	require.Equal(t, "# Errorstats\r\nerrorstat_ERR:count=9\r\nerrorstat_EXECABORT:count=1\r\n", errs)
+	require.Equal(t, "# Errorstats\r\nerrorstat_ERR:count=10\r\nerrorstat_EXECABORT:count=1\r\n", errs)
 	stats, err := rdb.Info(ctx, "stats").Result()
 	require.NoError(t, err)
-	require.Contains(t, stats, "\r\ntotal_error_replies:10\r\n")
+	require.Contains(t, stats, "\r\ntotal_error_replies:11\r\n")
 	def, err := rdb.Info(ctx).Result()
 	require.NoError(t, err)
 	require.Contains(t, def, "# Errorstats\r\n")

@@ -178,7 +178,10 @@ func testEvictionPolicy(t *testing.T, policy string) {
 	// Redis's LRU clock counts whole seconds, so within a load of a few
 	// seconds its idle times cannot tell the hot set from the load: there
 	// the survival of the hot set is checked for LFU only. This server's
-	// LRU clock counts milliseconds.
+	// LRU clock counts 10 ms units: the hot set is read once the server's
+	// clock has moved two units past each batch, so that the clock can
+	// tell the batch's keys from the hot set (a fast machine writes many
+	// batches within one unit).
 	readHot := policy == "allkeys-lru" || policy == "allkeys-lfu"
 	hot := policy == "allkeys-lfu" || (readHot && target == targetNadb)
 
@@ -197,6 +200,9 @@ func testEvictionPolicy(t *testing.T, policy string) {
 			}
 			_, err := pipe.Exec(ctx)
 			require.NoError(t, err, "phase %d", phase)
+			if hot && policy == "allkeys-lru" {
+				waitServerClock(t, c, 20*time.Millisecond)
+			}
 			for i := 0; readHot && i < 3; i++ {
 				n := countExisting(t, c, keep)
 				if hot {
@@ -226,6 +232,19 @@ func testEvictionPolicy(t *testing.T, policy string) {
 
 // countExisting reads keys (an access, for LRU and LFU) and returns how
 // many exist.
+// waitServerClock returns once the server's clock (TIME) has moved d past
+// its reading at the call.
+func waitServerClock(t *testing.T, c *redis.Client, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	start, err := c.Time(ctx).Result()
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		now, err := c.Time(ctx).Result()
+		return err == nil && now.Sub(start) >= d
+	}, convergeTimeout, time.Millisecond, "the server's clock did not move")
+}
+
 func countExisting(t *testing.T, c *redis.Client, keys []string) int {
 	t.Helper()
 	vals, err := c.MGet(context.Background(), keys...).Result()

@@ -94,6 +94,12 @@ func TestKeys(t *testing.T) {
 			{cmd: []any{"SET", "b", "1"}, want: "OK"},
 			{cmd: []any{"PEXPIRE", "b", 0}, want: 1},
 			{cmd: []any{"EXISTS", "b"}, want: 0},
+			// The most negative times are in the past, never an overflow.
+			{cmd: []any{"SET", "b", "1"}, want: "OK"},
+			{cmd: []any{"PEXPIRE", "b", "-9223372036854775808"}, want: 1},
+			{cmd: []any{"SET", "b", "1"}, want: "OK"},
+			{cmd: []any{"EXPIRE", "b", "-9223372036854775"}, want: 1},
+			{cmd: []any{"EXISTS", "b"}, want: 0},
 		},
 		"EXPIREAT PEXPIREAT EXPIRETIME": {
 			{cmd: []any{"EXPIRETIME", "a"}, want: -2},

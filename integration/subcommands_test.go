@@ -21,6 +21,15 @@ func TestSubcommandRefusals(t *testing.T) {
 		{[]string{"MEMORY", "USAGE"}, "-ERR wrong number of arguments for 'memory|usage' command\r\n"},
 		{[]string{"SLOWLOG", "LEN", "x"}, "-ERR wrong number of arguments for 'slowlog|len' command\r\n"},
 		{[]string{"CONFIG", "nope"}, "-ERR unknown subcommand 'nope'. Try CONFIG HELP.\r\n"},
+		// Arguments that pass the table's arity but not the subcommand's
+		// own checks: errors of the running command.
+		{[]string{"CONFIG", "SET", "maxmemory", "0", "x"}, "-ERR syntax error\r\n"},
+		{[]string{"COMMAND", "LIST", "x"}, "-ERR syntax error\r\n"},
+		{[]string{"CLIENT", "UNBLOCK", "1", "2", "3"}, "-ERR unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP.\r\n"},
+		{[]string{"ACL", "CAT", "a", "b"}, "-ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP.\r\n"},
+		{[]string{"ACL", "GENPASS", "1", "2"}, "-ERR unknown subcommand or wrong number of arguments for 'GENPASS'. Try ACL HELP.\r\n"},
+		{[]string{"ACL", "LOG", "1", "2"}, "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.\r\n"},
+		{[]string{"PUBSUB", "CHANNELS", "a", "b"}, "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},
 		{[]string{"SET", "k", "v"}, "+QUEUED\r\n"},
 		{[]string{"CONFIG", "GET"}, "-ERR wrong number of arguments for 'config|get' command\r\n"},

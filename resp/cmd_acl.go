@@ -53,7 +53,7 @@ func cmdACL(s *Server, c *client, args [][]byte) {
 	case "log":
 		// No ACL log is kept: nothing to show, nothing to reset.
 		if len(args) > 3 {
-			c.conn.WriteError(errSyntax)
+			c.conn.WriteError(errSubcommandSyntax("acl", args[1]))
 		} else if len(args) == 3 && equalFold(args[2], "reset") {
 			okReply(c)
 		} else if _, ok := parseInt(args[len(args)-1]); len(args) == 3 && !ok {
@@ -99,7 +99,7 @@ func aclCat(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if len(args) > 3 {
-		c.conn.WriteError(errArity("acl|cat"))
+		c.conn.WriteError(errSubcommandSyntax("acl", args[1]))
 		return
 	}
 	cat := string(lowerASCII(args[2]))
@@ -109,8 +109,14 @@ func aclCat(s *Server, c *client, args [][]byte) {
 	}
 	names := []string{}
 	for name, cmd := range s.commands {
-		if inACLCategory(cmd, cat) {
+		if cmd.subs == nil && inACLCategory(cmd, cat) {
 			names = append(names, name)
+		}
+		// A container is listed by its subcommands, as in Redis.
+		for _, sc := range cmd.subs {
+			if inACLCategory(sc, cat) {
+				names = append(names, sc.name)
+			}
 		}
 	}
 	slices.Sort(names)
@@ -143,7 +149,7 @@ func inACLCategory(cmd *command, cat string) bool {
 func aclGenPass(c *client, args [][]byte) {
 	bits := int64(256)
 	if len(args) > 3 {
-		c.conn.WriteError(errArity("acl|genpass"))
+		c.conn.WriteError(errSubcommandSyntax("acl", args[1]))
 		return
 	}
 	if len(args) == 3 {

@@ -65,9 +65,11 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			clientKill(s, c, args[2:])
 		}
 	case equalFold(sub, "unblock"):
-		if arity(len(args) == 3 || len(args) == 4) {
-			clientUnblock(s, c, args[2:])
+		if len(args) > 4 {
+			c.conn.WriteError(errSubcommandSyntax("client", sub))
+			return
 		}
+		clientUnblock(s, c, args[2:])
 	case equalFold(sub, "setinfo"):
 		if !arity(len(args) == 4) {
 			return

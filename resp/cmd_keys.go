@@ -213,7 +213,8 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 	}
 	if !absolute {
 		now := c.eng.NowMs()
-		if (n > 0 && n > math.MaxInt64-now) || (n < 0 && n < math.MinInt64+now) {
+		// now is positive: only a positive n can overflow.
+		if n > 0 && n > math.MaxInt64-now {
 			c.conn.WriteError(errInvalidExpire(name))
 			return
 		}

@@ -138,7 +138,7 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 		// are left out, as Redis does.
 		var docs []*command
 		for _, n := range commandArgs(s, args[2:]) {
-			if cmd := s.commandNamed(n); cmd != nil {
+			if cmd := s.commands[n]; cmd != nil {
 				docs = append(docs, cmd)
 			}
 		}
@@ -158,8 +158,10 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 			"DOCS [<command-name> ...]", "    Return documentation of the given commands, or of all.",
 			"INFO [<command-name> ...]", "    Return details about the given commands, or about all.",
 			"LIST", "    Return the names of all commands.")
-	case equalFold(sub, "count"), equalFold(sub, "list"):
-		c.conn.WriteError(errArity("command|" + strings.ToLower(string(sub))))
+	case equalFold(sub, "list"):
+		c.conn.WriteError(errSyntax) // FILTERBY is not supported
+	case equalFold(sub, "count"):
+		c.conn.WriteError(errArity("command|count"))
 	default:
 		c.conn.WriteError(errUnknownSubcommand("command", sub))
 	}
@@ -300,8 +302,8 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 		}
 		writeAny(c.conn, out)
 	case equalFold(sub, "set"):
-		if len(args) < 4 || len(args)%2 != 0 {
-			c.conn.WriteError(errArity("config|set"))
+		if len(args)%2 != 0 {
+			c.conn.WriteError(errSyntax)
 			return
 		}
 		for i := 2; i < len(args); i += 2 {

@@ -105,11 +105,6 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	own := len(c.conn.errs) - d.errs - (c.errsClaimed - d.errsClaimed)
 	c.errsClaimed += own
 	failed := own > 0
-	if failed && invoked && refusedBeforeRun(cmd, c.conn.errs[len(c.conn.errs)-1]) {
-		// Raised by the handler, but what Redis refuses before running:
-		// a rejected call, as an arity error is.
-		invoked = false
-	}
 	if invoked {
 		s.noteSlow(c, cmd, args, nanos)
 		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd) {
@@ -118,9 +113,6 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	}
 	if !invoked && !failed {
 		return // queued by MULTI: counted when EXEC runs it
-	}
-	if failed && cmd.parent != nil && strings.HasPrefix(c.conn.errs[len(c.conn.errs)-1], "ERR unknown subcommand") {
-		return // Redis counts no command for an unknown subcommand
 	}
 	st := cmd.stat
 	if st == nil {
@@ -137,15 +129,6 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	default:
 		sh.rejected.Add(1)
 	}
-}
-
-// refusedBeforeRun reports whether a subcommand's handler answered err for
-// what Redis refuses before it runs the command (an unknown subcommand, a
-// subcommand's arity: the finer checks some handlers make beyond the
-// table's), which its slow log therefore never sees.
-func refusedBeforeRun(cmd *command, err string) bool {
-	return cmd.parent != nil &&
-		(strings.HasPrefix(err, "ERR unknown subcommand '") || strings.HasPrefix(err, "ERR wrong number of arguments for '"+cmd.parent.name+"|"))
 }
 
 // noteErrors moves the error replies the client wrote since the last call

@@ -481,7 +481,8 @@ func cmdPubSub(s *Server, c *client, args [][]byte) {
 		h.mu.Unlock()
 		c.conn.WriteInt(n)
 	default:
-		c.conn.WriteError(errUnknownSubcommand("PUBSUB", args[1]))
+		// The table knows the subcommand: this is its arguments' fault.
+		c.conn.WriteError(errSubcommandSyntax("pubsub", args[1]))
 	}
 }
 

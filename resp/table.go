@@ -11,8 +11,7 @@ const (
 	flagLoading                       // allowed while loading
 	flagStale                         // allowed on a replica with a broken link
 	flagNoScript
-	flagContainer // has subcommands: CLIENT LIST shows cmd=name|sub
-	flagNoAuth    // runs before the client authenticates
+	flagNoAuth // runs before the client authenticates
 	// flagDenyOOM marks a write that may grow memory: refused with -OOM
 	// while memory is above maxmemory and the policy cannot evict enough.
 	flagDenyOOM
@@ -103,7 +102,6 @@ func (t commandTable) addSubcommands(container string, subs ...command) {
 	if p == nil || p.subs != nil {
 		panic("resp: subcommands of an unknown container, or twice: " + container)
 	}
-	p.flags |= flagContainer
 	for _, sc := range subs {
 		sc.name = container + "|" + sc.name
 		sc.group, sc.parent = p.group, p
