@@ -45,4 +45,7 @@ var (
 	ErrNotHLL = errors.New("key is not a valid HyperLogLog string value")
 	// ErrInvalidHLL: the key holds a corrupted HyperLogLog.
 	ErrInvalidHLL = errors.New("corrupted HLL object detected")
+	// ErrSortScore refuses a SORT whose elements (or BY values) are not
+	// all numbers, without ALPHA.
+	ErrSortScore = errors.New("sort: one or more scores can't be converted into double")
 )

@@ -24,6 +24,7 @@ const (
 	errSameObject      = "ERR source and destination objects are the same"
 	errStringTooLarge  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errSortScore       = "ERR One or more scores can't be converted into double"
 	errOffsetRange     = "ERR offset is out of range"
 	errReadOnly        = "READONLY You can't write against a read only replica."
 	errNestedMulti     = "ERR MULTI calls can not be nested"
@@ -361,6 +362,8 @@ func errorText(err error) string {
 		return errStringTooLarge
 	case errors.Is(err, engine.ErrWrongType):
 		return errWrongType
+	case errors.Is(err, engine.ErrSortScore):
+		return errSortScore
 	case errors.Is(err, engine.ErrHashNotInteger):
 		return errHashNotInteger
 	case errors.Is(err, engine.ErrHashNotFloat):

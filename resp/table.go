@@ -129,6 +129,7 @@ func newCommandTable() map[string]*command {
 	registerZSetCommands(t)
 	registerListCommands(t)
 	registerKeyCommands(t)
+	registerSortCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)
 	registerTxCommands(t)
