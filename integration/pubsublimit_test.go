@@ -81,3 +81,45 @@ func TestPubSubOutputLimitConfig(t *testing.T) {
 	require.Eventually(t, func() bool { return rdb.Publish(ctx, "soft", "x").Val() == 0 }, 20*time.Second, 50*time.Millisecond)
 	require.GreaterOrEqual(t, time.Since(start), time.Second)
 }
+
+// TestMonitorOutputLimitClass holds for redis-server too: a MONITOR client
+// is held to client-output-buffer-limit normal, not pubsub. With a small
+// pubsub limit a monitor that reads nothing stays connected through 8 MiB
+// of lines; with the same normal limit it is disconnected.
+func TestMonitorOutputLimitClass(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rdb := s.Client()
+	defer rdb.Close()
+	ctx := context.Background()
+	val := strings.Repeat("x", 64<<10)
+	monitors := func() int {
+		list, err := rdb.ClientList(ctx).Result()
+		require.NoError(t, err)
+		return strings.Count(list, " flags=O ")
+	}
+	slowMonitor := func() {
+		c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		require.NoError(t, c.(*net.TCPConn).SetReadBuffer(4096))
+		_, err = c.Write([]byte(respCommand([]string{"MONITOR"})))
+		require.NoError(t, err)
+		require.Eventually(t, func() bool { return monitors() == 1 }, 10*time.Second, 10*time.Millisecond)
+	}
+
+	require.NoError(t, rdb.ConfigSet(ctx, "client-output-buffer-limit", "pubsub 1mb 0 0").Err())
+	slowMonitor()
+	for range 8 * 16 {
+		require.NoError(t, rdb.Set(ctx, "k", val, 0).Err())
+	}
+	require.Equal(t, 1, monitors(), "a monitor is not held to the pubsub limit")
+
+	require.NoError(t, rdb.ConfigSet(ctx, "client-output-buffer-limit", "normal 1mb 0 0 pubsub 32mb 8mb 60").Err())
+	sent := 0
+	for monitors() == 1 {
+		require.NoError(t, rdb.Set(ctx, "k", val, 0).Err())
+		sent += len(val)
+		require.LessOrEqual(t, sent, 64<<20, "the monitor is still connected")
+	}
+}

@@ -16,9 +16,10 @@ import (
 // A monitoring client may still run commands that do not touch the
 // keyspace (PING, INFO, CLIENT...); RESET or QUIT ends it.
 //
-// The lines go through the client's outbox, as pub/sub messages do, and
-// under the same output limits (client-output-buffer-limit pubsub). Each
-// command costs one atomic load while nobody monitors.
+// The lines go through the client's outbox, as pub/sub messages do, held
+// to client-output-buffer-limit normal (no limit by default) unless the
+// client also has subscriptions (then pubsub), as Redis classes a monitor.
+// Each command costs one atomic load while nobody monitors.
 
 // errMonitorKeyspace refuses a keyspace command from a monitoring client.
 const errMonitorKeyspace = "ERR Replica can't interact with the keyspace"

@@ -47,7 +47,10 @@ type subscriber struct {
 	channels map[string]struct{}
 	patterns map[string]struct{}
 
-	limit *outputLimits // client-output-buffer-limit pubsub
+	// class returns the output limits the outbox is held to and their
+	// class's name: pubsub while the client has subscriptions, normal for
+	// a MONITOR client without any, as Redis classes them.
+	class func() (*outputLimits, string)
 
 	mu        sync.Mutex // guards the outbox below
 	out       []byte
@@ -113,7 +116,8 @@ func (sb *subscriber) enqueue(fill func(out []byte) []byte) {
 // (the clock starts when it goes over and stops when it falls back).
 // sb.mu must be held.
 func (sb *subscriber) overLimitLocked(pending int64, now time.Time) bool {
-	l := sb.limit.load()
+	lim, _ := sb.class()
+	l := lim.load()
 	if l.Hard > 0 && pending > l.Hard {
 		return true
 	}
@@ -167,9 +171,16 @@ func (s *Server) subscribed(c *client) *subscriber {
 		return c.sub
 	}
 	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{},
-		limit: &s.limits.pubsub, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	sb.class = func() (*outputLimits, string) {
+		if c.monitoring.Load() && c.subs.Load() == 0 && c.psubs.Load() == 0 {
+			return &s.limits.out, "normal"
+		}
+		return &s.limits.pubsub, "pubsub"
+	}
 	sb.kill = func() {
-		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr, "class", "pubsub")
+		_, class := sb.class()
+		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr, "class", class)
 		_ = c.lc.Close()
 	}
 	c.sub = sb

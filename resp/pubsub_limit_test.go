@@ -8,7 +8,7 @@ import (
 func TestSubscriberOutputLimit(t *testing.T) {
 	var ol outputLimits
 	ol.store(OutputLimit{Hard: 100, Soft: 10, SoftSeconds: 1})
-	sb := &subscriber{limit: &ol}
+	sb := &subscriber{class: func() (*outputLimits, string) { return &ol, "pubsub" }}
 	now := time.Now()
 	if sb.overLimitLocked(101, now) != true {
 		t.Fatal("over the hard limit")
