@@ -676,7 +676,7 @@ func (p *primary) readAcks(s *sender, rd *frame.Reader) {
 	defer s.stop()
 	var op frame.Op
 	for {
-		_ = s.conn.SetReadDeadline(time.Now().Add(p.auth.replTimeout()))
+		armDeadline(s.conn, p.auth.replTimeout, time.Now())
 		if err := rd.Next(&op); err != nil {
 			select {
 			case <-s.done:

@@ -409,6 +409,23 @@ func (s *secondary) setTimeout(d time.Duration) {
 	}
 }
 
+// armDeadline sets conn's read deadline to now plus the replication
+// timeout, and again while the timeout changes under it: a CONFIG SET
+// repl-timeout stores the new value and then moves the deadline of every
+// open link, so a link that set one from the old value after that move
+// sees the new value here and sets it again, instead of keeping the old
+// deadline until its next frame.
+func armDeadline(conn net.Conn, timeout func() time.Duration, now time.Time) {
+	for d := timeout(); ; {
+		_ = conn.SetReadDeadline(now.Add(d))
+		again := timeout()
+		if again == d {
+			return
+		}
+		d = again
+	}
+}
+
 // deadlineSlack is how much of the replication timeout next may let pass
 // before it moves the read deadline again: moving it costs a timer update
 // and a clock read, and the stream reads frames by the hundred thousand a
@@ -423,7 +440,7 @@ func deadlineSlack(timeout time.Duration) time.Duration {
 func (s *secondary) next(conn net.Conn, rd *frame.Reader, op *frame.Op) error {
 	if timeout := s.auth.replTimeout(); conn != s.deadlineConn || s.frameAt.Sub(s.deadlineSet) >= deadlineSlack(timeout) {
 		now := time.Now()
-		_ = conn.SetReadDeadline(now.Add(timeout))
+		armDeadline(conn, s.auth.replTimeout, now)
 		s.deadlineConn, s.deadlineSet, s.frameAt = conn, now, now
 	}
 	err := rd.Next(op)

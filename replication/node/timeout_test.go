@@ -98,3 +98,35 @@ func TestSetHeartbeat(t *testing.T) {
 		}
 	}
 }
+
+// deadlineConn records the read deadlines set on it.
+type deadlineConn struct {
+	net.Conn
+	set []time.Time
+}
+
+func (c *deadlineConn) SetReadDeadline(t time.Time) error {
+	c.set = append(c.set, t)
+	return nil
+}
+
+// TestArmDeadlineSeesAChange: a timeout changed while a link sets its
+// deadline from the old value (a CONFIG SET racing the link's read) ends
+// with the deadline of the new value, not the old one.
+func TestArmDeadlineSeesAChange(t *testing.T) {
+	now := time.Now()
+	c := &deadlineConn{}
+	values := []time.Duration{time.Minute, time.Second, time.Second}
+	calls := 0
+	timeout := func() time.Duration {
+		d := values[min(calls, len(values)-1)]
+		calls++
+		return d
+	}
+	armDeadline(c, timeout, now)
+	require.Equal(t, []time.Time{now.Add(time.Minute), now.Add(time.Second)}, c.set)
+
+	c.set = nil
+	armDeadline(c, func() time.Duration { return time.Second }, now)
+	require.Equal(t, []time.Time{now.Add(time.Second)}, c.set, "an unchanged timeout sets the deadline once")
+}
