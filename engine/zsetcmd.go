@@ -395,3 +395,16 @@ func members(ms []zent) []ZMember {
 	}
 	return out
 }
+
+// ZStore makes dst a sorted set of members (distinct), without expiry,
+// whatever it held, or deletes it when members is empty; it returns how
+// many members it holds (GEOSEARCHSTORE, GEORADIUS ... STORE).
+func (e *Engine) ZStore(d int, dst string, members []ZMember) int {
+	e.lock()
+	defer e.unlock()
+	ms := make([]zent, len(members))
+	for i, m := range members {
+		ms[i] = zent{m: m.Member, s: m.Score}
+	}
+	return e.storeZSetLocked(d, dst, ms)
+}

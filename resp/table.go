@@ -130,6 +130,7 @@ func newCommandTable() map[string]*command {
 	registerListCommands(t)
 	registerKeyCommands(t)
 	registerSortCommands(t)
+	registerGeoCommands(t)
 	registerReplicationCommands(t)
 	registerACLCommands(t)
 	registerTxCommands(t)

@@ -121,6 +121,18 @@ func (w *replyWriter) WriteDouble(f float64) {
 	w.b = redcon.AppendBulk(w.b, num)
 }
 
+// WriteDoubleText writes a number already formatted: RESP3's double, or
+// in RESP2 a bulk string of the same text.
+func (w *replyWriter) WriteDoubleText(text string) {
+	if w.resp3 {
+		w.b = append(w.b, ',')
+		w.b = append(w.b, text...)
+		w.b = append(w.b, "\r\n"...)
+		return
+	}
+	w.b = redcon.AppendBulkString(w.b, text)
+}
+
 // WriteBool writes RESP3's boolean, or in RESP2 the integer 1 or 0.
 func (w *replyWriter) WriteBool(v bool) {
 	switch {

@@ -1,0 +1,127 @@
+package resp
+
+import "math"
+
+// The geohash of the GEO commands, as Redis computes it: a point is a
+// 52-bit interleaving of its latitude (even bits) and longitude (odd
+// bits), each a 26-bit fixed-point fraction of its range, the latitude's
+// being Web Mercator's (±85.05112878) rather than ±90. A sorted set
+// holds the hash as each member's score; a point read back is the centre
+// of its cell. Distances are haversine on a sphere of Redis's radius.
+
+const (
+	geoLonMin   = -180.0
+	geoLonMax   = 180.0
+	geoLatMin   = -85.05112878
+	geoLatMax   = 85.05112878
+	geoStep     = 26 // bits per coordinate
+	earthRadius = 6372797.560856
+)
+
+// geoRange is the span of one coordinate.
+type geoRange struct{ min, max float64 }
+
+var (
+	geoLonRange = geoRange{geoLonMin, geoLonMax}
+	geoLatRange = geoRange{geoLatMin, geoLatMax}
+)
+
+// interleave spreads x over the even bits and y over the odd ones.
+func interleave(x, y uint32) uint64 {
+	spread := func(v uint64) uint64 {
+		v = (v | v<<16) & 0x0000FFFF0000FFFF
+		v = (v | v<<8) & 0x00FF00FF00FF00FF
+		v = (v | v<<4) & 0x0F0F0F0F0F0F0F0F
+		v = (v | v<<2) & 0x3333333333333333
+		return (v | v<<1) & 0x5555555555555555
+	}
+	return spread(uint64(x)) | spread(uint64(y))<<1
+}
+
+// deinterleave returns the even bits of h as x and the odd ones as y.
+func deinterleave(h uint64) (x, y uint32) {
+	squash := func(v uint64) uint32 {
+		v &= 0x5555555555555555
+		v = (v | v>>1) & 0x3333333333333333
+		v = (v | v>>2) & 0x0F0F0F0F0F0F0F0F
+		v = (v | v>>4) & 0x00FF00FF00FF00FF
+		v = (v | v>>8) & 0x0000FFFF0000FFFF
+		v = (v | v>>16) & 0x00000000FFFFFFFF
+		return uint32(v)
+	}
+	return squash(h), squash(h >> 1)
+}
+
+// geoEncode is the hash of (lon, lat) over the ranges, step bits each;
+// the caller checked that the point is in range.
+func geoEncode(lonR, latR geoRange, lon, lat float64, step uint) uint64 {
+	latOff := (lat - latR.min) / (latR.max - latR.min) * float64(uint64(1)<<step)
+	lonOff := (lon - lonR.min) / (lonR.max - lonR.min) * float64(uint64(1)<<step)
+	return interleave(uint32(latOff), uint32(lonOff))
+}
+
+// geoDecode is the centre (lon, lat) of the cell of a 52-bit score,
+// within the valid ranges.
+func geoDecode(score float64) (lon, lat float64) {
+	ilat, ilon := deinterleave(uint64(score))
+	cell := float64(uint64(1) << geoStep)
+	latScale := geoLatRange.max - geoLatRange.min
+	lonScale := geoLonRange.max - geoLonRange.min
+	latMin := geoLatRange.min + float64(ilat)/cell*latScale
+	latMax := geoLatRange.min + float64(ilat+1)/cell*latScale
+	lonMin := geoLonRange.min + float64(ilon)/cell*lonScale
+	lonMax := geoLonRange.min + float64(ilon+1)/cell*lonScale
+	lon = min(max((lonMin+lonMax)/2, geoLonMin), geoLonMax)
+	lat = min(max((latMin+latMax)/2, geoLatMin), geoLatMax)
+	return lon, lat
+}
+
+// geoScore is the score GEOADD stores for (lon, lat).
+func geoScore(lon, lat float64) float64 {
+	return float64(geoEncode(geoLonRange, geoLatRange, lon, lat, geoStep))
+}
+
+// geoHashString is GEOHASH's standard 11-character geohash of a score:
+// its point encoded again over ±90 latitude, the last character 0.
+func geoHashString(score float64) string {
+	const alphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
+	lon, lat := geoDecode(score)
+	h := geoEncode(geoRange{-180, 180}, geoRange{-90, 90}, lon, lat, geoStep)
+	var b [11]byte
+	for i := range 10 {
+		b[i] = alphabet[(h>>(52-(i+1)*5))&0x1f]
+	}
+	b[10] = alphabet[0]
+	return string(b[:])
+}
+
+func degRad(d float64) float64 { return d * (math.Pi / 180.0) }
+
+// geoLatDistance is the distance in meters between two latitudes.
+func geoLatDistance(lat1, lat2 float64) float64 {
+	return earthRadius * math.Abs(degRad(lat2)-degRad(lat1))
+}
+
+// geoDistance is the haversine distance in meters between two points.
+func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	v := math.Sin((degRad(lon2) - degRad(lon1)) / 2)
+	if v == 0 {
+		return geoLatDistance(lat1, lat2)
+	}
+	lat1r, lat2r := degRad(lat1), degRad(lat2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+}
+
+// geoInBox reports whether (lon, lat) is in the box of width and height
+// meters centred on (clon, clat), and its distance from the centre.
+func geoInBox(width, height, clon, clat, lon, lat float64) (float64, bool) {
+	if geoLatDistance(lat, clat) > height/2 {
+		return 0, false
+	}
+	if geoDistance(lon, lat, clon, lat) > width/2 {
+		return 0, false
+	}
+	return geoDistance(clon, clat, lon, lat), true
+}
