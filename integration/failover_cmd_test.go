@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -66,29 +65,12 @@ func TestFailoverLosesNothing(t *testing.T) {
 	s1.waitInfo("replication", "master_link_status", "up")
 	s2.waitInfo("replication", "master_link_status", "up")
 
-	var acked atomic.Int64
-	werr := make(chan error, 1)
-	go func() {
-		for {
-			v, err := p.rdb.Incr(ctx, "n").Result()
-			if err != nil {
-				werr <- err
-				return
-			}
-			acked.Store(v)
-		}
-	}()
-	require.Eventually(t, func() bool { return acked.Load() >= 200 }, convergeTimeout, pollInterval)
+	acked, werr := startIncrWriter(t, p, 200)
 
 	admin := p.Server.Client()
 	defer admin.Close()
 	require.NoError(t, admin.Do(ctx, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(s1.Port), "TIMEOUT", "60000").Err())
-	select {
-	case err := <-werr:
-		require.ErrorContains(t, err, "READONLY", "the held write reached a node that is a secondary now")
-	case <-time.After(convergeTimeout):
-		t.Fatal("the held write never finished")
-	}
+	requireHeldWriteReadOnly(t, werr)
 	s1.waitInfo("replication", "role", "master")
 	p.waitInfo("replication", "master_port", strconv.Itoa(s1.Port))
 	s2.waitInfo("replication", "master_port", strconv.Itoa(s1.Port))

@@ -66,19 +66,7 @@ func TestSwitchoverLosesNothing(t *testing.T) {
 	s := startSecondary(t, p)
 	s.waitInfo("replication", "master_link_status", "up")
 
-	var acked atomic.Int64
-	werr := make(chan error, 1)
-	go func() {
-		for {
-			v, err := p.rdb.Incr(ctx, "n").Result()
-			if err != nil {
-				werr <- err
-				return
-			}
-			acked.Store(v)
-		}
-	}()
-	require.Eventually(t, func() bool { return acked.Load() >= 100 }, convergeTimeout, pollInterval)
+	acked, werr := startIncrWriter(t, p, 100)
 
 	admin := p.Server.Client()
 	defer admin.Close()
@@ -90,12 +78,7 @@ func TestSwitchoverLosesNothing(t *testing.T) {
 	require.NoError(t, admin.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(s.Port)).Err())
 	require.NoError(t, admin.Do(ctx, "CLIENT", "UNPAUSE").Err())
 
-	select {
-	case err := <-werr:
-		require.ErrorContains(t, err, "READONLY", "the held write reached a node that is a secondary now")
-	case <-time.After(convergeTimeout):
-		t.Fatal("the held write never finished")
-	}
+	requireHeldWriteReadOnly(t, werr)
 	n, err := s.rdb.Get(ctx, "n").Int64()
 	require.NoError(t, err)
 	require.Equal(t, acked.Load(), n, "every acknowledged increment, and no other, is on the new primary")
@@ -191,4 +174,37 @@ func TestPauseUnblockLeavesHeldClient(t *testing.T) {
 	waitBlockedClients(t, rdb, 1)
 	require.NoError(t, rdb.Do(ctx, "CLIENT", "UNPAUSE").Err())
 	requireExactReplies(t, b, []exactStep{{[]string{"GET", "k"}, "+OK\r\n$1\r\nv\r\n"}})
+}
+
+// startIncrWriter increments "n" on p in a loop, keeping the last value
+// acknowledged in acked, until a write fails (sent on the channel); it
+// returns once min increments were acknowledged.
+func startIncrWriter(t *testing.T, p *node, min int64) (acked *atomic.Int64, werr chan error) {
+	t.Helper()
+	ctx := context.Background()
+	acked, werr = &atomic.Int64{}, make(chan error, 1)
+	go func() {
+		for {
+			v, err := p.rdb.Incr(ctx, "n").Result()
+			if err != nil {
+				werr <- err
+				return
+			}
+			acked.Store(v)
+		}
+	}()
+	require.Eventually(t, func() bool { return acked.Load() >= min }, convergeTimeout, pollInterval)
+	return acked, werr
+}
+
+// requireHeldWriteReadOnly waits for the writer's held write, which must
+// have reached a node that is a secondary now.
+func requireHeldWriteReadOnly(t *testing.T, werr chan error) {
+	t.Helper()
+	select {
+	case err := <-werr:
+		require.ErrorContains(t, err, "READONLY", "the held write reached a node that is a secondary now")
+	case <-time.After(convergeTimeout):
+		t.Fatal("the held write never finished")
+	}
 }
