@@ -2,11 +2,15 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,6 +73,8 @@ func TestFailoverLosesNothing(t *testing.T) {
 
 	admin := p.Server.Client()
 	defer admin.Close()
+	// The second secondary: TO must pick it, not the first one listed.
+	s1, s2 = s2, s1
 	require.NoError(t, admin.Do(ctx, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(s1.Port), "TIMEOUT", "60000").Err())
 	requireHeldWriteReadOnly(t, werr)
 	s1.waitInfo("replication", "role", "master")
@@ -101,6 +107,7 @@ func TestFailoverAbortAndTimeout(t *testing.T) {
 	s := startSecondary(t, p)
 	s.waitInfo("replication", "master_link_status", "up")
 	s.Signal(syscall.SIGSTOP)
+	waitStopped(t, s.Server)
 	resumed := false
 	defer func() {
 		if !resumed {
@@ -129,6 +136,7 @@ func TestFailoverAbortAndTimeout(t *testing.T) {
 	require.NoError(t, admin.Do(ctx, "FAILOVER").Err())
 	require.Equal(t, "waiting-for-sync", p.requireInfo("replication")["master_failover_state"])
 	requireRedisErr(t, admin.Do(ctx, "FAILOVER").Err(), "ERR FAILOVER already in progress.")
+	requireRedisErr(t, admin.Do(ctx, "REPLICAOF", "127.0.0.1", "1").Err(), "ERR REPLICAOF not allowed while failing over.")
 	done := heldWrite()
 	require.NoError(t, admin.Do(ctx, "FAILOVER", "ABORT").Err())
 	requireReleased(done)
@@ -149,4 +157,47 @@ func TestFailoverAbortAndTimeout(t *testing.T) {
 	p.waitInfo("replication", "master_port", strconv.Itoa(s.Port))
 	p.waitInfo("replication", "master_link_status", "up")
 	require.Equal(t, "2", s.rdb.Get(ctx, "k").Val())
+}
+
+// waitStopped waits until the process of s is stopped (state T in
+// /proc), so that a SIGSTOPped secondary acknowledges nothing more.
+func waitStopped(t *testing.T, s *Server) {
+	t.Helper()
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return false
+		}
+		_, rest, ok := strings.Cut(string(b), ") ")
+		return ok && strings.HasPrefix(rest, "T")
+	}, convergeTimeout, time.Millisecond, "the process did not stop")
+}
+
+// TestFailoverInsideMulti: a FAILOVER queued in a transaction starts once
+// the transaction's writes after it are applied, so none of them is lost
+// (they were acknowledged by EXEC), as in Redis.
+func TestFailoverInsideMulti(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	ctx := context.Background()
+	p := startNode(t)
+	s := startSecondary(t, p)
+	s.waitInfo("replication", "master_link_status", "up")
+	c := p.Server.Conn(t)
+	cmds, err := c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Do(ctx, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(s.Port))
+		// Time for the secondary to acknowledge what was written before.
+		pipe.Do(ctx, "DEBUG", "SLEEP", "0.05")
+		for range 300 {
+			pipe.Incr(ctx, "n")
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, int64(300), cmds[len(cmds)-1].(*redis.IntCmd).Val())
+	s.waitInfo("replication", "role", "master")
+	p.waitInfo("replication", "master_link_status", "up")
+	require.Equal(t, "300", s.rdb.Get(ctx, "n").Val())
+	requireConverged(t, s, p)
 }

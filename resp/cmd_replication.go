@@ -15,6 +15,10 @@ func registerReplicationCommands(t commandTable) {
 
 // cmdReplicaOf answers REPLICAOF host port and REPLICAOF NO ONE.
 func cmdReplicaOf(s *Server, c *client, args [][]byte) {
+	if s.fo.current() != failoverNone {
+		c.conn.WriteError(errReplicaOfFailover)
+		return
+	}
 	if equalFold(args[1], "no") && equalFold(args[2], "one") {
 		if _, err := s.replication().ReplicaOf("", 0); err != nil {
 			c.conn.WriteError(errorText(err))

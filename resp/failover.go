@@ -2,7 +2,9 @@ package resp
 
 import (
 	"context"
+	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -39,6 +41,8 @@ const (
 	errFailoverTarget     = "ERR FAILOVER target HOST and PORT is not a replica."
 	errFailoverOffline    = "ERR FAILOVER target replica is not online."
 	errFailoverTimeout    = "ERR FAILOVER timeout must be greater than 0"
+	errFailoverSwitching  = "ERR FAILOVER is switching to its target already and cannot be aborted"
+	errReplicaOfFailover  = "ERR REPLICAOF not allowed while failing over."
 )
 
 // failoverPoll is how often a failover looks at its secondaries' acks.
@@ -70,8 +74,8 @@ type failoverRequest struct {
 
 func cmdFailover(s *Server, c *client, args [][]byte) {
 	if len(args) == 2 && equalFold(args[1], "abort") {
-		if !s.abortFailover() {
-			c.conn.WriteError(errFailoverNone)
+		if msg := s.abortFailover(); msg != "" {
+			c.conn.WriteError(msg)
 			return
 		}
 		okReply(c)
@@ -109,7 +113,7 @@ func cmdFailover(s *Server, c *client, args [][]byte) {
 		}
 	}
 	if timeout > 0 {
-		req.deadline = time.Now().Add(time.Duration(timeout) * time.Millisecond)
+		req.deadline = time.Now().Add(time.Duration(min(timeout, int64(1<<62)/int64(time.Millisecond))) * time.Millisecond)
 	}
 	if msg := s.startFailover(req, !c.inExec); msg != "" {
 		c.conn.WriteError(msg)
@@ -135,7 +139,8 @@ func (s *Server) startFailover(req failoverRequest, drain bool) string {
 	case p == nil:
 		f.mu.Unlock()
 		return errFailoverReplica
-	case len(p.Replicas) == 0:
+	case !slices.ContainsFunc(p.Replicas, func(r node.ReplicaStatus) bool { return !r.Legacy }):
+		// A reference secondary cannot be promoted: it does not count.
 		f.mu.Unlock()
 		return errFailoverNoReplicas
 	case req.force && (req.deadline.IsZero() || req.host == ""):
@@ -145,7 +150,7 @@ func (s *Server) startFailover(req failoverRequest, drain bool) string {
 	if req.host != "" {
 		r := replicaAt(p, req.host, req.port)
 		switch {
-		case r == nil:
+		case r == nil || r.Legacy:
 			f.mu.Unlock()
 			return errFailoverTarget
 		case r.State != "online":
@@ -168,21 +173,25 @@ func (s *Server) startFailover(req failoverRequest, drain bool) string {
 	f.state, f.cancel = failoverWaitSync, cancel
 	f.mu.Unlock()
 	s.holdWritesForFailover(true, drain)
-	go s.runFailover(ctx, req)
+	go s.runFailover(ctx, req, !drain)
 	return ""
 }
 
-// abortFailover ends a failover that waits for its target; it reports
-// false when none runs. One already switching completes.
-func (s *Server) abortFailover() bool {
+// abortFailover ends a failover that waits for its target and returns
+// "", or the error to answer: none runs, or it is switching already (the
+// target was asked to become the primary: that cannot be taken back).
+func (s *Server) abortFailover() string {
 	f := &s.fo
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.state == "" {
-		return false
+	switch f.state {
+	case "":
+		return errFailoverNone
+	case failoverInProgress:
+		return errFailoverSwitching
 	}
 	f.cancel()
-	return true
+	return ""
 }
 
 // replicaAt returns the secondary p reports at host and Redis port, as
@@ -198,19 +207,27 @@ func replicaAt(p *node.PrimaryStatus, host string, port int) *node.ReplicaStatus
 
 // runFailover waits for a target that acknowledged everything, then
 // switches to it; whatever happens, the writes are released at the end.
-func (s *Server) runFailover(ctx context.Context, req failoverRequest) {
+// With drain (started inside EXEC, whose writes after FAILOVER still run
+// and hold the pause gate) it first waits for those writes.
+func (s *Server) runFailover(ctx context.Context, req failoverRequest, drain bool) {
 	f := &s.fo
 	defer func() {
+		// The hold is released before the state: a FAILOVER started once
+		// the state is clear holds writes of its own.
+		s.holdWritesForFailover(false, false)
 		f.mu.Lock()
 		f.cancel()
 		f.state, f.cancel = "", nil
 		f.mu.Unlock()
-		s.holdWritesForFailover(false, false)
 		s.mu.Lock()
 		s.failing--
 		s.closeDrainedLocked()
 		s.mu.Unlock()
 	}()
+	if drain {
+		s.pause.gate.Lock()
+		s.pause.gate.Unlock() // empty: taking it was the wait
+	}
 	target, others, why := s.failoverTarget(ctx, req)
 	if target == nil {
 		s.log.Warn("FAILOVER aborted", "reason", why)
@@ -229,13 +246,24 @@ func (s *Server) runFailover(ctx context.Context, req failoverRequest) {
 	r := s.replication()
 	// Not ctx: once the target is asked, the switch runs to its end.
 	if err := r.RemoteCommand(context.Background(), addr, "REPLICAOF", "NO", "ONE"); err != nil {
-		s.log.Error("FAILOVER aborted: the target could not be promoted", "target", addr, "err", err)
-		return
+		if !errors.Is(err, node.ErrRemoteUnanswered) {
+			// Never delivered, or refused: the target is not a primary.
+			s.log.Error("FAILOVER aborted: the target could not be promoted", "target", addr, "err", err)
+			return
+		}
+		// Delivered but not answered: the target may yet become the
+		// primary. Following it is safe either way: no write is taken
+		// here, and if it never does, both stay secondaries until an
+		// operator promotes one, instead of two primaries.
+		s.log.Warn("FAILOVER: the target did not answer REPLICAOF NO ONE; following it anyway", "target", addr, "err", err)
 	}
 	if _, err := r.ReplicaOf(target.IP, target.Port); err != nil {
 		s.log.Error("FAILOVER: could not follow the new primary", "primary", addr, "err", err)
 		return
 	}
+	// The held writes get READONLY now; no need to hold them while the
+	// other secondaries are pointed at the new primary.
+	s.holdWritesForFailover(false, false)
 	for _, o := range others {
 		oaddr := net.JoinHostPort(o.IP, strconv.Itoa(o.Port))
 		if err := r.RemoteCommand(context.Background(), oaddr, "REPLICAOF", target.IP, strconv.Itoa(target.Port)); err != nil {
@@ -269,7 +297,11 @@ func (s *Server) failoverTarget(ctx context.Context, req failoverRequest) (targe
 		}
 		if caughtUp != nil {
 			for _, r := range p.Replicas {
-				if r.ID != caughtUp.ID && !r.Legacy {
+				// Once per address, never the target's (a secondary seen
+				// twice, or announcing the target's address, must not be
+				// told to follow itself).
+				same := func(o node.ReplicaStatus) bool { return o.IP == r.IP && o.Port == r.Port }
+				if !r.Legacy && !same(*caughtUp) && !slices.ContainsFunc(others, same) {
 					others = append(others, r)
 				}
 			}

@@ -113,10 +113,11 @@ func (s *Server) pauseClients(drain bool, end time.Time, mode int) {
 func (s *Server) endPause(gen uint64) {
 	p := &s.pause
 	p.mu.Lock()
-	current := p.gen == gen
-	p.mu.Unlock()
-	if current {
-		s.unpauseClients()
+	defer p.mu.Unlock()
+	if p.gen == gen {
+		// Checked and ended in one critical section: a CLIENT PAUSE that
+		// extends the pause in between would otherwise be ended.
+		s.unpauseLocked()
 	}
 }
 
@@ -125,6 +126,12 @@ func (s *Server) unpauseClients() {
 	p := &s.pause
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	s.unpauseLocked()
+}
+
+// unpauseLocked is unpauseClients with p.mu held.
+func (s *Server) unpauseLocked() {
+	p := &s.pause
 	if p.mode == pauseNone {
 		return
 	}

@@ -3,10 +3,15 @@ package node
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// ErrRemoteUnanswered: RemoteCommand may have delivered its command, but
+// no answer came (any other error means it was not delivered, or refused).
+var ErrRemoteUnanswered = errors.New("the command may have been delivered, but no answer came")
 
 // RemoteCommand sends one command to the Redis endpoint respAddr of
 // another node and returns nil when it answers +OK. It connects and
@@ -29,11 +34,11 @@ func (n *Node) RemoteCommand(ctx context.Context, respAddr string, args ...strin
 		}
 	}
 	if _, err := conn.Write(respCommand(args)); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrRemoteUnanswered, err)
 	}
 	line, err := br.ReadString('\n')
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrRemoteUnanswered, err)
 	}
 	if !strings.HasPrefix(line, "+") {
 		return fmt.Errorf("%s answered %s: %s", respAddr, strings.Join(args, " "), strings.TrimSpace(line))
