@@ -149,37 +149,37 @@ func geoScores(c *client, key []byte, members [][]byte) ([]float64, []bool, bool
 	return scores, found, true
 }
 
-func cmdGeoPos(s *Server, c *client, args [][]byte) {
-	scores, found, ok := geoScores(c, args[1], args[2:])
-	if !ok {
+// geoEachMember answers one reply per member named in args[2:] of the
+// sorted set args[1]: missing (a missing key has no members) or found,
+// with its score (GEOPOS, GEOHASH).
+func geoEachMember(c *client, args [][]byte, missing func(), found func(score float64)) {
+	scores, ok, valid := geoScores(c, args[1], args[2:])
+	if !valid {
 		return
 	}
 	c.conn.WriteArray(len(args) - 2)
 	for j := range args[2:] {
-		if found == nil || !found[j] {
-			c.conn.WriteNullArray()
+		if ok == nil || !ok[j] {
+			missing()
 			continue
 		}
-		lon, lat := geoDecode(scores[j])
-		c.conn.WriteArray(2)
-		writeGeoCoord(c, lon)
-		writeGeoCoord(c, lat)
+		found(scores[j])
 	}
 }
 
+func cmdGeoPos(s *Server, c *client, args [][]byte) {
+	geoEachMember(c, args, c.conn.WriteNullArray, func(score float64) {
+		lon, lat := geoDecode(score)
+		c.conn.WriteArray(2)
+		writeGeoCoord(c, lon)
+		writeGeoCoord(c, lat)
+	})
+}
+
 func cmdGeoHash(s *Server, c *client, args [][]byte) {
-	scores, found, ok := geoScores(c, args[1], args[2:])
-	if !ok {
-		return
-	}
-	c.conn.WriteArray(len(args) - 2)
-	for j := range args[2:] {
-		if found == nil || !found[j] {
-			c.conn.WriteNull()
-			continue
-		}
-		c.conn.WriteBulkString(geoHashString(scores[j]))
-	}
+	geoEachMember(c, args, c.conn.WriteNull, func(score float64) {
+		c.conn.WriteBulkString(geoHashString(score))
+	})
 }
 
 func cmdGeoDist(s *Server, c *client, args [][]byte) {
