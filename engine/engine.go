@@ -147,6 +147,9 @@ func newDB() *db { return &db{keys: slab.New()} }
 type Engine struct {
 	*core
 	held bool // inside Group: the lock is held and the effects are the group's
+	// origin is who this view's changes are reported to the Observer as
+	// made by (see As): a client ID, or 0.
+	origin int64
 }
 
 // core is the keyspace's state, shared by an Engine and the Engine a Group
@@ -184,6 +187,12 @@ type core struct {
 	hbuf    []byte // the packed values of the group's hash effects
 	lpbuf   []byte // a listpack record being built
 	lpbuf2  []byte // and the one before it
+	// obs hears of every changed key (see observe.go), when the critical
+	// section ends; origins runs parallel to effects while there is one.
+	// observed is set once obs heard of a change in this section.
+	obs      Observer
+	origins  []int64
+	observed bool
 }
 
 // New returns an empty engine.
@@ -311,6 +320,7 @@ func (e *Engine) lock() {
 	}
 	e.mu.Lock()
 	e.effects = e.effects[:0]
+	e.origins = e.origins[:0]
 	e.now = 0
 }
 
@@ -326,6 +336,13 @@ func (e *Engine) unlock() {
 	if len(e.effects) > 0 && e.sink != nil {
 		e.sink.Record(e.effects, e.digest, e.nowMs())
 	}
+	if e.obs != nil && len(e.effects) > 0 {
+		for i := range e.effects {
+			e.observeEffect(e.origins[i], &e.effects[i])
+		}
+		e.observeDone()
+	}
+	e.origins = e.origins[:0]
 	for i := range e.effects {
 		e.effects[i].Value = nil
 	}
@@ -337,8 +354,16 @@ func (e *Engine) unlock() {
 	e.mu.Unlock()
 }
 
-func (e *Engine) emit(ef Effect) {
+func (e *Engine) emit(ef Effect) { e.emitAs(e.origin, ef) }
+
+// emitAs reports ef as origin's change: to WATCH at once, to the sink and
+// the Observer when the critical section ends. Expiries and evictions are
+// nobody's (origin 0).
+func (e *Engine) emitAs(origin int64, ef Effect) {
 	e.effects = append(e.effects, ef)
+	if e.obs != nil {
+		e.origins = append(e.origins, origin)
+	}
 	if e.watch.n > 0 {
 		e.touchWatchedLocked(&ef)
 	}
@@ -352,7 +377,7 @@ func (e *Engine) emit(ef Effect) {
 func (e *Engine) Group(fn func(tx *Engine)) {
 	e.lock()
 	defer e.unlock()
-	fn(&Engine{core: e.core, held: true})
+	fn(&Engine{core: e.core, held: true, origin: e.origin})
 }
 
 // expired reports whether en's time has passed at now. Like Redis, a key
@@ -386,7 +411,7 @@ func (e *Engine) findLocked(d int, key string, now int64) (entry, bool) {
 			e.stats.ExpiredKeys++
 			// en.key, not key: the caller's key then does not escape, and
 			// a read's string(arg) conversion can stay on the stack.
-			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+			e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
 		return entry{}, false
 	}
@@ -540,17 +565,22 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.effects = e.effects[:0] // nothing is reported: values may be written in place
+	e.origins = e.origins[:0]
 	for i := range effects {
 		e.applyLocked(&effects[i])
 	}
 	if commit != nil {
 		commit(e.digest)
 	}
+	e.observeDone()
 }
 
 func (e *Engine) applyLocked(ef *Effect) {
 	if e.watch.n > 0 {
 		e.touchWatchedLocked(ef)
+	}
+	if e.obs != nil {
+		e.observeEffect(0, ef)
 	}
 	switch ef.Kind {
 	case EffectSet:
@@ -881,6 +911,8 @@ func (l *Loader) Commit(commit func(Digest)) {
 	if e.watch.n > 0 {
 		e.touchWatchedDBLocked(-1)
 	}
+	e.observeAll(0)
+	e.observeDone()
 	copy(e.dbs, dbs)
 	e.digest = digest
 	e.used = used
@@ -929,7 +961,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 				if expired(&en, now) {
 					e.removeLocked(d, &en)
 					e.stats.ExpiredKeys++
-					e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+					e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
 					hit++
 				}
 			}

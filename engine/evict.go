@@ -185,7 +185,7 @@ func (e *Engine) evictOneLocked(now int64) bool {
 	}
 	e.removeLocked(d, &en)
 	e.stats.EvictedKeys++
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+	e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	return true
 }
 

@@ -96,11 +96,11 @@ func (e *Engine) Touched(ws []Watch) bool {
 
 // touchWatchedLocked counts a change of ef's key, if watched.
 func (e *Engine) touchWatchedLocked(ef *Effect) {
-	switch ef.Kind {
-	case EffectSet, EffectDelete, EffectExpire, EffectHashSet, EffectHashDel, EffectHash, EffectObject, EffectApply:
-		if w := e.watch.keys[watchKey{ef.DB, ef.Key}]; w != nil {
-			w.version++
-		}
+	if !keyedEffect(ef.Kind) {
+		return
+	}
+	if w := e.watch.keys[watchKey{ef.DB, ef.Key}]; w != nil {
+		w.version++
 	}
 }
 

@@ -54,7 +54,7 @@ const (
 // block, registers its wait for the loop.
 func (s *Server) runBlocking(c *client, b blocking) {
 	var now, later func(*client)
-	deny := c.eng != s.eng // inside EXEC
+	deny := c.inExec // inside EXEC
 	w := &engine.Waiter{DB: c.DB(), Keys: b.keys, Type: b.typ}
 	w.Serve = func(tx *engine.Engine, key string) { later = b.serve(tx, key) }
 	c.eng.Group(func(tx *engine.Engine) {

@@ -56,6 +56,22 @@ type client struct {
 	eng *engine.Engine
 	tx  txState     // MULTI and WATCH; connection goroutine only
 	sub *subscriber // pub/sub, from the first subscription on (see pubsub.go)
+	// box is sub for other goroutines (a tracking client's redirect
+	// target is sent invalidations through it); gone is set once the
+	// client is closed.
+	box  atomic.Pointer[subscriber]
+	gone atomic.Bool
+	// Client-side caching (tracking.go). trk is guarded by the server's
+	// tracker; trkFlags and trkRedir mirror it for CLIENT LIST. The rest
+	// are the connection goroutine's: tracking mirrors trk.on (and
+	// trkOptIn, trkOptOut its modes), caching is CLIENT CACHING's flag
+	// for the next command (keepCaching: set by the command that just
+	// ran), trkBusy mirrors trk.busy.
+	trk                           trackState
+	trkFlags                      atomic.Uint32
+	trkRedir                      atomic.Int64
+	tracking, trkOptIn, trkOptOut bool
+	caching, keepCaching, trkBusy bool
 	// subs, psubs and queued mirror the connection goroutine's state for
 	// CLIENT LIST and CLIENT KILL: channels, patterns, and commands queued
 	// since MULTI (-1 outside MULTI).
@@ -166,6 +182,16 @@ func (c *client) info(now time.Time) string {
 	if c.queued.Load() >= 0 {
 		flags += "x"
 	}
+	trk := c.trkFlags.Load()
+	if trk&trkOn != 0 {
+		flags += "t"
+	}
+	if trk&trkBroken != 0 {
+		flags += "R"
+	}
+	if trk&trkBcast != 0 {
+		flags += "B"
+	}
 	if flags == "" {
 		flags = "N"
 	}
@@ -192,7 +218,11 @@ func (c *client) info(now time.Time) string {
 	}
 	field("cmd", cmd)
 	field("user", "default")
-	field("redir", "-1")
+	redir := int64(-1)
+	if trk&trkOn != 0 {
+		redir = c.trkRedir.Load()
+	}
+	field("redir", strconv.FormatInt(redir, 10))
 	field("resp", strconv.Itoa(int(c.resp.Load())))
 	field("lib-name", c.libName)
 	field("lib-ver", c.libVer)

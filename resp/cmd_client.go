@@ -93,6 +93,22 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			return
 		}
 		okReply(c)
+	case equalFold(sub, "tracking"):
+		if arity(len(args) >= 3) {
+			clientTracking(s, c, args)
+		}
+	case equalFold(sub, "caching"):
+		if arity(len(args) == 3) {
+			clientCaching(s, c, args)
+		}
+	case equalFold(sub, "getredir"):
+		if arity(len(args) == 2) {
+			clientGetRedir(c)
+		}
+	case equalFold(sub, "trackinginfo"):
+		if arity(len(args) == 2) {
+			clientTrackingInfo(s, c)
+		}
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "CLIENT",
 			"ID", "    Return the ID of the current connection.",
@@ -106,6 +122,10 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			"PAUSE <timeout> [WRITE|ALL]", "    Hold the commands of every client (ALL, the default), or only those that change data",
 			"    (WRITE), for <timeout> milliseconds.",
 			"UNPAUSE", "    End a pause now.",
+			"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+			"TRACKINGINFO", "    Report tracking status for the current connection.",
 			"NO-EVICT|NO-TOUCH <ON|OFF>", "    Accepted for compatibility.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("client", sub))

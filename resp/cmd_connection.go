@@ -157,6 +157,7 @@ func cmdReset(s *Server, c *client, args [][]byte) {
 	s.endTx(c)
 	s.unsubscribeAll(c)
 	s.unmonitor(c)
+	s.track.disable(c)
 	c.setDB(0)
 	c.setProto(2)
 	c.lc.authed.Store(s.defaultAuthenticated())

@@ -180,13 +180,14 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 			defer r.EndWrite()
 		}
 	}
-	s.eng.Group(func(tx *engine.Engine) {
+	own := c.eng
+	own.Group(func(tx *engine.Engine) {
 		if tx.Touched(c.tx.watches) {
 			c.conn.WriteNullArray()
 			return
 		}
 		c.eng = tx
-		defer func() { c.eng = s.eng }()
+		defer func() { c.eng = own }()
 		c.conn.WriteArray(len(queue))
 		for _, q := range queue {
 			s.run(c, q.args)

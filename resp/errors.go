@@ -51,9 +51,20 @@ const (
 	errClientName            = "ERR Client names cannot contain spaces, newlines or special characters."
 	errClientID              = "ERR Invalid client ID"
 	errClientIDNotPositive   = "ERR client-id should be greater than 0"
-	errAuthNoPassword        = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	errNoAuth                = "NOAUTH Authentication required."
-	errWrongPass             = "WRONGPASS invalid username-password pair or user is disabled."
+	// CLIENT TRACKING and CLIENT CACHING.
+	errTrackingOneRedirect      = "ERR A client can only redirect to a single other client"
+	errTrackingNoRedirect       = "ERR The client ID you want redirect to does not exist"
+	errTrackingPrefixNeedsBcast = "ERR PREFIX option requires BCAST mode to be enabled"
+	errTrackingSwitchBcast      = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingBcastOpt         = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errTrackingOptInOut         = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingSwitchOpt        = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errCachingNotTracking       = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errCachingYes               = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo                = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+	errAuthNoPassword           = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errNoAuth                   = "NOAUTH Authentication required."
+	errWrongPass                = "WRONGPASS invalid username-password pair or user is disabled."
 	// errHelloNoAuth answers HELLO without AUTH from a client that has not
 	// authenticated.
 	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
@@ -423,6 +434,18 @@ const errSlowlogCount = "ERR count should be greater than or equal to -1"
 // errSubcommandSyntax answers a subcommand given more arguments than it
 // takes, when Redis checks them in the subcommand rather than by arity;
 // sub is echoed as typed.
+// errTrackingPrefixOverlapsExisting refuses a BCAST prefix p that
+// overlaps q, one the client tracks already.
+func errTrackingPrefixOverlapsExisting(p, q string) string {
+	return "ERR Prefix '" + p + "' overlaps with an existing prefix '" + q + "'. Prefixes for a single client must not overlap."
+}
+
+// errTrackingPrefixOverlapsGiven refuses two BCAST prefixes of one CLIENT
+// TRACKING that overlap.
+func errTrackingPrefixOverlapsGiven(p, q string) string {
+	return "ERR Prefix '" + p + "' overlaps with another provided prefix '" + q + "'. Prefixes for a single client must not overlap."
+}
+
 func errSubcommandSyntax(container string, sub []byte) string {
 	return sanitize("ERR unknown subcommand or wrong number of arguments for '" + clip(sub, 128) + "'. Try " + strings.ToUpper(container) + " HELP.")
 }

@@ -66,7 +66,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
 			{"blocked_clients", itoa(s.blockedClients.Load())},
-			{"tracking_clients", "0"},
+			{"tracking_clients", itoa(int64(s.track.active.Load()))},
 			{"clients_in_timeout_table", "0"},
 		}
 	case "memory":
@@ -80,6 +80,7 @@ func (s *Server) infoSection(name string) [][2]string {
 		return append(append(loading, [2]string{"async_loading", "0"}), persistenceInfo(s.persistence().Persistence())...)
 	case "stats":
 		st := s.eng.Stats()
+		tkeys, titems, tprefixes := s.track.counts()
 		full, pok, perr := s.replication().SyncStats()
 		return [][2]string{
 			{"total_connections_received", itoa(s.connections.Load())},
@@ -96,6 +97,9 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"keyspace_misses", itoa(st.Misses)},
 			{"pubsub_channels", itoa(int64(s.hub.count(false)))},
 			{"pubsub_patterns", itoa(int64(s.hub.count(true)))},
+			{"tracking_total_keys", itoa(int64(tkeys))},
+			{"tracking_total_items", itoa(int64(titems))},
+			{"tracking_total_prefixes", itoa(int64(tprefixes))},
 			{"unexpected_error_replies", "0"},
 			{"total_error_replies", itoa(s.stats.totalErrors.Load())},
 		}

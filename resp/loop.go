@@ -54,7 +54,8 @@ func (s *Server) register(lc *limitConn) *client {
 	if s.closed {
 		return nil
 	}
-	c := newClient(s.nextID.Add(1), lc, s.eng)
+	id := s.nextID.Add(1)
+	c := newClient(id, lc, s.eng.As(id))
 	s.clients[c.id] = c
 	return c
 }
@@ -114,12 +115,25 @@ func (s *Server) handle(c *client, args [][]byte) error {
 		c.closed = true
 		return nil
 	}
+	if c.tracking && !c.trkBusy {
+		s.track.begin(c)
+	}
 	s.run(c, args)
 	if c.blocked != nil {
 		if err := s.waitBlocked(c); err != nil {
 			c.closed = true
 			return err
 		}
+	}
+	if c.trkBusy {
+		s.track.drain(c)
+	}
+	// CLIENT CACHING's flag lasts for the next command, or until EXEC
+	// when MULTI follows, as in Redis.
+	if c.keepCaching {
+		c.keepCaching = false
+	} else if c.caching && !c.tx.on {
+		c.caching = false
 	}
 	// A client with an outbox has the pub/sub limit instead, and its
 	// writer goroutine alone touches the socket's output accounting.
@@ -144,7 +158,11 @@ func (s *Server) endPipeline(c *client) error {
 	s.noteErrors(c)
 	c.tick = 0
 	if c.sub != nil {
-		return s.flushToOutbox(c)
+		err := s.flushToOutbox(c)
+		if c.trkBusy {
+			s.track.end(c)
+		}
+		return err
 	}
 	if c.unsynced {
 		c.unsynced = false
@@ -182,6 +200,8 @@ func (s *Server) closeClient(c *client, err error) {
 		s.log.Warn("client closed for overcoming of output buffer limits", "id", c.id, "addr", c.addr)
 	}
 	c.closed = true
+	c.gone.Store(true)
+	s.track.disable(c)
 	s.endTx(c)
 	s.unmonitor(c)
 	s.stopPush(c)

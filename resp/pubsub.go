@@ -173,7 +173,10 @@ func (s *Server) subscribed(c *client) *subscriber {
 	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sb.class = func() (*outputLimits, string) {
-		if c.monitoring.Load() && c.subs.Load() == 0 && c.psubs.Load() == 0 {
+		// Classed as Redis classes a client: pubsub while it has
+		// subscriptions, normal otherwise (a MONITOR client, a tracking
+		// client, one that unsubscribed from everything).
+		if c.subs.Load() == 0 && c.psubs.Load() == 0 {
 			return &s.limits.out, "normal"
 		}
 		return &s.limits.pubsub, "pubsub"
@@ -184,6 +187,7 @@ func (s *Server) subscribed(c *client) *subscriber {
 		_ = c.lc.Close()
 	}
 	c.sub = sb
+	c.box.Store(sb)
 	go s.pushLoop(c, sb)
 	return sb
 }

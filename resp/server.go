@@ -104,7 +104,8 @@ type Server struct {
 	log      *slog.Logger
 	shutdown func()
 	commands map[string]*command
-	hub      hub // pub/sub channels and patterns
+	hub      hub      // pub/sub channels and patterns
+	track    *tracker // CLIENT TRACKING (tracking.go)
 	limits   limits
 	minRepl  minReplicas // min-replicas-to-write
 	runID    string
@@ -182,6 +183,10 @@ func New(o Options) *Server {
 		box.p = alone
 	}
 	s.repl.Store(box)
+	s.track = newTracker()
+	if s.eng != nil {
+		s.eng.SetObserver(s.track)
+	}
 	s.loading.Store(o.Loading)
 	s.SetSlowLog(DefaultSlowLogSlowerThan, DefaultSlowLogMaxLen)
 	s.maxClients.Store(int64(o.MaxClients))
@@ -571,6 +576,9 @@ func (s *Server) run(c *client, args [][]byte) {
 		return
 	}
 	if cmd.flags&flagReadOnly != 0 {
+		if c.tracking {
+			s.track.remember(c, cmd, args)
+		}
 		// errors.As only on an error: its target escapes, an allocation.
 		if err := s.replication().ReadError(); err != nil {
 			if de := (*node.DivergedError)(nil); errors.As(err, &de) {

@@ -90,6 +90,7 @@ func options() []option {
 		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
 		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
+		{"tracking-table-max-keys", "1000000", "keys the client-side caching table (CLIENT TRACKING) remembers; beyond it keys are taken at random, invalidated and forgotten (0: no limit)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},

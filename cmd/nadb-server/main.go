@@ -194,6 +194,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Shutdown:          func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
 	srv.SetSlowLog(slowLogOf(settings.value))
+	if n, err := strconv.ParseInt(settings.value("tracking-table-max-keys"), 10, 64); err == nil {
+		srv.SetTrackingMaxKeys(n)
+	}
 	var wg sync.WaitGroup
 	serveErr := make(chan error, len(lns)+1)
 	for _, ln := range lns {
@@ -323,6 +326,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "heartbeat-interval":
 			n, _ := strconv.Atoi(value)
 			repl.SetHeartbeat(time.Duration(n) * time.Second)
+		case "tracking-table-max-keys":
+			n, _ := strconv.ParseInt(value, 10, 64)
+			srv.SetTrackingMaxKeys(n)
 		case "slowlog-log-slower-than", "slowlog-max-len":
 			srv.SetSlowLog(slowLogOf(settings.value))
 		case "repl-timeout":

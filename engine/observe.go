@@ -1,0 +1,92 @@
+package engine
+
+// Key change observation, for client-side caching (CLIENT TRACKING). An
+// Observer hears of every change of a key, in apply order and under the
+// engine lock, whoever made it: a client's command, an expiry, an
+// eviction, or the replication stream applied on a secondary. Each change
+// names its origin: the ID a client's view of the engine carries (As), or
+// 0 for what no client asked for (an expiry, an eviction, the primary's
+// stream).
+
+// Observer receives the keys changed. Its methods run under the engine
+// lock: they must be quick and must not call back into the engine.
+type Observer interface {
+	// KeyChanged: key (of any database) was written, deleted, or had its
+	// expiry changed.
+	KeyChanged(origin int64, key string)
+	// AllChanged: a database, or all of them, was emptied (FLUSHDB,
+	// FLUSHALL) or replaced (a full resynchronisation).
+	AllChanged(origin int64)
+	// ChangesDone ends a critical section that reported changes.
+	ChangesDone()
+}
+
+// SetObserver installs o (nil: none). Changes made after it returns are
+// reported to it.
+func (e *Engine) SetObserver(o Observer) {
+	e.mu.Lock()
+	e.obs = o
+	e.mu.Unlock()
+}
+
+// As returns a view of the engine whose changes are reported to the
+// Observer as origin's (a client ID). It shares everything else with e.
+func (e *Engine) As(origin int64) *Engine {
+	if e == nil {
+		return nil
+	}
+	return &Engine{core: e.core, held: e.held, origin: origin}
+}
+
+// Origin returns the origin e's changes are reported with.
+func (e *Engine) Origin() int64 { return e.origin }
+
+// observeKey reports a change of key by origin, if anyone observes. The
+// engine lock is held.
+func (e *Engine) observeKey(origin int64, key string) {
+	if e.obs != nil {
+		e.obs.KeyChanged(origin, key)
+		e.observed = true
+	}
+}
+
+// observeAll reports that every key may have changed. The engine lock is
+// held.
+func (e *Engine) observeAll(origin int64) {
+	if e.obs != nil {
+		e.obs.AllChanged(origin)
+		e.observed = true
+	}
+}
+
+// observeDone ends the critical section's reports. The engine lock is
+// held.
+func (e *Engine) observeDone() {
+	if e.observed {
+		e.observed = false
+		if e.obs != nil {
+			e.obs.ChangesDone()
+		}
+	}
+}
+
+// observeEffect tells the Observer of ef, made by origin. The engine lock
+// is held and there is an Observer.
+func (e *Engine) observeEffect(origin int64, ef *Effect) {
+	switch {
+	case keyedEffect(ef.Kind):
+		e.observeKey(origin, ef.Key)
+	case ef.Kind == EffectFlushDB || ef.Kind == EffectFlushAll:
+		e.observeAll(origin)
+	}
+}
+
+// keyedEffect reports whether k changes one key (what the Observer and
+// WATCH are told of); the database-wide kinds are reported on their own.
+func keyedEffect(k EffectKind) bool {
+	switch k {
+	case EffectSet, EffectDelete, EffectExpire, EffectHashSet, EffectHashDel, EffectHash, EffectObject, EffectApply:
+		return true
+	}
+	return false
+}
