@@ -183,10 +183,7 @@ func New(o Options) *Server {
 		box.p = alone
 	}
 	s.repl.Store(box)
-	s.track = newTracker()
-	if s.eng != nil {
-		s.eng.SetObserver(s.track)
-	}
+	s.track = newTracker(s.eng)
 	s.loading.Store(o.Loading)
 	s.SetSlowLog(DefaultSlowLogSlowerThan, DefaultSlowLogMaxLen)
 	s.maxClients.Store(int64(o.MaxClients))

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/nadb-server/nadb-server/engine"
 	"github.com/tidwall/redcon"
 )
 
@@ -82,6 +83,13 @@ type tracker struct {
 	active  atomic.Int32 // clients with tracking on (INFO tracking_clients)
 	maxKeys atomic.Int64 // tracking-table-max-keys (0: no limit)
 
+	// eng is told of the tracker as its Observer only while some client
+	// tracks, so that no write pays for the feature otherwise. toggleMu
+	// orders the installs with the changes of active that call for them;
+	// it is taken before the engine's lock, never under it nor under mu.
+	eng      *engine.Engine
+	toggleMu sync.Mutex
+
 	mu sync.Mutex
 	// keys maps each remembered key to the IDs of the clients that read
 	// it; items counts the IDs.
@@ -97,8 +105,8 @@ type tracker struct {
 	dirty            atomic.Bool
 }
 
-func newTracker() *tracker {
-	t := &tracker{keys: map[string]map[int64]struct{}{}, clients: map[int64]*client{},
+func newTracker(eng *engine.Engine) *tracker {
+	t := &tracker{eng: eng, keys: map[string]map[int64]struct{}{}, clients: map[int64]*client{},
 		prefixes: map[string]*bcastGroup{}}
 	t.maxKeys.Store(1_000_000)
 	return t
@@ -220,6 +228,9 @@ func overlaps(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasP
 // enable turns tracking on for c with o (already checked), as Redis's
 // enableTracking: BCAST prefixes add to those c has.
 func (t *tracker) enable(c *client, o *trackOptions) {
+	t.toggleMu.Lock()
+	defer t.toggleMu.Unlock()
+	defer t.observe()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := &c.trk
@@ -259,6 +270,9 @@ func (t *tracker) enable(c *client, o *trackOptions) {
 func (t *tracker) disable(c *client) {
 	c.tracking, c.trkOptIn, c.trkOptOut = false, false, false
 	c.caching, c.keepCaching = false, false
+	t.toggleMu.Lock()
+	defer t.toggleMu.Unlock()
+	defer t.observe()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := &c.trk
@@ -277,6 +291,20 @@ func (t *tracker) disable(c *client) {
 	queued, busy := st.queued, st.busy
 	*st = trackState{queued: queued, busy: busy}
 	t.mirrorLocked(c)
+}
+
+// observe installs the tracker as the engine's Observer while some client
+// tracks, and removes it when none does. The caller holds toggleMu, not
+// mu.
+func (t *tracker) observe() {
+	if t.eng == nil {
+		return
+	}
+	if t.active.Load() > 0 {
+		t.eng.SetObserver(t)
+	} else {
+		t.eng.SetObserver(nil)
+	}
 }
 
 // mirrorLocked publishes c's tracking mode for CLIENT LIST.
