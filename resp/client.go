@@ -67,11 +67,15 @@ type client struct {
 	// trkOptIn, trkOptOut its modes), caching is CLIENT CACHING's flag
 	// for the next command (keepCaching: set by the command that just
 	// ran), trkBusy mirrors trk.busy.
-	trk                           trackState
-	trkFlags                      atomic.Uint32
-	trkRedir                      atomic.Int64
-	tracking, trkOptIn, trkOptOut bool
-	caching, keepCaching, trkBusy bool
+	// CLIENT REPLY: off drops every reply, skip the reply of the
+	// command running, skipNext that of the next one. Connection
+	// goroutine only.
+	replyOff, replySkip, replySkipNext bool
+	trk                                trackState
+	trkFlags                           atomic.Uint32
+	trkRedir                           atomic.Int64
+	tracking, trkOptIn, trkOptOut      bool
+	caching, keepCaching, trkBusy      bool
 	// subs, psubs and queued mirror the connection goroutine's state for
 	// CLIENT LIST and CLIENT KILL: channels, patterns, and commands queued
 	// since MULTI (-1 outside MULTI).

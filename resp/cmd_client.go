@@ -93,6 +93,23 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			return
 		}
 		okReply(c)
+	case equalFold(sub, "reply"):
+		if !arity(len(args) == 3) {
+			return
+		}
+		switch {
+		case equalFold(args[2], "on"):
+			c.replyOff, c.replySkip, c.replySkipNext = false, false, false
+			okReply(c)
+		case equalFold(args[2], "off"):
+			c.replyOff = true
+		case equalFold(args[2], "skip"):
+			if !c.replyOff {
+				c.replySkipNext = true
+			}
+		default:
+			c.conn.WriteError(errSyntax)
+		}
 	case equalFold(sub, "tracking"):
 		if arity(len(args) >= 3) {
 			clientTracking(s, c, args)
@@ -122,6 +139,7 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			"PAUSE <timeout> [WRITE|ALL]", "    Hold the commands of every client (ALL, the default), or only those that change data",
 			"    (WRITE), for <timeout> milliseconds.",
 			"UNPAUSE", "    End a pause now.",
+			"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 			"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
 			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",

@@ -158,6 +158,7 @@ func cmdReset(s *Server, c *client, args [][]byte) {
 	s.unsubscribeAll(c)
 	s.unmonitor(c)
 	s.track.disable(c)
+	c.replyOff, c.replySkipNext = false, false
 	c.setDB(0)
 	c.setProto(2)
 	c.lc.authed.Store(s.defaultAuthenticated())

@@ -118,12 +118,23 @@ func (s *Server) handle(c *client, args [][]byte) error {
 	if c.tracking && !c.trkBusy {
 		s.track.begin(c)
 	}
+	mark := len(c.conn.b)
 	s.run(c, args)
 	if c.blocked != nil {
 		if err := s.waitBlocked(c); err != nil {
 			c.closed = true
 			return err
 		}
+		mark = 0 // the replies before it went out before the wait
+	}
+	// CLIENT REPLY OFF and SKIP: the command's reply is dropped (pushes
+	// and messages are not replies: they still go).
+	if c.replyOff || c.replySkip {
+		c.conn.b = c.conn.b[:mark]
+	}
+	c.replySkip = false
+	if c.replySkipNext {
+		c.replySkip, c.replySkipNext = true, false
 	}
 	if c.trkBusy {
 		s.track.drain(c)

@@ -28,7 +28,7 @@ func registerSubcommands(t commandTable) {
 	t.addSubcommands("client",
 		sub("caching", 3, nls), sub("getname", 2, nls), sub("getredir", 2, nls), help, sub("id", 2, nls),
 		sub("info", 2, nls), sub("kill", -3, adm), sub("list", -2, adm), sub("no-evict", 3, adm),
-		sub("no-touch", 3, nls), sub("pause", -3, adm), sub("setinfo", 4, nls), sub("setname", 3, nls),
+		sub("no-touch", 3, nls), sub("pause", -3, adm), sub("reply", 3, nls), sub("setinfo", 4, nls), sub("setname", 3, nls),
 		sub("tracking", -3, nls), sub("trackinginfo", 2, nls), sub("unblock", -3, adm), sub("unpause", 2, adm))
 	t.addSubcommands("command",
 		sub("count", 2, ls), sub("docs", -2, ls), help, sub("info", -2, ls), sub("list", -2, ls))
