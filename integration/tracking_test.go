@@ -418,3 +418,23 @@ func TestTrackingOnSecondary(t *testing.T) {
 		{[]string{"PING"}, "+PONG\r\n"},
 	})
 }
+
+// TestTrackingTableMaxKeys: beyond tracking-table-max-keys remembered keys
+// are forgotten, their readers sent an invalidation, as Redis does.
+func TestTrackingTableMaxKeys(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRESP3(t, s)
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "tracking-table-max-keys", "1"}, "+OK\r\n"},
+		{[]string{"CLIENT", "TRACKING", "on"}, "+OK\r\n"},
+		{[]string{"GET", "a"}, "_\r\n"},
+		{[]string{"GET", "b"}, "_\r\n"},
+	})
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	f, err := readFrame(c.r)
+	require.NoError(t, err)
+	require.Contains(t, []string{invalidate("a"), invalidate("b")}, f)
+	c.send(respCommand([]string{"INFO", "stats"}))
+	require.Contains(t, readVerbatim(t, c), "tracking_total_keys:1\r\n")
+}
