@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -96,4 +97,34 @@ func TestCommandInfoSubcommands(t *testing.T) {
 	require.Equal(t, "config|get -3 [admin noscript loading stale] [0 0 0]", brief(v[0].([]any)))
 	require.Equal(t, "client|id 2 [noscript loading stale] [0 0 0]", brief(v[1].([]any)))
 	require.Nil(t, v[2])
+}
+
+// TestCommandListFilterBy: COMMAND LIST names subcommands too
+// (container|sub), and FILTERBY keeps those a pattern (in any case), an
+// ACL category or a module names, as redis-server 7.0 does (its order is
+// its dictionary's, so the names are compared sorted).
+func TestCommandListFilterBy(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	list := func(args ...any) []string {
+		t.Helper()
+		names, err := rdb.Do(ctx, append([]any{"COMMAND", "LIST"}, args...)...).StringSlice()
+		require.NoError(t, err)
+		slices.Sort(names)
+		return names
+	}
+	require.Equal(t, []string{"slowlog", "slowlog|get", "slowlog|help", "slowlog|len", "slowlog|reset"}, list("FILTERBY", "PATTERN", "slowlog*"))
+	require.Equal(t, []string{"config", "config|get", "config|help", "config|resetstat", "config|rewrite", "config|set"}, list("FILTERBY", "PATTERN", "CONFIG*"))
+	require.Equal(t, []string{"object|encoding", "object|freq", "object|help", "object|idletime", "object|refcount"}, list("filterby", "pattern", "object|*e*"))
+	require.Empty(t, list("FILTERBY", "MODULE", "m"))
+	require.Empty(t, list("FILTERBY", "ACLCAT", "nosuch"))
+	all := list()
+	require.Contains(t, all, "get")
+	require.Contains(t, all, "client|tracking")
+	for _, bad := range [][]any{{"x"}, {"FILTERBY", "FOO", "x"}, {"FILTERBY", "PATTERN"}} {
+		err := rdb.Do(ctx, append([]any{"COMMAND", "LIST"}, bad...)...).Err()
+		require.EqualError(t, err, "ERR syntax error", "COMMAND LIST %v", bad)
+	}
 }

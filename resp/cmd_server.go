@@ -121,8 +121,8 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 	switch {
 	case equalFold(sub, "count") && len(args) == 2:
 		c.conn.WriteInt(len(s.commands))
-	case equalFold(sub, "list") && len(args) == 2:
-		writeAny(c.conn, s.commandNames())
+	case equalFold(sub, "list") && (len(args) == 2 || len(args) == 5 && equalFold(args[2], "filterby")):
+		commandList(s, c, args[2:])
 	case equalFold(sub, "info"):
 		names := commandArgs(s, args[2:])
 		c.conn.WriteArray(len(names))
@@ -157,14 +157,49 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 			"COUNT", "    Return the number of commands.",
 			"DOCS [<command-name> ...]", "    Return documentation of the given commands, or of all.",
 			"INFO [<command-name> ...]", "    Return details about the given commands, or about all.",
-			"LIST", "    Return the names of all commands.")
+			"LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]", "    Return the names of all commands and subcommands, or of those the filter keeps.")
 	case equalFold(sub, "list"):
-		c.conn.WriteError(errSyntax) // FILTERBY is not supported
+		c.conn.WriteError(errSyntax)
 	case equalFold(sub, "count"):
 		c.conn.WriteError(errArity("command|count"))
 	default:
 		c.conn.WriteError(errUnknownSubcommand("command", sub))
 	}
+}
+
+// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg]:
+// the names of the commands and of their subcommands (container|sub), as
+// Redis 7 lists them. No module is loaded; a pattern matches in any case.
+func commandList(s *Server, c *client, filter [][]byte) {
+	keep := func(*command) bool { return true }
+	if len(filter) == 3 {
+		arg := string(filter[2])
+		switch {
+		case equalFold(filter[1], "module"):
+			keep = func(*command) bool { return false }
+		case equalFold(filter[1], "aclcat"):
+			keep = func(cmd *command) bool { return inACLCategory(cmd, strings.ToLower(arg)) }
+		case equalFold(filter[1], "pattern"):
+			pat := strings.ToLower(arg)
+			keep = func(cmd *command) bool { return engine.Match(pat, cmd.name) }
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	var names []string
+	for _, n := range s.commandNames() {
+		cmd := s.commands[n]
+		if keep(cmd) {
+			names = append(names, cmd.name)
+		}
+		for _, sc := range cmd.subs {
+			if keep(sc) {
+				names = append(names, sc.name)
+			}
+		}
+	}
+	writeAny(c.conn, names)
 }
 
 // commandArgs lower-cases the names given, or returns every name.
