@@ -193,6 +193,9 @@ type core struct {
 	obs      Observer
 	origins  []int64
 	observed bool
+	// removals hears of the keys the engine removes on its own (see
+	// observe.go).
+	removals Removals
 }
 
 // New returns an empty engine.
@@ -408,10 +411,9 @@ func (e *Engine) findLocked(d int, key string, now int64) (entry, bool) {
 	if expired(&en, now) {
 		if !e.replica && !e.expiryPaused {
 			e.removeLocked(d, &en)
-			e.stats.ExpiredKeys++
 			// en.key, not key: the caller's key then does not escape, and
 			// a read's string(arg) conversion can stay on the stack.
-			e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
+			e.expiredLocked(d, en.key)
 		}
 		return entry{}, false
 	}
@@ -960,8 +962,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 				en := viewOf(r, -1)
 				if expired(&en, now) {
 					e.removeLocked(d, &en)
-					e.stats.ExpiredKeys++
-					e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
+					e.expiredLocked(d, en.key)
 					hit++
 				}
 			}

@@ -119,8 +119,7 @@ func (e *Engine) setLocked(d int, key string, val []byte, at, now int64) {
 		}
 		if old.ExpireAt != 0 && now > old.ExpireAt {
 			if !e.replica {
-				e.stats.ExpiredKeys++
-				e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: old.KeyString()})
+				e.expiredLocked(d, old.KeyString())
 			}
 			return newAccess(e.ev.cfg.Policy, now)
 		}

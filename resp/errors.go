@@ -218,6 +218,13 @@ func (e *OptionEnumError) Error() string {
 	return "argument(s) must be one of the following: " + strings.Join(e.Values, ", ")
 }
 
+// OptionValueError refuses a value with the reason given, which CONFIG SET
+// reports as it is (Redis's own words for the options whose check is
+// their own, such as notify-keyspace-events).
+type OptionValueError struct{ Reason string }
+
+func (e *OptionValueError) Error() string { return e.Reason }
+
 // errConfigRewrite answers a CONFIG REWRITE that failed: Redis's words,
 // with the system's reason capitalised as strerror writes it.
 func errConfigRewrite(err error) string {
@@ -258,6 +265,9 @@ func errConfigSetRefused(name string, err error) string {
 	}
 	if ee := (*OptionEnumError)(nil); errors.As(err, &ee) {
 		return errConfigSet(name, ee.Error())
+	}
+	if ve := (*OptionValueError)(nil); errors.As(err, &ve) {
+		return sanitize(errConfigSet(name, ve.Reason))
 	}
 	switch {
 	case errors.Is(err, ErrUnknownOption):

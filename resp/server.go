@@ -104,8 +104,9 @@ type Server struct {
 	log      *slog.Logger
 	shutdown func()
 	commands map[string]*command
-	hub      hub      // pub/sub channels and patterns
-	track    *tracker // CLIENT TRACKING (tracking.go)
+	hub      hub            // pub/sub channels and patterns
+	track    *tracker       // CLIENT TRACKING (tracking.go)
+	notify   keyspaceEvents // notify-keyspace-events (notify.go)
 	limits   limits
 	minRepl  minReplicas // min-replicas-to-write
 	runID    string
@@ -184,6 +185,7 @@ func New(o Options) *Server {
 	}
 	s.repl.Store(box)
 	s.track = newTracker(s.eng)
+	s.notify.hub, s.notify.eng = &s.hub, s.eng
 	s.loading.Store(o.Loading)
 	s.SetSlowLog(DefaultSlowLogSlowerThan, DefaultSlowLogMaxLen)
 	s.maxClients.Store(int64(o.MaxClients))

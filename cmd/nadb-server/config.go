@@ -87,7 +87,7 @@ func options() []option {
 		enum("supervised", "no", "no, auto, systemd or upstart: with systemd (or auto under systemd) tell it when ready through $NOTIFY_SOCKET", false, "no", "auto", "systemd", "upstart"),
 		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
 		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
-		{"notify-keyspace-events", "", `"" only: keyspace notifications are not implemented`, false, checkOnly("", "keyspace notifications are not implemented"), false},
+		{"notify-keyspace-events", "", "keyspace notifications: K (__keyspace@<db>__ channels) and/or E (__keyevent@<db>__ channels) with the classes x (expired keys) and/or e (evicted keys); the other classes of Redis are refused", true, checkKeyspaceEvents, false},
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
 		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
 		{"tracking-table-max-keys", "1000000", "keys the client-side caching table (CLIENT TRACKING) remembers; beyond it keys are taken at random, invalidated and forgotten (0: no limit)", true, checkRedisInt(0, math.MaxInt64), false},
@@ -403,6 +403,11 @@ func (s *settings) mergedLocked(name, value string) string {
 	switch name {
 	case "client-output-buffer-limit":
 		return mergeOutputLimits(s.values[name], value)
+	case "notify-keyspace-events":
+		// Shown with its classes in Redis's order ("Ex" reads "xE").
+		if f, err := resp.ParseKeyspaceEvents(value); err == nil {
+			return resp.KeyspaceEventsString(f)
+		}
 	}
 	if memoryOptions[name] {
 		// Kept in bytes, as Redis's CONFIG GET shows sizes.
@@ -793,6 +798,11 @@ func checkDir(v string) error {
 
 // checkOnly accepts one value (any letter case) and refuses every other
 // with why.
+func checkKeyspaceEvents(v string) error {
+	_, err := resp.ParseKeyspaceEvents(v)
+	return err
+}
+
 func checkOnly(value, why string) func(string) error {
 	return func(v string) error {
 		if !strings.EqualFold(v, value) {

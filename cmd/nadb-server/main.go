@@ -194,6 +194,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		Shutdown:          func() { shutdownOnce.Do(func() { close(shutdown) }) },
 	})
 	srv.SetSlowLog(slowLogOf(settings.value))
+	srv.SetKeyspaceEvents(settings.value("notify-keyspace-events"))
 	if n, err := strconv.ParseInt(settings.value("tracking-table-max-keys"), 10, 64); err == nil {
 		srv.SetTrackingMaxKeys(n)
 	}
@@ -326,6 +327,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "heartbeat-interval":
 			n, _ := strconv.Atoi(value)
 			repl.SetHeartbeat(time.Duration(n) * time.Second)
+		case "notify-keyspace-events":
+			srv.SetKeyspaceEvents(value)
 		case "tracking-table-max-keys":
 			n, _ := strconv.ParseInt(value, 10, 64)
 			srv.SetTrackingMaxKeys(n)
