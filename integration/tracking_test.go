@@ -146,6 +146,10 @@ func TestTrackingOptInOptOut(t *testing.T) {
 		{[]string{"CLIENT", "CACHING", "yes"}, "+OK\r\n"},
 		{[]string{"GET", "b"}, "$1\r\n2\r\n"},
 		{[]string{"GET", "c"}, "$1\r\n3\r\n"},
+		// Any CLIENT command between keeps the flag.
+		{[]string{"CLIENT", "CACHING", "yes"}, "+OK\r\n"},
+		{[]string{"CLIENT", "GETREDIR"}, ":0\r\n"},
+		{[]string{"GET", "a"}, "$1\r\n1\r\n"},
 		// CACHING yes before MULTI lasts until EXEC.
 		{[]string{"CLIENT", "CACHING", "yes"}, "+OK\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},
@@ -154,6 +158,7 @@ func TestTrackingOptInOptOut(t *testing.T) {
 	})
 	change("a", "b", "c")
 	requireRESP3Replies(t, c, []exactStep{
+		push(invalidate("a")),
 		push(invalidate("b")),
 		push(invalidate("c")),
 		{[]string{"PING"}, "+PONG\r\n"},
@@ -437,4 +442,82 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	require.Contains(t, []string{invalidate("a"), invalidate("b")}, f)
 	c.send(respCommand([]string{"INFO", "stats"}))
 	require.Contains(t, readVerbatim(t, c), "tracking_total_keys:1\r\n")
+}
+
+// TestTrackingPipelineOrder: a key changed while the pipeline that read it
+// still runs is invalidated after the read's reply, whatever the pipeline
+// switches: to RESP3 after tracking was turned on in RESP2, or a client
+// that redirects to itself; and a switch to RESP2 leaves no push in the
+// RESP2 stream. (Redis runs the other connection's write after the whole
+// pipeline; nadb-server while it sleeps: the order asked holds for both.)
+func TestTrackingPipelineOrder(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	w := dialRaw(t, s.Addr())
+	requireExactReplies(t, w, []exactStep{{[]string{"SET", "k", "v0"}, "+OK\r\n"}})
+	// writeDuringSleep sets k from w once c's DEBUG SLEEP runs (or, on
+	// redis-server, once the server is free again).
+	writeDuringSleep := func(id, value string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			w.send(respCommand([]string{"CLIENT", "LIST", "ID", id}))
+			return strings.Contains(readVerbatim(t, w), "cmd=debug")
+		}, 5*time.Second, time.Millisecond)
+		w.send(respCommand([]string{"SET", "k", value}))
+		w.readLine()
+	}
+	// readUntil reads c's values until one equals last, and returns them.
+	readUntil := func(c *rawConn, last string) []string {
+		t.Helper()
+		var got []string
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		for len(got) == 0 || got[len(got)-1] != last {
+			f, err := readFrame(c.r)
+			require.NoError(t, err, "read so far %q", got)
+			got = append(got, f)
+		}
+		return got
+	}
+	sleep := respCommand([]string{"DEBUG", "SLEEP", "0.2"})
+
+	// Tracking on in RESP2, HELLO 3 in the pipeline that reads.
+	c := dialRaw(t, s.Addr())
+	id := clientIDOf(t, c)
+	requireExactReplies(t, c, []exactStep{{[]string{"CLIENT", "TRACKING", "on"}, "+OK\r\n"}})
+	c.send(respCommand([]string{"HELLO", "3"}) + respCommand([]string{"GET", "k"}) + sleep)
+	writeDuringSleep(id, "v1")
+	c.send(respCommand([]string{"PING"}))
+	got := readUntil(c, "+PONG\r\n")
+	if got[len(got)-2] != invalidate("k") { // Redis: the push after PONG
+		got = append(got, readUntil(c, invalidate("k"))...)
+	}
+	require.Equal(t, "$2\r\nv0\r\n", got[1], "%q", got)
+	require.Contains(t, got[2:], invalidate("k"), "%q", got)
+
+	// Redirected to itself.
+	c = dialRESP3(t, s)
+	id = clientIDOf(t, c)
+	requireRESP3Replies(t, c, []exactStep{{[]string{"CLIENT", "TRACKING", "on", "REDIRECT", id}, "+OK\r\n"}})
+	c.send(respCommand([]string{"GET", "k"}) + sleep)
+	writeDuringSleep(id, "v2")
+	c.send(respCommand([]string{"PING"}))
+	got = readUntil(c, "+PONG\r\n")
+	if got[len(got)-2] != invalidate("k") {
+		got = append(got, readUntil(c, invalidate("k"))...)
+	}
+	require.Equal(t, "$2\r\nv1\r\n", got[0], "%q", got)
+
+	// HELLO 2 in the pipeline: no push in the RESP2 stream.
+	c = dialRESP3(t, s)
+	id = clientIDOf(t, c)
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CLIENT", "TRACKING", "on"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "$2\r\nv2\r\n"},
+	})
+	c.send(respCommand([]string{"HELLO", "2"}) + sleep)
+	writeDuringSleep(id, "v3")
+	c.send(respCommand([]string{"PING"}))
+	got = readUntil(c, "+PONG\r\n")
+	require.Len(t, got, 3, "%q", got) // HELLO's reply, DEBUG's, PING's
+	requireExactReplies(t, c, []exactStep{{[]string{"PING"}, "+PONG\r\n"}})
 }

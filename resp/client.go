@@ -65,8 +65,7 @@ type client struct {
 	// tracker; trkFlags and trkRedir mirror it for CLIENT LIST. The rest
 	// are the connection goroutine's: tracking mirrors trk.on (and
 	// trkOptIn, trkOptOut its modes), caching is CLIENT CACHING's flag
-	// for the next command (keepCaching: set by the command that just
-	// ran), trkBusy mirrors trk.busy.
+	// for the next command, trkBusy mirrors trk.busy.
 	// CLIENT REPLY: off drops every reply, skip the reply of the
 	// command running, skipNext that of the next one. Connection
 	// goroutine only.
@@ -75,7 +74,7 @@ type client struct {
 	trkFlags                           atomic.Uint32
 	trkRedir                           atomic.Int64
 	tracking, trkOptIn, trkOptOut      bool
-	caching, keepCaching, trkBusy      bool
+	caching, trkBusy                   bool
 	// subs, psubs and queued mirror the connection goroutine's state for
 	// CLIENT LIST and CLIENT KILL: channels, patterns, and commands queued
 	// since MULTI (-1 outside MULTI).

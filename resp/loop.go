@@ -139,11 +139,9 @@ func (s *Server) handle(c *client, args [][]byte) error {
 	if c.trkBusy {
 		s.track.drain(c)
 	}
-	// CLIENT CACHING's flag lasts for the next command, or until EXEC
-	// when MULTI follows, as in Redis.
-	if c.keepCaching {
-		c.keepCaching = false
-	} else if c.caching && !c.tx.on {
+	// CLIENT CACHING's flag lasts until a command other than CLIENT has
+	// run (until EXEC when MULTI follows), as in Redis.
+	if c.caching && !c.tx.on && !equalFold(args[0], "client") {
 		c.caching = false
 	}
 	// A client with an outbox has the pub/sub limit instead, and its

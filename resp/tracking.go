@@ -64,10 +64,10 @@ type trackState struct {
 	redirTo  *client // and the target itself
 	prefixes []string
 	// busy: the client's connection goroutine is running a pipeline;
-	// its own invalidations wait in queued (already framed), placed
-	// after the running command's reply.
+	// its own invalidations wait in queued, placed after the running
+	// command's reply.
 	busy   bool
-	queued []byte
+	queued []trackMsg
 }
 
 // bcastGroup is the clients of one BCAST prefix and the keys under it
@@ -268,8 +268,7 @@ func (t *tracker) enable(c *client, o *trackOptions) {
 // connection). The keys it read stay in the table until they change, as
 // in Redis: their invalidations then go nowhere.
 func (t *tracker) disable(c *client) {
-	c.tracking, c.trkOptIn, c.trkOptOut = false, false, false
-	c.caching, c.keepCaching = false, false
+	c.tracking, c.trkOptIn, c.trkOptOut, c.caching = false, false, false, false
 	t.toggleMu.Lock()
 	defer t.toggleMu.Unlock()
 	defer t.observe()
@@ -302,9 +301,16 @@ func (t *tracker) observe() {
 	}
 	if t.active.Load() > 0 {
 		t.eng.SetObserver(t)
-	} else {
-		t.eng.SetObserver(nil)
+		return
 	}
+	t.eng.SetObserver(nil)
+	// No change reaches the table from now on: it is forgotten rather
+	// than left to go stale (Redis prunes it as keys change, sending
+	// nothing to clients that stopped tracking).
+	t.mu.Lock()
+	clear(t.keys)
+	t.items = 0
+	t.mu.Unlock()
 }
 
 // mirrorLocked publishes c's tracking mode for CLIENT LIST.
@@ -482,45 +488,26 @@ func appendKeys(b []byte, keys []string, by map[string]int64, skip int64) []byte
 }
 
 // sendLocked sends an invalidation whose keys part is body2 (for a
-// tracking client in RESP2) or body3 (in RESP3) on c's behalf: to c as a
-// push, or to the client it redirects to.
+// tracking client in RESP2) or body3 (in RESP3) on c's behalf: to c
+// itself as a push, or to the client it redirects to.
 func (t *tracker) sendLocked(c *client, body2, body3 []byte) {
-	body := body2
-	if c.resp.Load() == 3 {
-		body = body3
-	}
 	st := &c.trk
-	if st.redirTo == nil {
-		if c.resp.Load() != 3 {
-			return // RESP2 has no push messages
-		}
-		msg := appendInvalidate(nil, true, body)
-		if st.busy {
-			st.queued = append(st.queued, msg...)
-			return
-		}
-		if sb := c.box.Load(); sb != nil {
-			sb.enqueue(func(out []byte) []byte { return append(out, msg...) })
-		}
-		return
-	}
 	r := st.redirTo
-	if r.gone.Load() {
+	switch {
+	case r == nil || r == c:
+		t.toSelfLocked(c, trackMsg{body2: body2, body3: body3, redirected: r == c})
+		return
+	case r.gone.Load():
 		if !st.broken {
 			st.broken = true
 			t.mirrorLocked(c)
 		}
-		if c.resp.Load() == 3 {
-			msg := appendPushHeader(nil, true, 2)
-			msg = redcon.AppendBulkString(msg, "tracking-redir-broken")
-			msg = redcon.AppendInt(msg, st.redirect)
-			if st.busy {
-				st.queued = append(st.queued, msg...)
-			} else if sb := c.box.Load(); sb != nil {
-				sb.enqueue(func(out []byte) []byte { return append(out, msg...) })
-			}
-		}
+		t.toSelfLocked(c, trackMsg{broken: st.redirect})
 		return
+	}
+	body := body2
+	if c.resp.Load() == 3 {
+		body = body3
 	}
 	sb := r.box.Load()
 	if sb == nil {
@@ -535,6 +522,48 @@ func (t *tracker) sendLocked(c *client, body2, body3 []byte) {
 		}
 		return out
 	})
+}
+
+// trackMsg is a message for a tracking client itself. It is framed only
+// when it is placed in the client's stream, in the protocol the client's
+// replies have there (a HELLO in the running pipeline may have changed it).
+type trackMsg struct {
+	body2, body3 []byte // the keys part, for a RESP2 / RESP3 client
+	redirected   bool   // the client redirects to itself
+	broken       int64  // not 0: tracking-redir-broken of that ID instead
+}
+
+// appendTo appends m as a client whose replies are in RESP3 (resp3), or
+// in RESP2 and with subscriptions (subscribed) or not, receives it:
+// nothing when that protocol has no place for it.
+func (m *trackMsg) appendTo(b []byte, resp3, subscribed bool) []byte {
+	switch {
+	case m.broken != 0:
+		if resp3 {
+			b = appendPushHeader(b, true, 2)
+			b = redcon.AppendBulkString(b, "tracking-redir-broken")
+			b = redcon.AppendInt(b, m.broken)
+		}
+	case resp3:
+		b = appendInvalidate(b, true, m.body3)
+	case m.redirected && subscribed:
+		b = appendInvalidate(b, false, m.body2)
+	}
+	return b
+}
+
+// toSelfLocked sends m to c: after the command c runs, while it is busy,
+// otherwise to its outbox at once.
+func (t *tracker) toSelfLocked(c *client, m trackMsg) {
+	if c.trk.busy {
+		c.trk.queued = append(c.trk.queued, m)
+		return
+	}
+	if sb := c.box.Load(); sb != nil {
+		sb.enqueue(func(out []byte) []byte {
+			return m.appendTo(out, c.resp.Load() == 3, c.subs.Load()+c.psubs.Load() > 0)
+		})
+	}
 }
 
 // appendInvalidate appends an invalidation message: a push
@@ -565,9 +594,13 @@ func (t *tracker) begin(c *client) {
 // that just ran.
 func (t *tracker) drain(c *client) {
 	t.mu.Lock()
-	if len(c.trk.queued) > 0 {
-		c.conn.WriteRaw(c.trk.queued)
-		c.trk.queued = c.trk.queued[:0]
+	if q := c.trk.queued; len(q) > 0 {
+		subscribed := c.subs.Load()+c.psubs.Load() > 0
+		for i := range q {
+			c.conn.b = q[i].appendTo(c.conn.b, c.conn.resp3, subscribed)
+		}
+		clear(q)
+		c.trk.queued = q[:0]
 	}
 	t.mu.Unlock()
 }
@@ -578,10 +611,17 @@ func (t *tracker) end(c *client) {
 	t.mu.Lock()
 	if q := c.trk.queued; len(q) > 0 {
 		if sb := c.box.Load(); sb != nil {
-			msg := slices.Clone(q)
+			// The replies are in the outbox: the protocol they end with
+			// (c.conn.resp3) is the client's now.
+			var msg []byte
+			subscribed := c.subs.Load()+c.psubs.Load() > 0
+			for i := range q {
+				msg = q[i].appendTo(msg, c.conn.resp3, subscribed)
+			}
 			sb.enqueue(func(out []byte) []byte { return append(out, msg...) })
 		}
-		c.trk.queued = c.trk.queued[:0]
+		clear(q)
+		c.trk.queued = q[:0]
 	}
 	c.trk.busy = false
 	t.mu.Unlock()
@@ -617,7 +657,7 @@ func clientCaching(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errSyntax)
 		return
 	}
-	c.caching, c.keepCaching = true, true
+	c.caching = true
 	okReply(c)
 }
 
@@ -688,8 +728,6 @@ func commandKeys(cmd *command, args [][]byte, fn func([]byte)) {
 	switch cmd.name {
 	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
 		numkeys = 1
-	case "eval_ro", "evalsha_ro", "fcall_ro":
-		numkeys = 2
 	}
 	if numkeys > 0 {
 		if len(args) <= numkeys {
