@@ -128,3 +128,26 @@ func TestCommandListFilterBy(t *testing.T) {
 		require.EqualError(t, err, "ERR syntax error", "COMMAND LIST %v", bad)
 	}
 }
+
+// TestClusterDisabled: as a Redis started without cluster support, the
+// cluster commands check their arguments, then answer that cluster
+// support is disabled.
+func TestClusterDisabled(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	const disabled = "-ERR This instance has cluster support disabled\r\n"
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CLUSTER", "INFO"}, disabled},
+		{[]string{"CLUSTER", "SLOTS"}, disabled},
+		{[]string{"CLUSTER", "HELP"}, disabled},
+		{[]string{"CLUSTER", "KEYSLOT", "k"}, disabled},
+		{[]string{"READONLY"}, disabled},
+		{[]string{"READWRITE"}, disabled},
+		{[]string{"ASKING"}, disabled},
+		{[]string{"CLUSTER"}, "-ERR wrong number of arguments for 'cluster' command\r\n"},
+		{[]string{"CLUSTER", "INFO", "x"}, "-ERR wrong number of arguments for 'cluster|info' command\r\n"},
+		{[]string{"CLUSTER", "MEET", "h"}, "-ERR wrong number of arguments for 'cluster|meet' command\r\n"},
+		{[]string{"CLUSTER", "FOO"}, "-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n"},
+		{[]string{"READONLY", "x"}, "-ERR wrong number of arguments for 'readonly' command\r\n"},
+	})
+}

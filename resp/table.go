@@ -136,6 +136,8 @@ func newCommandTable() map[string]*command {
 	registerTxCommands(t)
 	registerPubSubCommands(t)
 	registerScriptingCommands(t)
+	registerClusterCommands(t)
 	registerSubcommands(t)
+	registerClusterSubcommands(t)
 	return t
 }
