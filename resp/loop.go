@@ -118,19 +118,25 @@ func (s *Server) handle(c *client, args [][]byte) error {
 	if c.tracking && !c.trkBusy {
 		s.track.begin(c)
 	}
-	mark := len(c.conn.b)
+	mark, sent := len(c.conn.b), c.conn.sent
 	s.run(c, args)
 	if c.blocked != nil {
 		if err := s.waitBlocked(c); err != nil {
 			c.closed = true
 			return err
 		}
-		mark = 0 // the replies before it went out before the wait
 	}
-	// CLIENT REPLY OFF and SKIP: the command's reply is dropped (pushes
-	// and messages are not replies: they still go).
-	if c.replyOff || c.replySkip {
-		c.conn.b = c.conn.b[:mark]
+	// CLIENT REPLY OFF and SKIP: the command's reply is dropped. Pushes
+	// and messages are not replies: they still go, and so do the
+	// (un)subscribe confirmations, which Redis sends as pushes.
+	if (c.replyOff || c.replySkip) && !isSubscribeFamily(args[0]) {
+		if c.conn.sent != sent {
+			// The replies before it went out while it ran (a blocking
+			// command's wait, a pause, SUBSCRIBE, MONITOR): its own start
+			// the buffer.
+			mark = 0
+		}
+		c.conn.b = c.conn.b[:min(mark, len(c.conn.b))]
 	}
 	c.replySkip = false
 	if c.replySkipNext {

@@ -225,6 +225,13 @@ func (s *Server) stopPush(c *client) {
 	<-sb.done
 }
 
+// isSubscribeFamily reports whether name is SUBSCRIBE, UNSUBSCRIBE,
+// PSUBSCRIBE or PUNSUBSCRIBE, in any case.
+func isSubscribeFamily(name []byte) bool {
+	return equalFold(name, "subscribe") || equalFold(name, "unsubscribe") ||
+		equalFold(name, "psubscribe") || equalFold(name, "punsubscribe")
+}
+
 // allowedWhileSubscribed names the commands a RESP2 client with
 // subscriptions may send, as Redis allows (a RESP3 client may send any).
 func allowedWhileSubscribed(cmd *command) bool {

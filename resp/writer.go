@@ -21,7 +21,10 @@ import (
 // Pub/sub messages come from other goroutines and never append here: they
 // go through the client's outbox (pubsub.go).
 type replyWriter struct {
-	b     []byte
+	b []byte
+	// sent counts the times the buffer was handed on (reset): a command
+	// that sees it move knows its replies start at the buffer's start.
+	sent  uint64
 	errs  []string // error replies written since Server.noteErrors
 	resp3 bool     // the client spoke HELLO 3; connection goroutine only
 }
@@ -168,6 +171,7 @@ func (w *replyWriter) pending() int64 { return int64(len(w.b)) }
 // reset empties the buffer once it was sent, keeping its memory unless it
 // grew past outKeepCap.
 func (w *replyWriter) reset() {
+	w.sent++
 	if cap(w.b) > outKeepCap {
 		w.b = nil
 		return
