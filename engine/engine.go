@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
@@ -196,6 +197,8 @@ type core struct {
 	// removals hears of the keys the engine removes on its own (see
 	// observe.go).
 	removals Removals
+	// activeOff stops the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
+	activeOff atomic.Bool
 }
 
 // New returns an empty engine.
@@ -513,8 +516,12 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	var oldTerm Digest
 	var oldSize int64
 	freeIdx, freeKind := int64(-1), encAuto
+	expiredOld := false
 	r, _ := dd.keys.SetWith(key, val, at, uint8(enc), vh, inPlace && len(e.effects) == 0, func(old slab.Entry, replaced bool) uint32 {
 		if replaced {
+			// A write over a key whose time has passed removes it first,
+			// as Redis's lookup for a write does: an expiry.
+			expiredOld = !e.replica && !e.expiryPaused && old.ExpireAt != 0 && e.nowMs() > old.ExpireAt
 			ov := viewOf(old, -1)
 			oldTerm, oldSize = ov.term(k), memSize(&ov)
 			if (ov.kind == encHash || isColl(ov.kind)) && (enc != ov.kind || recIdx(ov.val) != recIdx(val)) {
@@ -532,6 +539,9 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	en.vhash, en.hashed = vh, true
 	e.changeDigest(d, en.term(k).sub(oldTerm))
 	e.accountLocked(dd, memSize(&en)-oldSize)
+	if expiredOld {
+		e.expiredLocked(d, en.key)
+	}
 	return en
 }
 
@@ -924,6 +934,10 @@ func (l *Loader) Commit(commit func(Digest)) {
 	}
 }
 
+// SetActiveExpire turns the active expiry cycle on or off (DEBUG
+// SET-ACTIVE-EXPIRE): off, expired keys go only when something finds them.
+func (e *Engine) SetActiveExpire(on bool) { e.activeOff.Store(!on) }
+
 // PauseExpiry stops (on) or resumes the deletion of expired keys and
 // eviction, as Redis does while clients are paused: an expired key reads
 // as missing but stays until the pause ends, so that the dataset does not
@@ -941,6 +955,9 @@ func (e *Engine) PauseExpiry(on bool) {
 // A replica deletes nothing.
 func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 	const perRound = 20
+	if e.activeOff.Load() {
+		return 0
+	}
 	start := time.Now()
 	deleted := 0
 	for d := range e.Databases() {

@@ -100,16 +100,23 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	if count < 1 {
 		count = 10
 	}
-	var out []string
+	var out, gone []string
 	for buckets := 0; ; buckets++ {
 		cursor = t.Scan(cursor, func(r slab.Entry) {
-			if (r.ExpireAt == 0 || now <= r.ExpireAt) && (typ == "" || strings.EqualFold(typ, typeOfKind(r.Kind).String())) {
+			if r.ExpireAt != 0 && now > r.ExpireAt {
+				gone = append(gone, r.KeyString())
+			} else if typ == "" || strings.EqualFold(typ, typeOfKind(r.Kind).String()) {
 				out = append(out, r.KeyString())
 			}
 		})
 		if cursor == 0 || len(out) >= count || buckets >= count*10 {
 			break
 		}
+	}
+	// The expired keys visited are deleted, as Redis's SCAN does (on a
+	// primary; findLocked decides).
+	for _, k := range gone {
+		e.findLocked(d, k, now)
 	}
 	filtered := out[:0]
 	for _, k := range out {

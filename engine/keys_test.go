@@ -445,12 +445,14 @@ func TestScan(t *testing.T) {
 		require.Empty(t, scanAll(t, v.e, 0, "", 10, "", nil))
 		require.Equal(t, map[string]int{"x": 1}, scanAll(t, v.e, 2, "", 10, "", nil))
 	})
-	t.Run("read only", func(t *testing.T) {
+	t.Run("deletes the expired keys it visits", func(t *testing.T) {
+		// As Redis 7.0's SCAN does: an expiry, reported as a delete.
 		v := newEnv(t)
 		v.set(t, "a", "v", time.Second)
 		v.clk.Advance(time.Minute)
-		scanAll(t, v.e, 0, "", 10, "", nil)
-		require.Empty(t, v.sink.Take())
+		require.Empty(t, scanAll(t, v.e, 0, "", 10, "", nil))
+		require.Equal(t, [][]engine.Effect{{{Kind: engine.EffectDelete, DB: 0, Key: "a"}}}, v.sink.Take())
+		require.Equal(t, int64(1), v.e.Stats().ExpiredKeys)
 	})
 }
 

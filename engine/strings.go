@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
 )
@@ -96,10 +97,14 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 	}
 	if at != 0 && at <= now {
 		// Already in the past: Redis stores and immediately expires the
-		// key, which is a delete of whatever was there.
+		// key, which is a delete of whatever was there, and an expiry.
 		if found {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		}
+		e.stats.ExpiredKeys++
+		if e.removals != nil {
+			e.removals.Removed(d, strings.Clone(key), false)
 		}
 		return r
 	}
@@ -118,10 +123,7 @@ func (e *Engine) setLocked(d int, key string, val []byte, at, now int64) {
 			return newAccess(e.ev.cfg.Policy, now)
 		}
 		if old.ExpireAt != 0 && now > old.ExpireAt {
-			if !e.replica {
-				e.expiredLocked(d, old.KeyString())
-			}
-			return newAccess(e.ev.cfg.Policy, now)
+			return newAccess(e.ev.cfg.Policy, now) // counted as expired by putLocked
 		}
 		return e.touched(old.Meta, now)
 	})

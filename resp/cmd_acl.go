@@ -123,8 +123,17 @@ func aclCat(s *Server, c *client, args [][]byte) {
 	writeAny(c.conn, names)
 }
 
-// inACLCategory classifies a command from its flags and group.
+// inACLCategory classifies a command from its flags and group (a
+// subcommand's is its container's). A container itself is only slow, as
+// Redis classes CLIENT, CONFIG...
 func inACLCategory(cmd *command, cat string) bool {
+	if cmd.subs != nil {
+		return cat == "slow"
+	}
+	group := cmd.group
+	if cmd.parent != nil {
+		group = cmd.parent.group
+	}
 	switch cat {
 	case "read":
 		return cmd.flags&flagReadOnly != 0
@@ -137,9 +146,13 @@ func inACLCategory(cmd *command, cat string) bool {
 	case "slow":
 		return cmd.flags&flagFast == 0
 	case "keyspace":
-		return cmd.group == "generic"
-	case "string", "connection":
-		return cmd.group == cat
+		return group == "generic"
+	case "blocking":
+		return cmd.flags&flagBlocking != 0
+	case "transaction":
+		return group == "transactions"
+	case "string", "connection", "list", "hash", "set", "sortedset", "bitmap", "hyperloglog", "geo", "pubsub", "scripting":
+		return group == cat
 	}
 	return false
 }

@@ -288,6 +288,14 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 		for _, d := range digests {
 			c.conn.WriteString(d)
 		}
+	case equalFold(sub, "set-active-expire") && len(args) == 3:
+		on, ok := parseInt(args[2])
+		if !ok {
+			c.conn.WriteError(errNotInteger)
+			return
+		}
+		s.eng.SetActiveExpire(on != 0)
+		okReply(c)
 	case equalFold(sub, "sleep") && len(args) == 3:
 		secs, ok := engine.ParseFloat(args[2])
 		if !ok || secs < 0 {
@@ -303,6 +311,7 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "DEBUG",
 			"DIGEST", "    Return a digest of the whole dataset (forty zeros when empty).",
+			"SET-ACTIVE-EXPIRE <0|1>", "    Stop (0) or restart (1) the active expiry cycle: expired keys then go only when found.",
 			"DIGEST-VALUE <key> [<key> ...]", "    Return a digest of each key's value.",
 			"SLEEP <seconds>", "    Block this connection for the given time.")
 	default:
