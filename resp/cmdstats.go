@@ -30,7 +30,8 @@ const maxErrorPrefixes = 128
 
 type statShard struct {
 	calls, nanos, rejected, failed atomic.Int64
-	_                              [32]byte // a cache line per shard
+	hist                           [latencyBuckets]atomic.Int64 // LATENCY HISTOGRAM
+	_                              [32]byte                     // a cache line per shard
 }
 
 // cmdStat is one command's (or subcommand's) counters.
@@ -57,6 +58,9 @@ func (st *cmdStat) reset() {
 		sh.nanos.Store(0)
 		sh.rejected.Store(0)
 		sh.failed.Store(0)
+		for k := range sh.hist {
+			sh.hist[k].Store(0)
+		}
 	}
 }
 
@@ -123,6 +127,14 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	case invoked:
 		sh.calls.Add(1)
 		sh.nanos.Add(nanos)
+		sh.hist[latencyBucket(nanos)].Add(1)
+		if s.latency.threshold.Load() > 0 {
+			event := "command"
+			if cmd.flags&flagFast != 0 {
+				event = "fast-command"
+			}
+			s.latency.note(event, nanos/int64(time.Millisecond), time.Now())
+		}
 		if failed {
 			sh.failed.Add(1)
 		}

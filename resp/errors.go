@@ -446,6 +446,11 @@ const errSlowlogCount = "ERR count should be greater than or equal to -1"
 // errSubcommandSyntax answers a subcommand given more arguments than it
 // takes, when Redis checks them in the subcommand rather than by arity;
 // sub is echoed as typed.
+// errLatencyNoSamples answers LATENCY GRAPH of an event without samples.
+func errLatencyNoSamples(event []byte) string {
+	return sanitize("ERR No samples available for event '" + string(event) + "'")
+}
+
 // errTrackingPrefixOverlapsExisting refuses a BCAST prefix p that
 // overlaps q, one the client tracks already.
 func errTrackingPrefixOverlapsExisting(p, q string) string {

@@ -107,6 +107,7 @@ type Server struct {
 	hub      hub            // pub/sub channels and patterns
 	track    *tracker       // CLIENT TRACKING (tracking.go)
 	notify   keyspaceEvents // notify-keyspace-events (notify.go)
+	latency  latencyMonitor // LATENCY's monitor (latency.go)
 	limits   limits
 	minRepl  minReplicas // min-replicas-to-write
 	runID    string

@@ -34,6 +34,9 @@ func registerSubcommands(t commandTable) {
 		sub("count", 2, ls), sub("docs", -2, ls), help, sub("info", -2, ls), sub("list", -2, ls))
 	t.addSubcommands("config",
 		sub("get", -3, adm), help, sub("resetstat", 2, adm), sub("rewrite", 2, adm), sub("set", -4, adm))
+	t.addSubcommands("latency",
+		sub("doctor", 2, adm), sub("graph", 3, adm), help, sub("histogram", -2, adm),
+		sub("history", 3, adm), sub("latest", 2, adm), sub("reset", -2, adm))
 	t.addSubcommands("memory",
 		help, sub("malloc-stats", 2, 0), sub("purge", 2, 0), key(sub("usage", -3, flagReadOnly)))
 	t.addSubcommands("object",

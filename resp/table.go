@@ -137,6 +137,7 @@ func newCommandTable() map[string]*command {
 	registerPubSubCommands(t)
 	registerScriptingCommands(t)
 	registerClusterCommands(t)
+	registerLatencyCommands(t)
 	registerSubcommands(t)
 	registerClusterSubcommands(t)
 	return t

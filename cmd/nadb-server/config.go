@@ -90,6 +90,7 @@ func options() []option {
 		{"notify-keyspace-events", "", "keyspace notifications: K (__keyspace@<db>__ channels) and/or E (__keyevent@<db>__ channels) with the classes x (expired keys) and/or e (evicted keys); the other classes of Redis are refused", true, checkKeyspaceEvents, false},
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
 		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
+		{"latency-monitor-threshold", "0", "milliseconds from which a command's run is a latency spike that LATENCY records (0: the monitor is off)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"tracking-table-max-keys", "1000000", "keys the client-side caching table (CLIENT TRACKING) remembers; beyond it keys are taken at random, invalidated and forgotten (0: no limit)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),

@@ -696,6 +696,7 @@ var runtimeOptions = []struct {
 	{"timeout", "30"},
 	{"tracking-table-max-keys", "100"},
 	{"notify-keyspace-events", "xKE"},
+	{"latency-monitor-threshold", "100"},
 	{"client-output-buffer-limit", "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
 	{"maxmemory", "104857600"}, // kept in bytes (TestMaxMemoryShownInBytes)
 	{"maxmemory-policy", "allkeys-lru"},

@@ -195,6 +195,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	})
 	srv.SetSlowLog(slowLogOf(settings.value))
 	srv.SetKeyspaceEvents(settings.value("notify-keyspace-events"))
+	if n, err := strconv.ParseInt(settings.value("latency-monitor-threshold"), 10, 64); err == nil {
+		srv.SetLatencyThreshold(n)
+	}
 	if n, err := strconv.ParseInt(settings.value("tracking-table-max-keys"), 10, 64); err == nil {
 		srv.SetTrackingMaxKeys(n)
 	}
@@ -327,6 +330,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "heartbeat-interval":
 			n, _ := strconv.Atoi(value)
 			repl.SetHeartbeat(time.Duration(n) * time.Second)
+		case "latency-monitor-threshold":
+			n, _ := strconv.ParseInt(value, 10, 64)
+			srv.SetLatencyThreshold(n)
 		case "notify-keyspace-events":
 			srv.SetKeyspaceEvents(value)
 		case "tracking-table-max-keys":
