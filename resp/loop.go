@@ -132,8 +132,8 @@ func (s *Server) handle(c *client, args [][]byte) error {
 	if (c.replyOff || c.replySkip) && !isSubscribeFamily(args[0]) {
 		if c.conn.sent != sent {
 			// The replies before it went out while it ran (a blocking
-			// command's wait, a pause, SUBSCRIBE, MONITOR): its own start
-			// the buffer.
+			// command's wait, a pause, SUBSCRIBE, MONITOR): its own
+			// replies start at the beginning of the buffer.
 			mark = 0
 		}
 		c.conn.b = c.conn.b[:min(mark, len(c.conn.b))]

@@ -681,26 +681,19 @@ func clientTrackingInfo(s *Server, c *client) {
 	if st.on {
 		flags[0] = "on"
 	}
-	if st.bcast {
-		flags = append(flags, "bcast")
-	}
-	if st.optin {
-		flags = append(flags, "optin")
-		if c.caching {
-			flags = append(flags, "caching-yes")
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{
+		{st.bcast, "bcast"},
+		{st.optin, "optin"}, {st.optin && c.caching, "caching-yes"},
+		{st.optout, "optout"}, {st.optout && c.caching, "caching-no"},
+		{st.noloop, "noloop"},
+		{st.broken, "broken_redirect"},
+	} {
+		if f.on {
+			flags = append(flags, f.name)
 		}
-	}
-	if st.optout {
-		flags = append(flags, "optout")
-		if c.caching {
-			flags = append(flags, "caching-no")
-		}
-	}
-	if st.noloop {
-		flags = append(flags, "noloop")
-	}
-	if st.broken {
-		flags = append(flags, "broken_redirect")
 	}
 	c.conn.WriteMap(3)
 	c.conn.WriteBulkString("flags")
