@@ -264,9 +264,7 @@ func TestMaxMemoryLoweredAtRunTime(t *testing.T) {
 	t.Parallel()
 	nadbOnly(t)
 	ctx := context.Background()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 	val := strings.Repeat("v", evictValueSize)
 	pipe := p.rdb.Pipeline()
 	for i := range 500 {

@@ -38,9 +38,7 @@ func TestFailoverCommandRefusals(t *testing.T) {
 func TestFailoverRefusalsWithReplica(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 	port := strconv.Itoa(s.Port)
 	requireExactReplies(t, dialRaw(t, p.Addr()), []exactStep{
 		{[]string{"FAILOVER", "TO", "127.0.0.1", port, "FORCE"}, "-ERR FAILOVER with force option requires both a timeout and target HOST and IP.\r\n"},
@@ -103,9 +101,7 @@ func TestFailoverAbortAndTimeout(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 	s.Signal(syscall.SIGSTOP)
 	waitStopped(t, s.Server)
 	resumed := false
@@ -181,9 +177,7 @@ func TestFailoverInsideMulti(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 	c := p.Server.Conn(t)
 	cmds, err := c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.Do(ctx, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(s.Port))

@@ -62,9 +62,7 @@ func TestSwitchoverLosesNothing(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 
 	acked, werr := startIncrWriter(t, p, 100)
 

@@ -72,6 +72,16 @@ func startSecondary(t *testing.T, p *node, extra ...string) *node {
 	return startNode(t, append(followArgs(p.ReplPort), extra...)...)
 }
 
+// startLinkedPair starts a primary and a secondary of it, and waits until
+// the secondary's link to it is up.
+func startLinkedPair(t *testing.T) (p, s *node) {
+	t.Helper()
+	p = startNode(t)
+	s = startSecondary(t, p)
+	s.waitInfo("replication", "master_link_status", "up")
+	return p, s
+}
+
 // kill kills the process by its handle (SIGKILL) and holds its ports until
 // restart or the end of the test, so that no other test's server or
 // outgoing connection takes them meanwhile and this node's peers do not

@@ -104,9 +104,7 @@ func TestSortStoreReplicates(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
-	p := startNode(t)
-	s := startSecondary(t, p)
-	s.waitInfo("replication", "master_link_status", "up")
+	p, s := startLinkedPair(t)
 	c := p.rdb
 	require.NoError(t, c.RPush(ctx, "l", 3, 1, 2).Err())
 	require.NoError(t, c.MSet(ctx, "w_1", "b", "w_2", "a", "w_3", "c", "other", "string").Err())
