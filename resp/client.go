@@ -85,8 +85,13 @@ type client struct {
 	execGate bool
 	gateErr  string
 	// inExec is set while EXEC runs its queue, whose writes were checked
-	// against min-replicas-to-write as a whole.
-	inExec bool
+	// against min-replicas-to-write as a whole, and while a script runs.
+	// inGroup is set while the client holds the engine's group (c.eng is
+	// the group's): EXEC's grouped queue, a script.
+	inExec, inGroup bool
+	// pubsAfter holds the PUBLISH messages of a running script, forwarded
+	// to the secondaries once it ends.
+	pubsAfter [][2][]byte
 	// blocked is the wait a blocking command registered, which the loop
 	// carries out once its handler returned (block.go); connection
 	// goroutine only. isBlocked is set while it waits (CLIENT LIST flag

@@ -3,12 +3,16 @@ package resp
 import (
 	"encoding/binary"
 	"hash/crc64"
+
+	"github.com/nadb-server/nadb-server/resp/script"
 )
 
-// This server runs no scripts. The commands that manage scripts and
-// functions answer as Redis 7.0 does with none loaded, the lookups of a
-// script or function fail with Redis's own errors, and the commands that
-// would compile code (EVAL, SCRIPT LOAD, FUNCTION LOAD) fail with
+// Scripts run with Lua (scripting.go, package script): EVAL, EVALSHA,
+// their read-only forms and SCRIPT LOAD, EXISTS, FLUSH and KILL as in
+// Redis 7.0. Functions (FUNCTION LOAD, FCALL) and the script debugger are
+// not supported: the commands that manage functions answer as Redis does
+// with none loaded, a lookup of a function fails with Redis's error, and
+// FUNCTION LOAD and SCRIPT DEBUG YES|SYNC fail with
 // errScriptingUnsupported.
 
 func registerScriptingCommands(t commandTable) {
@@ -44,18 +48,22 @@ func numKeysError(args [][]byte) string {
 }
 
 // cmdEval answers EVAL and EVAL_RO: the arguments are checked as Redis
-// checks them, then the script cannot run.
+// checks them, then the script is compiled (once: it is cached) and run.
 func cmdEval(s *Server, c *client, args [][]byte) {
 	if e := numKeysError(args); e != "" {
 		c.conn.WriteError(e)
 		return
 	}
-	c.conn.WriteError(errScriptingUnsupported)
+	sc, err := s.scripts.cache.Load(args[1])
+	if err != nil {
+		c.conn.WriteError(err.Error())
+		return
+	}
+	evalScript(s, c, sc, args)
 }
 
-// cmdEvalSHA answers EVALSHA and EVALSHA_RO: no script is ever cached, so
-// every digest is missing. Redis refuses a digest that is not 40 bytes
-// long before it looks at numkeys.
+// cmdEvalSHA answers EVALSHA and EVALSHA_RO. Redis refuses a digest that
+// is not 40 bytes long before it looks at numkeys.
 func cmdEvalSHA(s *Server, c *client, args [][]byte) {
 	if len(args[1]) == 40 {
 		if e := numKeysError(args); e != "" {
@@ -63,7 +71,19 @@ func cmdEvalSHA(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	c.conn.WriteError(errNoScript)
+	sc := s.scripts.cache.Get(args[1])
+	if sc == nil {
+		c.conn.WriteError(errNoScript)
+		return
+	}
+	evalScript(s, c, sc, args)
+}
+
+// evalScript runs sc with the keys and arguments of EVAL's args.
+func evalScript(s *Server, c *client, sc *script.Script, args [][]byte) {
+	n, _ := parseInt(args[2])
+	keys, argv := args[3:3+n], args[3+n:]
+	s.runScript(c, sc, keys, argv, readOnlyScript(args[0]))
 }
 
 // cmdFCall answers FCALL and FCALL_RO: Redis looks the function up before
@@ -72,28 +92,39 @@ func cmdFCall(s *Server, c *client, args [][]byte) {
 	c.conn.WriteError(errFunctionNotFound)
 }
 
-func cmdScriptingUnsupported(s *Server, c *client, args [][]byte) {
-	c.conn.WriteError(errScriptingUnsupported)
-}
-
-// cmdNotBusy answers SCRIPT KILL and FUNCTION KILL: nothing runs.
+// cmdNotBusy answers FUNCTION KILL: no function runs.
 func cmdNotBusy(s *Server, c *client, args [][]byte) {
 	c.conn.WriteError(errNotBusy)
 }
 
 func cmdScriptExists(s *Server, c *client, args [][]byte) {
 	c.conn.WriteArray(len(args) - 2)
-	for range args[2:] {
-		c.conn.WriteInt(0)
+	for _, sha := range args[2:] {
+		if s.scripts.cache.Get(sha) != nil {
+			c.conn.WriteInt(1)
+		} else {
+			c.conn.WriteInt(0)
+		}
 	}
 }
 
 func cmdScriptFlush(s *Server, c *client, args [][]byte) {
 	if len(args) == 2 || len(args) == 3 && (equalFold(args[2], "sync") || equalFold(args[2], "async")) {
+		s.scripts.cache.Flush()
 		okReply(c)
 		return
 	}
 	c.conn.WriteError(errScriptFlushMode)
+}
+
+// cmdScriptLoad compiles and caches a script and answers its SHA-1.
+func cmdScriptLoad(s *Server, c *client, args [][]byte) {
+	sc, err := s.scripts.cache.Load(args[2])
+	if err != nil {
+		c.conn.WriteError(err.Error())
+		return
+	}
+	c.conn.WriteBulkString(sc.SHA)
 }
 
 // cmdScriptDebug accepts NO, the mode every client is in; YES and SYNC

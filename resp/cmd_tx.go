@@ -54,7 +54,7 @@ func groupable(cmd *command) bool {
 		return true
 	}
 	switch cmd.name {
-	case "ping", "echo", "select", "time", "lastsave":
+	case "ping", "echo", "select", "time", "lastsave", "eval", "evalsha", "eval_ro", "evalsha_ro":
 		return true
 	}
 	return false
@@ -146,7 +146,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	grouped, writes := true, false
 	for _, q := range queue {
 		grouped = grouped && groupable(q.cmd)
-		writes = writes || q.cmd.flags&flagWrite != 0
+		writes = writes || q.cmd.flags&flagWrite != 0 || mayWriteScript(q.cmd)
 	}
 	// As Redis, a transaction with writes is refused as a whole when the
 	// good secondaries went below min-replicas-to-write since it queued
@@ -186,11 +186,12 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 			c.conn.WriteNullArray()
 			return
 		}
-		c.eng = tx
-		defer func() { c.eng = own }()
+		c.eng, c.inGroup = tx, true
+		defer func() { c.eng, c.inGroup = own, false }()
 		c.conn.WriteArray(len(queue))
 		for _, q := range queue {
 			s.run(c, q.args)
 		}
 	})
+	s.forwardPubs(c) // of the scripts in the queue
 }

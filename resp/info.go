@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
 )
 
 // infoSections are the sections of INFO in Redis's order; "all" and
@@ -44,7 +46,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		b.WriteString("# ")
 		b.WriteString(sectionTitle(name))
 		b.WriteString("\r\n")
-		for _, kv := range s.infoSection(name) {
+		for _, kv := range s.infoSection(c.eng, name) {
 			b.WriteString(kv[0])
 			b.WriteByte(':')
 			b.WriteString(kv[1])
@@ -54,7 +56,9 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 	c.conn.WriteVerbatim(b.String())
 }
 
-func (s *Server) infoSection(name string) [][2]string {
+// infoSection returns one section; eng is the client's engine (inside a script,
+// the group's, whose lock the script holds).
+func (s *Server) infoSection(eng *engine.Engine, name string) [][2]string {
 	switch name {
 	case "server":
 		return s.infoServer()
@@ -70,7 +74,7 @@ func (s *Server) infoSection(name string) [][2]string {
 			{"clients_in_timeout_table", "0"},
 		}
 	case "memory":
-		return s.infoMemory()
+		return s.infoMemory(eng)
 	case "persistence":
 		loading := [][2]string{{"loading", "0"}}
 		if s.loading.Load() {
@@ -79,7 +83,7 @@ func (s *Server) infoSection(name string) [][2]string {
 		}
 		return append(append(loading, [2]string{"async_loading", "0"}), persistenceInfo(s.persistence().Persistence())...)
 	case "stats":
-		st := s.eng.Stats()
+		st := eng.Stats()
 		tkeys, titems, tprefixes := s.track.counts()
 		full, pok, perr := s.replication().SyncStats()
 		return [][2]string{
@@ -131,7 +135,7 @@ func (s *Server) infoSection(name string) [][2]string {
 		return s.infoErrorStats()
 	case "keyspace":
 		var out [][2]string
-		for _, k := range s.eng.Keyspace() {
+		for _, k := range eng.Keyspace() {
 			out = append(out, [2]string{
 				"db" + strconv.Itoa(k.DB),
 				fmt.Sprintf("keys=%d,expires=%d,avg_ttl=%d", k.Keys, k.Expires, k.AvgTTL),

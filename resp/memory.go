@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/nadb-server/nadb-server/engine"
 )
 
 // makeRoom runs before every write command a client sends, as Redis's
@@ -29,8 +31,8 @@ func (s *Server) makeRoom(c *client, cmd *command) bool {
 // accounting (engine.Memory), the figure maxmemory is compared with; the
 // Go heap, which also holds connection buffers, the operation log and
 // garbage not yet collected, is allocator_allocated.
-func (s *Server) infoMemory() [][2]string {
-	m := s.eng.Memory()
+func (s *Server) infoMemory(eng *engine.Engine) [][2]string {
+	m := eng.Memory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rss := readRSS()

@@ -231,7 +231,7 @@ func (s *Server) pausedFor(c *client, cmd *command) <-chan struct{} {
 // mayReplicate reports whether cmd changes data or is passed on to
 // secondaries: what a WRITE pause holds.
 func mayReplicate(c *client, cmd *command) bool {
-	if cmd.flags&flagWrite != 0 || cmd.name == "publish" || cmd.name == "pfcount" {
+	if cmd.flags&flagWrite != 0 || cmd.name == "publish" || cmd.name == "pfcount" || mayWriteScript(cmd) {
 		return true
 	}
 	if cmd.name == "exec" && c.tx.on {

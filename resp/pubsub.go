@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"bytes"
 	"slices"
 	"sync"
 	"time"
@@ -464,6 +465,13 @@ func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int)
 
 func cmdPublish(s *Server, c *client, args [][]byte) {
 	c.conn.WriteInt(s.hub.publish(args[1], args[2]))
+	if c.inGroup {
+		// A script holds the engine's lock: the message goes to the
+		// secondaries once it is released (runScript), after the
+		// script's writes, as they would see it in Redis.
+		c.pubsAfter = append(c.pubsAfter, [2][]byte{bytes.Clone(args[1]), bytes.Clone(args[2])})
+		return
+	}
 	s.replication().Publish(args[1], args[2])
 }
 

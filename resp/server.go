@@ -108,6 +108,7 @@ type Server struct {
 	track    *tracker       // CLIENT TRACKING (tracking.go)
 	notify   keyspaceEvents // notify-keyspace-events (notify.go)
 	latency  latencyMonitor // LATENCY's monitor (latency.go)
+	scripts  scripting      // EVAL's script cache and interpreters (cmd_scripting.go)
 	limits   limits
 	minRepl  minReplicas // min-replicas-to-write
 	runID    string
@@ -189,6 +190,7 @@ func New(o Options) *Server {
 	s.notify.hub, s.notify.eng = &s.hub, s.eng
 	s.loading.Store(o.Loading)
 	s.SetSlowLog(DefaultSlowLogSlowerThan, DefaultSlowLogMaxLen)
+	s.SetBusyThreshold(DefaultBusyThreshold)
 	s.maxClients.Store(int64(o.MaxClients))
 	s.limits.maxBulk.Store(o.ProtoMaxBulkLen)
 	s.limits.maxQuery.Store(o.QueryBufLimit)
@@ -543,6 +545,10 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
 		c.refuse(errLoading)
+		return
+	}
+	if s.scriptBusy(c, cmd) {
+		c.refuse(errBusyScript)
 		return
 	}
 	if c.sub != nil && c.sub.count() > 0 && !c.resp3() && !allowedWhileSubscribed(cmd) {

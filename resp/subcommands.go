@@ -53,8 +53,8 @@ func registerSubcommands(t commandTable) {
 		command{name: "exists", arity: -3, flags: ns, handler: cmdScriptExists},
 		command{name: "flush", arity: -2, flags: ns, handler: cmdScriptFlush},
 		command{name: "help", arity: 2, flags: ls, handler: cmdScriptHelp},
-		command{name: "kill", arity: 2, flags: ns, handler: cmdNotBusy},
-		command{name: "load", arity: 3, flags: ns | flagStale, handler: cmdScriptingUnsupported})
+		command{name: "kill", arity: 2, flags: ns, handler: cmdScriptKill},
+		command{name: "load", arity: 3, flags: ns | flagStale, handler: cmdScriptLoad})
 	t.addSubcommands("function",
 		command{name: "delete", arity: 3, flags: flagWrite | ns, handler: cmdFunctionDelete},
 		command{name: "dump", arity: 2, flags: ns, handler: cmdFunctionDump},

@@ -91,6 +91,7 @@ func options() []option {
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
 		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
 		{"latency-monitor-threshold", "0", "milliseconds from which a command's run is a latency spike that LATENCY records (0: the monitor is off)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"busy-reply-threshold", "5000", "milliseconds a script may run before other clients' commands are answered BUSY and SCRIPT KILL may stop it (alias lua-time-limit; 0: at once)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"tracking-table-max-keys", "1000000", "keys the client-side caching table (CLIENT TRACKING) remembers; beyond it keys are taken at random, invalidated and forgotten (0: no limit)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
@@ -208,6 +209,7 @@ func tlsOptionTable() []option {
 // file, the command line, CONFIG GET and CONFIG SET take either name.
 var aliases = map[string]string{
 	"slaveof":                  "replicaof",
+	"lua-time-limit":           "busy-reply-threshold",
 	"repl-ping-replica-period": "heartbeat-interval",
 	"repl-ping-slave-period":   "heartbeat-interval",
 	"slave-priority":           "replica-priority",

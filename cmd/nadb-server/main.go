@@ -198,6 +198,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	if n, err := strconv.ParseInt(settings.value("latency-monitor-threshold"), 10, 64); err == nil {
 		srv.SetLatencyThreshold(n)
 	}
+	if n, err := strconv.ParseInt(settings.value("busy-reply-threshold"), 10, 64); err == nil {
+		srv.SetBusyThreshold(n)
+	}
 	if n, err := strconv.ParseInt(settings.value("tracking-table-max-keys"), 10, 64); err == nil {
 		srv.SetTrackingMaxKeys(n)
 	}
@@ -335,6 +338,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			srv.SetLatencyThreshold(n)
 		case "notify-keyspace-events":
 			srv.SetKeyspaceEvents(value)
+		case "busy-reply-threshold":
+			n, _ := strconv.ParseInt(value, 10, 64)
+			srv.SetBusyThreshold(n)
 		case "tracking-table-max-keys":
 			n, _ := strconv.ParseInt(value, 10, 64)
 			srv.SetTrackingMaxKeys(n)

@@ -1,0 +1,512 @@
+package integration
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestScriptReplies runs Lua scripts with EVAL, EVALSHA and SCRIPT and
+// compares every reply byte for byte with what redis-server 7.0.15
+// answered (NADB_TEST_TARGET=redis-server checks it still does): the
+// conversions both ways in RESP2 and RESP3 (redis.setresp), the errors of
+// redis.call and their " script: SHA, on @user_script:LINE." suffix,
+// redis.pcall and Lua's pcall, error_reply and status_reply, the
+// read-only globals, numbers as arguments, the commands a script may not
+// call, EVAL_RO's refusal of writes, SELECT inside a script, the cache,
+// MULTI around EVAL, cjson, bit and the string, table and math libraries.
+// Left out: what depends on the interpreter's own texts (runtime error
+// messages, the order pairs() walks a table in).
+func TestScriptReplies(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	hello := func(version int) {
+		c.send(respCommand([]string{"HELLO", strconv.Itoa(version)}))
+		readReply(t, c)
+	}
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"FLUSHALL"}, "+OK\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+	})
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "return redis.call('nosuch')", "0"}, "-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('set')", "0"}, "-ERR Wrong number of args calling Redis command from script script: 452141d5a2fed3fc879df25ef317b9e62b0de909, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('multi')", "0"}, "-ERR This Redis command is not allowed from script script: c329a1a294be6bf95b44144f7502610661ae925a, on @user_script:1.\r\n"},
+		{[]string{"eval", "x=1", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: 7caf6056913504f0508c65faf2dc3f94ff65bcfd, on @user_script:1.\r\n"},
+		{[]string{"eval", "return y", "0"}, "-ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: e278681ed961e2fb52881313e5c90fdd93749940, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.error_reply('My Error')", "0"}, "-My Error\r\n"},
+		{[]string{"eval", "return redis.error_reply('Oops')", "0"}, "-ERR Oops\r\n"},
+		{[]string{"eval", "return redis.error_reply('')", "0"}, "-ERR \r\n"},
+		{[]string{"eval", "return {err='x y'}", "0"}, "-x y\r\n"},
+		{[]string{"eval", "return redis.call('incr', {})", "0"}, "-ERR Lua redis lib command arguments must be strings or integers script: 27c46da9c13b8e67588c7cbbe80976975f4fd10d, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.pcall('nosuch')", "0"}, "-ERR Unknown Redis command called from script\r\n"},
+		{[]string{"eval", "return redis.call('set','a','b')", "0"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('lpush','a','b')", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value script: 8cd48b23dfd62dba7eb07b919780a110bb9c5d46, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.pcall('lpush','a','b')", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"eval", "error('boom')", "0"}, "-ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.\r\n"},
+		{[]string{"eval", "error({err='X boom'})", "0"}, "-X boom script: f0acf9d1ce814691e2b2cc3296a806e16e047e31, on @user_script:1.\r\n"},
+		{[]string{"eval", "return {1,2,nil,4}", "0"}, "*2\r\n:1\r\n:2\r\n"},
+		{[]string{"eval", "return 3.99", "0"}, ":3\r\n"},
+		{[]string{"eval", "return true", "0"}, ":1\r\n"},
+		{[]string{"eval", "return false", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return {ok='FINE'}", "0"}, "+FINE\r\n"},
+		{[]string{"eval", "return redis.status_reply('FINE')", "0"}, "+FINE\r\n"},
+		{[]string{"eval", "local a = 1\nlocal b = 2\nreturn redis.call('nosuch')", "0"}, "-ERR Unknown Redis command called from script script: 42d5a5e856820587892f7a681c6d5b2b19317133, on @user_script:3.\r\n"},
+		{[]string{"eval", "return redis.call()", "0"}, "-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.setresp(4)", "0"}, "-ERR RESP version must be 2 or 3. script: 921c0a48021d97dfd5884aeea41875972c7804d9, on @user_script:1.\r\n"},
+		{[]string{"eval", "return {1, {ok='x'}, {err='E y'}, true, false, 2.5}", "0"}, "*6\r\n:1\r\n+x\r\n-E y\r\n:1\r\n$-1\r\n:2\r\n"},
+		{[]string{"eval", "return {double=0.1}", "0"}, "$19\r\n0.10000000000000001\r\n"},
+		{[]string{"eval", "return {map={a=1}}", "0"}, "*2\r\n$1\r\na\r\n:1\r\n"},
+		{[]string{"eval", "redis.setresp(3); return {true, false}", "0"}, "*2\r\n:1\r\n:0\r\n"},
+		{[]string{"eval", "return {KEYS[1],ARGV[1],#KEYS,#ARGV}", "1", "k", "a", "b"}, "*4\r\n$1\r\nk\r\n$1\r\na\r\n:1\r\n:2\r\n"},
+		{[]string{"eval", "return redis.sha1hex('')", "0"}, "$40\r\nda39a3ee5e6b4b0d3255bfef95601890afd80709\r\n"},
+		{[]string{"eval", "local r = redis.call('ping'); return type(r) .. r.ok", "0"}, "$9\r\ntablePONG\r\n"},
+		{[]string{"eval", "return cjson.decode('[1,2,\"x\"]')", "0"}, "*3\r\n:1\r\n:2\r\n$1\r\nx\r\n"},
+		{[]string{"eval", "return bit.band(7,3)", "0"}, ":3\r\n"},
+		{[]string{"eval_ro", "return redis.call('set','a','1')", "0"}, "-ERR Write commands are not allowed from read-only scripts. script: 67ed14c1cb086d8c2fcf91ebe13410ba087fd0f8, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('set', 'n', 0.1)", "0"}, "+OK\r\n"},
+		{[]string{"get", "n"}, "$19\r\n0.10000000000000001\r\n"},
+		{[]string{"eval", "return redis.call('set', 'n', 123456789012345678)", "0"}, "+OK\r\n"},
+		{[]string{"get", "n"}, "$22\r\n1.2345678901234568e+17\r\n"},
+		{[]string{"eval", "return redis.call('info','server') ~= nil", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.call('publish','ch','m')", "0"}, ":0\r\n"},
+		{[]string{"eval", "return redis.call('quit')", "0"}, "-ERR This Redis command is not allowed from script script: 594184995799820e8ea15ff5ed6e55342c8fed42, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('blpop','x', 0)", "0"}, "-ERR This Redis command is not allowed from script script: d2adbbf9d609d52d649f3b9edb892c899096ea77, on @user_script:1.\r\n"},
+		{[]string{"eval", "redis.call('select', 1); redis.call('set','x','1'); return redis.call('dbsize')", "0"}, ":1\r\n"},
+		{[]string{"dbsize"}, ":2\r\n"},
+		{[]string{"script", "load", "return 1"}, "$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8db\r\n"},
+		{[]string{"evalsha", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"}, ":1\r\n"},
+		{[]string{"script", "exists", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "ffffffffffffffffffffffffffffffffffffffff"}, "*2\r\n:1\r\n:0\r\n"},
+		{[]string{"eval", "return -3.9", "0"}, ":-3\r\n"},
+		{[]string{"eval", "return 1e300*1e10", "0"}, ":-9223372036854775808\r\n"},
+		{[]string{"eval", "return string.format('%d-%s', 5, 'x')", "0"}, "$3\r\n5-x\r\n"},
+		{[]string{"eval", "string.x = 1", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: c3eb0a2a15b3d4790b323c4104029c1ae425a769, on @user_script:1.\r\n"},
+		{[]string{"eval", "redis.call = nil", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: 2786c35ed73d3860851cf52e0b5dfbbc0bdb4803, on @user_script:1.\r\n"},
+		{[]string{"eval", "return tostring(redis.call('get','nokey'))", "0"}, "$5\r\nfalse\r\n"},
+		{[]string{"eval", "return redis.call('hgetall','nokey')", "0"}, "*0\r\n"},
+		{[]string{"eval", "return bit.tohex(255, 4) .. bit.tohex(-1) .. bit.tohex(255,-2)", "0"}, "$14\r\n00ffffffffffFF\r\n"},
+		{[]string{"eval", "return cjson.encode({1,2,3,nil,5})", "0"}, "$14\r\n[1,2,3,null,5]\r\n"},
+		{[]string{"eval", "return cjson.encode('a/b\"c')", "0"}, "$9\r\n\"a\\/b\\\"c\"\r\n"},
+		{[]string{"eval", "return cjson.encode({})", "0"}, "$2\r\n{}\r\n"},
+		{[]string{"eval", "return cjson.encode(cjson.decode('{\"a\":null}'))", "0"}, "$10\r\n{\"a\":null}\r\n"},
+		{[]string{"script", "flush"}, "+OK\r\n"},
+		{[]string{"script", "exists", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, "*1\r\n:0\r\n"},
+		{[]string{"script", "kill"}, "-NOTBUSY No scripts in execution right now.\r\n"},
+	})
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"flushall"}, "+OK\r\n"},
+	})
+	hello(3)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "return {1, {ok='x'}, {err='E y'}, true, false, 2.5, nil}", "0"}, "*6\r\n:1\r\n+x\r\n-E y\r\n:1\r\n_\r\n:2\r\n"},
+		{[]string{"eval", "return {double=3.5}", "0"}, ",3.5\r\n"},
+		{[]string{"eval", "return {map={a=1}}", "0"}, "%1\r\n$1\r\na\r\n:1\r\n"},
+		{[]string{"eval", "redis.setresp(3); return {true, false}", "0"}, "*2\r\n#t\r\n#f\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('hgetall','nokey')", "0"}, "%0\r\n"},
+		{[]string{"eval", "return nil", "0"}, "_\r\n"},
+		{[]string{"eval", "return redis.call('get','nokey')", "0"}, "_\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('get','nokey')", "0"}, "_\r\n"},
+		{[]string{"eval", "return {big_number='123'}", "0"}, "(123\r\n"},
+		{[]string{"eval", "return {set={a=true}}", "0"}, "~1\r\n$1\r\na\r\n"},
+		{[]string{"eval", "return {verbatim_string={format='txt', string='hi'}}", "0"}, "=6\r\ntxt:hi\r\n"},
+		{[]string{"hset", "h", "f", "v"}, ":1\r\n"},
+		{[]string{"eval", "redis.setresp(3); local r = redis.call('hgetall', KEYS[1]); return r.map.f", "1", "h"}, "$1\r\nv\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('hgetall', KEYS[1])", "1", "h"}, "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"},
+		{[]string{"eval", "return redis.call('hgetall', KEYS[1])", "1", "h"}, "*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},
+		{[]string{"sadd", "s", "m"}, ":1\r\n"},
+		{[]string{"eval", "redis.setresp(3); local r = redis.call('smembers', KEYS[1]); return r.set.m", "1", "s"}, "#t\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('smembers', KEYS[1])", "1", "s"}, "~1\r\n$1\r\nm\r\n"},
+		{[]string{"zadd", "z", "1.5", "m"}, ":1\r\n"},
+		{[]string{"eval", "redis.setresp(3); local r = redis.call('zscore', KEYS[1], 'm'); return r.double", "1", "z"}, ":1\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('zscore', KEYS[1], 'm')", "1", "z"}, ",1.5\r\n"},
+		{[]string{"eval", "return redis.call('zscore', KEYS[1], 'm')", "1", "z"}, "$3\r\n1.5\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('exists', 'h')", "0"}, ":1\r\n"},
+	})
+	hello(2)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "redis.setresp(3); return redis.call('hgetall', KEYS[1])", "1", "h"}, "*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('smembers', KEYS[1])", "1", "s"}, "*1\r\n$1\r\nm\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('zscore', KEYS[1], 'm')", "1", "z"}, "$3\r\n1.5\r\n"},
+		{[]string{"eval", "redis.setresp(3); return redis.call('get','nokey')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('mget', 'h', 'nokey', 'x')", "0"}, "*3\r\n$-1\r\n$-1\r\n$-1\r\n"},
+		{[]string{"set", "x", "1"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('mget', 'nokey', 'x')", "0"}, "*2\r\n$-1\r\n$1\r\n1\r\n"},
+		{[]string{"eval", "return redis.pcall('incr', 'h')", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"eval", "local t = redis.pcall('incr', 'h'); return t['err']", "0"}, "$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"eval", "return redis.call('incr', 'x') + 10", "0"}, ":12\r\n"},
+		{[]string{"eval", "return redis.call('incrbyfloat', 'x', '0.5')", "0"}, "$3\r\n2.5\r\n"},
+		{[]string{"eval", "local r = redis.call('set', 'y', 'v', 'get'); return r", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('get', 'y')", "0"}, "$1\r\nv\r\n"},
+		{[]string{"eval", "return redis.call('expire', 'y', 100)", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.call('ttl', 'y')", "0"}, ":100\r\n"},
+		{[]string{"eval", "return #ARGV", "0", "a", "b", "c"}, ":3\r\n"},
+		{[]string{"eval", "return ARGV", "0", "a", "b", "c"}, "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"},
+		{[]string{"eval", "return KEYS", "2", "a", "b", "c"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"eval", "return tonumber(ARGV[1]) * 2", "0", "21"}, ":42\r\n"},
+		{[]string{"eval", "return tostring(12.5)", "0"}, "$4\r\n12.5\r\n"},
+		{[]string{"eval", "return redis.call('echo', 12.5)", "0"}, "$4\r\n12.5\r\n"},
+		{[]string{"eval", "return redis.call('echo', -0.0)", "0"}, "$2\r\n-0\r\n"},
+		{[]string{"eval", "return redis.call('echo', 1/0)", "0"}, "$3\r\ninf\r\n"},
+		{[]string{"eval", "return redis.call('echo', 2^63)", "0"}, "$22\r\n9.2233720368547758e+18\r\n"},
+		{[]string{"eval", "return redis.call('echo', 100)", "0"}, "$3\r\n100\r\n"},
+		{[]string{"eval", "return redis.call('echo', 1e16)", "0"}, "$17\r\n10000000000000000\r\n"},
+		{[]string{"eval", "return redis.call('echo', 1e17)", "0"}, "$5\r\n1e+17\r\n"},
+		{[]string{"eval", "return redis.call('echo', 0.5)", "0"}, "$3\r\n0.5\r\n"},
+		{[]string{"eval", "return redis.call('echo', 123456.789)", "0"}, "$10\r\n123456.789\r\n"},
+		{[]string{"eval", "return {double=1e17}", "0"}, "$5\r\n1e+17\r\n"},
+		{[]string{"eval", "return {double=100}", "0"}, "$3\r\n100\r\n"},
+		{[]string{"eval", "return 2^53", "0"}, ":9007199254740992\r\n"},
+		{[]string{"eval", "return -2^63", "0"}, ":-9223372036854775808\r\n"},
+		{[]string{"eval", "return 2^63", "0"}, ":-9223372036854775808\r\n"},
+		{[]string{"eval", "return {1, {2, {3, {4}}}}", "0"}, "*2\r\n:1\r\n*2\r\n:2\r\n*2\r\n:3\r\n*1\r\n:4\r\n"},
+		{[]string{"eval", "return {}", "0"}, "*0\r\n"},
+		{[]string{"eval", "return {ok=5}", "0"}, "*0\r\n"},
+		{[]string{"eval", "return {err=5}", "0"}, "*0\r\n"},
+		{[]string{"eval", "return redis.status_reply('a\\nb')", "0"}, "+a b\r\n"},
+		{[]string{"eval", "return redis.error_reply('a\\r\\nb')", "0"}, "-ERR a  b\r\n"},
+		{[]string{"eval", "return {err='a\\nb\\n'}", "0"}, "-a b\r\n"},
+		{[]string{"eval", "error('a\\nb')", "0"}, "-ERR user_script:1: a b script: 119790126df3fc201f8f0498095b28c62b174151, on @user_script:1.\r\n"},
+		{[]string{"eval", "return cjson.encode({1,2,{a='x'}})", "0"}, "$15\r\n[1,2,{\"a\":\"x\"}]\r\n"},
+		{[]string{"eval", "return cjson.encode({[1]=1, [20]=2})", "0"}, "-ERR user_script:1: Cannot serialise table: excessively sparse array script: 5398dcf6ac07c847b25845ec79310fecde290dcf, on @user_script:1.\r\n"},
+		{[]string{"eval", "return cjson.encode(1/3)", "0"}, "$16\r\n0.33333333333333\r\n"},
+		{[]string{"eval", "return cjson.encode('\\1\\31\\127\xc3\xa9')", "0"}, "$22\r\n\"\\u0001\\u001f\\u007f\xc3\xa9\"\r\n"},
+		{[]string{"eval", "return cjson.encode(true)", "0"}, "$4\r\ntrue\r\n"},
+		{[]string{"eval", "return cjson.encode(cjson.null)", "0"}, "$4\r\nnull\r\n"},
+		{[]string{"eval", "return cjson.decode('{\"a\":[1,2,{\"b\":true}]}').a[3].b", "0"}, ":1\r\n"},
+		{[]string{"eval", "return cjson.decode('\"\\\\u00e9\"')", "0"}, "$2\r\n\xc3\xa9\r\n"},
+		{[]string{"eval", "return cjson.decode('1.5e3')", "0"}, ":1500\r\n"},
+		{[]string{"eval", "return type(cjson.decode('null'))", "0"}, "$8\r\nuserdata\r\n"},
+		{[]string{"eval", "return bit.bor(1, 2, 4)", "0"}, ":7\r\n"},
+		{[]string{"eval", "return bit.bxor(5, 3)", "0"}, ":6\r\n"},
+		{[]string{"eval", "return bit.lshift(1, 31)", "0"}, ":-2147483648\r\n"},
+		{[]string{"eval", "return bit.rshift(-1, 28)", "0"}, ":15\r\n"},
+		{[]string{"eval", "return bit.arshift(-256, 4)", "0"}, ":-16\r\n"},
+		{[]string{"eval", "return bit.bnot(0)", "0"}, ":-1\r\n"},
+		{[]string{"eval", "return bit.tobit(2^32 + 5)", "0"}, ":5\r\n"},
+		{[]string{"eval", "return bit.rol(1, 33)", "0"}, ":2\r\n"},
+		{[]string{"eval", "return bit.bswap(0x12345678)", "0"}, ":2018915346\r\n"},
+		{[]string{"eval", "return redis.REDIS_VERSION ~= nil", "0"}, ":1\r\n"},
+		{[]string{"eval", "return string.rep('a', 3) .. string.upper('b') .. string.sub('hello', 2, 3)", "0"}, "$6\r\naaaBel\r\n"},
+		{[]string{"eval", "return table.concat({1,2,3}, ',')", "0"}, "$5\r\n1,2,3\r\n"},
+		{[]string{"eval", "return math.floor(3.7) + math.max(1, 5)", "0"}, ":8\r\n"},
+		{[]string{"eval", "local t = {} for i=1,5 do table.insert(t, i*i) end return t", "0"}, "*5\r\n:1\r\n:4\r\n:9\r\n:16\r\n:25\r\n"},
+		{[]string{"eval", "return pcall(function() error('x') end)", "0"}, "$-1\r\n"},
+		{[]string{"eval", "local ok, e = pcall(function() redis.call('nosuch') end); return e.err", "0"}, "$-1\r\n"},
+		{[]string{"eval", "local ok, e = pcall(function() error({err='MY code'}) end); return e.err", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return type(loadstring)", "0"}, "$8\r\nfunction\r\n"},
+		{[]string{"eval", "return redis.call('get', KEYS[1])", "1"}, "-ERR Number of keys can't be greater than number of args\r\n"},
+		{[]string{"eval", "return redis.call('exists', 'nope') == 0", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.call('type', 'h')", "0"}, "+hash\r\n"},
+		{[]string{"eval", "return redis.call('type', 'h').ok", "0"}, "$4\r\nhash\r\n"},
+		{[]string{"eval", "return redis.call('ping', 'hi')", "0"}, "$2\r\nhi\r\n"},
+		{[]string{"eval", "return redis.acl_check_cmd('get', 'x')", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.acl_check_cmd('nosuch')", "0"}, "-ERR Invalid command passed to redis.acl_check_cmd() script: d2491587bab5149c93be0dce4426f7a06ba9e1a1, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.log(redis.LOG_WARNING, 'from a test')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.log(9, 'x')", "0"}, "-ERR Invalid debug level. script: 0d2bb5cc8fe34dbfa499420ecaa69dc2e6c8130e, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.log(1)", "0"}, "-ERR redis.log() requires two arguments or more. script: f5438245431406aa19fc387d93c6d03a0d5bcb0f, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.set_repl(9)", "0"}, "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: f43d522179aeb2c4dadb59b026d11ed249ca02e0, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.setresp()", "0"}, "-ERR redis.setresp() requires one argument. script: 76da64e28014e7c9ad76db33c3918c53d81a3d7e, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.sha1hex()", "0"}, "-ERR wrong number of arguments script: 3c7ce947ae74a835cc575b6ee87fb27503cb7ba4, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.error_reply(5)", "0"}, "-ERR wrong number or type of arguments\r\n"},
+		{[]string{"eval", "return redis.status_reply()", "0"}, "-ERR wrong number or type of arguments\r\n"},
+		{[]string{"eval", "redis.call('set', 'k1', 'v1'); redis.call('nosuch')", "0"}, "-ERR Unknown Redis command called from script script: 10382579483096616d44d7c040a892307d44c4fd, on @user_script:1.\r\n"},
+		{[]string{"get", "k1"}, "$2\r\nv1\r\n"},
+		{[]string{"evalsha", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"}, "-NOSCRIPT No matching script. Please use EVAL.\r\n"},
+		{[]string{"script", "load", "return 1"}, "$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8db\r\n"},
+		{[]string{"evalsha", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"}, ":1\r\n"},
+		{[]string{"evalsha_ro", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"}, ":1\r\n"},
+		{[]string{"script", "exists", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB"}, "*1\r\n:1\r\n"},
+		{[]string{"script", "load", "return +"}, "-ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'\r\n"},
+		{[]string{"multi"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('incr', 'ctr')", "0"}, "+QUEUED\r\n"},
+		{[]string{"eval", "return redis.call('incr', 'ctr')", "0"}, "+QUEUED\r\n"},
+		{[]string{"exec"}, "*2\r\n:1\r\n:2\r\n"},
+		{[]string{"eval", "return redis.call('select', 3)", "0"}, "+OK\r\n"},
+		{[]string{"set", "indb0", "1"}, "+OK\r\n"},
+		{[]string{"exists", "indb0"}, ":1\r\n"},
+		{[]string{"eval", "local a = {} for i = 1, 3 do a[i] = redis.call('incr', 'seq') end return a", "0"}, "*3\r\n:1\r\n:2\r\n:3\r\n"},
+		{[]string{"eval", "return redis.call('object', 'encoding', 'h')", "0"}, "$8\r\nlistpack\r\n"},
+		{[]string{"eval", "return redis.call('dbsize')", "0"}, ":9\r\n"},
+		{[]string{"eval", "local ok, e = pcall(function() error({err='MY code'}) end); return {tostring(ok), type(e)}", "0"}, "*2\r\n$5\r\nfalse\r\n$6\r\nstring\r\n"},
+		{[]string{"eval", "local ok, e = pcall(function() redis.call('nosuch') end); return {tostring(ok), type(e), tostring(e)}", "0"}, "*3\r\n$5\r\nfalse\r\n$6\r\nstring\r\n$44\r\nERR Unknown Redis command called from script\r\n"},
+		{[]string{"eval", "local ok, e = pcall(function() error('x') end); return {tostring(ok), type(e), tostring(e)}", "0"}, "*3\r\n$5\r\nfalse\r\n$6\r\nstring\r\n$16\r\nuser_script:1: x\r\n"},
+		{[]string{"eval", "local ok, e = pcall(error, {err='y'}); return {tostring(ok), type(e)}", "0"}, "*2\r\n$5\r\nfalse\r\n$6\r\nstring\r\n"},
+		{[]string{"eval", "return {pcall(function() return 1 end)}", "0"}, "*2\r\n:1\r\n:1\r\n"},
+		{[]string{"eval", "local ok, e = xpcall(function() error({err='MY code'}) end, function(x) return x end); return {tostring(ok), type(e)}", "0"}, "*2\r\n$5\r\nfalse\r\n$5\r\ntable\r\n"},
+	})
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "return type(redis.call('info', 'everything'))", "0"}, "$6\r\nstring\r\n"},
+		{[]string{"eval", "return type(redis.call('info'))", "0"}, "$6\r\nstring\r\n"},
+		{[]string{"eval", "return redis.call('pubsub', 'numpat')", "0"}, ":0\r\n"},
+		{[]string{"eval", "return type(redis.call('command', 'count'))", "0"}, "$6\r\nnumber\r\n"},
+		{[]string{"eval", "return type(redis.call('slowlog', 'len'))", "0"}, "$6\r\nnumber\r\n"},
+		{[]string{"eval", "return type(redis.call('time')[1])", "0"}, "$6\r\nstring\r\n"},
+		{[]string{"eval", "return redis.call('lastsave') > 0", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.call('config', 'get', 'maxmemory')", "0"}, "-ERR This Redis command is not allowed from script script: 0980669769efeb6079a5a3c93e7ca4e95eedfa17, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('client', 'id') > 0", "0"}, "-ERR This Redis command is not allowed from script script: 8439934f75e7f3c155ea9eff2c7d35b3ba66b537, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('wait', 0, 0)", "0"}, "-ERR This Redis command is not allowed from script script: 09c741d9d86c54b89b6c904a627c276a73679c40, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('flushall')", "0"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('swapdb', 0, 1)", "0"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('debug', 'digest')", "0"}, "-ERR This Redis command is not allowed from script script: de923036bfb4ec8351311f0ed91846d819a64253, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('memory', 'usage', 'nokey')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('scan', 0)", "0"}, "*2\r\n$1\r\n0\r\n*0\r\n"},
+		{[]string{"eval", "return redis.call('keys', '*')", "0"}, "*0\r\n"},
+		{[]string{"eval", "return redis.call('randomkey')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('object', 'freq', 'x')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('script', 'exists', 'x')", "0"}, "-ERR This Redis command is not allowed from script script: 6bc487e59c9eaf04dd5fa21364d867a737548dcd, on @user_script:1.\r\n"},
+	})
+}
+
+// TestScriptClients runs scripts the way applications do, through
+// go-redis: Script.Run (EVALSHA, then EVAL once the script is missing), a
+// lock released only by its owner, a rate limiter, SCRIPT LOAD with
+// EVALSHA_RO, and replies as the client reads them.
+func TestScriptClients(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	require.NoError(t, rdb.FlushAll(ctx).Err())
+	require.NoError(t, rdb.ScriptFlush(ctx).Err())
+
+	incrBy := redis.NewScript(`return redis.call('INCRBY', KEYS[1], ARGV[1])`)
+	require.Equal(t, []bool{false}, incrBy.Exists(ctx, rdb).Val())
+	n, err := incrBy.Run(ctx, rdb, []string{"counter"}, 5).Int64()
+	require.NoError(t, err)
+	require.Equal(t, int64(5), n)
+	require.Equal(t, []bool{true}, incrBy.Exists(ctx, rdb).Val(), "EVAL caches the script")
+	n, err = incrBy.EvalSha(ctx, rdb, []string{"counter"}, 2).Int64()
+	require.NoError(t, err)
+	require.Equal(t, int64(7), n)
+
+	unlock := redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
+	require.True(t, rdb.SetNX(ctx, "lock", "me", time.Minute).Val())
+	require.Equal(t, int64(0), unlock.Run(ctx, rdb, []string{"lock"}, "someone else").Val())
+	require.Equal(t, int64(1), rdb.Exists(ctx, "lock").Val())
+	require.Equal(t, int64(1), unlock.Run(ctx, rdb, []string{"lock"}, "me").Val())
+	require.Equal(t, int64(0), rdb.Exists(ctx, "lock").Val())
+
+	limiter := redis.NewScript(`local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`)
+	for i := int64(1); i <= 3; i++ {
+		require.Equal(t, i, limiter.Run(ctx, rdb, []string{"rate"}, 60000).Val())
+	}
+	pttl := rdb.PTTL(ctx, "rate").Val()
+	require.True(t, pttl > 0 && pttl <= time.Minute, "PTTL %v", pttl)
+
+	v, err := rdb.Eval(ctx, `return {1, 'two', {3, {}}, redis.status_reply('FINE')}`, nil).Result()
+	require.NoError(t, err)
+	require.Equal(t, []any{int64(1), "two", []any{int64(3), []any{}}, "FINE"}, v)
+	_, err = rdb.Eval(ctx, `return nil`, nil).Result()
+	require.ErrorIs(t, err, redis.Nil)
+	requireScriptErr(t, rdb.Eval(ctx, `return redis.call('GET')`, nil).Err(),
+		"ERR Wrong number of args calling Redis command from script")
+	requireRedisErr(t, rdb.Eval(ctx, `return redis.error_reply('MYERR custom')`, nil).Err(), "MYERR custom")
+
+	sha, err := rdb.ScriptLoad(ctx, `return redis.call('GET', KEYS[1])`).Result()
+	require.NoError(t, err)
+	got, err := rdb.EvalShaRO(ctx, sha, []string{"counter"}).Result()
+	require.NoError(t, err)
+	require.Equal(t, "7", got)
+	require.NoError(t, rdb.ScriptFlush(ctx).Err())
+	requireRedisErr(t, rdb.EvalSha(ctx, sha, []string{"counter"}).Err(), "NOSCRIPT No matching script. Please use EVAL.")
+}
+
+// TestScriptAtomic: a script runs as one: clients that read both keys a
+// script changes together never see one changed without the other.
+func TestScriptAtomic(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	require.NoError(t, rdb.Del(ctx, "atomic:a", "atomic:b").Err())
+	const writers, rounds = 2, 100
+	// The loop between the two writes leaves a reader time to come in
+	// between, were the script not atomic.
+	bump := redis.NewScript(`redis.call('INCR', KEYS[1]) for i = 1, 20000 do end return redis.call('INCR', KEYS[2])`)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				if err := bump.Run(ctx, rdb, []string{"atomic:a", "atomic:b"}).Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	reads := 0
+	for done := false; !done; reads++ {
+		select {
+		case <-finished:
+			done = true
+		default:
+		}
+		vals, err := rdb.MGet(ctx, "atomic:a", "atomic:b").Result()
+		require.NoError(t, err)
+		require.Equal(t, vals[0], vals[1], "read %d saw one key changed without the other", reads)
+	}
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, strconv.Itoa(writers*rounds), rdb.Get(ctx, "atomic:b").Val())
+}
+
+// TestScriptKill: a script that runs past busy-reply-threshold (alias
+// lua-time-limit) makes other clients' commands BUSY; SCRIPT KILL stops
+// it while it has not written, and its caller gets Redis's error.
+func TestScriptKill(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	require.NoError(t, rdb.ConfigSet(ctx, "lua-time-limit", "50").Err())
+	require.Equal(t, map[string]string{"busy-reply-threshold": "50"}, rdb.ConfigGet(ctx, "busy-reply-threshold").Val())
+	requireRedisErr(t, rdb.ScriptKill(ctx).Err(), "NOTBUSY No scripts in execution right now.")
+
+	runner := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
+	t.Cleanup(func() { _ = runner.Close() })
+	done := make(chan error, 1)
+	go func() { done <- runner.Eval(ctx, `local n = 0 while true do n = n + 1 end`, nil).Err() }()
+	other := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
+	t.Cleanup(func() { _ = other.Close() })
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		err := other.Ping(ctx).Err()
+		if assert.Error(c, err) {
+			assert.Equal(c, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", err.Error())
+		}
+	}, convergeTimeout, 10*time.Millisecond)
+	require.NoError(t, other.ScriptKill(ctx).Err())
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		require.Regexp(t, `^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$`, err.Error())
+	case <-time.After(convergeTimeout):
+		t.Fatal("the killed script's caller got no reply")
+	}
+	require.NoError(t, other.Ping(ctx).Err())
+	require.NoError(t, runner.Ping(ctx).Err())
+}
+
+// TestScriptUnkillable: a script that wrote cannot be killed (its writes
+// would be half applied); SHUTDOWN NOSAVE, which BUSY lets through, still
+// ends the server.
+func TestScriptUnkillable(t *testing.T) {
+	t.Parallel()
+	s := startNode(t)
+	ctx := context.Background()
+	require.NoError(t, s.rdb.ConfigSet(ctx, "busy-reply-threshold", "50").Err())
+	runner := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
+	t.Cleanup(func() { _ = runner.Close() })
+	done := make(chan error, 1)
+	go func() {
+		done <- runner.Eval(ctx, `redis.call('SET', KEYS[1], '1') while true do end`, []string{"written"}).Err()
+	}()
+	other := noRetry(t, s)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		err := other.Get(ctx, "written").Err()
+		if assert.Error(c, err) {
+			assert.Contains(c, err.Error(), "BUSY ")
+		}
+	}, convergeTimeout, 10*time.Millisecond)
+	requireRedisErr(t, other.ScriptKill(ctx).Err(), "UNKILLABLE Sorry the script already executed write commands against the dataset. "+
+		"You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	_ = other.Do(ctx, "SHUTDOWN", "NOSAVE").Err()
+	require.Equal(t, 0, s.WaitExit(exitTimeout))
+	select {
+	case err := <-done:
+		require.Error(t, err, "the script's caller gets its connection closed")
+	case <-time.After(convergeTimeout):
+		t.Fatal("the script's caller still waits after the server exited")
+	}
+}
+
+// TestScriptReplication: a script's writes reach the secondaries as one
+// group (a reader of the secondary never sees half of a script), a
+// script's PUBLISH reaches their subscribers, and on a secondary a
+// script reads while its writes fail as writes fail there.
+func TestScriptReplication(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	p, sec := startLinkedPair(t)
+	ctx := context.Background()
+
+	n, err := p.rdb.Eval(ctx, `for i = 1, 100 do redis.call('SET', 'k'..i, i) end
+redis.call('HSET', 'h', 'f', 'v')
+redis.call('DEL', 'k1')
+return redis.call('DBSIZE')`, nil).Int64()
+	require.NoError(t, err)
+	require.Equal(t, int64(100), n)
+	requireScriptErr(t, p.rdb.Eval(ctx, `redis.call('SET', 'before', '1') return redis.call('INCR', 'h')`, nil).Err(),
+		"WRONGTYPE Operation against a key holding the wrong kind of value")
+	requireConverged(t, p, sec)
+	require.Equal(t, "1", sec.rdb.Get(ctx, "before").Val(), "a failing script keeps the writes before its error")
+
+	require.Equal(t, "2", sec.rdb.Eval(ctx, `return redis.call('GET', 'k2')`, nil).Val())
+	require.Equal(t, "v", sec.rdb.EvalRO(ctx, `return redis.call('HGET', KEYS[1], 'f')`, []string{"h"}).Val())
+	requireScriptErr(t, sec.rdb.Eval(ctx, `return redis.call('SET', 'x', '1')`, nil).Err(),
+		"READONLY You can't write against a read only replica.")
+	require.Equal(t, int64(0), sec.rdb.Exists(ctx, "x").Val())
+
+	sub := sec.rdb.Subscribe(ctx, "news")
+	t.Cleanup(func() { _ = sub.Close() })
+	_, err = sub.Receive(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), p.rdb.Eval(ctx, `return redis.call('PUBLISH', 'news', 'from a script')`, nil).Val())
+	select {
+	case msg := <-sub.Channel():
+		require.Equal(t, "from a script", msg.Payload)
+	case <-time.After(convergeTimeout):
+		t.Fatal("the script's PUBLISH did not reach the secondary's subscriber")
+	}
+
+	const rounds = 100
+	// The loop between the two writes leaves a reader time to come in
+	// between, were the script not atomic.
+	bump := redis.NewScript(`redis.call('INCR', KEYS[1]) for i = 1, 20000 do end return redis.call('INCR', KEYS[2])`)
+	finished := make(chan error, 1)
+	go func() {
+		for i := 0; i < rounds; i++ {
+			if err := bump.Run(ctx, p.rdb, []string{"a", "b"}).Err(); err != nil {
+				finished <- err
+				return
+			}
+		}
+		finished <- nil
+	}()
+	for done := false; !done; {
+		select {
+		case err := <-finished:
+			require.NoError(t, err)
+			done = true
+		default:
+		}
+		vals, err := sec.rdb.MGet(ctx, "a", "b").Result()
+		require.NoError(t, err)
+		require.Equal(t, vals[0], vals[1], "the secondary applied half of a script")
+	}
+	requireConverged(t, p, sec)
+	require.Equal(t, strconv.Itoa(rounds), sec.rdb.Get(ctx, "b").Val())
+
+}
+
+// requireScriptErr requires the error a script raised: want, then the
+// script's SHA-1 and the line, as Redis words it.
+func requireScriptErr(t *testing.T, err error, want string) {
+	t.Helper()
+	require.Error(t, err, "want error reply %q", want)
+	require.Regexp(t, "^"+regexp.QuoteMeta(want)+` script: [0-9a-f]{40}, on @user_script:[0-9]+\.$`, err.Error())
+}

@@ -1,0 +1,222 @@
+package resp
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/resp/script"
+)
+
+// Scripts (EVAL, EVALSHA, SCRIPT LOAD) run as Redis runs them: atomically,
+// one critical section of the engine like EXEC's (engine.Group), so no
+// other client's command comes in between and a secondary applies the
+// script's writes as one group. A script that may write holds the write
+// gate for its whole run, taken before the engine's lock as EXEC takes it;
+// on a read-only secondary, or without enough good replicas, its writes
+// fail with the error a write gets there, and its reads still run.
+// EVAL_RO and EVALSHA_RO refuse every write. A script's commands go
+// through Server.run like a client's, each into a buffer of its own whose
+// RESP the script package converts to Lua values.
+
+// scripting is the server's script state.
+type scripting struct {
+	cache  script.Cache
+	runner script.Runner
+
+	mu      sync.Mutex
+	running *runningScript // the script in execution, for SCRIPT KILL
+	// started is when the script in execution started (Server.clock;
+	// 0: none), and busyMs busy-reply-threshold: once a script has run
+	// that long, other clients' commands are answered BUSY.
+	started, busyMs atomic.Int64
+}
+
+// DefaultBusyThreshold is busy-reply-threshold's default, Redis's: 5 s.
+const DefaultBusyThreshold = 5000
+
+// SetBusyThreshold sets busy-reply-threshold (lua-time-limit), in
+// milliseconds (0: a running script makes every other command BUSY).
+func (s *Server) SetBusyThreshold(ms int64) { s.scripts.busyMs.Store(max(ms, 0)) }
+
+// scriptBusy reports whether cmd is answered BUSY: a script has run past
+// busy-reply-threshold and cmd is not one Redis lets through then.
+func (s *Server) scriptBusy(c *client, cmd *command) bool {
+	started := s.scripts.started.Load()
+	if started == 0 || c.inGroup || s.clock()-started < s.scripts.busyMs.Load()*int64(time.Millisecond) {
+		return false
+	}
+	switch cmd.name {
+	case "auth", "hello", "quit", "reset", "shutdown", "multi", "discard", "watch", "unwatch", "replconf",
+		"script|kill", "function|kill", "function|stats":
+		return false
+	}
+	return true
+}
+
+// runningScript is a script in execution.
+type runningScript struct {
+	cancel context.CancelFunc
+	wrote  atomic.Bool // a write command ran: SCRIPT KILL refuses
+}
+
+// mayWriteScript reports whether cmd runs a script that may write.
+func mayWriteScript(cmd *command) bool {
+	return cmd.name == "eval" || cmd.name == "evalsha"
+}
+
+// scriptHost is what a running script's redis.call reaches.
+type scriptHost struct {
+	s        *Server
+	c        *client
+	readOnly bool // EVAL_RO, EVALSHA_RO
+	run      *runningScript
+	out      replyWriter
+}
+
+// Call implements script.Host.
+func (h *scriptHost) Call(args [][]byte, resp3 bool) []byte {
+	h.out.b, h.out.errs, h.out.resp3 = h.out.b[:0], h.out.errs[:0], resp3
+	s, c := h.s, h.c
+	cmd := s.lookup(args[0])
+	if cmd != nil && cmd.subs != nil && len(args) > 1 {
+		if sc := cmd.subcommand(args[1]); sc != nil {
+			cmd = sc
+		}
+	}
+	switch {
+	case cmd == nil:
+		h.out.WriteError(errScriptUnknownCommand)
+	case !cmd.arityOK(len(args)):
+		h.out.WriteError(errScriptArity)
+	case cmd.flags&flagNoScript != 0:
+		h.out.WriteError(errScriptNotAllowed)
+	case cmd.flags&flagWrite != 0 && h.readOnly:
+		h.out.WriteError(errScriptReadOnly)
+	default:
+		if cmd.flags&flagWrite != 0 && c.gateErr == "" {
+			h.run.wrote.Store(true)
+		}
+		saved, claimed := c.conn, c.errsClaimed
+		c.conn = &h.out
+		s.run(c, args)
+		c.conn, c.errsClaimed = saved, claimed
+	}
+	return h.out.b
+}
+
+// Log implements script.Host.
+func (h *scriptHost) Log(level int, msg string) {
+	switch level {
+	case script.LogWarning:
+		h.s.log.Warn(msg, "source", "script")
+	case script.LogNotice:
+		h.s.log.Info(msg, "source", "script")
+	default:
+		h.s.log.Debug(msg, "source", "script")
+	}
+}
+
+// Known implements script.Host: a command exists with args's arity.
+func (h *scriptHost) Known(args [][]byte) (bool, string) {
+	cmd := h.s.lookup(args[0])
+	if cmd == nil || !cmd.arityOK(len(args)) {
+		return false, errScriptACLCheck
+	}
+	return true, ""
+}
+
+// runScript runs sc with its keys and arguments for c and writes its
+// result.
+func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, readOnly bool) {
+	run := &runningScript{}
+	h := &scriptHost{s: s, c: c, readOnly: readOnly, run: run}
+	r := &script.Run{Script: sc, Keys: keys, Argv: argv, Host: h, RESP3: c.conn.resp3}
+	var reply []byte
+	var errText string
+	db := c.DB()
+	// exec runs with the engine's lock held (this group or EXEC's), so
+	// one script at most is running.
+	exec := func() {
+		ctx, cancel := context.WithCancel(s.ctx)
+		defer cancel()
+		r.Ctx, run.cancel = ctx, cancel
+		s.scripts.mu.Lock()
+		s.scripts.running = run
+		s.scripts.started.Store(s.clock())
+		s.scripts.mu.Unlock()
+		inExec := c.inExec
+		c.inExec = true
+		defer func() {
+			c.inExec = inExec
+			c.setDB(db) // SELECT in a script does not change the caller's database
+			s.scripts.mu.Lock()
+			s.scripts.running = nil
+			s.scripts.started.Store(0)
+			s.scripts.mu.Unlock()
+		}()
+		reply, errText = s.scripts.runner.Run(r)
+	}
+	if c.inGroup { // inside EXEC: its group and gate hold
+		exec()
+	} else {
+		if !readOnly {
+			rep := s.replication()
+			c.execGate, c.gateErr = true, ""
+			if err := rep.BeginWrite(); err != nil {
+				c.gateErr = gateError(err)
+			} else {
+				defer rep.EndWrite()
+				if !s.enoughReplicas() {
+					c.gateErr = errNoReplicas
+				}
+			}
+			defer func() { c.execGate, c.gateErr = false, "" }()
+		}
+		own := c.eng
+		own.Group(func(tx *engine.Engine) {
+			c.eng, c.inGroup = tx, true
+			defer func() { c.eng, c.inGroup = own, false }()
+			exec()
+		})
+		s.forwardPubs(c)
+	}
+	if errText != "" {
+		c.conn.WriteError(errText)
+		return
+	}
+	c.conn.WriteRaw(reply)
+}
+
+// cmdScriptKill stops the running script, unless it wrote.
+func cmdScriptKill(s *Server, c *client, args [][]byte) {
+	s.scripts.mu.Lock()
+	run := s.scripts.running
+	s.scripts.mu.Unlock()
+	switch {
+	case run == nil:
+		c.conn.WriteError(errNotBusy)
+	case run.wrote.Load():
+		c.conn.WriteError(errUnkillable)
+	default:
+		run.cancel()
+		okReply(c)
+	}
+}
+
+// readOnlyScript reports whether name is EVAL_RO or EVALSHA_RO.
+func readOnlyScript(name []byte) bool {
+	return len(name) > 3 && equalFold(name[len(name)-3:], "_ro")
+}
+
+// forwardPubs hands the secondaries the PUBLISH messages a script sent
+// while it held the engine's lock.
+func (s *Server) forwardPubs(c *client) {
+	for _, m := range c.pubsAfter {
+		s.replication().Publish(m[0], m[1])
+	}
+	clear(c.pubsAfter)
+	c.pubsAfter = c.pubsAfter[:0]
+}
