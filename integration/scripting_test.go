@@ -21,7 +21,8 @@ import (
 // redis.pcall and Lua's pcall, error_reply and status_reply, the
 // read-only globals, numbers as arguments, the commands a script may not
 // call, EVAL_RO's refusal of writes, SELECT inside a script, the cache,
-// MULTI around EVAL, cjson, bit and the string, table and math libraries.
+// MULTI around EVAL, cjson, bit, cmsgpack and the string, table and math
+// libraries.
 // Left out: what depends on the interpreter's own texts (runtime error
 // messages, the order pairs() walks a table in).
 func TestScriptReplies(t *testing.T) {
@@ -262,6 +263,24 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"eval", "return redis.call('randomkey')", "0"}, "$-1\r\n"},
 		{[]string{"eval", "return redis.call('object', 'freq', 'x')", "0"}, "$-1\r\n"},
 		{[]string{"eval", "return redis.call('script', 'exists', 'x')", "0"}, "-ERR This Redis command is not allowed from script script: 6bc487e59c9eaf04dd5fa21364d867a737548dcd, on @user_script:1.\r\n"},
+	})
+	// cmsgpack, byte for byte.
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end return hex(cmsgpack.pack(1, -1, 127, 128, 255, 256, 65535, 65536, -32, -33, -128, -129, -32768, -32769, 2^31, -2^31, -2^31-1, 2^32, 2^40, -2^40))", "0"}, "$160\r\n01ff7fcc80ccffcd0100cdffffce00010000e0d0dfd080d1ff7fd18000d2ffff7fffce80000000d280000000d3ffffffff7fffffffcf0000000100000000cf0000010000000000d3ffffff0000000000\r\n"},
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end return hex(cmsgpack.pack(0.5, 0.1, 1.5, -2.25, 1e300, 1/0))", "0"}, "$76\r\nca3f000000cb3fb999999999999aca3fc00000cac0100000cb7e37e43c8800759cca7f800000\r\n"},
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end return hex(cmsgpack.pack('', 'abc', string.rep('x', 31), string.rep('y', 32), string.rep('z', 256)))", "0"}, "$660\r\na0a3616263bf78787878787878787878787878787878787878787878787878787878787878d9207979797979797979797979797979797979797979797979797979797979797979da01007a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a\r\n"},
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end return hex(cmsgpack.pack({}, {1,2,3}, {a=1}, true, false, nil))", "0"}, "$24\r\n909301020381a16101c3c2c0\r\n"},
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end local t = {} for i=1,20 do t[i]=i end return hex(cmsgpack.pack(t, {1, nil, 3}, {[2]=1}))", "0"}, "$62\r\ndc00140102030405060708090a0b0c0d0e0f10111213148201010303810201\r\n"},
+		{[]string{"eval", "return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, 2, {3}}, 2.5, -7))}", "0"}, "*5\r\n:1\r\n$1\r\na\r\n*3\r\n:1\r\n:2\r\n*1\r\n:3\r\n:2\r\n:-7\r\n"},
+		{[]string{"eval", "local t = cmsgpack.unpack(cmsgpack.pack({a = 'x', b = {1, 2}})) return {t.a, t.b[2]}", "0"}, "*2\r\n$1\r\nx\r\n:2\r\n"},
+		{[]string{"eval", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}", "0"}, "*2\r\n:1\r\n:1\r\n"},
+		{[]string{"eval", "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}", "0"}, "*3\r\n:2\r\n:1\r\n:2\r\n"},
+		{[]string{"eval", "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 2)}", "0"}, "*2\r\n:-1\r\n:3\r\n"},
+		{[]string{"eval", "return {cmsgpack.unpack_one(cmsgpack.pack(1))}", "0"}, "*2\r\n:-1\r\n:1\r\n"},
+		{[]string{"eval", "return cmsgpack.unpack('\\145')", "0"}, "-ERR user_script:1: Missing bytes in input. script: e5a6d131d7141fcb79a9f44b543166f94c2e8503, on @user_script:1.\r\n"},
+		{[]string{"eval", "return cmsgpack.pack()", "0"}, "-ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: 6bc235afa55de88253e203cc5fe5844792e25209, on @user_script:1.\r\n"},
+		{[]string{"eval", "return type(cmsgpack.unpack(''))", "0"}, "-ERR user_script:1: bad argument #1 to 'type' (value expected) script: 7201353372da040f6aac6152d26ab5805a68611f, on @user_script:1.\r\n"},
+		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return hex(cmsgpack.pack(t))", "0"}, "$34\r\n91919191919191919191919191919191c0\r\n"},
 	})
 }
 

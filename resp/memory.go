@@ -36,6 +36,7 @@ func (s *Server) infoMemory(eng *engine.Engine) [][2]string {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rss := readRSS()
+	scripts, scriptBytes := s.scripts.cache.Stats() // the bodies of EVAL's cache
 	u := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return [][2]string{
 		{"used_memory", u(m.Used)},
@@ -44,6 +45,10 @@ func (s *Server) infoMemory(eng *engine.Engine) [][2]string {
 		{"used_memory_rss_human", humanBytes(rss)},
 		{"used_memory_peak", u(m.Peak)},
 		{"used_memory_peak_human", humanBytes(uint64(m.Peak))},
+		{"used_memory_scripts_eval", u(scriptBytes)},
+		{"number_of_cached_scripts", strconv.Itoa(scripts)},
+		{"used_memory_scripts", u(scriptBytes)},
+		{"used_memory_scripts_human", humanBytes(uint64(scriptBytes))},
 		{"allocator_allocated", strconv.FormatUint(ms.HeapAlloc, 10)},
 		{"total_system_memory", "0"},
 		{"maxmemory", u(m.MaxMemory)},

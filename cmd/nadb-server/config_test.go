@@ -604,7 +604,7 @@ func TestSettingsGet(t *testing.T) {
 		{"repl-*", []string{"repl-allow-legacy", "repl-backlog-size", "repl-listen-host", "repl-listen-port", "repl-max-peers", "repl-max-unauthenticated", "repl-password", "repl-ping-replica-period", "repl-ping-slave-period", "repl-timeout", "repl-verify-interval"}},
 		{"append*", []string{"appendfsync", "appendonly"}},
 		{"*-host", []string{"primary-host", "repl-listen-host"}},
-		{"[bd]*", []string{"bind", "broadcast-async", "daemonize", "databases", "dir"}},
+		{"[bd]*", []string{"bind", "broadcast-async", "busy-reply-threshold", "daemonize", "databases", "dir"}},
 		{"*", allNames()},
 		{"no-such-option", []string{}},
 		{"por", []string{}},
@@ -697,6 +697,7 @@ var runtimeOptions = []struct {
 	{"tracking-table-max-keys", "100"},
 	{"notify-keyspace-events", "xKE"},
 	{"latency-monitor-threshold", "100"},
+	{"busy-reply-threshold", "250"},
 	{"client-output-buffer-limit", "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
 	{"maxmemory", "104857600"}, // kept in bytes (TestMaxMemoryShownInBytes)
 	{"maxmemory-policy", "allkeys-lru"},

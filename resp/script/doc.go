@@ -2,8 +2,8 @@
 // Redis 7.0 runs them: a cache of compiled scripts by SHA-1, the redis
 // library (call, pcall, error_reply, status_reply, sha1hex, log, setresp,
 // set_repl, replicate_commands, breakpoint, debug, acl_check_cmd) with
-// Redis's conversions between replies and Lua values, and the cjson and
-// bit libraries.
+// Redis's conversions between replies and Lua values, and the cjson,
+// cmsgpack and bit libraries.
 //
 // The package knows nothing of the server: a script reaches the keyspace
 // through a Host, which runs one command and hands back its reply as RESP

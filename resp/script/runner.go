@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,7 +129,8 @@ func newState() *state {
 	g.RawSetString("redis", st.redisLib())
 	g.RawSetString("cjson", st.cjsonLib())
 	g.RawSetString("bit", bitLib(L))
-	for _, name := range []string{"redis", "cjson", "bit", "string", "table", "math"} {
+	g.RawSetString("cmsgpack", st.msgpackLib())
+	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math"} {
 		g.RawSetString(name, readOnly(L, g.RawGetString(name).(*lua.LTable), false))
 	}
 	st.env = readOnly(L, g, true)
@@ -236,8 +238,12 @@ func errorMessage(obj lua.LValue) string {
 		}
 		return "ERR unknown error"
 	}
-	return "ERR " + lua.LVAsString(obj)
+	return "ERR " + badArgument.ReplaceAllString(lua.LVAsString(obj), "bad argument #$1 to '$2' (")
 }
+
+// badArgument finds the interpreter's argument errors, to quote the
+// function's name as Lua does.
+var badArgument = regexp.MustCompile(`bad argument #(-?\d+) to ([A-Za-z_][\w.:]*) \(`)
 
 // sanitize makes an error text fit one line, as Redis does with every
 // error it sends.
