@@ -282,6 +282,34 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"eval", "return type(cmsgpack.unpack(''))", "0"}, "-ERR user_script:1: bad argument #1 to 'type' (value expected) script: 7201353372da040f6aac6152d26ab5805a68611f, on @user_script:1.\r\n"},
 		{[]string{"eval", "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return hex(cmsgpack.pack(t))", "0"}, "$34\r\n91919191919191919191919191919191c0\r\n"},
 	})
+	// Shebang lines: the engine, flags, no-writes, allow-oom, and a script
+	// that may write refused at once over maxmemory.
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval", "#!lua\nreturn 1", "0"}, ":1\r\n"},
+		{[]string{"eval", "#!lua flags=no-writes\nreturn redis.call('set','a','1')", "0"}, "-ERR Write commands are not allowed from read-only scripts. script: 71c6978aa8dbb43cfeb7536150d4b9326e6031a2, on @user_script:2.\r\n"},
+		{[]string{"eval", "#!lua flags=no-writes,allow-oom\nreturn redis.call('get','a')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "#!lua flags=bogus\nreturn 1", "0"}, "-ERR Unexpected flag in script shebang: bogus\r\n"},
+		{[]string{"eval", "#!python\nreturn 1", "0"}, "-ERR Unexpected engine in script shebang: #!python\r\n"},
+		{[]string{"eval", "#!lua name=x\nreturn 1", "0"}, "-ERR Unknown lua shebang option: name=x\r\n"},
+		{[]string{"eval", "#!lua flags=\nreturn 1", "0"}, ":1\r\n"},
+		{[]string{"eval", "#!lua\nreturn redis.call('set','a','1')", "0"}, "+OK\r\n"},
+		{[]string{"eval", "#!lua", "0"}, "-ERR Invalid script shebang\r\n"},
+		{[]string{"eval", "#!lua flags=no-writes\nerror('x')", "0"}, "-ERR user_script:2: x script: 92a1f2c9b02e32b5bc57bd411dde4eebcb848a63, on @user_script:2.\r\n"},
+		{[]string{"script", "load", "#!lua flags=bogus\nreturn 1"}, "-ERR Unexpected flag in script shebang: bogus\r\n"},
+		{[]string{"eval", "#!lua\nreturn 1 +", "0"}, "-ERR Error compiling script (new function): user_script:2: unexpected symbol near '<eof>'\r\n"},
+		{[]string{"eval_ro", "#!lua\nreturn 1", "0"}, "-ERR Can not execute a script with write flag using *_ro command.\r\n"},
+		{[]string{"eval_ro", "#!lua flags=no-writes\nreturn 1", "0"}, ":1\r\n"},
+		{[]string{"set", "fill", "xxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, "+OK\r\n"},
+		{[]string{"config", "set", "maxmemory", "1"}, "+OK\r\n"},
+		{[]string{"eval", "#!lua\nreturn 1", "0"}, "-OOM command not allowed when used memory > 'maxmemory'.\r\n"},
+		{[]string{"eval", "#!lua flags=allow-oom\nreturn 1", "0"}, ":1\r\n"},
+		{[]string{"eval", "#!lua flags=no-writes\nreturn 1", "0"}, ":1\r\n"},
+		{[]string{"eval", "return redis.call('set', 'k', 'v')", "0"}, "-OOM command not allowed when used memory > 'maxmemory'. script: 2d991be581da74a0c0c441c4beb92ae41c2e1eb9, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('get', 'k')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "#!lua flags=allow-oom\nreturn redis.call('set', 'k', 'v')", "0"}, "+OK\r\n"},
+		{[]string{"config", "set", "maxmemory", "0"}, "+OK\r\n"},
+		{[]string{"del", "k", "fill"}, ":2\r\n"},
+	})
 }
 
 // TestScriptClients runs scripts the way applications do, through
@@ -479,6 +507,8 @@ return redis.call('DBSIZE')`, nil).Int64()
 	requireScriptErr(t, sec.rdb.Eval(ctx, `return redis.call('SET', 'x', '1')`, nil).Err(),
 		"READONLY You can't write against a read only replica.")
 	require.Equal(t, int64(0), sec.rdb.Exists(ctx, "x").Val())
+	requireRedisErr(t, sec.rdb.Eval(ctx, "#!lua\nreturn 1", nil).Err(), "READONLY You can't write against a read only replica.")
+	require.Equal(t, int64(1), sec.rdb.Eval(ctx, "#!lua flags=no-writes\nreturn 1", nil).Val())
 
 	sub := sec.rdb.Subscribe(ctx, "news")
 	t.Cleanup(func() { _ = sub.Close() })

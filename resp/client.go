@@ -89,6 +89,9 @@ type client struct {
 	// inGroup is set while the client holds the engine's group (c.eng is
 	// the group's): EXEC's grouped queue, a script.
 	inExec, inGroup bool
+	// allowOOM is set while a script declared allow-oom runs: its writes
+	// pass maxmemory.
+	allowOOM bool
 	// pubsAfter holds the PUBLISH messages of a running script, forwarded
 	// to the secondaries once it ends.
 	pubsAfter [][2][]byte

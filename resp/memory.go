@@ -20,7 +20,7 @@ import (
 // refused there first, and it applies its primary's stream, evictions
 // included, without a limit of its own.
 func (s *Server) makeRoom(c *client, cmd *command) bool {
-	if err := c.eng.FreeMemory(); err != nil && cmd.flags&flagDenyOOM != 0 {
+	if err := c.eng.FreeMemory(); err != nil && cmd.flags&flagDenyOOM != 0 && !c.allowOOM {
 		c.conn.WriteError(errorText(err))
 		return false
 	}

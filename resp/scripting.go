@@ -131,6 +131,30 @@ func (h *scriptHost) Known(args [][]byte) (bool, string) {
 // runScript runs sc with its keys and arguments for c and writes its
 // result.
 func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, readOnly bool) {
+	// A script with a shebang line declares what it does (Redis 7.0): one
+	// that may write is refused at once where it could not write, rather
+	// than at its first write.
+	if f := sc.Flags; f.Shebang && !f.NoWrites {
+		if readOnly {
+			c.conn.WriteError(errScriptWriteFlagRO)
+			return
+		}
+		if !f.AllowOOM {
+			if err := c.eng.FreeMemory(); err != nil {
+				c.conn.WriteError(errorText(err))
+				return
+			}
+		}
+		if s.replication().ReadOnly() {
+			c.conn.WriteError(errReadOnly)
+			return
+		}
+		if !c.inGroup && !s.enoughReplicas() {
+			c.conn.WriteError(errNoReplicas)
+			return
+		}
+	}
+	readOnly = readOnly || sc.Flags.NoWrites
 	run := &runningScript{}
 	h := &scriptHost{s: s, c: c, readOnly: readOnly, run: run}
 	r := &script.Run{Script: sc, Keys: keys, Argv: argv, Host: h, RESP3: c.conn.resp3}
@@ -147,10 +171,10 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 		s.scripts.running = run
 		s.scripts.started.Store(s.clock())
 		s.scripts.mu.Unlock()
-		inExec := c.inExec
-		c.inExec = true
+		inExec, allowOOM := c.inExec, c.allowOOM
+		c.inExec, c.allowOOM = true, sc.Flags.AllowOOM
 		defer func() {
-			c.inExec = inExec
+			c.inExec, c.allowOOM = inExec, allowOOM
 			c.setDB(db) // SELECT in a script does not change the caller's database
 			s.scripts.mu.Lock()
 			s.scripts.running = nil

@@ -1,8 +1,10 @@
 package script
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -19,7 +21,16 @@ const chunkName = "user_script"
 type Script struct {
 	SHA   string // the SHA-1 of Body, in lower-case hex
 	Body  []byte
+	Flags Flags
 	proto *lua.FunctionProto
+}
+
+// Flags are what a script's shebang line (#!lua flags=...) declares.
+type Flags struct {
+	Shebang    bool // the script has one: Redis 7's stricter checks apply
+	NoWrites   bool // no-writes: it runs as EVAL_RO
+	AllowOOM   bool // allow-oom: it runs over maxmemory
+	AllowStale bool // allow-stale: accepted (a stale secondary serves it)
 }
 
 // Cache holds compiled scripts by their SHA-1, for EVALSHA. It is safe for
@@ -65,11 +76,15 @@ func (c *Cache) Load(body []byte) (*Script, error) {
 	if s != nil {
 		return s, nil
 	}
-	proto, err := compile(body)
+	code, flags, err := shebang(body)
 	if err != nil {
 		return nil, err
 	}
-	s = &Script{SHA: sha, Body: append([]byte(nil), body...), proto: proto}
+	proto, err := compile(code)
+	if err != nil {
+		return nil, err
+	}
+	s = &Script{SHA: sha, Body: append([]byte(nil), body...), Flags: flags, proto: proto}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.byID[sha]; old != nil {
@@ -131,4 +146,43 @@ func compileError(err error, body []byte) error {
 		msg = fmt.Sprintf("%s:%d: %s", chunkName, line, what)
 	}
 	return fmt.Errorf("ERR Error compiling script (new function): %s", strings.TrimSpace(msg))
+}
+
+// shebang reads a script's "#!lua [flags=a,b]" first line, as Redis 7.0
+// does, and returns the code with that line left empty (so the lines keep
+// their numbers).
+func shebang(body []byte) ([]byte, Flags, error) {
+	if !bytes.HasPrefix(body, []byte("#!")) {
+		return body, Flags{}, nil
+	}
+	line, rest, ok := bytes.Cut(body, []byte("\n"))
+	if !ok {
+		return nil, Flags{}, errors.New("ERR Invalid script shebang")
+	}
+	words := strings.Fields(string(line))
+	if words[0] != "#!lua" {
+		return nil, Flags{}, fmt.Errorf("ERR Unexpected engine in script shebang: %s", words[0])
+	}
+	f := Flags{Shebang: true}
+	for _, w := range words[1:] {
+		list, ok := strings.CutPrefix(w, "flags=")
+		if !ok {
+			return nil, Flags{}, fmt.Errorf("ERR Unknown lua shebang option: %s", w)
+		}
+		for _, flag := range strings.Split(list, ",") {
+			switch flag {
+			case "":
+			case "no-writes":
+				f.NoWrites = true
+			case "allow-oom":
+				f.AllowOOM = true
+			case "allow-stale":
+				f.AllowStale = true
+			case "no-cluster", "allow-cross-slot-keys":
+			default:
+				return nil, Flags{}, fmt.Errorf("ERR Unexpected flag in script shebang: %s", flag)
+			}
+		}
+	}
+	return append([]byte("\n"), rest...), f, nil
 }
