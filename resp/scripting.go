@@ -134,6 +134,10 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 	// A script with a shebang line declares what it does (Redis 7.0): one
 	// that may write is refused at once where it could not write, rather
 	// than at its first write.
+	if f := sc.Flags; f.Shebang && !f.AllowStale && s.replication().StaleError() != nil {
+		c.conn.WriteError(errMasterDown)
+		return
+	}
 	if f := sc.Flags; f.Shebang && !f.NoWrites {
 		if readOnly {
 			c.conn.WriteError(errScriptWriteFlagRO)
