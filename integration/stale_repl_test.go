@@ -25,6 +25,10 @@ func TestStaleDataFollowsTheLink(t *testing.T) {
 	s.waitInfo("replication", "master_link_status", "down")
 	err := s.rdb.Get(ctx, "k").Err()
 	require.EqualError(t, err, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+	// A script declared with a shebang line needs allow-stale to run.
+	require.EqualError(t, s.rdb.Eval(ctx, "#!lua flags=no-writes\nreturn 1", nil).Err(),
+		"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+	require.Equal(t, int64(1), s.rdb.Eval(ctx, "#!lua flags=no-writes,allow-stale\nreturn 1", nil).Val())
 
 	p.restart() // without persistence: it comes back empty
 	require.NoError(t, p.rdb.Set(ctx, "k2", "v2", 0).Err())
