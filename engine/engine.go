@@ -386,6 +386,16 @@ func (e *Engine) Group(fn func(tx *Engine)) {
 	fn(&Engine{core: e.core, held: true, origin: e.origin})
 }
 
+// DiscardGroup forgets the changes made so far in this Group: the sink,
+// observers and blocked clients never hear of them, though the keyspace
+// keeps them. Only for a server that is stopping and must not log half of
+// a script (see resp's scripts).
+func (e *Engine) DiscardGroup() {
+	clear(e.effects)
+	e.effects = e.effects[:0]
+	e.origins = e.origins[:0]
+}
+
 // expired reports whether en's time has passed at now. Like Redis, a key
 // lives through its expiry millisecond and is gone after it.
 func expired(en *entry, now int64) bool { return en.expireAt != 0 && now > en.expireAt }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -310,6 +311,27 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"config", "set", "maxmemory", "0"}, "+OK\r\n"},
 		{[]string{"del", "k", "fill"}, ":2\r\n"},
 	})
+	// EVAL_RO refuses what replicates; deep stacks; nothing a script does to
+	// the libraries or the globals reaches the next script.
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"eval_ro", "return redis.call('publish','ch','x')", "0"}, "-ERR Write commands are not allowed from read-only scripts. script: afd1cf86f5e3594c2af58a657a9bee0c137cdcb2, on @user_script:1.\r\n"},
+		{[]string{"eval_ro", "return redis.call('pfcount','hll')", "0"}, "-ERR Write commands are not allowed from read-only scripts. script: 4fab1ed2d1bd8bbf3f50ebbdaaed171ad560125d, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.acl_check_cmd('get')", "0"}, ":1\r\n"},
+		{[]string{"eval", "return bit.bor(1.5, 2)", "0"}, ":2\r\n"},
+		{[]string{"eval", "return bit.tobit(2.5) + bit.tobit(3.5)", "0"}, ":6\r\n"},
+		{[]string{"eval", "local t={} for i=1,6000 do t[i]=i end return #{unpack(t)}", "0"}, ":6000\r\n"},
+		{[]string{"eval", "local function f(n) if n == 0 then return 0 end return 1 + f(n-1) end return f(5000)", "0"}, ":5000\r\n"},
+		{[]string{"eval", "return rawset(redis, 'call', function() return 'hijacked' end) and 1", "0"}, "-ERR Attempt to modify a readonly table script: 5bff8dd31f9100b94ba6992aed46c2eac383d8fc, on @user_script:1.\r\n"},
+		{[]string{"eval", "return redis.call('ping')", "0"}, "+PONG\r\n"},
+		{[]string{"eval", "rawset(_G, 'leak', 42) return 1", "0"}, "-ERR Attempt to modify a readonly table script: d3217000963977d8854cc27f2fd4856dd534af95, on @user_script:1.\r\n"},
+		{[]string{"eval", "return rawget(_G, 'leak') == nil", "0"}, ":1\r\n"},
+		{[]string{"eval", "return loadstring('return 1 + 1')()", "0"}, ":2\r\n"},
+		{[]string{"eval", "local ok = pcall(function() getmetatable('').__index.upper = function() return 'pwn' end end) return 1", "0"}, ":1\r\n"},
+		{[]string{"eval", "return string.upper('a')", "0"}, "$1\r\nA\r\n"},
+		{[]string{"eval", "return ('a'):upper()", "0"}, "$1\r\nA\r\n"},
+		{[]string{"script", "flush"}, "+OK\r\n"},
+		{[]string{"eval", "return redis.call('ping')", "0"}, "+PONG\r\n"},
+	})
 }
 
 // TestScriptClients runs scripts the way applications do, through
@@ -449,12 +471,13 @@ func TestScriptKill(t *testing.T) {
 }
 
 // TestScriptUnkillable: a script that wrote cannot be killed (its writes
-// would be half applied); SHUTDOWN NOSAVE, which BUSY lets through, still
-// ends the server.
+// would be half applied); a plain SHUTDOWN is BUSY, SHUTDOWN NOSAVE ends
+// the server, and none of the script's writes reach the log.
 func TestScriptUnkillable(t *testing.T) {
 	t.Parallel()
-	s := startNode(t)
+	s := startNode(t, "--appendonly", "yes", "--appendfsync", "always")
 	ctx := context.Background()
+	require.NoError(t, s.rdb.Set(ctx, "before", "1", 0).Err())
 	require.NoError(t, s.rdb.ConfigSet(ctx, "busy-reply-threshold", "50").Err())
 	runner := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
 	t.Cleanup(func() { _ = runner.Close() })
@@ -471,6 +494,7 @@ func TestScriptUnkillable(t *testing.T) {
 	}, convergeTimeout, 10*time.Millisecond)
 	requireRedisErr(t, other.ScriptKill(ctx).Err(), "UNKILLABLE Sorry the script already executed write commands against the dataset. "+
 		"You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	requireRedisErr(t, other.Do(ctx, "SHUTDOWN").Err(), "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
 	_ = other.Do(ctx, "SHUTDOWN", "NOSAVE").Err()
 	require.Equal(t, 0, s.WaitExit(exitTimeout))
 	select {
@@ -479,6 +503,45 @@ func TestScriptUnkillable(t *testing.T) {
 	case <-time.After(convergeTimeout):
 		t.Fatal("the script's caller still waits after the server exited")
 	}
+	s.restart()
+	require.Equal(t, "1", s.rdb.Get(ctx, "before").Val())
+	require.Equal(t, int64(0), s.rdb.Exists(ctx, "written").Val(), "half of a script reached the log")
+}
+
+// TestScriptSubscriber: a RESP3 client in subscriber mode runs scripts,
+// whose commands are not a subscriber's. The slow log holds the script
+// and, as in Redis, the commands it called, each timed on its own.
+func TestScriptSubscriber(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	c := dialRaw(t, s.Addr())
+	c.send(respCommand([]string{"HELLO", "3"}))
+	readReply(t, c)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"SUBSCRIBE", "ch"}, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"},
+		{[]string{"EVAL", "return redis.call('get', 'nokey')", "0"}, "_\r\n"},
+		{[]string{"EVAL", "return redis.call('ping')", "0"}, "+PONG\r\n"},
+		{[]string{"EVAL", "return redis.call('publish', 'other', 'm')", "0"}, ":0\r\n"},
+	})
+
+	require.NoError(t, rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err())
+	require.NoError(t, rdb.SlowLogReset(ctx).Err())
+	require.Equal(t, "", rdb.Eval(ctx, `local x = 0 for i = 1, 3000000 do x = x + i end return redis.call('GET', 'nokey') or ''`, nil).Val())
+	entries, err := rdb.SlowLogGet(ctx, -1).Result()
+	require.NoError(t, err)
+	var get, eval time.Duration
+	for _, e := range entries {
+		switch strings.ToLower(e.Args[0]) {
+		case "get":
+			get = e.Duration
+		case "eval":
+			eval = e.Duration
+		}
+	}
+	require.NotZero(t, eval, "slow log %v", entries)
+	require.Less(t, get, eval/10, "the script's GET is charged the loop before it: slow log %v", entries)
 }
 
 // TestScriptReplication: a script's writes reach the secondaries as one
@@ -504,6 +567,10 @@ return redis.call('DBSIZE')`, nil).Int64()
 
 	require.Equal(t, "2", sec.rdb.Eval(ctx, `return redis.call('GET', 'k2')`, nil).Val())
 	require.Equal(t, "v", sec.rdb.EvalRO(ctx, `return redis.call('HGET', KEYS[1], 'f')`, []string{"h"}).Val())
+	info, err := sec.rdb.Eval(ctx, `return redis.call('INFO')`, nil).Text()
+	require.NoError(t, err)
+	require.Contains(t, info, "# Keyspace")
+	require.NotContains(t, info, "# Replication", "a script holds the engine's lock: no section read under the node's")
 	requireScriptErr(t, sec.rdb.Eval(ctx, `return redis.call('SET', 'x', '1')`, nil).Err(),
 		"READONLY You can't write against a read only replica.")
 	require.Equal(t, int64(0), sec.rdb.Exists(ctx, "x").Val())

@@ -90,8 +90,9 @@ type client struct {
 	// the group's): EXEC's grouped queue, a script.
 	inExec, inGroup bool
 	// allowOOM is set while a script declared allow-oom runs: its writes
-	// pass maxmemory.
-	allowOOM bool
+	// pass maxmemory. inScript is set while a script's commands run: the
+	// script is not the client, so its subscriber mode does not apply.
+	allowOOM, inScript bool
 	// pubsAfter holds the PUBLISH messages of a running script, forwarded
 	// to the secondaries once it ends.
 	pubsAfter [][2][]byte

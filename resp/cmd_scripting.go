@@ -111,6 +111,7 @@ func cmdScriptExists(s *Server, c *client, args [][]byte) {
 func cmdScriptFlush(s *Server, c *client, args [][]byte) {
 	if len(args) == 2 || len(args) == 3 && (equalFold(args[2], "sync") || equalFold(args[2], "async")) {
 		s.scripts.cache.Flush()
+		s.scripts.runner.Reset()
 		okReply(c)
 		return
 	}

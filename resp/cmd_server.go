@@ -68,12 +68,14 @@ func cmdTime(s *Server, c *client, args [][]byte) {
 }
 
 func cmdShutdown(s *Server, c *client, args [][]byte) {
-	save := false
+	save, nosave := false, false
 	for _, a := range args[1:] {
 		switch {
 		case equalFold(a, "save"):
 			save = true
-		case equalFold(a, "nosave"), equalFold(a, "now"), equalFold(a, "force"):
+		case equalFold(a, "nosave"):
+			nosave = true
+		case equalFold(a, "now"), equalFold(a, "force"):
 		case equalFold(a, "abort"):
 			c.conn.WriteError(errNoShutdown)
 			return
@@ -81,6 +83,12 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 			c.conn.WriteError(errSyntax)
 			return
 		}
+	}
+	// While a script runs, only SHUTDOWN NOSAVE (or NOW, FORCE) stops the
+	// server, as in Redis; a snapshot would wait for the script.
+	if s.scriptRunning() && !nosave {
+		c.conn.WriteError(errBusyScript)
+		return
 	}
 	if save {
 		// SHUTDOWN SAVE writes a snapshot first, and stays up if it fails.

@@ -21,6 +21,11 @@ var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "s
 // "all", as Redis's commandstats.
 var notDefault = map[string]bool{"commandstats": true}
 
+// nodeSection names the sections read from the replication node under its
+// own lock, which comes before the engine's: a script, which holds the
+// engine's lock, gets INFO without them.
+var nodeSection = map[string]bool{"persistence": true, "replication": true}
+
 func cmdInfo(s *Server, c *client, args [][]byte) {
 	want := map[string]bool{}
 	all, def := false, len(args) == 1
@@ -38,6 +43,9 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 	var b strings.Builder
 	for _, name := range infoSectionOrder {
 		if !all && !want[name] && (!def || notDefault[name]) {
+			continue
+		}
+		if c.inScript && nodeSection[name] {
 			continue
 		}
 		if b.Len() > 0 {

@@ -56,10 +56,33 @@ func (s *Server) scriptBusy(c *client, cmd *command) bool {
 	return true
 }
 
-// runningScript is a script in execution.
+// runningScript is a script in execution. Its state goes from clean to
+// wrote (its first write command) or to killed (SCRIPT KILL), once: a
+// script is killed only before it writes, and writes only if not killed.
 type runningScript struct {
 	cancel context.CancelFunc
-	wrote  atomic.Bool // a write command ran: SCRIPT KILL refuses
+	state  atomic.Int32
+}
+
+const (
+	scriptClean int32 = iota
+	scriptWrote
+	scriptKilled
+)
+
+// write reports whether the script may run a write command: it has not
+// been killed, and from now on it cannot be.
+func (r *runningScript) write() bool {
+	return r.state.CompareAndSwap(scriptClean, scriptWrote) || r.state.Load() == scriptWrote
+}
+
+// kill stops the script unless it wrote, and reports whether it did.
+func (r *runningScript) kill() bool {
+	if r.state.CompareAndSwap(scriptClean, scriptKilled) || r.state.Load() == scriptKilled {
+		r.cancel()
+		return true
+	}
+	return false
 }
 
 // mayWriteScript reports whether cmd runs a script that may write.
@@ -93,16 +116,16 @@ func (h *scriptHost) Call(args [][]byte, resp3 bool) []byte {
 		h.out.WriteError(errScriptArity)
 	case cmd.flags&flagNoScript != 0:
 		h.out.WriteError(errScriptNotAllowed)
-	case cmd.flags&flagWrite != 0 && h.readOnly:
+	case h.readOnly && mayReplicate(c, cmd):
 		h.out.WriteError(errScriptReadOnly)
+	case cmd.flags&flagWrite != 0 && c.gateErr == "" && !h.run.write():
+		h.out.WriteError(script.Killed) // SCRIPT KILL came first: no write
 	default:
-		if cmd.flags&flagWrite != 0 && c.gateErr == "" {
-			h.run.wrote.Store(true)
-		}
 		saved, claimed := c.conn, c.errsClaimed
+		defer func() { c.conn, c.errsClaimed = saved, claimed }()
 		c.conn = &h.out
+		c.tick = 0 // the command's time starts now, not at the last one's end
 		s.run(c, args)
-		c.conn, c.errsClaimed = saved, claimed
 	}
 	return h.out.b
 }
@@ -119,10 +142,11 @@ func (h *scriptHost) Log(level int, msg string) {
 	}
 }
 
-// Known implements script.Host: a command exists with args's arity.
+// Known implements script.Host: a command of that name exists (the one
+// user may run every command).
 func (h *scriptHost) Known(args [][]byte) (bool, string) {
 	cmd := h.s.lookup(args[0])
-	if cmd == nil || !cmd.arityOK(len(args)) {
+	if cmd == nil {
 		return false, errScriptACLCheck
 	}
 	return true, ""
@@ -175,10 +199,10 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 		s.scripts.running = run
 		s.scripts.started.Store(s.clock())
 		s.scripts.mu.Unlock()
-		inExec, allowOOM := c.inExec, c.allowOOM
-		c.inExec, c.allowOOM = true, sc.Flags.AllowOOM
+		inExec, allowOOM, inScript := c.inExec, c.allowOOM, c.inScript
+		c.inExec, c.allowOOM, c.inScript = true, sc.Flags.AllowOOM, true
 		defer func() {
-			c.inExec, c.allowOOM = inExec, allowOOM
+			c.inExec, c.allowOOM, c.inScript = inExec, allowOOM, inScript
 			c.setDB(db) // SELECT in a script does not change the caller's database
 			s.scripts.mu.Lock()
 			s.scripts.running = nil
@@ -186,6 +210,13 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 			s.scripts.mu.Unlock()
 		}()
 		reply, errText = s.scripts.runner.Run(r)
+		if ctx.Err() != nil && run.state.Load() == scriptWrote {
+			// Stopped by the server's stop after it wrote: its writes,
+			// half of a script, must reach neither the log nor the
+			// secondaries (the process is exiting; Redis exits without
+			// them too).
+			c.eng.DiscardGroup()
+		}
 	}
 	if c.inGroup { // inside EXEC: its group and gate hold
 		exec()
@@ -226,10 +257,9 @@ func cmdScriptKill(s *Server, c *client, args [][]byte) {
 	switch {
 	case run == nil:
 		c.conn.WriteError(errNotBusy)
-	case run.wrote.Load():
+	case !run.kill():
 		c.conn.WriteError(errUnkillable)
 	default:
-		run.cancel()
 		okReply(c)
 	}
 }
@@ -247,4 +277,11 @@ func (s *Server) forwardPubs(c *client) {
 	}
 	clear(c.pubsAfter)
 	c.pubsAfter = c.pubsAfter[:0]
+}
+
+// scriptRunning reports whether a script is running.
+func (s *Server) scriptRunning() bool {
+	s.scripts.mu.Lock()
+	defer s.scripts.mu.Unlock()
+	return s.scripts.running != nil
 }

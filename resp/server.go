@@ -529,7 +529,7 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	// EXEC's commands were checked, as one, when EXEC was: neither the
 	// link nor a pause stops a transaction half way.
-	if !c.inExec && s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
+	if (!c.inExec || c.inScript) && s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
 		if c.tx.on && cmd.name == "exec" {
 			// Refused as a whole: the transaction is discarded.
 			s.endTx(c)
@@ -551,7 +551,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errBusyScript)
 		return
 	}
-	if c.sub != nil && c.sub.count() > 0 && !c.resp3() && !allowedWhileSubscribed(cmd) {
+	if c.sub != nil && c.sub.count() > 0 && !c.inScript && !c.resp3() && !allowedWhileSubscribed(cmd) {
 		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}

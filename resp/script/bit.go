@@ -1,6 +1,8 @@
 package script
 
 import (
+	"math"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -9,8 +11,9 @@ import (
 
 func tobit(L *lua.LState, i int) int32 {
 	f := float64(L.CheckNumber(i))
-	// LuaBitOp's normalisation: add 2^52+2^51 and take the low word.
-	return int32(uint32(int64(f) & 0xffffffff))
+	// LuaBitOp's normalisation (add 2^52+2^51, take the low word) rounds
+	// to the nearest integer, halves to even.
+	return int32(uint32(int64(math.RoundToEven(f)) & 0xffffffff))
 }
 
 func bitLib(L *lua.LState) *lua.LTable {

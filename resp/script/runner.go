@@ -2,6 +2,7 @@ package script
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -47,6 +48,20 @@ const Killed = "ERR Script killed by user with SCRIPT KILL..."
 type Runner struct {
 	mu   sync.Mutex
 	free []*state
+	gen  int // bumped by Reset; states of an older generation are closed
+}
+
+// Reset drops every idle interpreter (SCRIPT FLUSH): the next scripts run
+// on new ones, as Redis starts a new Lua VM.
+func (rn *Runner) Reset() {
+	rn.mu.Lock()
+	free := rn.free
+	rn.free = nil
+	rn.gen++
+	rn.mu.Unlock()
+	for _, st := range free {
+		st.L.Close()
+	}
 }
 
 // maxFree bounds the idle states a Runner keeps.
@@ -69,14 +84,28 @@ func (rn *Runner) get() *state {
 		rn.mu.Unlock()
 		return st
 	}
+	gen := rn.gen
 	rn.mu.Unlock()
-	return newState()
+	st := newState()
+	st.gen = gen
+	return st
 }
 
 func (rn *Runner) put(st *state) {
 	st.cur = nil
+	if st.broken || !st.intact() {
+		// A script changed what the next one would see (rawset into a
+		// library, a loadstring chunk's globals, the string metatable),
+		// or the interpreter failed: that state is never used again.
+		st.L.Close()
+		return
+	}
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
+	if rn.gen != st.gen {
+		st.L.Close() // made before a Reset
+		return
+	}
 	if len(rn.free) < maxFree {
 		rn.free = append(rn.free, st)
 		return
@@ -95,6 +124,14 @@ type state struct {
 	handler *lua.LFunction
 	null    *lua.LUserData // cjson.null
 
+	gen    int  // the Runner's generation it was made in
+	broken bool // a Go panic went through it: not reused
+	// views are the read-only views (always empty) and saved the tables
+	// behind them with their contents as the state was made, which intact
+	// compares after each script.
+	views []*lua.LTable
+	saved map[*lua.LTable]map[lua.LValue]lua.LValue
+
 	cur     *Run
 	resp3   bool // redis.setresp(3) was called
 	errLine int  // the script's line where the last error was raised
@@ -103,7 +140,10 @@ type state struct {
 }
 
 func newState() *state {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	// The registry (the value stack) grows as a script needs, up to 128K
+	// slots (Lua 5.1 unpacks 8000 at most), and calls nest as deep as Lua 5.1's C stack lets a script.
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, RegistrySize: 1 << 12, RegistryMaxSize: 1 << 17,
+		RegistryGrowStep: 1 << 13, CallStackSize: 1 << 14, MinimizeStackMemory: true})
 	st := &state{L: L}
 	for _, lib := range []struct {
 		name string
@@ -113,6 +153,7 @@ func newState() *state {
 		{lua.TabLibName, lua.OpenTable},
 		{lua.StringLibName, lua.OpenString},
 		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
 	} {
 		L.Push(L.NewFunction(lib.open))
 		L.Push(lua.LString(lib.name))
@@ -126,17 +167,102 @@ func newState() *state {
 		g.RawSetString(name, lua.LNil)
 	}
 	g.RawSetString("pcall", L.NewFunction(pcall))
+	loadstring := g.RawGetString("loadstring").(*lua.LFunction)
+	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int {
+		// The chunk gets the script's read-only globals, not the real ones.
+		n := L.GetTop()
+		L.Insert(loadstring, 1)
+		L.Call(n, lua.MultRet)
+		if fn, ok := L.Get(1).(*lua.LFunction); ok {
+			fn.Env = st.env
+		}
+		return L.GetTop()
+	}))
 	g.RawSetString("redis", st.redisLib())
 	g.RawSetString("cjson", st.cjsonLib())
 	g.RawSetString("bit", bitLib(L))
 	g.RawSetString("cmsgpack", st.msgpackLib())
-	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math"} {
-		g.RawSetString(name, readOnly(L, g.RawGetString(name).(*lua.LTable), false))
+	st.saved = map[*lua.LTable]map[lua.LValue]lua.LValue{}
+	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math", "coroutine"} {
+		lib := g.RawGetString(name).(*lua.LTable)
+		view := readOnly(L, lib, false)
+		st.views = append(st.views, view)
+		st.saved[lib] = nil
+		g.RawSetString(name, view)
 	}
 	st.env = readOnly(L, g, true)
+	st.views = append(st.views, st.env)
 	g.RawSetString("_G", st.env)
 	st.handler = L.NewFunction(st.onError)
+	st.saved[g] = nil
+	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		st.saved[mt] = nil
+	}
+	for t := range st.saved {
+		st.saved[t] = contents(t)
+	}
+	rawset := g.RawGetString("rawset").(*lua.LFunction)
+	g.RawSetString("rawset", L.NewFunction(func(L *lua.LState) int {
+		if st.protected(L.Get(1)) {
+			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+		}
+		n := L.GetTop()
+		L.Insert(rawset, 1)
+		L.Call(n, lua.MultRet)
+		return L.GetTop()
+	}))
+	st.saved[g][lua.LString("rawset")] = g.RawGetString("rawset")
 	return st
+}
+
+// protected reports whether v is one of the read-only tables (a view or
+// a table behind one).
+func (st *state) protected(v lua.LValue) bool {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return false
+	}
+	if _, ok := st.saved[t]; ok {
+		return true
+	}
+	for _, view := range st.views {
+		if view == t {
+			return true
+		}
+	}
+	return false
+}
+
+// contents is a shallow copy of t.
+func contents(t *lua.LTable) map[lua.LValue]lua.LValue {
+	m := map[lua.LValue]lua.LValue{}
+	t.ForEach(func(k, v lua.LValue) { m[k] = v })
+	return m
+}
+
+// intact reports whether the state is as it was made: the views empty,
+// the tables behind them (and the strings' metatable) holding what they
+// held, KEYS and ARGV aside.
+func (st *state) intact() bool {
+	for _, v := range st.views {
+		if k, _ := v.Next(lua.LNil); k != lua.LNil {
+			return false
+		}
+	}
+	for t, want := range st.saved {
+		n := 0
+		same := true
+		t.ForEach(func(k, v lua.LValue) {
+			n++
+			if want[k] != v {
+				same = false
+			}
+		})
+		if !same || n != len(want) {
+			return false
+		}
+	}
+	return true
 }
 
 // readOnly returns an empty table that reads through to t and refuses
@@ -189,6 +315,15 @@ func scriptLine(L *lua.LState) int {
 }
 
 func (st *state) run(r *Run) (reply []byte, errText string) {
+	defer func() {
+		// gopher-lua turns a Go panic in a library function into a Lua
+		// error; what still escapes (the interpreter's own overflows)
+		// fails the script, never the server.
+		if p := recover(); p != nil {
+			st.broken = true
+			reply, errText = nil, sanitize("ERR "+fmt.Sprint(p)+" script: "+r.Script.SHA+", on @"+chunkName+":"+strconv.Itoa(st.errLine)+".")
+		}
+	}()
 	L := st.L
 	st.cur, st.resp3, st.errLine = r, false, 0
 	st.globals.RawSetString("KEYS", stringsTable(L, r.Keys))

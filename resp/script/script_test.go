@@ -143,6 +143,37 @@ func TestStateReuse(t *testing.T) {
 	require.Contains(t, errText, "Attempt to modify a readonly table")
 	got, _ = run(t, &rn, h, "return string.upper('a')", false)
 	require.Equal(t, "$1\r\nA\r\n", got)
+	// Ways around the read-only views: refused, or the state is dropped.
+	for _, hack := range []string{
+		"rawset(redis, 'call', function() return 'hijacked' end)",
+		"rawset(_G, 'leak', 1)",
+		"loadstring('leak = 1')()",
+		"getmetatable('').__index.upper = function() return 'pwn' end",
+		"getmetatable('').__index = {}",
+	} {
+		_, _ = run(t, &rn, h, hack, false)
+		got, errText = run(t, &rn, h, "return {string.upper('a'), redis.call('null') == false, rawget(_G, 'leak') == nil}", false)
+		require.Empty(t, errText, hack)
+		require.Equal(t, "*3\r\n$1\r\nA\r\n:1\r\n:1\r\n", got, "after %s", hack)
+	}
+}
+
+// TestLimits: a script that fills the interpreter's stack fails with an
+// error, never a panic, and big unpacks and deep recursion work.
+func TestLimits(t *testing.T) {
+	var rn Runner
+	h := &echoHost{}
+	got, errText := run(t, &rn, h, "local t = {} for i = 1, 6000 do t[i] = i end return #{unpack(t)}", false)
+	require.Empty(t, errText)
+	require.Equal(t, ":6000\r\n", got)
+	got, errText = run(t, &rn, h, "local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end return f(5000)", false)
+	require.Empty(t, errText)
+	require.Equal(t, ":5000\r\n", got)
+	_, errText = run(t, &rn, h, "local t = {} for i = 1, 150000 do t[i] = i end return #{unpack(t)}", false)
+	require.NotEmpty(t, errText)
+	got, errText = run(t, &rn, h, "return 1", false)
+	require.Empty(t, errText, "the runner still works")
+	require.Equal(t, ":1\r\n", got)
 }
 
 // TestArguments: numbers given to redis.call are written as C's "%.17g".
