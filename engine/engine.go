@@ -386,14 +386,15 @@ func (e *Engine) Group(fn func(tx *Engine)) {
 	fn(&Engine{core: e.core, held: true, origin: e.origin})
 }
 
-// DiscardGroup forgets the changes made so far in this Group: the sink,
-// observers and blocked clients never hear of them, though the keyspace
-// keeps them. Only for a server that is stopping and must not log half of
-// a script (see resp's scripts).
-func (e *Engine) DiscardGroup() {
+// Abandon is for a server that stops in the middle of a Group that
+// changed keys (a script that wrote, stopped by SHUTDOWN NOSAVE): the
+// group's changes and every change after it, whose values may build on
+// them, never reach the sink; the keyspace keeps them in memory only.
+func (e *Engine) Abandon() {
 	clear(e.effects)
 	e.effects = e.effects[:0]
 	e.origins = e.origins[:0]
+	e.sink = nil
 }
 
 // expired reports whether en's time has passed at now. Like Redis, a key

@@ -29,9 +29,11 @@ func TestStaleDataFollowsTheLink(t *testing.T) {
 	require.EqualError(t, s.rdb.Eval(ctx, "#!lua flags=no-writes\nreturn 1", nil).Err(),
 		"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 	require.Equal(t, int64(1), s.rdb.Eval(ctx, "#!lua flags=no-writes,allow-stale\nreturn 1", nil).Val())
-	// A script's commands are refused as a client's are.
-	requireScriptErr(t, s.rdb.Eval(ctx, "return redis.call('GET', 'k')", nil).Err(),
+	// So is a script without it, and one with it cannot read stale keys.
+	require.EqualError(t, s.rdb.Eval(ctx, "return redis.call('GET', 'k')", nil).Err(),
 		"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+	requireScriptErr(t, s.rdb.Eval(ctx, "#!lua flags=no-writes,allow-stale\nreturn redis.call('GET', 'k')", nil).Err(),
+		"ERR Can not execute the command on a stale replica")
 
 	p.restart() // without persistence: it comes back empty
 	require.NoError(t, p.rdb.Set(ctx, "k2", "v2", 0).Err())

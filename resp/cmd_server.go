@@ -84,9 +84,13 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	// While a script runs, only SHUTDOWN NOSAVE (or NOW, FORCE) stops the
-	// server, as in Redis; a snapshot would wait for the script.
-	if s.scriptRunning() && !nosave {
+	// A script that runs is waited for, up to busy-reply-threshold; past
+	// it only SHUTDOWN NOSAVE stops the server, as in Redis.
+	busy, ok := s.waitScript()
+	if !ok {
+		return
+	}
+	if busy && !nosave {
 		c.conn.WriteError(errBusyScript)
 		return
 	}

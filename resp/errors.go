@@ -424,6 +424,7 @@ const (
 	errScriptArity          = "ERR Wrong number of args calling Redis command from script"
 	errScriptNotAllowed     = "ERR This Redis command is not allowed from script"
 	errScriptReadOnly       = "ERR Write commands are not allowed from read-only scripts."
+	errScriptStale          = "ERR Can not execute the command on a stale replica"
 	errScriptWriteFlagRO    = "ERR Can not execute a script with write flag using *_ro command."
 	errScriptACLCheck       = "ERR Invalid command passed to redis.acl_check_cmd()"
 	errNumKeysTooMany       = "ERR Number of keys can't be greater than number of args"

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,7 @@ func (s *Server) SetBusyThreshold(ms int64) { s.scripts.busyMs.Store(max(ms, 0))
 // scriptBusy reports whether cmd is answered BUSY: a script has run past
 // busy-reply-threshold and cmd is not one Redis lets through then.
 func (s *Server) scriptBusy(c *client, cmd *command) bool {
-	started := s.scripts.started.Load()
-	if started == 0 || c.inGroup || s.clock()-started < s.scripts.busyMs.Load()*int64(time.Millisecond) {
+	if c.inGroup || !s.scriptPastThreshold() {
 		return false
 	}
 	switch cmd.name {
@@ -158,29 +158,31 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 	// A script with a shebang line declares what it does (Redis 7.0): one
 	// that may write is refused at once where it could not write, rather
 	// than at its first write.
-	if f := sc.Flags; f.Shebang && !f.AllowStale && s.replication().StaleError() != nil {
+	// Redis 7.0's order: memory, replicas, read-only, stale, then *_RO.
+	f := sc.Flags
+	mayWrite := f.Shebang && !f.NoWrites
+	var oom error
+	if mayWrite && !f.AllowOOM {
+		oom = c.eng.FreeMemory()
+	}
+	switch {
+	case oom != nil:
+		c.conn.WriteError(errorText(oom))
+		return
+	case mayWrite && !c.inGroup && !s.enoughReplicas():
+		c.conn.WriteError(errNoReplicas)
+		return
+	case mayWrite && s.replication().ReadOnly():
+		c.conn.WriteError(errReadOnly)
+		return
+	case !f.AllowStale && !c.inGroup && s.replication().StaleError() != nil:
+		// Only a script declared allow-stale runs on a secondary whose
+		// link is down and that serves no stale data.
 		c.conn.WriteError(errMasterDown)
 		return
-	}
-	if f := sc.Flags; f.Shebang && !f.NoWrites {
-		if readOnly {
-			c.conn.WriteError(errScriptWriteFlagRO)
-			return
-		}
-		if !f.AllowOOM {
-			if err := c.eng.FreeMemory(); err != nil {
-				c.conn.WriteError(errorText(err))
-				return
-			}
-		}
-		if s.replication().ReadOnly() {
-			c.conn.WriteError(errReadOnly)
-			return
-		}
-		if !c.inGroup && !s.enoughReplicas() {
-			c.conn.WriteError(errNoReplicas)
-			return
-		}
+	case mayWrite && readOnly:
+		c.conn.WriteError(errScriptWriteFlagRO)
+		return
 	}
 	readOnly = readOnly || sc.Flags.NoWrites
 	run := &runningScript{}
@@ -210,12 +212,12 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 			s.scripts.mu.Unlock()
 		}()
 		reply, errText = s.scripts.runner.Run(r)
-		if ctx.Err() != nil && run.state.Load() == scriptWrote {
+		if strings.HasPrefix(errText, script.Killed) && run.state.Load() == scriptWrote {
 			// Stopped by the server's stop after it wrote: its writes,
 			// half of a script, must reach neither the log nor the
-			// secondaries (the process is exiting; Redis exits without
-			// them too).
-			c.eng.DiscardGroup()
+			// secondaries, nor any write after them (the process is
+			// exiting; Redis exits without them too).
+			c.eng.Abandon()
 		}
 	}
 	if c.inGroup { // inside EXEC: its group and gate hold
@@ -279,9 +281,24 @@ func (s *Server) forwardPubs(c *client) {
 	c.pubsAfter = c.pubsAfter[:0]
 }
 
-// scriptRunning reports whether a script is running.
-func (s *Server) scriptRunning() bool {
-	s.scripts.mu.Lock()
-	defer s.scripts.mu.Unlock()
-	return s.scripts.running != nil
+// scriptPastThreshold reports whether a script is running and has run
+// for busy-reply-threshold.
+func (s *Server) scriptPastThreshold() bool {
+	started := s.scripts.started.Load()
+	return started != 0 && s.clock()-started >= s.scripts.busyMs.Load()*int64(time.Millisecond)
+}
+
+// waitScript waits while a script runs below busy-reply-threshold, as a
+// Redis client waits for one, and reports whether one still runs (past
+// the threshold); false in ok when the server stops meanwhile.
+func (s *Server) waitScript() (busy, ok bool) {
+	for s.scripts.started.Load() != 0 {
+		if s.scriptPastThreshold() {
+			return true, true
+		}
+		if !s.sleep(time.Millisecond) {
+			return false, false
+		}
+	}
+	return false, true
 }

@@ -530,6 +530,10 @@ func (s *Server) run(c *client, args [][]byte) {
 	// EXEC's commands were checked, as one, when EXEC was: neither the
 	// link nor a pause stops a transaction half way.
 	if (!c.inExec || c.inScript) && s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
+		if c.inScript { // an allow-stale script calling a command that is not
+			c.refuse(errScriptStale)
+			return
+		}
 		if c.tx.on && cmd.name == "exec" {
 			// Refused as a whole: the transaction is discarded.
 			s.endTx(c)

@@ -131,6 +131,8 @@ type state struct {
 	// compares after each script.
 	views []*lua.LTable
 	saved map[*lua.LTable]map[lua.LValue]lua.LValue
+	// stringMeta is the strings' metatable as the state was made.
+	stringMeta lua.LValue
 
 	cur     *Run
 	resp3   bool // redis.setresp(3) was called
@@ -153,7 +155,6 @@ func newState() *state {
 		{lua.TabLibName, lua.OpenTable},
 		{lua.StringLibName, lua.OpenString},
 		{lua.MathLibName, lua.OpenMath},
-		{lua.CoroutineLibName, lua.OpenCoroutine},
 	} {
 		L.Push(L.NewFunction(lib.open))
 		L.Push(lua.LString(lib.name))
@@ -183,7 +184,7 @@ func newState() *state {
 	g.RawSetString("bit", bitLib(L))
 	g.RawSetString("cmsgpack", st.msgpackLib())
 	st.saved = map[*lua.LTable]map[lua.LValue]lua.LValue{}
-	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math", "coroutine"} {
+	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math"} {
 		lib := g.RawGetString(name).(*lua.LTable)
 		view := readOnly(L, lib, false)
 		st.views = append(st.views, view)
@@ -212,6 +213,24 @@ func newState() *state {
 		return L.GetTop()
 	}))
 	st.saved[g][lua.LString("rawset")] = g.RawGetString("rawset")
+	// setmetatable takes tables only (gopher-lua's would set the one
+	// metatable of every string, number or function), and never a
+	// read-only one.
+	setmetatable := g.RawGetString("setmetatable").(*lua.LFunction)
+	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+		if _, ok := L.Get(1).(*lua.LTable); !ok {
+			L.ArgError(1, "table expected, got "+L.Get(1).Type().String())
+		}
+		if st.protected(L.Get(1)) {
+			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+		}
+		n := L.GetTop()
+		L.Insert(setmetatable, 1)
+		L.Call(n, lua.MultRet)
+		return L.GetTop()
+	}))
+	st.saved[g][lua.LString("setmetatable")] = g.RawGetString("setmetatable")
+	st.stringMeta = L.GetMetatable(lua.LString(""))
 	return st
 }
 
@@ -244,6 +263,14 @@ func contents(t *lua.LTable) map[lua.LValue]lua.LValue {
 // the tables behind them (and the strings' metatable) holding what they
 // held, KEYS and ARGV aside.
 func (st *state) intact() bool {
+	if st.L.GetMetatable(lua.LString("")) != st.stringMeta || st.L.GetMetatable(st.null) != lua.LNil {
+		return false
+	}
+	for t := range st.saved {
+		if st.L.GetMetatable(t) != lua.LNil {
+			return false
+		}
+	}
 	for _, v := range st.views {
 		if k, _ := v.Next(lua.LNil); k != lua.LNil {
 			return false

@@ -150,6 +150,9 @@ func TestStateReuse(t *testing.T) {
 		"loadstring('leak = 1')()",
 		"getmetatable('').__index.upper = function() return 'pwn' end",
 		"getmetatable('').__index = {}",
+		"setmetatable('', nil)",
+		"setmetatable(getmetatable(''), {__index = function() return 'x' end})",
+		"setmetatable(cjson.null, {})",
 	} {
 		_, _ = run(t, &rn, h, hack, false)
 		got, errText = run(t, &rn, h, "return {string.upper('a'), redis.call('null') == false, rawget(_G, 'leak') == nil}", false)
