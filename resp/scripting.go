@@ -157,8 +157,8 @@ func (h *scriptHost) Known(args [][]byte) (bool, string) {
 func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, readOnly bool) {
 	// A script with a shebang line declares what it does (Redis 7.0): one
 	// that may write is refused at once where it could not write, rather
-	// than at its first write.
-	// Redis 7.0's order: memory, replicas, read-only, stale, then *_RO.
+	// than at its first write. Redis 7.0's order: memory, replicas,
+	// read-only, stale (every script but an allow-stale one), then *_RO.
 	f := sc.Flags
 	mayWrite := f.Shebang && !f.NoWrites
 	var oom error

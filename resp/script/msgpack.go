@@ -261,38 +261,25 @@ func (d *msgpackDecoder) decode() (lua.LValue, bool) {
 	case 0xd3:
 		v, ok := d.uint(8)
 		return lua.LNumber(int64(v)), ok
-	case 0xc4, 0xd9:
-		n, ok := d.uint(1)
-		if !ok {
-			return lua.LNil, false
+	case 0xc4, 0xd9, 0xc5, 0xda, 0xc6, 0xdb: // bin and str 8, 16, 32
+		size := 1 << ((c - 0xc4) % 3)
+		if c >= 0xd9 {
+			size = 1 << (c - 0xd9)
 		}
-		return d.str(int(n))
-	case 0xc5, 0xda:
-		n, ok := d.uint(2)
-		if !ok {
-			return lua.LNil, false
+		if n, ok := d.uint(size); ok {
+			return d.str(int(n))
 		}
-		return d.str(int(n))
-	case 0xc6, 0xdb:
-		n, ok := d.uint(4)
-		if !ok {
-			return lua.LNil, false
+	case 0xdc, 0xdd: // array 16, 32
+		if n, ok := d.uint(2 << (c - 0xdc)); ok {
+			return d.array(int(n))
 		}
-		return d.str(int(n))
-	case 0xdc, 0xdd:
-		n, ok := d.uint(2 << (c - 0xdc))
-		if !ok {
-			return lua.LNil, false
+	case 0xde, 0xdf: // map 16, 32
+		if n, ok := d.uint(2 << (c - 0xde)); ok {
+			return d.mapOf(int(n))
 		}
-		return d.array(int(n))
-	case 0xde, 0xdf:
-		n, ok := d.uint(2 << (c - 0xde))
-		if !ok {
-			return lua.LNil, false
-		}
-		return d.mapOf(int(n))
+	default:
+		d.L.RaiseError("Bad data format in input.")
 	}
-	d.L.RaiseError("Bad data format in input.")
 	return lua.LNil, false
 }
 

@@ -202,36 +202,39 @@ func newState() *state {
 	for t := range st.saved {
 		st.saved[t] = contents(t)
 	}
-	rawset := g.RawGetString("rawset").(*lua.LFunction)
-	g.RawSetString("rawset", L.NewFunction(func(L *lua.LState) int {
+	refuseReadOnly := func(L *lua.LState) {
 		if st.protected(L.Get(1)) {
 			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
 		}
-		n := L.GetTop()
-		L.Insert(rawset, 1)
-		L.Call(n, lua.MultRet)
-		return L.GetTop()
-	}))
-	st.saved[g][lua.LString("rawset")] = g.RawGetString("rawset")
+	}
+	st.guard(g, "rawset", refuseReadOnly)
 	// setmetatable takes tables only (gopher-lua's would set the one
 	// metatable of every string, number or function), and never a
 	// read-only one.
-	setmetatable := g.RawGetString("setmetatable").(*lua.LFunction)
-	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+	st.guard(g, "setmetatable", func(L *lua.LState) {
 		if _, ok := L.Get(1).(*lua.LTable); !ok {
 			L.ArgError(1, "table expected, got "+L.Get(1).Type().String())
 		}
-		if st.protected(L.Get(1)) {
-			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
-		}
-		n := L.GetTop()
-		L.Insert(setmetatable, 1)
-		L.Call(n, lua.MultRet)
-		return L.GetTop()
-	}))
-	st.saved[g][lua.LString("setmetatable")] = g.RawGetString("setmetatable")
+		refuseReadOnly(L)
+	})
 	st.stringMeta = L.GetMetatable(lua.LString(""))
 	return st
+}
+
+// guard replaces the global function name with one that runs check on
+// its arguments first (check raises to refuse them), and records it as
+// the state's own.
+func (st *state) guard(g *lua.LTable, name string, check func(L *lua.LState)) {
+	orig := g.RawGetString(name).(*lua.LFunction)
+	fn := st.L.NewFunction(func(L *lua.LState) int {
+		check(L)
+		n := L.GetTop()
+		L.Insert(orig, 1)
+		L.Call(n, lua.MultRet)
+		return L.GetTop()
+	})
+	g.RawSetString(name, fn)
+	st.saved[g][lua.LString(name)] = fn
 }
 
 // protected reports whether v is one of the read-only tables (a view or
