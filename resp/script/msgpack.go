@@ -249,18 +249,11 @@ func (d *msgpackDecoder) decode() (lua.LValue, bool) {
 	case 0xcc, 0xcd, 0xce, 0xcf:
 		v, ok := d.uint(1 << (c - 0xcc))
 		return lua.LNumber(v), ok
-	case 0xd0:
-		v, ok := d.uint(1)
-		return lua.LNumber(int8(v)), ok
-	case 0xd1:
-		v, ok := d.uint(2)
-		return lua.LNumber(int16(v)), ok
-	case 0xd2:
-		v, ok := d.uint(4)
-		return lua.LNumber(int32(v)), ok
-	case 0xd3:
-		v, ok := d.uint(8)
-		return lua.LNumber(int64(v)), ok
+	case 0xd0, 0xd1, 0xd2, 0xd3: // int 8, 16, 32, 64: sign-extended
+		size := 1 << (c - 0xd0)
+		v, ok := d.uint(size)
+		shift := 64 - 8*size
+		return lua.LNumber(int64(v<<shift) >> shift), ok
 	case 0xc4, 0xd9, 0xc5, 0xda, 0xc6, 0xdb: // bin and str 8, 16, 32
 		size := 1 << ((c - 0xc4) % 3)
 		if c >= 0xd9 {

@@ -226,6 +226,8 @@ func TestLibraries(t *testing.T) {
 		{`return tostring(bit.tobit(2^32 + 5))`, "5"},
 		{`return bit.tohex(bit.bswap(0x12345678))`, "78563412"},
 		{`return bit.tohex(bit.rol(0x12345678, 4))`, "23456781"},
+		{`return table.concat({cmsgpack.unpack(cmsgpack.pack(-100, -1000, -100000, -2^40, 200, 70000, 2^40))}, ' ')`,
+			"-100 -1000 -100000 -1099511627776 200 70000 1099511627776"},
 	} {
 		got, errText := run(t, &rn, h, tc.body, false)
 		require.Empty(t, errText, tc.body)
