@@ -71,6 +71,7 @@ func (e *Engine) SetBit(d int, key string, offset uint64, on bool) (int, error) 
 		nv[offset>>3] &^= mask
 	}
 	e.storeLocked(d, key, nv, en.expireAt, encRaw)
+	e.notify(EventString, "setbit", d, key)
 	return old, nil
 }
 
@@ -266,6 +267,7 @@ func (e *Engine) BitOpStore(d int, op BitOp, dst string, srcs []string) (int, er
 		}
 	}
 	e.storeLocked(d, dst, res, 0, encRaw)
+	e.notify(EventString, "set", d, dst)
 	return maxLen, nil
 }
 
@@ -344,6 +346,7 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 		out[i] = applyField(v, op)
 	}
 	e.storeLocked(d, key, v, en.expireAt, encRaw)
+	e.notify(EventString, "setbit", d, key)
 	return out, nil
 }
 

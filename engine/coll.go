@@ -211,6 +211,7 @@ func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bo
 		if en, ok := e.getLocked(d, key); ok {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+			e.notify(EventGeneric, "del", d, en.key)
 		}
 		return entry{}, false
 	}

@@ -194,9 +194,9 @@ type core struct {
 	obs      Observer
 	origins  []int64
 	observed bool
-	// removals hears of the keys the engine removes on its own (see
-	// observe.go).
-	removals Removals
+	// events hears of the keyspace events of eventClasses (events.go).
+	events       Events
+	eventClasses EventClass
 	// activeOff stops the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
 	activeOff atomic.Bool
 }
@@ -437,23 +437,25 @@ func (e *Engine) findLocked(d int, key string, now int64) (entry, bool) {
 // readLocked is lookupLocked that counts a hit or a miss.
 func (e *Engine) readLocked(d int, key string, now int64) (entry, bool) {
 	en, ok := e.lookupLocked(d, key, now)
-	e.countRead(ok)
+	e.countRead(ok, d, key)
 	return en, ok
 }
 
 // peekLocked is findLocked that counts a hit or a miss.
 func (e *Engine) peekLocked(d int, key string, now int64) (entry, bool) {
 	en, ok := e.findLocked(d, key, now)
-	e.countRead(ok)
+	e.countRead(ok, d, key)
 	return en, ok
 }
 
-// countRead counts a read as a hit or a miss.
-func (e *Engine) countRead(found bool) {
+// countRead counts a read of key, of database d, as a hit or a miss; a
+// miss is a "keymiss" event.
+func (e *Engine) countRead(found bool, d int, key string) {
 	if found {
 		e.stats.Hits++
 	} else {
 		e.stats.Misses++
+		e.notify(EventKeyMiss, "keymiss", d, key)
 	}
 }
 
@@ -491,7 +493,8 @@ func (e *Engine) expireLocked(d int, en *entry, at int64) {
 }
 
 // storeLocked sets key to val (copied) with expiry at (0: none), creating
-// the key if needed, and reports the Set. An existing key keeps its access
+// the key if needed, and reports the Set (its keyspace event is the
+// caller's to tell: each command names it). An existing key keeps its access
 // word. It returns the new entry.
 func (e *Engine) storeLocked(d int, key string, val []byte, at int64, enc encoding) entry {
 	en := e.putLocked(d, key, val, at, enc, true, e.keepAccess)
@@ -527,8 +530,9 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	var oldTerm Digest
 	var oldSize int64
 	freeIdx, freeKind := int64(-1), encAuto
-	expiredOld := false
+	expiredOld, isNew := false, true
 	r, _ := dd.keys.SetWith(key, val, at, uint8(enc), vh, inPlace && len(e.effects) == 0, func(old slab.Entry, replaced bool) uint32 {
+		isNew = !replaced
 		if replaced {
 			// A write over a key whose time has passed removes it first,
 			// as Redis's lookup for a write does: an expiry.
@@ -553,6 +557,9 @@ func (e *Engine) putLocked(d int, key string, val []byte, at int64, enc encoding
 	if expiredOld {
 		e.expiredLocked(d, en.key)
 	}
+	if isNew || expiredOld {
+		e.notify(EventNew, "new", d, en.key)
+	}
 	return en
 }
 
@@ -564,6 +571,7 @@ func (e *Engine) deleteLocked(d int, key string, now int64) bool {
 	}
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+	e.notify(EventGeneric, "del", d, en.key)
 	return true
 }
 

@@ -186,9 +186,7 @@ func (e *Engine) evictOneLocked(now int64) bool {
 	e.removeLocked(d, &en)
 	e.stats.EvictedKeys++
 	e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	if e.removals != nil {
-		e.removals.Removed(d, en.key, true)
-	}
+	e.notify(EventEvicted, "evicted", d, en.key)
 	return true
 }
 

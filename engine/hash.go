@@ -134,6 +134,7 @@ func (e *Engine) HSet(d int, key string, pairs [][]byte, nx bool) (int, error) {
 	}
 	if added, ok := e.lpSetLocked(d, &en, found, pairs); ok {
 		e.emitHash(EffectHashSet, d, en.key, pairs)
+		e.notify(EventHash, "hset", d, en.key)
 		return added, nil
 	}
 	o := &hashObj{}
@@ -148,6 +149,7 @@ func (e *Engine) HSet(d int, key string, pairs [][]byte, nx bool) (int, error) {
 	}
 	e.saveHash(d, key, &en, found, o)
 	e.emitHash(EffectHashSet, d, keyOf(&en, found, key), pairs)
+	e.notify(EventHash, "hset", d, key)
 	return added, nil
 }
 
@@ -197,6 +199,7 @@ func (e *Engine) HDel(d int, key string, fields [][]byte) (int, error) {
 			e.putLocked(d, en.key, cur, en.expireAt, encHashLP, true, e.keepAccess)
 		}
 		e.emit(Effect{Kind: EffectHashDel, DB: d, Key: k, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
+		e.notifyEmptied(EventHash, "hdel", d, k, len(cur) == lpHeader)
 		return n, nil
 	}
 	o := e.hashToChange(d, &en)
@@ -211,6 +214,7 @@ func (e *Engine) HDel(d int, key string, fields [][]byte) (int, error) {
 	}
 	e.saveHash(d, key, &en, true, o)
 	e.emit(Effect{Kind: EffectHashDel, DB: d, Key: k, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
+	e.notifyEmptied(EventHash, "hdel", d, k, o.len() == 0)
 	return n, nil
 }
 
@@ -366,6 +370,7 @@ func (e *Engine) HIncrBy(d int, key string, field []byte, delta int64) (int64, e
 	o.set(string(field), string(nv), e.hlim)
 	e.saveHash(d, key, &en, found, o)
 	e.emitHash(EffectHashSet, d, keyOf(&en, found, key), [][]byte{field, nv})
+	e.notify(EventHash, "hincrby", d, key)
 	return cur, nil
 }
 
@@ -407,6 +412,7 @@ func (e *Engine) HIncrByFloat(d int, key string, field, delta []byte) ([]byte, e
 	o.set(string(field), string(out), e.hlim)
 	e.saveHash(d, key, &en, found, o)
 	e.emitHash(EffectHashSet, d, keyOf(&en, found, key), [][]byte{field, out})
+	e.notify(EventHash, "hincrbyfloat", d, key)
 	return out, nil
 }
 

@@ -447,6 +447,7 @@ func (e *Engine) PFAdd(d int, key string, elems [][]byte) (bool, error) {
 	if updated {
 		hllInvalidate(v)
 		e.storeLocked(d, key, v, en.expireAt, encRaw)
+		e.notify(EventString, "pfadd", d, key)
 	} else {
 		e.rawLocked(d, key, &en)
 	}
@@ -558,5 +559,6 @@ func (e *Engine) PFMerge(d int, dst string, srcs []string) error {
 	}
 	hllInvalidate(v)
 	e.storeLocked(d, dst, v, en.expireAt, encRaw)
+	e.notify(EventString, "pfadd", d, dst)
 	return nil
 }

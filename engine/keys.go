@@ -160,15 +160,20 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if src == dst {
 		return !nx, nil
 	}
-	if nx {
-		if _, ok := e.lookupLocked(d, dst, now); ok {
-			return false, nil
-		}
+	_, existed := e.lookupLocked(d, dst, now)
+	if nx && existed {
+		return false, nil
 	}
 	o, c := e.hashOf(d, &en), e.collOf(d, &en)
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.moveInLocked(d, dst, &en, o, c)
+	if existed {
+		// Redis deletes the destination and adds it again: a new key.
+		e.notify(EventNew, "new", d, dst)
+	}
+	e.notify(EventGeneric, "rename_from", d, en.key)
+	e.notify(EventGeneric, "rename_to", d, dst)
 	return true, nil
 }
 
@@ -279,10 +284,12 @@ func (e *Engine) expire(d int, key string, at int64, relative bool, cond ExpireC
 	if at <= now {
 		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		e.notify(EventGeneric, "del", d, en.key)
 		return true
 	}
 	e.expireLocked(d, &en, at)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: at})
+	e.notify(EventGeneric, "expire", d, en.key)
 	return true
 }
 
@@ -327,6 +334,7 @@ func (e *Engine) Persist(d int, key string) bool {
 	}
 	e.expireLocked(d, &en, 0)
 	e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
+	e.notify(EventGeneric, "persist", d, en.key)
 	return true
 }
 
@@ -350,6 +358,8 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 	e.moveInLocked(dst, key, &en, o, c)
+	e.notify(EventGeneric, "move_from", d, en.key)
+	e.notify(EventGeneric, "move_to", dst, en.key)
 	return true, nil
 }
 
@@ -366,20 +376,23 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	if !ok {
 		return false, nil
 	}
-	if !replace {
-		if _, ok := e.lookupLocked(dstDB, dst, now); ok {
-			return false, nil
-		}
+	_, existed := e.lookupLocked(dstDB, dst, now)
+	if existed && !replace {
+		return false, nil
 	}
-	if o := e.hashOf(d, &en); o != nil {
+	switch o, c := e.hashOf(d, &en), e.collOf(d, &en); {
+	case o != nil:
 		e.storeHashLocked(dstDB, dst, o.clone(), en.expireAt)
-		return true, nil
-	}
-	if c := e.collOf(d, &en); c != nil {
+	case c != nil:
 		e.storeCollLocked(dstDB, dst, c, en.expireAt) // stores a copy
-		return true, nil
+	default:
+		e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	}
-	e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
+	if existed {
+		// Redis deletes the destination and adds it again: a new key.
+		e.notify(EventNew, "new", dstDB, dst)
+	}
+	e.notify(EventGeneric, "copy_to", dstDB, dst)
 	return true, nil
 }
 

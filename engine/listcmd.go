@@ -40,6 +40,20 @@ func pushOp(left bool) []byte {
 	return word("RPUSH")
 }
 
+// listEvent is the keyspace event of a push or a pop at the head (left)
+// or the tail.
+func listEvent(push, left bool) string {
+	switch {
+	case push && left:
+		return "lpush"
+	case push:
+		return "rpush"
+	case left:
+		return "lpop"
+	}
+	return "rpop"
+}
+
 // LPush pushes elems, in order, at the head (left) or the tail of key's
 // list, creating it unless onlyExisting (LPUSHX, RPUSHX: a missing key
 // stays missing), and returns the new length (0 when nothing was pushed).
@@ -70,6 +84,7 @@ func (e *Engine) pushLocked(d int, key string, elems [][]byte, left, onlyExistin
 	k := keyOf(&en, found, key)
 	e.saveColl(d, key, &en, found, l)
 	e.emitApply(d, k, append([][]byte{pushOp(left)}, elems...)...)
+	e.notify(EventList, listEvent(true, left), d, k)
 	return l.n, nil
 }
 
@@ -97,6 +112,7 @@ func (e *Engine) popLocked(d int, key string, left bool, count int) ([][]byte, b
 		op = word("LPOP")
 	}
 	e.emitApply(d, k, op, intWord(int64(len(out))))
+	e.notifyEmptied(EventList, listEvent(false, left), d, k, l.n == 0)
 	return out, true, nil
 }
 
@@ -179,6 +195,7 @@ func (e *Engine) LSet(d int, key string, i int64, elem []byte) error {
 	l.set(int(i), elem)
 	e.saveColl(d, key, &en, found, l)
 	e.emitApply(d, en.key, word("LSET"), intWord(i), elem)
+	e.notify(EventList, "lset", d, en.key)
 	return nil
 }
 
@@ -210,6 +227,7 @@ func (e *Engine) LInsert(d int, key string, before bool, pivot, elem []byte) (in
 	l.insert(at, elem)
 	e.saveColl(d, key, &en, found, l)
 	e.emitApply(d, en.key, word("LINSERT"), intWord(int64(at)), elem)
+	e.notify(EventList, "linsert", d, en.key)
 	return l.n, nil
 }
 
@@ -227,6 +245,7 @@ func (e *Engine) LRem(d int, key string, count int64, elem []byte) (int, error) 
 		k := en.key
 		e.saveColl(d, key, &en, found, l)
 		e.emitApply(d, k, word("LREM"), intWord(count), elem)
+		e.notifyEmptied(EventList, "lrem", d, k, l.n == 0)
 	}
 	return n, nil
 }
@@ -252,20 +271,23 @@ func (e *Engine) LTrim(d int, key string, start, stop int64) error {
 	if start > stop || start >= n {
 		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: k})
+		e.notifyEmptied(EventList, "ltrim", d, k, true)
 		return nil
 	}
 	stop = min(stop, n-1)
 	if start == 0 && stop == n-1 {
 		// Nothing to trim, nothing to log; a WATCH of the key still
-		// sees a change, as Redis signals one.
+		// sees a change, and the event is told, as in Redis.
 		if e.watch.n > 0 {
 			e.touchWatchedLocked(&Effect{Kind: EffectApply, DB: d, Key: k})
 		}
+		e.notify(EventList, "ltrim", d, k)
 		return nil
 	}
 	l.trim(int(start), int(stop))
 	e.saveColl(d, key, &en, found, l)
 	e.emitApply(d, k, word("LTRIM"), intWord(start), intWord(stop))
+	e.notify(EventList, "ltrim", d, k)
 	return nil
 }
 
@@ -356,13 +378,24 @@ func (e *Engine) moveLocked(d int, src, dst string, fromLeft, toLeft bool) ([]by
 		l.rotate(fromLeft, toLeft)
 		e.saveColl(d, src, &en, found, l)
 		e.emitApply(d, en.key, word("LMOVE"), endWord(fromLeft), endWord(toLeft))
+		e.notify(EventList, listEvent(true, toLeft), d, en.key)
+		e.notify(EventList, listEvent(false, fromLeft), d, en.key)
 		return x, true, nil
 	}
-	x, _, _ := e.popLocked(d, src, fromLeft, 1)
-	if _, err := e.pushLocked(d, dst, x, toLeft, false); err != nil {
+	// The push first, then the pop, as Redis tells their events (the
+	// keys differ: the order changes nothing else).
+	var x []byte
+	if fromLeft {
+		x = l.index(0)
+	} else {
+		x = l.index(l.n - 1)
+	}
+	x = append([]byte(nil), x...)
+	if _, err := e.pushLocked(d, dst, [][]byte{x}, toLeft, false); err != nil {
 		return nil, false, err // not reached: dst was checked
 	}
-	return x[0], true, nil
+	e.popLocked(d, src, fromLeft, 1)
+	return x, true, nil
 }
 
 // LMPop pops up to count elements from the head (left) or the tail of

@@ -91,28 +91,10 @@ func keyedEffect(k EffectKind) bool {
 	return false
 }
 
-// Removals hears of the keys the engine removes on its own, for keyspace
-// notifications: expired (their time passed, found by a read, a write or
-// the active cycle) and evicted (maxmemory). Called under the engine lock,
-// in order, on a primary only (a replica removes nothing on its own): it
-// must be quick and must not call back into the engine.
-type Removals interface {
-	Removed(db int, key string, evicted bool)
-}
-
-// SetRemovals installs r (nil: none).
-func (e *Engine) SetRemovals(r Removals) {
-	e.mu.Lock()
-	e.removals = r
-	e.mu.Unlock()
-}
-
 // expiredLocked counts and reports key of database d, just removed
 // because its time passed: nobody's change.
 func (e *Engine) expiredLocked(d int, key string) {
 	e.stats.ExpiredKeys++
 	e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: key})
-	if e.removals != nil {
-		e.removals.Removed(d, key, false)
-	}
+	e.notify(EventExpired, "expired", d, key)
 }

@@ -119,7 +119,9 @@ func (e *Engine) SetAlgebraStore(d int, op SetOp, dst string, keys []string) (in
 		return 0, err
 	}
 	res := setResult(op, sets, e.climits.SetInts)
-	e.storeCollLocked(d, dst, res, 0)
+	if _, stored := e.storeCollLocked(d, dst, res, 0); stored {
+		e.notify(EventSet, [...]string{SetInter: "sinterstore", SetUnion: "sunionstore", SetDiff: "sdiffstore"}[op], d, dst)
+	}
 	return res.length(), nil
 }
 

@@ -49,6 +49,7 @@ func (e *Engine) SAdd(d int, key string, members [][]byte) (int, error) {
 		k := keyOf(&en, found, key)
 		e.saveColl(d, key, &en, found, s)
 		e.emitApply(d, k, added...)
+		e.notify(EventSet, "sadd", d, k)
 	}
 	return len(added) - 1, nil
 }
@@ -73,6 +74,7 @@ func (e *Engine) SRem(d int, key string, members [][]byte) (int, error) {
 		k := en.key
 		e.saveColl(d, key, &en, found, s)
 		e.emitApply(d, k, removed...)
+		e.notifyEmptied(EventSet, "srem", d, k, s.length() == 0)
 	}
 	return len(removed) - 1, nil
 }
@@ -142,6 +144,7 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 		out := s.members()
 		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		e.notifyEmptied(EventSet, "spop", d, en.key, true)
 		return out, nil
 	}
 	out := make([][]byte, 0, count)
@@ -166,6 +169,7 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 	k := en.key
 	e.saveColl(d, key, &en, found, s)
 	e.emitApply(d, k, append([][]byte{opSRem}, out...)...)
+	e.notify(EventSet, "spop", d, k)
 	return out, nil
 }
 
@@ -239,6 +243,7 @@ func (e *Engine) SMove(d int, src, dst string, m []byte) (bool, error) {
 	k := en.key
 	e.saveColl(d, src, &en, found, s)
 	e.emitApply(d, k, opSRem, m)
+	e.notifyEmptied(EventSet, "srem", d, k, s.length() == 0)
 
 	den, dc, dfound, _ := e.collWrite(d, dst, TypeSet)
 	if !dfound {
@@ -248,6 +253,7 @@ func (e *Engine) SMove(d int, src, dst string, m []byte) (bool, error) {
 		dk := keyOf(&den, dfound, dst)
 		e.saveColl(d, dst, &den, dfound, ds)
 		e.emitApply(d, dk, opSAdd, m)
+		e.notify(EventSet, "sadd", d, dk)
 	}
 	return true, nil
 }

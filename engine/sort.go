@@ -50,7 +50,9 @@ func (e *Engine) SortStore(d int, key, dst string, s SortSpec) (int, error) {
 		l.pushBack(v)
 	}
 	// A whole list (an OBJECT effect), with no expiry, whatever dst held.
-	e.storeCollLocked(d, dst, l, 0)
+	if _, stored := e.storeCollLocked(d, dst, l, 0); stored {
+		e.notify(EventList, "sortstore", d, dst)
+	}
 	return len(out), nil
 }
 
@@ -62,10 +64,10 @@ func (tx *Engine) sortLocked(d int, key string, s SortSpec, store bool) ([][]byt
 	typ, live := tx.LiveType(d, key)
 	var items []sortItem
 	if !live {
-		tx.countRead(false)
+		tx.countRead(false, d, key)
 	} else {
 		if typ != TypeList && typ != TypeSet && typ != TypeZSet {
-			tx.countRead(true)
+			tx.countRead(true, d, key)
 			return nil, ErrWrongType
 		}
 		if s.NoSort && typ == TypeSet && store {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
 )
@@ -72,11 +71,14 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		e.setLocked(d, key, val, o.ExpireAt, now)
 		return SetResult{Done: true}
 	}
+	// The events: "set", and "expire" when the command gave an expiry
+	// (KEEPTTL keeps one without telling).
+	withExpire := o.ExpireAt != 0
 	en, found := e.lookupLocked(d, key, now)
 	var r SetResult
 	if o.Get {
 		// SET ... GET reads the key: Redis counts the hit or miss.
-		e.countRead(found)
+		e.countRead(found, d, key)
 		if found && !en.isString() {
 			r.Err = ErrWrongType
 			return r
@@ -102,13 +104,17 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		}
+		e.notify(EventString, "set", d, key)
+		e.notify(EventGeneric, "expire", d, key)
 		e.stats.ExpiredKeys++
-		if e.removals != nil {
-			e.removals.Removed(d, strings.Clone(key), false)
-		}
+		e.notify(EventExpired, "expired", d, key)
 		return r
 	}
-	e.storeLocked(d, key, val, at, encAuto)
+	en = e.storeLocked(d, key, val, at, encAuto)
+	e.notify(EventString, "set", d, en.key)
+	if withExpire {
+		e.notify(EventGeneric, "expire", d, en.key)
+	}
 	return r
 }
 
@@ -128,6 +134,12 @@ func (e *Engine) setLocked(d int, key string, val []byte, at, now int64) {
 		return e.touched(old.Meta, now)
 	})
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: en.key, Value: en.val, ExpireAt: at})
+	if e.eventClasses != 0 {
+		e.notify(EventString, "set", d, en.key)
+		if at != 0 {
+			e.notify(EventGeneric, "expire", d, en.key)
+		}
+	}
 }
 
 // MGet returns the values of keys; a missing key gives nil.
@@ -161,7 +173,8 @@ func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
 		}
 	}
 	for i := 0; i < len(pairs); i += 2 {
-		e.storeLocked(d, string(pairs[i]), pairs[i+1], 0, encAuto)
+		en := e.storeLocked(d, string(pairs[i]), pairs[i+1], 0, encAuto)
+		e.notify(EventString, "set", d, en.key)
 	}
 	return true
 }
@@ -180,6 +193,7 @@ func (e *Engine) GetDel(d int, key string) ([]byte, bool, error) {
 	}
 	e.removeLocked(d, &en)
 	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+	e.notify(EventGeneric, "del", d, en.key)
 	return en.val, true, nil
 }
 
@@ -211,12 +225,15 @@ func (e *Engine) GetEx(d int, key string, c ExpireChange) ([]byte, bool, error) 
 	case c.Set && c.At <= now:
 		e.removeLocked(d, &en)
 		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		e.notify(EventGeneric, "del", d, en.key)
 	case c.Set:
 		e.expireLocked(d, &en, c.At)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key, ExpireAt: c.At})
+		e.notify(EventGeneric, "expire", d, en.key)
 	case c.Persist && en.expireAt != 0:
 		e.expireLocked(d, &en, 0)
 		e.emit(Effect{Kind: EffectExpire, DB: d, Key: en.key})
+		e.notify(EventGeneric, "persist", d, en.key)
 	}
 	return val, true, nil
 }
@@ -228,7 +245,8 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	now := e.nowMs()
 	en, ok := e.lookupLocked(d, key, now)
 	if !ok {
-		e.storeLocked(d, key, val, 0, encAuto)
+		en = e.storeLocked(d, key, val, 0, encAuto)
+		e.notify(EventString, "append", d, en.key)
 		return len(val), nil
 	}
 	if !en.isString() {
@@ -250,6 +268,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	e.changeDigest(d, nv.term(k).sub(old))
 	e.accountLocked(dd, memSize(&nv)-size)
 	e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
+	e.notify(EventString, "append", d, nv.key)
 	return len(nv.val), nil
 }
 
@@ -333,7 +352,8 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 	}
 	cur += delta
 	var buf [20]byte
-	e.storeLocked(d, key, strconv.AppendInt(buf[:0], cur, 10), at, encAuto)
+	en = e.storeLocked(d, key, strconv.AppendInt(buf[:0], cur, 10), at, encAuto)
+	e.notify(EventString, "incrby", d, en.key)
 	return cur, nil
 }
 
@@ -449,7 +469,8 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 		return nil, ErrNaNOrInf // a long double would overflow to infinity
 	}
 	out := trimFloat([]byte(cur.Text('f', 17)))
-	e.storeLocked(d, key, out, at, encEmbstr)
+	en = e.storeLocked(d, key, out, at, encEmbstr)
+	e.notify(EventString, "incrbyfloat", d, en.key)
 	return out, nil
 }
 
@@ -512,6 +533,7 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	nv := make([]byte, n)
 	copy(nv, cur)
 	copy(nv[offset:], val)
-	e.storeLocked(d, key, nv, at, encRaw)
+	en = e.storeLocked(d, key, nv, at, encRaw)
+	e.notify(EventString, "setrange", d, en.key)
 	return len(nv), nil
 }

@@ -96,6 +96,11 @@ func (e *Engine) ZAdd(d int, key string, opt ZAddOptions, scores []float64, memb
 	if len(words) > 0 {
 		e.saveColl(d, key, &en, found, z)
 		e.emitApply(d, keyOf(&en, found, key), append([][]byte{[]byte("ZADD")}, words...)...)
+		event := "zadd"
+		if opt.Incr {
+			event = "zincr"
+		}
+		e.notify(EventZSet, event, d, key)
 	}
 	if opt.CH {
 		return added + changed, score, ok, nil
@@ -124,18 +129,20 @@ func (e *Engine) ZRem(d int, key string, members [][]byte) (int, error) {
 			removed = append(removed, m)
 		}
 	}
-	e.saveRemoved(d, &en, z, removed)
+	e.saveRemoved(d, &en, z, removed, "zrem")
 	return len(removed), nil
 }
 
-// saveRemoved saves z after removing members and reports the ZREM.
-func (e *Engine) saveRemoved(d int, en *entry, z *zsetObj, removed [][]byte) {
+// saveRemoved saves z after removing members and reports the ZREM; event
+// is the command's keyspace event.
+func (e *Engine) saveRemoved(d int, en *entry, z *zsetObj, removed [][]byte, event string) {
 	if len(removed) == 0 {
 		return
 	}
 	k := en.key
 	e.saveColl(d, k, en, true, z)
 	e.emitApply(d, k, append([][]byte{[]byte("ZREM")}, removed...)...)
+	e.notifyEmptied(EventZSet, event, d, k, z.n == 0)
 }
 
 // ZScore returns member's score.
@@ -229,17 +236,19 @@ func (e *Engine) ZRangeStore(d int, dst, src string, spec ZRangeSpec) (int, erro
 	if z != nil {
 		sel = z.selectRange(&spec)
 	}
-	return e.storeZSetLocked(d, dst, sel), nil
+	return e.storeZSetLocked(d, dst, sel, "zrangestore"), nil
 }
 
 // storeZSetLocked stores the members (no duplicates) as dst's new value
-// and returns how many.
-func (e *Engine) storeZSetLocked(d int, dst string, ms []zent) int {
+// and returns how many; event is the command's keyspace event.
+func (e *Engine) storeZSetLocked(d int, dst string, ms []zent, event string) int {
 	out := &zsetObj{}
 	for _, m := range ms {
 		out.insert(m.m, m.s, e.climits)
 	}
-	e.storeCollLocked(d, dst, out, 0)
+	if _, stored := e.storeCollLocked(d, dst, out, 0); stored {
+		e.notify(EventZSet, event, d, dst)
+	}
 	return out.n
 }
 
@@ -258,7 +267,7 @@ func (e *Engine) ZRemRange(d int, key string, spec ZRangeSpec) (int, error) {
 		z.remove(m.m, m.s)
 		removed[i] = []byte(m.m)
 	}
-	e.saveRemoved(d, &en, z, removed)
+	e.saveRemoved(d, &en, z, removed, [...]string{ZByRank: "zremrangebyrank", ZByScore: "zremrangebyscore", ZByLex: "zremrangebylex"}[spec.By])
 	return len(removed), nil
 }
 
@@ -287,7 +296,11 @@ func (e *Engine) zpopLocked(d int, key string, count int, max bool) ([]ZMember, 
 		z.remove(m.m, m.s)
 		removed[i] = []byte(m.m)
 	}
-	e.saveRemoved(d, &en, z, removed)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	e.saveRemoved(d, &en, z, removed, event)
 	return members(sel), nil
 }
 
@@ -398,13 +411,14 @@ func members(ms []zent) []ZMember {
 
 // ZStore makes dst a sorted set of members (distinct), without expiry,
 // whatever it held, or deletes it when members is empty; it returns how
-// many members it holds (GEOSEARCHSTORE, GEORADIUS ... STORE).
-func (e *Engine) ZStore(d int, dst string, members []ZMember) int {
+// many members it holds (GEOSEARCHSTORE, GEORADIUS ... STORE, whose
+// keyspace event is event).
+func (e *Engine) ZStore(d int, dst string, members []ZMember, event string) int {
 	e.lock()
 	defer e.unlock()
 	ms := make([]zent, len(members))
 	for i, m := range members {
 		ms[i] = zent{m: m.Member, s: m.Score}
 	}
-	return e.storeZSetLocked(d, dst, ms)
+	return e.storeZSetLocked(d, dst, ms, event)
 }

@@ -192,7 +192,7 @@ func (e *Engine) ZSetOpStore(d int, dst string, op int, keys []string, weights [
 	if err != nil {
 		return 0, err
 	}
-	return e.storeZSetLocked(d, dst, zsetOpLocked(srcs, op, agg)), nil
+	return e.storeZSetLocked(d, dst, zsetOpLocked(srcs, op, agg), [...]string{ZUnion: "zunionstore", ZInter: "zinterstore", ZDiff: "zdiffstore"}[op]), nil
 }
 
 // ZInterCard returns the size of the intersection of keys, counting no

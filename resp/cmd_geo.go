@@ -224,6 +224,7 @@ type geoQuery struct {
 	count         int64
 	sort          int // 0 none, 1 ASC, -1 DESC
 	store         []byte
+	storeEvent    string // the keyspace event of the store
 	storeDist     bool
 }
 
@@ -299,7 +300,7 @@ func geoRun(c *client, tx *engine.Engine, args [][]byte, kind int, readonly bool
 		base = 2
 	case geoSearchStore:
 		base = 3
-		q.store = args[1]
+		q.store, q.storeEvent = args[1], "geosearchstore"
 	}
 	search := kind == geoSearch || kind == geoSearchStore
 	rest := args[base:]
@@ -332,7 +333,7 @@ func geoRun(c *client, tx *engine.Engine, args [][]byte, kind int, readonly bool
 			q.count = n
 			i++
 		case (equalFold(a, "store") || equalFold(a, "storedist")) && left >= 1 && !readonly && !search:
-			q.store, q.storeDist = rest[i+1], len(a) == 9
+			q.store, q.storeDist, q.storeEvent = rest[i+1], len(a) == 9, "georadiusstore"
 			i++
 		case equalFold(a, "storedist") && kind == geoSearchStore:
 			q.storeDist = true
@@ -431,7 +432,7 @@ func geoRun(c *client, tx *engine.Engine, args [][]byte, kind int, readonly bool
 				ms[i].Score = p.dist / q.unit
 			}
 		}
-		c.conn.WriteInt(tx.ZStore(c.DB(), string(q.store), ms))
+		c.conn.WriteInt(tx.ZStore(c.DB(), string(q.store), ms, q.storeEvent))
 		return
 	}
 	opts := 0

@@ -87,7 +87,7 @@ func options() []option {
 		enum("supervised", "no", "no, auto, systemd or upstart: with systemd (or auto under systemd) tell it when ready through $NOTIFY_SOCKET", false, "no", "auto", "systemd", "upstart"),
 		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
 		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
-		{"notify-keyspace-events", "", "keyspace notifications: K (__keyspace@<db>__ channels) and/or E (__keyevent@<db>__ channels) with the classes x (expired keys) and/or e (evicted keys); the other classes of Redis are refused", true, checkKeyspaceEvents, false},
+		{"notify-keyspace-events", "", "keyspace notifications: K (__keyspace@<db>__ channels) and/or E (__keyevent@<db>__ channels), with the event classes in Redis letters (g $ l s h z x e t d n m, A for g$lshzxetd)", true, checkKeyspaceEvents, false},
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},
 		{"slowlog-max-len", "128", "entries the slow log keeps, the oldest dropped first", true, checkRedisInt(0, math.MaxInt64), false},
 		{"latency-monitor-threshold", "0", "milliseconds from which a command's run is a latency spike that LATENCY records (0: the monitor is off)", true, checkRedisInt(0, math.MaxInt64), false},
@@ -407,9 +407,11 @@ func (s *settings) mergedLocked(name, value string) string {
 	case "client-output-buffer-limit":
 		return mergeOutputLimits(s.values[name], value)
 	case "notify-keyspace-events":
-		// Shown with its classes in Redis's order ("Ex" reads "xE").
+		// Kept as one letter per class (A spelled out, so that n, which
+		// CONFIG GET does not show beside A, is kept too); shown in
+		// Redis's form by currentLocked.
 		if f, err := resp.ParseKeyspaceEvents(value); err == nil {
-			return resp.KeyspaceEventsString(f)
+			return resp.KeyspaceEventsLetters(f)
 		}
 	}
 	if memoryOptions[name] {
@@ -457,6 +459,12 @@ func (s *settings) currentLocked(name string) string {
 	if s.role != nil && roleOptions[name] {
 		if v, ok := s.role().value(name); ok {
 			return v
+		}
+	}
+	if name == "notify-keyspace-events" {
+		// Shown as Redis shows it ("Ex" reads "xE", every class "A").
+		if f, err := resp.ParseKeyspaceEvents(s.values[name]); err == nil {
+			return resp.KeyspaceEventsString(f)
 		}
 	}
 	return s.values[name]
