@@ -619,10 +619,16 @@ func (e *Engine) applyLocked(ef *Effect) {
 	case EffectDelete:
 		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
 			e.removeLocked(ef.DB, &en)
+			e.notify(EventGeneric, "del", ef.DB, ef.Key)
 		}
 	case EffectExpire:
 		if en, ok := e.getLocked(ef.DB, ef.Key); ok {
 			e.expireLocked(ef.DB, &en, ef.ExpireAt)
+			if ef.ExpireAt != 0 {
+				e.notify(EventGeneric, "expire", ef.DB, ef.Key)
+			} else {
+				e.notify(EventGeneric, "persist", ef.DB, ef.Key)
+			}
 		}
 	case EffectFlushDB:
 		e.flushLocked(ef.DB)
@@ -636,6 +642,9 @@ func (e *Engine) applyLocked(ef *Effect) {
 		e.applyCollLocked(ef)
 	case EffectSwapDB:
 		e.applySwapLocked(ef)
+	}
+	if e.eventClasses != 0 {
+		e.applyEventsLocked(ef)
 	}
 }
 

@@ -67,6 +67,62 @@ func (e *Engine) notifyEmptied(class EventClass, event string, d int, key string
 	}
 }
 
+// applyEventsLocked tells the events of ef, a change applied from the
+// primary's stream (deletions and expiries are told by applyLocked). The
+// command that made it is not known here, so each is named by its kind:
+// "set" for any string write (INCR, APPEND... included), "hset" and
+// "hdel" for hashes, the operation for a list, set or sorted set change
+// ("lpush", "srem", "zadd"...; "del" after one that emptied the key), and
+// for a whole collection stored at once (a STORE, a RENAME) the event of
+// building it: "rpush", "sadd" or "zadd".
+func (e *Engine) applyEventsLocked(ef *Effect) {
+	d, key := ef.DB, ef.Key
+	switch ef.Kind {
+	case EffectSet:
+		e.notify(EventString, "set", d, key)
+	case EffectHashSet, EffectHash:
+		e.notify(EventHash, "hset", d, key)
+	case EffectHashDel:
+		_, live := e.getLocked(d, key)
+		e.notifyEmptied(EventHash, "hdel", d, key, !live)
+	case EffectObject:
+		switch ef.Type {
+		case TypeList:
+			e.notify(EventList, "rpush", d, key)
+		case TypeSet:
+			e.notify(EventSet, "sadd", d, key)
+		case TypeZSet:
+			e.notify(EventZSet, "zadd", d, key)
+		}
+	case EffectApply:
+		var words [][]byte
+		_ = EachPacked(ef.Value, func(w []byte) bool { words = append(words, w); return len(words) < 3 })
+		if len(words) == 0 {
+			return
+		}
+		op, ok := applyOps(string(words[0]))
+		if !ok {
+			return
+		}
+		class := EventList
+		switch op.typ {
+		case TypeSet:
+			class = EventSet
+		case TypeZSet:
+			class = EventZSet
+		}
+		_, live := e.getLocked(d, key)
+		if string(words[0]) == "LMOVE" && len(words) == 3 {
+			// A list's element moved from one end to an end: a push
+			// then a pop, as Redis tells LMOVE of a key to itself.
+			e.notify(class, listEvent(true, string(words[2]) == "LEFT"), d, key)
+			e.notify(class, listEvent(false, string(words[1]) == "LEFT"), d, key)
+			return
+		}
+		e.notifyEmptied(class, strings.ToLower(string(words[0])), d, key, !live)
+	}
+}
+
 // notifying reports whether events of class are told (to spare work that
 // only names an event).
 func (e *Engine) notifying(class EventClass) bool { return e.eventClasses&class != 0 }

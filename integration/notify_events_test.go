@@ -38,10 +38,34 @@ func readPMessage(t *testing.T, c *rawConn) (string, string) {
 	return parts[6], parts[8]
 }
 
+// readEvents reads sub's events up to the fence whose message is fence.
+// Every event must come as the keyspace message then the keyevent message,
+// as Redis sends them with notify-keyspace-events K and E.
+func readEvents(t *testing.T, sub *rawConn, fence string) []string {
+	t.Helper()
+	var events []string
+	for {
+		ch, msg := readPMessage(t, sub)
+		if ch == notifyFence {
+			require.Equal(t, fence, msg)
+			return events
+		}
+		space, ok := strings.CutPrefix(ch, "__keyspace@")
+		require.True(t, ok, "expected a keyspace message first, got %s %s", ch, msg)
+		db, key, _ := strings.Cut(space, "__:")
+		ech, emsg := readPMessage(t, sub)
+		require.Equal(t, "__keyevent@"+db+"__:"+msg, ech)
+		require.Equal(t, key, emsg)
+		e := msg + " " + key
+		if db != "0" {
+			e = "@" + db + " " + e
+		}
+		events = append(events, e)
+	}
+}
+
 // runNotifySteps runs steps on c with sub subscribed to __key*__:*, and
-// requires each step's reply and events. Every event must come as the
-// keyspace message then the keyevent message, as Redis sends them with
-// notify-keyspace-events K and E. With NADB_NOTIFY_RECORD=<file> it writes
+// requires each step's reply and events (readEvents). With NADB_NOTIFY_RECORD=<file> it writes
 // what it saw as Go literals to the file instead (to record redis-server).
 func runNotifySteps(t *testing.T, c, sub *rawConn, steps []notifyStep) {
 	t.Helper()
@@ -61,23 +85,8 @@ func runNotifySteps(t *testing.T, c, sub *rawConn, steps []notifyStep) {
 			c.send(respCommand([]string{"PUBLISH", notifyFence, strconv.Itoa(i)}))
 			readReply(t, c)
 		}
-		for !queued {
-			ch, msg := readPMessage(t, sub)
-			if ch == notifyFence {
-				require.Equal(t, strconv.Itoa(i), msg)
-				break
-			}
-			space, ok := strings.CutPrefix(ch, "__keyspace@")
-			require.True(t, ok, "step %d %v: expected a keyspace message first, got %s %s", i, st.cmd, ch, msg)
-			db, key, _ := strings.Cut(space, "__:")
-			ech, emsg := readPMessage(t, sub)
-			require.Equal(t, "__keyevent@"+db+"__:"+msg, ech, "step %d %v", i, st.cmd)
-			require.Equal(t, key, emsg, "step %d %v", i, st.cmd)
-			e := msg + " " + key
-			if db != "0" {
-				e = "@" + db + " " + e
-			}
-			events = append(events, e)
+		if !queued {
+			events = readEvents(t, sub, strconv.Itoa(i))
 		}
 		if record != "" {
 			fmt.Fprintf(&out, "\t\t{%#v, %q, %#v},\n", st.cmd, reply, events)
@@ -431,4 +440,100 @@ func TestKeyspaceEventsConfig(t *testing.T) {
 		return
 	}
 	requireExactReplies(t, c, steps)
+}
+
+// TestKeyspaceEventsOnSecondary: a secondary publishes the events of what
+// it applies from its primary (its own notify-keyspace-events), each named
+// by the kind of change, since the command that made it is not in the
+// stream: "set" for any string write, the operation for a collection's,
+// "del" after one that emptied a key. Its subscribers see them in the
+// primary's order, before a message the primary published after them.
+func TestKeyspaceEventsOnSecondary(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	p := startNode(t)
+	s := startSecondary(t, p)
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "notify-keyspace-events", "KEA"}, "+OK\r\n"},
+	})
+	sub := dialRaw(t, s.Addr())
+	requireExactReplies(t, sub, []exactStep{
+		{[]string{"PSUBSCRIBE", "__key*__:*"}, "*3\r\n$10\r\npsubscribe\r\n$10\r\n__key*__:*\r\n:1\r\n"},
+	})
+	p.waitInfo("replication", "connected_slaves", "1")
+	pc := dialRaw(t, p.Addr())
+	steps := []notifyStep{
+		{[]string{"SET", "k", "v"}, "+OK\r\n", []string{"set k"}},
+		{[]string{"INCR", "n"}, ":1\r\n", []string{"set n"}},
+		{[]string{"EXPIRE", "k", "100"}, ":1\r\n", []string{"expire k"}},
+		{[]string{"PERSIST", "k"}, ":1\r\n", []string{"persist k"}},
+		{[]string{"RPUSH", "l", "a", "b"}, ":2\r\n", []string{"rpush l"}},
+		{[]string{"LPOP", "l", "2"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n", []string{"lpop l", "del l"}},
+		{[]string{"HSET", "h", "f", "v"}, ":1\r\n", []string{"hset h"}},
+		{[]string{"HDEL", "h", "f"}, ":1\r\n", []string{"hdel h", "del h"}},
+		{[]string{"SADD", "s", "a", "b"}, ":2\r\n", []string{"sadd s"}},
+		{[]string{"SUNIONSTORE", "d", "s"}, ":2\r\n", []string{"sadd d"}},
+		{[]string{"ZADD", "z", "1", "a"}, ":1\r\n", []string{"zadd z"}},
+		{[]string{"ZREM", "z", "a"}, ":1\r\n", []string{"zrem z", "del z"}},
+		{[]string{"MSET", "a", "1", "b", "2"}, "+OK\r\n", []string{"set a", "set b"}},
+		{[]string{"DEL", "a", "b", "nokey"}, ":2\r\n", []string{"del a", "del b"}},
+		{[]string{"SELECT", "5"}, "+OK\r\n", nil},
+		{[]string{"SET", "k", "v"}, "+OK\r\n", []string{"@5 set k"}},
+	}
+	for i, st := range steps {
+		pc.send(respCommand(st.cmd))
+		require.Equal(t, st.reply, readReply(t, pc), "step %d %v", i, st.cmd)
+		// The fence, published on the primary, reaches the secondary's
+		// subscribers after the step's changes.
+		pc.send(respCommand([]string{"PUBLISH", notifyFence, strconv.Itoa(i)}))
+		readReply(t, pc)
+		require.Equal(t, st.events, readEvents(t, sub, strconv.Itoa(i)), "step %d %v", i, st.cmd)
+	}
+}
+
+// TestKeyspaceEventsServed: a client blocked on a key and served by
+// another's push has its pop's events told after the push's, as in
+// redis-server 7.0.
+func TestKeyspaceEventsServed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rdb := s.Client()
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "notify-keyspace-events", "KEAn"}, "+OK\r\n"},
+	})
+	sub := dialRaw(t, s.Addr())
+	requireExactReplies(t, sub, []exactStep{
+		{[]string{"PSUBSCRIBE", "__key*__:*"}, "*3\r\n$10\r\npsubscribe\r\n$10\r\n__key*__:*\r\n:1\r\n"},
+	})
+	for i, tc := range []struct {
+		block, push []string
+		served      string
+		events      []string
+	}{
+		{[]string{"BLPOP", "q", "0"}, []string{"RPUSH", "q", "a"}, "*2\r\n$1\r\nq\r\n$1\r\na\r\n", []string{"new q", "rpush q", "lpop q", "del q"}},
+		{[]string{"BRPOP", "q", "0"}, []string{"LPUSH", "q", "a"}, "*2\r\n$1\r\nq\r\n$1\r\na\r\n", []string{"new q", "lpush q", "rpop q", "del q"}},
+		{[]string{"BLMOVE", "q", "dst", "LEFT", "RIGHT", "0"}, []string{"RPUSH", "q", "a"}, "$1\r\na\r\n", []string{"new q", "rpush q", "new dst", "rpush dst", "lpop q", "del q"}},
+		{[]string{"BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5"}, []string{"RPUSH", "q", "a", "b"}, "*2\r\n$1\r\nq\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n", []string{"new q", "rpush q", "lpop q", "del q"}},
+		{[]string{"BZPOPMIN", "z", "0"}, []string{"ZADD", "z", "1", "a"}, "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n", []string{"new z", "zadd z", "zpopmin z", "del z"}},
+		{[]string{"BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"}, []string{"ZADD", "z", "1", "a", "2", "b"}, "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", []string{"new z", "zadd z", "zpopmax z", "del z"}},
+	} {
+		b := dialRaw(t, s.Addr())
+		b.send(respCommand(tc.block))
+		waitBlockedClients(t, rdb, 1)
+		c.send(respCommand(tc.push))
+		readReply(t, c)
+		served := readReply(t, b)
+		c.send(respCommand([]string{"PUBLISH", notifyFence, strconv.Itoa(i)}))
+		readReply(t, c)
+		events := readEvents(t, sub, strconv.Itoa(i))
+		if os.Getenv("NADB_NOTIFY_RECORD") != "" {
+			t.Logf("%q, %#v", served, events)
+			continue
+		}
+		require.Equal(t, tc.served, served, "%v", tc.block)
+		require.Equal(t, tc.events, events, "%v", tc.block)
+		waitBlockedClients(t, rdb, 0)
+	}
 }
