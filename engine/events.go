@@ -122,7 +122,3 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 		e.notifyEmptied(class, strings.ToLower(string(words[0])), d, key, !live)
 	}
 }
-
-// notifying reports whether events of class are told (to spare work that
-// only names an event).
-func (e *Engine) notifying(class EventClass) bool { return e.eventClasses&class != 0 }
