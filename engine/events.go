@@ -32,9 +32,10 @@ const (
 
 // Events hears of keyspace events. KeyEvent runs under the engine lock, in
 // order: it must be quick and must not call back into the engine. key is
-// its own copy.
+// its own copy; origin is who made the change, as the Observer is told
+// (see As): a client ID, or 0.
 type Events interface {
-	KeyEvent(event string, db int, key string)
+	KeyEvent(origin int64, event string, db int, key string)
 }
 
 // SetEvents installs l, told of the events of the classes given (nil or
@@ -53,7 +54,7 @@ func (e *Engine) SetEvents(l Events, classes EventClass) {
 // caller's string(b) conversion does not escape.
 func (e *Engine) notify(class EventClass, event string, d int, key string) {
 	if e.eventClasses&class != 0 {
-		e.events.KeyEvent(event, d, strings.Clone(key))
+		e.events.KeyEvent(e.origin, event, d, strings.Clone(key))
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // eventLog records the events told, as "event db key".
 type eventLog []string
 
-func (l *eventLog) KeyEvent(event string, db int, key string) {
+func (l *eventLog) KeyEvent(_ int64, event string, db int, key string) {
 	*l = append(*l, event+" "+string(rune('0'+db))+" "+key)
 }
 

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -536,4 +537,68 @@ func TestKeyspaceEventsServed(t *testing.T) {
 		require.Equal(t, tc.events, events, "%v", tc.block)
 		waitBlockedClients(t, rdb, 0)
 	}
+}
+
+// TestOwnMessagesInOrder: a RESP3 client subscribed to the events of a key
+// it writes, or to a channel it publishes to, reads each message where
+// redis-server 7.0 puts it: before the reply of the command that sent it,
+// after the replies of the commands before it in the same pipeline; a
+// script's before the script's reply. (Inside EXEC, Redis 7.0 puts them
+// inside EXEC's reply array; nadb-server after it, see
+// TestOwnMessagesAfterExec.)
+func TestOwnMessagesInOrder(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRESP3(t, s)
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "notify-keyspace-events", "KA"}, "+OK\r\n"},
+		{[]string{"SUBSCRIBE", "__keyspace@0__:k", "ch"}, ">3\r\n$9\r\nsubscribe\r\n$16\r\n__keyspace@0__:k\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:2\r\n"},
+	})
+	event := func(e string) string { return ">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n" + bulk(e) }
+	msg := func(m string) string { return ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n" + bulk(m) }
+	var pipeline strings.Builder
+	for _, cmd := range [][]string{
+		{"GET", "x"}, {"SET", "k", "v"}, {"GET", "y"}, {"SET", "k", "w", "EX", "100"}, {"PUBLISH", "ch", "a"},
+		{"EVAL", "redis.call('del', 'k'); redis.call('publish', 'ch', 'b'); return 5", "0"}, {"PING"},
+	} {
+		pipeline.WriteString(respCommand(cmd))
+	}
+	c.send(pipeline.String())
+	want := "_\r\n" + event("set") + "+OK\r\n" + "_\r\n" + event("set") + event("expire") + "+OK\r\n" +
+		msg("a") + ":1\r\n" + event("del") + msg("b") + ":5\r\n" + "+PONG\r\n"
+	got := make([]byte, len(want))
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err := io.ReadFull(c.r, got)
+	require.NoError(t, err, "read %q", got)
+	require.Equal(t, want, string(got))
+	// Under CLIENT REPLY OFF the replies go, the messages still come.
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CLIENT", "REPLY", "OFF"}, ""},
+		{[]string{"SET", "k", "x"}, event("set")},
+		{[]string{"PUBLISH", "ch", "c"}, msg("c")},
+		{[]string{"CLIENT", "REPLY", "ON"}, "+OK\r\n"},
+	})
+}
+
+// TestOwnMessagesAfterExec: the messages a transaction's commands send to
+// their own RESP3 client come after EXEC's reply, in order, never inside
+// its array (where Redis 7.0 writes them).
+func TestOwnMessagesAfterExec(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	s := startServer(t)
+	c := dialRESP3(t, s)
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "notify-keyspace-events", "KA"}, "+OK\r\n"},
+		{[]string{"SUBSCRIBE", "__keyspace@0__:k", "ch"}, ">3\r\n$9\r\nsubscribe\r\n$16\r\n__keyspace@0__:k\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:2\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "k", "v"}, "+QUEUED\r\n"},
+		{[]string{"PUBLISH", "ch", "x"}, "+QUEUED\r\n"},
+		{[]string{"EVAL", "redis.call('del', 'k'); return 1", "0"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*3\r\n+OK\r\n:1\r\n:1\r\n" +
+			">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$3\r\nset\r\n" +
+			">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n" +
+			">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$3\r\ndel\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
 }

@@ -96,6 +96,11 @@ type client struct {
 	// pubsAfter holds the PUBLISH messages of a running script, forwarded
 	// to the secondaries once it ends.
 	pubsAfter [][2][]byte
+	// selfMsgs holds the pub/sub messages the client's own commands sent
+	// it while EXEC or a script ran (toSelf). outer is the client's own
+	// reply writer while a script's command writes into the script's.
+	selfMsgs []byte
+	outer    *replyWriter
 	// blocked is the wait a blocking command registered, which the loop
 	// carries out once its handler returned (block.go); connection
 	// goroutine only. isBlocked is set while it waits (CLIENT LIST flag

@@ -156,7 +156,10 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 		return
 	}
 	c.inExec = true
-	defer func() { c.inExec = false }()
+	defer func() {
+		c.inExec = false
+		c.flushSelf() // after EXEC's reply, never inside it
+	}()
 	if !grouped {
 		if s.eng.Touched(c.tx.watches) {
 			c.conn.WriteNullArray()

@@ -137,6 +137,10 @@ func (s *Server) handle(c *client, args [][]byte) error {
 			mark = 0
 		}
 		c.conn.b = c.conn.b[:min(mark, len(c.conn.b))]
+		if len(c.selfMsgs) > 0 && !c.inExec {
+			c.conn.WriteRaw(c.selfMsgs)
+			c.selfMsgs = c.selfMsgs[:0]
+		}
 	}
 	c.replySkip = false
 	if c.replySkipNext {

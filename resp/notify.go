@@ -119,14 +119,14 @@ func (n *keyspaceEvents) set(f uint32) {
 }
 
 // KeyEvent implements engine.Events.
-func (n *keyspaceEvents) KeyEvent(event string, db int, key string) {
+func (n *keyspaceEvents) KeyEvent(origin int64, event string, db int, key string) {
 	f := n.flags.Load()
 	d := strconv.Itoa(db)
 	if f&notifyKeyspace != 0 {
-		n.hub.publish([]byte("__keyspace@"+d+"__:"+key), []byte(event))
+		n.hub.publish([]byte("__keyspace@"+d+"__:"+key), []byte(event), origin)
 	}
 	if f&notifyKeyevent != 0 {
-		n.hub.publish([]byte("__keyevent@"+d+"__:"+event), []byte(key))
+		n.hub.publish([]byte("__keyevent@"+d+"__:"+event), []byte(key), origin)
 	}
 }
 

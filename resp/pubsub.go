@@ -413,7 +413,7 @@ func (h *hub) remove(c *client, name string, pattern bool) {
 // publish sends msg to the channel's subscribers and to the clients whose
 // patterns match it, and returns how many got it. Each message is framed
 // in its subscriber's protocol: an array in RESP2, a push in RESP3.
-func (h *hub) publish(channel, msg []byte) int {
+func (h *hub) publish(channel, msg []byte, from int64) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -425,7 +425,11 @@ func (h *hub) publish(channel, msg []byte) int {
 			return redcon.AppendBulk(b, msg)
 		}
 		for c := range set {
-			c.sub.pushMessage(c, &frames, body, 3)
+			if c.id == from {
+				c.toSelf(&frames, body, 3)
+			} else {
+				c.sub.pushMessage(c, &frames, body, 3)
+			}
 			n++
 		}
 	}
@@ -441,11 +445,53 @@ func (h *hub) publish(channel, msg []byte) int {
 			return redcon.AppendBulk(b, msg)
 		}
 		for c := range set {
-			c.sub.pushMessage(c, &frames, body, 4)
+			if c.id == from {
+				c.toSelf(&frames, body, 4)
+			} else {
+				c.sub.pushMessage(c, &frames, body, 4)
+			}
 			n++
 		}
 	}
 	return n
+}
+
+// toSelf places a message that c's own command published (PUBLISH, or a
+// keyspace event of its own change) where Redis places it: among c's
+// replies, before the reply of the command that sent it, so that it never
+// comes before the replies of the commands ahead of that one. Inside EXEC
+// or a script it waits in selfMsgs for the end: after EXEC's reply
+// (Redis 7.0 puts it inside the reply's array), before the script's; and
+// under CLIENT REPLY OFF or SKIP until the command's replies are dropped
+// (messages are not replies: they still go). Only
+// c's own goroutine publishes as c (engine origins are client IDs, and a
+// client's changes are made by its own commands).
+func (c *client) toSelf(frames *[2][]byte, body func([]byte) []byte, n int) {
+	w := c.conn
+	if c.outer != nil {
+		w = c.outer // a script's command: the client's protocol, not the script's
+	}
+	i := 0
+	if w.resp3 {
+		i = 1
+	}
+	if frames[i] == nil {
+		frames[i] = body(appendPushHeader(nil, w.resp3, n))
+	}
+	if c.inExec || c.replyOff || c.replySkip {
+		c.selfMsgs = append(c.selfMsgs, frames[i]...)
+		return
+	}
+	w.WriteRaw(frames[i])
+}
+
+// flushSelf writes the messages toSelf held among the replies, unless the
+// replies are to be dropped: the connection loop writes them after.
+func (c *client) flushSelf() {
+	if len(c.selfMsgs) > 0 && !c.replyOff && !c.replySkip {
+		c.conn.WriteRaw(c.selfMsgs)
+		c.selfMsgs = c.selfMsgs[:0]
+	}
 }
 
 // messageFrame returns a message of n elements framed for c's protocol,
@@ -464,7 +510,7 @@ func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int)
 }
 
 func cmdPublish(s *Server, c *client, args [][]byte) {
-	c.conn.WriteInt(s.hub.publish(args[1], args[2]))
+	c.conn.WriteInt(s.hub.publish(args[1], args[2], c.id))
 	if c.inGroup {
 		// A script holds the engine's lock: the message goes to the
 		// secondaries once it is released (runScript), after the
@@ -477,7 +523,7 @@ func cmdPublish(s *Server, c *client, args [][]byte) {
 
 // Deliver sends a message its primary forwarded (a PUBLISH there) to this
 // server's subscribers.
-func (s *Server) Deliver(channel, message []byte) { s.hub.publish(channel, message) }
+func (s *Server) Deliver(channel, message []byte) { s.hub.publish(channel, message, 0) }
 
 func cmdPubSub(s *Server, c *client, args [][]byte) {
 	sub := string(lowerASCII(args[1]))

@@ -121,9 +121,9 @@ func (h *scriptHost) Call(args [][]byte, resp3 bool) []byte {
 	case cmd.flags&flagWrite != 0 && c.gateErr == "" && !h.run.write():
 		h.out.WriteError(script.Killed) // SCRIPT KILL came first: no write
 	default:
-		saved, claimed := c.conn, c.errsClaimed
-		defer func() { c.conn, c.errsClaimed = saved, claimed }()
-		c.conn = &h.out
+		saved, claimed, outer := c.conn, c.errsClaimed, c.outer
+		defer func() { c.conn, c.errsClaimed, c.outer = saved, claimed, outer }()
+		c.conn, c.outer = &h.out, saved
 		c.tick = 0 // the command's time starts now, not at the last one's end
 		s.run(c, args)
 	}
@@ -243,6 +243,9 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 			exec()
 		})
 		s.forwardPubs(c)
+	}
+	if !c.inExec {
+		c.flushSelf() // before the script's reply, as in Redis
 	}
 	if errText != "" {
 		c.conn.WriteError(errText)
