@@ -49,6 +49,11 @@ type Waiter struct {
 	// what it returns to the client it keeps in its closure, which the
 	// client reads once Done is closed.
 	Serve func(tx *Engine, key string)
+	// Ready, when set, says whether key's value, of Type, ends the wait
+	// (a blocked XREAD waits for an entry after its ID, not for any
+	// stream); nil: any non-empty value does. It only reads, with the
+	// group's Engine.
+	Ready func(tx *Engine, key string) bool
 
 	state WaitState
 	done  chan struct{}
@@ -203,7 +208,7 @@ func (e *Engine) serveKeyLocked(tx *Engine, wk watchKey, now int64) {
 		}
 		var w *Waiter
 		for _, x := range q {
-			if collKind(x.Type) == en.kind {
+			if collKind(x.Type) == en.kind && (x.Ready == nil || x.Ready(tx, wk.key)) {
 				w = x
 				break
 			}

@@ -62,7 +62,12 @@ const (
 )
 
 // isColl reports whether a record of this kind is a collection's.
-func isColl(kind encoding) bool { return kind >= encList && kind <= encZSet }
+func isColl(kind encoding) bool { return kind >= encList && kind <= encStream }
+
+// keepsEmpty reports whether a collection of type t stays a key without
+// elements: a stream does, as in Redis; an emptied list, set or sorted
+// set is removed.
+func keepsEmpty(t ValueType) bool { return t == TypeStream }
 
 // isString reports whether the entry holds a string.
 func (en *entry) isString() bool { return en.kind < encHash }
@@ -74,6 +79,8 @@ func collKind(t ValueType) encoding {
 		return encList
 	case TypeSet:
 		return encSet
+	case TypeStream:
+		return encStream
 	}
 	return encZSet
 }
@@ -181,7 +188,7 @@ func (e *Engine) ownColl(d int, idx uint32) coll {
 // without expiry. An empty collection removes the key, as Redis removes an
 // emptied list, set or sorted set.
 func (e *Engine) saveColl(d int, key string, en *entry, found bool, c coll) {
-	if c.length() == 0 {
+	if c.length() == 0 && !keepsEmpty(c.typ()) {
 		if found {
 			e.removeLocked(d, en)
 		}
@@ -207,7 +214,7 @@ func (e *Engine) putCollLocked(d int, key string, c coll, at int64) entry {
 // it from the whole value it reports (EffectObject). An empty c deletes key instead (and reports it if it
 // existed), as a STORE command with an empty result does.
 func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bool) {
-	if c.length() == 0 {
+	if c.length() == 0 && !keepsEmpty(c.typ()) {
 		if en, ok := e.getLocked(d, key); ok {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
@@ -268,7 +275,10 @@ func applyOps(name string) (applyOp, bool) {
 	if op, ok := setApplyOps[name]; ok {
 		return op, true
 	}
-	op, ok := zsetApplyOps[name]
+	if op, ok := zsetApplyOps[name]; ok {
+		return op, true
+	}
+	op, ok := streamApplyOps[name]
 	return op, ok
 }
 
@@ -309,7 +319,7 @@ func CheckApply(value []byte) error {
 // a valid whole value (an empty collection is not one: it is no key).
 func CheckObject(t ValueType, value []byte) error {
 	c, err := collFromPacked(t, value, DefaultCollLimits)
-	if err == nil && c.length() == 0 {
+	if err == nil && c.length() == 0 && !keepsEmpty(t) {
 		err = errors.New("a collection without elements")
 	}
 	return err
@@ -323,7 +333,7 @@ func (e *Engine) applyCollLocked(ef *Effect) {
 		if err != nil {
 			return // checked when the frame was read
 		}
-		if c.length() == 0 {
+		if c.length() == 0 && !keepsEmpty(c.typ()) {
 			if en, ok := e.getLocked(d, ef.Key); ok {
 				e.removeLocked(d, &en)
 			}
@@ -384,6 +394,8 @@ func newColl(t ValueType, l CollLimits) coll {
 		return newList(l)
 	case TypeSet:
 		return newSet(l)
+	case TypeStream:
+		return newStream()
 	}
 	return newZSet(l)
 }
@@ -398,6 +410,8 @@ func collFromPacked(t ValueType, p []byte, l CollLimits) (coll, error) {
 		return setFromPacked(p, l)
 	case TypeZSet:
 		return zsetFromPacked(p, l)
+	case TypeStream:
+		return streamFromPacked(p, l)
 	}
 	return nil, fmt.Errorf("engine: type %v is not a collection", t)
 }

@@ -101,6 +101,7 @@ const (
 	tagList   uint64 = 3
 	tagSet    uint64 = 4
 	tagZSet   uint64 = 5
+	tagStream uint64 = 6
 )
 
 // mix multiplies a by b to 128 bits and folds the halves.
@@ -174,7 +175,7 @@ func (en *entry) term(k keyHash) Digest {
 		return k.term(tagHash, recVH(en.val), en.expireAt)
 	case encHashLP:
 		return k.term(tagHash, lpVH(en.val), en.expireAt)
-	case encList, encSet, encZSet:
+	case encList, encSet, encZSet, encStream:
 		return k.term(collTag(en.kind), recVH(en.val), en.expireAt)
 	}
 	return k.term(tagString, en.valueHash(), en.expireAt)
@@ -187,6 +188,8 @@ func collTag(kind encoding) uint64 {
 		return tagList
 	case encSet:
 		return tagSet
+	case encStream:
+		return tagStream
 	}
 	return tagZSet
 }
@@ -208,7 +211,7 @@ func DigestOf(items []Item) Digest {
 				panic("engine: DigestOf: " + err.Error())
 			}
 			tag, vh = tagHash, o.vh
-		case TypeList, TypeSet, TypeZSet:
+		case TypeList, TypeSet, TypeZSet, TypeStream:
 			c, err := collFromPacked(it.Type, it.Value, DefaultCollLimits)
 			if err != nil {
 				panic("engine: DigestOf: " + err.Error())

@@ -600,6 +600,14 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	for i := range effects {
 		e.applyLocked(&effects[i])
 	}
+	if e.blk.n > 0 {
+		// Only reads wait on a replica (XREAD BLOCK): they are served
+		// by what it applies.
+		tx, now := &Engine{core: e.core, held: true}, e.nowMs()
+		for i := range effects {
+			e.serveKeyLocked(tx, watchKey{effects[i].DB, effects[i].Key}, now)
+		}
+	}
 	if commit != nil {
 		commit(e.digest)
 	}
@@ -667,6 +675,7 @@ const (
 	TypeList
 	TypeSet
 	TypeZSet
+	TypeStream
 )
 
 // String returns the type's name, as TYPE answers.
@@ -680,13 +689,15 @@ func (t ValueType) String() string {
 		return "set"
 	case TypeZSet:
 		return "zset"
+	case TypeStream:
+		return "stream"
 	}
 	return "string"
 }
 
 // ParseValueType maps a type's name (as String gives it) back to the type.
 func ParseValueType(name string) (ValueType, bool) {
-	for t := TypeString; t <= TypeZSet; t++ {
+	for t := TypeString; t <= TypeStream; t++ {
 		if t.String() == name {
 			return t, true
 		}
@@ -787,7 +798,7 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 				it.Type, it.Value = TypeHash, o.pack(make([]byte, 0, o.mem))
 			case encHashLP:
 				it.Type, it.Value = TypeHash, value[lpHeader:]
-			case encList, encSet, encZSet:
+			case encList, encSet, encZSet, encStream:
 				c := s.colls[d][recIdx(value)].c
 				it.Type, it.Value = c.typ(), c.pack(make([]byte, 0, c.memory()))
 			}
@@ -893,12 +904,12 @@ func (l *Loader) Add(it *Item) error {
 		} else {
 			val, enc = hashRec(&rec, dd.allocHash(o), o), encHash
 		}
-	case TypeList, TypeSet, TypeZSet:
+	case TypeList, TypeSet, TypeZSet, TypeStream:
 		c, err := collFromPacked(it.Type, it.Value, l.e.collLimits())
 		if err != nil {
 			return err
 		}
-		if c.length() == 0 {
+		if c.length() == 0 && !keepsEmpty(it.Type) {
 			return nil
 		}
 		var crec [collRecLen]byte

@@ -48,4 +48,14 @@ var (
 	// ErrSortScore refuses a SORT whose elements (or BY values) are not
 	// all numbers, without ALPHA.
 	ErrSortScore = errors.New("sort: one or more scores can't be converted into double")
+	// ErrStreamIDSmall: XADD of an ID not above the stream's last.
+	ErrStreamIDSmall = errors.New("stream: XADD of an ID not above the last")
+	// ErrStreamExhausted: the stream gave the last possible ID.
+	ErrStreamExhausted = errors.New("stream: no ID left")
+	// ErrSetIDSmall: XSETID below the stream's last entry.
+	ErrSetIDSmall = errors.New("stream: XSETID below the last entry")
+	// ErrSetIDAdded: XSETID's ENTRIESADDED below the stream's length.
+	ErrSetIDAdded = errors.New("stream: XSETID's entries added below the length")
+	// ErrSetIDMaxDel: XSETID's ID below its MAXDELETEDID.
+	ErrSetIDMaxDel = errors.New("stream: XSETID below its max deleted ID")
 )

@@ -94,6 +94,8 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 			e.notify(EventSet, "sadd", d, key)
 		case TypeZSet:
 			e.notify(EventZSet, "zadd", d, key)
+		case TypeStream:
+			e.notify(EventStream, "xadd", d, key)
 		}
 	case EffectApply:
 		var words [][]byte
@@ -111,6 +113,8 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 			class = EventSet
 		case TypeZSet:
 			class = EventZSet
+		case TypeStream:
+			class = EventStream
 		}
 		_, live := e.getLocked(d, key)
 		if string(words[0]) == "LMOVE" && len(words) == 3 {

@@ -223,6 +223,8 @@ func typeOfKind(kind uint8) ValueType {
 		return TypeSet
 	case encZSet:
 		return TypeZSet
+	case encStream:
+		return TypeStream
 	}
 	return TypeString
 }

@@ -80,6 +80,8 @@ const (
 	encList encoding = 10
 	encSet  encoding = 11
 	encZSet encoding = 12
+	// encStream is a stream's record, a collection's (see stream.go).
+	encStream encoding = 13
 )
 
 // isHash reports whether the entry holds a hash, in either form.

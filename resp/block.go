@@ -33,6 +33,9 @@ type blocking struct {
 	// engine lock on the goroutine of the write that readied it; it
 	// returns the reply (it must not touch the client).
 	serve func(tx *engine.Engine, key string) func(*client)
+	// ready, when set, says whether key, holding a value of typ, ends
+	// the wait (engine.Waiter.Ready).
+	ready func(tx *engine.Engine, key string) bool
 	// empty writes the reply inside MULTI when nothing is ready.
 	empty func(*client)
 }
@@ -55,7 +58,7 @@ const (
 func (s *Server) runBlocking(c *client, b blocking) {
 	var now, later func(*client)
 	deny := c.inExec // inside EXEC
-	w := &engine.Waiter{DB: c.DB(), Keys: b.keys, Type: b.typ}
+	w := &engine.Waiter{DB: c.DB(), Keys: b.keys, Type: b.typ, Ready: b.ready}
 	w.Serve = func(tx *engine.Engine, key string) { later = b.serve(tx, key) }
 	c.eng.Group(func(tx *engine.Engine) {
 		if now = b.attempt(tx); now == nil && !deny {

@@ -403,8 +403,43 @@ func errorText(err error) string {
 		return errNotHLL
 	case errors.Is(err, engine.ErrInvalidHLL):
 		return errInvalidHLL
+	case errors.Is(err, engine.ErrStreamIDSmall):
+		return errXAddSmall
+	case errors.Is(err, engine.ErrStreamExhausted):
+		return errStreamExhausted
+	case errors.Is(err, engine.ErrSetIDSmall):
+		return errXSetIDSmall
+	case errors.Is(err, engine.ErrSetIDAdded):
+		return errXSetIDAdded
+	case errors.Is(err, engine.ErrSetIDMaxDel):
+		return errXSetIDMaxDel
 	}
 	return sanitize("ERR " + err.Error())
+}
+
+// Errors of the stream commands (t_stream.c).
+const (
+	errStreamID             = "ERR Invalid stream ID specified as stream command argument"
+	errXAddZero             = "ERR The ID specified in XADD must be greater than 0-0"
+	errXAddSmall            = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	errStreamExhausted      = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	errTrimBoth             = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	errTrimLimit            = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	errStreamMaxLen         = "ERR The MAXLEN argument must be >= 0."
+	errStreamLimit          = "ERR The LIMIT argument must be >= 0."
+	errStreamStartID        = "ERR invalid start ID for the interval"
+	errStreamEndID          = "ERR invalid end ID for the interval"
+	errXSetIDSmall          = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	errXSetIDAdded          = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	errXSetIDMaxDel         = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	errEntriesAddedNegative = "ERR entries_added must be positive"
+	errXReadUnbalanced      = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+	errXReadGreater         = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+)
+
+// errNoGroup answers a consumer group that does not exist.
+func errNoGroup(group, key []byte) string {
+	return "NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'"
 }
 
 // Errors of the scripting commands. This server runs no scripts: nothing

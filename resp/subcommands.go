@@ -44,6 +44,9 @@ func registerSubcommands(t commandTable) {
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
 	t.addSubcommands("pubsub",
 		sub("channels", -2, ls), sub("numpat", 2, ls), sub("numsub", -2, ls))
+	t.addSubcommands("xinfo",
+		key(sub("consumers", 4, flagReadOnly)), key(sub("groups", 3, flagReadOnly)), help,
+		key(sub("stream", -3, flagReadOnly)))
 	t.addSubcommands("slowlog",
 		sub("get", -2, flagAdmin|ls), help, sub("len", 2, flagAdmin|ls), sub("reset", 2, flagAdmin|ls))
 

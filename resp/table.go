@@ -127,6 +127,7 @@ func newCommandTable() map[string]*command {
 	registerBitmapCommands(t)
 	registerHLLCommands(t)
 	registerZSetCommands(t)
+	registerStreamCommands(t)
 	registerListCommands(t)
 	registerKeyCommands(t)
 	registerSortCommands(t)

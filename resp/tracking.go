@@ -722,6 +722,10 @@ func commandKeys(cmd *command, args [][]byte, fn func([]byte)) {
 	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
 		numkeys = 1
 	}
+	if cmd.name == "xread" {
+		streamKeys(args, fn)
+		return
+	}
 	if numkeys > 0 {
 		if len(args) <= numkeys {
 			return

@@ -1,0 +1,613 @@
+package resp
+
+import (
+	"math"
+	"time"
+
+	"github.com/nadb-server/nadb-server/engine"
+)
+
+// registerStreamCommands adds the stream commands (without consumer
+// groups), with Redis 7.0's arity, flags and key positions.
+func registerStreamCommands(t commandTable) {
+	one := keySpec{1, 1, 1}
+	add := func(name string, arity int, flags cmdFlags, keys keySpec, since, summary string, h handlerFunc) {
+		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "stream", since: since, summary: summary, handler: h})
+	}
+	add("xadd", -5, flagWrite|flagDenyOOM|flagFast, one, "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", cmdXAdd)
+	add("xlen", 2, flagReadOnly|flagFast, one, "5.0.0", "Return the number of messages in a stream.", cmdXLen)
+	add("xrange", -4, flagReadOnly, one, "5.0.0", "Returns the messages from a stream within a range of IDs.", cmdXRange(false))
+	add("xrevrange", -4, flagReadOnly, one, "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", cmdXRange(true))
+	add("xdel", -3, flagWrite|flagFast, one, "5.0.0", "Returns the number of messages after removing them from a stream.", cmdXDel)
+	add("xtrim", -4, flagWrite, one, "5.0.0", "Deletes messages from the beginning of a stream.", cmdXTrim)
+	add("xsetid", -3, flagWrite|flagDenyOOM|flagFast, one, "5.0.0", "An internal command for replicating stream values.", cmdXSetID)
+	add("xread", -4, flagReadOnly|flagBlocking|flagMovableKeys, keySpec{}, "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", cmdXRead)
+	add("xinfo", -2, 0, keySpec{}, "5.0.0", "A container for stream introspection commands.", cmdXInfo)
+}
+
+// parseID reads a stream ID argument ("ms-seq", or "ms" with the
+// sequence missingSeq), answering Redis's error when it is not one.
+func parseID(c *client, b []byte, missingSeq uint64) (engine.StreamID, bool) {
+	id, _, ok := engine.ParseStreamID(b, missingSeq)
+	if !ok {
+		c.conn.WriteError(errStreamID)
+	}
+	return id, ok
+}
+
+// parseTrim reads XADD's and XTRIM's trimming options from args[i:]:
+// MAXLEN or MINID, = or ~, the threshold, LIMIT. It returns the trim
+// (nil when none), the index of the first argument that is not one
+// (XADD's ID), and false after answering an error. XTRIM (trimOnly)
+// takes nothing else, XADD NOMKSTREAM too.
+func parseTrim(c *client, args [][]byte, i int, trimOnly bool) (trim *engine.StreamTrim, noMk bool, next int, ok bool) {
+	var t engine.StreamTrim
+	limitGiven, have := false, false
+	for ; i < len(args); i++ {
+		a, more := args[i], len(args)-i-1
+		switch {
+		case !trimOnly && equalFold(a, "nomkstream"):
+			noMk = true
+		case (equalFold(a, "maxlen") || equalFold(a, "minid")) && more >= 1:
+			minid := equalFold(a, "minid")
+			if have && t.MinID != minid {
+				c.conn.WriteError(errTrimBoth)
+				return nil, false, 0, false
+			}
+			have, t.MinID = true, minid
+			if v := args[i+1]; len(v) == 1 && (v[0] == '~' || v[0] == '=') && more >= 2 {
+				t.Approx = v[0] == '~'
+				i++
+			}
+			i++
+			if minid {
+				id, ok := parseID(c, args[i], 0)
+				if !ok {
+					return nil, false, 0, false
+				}
+				t.Min = id
+				continue
+			}
+			n, ok := parseInt64(args[i])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return nil, false, 0, false
+			}
+			if n < 0 {
+				c.conn.WriteError(errStreamMaxLen)
+				return nil, false, 0, false
+			}
+			t.MaxLen = n
+		case equalFold(a, "limit") && more >= 1:
+			n, ok := parseInt64(args[i+1])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return nil, false, 0, false
+			}
+			if n < 0 {
+				c.conn.WriteError(errStreamLimit)
+				return nil, false, 0, false
+			}
+			t.Limit, limitGiven = n, true
+			i++
+		case trimOnly:
+			c.conn.WriteError(errSyntax)
+			return nil, false, 0, false
+		default:
+			goto done
+		}
+	}
+done:
+	if limitGiven && !t.Approx {
+		c.conn.WriteError(errTrimLimit)
+		return nil, false, 0, false
+	}
+	if trimOnly && !have {
+		c.conn.WriteError(errSyntax)
+		return nil, false, 0, false
+	}
+	if t.Approx && !limitGiven {
+		t.Limit = 100 * 100 // Redis: 100 times stream-node-max-entries
+	}
+	if have {
+		trim = &t
+	}
+	return trim, noMk, i, true
+}
+
+func cmdXAdd(s *Server, c *client, args [][]byte) {
+	trim, noMk, i, ok := parseTrim(c, args, 2, false)
+	if !ok {
+		return
+	}
+	if n := len(args) - i; n < 3 || (n-1)%2 != 0 {
+		c.conn.WriteError(errArity("xadd"))
+		return
+	}
+	var want engine.XAddID
+	switch a := args[i]; {
+	case len(a) == 1 && a[0] == '*':
+		want.Auto = true
+	case len(a) > 2 && a[len(a)-2] == '-' && a[len(a)-1] == '*':
+		id, ok := parseID(c, a[:len(a)-2], 0)
+		if !ok {
+			return
+		}
+		want.ID, want.AutoSeq = id, true
+	default:
+		id, _, ok := engine.ParseStreamID(a, 0)
+		if !ok {
+			c.conn.WriteError(errStreamID)
+			return
+		}
+		if id == (engine.StreamID{}) {
+			c.conn.WriteError(errXAddZero)
+			return
+		}
+		want.ID = id
+	}
+	id, done, err := c.eng.XAdd(c.DB(), string(args[1]), want, args[i+1:], noMk, trim)
+	switch {
+	case writeErr(c, err):
+	case !done:
+		c.conn.WriteNull()
+	default:
+		c.conn.WriteBulk(id.Append(nil))
+	}
+}
+
+func cmdXLen(s *Server, c *client, args [][]byte) {
+	n, err := c.eng.XLen(c.DB(), string(args[1]))
+	if !writeErr(c, err) {
+		c.conn.WriteInt(n)
+	}
+}
+
+// parseRangeID reads an XRANGE bound: "-", "+", an ID (a missing
+// sequence is 0 for a start, the largest for an end), or one of these
+// after "(" for an exclusive bound.
+func parseRangeID(c *client, b []byte, start bool) (engine.StreamID, bool) {
+	exclusive := len(b) > 1 && b[0] == '('
+	if exclusive {
+		b = b[1:]
+	}
+	var id engine.StreamID
+	switch {
+	case exclusive && len(b) == 1 && (b[0] == '-' || b[0] == '+'):
+		c.conn.WriteError(errStreamID)
+		return id, false
+	case len(b) == 1 && b[0] == '-':
+		id = engine.StreamID{}
+	case len(b) == 1 && b[0] == '+':
+		id = engine.MaxStreamID
+	default:
+		missing := uint64(0)
+		if !start {
+			missing = math.MaxUint64
+		}
+		var ok bool
+		if id, ok = parseID(c, b, missing); !ok {
+			return id, false
+		}
+	}
+	if !exclusive {
+		return id, true
+	}
+	var ok bool
+	if start {
+		id, ok = id.Next()
+		if !ok {
+			c.conn.WriteError(errStreamStartID)
+		}
+	} else {
+		id, ok = id.Prev()
+		if !ok {
+			c.conn.WriteError(errStreamEndID)
+		}
+	}
+	return id, ok
+}
+
+func cmdXRange(rev bool) handlerFunc {
+	return func(s *Server, c *client, args [][]byte) {
+		startArg, endArg := args[2], args[3]
+		if rev {
+			startArg, endArg = endArg, startArg
+		}
+		start, ok := parseRangeID(c, startArg, true)
+		if !ok {
+			return
+		}
+		end, ok := parseRangeID(c, endArg, false)
+		if !ok {
+			return
+		}
+		count := int64(-1)
+		for j := 4; j < len(args); j++ {
+			if !equalFold(args[j], "count") || j+1 >= len(args) {
+				c.conn.WriteError(errSyntax)
+				return
+			}
+			n, ok := parseInt64(args[j+1])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return
+			}
+			count = max(n, 0)
+			j++
+		}
+		if count == 0 {
+			c.conn.WriteNullArray()
+			return
+		}
+		ents, err := c.eng.XRange(c.DB(), string(args[1]), start, end, max(count, 0), rev)
+		if !writeErr(c, err) {
+			writeEntries(c, ents)
+		}
+	}
+}
+
+// writeEntries writes stream entries: each its ID and its fields and
+// values.
+func writeEntries(c *client, ents []engine.StreamEntry) {
+	c.conn.WriteArray(len(ents))
+	for i := range ents {
+		writeEntry(c, &ents[i])
+	}
+}
+
+func writeEntry(c *client, en *engine.StreamEntry) {
+	c.conn.WriteArray(2)
+	c.conn.WriteBulk(en.ID.Append(nil))
+	writeBulks(c, en.Fields)
+}
+
+func cmdXDel(s *Server, c *client, args [][]byte) {
+	ids := make([]engine.StreamID, len(args)-2)
+	for i, a := range args[2:] {
+		id, ok := parseID(c, a, 0)
+		if !ok {
+			return
+		}
+		ids[i] = id
+	}
+	n, err := c.eng.XDel(c.DB(), string(args[1]), ids)
+	if !writeErr(c, err) {
+		c.conn.WriteInt(n)
+	}
+}
+
+func cmdXTrim(s *Server, c *client, args [][]byte) {
+	trim, _, _, ok := parseTrim(c, args, 2, true)
+	if !ok {
+		return
+	}
+	n, err := c.eng.XTrim(c.DB(), string(args[1]), *trim)
+	if !writeErr(c, err) {
+		c.conn.WriteInt(n)
+	}
+}
+
+func cmdXSetID(s *Server, c *client, args [][]byte) {
+	last, ok := parseID(c, args[2], 0)
+	if !ok {
+		return
+	}
+	var added *uint64
+	var maxDel *engine.StreamID
+	for i := 3; i < len(args); i++ {
+		switch a := args[i]; {
+		case equalFold(a, "entriesadded") && i+1 < len(args):
+			n, ok := parseInt64(args[i+1])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return
+			}
+			if n < 0 {
+				c.conn.WriteError(errEntriesAddedNegative)
+				return
+			}
+			v := uint64(n)
+			added = &v
+			i++
+		case equalFold(a, "maxdeletedid") && i+1 < len(args):
+			id, ok := parseID(c, args[i+1], 0)
+			if !ok {
+				return
+			}
+			maxDel = &id
+			i++
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	if !writeErr(c, c.eng.XSetID(c.DB(), string(args[1]), last, added, maxDel)) {
+		okReply(c)
+	}
+}
+
+// xreadArgs are XREAD's parsed arguments.
+type xreadArgs struct {
+	count   int64
+	block   bool
+	timeout time.Duration
+	keys    []string
+	ids     [][]byte // as given: "$" or an ID
+}
+
+func parseXRead(c *client, args [][]byte) (xreadArgs, bool) {
+	var a xreadArgs
+	for i := 1; i < len(args); i++ {
+		more := len(args) - i - 1
+		switch arg := args[i]; {
+		case equalFold(arg, "block") && more >= 1:
+			ms, ok := parseInt64(args[i+1])
+			if !ok {
+				c.conn.WriteError(errTimeout)
+				return a, false
+			}
+			if ms < 0 {
+				c.conn.WriteError(errTimeoutNegative)
+				return a, false
+			}
+			a.block, a.timeout = true, time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond)))*time.Millisecond
+			i++
+		case equalFold(arg, "count") && more >= 1:
+			n, ok := parseInt64(args[i+1])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return a, false
+			}
+			a.count = max(n, 0)
+			i++
+		case equalFold(arg, "streams") && more >= 1:
+			if more%2 != 0 {
+				c.conn.WriteError(errXReadUnbalanced)
+				return a, false
+			}
+			n := more / 2
+			for _, k := range args[i+1 : i+1+n] {
+				a.keys = append(a.keys, string(k))
+			}
+			a.ids = args[i+1+n:]
+			return a, true
+		default:
+			c.conn.WriteError(errSyntax)
+			return a, false
+		}
+	}
+	c.conn.WriteError(errSyntax)
+	return a, false
+}
+
+func cmdXRead(s *Server, c *client, args [][]byte) {
+	a, ok := parseXRead(c, args)
+	if !ok {
+		return
+	}
+	db := c.DB()
+	after := make([]engine.StreamID, len(a.ids))
+	dollar := make([]bool, len(a.ids))
+	for i, b := range a.ids {
+		switch {
+		case len(b) == 1 && b[0] == '$':
+			dollar[i] = true
+		case len(b) == 1 && b[0] == '>':
+			c.conn.WriteError(errXReadGreater)
+			return
+		default:
+			id, ok := parseID(c, b, 0)
+			if !ok {
+				return
+			}
+			after[i] = id
+		}
+	}
+	// "$" is the last ID when the command runs: resolved in the group
+	// that tries it, so that no entry comes in between.
+	resolve := func(tx *engine.Engine) error {
+		for i, d := range dollar {
+			if d {
+				id, err := tx.XLastID(db, a.keys[i])
+				if err != nil {
+					return err
+				}
+				after[i] = id
+			}
+		}
+		return nil
+	}
+	reply := func(res []engine.StreamRead, err error) func(*client) {
+		switch {
+		case err != nil:
+			return func(c *client) { writeErr(c, err) }
+		case len(res) == 0:
+			return nil
+		}
+		return func(c *client) {
+			// RESP3: a map of key to entries; RESP2: [key, entries] pairs.
+			if c.conn.resp3 {
+				c.conn.WriteMap(len(res))
+			} else {
+				c.conn.WriteArray(len(res))
+			}
+			for _, r := range res {
+				if !c.conn.resp3 {
+					c.conn.WriteArray(2)
+				}
+				c.conn.WriteBulkString(r.Key)
+				writeEntries(c, r.Entries)
+			}
+		}
+	}
+	if !a.block {
+		var now func(*client)
+		c.eng.Group(func(tx *engine.Engine) {
+			if err := resolve(tx); err != nil {
+				now = reply(nil, err)
+				return
+			}
+			now = reply(tx.XRead(db, a.keys, after, a.count))
+		})
+		if now == nil {
+			c.conn.WriteNullArray()
+			return
+		}
+		now(c)
+		return
+	}
+	s.runBlocking(c, blocking{
+		typ: engine.TypeStream, keys: a.keys, timeout: a.timeout,
+		attempt: func(tx *engine.Engine) func(*client) {
+			if err := resolve(tx); err != nil {
+				return reply(nil, err)
+			}
+			return reply(tx.XRead(db, a.keys, after, a.count))
+		},
+		ready: func(tx *engine.Engine, key string) bool {
+			for i, k := range a.keys {
+				if k == key && tx.XHasAfter(db, key, after[i]) {
+					return true
+				}
+			}
+			return false
+		},
+		serve: func(tx *engine.Engine, key string) func(*client) {
+			for i, k := range a.keys {
+				if k == key {
+					return reply(tx.XRead(db, []string{key}, []engine.StreamID{after[i]}, a.count))
+				}
+			}
+			return nil
+		},
+		empty: func(c *client) { c.conn.WriteNullArray() },
+	})
+}
+
+func cmdXInfo(s *Server, c *client, args [][]byte) {
+	switch sub := args[1]; {
+	case equalFold(sub, "help") && len(args) == 2:
+		writeHelp(c, "XINFO",
+			"CONSUMERS <key> <groupname>",
+			"    Show consumers of <groupname>.",
+			"GROUPS <key>",
+			"    Show the stream consumer groups.",
+			"STREAM <key> [FULL [COUNT <count>]",
+			"    Show information about the stream.")
+	case equalFold(sub, "stream") && len(args) >= 3:
+		xinfoStream(c, args)
+	case equalFold(sub, "groups") && len(args) == 3:
+		// No consumer groups are kept: a stream has none.
+		if _, ok, err := c.eng.XInfo(c.DB(), string(args[2]), false, 0); !writeErr(c, err) {
+			if !ok {
+				c.conn.WriteError(errNoSuchKey)
+				return
+			}
+			c.conn.WriteArray(0)
+		}
+	case equalFold(sub, "consumers") && len(args) == 4:
+		if _, ok, err := c.eng.XInfo(c.DB(), string(args[2]), false, 0); !writeErr(c, err) {
+			if !ok {
+				c.conn.WriteError(errNoSuchKey)
+				return
+			}
+			c.conn.WriteError(errNoGroup(args[3], args[2]))
+		}
+	case equalFold(sub, "stream"), equalFold(sub, "groups"), equalFold(sub, "consumers"), equalFold(sub, "help"):
+		c.conn.WriteError(errArity("xinfo|" + string(lowerASCII(sub))))
+	default:
+		c.conn.WriteError(errUnknownSubcommand("xinfo", sub))
+	}
+}
+
+func xinfoStream(c *client, args [][]byte) {
+	full, count := false, int64(10)
+	if len(args) > 3 {
+		if !equalFold(args[3], "full") {
+			c.conn.WriteError("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try XINFO HELP.")
+			return
+		}
+		full = true
+		switch {
+		case len(args) == 4:
+		case len(args) == 6 && equalFold(args[4], "count"):
+			n, ok := parseInt64(args[5])
+			if !ok {
+				c.conn.WriteError(errNotInteger)
+				return
+			}
+			count = max(n, 0)
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	in, ok, err := c.eng.XInfo(c.DB(), string(args[2]), full, count)
+	switch {
+	case writeErr(c, err):
+		return
+	case !ok:
+		c.conn.WriteError(errNoSuchKey)
+		return
+	}
+	id := func(v engine.StreamID) { c.conn.WriteBulk(v.Append(nil)) }
+	if full {
+		c.conn.WriteMap(9)
+	} else {
+		c.conn.WriteMap(10)
+	}
+	c.conn.WriteBulkString("length")
+	c.conn.WriteInt(in.Length)
+	c.conn.WriteBulkString("radix-tree-keys")
+	c.conn.WriteInt(in.Nodes)
+	c.conn.WriteBulkString("radix-tree-nodes")
+	c.conn.WriteInt(in.Nodes + 1)
+	c.conn.WriteBulkString("last-generated-id")
+	id(in.Last)
+	c.conn.WriteBulkString("max-deleted-entry-id")
+	id(in.MaxDeleted)
+	c.conn.WriteBulkString("entries-added")
+	c.conn.WriteInt64(int64(min(in.Added, math.MaxInt64)))
+	c.conn.WriteBulkString("recorded-first-entry-id")
+	id(in.First)
+	if full {
+		c.conn.WriteBulkString("entries")
+		writeEntries(c, in.Entries)
+		c.conn.WriteBulkString("groups")
+		c.conn.WriteArray(0)
+		return
+	}
+	c.conn.WriteBulkString("groups")
+	c.conn.WriteInt(0)
+	c.conn.WriteBulkString("first-entry")
+	writeMaybeEntry(c, in.FirstEntry)
+	c.conn.WriteBulkString("last-entry")
+	writeMaybeEntry(c, in.LastEntry)
+}
+
+// writeMaybeEntry writes en, or nil.
+func writeMaybeEntry(c *client, en *engine.StreamEntry) {
+	if en == nil {
+		c.conn.WriteNull()
+		return
+	}
+	writeEntry(c, en)
+}
+
+// streamKeys calls fn with XREAD's keys: the first half of what follows
+// STREAMS.
+func streamKeys(args [][]byte, fn func([]byte)) {
+	for i := 1; i < len(args); i++ {
+		if equalFold(args[i], "streams") {
+			rest := args[i+1:]
+			for _, k := range rest[:len(rest)/2] {
+				fn(k)
+			}
+			return
+		}
+		if equalFold(args[i], "count") || equalFold(args[i], "block") {
+			i++
+		}
+	}
+}
