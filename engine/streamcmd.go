@@ -309,12 +309,12 @@ func (e *Engine) XSetID(d int, key string, last StreamID, added *uint64, maxDel 
 
 // StreamInfo is XINFO STREAM's answer.
 type StreamInfo struct {
-	Length                 int
-	Nodes                  int // runs of streamNodeEntries entries (Redis's radix tree keys)
+	Length                  int
+	Nodes                   int // runs of streamNodeEntries entries (Redis's radix tree keys)
 	Last, MaxDeleted, First StreamID
-	Added                  uint64
-	FirstEntry, LastEntry  *StreamEntry // nil when empty
-	Entries                []StreamEntry // FULL: the first count entries (all when count is 0)
+	Added                   uint64
+	FirstEntry, LastEntry   *StreamEntry  // nil when empty
+	Entries                 []StreamEntry // FULL: the first count entries (all when count is 0)
 }
 
 // XInfo returns key's stream's information; ok is false when missing.
