@@ -22,6 +22,8 @@ func FuzzApply(f *testing.F) {
 		p("SADD", "a", "b"), p("SREM", "a"), p("RPUSH", "x"), p("LPOP", "2"), p("LSET", "-1", "z"),
 		p("LINSERT", "0", "v"), p("LREM", "0", "x"), p("LTRIM", "1", "-1"), p("ZADD", "1.5", "m"),
 		p("ZADD", "inf", "m", "-inf", "n"), p("ZREM", "m"), p("ZADD", "nan", "m"), []byte("3:SAD"),
+		p("XADD", "5-1", "f", "v"), p("XDEL", "5-1", "1-0"), p("XTRIM", "3"), p("XSETID", "9-9", "4", "2-0"),
+		p("9-9", "3", "2-0", "1", "5-1", "1", "f", "v", "0"), p("0-0", "0", "0-0", "0", "0"),
 	} {
 		f.Add(seed, uint8(0))
 	}
@@ -29,12 +31,15 @@ func FuzzApply(f *testing.F) {
 		e := engine.New(engine.Options{Databases: 1})
 		must(e.SAdd(0, "set", bs("1", "2", "three")))
 		e.Set(0, "string", []byte("v"), engine.SetOptions{})
-		keys := []string{"set", "string", "missing", "list", "zset"}
+		if _, _, err := e.XAdd(0, "stream", engine.XAddID{ID: engine.StreamID{Ms: 3, Seq: 1}}, bs("a", "b"), false, nil); err != nil {
+			t.Fatal(err)
+		}
+		keys := []string{"set", "string", "missing", "list", "zset", "stream"}
 		key := keys[int(target)%len(keys)]
 		if engine.CheckApply(words) == nil {
 			e.Apply([]engine.Effect{{Kind: engine.EffectApply, Key: key, Value: words}}, nil)
 		}
-		for _, typ := range []engine.ValueType{engine.TypeList, engine.TypeSet, engine.TypeZSet} {
+		for _, typ := range []engine.ValueType{engine.TypeList, engine.TypeSet, engine.TypeZSet, engine.TypeStream} {
 			if engine.CheckObject(typ, words) == nil {
 				e.Apply([]engine.Effect{{Kind: engine.EffectObject, Type: typ, Key: key, Value: words}}, nil)
 			}

@@ -48,9 +48,9 @@ func (e *Engine) CheckInvariants() error {
 					return false
 				}
 				it.Type, it.Value = TypeHash, en.val[lpHeader:]
-			case encList, encSet, encZSet:
+			case encList, encSet, encZSet, encStream:
 				c := dd.colls[recIdx(en.val)].c
-				if c == nil || c.typ() != typeOfKind(uint8(en.kind)) || c.length() == 0 {
+				if c == nil || c.typ() != typeOfKind(uint8(en.kind)) || (c.length() == 0 && !keepsEmpty(c.typ())) {
 					err = fmt.Errorf("collection %q: record of kind %d, object %v", en.key, en.kind, c)
 					return false
 				}

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestStreamReplies runs the stream commands (without consumer groups)
@@ -162,5 +164,47 @@ func TestStreamReplies(t *testing.T) {
 		{[]string{"XRANGE", "x4", "-", "+"}, "*3\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\n5-5\r\n*2\r\n$1\r\nz\r\n$1\r\n1\r\n", nil},
 		{[]string{"LPUSH", "x4", "a"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", nil},
 		{[]string{"SORT", "x4"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", nil},
+	})
+}
+
+// TestStreamBlocking: XREAD BLOCK waits for an entry after the ID it was
+// given ("$": the stream's last when it blocked), is served by the XADD
+// that adds one (every such reader, with only that stream's new entries),
+// not by one that adds an entry below its ID (a stream deleted and made
+// again), and answers nil at its timeout; as redis-server 7.0 does.
+func TestStreamBlocking(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rdb := s.Client()
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XADD", "q", "5-0", "a", "1"}, "$3\r\n5-0\r\n"},
+		{[]string{"XADD", "other", "1-0", "a", "1"}, "$3\r\n1-0\r\n"},
+	})
+	r1 := dialRaw(t, s.Addr())
+	r1.send(respCommand([]string{"XREAD", "BLOCK", "0", "STREAMS", "other", "q", "$", "$"}))
+	waitBlockedClients(t, rdb, 1)
+	r2 := dialRaw(t, s.Addr())
+	r2.send(respCommand([]string{"XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "q", "5-0"}))
+	waitBlockedClients(t, rdb, 2)
+	// A new q whose entry is below 5-0 ends neither wait.
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"DEL", "q"}, ":1\r\n"},
+		{[]string{"XADD", "q", "1-1", "b", "2"}, "$3\r\n1-1\r\n"},
+	})
+	waitBlockedClients(t, rdb, 2)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"XADD", "q", "6-0", "c", "3"}, "+QUEUED\r\n"},
+		{[]string{"XADD", "q", "7-0", "d", "4"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n$3\r\n6-0\r\n$3\r\n7-0\r\n"},
+	})
+	entry := func(id, f, v string) string { return "*2\r\n" + bulk(id) + "*2\r\n" + bulk(f) + bulk(v) }
+	require.Equal(t, "*1\r\n*2\r\n$1\r\nq\r\n*2\r\n"+entry("6-0", "c", "3")+entry("7-0", "d", "4"), readReply(t, r1))
+	require.Equal(t, "*1\r\n*2\r\n$1\r\nq\r\n*1\r\n"+entry("6-0", "c", "3"), readReply(t, r2))
+	waitBlockedClients(t, rdb, 0)
+	// The timeout: nil.
+	requireExactReplies(t, r1, []exactStep{
+		{[]string{"XREAD", "BLOCK", "20", "STREAMS", "q", "$"}, "*-1\r\n"},
 	})
 }
