@@ -342,11 +342,22 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 		return out, nil
 	}
 	v := grownCopy(en.val, highest>>3+1)
+	grown := !ok || len(v) > len(en.val)
+	changed := false
 	for i, op := range ops {
 		out[i] = applyField(v, op)
+		// As Redis counts changes: an executed SET or INCRBY that
+		// changed its field, or any executed one on a string it made or
+		// grew.
+		changed = changed || (op.Kind != BitFieldGet && !out[i].Null && (grown || getField(v, op.Offset, op.Bits, op.Signed) != getField(en.val, op.Offset, op.Bits, op.Signed)))
+	}
+	if !grown && !changed {
+		return out, nil // nothing written, nothing told
 	}
 	e.storeLocked(d, key, v, en.expireAt, encRaw)
-	e.notify(EventString, "setbit", d, key)
+	if changed {
+		e.notify(EventString, "setbit", d, key)
+	}
 	return out, nil
 }
 

@@ -722,9 +722,10 @@ func TestStats(t *testing.T) {
 			v.e.Expire(0, "k", t0+1e6, engine.ExpireAlways)
 			v.e.Persist(0, "k")
 			_, _ = v.e.Rename(0, "k", "k2", false)
-			_, _ = v.e.Copy(0, "k2", 1, "k2", false)
 			_, _ = v.e.Move(0, "k2", 2)
 		}, 0, 0},
+		// COPY reads its source, as Redis's does.
+		{"copy", func(v *env) { _, _ = v.e.Copy(0, "k", 1, "k2", false); _, _ = v.e.Copy(0, "missing", 1, "k3", false) }, 1, 1},
 		{"metadata does not count", func(v *env) {
 			v.e.Keys(0, "*")
 			v.e.Scan(0, 0, "", 10, "")

@@ -81,6 +81,9 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 	switch ef.Kind {
 	case EffectSet:
 		e.notify(EventString, "set", d, key)
+		if ef.ExpireAt != 0 {
+			e.notify(EventGeneric, "expire", d, key)
+		}
 	case EffectHashSet, EffectHash:
 		e.notify(EventHash, "hset", d, key)
 	case EffectHashDel:

@@ -54,6 +54,15 @@ func (e *Engine) Live(d int, key string) bool {
 	return ok
 }
 
+// ReadType is LiveType that counts the read as a hit or a miss (a
+// "keymiss" event), as a command that reads the key does.
+func (e *Engine) ReadType(d int, key string) (ValueType, bool) {
+	e.lock()
+	defer e.unlock()
+	en, ok := e.peekLocked(d, key, e.nowMs())
+	return en.valueType(), ok
+}
+
 // LiveType is Live that also returns the type of the key's value.
 func (e *Engine) LiveType(d int, key string) (ValueType, bool) {
 	e.lock()
@@ -100,31 +109,38 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	if count < 1 {
 		count = 10
 	}
-	var out, gone []string
+	var visited []string
+	live := 0
 	for buckets := 0; ; buckets++ {
 		cursor = t.Scan(cursor, func(r slab.Entry) {
-			if r.ExpireAt != 0 && now > r.ExpireAt {
-				gone = append(gone, r.KeyString())
-			} else if typ == "" || strings.EqualFold(typ, typeOfKind(r.Kind).String()) {
-				out = append(out, r.KeyString())
+			visited = append(visited, r.KeyString())
+			if r.ExpireAt == 0 || now <= r.ExpireAt {
+				live++
 			}
 		})
-		if cursor == 0 || len(out) >= count || buckets >= count*10 {
+		if cursor == 0 || live >= count || buckets >= count*10 {
 			break
 		}
 	}
-	// The expired keys visited are deleted, as Redis's SCAN does (on a
-	// primary; findLocked decides).
-	for _, k := range gone {
-		e.findLocked(d, k, now)
-	}
-	filtered := out[:0]
-	for _, k := range out {
-		if pattern == "" || Match(pattern, k) {
-			filtered = append(filtered, k)
+	// Filtered as Redis's SCAN filters: by the pattern, then by the type
+	// (a read of the key: a hit or a miss, and an expired key is deleted),
+	// then by expiry (an expired key is deleted, on a primary: findLocked
+	// decides).
+	out := visited[:0]
+	for _, k := range visited {
+		if pattern != "" && !Match(pattern, k) {
+			continue
 		}
+		if typ != "" {
+			if en, ok := e.peekLocked(d, k, now); !ok || !strings.EqualFold(typ, en.valueType().String()) {
+				continue
+			}
+		} else if _, ok := e.findLocked(d, k, now); !ok {
+			continue
+		}
+		out = append(out, k)
 	}
-	return cursor, filtered
+	return cursor, out
 }
 
 // RandomKey returns a random live key.
@@ -374,7 +390,7 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
-	en, ok := e.lookupLocked(d, src, now)
+	en, ok := e.readLocked(d, src, now) // a read, as Redis's: a hit or a miss
 	if !ok {
 		return false, nil
 	}

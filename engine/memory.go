@@ -62,7 +62,7 @@ func (e *Engine) usedLocked() int64 { return e.used + int64(len(e.dbs))*dbOverhe
 func (e *Engine) KeyMemory(d int, key string) (int64, bool) {
 	e.lock()
 	defer e.unlock()
-	en, ok := e.findLocked(d, key, e.nowMs())
+	en, ok := e.getLocked(d, key) // as Redis's: an expired key is measured, not removed
 	if !ok {
 		return 0, false
 	}

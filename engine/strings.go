@@ -103,6 +103,8 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 		if found {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		} else {
+			e.notify(EventNew, "new", d, key)
 		}
 		e.notify(EventString, "set", d, key)
 		e.notify(EventGeneric, "expire", d, key)

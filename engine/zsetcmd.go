@@ -310,7 +310,8 @@ func (e *Engine) ZMPop(d int, keys []string, count int, max bool) (string, []ZMe
 	e.lock()
 	defer e.unlock()
 	for _, k := range keys {
-		z, err := e.zsetRead(d, k)
+		// A lookup for a write, as Redis's: no hit nor miss counted.
+		z, err := e.collPeek(d, k, TypeZSet)
 		if err != nil {
 			return "", nil, err
 		}

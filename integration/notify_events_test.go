@@ -602,3 +602,46 @@ func TestOwnMessagesAfterExec(t *testing.T) {
 		{[]string{"PING"}, "+PONG\r\n"},
 	})
 }
+
+// TestKeyspaceEventsReads: which reads tell "keymiss" (and "expired"),
+// and which changes tell nothing because nothing changed; byte for byte
+// as redis-server 7.0, with the active expiry cycle off so that the
+// commands, not it, find the expired keys.
+func TestKeyspaceEventsReads(t *testing.T) {
+	t.Parallel()
+	c, sub := startNotify(t, "KEAnm")
+	runNotifySteps(t, c, sub, []notifyStep{
+		{[]string{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, "+OK\r\n", nil},
+		{[]string{"ZMPOP", "1", "nokey", "MIN"}, "*-1\r\n", nil},
+		{[]string{"BZPOPMIN", "nokey", "0.01"}, "*-1\r\n", nil},
+		{[]string{"COPY", "nokey", "k2"}, ":0\r\n", []string{"keymiss nokey"}},
+		{[]string{"GEOSEARCH", "nokey", "FROMLONLAT", "0", "0", "BYRADIUS", "10", "km"}, "*0\r\n", []string{"keymiss nokey"}},
+		{[]string{"GEORADIUS", "nokey", "0", "0", "10", "km"}, "*0\r\n", []string{"keymiss nokey"}},
+		{[]string{"SET", "dst", "v"}, "+OK\r\n", []string{"new dst", "set dst"}},
+		{[]string{"GEOSEARCHSTORE", "dst", "nokey", "FROMLONLAT", "0", "0", "BYRADIUS", "10", "km"}, ":0\r\n", []string{"keymiss nokey", "del dst"}},
+		{[]string{"BITFIELD", "bf", "SET", "u8", "0", "0"}, "*1\r\n:0\r\n", []string{"new bf", "setbit bf"}},
+		{[]string{"BITFIELD", "bf", "SET", "u8", "0", "0"}, "*1\r\n:0\r\n", nil},
+		{[]string{"BITFIELD", "bf", "INCRBY", "u8", "0", "0"}, "*1\r\n:0\r\n", nil},
+		{[]string{"BITFIELD", "bf", "INCRBY", "u8", "0", "256"}, "*1\r\n:0\r\n", nil},
+		{[]string{"BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "5"}, "*1\r\n$-1\r\n", nil},
+		{[]string{"BITFIELD", "bf", "SET", "u8", "8", "0"}, "*1\r\n:0\r\n", []string{"setbit bf"}},
+		{[]string{"BITFIELD", "bf", "SET", "u8", "0", "7"}, "*1\r\n:0\r\n", []string{"setbit bf"}},
+		{[]string{"BITFIELD", "bf2", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "5"}, "*1\r\n$-1\r\n", []string{"new bf2"}},
+		{[]string{"EXISTS", "bf2"}, ":1\r\n", nil},
+		{[]string{"SET", "a1", "v", "PX", "1"}, "+OK\r\n", []string{"new a1", "set a1", "expire a1"}},
+		{[]string{"SET", "b1", "v", "PX", "1"}, "+OK\r\n", []string{"new b1", "set b1", "expire b1"}},
+		{[]string{"SET", "a2", "v", "PX", "1"}, "+OK\r\n", []string{"new a2", "set a2", "expire a2"}},
+		{[]string{"HSET", "a3", "f", "v"}, ":1\r\n", []string{"new a3", "hset a3"}},
+		{[]string{"PEXPIRE", "a3", "1"}, ":1\r\n", []string{"expire a3"}},
+		{[]string{"SET", "m", "v", "PX", "1"}, "+OK\r\n", []string{"new m", "set m", "expire m"}},
+		{[]string{"SET", "z1", "v", "PX", "1"}, "+OK\r\n", []string{"new z1", "set z1", "expire z1"}},
+		{[]string{"DEBUG", "SLEEP", "0.01"}, "+OK\r\n", nil},
+		{[]string{"SCAN", "0", "MATCH", "a1*", "COUNT", "1000"}, "*2\r\n$1\r\n0\r\n*0\r\n", []string{"expired a1"}},
+		{[]string{"SCAN", "0", "MATCH", "a3", "TYPE", "string", "COUNT", "1000"}, "*2\r\n$1\r\n0\r\n*0\r\n", []string{"expired a3", "keymiss a3"}},
+		{[]string{"SCAN", "0", "MATCH", "a2", "TYPE", "hash", "COUNT", "1000"}, "*2\r\n$1\r\n0\r\n*0\r\n", []string{"expired a2", "keymiss a2"}},
+		{[]string{"SCAN", "0", "MATCH", "b1", "COUNT", "1000"}, "*2\r\n$1\r\n0\r\n*0\r\n", []string{"expired b1"}},
+		{[]string{"MEMORY", "USAGE", "m"}, anyReply, nil},
+		{[]string{"ZMPOP", "1", "z1", "MIN"}, "*-1\r\n", []string{"expired z1"}},
+		{[]string{"DEBUG", "SET-ACTIVE-EXPIRE", "1"}, "+OK\r\n", nil},
+	})
+}

@@ -264,6 +264,12 @@ func geoGeneric(c *client, args [][]byte, kind int, readonly bool) {
 
 func geoRun(c *client, tx *engine.Engine, args [][]byte, kind int, readonly bool, key string) {
 	typ, live := tx.LiveType(c.DB(), key)
+	if !live {
+		// Redis reads the key once: a missing one is a miss (and a
+		// "keymiss" event); a live one's hit is counted by the reads
+		// below.
+		tx.ReadType(c.DB(), key)
+	}
 	if live && typ != engine.TypeZSet {
 		c.conn.WriteError(errWrongType)
 		return
