@@ -278,7 +278,10 @@ func applyOps(name string) (applyOp, bool) {
 	if op, ok := zsetApplyOps[name]; ok {
 		return op, true
 	}
-	op, ok := streamApplyOps[name]
+	if op, ok := streamApplyOps[name]; ok {
+		return op, true
+	}
+	op, ok := streamGroupOps[name]
 	return op, ok
 }
 

@@ -24,6 +24,9 @@ func FuzzApply(f *testing.F) {
 		p("ZADD", "inf", "m", "-inf", "n"), p("ZREM", "m"), p("ZADD", "nan", "m"), []byte("3:SAD"),
 		p("XADD", "5-1", "f", "v"), p("XDEL", "5-1", "1-0"), p("XTRIM", "3"), p("XSETID", "9-9", "4", "2-0"),
 		p("9-9", "3", "2-0", "1", "5-1", "1", "f", "v", "0"), p("0-0", "0", "0-0", "0", "0"),
+		p("XGCREATE", "g", "0-0", "-1"), p("XGSETID", "g", "3-1", "1"), p("XCSEEN", "g", "c", "100"),
+		p("XPELSET", "g", "c", "3-1", "100", "2"), p("XACK", "g", "3-1"), p("XCDEL", "g", "c"), p("XGDESTROY", "g"),
+		p("9-9", "3", "2-0", "1", "5-1", "1", "f", "v", "1", "g", "5-1", "1", "1", "c", "7", "1", "5-1", "c", "7", "1"),
 	} {
 		f.Add(seed, uint8(0))
 	}
@@ -32,6 +35,12 @@ func FuzzApply(f *testing.F) {
 		must(e.SAdd(0, "set", bs("1", "2", "three")))
 		e.Set(0, "string", []byte("v"), engine.SetOptions{})
 		if _, _, err := e.XAdd(0, "stream", engine.XAddID{ID: engine.StreamID{Ms: 3, Seq: 1}}, bs("a", "b"), false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.XGroupCreate(0, "stream", "g", engine.GroupID{}, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.XReadGroup(0, "g", "c", []engine.GroupRead{{Key: "stream", New: true}}, 0, false); err != nil {
 			t.Fatal(err)
 		}
 		keys := []string{"set", "string", "missing", "list", "zset", "stream"}

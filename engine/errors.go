@@ -56,6 +56,13 @@ var (
 	ErrSetIDSmall = errors.New("stream: XSETID below the last entry")
 	// ErrSetIDAdded: XSETID's ENTRIESADDED below the stream's length.
 	ErrSetIDAdded = errors.New("stream: XSETID's entries added below the length")
+	// ErrNoGroup: the stream has no consumer group of that name (or the
+	// key holds no stream, for the commands that say so together).
+	ErrNoGroup = errors.New("stream: no such consumer group")
+	// ErrGroupNoKey: XGROUP on a missing key.
+	ErrGroupNoKey = errors.New("stream: XGROUP of a missing key")
+	// ErrBusyGroup: XGROUP CREATE of a group that exists.
+	ErrBusyGroup = errors.New("stream: the consumer group exists")
 	// ErrSetIDMaxDel: XSETID's ID below its MAXDELETEDID.
 	ErrSetIDMaxDel = errors.New("stream: XSETID below its max deleted ID")
 )

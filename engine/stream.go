@@ -142,13 +142,16 @@ type streamObj struct {
 	added  uint64   // entries ever added
 	sum    uint64   // Σ of the entries' hashes
 	mem    int64
+	groups []*streamGroup // by name (streamgroup.go)
+	ghash  uint64         // Σ of the groups' hashes
+	gmem   int64          // Σ of the groups' memory
 }
 
 func newStream() *streamObj { return &streamObj{} }
 
 func (s *streamObj) typ() ValueType   { return TypeStream }
 func (s *streamObj) length() int      { return len(s.ents) }
-func (s *streamObj) memory() int64    { return s.mem }
+func (s *streamObj) memory() int64    { return s.mem + s.gmem }
 func (s *streamObj) encoding() string { return "stream" }
 
 func (s *streamObj) valueHash() uint64 {
@@ -156,7 +159,7 @@ func (s *streamObj) valueHash() uint64 {
 	meta := s.last.Append(b[:0])
 	meta = strconv.AppendUint(append(meta, ' '), s.added, 10)
 	meta = s.maxDel.Append(append(meta, ' '))
-	return mix(s.sum+elemHash(meta), kE) | 1
+	return mix(s.sum+elemHash(meta)+mix(s.ghash, kD), kE) | 1
 }
 
 func (s *streamObj) clone() coll {
@@ -165,13 +168,17 @@ func (s *streamObj) clone() coll {
 	for i, en := range s.ents {
 		c.ents[i] = streamEntry{en.id, slices.Clone(en.data)}
 	}
+	c.groups = make([]*streamGroup, len(s.groups))
+	for i, g := range s.groups {
+		c.groups[i] = g.clone()
+	}
 	return &c
 }
 
 // pack appends the packed form: the last ID, the entries added, the
 // largest deleted ID, the number of entries, then each entry's ID, its
 // number of field-value pairs and its fields and values, then the number
-// of consumer groups (0: none are kept).
+// of consumer groups and each group (streamGroup.pack).
 func (s *streamObj) pack(dst []byte) []byte {
 	var b [48]byte
 	dst = AppendPacked(dst, s.last.Append(b[:0]))
@@ -185,7 +192,11 @@ func (s *streamObj) pack(dst []byte) []byte {
 		dst = AppendPacked(dst, strconv.AppendInt(b[:0], int64(n/2), 10))
 		dst = append(dst, en.data...)
 	}
-	return AppendPacked(dst, "0")
+	dst = AppendPacked(dst, strconv.AppendInt(b[:0], int64(len(s.groups)), 10))
+	for _, g := range s.groups {
+		dst = g.pack(dst)
+	}
+	return dst
 }
 
 // errBadStream refuses a malformed packed stream.
@@ -255,11 +266,10 @@ func streamFromPacked(p []byte, _ CollLimits) (coll, error) {
 		words = words[2*pairs:]
 		s.appendEntry(eid, data)
 	}
-	groups, ok := next()
-	if !ok || string(groups) != "0" || len(words) != 0 {
+	s.added = added
+	if !s.parseGroups(words) {
 		return nil, errBadStream
 	}
-	s.added = added
 	return s, nil
 }
 

@@ -315,6 +315,8 @@ type StreamInfo struct {
 	Added                   uint64
 	FirstEntry, LastEntry   *StreamEntry  // nil when empty
 	Entries                 []StreamEntry // FULL: the first count entries (all when count is 0)
+	Groups                  int
+	GroupInfo               []GroupInfo // FULL
 }
 
 // XInfo returns key's stream's information; ok is false when missing.
@@ -334,8 +336,12 @@ func (e *Engine) XInfo(d int, key string, full bool, count int64) (StreamInfo, b
 		first, last := entryOut(&s.ents[0]), entryOut(&s.ents[n-1])
 		in.FirstEntry, in.LastEntry = &first, &last
 	}
+	in.Groups = len(s.groups)
 	if full {
 		in.Entries = s.rangeOf(StreamID{}, MaxStreamID, count, false)
+		for _, g := range s.groups {
+			in.GroupInfo = append(in.GroupInfo, s.groupInfo(g, true, count))
+		}
 	}
 	return in, true, nil
 }

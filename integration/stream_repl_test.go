@@ -29,8 +29,33 @@ func streamWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 	id := func() string {
 		return strconv.Itoa(rng.IntN(50)) + "-" + strconv.Itoa(rng.IntN(3))
 	}
+	group := func() string { return "g" + strconv.Itoa(rng.IntN(3)) }
+	consumer := func() string { return "c" + strconv.Itoa(rng.IntN(4)) }
 	one := func(p redis.Cmdable) {
-		switch rng.IntN(14) {
+		switch rng.IntN(22) {
+		case 14:
+			p.XGroupCreateMkStream(ctx, key(), group(), []string{"0", "$"}[rng.IntN(2)])
+		case 15, 16:
+			p.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group(), Consumer: consumer(), Streams: []string{key(), ">"}, Count: int64(1 + rng.IntN(3)), Block: -1, NoAck: rng.IntN(5) == 0})
+		case 17:
+			p.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group(), Consumer: consumer(), Streams: []string{key(), "0"}, Count: 2, Block: -1})
+		case 18:
+			p.XAck(ctx, key(), group(), id(), id())
+		case 19:
+			p.XClaim(ctx, &redis.XClaimArgs{Stream: key(), Group: group(), Consumer: consumer(), MinIdle: 0, Messages: []string{id(), id()}})
+		case 20:
+			p.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: key(), Group: group(), Consumer: consumer(), MinIdle: 0, Start: "0", Count: 3})
+		case 21:
+			switch rng.IntN(4) {
+			case 0:
+				p.XGroupDestroy(ctx, key(), group())
+			case 1:
+				p.XGroupDelConsumer(ctx, key(), group(), consumer())
+			case 2:
+				p.XGroupCreateConsumer(ctx, key(), group(), consumer())
+			default:
+				p.XGroupSetID(ctx, key(), group(), "0")
+			}
 		case 0:
 			p.Set(ctx, "s:"+strconv.Itoa(rng.IntN(5)), rng.Int64(), 0)
 		case 1, 2, 3, 4:
@@ -86,11 +111,13 @@ func streamWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 	}
 }
 
-// TestStreamReplication: streams replicated as APPLY (XADD with the ID
-// given, XTRIM of a count, XDEL, XSETID) and OBJECT frames to two
-// secondaries reach equal digests and equal replies (XINFO's numbers
-// too); a kill -9 restart from a snapshot and the log, and a full sync
-// of a fresh secondary, keep them.
+// TestStreamReplication: streams and their consumer groups replicated as
+// APPLY (XADD with the ID given, XTRIM of a count, XDEL, XSETID, the
+// groups' positions, consumers and pending entries with the primary's
+// times) and OBJECT frames to two secondaries reach equal digests and
+// equal replies (XINFO STREAM FULL's delivery and seen times too); a
+// kill -9 restart from a snapshot and the log, and a full sync of a
+// fresh secondary, keep them.
 func TestStreamReplication(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
@@ -110,15 +137,26 @@ func TestStreamReplication(t *testing.T) {
 		k := "x:" + strconv.Itoa(i)
 		want := p.rdb.XRange(ctx, k, "-", "+").Val()
 		require.Equal(t, want, s2.rdb.XRange(ctx, k, "-", "+").Val(), k)
-		wantInfo, err := p.rdb.Do(ctx, "XINFO", "STREAM", k).Result()
-		if err == nil {
-			require.Equal(t, wantInfo, s2.rdb.Do(ctx, "XINFO", "STREAM", k).Val(), k)
+		for _, info := range [][]any{{"XINFO", "STREAM", k}, {"XINFO", "STREAM", k, "FULL"}, {"XINFO", "GROUPS", k}, {"XPENDING", k, "g0"}} {
+			want, err := p.rdb.Do(ctx, info...).Result()
+			if err == nil {
+				require.Equal(t, want, s2.rdb.Do(ctx, info...).Val(), "%v", info)
+			}
 		}
 		if len(want) > 0 {
 			nonEmpty++
 		}
 	}
 	require.Positive(t, nonEmpty, "the workload leaves streams")
+	pending := int64(0)
+	for i := range 12 {
+		for g := range 3 {
+			if sum, err := p.rdb.XPending(ctx, "x:"+strconv.Itoa(i), "g"+strconv.Itoa(g)).Result(); err == nil {
+				pending += sum.Count
+			}
+		}
+	}
+	require.Positive(t, pending, "the workload leaves pending entries")
 	p.restart()
 	require.Equal(t, before.Digest, p.digest(), "the restarted primary's dataset")
 	streamWorkload(t, p.rdb, rng, 500)

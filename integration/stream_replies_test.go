@@ -207,4 +207,164 @@ func TestStreamBlocking(t *testing.T) {
 	requireExactReplies(t, r1, []exactStep{
 		{[]string{"XREAD", "BLOCK", "20", "STREAMS", "q", "$"}, "*-1\r\n"},
 	})
+	// XREADGROUP waits for an entry its group has not delivered; the one
+	// served becomes pending for its consumer.
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XGROUP", "CREATE", "q", "g", "$"}, "+OK\r\n"},
+	})
+	r1.send(respCommand([]string{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "q", ">"}))
+	waitBlockedClients(t, rdb, 1)
+	r2.send(respCommand([]string{"XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "STREAMS", "q", ">"}))
+	waitBlockedClients(t, rdb, 2)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XADD", "q", "8-0", "e", "5"}, "$3\r\n8-0\r\n"},
+	})
+	require.Equal(t, "*1\r\n*2\r\n$1\r\nq\r\n*1\r\n"+entry("8-0", "e", "5"), readReply(t, r1))
+	waitBlockedClients(t, rdb, 1) // bob: nothing left for the group
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XADD", "q", "9-0", "f", "6"}, "$3\r\n9-0\r\n"},
+	})
+	require.Equal(t, "*1\r\n*2\r\n$1\r\nq\r\n*1\r\n"+entry("9-0", "f", "6"), readReply(t, r2))
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XPENDING", "q", "g"}, "*4\r\n:2\r\n$3\r\n8-0\r\n$3\r\n9-0\r\n*2\r\n*2\r\n$5\r\nalice\r\n$1\r\n1\r\n*2\r\n$3\r\nbob\r\n$1\r\n1\r\n"},
+	})
+}
+
+// TestStreamGroupReplies runs the consumer group commands with their
+// options and error cases, and compares every reply and keyspace event
+// byte for byte with what redis-server 7.0 answered; the replies that
+// hold idle or delivery times are left out (anyReply).
+func TestStreamGroupReplies(t *testing.T) {
+	t.Parallel()
+	c, sub := startNotify(t, "KEA")
+	runNotifySteps(t, c, sub, []notifyStep{
+		{[]string{"XADD", "s", "1-0", "f", "1"}, "$3\r\n1-0\r\n", []string{"xadd s"}},
+		{[]string{"XADD", "s", "2-0", "f", "2"}, "$3\r\n2-0\r\n", []string{"xadd s"}},
+		{[]string{"XADD", "s", "3-0", "f", "3"}, "$3\r\n3-0\r\n", []string{"xadd s"}},
+		{[]string{"XADD", "s", "4-0", "f", "4"}, "$3\r\n4-0\r\n", []string{"xadd s"}},
+		// XGROUP
+		{[]string{"XGROUP", "CREATE", "s", "g", "0"}, "+OK\r\n", []string{"xgroup-create s"}},
+		{[]string{"XGROUP", "CREATE", "s", "g", "0"}, "-BUSYGROUP Consumer Group name already exists\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "s", "g2", "$"}, "+OK\r\n", []string{"xgroup-create s"}},
+		{[]string{"XGROUP", "CREATE", "s", "g3", "2-0", "ENTRIESREAD", "2"}, "+OK\r\n", []string{"xgroup-create s"}},
+		{[]string{"XGROUP", "CREATE", "s", "g4", "2-0", "ENTRIESREAD", "-2"}, "-ERR value for ENTRIESREAD must be positive or -1\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "s", "g4", "2-0", "FOO"}, "-ERR unknown subcommand or wrong number of arguments for 'CREATE'. Try XGROUP HELP.\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "s", "g4", "x"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "nokey", "g", "0"}, "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "mk", "g", "$", "MKSTREAM"}, "+OK\r\n", []string{"xgroup-create mk"}},
+		{[]string{"XLEN", "mk"}, ":0\r\n", nil},
+		{[]string{"SET", "str", "v"}, "+OK\r\n", []string{"set str"}},
+		{[]string{"XGROUP", "CREATE", "str", "g", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", nil},
+		{[]string{"XGROUP", "CREATE", "s"}, "-ERR wrong number of arguments for 'xgroup|create' command\r\n", nil},
+		{[]string{"XGROUP", "FOO", "s"}, "-ERR unknown subcommand 'FOO'. Try XGROUP HELP.\r\n", nil},
+		{[]string{"XGROUP", "SETID", "s", "g3", "0"}, "+OK\r\n", []string{"xgroup-setid s"}},
+		{[]string{"XGROUP", "SETID", "s", "nog", "0"}, "-NOGROUP No such consumer group 'nog' for key name 's'\r\n", nil},
+		{[]string{"XGROUP", "SETID", "nokey", "g", "0"}, "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n", nil},
+		{[]string{"XGROUP", "SETID", "s", "g3", "$", "ENTRIESREAD", "4"}, "+OK\r\n", []string{"xgroup-setid s"}},
+		{[]string{"XGROUP", "CREATECONSUMER", "s", "g3", "c1"}, ":1\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XGROUP", "CREATECONSUMER", "s", "g3", "c1"}, ":0\r\n", nil},
+		{[]string{"XGROUP", "CREATECONSUMER", "s", "nog", "c1"}, "-NOGROUP No such consumer group 'nog' for key name 's'\r\n", nil},
+		{[]string{"XGROUP", "DELCONSUMER", "s", "g3", "c1"}, ":0\r\n", []string{"xgroup-delconsumer s"}},
+		{[]string{"XGROUP", "DELCONSUMER", "s", "g3", "c1"}, ":0\r\n", nil},
+		{[]string{"XGROUP", "DESTROY", "s", "g3"}, ":1\r\n", []string{"xgroup-destroy s"}},
+		{[]string{"XGROUP", "DESTROY", "s", "g3"}, ":0\r\n", nil},
+		{[]string{"XGROUP", "DESTROY", "nokey", "g3"}, "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n", nil},
+		{[]string{"XGROUP", "HELP"}, "*17\r\n+XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CREATE <key> <groupname> <id|$> [option]\r\n+    Create a new consumer group. Options are:\r\n+    * MKSTREAM\r\n+      Create the empty stream if it does not exist.\r\n+    * ENTRIESREAD entries_read\r\n+      Set the group's entries_read counter (internal use).\r\n+CREATECONSUMER <key> <groupname> <consumer>\r\n+    Create a new consumer in the specified group.\r\n+DELCONSUMER <key> <groupname> <consumer>\r\n+    Remove the specified consumer.\r\n+DESTROY <key> <groupname>\r\n+    Remove the specified group.\r\n+SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]\r\n+    Set the current group ID and entries_read counter.\r\n+HELP\r\n+    Prints this help.\r\n", nil},
+		{[]string{"XINFO", "GROUPS", "s"}, "*2\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:4\r\n*12\r\n$4\r\nname\r\n$2\r\ng2\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:0\r\n", nil},
+		// XREADGROUP
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"}, "*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XREADGROUP", "GROUP", "g", "bob", "COUNT", "1", "STREAMS", "s", ">"}, "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n3-0\r\n*2\r\n$1\r\nf\r\n$1\r\n3\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", "s", ">"}, "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"}, "*-1\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"}, "*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "1-0"}, "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", "0"}, "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"}, "*1\r\n*2\r\n$1\r\ns\r\n*0\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "$"}, "-ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "nog", "alice", "STREAMS", "s", ">"}, "-NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "nokey", ">"}, "-NOGROUP No such key 'nokey' or consumer group 'g' in XREADGROUP with GROUP option\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "str", ">"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "mk", ">", ">"}, "*-1\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s"}, "-ERR wrong number of arguments for 'xreadgroup' command\r\n", nil},
+		{[]string{"XREADGROUP", "COUNT", "1", "STREAMS", "s", ">"}, "-ERR wrong number of arguments for 'xreadgroup' command\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "x"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "alice", "FOO", "STREAMS", "s", ">"}, "-ERR syntax error\r\n", nil},
+		{[]string{"XINFO", "GROUPS", "s"}, "*2\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:3\r\n$7\r\npending\r\n:3\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n:4\r\n$3\r\nlag\r\n:0\r\n*12\r\n$4\r\nname\r\n$2\r\ng2\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:0\r\n", nil},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:3\r\n$3\r\n1-0\r\n$3\r\n3-0\r\n*2\r\n*2\r\n$5\r\nalice\r\n$1\r\n2\r\n*2\r\n$3\r\nbob\r\n$1\r\n1\r\n", nil},
+		{[]string{"XPENDING", "s", "g2"}, "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n", nil},
+		{[]string{"XPENDING", "s", "nog"}, "-NOGROUP No such key 's' or consumer group 'nog'\r\n", nil},
+		{[]string{"XPENDING", "nokey", "g"}, "-NOGROUP No such key 'nokey' or consumer group 'g'\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "-", "+", "10"}, anyReply, nil},
+		{[]string{"XPENDING", "s", "g", "-", "+", "x"}, "-ERR value is not an integer or out of range\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "-", "+"}, "-ERR syntax error\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "IDLE", "x", "-", "+", "10"}, "-ERR value is not an integer or out of range\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "IDLE", "100000", "-", "+", "10"}, "*0\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "-", "+", "0"}, "*0\r\n", nil},
+		{[]string{"XPENDING", "s", "g", "(1-0", "(3-0", "10", "nobody"}, "*0\r\n", nil},
+		// XACK, XCLAIM, XAUTOCLAIM
+		{[]string{"XACK", "s", "g", "1-0", "9-9"}, ":1\r\n", nil},
+		{[]string{"XACK", "s", "g", "1-0"}, ":0\r\n", nil},
+		{[]string{"XACK", "s", "nog", "1-0"}, ":0\r\n", nil},
+		{[]string{"XACK", "nokey", "g", "1-0"}, ":0\r\n", nil},
+		{[]string{"XACK", "s", "g", "x"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XACK", "str", "g", "1-0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "carol", "100000", "2-0"}, "*0\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "carol", "0", "2-0", "9-9"}, "*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "carol", "0", "3-0", "JUSTID"}, "*1\r\n$3\r\n3-0\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "dave", "0", "4-0", "FORCE", "RETRYCOUNT", "5", "LASTID", "4-0"}, "*1\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XCLAIM", "s", "g", "dave", "x", "4-0"}, "-ERR Invalid min-idle-time argument for XCLAIM\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "dave", "0", "4-0", "IDLE", "x"}, "-ERR Invalid IDLE option argument for XCLAIM\r\n", nil},
+		{[]string{"XCLAIM", "s", "g", "dave", "0", "4-0", "FOO"}, "-ERR Unrecognized XCLAIM option 'FOO'\r\n", nil},
+		{[]string{"XCLAIM", "s", "nog", "dave", "0", "4-0"}, "-NOGROUP No such key 's' or consumer group 'nog'\r\n", nil},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:3\r\n$3\r\n2-0\r\n$3\r\n4-0\r\n*2\r\n*2\r\n$5\r\ncarol\r\n$1\r\n2\r\n*2\r\n$4\r\ndave\r\n$1\r\n1\r\n", nil},
+		{[]string{"XDEL", "s", "3-0"}, ":1\r\n", []string{"xdel s"}},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "0", "0", "COUNT", "1"}, "*3\r\n$3\r\n3-0\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n*0\r\n", []string{"xgroup-createconsumer s"}},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "0", "0"}, "*3\r\n$3\r\n0-0\r\n*2\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n*1\r\n$3\r\n3-0\r\n", nil},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "0", "0", "JUSTID"}, "*3\r\n$3\r\n0-0\r\n*2\r\n$3\r\n2-0\r\n$3\r\n4-0\r\n*0\r\n", nil},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "0", "0", "COUNT", "0"}, "-ERR COUNT must be > 0\r\n", nil},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "x", "0"}, "-ERR Invalid min-idle-time argument for XAUTOCLAIM\r\n", nil},
+		{[]string{"XAUTOCLAIM", "s", "nog", "erin", "0", "0"}, "-NOGROUP No such key 's' or consumer group 'nog'\r\n", nil},
+		{[]string{"XAUTOCLAIM", "s", "g", "erin", "0", "0", "FOO"}, "-ERR syntax error\r\n", nil},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:2\r\n$3\r\n2-0\r\n$3\r\n4-0\r\n*1\r\n*2\r\n$4\r\nerin\r\n$1\r\n2\r\n", nil},
+		{[]string{"XREADGROUP", "GROUP", "g", "erin", "STREAMS", "s", "0"}, "*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n", nil},
+		{[]string{"XINFO", "GROUPS", "s"}, "*2\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:5\r\n$7\r\npending\r\n:2\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n:4\r\n$3\r\nlag\r\n:0\r\n*12\r\n$4\r\nname\r\n$2\r\ng2\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:0\r\n", nil},
+		{[]string{"XINFO", "CONSUMERS", "s", "g"}, anyReply, nil},
+		{[]string{"XINFO", "CONSUMERS", "s", "nog"}, "-NOGROUP No such consumer group 'nog' for key name 's'\r\n", nil},
+		{[]string{"XINFO", "CONSUMERS", "nokey", "g"}, "-ERR no such key\r\n", nil},
+		{[]string{"XINFO", "STREAM", "s"}, "*20\r\n$6\r\nlength\r\n:3\r\n$15\r\nradix-tree-keys\r\n:1\r\n$16\r\nradix-tree-nodes\r\n:2\r\n$17\r\nlast-generated-id\r\n$3\r\n4-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n3-0\r\n$13\r\nentries-added\r\n:4\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n1-0\r\n$6\r\ngroups\r\n:2\r\n$11\r\nfirst-entry\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n$10\r\nlast-entry\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n", nil},
+		{[]string{"XGROUP", "DELCONSUMER", "s", "g", "erin"}, ":2\r\n", []string{"xgroup-delconsumer s"}},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n", nil},
+		{[]string{"TYPE", "s"}, "+stream\r\n", nil},
+		{[]string{"XADD", "s", "5-0", "f", "5"}, "$3\r\n5-0\r\n", []string{"xadd s"}},
+		{[]string{"XINFO", "GROUPS", "s"}, "*2\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:4\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n:4\r\n$3\r\nlag\r\n:1\r\n*12\r\n$4\r\nname\r\n$2\r\ng2\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n$-1\r\n", nil},
+		{[]string{"XTRIM", "s", "MAXLEN", "0"}, ":4\r\n", []string{"xtrim s"}},
+		{[]string{"XINFO", "GROUPS", "s"}, "*2\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:4\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n:4\r\n$3\r\nlag\r\n:1\r\n*12\r\n$4\r\nname\r\n$2\r\ng2\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:0\r\n", nil},
+	})
+}
+
+// TestStreamRESP3: the stream replies that RESP3 frames differently (XREAD
+// and XREADGROUP as maps, XINFO as maps, nulls), byte for byte as
+// redis-server 7.0.
+func TestStreamRESP3(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireRESP3Replies(t, dialRESP3(t, s), []exactStep{
+		{[]string{"XADD", "s", "1-0", "f", "1"}, "$3\r\n1-0\r\n"},
+		{[]string{"XADD", "s", "2-0", "f", "2"}, "$3\r\n2-0\r\n"},
+		{[]string{"XGROUP", "CREATE", "s", "g", "0"}, "+OK\r\n"},
+		{[]string{"XREAD", "STREAMS", "s", "0"}, "%1\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n"},
+		{[]string{"XREAD", "STREAMS", "s", "$"}, "_\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"}, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"}, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XINFO", "GROUPS", "s"}, "*1\r\n%6\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:1\r\n$17\r\nlast-delivered-id\r\n$3\r\n1-0\r\n$12\r\nentries-read\r\n:1\r\n$3\r\nlag\r\n:1\r\n"},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:1\r\n$3\r\n1-0\r\n$3\r\n1-0\r\n*1\r\n*2\r\n$1\r\nc\r\n$1\r\n1\r\n"},
+		{[]string{"XPENDING", "s", "nog"}, "-NOGROUP No such key 's' or consumer group 'nog'\r\n"},
+		{[]string{"XAUTOCLAIM", "s", "g", "d", "0", "0", "JUSTID"}, "*3\r\n$3\r\n0-0\r\n*1\r\n$3\r\n1-0\r\n*0\r\n"},
+		{[]string{"XINFO", "STREAM", "s"}, "%10\r\n$6\r\nlength\r\n:2\r\n$15\r\nradix-tree-keys\r\n:1\r\n$16\r\nradix-tree-nodes\r\n:2\r\n$17\r\nlast-generated-id\r\n$3\r\n2-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n0-0\r\n$13\r\nentries-added\r\n:2\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n1-0\r\n$6\r\ngroups\r\n:1\r\n$11\r\nfirst-entry\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n$10\r\nlast-entry\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n"},
+		{[]string{"XRANGE", "s", "-", "+", "COUNT", "0"}, "_\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n2\r\n"},
+		{[]string{"XDEL", "s", "1-0"}, ":1\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", "0"}, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n_\r\n"},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:2\r\n$3\r\n1-0\r\n$3\r\n2-0\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n1\r\n*2\r\n$1\r\nd\r\n$1\r\n1\r\n"},
+	})
 }

@@ -498,22 +498,9 @@ func cmdXInfo(s *Server, c *client, args [][]byte) {
 	case equalFold(sub, "stream") && len(args) >= 3:
 		xinfoStream(c, args)
 	case equalFold(sub, "groups") && len(args) == 3:
-		// No consumer groups are kept: a stream has none.
-		if _, ok, err := c.eng.XInfo(c.DB(), string(args[2]), false, 0); !writeErr(c, err) {
-			if !ok {
-				c.conn.WriteError(errNoSuchKey)
-				return
-			}
-			c.conn.WriteArray(0)
-		}
+		xinfoGroups(c, args)
 	case equalFold(sub, "consumers") && len(args) == 4:
-		if _, ok, err := c.eng.XInfo(c.DB(), string(args[2]), false, 0); !writeErr(c, err) {
-			if !ok {
-				c.conn.WriteError(errNoSuchKey)
-				return
-			}
-			c.conn.WriteError(errNoGroup(args[3], args[2]))
-		}
+		xinfoConsumers(c, args)
 	case equalFold(sub, "stream"), equalFold(sub, "groups"), equalFold(sub, "consumers"), equalFold(sub, "help"):
 		c.conn.WriteError(errArity("xinfo|" + string(lowerASCII(sub))))
 	default:
@@ -575,11 +562,11 @@ func xinfoStream(c *client, args [][]byte) {
 		c.conn.WriteBulkString("entries")
 		writeEntries(c, in.Entries)
 		c.conn.WriteBulkString("groups")
-		c.conn.WriteArray(0)
+		writeGroupsFull(c, in.GroupInfo)
 		return
 	}
 	c.conn.WriteBulkString("groups")
-	c.conn.WriteInt(0)
+	c.conn.WriteInt(in.Groups)
 	c.conn.WriteBulkString("first-entry")
 	writeMaybeEntry(c, in.FirstEntry)
 	c.conn.WriteBulkString("last-entry")
@@ -606,8 +593,11 @@ func streamKeys(args [][]byte, fn func([]byte)) {
 			}
 			return
 		}
-		if equalFold(args[i], "count") || equalFold(args[i], "block") {
+		switch {
+		case equalFold(args[i], "count") || equalFold(args[i], "block"):
 			i++
+		case equalFold(args[i], "group"):
+			i += 2
 		}
 	}
 }

@@ -44,6 +44,10 @@ func registerSubcommands(t commandTable) {
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
 	t.addSubcommands("pubsub",
 		sub("channels", -2, ls), sub("numpat", 2, ls), sub("numsub", -2, ls))
+	t.addSubcommands("xgroup",
+		key(sub("create", -5, flagWrite|flagDenyOOM)), key(sub("createconsumer", 5, flagWrite|flagDenyOOM)),
+		key(sub("delconsumer", 5, flagWrite)), key(sub("destroy", 4, flagWrite)), help,
+		key(sub("setid", -5, flagWrite)))
 	t.addSubcommands("xinfo",
 		key(sub("consumers", 4, flagReadOnly)), key(sub("groups", 3, flagReadOnly)), help,
 		key(sub("stream", -3, flagReadOnly)))

@@ -128,6 +128,7 @@ func newCommandTable() map[string]*command {
 	registerHLLCommands(t)
 	registerZSetCommands(t)
 	registerStreamCommands(t)
+	registerStreamGroupCommands(t)
 	registerListCommands(t)
 	registerKeyCommands(t)
 	registerSortCommands(t)

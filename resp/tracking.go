@@ -722,7 +722,7 @@ func commandKeys(cmd *command, args [][]byte, fn func([]byte)) {
 	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
 		numkeys = 1
 	}
-	if cmd.name == "xread" {
+	if cmd.name == "xread" || cmd.name == "xreadgroup" {
 		streamKeys(args, fn)
 		return
 	}
