@@ -17,6 +17,10 @@ import (
 // entries were ever added, and the largest ID XDEL removed. A stream
 // left without entries (XDEL, XTRIM) stays, as in Redis.
 //
+// XDEL of an entry in the middle leaves a tombstone (its data nil) rather
+// than moving the entries after it; the first and the last entry are
+// never tombstones, and the slice is compacted once half of it is.
+//
 // The value hash sums a hash of each entry (its ID and fields: IDs are
 // unique, so the order is implied) and mixes in the three numbers, so
 // appending, deleting and trimming update it in O(1) per entry.
@@ -118,15 +122,18 @@ func parseUint64(b []byte) (uint64, error) {
 	return strconv.ParseUint(string(b), 10, 64)
 }
 
-// streamEntry is one entry: its ID and its packed fields and values.
+// streamEntry is one entry: its ID and its packed fields and values (nil:
+// a tombstone, see remove).
 type streamEntry struct {
 	id   StreamID
 	data []byte
 }
 
+func (en *streamEntry) dead() bool { return en.data == nil }
+
 // streamEntryOverhead is what an entry is accounted beyond its packed
-// fields.
-const streamEntryOverhead = 24
+// fields: its place in the slice and its data's allocation.
+const streamEntryOverhead = 56
 
 func (en *streamEntry) hash() uint64 {
 	var b [48]byte
@@ -137,6 +144,8 @@ func (en *streamEntry) hash() uint64 {
 // streamObj is a stream.
 type streamObj struct {
 	ents   []streamEntry
+	live   int      // entries that are not tombstones
+	dead   int      // tombstones
 	last   StreamID // the last ID given (Redis's last_id)
 	maxDel StreamID // the largest ID XDEL removed
 	added  uint64   // entries ever added
@@ -150,7 +159,7 @@ type streamObj struct {
 func newStream() *streamObj { return &streamObj{} }
 
 func (s *streamObj) typ() ValueType   { return TypeStream }
-func (s *streamObj) length() int      { return len(s.ents) }
+func (s *streamObj) length() int      { return s.live }
 func (s *streamObj) memory() int64    { return s.mem + s.gmem }
 func (s *streamObj) encoding() string { return "stream" }
 
@@ -164,9 +173,11 @@ func (s *streamObj) valueHash() uint64 {
 
 func (s *streamObj) clone() coll {
 	c := *s
-	c.ents = make([]streamEntry, len(s.ents))
-	for i, en := range s.ents {
-		c.ents[i] = streamEntry{en.id, slices.Clone(en.data)}
+	c.ents, c.dead = make([]streamEntry, 0, s.live), 0
+	for _, en := range s.ents {
+		if !en.dead() {
+			c.ents = append(c.ents, streamEntry{en.id, slices.Clone(en.data)})
+		}
 	}
 	c.groups = make([]*streamGroup, len(s.groups))
 	for i, g := range s.groups {
@@ -184,8 +195,11 @@ func (s *streamObj) pack(dst []byte) []byte {
 	dst = AppendPacked(dst, s.last.Append(b[:0]))
 	dst = AppendPacked(dst, strconv.AppendUint(b[:0], s.added, 10))
 	dst = AppendPacked(dst, s.maxDel.Append(b[:0]))
-	dst = AppendPacked(dst, strconv.AppendInt(b[:0], int64(len(s.ents)), 10))
+	dst = AppendPacked(dst, strconv.AppendInt(b[:0], int64(s.live), 10))
 	for _, en := range s.ents {
+		if en.dead() {
+			continue
+		}
 		dst = AppendPacked(dst, en.id.Append(b[:0]))
 		n := 0
 		_ = EachPacked(en.data, func([]byte) bool { n++; return true })
@@ -239,7 +253,7 @@ func streamFromPacked(p []byte, _ CollLimits) (coll, error) {
 	s.last, ok1 = id()
 	addedW, ok2 := next()
 	s.maxDel, ok3 = id()
-	if !ok1 || !ok2 || !ok3 || s.maxDel.Compare(s.last) > 0 {
+	if !ok1 || !ok2 || !ok3 {
 		return nil, errBadStream
 	}
 	added, err := parseUint64(addedW)
@@ -278,6 +292,7 @@ func streamFromPacked(p []byte, _ CollLimits) (coll, error) {
 func (s *streamObj) appendEntry(id StreamID, data []byte) {
 	en := streamEntry{id, data}
 	s.ents = append(s.ents, en)
+	s.live++
 	s.sum += en.hash()
 	s.mem += int64(len(data)) + streamEntryOverhead
 	if id.Compare(s.last) > 0 {
@@ -291,15 +306,68 @@ func (s *streamObj) search(id StreamID) int {
 	return i
 }
 
-// remove deletes the entry with id, reporting whether there was one.
+// remove deletes the entry with id, reporting whether there was one. An
+// entry in the middle becomes a tombstone; one at either end goes, with
+// the tombstones it uncovers.
 func (s *streamObj) remove(id StreamID) bool {
 	i := s.search(id)
-	if i == len(s.ents) || s.ents[i].id != id {
+	if i == len(s.ents) || s.ents[i].id != id || s.ents[i].dead() {
 		return false
 	}
 	s.forget(&s.ents[i])
-	s.ents = slices.Delete(s.ents, i, i+1)
+	s.live--
+	switch {
+	case i == len(s.ents)-1:
+		j := i
+		for j > 0 && s.ents[j-1].dead() {
+			j--
+		}
+		s.dead -= i - j
+		clear(s.ents[j:])
+		s.ents = s.ents[:j]
+	case i == 0:
+		s.ents[0].data = nil
+		s.dead++ // counted off again by dropLeadingDead
+		s.dropLeadingDead()
+	default:
+		s.ents[i].data = nil
+		s.dead++
+		if s.dead > 32 && s.dead > len(s.ents)/2 {
+			s.compact()
+		}
+	}
 	return true
+}
+
+// dropLeadingDead removes the tombstones at the head.
+func (s *streamObj) dropLeadingDead() {
+	n := 0
+	for n < len(s.ents) && s.ents[n].dead() {
+		n++
+	}
+	s.dead -= n
+	s.dropHead(n)
+}
+
+// dropHead removes the first n slots (entries already forgotten, and
+// tombstones already counted off).
+func (s *streamObj) dropHead(n int) {
+	clear(s.ents[:n])
+	s.ents = s.ents[n:]
+	if cap(s.ents) > 64 && len(s.ents) < cap(s.ents)/4 {
+		s.ents = slices.Clone(s.ents) // give back what trimming left behind
+	}
+}
+
+// compact removes the tombstones.
+func (s *streamObj) compact() {
+	out := make([]streamEntry, 0, s.live)
+	for _, en := range s.ents {
+		if !en.dead() {
+			out = append(out, en)
+		}
+	}
+	s.ents, s.dead = out, 0
 }
 
 // forget takes en out of the hash and the memory count.
@@ -310,15 +378,32 @@ func (s *streamObj) forget(en *streamEntry) {
 
 // trimFirst removes the first n entries.
 func (s *streamObj) trimFirst(n int) {
-	n = min(n, len(s.ents))
-	for i := range n {
-		s.forget(&s.ents[i])
+	j := 0
+	for ; j < len(s.ents) && n > 0; j++ {
+		if s.ents[j].dead() {
+			s.dead--
+		} else {
+			s.forget(&s.ents[j])
+			s.live--
+			n--
+		}
 	}
-	clear(s.ents[:n])
-	s.ents = s.ents[n:]
-	if cap(s.ents) > 64 && len(s.ents) < cap(s.ents)/4 {
-		s.ents = slices.Clone(s.ents) // give back what trimming left behind
+	s.dropHead(j)
+	s.dropLeadingDead()
+}
+
+// liveBefore counts the entries (not tombstones) before index i.
+func (s *streamObj) liveBefore(i int) int {
+	if s.dead == 0 {
+		return i
 	}
+	n := 0
+	for _, en := range s.ents[:i] {
+		if !en.dead() {
+			n++
+		}
+	}
+	return n
 }
 
 // streamNodeEntries is how many entries Redis packs in one node of a
@@ -342,14 +427,14 @@ type StreamTrim struct {
 func (s *streamObj) trimCount(t *StreamTrim) int {
 	var n int
 	if t.MinID {
-		n = s.search(t.Min)
+		n = s.liveBefore(s.search(t.Min))
 	} else {
-		n = max(len(s.ents)-int(min(t.MaxLen, int64(len(s.ents)))), 0)
+		n = max(s.live-int(min(t.MaxLen, int64(s.live))), 0)
 	}
 	if t.Approx {
 		// Whole nodes only: runs of streamNodeEntries from the first
 		// entry, the last run however short.
-		if n < len(s.ents) {
+		if n < s.live {
 			n -= n % streamNodeEntries
 		}
 		if t.Limit > 0 && int64(n) > t.Limit {
@@ -410,7 +495,7 @@ var streamApplyOps = map[string]applyOp{
 		last, _, _ := ParseStreamID(args[0], 0)
 		maxDel, _, _ := ParseStreamID(args[2], 0)
 		added, _ := parseUint64(args[1])
-		if n := len(s.ents); (n > 0 && last.Compare(s.ents[n-1].id) < 0) || added < uint64(n) || maxDel.Compare(last) > 0 {
+		if n := len(s.ents); (n > 0 && last.Compare(s.ents[n-1].id) < 0) || added < uint64(s.live) {
 			return // not what a primary sends
 		}
 		s.last, s.added, s.maxDel = last, added, maxDel

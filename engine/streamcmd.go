@@ -166,7 +166,7 @@ func (e *Engine) XLen(d int, key string) (int, error) {
 	if s == nil {
 		return 0, err
 	}
-	return len(s.ents), nil
+	return s.live, nil
 }
 
 // entryOut is a copy of en as the commands return it.
@@ -198,7 +198,9 @@ func (s *streamObj) rangeOf(start, end StreamID, count int64, rev bool) []Stream
 		if rev {
 			j = hi - 1 - i
 		}
-		out = append(out, entryOut(&s.ents[j]))
+		if !s.ents[j].dead() {
+			out = append(out, entryOut(&s.ents[j]))
+		}
 	}
 	return out
 }
@@ -261,25 +263,35 @@ func (e *Engine) XLastID(d int, key string) (StreamID, error) {
 	return c.(*streamObj).last, nil
 }
 
-// XHasAfter reports whether key holds a stream with an entry after id
-// (a blocked XREAD's wait is over).
+// XHasAfter reports whether key holds a stream whose last ID is after id
+// (a blocked XREAD's wait is over, as Redis decides it: even when the
+// entries after id were trimmed or deleted since).
 func (e *Engine) XHasAfter(d int, key string, id StreamID) bool {
 	e.lock()
 	defer e.unlock()
 	c, _ := e.collPeek(d, key, TypeStream)
-	if c == nil {
-		return false
+	return c != nil && c.(*streamObj).last.Compare(id) > 0
+}
+
+// XReadAfter returns the entries of key's stream after id, at most count
+// (0: all), none when there are none: a blocked XREAD's reply.
+func (e *Engine) XReadAfter(d int, key string, id StreamID, count int64) ([]StreamEntry, error) {
+	e.lock()
+	defer e.unlock()
+	s, err := e.streamRead(d, key)
+	if s == nil {
+		return []StreamEntry{}, err
 	}
-	s := c.(*streamObj)
-	return len(s.ents) > 0 && s.ents[len(s.ents)-1].id.Compare(id) > 0
+	from, ok := id.Next()
+	if !ok {
+		return []StreamEntry{}, nil
+	}
+	return s.rangeOf(from, MaxStreamID, count, false), nil
 }
 
 // XSetID sets the last ID of key's stream, and its entries added and
 // largest deleted ID when given (non-nil).
 func (e *Engine) XSetID(d int, key string, last StreamID, added *uint64, maxDel *StreamID) error {
-	if maxDel != nil && last.Compare(*maxDel) < 0 {
-		return ErrSetIDMaxDel
-	}
 	e.lock()
 	defer e.unlock()
 	en, s, found, err := e.streamWrite(d, key)
@@ -290,15 +302,15 @@ func (e *Engine) XSetID(d int, key string, last StreamID, added *uint64, maxDel 
 		return ErrNoSuchKey
 	case len(s.ents) > 0 && last.Compare(s.ents[len(s.ents)-1].id) < 0:
 		return ErrSetIDSmall
-	case added != nil && *added < uint64(len(s.ents)):
+	case added != nil && *added < uint64(s.live):
 		return ErrSetIDAdded
 	}
 	s.last = last
 	if added != nil {
 		s.added = *added
 	}
-	if maxDel != nil {
-		s.maxDel = *maxDel
+	if maxDel != nil && *maxDel != (StreamID{}) {
+		s.maxDel = *maxDel // 0-0 leaves it, as in Redis
 	}
 	k := en.key
 	e.saveColl(d, key, &en, found, s)
@@ -329,8 +341,8 @@ func (e *Engine) XInfo(d int, key string, full bool, count int64) (StreamInfo, b
 		return StreamInfo{}, false, err
 	}
 	s := c.(*streamObj)
-	in := StreamInfo{Length: len(s.ents), Last: s.last, MaxDeleted: s.maxDel, Added: s.added,
-		Nodes: (len(s.ents) + streamNodeEntries - 1) / streamNodeEntries}
+	in := StreamInfo{Length: s.live, Last: s.last, MaxDeleted: s.maxDel, Added: s.added,
+		Nodes: (s.live + streamNodeEntries - 1) / streamNodeEntries}
 	if n := len(s.ents); n > 0 {
 		in.First = s.ents[0].id
 		first, last := entryOut(&s.ents[0]), entryOut(&s.ents[n-1])

@@ -240,9 +240,9 @@ func (s *streamObj) distance(id StreamID) int64 {
 	if s.maxDel == (StreamID{}) || s.maxDel.Compare(first) < 0 {
 		switch id.Compare(first) {
 		case -1:
-			return added - int64(len(s.ents))
+			return added - int64(s.live)
 		case 0:
-			return added - int64(len(s.ents)) + 1
+			return added - int64(s.live) + 1
 		}
 	}
 	return unknownRead
@@ -279,7 +279,7 @@ func (s *streamObj) deliver(g *streamGroup, id StreamID) {
 // entryAt returns the entry with id, or nil.
 func (s *streamObj) entryAt(id StreamID) *streamEntry {
 	i := s.search(id)
-	if i < len(s.ents) && s.ents[i].id == id {
+	if i < len(s.ents) && s.ents[i].id == id && !s.ents[i].dead() {
 		return &s.ents[i]
 	}
 	return nil

@@ -207,6 +207,21 @@ func TestStreamBlocking(t *testing.T) {
 	requireExactReplies(t, r1, []exactStep{
 		{[]string{"XREAD", "BLOCK", "20", "STREAMS", "q", "$"}, "*-1\r\n"},
 	})
+	// A key named twice waits with its first ID (one client, no crash);
+	// an XADD whose trimming leaves nothing after the ID still ends the
+	// wait, with no entries, as Redis decides on the stream's last ID.
+	r1.send(respCommand([]string{"XREAD", "BLOCK", "0", "STREAMS", "dup", "dup", "100-0", "5-0"}))
+	waitBlockedClients(t, rdb, 1)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XADD", "dup", "10-0", "a", "1"}, "$4\r\n10-0\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
+	waitBlockedClients(t, rdb, 1)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XADD", "dup", "MAXLEN", "0", "200-0", "b", "2"}, "$5\r\n200-0\r\n"},
+	})
+	require.Equal(t, "*1\r\n*2\r\n$3\r\ndup\r\n*0\r\n", readReply(t, r1))
+	waitBlockedClients(t, rdb, 0)
 	// XREADGROUP waits for an entry its group has not delivered; the one
 	// served becomes pending for its consumer.
 	requireExactReplies(t, c, []exactStep{
@@ -366,5 +381,50 @@ func TestStreamRESP3(t *testing.T) {
 		{[]string{"XDEL", "s", "1-0"}, ":1\r\n"},
 		{[]string{"XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", "0"}, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-0\r\n_\r\n"},
 		{[]string{"XPENDING", "s", "g"}, "*4\r\n:2\r\n$3\r\n1-0\r\n$3\r\n2-0\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n1\r\n*2\r\n$1\r\nd\r\n$1\r\n1\r\n"},
+	})
+}
+
+// TestStreamRepliesChecks: the order in which the stream commands check
+// their key and their arguments, and XSETID's IDs around the largest
+// deleted one (which may pass the last ID), byte for byte as
+// redis-server 7.0.
+func TestStreamRepliesChecks(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"XADD", "s", "5-0", "a", "1"}, "$3\r\n5-0\r\n"},
+		{[]string{"XDEL", "s", "5-0"}, ":1\r\n"},
+		{[]string{"XSETID", "s", "3-0"}, "+OK\r\n"},
+		{[]string{"XINFO", "STREAM", "s"}, "*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n$16\r\nradix-tree-nodes\r\n:1\r\n$17\r\nlast-generated-id\r\n$3\r\n3-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n5-0\r\n$13\r\nentries-added\r\n:1\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n$6\r\ngroups\r\n:0\r\n$11\r\nfirst-entry\r\n$-1\r\n$10\r\nlast-entry\r\n$-1\r\n"},
+		{[]string{"XADD", "s", "MAXLEN", "5", "MAXLEN", "3", "*", "a", "b"}, "-ERR syntax error, MAXLEN and MINID options at the same time are not compatible\r\n"},
+		{[]string{"XADD", "s", "MINID", "5", "MINID", "3", "*", "a", "b"}, "-ERR syntax error, MAXLEN and MINID options at the same time are not compatible\r\n"},
+		{[]string{"XADD", "s", "LIMIT", "5", "*", "a", "b"}, "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy\r\n"},
+		{[]string{"XTRIM", "s", "LIMIT", "5"}, "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy\r\n"},
+		{[]string{"XTRIM", "s", "LIMIT", "0"}, "-ERR syntax error, XTRIM must be called with a trimming strategy\r\n"},
+		{[]string{"XADD", "s", "foo", "a", "b", "c"}, "-ERR Invalid stream ID specified as stream command argument\r\n"},
+		{[]string{"XADD", "s", "5-3-*", "a", "b"}, "-ERR Invalid stream ID specified as stream command argument\r\n"},
+		{[]string{"XDEL", "nokey", "badid"}, ":0\r\n"},
+		{[]string{"SET", "str", "v"}, "+OK\r\n"},
+		{[]string{"XDEL", "str", "badid"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XREAD", "STREAMS", "str", "s2", "badid", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XREAD", "STREAMS", "s", "str", "0", "badid"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XRANGE", "nokey", "-", "+", "COUNT", "0"}, "*0\r\n"},
+		{[]string{"XRANGE", "str", "-", "+", "COUNT", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XREVRANGE", "nokey", "+", "-", "COUNT", "-1"}, "*0\r\n"},
+		{[]string{"XSETID", "s", "1-0", "MAXDELETEDID", "5-0", "ENTRIESADDED", "-1"}, "-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id\r\n"},
+		{[]string{"XADD", "s2", "1-0", "a", "b"}, "$3\r\n1-0\r\n"},
+		{[]string{"XDEL", "s2", "1-0"}, ":1\r\n"},
+		{[]string{"XSETID", "s2", "5-0", "MAXDELETEDID", "0-0"}, "+OK\r\n"},
+		{[]string{"XINFO", "STREAM", "s2"}, "*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n$16\r\nradix-tree-nodes\r\n:1\r\n$17\r\nlast-generated-id\r\n$3\r\n5-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n1-0\r\n$13\r\nentries-added\r\n:1\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n$6\r\ngroups\r\n:0\r\n$11\r\nfirst-entry\r\n$-1\r\n$10\r\nlast-entry\r\n$-1\r\n"},
+		{[]string{"XINFO", "STREAM", "missing", "BADARG"}, "-ERR no such key\r\n"},
+		{[]string{"XINFO", "STREAM", "s2", "FULL", "COUNT"}, "-ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.\r\n"},
+		{[]string{"XINFO", "STREAM", "s2", "FULL", "x", "1"}, "-ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.\r\n"},
+		{[]string{"XINFO", "STREAM", "s2", "FULL", "COUNT", "5", "x"}, "-ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.\r\n"},
+		{[]string{"XREAD", "GROUP", "g", "c", "STREAMS", "s", "0"}, "-ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.\r\n"},
+		{[]string{"XREAD", "NOACK", "STREAMS", "s", "0"}, "-ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.\r\n"},
+		{[]string{"EVAL", "return redis.pcall('xread','block','0','streams',KEYS[1],'0')", "1", "s2"}, "-ERR xread command is not allowed with BLOCK option from scripts\r\n"},
+		{[]string{"XADD", "s3", "1-0", "a", "1"}, "$3\r\n1-0\r\n"},
+		{[]string{"COPY", "s", "s4"}, ":1\r\n"},
+		{[]string{"XINFO", "STREAM", "s4"}, "*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n$16\r\nradix-tree-nodes\r\n:1\r\n$17\r\nlast-generated-id\r\n$3\r\n3-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n5-0\r\n$13\r\nentries-added\r\n:1\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n$6\r\ngroups\r\n:0\r\n$11\r\nfirst-entry\r\n$-1\r\n$10\r\nlast-entry\r\n$-1\r\n"},
 	})
 }

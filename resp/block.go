@@ -120,6 +120,8 @@ func (s *Server) waitBlocked(c *client) error {
 	state := s.eng.Cancel(bw.w)
 	watch.stop(c.lc)
 	switch {
+	case state == engine.Served && *bw.reply == nil:
+		c.conn.WriteNullArray() // served with nothing to say: not reached
 	case state == engine.Served:
 		c.unsynced = true // its pop is in the group of the write that served it
 		(*bw.reply)(c)

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -50,7 +51,7 @@ func parseTrim(c *client, args [][]byte, i int, trimOnly bool) (trim *engine.Str
 			noMk = true
 		case (equalFold(a, "maxlen") || equalFold(a, "minid")) && more >= 1:
 			minid := equalFold(a, "minid")
-			if have && t.MinID != minid {
+			if have {
 				c.conn.WriteError(errTrimBoth)
 				return nil, false, 0, false
 			}
@@ -98,12 +99,15 @@ func parseTrim(c *client, args [][]byte, i int, trimOnly bool) (trim *engine.Str
 		}
 	}
 done:
-	if limitGiven && !t.Approx {
-		c.conn.WriteError(errTrimLimit)
+	switch {
+	case t.Limit != 0 && !have:
+		c.conn.WriteError(errTrimNoStrategy)
 		return nil, false, 0, false
-	}
-	if trimOnly && !have {
-		c.conn.WriteError(errSyntax)
+	case trimOnly && !have:
+		c.conn.WriteError(errXTrimNoStrategy)
+		return nil, false, 0, false
+	case limitGiven && !t.Approx:
+		c.conn.WriteError(errTrimLimit)
 		return nil, false, 0, false
 	}
 	if t.Approx && !limitGiven {
@@ -120,7 +124,7 @@ func cmdXAdd(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	if n := len(args) - i; n < 3 || (n-1)%2 != 0 {
+	if i >= len(args) {
 		c.conn.WriteError(errArity("xadd"))
 		return
 	}
@@ -129,8 +133,9 @@ func cmdXAdd(s *Server, c *client, args [][]byte) {
 	case len(a) == 1 && a[0] == '*':
 		want.Auto = true
 	case len(a) > 2 && a[len(a)-2] == '-' && a[len(a)-1] == '*':
-		id, ok := parseID(c, a[:len(a)-2], 0)
-		if !ok {
+		id, hasSeq, ok := engine.ParseStreamID(a[:len(a)-2], 0)
+		if !ok || hasSeq {
+			c.conn.WriteError(errStreamID)
 			return
 		}
 		want.ID, want.AutoSeq = id, true
@@ -145,6 +150,10 @@ func cmdXAdd(s *Server, c *client, args [][]byte) {
 			return
 		}
 		want.ID = id
+	}
+	if n := len(args) - i; n < 3 || (n-1)%2 != 0 {
+		c.conn.WriteError(errArity("xadd"))
+		return
 	}
 	id, done, err := c.eng.XAdd(c.DB(), string(args[1]), want, args[i+1:], noMk, trim)
 	switch {
@@ -237,7 +246,16 @@ func cmdXRange(rev bool) handlerFunc {
 			j++
 		}
 		if count == 0 {
-			c.conn.WriteNullArray()
+			// Redis looks the key up first: a missing one answers an
+			// empty array, another type WRONGTYPE, a stream nil.
+			switch typ, live := c.eng.LiveType(c.DB(), string(args[1])); {
+			case !live:
+				c.conn.WriteArray(0)
+			case typ != engine.TypeStream:
+				c.conn.WriteError(errWrongType)
+			default:
+				c.conn.WriteNullArray()
+			}
 			return
 		}
 		ents, err := c.eng.XRange(c.DB(), string(args[1]), start, end, max(count, 0), rev)
@@ -263,6 +281,15 @@ func writeEntry(c *client, en *engine.StreamEntry) {
 }
 
 func cmdXDel(s *Server, c *client, args [][]byte) {
+	// The key first, as Redis: missing, 0 whatever the IDs.
+	switch typ, live := c.eng.LiveType(c.DB(), string(args[1])); {
+	case !live:
+		c.conn.WriteInt(0)
+		return
+	case typ != engine.TypeStream:
+		c.conn.WriteError(errWrongType)
+		return
+	}
 	ids := make([]engine.StreamID, len(args)-2)
 	for i, a := range args[2:] {
 		id, ok := parseID(c, a, 0)
@@ -315,6 +342,10 @@ func cmdXSetID(s *Server, c *client, args [][]byte) {
 			if !ok {
 				return
 			}
+			if last.Compare(id) < 0 {
+				c.conn.WriteError(errXSetIDMaxDel)
+				return
+			}
 			maxDel = &id
 			i++
 		default:
@@ -341,6 +372,15 @@ func parseXRead(c *client, args [][]byte) (xreadArgs, bool) {
 	for i := 1; i < len(args); i++ {
 		more := len(args) - i - 1
 		switch arg := args[i]; {
+		case equalFold(arg, "group") && more >= 2:
+			c.conn.WriteError("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+			return a, false
+		case equalFold(arg, "noack"):
+			c.conn.WriteError("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+			return a, false
+		case equalFold(arg, "block") && more >= 1 && c.inScript:
+			c.conn.WriteError("ERR " + string(args[0]) + " command is not allowed with BLOCK option from scripts")
+			return a, false
 		case equalFold(arg, "block") && more >= 1:
 			ms, ok := parseInt64(args[i+1])
 			if !ok {
@@ -390,6 +430,11 @@ func cmdXRead(s *Server, c *client, args [][]byte) {
 	after := make([]engine.StreamID, len(a.ids))
 	dollar := make([]bool, len(a.ids))
 	for i, b := range a.ids {
+		// Each key's type, then its ID, in order, as Redis checks them.
+		if typ, live := c.eng.LiveType(db, a.keys[i]); live && typ != engine.TypeStream {
+			c.conn.WriteError(errWrongType)
+			return
+		}
 		switch {
 		case len(b) == 1 && b[0] == '$':
 			dollar[i] = true
@@ -465,21 +510,15 @@ func cmdXRead(s *Server, c *client, args [][]byte) {
 			}
 			return reply(tx.XRead(db, a.keys, after, a.count))
 		},
+		// A key named twice waits with its first ID, as in Redis.
 		ready: func(tx *engine.Engine, key string) bool {
-			for i, k := range a.keys {
-				if k == key && tx.XHasAfter(db, key, after[i]) {
-					return true
-				}
-			}
-			return false
+			i := slices.Index(a.keys, key)
+			return i >= 0 && tx.XHasAfter(db, key, after[i])
 		},
 		serve: func(tx *engine.Engine, key string) func(*client) {
-			for i, k := range a.keys {
-				if k == key {
-					return reply(tx.XRead(db, []string{key}, []engine.StreamID{after[i]}, a.count))
-				}
-			}
-			return nil
+			i := slices.Index(a.keys, key)
+			ents, err := tx.XReadAfter(db, key, after[i], a.count)
+			return reply([]engine.StreamRead{{Key: key, Entries: ents}}, err)
 		},
 		empty: func(c *client) { c.conn.WriteNullArray() },
 	})
@@ -509,10 +548,22 @@ func cmdXInfo(s *Server, c *client, args [][]byte) {
 }
 
 func xinfoStream(c *client, args [][]byte) {
+	// The key first, as Redis: then the arguments.
+	switch typ, live := c.eng.LiveType(c.DB(), string(args[2])); {
+	case !live:
+		c.conn.WriteError(errNoSuchKey)
+		return
+	case typ != engine.TypeStream:
+		c.conn.WriteError(errWrongType)
+		return
+	}
 	full, count := false, int64(10)
+	malformed := func() {
+		c.conn.WriteError("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try XINFO HELP.")
+	}
 	if len(args) > 3 {
 		if !equalFold(args[3], "full") {
-			c.conn.WriteError("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try XINFO HELP.")
+			malformed()
 			return
 		}
 		full = true
@@ -524,9 +575,11 @@ func xinfoStream(c *client, args [][]byte) {
 				c.conn.WriteError(errNotInteger)
 				return
 			}
-			count = max(n, 0)
+			if n >= 0 {
+				count = n
+			}
 		default:
-			c.conn.WriteError(errSyntax)
+			malformed()
 			return
 		}
 	}

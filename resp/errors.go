@@ -425,6 +425,8 @@ const (
 	errStreamExhausted      = "ERR The stream has exhausted the last possible ID, unable to add more items"
 	errTrimBoth             = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
 	errTrimLimit            = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	errTrimNoStrategy       = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	errXTrimNoStrategy      = "ERR syntax error, XTRIM must be called with a trimming strategy"
 	errStreamMaxLen         = "ERR The MAXLEN argument must be >= 0."
 	errStreamLimit          = "ERR The LIMIT argument must be >= 0."
 	errStreamStartID        = "ERR invalid start ID for the interval"
