@@ -151,7 +151,7 @@ func inACLCategory(cmd *command, cat string) bool {
 		return cmd.flags&flagBlocking != 0
 	case "transaction":
 		return group == "transactions"
-	case "string", "connection", "list", "hash", "set", "sortedset", "bitmap", "hyperloglog", "geo", "pubsub", "scripting":
+	case "string", "connection", "list", "hash", "set", "sortedset", "bitmap", "hyperloglog", "geo", "stream", "pubsub", "scripting":
 		return group == cat
 	}
 	return false

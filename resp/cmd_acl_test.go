@@ -48,6 +48,7 @@ func TestACLReplies(t *testing.T) {
 	cat := c.do("ACL", "CAT")
 	require.True(t, strings.HasPrefix(cat, "*21\r\n$8\r\nkeyspace\r\n$4\r\nread\r\n"), cat)
 	require.Contains(t, c.do("ACL", "CAT", "string"), "$3\r\nget\r\n")
+	require.Contains(t, c.do("ACL", "CAT", "stream"), "$10\r\nxreadgroup\r\n")
 	require.NotContains(t, c.do("ACL", "CAT", "read"), "$3\r\nset\r\n")
 	require.Regexp(t, `^\$64\r\n[0-9a-f]{64}\r\n$`, c.do("ACL", "GENPASS"))
 	require.Regexp(t, `^\$8\r\n[0-9a-f]{8}\r\n$`, c.do("ACL", "GENPASS", "32"))
