@@ -32,19 +32,37 @@ type pelEntry struct {
 	count    uint64 // deliveries
 }
 
-// streamConsumer is one consumer of a group.
-type streamConsumer struct {
-	name string
-	seen int64 // Unix ms it was last seen
+func (p *pelEntry) hash() uint64 {
+	var b [96]byte
+	w := p.id.Append(b[:0])
+	w = strconv.AppendInt(append(w, ' '), p.time, 10)
+	w = strconv.AppendUint(append(w, ' '), p.count, 10)
+	return mix(elemHash(w)^elemHash(p.consumer), kD)
 }
 
-// streamGroup is one consumer group.
+// streamConsumer is one consumer of a group.
+type streamConsumer struct {
+	name    string
+	seen    int64 // Unix ms it was last seen
+	pending int   // its entries in the group's PEL
+}
+
+func (c *streamConsumer) hash() uint64 {
+	var b [24]byte
+	return mix(elemHash(c.name)^elemHash(strconv.AppendInt(b[:0], c.seen, 10)), kE)
+}
+
+// streamGroup is one consumer group. Its hash sums one hash per consumer
+// and per pending entry, kept up to date by each change (so a change
+// costs O(log) plus the slice insertion, never a pass over the group),
+// and mixes in its name and position.
 type streamGroup struct {
 	name      string
 	last      StreamID
 	read      int64
 	consumers []streamConsumer // by name
 	pel       []pelEntry       // by ID
+	sum       uint64           // Σ of the consumers' and pending entries' hashes
 	hash      uint64
 	mem       int64
 }
@@ -79,13 +97,13 @@ func (g *streamGroup) pack(dst []byte) []byte {
 	return dst
 }
 
-// rehash recomputes the group's hash and memory after a change.
+// rehash brings the group's hash up to date with its sum and position.
 func (g *streamGroup) rehash() {
-	g.hash = mix(elemHash(g.pack(nil)), kF)
-	g.mem = groupOverhead + int64(len(g.name)) + int64(len(g.pel))*pelOverhead
-	for _, c := range g.consumers {
-		g.mem += consumerOverhead + int64(len(c.name))
-	}
+	var b [96]byte
+	pos := AppendPacked(b[:0], g.name)
+	pos = AppendPacked(pos, g.last.Append(nil))
+	pos = AppendPacked(pos, strconv.AppendInt(nil, g.read, 10))
+	g.hash = mix(g.sum+elemHash(pos), kF)
 }
 
 func (g *streamGroup) clone() *streamGroup {
@@ -94,9 +112,11 @@ func (g *streamGroup) clone() *streamGroup {
 	return &c
 }
 
+func compareConsumer(c streamConsumer, n string) int { return strings.Compare(c.name, n) }
+
 // consumer returns the index of the consumer name, or -1.
 func (g *streamGroup) consumer(name string) int {
-	i, ok := slices.BinarySearchFunc(g.consumers, name, func(c streamConsumer, n string) int { return strings.Compare(c.name, n) })
+	i, ok := slices.BinarySearchFunc(g.consumers, name, compareConsumer)
 	if !ok {
 		return -1
 	}
@@ -106,12 +126,17 @@ func (g *streamGroup) consumer(name string) int {
 // seeConsumer creates the consumer name if missing and sets the time it
 // was seen; it reports whether it created it.
 func (g *streamGroup) seeConsumer(name string, at int64) bool {
-	i, ok := slices.BinarySearchFunc(g.consumers, name, func(c streamConsumer, n string) int { return strings.Compare(c.name, n) })
+	i, ok := slices.BinarySearchFunc(g.consumers, name, compareConsumer)
 	if ok {
-		g.consumers[i].seen = at
+		c := &g.consumers[i]
+		g.sum -= c.hash()
+		c.seen = at
+		g.sum += c.hash()
 		return false
 	}
-	g.consumers = slices.Insert(g.consumers, i, streamConsumer{name, at})
+	g.consumers = slices.Insert(g.consumers, i, streamConsumer{name: name, seen: at})
+	g.sum += g.consumers[i].hash()
+	g.mem += consumerOverhead + int64(len(name))
 	return true
 }
 
@@ -122,10 +147,21 @@ func (g *streamGroup) delConsumer(name string) int {
 	if i < 0 {
 		return 0
 	}
+	c := g.consumers[i]
+	g.sum -= c.hash()
+	g.mem -= consumerOverhead + int64(len(name))
 	g.consumers = slices.Delete(g.consumers, i, i+1)
-	n := len(g.pel)
-	g.pel = slices.DeleteFunc(g.pel, func(p pelEntry) bool { return p.consumer == name })
-	return n - len(g.pel)
+	if c.pending > 0 {
+		g.pel = slices.DeleteFunc(g.pel, func(p pelEntry) bool {
+			if p.consumer == name {
+				g.sum -= p.hash()
+				g.mem -= pelOverhead
+				return true
+			}
+			return false
+		})
+	}
+	return c.pending
 }
 
 // pending returns the index of id in the PEL (or where it would go) and
@@ -134,22 +170,44 @@ func (g *streamGroup) pending(id StreamID) (int, bool) {
 	return slices.BinarySearchFunc(g.pel, id, func(p pelEntry, id StreamID) int { return p.id.Compare(id) })
 }
 
-// setPending makes id pending for consumer, delivered at time, count
-// times.
+// countPending adds n to the pending count of consumer name (which
+// exists).
+func (g *streamGroup) countPending(name string, n int) {
+	if i := g.consumer(name); i >= 0 {
+		g.consumers[i].pending += n
+	}
+}
+
+// setPending makes id pending for consumer (which exists), delivered at
+// time, count times.
 func (g *streamGroup) setPending(id StreamID, consumer string, time int64, count uint64) {
 	i, ok := g.pending(id)
 	p := pelEntry{id, consumer, time, count}
 	if ok {
-		g.pel[i] = p
+		old := &g.pel[i]
+		g.sum -= old.hash()
+		if old.consumer != consumer {
+			g.countPending(old.consumer, -1)
+			g.countPending(consumer, 1)
+		}
+		*old = p
+		g.sum += p.hash()
 		return
 	}
 	g.pel = slices.Insert(g.pel, i, p)
+	g.sum += p.hash()
+	g.mem += pelOverhead
+	g.countPending(consumer, 1)
 }
 
 // ack removes id from the PEL, reporting whether it was there.
 func (g *streamGroup) ack(id StreamID) bool {
 	i, ok := g.pending(id)
 	if ok {
+		p := &g.pel[i]
+		g.sum -= p.hash()
+		g.mem -= pelOverhead
+		g.countPending(p.consumer, -1)
 		g.pel = slices.Delete(g.pel, i, i+1)
 	}
 	return ok
@@ -157,13 +215,10 @@ func (g *streamGroup) ack(id StreamID) bool {
 
 // consumerPending is the number of pending entries of consumer name.
 func (g *streamGroup) consumerPending(name string) int {
-	n := 0
-	for _, p := range g.pel {
-		if p.consumer == name {
-			n++
-		}
+	if i := g.consumer(name); i >= 0 {
+		return g.consumers[i].pending
 	}
-	return n
+	return 0
 }
 
 // group returns the index of the group name in s, or -1.
@@ -196,7 +251,7 @@ func (s *streamObj) changeGroup(i int, fn func(g *streamGroup)) {
 // addGroup adds a group (name not present).
 func (s *streamObj) addGroup(name string, last StreamID, read int64) {
 	i, _ := slices.BinarySearchFunc(s.groups, name, func(g *streamGroup, n string) int { return strings.Compare(g.name, n) })
-	g := &streamGroup{name: name, last: last, read: read}
+	g := &streamGroup{name: name, last: last, read: read, mem: groupOverhead + int64(len(name))}
 	g.rehash()
 	s.groups = slices.Insert(s.groups, i, g)
 	s.groupsChanged()
@@ -205,11 +260,10 @@ func (s *streamObj) addGroup(name string, last StreamID, read int64) {
 // hasTombstones reports whether an entry after from may have been deleted
 // (Redis's streamRangeHasTombstones with no end).
 func (s *streamObj) hasTombstones(from StreamID) bool {
-	if len(s.ents) == 0 || s.maxDel == (StreamID{}) {
-		return false
+	if s.live == 0 || s.maxDel == (StreamID{}) || s.firstID().Compare(s.maxDel) > 0 {
+		return false // no entry left before the latest deletion
 	}
-	end := s.ents[len(s.ents)-1].id
-	return s.maxDel.Compare(from) >= 0 && s.maxDel.Compare(end) <= 0
+	return s.maxDel.Compare(from) >= 0
 }
 
 // firstID is the ID of the first entry (0-0 when empty).
@@ -332,14 +386,14 @@ func (s *streamObj) parseGroups(words [][]byte) bool {
 		if n := len(s.groups); n > 0 && s.groups[n-1].name >= string(name) {
 			return false
 		}
-		g := &streamGroup{name: string(name), last: last, read: read}
+		g := &streamGroup{name: string(name), last: last, read: read, mem: groupOverhead + int64(len(name))}
 		for range nc {
 			cn, ok1 := next()
 			seen, ok2 := num()
 			if !ok1 || !ok2 || (len(g.consumers) > 0 && g.consumers[len(g.consumers)-1].name >= string(cn)) {
 				return false
 			}
-			g.consumers = append(g.consumers, streamConsumer{string(cn), seen})
+			g.seeConsumer(string(cn), seen)
 		}
 		np, ok := count()
 		if !ok {
@@ -354,7 +408,7 @@ func (s *streamObj) parseGroups(words [][]byte) bool {
 				(len(g.pel) > 0 && g.pel[len(g.pel)-1].id.Compare(pid) >= 0) {
 				return false
 			}
-			g.pel = append(g.pel, pelEntry{pid, string(cn), t, uint64(cnt)})
+			g.setPending(pid, string(cn), t, uint64(cnt))
 		}
 		g.rehash()
 		s.groups = append(s.groups, g)

@@ -211,17 +211,32 @@ type GroupEntry struct {
 
 // GroupRead is XREADGROUP's reading of one key: New (">") for entries
 // never delivered to the group, else the consumer's pending entries after
-// After.
+// After. Always answers the key even with nothing new (a blocked
+// XREADGROUP served because the stream's last ID passed the group's).
 type GroupRead struct {
-	Key   string
-	New   bool
-	After StreamID
+	Key    string
+	New    bool
+	After  StreamID
+	Always bool
 }
 
 // GroupReadResult is one key's part of XREADGROUP's reply.
 type GroupReadResult struct {
 	Key     string
 	Entries []GroupEntry
+}
+
+// XGroupState reports whether key holds a stream, and whether that has
+// the group (ErrWrongType for another type): XGROUP's checks, made before
+// it reads its ID, as Redis makes them.
+func (e *Engine) XGroupState(d int, key, group string) (stream, hasGroup bool, err error) {
+	e.lock()
+	defer e.unlock()
+	c, err := e.collPeek(d, key, TypeStream)
+	if c == nil {
+		return false, false, err
+	}
+	return true, c.(*streamObj).group(group) >= 0, nil
 }
 
 // XGroupCheck reports ErrNoGroup (or ErrWrongType) unless every key holds
@@ -256,6 +271,17 @@ func (e *Engine) XReadGroup(d int, group, consumer string, reads []GroupRead, co
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
+	// Every key's group first, in the same critical section: nothing is
+	// read unless all are there.
+	for _, r := range reads {
+		c, err := e.collPeek(d, r.Key, TypeStream)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil || c.(*streamObj).group(group) < 0 {
+			return nil, &NoGroupError{Key: r.Key}
+		}
+	}
 	var out []GroupReadResult
 	for _, r := range reads {
 		en, s, i, err := e.groupWrite(d, r.Key, group)
@@ -276,10 +302,14 @@ func (e *Engine) XReadGroup(d int, group, consumer string, reads []GroupRead, co
 				continue
 			}
 			got := s.rangeOf(from, MaxStreamID, count, false)
-			if len(got) == 0 {
+			if len(got) == 0 && !r.Always {
 				continue
 			}
 			e.seeLocked(d, r.Key, &en, s, i, consumer, now)
+			if len(got) == 0 {
+				out = append(out, GroupReadResult{Key: r.Key, Entries: []GroupEntry{}})
+				continue
+			}
 			s.changeGroup(i, func(g *streamGroup) {
 				for _, x := range got {
 					s.deliver(g, x.ID)
@@ -305,7 +335,7 @@ func (e *Engine) XReadGroup(d int, group, consumer string, reads []GroupRead, co
 					}
 					if x := s.entryAt(p.id); x != nil {
 						ents = append(ents, GroupEntry{StreamEntry: entryOut(x)})
-						p.time, p.count = now, p.count+1
+						g.setPending(p.id, consumer, now, p.count+1)
 						ids = append(ids, p.id)
 					} else {
 						ents = append(ents, GroupEntry{StreamEntry: StreamEntry{ID: p.id}, Deleted: true})
@@ -324,9 +354,9 @@ func (e *Engine) XReadGroup(d int, group, consumer string, reads []GroupRead, co
 	return out, nil
 }
 
-// XGroupHasNew reports whether key's stream has an entry its group has not
-// delivered (a blocked XREADGROUP's wait is over), or no longer holds the
-// group (the wait ends with an error).
+// XGroupHasNew reports whether the last ID of key's stream is past its
+// group's (a blocked XREADGROUP's wait is over, as Redis decides it), or
+// the stream no longer holds the group (the wait ends with an error).
 func (e *Engine) XGroupHasNew(d int, key, group string) bool {
 	e.lock()
 	defer e.unlock()
@@ -336,7 +366,7 @@ func (e *Engine) XGroupHasNew(d int, key, group string) bool {
 	}
 	s := c.(*streamObj)
 	i := s.group(group)
-	return i < 0 || (len(s.ents) > 0 && s.ents[len(s.ents)-1].id.Compare(s.groups[i].last) > 0)
+	return i < 0 || s.last.Compare(s.groups[i].last) > 0
 }
 
 // XAck acknowledges ids in the group and returns how many were pending.
@@ -425,9 +455,10 @@ func (e *Engine) XPendingSummary(d int, key, group string) (PendingSummary, erro
 }
 
 // XPendingRange answers XPENDING's extended form: the pending entries
-// from start to end, at most count, of consumer ("": any), idle at least
-// minIdle ms; and the engine's time, to tell their idle times.
-func (e *Engine) XPendingRange(d int, key, group string, minIdle int64, start, end StreamID, count int64, consumer string) ([]PendingEntry, int64, error) {
+// from start to end, at most count, of consumer, idle at least
+// minIdle ms (consumer nil: any); and the engine's time, to tell their
+// idle times.
+func (e *Engine) XPendingRange(d int, key, group string, minIdle int64, start, end StreamID, count int64, consumer *string) ([]PendingEntry, int64, error) {
 	e.lock()
 	defer e.unlock()
 	_, g, err := e.groupRead(d, key, group)
@@ -445,7 +476,7 @@ func (e *Engine) XPendingRange(d int, key, group string, minIdle int64, start, e
 		if p.id.Compare(end) > 0 {
 			break
 		}
-		if (consumer != "" && p.consumer != consumer) || now-p.time < minIdle {
+		if (consumer != nil && p.consumer != *consumer) || now-p.time < minIdle {
 			continue
 		}
 		out = append(out, PendingEntry{p.id, p.consumer, p.time, p.count})
@@ -453,19 +484,32 @@ func (e *Engine) XPendingRange(d int, key, group string, minIdle int64, start, e
 	return out, now, nil
 }
 
-// ClaimOptions are XCLAIM's options: Idle or Time set the delivery time
-// (ms ago, or Unix ms; both -1 when not given), Retry the delivery count
-// (-1: one more, unless JustID), Force claims entries not pending, LastID
-// moves the group's last ID forward (when set).
+// ClaimOptions are XCLAIM's options: Time, when set (not -1), is the
+// delivery time to give (IDLE and TIME give it, the last one given wins;
+// a time before 0 or after now is now), Retry the delivery count (< 0:
+// one more, unless JustID), Force claims entries not pending, LastID moves
+// the group's last ID forward (when set).
 type ClaimOptions struct {
-	Idle, Time, Retry int64
-	Force, JustID     bool
-	LastID            *StreamID
+	Time, Retry   int64
+	Force, JustID bool
+	LastID        *StreamID
+}
+
+// claimLocked gives the pending entry at index j of group i of key's
+// stream to consumer, made and seen on its first claim (made is where
+// the caller keeps that), with delivery time at and deliveries count.
+func (e *Engine) claimLocked(d int, key string, en *entry, s *streamObj, i, j int, consumer string, at int64, count uint64, made *bool, now int64) {
+	if !*made {
+		*made = true
+		e.seeLocked(d, key, en, s, i, consumer, now)
+	}
+	s.changeGroup(i, func(g *streamGroup) { g.setPending(g.pel[j].id, consumer, at, count) })
 }
 
 // XClaim gives the pending entries of ids idle at least minIdle ms to
-// consumer (created if missing), as XCLAIM does, and returns them; an
-// entry the stream no longer holds leaves the PEL and is not returned.
+// consumer, as XCLAIM does, and returns them; the consumer is made (and
+// seen) on its first claim. An entry the stream no longer holds leaves the
+// PEL and is not returned.
 func (e *Engine) XClaim(d int, key, group, consumer string, minIdle int64, ids []StreamID, o ClaimOptions) ([]GroupEntry, error) {
 	e.lock()
 	defer e.unlock()
@@ -480,49 +524,53 @@ func (e *Engine) XClaim(d int, key, group, consumer string, minIdle int64, ids [
 		e.saveStream(d, key, &en, true, s, groupPosWords("XGSETID", g)...)
 	}
 	deliveryTime := now
-	switch {
-	case o.Idle >= 0:
-		deliveryTime = now - o.Idle
-	case o.Time >= 0:
+	if o.Time != -1 && o.Time >= 0 && o.Time <= now {
 		deliveryTime = o.Time
 	}
-	e.seeLocked(d, key, &en, s, i, consumer, now)
 	out := []GroupEntry{}
 	var claimed, gone []StreamID
-	s.changeGroup(i, func(g *streamGroup) {
-		for _, id := range ids {
-			x := s.entryAt(id)
-			j, ok := g.pending(id)
-			if !ok {
-				if !o.Force || x == nil {
-					continue
-				}
-				g.setPending(id, consumer, now, 0)
-				j, _ = g.pending(id)
-			} else if x == nil {
-				g.ack(id)
-				gone = append(gone, id)
-				continue
+	made := false
+	for _, id := range ids {
+		x := s.entryAt(id)
+		j, ok := g.pending(id)
+		fresh := false
+		switch {
+		case !ok && (!o.Force || x == nil):
+			continue
+		case !ok:
+			// FORCE: a new pending entry, delivered once, whatever the
+			// idle time asked for.
+			if !made {
+				made = true
+				e.seeLocked(d, key, &en, s, i, consumer, now)
 			}
-			p := &g.pel[j]
-			if minIdle > 0 && now-p.time < minIdle {
-				continue
-			}
-			p.consumer, p.time = consumer, deliveryTime
-			switch {
-			case o.Retry >= 0:
-				p.count = uint64(o.Retry)
-			case !o.JustID:
-				p.count++
-			}
-			claimed = append(claimed, id)
-			if o.JustID {
-				out = append(out, GroupEntry{StreamEntry: StreamEntry{ID: id}})
-			} else {
-				out = append(out, GroupEntry{StreamEntry: entryOut(x)})
-			}
+			s.changeGroup(i, func(g *streamGroup) { g.setPending(id, consumer, now, 1) })
+			j, _ = g.pending(id)
+			fresh = true
+		case x == nil:
+			s.changeGroup(i, func(g *streamGroup) { g.ack(id) })
+			gone = append(gone, id)
+			continue
 		}
-	})
+		p := g.pel[j]
+		if !fresh && minIdle > 0 && now-p.time < minIdle {
+			continue
+		}
+		count := p.count
+		switch {
+		case o.Retry >= 0:
+			count = uint64(o.Retry)
+		case !o.JustID:
+			count++
+		}
+		e.claimLocked(d, key, &en, s, i, j, consumer, deliveryTime, count, &made, now)
+		claimed = append(claimed, id)
+		if o.JustID {
+			out = append(out, GroupEntry{StreamEntry: StreamEntry{ID: id}})
+		} else {
+			out = append(out, GroupEntry{StreamEntry: entryOut(x)})
+		}
+	}
 	if len(gone) > 0 {
 		words := [][]byte{word("XACK"), []byte(group)}
 		for _, id := range gone {
@@ -537,9 +585,10 @@ func (e *Engine) XClaim(d int, key, group, consumer string, minIdle int64, ids [
 }
 
 // XAutoClaim claims, as XCLAIM with no options, the pending entries idle
-// at least minIdle ms from start on, at most count, looking at most at
-// count*10 entries; entries the stream no longer holds leave the PEL and
-// are returned in deleted. next is where to go on (0-0: done).
+// at least minIdle ms from start on, at most count (entries the stream no
+// longer holds count too: they leave the PEL and are returned in
+// deleted), looking at most at count*10 entries. next is where to go on
+// (0-0: done). The consumer is made (and seen) on its first claim.
 func (e *Engine) XAutoClaim(d int, key, group, consumer string, minIdle int64, start StreamID, count int64, justID bool) (next StreamID, out []GroupEntry, deleted []StreamID, err error) {
 	e.lock()
 	defer e.unlock()
@@ -548,42 +597,43 @@ func (e *Engine) XAutoClaim(d int, key, group, consumer string, minIdle int64, s
 		return next, nil, nil, err
 	}
 	now := e.nowMs()
-	e.seeLocked(d, key, &en, s, i, consumer, now)
 	g := s.groups[i]
 	out, deleted = []GroupEntry{}, []StreamID{}
 	var claimed []StreamID
 	attempts := count * 10
-	s.changeGroup(i, func(g *streamGroup) {
-		j, _ := g.pending(start)
-		for j < len(g.pel) && attempts > 0 && int64(len(out)) < count {
-			attempts--
-			p := &g.pel[j]
-			x := s.entryAt(p.id)
-			if x == nil {
-				deleted = append(deleted, p.id)
-				g.pel = slices.Delete(g.pel, j, j+1)
-				continue
-			}
-			if minIdle > 0 && now-p.time < minIdle {
-				j++
-				continue
-			}
-			p.consumer, p.time = consumer, now
-			if !justID {
-				p.count++
-			}
-			claimed = append(claimed, p.id)
-			if justID {
-				out = append(out, GroupEntry{StreamEntry: StreamEntry{ID: p.id}})
-			} else {
-				out = append(out, GroupEntry{StreamEntry: entryOut(x)})
-			}
+	made := false
+	j, _ := g.pending(start)
+	for j < len(g.pel) && attempts > 0 && count > 0 {
+		attempts--
+		p := g.pel[j]
+		x := s.entryAt(p.id)
+		if x == nil {
+			deleted = append(deleted, p.id)
+			s.changeGroup(i, func(g *streamGroup) { g.ack(p.id) })
+			count--
+			continue
+		}
+		if minIdle > 0 && now-p.time < minIdle {
 			j++
+			continue
 		}
-		if j < len(g.pel) {
-			next = g.pel[j].id
+		n := p.count
+		if !justID {
+			n++
 		}
-	})
+		e.claimLocked(d, key, &en, s, i, j, consumer, now, n, &made, now)
+		claimed = append(claimed, p.id)
+		if justID {
+			out = append(out, GroupEntry{StreamEntry: StreamEntry{ID: p.id}})
+		} else {
+			out = append(out, GroupEntry{StreamEntry: entryOut(x)})
+		}
+		count--
+		j++
+	}
+	if j < len(g.pel) {
+		next = g.pel[j].id
+	}
 	if len(deleted) > 0 {
 		words := [][]byte{word("XACK"), []byte(group)}
 		for _, id := range deleted {

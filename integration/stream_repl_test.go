@@ -42,7 +42,16 @@ func streamWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 		case 18:
 			p.XAck(ctx, key(), group(), id(), id())
 		case 19:
-			p.XClaim(ctx, &redis.XClaimArgs{Stream: key(), Group: group(), Consumer: consumer(), MinIdle: 0, Messages: []string{id(), id()}})
+			if rng.IntN(2) == 0 {
+				p.XClaim(ctx, &redis.XClaimArgs{Stream: key(), Group: group(), Consumer: consumer(), MinIdle: 0, Messages: []string{id(), id()}})
+			} else {
+				// FORCE, a min-idle time, and the options that set the
+				// delivery time and count.
+				p.(interface {
+					Do(context.Context, ...any) *redis.Cmd
+				}).Do(ctx, "XCLAIM", key(), group(), consumer(), 100000, id(), id(), "FORCE",
+					[]string{"IDLE", "TIME", "RETRYCOUNT"}[rng.IntN(3)], rng.IntN(5000)-100, []string{"JUSTID", "FORCE"}[rng.IntN(2)])
+			}
 		case 20:
 			p.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: key(), Group: group(), Consumer: consumer(), MinIdle: 0, Start: "0", Count: 3})
 		case 21:

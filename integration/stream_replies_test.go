@@ -428,3 +428,76 @@ func TestStreamRepliesChecks(t *testing.T) {
 		{[]string{"XINFO", "STREAM", "s4"}, "*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n$16\r\nradix-tree-nodes\r\n:1\r\n$17\r\nlast-generated-id\r\n$3\r\n3-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n5-0\r\n$13\r\nentries-added\r\n:1\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n$6\r\ngroups\r\n:0\r\n$11\r\nfirst-entry\r\n$-1\r\n$10\r\nlast-entry\r\n$-1\r\n"},
 	})
 }
+
+// TestStreamGroupChecks: XCLAIM FORCE, the consumers XCLAIM and
+// XAUTOCLAIM make only when they claim, XAUTOCLAIM counting deleted
+// entries, the order of the consumer group commands' checks, and
+// entries-read and lag after deletions at either end, byte for byte as
+// redis-server 7.0.
+func TestStreamGroupChecks(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"XADD", "s", "1-1", "a", "1"}, "$3\r\n1-1\r\n"},
+		{[]string{"XADD", "s", "2-1", "b", "2"}, "$3\r\n2-1\r\n"},
+		{[]string{"XGROUP", "CREATE", "s", "g", "0"}, "+OK\r\n"},
+		{[]string{"XCLAIM", "s", "g", "c", "100000", "1-1", "FORCE"}, "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"},
+		{[]string{"XPENDING", "s", "g"}, "*4\r\n:1\r\n$3\r\n1-1\r\n$3\r\n1-1\r\n*1\r\n*2\r\n$1\r\nc\r\n$1\r\n1\r\n"},
+		{[]string{"XINFO", "GROUPS", "s"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:1\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:2\r\n"},
+		{[]string{"XCLAIM", "s", "g", "c3", "1000000", "1-1"}, "*0\r\n"},
+		{[]string{"XINFO", "GROUPS", "s"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:1\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:2\r\n"},
+		{[]string{"XAUTOCLAIM", "s", "g", "c2", "100000", "0"}, "*3\r\n$3\r\n0-0\r\n*0\r\n*0\r\n"},
+		{[]string{"XINFO", "GROUPS", "s"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:1\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n:2\r\n"},
+		{[]string{"XPENDING", "s", "g", "-", "+", "10", ""}, "*0\r\n"},
+		{[]string{"XGROUP", "SETID", "s", "g", "-"}, "+OK\r\n"},
+		{[]string{"XGROUP", "SETID", "s", "g", "+"}, "+OK\r\n"},
+		{[]string{"XINFO", "GROUPS", "s"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:1\r\n$17\r\nlast-delivered-id\r\n$41\r\n18446744073709551615-18446744073709551615\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n$-1\r\n"},
+		{[]string{"XGROUP", "CREATE", "nokey", "g", "bad"}, "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n"},
+		{[]string{"XGROUP", "SETID", "s", "nog", "bad"}, "-NOGROUP No such consumer group 'nog' for key name 's'\r\n"},
+		{[]string{"XGROUP", "CREATE", "s", "g9", "$", "MKSTREAM", "MKSTREAM", "MKSTREAM", "MKSTREAM"}, "-ERR unknown subcommand or wrong number of arguments for 'CREATE'. Try XGROUP HELP.\r\n"},
+		{[]string{"SET", "str", "v"}, "+OK\r\n"},
+		{[]string{"XCLAIM", "nokey", "g", "c", "x", "1-1"}, "-NOGROUP No such key 'nokey' or consumer group 'g'\r\n"},
+		{[]string{"XCLAIM", "s", "nog", "c", "x", "1-1"}, "-NOGROUP No such key 's' or consumer group 'nog'\r\n"},
+		{[]string{"XCLAIM", "str", "g", "c", "x", "1-1"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XACK", "str", "g", "bad"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"XACK", "nokey", "g", "bad"}, ":0\r\n"},
+		{[]string{"XACK", "s", "nog", "bad"}, ":0\r\n"},
+		{[]string{"XPENDING", "s", "g", "x", "y", "z"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"XPENDING", "s", "g", "IDLE", "100000000", "-", "+", "10", "c", "extra", "extra2"}, "-ERR syntax error\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "nokey", "$"}, "-NOGROUP No such key 'nokey' or consumer group 'g' in XREADGROUP with GROUP option\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "s2", ">"}, "-ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.\r\n"},
+		{[]string{"XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "x"}, "-ERR COUNT must be > 0\r\n"},
+		{[]string{"XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "576460752303423488"}, "-ERR COUNT must be > 0\r\n"},
+		{[]string{"DEL", "s"}, ":1\r\n"},
+		{[]string{"XADD", "a", "1-0", "f", "1"}, "$3\r\n1-0\r\n"},
+		{[]string{"XADD", "a", "2-0", "f", "1"}, "$3\r\n2-0\r\n"},
+		{[]string{"XGROUP", "CREATE", "a", "g", "1-0", "ENTRIESREAD", "1"}, "+OK\r\n"},
+		{[]string{"XDEL", "a", "2-0"}, ":1\r\n"},
+		{[]string{"XINFO", "GROUPS", "a"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n1-0\r\n$12\r\nentries-read\r\n:1\r\n$3\r\nlag\r\n$-1\r\n"},
+		{[]string{"XADD", "b", "1-0", "f", "1"}, "$3\r\n1-0\r\n"},
+		{[]string{"XADD", "b", "2-0", "f", "1"}, "$3\r\n2-0\r\n"},
+		{[]string{"XADD", "b", "3-0", "f", "1"}, "$3\r\n3-0\r\n"},
+		{[]string{"XGROUP", "CREATE", "b", "g", "0", "ENTRIESREAD", "0"}, "+OK\r\n"},
+		{[]string{"XDEL", "b", "1-0"}, ":1\r\n"},
+		{[]string{"XINFO", "GROUPS", "b"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n:0\r\n$3\r\nlag\r\n:3\r\n"},
+		{[]string{"XADD", "e", "1-0", "f", "1"}, "$3\r\n1-0\r\n"},
+		{[]string{"XADD", "e", "2-0", "f", "1"}, "$3\r\n2-0\r\n"},
+		{[]string{"XADD", "e", "3-0", "f", "1"}, "$3\r\n3-0\r\n"},
+		{[]string{"XGROUP", "CREATE", "e", "g", "0"}, "+OK\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "e", ">"}, "*1\r\n*2\r\n$1\r\ne\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XDEL", "e", "3-0"}, ":1\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "e", ">"}, "*1\r\n*2\r\n$1\r\ne\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XINFO", "GROUPS", "e"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:2\r\n$17\r\nlast-delivered-id\r\n$3\r\n2-0\r\n$12\r\nentries-read\r\n$-1\r\n$3\r\nlag\r\n$-1\r\n"},
+		{[]string{"XADD", "e", "4-0", "f", "1"}, "$3\r\n4-0\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "e", ">"}, "*1\r\n*2\r\n$1\r\ne\r\n*1\r\n*2\r\n$3\r\n4-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XINFO", "GROUPS", "e"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:3\r\n$17\r\nlast-delivered-id\r\n$3\r\n4-0\r\n$12\r\nentries-read\r\n:4\r\n$3\r\nlag\r\n:0\r\n"},
+		{[]string{"XADD", "d", "1-1", "f", "1"}, "$3\r\n1-1\r\n"},
+		{[]string{"XADD", "d", "2-1", "f", "1"}, "$3\r\n2-1\r\n"},
+		{[]string{"XADD", "d", "3-1", "f", "1"}, "$3\r\n3-1\r\n"},
+		{[]string{"XGROUP", "CREATE", "d", "g", "0"}, "+OK\r\n"},
+		{[]string{"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "d", ">"}, "*1\r\n*2\r\n$1\r\nd\r\n*3\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n*2\r\n$3\r\n3-1\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"},
+		{[]string{"XDEL", "d", "1-1", "2-1", "3-1"}, ":3\r\n"},
+		{[]string{"XAUTOCLAIM", "d", "g", "c9", "0", "0", "COUNT", "1"}, "*3\r\n$3\r\n2-1\r\n*0\r\n*1\r\n$3\r\n1-1\r\n"},
+		{[]string{"XINFO", "GROUPS", "d"}, "*1\r\n*12\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:2\r\n$17\r\nlast-delivered-id\r\n$3\r\n3-1\r\n$12\r\nentries-read\r\n:3\r\n$3\r\nlag\r\n:0\r\n"},
+	})
+}

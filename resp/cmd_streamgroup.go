@@ -31,6 +31,7 @@ const (
 	errEntriesRead     = "ERR value for ENTRIESREAD must be positive or -1"
 	errReadGroupDollar = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
 	errMissingGroup    = "ERR Missing GROUP option for XREADGROUP"
+	errGroupGone       = "NOGROUP the consumer group this client was blocked on no longer exists"
 )
 
 // errNoKeyOrGroup answers a missing stream or group for XPENDING, XCLAIM
@@ -94,16 +95,20 @@ func cmdXGroup(s *Server, c *client, args [][]byte) {
 		return
 	}
 	db, key, group := c.DB(), string(args[2]), string(args[3])
-	var err error
-	switch name {
-	case "create", "setid":
-		id, ok := parseGroupID(c, args[4])
-		if !ok {
+	malformed := func() {
+		c.conn.WriteError("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try XGROUP HELP.")
+	}
+	// As Redis: CREATE's options, then the key (and the group that
+	// SETID, CREATECONSUMER and DELCONSUMER need), then the ID.
+	mk := false
+	var read *int64
+	if name == "create" || name == "setid" {
+		if name == "create" && len(args) > 8 {
+			malformed()
 			return
 		}
-		mk := false
-		var read *int64
 		for i := 5; i < len(args); i++ {
+			var ok bool
 			switch {
 			case name == "create" && equalFold(args[i], "mkstream"):
 				mk = true
@@ -113,7 +118,33 @@ func cmdXGroup(s *Server, c *client, args [][]byte) {
 				}
 				i++
 			default:
-				c.conn.WriteError("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try XGROUP HELP.")
+				malformed()
+				return
+			}
+		}
+	}
+	stream, hasGroup, err := c.eng.XGroupState(db, key, group)
+	switch {
+	case writeErr(c, err):
+		return
+	case !stream && !mk:
+		c.conn.WriteError(errGroupNoKey)
+		return
+	case !hasGroup && (name == "setid" || name == "createconsumer" || name == "delconsumer"):
+		c.conn.WriteError(errNoGroup(args[3], args[2]))
+		return
+	}
+	switch name {
+	case "create", "setid":
+		var id engine.GroupID
+		switch a := args[4]; {
+		case name == "setid" && len(a) == 1 && a[0] == '-':
+			id = engine.GroupID{}
+		case name == "setid" && len(a) == 1 && a[0] == '+':
+			id = engine.GroupID{ID: engine.MaxStreamID}
+		default:
+			var ok bool
+			if id, ok = parseGroupID(c, a); !ok {
 				return
 			}
 		}
@@ -212,7 +243,7 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			i++
 		case equalFold(arg, "streams") && more >= 1:
 			if more%2 != 0 {
-				c.conn.WriteError("ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '$' must be specified.")
+				c.conn.WriteError(errXReadUnbalanced)
 				return
 			}
 			n := more / 2
@@ -237,8 +268,20 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 	db := c.DB()
 	reads := make([]engine.GroupRead, len(a.keys))
 	allNew := true
+	g, cons := string(group), string(consumer)
 	for i, b := range a.ids {
 		reads[i].Key = a.keys[i]
+		// Each key's group, then its ID, in order, as Redis checks them
+		// (the read checks the groups again, with the engine's lock).
+		if err := c.eng.XGroupCheck(db, g, a.keys[i:i+1]); err != nil {
+			var ng *engine.NoGroupError
+			if errors.As(err, &ng) {
+				c.conn.WriteError(errNoKeyOrGroup([]byte(ng.Key), group, " in XREADGROUP with GROUP option"))
+			} else {
+				writeErr(c, err)
+			}
+			return
+		}
 		switch {
 		case len(b) == 1 && b[0] == '>':
 			reads[i].New = true
@@ -253,7 +296,6 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			reads[i].After, allNew = id, false
 		}
 	}
-	g, cons := string(group), string(consumer)
 	reply := func(res []engine.GroupReadResult, err error) func(*client) {
 		var ng *engine.NoGroupError
 		switch {
@@ -281,11 +323,6 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			}
 		}
 	}
-	// Every key's group is checked before anything is read.
-	if err := c.eng.XGroupCheck(db, g, a.keys); err != nil {
-		reply(nil, err)(c)
-		return
-	}
 	if !a.block || !allNew {
 		var now func(*client)
 		c.eng.Group(func(tx *engine.Engine) {
@@ -305,13 +342,26 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 		},
 		ready: func(tx *engine.Engine, key string) bool { return tx.XGroupHasNew(db, key, g) },
 		serve: func(tx *engine.Engine, key string) func(*client) {
-			return reply(tx.XReadGroup(db, g, cons, []engine.GroupRead{{Key: key, New: true}}, a.count, noAck))
+			res, err := tx.XReadGroup(db, g, cons, []engine.GroupRead{{Key: key, New: true, Always: true}}, a.count, noAck)
+			if errors.Is(err, engine.ErrNoGroup) {
+				return func(c *client) { c.conn.WriteError(errGroupGone) }
+			}
+			return reply(res, err)
 		},
 		empty: func(c *client) { c.conn.WriteNullArray() },
 	})
 }
 
 func cmdXAck(s *Server, c *client, args [][]byte) {
+	// The key and the group first, as Redis: missing, 0 whatever the IDs.
+	stream, hasGroup, err := c.eng.XGroupState(c.DB(), string(args[1]), string(args[2]))
+	switch {
+	case writeErr(c, err):
+		return
+	case !stream || !hasGroup:
+		c.conn.WriteInt(0)
+		return
+	}
 	ids := make([]engine.StreamID, len(args)-3)
 	for i, a := range args[3:] {
 		id, ok := parseID(c, a, 0)
@@ -358,6 +408,10 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 		}
 		return
 	}
+	if len(args) < 6 || len(args) > 9 { // Redis's bounds; extras are ignored
+		c.conn.WriteError(errSyntax)
+		return
+	}
 	i := 3
 	minIdle := int64(0)
 	if equalFold(args[i], "idle") {
@@ -373,8 +427,13 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 		minIdle = max(n, 0)
 		i += 2
 	}
-	if rest := len(args) - i; rest != 3 && rest != 4 {
+	if len(args)-i < 3 {
 		c.conn.WriteError(errSyntax)
+		return
+	}
+	count, ok := parseInt64(args[i+2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
 		return
 	}
 	start, ok := parseRangeID(c, args[i], true)
@@ -385,14 +444,10 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	count, ok := parseInt64(args[i+2])
-	if !ok {
-		c.conn.WriteError(errNotInteger)
-		return
-	}
-	consumer := ""
-	if len(args) == i+4 {
-		consumer = string(args[i+3])
+	var consumer *string // what follows it is ignored, as Redis does
+	if len(args) > i+3 {
+		name := string(args[i+3])
+		consumer = &name
 	}
 	pel, now, err := c.eng.XPendingRange(c.DB(), string(key), string(group), minIdle, start, end, count, consumer)
 	if noGroup(err) {
@@ -420,6 +475,15 @@ func parseMinIdle(c *client, b []byte, cmd string) (int64, bool) {
 
 func cmdXClaim(s *Server, c *client, args [][]byte) {
 	key, group := args[1], args[2]
+	// The key and the group first, as Redis.
+	stream, hasGroup, err := c.eng.XGroupState(c.DB(), string(key), string(group))
+	switch {
+	case writeErr(c, err):
+		return
+	case !stream || !hasGroup:
+		c.conn.WriteError(errNoKeyOrGroup(key, group, ""))
+		return
+	}
 	minIdle, ok := parseMinIdle(c, args[4], "XCLAIM")
 	if !ok {
 		return
@@ -433,7 +497,8 @@ func cmdXClaim(s *Server, c *client, args [][]byte) {
 		}
 		ids = append(ids, id)
 	}
-	o := engine.ClaimOptions{Idle: -1, Time: -1, Retry: -1}
+	o := engine.ClaimOptions{Time: -1, Retry: -1}
+	now := time.Now().UnixMilli()
 	for ; j < len(args); j++ {
 		more := len(args) - j - 1
 		opt := func(name string) (int64, bool) {
@@ -451,20 +516,28 @@ func cmdXClaim(s *Server, c *client, args [][]byte) {
 		case equalFold(a, "justid"):
 			o.JustID = true
 		case equalFold(a, "idle") && more >= 1:
-			if o.Idle, ok = opt("IDLE"); !ok {
+			idle, ok := opt("IDLE")
+			if !ok {
 				return
 			}
-			o.Idle = max(o.Idle, 0)
+			// IDLE and TIME both set the delivery time; the last given
+			// wins. A bogus one (before 0, after the engine's clock) is
+			// the engine's clock.
+			o.Time = now - idle
+			if idle < 0 || o.Time < 0 {
+				o.Time = math.MaxInt64
+			}
 		case equalFold(a, "time") && more >= 1:
 			if o.Time, ok = opt("TIME"); !ok {
 				return
 			}
-			o.Time = max(o.Time, 0)
+			if o.Time < 0 {
+				o.Time = math.MaxInt64
+			}
 		case equalFold(a, "retrycount") && more >= 1:
 			if o.Retry, ok = opt("RETRYCOUNT"); !ok {
 				return
 			}
-			o.Retry = max(o.Retry, 0)
 		case equalFold(a, "lastid") && more >= 1:
 			id, ok := parseID(c, args[j+1], 0)
 			if !ok {
@@ -502,11 +575,7 @@ func cmdXAutoClaim(s *Server, c *client, args [][]byte) {
 		switch a := args[j]; {
 		case equalFold(a, "count") && j+1 < len(args):
 			n, ok := parseInt64(args[j+1])
-			if !ok {
-				c.conn.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 || n > math.MaxInt64/10 {
+			if !ok || n < 1 || n > math.MaxInt64/16 {
 				c.conn.WriteError("ERR COUNT must be > 0")
 				return
 			}
