@@ -26,6 +26,25 @@ func (e *Engine) groupWrite(d int, key, group string) (entry, *streamObj, int, e
 	return en, s, i, nil
 }
 
+// groupKeyWrite returns key's entry and stream for an XGROUP subcommand:
+// ErrGroupNoKey when the key is missing.
+func (e *Engine) groupKeyWrite(d int, key string) (entry, *streamObj, error) {
+	en, s, found, err := e.streamWrite(d, key)
+	if err == nil && !found {
+		err = ErrGroupNoKey
+	}
+	return en, s, err
+}
+
+// ackWords is an XACK of ids in group.
+func ackWords(group string, ids []StreamID) [][]byte {
+	words := [][]byte{word("XACK"), []byte(group)}
+	for _, id := range ids {
+		words = append(words, id.Append(nil))
+	}
+	return words
+}
+
 // saveStream writes s back under key and reports words as one APPLY.
 func (e *Engine) saveStream(d int, key string, en *entry, found bool, s *streamObj, words ...[]byte) string {
 	k := keyOf(en, found, key)
@@ -80,12 +99,9 @@ func (e *Engine) XGroupCreate(d int, key, group string, id GroupID, mkStream boo
 func (e *Engine) XGroupSetID(d int, key, group string, id GroupID, read *int64) error {
 	e.lock()
 	defer e.unlock()
-	en, s, found, err := e.streamWrite(d, key)
-	switch {
-	case err != nil:
+	en, s, err := e.groupKeyWrite(d, key)
+	if err != nil {
 		return err
-	case !found:
-		return ErrGroupNoKey
 	}
 	i := s.group(group)
 	if i < 0 {
@@ -100,7 +116,7 @@ func (e *Engine) XGroupSetID(d int, key, group string, id GroupID, read *int64) 
 		r = *read
 	}
 	s.changeGroup(i, func(g *streamGroup) { g.last, g.read = at, r })
-	k := e.saveStream(d, key, &en, found, s, groupPosWords("XGSETID", s.groups[i])...)
+	k := e.saveStream(d, key, &en, true, s, groupPosWords("XGSETID", s.groups[i])...)
 	e.notify(EventStream, "xgroup-setid", d, k)
 	return nil
 }
@@ -109,12 +125,9 @@ func (e *Engine) XGroupSetID(d int, key, group string, id GroupID, read *int64) 
 func (e *Engine) XGroupDestroy(d int, key, group string) (bool, error) {
 	e.lock()
 	defer e.unlock()
-	en, s, found, err := e.streamWrite(d, key)
-	switch {
-	case err != nil:
+	en, s, err := e.groupKeyWrite(d, key)
+	if err != nil {
 		return false, err
-	case !found:
-		return false, ErrGroupNoKey
 	}
 	i := s.group(group)
 	if i < 0 {
@@ -122,7 +135,7 @@ func (e *Engine) XGroupDestroy(d int, key, group string) (bool, error) {
 	}
 	s.groups = slices.Delete(s.groups, i, i+1)
 	s.groupsChanged()
-	k := e.saveStream(d, key, &en, found, s, word("XGDESTROY"), []byte(group))
+	k := e.saveStream(d, key, &en, true, s, word("XGDESTROY"), []byte(group))
 	e.notify(EventStream, "xgroup-destroy", d, k)
 	return true, nil
 }
@@ -132,12 +145,9 @@ func (e *Engine) XGroupDestroy(d int, key, group string) (bool, error) {
 func (e *Engine) XGroupCreateConsumer(d int, key, group, consumer string) (bool, error) {
 	e.lock()
 	defer e.unlock()
-	en, s, found, err := e.streamWrite(d, key)
-	switch {
-	case err != nil:
+	en, s, err := e.groupKeyWrite(d, key)
+	if err != nil {
 		return false, err
-	case !found:
-		return false, ErrGroupNoKey
 	}
 	i := s.group(group)
 	switch {
@@ -148,7 +158,7 @@ func (e *Engine) XGroupCreateConsumer(d int, key, group, consumer string) (bool,
 	}
 	now := e.nowMs()
 	s.changeGroup(i, func(g *streamGroup) { g.seeConsumer(consumer, now) })
-	k := e.saveStream(d, key, &en, found, s, word("XCSEEN"), []byte(group), []byte(consumer), strconv.AppendInt(nil, now, 10))
+	k := e.saveStream(d, key, &en, true, s, word("XCSEEN"), []byte(group), []byte(consumer), strconv.AppendInt(nil, now, 10))
 	e.notify(EventStream, "xgroup-createconsumer", d, k)
 	return true, nil
 }
@@ -158,12 +168,9 @@ func (e *Engine) XGroupCreateConsumer(d int, key, group, consumer string) (bool,
 func (e *Engine) XGroupDelConsumer(d int, key, group, consumer string) (int, error) {
 	e.lock()
 	defer e.unlock()
-	en, s, found, err := e.streamWrite(d, key)
-	switch {
-	case err != nil:
+	en, s, err := e.groupKeyWrite(d, key)
+	if err != nil {
 		return 0, err
-	case !found:
-		return 0, ErrGroupNoKey
 	}
 	i := s.group(group)
 	switch {
@@ -174,7 +181,7 @@ func (e *Engine) XGroupDelConsumer(d int, key, group, consumer string) (int, err
 	}
 	n := 0
 	s.changeGroup(i, func(g *streamGroup) { n = g.delConsumer(consumer) })
-	k := e.saveStream(d, key, &en, found, s, word("XCDEL"), []byte(group), []byte(consumer))
+	k := e.saveStream(d, key, &en, true, s, word("XCDEL"), []byte(group), []byte(consumer))
 	e.notify(EventStream, "xgroup-delconsumer", d, k)
 	return n, nil
 }
@@ -572,11 +579,7 @@ func (e *Engine) XClaim(d int, key, group, consumer string, minIdle int64, ids [
 		}
 	}
 	if len(gone) > 0 {
-		words := [][]byte{word("XACK"), []byte(group)}
-		for _, id := range gone {
-			words = append(words, id.Append(nil))
-		}
-		e.saveStream(d, key, &en, true, s, words...)
+		e.saveStream(d, key, &en, true, s, ackWords(group, gone)...)
 	}
 	if len(claimed) > 0 {
 		e.saveStream(d, key, &en, true, s, pelWords(g, consumer, claimed)...)
@@ -635,11 +638,7 @@ func (e *Engine) XAutoClaim(d int, key, group, consumer string, minIdle int64, s
 		next = g.pel[j].id
 	}
 	if len(deleted) > 0 {
-		words := [][]byte{word("XACK"), []byte(group)}
-		for _, id := range deleted {
-			words = append(words, id.Append(nil))
-		}
-		e.saveStream(d, key, &en, true, s, words...)
+		e.saveStream(d, key, &en, true, s, ackWords(group, deleted)...)
 	}
 	if len(claimed) > 0 {
 		e.saveStream(d, key, &en, true, s, pelWords(g, consumer, claimed)...)

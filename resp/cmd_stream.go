@@ -265,6 +265,55 @@ func cmdXRange(rev bool) handlerFunc {
 	}
 }
 
+// writeStreamReads writes XREAD's and XREADGROUP's reply for n keys:
+// RESP3, a map of each key to its entries; RESP2, [key, entries] pairs.
+func writeStreamReads(c *client, n int, key func(i int) string, entries func(i int)) {
+	if c.conn.resp3 {
+		c.conn.WriteMap(n)
+	} else {
+		c.conn.WriteArray(n)
+	}
+	for i := range n {
+		if !c.conn.resp3 {
+			c.conn.WriteArray(2)
+		}
+		c.conn.WriteBulkString(key(i))
+		entries(i)
+	}
+}
+
+// parseBlockCount reads XREAD's and XREADGROUP's BLOCK or COUNT option at
+// args[i] (with its value after it) into a, reporting whether it was one,
+// and false in ok after answering an error.
+func parseBlockCount(c *client, args [][]byte, i int, a *xreadArgs) (isOpt, ok bool) {
+	if i+1 >= len(args) {
+		return false, true
+	}
+	switch {
+	case equalFold(args[i], "block"):
+		ms, ok := parseInt64(args[i+1])
+		if !ok {
+			c.conn.WriteError(errTimeout)
+			return true, false
+		}
+		if ms < 0 {
+			c.conn.WriteError(errTimeoutNegative)
+			return true, false
+		}
+		a.block, a.timeout = true, time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond)))*time.Millisecond
+		return true, true
+	case equalFold(args[i], "count"):
+		n, ok := parseInt64(args[i+1])
+		if !ok {
+			c.conn.WriteError(errNotInteger)
+			return true, false
+		}
+		a.count = max(n, 0)
+		return true, true
+	}
+	return false, true
+}
+
 // writeEntries writes stream entries: each its ID and its fields and
 // values.
 func writeEntries(c *client, ents []engine.StreamEntry) {
@@ -381,25 +430,15 @@ func parseXRead(c *client, args [][]byte) (xreadArgs, bool) {
 		case equalFold(arg, "block") && more >= 1 && c.inScript:
 			c.conn.WriteError("ERR " + string(args[0]) + " command is not allowed with BLOCK option from scripts")
 			return a, false
-		case equalFold(arg, "block") && more >= 1:
-			ms, ok := parseInt64(args[i+1])
+		case equalFold(arg, "block") || equalFold(arg, "count"):
+			isOpt, ok := parseBlockCount(c, args, i, &a)
 			if !ok {
-				c.conn.WriteError(errTimeout)
 				return a, false
 			}
-			if ms < 0 {
-				c.conn.WriteError(errTimeoutNegative)
+			if !isOpt {
+				c.conn.WriteError(errSyntax)
 				return a, false
 			}
-			a.block, a.timeout = true, time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond)))*time.Millisecond
-			i++
-		case equalFold(arg, "count") && more >= 1:
-			n, ok := parseInt64(args[i+1])
-			if !ok {
-				c.conn.WriteError(errNotInteger)
-				return a, false
-			}
-			a.count = max(n, 0)
 			i++
 		case equalFold(arg, "streams") && more >= 1:
 			if more%2 != 0 {
@@ -471,19 +510,7 @@ func cmdXRead(s *Server, c *client, args [][]byte) {
 			return nil
 		}
 		return func(c *client) {
-			// RESP3: a map of key to entries; RESP2: [key, entries] pairs.
-			if c.conn.resp3 {
-				c.conn.WriteMap(len(res))
-			} else {
-				c.conn.WriteArray(len(res))
-			}
-			for _, r := range res {
-				if !c.conn.resp3 {
-					c.conn.WriteArray(2)
-				}
-				c.conn.WriteBulkString(r.Key)
-				writeEntries(c, r.Entries)
-			}
+			writeStreamReads(c, len(res), func(i int) string { return res[i].Key }, func(i int) { writeEntries(c, res[i].Entries) })
 		}
 	}
 	if !a.block {

@@ -221,25 +221,10 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			i += 2
 		case equalFold(arg, "noack"):
 			noAck = true
-		case equalFold(arg, "block") && more >= 1:
-			ms, ok := parseInt64(args[i+1])
-			if !ok {
-				c.conn.WriteError(errTimeout)
+		case (equalFold(arg, "block") || equalFold(arg, "count")) && more >= 1:
+			if _, ok := parseBlockCount(c, args, i, &a); !ok {
 				return
 			}
-			if ms < 0 {
-				c.conn.WriteError(errTimeoutNegative)
-				return
-			}
-			a.block, a.timeout = true, time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond)))*time.Millisecond
-			i++
-		case equalFold(arg, "count") && more >= 1:
-			n, ok := parseInt64(args[i+1])
-			if !ok {
-				c.conn.WriteError(errNotInteger)
-				return
-			}
-			a.count = max(n, 0)
 			i++
 		case equalFold(arg, "streams") && more >= 1:
 			if more%2 != 0 {
@@ -309,18 +294,7 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			return nil
 		}
 		return func(c *client) {
-			if c.conn.resp3 {
-				c.conn.WriteMap(len(res))
-			} else {
-				c.conn.WriteArray(len(res))
-			}
-			for _, r := range res {
-				if !c.conn.resp3 {
-					c.conn.WriteArray(2)
-				}
-				c.conn.WriteBulkString(r.Key)
-				writeGroupEntries(c, r.Entries, false)
-			}
+			writeStreamReads(c, len(res), func(i int) string { return res[i].Key }, func(i int) { writeGroupEntries(c, res[i].Entries, false) })
 		}
 	}
 	if !a.block || !allNew {
