@@ -523,6 +523,11 @@ func TestSetMaxLogBytes(t *testing.T) {
 	p := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 1000 })
 	s := startNode(t, func(o *NodeOptions) { o.MaxOperationLog = 1000 })
 	follow(t, s, p.addr)
+	// The link's first sync done, so that the writes below reach the
+	// secondary's backlog through the live stream, not inside a snapshot
+	// (a loaded machine can delay the handshake past them).
+	p.eng.Set(0, "first", []byte("v"), engine.SetOptions{})
+	requireConverged(t, p, s)
 	v := make([]byte, 16<<10)
 	for i := range 64 {
 		p.eng.Set(0, fmt.Sprint("k", i), v, engine.SetOptions{})
