@@ -54,6 +54,10 @@ type Waiter struct {
 	// stream); nil: any non-empty value does. It only reads, with the
 	// group's Engine.
 	Ready func(tx *Engine, key string) bool
+	// ServeGone also serves the waiter when a change leaves key without a
+	// value of Type (deleted, or replaced by another type): a blocked
+	// XREADGROUP is then told its stream is gone, as in Redis.
+	ServeGone bool
 
 	state WaitState
 	done  chan struct{}
@@ -203,12 +207,10 @@ func (e *Engine) serveKeyLocked(tx *Engine, wk watchKey, now int64) {
 			return
 		}
 		en, ok := e.findLocked(wk.db, wk.key, now)
-		if !ok {
-			return
-		}
 		var w *Waiter
 		for _, x := range q {
-			if collKind(x.Type) == en.kind && (x.Ready == nil || x.Ready(tx, wk.key)) {
+			holds := ok && collKind(x.Type) == en.kind
+			if (holds && (x.Ready == nil || x.Ready(tx, wk.key))) || (!holds && x.ServeGone) {
 				w = x
 				break
 			}

@@ -243,6 +243,22 @@ func TestStreamBlocking(t *testing.T) {
 	requireExactReplies(t, c, []exactStep{
 		{[]string{"XPENDING", "q", "g"}, "*4\r\n:2\r\n$3\r\n8-0\r\n$3\r\n9-0\r\n*2\r\n*2\r\n$5\r\nalice\r\n$1\r\n1\r\n*2\r\n$3\r\nbob\r\n$1\r\n1\r\n"},
 	})
+	// A blocked XREADGROUP is told when its stream goes, and when its
+	// group went (at the next XADD).
+	r1.send(respCommand([]string{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "q", ">"}))
+	waitBlockedClients(t, rdb, 1)
+	requireExactReplies(t, c, []exactStep{{[]string{"DEL", "q"}, ":1\r\n"}})
+	require.Equal(t, "-UNBLOCKED the stream key no longer exists\r\n", readReply(t, r1))
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"}, "+OK\r\n"},
+	})
+	r1.send(respCommand([]string{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "q", ">"}))
+	waitBlockedClients(t, rdb, 1)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XGROUP", "DESTROY", "q", "g"}, ":1\r\n"},
+		{[]string{"XADD", "q", "1-1", "a", "1"}, "$3\r\n1-1\r\n"},
+	})
+	require.Equal(t, "-NOGROUP the consumer group this client was blocked on no longer exists\r\n", readReply(t, r1))
 }
 
 // TestStreamGroupReplies runs the consumer group commands with their

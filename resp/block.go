@@ -36,6 +36,9 @@ type blocking struct {
 	// ready, when set, says whether key, holding a value of typ, ends
 	// the wait (engine.Waiter.Ready).
 	ready func(tx *engine.Engine, key string) bool
+	// serveGone: serve also when key no longer holds a value of typ
+	// (engine.Waiter.ServeGone).
+	serveGone bool
 	// empty writes the reply inside MULTI when nothing is ready.
 	empty func(*client)
 }
@@ -58,7 +61,7 @@ const (
 func (s *Server) runBlocking(c *client, b blocking) {
 	var now, later func(*client)
 	deny := c.inExec // inside EXEC
-	w := &engine.Waiter{DB: c.DB(), Keys: b.keys, Type: b.typ, Ready: b.ready}
+	w := &engine.Waiter{DB: c.DB(), Keys: b.keys, Type: b.typ, Ready: b.ready, ServeGone: b.serveGone}
 	w.Serve = func(tx *engine.Engine, key string) { later = b.serve(tx, key) }
 	c.eng.Group(func(tx *engine.Engine) {
 		if now = b.attempt(tx); now == nil && !deny {

@@ -32,6 +32,7 @@ const (
 	errReadGroupDollar = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
 	errMissingGroup    = "ERR Missing GROUP option for XREADGROUP"
 	errGroupGone       = "NOGROUP the consumer group this client was blocked on no longer exists"
+	errStreamGone      = "UNBLOCKED the stream key no longer exists"
 )
 
 // errNoKeyOrGroup answers a missing stream or group for XPENDING, XCLAIM
@@ -314,13 +315,16 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 		attempt: func(tx *engine.Engine) func(*client) {
 			return reply(tx.XReadGroup(db, g, cons, reads, a.count, noAck))
 		},
-		ready: func(tx *engine.Engine, key string) bool { return tx.XGroupHasNew(db, key, g) },
+		ready:     func(tx *engine.Engine, key string) bool { return tx.XGroupHasNew(db, key, g) },
+		serveGone: true,
 		serve: func(tx *engine.Engine, key string) func(*client) {
-			res, err := tx.XReadGroup(db, g, cons, []engine.GroupRead{{Key: key, New: true, Always: true}}, a.count, noAck)
-			if errors.Is(err, engine.ErrNoGroup) {
+			switch stream, hasGroup, _ := tx.XGroupState(db, key, g); {
+			case !stream:
+				return func(c *client) { c.conn.WriteError(errStreamGone) }
+			case !hasGroup:
 				return func(c *client) { c.conn.WriteError(errGroupGone) }
 			}
-			return reply(res, err)
+			return reply(tx.XReadGroup(db, g, cons, []engine.GroupRead{{Key: key, New: true, Always: true}}, a.count, noAck))
 		},
 		empty: func(c *client) { c.conn.WriteNullArray() },
 	})
