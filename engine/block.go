@@ -176,16 +176,18 @@ func (e *Engine) serveBlockedLocked() {
 	now := e.nowMs()
 	for i := 0; i < len(e.effects) && e.blk.n > 0; i++ {
 		ef := &e.effects[i]
-		if ef.Kind != EffectSwapDB {
+		if ef.Kind != EffectSwapDB && ef.Kind != EffectFlushDB && ef.Kind != EffectFlushAll {
 			e.serveKeyLocked(tx, watchKey{ef.DB, ef.Key}, now)
 			continue
 		}
 		// SWAPDB can give any waited key of either database a value, as
-		// Redis finds by scanning the blocked keys of both.
+		// Redis finds by scanning the blocked keys of both; a flush takes
+		// every key of its databases away (told to the waiters that are
+		// told of that, ServeGone).
 		other, _ := strconv.Atoi(string(ef.Value))
 		var ready []watchKey
 		for wk := range e.blk.keys {
-			if wk.db == ef.DB || wk.db == other {
+			if ef.Kind == EffectFlushAll || wk.db == ef.DB || (ef.Kind == EffectSwapDB && wk.db == other) {
 				ready = append(ready, wk)
 			}
 		}

@@ -259,6 +259,13 @@ func TestStreamBlocking(t *testing.T) {
 		{[]string{"XADD", "q", "1-1", "a", "1"}, "$3\r\n1-1\r\n"},
 	})
 	require.Equal(t, "-NOGROUP the consumer group this client was blocked on no longer exists\r\n", readReply(t, r1))
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"XGROUP", "CREATE", "q", "g", "$"}, "+OK\r\n"},
+	})
+	r1.send(respCommand([]string{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "q", ">"}))
+	waitBlockedClients(t, rdb, 1)
+	requireExactReplies(t, c, []exactStep{{[]string{"FLUSHALL"}, "+OK\r\n"}})
+	require.Equal(t, "-UNBLOCKED the stream key no longer exists\r\n", readReply(t, r1))
 }
 
 // TestStreamGroupReplies runs the consumer group commands with their
