@@ -112,3 +112,41 @@ func TestReplicaAnnounce(t *testing.T) {
 		}
 	}, convergeTimeout, pollInterval)
 }
+
+// TestSPublishReachesSecondaries: an SPUBLISH on the primary reaches the
+// shard subscribers of its secondaries (as a Redis replica gets it), not
+// their subscribers of the plain channel of that name.
+func TestSPublishReachesSecondaries(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	p := startNode(t)
+	sec := startSecondary(t, p)
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: sec.Addr(), ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
+	t.Cleanup(func() { _ = c.Close() })
+	shard := c.SSubscribe(ctx, "orders")
+	t.Cleanup(func() { _ = shard.Close() })
+	_, err := shard.Receive(ctx)
+	require.NoError(t, err)
+	plain := c.Subscribe(ctx, "orders")
+	t.Cleanup(func() { _ = plain.Close() })
+	_, err = plain.Receive(ctx)
+	require.NoError(t, err)
+	p.waitInfo("replication", "connected_slaves", "1")
+
+	require.NoError(t, p.rdb.SPublish(ctx, "orders", "one").Err())
+	require.NoError(t, p.rdb.Publish(ctx, "orders", "two").Err())
+	select {
+	case m := <-shard.Channel():
+		require.Equal(t, "orders", m.Channel)
+		require.Equal(t, "one", m.Payload)
+	case <-time.After(convergeTimeout):
+		t.Fatal("the SPUBLISH never reached the secondary's shard subscriber")
+	}
+	select {
+	case m := <-plain.Channel():
+		require.Equal(t, "two", m.Payload, "the plain subscriber gets the PUBLISH only")
+	case <-time.After(convergeTimeout):
+		t.Fatal("the PUBLISH never reached the secondary's subscriber")
+	}
+}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -171,4 +172,57 @@ func TestClientTypePubSub(t *testing.T) {
 	require.Equal(t, int64(0), c.Publish(ctx, "a", "x").Val())
 	require.Equal(t, int64(1), c.Do(ctx, "CLIENT", "KILL", "TYPE", "normal").Val(), "the client in MULTI; not the caller")
 	tx.requireEOF(5 * time.Second)
+}
+
+// TestShardedPubSub: SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH and PUBSUB
+// SHARDCHANNELS/SHARDNUMSUB, which a server without cluster mode serves as
+// channels of their own namespace: confirmations counting the shard
+// channels apart, smessage, the RESP2 subscriber context, RESP3 pushes;
+// byte for byte as redis-server 7.0.
+func TestShardedPubSub(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	sub, c := dialRaw(t, s.Addr()), dialRaw(t, s.Addr())
+	for i, st := range []struct {
+		conn *rawConn
+		cmd  []string
+		want string
+	}{
+		{sub, []string{"SSUBSCRIBE", "a", "b"}, "*3\r\n$10\r\nssubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$10\r\nssubscribe\r\n$1\r\nb\r\n:2\r\n"},
+		{sub, []string{"SSUBSCRIBE", "a"}, "*3\r\n$10\r\nssubscribe\r\n$1\r\na\r\n:2\r\n"},
+		{sub, []string{"SUBSCRIBE", "x"}, "*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n"},
+		{sub, []string{"GET", "k"}, "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"},
+		{sub, []string{"PING"}, "*2\r\n$4\r\npong\r\n$0\r\n\r\n"},
+		{c, []string{"SPUBLISH", "a", "hello"}, ":1\r\n"},
+		{sub, nil, "*3\r\n$8\r\nsmessage\r\n$1\r\na\r\n$5\r\nhello\r\n"},
+		{c, []string{"SPUBLISH", "zz", "hello"}, ":0\r\n"},
+		{c, []string{"PUBLISH", "a", "not-shard"}, ":0\r\n"},
+		{c, []string{"PUBSUB", "SHARDCHANNELS", "a*"}, "*1\r\n$1\r\na\r\n"},
+		{c, []string{"PUBSUB", "SHARDNUMSUB", "a", "b", "zz"}, "*6\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:1\r\n$2\r\nzz\r\n:0\r\n"},
+		{c, []string{"PUBSUB", "CHANNELS"}, "*1\r\n$1\r\nx\r\n"},
+		{sub, []string{"SUNSUBSCRIBE", "a"}, "*3\r\n$12\r\nsunsubscribe\r\n$1\r\na\r\n:1\r\n"},
+		{sub, []string{"SUNSUBSCRIBE"}, "*3\r\n$12\r\nsunsubscribe\r\n$1\r\nb\r\n:0\r\n"},
+		{sub, []string{"SUNSUBSCRIBE"}, "*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n"},
+		{sub, []string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:0\r\n"},
+		{sub, []string{"GET", "k"}, "$-1\r\n"},
+		{c, []string{"SSUBSCRIBE"}, "-ERR wrong number of arguments for 'ssubscribe' command\r\n"},
+		{c, []string{"SPUBLISH", "a"}, "-ERR wrong number of arguments for 'spublish' command\r\n"},
+		{c, []string{"HELLO", "3"}, helloReply(3)},
+		{c, []string{"SSUBSCRIBE", "r3"}, ">3\r\n$10\r\nssubscribe\r\n$2\r\nr3\r\n:1\r\n"},
+		{c, []string{"SPUBLISH", "r3", "m"}, ">3\r\n$8\r\nsmessage\r\n$2\r\nr3\r\n$1\r\nm\r\n:1\r\n"},
+		{c, []string{"SUNSUBSCRIBE", "r3"}, ">3\r\n$12\r\nsunsubscribe\r\n$2\r\nr3\r\n:0\r\n"},
+	} {
+		if st.cmd != nil {
+			st.conn.send(respCommand(st.cmd))
+		}
+		if st.cmd != nil && st.cmd[0] == "HELLO" {
+			require.Equal(t, st.want, normalizeReply(readReply(t, st.conn)))
+			continue
+		}
+		got := make([]byte, len(st.want))
+		require.NoError(t, st.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := io.ReadFull(st.conn.r, got)
+		require.NoError(t, err, "step %d %v: %q", i, st.cmd, got)
+		require.Equal(t, st.want, normalizeReply(string(got)), "step %d %v", i, st.cmd)
+	}
 }

@@ -78,7 +78,7 @@ type client struct {
 	// subs, psubs and queued mirror the connection goroutine's state for
 	// CLIENT LIST and CLIENT KILL: channels, patterns, and commands queued
 	// since MULTI (-1 outside MULTI).
-	subs, psubs, queued atomic.Int32
+	subs, psubs, ssubs, queued atomic.Int32
 	// execGate is set while EXEC runs its queue: the write gate is held
 	// for the whole group (gateErr empty), or refused every write with
 	// gateErr.
@@ -93,9 +93,9 @@ type client struct {
 	// pass maxmemory. inScript is set while a script's commands run: the
 	// script is not the client, so its subscriber mode does not apply.
 	allowOOM, inScript bool
-	// pubsAfter holds the PUBLISH messages of a running script, forwarded
-	// to the secondaries once it ends.
-	pubsAfter [][2][]byte
+	// pubsAfter holds the PUBLISH and SPUBLISH messages of a running
+	// script, forwarded to the secondaries once it ends.
+	pubsAfter []pubAfter
 	// selfMsgs holds the pub/sub messages the client's own commands sent
 	// it while EXEC or a script ran (toSelf). outer is the client's own
 	// reply writer while a script's command writes into the script's.
@@ -190,7 +190,7 @@ func (c *client) info(now time.Time) string {
 	if c.monitoring.Load() {
 		flags += "O"
 	}
-	if c.subs.Load()+c.psubs.Load() > 0 {
+	if c.pubsubCount() > 0 {
 		flags += "P"
 	}
 	if c.isBlocked.Load() {
@@ -216,7 +216,7 @@ func (c *client) info(now time.Time) string {
 	field("db", strconv.Itoa(c.DB()))
 	field("sub", strconv.Itoa(int(c.subs.Load())))
 	field("psub", strconv.Itoa(int(c.psubs.Load())))
-	field("ssub", "0")
+	field("ssub", strconv.Itoa(int(c.ssubs.Load())))
 	field("multi", strconv.Itoa(int(c.queued.Load())))
 	field("qbuf", "0")
 	field("qbuf-free", "0")
@@ -254,8 +254,12 @@ func sortClients(cs []*client) {
 // TYPE: pubsub while it has subscriptions, normal otherwise. (Secondaries
 // use the NADB port, so no client here is a master or a replica.)
 func (c *client) clientType() string {
-	if c.subs.Load()+c.psubs.Load() > 0 {
+	if c.pubsubCount() > 0 {
 		return "pubsub"
 	}
 	return "normal"
 }
+
+// pubsubCount is the client's channels, patterns and shard channels: it
+// is in pub/sub mode while it has any.
+func (c *client) pubsubCount() int32 { return c.subs.Load() + c.psubs.Load() + c.ssubs.Load() }

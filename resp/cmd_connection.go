@@ -11,7 +11,7 @@ func registerConnectionCommands(t commandTable) {
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {
-	if c.sub != nil && c.sub.count() > 0 && !c.inScript && !c.resp3() {
+	if c.pubsubCount() > 0 && !c.inScript && !c.resp3() {
 		// In RESP2's subscriber mode, as Redis answers. (RESP3 can tell
 		// a reply from a message: PING answers as usual.)
 		c.conn.WriteArray(2)

@@ -39,6 +39,36 @@ type hub struct {
 	mu       sync.Mutex
 	channels map[string]map[*client]struct{}
 	patterns map[string]map[*client]struct{}
+	shards   map[string]map[*client]struct{} // SSUBSCRIBE's shard channels
+}
+
+// subKind says what a subscription names: a channel, a pattern or a shard
+// channel (SSUBSCRIBE: in a server without cluster mode, a channel of its
+// own namespace, published to with SPUBLISH).
+type subKind uint8
+
+const (
+	subChannel subKind = iota
+	subPattern
+	subShard
+)
+
+// subNames are the kinds' (un)subscribe confirmations.
+var subNames = [...][2]string{
+	subChannel: {"subscribe", "unsubscribe"},
+	subPattern: {"psubscribe", "punsubscribe"},
+	subShard:   {"ssubscribe", "sunsubscribe"},
+}
+
+// table returns the hub's map of kind.
+func (h *hub) table(kind subKind) *map[string]map[*client]struct{} {
+	switch kind {
+	case subPattern:
+		return &h.patterns
+	case subShard:
+		return &h.shards
+	}
+	return &h.channels
 }
 
 // subscriber is a client's pub/sub state, from its first subscription on.
@@ -47,6 +77,7 @@ type subscriber struct {
 	// own copy under hub.mu).
 	channels map[string]struct{}
 	patterns map[string]struct{}
+	shards   map[string]struct{}
 
 	// class returns the output limits the outbox is held to and their
 	// class's name: pubsub while the client has subscriptions, normal for
@@ -64,7 +95,21 @@ type subscriber struct {
 	kill      func()        // closes the client's socket, for an outbox over the limit
 }
 
+// count is what SUBSCRIBE's and PSUBSCRIBE's confirmations count: the
+// channels and patterns (shard channels are counted apart, as Redis does).
 func (sb *subscriber) count() int { return len(sb.channels) + len(sb.patterns) }
+
+// own returns the client's set of kind and the count its confirmations
+// show.
+func (sb *subscriber) own(kind subKind) (map[string]struct{}, func() int) {
+	switch kind {
+	case subPattern:
+		return sb.patterns, sb.count
+	case subShard:
+		return sb.shards, func() int { return len(sb.shards) }
+	}
+	return sb.channels, sb.count
+}
 
 // push appends a client's replies to the outbox and wakes the writer. A
 // protocol switch (HELLO, RESET) among them, proto (0: none), becomes
@@ -171,13 +216,13 @@ func (s *Server) subscribed(c *client) *subscriber {
 	if c.sub != nil {
 		return c.sub
 	}
-	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{},
+	sb := &subscriber{channels: map[string]struct{}{}, patterns: map[string]struct{}{}, shards: map[string]struct{}{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sb.class = func() (*outputLimits, string) {
 		// Classed as Redis classes a client: pubsub while it has
 		// subscriptions, normal otherwise (a MONITOR client, a tracking
 		// client, one that unsubscribed from everything).
-		if c.subs.Load() == 0 && c.psubs.Load() == 0 {
+		if c.pubsubCount() == 0 {
 			return &s.limits.out, "normal"
 		}
 		return &s.limits.pubsub, "pubsub"
@@ -230,14 +275,15 @@ func (s *Server) stopPush(c *client) {
 // PSUBSCRIBE or PUNSUBSCRIBE, in any case.
 func isSubscribeFamily(name []byte) bool {
 	return equalFold(name, "subscribe") || equalFold(name, "unsubscribe") ||
-		equalFold(name, "psubscribe") || equalFold(name, "punsubscribe")
+		equalFold(name, "psubscribe") || equalFold(name, "punsubscribe") ||
+		equalFold(name, "ssubscribe") || equalFold(name, "sunsubscribe")
 }
 
 // allowedWhileSubscribed names the commands a RESP2 client with
 // subscriptions may send, as Redis allows (a RESP3 client may send any).
 func allowedWhileSubscribed(cmd *command) bool {
 	switch cmd.name {
-	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
 		return true
 	}
 	return false
@@ -249,6 +295,9 @@ func registerPubSubCommands(t commandTable) {
 	t.add(command{name: "psubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels that match one or more patterns.", handler: cmdPSubscribe})
 	t.add(command{name: "punsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages published to channels that match one or more patterns.", handler: cmdPUnsubscribe})
 	t.add(command{name: "publish", arity: 3, flags: flagLoading | flagStale | flagFast, group: "pubsub", since: "2.0.0", summary: "Posts a message to a channel.", handler: cmdPublish})
+	t.add(command{name: "ssubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Listens for messages published to shard channels.", handler: cmdSSubscribe})
+	t.add(command{name: "sunsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Stops listening to messages posted to shard channels.", handler: cmdSUnsubscribe})
+	t.add(command{name: "spublish", arity: 3, flags: flagLoading | flagStale | flagFast, keys: keySpec{1, 1, 1}, group: "pubsub", since: "7.0.0", summary: "Post a message to a shard channel", handler: cmdSPublish})
 	t.add(command{name: "pubsub", arity: -2, group: "pubsub", since: "2.8.0", summary: "A container for Pub/Sub commands.", handler: cmdPubSub})
 }
 
@@ -266,16 +315,15 @@ func writeSubReply(c *client, kind string, name []byte, count int) {
 	c.conn.WriteInt(count)
 }
 
-func cmdSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], false) }
+func cmdSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], subChannel) }
 
-func cmdPSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], true) }
+func cmdPSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], subPattern) }
 
-func (s *Server) subscribe(c *client, names [][]byte, pattern bool) {
+func cmdSSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], subShard) }
+
+func (s *Server) subscribe(c *client, names [][]byte, kind subKind) {
 	sb := s.subscribed(c)
-	kind, own := "subscribe", sb.channels
-	if pattern {
-		kind, own = "psubscribe", sb.patterns
-	}
+	own, count := sb.own(kind)
 	for _, n := range names {
 		name := string(n)
 		_, already := own[name]
@@ -283,40 +331,30 @@ func (s *Server) subscribe(c *client, names [][]byte, pattern bool) {
 		c.mirrorSubs()
 		// Earlier replies first, with the wait for their writes.
 		_ = s.flushToOutbox(c)
-		writeSubReply(c, kind, n, sb.count())
+		writeSubReply(c, subNames[kind][0], n, count())
 		// The reply is queued and the client registered in one critical
 		// section of the hub: a message published before it is neither
 		// counted nor sent, one published after it comes after it, as
 		// a client that has read the reply expects.
-		s.hub.addThen(c, name, pattern, !already, func() { _ = s.flushToOutbox(c) })
+		s.hub.addThen(c, name, kind, !already, func() { _ = s.flushToOutbox(c) })
 	}
 }
 
-func cmdUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], false) }
+func cmdUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], subChannel) }
 
-func cmdPUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], true) }
+func cmdPUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], subPattern) }
 
-func (s *Server) unsubscribe(c *client, names [][]byte, pattern bool) {
-	kind := "unsubscribe"
-	if pattern {
-		kind = "punsubscribe"
-	}
+func cmdSUnsubscribe(s *Server, c *client, args [][]byte) { s.unsubscribe(c, args[1:], subShard) }
+
+func (s *Server) unsubscribe(c *client, names [][]byte, kind subKind) {
 	var own map[string]struct{}
+	count := func() int { return 0 }
 	if c.sub != nil {
-		own = c.sub.channels
-		if pattern {
-			own = c.sub.patterns
-		}
-	}
-	count := func() int {
-		if c.sub == nil {
-			return 0
-		}
-		return c.sub.count()
+		own, count = c.sub.own(kind)
 	}
 	if len(names) == 0 {
 		if len(own) == 0 {
-			writeSubReply(c, kind, nil, count())
+			writeSubReply(c, subNames[kind][1], nil, count())
 			return
 		}
 		for _, name := range slices.Sorted(mapKeys(own)) {
@@ -327,10 +365,10 @@ func (s *Server) unsubscribe(c *client, names [][]byte, pattern bool) {
 		name := string(n)
 		if _, ok := own[name]; ok {
 			delete(own, name)
-			s.hub.remove(c, name, pattern)
+			s.hub.remove(c, name, kind)
 			c.mirrorSubs()
 		}
-		writeSubReply(c, kind, n, count())
+		writeSubReply(c, subNames[kind][1], n, count())
 	}
 }
 
@@ -340,14 +378,13 @@ func (s *Server) unsubscribeAll(c *client) {
 	if sb == nil {
 		return
 	}
-	for name := range sb.channels {
-		s.hub.remove(c, name, false)
+	for kind := range subNames {
+		own, _ := sb.own(subKind(kind))
+		for name := range own {
+			s.hub.remove(c, name, subKind(kind))
+		}
+		clear(own)
 	}
-	for name := range sb.patterns {
-		s.hub.remove(c, name, true)
-	}
-	clear(sb.channels)
-	clear(sb.patterns)
 	c.mirrorSubs()
 }
 
@@ -355,6 +392,7 @@ func (s *Server) unsubscribeAll(c *client) {
 func (c *client) mirrorSubs() {
 	c.subs.Store(int32(len(c.sub.channels)))
 	c.psubs.Store(int32(len(c.sub.patterns)))
+	c.ssubs.Store(int32(len(c.sub.shards)))
 }
 
 func mapKeys(m map[string]struct{}) func(func(string) bool) {
@@ -370,20 +408,17 @@ func mapKeys(m map[string]struct{}) func(func(string) bool) {
 // addThen registers c for name, when add is set, and runs then, under
 // the hub's lock (then may push to c's outbox: lock order hub, then
 // subscriber, as publish has it).
-func (h *hub) addThen(c *client, name string, pattern, add bool, then func()) {
+func (h *hub) addThen(c *client, name string, kind subKind, add bool, then func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if add {
-		h.addLocked(c, name, pattern)
+		h.addLocked(c, name, kind)
 	}
 	then()
 }
 
-func (h *hub) addLocked(c *client, name string, pattern bool) {
-	m := &h.channels
-	if pattern {
-		m = &h.patterns
-	}
+func (h *hub) addLocked(c *client, name string, kind subKind) {
+	m := h.table(kind)
 	if *m == nil {
 		*m = map[string]map[*client]struct{}{}
 	}
@@ -395,13 +430,10 @@ func (h *hub) addLocked(c *client, name string, pattern bool) {
 	set[c] = struct{}{}
 }
 
-func (h *hub) remove(c *client, name string, pattern bool) {
+func (h *hub) remove(c *client, name string, kind subKind) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	m := h.channels
-	if pattern {
-		m = h.patterns
-	}
+	m := *h.table(kind)
 	if set := m[name]; set != nil {
 		delete(set, c)
 		if len(set) == 0 {
@@ -494,6 +526,28 @@ func (c *client) flushSelf() {
 	}
 }
 
+// publishShard sends msg to the shard channel's subscribers (SPUBLISH)
+// and returns how many got it, as publish does for a channel.
+func (h *hub) publishShard(channel, msg []byte, from int64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.shards[string(channel)]
+	var frames [2][]byte
+	body := func(b []byte) []byte {
+		b = redcon.AppendBulk(b, []byte("smessage"))
+		b = redcon.AppendBulk(b, channel)
+		return redcon.AppendBulk(b, msg)
+	}
+	for c := range set {
+		if c.id == from {
+			c.toSelf(&frames, body, 3)
+		} else {
+			c.sub.pushMessage(c, &frames, body, 3)
+		}
+	}
+	return len(set)
+}
+
 // messageFrame returns a message of n elements framed for c's protocol,
 // encoding it (body appends the elements) at most once per protocol.
 // Called under c.sub.mu, which orders it with protocol switches.
@@ -511,28 +565,54 @@ func messageFrame(frames *[2][]byte, c *client, body func([]byte) []byte, n int)
 
 func cmdPublish(s *Server, c *client, args [][]byte) {
 	c.conn.WriteInt(s.hub.publish(args[1], args[2], c.id))
+	s.forward(c, args[1], args[2], false)
+}
+
+func cmdSPublish(s *Server, c *client, args [][]byte) {
+	c.conn.WriteInt(s.hub.publishShard(args[1], args[2], c.id))
+	s.forward(c, args[1], args[2], true)
+}
+
+// pubAfter is a message a script published, for the secondaries.
+type pubAfter struct {
+	channel, message []byte
+	shard            bool
+}
+
+// forward hands a PUBLISH (an SPUBLISH with shard) to the secondaries.
+func (s *Server) forward(c *client, channel, message []byte, shard bool) {
 	if c.inGroup {
 		// A script holds the engine's lock: the message goes to the
 		// secondaries once it is released (runScript), after the
 		// script's writes, as they would see it in Redis.
-		c.pubsAfter = append(c.pubsAfter, [2][]byte{bytes.Clone(args[1]), bytes.Clone(args[2])})
+		c.pubsAfter = append(c.pubsAfter, pubAfter{bytes.Clone(channel), bytes.Clone(message), shard})
 		return
 	}
-	s.replication().Publish(args[1], args[2])
+	s.replication().Publish(channel, message, shard)
 }
 
 // Deliver sends a message its primary forwarded (a PUBLISH there) to this
 // server's subscribers.
-func (s *Server) Deliver(channel, message []byte) { s.hub.publish(channel, message, 0) }
+func (s *Server) Deliver(channel, message []byte, shard bool) {
+	if shard {
+		s.hub.publishShard(channel, message, 0)
+		return
+	}
+	s.hub.publish(channel, message, 0)
+}
 
 func cmdPubSub(s *Server, c *client, args [][]byte) {
 	sub := string(lowerASCII(args[1]))
 	h := &s.hub
 	switch {
-	case sub == "channels" && len(args) <= 3:
+	case (sub == "channels" || sub == "shardchannels") && len(args) <= 3:
+		kind := subChannel
+		if sub == "shardchannels" {
+			kind = subShard
+		}
 		h.mu.Lock()
 		var names []string
-		for name := range h.channels {
+		for name := range *h.table(kind) {
 			if len(args) == 2 || engine.Match(string(args[2]), name) {
 				names = append(names, name)
 			}
@@ -542,11 +622,15 @@ func cmdPubSub(s *Server, c *client, args [][]byte) {
 		for _, n := range names {
 			c.conn.WriteBulkString(n)
 		}
-	case sub == "numsub":
+	case sub == "numsub" || sub == "shardnumsub":
+		kind := subChannel
+		if sub == "shardnumsub" {
+			kind = subShard
+		}
 		c.conn.WriteArray(2 * (len(args) - 2))
 		for _, ch := range args[2:] {
 			h.mu.Lock()
-			n := len(h.channels[string(ch)])
+			n := len((*h.table(kind))[string(ch)])
 			h.mu.Unlock()
 			c.conn.WriteBulk(ch)
 			c.conn.WriteInt(n)

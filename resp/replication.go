@@ -54,8 +54,9 @@ type Replication interface {
 	// far, or timeout passes (0: forever), or ctx ends (the server stops),
 	// or the node stops, and returns how many did.
 	Wait(ctx context.Context, n int, timeout time.Duration) int
-	// Publish forwards a PUBLISH to the secondaries, on a primary.
-	Publish(channel, message []byte)
+	// Publish forwards a PUBLISH (an SPUBLISH with shard) to the
+	// secondaries, on a primary.
+	Publish(channel, message []byte, shard bool)
 	// RemoteCommand sends a command to another node's Redis endpoint,
 	// authenticated as a secondary is to its primary's, and returns nil
 	// when it answers +OK (FAILOVER).
@@ -89,13 +90,13 @@ type standalone struct {
 	started time.Time
 }
 
-func (standalone) ReadOnly() bool                  { return false }
-func (standalone) Publish(channel, message []byte) {}
-func (standalone) BeginWrite() error               { return nil }
-func (standalone) EndWrite()                       {}
-func (standalone) ReadError() error                { return nil }
-func (standalone) StaleError() error               { return nil }
-func (standalone) WriteDone(context.Context) error { return nil }
+func (standalone) ReadOnly() bool                              { return false }
+func (standalone) Publish(channel, message []byte, shard bool) {}
+func (standalone) BeginWrite() error                           { return nil }
+func (standalone) EndWrite()                                   {}
+func (standalone) ReadError() error                            { return nil }
+func (standalone) StaleError() error                           { return nil }
+func (standalone) WriteDone(context.Context) error             { return nil }
 func (s standalone) Status() node.Status {
 	return node.Status{Primary: &node.PrimaryStatus{ReplID: s.replID}, Listener: node.ListenerDisabled}
 }

@@ -278,7 +278,7 @@ func readOnlyScript(name []byte) bool {
 // while it held the engine's lock.
 func (s *Server) forwardPubs(c *client) {
 	for _, m := range c.pubsAfter {
-		s.replication().Publish(m[0], m[1])
+		s.replication().Publish(m.channel, m.message, m.shard)
 	}
 	clear(c.pubsAfter)
 	c.pubsAfter = c.pubsAfter[:0]

@@ -555,7 +555,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errBusyScript)
 		return
 	}
-	if c.sub != nil && c.sub.count() > 0 && !c.inScript && !c.resp3() && !allowedWhileSubscribed(cmd) {
+	if c.pubsubCount() > 0 && !c.inScript && !c.resp3() && !allowedWhileSubscribed(cmd) {
 		c.refuse(errSubscribedContext(cmd.name))
 		return
 	}

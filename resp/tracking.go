@@ -517,7 +517,7 @@ func (t *tracker) sendLocked(c *client, body2, body3 []byte) {
 		switch {
 		case r.resp.Load() == 3:
 			return appendInvalidate(out, true, body)
-		case r.subs.Load()+r.psubs.Load() > 0:
+		case r.pubsubCount() > 0:
 			return appendInvalidate(out, false, body)
 		}
 		return out
@@ -561,7 +561,7 @@ func (t *tracker) toSelfLocked(c *client, m trackMsg) {
 	}
 	if sb := c.box.Load(); sb != nil {
 		sb.enqueue(func(out []byte) []byte {
-			return m.appendTo(out, c.resp.Load() == 3, c.subs.Load()+c.psubs.Load() > 0)
+			return m.appendTo(out, c.resp.Load() == 3, c.pubsubCount() > 0)
 		})
 	}
 }
@@ -595,7 +595,7 @@ func (t *tracker) begin(c *client) {
 func (t *tracker) drain(c *client) {
 	t.mu.Lock()
 	if q := c.trk.queued; len(q) > 0 {
-		subscribed := c.subs.Load()+c.psubs.Load() > 0
+		subscribed := c.pubsubCount() > 0
 		for i := range q {
 			c.conn.b = q[i].appendTo(c.conn.b, c.conn.resp3, subscribed)
 		}
@@ -614,7 +614,7 @@ func (t *tracker) end(c *client) {
 			// The replies are in the outbox: the protocol they end with
 			// (c.conn.resp3) is the client's now.
 			var msg []byte
-			subscribed := c.subs.Load()+c.psubs.Load() > 0
+			subscribed := c.pubsubCount() > 0
 			for i := range q {
 				msg = q[i].appendTo(msg, c.conn.resp3, subscribed)
 			}

@@ -17,10 +17,11 @@ import (
 
 // NodeOptions configures a Node.
 type NodeOptions struct {
-	// Deliver, when set, takes the PUBLISH messages a primary forwards to
-	// this node as a secondary (it must not keep the slices); the node
-	// asks for them in its handshake only then.
-	Deliver func(channel, message []byte)
+	// Deliver, when set, takes the PUBLISH (and, with shard, SPUBLISH)
+	// messages a primary forwards to this node as a secondary (it must
+	// not keep the slices); the node asks for them in its handshake only
+	// then.
+	Deliver func(channel, message []byte, shard bool)
 	// Announce, when set, returns what this node, as a secondary,
 	// reports to its primary in each handshake instead of its connection
 	// address and RespPort (replica-announce-ip, replica-announce-port):

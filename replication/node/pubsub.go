@@ -19,6 +19,7 @@ import (
 type pubMsg struct {
 	after            uint64 // the last sequence logged before the PUBLISH
 	channel, message []byte
+	shard            bool // SPUBLISH: to the shard channel's subscribers
 }
 
 // pubQueue is one secondary's messages to send. It is bounded: past
@@ -38,7 +39,7 @@ const pubQueueBytes = 32 << 20
 func newPubQueue() *pubQueue { return &pubQueue{kick: make(chan struct{}, 1)} }
 
 // push queues a copy of channel and message; false when the queue is full.
-func (q *pubQueue) push(after uint64, channel, message []byte) bool {
+func (q *pubQueue) push(after uint64, channel, message []byte, shard bool) bool {
 	size := len(channel) + len(message)
 	q.mu.Lock()
 	if q.bytes+size > pubQueueBytes {
@@ -48,7 +49,7 @@ func (q *pubQueue) push(after uint64, channel, message []byte) bool {
 	}
 	b := make([]byte, 0, size)
 	b = append(append(b, channel...), message...)
-	q.msgs = append(q.msgs, pubMsg{after: after, channel: b[:len(channel):len(channel)], message: b[len(channel):]})
+	q.msgs = append(q.msgs, pubMsg{after: after, channel: b[:len(channel):len(channel)], message: b[len(channel):], shard: shard})
 	q.bytes += size
 	q.mu.Unlock()
 	select {
@@ -78,10 +79,10 @@ func (q *pubQueue) take(sent uint64, buf []pubMsg) []pubMsg {
 }
 
 // publish queues a PUBLISH for every secondary that takes messages.
-func (p *primary) publish(channel, message []byte) {
+func (p *primary) publish(channel, message []byte, shard bool) {
 	after := p.log.Last()
 	for _, s := range p.list() {
-		if s.pubs != nil && !s.pubs.push(after, channel, message) {
+		if s.pubs != nil && !s.pubs.push(after, channel, message, shard) {
 			p.logger.Debug("PUBLISH not forwarded: the secondary's message queue is full", "replica", s.conn.RemoteAddr())
 		}
 	}
@@ -105,6 +106,9 @@ func (p *primary) appendPubs(buf []byte, pubs []pubMsg, seq uint64, enc *frame.E
 		m := &pubs[k]
 		op := frame.Op{Type: frame.OpPublish, Sequence: m.after, Timestamp: frame.NowSeconds(), Key: m.channel, Value: m.message,
 			Has: frame.FieldKey | frame.FieldValue}
+		if m.shard {
+			op.Tags, op.Has = [][]byte{shardTag}, op.Has|frame.FieldTags
+		}
 		var err error
 		if buf, err = enc.AppendFrame(buf, &op); err != nil {
 			p.logger.Warn("PUBLISH not forwarded: cannot encode it", "err", err)
@@ -115,10 +119,14 @@ func (p *primary) appendPubs(buf []byte, pubs []pubMsg, seq uint64, enc *frame.E
 	return buf, pubs[k:]
 }
 
+// shardTag marks a PUBLISH frame that carries an SPUBLISH.
+var shardTag = []byte("shard")
+
 // Publish implements the front end's Replication: on a primary, it queues
-// the message for the secondaries that take messages.
-func (n *Node) Publish(channel, message []byte) {
+// the message (an SPUBLISH's when shard) for the secondaries that take
+// messages.
+func (n *Node) Publish(channel, message []byte, shard bool) {
 	if p, _ := n.roles(); p != nil {
-		p.publish(channel, message)
+		p.publish(channel, message, shard)
 	}
 }

@@ -11,9 +11,9 @@ import (
 
 func TestPubQueueOrderAndBound(t *testing.T) {
 	q := newPubQueue()
-	require.True(t, q.push(3, []byte("a"), []byte("1")))
-	require.True(t, q.push(5, []byte("b"), []byte("2")))
-	require.True(t, q.push(4, []byte("c"), []byte("3"))) // never overtakes b
+	require.True(t, q.push(3, []byte("a"), []byte("1"), false))
+	require.True(t, q.push(5, []byte("b"), []byte("2"), false))
+	require.True(t, q.push(4, []byte("c"), []byte("3"), false)) // never overtakes b
 	require.Empty(t, q.take(2, nil), "nothing before its writes were sent")
 	got := q.take(4, nil)
 	require.Len(t, got, 1)
@@ -25,7 +25,7 @@ func TestPubQueueOrderAndBound(t *testing.T) {
 	require.Zero(t, q.bytes)
 
 	big := make([]byte, pubQueueBytes)
-	require.False(t, q.push(6, []byte("x"), big), "over the bound: dropped")
+	require.False(t, q.push(6, []byte("x"), big, false), "over the bound: dropped")
 	require.Equal(t, int64(1), q.dropped)
 }
 
@@ -52,7 +52,7 @@ func TestPublishOnlyToPeersThatAsk(t *testing.T) {
 	}
 
 	p.eng.Set(0, "k", []byte("v"), engine.SetOptions{})
-	p.node.Publish([]byte("ch"), []byte("hello"))
+	p.node.Publish([]byte("ch"), []byte("hello"), false)
 	p.eng.Set(0, "k2", []byte("v"), engine.SetOptions{})
 
 	var op frame.Op

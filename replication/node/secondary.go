@@ -710,7 +710,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		if op.Type == frame.OpPublish && !st.legacy && s.opts.Deliver != nil {
 			// After the writes logged before it, as on the primary.
 			flush()
-			s.opts.Deliver(op.Key, op.Value)
+			s.opts.Deliver(op.Key, op.Value, len(op.Tags) == 1 && bytes.Equal(op.Tags[0], shardTag))
 			continue
 		}
 		v, verr := decide(*st, op)
