@@ -319,7 +319,14 @@ func cmdSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:]
 
 func cmdPSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], subPattern) }
 
-func cmdSSubscribe(s *Server, c *client, args [][]byte) { s.subscribe(c, args[1:], subShard) }
+func cmdSSubscribe(s *Server, c *client, args [][]byte) {
+	if c.inExec {
+		// Redis refuses it to a client that may not block (EXEC's).
+		c.conn.WriteError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+		return
+	}
+	s.subscribe(c, args[1:], subShard)
+}
 
 func (s *Server) subscribe(c *client, names [][]byte, kind subKind) {
 	sb := s.subscribed(c)

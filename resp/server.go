@@ -543,7 +543,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		c.refuse(errMasterDown)
 		return
 	}
-	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || mayReplicate(c, cmd)) {
+	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || mayReplicate(c, cmd) || cmd.name == "spublish") {
 		c.refuse(errMonitorKeyspace)
 		return
 	}

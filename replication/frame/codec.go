@@ -151,6 +151,11 @@ const (
 // see it.
 const FeaturePubSub = "pubsub"
 
+// FeatureShardPubSub, beside FeaturePubSub, asks the primary to forward
+// its SPUBLISH messages too (OpPublish frames tagged "shard"): a secondary
+// that does not ask would take them for plain PUBLISH messages.
+const FeatureShardPubSub = "pubsub_shard"
+
 // opTypes lists the known operation types.
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,

@@ -128,6 +128,9 @@ type sender struct {
 	softSince time.Time
 	// pubs queues the PUBLISH messages it asked for (nil: it did not).
 	pubs *pubQueue
+	// shardPubs: the secondary takes SPUBLISH messages too
+	// (frame.FeatureShardPubSub).
+	shardPubs bool
 	// batches: it asked for a full resynchronisation's keys in
 	// SNAPSHOT_BATCH frames (frame.FeatureSnapshotBatch).
 	batches bool
@@ -264,7 +267,11 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 	for _, f := range req.Tags {
 		switch string(f) {
 		case frame.FeaturePubSub:
-			s.pubs = newPubQueue()
+			if s.pubs == nil {
+				s.pubs = newPubQueue()
+			}
+		case frame.FeatureShardPubSub:
+			s.shardPubs = true
 		case frame.FeatureSnapshotBatch:
 			s.batches = true
 		}

@@ -82,7 +82,7 @@ func (q *pubQueue) take(sent uint64, buf []pubMsg) []pubMsg {
 func (p *primary) publish(channel, message []byte, shard bool) {
 	after := p.log.Last()
 	for _, s := range p.list() {
-		if s.pubs != nil && !s.pubs.push(after, channel, message, shard) {
+		if s.pubs != nil && (!shard || s.shardPubs) && !s.pubs.push(after, channel, message, shard) {
 			p.logger.Debug("PUBLISH not forwarded: the secondary's message queue is full", "replica", s.conn.RemoteAddr())
 		}
 	}

@@ -31,21 +31,29 @@ func TestPubQueueOrderAndBound(t *testing.T) {
 
 // TestPublishOnlyToPeersThatAsk: a secondary whose handshake asks for
 // messages (frame.FeaturePubSub) gets a PUBLISH frame after the write made
-// before it; one that does not ask (an older nadb-server, or a reference
-// secondary) gets only the write.
+// before it, and an SPUBLISH's (tagged shard) only if it asked for those
+// too (frame.FeatureShardPubSub); one that does not ask (an older
+// nadb-server, or a reference secondary) gets only the writes.
 func TestPublishOnlyToPeersThatAsk(t *testing.T) {
 	leakCheck(t)
 	p := startNode(t, nil)
 	replID := infoValue(p.node, "master_replid")
-	asks, silent := dialRaw(t, p.addr), dialRaw(t, p.addr)
+	asks, shard, silent := dialRaw(t, p.addr), dialRaw(t, p.addr), dialRaw(t, p.addr)
 	var enc frame.Encoder
-	req, err := enc.AppendFrame(nil, &frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(),
-		FromSequence: 1, ReplID: []byte(replID), Tags: [][]byte{[]byte(frame.FeaturePubSub)},
-		Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldTags})
-	require.NoError(t, err)
-	asks.send(t, req)
+	request := func(tags ...string) []byte {
+		op := frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(), FromSequence: 1, ReplID: []byte(replID),
+			Has: frame.FieldFromSequence | frame.FieldReplID | frame.FieldTags}
+		for _, tag := range tags {
+			op.Tags = append(op.Tags, []byte(tag))
+		}
+		req, err := enc.AppendFrame(nil, &op)
+		require.NoError(t, err)
+		return req
+	}
+	asks.send(t, request(frame.FeaturePubSub))
+	shard.send(t, request(frame.FeaturePubSub, frame.FeatureShardPubSub))
 	silent.send(t, syncRequest(t, replID, 1))
-	for _, peer := range []*rawPeer{asks, silent} {
+	for _, peer := range []*rawPeer{asks, shard, silent} {
 		var op frame.Op
 		peer.next(t, &op)
 		require.Equal(t, frame.ModePartial, op.Mode)
@@ -53,7 +61,23 @@ func TestPublishOnlyToPeersThatAsk(t *testing.T) {
 
 	p.eng.Set(0, "k", []byte("v"), engine.SetOptions{})
 	p.node.Publish([]byte("ch"), []byte("hello"), false)
+	// An SPUBLISH: only to a peer that asked for those too (one that did
+	// not would take it for a PUBLISH).
+	p.node.Publish([]byte("sh"), []byte("s"), true)
 	p.eng.Set(0, "k2", []byte("v"), engine.SetOptions{})
+
+	var sop frame.Op
+	shard.nextData(t, &sop)
+	require.Equal(t, "k", string(sop.Key))
+	shard.nextData(t, &sop)
+	require.Equal(t, "ch", string(sop.Key))
+	require.Empty(t, sop.Tags)
+	shard.nextData(t, &sop)
+	require.Equal(t, frame.OpPublish, sop.Type)
+	require.Equal(t, "sh", string(sop.Key))
+	require.Equal(t, [][]byte{[]byte("shard")}, sop.Tags)
+	shard.nextData(t, &sop)
+	require.Equal(t, "k2", string(sop.Key))
 
 	var op frame.Op
 	asks.nextData(t, &op)

@@ -267,7 +267,7 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 	// batches; only one with a Redis front end takes messages.
 	req.Tags, req.Has = [][]byte{[]byte(frame.FeatureSnapshotBatch)}, req.Has|frame.FieldTags
 	if s.opts.Deliver != nil {
-		req.Tags = append(req.Tags, []byte(frame.FeaturePubSub))
+		req.Tags = append(req.Tags, []byte(frame.FeaturePubSub), []byte(frame.FeatureShardPubSub))
 	}
 	if s.opts.Announce != nil {
 		ip, port := s.opts.Announce()
