@@ -65,20 +65,7 @@ func bitmapWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			p.BitCount(ctx, bkey(), nil)
 		}
 	}
-	for range n {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // RENAME of a missing key, PFMERGE of a bitmap fail: expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // RENAME of a missing key, PFMERGE of a bitmap fail: expected
 }
 
 // TestBitmapReplication: a primary with two secondaries, a random bitmap

@@ -38,20 +38,7 @@ func collWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			p.Move(ctx, key(), 1)
 		}
 	}
-	for i := 0; i < n; i++ {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // RENAME of a missing key fails: expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // RENAME of a missing key fails: expected
 }
 
 // TestCollectionReplication: sets replicated as APPLY and OBJECT frames

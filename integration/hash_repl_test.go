@@ -50,20 +50,7 @@ func hashWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			p.HSet(ctx, key(), "long", fmt.Sprintf("%0100d", rng.IntN(1000)))
 		}
 	}
-	for i := 0; i < n; i++ {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // RENAME of a missing key fails: expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // RENAME of a missing key fails: expected
 }
 
 // TestHashReplication: a primary with two secondaries, a random mix of

@@ -52,20 +52,7 @@ func listWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			p.Copy(ctx, key(), key(), 0, true)
 		}
 	}
-	for i := 0; i < n; i++ {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // WRONGTYPE, a missing key's RENAME: expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // WRONGTYPE, a missing key's RENAME: expected
 }
 
 // TestListReplication: lists replicated as APPLY and OBJECT frames to two

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -356,4 +357,24 @@ func (p *tcpProxy) close() {
 	_ = p.ln.Close()
 	p.setCut(true)
 	p.wg.Wait()
+}
+
+// runWorkload runs one n times on rdb, each time in a pipeline of its
+// own, or one time in ten as 1 to 5 operations in a MULTI/EXEC; the
+// replies are not looked at (the workloads make errors on purpose).
+func runWorkload(ctx context.Context, rdb *redis.Client, rng *rand.Rand, n int, one func(redis.Cmdable)) {
+	for range n {
+		if rng.IntN(10) == 0 {
+			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				for range 1 + rng.IntN(5) {
+					one(p)
+				}
+				return nil
+			})
+			continue
+		}
+		p := rdb.Pipeline()
+		one(p)
+		_, _ = p.Exec(ctx)
+	}
 }

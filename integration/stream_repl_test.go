@@ -111,20 +111,7 @@ func streamWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			}
 		}
 	}
-	for i := 0; i < n; i++ {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // WRONGTYPE, ID and missing-key errors are expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // WRONGTYPE, ID and missing-key errors are expected
 }
 
 // TestStreamReplication: streams and their consumer groups replicated as

@@ -87,20 +87,7 @@ func zsetWorkload(t *testing.T, rdb *redis.Client, rng *rand.Rand, n int) {
 			}
 		}
 	}
-	for i := 0; i < n; i++ {
-		if rng.IntN(10) == 0 {
-			_, _ = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for range 1 + rng.IntN(5) {
-					one(p)
-				}
-				return nil
-			})
-			continue
-		}
-		p := rdb.Pipeline()
-		one(p)
-		_, _ = p.Exec(ctx) // WRONGTYPE, NaN and missing-key errors are expected
-	}
+	runWorkload(ctx, rdb, rng, n, one) // WRONGTYPE, NaN and missing-key errors are expected
 }
 
 // TestZSetReplication: sorted sets replicated as APPLY (ZADD, ZREM) and
