@@ -39,6 +39,11 @@ var (
 	ErrNotLFU = errors.New("access frequency not tracked: the maxmemory policy is not an LFU one")
 	// ErrIndexOutOfRange: LSET of an index outside the list.
 	ErrIndexOutOfRange = errors.New("index out of range")
+	// ErrBusyKey: RESTORE of a key that exists, without REPLACE.
+	ErrBusyKey = errors.New("target key name already exists")
+	// ErrBadValue: a value to restore is malformed (a field or a member
+	// twice, an empty collection).
+	ErrBadValue = errors.New("bad data format")
 	// ErrLFU: OBJECT IDLETIME under an LFU maxmemory-policy.
 	ErrLFU = errors.New("idle time not tracked: the maxmemory policy is an LFU one")
 	// ErrNotHLL: the key holds a string that is not a HyperLogLog.

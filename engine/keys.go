@@ -428,13 +428,18 @@ func (e *Engine) Encoding(d int, key string) (string, bool) {
 	if c := e.collOf(d, &en); c != nil {
 		return c.encoding(), true
 	}
+	return stringEncoding(&en), true
+}
+
+// stringEncoding is the OBJECT ENCODING of string en.
+func stringEncoding(en *entry) string {
 	if _, ok := ParseInt(en.val); ok && len(en.val) <= 20 && en.enc() == encAuto {
-		return "int", true
+		return "int"
 	}
 	if en.enc() == encRaw || len(en.val) > 44 {
-		return "raw", true
+		return "raw"
 	}
-	return "embstr", true
+	return "embstr"
 }
 
 // DBSize returns the number of keys in database d, counting keys whose time

@@ -1,9 +1,7 @@
 package resp
 
 import (
-	"encoding/binary"
-	"hash/crc64"
-
+	"github.com/nadb-server/nadb-server/engine/rdb"
 	"github.com/nadb-server/nadb-server/resp/script"
 )
 
@@ -209,28 +207,11 @@ func cmdFunctionFlush(s *Server, c *client, args [][]byte) {
 	}
 }
 
-// dumpRDBVersion is the RDB version of the DUMP payloads Redis 7.0 writes
-// and the highest it restores.
-const dumpRDBVersion = 10
-
-// jonesTable is the table of the CRC-64 with the Jones polynomial
-// 0xad93d23594c935a9, reflected.
-var jonesTable = crc64.MakeTable(0x95ac9329ac4bc9b5)
-
-// dumpChecksum is the CRC-64 that ends a DUMP payload, as Redis computes
-// it: Jones polynomial, reflected, initial value 0, no final xor (the
-// package's Update inverts before and after, which the two inversions
-// here undo). Table-driven: FUNCTION RESTORE checks a payload of any size.
-func dumpChecksum(p []byte) uint64 {
-	return ^crc64.Update(^uint64(0), jonesTable, p)
-}
-
 // cmdFunctionDump answers the payload of an empty set of libraries: no
 // library records, then the RDB version and the checksum, as Redis 7.0
 // writes it. FUNCTION RESTORE of it, here or in Redis, restores nothing.
 func cmdFunctionDump(s *Server, c *client, args [][]byte) {
-	p := binary.LittleEndian.AppendUint16(nil, dumpRDBVersion)
-	c.conn.WriteBulk(binary.LittleEndian.AppendUint64(p, dumpChecksum(p)))
+	c.conn.WriteBulk(rdb.AppendFooter(nil, 0))
 }
 
 // cmdFunctionRestore checks the policy and the payload's version and
@@ -245,13 +226,12 @@ func cmdFunctionRestore(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errRestorePolicy)
 		return
 	}
-	p := args[2]
-	if len(p) < 10 || binary.LittleEndian.Uint16(p[len(p)-10:]) > dumpRDBVersion ||
-		binary.LittleEndian.Uint64(p[len(p)-8:]) != dumpChecksum(p[:len(p)-8]) {
+	libs, err := rdb.Verify(args[2])
+	if err != nil {
 		c.conn.WriteError(errDumpPayload)
 		return
 	}
-	if len(p) > 10 {
+	if len(libs) > 0 {
 		c.conn.WriteError(errScriptingUnsupported)
 		return
 	}

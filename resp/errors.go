@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/nadb-server/nadb-server/engine"
+	"github.com/nadb-server/nadb-server/engine/rdb"
 )
 
 // Redis error replies. Every error text the server sends is here or built by
@@ -413,6 +414,12 @@ func errorText(err error) string {
 		return errXSetIDAdded
 	case errors.Is(err, engine.ErrSetIDMaxDel):
 		return errXSetIDMaxDel
+	case errors.Is(err, rdb.ErrPayload):
+		return errDumpPayload
+	case errors.Is(err, rdb.ErrBadData), errors.Is(err, engine.ErrBadValue):
+		return errBadDataFormat
+	case errors.Is(err, engine.ErrBusyKey):
+		return errBusyKey
 	}
 	return sanitize("ERR " + err.Error())
 }
@@ -471,6 +478,11 @@ const (
 	errScriptDebugMode      = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
 	errLibraryNameMissing   = "ERR library name argument was not given"
 	errDumpPayload          = "ERR DUMP payload version or checksum are wrong"
+	errBadDataFormat        = "ERR Bad data format"
+	errBusyKey              = "BUSYKEY Target key name already exists."
+	errRestoreTTL           = "ERR Invalid TTL value, must be >= 0"
+	errRestoreIdle          = "ERR Invalid IDLETIME value, must be >= 0"
+	errRestoreFreq          = "ERR Invalid FREQ value, must be >= 0 and <= 255"
 	errRestorePolicy        = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
 )
 

@@ -131,6 +131,7 @@ func newCommandTable() map[string]*command {
 	registerStreamGroupCommands(t)
 	registerListCommands(t)
 	registerKeyCommands(t)
+	registerDumpCommands(t)
 	registerSortCommands(t)
 	registerGeoCommands(t)
 	registerReplicationCommands(t)
