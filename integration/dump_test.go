@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/crc64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -195,4 +197,164 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// payloadOf wraps an RDB object in a DUMP footer of the given version.
+func payloadOf(obj string, version uint16) string {
+	p := binary.LittleEndian.AppendUint16([]byte(obj), version)
+	sum := ^crc64.Update(^uint64(0), crc64.MakeTable(0x95ac9329ac4bc9b5), p)
+	return string(binary.LittleEndian.AppendUint64(p, sum))
+}
+
+// TestRestoreReplies checks RESTORE's options, errors and their order,
+// and its keyspace events, byte for byte as redis-server 7.0 answers (run
+// with NADB_TEST_TARGET=redis-server to see it still does).
+func TestRestoreReplies(t *testing.T) {
+	t.Parallel()
+	c, sub := startNotify(t, "KEA")
+	hello := payloadOf("\x00\x05hello", 10)
+	hash := payloadOf("\x10\x0c\x0c\x00\x00\x00\x02\x00\x81a\x02\x01\x01\xff", 10) // a listpack hash {a: 1}
+	flipped := []byte(hello)
+	flipped[2] ^= 1
+	past := "1000" // ABSTTL: a Unix time long gone
+	runNotifySteps(t, c, sub, []notifyStep{
+		{[]string{"DUMP", "nokey"}, "$-1\r\n", nil},
+		{[]string{"DUMP"}, "-ERR wrong number of arguments for 'dump' command\r\n", nil},
+		{[]string{"RESTORE", "k", "0"}, "-ERR wrong number of arguments for 'restore' command\r\n", nil},
+		{[]string{"RESTORE", "k", "0", hello}, "+OK\r\n", []string{"restore k"}},
+		{[]string{"GET", "k"}, "$5\r\nhello\r\n", nil},
+		{[]string{"DUMP", "k"}, "$" + strconv.Itoa(len(hello)) + "\r\n" + hello + "\r\n", nil},
+		{[]string{"RESTORE", "k", "0", hello}, "-BUSYKEY Target key name already exists.\r\n", nil},
+		{[]string{"RESTORE", "k", "-1", "junk"}, "-BUSYKEY Target key name already exists.\r\n", nil},
+		{[]string{"RESTORE", "k", "0", hash, "REPLACE"}, "+OK\r\n", []string{"restore k"}},
+		{[]string{"TYPE", "k"}, "+hash\r\n", nil},
+		{[]string{"HGETALL", "k"}, "*2\r\n$1\r\na\r\n$1\r\n1\r\n", nil},
+		{[]string{"RESTORE", "k", "-1", hello, "REPLACE"}, "-ERR Invalid TTL value, must be >= 0\r\n", nil},
+		{[]string{"RESTORE", "k", "x", hello, "REPLACE"}, "-ERR value is not an integer or out of range\r\n", nil},
+		{[]string{"RESTORE", "k2", "-1", "junk"}, "-ERR Invalid TTL value, must be >= 0\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", "junk"}, "-ERR DUMP payload version or checksum are wrong\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", ""}, "-ERR DUMP payload version or checksum are wrong\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", string(flipped)}, "-ERR DUMP payload version or checksum are wrong\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", payloadOf("\x00\x05hello", 12)}, "-ERR DUMP payload version or checksum are wrong\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", payloadOf("\x00\x7f\xffhello", 10)}, "-ERR Bad data format\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", payloadOf("\x63\x05hello", 10)}, "-ERR Bad data format\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", payloadOf("\x02\x00", 10)}, "-ERR Bad data format\r\n", nil},
+		{[]string{"EXISTS", "k2"}, ":0\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "IDLETIME"}, "-ERR syntax error\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "IDLETIME", "x"}, "-ERR value is not an integer or out of range\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "IDLETIME", "-1"}, "-ERR Invalid IDLETIME value, must be >= 0\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "FREQ", "256"}, "-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "FREQ", "-1"}, "-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "IDLETIME", "5", "FREQ", "5"}, "-ERR syntax error\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "FREQ", "5", "IDLETIME", "5"}, "-ERR syntax error\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "BOGUS"}, "-ERR syntax error\r\n", nil},
+		{[]string{"RESTORE", "k", "0", hello, "BOGUS"}, "-ERR syntax error\r\n", nil},
+		{[]string{"RESTORE", "k2", "0", hello, "IDLETIME", "100000", "replace", "absttl"}, "+OK\r\n", []string{"restore k2"}},
+		{[]string{"OBJECT", "IDLETIME", "k2"}, anyReply, nil},
+		{[]string{"TTL", "k2"}, ":-1\r\n", nil},
+		{[]string{"RESTORE", "k3", past, hello, "ABSTTL"}, "+OK\r\n", nil},
+		{[]string{"EXISTS", "k3"}, ":0\r\n", nil},
+		{[]string{"RESTORE", "k", past, hello, "ABSTTL", "REPLACE"}, "+OK\r\n", []string{"del k"}},
+		{[]string{"EXISTS", "k"}, ":0\r\n", nil},
+		{[]string{"RESTORE", "k", "100000", hello}, "+OK\r\n", []string{"restore k"}},
+		{[]string{"TTL", "k"}, ":100\r\n", nil},
+		{[]string{"RESTORE", "k4", "4102444800000", hello, "ABSTTL"}, "+OK\r\n", []string{"restore k4"}},
+		{[]string{"EXPIRETIME", "k4"}, ":4102444800\r\n", nil},
+		{[]string{"MULTI"}, "+OK\r\n", nil},
+		{[]string{"RESTORE", "k5", "0", hello}, "+QUEUED\r\n", nil},
+		{[]string{"RESTORE", "k5", "0", hello}, "+QUEUED\r\n", nil},
+		{[]string{"EXEC"}, "*2\r\n+OK\r\n-BUSYKEY Target key name already exists.\r\n", []string{"restore k5"}},
+	})
+	// IDLETIME sets the idle time the key starts from.
+	c.send(respCommand([]string{"OBJECT", "IDLETIME", "k2"}))
+	idle, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(readReply(t, c), ":")))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, idle, 100000)
+	require.Less(t, idle, 100010)
+}
+
+// TestRestoreReplicates restores a value of every kind on a primary (over
+// keys of other types, with and without expiry, expired at once) and
+// checks that its secondary holds the same dataset, value by value.
+func TestRestoreReplicates(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	ctx := context.Background()
+	p, s := startLinkedPair(t)
+	var keys []string
+	for i, tc := range dumpCases() {
+		// Built in database 1, dumped, restored into database 0.
+		b := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: 1})
+		require.NoError(t, b.FlushDB(ctx).Err())
+		for _, cmd := range tc.cmds {
+			require.NoError(t, b.Do(ctx, cmd...).Err())
+		}
+		payload, err := b.Dump(ctx, tc.key).Result()
+		require.NoError(t, err)
+		require.NoError(t, b.Close())
+		key := fmt.Sprint("k", i)
+		require.NoError(t, p.rdb.Set(ctx, key, "to be replaced", 0).Err())
+		require.Equal(t, "OK", p.rdb.Do(ctx, "RESTORE", key, 1000000*(i%2), payload, "REPLACE").Val(), tc.name)
+		require.Equal(t, "OK", p.rdb.Do(ctx, "RESTORE", key+":new", 0, payload).Val(), tc.name)
+		require.Equal(t, "OK", p.rdb.Do(ctx, "RESTORE", key+":gone", 1000, payload, "ABSTTL").Val(), tc.name)
+		keys = append(keys, key, key+":new")
+	}
+	require.NoError(t, p.rdb.Set(ctx, "replaced-and-expired", "v", 0).Err())
+	payload, err := p.rdb.Dump(ctx, "k0").Result()
+	require.NoError(t, err)
+	require.Equal(t, "OK", p.rdb.Do(ctx, "RESTORE", "replaced-and-expired", 1000, payload, "ABSTTL", "REPLACE").Val())
+	b := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: 1})
+	require.NoError(t, b.FlushDB(ctx).Err()) // the sources
+	require.NoError(t, b.Close())
+	state := requireConverged(t, p, s)
+	require.NotEmpty(t, state)
+	for _, k := range keys {
+		require.Equal(t, valueOf(ctx, t, p.rdb, k), valueOf(ctx, t, s.rdb, k), k)
+	}
+	n, err := s.rdb.Exists(ctx, "k0:gone", "replaced-and-expired").Result()
+	require.NoError(t, err)
+	require.Zero(t, n)
+}
+
+// TestMigrateFromRedis moves keys of every kind from a real redis-server
+// into this server with Redis's MIGRATE, which sends them as RESTORE
+// commands, with and without a password.
+func TestMigrateFromRedis(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ours := startServer(t)
+	require.NoError(t, ours.Client().ConfigSet(ctx, "requirepass", "secret").Err())
+	oc := redis.NewClient(&redis.Options{Addr: ours.Addr(), Password: "secret"})
+	t.Cleanup(func() { _ = oc.Close() })
+	ref := startReference(t)
+	theirs := redis.NewClient(&redis.Options{Addr: ref.Addr()})
+	t.Cleanup(func() { _ = theirs.Close() })
+	var keys []any
+	want := map[string]string{}
+	for i, tc := range dumpCases() {
+		require.NoError(t, theirs.Del(ctx, tc.key).Err())
+		for _, cmd := range tc.cmds {
+			require.NoError(t, theirs.Do(ctx, cmd...).Err())
+		}
+		key := fmt.Sprint("m", i)
+		require.NoError(t, theirs.Rename(ctx, tc.key, key).Err())
+		want[key] = valueOf(ctx, t, theirs, key)
+		keys = append(keys, key)
+	}
+	args := append([]any{"MIGRATE", "127.0.0.1", ours.Port, "", 0, 10000, "AUTH", "secret", "KEYS"}, keys...)
+	require.Equal(t, "OK", theirs.Do(ctx, args...).Val())
+	n, err := theirs.DBSize(ctx).Result()
+	require.NoError(t, err)
+	require.Zero(t, n, "MIGRATE moves the keys")
+	for k, v := range want {
+		require.Equal(t, v, valueOf(ctx, t, oc, k), k)
+	}
+	// COPY REPLACE into a key that exists.
+	require.NoError(t, theirs.Set(ctx, "m0", "newer", 0).Err())
+	require.Equal(t, "OK", theirs.Do(ctx, "MIGRATE", "127.0.0.1", ours.Port, "m0", 0, 10000, "COPY", "REPLACE", "AUTH", "secret").Val())
+	require.Equal(t, "newer", oc.Get(ctx, "m0").Val())
+	require.Equal(t, int64(1), theirs.Exists(ctx, "m0").Val())
+	// Without REPLACE the key that exists is an error, reported by MIGRATE.
+	err = theirs.Do(ctx, "MIGRATE", "127.0.0.1", ours.Port, "m0", 0, 10000, "AUTH", "secret").Err()
+	require.ErrorContains(t, err, "BUSYKEY")
 }
