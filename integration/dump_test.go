@@ -3,8 +3,8 @@ package integration
 import (
 	"context"
 	"encoding/binary"
-	"hash/crc64"
 	"fmt"
+	"hash/crc64"
 	"slices"
 	"strconv"
 	"strings"
