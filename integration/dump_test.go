@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -357,4 +358,89 @@ func TestMigrateFromRedis(t *testing.T) {
 	// Without REPLACE the key that exists is an error, reported by MIGRATE.
 	err = theirs.Do(ctx, "MIGRATE", "127.0.0.1", ours.Port, "m0", 0, 10000, "AUTH", "secret").Err()
 	require.ErrorContains(t, err, "BUSYKEY")
+}
+
+// TestMigrateReplies runs MIGRATE from the server under test into a real
+// redis-server: its options, its errors and the target's, byte for byte as
+// redis-server 7.0 answers them (run with NADB_TEST_TARGET=redis-server to
+// see it still does); the keys the target took are gone, the others stay.
+func TestMigrateReplies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	ref := startReference(t)
+	dest := redis.NewClient(&redis.Options{Addr: ref.Addr(), DB: 2})
+	t.Cleanup(func() { _ = dest.Close() })
+	require.NoError(t, dest.Set(ctx, "b", "theirs", 0).Err())
+	host, port := "127.0.0.1", strconv.Itoa(ref.Port)
+	closed := strconv.Itoa(freePorts(t, 1)[0])
+	m := func(args ...string) []string { return append([]string{"MIGRATE", host}, args...) }
+	requireExactReplies(t, c, []exactStep{
+		{m(port, "", "2", "1000", "KEYS", "a", "b"), "+NOKEY\r\n"},
+		{m(port, "a", "2", "1000"), "+NOKEY\r\n"},
+		{[]string{"SET", "a", "1"}, "+OK\r\n"},
+		{m(port, "a", "2", "1000", "KEYS", "a"), "-ERR When using MIGRATE KEYS option, the key argument must be set to the empty string\r\n"},
+		{m(port, "a", "x", "1000"), "-ERR value is not an integer or out of range\r\n"},
+		{m(port, "a", "2", "x"), "-ERR value is not an integer or out of range\r\n"},
+		{m(port, "a", "2", "1000", "AUTH"), "-ERR syntax error\r\n"},
+		{m(port, "a", "2", "1000", "AUTH2", "u"), "-ERR syntax error\r\n"},
+		{m(port, "a", "2", "1000", "BOGUS"), "-ERR syntax error\r\n"},
+		{m(port, "a"), "-ERR wrong number of arguments for 'migrate' command\r\n"},
+		{m(closed, "a", "2", "1000"), "-IOERR error or timeout writing to target instance\r\n"},
+		{m(port, "", "2", "1000", "KEYS", "a", "missing"), "+OK\r\n"},
+		{[]string{"EXISTS", "a"}, ":0\r\n"},
+		{[]string{"SET", "b", "ours"}, "+OK\r\n"},
+		{[]string{"SET", "c", "ours"}, "+OK\r\n"},
+		{m(port, "", "2", "1000", "KEYS", "c", "b"), "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n"},
+		{[]string{"EXISTS", "c", "b"}, ":1\r\n"},
+		{m(port, "b", "2", "1000", "COPY", "REPLACE"), "+OK\r\n"},
+		{[]string{"GET", "b"}, "$4\r\nours\r\n"},
+		{m(port, "b", "99", "1000", "REPLACE"), "-ERR Target instance replied with error: ERR DB index is out of range\r\n"},
+		{m(port, "b", "2", "1000", "REPLACE", "AUTH", "x"), "-ERR Target instance replied with error: ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"},
+		{m(port, "b", "2", "1000", "REPLACE", "AUTH2", "u", "p"), "-ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+		{[]string{"SET", "t", "v", "PX", "100000"}, "+OK\r\n"},
+		{m(port, "t", "2", "0"), "+OK\r\n"},
+		{[]string{"EXISTS", "t", "b"}, ":1\r\n"},
+	})
+	got, err := dest.MGet(ctx, "a", "b", "c", "t").Result()
+	require.NoError(t, err)
+	require.Equal(t, []any{"1", "ours", "ours", "v"}, got)
+	ttl, err := dest.PTTL(ctx, "t").Result()
+	require.NoError(t, err)
+	require.True(t, ttl > 0 && ttl <= 100*time.Second, "the time to live goes along: %v", ttl)
+}
+
+// TestMigrateBetweenNodes moves keys of every kind from a primary to
+// another nadb-server: the target holds what the primary held, and the
+// primary's secondary sees the keys go.
+func TestMigrateBetweenNodes(t *testing.T) {
+	t.Parallel()
+	nadbOnly(t)
+	ctx := context.Background()
+	p, sec := startLinkedPair(t)
+	dest := startNode(t)
+	require.NoError(t, dest.rdb.ConfigSet(ctx, "requirepass", "pw").Err())
+	dc := redis.NewClient(&redis.Options{Addr: dest.Addr(), Password: "pw"})
+	t.Cleanup(func() { _ = dc.Close() })
+	args := []any{"MIGRATE", "127.0.0.1", dest.Port, "", 0, 5000, "AUTH", "pw", "KEYS"}
+	want := map[string]string{}
+	for i, tc := range dumpCases() {
+		for _, cmd := range tc.cmds {
+			require.NoError(t, p.rdb.Do(ctx, cmd...).Err())
+		}
+		key := fmt.Sprint("m", i)
+		require.NoError(t, p.rdb.Rename(ctx, tc.key, key).Err())
+		want[key] = valueOf(ctx, t, p.rdb, key)
+		args = append(args, key)
+	}
+	require.NoError(t, p.rdb.Set(ctx, "stays", "v", 0).Err())
+	require.Equal(t, "OK", p.rdb.Do(ctx, args...).Val())
+	for k, v := range want {
+		require.Equal(t, v, valueOf(ctx, t, dc, k), k)
+	}
+	requireConverged(t, p, sec)
+	n, err := sec.rdb.DBSize(ctx).Result()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "only the key not migrated is left")
 }

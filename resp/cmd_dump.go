@@ -1,6 +1,11 @@
 package resp
 
 import (
+	"bufio"
+	"net"
+	"strconv"
+	"time"
+
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/engine/rdb"
 )
@@ -11,6 +16,8 @@ func registerDumpCommands(t commandTable) {
 	}
 	add("dump", 2, flagReadOnly, "2.6.0", "Returns a serialized representation of the value stored at a key.", cmdDump)
 	add("restore", -4, flagWrite|flagDenyOOM, "2.6.0", "Creates a key from the serialized representation of a value.", cmdRestore)
+	t.add(command{name: "migrate", arity: -6, flags: flagWrite | flagMovableKeys, keys: keySpec{3, 3, 1}, group: "generic", since: "2.6.0",
+		summary: "Atomically transfers a key from one Redis instance to another.", handler: cmdMigrate})
 }
 
 // cmdDump answers the value of a key in Redis's DUMP format (package
@@ -99,4 +106,199 @@ func cmdRestore(s *Server, c *client, args [][]byte) {
 		return
 	}
 	okReply(c)
+}
+
+// migration is what MIGRATE sends: the keys found, their payloads and
+// the RESTORE commands that carry them, after AUTH and SELECT.
+type migration struct {
+	keys    []string
+	request []byte
+	auth    bool
+}
+
+// cmdMigrate is MIGRATE host port key|"" destination-db timeout [COPY]
+// [REPLACE] [AUTH password | AUTH2 username password] [KEYS key ...]: it
+// sends the keys of the client's database that exist, each as RESTORE
+// with its remaining time to live and its DUMP payload, and deletes
+// those the target took (unless COPY), as Redis does. The keys are read
+// before the target is dialled and deleted after it answered, without
+// holding the keyspace in between (Redis blocks the whole server), so a
+// key written meanwhile is deleted with the value the write left.
+func cmdMigrate(s *Server, c *client, args [][]byte) {
+	var copyKeys, replace bool
+	var user, pass []byte
+	keys := args[3:4]
+	for i := 6; i < len(args); i++ {
+		more := len(args) - 1 - i
+		switch {
+		case equalFold(args[i], "copy"):
+			copyKeys = true
+		case equalFold(args[i], "replace"):
+			replace = true
+		case equalFold(args[i], "auth") && more >= 1:
+			pass = args[i+1]
+			i++
+		case equalFold(args[i], "auth2") && more >= 2:
+			user, pass = args[i+1], args[i+2]
+			i += 2
+		case equalFold(args[i], "keys"):
+			if len(args[3]) != 0 {
+				c.conn.WriteError(errMigrateKeys)
+				return
+			}
+			keys = args[i+1:]
+			i = len(args)
+		default:
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
+	timeoutMs, ok1 := parseInt64(args[5])
+	dbid, ok2 := parseInt64(args[4])
+	if !ok1 || !ok2 {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
+	if timeoutMs <= 0 {
+		timeoutMs = 1000
+	}
+	m, err := migrationOf(c, keys, dbid, replace, user, pass)
+	if err != nil {
+		c.conn.WriteError(sanitize("ERR " + err.Error()))
+		return
+	}
+	if len(m.keys) == 0 {
+		c.conn.WriteString("NOKEY")
+		return
+	}
+	moved, reply := m.send(net.JoinHostPort(string(args[1]), string(args[2])), time.Duration(timeoutMs)*time.Millisecond)
+	if !copyKeys && len(moved) > 0 {
+		c.eng.Del(c.DB(), moved)
+	}
+	if reply != "" {
+		c.conn.WriteError(reply)
+		return
+	}
+	okReply(c)
+}
+
+// migrationOf builds the request for the keys that exist.
+func migrationOf(c *client, keys [][]byte, dbid int64, replace bool, user, pass []byte) (*migration, error) {
+	m := &migration{auth: pass != nil}
+	var req []byte
+	if pass != nil {
+		if user != nil {
+			req = appendCommand(req, []byte("AUTH"), user, pass)
+		} else {
+			req = appendCommand(req, []byte("AUTH"), pass)
+		}
+	}
+	req = appendCommand(req, []byte("SELECT"), strconv.AppendInt(nil, dbid, 10))
+	now := c.eng.NowMs()
+	for _, k := range keys {
+		it, enc, ok := c.eng.Dump(c.DB(), string(k))
+		if !ok {
+			continue
+		}
+		ttl := int64(0)
+		if it.ExpireAt != 0 {
+			if ttl = it.ExpireAt - now; ttl < 0 {
+				continue
+			}
+			ttl = max(ttl, 1)
+		}
+		payload, err := rdb.Encode(nil, &it, enc)
+		if err != nil {
+			return nil, err
+		}
+		parts := [][]byte{[]byte("RESTORE"), k, strconv.AppendInt(nil, ttl, 10), payload}
+		if replace {
+			parts = append(parts, []byte("REPLACE"))
+		}
+		req = appendCommand(req, parts...)
+		m.keys = append(m.keys, string(k))
+	}
+	m.request = req
+	return m, nil
+}
+
+// appendCommand appends a command as a RESP array of bulk strings.
+func appendCommand(dst []byte, parts ...[]byte) []byte {
+	dst = strconv.AppendInt(append(dst, '*'), int64(len(parts)), 10)
+	dst = append(dst, "\r\n"...)
+	for _, p := range parts {
+		dst = strconv.AppendInt(append(dst, '$'), int64(len(p)), 10)
+		dst = append(dst, "\r\n"...)
+		dst = append(append(dst, p...), "\r\n"...)
+	}
+	return dst
+}
+
+// send sends the request to addr and reads the replies: the keys the
+// target restored, and the error to answer ("" for none). An error of
+// the target (to AUTH, SELECT or a RESTORE) is reported once, with the
+// first one's text, as Redis reports it.
+func (m *migration) send(addr string, timeout time.Duration) (moved []string, reply string) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		// Redis's connect does not wait for the outcome: a refused or
+		// timed out connection fails its first write.
+		return nil, errMigrateWrite
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := conn.Write(m.request); err != nil {
+		return nil, errMigrateWrite
+	}
+	r := bufio.NewReader(conn)
+	line := func() (string, bool) {
+		_ = conn.SetReadDeadline(time.Now().Add(timeout))
+		l, err := r.ReadString('\n')
+		if err != nil {
+			return "", false
+		}
+		return trimCRLF(l), true
+	}
+	var first string // the target's first error
+	heads := 1       // SELECT's reply, and AUTH's
+	if m.auth {
+		heads++
+	}
+	for range heads {
+		l, ok := line()
+		if !ok {
+			return nil, errMigrateRead
+		}
+		if first == "" && len(l) > 0 && l[0] == '-' {
+			first = l
+		}
+	}
+	for _, k := range m.keys {
+		l, ok := line()
+		if !ok {
+			if first != "" {
+				return moved, errMigrateTarget(first[1:])
+			}
+			return moved, errMigrateRead
+		}
+		switch {
+		case len(l) > 0 && l[0] == '-':
+			if first == "" {
+				first = l
+			}
+		case first == "":
+			moved = append(moved, k)
+		}
+	}
+	if first != "" {
+		return moved, errMigrateTarget(first[1:])
+	}
+	return moved, ""
+}
+
+func trimCRLF(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
 }

@@ -365,6 +365,12 @@ func sanitize(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
+// errMigrateTarget is MIGRATE's error when the target refused a command:
+// its error line, without the '-'.
+func errMigrateTarget(line string) string {
+	return sanitize("ERR Target instance replied with error: " + line)
+}
+
 // errorText turns an engine sentinel error into its Redis reply.
 func errorText(err error) string {
 	switch {
@@ -483,6 +489,9 @@ const (
 	errRestoreTTL           = "ERR Invalid TTL value, must be >= 0"
 	errRestoreIdle          = "ERR Invalid IDLETIME value, must be >= 0"
 	errRestoreFreq          = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errMigrateKeys          = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+	errMigrateWrite         = "IOERR error or timeout writing to target instance"
+	errMigrateRead          = "IOERR error or timeout reading to target instance"
 	errRestorePolicy        = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
 )
 
