@@ -27,6 +27,8 @@ func TestPubSubReplies(t *testing.T) {
 		{[]string{"PUBSUB", "NUMSUB", "a", "b"}, "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n"},
 		{[]string{"PUBSUB", "CHANNELS"}, "*0\r\n"},
 		{[]string{"PUBSUB", "FOO"}, "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n"},
+		{[]string{"PUBSUB", "HELP"}, "*14\r\n+PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CHANNELS [<pattern>]\r\n+    Return the currently active channels matching a <pattern> (default: '*').\r\n+NUMPAT\r\n+    Return number of subscriptions to patterns.\r\n+NUMSUB [<channel> ...]\r\n+    Return the number of subscribers for the specified channels, excluding\r\n+    pattern subscriptions(default: no channels).\r\n+SHARDCHANNELS [<pattern>]\r\n+    Return the currently active shard level channels matching a <pattern> (default: '*').\r\n+SHARDNUMSUB [<shardchannel> ...]\r\n+    Return the number of subscribers for the specified shard level channel(s)\r\n+HELP\r\n+    Prints this help.\r\n"},
+		{[]string{"PUBSUB", "HELP", "x"}, "-ERR wrong number of arguments for 'pubsub|help' command\r\n"},
 		{[]string{"SUBSCRIBE", "a", "b", "a"}, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:2\r\n"},
 		{[]string{"PING"}, "*2\r\n$4\r\npong\r\n$0\r\n\r\n"},
 		{[]string{"PING", "x"}, "*2\r\n$4\r\npong\r\n$1\r\nx\r\n"},

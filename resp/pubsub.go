@@ -647,6 +647,19 @@ func cmdPubSub(s *Server, c *client, args [][]byte) {
 		n := len(h.patterns)
 		h.mu.Unlock()
 		c.conn.WriteInt(n)
+	case sub == "help" && len(args) == 2:
+		writeHelp(c, "PUBSUB",
+			"CHANNELS [<pattern>]",
+			"    Return the currently active channels matching a <pattern> (default: '*').",
+			"NUMPAT",
+			"    Return number of subscriptions to patterns.",
+			"NUMSUB [<channel> ...]",
+			"    Return the number of subscribers for the specified channels, excluding",
+			"    pattern subscriptions(default: no channels).",
+			"SHARDCHANNELS [<pattern>]",
+			"    Return the currently active shard level channels matching a <pattern> (default: '*').",
+			"SHARDNUMSUB [<shardchannel> ...]",
+			"    Return the number of subscribers for the specified shard level channel(s)")
 	default:
 		// The table knows the subcommand: this is its arguments' fault.
 		c.conn.WriteError(errSubcommandSyntax("pubsub", args[1]))

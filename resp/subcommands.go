@@ -44,7 +44,7 @@ func registerSubcommands(t commandTable) {
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
 	t.addSubcommands("pubsub",
 		sub("channels", -2, ls), sub("numpat", 2, ls), sub("numsub", -2, ls),
-		sub("shardchannels", -2, ls), sub("shardnumsub", -2, ls))
+		sub("shardchannels", -2, ls), sub("shardnumsub", -2, ls), help)
 	t.addSubcommands("xgroup",
 		key(sub("create", -5, flagWrite|flagDenyOOM)), key(sub("createconsumer", 5, flagWrite|flagDenyOOM)),
 		key(sub("delconsumer", 5, flagWrite)), key(sub("destroy", 4, flagWrite)), help,
