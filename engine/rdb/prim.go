@@ -180,9 +180,13 @@ func (r *reader) string() ([]byte, error) {
 // memory is taken for it.
 const maxLZFExpansion = 100
 
+// maxString is the longest string a payload may expand to, Redis's
+// limit on a string's size.
+const maxString = 512 << 20
+
 // lzfDecompress expands LZF data c into exactly n bytes.
 func lzfDecompress(c []byte, n uint64) ([]byte, error) {
-	if n == 0 || n > uint64(len(c))*maxLZFExpansion {
+	if n == 0 || n > uint64(len(c))*maxLZFExpansion || n > maxString {
 		return nil, ErrBadData
 	}
 	out := make([]byte, 0, n)
