@@ -163,11 +163,14 @@ func cmdCommand(s *Server, c *client, args [][]byte) {
 				"group", cmd.group,
 			})
 		}
+	case equalFold(sub, "getkeys"):
+		commandGetKeys(s, c, args[2:])
 	case equalFold(sub, "help") && len(args) == 2:
 		writeHelp(c, "COMMAND",
 			"(no subcommand)", "    Return details about all commands.",
 			"COUNT", "    Return the number of commands.",
 			"DOCS [<command-name> ...]", "    Return documentation of the given commands, or of all.",
+			"GETKEYS <full-command>", "    Return the keys of a whole command.",
 			"INFO [<command-name> ...]", "    Return details about the given commands, or about all.",
 			"LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]", "    Return the names of all commands and subcommands, or of those the filter keeps.")
 	case equalFold(sub, "list"):

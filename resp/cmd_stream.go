@@ -662,22 +662,3 @@ func writeMaybeEntry(c *client, en *engine.StreamEntry) {
 	writeEntry(c, en)
 }
 
-// streamKeys calls fn with XREAD's keys: the first half of what follows
-// STREAMS.
-func streamKeys(args [][]byte, fn func([]byte)) {
-	for i := 1; i < len(args); i++ {
-		if equalFold(args[i], "streams") {
-			rest := args[i+1:]
-			for _, k := range rest[:len(rest)/2] {
-				fn(k)
-			}
-			return
-		}
-		switch {
-		case equalFold(args[i], "count") || equalFold(args[i], "block"):
-			i++
-		case equalFold(args[i], "group"):
-			i += 2
-		}
-	}
-}

@@ -31,7 +31,7 @@ func registerSubcommands(t commandTable) {
 		sub("no-touch", 3, nls), sub("pause", -3, adm), sub("reply", 3, nls), sub("setinfo", 4, nls), sub("setname", 3, nls),
 		sub("tracking", -3, nls), sub("trackinginfo", 2, nls), sub("unblock", -3, adm), sub("unpause", 2, adm))
 	t.addSubcommands("command",
-		sub("count", 2, ls), sub("docs", -2, ls), help, sub("info", -2, ls), sub("list", -2, ls))
+		sub("count", 2, ls), sub("docs", -2, ls), sub("getkeys", -4, ls), help, sub("info", -2, ls), sub("list", -2, ls))
 	t.addSubcommands("config",
 		sub("get", -3, adm), help, sub("resetstat", 2, adm), sub("rewrite", 2, adm), sub("set", -4, adm))
 	t.addSubcommands("latency",

@@ -714,43 +714,14 @@ func clientTrackingInfo(s *Server, c *client) {
 	}
 }
 
-// commandKeys calls fn with each key argument of cmd, from its key
-// positions, or from its numkeys argument for the commands that have one.
+// commandKeys calls fn with each key argument of cmd (keyPositions).
 func commandKeys(cmd *command, args [][]byte, fn func([]byte)) {
-	numkeys := 0
-	switch cmd.name {
-	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
-		numkeys = 1
-	}
-	if cmd.name == "xread" || cmd.name == "xreadgroup" {
-		streamKeys(args, fn)
+	if !hasKeys(cmd) {
 		return
 	}
-	if numkeys > 0 {
-		if len(args) <= numkeys {
-			return
-		}
-		n, ok := parseInt64(args[numkeys])
-		if !ok || n <= 0 || n > int64(len(args)-numkeys-1) {
-			return
-		}
-		for _, k := range args[numkeys+1 : numkeys+1+int(n)] {
-			fn(k)
-		}
-		return
-	}
-	ks := cmd.keys
-	if ks.first == 0 || ks.first >= len(args) {
-		return
-	}
-	last := ks.last
-	if last < 0 {
-		last += len(args)
-	}
-	last = min(last, len(args)-1)
-	step := max(ks.step, 1)
-	for i := ks.first; i <= last; i += step {
-		fn(args[i])
+	pos, _ := keyPositions(cmd, args)
+	for _, p := range pos {
+		fn(args[p])
 	}
 }
 
