@@ -661,4 +661,3 @@ func writeMaybeEntry(c *client, en *engine.StreamEntry) {
 	}
 	writeEntry(c, en)
 }
-
