@@ -245,15 +245,16 @@ func typeOfKind(kind uint8) ValueType {
 	return TypeString
 }
 
-// ExpireCond is the NX/XX/GT/LT condition of EXPIRE and friends.
+// ExpireCond is the NX/XX/GT/LT conditions of EXPIRE and friends, which
+// may be combined (XX with GT or LT): every one given must hold.
 type ExpireCond uint8
 
 const (
-	ExpireAlways ExpireCond = iota
-	ExpireNX                // only when the key has no expiry
-	ExpireXX                // only when the key has an expiry
-	ExpireGT                // only when the new expiry is later
-	ExpireLT                // only when the new expiry is earlier
+	ExpireAlways ExpireCond = 0
+	ExpireNX     ExpireCond = 1 << (iota - 1) // only when the key has no expiry
+	ExpireXX                                  // only when the key has an expiry
+	ExpireGT                                  // only when the new expiry is later
+	ExpireLT                                  // only when the new expiry is earlier
 )
 
 // Expire sets key's expiry to at (Unix ms) if cond holds, deleting the key
@@ -281,23 +282,9 @@ func (e *Engine) expire(d int, key string, at int64, relative bool, cond ExpireC
 	}
 	// A key without expiry counts as expiring never (infinitely late).
 	cur := en.expireAt
-	switch cond {
-	case ExpireNX:
-		if cur != 0 {
-			return false
-		}
-	case ExpireXX:
-		if cur == 0 {
-			return false
-		}
-	case ExpireGT:
-		if cur == 0 || at <= cur {
-			return false
-		}
-	case ExpireLT:
-		if cur != 0 && at >= cur {
-			return false
-		}
+	if (cond&ExpireNX != 0 && cur != 0) || (cond&ExpireXX != 0 && cur == 0) ||
+		(cond&ExpireGT != 0 && (cur == 0 || at <= cur)) || (cond&ExpireLT != 0 && cur != 0 && at >= cur) {
+		return false
 	}
 	if at <= now {
 		e.removeLocked(d, &en)

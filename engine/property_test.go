@@ -204,7 +204,9 @@ func randomOp(r *rand.Rand, now int64) op {
 		if o.at == 0 {
 			o.at = now + 1 + r.Int64N(3000)
 		}
-		o.cond = engine.ExpireCond(r.IntN(5))
+		// One condition, or XX with GT or LT, as the commands allow.
+		o.cond = []engine.ExpireCond{engine.ExpireAlways, engine.ExpireNX, engine.ExpireXX, engine.ExpireGT, engine.ExpireLT,
+			engine.ExpireXX | engine.ExpireGT, engine.ExpireXX | engine.ExpireLT}[r.IntN(7)]
 	case opCopy:
 		o.nx = r.IntN(2) == 0 // replace
 	}
@@ -627,22 +629,27 @@ func (m *model) run(o op, now int64) string {
 		if !ok {
 			return "false"
 		}
-		switch o.cond {
-		case engine.ExpireNX:
-			if en.at != 0 {
-				return "false"
+		for _, c := range []engine.ExpireCond{engine.ExpireNX, engine.ExpireXX, engine.ExpireGT, engine.ExpireLT} {
+			if o.cond&c == 0 {
+				continue
 			}
-		case engine.ExpireXX:
-			if en.at == 0 {
-				return "false"
-			}
-		case engine.ExpireGT:
-			if en.at == 0 || o.at <= en.at {
-				return "false"
-			}
-		case engine.ExpireLT:
-			if en.at != 0 && o.at >= en.at {
-				return "false"
+			switch c {
+			case engine.ExpireNX:
+				if en.at != 0 {
+					return "false"
+				}
+			case engine.ExpireXX:
+				if en.at == 0 {
+					return "false"
+				}
+			case engine.ExpireGT:
+				if en.at == 0 || o.at <= en.at {
+					return "false"
+				}
+			case engine.ExpireLT:
+				if en.at != 0 && o.at >= en.at {
+					return "false"
+				}
 			}
 		}
 		if o.at <= now {

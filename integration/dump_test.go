@@ -394,6 +394,9 @@ func TestMigrateReplies(t *testing.T) {
 		{[]string{"SET", "c", "ours"}, "+OK\r\n"},
 		{m(port, "", "2", "1000", "KEYS", "c", "b"), "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n"},
 		{[]string{"EXISTS", "c", "b"}, ":1\r\n"},
+		{[]string{"SET", "d", "ours"}, "+OK\r\n"},
+		{m(port, "", "2", "1000", "KEYS", "b", "d"), "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n"},
+		{[]string{"EXISTS", "d", "b"}, ":1\r\n"},
 		{m(port, "b", "2", "1000", "COPY", "REPLACE"), "+OK\r\n"},
 		{[]string{"GET", "b"}, "$4\r\nours\r\n"},
 		{m(port, "b", "99", "1000", "REPLACE"), "-ERR Target instance replied with error: ERR DB index is out of range\r\n"},
@@ -403,9 +406,9 @@ func TestMigrateReplies(t *testing.T) {
 		{m(port, "t", "2", "0"), "+OK\r\n"},
 		{[]string{"EXISTS", "t", "b"}, ":1\r\n"},
 	})
-	got, err := dest.MGet(ctx, "a", "b", "c", "t").Result()
+	got, err := dest.MGet(ctx, "a", "b", "c", "d", "t").Result()
 	require.NoError(t, err)
-	require.Equal(t, []any{"1", "ours", "ours", "v"}, got)
+	require.Equal(t, []any{"1", "ours", "ours", "ours", "v"}, got)
 	ttl, err := dest.PTTL(ctx, "t").Result()
 	require.NoError(t, err)
 	require.True(t, ttl > 0 && ttl <= 100*time.Second, "the time to live goes along: %v", ttl)
@@ -443,4 +446,12 @@ func TestMigrateBetweenNodes(t *testing.T) {
 	n, err := sec.rdb.DBSize(ctx).Result()
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "only the key not migrated is left")
+
+	// To itself, as Redis (which cannot answer itself) it fails reading,
+	// and keeps the key, REPLACE or not.
+	for _, replace := range []string{"COPY", "REPLACE"} {
+		err = p.rdb.Do(ctx, "MIGRATE", "127.0.0.1", p.Port, "stays", 0, 1000, replace).Err()
+		require.EqualError(t, err, "IOERR error or timeout reading to target instance")
+		require.Equal(t, "v", p.rdb.Get(ctx, "stays").Val())
+	}
 }

@@ -171,7 +171,7 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 		c.conn.WriteString("NOKEY")
 		return
 	}
-	moved, reply := m.send(net.JoinHostPort(string(args[1]), string(args[2])), time.Duration(timeoutMs)*time.Millisecond)
+	moved, reply := m.send(s, net.JoinHostPort(string(args[1]), string(args[2])), time.Duration(timeoutMs)*time.Millisecond)
 	if !copyKeys && len(moved) > 0 {
 		c.eng.Del(c.DB(), moved)
 	}
@@ -238,7 +238,7 @@ func appendCommand(dst []byte, parts ...[]byte) []byte {
 // target restored, and the error to answer ("" for none). An error of
 // the target (to AUTH, SELECT or a RESTORE) is reported once, with the
 // first one's text, as Redis reports it.
-func (m *migration) send(addr string, timeout time.Duration) (moved []string, reply string) {
+func (m *migration) send(s *Server, addr string, timeout time.Duration) (moved []string, reply string) {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		// Redis's connect does not wait for the outcome: a refused or
@@ -246,6 +246,12 @@ func (m *migration) send(addr string, timeout time.Duration) (moved []string, re
 		return nil, errMigrateWrite
 	}
 	defer conn.Close()
+	if s.ownAddr(conn) {
+		// This server itself: Redis, blocked in MIGRATE, cannot answer
+		// and times out reading. Here it could, and REPLACE would then
+		// restore the keys over themselves before they are deleted.
+		return nil, errMigrateRead
+	}
 	_ = conn.SetDeadline(time.Now().Add(timeout))
 	if _, err := conn.Write(m.request); err != nil {
 		return nil, errMigrateWrite
@@ -273,6 +279,7 @@ func (m *migration) send(addr string, timeout time.Duration) (moved []string, re
 			first = l
 		}
 	}
+	headFailed := first != "" // then no RESTORE counts, as in Redis
 	for _, k := range m.keys {
 		l, ok := line()
 		if !ok {
@@ -286,7 +293,8 @@ func (m *migration) send(addr string, timeout time.Duration) (moved []string, re
 			if first == "" {
 				first = l
 			}
-		case first == "":
+		case !headFailed:
+			// A key the target took is moved even after another's error.
 			moved = append(moved, k)
 		}
 	}
@@ -301,4 +309,24 @@ func trimCRLF(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// ownAddr reports whether conn, dialled from here, reached one of this
+// server's own listeners: the same address and port as one of them (or
+// any address of this host, for a listener on all of them).
+func (s *Server) ownAddr(conn net.Conn) bool {
+	remote, ok1 := conn.RemoteAddr().(*net.TCPAddr)
+	local, ok2 := conn.LocalAddr().(*net.TCPAddr)
+	if !ok1 || !ok2 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ln := range s.lns {
+		la, ok := ln.Addr().(*net.TCPAddr)
+		if ok && la.Port == remote.Port && (la.IP.Equal(remote.IP) || (la.IP.IsUnspecified() && remote.IP.Equal(local.IP))) {
+			return true
+		}
+	}
+	return false
 }

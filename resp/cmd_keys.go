@@ -164,11 +164,6 @@ func boolInt(b bool) int {
 
 // expireGeneric runs EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT.
 func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolute bool) {
-	n, ok := parseInt(args[2])
-	if !ok {
-		c.conn.WriteError(errNotInteger)
-		return
-	}
 	var nx, xx, gt, lt bool
 	for _, a := range args[3:] {
 		switch {
@@ -193,16 +188,20 @@ func expireGeneric(s *Server, c *client, args [][]byte, name string, ms, absolut
 		c.conn.WriteError(errGTAndLT)
 		return
 	}
+	// The options are checked before the time, as Redis does.
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.conn.WriteError(errNotInteger)
+		return
+	}
 	cond := engine.ExpireAlways
-	switch {
-	case nx:
-		cond = engine.ExpireNX
-	case xx:
-		cond = engine.ExpireXX
-	case gt:
-		cond = engine.ExpireGT
-	case lt:
-		cond = engine.ExpireLT
+	for _, f := range []struct {
+		on bool
+		c  engine.ExpireCond
+	}{{nx, engine.ExpireNX}, {xx, engine.ExpireXX}, {gt, engine.ExpireGT}, {lt, engine.ExpireLT}} {
+		if f.on {
+			cond |= f.c
+		}
 	}
 	if !ms {
 		if n > math.MaxInt64/1000 || n < math.MinInt64/1000 {

@@ -333,6 +333,13 @@ func TestDecodeStreamVersions(t *testing.T) {
 	}
 }
 
+// TestDecodeStreamNodeShort: a stream node whose master entry names more
+// fields than the node holds is refused (it crashed the server once).
+func TestDecodeStreamNodeShort(t *testing.T) {
+	_, _, err := Decode(AppendFooter([]byte("\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x10\x00\x00\x00\x04\x00\x01\x01\x00\x01\x02\x01\x81\x66\x02\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00"), 0))
+	require.ErrorIs(t, err, ErrBadData)
+}
+
 // FuzzDecode: Decode never panics nor reads past its input, and what it
 // takes, Encode writes back to the same value.
 func FuzzDecode(f *testing.F) {
@@ -349,6 +356,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(p[:len(p)-10])
 	}
 	f.Add(append([]byte{typeListZiplist}, appendRaw(nil, zl("a", "1", "-70000"))...))
+	// A stream node whose master entry names more fields than it holds
+	// (it crashed the server once).
+	f.Add([]byte("\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x10\x00\x00\x00\x04\x00\x01\x01\x00\x01\x02\x01\x81\x66\x02\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, obj []byte) {
 		typ, val, err := Decode(AppendFooter(bytes.Clone(obj), 0))
 		if err != nil {

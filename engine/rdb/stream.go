@@ -332,7 +332,7 @@ func nodeEntries(ents []streamEntry, master engine.StreamID, lp []byte) ([]strea
 	live, ok1 := num()
 	deleted, ok2 := num()
 	nf, ok3 := num()
-	if !ok1 || !ok2 || !ok3 || live < 0 || deleted < 0 || nf <= 0 || nf > int64(len(els)) {
+	if !ok1 || !ok2 || !ok3 || live < 0 || deleted < 0 || nf <= 0 || nf > int64(len(els)-i) {
 		return nil, ErrBadData
 	}
 	fields := els[i : i+int(nf)]
@@ -371,6 +371,7 @@ func nodeEntries(ents []streamEntry, master engine.StreamID, lp []byte) ([]strea
 		}
 		seen++
 		if flags&streamDeleted != 0 {
+			deleted--
 			continue
 		}
 		if len(ents) > 0 && en.id.Compare(ents[len(ents)-1].id) <= 0 {
@@ -379,7 +380,7 @@ func nodeEntries(ents []streamEntry, master engine.StreamID, lp []byte) ([]strea
 		ents = append(ents, en)
 		live--
 	}
-	if live != 0 || seen == 0 {
+	if live != 0 || deleted != 0 || seen == 0 {
 		return nil, ErrBadData
 	}
 	return ents, nil

@@ -387,7 +387,10 @@ func (st *state) run(r *Run) (reply []byte, errText string) {
 	v := L.Get(-1)
 	if t, ok := v.(*lua.LTable); ok {
 		if e, ok := t.RawGetString("err").(lua.LString); ok {
-			return nil, sanitize(string(e))
+			if msg := sanitize(string(e)); msg != "" {
+				return nil, msg
+			}
+			return []byte("-\r\n"), "" // an empty error, as Redis sends it
 		}
 	}
 	return st.encode(nil, v, r.RESP3, 0), ""
