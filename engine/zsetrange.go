@@ -86,10 +86,96 @@ func (spec *ZRangeSpec) lteMax(e zent) bool {
 
 // bounds returns the ranks [lo, hi) of the members in spec's score or lex
 // range (hi <= lo when none).
+//
+// Members are in lex order only among those of one score, as Redis
+// requires of a lex range; over several scores Redis's answer is what its
+// walk finds, and so is this one's: the range begins at the first member
+// at or above its lower end (a listpack's is found from its head, as
+// Redis walks it; a larger set's by binary search, as Redis's skiplist
+// descends) and ends at the first member past its upper end, so that no
+// member outside the range is ever selected (or removed). Reversed, the
+// walk starts from the upper end down.
 func (z *zsetObj) bounds(spec *ZRangeSpec) (lo, hi int) {
-	lo = z.count(spec.gteMin)
+	if spec.By != ZByLex {
+		lo = z.count(spec.gteMin)
+		hi = z.count(func(e zent) bool { return !spec.lteMax(e) })
+		return lo, hi
+	}
+	// Redis first checks that the range can hold anything: its ends in
+	// order, the last member at or above the lower end and the first at
+	// or below the upper one.
+	if z.n == 0 || spec.lexEmpty() || !spec.gteMin(z.at(z.n-1)) || !spec.lteMax(z.at(0)) {
+		return 0, 0
+	}
+	small := z.idx == nil
+	if !spec.Rev {
+		lo = z.count(spec.gteMin)
+		if small {
+			lo = z.firstFrom(0, spec.gteMin)
+		}
+		hi = lo
+		z.each(lo, z.n, false, func(e zent) bool {
+			if !spec.lteMax(e) {
+				return false
+			}
+			hi++
+			return true
+		})
+		return lo, hi
+	}
 	hi = z.count(func(e zent) bool { return !spec.lteMax(e) })
+	if small {
+		hi = z.lastFrom(z.n, spec.lteMax)
+	}
+	lo = hi
+	z.each(0, hi, true, func(e zent) bool {
+		if !spec.gteMin(e) {
+			return false
+		}
+		lo--
+		return true
+	})
 	return lo, hi
+}
+
+// lexEmpty reports whether a lex range is empty whatever the members: its
+// lower end above its upper end, or both one value with one excluded.
+func (spec *ZRangeSpec) lexEmpty() bool {
+	lo, hi := &spec.LexMin, &spec.LexMax
+	switch {
+	case lo.Inf > 0 || hi.Inf < 0:
+		return !(lo.Inf > 0 && hi.Inf > 0) && !(lo.Inf < 0 && hi.Inf < 0)
+	case lo.Inf < 0 || hi.Inf > 0:
+		return false
+	}
+	c := strings.Compare(lo.Value, hi.Value)
+	return c > 0 || (c == 0 && (lo.Ex || hi.Ex))
+}
+
+// firstFrom is the rank of the first member from rank r on for which f
+// holds (z.n for none).
+func (z *zsetObj) firstFrom(r int, f func(zent) bool) int {
+	z.each(r, z.n, false, func(e zent) bool {
+		if f(e) {
+			return false
+		}
+		r++
+		return true
+	})
+	return r
+}
+
+// lastFrom is one past the rank of the last member below rank r for
+// which f holds (0 for none).
+func (z *zsetObj) lastFrom(r int, f func(zent) bool) int {
+	z.each(0, r, true, func(e zent) bool {
+		if f(e) {
+			return false
+		}
+		r--
+		return true
+	})
+	return r
 }
 
 // rankBounds resolves Start and Stop as Redis does into ranks [lo, hi)

@@ -144,6 +144,20 @@ func TestKeys(t *testing.T) {
 			{cmd: []any{"PEXPIRE", "a", 10, "NX", "LT"}, err: errNXXX},
 			{cmd: []any{"EXPIRE", "a", 10, "GT", "LT"}, err: "ERR GT and LT options at the same time are not compatible"},
 			{cmd: []any{"EXPIRE", "a", 10, "FOO"}, err: "ERR Unsupported option FOO"},
+			// The options are checked before the time.
+			{cmd: []any{"EXPIRE", "a", "abc", "FOO"}, err: "ERR Unsupported option FOO"},
+			{cmd: []any{"EXPIRE", "a", "abc", "NX", "XX"}, err: errNXXX},
+			// XX combines with GT and LT: both must hold.
+			{cmd: []any{"SET", "c", "1"}, want: "OK"},
+			{cmd: []any{"EXPIRE", "c", 100, "XX", "LT"}, want: 0},
+			{cmd: []any{"TTL", "c"}, want: -1},
+			{cmd: []any{"EXPIRE", "c", 1000}, want: 1},
+			{cmd: []any{"EXPIRE", "c", 10, "XX", "GT"}, want: 0},
+			{cmd: []any{"EXPIRE", "c", 5000, "XX", "LT"}, want: 0},
+			{cmd: []any{"TTL", "c"}, want: between(999, 1000)},
+			{cmd: []any{"PEXPIREAT", "c", 100, "XX", "GT"}, want: 0},
+			{cmd: []any{"EXPIRE", "c", 2000, "XX", "GT"}, want: 1},
+			{cmd: []any{"TTL", "c"}, want: between(1999, 2000)},
 		},
 		"TOUCH": {
 			{cmd: []any{"MSET", "a", "1", "b", "2"}, want: "OK"},

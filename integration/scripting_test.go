@@ -48,6 +48,8 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"eval", "return redis.error_reply('Oops')", "0"}, "-ERR Oops\r\n"},
 		{[]string{"eval", "return redis.error_reply('')", "0"}, "-ERR \r\n"},
 		{[]string{"eval", "return {err='x y'}", "0"}, "-x y\r\n"},
+		{[]string{"eval", "return {err=''}", "0"}, "-\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
 		{[]string{"eval", "return redis.call('incr', {})", "0"}, "-ERR Lua redis lib command arguments must be strings or integers script: 27c46da9c13b8e67588c7cbbe80976975f4fd10d, on @user_script:1.\r\n"},
 		{[]string{"eval", "return redis.pcall('nosuch')", "0"}, "-ERR Unknown Redis command called from script\r\n"},
 		{[]string{"eval", "return redis.call('set','a','b')", "0"}, "+OK\r\n"},

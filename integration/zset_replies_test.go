@@ -309,6 +309,16 @@ func TestZSetReplies(t *testing.T) {
 		{[]string{"ZRANGE", "r", "0", "-1"}, "*1\r\n$1\r\ne\r\n"},
 		{[]string{"ZREMRANGEBYRANK", "r", "0", "-1"}, ":1\r\n"},
 		{[]string{"EXISTS", "r"}, ":0\r\n"},
+		// Lex ranges over members of several scores: Redis's walk, and
+		// nothing outside the range is removed.
+		{[]string{"ZADD", "mixed", "1", "a", "3", "d", "inf", ""}, ":3\r\n"},
+		{[]string{"ZREMRANGEBYLEX", "mixed", "[", "[b"}, ":1\r\n"},
+		{[]string{"ZRANGE", "mixed", "0", "-1"}, "*2\r\n$1\r\nd\r\n$0\r\n\r\n"},
+		{[]string{"ZADD", "mixed2", "5e-324", "f", "10", "b", "3", "c"}, ":3\r\n"},
+		{[]string{"ZLEXCOUNT", "mixed2", "(B", "(d"}, ":0\r\n"},
+		{[]string{"ZRANGE", "mixed2", "(B", "(d", "BYLEX"}, "*0\r\n"},
+		{[]string{"ZRANGE", "mixed2", "[c", "-", "BYLEX", "REV"}, "*0\r\n"},
+		{[]string{"ZRANGE", "mixed2", "+", "-", "BYLEX", "REV"}, "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nf\r\n"},
 		{[]string{"ZREMRANGEBYSCORE", "nokey", "1", "2"}, ":0\r\n"},
 		{[]string{"ZREMRANGEBYRANK", "nokey", "0", "-1"}, ":0\r\n"},
 		{[]string{"ZREMRANGEBYLEX", "nokey", "-", "+"}, ":0\r\n"},
