@@ -77,6 +77,13 @@ func TestListReplies(t *testing.T) {
 		{[]string{"LRANGE", "l", "9223372036854775808", "1"}, "-ERR value is not an integer or out of range\r\n"},
 		{[]string{"LRANGE", "nokey", "0", "-1"}, "*0\r\n"},
 		{[]string{"LINDEX", "l", "0"}, "$2\r\np2\r\n"},
+		// Integers as Redis reads them: no '+', no leading zeros, no "-0".
+		{[]string{"LINDEX", "l", "00"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"LRANGE", "l", "0", "+1"}, "-ERR value is not an integer or out of range\r\n"},
+		{[]string{"LPOP", "l", "-0"}, "-ERR value is out of range, must be positive\r\n"},
+		{[]string{"LMPOP", "01", "l", "LEFT"}, "-ERR numkeys should be greater than 0\r\n"},
+		{[]string{"LMPOP", "1", "l", "LEFT", "COUNT", "+1"}, "-ERR count should be greater than 0\r\n"},
+		{[]string{"XRANGE", "nostream", "-", "+", "COUNT", "+1"}, "-ERR value is not an integer or out of range\r\n"},
 		{[]string{"LINDEX", "l", "-1"}, "$2\r\nr1\r\n"},
 		{[]string{"LINDEX", "l", "-8"}, "$2\r\np2\r\n"},
 		{[]string{"LINDEX", "l", "-9"}, "$-1\r\n"},

@@ -165,7 +165,7 @@ func clientUnblock(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	id, ok := parseInt64(args[0])
+	id, ok := parseInt(args[0])
 	if !ok {
 		c.conn.WriteError(errNotInteger)
 		return

@@ -50,7 +50,7 @@ func cmdRestore(s *Server, c *client, args [][]byte) {
 		case equalFold(args[i], "absttl"):
 			absTTL = true
 		case equalFold(args[i], "idletime") && more && o.Freq < 0:
-			v, ok := parseInt64(args[i+1])
+			v, ok := parseInt(args[i+1])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
@@ -62,7 +62,7 @@ func cmdRestore(s *Server, c *client, args [][]byte) {
 			o.IdleSecs = v
 			i++
 		case equalFold(args[i], "freq") && more && o.IdleSecs < 0:
-			v, ok := parseInt64(args[i+1])
+			v, ok := parseInt(args[i+1])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
@@ -83,7 +83,7 @@ func cmdRestore(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errBusyKey)
 		return
 	}
-	ttl, ok := parseInt64(args[2])
+	ttl, ok := parseInt(args[2])
 	if !ok {
 		c.conn.WriteError(errNotInteger)
 		return
@@ -153,8 +153,8 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	timeoutMs, ok1 := parseInt64(args[5])
-	dbid, ok2 := parseInt64(args[4])
+	timeoutMs, ok1 := parseInt(args[5])
+	dbid, ok2 := parseInt(args[4])
 	if !ok1 || !ok2 {
 		c.conn.WriteError(errNotInteger)
 		return

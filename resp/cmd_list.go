@@ -2,7 +2,6 @@ package resp
 
 import (
 	"math"
-	"strconv"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -38,12 +37,6 @@ func registerListCommands(t commandTable) {
 	add("blmpop", -5, flagWrite|flagBlocking|flagMovableKeys, keySpec{}, "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", cmdBLMPop)
 }
 
-// parseInt64 parses a Redis integer argument.
-func parseInt64(b []byte) (int64, bool) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
-}
-
 func cmdPush(left, onlyExisting bool) handlerFunc {
 	return func(s *Server, c *client, args [][]byte) {
 		n, err := c.eng.LPush(c.DB(), string(args[1]), args[2:], left, onlyExisting)
@@ -65,7 +58,7 @@ func cmdPop(left bool) handlerFunc {
 		}
 		count, hasCount := int64(1), len(args) == 3
 		if hasCount {
-			n, ok := parseInt64(args[2])
+			n, ok := parseInt(args[2])
 			if !ok || n < 0 {
 				c.conn.WriteError(errMustBePositive)
 				return
@@ -100,7 +93,7 @@ func writeBulks(c *client, elems [][]byte) {
 func intArgs(c *client, args ...[]byte) ([]int64, bool) {
 	out := make([]int64, len(args))
 	for i, a := range args {
-		n, ok := parseInt64(a)
+		n, ok := parseInt(a)
 		if !ok {
 			c.conn.WriteError(errNotInteger)
 			return nil, false
@@ -136,7 +129,7 @@ func badIndex(c *client, key []byte, missing func()) {
 }
 
 func cmdLIndex(s *Server, c *client, args [][]byte) {
-	i, ok := parseInt64(args[2])
+	i, ok := parseInt(args[2])
 	if !ok {
 		badIndex(c, args[1], c.conn.WriteNull)
 		return
@@ -153,7 +146,7 @@ func cmdLIndex(s *Server, c *client, args [][]byte) {
 }
 
 func cmdLSet(s *Server, c *client, args [][]byte) {
-	i, ok := parseInt64(args[2])
+	i, ok := parseInt(args[2])
 	if !ok {
 		badIndex(c, args[1], func() { c.conn.WriteError(errNoSuchKey) })
 		return
@@ -219,7 +212,7 @@ func cmdLPos(s *Server, c *client, args [][]byte) {
 		i++
 		switch {
 		case equalFold(opt, "rank"):
-			n, ok := parseInt64(args[i])
+			n, ok := parseInt(args[i])
 			switch {
 			case !ok:
 				c.conn.WriteError(errNotInteger)
@@ -230,7 +223,7 @@ func cmdLPos(s *Server, c *client, args [][]byte) {
 			}
 			o.Rank = n
 		case equalFold(opt, "count"):
-			n, ok := parseInt64(args[i])
+			n, ok := parseInt(args[i])
 			switch {
 			case !ok || n < 0:
 				c.conn.WriteError(errCountNegative)
@@ -238,7 +231,7 @@ func cmdLPos(s *Server, c *client, args [][]byte) {
 			}
 			o.Count = n
 		case equalFold(opt, "maxlen"):
-			n, ok := parseInt64(args[i])
+			n, ok := parseInt(args[i])
 			switch {
 			case !ok || n < 0:
 				c.conn.WriteError(errMaxLenNegative)
@@ -312,7 +305,7 @@ type mpopArgs struct {
 // (numkeys first), answering the error if they are not.
 func parseMPop(c *client, args [][]byte) (mpopArgs, bool) {
 	var a mpopArgs
-	n, ok := parseInt64(args[0])
+	n, ok := parseInt(args[0])
 	if !ok || n <= 0 {
 		c.conn.WriteError(errNumKeys)
 		return a, false
@@ -334,7 +327,7 @@ func parseMPop(c *client, args [][]byte) (mpopArgs, bool) {
 	for i := 1; i < len(rest); i++ {
 		if equalFold(rest[i], "count") && a.count < 0 && i+1 < len(rest) {
 			i++
-			v, ok := parseInt64(rest[i])
+			v, ok := parseInt(rest[i])
 			if !ok || v <= 0 {
 				c.conn.WriteError(errCountPositive)
 				return a, false

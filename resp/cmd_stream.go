@@ -69,7 +69,7 @@ func parseTrim(c *client, args [][]byte, i int, trimOnly bool) (trim *engine.Str
 				t.Min = id
 				continue
 			}
-			n, ok := parseInt64(args[i])
+			n, ok := parseInt(args[i])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return nil, false, 0, false
@@ -80,7 +80,7 @@ func parseTrim(c *client, args [][]byte, i int, trimOnly bool) (trim *engine.Str
 			}
 			t.MaxLen = n
 		case equalFold(a, "limit") && more >= 1:
-			n, ok := parseInt64(args[i+1])
+			n, ok := parseInt(args[i+1])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return nil, false, 0, false
@@ -237,7 +237,7 @@ func cmdXRange(rev bool) handlerFunc {
 				c.conn.WriteError(errSyntax)
 				return
 			}
-			n, ok := parseInt64(args[j+1])
+			n, ok := parseInt(args[j+1])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
@@ -291,7 +291,7 @@ func parseBlockCount(c *client, args [][]byte, i int, a *xreadArgs) (isOpt, ok b
 	}
 	switch {
 	case equalFold(args[i], "block"):
-		ms, ok := parseInt64(args[i+1])
+		ms, ok := parseInt(args[i+1])
 		if !ok {
 			c.conn.WriteError(errTimeout)
 			return true, false
@@ -303,7 +303,7 @@ func parseBlockCount(c *client, args [][]byte, i int, a *xreadArgs) (isOpt, ok b
 		a.block, a.timeout = true, time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond)))*time.Millisecond
 		return true, true
 	case equalFold(args[i], "count"):
-		n, ok := parseInt64(args[i+1])
+		n, ok := parseInt(args[i+1])
 		if !ok {
 			c.conn.WriteError(errNotInteger)
 			return true, false
@@ -374,7 +374,7 @@ func cmdXSetID(s *Server, c *client, args [][]byte) {
 	for i := 3; i < len(args); i++ {
 		switch a := args[i]; {
 		case equalFold(a, "entriesadded") && i+1 < len(args):
-			n, ok := parseInt64(args[i+1])
+			n, ok := parseInt(args[i+1])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
@@ -597,7 +597,7 @@ func xinfoStream(c *client, args [][]byte) {
 		switch {
 		case len(args) == 4:
 		case len(args) == 6 && equalFold(args[4], "count"):
-			n, ok := parseInt64(args[5])
+			n, ok := parseInt(args[5])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return

@@ -52,7 +52,7 @@ func parseGroupID(c *client, b []byte) (engine.GroupID, bool) {
 
 // parseEntriesRead reads ENTRIESREAD's value.
 func parseEntriesRead(c *client, b []byte) (*int64, bool) {
-	n, ok := parseInt64(b)
+	n, ok := parseInt(b)
 	if !ok {
 		c.conn.WriteError(errNotInteger)
 		return nil, false
@@ -397,7 +397,7 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 			c.conn.WriteError(errSyntax)
 			return
 		}
-		n, ok := parseInt64(args[i+1])
+		n, ok := parseInt(args[i+1])
 		if !ok {
 			c.conn.WriteError(errNotInteger)
 			return
@@ -409,7 +409,7 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errSyntax)
 		return
 	}
-	count, ok := parseInt64(args[i+2])
+	count, ok := parseInt(args[i+2])
 	if !ok {
 		c.conn.WriteError(errNotInteger)
 		return
@@ -443,7 +443,7 @@ func cmdXPending(s *Server, c *client, args [][]byte) {
 
 // parseMinIdle reads XCLAIM's and XAUTOCLAIM's min-idle-time.
 func parseMinIdle(c *client, b []byte, cmd string) (int64, bool) {
-	n, ok := parseInt64(b)
+	n, ok := parseInt(b)
 	if !ok {
 		c.conn.WriteError("ERR Invalid min-idle-time argument for " + cmd)
 		return 0, false
@@ -480,7 +480,7 @@ func cmdXClaim(s *Server, c *client, args [][]byte) {
 	for ; j < len(args); j++ {
 		more := len(args) - j - 1
 		opt := func(name string) (int64, bool) {
-			n, ok := parseInt64(args[j+1])
+			n, ok := parseInt(args[j+1])
 			if !ok {
 				c.conn.WriteError("ERR Invalid " + name + " option argument for XCLAIM")
 				return 0, false
@@ -552,7 +552,7 @@ func cmdXAutoClaim(s *Server, c *client, args [][]byte) {
 	for j := 6; j < len(args); j++ {
 		switch a := args[j]; {
 		case equalFold(a, "count") && j+1 < len(args):
-			n, ok := parseInt64(args[j+1])
+			n, ok := parseInt(args[j+1])
 			if !ok || n < 1 || n > math.MaxInt64/16 {
 				c.conn.WriteError("ERR COUNT must be > 0")
 				return

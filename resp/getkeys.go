@@ -39,7 +39,7 @@ func keyPositions(cmd *command, args [][]byte) ([]int, bool) {
 		if at >= len(args) {
 			return nil, false
 		}
-		n, ok := parseInt64(args[at])
+		n, ok := parseInt(args[at])
 		if !ok || n <= 0 || n > int64(len(args)-at-1) {
 			return nil, noMandatoryKeys[name]
 		}

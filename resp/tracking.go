@@ -133,7 +133,7 @@ func clientTracking(s *Server, c *client, args [][]byte) {
 				c.conn.WriteError(errTrackingOneRedirect)
 				return
 			}
-			id, ok := parseInt64(args[j])
+			id, ok := parseInt(args[j])
 			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
