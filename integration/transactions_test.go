@@ -205,3 +205,22 @@ func TestWatchSeesExpiry(t *testing.T) {
 	require.ErrorIs(t, err, redis.TxFailedErr)
 	require.Zero(t, c.Exists(ctx, "other").Val(), "an aborted EXEC runs nothing")
 }
+
+// TestExecRefused: an EXEC refused before it runs (its arity, the
+// subscriber context) discards the transaction and says why, as Redis's
+// EXECABORT does, inside MULTI or not; byte for byte as redis-server 7.0
+// answers (run with NADB_TEST_TARGET=redis-server to see it still does).
+func TestExecRefused(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "a", "1"}, "+QUEUED\r\n"},
+		{[]string{"EXEC", "x"}, "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n"},
+		{[]string{"EXEC"}, "-ERR EXEC without MULTI\r\n"},
+		{[]string{"EXISTS", "a"}, ":0\r\n"},
+		{[]string{"EXEC", "x"}, "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n"},
+		{[]string{"SUBSCRIBE", "ch"}, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of: Can't execute 'exec': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"},
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -520,43 +521,37 @@ func (s *Server) run(c *client, args [][]byte) {
 	defer func() { s.account(c, cmd, args, d) }()
 	c.setLastCommand(&cmd.name)
 	if !cmd.arityOK(len(args)) {
-		c.refuse(errArity(cmd.name))
+		s.reject(c, cmd, errArity(cmd.name))
 		return
 	}
 	if cmd.flags&flagNoAuth == 0 && c.lc.authRequired() {
-		c.refuse(errNoAuth)
+		s.reject(c, cmd, errNoAuth)
 		return
 	}
 	// EXEC's commands were checked, as one, when EXEC was: neither the
 	// link nor a pause stops a transaction half way.
 	if (!c.inExec || c.inScript) && s.needsFresh(c, cmd) && s.replication().StaleError() != nil {
 		if c.inScript { // an allow-stale script calling a command that is not
-			c.refuse(errScriptStale)
+			s.reject(c, cmd, errScriptStale)
 			return
 		}
-		if c.tx.on && cmd.name == "exec" {
-			// Refused as a whole: the transaction is discarded.
-			s.endTx(c)
-			c.conn.WriteError(errExecAbortBecause(errMasterDown))
-			return
-		}
-		c.refuse(errMasterDown)
+		s.reject(c, cmd, errMasterDown)
 		return
 	}
 	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || mayReplicate(c, cmd) || cmd.name == "spublish") {
-		c.refuse(errMonitorKeyspace)
+		s.reject(c, cmd, errMonitorKeyspace)
 		return
 	}
 	if cmd.flags&flagLoading == 0 && s.loading.Load() {
-		c.refuse(errLoading)
+		s.reject(c, cmd, errLoading)
 		return
 	}
 	if s.scriptBusy(c, cmd) {
-		c.refuse(errBusyScript)
+		s.reject(c, cmd, errBusyScript)
 		return
 	}
 	if c.pubsubCount() > 0 && !c.inScript && !c.resp3() && !allowedWhileSubscribed(cmd) {
-		c.refuse(errSubscribedContext(cmd.name))
+		s.reject(c, cmd, errSubscribedContext(cmd.name))
 		return
 	}
 	if !c.inExec && mayReplicate(c, cmd) {
@@ -599,6 +594,18 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	c.invokes++
 	cmd.handler(s, c, args)
+}
+
+// reject refuses cmd before it runs; a refused EXEC discards the
+// transaction and says why, as Redis's EXECABORT does (inside MULTI or
+// not).
+func (s *Server) reject(c *client, cmd *command, msg string) {
+	if cmd.name != "exec" {
+		c.refuse(msg)
+		return
+	}
+	s.endTx(c)
+	c.conn.WriteError(errExecAbortBecause(strings.TrimPrefix(msg, "ERR ")))
 }
 
 // needsFresh reports whether cmd is one a secondary refuses while its link
