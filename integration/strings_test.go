@@ -67,7 +67,20 @@ func TestStrings(t *testing.T) {
 			{cmd: []any{"SET", "k", "v", "KEEPTTL", "EX", 5}, err: errSyntax},
 			{cmd: []any{"SET", "k", "v", "NX", "XX"}, err: errSyntax},
 			{cmd: []any{"SET", "k", "v", "FOO"}, err: errSyntax},
+			// Every option is read before the expire value.
+			{cmd: []any{"SET", "k", "v", "EX", -1, "PX", 10}, err: errSyntax},
+			{cmd: []any{"SET", "k", "v", "EX", "abc", "NX", "XX"}, err: errSyntax},
+			{cmd: []any{"SET", "k", "v", "EX", 1, "ex", "KEEPTTL"}, err: errNotInt},
 			{cmd: []any{"EXISTS", "k"}, want: 0},
+			// The same option may come again: the last value counts.
+			{cmd: []any{"SET", "k", "v", "EX", 10, "EX", 20}, want: "OK"},
+			{cmd: []any{"TTL", "k"}, want: between(19, 20)},
+			{cmd: []any{"GETEX", "k", "EX", 100, "ex", 200}, want: "v"},
+			{cmd: []any{"TTL", "k"}, want: between(199, 200)},
+			{cmd: []any{"GETEX", "k", "PERSIST", "PERSIST"}, want: "v"},
+			{cmd: []any{"TTL", "k"}, want: -1},
+			{cmd: []any{"SET", "k", "v", "KEEPTTL", "KEEPTTL", "XX", "XX"}, want: "OK"},
+			{cmd: []any{"TTL", "k"}, want: -1},
 		},
 		"SET NX XX": {
 			{cmd: []any{"SET", "k", "v", "XX"}, want: nilReply{}},

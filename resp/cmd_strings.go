@@ -2,6 +2,7 @@ package resp
 
 import (
 	"math"
+	"strings"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -94,37 +95,61 @@ func writeExpireError(c *client, cmd string, isInt bool) {
 	c.conn.WriteError(errInvalidExpire(cmd))
 }
 
-func cmdSet(s *Server, c *client, args [][]byte) {
-	var o engine.SetOptions
-	var hasExpire bool
-	for i := 3; i < len(args); i++ {
+// strOptions are the options of SET (set) or GETEX: exp is the index of
+// the expire option's word (EX, PX, EXAT or PXAT; 0 for none), its value
+// after it.
+type strOptions struct {
+	nx, xx, get, keepTTL, persist bool
+	exp                           int
+}
+
+// parseStrOptions reads SET's or GETEX's options from args[from:] as
+// Redis does: an option may come again (the last expire value counts),
+// an expire option excludes the other three and KEEPTTL (SET) or PERSIST
+// (GETEX), and the expire value is read only after every option was.
+func parseStrOptions(args [][]byte, from int, set bool) (o strOptions, ok bool) {
+	for i := from; i < len(args); i++ {
 		a := args[i]
-		next := i+1 < len(args)
+		isExp := equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")
 		switch {
-		case equalFold(a, "nx") && !o.XX:
-			o.NX = true
-		case equalFold(a, "xx") && !o.NX:
-			o.XX = true
-		case equalFold(a, "get"):
-			o.Get = true
-		case equalFold(a, "keepttl") && !hasExpire:
-			o.KeepTTL = true
-		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !hasExpire && !o.KeepTTL && next:
-			ms := a[0] == 'p' || a[0] == 'P'
-			abs := len(a) == 4
-			// The clock is read only for a relative expiry: a plain
-			// SET reads it once, in the engine.
-			at, isInt, ok := expireArg(c.eng.NowMs(), args[i+1], ms, abs)
-			if !ok {
-				writeExpireError(c, "set", isInt)
-				return
-			}
-			o.ExpireAt, o.Relative, hasExpire = at, !abs, true
+		case set && equalFold(a, "nx") && !o.xx:
+			o.nx = true
+		case set && equalFold(a, "xx") && !o.nx:
+			o.xx = true
+		case set && equalFold(a, "get"):
+			o.get = true
+		case set && equalFold(a, "keepttl") && o.exp == 0:
+			o.keepTTL = true
+		case !set && equalFold(a, "persist") && o.exp == 0:
+			o.persist = true
+		case isExp && !o.keepTTL && !o.persist && i+1 < len(args) && (o.exp == 0 || equalFold(args[o.exp], strings.ToLower(string(a)))):
+			o.exp = i
 			i++
 		default:
-			c.conn.WriteError(errSyntax)
+			return o, false
+		}
+	}
+	return o, true
+}
+
+func cmdSet(s *Server, c *client, args [][]byte) {
+	so, ok := parseStrOptions(args, 3, true)
+	if !ok {
+		c.conn.WriteError(errSyntax)
+		return
+	}
+	o := engine.SetOptions{NX: so.nx, XX: so.xx, Get: so.get, KeepTTL: so.keepTTL}
+	if so.exp > 0 {
+		a := args[so.exp]
+		ms, abs := a[0] == 'p' || a[0] == 'P', len(a) == 4
+		// The clock is read only for a relative expiry: a plain SET
+		// reads it once, in the engine.
+		at, isInt, ok := expireArg(c.eng.NowMs(), args[so.exp+1], ms, abs)
+		if !ok {
+			writeExpireError(c, "set", isInt)
 			return
 		}
+		o.ExpireAt, o.Relative = at, !abs
 	}
 	r := c.eng.Set(c.DB(), string(args[1]), args[2], o)
 	switch {
@@ -190,20 +215,15 @@ func cmdGetDel(s *Server, c *client, args [][]byte) {
 func cmdGetEx(s *Server, c *client, args [][]byte) {
 	// Like Redis: options are checked for syntax first, then a missing key
 	// answers nil before the expire value is looked at.
-	var ch engine.ExpireChange
-	var expireArgAt int // index of the EX/PX/EXAT/PXAT value, 0: none
-	for i := 2; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case equalFold(a, "persist") && !ch.Persist && expireArgAt == 0:
-			ch.Persist = true
-		case (equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")) && !ch.Persist && expireArgAt == 0 && i+1 < len(args):
-			expireArgAt = i + 1
-			i++
-		default:
-			c.conn.WriteError(errSyntax)
-			return
-		}
+	so, ok := parseStrOptions(args, 2, false)
+	if !ok {
+		c.conn.WriteError(errSyntax)
+		return
+	}
+	ch := engine.ExpireChange{Persist: so.persist}
+	expireArgAt := 0 // index of the EX/PX/EXAT/PXAT value, 0: none
+	if so.exp > 0 {
+		expireArgAt = so.exp + 1
 	}
 	key := string(args[1])
 	if expireArgAt != 0 {
