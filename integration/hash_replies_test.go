@@ -120,6 +120,12 @@ func TestHashReplies(t *testing.T) {
 		{[]string{"HRANDFIELD", "s"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"HRANDFIELD", "s", "2"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"HSCAN", "s", "0"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		// The key is looked up before the options are read.
+		{[]string{"HSCAN", "s", "0", "foo"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+		{[]string{"HSCAN", "nokey", "0", "COUNT", "100", "x"}, "*2\r\n$1\r\n0\r\n*0\r\n"},
+		{[]string{"SSCAN", "nokey", "0", "COUNT"}, "*2\r\n$1\r\n0\r\n*0\r\n"},
+		{[]string{"ZSCAN", "nokey", "0", "FOO", "1"}, "*2\r\n$1\r\n0\r\n*0\r\n"},
+		{[]string{"SCAN", "+0", "MATCH", "nothing-matches"}, "*2\r\n$1\r\n0\r\n*0\r\n"},
 		{[]string{"HMSET", "s", "a", "b"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"GET", "h"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
 		{[]string{"SET", "h", "x", "GET"}, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"github.com/nadb-server/nadb-server/engine"
 	"math"
 	"strconv"
 )
@@ -238,7 +239,7 @@ func cmdHScan(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	pattern, count, _, ok := scanOptions(c, args[3:], false)
+	pattern, count, ok := scanOptionsAfterKey(c, args[1], engine.TypeHash, args[3:])
 	if !ok {
 		return
 	}

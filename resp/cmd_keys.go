@@ -76,9 +76,8 @@ func parseScanCursor(c *client, arg []byte) (uint64, bool) {
 }
 
 func cmdScan(s *Server, c *client, args [][]byte) {
-	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
-	if err != nil {
-		c.conn.WriteError(errInvalidCursor)
+	cursor, ok := parseScanCursor(c, args[1])
+	if !ok {
 		return
 	}
 	pattern, count, typ, ok := scanOptions(c, args[2:], true)
@@ -89,6 +88,19 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 	c.conn.WriteArray(2)
 	c.conn.WriteBulkString(strconv.FormatUint(next, 10))
 	writeAny(c.conn, keys)
+}
+
+// scanOptionsAfterKey reads HSCAN's, SSCAN's or ZSCAN's options once the
+// key is known to hold a value of type want: Redis looks the key up
+// first, so a missing key answers an empty scan and a key of another
+// type WRONGTYPE whatever the options say (the scan itself then answers,
+// counting the read).
+func scanOptionsAfterKey(c *client, key []byte, want engine.ValueType, opts [][]byte) (pattern string, count int, ok bool) {
+	if typ, live := c.eng.LiveType(c.DB(), string(key)); !live || typ != want {
+		return "", 10, true
+	}
+	pattern, count, _, ok = scanOptions(c, opts, false)
+	return pattern, count, ok
 }
 
 // scanOptions reads the MATCH and COUNT options of SCAN and its cousins,

@@ -223,7 +223,7 @@ func cmdSScan(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	pattern, count, _, ok := scanOptions(c, args[3:], false)
+	pattern, count, ok := scanOptionsAfterKey(c, args[1], engine.TypeSet, args[3:])
 	if !ok {
 		return
 	}

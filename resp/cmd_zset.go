@@ -388,7 +388,7 @@ func cmdZScan(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	pattern, count, _, ok := scanOptions(c, args[3:], false)
+	pattern, count, ok := scanOptionsAfterKey(c, args[1], engine.TypeZSet, args[3:])
 	if !ok {
 		return
 	}
