@@ -343,7 +343,8 @@ func (e *Engine) ZRandMember(d int, key string, count int64) ([]ZMember, error) 
 		}
 		return out, nil
 	case count >= int64(n):
-		return members(z.slice(0, n, false)), nil
+		// The whole set, from the highest score down, as Redis answers.
+		return members(z.slice(0, n, true)), nil
 	case count*4 < int64(n):
 		// Few of many: draw ranks, skipping those drawn already.
 		seen := make(map[int]bool, count)

@@ -360,18 +360,18 @@ func cmdZRandMember(s *Server, c *client, args [][]byte) {
 		}
 		return
 	}
-	if len(args) > 4 || (len(args) == 4 && !equalFold(args[3], "withscores")) {
-		c.conn.WriteError(errSyntax)
-		return
-	}
-	withScores := len(args) == 4
+	// Redis reads the count before the rest.
 	count, ok := parseInt(args[2])
+	withScores := len(args) == 4
 	switch {
 	case !ok:
 		c.conn.WriteError(errNotInteger)
 		return
 	case count == math.MinInt64:
 		c.conn.WriteError(errCountRange)
+		return
+	case len(args) > 4 || (len(args) == 4 && !equalFold(args[3], "withscores")):
+		c.conn.WriteError(errSyntax)
 		return
 	case withScores && (count < -math.MaxInt64/2 || count > math.MaxInt64/2), count < -maxRandCount:
 		c.conn.WriteError(errValueRange)
