@@ -57,6 +57,9 @@ var (
 	ErrStreamIDSmall = errors.New("stream: XADD of an ID not above the last")
 	// ErrStreamExhausted: the stream gave the last possible ID.
 	ErrStreamExhausted = errors.New("stream: no ID left")
+	// ErrStreamSeqExhausted: XADD ms-* where the stream's last ID is ms
+	// with the largest sequence.
+	ErrStreamSeqExhausted = errors.New("stream: no sequence left in that millisecond")
 	// ErrSetIDSmall: XSETID below the stream's last entry.
 	ErrSetIDSmall = errors.New("stream: XSETID below the last entry")
 	// ErrSetIDAdded: XSETID's ENTRIESADDED below the stream's length.

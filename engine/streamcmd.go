@@ -58,8 +58,10 @@ func (s *streamObj) nextID(want XAddID, now int64) (StreamID, error) {
 		return StreamID{ms, 0}, nil
 	case want.AutoSeq:
 		switch {
-		case want.ID.Ms < s.last.Ms, want.ID.Ms == s.last.Ms && s.last.Seq == MaxStreamID.Seq:
+		case want.ID.Ms < s.last.Ms:
 			return StreamID{}, ErrStreamIDSmall
+		case want.ID.Ms == s.last.Ms && s.last.Seq == MaxStreamID.Seq:
+			return StreamID{}, ErrStreamSeqExhausted
 		case want.ID.Ms == s.last.Ms:
 			return StreamID{want.ID.Ms, s.last.Seq + 1}, nil
 		}

@@ -50,6 +50,10 @@ func TestStreamReplies(t *testing.T) {
 		{[]string{"XADD", "s", "18446744073709551615-18446744073709551615", "a", "1"}, "$41\r\n18446744073709551615-18446744073709551615\r\n", []string{"xadd s"}},
 		{[]string{"XADD", "s", "*", "a", "1"}, "-ERR The stream has exhausted the last possible ID, unable to add more items\r\n", nil},
 		{[]string{"XADD", "s", "18446744073709551615-*", "a", "1"}, "-ERR The stream has exhausted the last possible ID, unable to add more items\r\n", nil},
+		{[]string{"XADD", "s5", "5-18446744073709551615", "a", "1"}, "$22\r\n5-18446744073709551615\r\n", []string{"xadd s5"}},
+		{[]string{"XADD", "s5", "5-*", "a", "1"}, "-ERR Elements are too large to be stored\r\n", nil},
+		{[]string{"DEL", "s5"}, ":1\r\n", []string{"del s5"}},
+		{[]string{"XADD", "s5", "0-0", "f", "v", "x"}, "-ERR wrong number of arguments for 'xadd' command\r\n", nil},
 		{[]string{"DEL", "s"}, ":1\r\n", []string{"del s"}},
 		// XRANGE, XREVRANGE, XLEN
 		{[]string{"XADD", "r", "1-1", "f", "1"}, "$3\r\n1-1\r\n", []string{"xadd r"}},

@@ -145,14 +145,14 @@ func cmdXAdd(s *Server, c *client, args [][]byte) {
 			c.conn.WriteError(errStreamID)
 			return
 		}
-		if id == (engine.StreamID{}) {
-			c.conn.WriteError(errXAddZero)
-			return
-		}
 		want.ID = id
 	}
 	if n := len(args) - i; n < 3 || (n-1)%2 != 0 {
 		c.conn.WriteError(errArity("xadd"))
+		return
+	}
+	if !want.Auto && !want.AutoSeq && want.ID == (engine.StreamID{}) {
+		c.conn.WriteError(errXAddZero) // after the arity, as Redis
 		return
 	}
 	id, done, err := c.eng.XAdd(c.DB(), string(args[1]), want, args[i+1:], noMk, trim)

@@ -414,6 +414,8 @@ func errorText(err error) string {
 		return errXAddSmall
 	case errors.Is(err, engine.ErrStreamExhausted):
 		return errStreamExhausted
+	case errors.Is(err, engine.ErrStreamSeqExhausted):
+		return errXAddTooLarge
 	case errors.Is(err, engine.ErrSetIDSmall):
 		return errXSetIDSmall
 	case errors.Is(err, engine.ErrSetIDAdded):
@@ -434,6 +436,7 @@ func errorText(err error) string {
 const (
 	errStreamID             = "ERR Invalid stream ID specified as stream command argument"
 	errXAddZero             = "ERR The ID specified in XADD must be greater than 0-0"
+	errXAddTooLarge         = "ERR Elements are too large to be stored"
 	errXAddSmall            = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
 	errStreamExhausted      = "ERR The stream has exhausted the last possible ID, unable to add more items"
 	errTrimBoth             = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
