@@ -123,6 +123,8 @@ func TestBitmapReplies(t *testing.T) {
 		{expandCmd("BITCOUNT", "nokey", "a", "b"), ":0\r\n"},
 		{expandCmd("BITCOUNT", "nokey", "0"), ":0\r\n"},
 		{expandCmd("BITCOUNT", "s", "0"), "-ERR syntax error\r\n"},
+		{expandCmd("BITCOUNT", "s", "-1", "-5", "FOO"), ":0\r\n"},
+		{expandCmd("BITCOUNT", "s", "-5", "-1", "FOO"), "-ERR syntax error\r\n"},
 		{expandCmd("BITCOUNT", "s", "0", "1", "2"), "-ERR syntax error\r\n"},
 		{expandCmd("BITCOUNT", "s", "a", "1"), "-ERR value is not an integer or out of range\r\n"},
 		{expandCmd("BITCOUNT", "s", "0", "b"), "-ERR value is not an integer or out of range\r\n"},

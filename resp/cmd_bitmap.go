@@ -120,6 +120,13 @@ func cmdBitCount(s *Server, c *client, args [][]byte) {
 		case 2:
 			n = engine.BitCount(v, 0, -1, false)
 		case 4, 5:
+			// Two negative ends in the wrong order count nothing before
+			// the unit is looked at, as in Redis.
+			start, ok1 := parseInt(args[2])
+			end, ok2 := parseInt(args[3])
+			if ok1 && ok2 && start < 0 && end < 0 && start > end {
+				return
+			}
 			// BITCOUNT reads the end before the unit.
 			r := parseBitRange(args[2:])
 			if r.errText == errSyntax {
