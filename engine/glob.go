@@ -2,8 +2,14 @@ package engine
 
 // Match reports whether s matches the glob pattern as Redis's KEYS and SCAN
 // MATCH understand it: '*' any run, '?' any byte, '[...]' a set with ranges
-// and '^' negation, and '\' escaping the next byte.
+// and '^' negation, and '\' escaping the next byte. As in Redis, an empty s
+// matches only an empty pattern (KEYS and SCAN take a lone "*" as "every
+// key" before they match anything), a range's ends compare as C's signed
+// chars, and a '-' before the ']' makes the ']' a range's end.
 func Match(pattern, s string) bool {
+	if s == "" {
+		return pattern == ""
+	}
 	// Iterative matching with one backtrack point (the latest '*'): a
 	// hostile pattern costs O(len(pattern)*len(s)), never exponential time.
 	p := pattern
@@ -72,12 +78,12 @@ func matchSet(p string, c byte) (string, bool) {
 				found = true
 			}
 			p = p[2:]
-		case len(p) >= 3 && p[1] == '-' && p[2] != ']':
-			lo, hi := p[0], p[2]
+		case len(p) >= 3 && p[1] == '-':
+			lo, hi, b := int8(p[0]), int8(p[2]), int8(c)
 			if lo > hi {
 				lo, hi = hi, lo
 			}
-			if c >= lo && c <= hi {
+			if b >= lo && b <= hi {
 				found = true
 			}
 			p = p[3:]

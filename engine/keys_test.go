@@ -94,7 +94,15 @@ func TestMatch(t *testing.T) {
 		pattern, s string
 		want       bool
 	}{
-		{"*", "", true},
+		{"*", "", false}, // Redis's stringmatchlen: an empty string matches only ""
+		{"", "", true},
+		{"**", "", false},
+		{"[a-]", "]", true},
+		{"[a-]", "-", false},
+		{"[--]", "-", true},
+		{"[\x00-\xff]", "\x80", false},
+		{"[\x00-\xff]", "\xff", true},
+		{"[\x00-\xff]", "\x00", true},
 		{"*", "anything", true},
 		{"**", "abc", true},
 		{"", "", true},

@@ -237,7 +237,7 @@ func sortedStrings(want ...string) check {
 
 func TestKeysPattern(t *testing.T) {
 	t.Parallel()
-	all := []string{"hello", "hallo", "hxllo", "hllo", "heeeello", "h*llo", "a1", "b1", "c1", "d1", "foo?", `back\slash`}
+	all := []string{"hello", "hallo", "hxllo", "hllo", "heeeello", "h*llo", "a1", "b1", "c1", "d1", "foo?", `back\slash`, "]", "-", "", "\xff", "\x80"}
 	mset := []any{"MSET"}
 	for _, k := range all {
 		mset = append(mset, k, "v")
@@ -259,6 +259,11 @@ func TestKeysPattern(t *testing.T) {
 		{`back\\slash`, []string{`back\slash`}},
 		{"hello", []string{"hello"}},
 		{"nomatch*", []string{}},
+		// Redis's corners: a '-' before ']' makes a range ending at ']',
+		// an empty key matches no pattern but "*", range ends are signed.
+		{"[a-]", []string{"]"}},
+		{"**", []string{"hello", "hallo", "hxllo", "hllo", "heeeello", "h*llo", "a1", "b1", "c1", "d1", "foo?", `back\slash`, "]", "-", "\xff", "\x80"}},
+		{"[\x00-\xff]", []string{"\xff"}},
 	} {
 		steps = append(steps, step{cmd: []any{"KEYS", tc.pattern}, want: sortedStrings(tc.want...)})
 	}
