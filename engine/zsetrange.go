@@ -232,6 +232,17 @@ func ParseScore(b []byte) (float64, bool) {
 	return strtod(string(b), true)
 }
 
+// ParseLongDouble reads a number as Redis's string2ld does (a timeout,
+// INCRBYFLOAT's kind of argument): strtod's syntax, the whole argument, no
+// leading space, no NaN. A long double holds what overflows or underflows
+// a double: those come back as an infinity or zero.
+func ParseLongDouble(b []byte) (float64, bool) {
+	if len(b) == 0 || isCSpace(b[0]) {
+		return 0, false
+	}
+	return strtod(string(b), false)
+}
+
 // ParseScoreBound reads one end of a score range ("(" first for an
 // exclusive one) as Redis's zslParseRange does: strtod with no check but
 // that it reads the whole argument and gives no NaN (so " 1", "" and

@@ -84,6 +84,10 @@ func TestListReplies(t *testing.T) {
 		{[]string{"LMPOP", "01", "l", "LEFT"}, "-ERR numkeys should be greater than 0\r\n"},
 		{[]string{"LMPOP", "1", "l", "LEFT", "COUNT", "+1"}, "-ERR count should be greater than 0\r\n"},
 		{[]string{"XRANGE", "nostream", "-", "+", "COUNT", "+1"}, "-ERR value is not an integer or out of range\r\n"},
+		// Timeouts as strtold reads them.
+		{[]string{"BLPOP", "nolist", "0x0.1p0"}, "*-1\r\n"},
+		{[]string{"BLPOP", "nolist", "1e400"}, "-ERR timeout is negative\r\n"},
+		{[]string{"BLPOP", "nolist", " 1"}, "-ERR timeout is not a float or out of range\r\n"},
 		{[]string{"LINDEX", "l", "-1"}, "$2\r\nr1\r\n"},
 		{[]string{"LINDEX", "l", "-8"}, "$2\r\np2\r\n"},
 		{[]string{"LINDEX", "l", "-9"}, "$-1\r\n"},

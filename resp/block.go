@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -192,12 +191,17 @@ func (w *connWatch) stop(lc *limitConn) {
 // parseTimeout parses a blocking command's timeout in seconds (a
 // double; 0: forever) as Redis does, answering its errors.
 func parseTimeout(c *client, b []byte) (time.Duration, bool) {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if (err != nil && !math.IsInf(f, 0)) || math.IsNaN(f) {
+	// strtold's syntax, as Redis reads it: hexadecimal ("0x1") too.
+	f, ok := engine.ParseLongDouble(b)
+	if !ok {
 		c.conn.WriteError(errTimeoutFloat)
 		return 0, false
 	}
 	ms := f * 1000
+	if ms == 1<<63 {
+		// Just below 2^63 in Redis's long double, rounded up in a double.
+		ms = math.Nextafter(ms, 0)
+	}
 	// Redis converts to a long long: out of range gives its minimum.
 	if math.IsInf(ms, 0) || ms >= math.MaxInt64 || ms < math.MinInt64 || int64(ms) < 0 {
 		c.conn.WriteError(errTimeoutNegative)
