@@ -116,3 +116,20 @@ func TestGeoReplicates(t *testing.T) {
 	requireRedisErr(t, s.rdb.Do(ctx, "GEORADIUS", "g", "15", "37", "200", "km").Err(), errReadOnlyReplica)
 	require.Len(t, s.rdb.Do(ctx, "GEORADIUS_RO", "g", "15", "37", "200", "km").Val(), 2)
 }
+
+// TestGeoScoresNotGeohashes: members whose scores are no geohash (set by
+// ZADD: infinite, negative, 2^52 or more) are in no search's cells and
+// decode as Redis's cast makes them, byte for byte as redis-server 7.0
+// answers (run with NADB_TEST_TARGET=redis-server to see it still does).
+func TestGeoScoresNotGeohashes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"ZADD", "g", "inf", "d", "-1", "e", "5e15", "f", "1e30", "h", "-inf", "i", "0.5", "j"}, ":6\r\n"},
+		{[]string{"GEOSEARCH", "g", "FROMLONLAT", "15", "0", "BYBOX", "20000", "20000", "km", "ASC", "WITHHASH"}, "*1\r\n*2\r\n$1\r\nj\r\n:0\r\n"},
+		{[]string{"GEOPOS", "g", "d", "e", "f", "h", "i", "j"}, "*6\r\n*2\r\n$22\r\n-179.99999731779098511\r\n$21\r\n-85.05112751263942528\r\n*2\r\n$3\r\n180\r\n$19\r\n85.0511287799999991\r\n*2\r\n$22\r\n-127.13859289884567261\r\n$19\r\n85.0511287799999991\r\n*2\r\n$22\r\n-179.99999731779098511\r\n$21\r\n-85.05112751263942528\r\n*2\r\n$3\r\n180\r\n$21\r\n-85.05112751263942528\r\n*2\r\n$22\r\n-179.99999731779098511\r\n$21\r\n-85.05112751263942528\r\n"},
+		{[]string{"GEODIST", "g", "d", "e"}, "$13\r\n18919844.5891\r\n"},
+		{[]string{"GEOHASH", "g", "d", "e", "f", "h"}, "*4\r\n$11\r\n00bh0hbj200\r\n$11\r\nbp05b5048p0\r\n$11\r\ncpjefghd8p0\r\n$11\r\n00bh0hbj200\r\n"},
+		{[]string{"GEORADIUS", "g", "0", "0", "20000", "km"}, "*1\r\n$1\r\nj\r\n"},
+	})
+}

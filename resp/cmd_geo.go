@@ -499,6 +499,11 @@ func geoMatches(tx *engine.Engine, d int, key string, q *geoQuery) []geoPoint {
 	ms, _ := tx.ZRange(d, key, engine.ZRangeSpec{By: engine.ZByRank, Start: 0, Stop: -1, Count: -1})
 	var out []geoPoint
 	for _, m := range ms {
+		if !(m.Score >= 0 && m.Score < 1<<(2*geoStep)) {
+			// Not a geohash (a score from ZADD or a weighted ZUNIONSTORE):
+			// in none of the cells Redis searches.
+			continue
+		}
 		lon, lat := geoDecode(m.Score)
 		var dist float64
 		if q.byBox {

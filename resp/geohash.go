@@ -63,7 +63,7 @@ func geoEncode(lonR, latR geoRange, lon, lat float64, step uint) uint64 {
 // geoDecode is the centre (lon, lat) of the cell of a 52-bit score,
 // within the valid ranges.
 func geoDecode(score float64) (lon, lat float64) {
-	ilat, ilon := deinterleave(uint64(score))
+	ilat, ilon := deinterleave(cUint64(score))
 	cell := float64(uint64(1) << geoStep)
 	latScale := geoLatRange.max - geoLatRange.min
 	lonScale := geoLonRange.max - geoLonRange.min
@@ -74,6 +74,25 @@ func geoDecode(score float64) (lon, lat float64) {
 	lon = min(max((lonMin+lonMax)/2, geoLonMin), geoLonMax)
 	lat = min(max((latMin+latMax)/2, geoLatMin), geoLatMax)
 	return lon, lat
+}
+
+// cUint64 converts a double to an unsigned 64-bit integer as Redis's
+// (uint64_t) cast does on x86-64: a truncation below 2^63, then the
+// signed conversion's "integer indefinite" (2^63) out of range, which the
+// cast's handling of values from 2^63 up turns to 0 for an infinity or a
+// value past 2^64.
+func cUint64(f float64) uint64 {
+	const two63 = 1 << 63
+	signed := func(v float64) uint64 {
+		if v != v || v >= two63 || v < -two63 {
+			return 1 << 63
+		}
+		return uint64(int64(v))
+	}
+	if f >= two63 {
+		return signed(f-two63) ^ 1<<63
+	}
+	return signed(f)
 }
 
 // geoScore is the score GEOADD stores for (lon, lat).
