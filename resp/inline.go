@@ -7,13 +7,14 @@ import "bytes"
 // returns the number of bytes the line took, 0 when p holds no complete
 // line, or a protocol error reply.
 //
-// Arguments are separated by spaces. An argument that starts with a quote
-// (" or ') runs to the matching quote, which must be followed by a space or
-// the end of the line; inside it a backslash takes the next byte literally,
-// except \n, \r and \t. A quote inside an unquoted argument is an error.
-// That is exactly how redcon's server read inline commands, which this
-// replaces. Quoted arguments are unescaped in place (they only shrink), so
-// every argument points into p and nothing is allocated.
+// The line is split as Redis's sdssplitargs splits it: arguments are
+// separated by blanks; a double-quoted part understands \xHH and the
+// escapes \n, \r, \t, \b and \a (any other escaped byte stands for
+// itself), a single-quoted part only \'; quoted and unquoted parts of one
+// argument join ("a"b" c" is one argument), a closing quote must be
+// followed by a blank or the end of the line, and a NUL ends the line, as
+// the C string it is in Redis. Arguments are unescaped in place (they only
+// shrink), so every argument points into p and nothing is allocated.
 func parseInline(p []byte, args [][]byte) ([][]byte, int, string) {
 	nl := bytes.IndexByte(p, '\n')
 	if nl < 0 {
@@ -23,47 +24,98 @@ func parseInline(p []byte, args [][]byte) ([][]byte, int, string) {
 	if nl > 0 && line[nl-1] == '\r' {
 		line = line[:nl-1]
 	}
-	for i := 0; i < len(line); {
-		switch c := line[i]; c {
-		case ' ':
+	if z := bytes.IndexByte(line, 0); z >= 0 {
+		line = line[:z]
+	}
+	i := 0
+	for {
+		for i < len(line) && isBlank(line[i]) {
 			i++
-		case '"', '\'':
-			start, w, closed := i, i, false
-			for i++; i < len(line); i++ {
-				ch := line[i]
-				if ch == '\\' {
-					if i++; i == len(line) {
-						break
-					}
-					switch ch = line[i]; ch {
-					case 'n':
-						ch = '\n'
-					case 'r':
-						ch = '\r'
-					case 't':
-						ch = '\t'
-					}
-				} else if ch == c {
-					closed = true
-					i++
-					break
-				}
-				line[w] = ch
-				w++
+		}
+		if i >= len(line) {
+			return args, nl + 1, ""
+		}
+		start, w := i, i
+		inq, insq := false, false
+		for done := false; !done; {
+			end := i >= len(line)
+			var c byte
+			if !end {
+				c = line[i]
 			}
-			if !closed || (i < len(line) && line[i] != ' ') {
+			switch {
+			case (inq || insq) && end:
 				return args[:0], 0, errProtoUnbalancedQuotes
-			}
-			args = append(args, line[start:w])
-		default:
-			start := i
-			for ; i < len(line) && line[i] != ' '; i++ {
-				if line[i] == '"' || line[i] == '\'' {
+			case inq && c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHexDigit(line[i+2]) && isHexDigit(line[i+3]):
+				line[w] = hexValue(line[i+2])<<4 | hexValue(line[i+3])
+				w++
+				i += 3
+			case inq && c == '\\' && i+1 < len(line):
+				i++
+				line[w] = unescape(line[i])
+				w++
+			case insq && c == '\\' && i+1 < len(line) && line[i+1] == '\'':
+				i++
+				line[w] = '\''
+				w++
+			case (inq && c == '"') || (insq && c == '\''):
+				if i+1 < len(line) && !isBlank(line[i+1]) {
 					return args[:0], 0, errProtoUnbalancedQuotes
 				}
+				done = true
+			case inq || insq:
+				line[w] = c
+				w++
+			case end || c == ' ' || c == '\n' || c == '\r' || c == '\t':
+				done = true
+			case c == '"':
+				inq = true
+			case c == '\'':
+				insq = true
+			default:
+				line[w] = c
+				w++
 			}
-			args = append(args, line[start:i])
+			if !end {
+				i++
+			}
 		}
+		args = append(args, line[start:w])
 	}
-	return args, nl + 1, ""
+}
+
+// isBlank is C's isspace.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func isHexDigit(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexValue(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// unescape is the byte a backslash escape in double quotes stands for.
+func unescape(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	case 'b':
+		return '\b'
+	case 'a':
+		return '\a'
+	}
+	return c
 }
