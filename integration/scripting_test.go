@@ -49,6 +49,7 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"eval", "return redis.error_reply('')", "0"}, "-ERR \r\n"},
 		{[]string{"eval", "return {err='x y'}", "0"}, "-x y\r\n"},
 		{[]string{"eval", "return {err=''}", "0"}, "-\r\n"},
+		{[]string{"eval", "return {tonumber('1e1'), tonumber(' 0x10 '), tonumber('ff', 16), tostring(tonumber('1 2')), math.huge == 1/0 and 1 or 0}", "0"}, "*5\r\n:10\r\n:16\r\n:255\r\n$3\r\nnil\r\n:1\r\n"},
 		{[]string{"PING"}, "+PONG\r\n"},
 		{[]string{"eval", "return redis.call('incr', {})", "0"}, "-ERR Lua redis lib command arguments must be strings or integers script: 27c46da9c13b8e67588c7cbbe80976975f4fd10d, on @user_script:1.\r\n"},
 		{[]string{"eval", "return redis.pcall('nosuch')", "0"}, "-ERR Unknown Redis command called from script\r\n"},

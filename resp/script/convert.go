@@ -2,8 +2,10 @@ package script
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -256,4 +258,58 @@ func appendNull(dst []byte, resp3 bool) []byte {
 		return append(dst, "_\r\n"...)
 	}
 	return append(dst, "$-1\r\n"...)
+}
+
+// tonumber is Lua 5.1's tonumber: in base 10 a string is read as C's
+// strtod reads it (exponents, hexadecimal, "inf"), with blanks around it;
+// other bases are the interpreter's own (base10 runs them).
+func tonumber(base10 *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if L.GetTop() >= 2 && L.CheckInt(2) != 10 {
+			return base10.GFunction(L)
+		}
+		switch v := L.Get(1).(type) {
+		case lua.LNumber:
+			L.Push(v)
+		case lua.LString:
+			if f, ok := strtod(string(v)); ok {
+				L.Push(lua.LNumber(f))
+			} else {
+				L.Push(lua.LNil)
+			}
+		default:
+			L.CheckAny(1)
+			L.Push(lua.LNil)
+		}
+		return 1
+	}
+}
+
+// strtod reads s as Lua 5.1's luaO_str2d does with C's strtod: blanks
+// around the number, decimal with an exponent, hexadecimal, infinities.
+func strtod(s string) (float64, bool) {
+	s = strings.Trim(s, " \t\n\v\f\r")
+	body := strings.TrimLeft(s, "+-")
+	if s == "" || len(s)-len(body) > 1 || strings.ContainsRune(body, '_') {
+		return 0, false
+	}
+	lower := strings.ToLower(body)
+	if strings.HasPrefix(lower, "0x") && !strings.Contains(lower, "p") {
+		n, err := strconv.ParseUint(body[2:], 16, 64)
+		if err != nil {
+			return 0, false
+		}
+		if s[0] == '-' {
+			return -float64(n), true
+		}
+		return float64(n), true
+	}
+	if strings.Contains(lower, "nan") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return f, true
 }

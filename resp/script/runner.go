@@ -164,9 +164,13 @@ func newState() *state {
 	st.globals = g
 	// What a script must not reach: files, environments. (loadstring's
 	// chunks get the script's own read-only globals.)
-	for _, name := range []string{"dofile", "loadfile", "load", "getfenv", "setfenv", "module", "require", "_printregs", "newproxy", "_GOPHER_LUA_VERSION"} {
+	for _, name := range []string{"dofile", "loadfile", "load", "getfenv", "setfenv", "module", "require", "_printregs", "newproxy", "_GOPHER_LUA_VERSION", "print"} {
 		g.RawSetString(name, lua.LNil)
 	}
+	// Lua 5.1's: math.huge is the infinity, and tonumber reads what C's
+	// strtod reads.
+	g.RawGetString("math").(*lua.LTable).RawSetString("huge", lua.LNumber(math.Inf(1)))
+	g.RawSetString("tonumber", L.NewFunction(tonumber(g.RawGetString("tonumber").(*lua.LFunction))))
 	g.RawSetString("pcall", L.NewFunction(pcall))
 	loadstring := g.RawGetString("loadstring").(*lua.LFunction)
 	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int {
