@@ -2,10 +2,11 @@ package script
 
 import (
 	"bytes"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/nadb-server/nadb-server/engine"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -286,30 +287,8 @@ func tonumber(base10 *lua.LFunction) lua.LGFunction {
 }
 
 // strtod reads s as Lua 5.1's luaO_str2d does with C's strtod: blanks
-// around the number, decimal with an exponent, hexadecimal, infinities.
+// around the number, then what Redis's own strtod reading takes
+// (engine.ParseLongDouble: exponents, hexadecimal, infinities).
 func strtod(s string) (float64, bool) {
-	s = strings.Trim(s, " \t\n\v\f\r")
-	body := strings.TrimLeft(s, "+-")
-	if s == "" || len(s)-len(body) > 1 || strings.ContainsRune(body, '_') {
-		return 0, false
-	}
-	lower := strings.ToLower(body)
-	if strings.HasPrefix(lower, "0x") && !strings.Contains(lower, "p") {
-		n, err := strconv.ParseUint(body[2:], 16, 64)
-		if err != nil {
-			return 0, false
-		}
-		if s[0] == '-' {
-			return -float64(n), true
-		}
-		return float64(n), true
-	}
-	if strings.Contains(lower, "nan") {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, false
-	}
-	return f, true
+	return engine.ParseLongDouble([]byte(strings.Trim(s, " \t\n\v\f\r")))
 }
