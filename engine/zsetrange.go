@@ -89,53 +89,60 @@ func (spec *ZRangeSpec) lteMax(e zent) bool {
 //
 // Members are in lex order only among those of one score, as Redis
 // requires of a lex range; over several scores Redis's answer is what its
-// walk finds, and so is this one's: the range begins at the first member
-// at or above its lower end (a listpack's is found from its head, as
-// Redis walks it; a larger set's by binary search, as Redis's skiplist
-// descends) and ends at the first member past its upper end, so that no
-// member outside the range is ever selected (or removed). Reversed, the
-// walk starts from the upper end down.
+// walk finds, and so is this one's for a listpack: the range must be able
+// to hold something (its ends in order, the last member at or above the
+// lower end, the first at or below the upper one), then it begins at the
+// first member at or above its lower end, found from the head, and ends at
+// the first member past its upper end (reversed: from the tail, the first
+// member at or below the upper end, down to the first below the lower
+// end). A larger set's ends are found by binary search, as Redis's
+// skiplist descends. selectRange then walks from the start it gives.
 func (z *zsetObj) bounds(spec *ZRangeSpec) (lo, hi int) {
 	if spec.By != ZByLex {
 		lo = z.count(spec.gteMin)
 		hi = z.count(func(e zent) bool { return !spec.lteMax(e) })
 		return lo, hi
 	}
-	// Redis first checks that the range can hold anything: its ends in
-	// order, the last member at or above the lower end and the first at
-	// or below the upper one.
 	if z.n == 0 || spec.lexEmpty() || !spec.gteMin(z.at(z.n-1)) || !spec.lteMax(z.at(0)) {
 		return 0, 0
 	}
-	small := z.idx == nil
-	if !spec.Rev {
+	if z.idx != nil {
 		lo = z.count(spec.gteMin)
-		if small {
-			lo = z.firstFrom(0, spec.gteMin)
-		}
-		hi = lo
-		z.each(lo, z.n, false, func(e zent) bool {
-			if !spec.lteMax(e) {
-				return false
-			}
-			hi++
-			return true
-		})
+		hi = z.count(func(e zent) bool { return !spec.lteMax(e) })
 		return lo, hi
 	}
-	hi = z.count(func(e zent) bool { return !spec.lteMax(e) })
-	if small {
-		hi = z.lastFrom(z.n, spec.lteMax)
+	if !spec.Rev {
+		lo = z.firstFrom(0, spec.gteMin)
+		return lo, z.firstFrom(lo, func(e zent) bool { return !spec.lteMax(e) })
 	}
-	lo = hi
-	z.each(0, hi, true, func(e zent) bool {
-		if !spec.gteMin(e) {
-			return false
+	hi = z.lastFrom(z.n, spec.lteMax)
+	return z.lastFrom(hi, func(e zent) bool { return !spec.gteMin(e) }), hi
+}
+
+// walkLex selects a lex range as Redis walks it from the start bounds
+// found ([lo, hi)): it steps over Offset members, in the range or not,
+// then takes members while they are in it, at most Count.
+func (z *zsetObj) walkLex(spec *ZRangeSpec, lo, hi int) []zent {
+	var out []zent
+	take := func(in func(zent) bool) func(zent) bool {
+		return func(e zent) bool {
+			if !in(e) || (spec.Count >= 0 && int64(len(out)) >= spec.Count) {
+				return false
+			}
+			out = append(out, e)
+			return true
 		}
-		lo--
-		return true
-	})
-	return lo, hi
+	}
+	if !spec.Rev {
+		if start := int64(lo) + spec.Offset; start < int64(z.n) {
+			z.each(int(start), z.n, false, take(spec.lteMax))
+		}
+		return out
+	}
+	if end := int64(hi) - spec.Offset; end > 0 {
+		z.each(0, int(end), true, take(spec.gteMin))
+	}
+	return out
 }
 
 // lexEmpty reports whether a lex range is empty whatever the members: its
@@ -207,6 +214,9 @@ func (z *zsetObj) selectRange(spec *ZRangeSpec) []zent {
 		return z.slice(lo, hi, spec.Rev)
 	}
 	lo, hi := z.bounds(spec)
+	if spec.By == ZByLex && hi > lo && spec.Offset >= 0 {
+		return z.walkLex(spec, lo, hi)
+	}
 	if hi <= lo || spec.Offset < 0 || spec.Offset >= int64(hi-lo) {
 		return nil
 	}
@@ -241,6 +251,14 @@ func ParseLongDouble(b []byte) (float64, bool) {
 		return 0, false
 	}
 	return strtod(string(b), false)
+}
+
+// IsZero reports whether b, a number ParseLongDouble took, is written as
+// zero: no non-zero digit in its significand ("0", "-0.0", "0e5", "0x0").
+func IsZero(b []byte) bool {
+	s := strings.ToLower(strings.TrimLeft(string(b), "+-"))
+	hex := strings.HasPrefix(s, "0x")
+	return !hasNonZeroDigit(s, hex)
 }
 
 // ParseScoreBound reads one end of a score range ("(" first for an

@@ -86,6 +86,8 @@ func TestListReplies(t *testing.T) {
 		{[]string{"XRANGE", "nostream", "-", "+", "COUNT", "+1"}, "-ERR value is not an integer or out of range\r\n"},
 		// Timeouts as strtold reads them.
 		{[]string{"BLPOP", "nolist", "0x0.1p0"}, "*-1\r\n"},
+		{[]string{"BLPOP", "nolist", "0.0001"}, "*-1\r\n"},
+		{[]string{"BLPOP", "nolist", "1e-400"}, "*-1\r\n"},
 		{[]string{"BLPOP", "nolist", "1e400"}, "-ERR timeout is negative\r\n"},
 		{[]string{"BLPOP", "nolist", " 1"}, "-ERR timeout is not a float or out of range\r\n"},
 		{[]string{"LINDEX", "l", "-1"}, "$2\r\nr1\r\n"},

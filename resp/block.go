@@ -197,7 +197,13 @@ func parseTimeout(c *client, b []byte) (time.Duration, bool) {
 		c.conn.WriteError(errTimeoutFloat)
 		return 0, false
 	}
-	ms := f * 1000
+	if f == 0 && !engine.IsZero(b) {
+		// Below a double's range, not a long double's: a moment, not 0
+		// (which blocks forever).
+		f = math.SmallestNonzeroFloat64
+	}
+	// Redis rounds up to the millisecond: 0.0001 s waits 1 ms.
+	ms := math.Ceil(f * 1000)
 	if ms == 1<<63 {
 		// Just below 2^63 in Redis's long double, rounded up in a double.
 		ms = math.Nextafter(ms, 0)
