@@ -6,7 +6,22 @@ package engine
 // matches only an empty pattern (KEYS and SCAN take a lone "*" as "every
 // key" before they match anything), a range's ends compare as C's signed
 // chars, and a '-' before the ']' makes the ']' a range's end.
-func Match(pattern, s string) bool {
+func Match(pattern, s string) bool { return match(pattern, s, false) }
+
+// MatchNoCase is Match ignoring ASCII case, as Redis matches CONFIG GET's
+// and COMMAND LIST's patterns (a range's ends are ordered first, then
+// lowered; an escaped byte inside a set still compares exactly).
+func MatchNoCase(pattern, s string) bool { return match(pattern, s, true) }
+
+// lower is C's tolower.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func match(pattern, s string, nocase bool) bool {
 	if s == "" {
 		return pattern == ""
 	}
@@ -27,7 +42,7 @@ func Match(pattern, s string) bool {
 				si++
 				continue
 			case '[':
-				if rest, ok := matchSet(p[pi+1:], s[si]); ok {
+				if rest, ok := matchSet(p[pi+1:], s[si], nocase); ok {
 					pi = len(p) - len(rest)
 					si++
 					continue
@@ -38,13 +53,13 @@ func Match(pattern, s string) bool {
 				if pi+1 < len(p) {
 					lit, step = p[pi+1], 2
 				}
-				if lit == s[si] {
+				if lit == s[si] || (nocase && lower(lit) == lower(s[si])) {
 					pi += step
 					si++
 					continue
 				}
 			default:
-				if c == s[si] {
+				if c == s[si] || (nocase && lower(c) == lower(s[si])) {
 					pi++
 					si++
 					continue
@@ -65,7 +80,7 @@ func Match(pattern, s string) bool {
 
 // matchSet matches c against the set that starts p (just after '[') and
 // returns the pattern after the closing ']'.
-func matchSet(p string, c byte) (string, bool) {
+func matchSet(p string, c byte, nocase bool) (string, bool) {
 	not := len(p) > 0 && p[0] == '^'
 	if not {
 		p = p[1:]
@@ -83,12 +98,15 @@ func matchSet(p string, c byte) (string, bool) {
 			if lo > hi {
 				lo, hi = hi, lo
 			}
+			if nocase {
+				lo, hi, b = int8(lower(byte(lo))), int8(lower(byte(hi))), int8(lower(c))
+			}
 			if b >= lo && b <= hi {
 				found = true
 			}
 			p = p[3:]
 		default:
-			if p[0] == c {
+			if p[0] == c || (nocase && lower(p[0]) == lower(c)) {
 				found = true
 			}
 			p = p[1:]

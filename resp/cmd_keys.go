@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -63,16 +64,50 @@ func cmdKeys(s *Server, c *client, args [][]byte) {
 // parseScanCursor reads a SCAN-family cursor as Redis does, answering a
 // bad one (ok false): like strtoul, a negative one is taken modulo 2^64.
 func parseScanCursor(c *client, arg []byte) (uint64, bool) {
-	cursor, err := strconv.ParseUint(string(arg), 10, 64)
-	if err != nil {
-		n, ierr := strconv.ParseInt(string(arg), 10, 64)
-		if ierr != nil {
-			c.conn.WriteError(errInvalidCursor)
+	v, ok := strtoul(arg)
+	if !ok {
+		c.conn.WriteError(errInvalidCursor)
+	}
+	return v, ok
+}
+
+// strtoul reads a cursor as Redis does with C's strtoul: the argument is
+// a C string (it ends at a NUL), a leading blank is refused, a sign may
+// come first (a '-' negates modulo 2^64), no digits at all reads 0 when
+// nothing follows, and a value past 2^64-1 is refused.
+func strtoul(arg []byte) (uint64, bool) {
+	if i := bytes.IndexByte(arg, 0); i >= 0 {
+		arg = arg[:i]
+	}
+	if len(arg) == 0 {
+		return 0, true
+	}
+	if isBlank(arg[0]) {
+		return 0, false
+	}
+	neg := arg[0] == '-'
+	digits := arg
+	if arg[0] == '+' || neg {
+		digits = arg[1:]
+	}
+	if len(digits) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range digits {
+		if ch < '0' || ch > '9' {
 			return 0, false
 		}
-		cursor = uint64(n)
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
 	}
-	return cursor, true
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func cmdScan(s *Server, c *client, args [][]byte) {

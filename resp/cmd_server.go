@@ -195,8 +195,7 @@ func commandList(s *Server, c *client, filter [][]byte) {
 		case equalFold(filter[1], "aclcat"):
 			keep = func(cmd *command) bool { return inACLCategory(cmd, strings.ToLower(arg)) }
 		case equalFold(filter[1], "pattern"):
-			pat := strings.ToLower(arg)
-			keep = func(cmd *command) bool { return engine.Match(pat, cmd.name) }
+			keep = func(cmd *command) bool { return engine.MatchNoCase(arg, cmd.name) }
 		default:
 			c.conn.WriteError(errSyntax)
 			return

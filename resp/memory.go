@@ -73,8 +73,8 @@ func cmdMemory(s *Server, c *client, args [][]byte) {
 				c.conn.WriteError(errSyntax)
 				return
 			}
-			n, err := strconv.ParseInt(string(args[j+1]), 10, 64)
-			if err != nil {
+			n, ok := parseInt(args[j+1])
+			if !ok {
 				c.conn.WriteError(errNotInteger)
 				return
 			}

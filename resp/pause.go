@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,8 +56,8 @@ func clientPause(s *Server, c *client, args [][]byte) {
 		c.conn.WriteError(errSubcommandSyntax("client", args[1]))
 		return
 	}
-	ms, err := strconv.ParseInt(string(args[2]), 10, 64)
-	if err != nil {
+	ms, ok := parseInt(args[2])
+	if !ok {
 		c.conn.WriteError(errPauseTimeout)
 		return
 	}

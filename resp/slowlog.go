@@ -206,8 +206,8 @@ func cmdSlowlog(s *Server, c *client, args [][]byte) {
 		}
 		n := slowDefaultGet
 		if len(args) == 3 {
-			v, err := strconv.ParseInt(string(args[2]), 10, 64)
-			if err != nil || v < -1 {
+			v, ok := parseInt(args[2])
+			if !ok || v < -1 {
 				c.conn.WriteError(errSlowlogCount)
 				return
 			}

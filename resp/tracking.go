@@ -714,9 +714,11 @@ func clientTrackingInfo(s *Server, c *client) {
 	}
 }
 
-// commandKeys calls fn with each key argument of cmd (keyPositions).
+// commandKeys calls fn with each key argument of cmd (keyPositions). A
+// script's declared keys are not reads (EVAL_RO, FCALL_RO): Redis tracks
+// none of them.
 func commandKeys(cmd *command, args [][]byte, fn func([]byte)) {
-	if !hasKeys(cmd) {
+	if !hasKeys(cmd) || noMandatoryKeys[cmd.name] {
 		return
 	}
 	pos, _ := keyPositions(cmd, args)

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -427,15 +426,27 @@ func (s *settings) mergedLocked(name, value string) string {
 }
 
 // Get implements resp.Config.
+//
+// As Redis: a name without glob characters is looked up in any case and
+// answered with the name as given; a pattern matches the options' names
+// ignoring case.
 func (s *settings) Get(pattern string) [][2]string {
-	pattern = strings.ToLower(pattern)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out [][2]string
-	match := func(name string) bool {
-		ok, _ := path.Match(pattern, name)
-		return ok || pattern == name
+	if !strings.ContainsAny(pattern, "[*?") {
+		name := strings.ToLower(pattern)
+		if canonical, ok := aliases[name]; ok {
+			name = canonical
+		}
+		for _, o := range s.table {
+			if o.name == name {
+				return [][2]string{{pattern, s.currentLocked(name)}}
+			}
+		}
+		return nil
 	}
+	var out [][2]string
+	match := func(name string) bool { return engine.MatchNoCase(pattern, name) }
 	for _, o := range s.table {
 		if match(o.name) {
 			out = append(out, [2]string{o.name, s.currentLocked(o.name)})

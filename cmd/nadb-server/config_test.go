@@ -599,7 +599,7 @@ func TestSettingsGet(t *testing.T) {
 		{"*port*", []string{"port", "primary-port", "repl-listen-port", "replica-announce-port", "slave-announce-port", "tls-port"}},
 		{"*PORT*", []string{"port", "primary-port", "repl-listen-port", "replica-announce-port", "slave-announce-port", "tls-port"}},
 		{"port", []string{"port"}},
-		{"Port", []string{"port"}},
+		{"Port", []string{"Port"}}, // a name, not a pattern: answered as given, as Redis
 		{"?ort", []string{"port"}},
 		{"repl-*", []string{"repl-allow-legacy", "repl-backlog-size", "repl-listen-host", "repl-listen-port", "repl-max-peers", "repl-max-unauthenticated", "repl-password", "repl-ping-replica-period", "repl-ping-slave-period", "repl-timeout", "repl-verify-interval"}},
 		{"append*", []string{"appendfsync", "appendonly"}},
