@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,4 +224,31 @@ func TestExecRefused(t *testing.T) {
 		{[]string{"SUBSCRIBE", "ch"}, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"},
 		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of: Can't execute 'exec': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"},
 	})
+}
+
+// TestTransactionOutOfMemory: above maxmemory (noeviction) nothing is
+// queued, and an EXEC whose queue may grow memory is refused whole, as
+// Redis does; byte for byte as redis-server 7.0 answers (run with
+// NADB_TEST_TARGET=redis-server to see it still does).
+func TestTransactionOutOfMemory(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a, b := dialRaw(t, s.Addr()), dialRaw(t, s.Addr())
+	const oom = "OOM command not allowed when used memory > 'maxmemory'."
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"SET", "pad", strings.Repeat("x", 1000)}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "k", "v"}, "+QUEUED\r\n"},
+	})
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "1"}, "+OK\r\n"}})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of: " + oom + "\r\n"},
+		{[]string{"EXISTS", "k"}, ":0\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "-" + oom + "\r\n"},
+		{[]string{"DEL", "k"}, "-" + oom + "\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"DEL", "pad"}, ":1\r\n"},
+	})
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "0"}, "+OK\r\n"}})
 }

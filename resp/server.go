@@ -572,6 +572,14 @@ func (s *Server) run(c *client, args [][]byte) {
 			c.tick = d.started
 		}
 	}
+	if c.tx.on && cmd.name == "exec" && queuedDenyOOM(c) {
+		// An EXEC that may grow memory is refused whole while memory
+		// stays above maxmemory, as Redis refuses it (EXECABORT).
+		if err := s.eng.FreeMemory(); err != nil {
+			s.reject(c, cmd, errorText(err))
+			return
+		}
+	}
 	if c.tx.on && !runsInMulti(cmd) {
 		s.queueChecked(c, cmd, args)
 		return
@@ -630,6 +638,17 @@ func (s *Server) needsFresh(c *client, cmd *command) bool {
 	return false
 }
 
+// queuedDenyOOM reports whether c's transaction queued a command that
+// may grow memory.
+func queuedDenyOOM(c *client) bool {
+	for _, q := range c.tx.queue {
+		if q.cmd.flags&flagDenyOOM != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // queueChecked refuses what Redis refuses between MULTI and EXEC, and
 // queues the rest.
 func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
@@ -639,12 +658,12 @@ func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
 	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
 		c.refuse(errReadOnly)
 	default:
-		// Redis's order: memory first, then min-replicas-to-write.
-		if cmd.flags&flagDenyOOM != 0 {
-			if err := s.eng.FreeMemory(); err != nil {
-				c.refuse(errorText(err))
-				return
-			}
+		// Redis's order: memory first, then min-replicas-to-write. Out
+		// of memory, Redis queues nothing at all: a transaction's queue
+		// is memory too.
+		if err := s.eng.FreeMemory(); err != nil {
+			c.refuse(errorText(err))
+			return
 		}
 		if cmd.flags&flagWrite != 0 && !s.enoughReplicas() {
 			c.refuse(errNoReplicas)
