@@ -16,6 +16,7 @@ func TestConfigGetPatterns(t *testing.T) {
 		{[]string{"CONFIG", "GET", "[a-Z]axmemory"}, "*0\r\n"},
 		{[]string{"CONFIG", "GET", "maxmemory-polic[y-]"}, "*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"},
 		{[]string{"CONFIG", "GET", `maxmemory\-policy`}, "*0\r\n"},
+		{[]string{"CONFIG", "GET", "maxmemory", "MAXMEMORY", "Maxmemory"}, "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"},
 		{[]string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "[a-Z]et"}, "*0\r\n"},
 		{[]string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "G?T"}, "*1\r\n$3\r\nget\r\n"},
 	})

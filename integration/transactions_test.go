@@ -248,6 +248,31 @@ func TestTransactionOutOfMemory(t *testing.T) {
 		{[]string{"GET", "k"}, "-" + oom + "\r\n"},
 		{[]string{"DEL", "k"}, "-" + oom + "\r\n"},
 		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		// MULTI and WATCH are refused for memory before their own checks.
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "-" + oom + "\r\n"},
+		{[]string{"WATCH", "k"}, "-" + oom + "\r\n"},
+		{[]string{"DISCARD"}, "+OK\r\n"},
+	})
+	// A script that declares writes counts as a command that may grow
+	// memory; one that declares no-writes does not.
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "0"}, "+OK\r\n"}})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"EVAL", "#!lua\nreturn 1", "0"}, "+QUEUED\r\n"},
+	})
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "1"}, "+OK\r\n"}})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of: " + oom + "\r\n"},
+	})
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "0"}, "+OK\r\n"}})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"EVAL", "#!lua flags=no-writes\nreturn 1", "0"}, "+QUEUED\r\n"},
+	})
+	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "1"}, "+OK\r\n"}})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"EXEC"}, "*1\r\n:1\r\n"},
 		{[]string{"DEL", "pad"}, ":1\r\n"},
 	})
 	requireExactReplies(t, b, []exactStep{{[]string{"CONFIG", "SET", "maxmemory", "0"}, "+OK\r\n"}})

@@ -197,9 +197,9 @@ func parseTimeout(c *client, b []byte) (time.Duration, bool) {
 		c.conn.WriteError(errTimeoutFloat)
 		return 0, false
 	}
-	if f == 0 && !engine.IsZero(b) {
+	if f == 0 && !engine.IsZero(b) && b[0] != '-' {
 		// Below a double's range, not a long double's: a moment, not 0
-		// (which blocks forever).
+		// (which blocks forever). A tiny negative one rounds up to 0.
 		f = math.SmallestNonzeroFloat64
 	}
 	// Redis rounds up to the millisecond: 0.0001 s waits 1 ms.

@@ -349,8 +349,10 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 				break
 			}
 			for _, kv := range s.cfg.Get(string(p)) {
-				if !seen[kv[0]] {
-					seen[kv[0]] = true
+				// One answer per name in any case, the first spelling
+				// asked, as Redis's case-blind table of matches keeps.
+				if name := strings.ToLower(kv[0]); !seen[name] {
+					seen[name] = true
 					out = append(out, kv[0], kv[1])
 				}
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nadb-server/nadb-server/engine"
 	"github.com/nadb-server/nadb-server/replication/node"
+	"github.com/nadb-server/nadb-server/resp/script"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -572,12 +573,18 @@ func (s *Server) run(c *client, args [][]byte) {
 			c.tick = d.started
 		}
 	}
-	if c.tx.on && cmd.name == "exec" && queuedDenyOOM(c) {
-		// An EXEC that may grow memory is refused whole while memory
-		// stays above maxmemory, as Redis refuses it (EXECABORT).
-		if err := s.eng.FreeMemory(); err != nil {
-			s.reject(c, cmd, errorText(err))
-			return
+	if c.tx.on {
+		// Above maxmemory Redis queues nothing (a transaction's queue is
+		// memory too) and refuses whole an EXEC that may grow memory;
+		// only DISCARD, QUIT, RESET and an EXEC that cannot grow memory
+		// pass.
+		exempt := cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset" ||
+			(cmd.name == "exec" && !s.queuedDenyOOM(c))
+		if !exempt {
+			if err := s.eng.FreeMemory(); err != nil {
+				s.reject(c, cmd, errorText(err))
+				return
+			}
 		}
 	}
 	if c.tx.on && !runsInMulti(cmd) {
@@ -639,10 +646,24 @@ func (s *Server) needsFresh(c *client, cmd *command) bool {
 }
 
 // queuedDenyOOM reports whether c's transaction queued a command that
-// may grow memory.
-func queuedDenyOOM(c *client) bool {
+// may grow memory: one flagged so, or a script whose shebang line does
+// not declare no-writes or allow-oom (its flags are the command's, as in
+// Redis).
+func (s *Server) queuedDenyOOM(c *client) bool {
 	for _, q := range c.tx.queue {
 		if q.cmd.flags&flagDenyOOM != 0 {
+			return true
+		}
+		var f script.Flags
+		switch q.cmd.name {
+		case "eval", "eval_ro":
+			f = script.FlagsOf(q.args[1])
+		case "evalsha", "evalsha_ro":
+			if sc := s.scripts.cache.Get(q.args[1]); sc != nil {
+				f = sc.Flags
+			}
+		}
+		if f.Shebang && !f.NoWrites && !f.AllowOOM {
 			return true
 		}
 	}
@@ -658,13 +679,7 @@ func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
 	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
 		c.refuse(errReadOnly)
 	default:
-		// Redis's order: memory first, then min-replicas-to-write. Out
-		// of memory, Redis queues nothing at all: a transaction's queue
-		// is memory too.
-		if err := s.eng.FreeMemory(); err != nil {
-			c.refuse(errorText(err))
-			return
-		}
+		// Memory was checked in run; then min-replicas-to-write.
 		if cmd.flags&flagWrite != 0 && !s.enoughReplicas() {
 			c.refuse(errNoReplicas)
 			return

@@ -148,6 +148,16 @@ func compileError(err error, body []byte) error {
 	return fmt.Errorf("ERR Error compiling script (new function): %s", strings.TrimSpace(msg))
 }
 
+// FlagsOf returns the flags a script body's shebang line declares (none
+// without one, or when the line is malformed).
+func FlagsOf(body []byte) Flags {
+	_, f, err := shebang(body)
+	if err != nil {
+		return Flags{}
+	}
+	return f
+}
+
 // shebang reads a script's "#!lua [flags=a,b]" first line, as Redis 7.0
 // does, and returns the code with that line left empty (so the lines keep
 // their numbers).
