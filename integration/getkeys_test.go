@@ -134,5 +134,12 @@ func TestCommandGetKeys(t *testing.T) {
 		{[]string{"COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "10", "KEYS", "a"}, "-ERR Invalid arguments specified for command\r\n"},
 		{[]string{"COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "COPY", "KEYS", "a"}, "*1\r\n$1\r\na\r\n"},
 		{[]string{"COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "AUTH", "keys", "KEYS", "a", "b"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		// A key count Redis's key specs refuse is read with atoi (the destination then last).
+		{[]string{"COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "+1", "a", "b"}, "*2\r\n$1\r\na\r\n$3\r\ndst\r\n"},
+		{[]string{"COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "1.0", "a"}, "*2\r\n$1\r\na\r\n$3\r\ndst\r\n"},
+		{[]string{"COMMAND", "GETKEYS", "LMPOP", "01", "a", "LEFT"}, "*1\r\n$1\r\na\r\n"},
+		{[]string{"COMMAND", "GETKEYS", "EVAL", "x", "01", "a"}, "*1\r\n$1\r\na\r\n"},
+		{[]string{"COMMAND", "GETKEYS", "SINTERCARD", "2x", "a", "b"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"COMMAND", "GETKEYS", "ZUNION", "x", "a"}, "-ERR Invalid arguments specified for command\r\n"},
 	})
 }

@@ -33,18 +33,27 @@ func keyPositions(cmd *command, args [][]byte) ([]int, bool) {
 	var pos []int
 	name := cmd.name
 	if at, ok := numkeysAt[name]; ok {
-		if at == 2 && cmd.keys.first == 1 { // the STORE commands: the destination first
-			pos = append(pos, 1)
-		}
+		store := at == 2 && cmd.keys.first == 1 // ZUNIONSTORE...: a destination too
 		if at >= len(args) {
 			return nil, false
 		}
-		n, ok := parseInt(args[at])
-		if !ok || n <= 0 || n > int64(len(args)-at-1) {
+		n, strict := parseInt(args[at])
+		if !strict {
+			// Redis's key specs refuse the count; its getkeys procedure
+			// then reads it with atoi, and names the destination last.
+			n = atoi(args[at])
+		}
+		if n <= 0 || n > int64(len(args)-at-1) {
 			return nil, noMandatoryKeys[name]
+		}
+		if store && strict {
+			pos = append(pos, 1)
 		}
 		for i := range int(n) {
 			pos = append(pos, at+1+i)
+		}
+		if store && !strict {
+			pos = append(pos, 1)
 		}
 		return pos, true
 	}
@@ -160,4 +169,27 @@ func commandGetKeys(s *Server, c *client, full [][]byte) {
 	for _, p := range pos {
 		c.conn.WriteBulk(full[p])
 	}
+}
+
+// atoi is C's atoi: leading blanks, a sign, then the digits up to the
+// first other byte (0 for none; a value past int64 is clamped, where C's
+// is undefined).
+func atoi(b []byte) int64 {
+	i := 0
+	for i < len(b) && isBlank(b[i]) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var v int64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		v = min(v*10+int64(b[i]-'0'), 1<<40)
+	}
+	if neg {
+		return -v
+	}
+	return v
 }
