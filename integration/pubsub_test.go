@@ -233,3 +233,36 @@ func TestShardedPubSub(t *testing.T) {
 		require.Equal(t, st.want, normalizeReply(string(got)), "step %d %v", i, st.cmd)
 	}
 }
+
+// TestWaitUnblock: a client in WAIT is blocked, as in Redis: CLIENT LIST
+// shows it, and CLIENT UNBLOCK ends its wait with the count so far, or
+// with an error; byte for byte as redis-server 7.0 answers (run with
+// NADB_TEST_TARGET=redis-server to see it still does). PING in the RESP2
+// subscriber context still checks its arity first.
+func TestWaitUnblock(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	b, ctl := dialRaw(t, s.Addr()), dialRaw(t, s.Addr())
+	b.send(respCommand([]string{"CLIENT", "ID"}))
+	id := strings.TrimPrefix(b.readLine(), ":")
+	for _, tc := range []struct {
+		unblock []string
+		reply   string
+	}{
+		{[]string{"CLIENT", "UNBLOCK", id}, ":0\r\n"},
+		{[]string{"CLIENT", "UNBLOCK", id, "ERROR"}, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"},
+	} {
+		b.send(respCommand([]string{"WAIT", "1", "0"}))
+		require.Eventually(t, func() bool {
+			ctl.send(respCommand([]string{"CLIENT", "LIST", "ID", id}))
+			return strings.Contains(readReply(t, ctl), " flags=b ")
+		}, 10*time.Second, 10*time.Millisecond, "the client in WAIT is listed blocked")
+		requireExactReplies(t, ctl, []exactStep{{tc.unblock, ":1\r\n"}})
+		requireExactReplies(t, b, []exactStep{{[]string{"PING"}, tc.reply + "+PONG\r\n"}})
+	}
+	requireExactReplies(t, ctl, []exactStep{
+		{[]string{"CLIENT", "LIST", "ID", "-1"}, "$0\r\n\r\n"},
+		{[]string{"SUBSCRIBE", "ch"}, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"},
+		{[]string{"PING", "x", "y"}, "-ERR wrong number of arguments for 'ping' command\r\n"},
+	})
+}

@@ -227,11 +227,11 @@ func clientList(s *Server, c *client, args [][]byte) {
 			}
 			for i++; i < len(args); i++ {
 				id, ok := parseInt(args[i])
-				if !ok || id <= 0 {
+				if !ok {
 					c.conn.WriteError(errClientID)
 					return
 				}
-				ids[id] = true
+				ids[id] = true // one of no client (0, negative) lists nothing
 			}
 		default:
 			c.conn.WriteError(errSyntax)

@@ -11,6 +11,10 @@ func registerConnectionCommands(t commandTable) {
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {
+	if len(args) > 2 {
+		c.conn.WriteError(errArity("ping"))
+		return
+	}
 	if c.pubsubCount() > 0 && !c.inScript && !c.resp3() {
 		// In RESP2's subscriber mode, as Redis answers. (RESP3 can tell
 		// a reply from a message: PING answers as usual.)
@@ -23,14 +27,11 @@ func cmdPing(s *Server, c *client, args [][]byte) {
 		}
 		return
 	}
-	switch len(args) {
-	case 1:
+	if len(args) == 1 {
 		c.conn.WriteString("PONG")
-	case 2:
-		c.conn.WriteBulk(args[1])
-	default:
-		c.conn.WriteError(errArity("ping"))
+		return
 	}
+	c.conn.WriteBulk(args[1])
 }
 
 func cmdEcho(s *Server, c *client, args [][]byte) { c.conn.WriteBulk(args[1]) }

@@ -1,7 +1,9 @@
 package resp
 
 import (
+	"context"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -68,5 +70,38 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 		return
 	}
 	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
-	c.conn.WriteInt(s.replication().Wait(s.ctx, int(max(n, 0)), timeout))
+	// The client is blocked meanwhile, as in Redis: CLIENT UNBLOCK ends
+	// the wait with the count so far, or with an error.
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	select { // a CLIENT UNBLOCK meant for an earlier wait
+	case <-c.unblock:
+	default:
+	}
+	c.isBlocked.Store(true)
+	s.blockedClients.Add(1)
+	stop, got := make(chan struct{}), make(chan uint8, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case r := <-c.unblock:
+			got <- r
+			cancel()
+		case <-stop:
+		}
+	})
+	acked := s.replication().Wait(ctx, int(max(n, 0)), timeout)
+	close(stop)
+	wg.Wait()
+	c.isBlocked.Store(false)
+	s.blockedClients.Add(-1)
+	select {
+	case r := <-got:
+		if r == unblockError {
+			c.conn.WriteError(errUnblocked)
+			return
+		}
+	default:
+	}
+	c.conn.WriteInt(acked)
 }
