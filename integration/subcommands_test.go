@@ -151,3 +151,21 @@ func TestClusterDisabled(t *testing.T) {
 		{[]string{"READONLY", "x"}, "-ERR wrong number of arguments for 'readonly' command\r\n"},
 	})
 }
+
+// TestModuleCommands: MODULE answers as a Redis with no module loaded and
+// the default enable-module-command does, byte for byte as redis-server
+// 7.0 (run with NADB_TEST_TARGET=redis-server to see it still does):
+// clients that probe for modules get an empty list.
+func TestModuleCommands(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	const refused = "-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n"
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"MODULE", "LIST"}, "*0\r\n"},
+		{[]string{"MODULE", "LOAD", "/nonexistent.so"}, refused},
+		{[]string{"MODULE", "UNLOAD", "nosuch"}, refused},
+		{[]string{"MODULE", "LIST", "x"}, "-ERR wrong number of arguments for 'module|list' command\r\n"},
+		{[]string{"MODULE", "nosuch"}, "-ERR unknown subcommand 'nosuch'. Try MODULE HELP.\r\n"},
+		{[]string{"MODULE"}, "-ERR wrong number of arguments for 'module' command\r\n"},
+	})
+}

@@ -27,6 +27,7 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "client", arity: -2, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
 	t.add(command{name: "config", arity: -2, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
 	t.add(command{name: "memory", arity: -2, group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", handler: cmdMemory})
+	t.add(command{name: "module", arity: -2, group: "server", since: "4.0.0", summary: "A container for module commands.", handler: cmdModule})
 	t.add(command{name: "monitor", arity: 1, flags: flagAdmin | flagNoScript | flagLoading | flagStale, group: "server", since: "1.0.0", summary: "Listens for all requests received by the server in real-time.", handler: cmdMonitor})
 	t.add(command{name: "slowlog", arity: -2, group: "server", since: "2.2.12", summary: "A container for slow log commands.", handler: cmdSlowlog})
 	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
@@ -426,4 +427,27 @@ func (s *Server) resetStats() {
 		cl.commands.Store(0)
 	}
 	s.mu.Unlock()
+}
+
+// cmdModule answers MODULE as a Redis with no module loaded and the
+// default enable-module-command (no) does: LIST is empty, LOAD, LOADEX and
+// UNLOAD are refused. Clients that probe for modules (MODULE LIST) get a
+// plain answer.
+func cmdModule(s *Server, c *client, args [][]byte) {
+	switch sub := args[1]; {
+	case equalFold(sub, "list"):
+		c.conn.WriteArray(0)
+	case equalFold(sub, "help"):
+		writeHelp(c, "MODULE",
+			"LIST",
+			"    Return a list of loaded modules.",
+			"LOAD <path> [<arg> ...]",
+			"    Load a module library from <path>, passing to it any optional arguments.",
+			"LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+			"    Load a module library from <path>, while passing it module configurations and optional arguments.",
+			"UNLOAD <name>",
+			"    Unload a module.")
+	default: // LOAD, LOADEX, UNLOAD (the table refused the rest)
+		c.conn.WriteError(errModuleNotAllowed)
+	}
 }

@@ -492,6 +492,7 @@ const (
 	errRestoreTTL           = "ERR Invalid TTL value, must be >= 0"
 	errRestoreIdle          = "ERR Invalid IDLETIME value, must be >= 0"
 	errRestoreFreq          = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errModuleNotAllowed     = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 	errGetKeysCommand       = "ERR Invalid command specified"
 	errGetKeysNoKeys        = "ERR The command has no key arguments"
 	errGetKeysArity         = "ERR Invalid number of arguments specified for command"

@@ -39,6 +39,9 @@ func registerSubcommands(t commandTable) {
 		sub("history", 3, adm), sub("latest", 2, adm), sub("reset", -2, adm))
 	t.addSubcommands("memory",
 		help, sub("malloc-stats", 2, 0), sub("purge", 2, 0), key(sub("usage", -3, flagReadOnly)))
+	t.addSubcommands("module",
+		help, sub("list", 2, flagAdmin|flagNoScript), sub("load", -3, flagAdmin|flagNoScript),
+		sub("loadex", -3, flagAdmin|flagNoScript), sub("unload", 3, flagAdmin|flagNoScript))
 	t.addSubcommands("object",
 		key(sub("encoding", 3, flagReadOnly)), key(sub("freq", 3, flagReadOnly)), help,
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
