@@ -123,10 +123,32 @@ func aclCat(s *Server, c *client, args [][]byte) {
 	writeAny(c.conn, names)
 }
 
+// aclCategoryOverrides are Redis 7.0's categories for the commands the
+// rule in inACLCategory does not place as Redis does (Redis lists each
+// command's by hand).
+var aclCategoryOverrides = map[string][]string{
+	"asking": {"fast", "connection"}, "readonly": {"fast", "connection"}, "readwrite": {"fast", "connection"},
+	"command": {"slow", "connection"}, "command|count": {"slow", "connection"}, "command|docs": {"slow", "connection"},
+	"command|getkeys": {"slow", "connection"}, "command|help": {"slow", "connection"}, "command|info": {"slow", "connection"},
+	"command|list": {"slow", "connection"}, "wait": {"slow", "connection"},
+	"dbsize":  {"keyspace", "read", "fast"},
+	"eval_ro": {"slow", "scripting"}, "evalsha_ro": {"slow", "scripting"}, "fcall_ro": {"slow", "scripting"},
+	"flushall": {"keyspace", "write", "slow", "dangerous"}, "flushdb": {"keyspace", "write", "slow", "dangerous"},
+	"migrate": {"keyspace", "write", "slow", "dangerous"}, "restore": {"keyspace", "write", "slow", "dangerous"},
+	"keys": {"keyspace", "read", "slow", "dangerous"}, "swapdb": {"keyspace", "write", "fast", "dangerous"},
+	"info": {"slow", "dangerous"}, "lastsave": {"admin", "fast", "dangerous"}, "role": {"admin", "fast", "dangerous"},
+	"pubsub|help": {"slow"},
+	"sort":        {"write", "set", "sortedset", "list", "slow", "dangerous"},
+	"sort_ro":     {"read", "set", "sortedset", "list", "slow", "dangerous"},
+}
+
 // inACLCategory classifies a command from its flags and group (a
-// subcommand's is its container's). A container itself is only slow, as
-// Redis classes CLIENT, CONFIG...
+// subcommand's is its container's), or as aclCategoryOverrides says. A
+// container itself is only slow, as Redis classes CLIENT, CONFIG...
 func inACLCategory(cmd *command, cat string) bool {
+	if cats, ok := aclCategoryOverrides[cmd.name]; ok {
+		return slices.Contains(cats, cat)
+	}
 	if cmd.subs != nil {
 		return cat == "slow"
 	}

@@ -263,10 +263,16 @@ func commandInfo(cmd *command) []any {
 		}
 		subs = entries
 	}
+	cats := setReply{} // its ACL categories, in Redis's order
+	for _, cat := range aclCategories {
+		if inACLCategory(cmd, cat) {
+			cats = append(cats, simple("@"+cat))
+		}
+	}
 	return []any{
 		cmd.name, int64(cmd.arity), flags,
 		int64(cmd.keys.first), int64(cmd.keys.last), int64(cmd.keys.step),
-		setReply{simple("@" + cmd.group)}, setReply{}, setReply{}, subs,
+		cats, setReply{}, setReply{}, subs,
 	}
 }
 
