@@ -341,11 +341,11 @@ func TestDecodeStreamNodeShort(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadData)
 }
 
-// FuzzDecode: Decode never panics nor reads past its input, and what it
-// takes, Encode writes back to the same value.
-func FuzzDecode(f *testing.F) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range 30 {
+// addSeeds adds n random objects of every type (their payloads without
+// the footer) to f's corpus, from a generator seeded with seed.
+func addSeeds(f *testing.F, seed uint64, n int) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for i := range n {
 		it, enc := randomItem(rng, allTypes[i%len(allTypes)])
 		if len(it.Value) > 2000 {
 			continue
@@ -356,6 +356,12 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(p[:len(p)-10])
 	}
+}
+
+// FuzzDecode: Decode never panics nor reads past its input, and what it
+// takes, Encode writes back to the same value.
+func FuzzDecode(f *testing.F) {
+	addSeeds(f, 5, 30)
 	f.Add(append([]byte{typeListZiplist}, appendRaw(nil, zl("a", "1", "-70000"))...))
 	// A stream node whose master entry names more fields than it holds
 	// (it crashed the server once).
@@ -382,18 +388,7 @@ func FuzzDecode(f *testing.F) {
 // engine restores again to the same dump: nothing a client can send makes
 // a key that cannot be dumped, or dumps differently once restored.
 func FuzzRestore(f *testing.F) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for i := range 24 {
-		it, enc := randomItem(rng, allTypes[i%len(allTypes)])
-		if len(it.Value) > 2000 {
-			continue
-		}
-		p, err := Encode(nil, it, enc)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(p[:len(p)-10])
-	}
+	addSeeds(f, 7, 24)
 	e := engine.New(engine.Options{})
 	f.Fuzz(func(t *testing.T, obj []byte) {
 		typ, val, err := Decode(AppendFooter(bytes.Clone(obj), 0))
