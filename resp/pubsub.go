@@ -457,42 +457,42 @@ func (h *hub) publish(channel, msg []byte, from int64) int {
 	defer h.mu.Unlock()
 	n := 0
 	if set := h.channels[string(channel)]; len(set) > 0 {
-		var frames [2][]byte
 		body := func(b []byte) []byte {
 			b = redcon.AppendBulk(b, []byte("message"))
 			b = redcon.AppendBulk(b, channel)
 			return redcon.AppendBulk(b, msg)
 		}
-		for c := range set {
-			if c.id == from {
-				c.toSelf(&frames, body, 3)
-			} else {
-				c.sub.pushMessage(c, &frames, body, 3)
-			}
-			n++
-		}
+		n += deliver(set, from, body, 3)
 	}
 	for pat, set := range h.patterns {
 		if !engine.Match(pat, string(channel)) {
 			continue
 		}
-		var frames [2][]byte
 		body := func(b []byte) []byte {
 			b = redcon.AppendBulk(b, []byte("pmessage"))
 			b = redcon.AppendBulk(b, []byte(pat))
 			b = redcon.AppendBulk(b, channel)
 			return redcon.AppendBulk(b, msg)
 		}
-		for c := range set {
-			if c.id == from {
-				c.toSelf(&frames, body, 4)
-			} else {
-				c.sub.pushMessage(c, &frames, body, 4)
-			}
-			n++
-		}
+		n += deliver(set, from, body, 4)
 	}
 	return n
+}
+
+// deliver sends one message of n elements (body appends them) to every
+// client of set, framed once per protocol; the publisher's own
+// connection (from) gets it among its replies (toSelf). It returns how
+// many got it. Hub lock held.
+func deliver(set map[*client]struct{}, from int64, body func([]byte) []byte, n int) int {
+	var frames [2][]byte
+	for c := range set {
+		if c.id == from {
+			c.toSelf(&frames, body, n)
+		} else {
+			c.sub.pushMessage(c, &frames, body, n)
+		}
+	}
+	return len(set)
 }
 
 // toSelf places a message that c's own command published (PUBLISH, or a
@@ -539,20 +539,12 @@ func (h *hub) publishShard(channel, msg []byte, from int64) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := h.shards[string(channel)]
-	var frames [2][]byte
 	body := func(b []byte) []byte {
 		b = redcon.AppendBulk(b, []byte("smessage"))
 		b = redcon.AppendBulk(b, channel)
 		return redcon.AppendBulk(b, msg)
 	}
-	for c := range set {
-		if c.id == from {
-			c.toSelf(&frames, body, 3)
-		} else {
-			c.sub.pushMessage(c, &frames, body, 3)
-		}
-	}
-	return len(set)
+	return deliver(set, from, body, 3)
 }
 
 // messageFrame returns a message of n elements framed for c's protocol,
