@@ -202,6 +202,6 @@ func TestBugScanTypeCaseInsensitive(t *testing.T) {
 	for i := range 20 {
 		v.set(t, strconv.Itoa(i), "v", 0)
 	}
-	require.Len(t, scanAll(t, v.e, 0, "", 100, "STRING", nil), 20)
-	require.Len(t, scanAll(t, v.e, 0, "", 100, "String", nil), 20)
+	require.Len(t, scanAll(t, v.e, 0, "*", 100, "STRING", nil), 20)
+	require.Len(t, scanAll(t, v.e, 0, "*", 100, "String", nil), 20)
 }

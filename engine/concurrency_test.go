@@ -118,7 +118,7 @@ func TestConcurrentMixedOps(t *testing.T) {
 				primary.DBSize(d)
 				var cursor uint64
 				for i := 0; i < 5; i++ {
-					cursor, _ = primary.Scan(d, cursor, "", 3, "")
+					cursor, _ = primary.Scan(d, cursor, "*", 3, "")
 					if cursor == 0 {
 						break
 					}

@@ -176,7 +176,7 @@ func TestEffects(t *testing.T) {
 				v.e.Touch(0, []string{"k"})
 				v.e.Type(0, "k")
 				v.e.Keys(0, "*")
-				v.e.Scan(0, 0, "", 10, "")
+				v.e.Scan(0, 0, "*", 10, "")
 				v.e.RandomKey(0)
 				v.e.TTL(0, "k")
 				v.e.ExpireTime(0, "k")
@@ -460,7 +460,7 @@ func TestReplicaMode(t *testing.T) {
 		_, ok = v.e.Encoding(0, "dying")
 		require.False(t, ok)
 		require.ElementsMatch(t, []string{"live", "plain"}, v.e.Keys(0, "*"))
-		require.Len(t, scanAll(t, v.e, 0, "", 10, "", nil), 2)
+		require.Len(t, scanAll(t, v.e, 0, "*", 10, "", nil), 2)
 		require.Equal(t, []string{zeroDigest}, v.e.DigestValue(0, []string{"dying"}))
 	})
 	t.Run("expired keys are never deleted", func(t *testing.T) {
@@ -728,7 +728,7 @@ func TestStats(t *testing.T) {
 		{"copy", func(v *env) { _, _ = v.e.Copy(0, "k", 1, "k2", false); _, _ = v.e.Copy(0, "missing", 1, "k3", false) }, 1, 1},
 		{"metadata does not count", func(v *env) {
 			v.e.Keys(0, "*")
-			v.e.Scan(0, 0, "", 10, "")
+			v.e.Scan(0, 0, "*", 10, "")
 			v.e.DBSize(0)
 			v.e.Encoding(0, "k")
 			v.e.RandomKey(0)

@@ -117,3 +117,10 @@ func matchSet(p string, c byte, nocase bool) (string, bool) {
 	}
 	return p, found != not
 }
+
+// scanMatch is the pattern filter of SCAN and its cousins: "*" keeps
+// everything, the empty key or member too (Redis skips the pattern then),
+// and any other pattern goes through Match, so "" keeps only "".
+func scanMatch(pattern, s string) bool {
+	return pattern == "*" || Match(pattern, s)
+}

@@ -488,7 +488,7 @@ func (e *Engine) HRandField(d int, key string, count int64, withValues bool) ([]
 }
 
 // HScan runs one HSCAN step: it returns the fields and values of key's
-// hash that match pattern ("" matches all), alternating, and the next
+// hash that match pattern (see scanMatch), alternating, and the next
 // cursor (0: done). A listpack gives all its fields at once whatever the
 // cursor, as Redis's does; a hashtable is walked with its table's cursor,
 // which keeps SCAN's guarantee across changes and resizes, visiting about
@@ -502,7 +502,7 @@ func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count i
 	}
 	var out []string
 	keep := func(f string, v []byte) {
-		if pattern == "" || Match(pattern, f) {
+		if scanMatch(pattern, f) {
 			out = append(out, f, string(v))
 		}
 	}

@@ -100,7 +100,7 @@ func (e *Engine) Keys(d int, pattern string) []string {
 
 // Scan runs one SCAN step from cursor, visiting about count buckets'
 // worth of keys, and returns the next cursor (0: done) and the live keys
-// matching pattern ("" matches all) and typ ("" any type).
+// matching pattern (see scanMatch) and typ ("" any type).
 func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ string) (uint64, []string) {
 	e.lock()
 	defer e.unlock()
@@ -128,7 +128,7 @@ func (e *Engine) Scan(d int, cursor uint64, pattern string, count int, typ strin
 	// decides).
 	out := visited[:0]
 	for _, k := range visited {
-		if pattern != "" && !Match(pattern, k) {
+		if !scanMatch(pattern, k) {
 			continue
 		}
 		if typ != "" {

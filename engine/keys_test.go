@@ -293,7 +293,7 @@ func requireSeen(t *testing.T, seen map[string]int, key string) {
 func TestScan(t *testing.T) {
 	t.Run("empty db", func(t *testing.T) {
 		v := newEnv(t)
-		cursor, keys := v.e.Scan(0, 0, "", 10, "")
+		cursor, keys := v.e.Scan(0, 0, "*", 10, "")
 		require.Zero(t, cursor)
 		require.Empty(t, keys)
 	})
@@ -304,7 +304,7 @@ func TestScan(t *testing.T) {
 		}
 		for _, count := range []int{1, 10, 100, 100000} {
 			t.Run("count="+strconv.Itoa(count), func(t *testing.T) {
-				seen := scanAll(t, v.e, 0, "", count, "", nil)
+				seen := scanAll(t, v.e, 0, "*", count, "", nil)
 				require.Len(t, seen, 10000)
 				for i := range 10000 {
 					requireSeen(t, seen, "key:"+strconv.Itoa(i))
@@ -322,9 +322,9 @@ func TestScan(t *testing.T) {
 		for i := range 100 {
 			v.set(t, strconv.Itoa(i), "v", 0)
 		}
-		seen := scanAll(t, v.e, 0, "", 0, "", nil)
+		seen := scanAll(t, v.e, 0, "*", 0, "", nil)
 		require.Len(t, seen, 100)
-		seen = scanAll(t, v.e, 0, "", -5, "", nil)
+		seen = scanAll(t, v.e, 0, "*", -5, "", nil)
 		require.Len(t, seen, 100)
 	})
 	t.Run("stable keys survive growth and shrinking", func(t *testing.T) {
@@ -339,7 +339,7 @@ func TestScan(t *testing.T) {
 				minB, maxB := v.e.BucketCount(0), v.e.BucketCount(0)
 				var temp []string
 				next := 0
-				seen := scanAll(t, v.e, 0, "", 1+r.IntN(20), "", func(step int) {
+				seen := scanAll(t, v.e, 0, "*", 1+r.IntN(20), "", func(step int) {
 					switch r.IntN(4) {
 					case 0: // big growth
 						n := 500 + r.IntN(5000)
@@ -382,7 +382,7 @@ func TestScan(t *testing.T) {
 		small := v.e.BucketCount(0)
 		var temp []string
 		grown, shrunk := false, false
-		seen := scanAll(t, v.e, 0, "", 10, "", func(step int) {
+		seen := scanAll(t, v.e, 0, "*", 10, "", func(step int) {
 			if step%2 == 0 {
 				for i := range 2500 {
 					k := fmt.Sprintf("t%d-%d", step, i)
@@ -425,9 +425,9 @@ func TestScan(t *testing.T) {
 		for i := range 100 {
 			v.set(t, strconv.Itoa(i), "v", 0)
 		}
-		require.Len(t, scanAll(t, v.e, 0, "", 10, "string", nil), 100)
-		require.Empty(t, scanAll(t, v.e, 0, "", 10, "list", nil))
-		require.Empty(t, scanAll(t, v.e, 0, "", 10, "hash", nil))
+		require.Len(t, scanAll(t, v.e, 0, "*", 10, "string", nil), 100)
+		require.Empty(t, scanAll(t, v.e, 0, "*", 10, "list", nil))
+		require.Empty(t, scanAll(t, v.e, 0, "*", 10, "hash", nil))
 		require.Len(t, scanAll(t, v.e, 0, "1*", 10, "string", nil), 11)
 	})
 	t.Run("expired keys are not returned", func(t *testing.T) {
@@ -440,7 +440,7 @@ func TestScan(t *testing.T) {
 			v.set(t, strconv.Itoa(i), "v", ttl)
 		}
 		v.clk.Advance(2 * time.Second)
-		seen := scanAll(t, v.e, 0, "", 10, "", nil)
+		seen := scanAll(t, v.e, 0, "*", 10, "", nil)
 		require.Len(t, seen, 50)
 		for k := range seen {
 			n, _ := strconv.Atoi(k)
@@ -450,15 +450,15 @@ func TestScan(t *testing.T) {
 	t.Run("other db", func(t *testing.T) {
 		v := newEnv(t)
 		v.setDB(t, 2, "x", "v", 0)
-		require.Empty(t, scanAll(t, v.e, 0, "", 10, "", nil))
-		require.Equal(t, map[string]int{"x": 1}, scanAll(t, v.e, 2, "", 10, "", nil))
+		require.Empty(t, scanAll(t, v.e, 0, "*", 10, "", nil))
+		require.Equal(t, map[string]int{"x": 1}, scanAll(t, v.e, 2, "*", 10, "", nil))
 	})
 	t.Run("deletes the expired keys it visits", func(t *testing.T) {
 		// As Redis 7.0's SCAN does: an expiry, reported as a delete.
 		v := newEnv(t)
 		v.set(t, "a", "v", time.Second)
 		v.clk.Advance(time.Minute)
-		require.Empty(t, scanAll(t, v.e, 0, "", 10, "", nil))
+		require.Empty(t, scanAll(t, v.e, 0, "*", 10, "", nil))
 		require.Equal(t, [][]engine.Effect{{{Kind: engine.EffectDelete, DB: 0, Key: "a"}}}, v.sink.Take())
 		require.Equal(t, int64(1), v.e.Stats().ExpiredKeys)
 	})

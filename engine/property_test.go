@@ -307,7 +307,7 @@ func (o op) runEngine(t *testing.T, e *engine.Engine) string {
 		slices.Sort(ks)
 		return strings.Join(ks, ",")
 	case opScan:
-		seen := scanAll(t, e, o.d, "", 2, "", nil)
+		seen := scanAll(t, e, o.d, "*", 2, "", nil)
 		ks := make([]string, 0, len(seen))
 		for k := range seen {
 			ks = append(ks, k)

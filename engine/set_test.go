@@ -284,7 +284,7 @@ func TestSetsAgainstModel(t *testing.T) {
 					got := map[string]bool{}
 					var cursor uint64
 					for {
-						next, page, err := e.SScan(0, k, cursor, "", 2)
+						next, page, err := e.SScan(0, k, cursor, "*", 2)
 						if !checkErr(k, err) {
 							break
 						}

@@ -259,7 +259,7 @@ func (e *Engine) SMove(d int, src, dst string, m []byte) (bool, error) {
 }
 
 // SScan runs one SSCAN step: the members of key's set that match pattern
-// ("" matches all) and the next cursor (0: done). An intset gives all its
+// (see scanMatch) and the next cursor (0: done). An intset gives all its
 // members at once whatever the cursor, as Redis's does; a hashtable is
 // walked with its table's cursor, which keeps SCAN's guarantee across
 // changes and resizes, visiting about count members.
@@ -273,16 +273,14 @@ func (e *Engine) SScan(d int, key string, cursor uint64, pattern string, count i
 	var out [][]byte
 	if s.tab == nil {
 		out = s.members()
-		if pattern != "" {
-			out = slices.DeleteFunc(out, func(m []byte) bool { return !Match(pattern, bstr(m)) })
-		}
+		out = slices.DeleteFunc(out, func(m []byte) bool { return !scanMatch(pattern, bstr(m)) })
 		return 0, out, nil
 	}
 	count = max(count, 1)
 	seen := 0 // as Redis, count members before the pattern filters them
 	keep := func(r slab.Entry) {
 		seen++
-		if pattern == "" || Match(pattern, r.KeyString()) {
+		if scanMatch(pattern, r.KeyString()) {
 			out = append(out, r.Key[:len(r.Key):len(r.Key)])
 		}
 	}

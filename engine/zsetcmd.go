@@ -367,7 +367,7 @@ func (e *Engine) ZRandMember(d int, key string, count int64) ([]ZMember, error) 
 	return members(all[:count]), nil
 }
 
-// ZScan runs one ZSCAN step: the members matching pattern ("" for all)
+// ZScan runs one ZSCAN step: the members matching pattern (see scanMatch)
 // and their scores, and the next cursor (0: done). A listpack gives all
 // its members at once; a skiplist is walked with its index's cursor.
 func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count int) (uint64, []ZMember, error) {
@@ -379,7 +379,7 @@ func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count i
 	}
 	var out []ZMember
 	keep := func(m string, s float64) {
-		if pattern == "" || Match(pattern, m) {
+		if scanMatch(pattern, m) {
 			out = append(out, ZMember{m, s})
 		}
 	}

@@ -268,6 +268,20 @@ func TestKeysPattern(t *testing.T) {
 		steps = append(steps, step{cmd: []any{"KEYS", tc.pattern}, want: sortedStrings(tc.want...)})
 	}
 	steps = append(steps, step{cmd: []any{"KEYS"}, err: wrongArgs("keys")})
+	// SCAN and its cousins apply any MATCH but "*" as KEYS does: MATCH ""
+	// keeps only the empty key, member or field.
+	steps = append(steps,
+		step{cmd: []any{"SCAN", 0, "MATCH", "", "COUNT", 1000}, want: []any{"0", []any{""}}},
+		step{cmd: []any{"SCAN", 0, "MATCH", "", "COUNT", 1000, "TYPE", "hash"}, want: []any{"0", []any{}}},
+		step{cmd: []any{"SADD", "set", "", "a"}, want: 2},
+		step{cmd: []any{"SSCAN", "set", 0, "MATCH", ""}, want: []any{"0", []any{""}}},
+		step{cmd: []any{"HSET", "hash", "", "1", "a", "2"}, want: 2},
+		step{cmd: []any{"HSCAN", "hash", 0, "MATCH", ""}, want: []any{"0", []any{"", "1"}}},
+		step{cmd: []any{"HSCAN", "hash", 0, "MATCH", "?"}, want: []any{"0", []any{"a", "2"}}},
+		step{cmd: []any{"ZADD", "zset", 1, "", 2, "a"}, want: 2},
+		step{cmd: []any{"ZSCAN", "zset", 0, "MATCH", ""}, want: []any{"0", []any{"", "1"}}},
+		step{cmd: []any{"ZSCAN", "zset", 0, "MATCH", "*"}, want: []any{"0", []any{"", "1", "a", "2"}}},
+	)
 	scriptTest(t, map[string][]step{"KEYS": steps})
 }
 

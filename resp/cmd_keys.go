@@ -132,7 +132,7 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 // counting the read).
 func scanOptionsAfterKey(c *client, key []byte, want engine.ValueType, opts [][]byte) (pattern string, count int, ok bool) {
 	if typ, live := c.eng.LiveType(c.DB(), string(key)); !live || typ != want {
-		return "", 10, true
+		return "*", 10, true
 	}
 	pattern, count, _, ok = scanOptions(c, opts, false)
 	return pattern, count, ok
@@ -140,9 +140,10 @@ func scanOptionsAfterKey(c *client, key []byte, want engine.ValueType, opts [][]
 
 // scanOptions reads the MATCH and COUNT options of SCAN and its cousins,
 // and TYPE when withType is set, answering a bad one with Redis's error (ok
-// false). A MATCH of "*" matches everything, as no MATCH does.
+// false). No MATCH is MATCH "*", which matches every key, the empty one too
+// (engine.scanMatch).
 func scanOptions(c *client, opts [][]byte, withType bool) (pattern string, count int, typ string, ok bool) {
-	count = 10
+	pattern, count = "*", 10
 	for i := 0; i < len(opts); i += 2 {
 		if i+1 >= len(opts) {
 			c.conn.WriteError(errSyntax)
@@ -152,9 +153,6 @@ func scanOptions(c *client, opts [][]byte, withType bool) (pattern string, count
 		switch {
 		case equalFold(opts[i], "match"):
 			pattern = string(v)
-			if pattern == "*" {
-				pattern = ""
-			}
 		case equalFold(opts[i], "count"):
 			n, isInt := parseInt(v)
 			if !isInt {
