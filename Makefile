@@ -12,11 +12,11 @@ build:
 	$(GO) build -o $(BIN) ./cmd/nadb-server
 
 # Runs a server on the default ports (6379 for Redis clients, 9000 for
-# replication), keeping its data in ./data. Pass options with ARGS, e.g.
-# make run ARGS="--port 7000".
+# replication), keeping its data in ./data, with DEBUG (DEBUG DIGEST) allowed
+# from this host. Pass options with ARGS, e.g. make run ARGS="--port 7000".
 run: build
 	mkdir -p data
-	./$(BIN) --dir data $(ARGS)
+	./$(BIN) --dir data --enable-debug-command local $(ARGS)
 
 # Every unit and integration test, with the race detector; then the one test
 # too slow under it (large frames through the files), without; then the

@@ -271,6 +271,20 @@ func TestOutputLimitClosesNonReader(t *testing.T) {
 	require.NoError(t, cl.Ping(ctx).Err())
 }
 
+// TestProtectedModeOtherLoopback: protected mode admits 127.0.0.1 and
+// refuses 127.0.0.2, which Redis does not count as local either (byte for
+// byte against redis-server too).
+func TestProtectedModeOtherLoopback(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRawFrom(t, s.Addr(), "127.0.0.1"), []exactStep{{[]string{"PING"}, "+PONG\r\n"}})
+	c := dialRawFrom(t, s.Addr(), "127.0.0.2") // told and closed at once
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	got, err := io.ReadAll(c.r)
+	require.NoError(t, err, "the refused client is closed after the reply")
+	require.True(t, strings.HasPrefix(string(got), denied+" If you want"), "got %q", got)
+}
+
 // TestProtectedModeFromAnotherAddress runs the server in a private network
 // namespace (unshare -rn) that has a second, non-loopback address, and
 // connects to it from there: protected mode must refuse that client with

@@ -163,7 +163,7 @@ func baseArgs(dir string, replPort int) []string {
 			"--dir", dir, "--enable-debug-command", "local"}
 	}
 	return []string{"--bind", "127.0.0.1", "--repl-listen-port", strconv.Itoa(replPort),
-		"--dir", dir, "--appendonly", "no"}
+		"--dir", dir, "--appendonly", "no", "--enable-debug-command", "local"}
 }
 
 // Server is one running server process owned by a test.
@@ -451,6 +451,17 @@ type rawConn struct {
 func dialRaw(t *testing.T, addr string) *rawConn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return &rawConn{t: t, Conn: c, r: bufio.NewReader(c)}
+}
+
+// dialRawFrom is dialRaw from the local address from (127.0.0.2: a
+// loopback address Redis does not count as local).
+func dialRawFrom(t *testing.T, addr, from string) *rawConn {
+	t.Helper()
+	d := net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return &rawConn{t: t, Conn: c, r: bufio.NewReader(c)}

@@ -152,20 +152,66 @@ func TestClusterDisabled(t *testing.T) {
 	})
 }
 
-// TestModuleCommands: MODULE answers as a Redis with no module loaded and
-// the default enable-module-command does, byte for byte as redis-server
-// 7.0 (run with NADB_TEST_TARGET=redis-server to see it still does):
-// clients that probe for modules get an empty list.
+// TestModuleCommands: MODULE answers as a Redis with no module loaded
+// does, byte for byte as redis-server 7.0 (run with
+// NADB_TEST_TARGET=redis-server to see it still does): clients that probe
+// for modules get an empty list, and LOAD, LOADEX and UNLOAD are refused
+// by the default enable-module-command, or fail when it allows them.
 func TestModuleCommands(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
 	const refused = "-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n"
+	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
 		{[]string{"MODULE", "LIST"}, "*0\r\n"},
 		{[]string{"MODULE", "LOAD", "/nonexistent.so"}, refused},
+		{[]string{"MODULE", "LOADEX", "/nonexistent.so"}, refused},
 		{[]string{"MODULE", "UNLOAD", "nosuch"}, refused},
 		{[]string{"MODULE", "LIST", "x"}, "-ERR wrong number of arguments for 'module|list' command\r\n"},
+		{[]string{"MODULE", "LOAD"}, "-ERR wrong number of arguments for 'module|load' command\r\n"},
 		{[]string{"MODULE", "nosuch"}, "-ERR unknown subcommand 'nosuch'. Try MODULE HELP.\r\n"},
 		{[]string{"MODULE"}, "-ERR wrong number of arguments for 'module' command\r\n"},
+		{[]string{"CONFIG", "GET", "enable-module-command"}, "*2\r\n$21\r\nenable-module-command\r\n$2\r\nno\r\n"},
+		{[]string{"CONFIG", "SET", "enable-module-command", "yes"}, "-ERR CONFIG SET failed (possibly related to argument 'enable-module-command') - can't set immutable config\r\n"},
 	})
+	allowed := startServer(t, "--enable-module-command", "yes")
+	requireExactReplies(t, dialRaw(t, allowed.Addr()), []exactStep{
+		{[]string{"MODULE", "LOAD", "/nonexistent.so"}, "-ERR Error loading the extension. Please check the server logs.\r\n"},
+		{[]string{"MODULE", "UNLOAD", "nosuch"}, "-ERR Error unloading module: no such module with that name\r\n"},
+		{[]string{"MODULE", "LIST"}, "*0\r\n"},
+	})
+}
+
+// TestDebugCommandAllowed: enable-debug-command decides who may run DEBUG,
+// as in Redis: no (the default) refuses everyone, also inside MULTI (the
+// transaction is then discarded) and before a password is asked for; local
+// allows a client from 127.0.0.1 and refuses one from another loopback
+// address; yes allows everyone. Byte for byte against redis-server too.
+func TestDebugCommandAllowed(t *testing.T) {
+	t.Parallel()
+	const refused = "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n"
+	no := startServer(t, "--enable-debug-command", "no")
+	requireExactReplies(t, dialRaw(t, no.Addr()), []exactStep{
+		{[]string{"DEBUG", "DIGEST"}, refused},
+		{[]string{"DEBUG"}, "-ERR wrong number of arguments for 'debug' command\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"DEBUG", "SLEEP", "0"}, refused},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"CONFIG", "GET", "enable-debug-command"}, "*2\r\n$20\r\nenable-debug-command\r\n$2\r\nno\r\n"},
+		{[]string{"CONFIG", "SET", "enable-debug-command", "yes"}, "-ERR CONFIG SET failed (possibly related to argument 'enable-debug-command') - can't set immutable config\r\n"},
+		{[]string{"CONFIG", "SET", "requirepass", "pw"}, "+OK\r\n"},
+	})
+	requireExactReplies(t, dialRaw(t, no.Addr()), []exactStep{
+		{[]string{"DEBUG", "DIGEST"}, refused}, // before NOAUTH
+		{[]string{"PING"}, "-NOAUTH Authentication required.\r\n"},
+		{[]string{"AUTH", "pw"}, "+OK\r\n"},
+		{[]string{"DEBUG", "DIGEST"}, refused},
+	})
+
+	// from 127.0.0.2: a loopback address, but not what Redis calls local.
+	sleep := exactStep{[]string{"DEBUG", "SLEEP", "0"}, "+OK\r\n"}
+	local := startServer(t, "--enable-debug-command", "local", "--protected-mode", "no")
+	requireExactReplies(t, dialRawFrom(t, local.Addr(), "127.0.0.1"), []exactStep{sleep})
+	requireExactReplies(t, dialRawFrom(t, local.Addr(), "127.0.0.2"), []exactStep{{sleep.cmd, refused}})
+	yes := startServer(t, "--enable-debug-command", "yes", "--protected-mode", "no")
+	requireExactReplies(t, dialRawFrom(t, yes.Addr(), "127.0.0.2"), []exactStep{sleep})
 }

@@ -159,7 +159,7 @@ func TestProtectedDenied(t *testing.T) {
 		denied    bool
 	}{
 		{"loopback v4", true, false, tcp("127.0.0.1"), false},
-		{"loopback v4 other", true, false, tcp("127.1.2.3"), false},
+		{"loopback v4 other", true, false, tcp("127.1.2.3"), true}, // as Redis: only 127.0.0.1 and ::1
 		{"loopback v6", true, false, tcp("::1"), false},
 		{"loopback v4 mapped into v6", true, false, tcp("::ffff:127.0.0.1"), false},
 		{"unix socket", true, false, &net.UnixAddr{Name: "/tmp/s", Net: "unix"}, false},

@@ -30,7 +30,7 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "module", arity: -2, group: "server", since: "4.0.0", summary: "A container for module commands.", handler: cmdModule})
 	t.add(command{name: "monitor", arity: 1, flags: flagAdmin | flagNoScript | flagLoading | flagStale, group: "server", since: "1.0.0", summary: "Listens for all requests received by the server in real-time.", handler: cmdMonitor})
 	t.add(command{name: "slowlog", arity: -2, group: "server", since: "2.2.12", summary: "A container for slow log commands.", handler: cmdSlowlog})
-	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
+	t.add(command{name: "debug", arity: -2, flags: flagAdmin | flagStale | flagLoading | flagNoScript | flagProtected, group: "server", since: "1.0.0", summary: "A container for debugging commands.", handler: cmdDebug})
 }
 
 func cmdDBSize(s *Server, c *client, args [][]byte) {
@@ -435,10 +435,11 @@ func (s *Server) resetStats() {
 	s.mu.Unlock()
 }
 
-// cmdModule answers MODULE as a Redis with no module loaded and the
-// default enable-module-command (no) does: LIST is empty, LOAD, LOADEX and
-// UNLOAD are refused. Clients that probe for modules (MODULE LIST) get a
-// plain answer.
+// cmdModule answers MODULE as a Redis with no module loaded does: LIST is
+// empty; LOAD, LOADEX and UNLOAD, when enable-module-command lets the
+// client run them at all, fail as a Redis that cannot load the library
+// (nadb-server has no modules) or has no such module. Clients that probe
+// for modules (MODULE LIST) get a plain answer.
 func cmdModule(s *Server, c *client, args [][]byte) {
 	switch sub := args[1]; {
 	case equalFold(sub, "list"):
@@ -453,7 +454,9 @@ func cmdModule(s *Server, c *client, args [][]byte) {
 			"    Load a module library from <path>, while passing it module configurations and optional arguments.",
 			"UNLOAD <name>",
 			"    Unload a module.")
-	default: // LOAD, LOADEX, UNLOAD (the table refused the rest)
-		c.conn.WriteError(errModuleNotAllowed)
+	case equalFold(sub, "unload"):
+		c.conn.WriteError(errModuleUnload)
+	default: // LOAD, LOADEX (the table refused the rest)
+		c.conn.WriteError(errModuleLoad)
 	}
 }

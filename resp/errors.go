@@ -129,6 +129,14 @@ const (
 
 // errArity is the reply to a call with the wrong number of arguments. name
 // is the command's full name, e.g. "get" or "client|setname".
+// errProtectedCommand refuses DEBUG or a MODULE subcommand that its
+// enable-*-command option does not allow the client (family "debug" or
+// "module").
+func errProtectedCommand(family string) string {
+	return "ERR " + strings.ToUpper(family) + " command not allowed. If the enable-" + family +
+		"-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+}
+
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }
@@ -492,7 +500,8 @@ const (
 	errRestoreTTL           = "ERR Invalid TTL value, must be >= 0"
 	errRestoreIdle          = "ERR Invalid IDLETIME value, must be >= 0"
 	errRestoreFreq          = "ERR Invalid FREQ value, must be >= 0 and <= 255"
-	errModuleNotAllowed     = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+	errModuleLoad           = "ERR Error loading the extension. Please check the server logs."
+	errModuleUnload         = "ERR Error unloading module: no such module with that name"
 	errGetKeysCommand       = "ERR Invalid command specified"
 	errGetKeysNoKeys        = "ERR The command has no key arguments"
 	errGetKeysArity         = "ERR Invalid number of arguments specified for command"

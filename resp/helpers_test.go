@@ -45,6 +45,9 @@ func startServerWith(tb testing.TB, o Options, wrap func(net.Listener) net.Liste
 	if o.Engine == nil {
 		o.Engine = engine.New(engine.Options{})
 	}
+	if o.DebugCommand == AllowNone {
+		o.DebugCommand = AllowLocal // the tests' own DEBUG DIGEST, SLEEP...
+	}
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("listen: %v", err)

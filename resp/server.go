@@ -71,6 +71,10 @@ type Options struct {
 	// ProtectedMode refuses clients from other hosts while no password is
 	// set.
 	ProtectedMode bool
+	// DebugCommand and ModuleCommand are enable-debug-command and
+	// enable-module-command: who may run DEBUG and MODULE LOAD, LOADEX and
+	// UNLOAD. The zero value refuses everyone, as Redis's default (no).
+	DebugCommand, ModuleCommand Allowance
 	// Timeout closes clients idle for longer; zero: never.
 	Timeout time.Duration
 	// OutputLimit is client-output-buffer-limit for normal clients.
@@ -117,14 +121,16 @@ type Server struct {
 	started  time.Time
 	opts     Options
 
-	maxClients  atomic.Int64 // maxclients, changed by SetMaxClients
-	open        atomic.Int64 // connections accepted and not closed
-	protected   atomic.Bool  // protected-mode
-	nextID      atomic.Int64
-	bytesRead   atomic.Int64
-	connections atomic.Int64 // total_connections_received
-	rejected    atomic.Int64 // rejected_connections
-	closedCmds  atomic.Int64 // commands of clients that have gone
+	maxClients atomic.Int64 // maxclients, changed by SetMaxClients
+	open       atomic.Int64 // connections accepted and not closed
+	protected  atomic.Bool  // protected-mode
+	// debugCommand and moduleCommand are fixed at start, as Redis's.
+	debugCommand, moduleCommand Allowance
+	nextID                      atomic.Int64
+	bytesRead                   atomic.Int64
+	connections                 atomic.Int64 // total_connections_received
+	rejected                    atomic.Int64 // rejected_connections
+	closedCmds                  atomic.Int64 // commands of clients that have gone
 	// blockedClients counts the clients waiting in a blocking command
 	// (INFO blocked_clients).
 	blockedClients atomic.Int64
@@ -205,6 +211,7 @@ func New(o Options) *Server {
 	s.minRepl.store(o.MinReplicas)
 	s.SetRequirePass(o.RequirePass)
 	s.protected.Store(o.ProtectedMode)
+	s.debugCommand, s.moduleCommand = o.DebugCommand, o.ModuleCommand
 	s.commands = newCommandTable()
 	s.stats = newCmdStats()
 	s.epoch = time.Now()
@@ -523,6 +530,10 @@ func (s *Server) run(c *client, args [][]byte) {
 	c.setLastCommand(&cmd.name)
 	if !cmd.arityOK(len(args)) {
 		s.reject(c, cmd, errArity(cmd.name))
+		return
+	}
+	if cmd.flags&flagProtected != 0 && !s.allowsProtected(c, cmd) {
+		s.reject(c, cmd, errProtectedCommand(protectedFamily(cmd)))
 		return
 	}
 	if cmd.flags&flagNoAuth == 0 && c.lc.authRequired() {

@@ -327,7 +327,7 @@ func cpuTime() time.Duration {
 
 func TestCloseDisconnectsClients(t *testing.T) {
 	checkGoroutines(t)
-	s := New(Options{Engine: engine.New(engine.Options{})})
+	s := New(Options{Engine: engine.New(engine.Options{}), DebugCommand: AllowLocal})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	served := make(chan error, 1)

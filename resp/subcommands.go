@@ -40,8 +40,8 @@ func registerSubcommands(t commandTable) {
 	t.addSubcommands("memory",
 		help, sub("malloc-stats", 2, 0), sub("purge", 2, 0), key(sub("usage", -3, flagReadOnly)))
 	t.addSubcommands("module",
-		help, sub("list", 2, flagAdmin|flagNoScript), sub("load", -3, flagAdmin|flagNoScript),
-		sub("loadex", -3, flagAdmin|flagNoScript), sub("unload", 3, flagAdmin|flagNoScript))
+		help, sub("list", 2, flagAdmin|flagNoScript), sub("load", -3, flagAdmin|flagNoScript|flagProtected),
+		sub("loadex", -3, flagAdmin|flagNoScript|flagProtected), sub("unload", 3, flagAdmin|flagNoScript|flagProtected))
 	t.addSubcommands("object",
 		key(sub("encoding", 3, flagReadOnly)), key(sub("freq", 3, flagReadOnly)), help,
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))

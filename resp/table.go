@@ -24,6 +24,11 @@ const (
 	// flagSkipSlowlog keeps a command out of the slow log (EXEC: the
 	// commands it runs are logged by themselves).
 	flagSkipSlowlog
+	// flagProtected marks DEBUG and the MODULE subcommands that load or
+	// unload: refused unless enable-debug-command or enable-module-command
+	// allows the client (see Allowance). COMMAND INFO does not list it, as
+	// Redis does not.
+	flagProtected
 )
 
 // flagNames are the flags' COMMAND INFO names, in the order Redis lists

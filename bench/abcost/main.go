@@ -109,7 +109,7 @@ func one(ctx context.Context, bin, bench, dir string, c config) (sample, error) 
 		return s, err
 	}
 	p, err := benchkit.Start("nadb", ports[0], dir, []string{bin, "--port", strconv.Itoa(ports[0]),
-		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no"})
+		"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no", "--enable-debug-command", "local"})
 	if err != nil {
 		return s, err
 	}

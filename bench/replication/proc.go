@@ -100,7 +100,8 @@ func (h *harness) launch(kind, name string, primary *node) (*node, error) {
 		}
 	} else {
 		args = []string{h.nadbBin, "--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1",
-			"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no"}
+			"--repl-listen-port", strconv.Itoa(ports[1]), "--dir", dir, "--appendonly", "no",
+			"--enable-debug-command", "local"}
 		if primary != nil {
 			args = append(args, "--primary-host", "127.0.0.1", "--primary-port", strconv.Itoa(primary.replPort))
 		}

@@ -93,6 +93,8 @@ func options() []option {
 		{"busy-reply-threshold", "5000", "milliseconds a script may run before other clients' commands are answered BUSY and SCRIPT KILL may stop it (alias lua-time-limit; 0: at once)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"tracking-table-max-keys", "1000000", "keys the client-side caching table (CLIENT TRACKING) remembers; beyond it keys are taken at random, invalidated and forgotten (0: no limit)", true, checkRedisInt(0, math.MaxInt64), false},
 		{"timeout", "0", "close a client idle for more than this many seconds (0: never)", true, checkIntRange(0, math.MaxInt32), false},
+		enum("enable-debug-command", "no", "who may run DEBUG: no (nobody), yes (every client) or local (clients on this host: 127.0.0.1, ::1, a Unix socket), as in Redis", false, "no", "yes", "local"),
+		enum("enable-module-command", "no", "who may run MODULE LOAD, LOADEX and UNLOAD (which always fail: there are no modules): no, yes or local, as enable-debug-command", false, "no", "yes", "local"),
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
 		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub: the same for a subscriber's unsent messages", true, checkOutputLimits, false},
@@ -298,6 +300,8 @@ type Config struct {
 	Supervised        string
 	TCPKeepAlive      int // seconds; 0: off
 	ProtectedMode     bool
+	DebugCommand      resp.Allowance
+	ModuleCommand     resp.Allowance
 	Timeout           int // seconds; 0: never
 	OutputLimit       resp.OutputLimit
 	PubSubLimit       resp.OutputLimit
@@ -664,6 +668,8 @@ func build(s *settings, file string) (Config, error) {
 		Supervised:        v("supervised"),
 		TCPKeepAlive:      atoi("tcp-keepalive"),
 		ProtectedMode:     strings.EqualFold(v("protected-mode"), "yes"),
+		DebugCommand:      allowance(v("enable-debug-command")),
+		ModuleCommand:     allowance(v("enable-module-command")),
 		Timeout:           atoi("timeout"),
 		OutputLimit:       normalOutputLimit(v("client-output-buffer-limit")),
 		PubSubLimit:       pubsubOutputLimit(v("client-output-buffer-limit")),
@@ -872,3 +878,9 @@ const minReplBacklog = 16 << 10
 // replBacklogBytes is the byte bound of the operation log for a
 // repl-backlog-size of v.
 func replBacklogBytes(v int64) int64 { return max(v, minReplBacklog) }
+
+// allowance reads a checked enable-*-command value.
+func allowance(v string) resp.Allowance {
+	a, _ := resp.ParseAllowance(v)
+	return a
+}

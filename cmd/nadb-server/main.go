@@ -186,6 +186,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		MaxClients:        cfg.MaxClients,
 		RequirePass:       cfg.RequirePass,
 		ProtectedMode:     cfg.ProtectedMode,
+		DebugCommand:      cfg.DebugCommand,
+		ModuleCommand:     cfg.ModuleCommand,
 		Timeout:           time.Duration(cfg.Timeout) * time.Second,
 		OutputLimit:       cfg.OutputLimit,
 		MinReplicas:       minReplicasOf(settings.value),

@@ -27,7 +27,7 @@ until_ok() {
 start() { # start <name> <port> [args...]
   local name=$1 port=$2; shift 2
   mkdir -p "$tmp/$name"
-  "$bin" --port "$port" --repl-listen-port "$(free_port)" --dir "$tmp/$name" "$@" >"$tmp/$name/log" 2>&1 &
+  "$bin" --port "$port" --repl-listen-port "$(free_port)" --dir "$tmp/$name" --enable-debug-command local "$@" >"$tmp/$name/log" 2>&1 &
   pids+=($!)
   until_ok 10 redis-cli -p "$port" PING
 }

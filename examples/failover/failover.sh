@@ -46,6 +46,7 @@ node() {
     echo "repl-listen-port $(free_port)"
     echo "dir $tmp/$name"
     echo "appendonly yes"
+    echo "enable-debug-command local" # DEBUG DIGEST, below
     for l in "$@"; do echo "$l"; done
   } >"$tmp/$name/nadb.conf"
   "$bin" "$tmp/$name/nadb.conf" >>"$tmp/$name/log" 2>&1 &

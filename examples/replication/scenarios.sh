@@ -21,7 +21,7 @@ wait_up() { for _ in $(seq 100); do redis-cli -p "$1" PING >/dev/null 2>&1 && re
 start() {
   local name=$1 rp=$2; shift 2
   mkdir -p "$tmp/$name.data"
-  "$bin" --port "$rp" --dir "$tmp/$name.data" "$@" >"$tmp/$name.log" 2>&1 &
+  "$bin" --port "$rp" --dir "$tmp/$name.data" --enable-debug-command local "$@" >"$tmp/$name.log" 2>&1 &
   echo $! >"$tmp/$name.pid"; pids+=($!)
   wait_up "$rp"
 }

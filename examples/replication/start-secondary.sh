@@ -4,7 +4,8 @@
 # data/node-<resp-port> (DATA_DIR overrides): restarted, it resumes with a
 # partial resync. A secondary opens no NADB listener until it is promoted
 # (REPLICAOF NO ONE); nadb-port, when given, is the port it opens then
-# (default 9000).
+# (default 9000). DEBUG (monitor.sh's DEBUG DIGEST) is allowed from this
+# host only.
 set -euo pipefail
 if [ $# -lt 1 ]; then
   echo "usage: PRIMARY_HOST=host PRIMARY_PORT=port $0 resp-port [nadb-port] [--option value ...]" >&2
@@ -21,4 +22,4 @@ if [ $# -gt 0 ] && [[ $1 != --* ]]; then
   listen=(--repl-listen-port "$1")
   shift
 fi
-exec "$root/bin/nadb-server" --port "$port" "${listen[@]}" --dir "$dir" "$@"
+exec "$root/bin/nadb-server" --port "$port" "${listen[@]}" --dir "$dir" --enable-debug-command local "$@"
