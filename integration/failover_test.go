@@ -247,7 +247,7 @@ func sentinelFailover(t *testing.T, startWriter func(*testing.T, []*sentinel) fa
 	nadbOnly(t)
 	requireTool(t, "redis-sentinel")
 	ctx := context.Background()
-	const persist = "appendonly yes\n"
+	const persist = "appendonly yes\nenable-debug-command local\n" // DEBUG DIGEST
 	primary := startFromConfig(t, persist)
 	replicaOf := fmt.Sprintf("replicaof 127.0.0.1 %d\n", primary.Port)
 	secs := []*confNode{startFromConfig(t, persist+replicaOf), startFromConfig(t, persist+replicaOf)}

@@ -33,7 +33,8 @@ func startReplicaOf(t *testing.T, p *node) *node {
 func startUserNode(t *testing.T, args []string) *node {
 	t.Helper()
 	port := freePorts(t, 1)[0]
-	args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(), "--appendonly", "no"}, args...)
+	args = append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(), "--appendonly", "no",
+		"--enable-debug-command", "local"}, args...) // DEBUG DIGEST
 	n := &node{Server: launch(t, port, args...), t: t}
 	n.rdb = redis.NewClient(&redis.Options{Addr: n.Addr(), ReadTimeout: clientTimeout, WriteTimeout: clientTimeout})
 	t.Cleanup(func() { _ = n.rdb.Close() })

@@ -646,3 +646,58 @@ func requireScriptErr(t *testing.T, err error, want string) {
 	require.Error(t, err, "want error reply %q", want)
 	require.Regexp(t, "^"+regexp.QuoteMeta(want)+` script: [0-9a-f]{40}, on @user_script:[0-9]+\.$`, err.Error())
 }
+
+// TestScriptLibraryCorners: the string library, tostring, tonumber and
+// reply conversions where gopher-lua differs from the Lua 5.1 Redis runs,
+// byte for byte as redis-server 7.0 answers (run with
+// NADB_TEST_TARGET=redis-server to see it still does): bytes mapped in
+// the C locale, start positions past either end, string.format as C's
+// sprintf, numbers as "%.14g", NaN's sign, text cut at a NUL.
+func TestScriptLibraryCorners(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "return string.lower(\"CAF\\195\\137 \\255X\")", "0"}, "$8\r\ncaf\xc3\x89 \xffx\r\n"},
+		{[]string{"EVAL", "return ARGV[1]:upper()", "0", "user\xe9"}, "$5\r\nUSER\xe9\r\n"},
+		{[]string{"EVAL", "return string.find(\"abc\",\"x\",5,true)", "0"}, "$-1\r\n"},
+		{[]string{"EVAL", "return {string.find(\"abc\",\"\",10)}", "0"}, "*2\r\n:4\r\n:3\r\n"},
+		{[]string{"EVAL", "return {string.find(\"abc\",\"b\",-2)}", "0"}, "*2\r\n:2\r\n:2\r\n"},
+		{[]string{"EVAL", "return {string.find(\"a.c\",\".\",1,true)}", "0"}, "*2\r\n:2\r\n:2\r\n"},
+		{[]string{"EVAL", "return {string.find(\"abc\",\"(b)(c)\")}", "0"}, "*4\r\n:2\r\n:3\r\n$1\r\nb\r\n$1\r\nc\r\n"},
+		{[]string{"EVAL", "return {string.match(\"a.b.c\",\"x*\",11)}", "0"}, "*1\r\n$0\r\n\r\n"},
+		{[]string{"EVAL", "return select(\"#\", string.match(\"abc\",\"x\"))", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "return {string.byte(\"abc\",0,2)}", "0"}, "*2\r\n:97\r\n:98\r\n"},
+		{[]string{"EVAL", "return {string.byte(\"abc\",-1)}", "0"}, "*1\r\n:99\r\n"},
+		{[]string{"EVAL", "return {string.byte(\"abc\",2,10)}", "0"}, "*2\r\n:98\r\n:99\r\n"},
+		{[]string{"EVAL", "return {string.gsub(\"a-b-c\",\"-\",\"+\",0)}", "0"}, "*2\r\n$5\r\na-b-c\r\n:0\r\n"},
+		{[]string{"EVAL", "return {string.gsub(\"a-b-c\",\"-\",\"+\",1)}", "0"}, "*2\r\n$5\r\na+b-c\r\n:1\r\n"},
+		{[]string{"EVAL", "return string.format(\"%d|%5.2f|%-4s|%x|%X|%o|%u\", 42, 3.14159, \"ab\", -1, 255, 8, -1)", "0"}, "$57\r\n42| 3.14|ab  |ffffffffffffffff|FF|10|18446744073709551615\r\n"},
+		{[]string{"EVAL", "return string.format(\"%g %g %g %G %e %.3g %#x %#o\", 100000, 1e6, 1e-5, 1e-10, 12345.678, 2/3, 0, 0)", "0"}, "$47\r\n100000 1e+06 1e-05 1E-10 1.234568e+04 0.667 0 0\r\n"},
+		{[]string{"EVAL", "return string.format(\"%f %e %g %5.1f|%-6g|\", 1/0, -1/0, 0/0, 1/0, 1/0)", "0"}, "$27\r\ninf -inf -nan   inf|inf   |\r\n"},
+		{[]string{"EVAL", "return string.format(\"%c%c%c\", 72, 105, 321)", "0"}, "$3\r\nHiA\r\n"},
+		{[]string{"EVAL", "return string.format(\"[%c]\", 0)", "0"}, "$2\r\n[]\r\n"},
+		{[]string{"EVAL", "return string.format(\"%s %s %q\", 1/3, 10, \"a\\nb\\\"c\\0d\\r\")", "0"}, "$36\r\n0.33333333333333 10 \"a\\\nb\\\"c\\000d\\r\"\r\n"},
+		{[]string{"EVAL", "return string.format(\"%d %s\", \"12\", 7)", "0"}, "$4\r\n12 7\r\n"},
+		{[]string{"EVAL", "return string.format(\"%.2s|%5s|%s\", \"abcdef\", \"x\", \"a\\0b\")", "0"}, "$10\r\nab|    x|a\r\n"},
+		{[]string{"EVAL", "return string.format(\"%d\",\"x\")", "0"}, "-ERR user_script:1: bad argument #2 to 'format' (number expected, got string) script: e2ce001153e4947db783b8ec72d79e9880e7f0a9, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format(\"%s\",nil)", "0"}, "-ERR user_script:1: bad argument #2 to 'format' (string expected, got nil) script: e057339bde363e54aea89694405102740965685b, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format(\"%s %s\",1)", "0"}, "-ERR user_script:1: bad argument #3 to 'format' (no value) script: a638a609da2032ec68b79496707ed183fced7496, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format(\"%z\",1)", "0"}, "-ERR user_script:1: invalid option '%z' to 'format' script: ee1a08d7b41f70b91c441b0424e5a8e97da00e19, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format(\"%100d\",1)", "0"}, "-ERR user_script:1: invalid format (width or precision too long) script: 9abed26f50947ff629b7f74825199d1dc74a59c8, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format(\"%-+ #0-d\",1)", "0"}, "-ERR user_script:1: invalid format (repeated flags) script: d6ee4cd8a967f06eb956687ee95810b4e58bde77, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return string.format()", "0"}, "-ERR user_script:1: bad argument #1 to 'format' (string expected, got no value) script: ddb6e5ff8bc518fef03b57c74ce0c5114dc72779, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {tostring(1/3), tostring(1e15), tostring(0/0), tostring(-1/0), tostring(2^53), tostring(0.1), tostring(12)}", "0"}, "*7\r\n$16\r\n0.33333333333333\r\n$5\r\n1e+15\r\n$4\r\n-nan\r\n$4\r\n-inf\r\n$18\r\n9.007199254741e+15\r\n$3\r\n0.1\r\n$2\r\n12\r\n"},
+		{[]string{"EVAL", "return tostring(-0)", "0"}, "$2\r\n-0\r\n"},
+		{[]string{"EVAL", "return {double=0/0}", "0"}, "$4\r\n-nan\r\n"},
+		{[]string{"EVAL", "redis.call(\"set\",\"nan\",0/0) return redis.call(\"get\",\"nan\")", "0"}, "$4\r\n-nan\r\n"},
+		{[]string{"EVAL", "return {tonumber(\"nan\"), tonumber(\" -NaN \"), tonumber(\"nan(1)\")}", "0"}, "*3\r\n:-9223372036854775808\r\n:-9223372036854775808\r\n:-9223372036854775808\r\n"},
+		{[]string{"EVAL", "return bit.tohex(0x12345678,-2147483648)", "0"}, "$8\r\n12345678\r\n"},
+		{[]string{"EVAL", "return {ok=\"a\\0b\"}", "0"}, "+a\r\n"},
+		{[]string{"EVAL", "return {err=\"a\\0b\"}", "0"}, "-a\r\n"},
+		{[]string{"EVAL", "return redis.error_reply(\"\\0x\")", "0"}, "-ERR \r\n"},
+		{[]string{"EVAL", "return {ok=\"a\\r\\nb\\r\\n\"}", "0"}, "+a  b  \r\n"},
+		{[]string{"EVAL", "return {err=\"x\\255\\r\\ny\"}", "0"}, "-x\xff  y\r\n"},
+		{[]string{"EVAL", "error(\"x\\r\\ny\\0z\")", "0"}, "-ERR user_script:1: x  y script: 6b8404967352b70a83f0d9c55fa0080fe6a71d86, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {big_number=\"1\\r\\n2\"}", "0"}, "$4\r\n1  2\r\n"},
+	})
+}

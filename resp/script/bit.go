@@ -65,7 +65,7 @@ func bitLib(L *lua.LState) *lua.LTable {
 			if n < 0 {
 				n, digits = -n, "0123456789ABCDEF"
 			}
-			if n > 8 {
+			if n > 8 || n < 0 { // -(-2^31): Redis's build gives 8 digits
 				n = 8
 			}
 			buf := make([]byte, n)

@@ -179,10 +179,10 @@ func (st *state) encode(dst []byte, v lua.LValue, resp3 bool, depth int) []byte 
 
 func (st *state) encodeTable(dst []byte, t *lua.LTable, resp3 bool, depth int) []byte {
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
-		return append(append(append(dst, '-'), sanitize(string(e))...), "\r\n"...)
+		return append(append(append(dst, '-'), sanitize(cString(string(e)))...), "\r\n"...)
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
-		return append(append(append(dst, '+'), sanitize(string(s))...), "\r\n"...)
+		return append(append(append(dst, '+'), oneLine(cString(string(s)))...), "\r\n"...)
 	}
 	if d, ok := t.RawGetString("double").(lua.LNumber); ok {
 		if resp3 {
@@ -192,9 +192,9 @@ func (st *state) encodeTable(dst []byte, t *lua.LTable, resp3 bool, depth int) [
 	}
 	if s, ok := t.RawGetString("big_number").(lua.LString); ok {
 		if resp3 {
-			return append(append(append(dst, '('), sanitize(string(s))...), "\r\n"...)
+			return append(append(append(dst, '('), oneLine(string(s))...), "\r\n"...)
 		}
-		return appendBulk(dst, string(s))
+		return appendBulk(dst, oneLine(string(s)))
 	}
 	if vt, ok := t.RawGetString("verbatim_string").(*lua.LTable); ok {
 		format, ok1 := vt.RawGetString("format").(lua.LString)
@@ -290,5 +290,49 @@ func tonumber(base10 *lua.LFunction) lua.LGFunction {
 // around the number, then what Redis's own strtod reading takes
 // (engine.ParseLongDouble: exponents, hexadecimal, infinities).
 func strtod(s string) (float64, bool) {
-	return engine.ParseLongDouble([]byte(strings.Trim(s, " \t\n\v\f\r")))
+	s = strings.Trim(s, " \t\n\v\f\r")
+	if f, ok := strtodNaN(s); ok {
+		return f, true
+	}
+	return engine.ParseLongDouble([]byte(s))
+}
+
+// strtodNaN reads what C's strtod reads as a NaN: an optional sign, "nan"
+// in any case, optionally "(chars)"; "-nan" has its sign bit set.
+func strtodNaN(s string) (float64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	rest := strings.TrimLeft(s, "+-")
+	if len(s)-len(rest) > 1 || len(rest) < 3 || !strings.EqualFold(rest[:3], "nan") {
+		return 0, false
+	}
+	if tail := rest[3:]; tail != "" {
+		inner, ok := strings.CutPrefix(tail, "(")
+		if !ok || !strings.HasSuffix(inner, ")") ||
+			strings.IndexFunc(inner[:len(inner)-1], func(r rune) bool {
+				return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+			}) >= 0 {
+			return 0, false
+		}
+	}
+	sign := 1.0
+	if neg {
+		sign = -1
+	}
+	return math.Copysign(math.NaN(), sign), true
+}
+
+// numberString is a Lua number as Lua 5.1 makes it a string (tostring,
+// string.format's %s): C's "%.14g".
+func numberString(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f) && math.Signbit(f):
+		return "-nan"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	return strconv.FormatFloat(f, 'g', 14, 64)
 }

@@ -1,6 +1,8 @@
 package script
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +30,48 @@ func FuzzDecoders(f *testing.F) {
 			reply, errText := rn.Run(&Run{Script: sc, Argv: [][]byte{in}, Host: h})
 			if (len(reply) == 0) == (errText == "") {
 				t.Fatalf("%s on %q: reply %q and error %q", sc.Body, in, reply, errText)
+			}
+		}
+	})
+}
+
+// FuzzStringLib feeds arbitrary bytes, as a format, a pattern and a
+// subject, to the string functions nadb-server replaces or wraps
+// (format, find, match, gsub, byte, rep): a script gets values or an
+// error, never a crash.
+func FuzzStringLib(f *testing.F) {
+	for _, seed := range []string{"%d %s", "%5.2f|%-3c|%q", "%#x%%%", "%-+ #0-d", "%100d", "(%w+)", "[", "%", "^a*$", "%f[%w]", "%b()"} {
+		f.Add([]byte(seed), []byte("hello (world) 42"), int64(3))
+	}
+	var rn Runner
+	var c Cache
+	var scripts []*Script
+	for _, body := range []string{
+		`return string.format(ARGV[1], tonumber(ARGV[3]), ARGV[2], ARGV[3], ARGV[2])`,
+		`return {string.find(ARGV[2], ARGV[1], tonumber(ARGV[3]))}`,
+		`return {string.find(ARGV[2], ARGV[1], tonumber(ARGV[3]), true)}`,
+		`return {string.match(ARGV[2], ARGV[1], tonumber(ARGV[3]))}`,
+		`return {string.gsub(ARGV[2], ARGV[1], "<%0>", tonumber(ARGV[3]))}`,
+		`return {string.byte(ARGV[2], tonumber(ARGV[3]), -tonumber(ARGV[3]))}`,
+		`return #string.rep(ARGV[1], tonumber(ARGV[3]) % 1000)`,
+		`return {string.upper(ARGV[2]), string.lower(ARGV[1])}`,
+	} {
+		sc, err := c.Load([]byte(body))
+		if err != nil {
+			f.Fatal(err)
+		}
+		scripts = append(scripts, sc)
+	}
+	h := &echoHost{}
+	f.Fuzz(func(t *testing.T, pattern, subject []byte, n int64) {
+		argv := [][]byte{pattern, subject, []byte(strconv.FormatInt(n, 10))}
+		for _, sc := range scripts {
+			reply, errText := rn.Run(&Run{Script: sc, Argv: argv, Host: h})
+			if (len(reply) == 0) == (errText == "") {
+				t.Fatalf("%s on %q: reply %q and error %q", sc.Body, argv, reply, errText)
+			}
+			if strings.Contains(errText, "runtime error") {
+				t.Fatalf("%s on %q: %s", sc.Body, argv, errText)
 			}
 		}
 	})

@@ -144,7 +144,7 @@ func (st *state) errorReply(L *lua.LState) int {
 		L.Push(errTable(L, "wrong number or type of arguments"))
 		return 1
 	}
-	text := string(s)
+	text := cString(string(s))
 	if !strings.HasPrefix(text, "-") {
 		text = "-" + text
 	}

@@ -172,6 +172,15 @@ func newState() *state {
 	g.RawGetString("math").(*lua.LTable).RawSetString("huge", lua.LNumber(math.Inf(1)))
 	g.RawSetString("tonumber", L.NewFunction(tonumber(g.RawGetString("tonumber").(*lua.LFunction))))
 	g.RawSetString("pcall", L.NewFunction(pcall))
+	patchStringLib(L, g.RawGetString("string").(*lua.LTable))
+	tostring := g.RawGetString("tostring").(*lua.LFunction)
+	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
+		if n, ok := L.Get(1).(lua.LNumber); ok {
+			L.Push(lua.LString(numberString(float64(n))))
+			return 1
+		}
+		return callAll(L, tostring)
+	}))
 	loadstring := g.RawGetString("loadstring").(*lua.LFunction)
 	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int {
 		// The chunk gets the script's read-only globals, not the real ones.
@@ -391,7 +400,7 @@ func (st *state) run(r *Run) (reply []byte, errText string) {
 	v := L.Get(-1)
 	if t, ok := v.(*lua.LTable); ok {
 		if e, ok := t.RawGetString("err").(lua.LString); ok {
-			if msg := sanitize(string(e)); msg != "" {
+			if msg := sanitize(cString(string(e))); msg != "" {
 				return nil, msg
 			}
 			return []byte("-\r\n"), "" // an empty error, as Redis sends it
@@ -406,11 +415,11 @@ func (st *state) run(r *Run) (reply []byte, errText string) {
 func errorMessage(obj lua.LValue) string {
 	if t, ok := obj.(*lua.LTable); ok {
 		if e, ok := t.RawGetString("err").(lua.LString); ok {
-			return string(e)
+			return cString(string(e))
 		}
 		return "ERR unknown error"
 	}
-	return "ERR " + badArgument.ReplaceAllString(lua.LVAsString(obj), "bad argument #$1 to '$2' (")
+	return "ERR " + badArgument.ReplaceAllString(cString(lua.LVAsString(obj)), "bad argument #$1 to '$2' (")
 }
 
 // badArgument finds the interpreter's argument errors, to quote the
@@ -418,16 +427,31 @@ func errorMessage(obj lua.LValue) string {
 var badArgument = regexp.MustCompile(`bad argument #(-?\d+) to ([A-Za-z_][\w.:]*) \(`)
 
 // sanitize makes an error text fit one line, as Redis does with every
-// error it sends.
+// error it sends: CR and LF at its end are dropped, the others become
+// spaces (byte by byte: bytes that are not UTF-8 stay as they are).
 func sanitize(s string) string {
-	s = strings.TrimRight(s, "\r\n")
-	if strings.ContainsAny(s, "\r\n") {
-		s = strings.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' {
-				return ' '
-			}
-			return r
-		}, s)
+	return oneLine(strings.TrimRight(s, "\r\n"))
+}
+
+// oneLine turns every CR and LF of s into a space.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// cString is s up to its first NUL byte: what Redis, reading a Lua string
+// as a C string, takes of a status, an error or an error's message.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
 	}
 	return s
 }
@@ -457,6 +481,8 @@ func formatNumber(dst []byte, f float64) []byte {
 		return append(dst, "inf"...)
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
+	case math.IsNaN(f) && math.Signbit(f): // 0/0 on this hardware
+		return append(dst, "-nan"...)
 	case math.IsNaN(f):
 		return append(dst, "nan"...)
 	}

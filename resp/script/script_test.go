@@ -177,6 +177,13 @@ func TestLimits(t *testing.T) {
 	got, errText = run(t, &rn, h, "return 1", false)
 	require.Empty(t, errText, "the runner still works")
 	require.Equal(t, ":1\r\n", got)
+	// string.rep refuses to build more than a client could send (it
+	// allocated 10 GB here, and the server was killed for it).
+	_, errText = run(t, &rn, h, `return ("x"):rep(1e10)`, false)
+	require.Contains(t, errText, "not enough memory")
+	got, errText = run(t, &rn, h, `return #("ab"):rep(1000)`, false)
+	require.Empty(t, errText)
+	require.Equal(t, ":2000\r\n", got)
 }
 
 // TestArguments: numbers given to redis.call are written as C's "%.17g".
