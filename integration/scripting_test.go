@@ -701,3 +701,52 @@ func TestScriptLibraryCorners(t *testing.T) {
 		{[]string{"EVAL", "return {big_number=\"1\\r\\n2\"}", "0"}, "$4\r\n1  2\r\n"},
 	})
 }
+
+// TestScriptJSONDecode: cjson.decode reads what Lua CJSON reads, as
+// redis-server 7.0 does, byte for byte (run with
+// NADB_TEST_TARGET=redis-server to see it still does): string bytes kept
+// as they are, strtod's numbers, the nesting limit, and errors that name
+// what was expected and where.
+func TestScriptJSONDecode(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	const decode = `local v = cjson.decode(ARGV[1]) if type(v) == "table" then return cjson.encode(v) end return {type(v), tostring(v)}`
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", decode, "0", "\"\xc3(\xff\""}, "*2\r\n$6\r\nstring\r\n$3\r\n\xc3(\xff\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\t\""}, "*2\r\n$6\r\nstring\r\n$1\r\n\t\r\n"},
+		{[]string{"EVAL", decode, "0", "01"}, "*2\r\n$6\r\nnumber\r\n$1\r\n1\r\n"},
+		{[]string{"EVAL", decode, "0", "1."}, "*2\r\n$6\r\nnumber\r\n$1\r\n1\r\n"},
+		{[]string{"EVAL", decode, "0", "0x10"}, "*2\r\n$6\r\nnumber\r\n$2\r\n16\r\n"},
+		{[]string{"EVAL", decode, "0", "NaN"}, "*2\r\n$6\r\nnumber\r\n$3\r\nnan\r\n"},
+		{[]string{"EVAL", decode, "0", "Infinity"}, "*2\r\n$6\r\nnumber\r\n$3\r\ninf\r\n"},
+		{[]string{"EVAL", decode, "0", "-0"}, "*2\r\n$6\r\nnumber\r\n$2\r\n-0\r\n"},
+		{[]string{"EVAL", decode, "0", "[1,2"}, "-ERR user_script:1: Expected comma or array end but found T_END at character 5 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\""}, "*2\r\n$6\r\nstring\r\n$0\r\n\r\n"},
+		{[]string{"EVAL", decode, "0", ""}, "-ERR user_script:1: Expected value but found T_END at character 1 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "[1,2,]"}, "-ERR user_script:1: Expected value but found T_ARR_END at character 6 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "{\"a\":1,}"}, "-ERR user_script:1: Expected object key string but found T_OBJ_END at character 8 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "{\"a\" 1}"}, "-ERR user_script:1: Expected colon but found T_NUMBER at character 6 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "[1 2]"}, "-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "{\"a\":null}"}, "$10\r\n{\"a\":null}\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\\ud800\""}, "-ERR user_script:1: Expected value but found invalid unicode escape code at character 2 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\\ud800\\udc00\""}, "*2\r\n$6\r\nstring\r\n$4\r\n\xf0\x90\x80\x80\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\\u00e9\""}, "*2\r\n$6\r\nstring\r\n$2\r\n\xc3\xa9\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\\u0000x\""}, "*2\r\n$6\r\nstring\r\n$2\r\n\x00x\r\n"},
+		{[]string{"EVAL", decode, "0", "\"\\x\""}, "-ERR user_script:1: Expected value but found invalid escape code at character 2 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "\"abc"}, "-ERR user_script:1: Expected value but found unexpected end of string at character 5 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "[1]\x00garbage"}, "$3\r\n[1]\r\n"},
+		{[]string{"EVAL", decode, "0", "-"}, "-ERR user_script:1: Expected value but found invalid number at character 1 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "1 2"}, "-ERR user_script:1: Expected the end but found T_NUMBER at character 3 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "[[[[["}, "-ERR user_script:1: Expected value but found T_END at character 6 script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "{\"a\":1,\"a\":2}"}, "$7\r\n{\"a\":2}\r\n"},
+		{[]string{"EVAL", decode, "0", "[1e400]"}, "-ERR user_script:1: Cannot serialise number: must not be NaN or Inf script: 3b98cee6985b9c06697c55c48b835527e4cd0119, on @user_script:1.\r\n"},
+		{[]string{"EVAL", decode, "0", "0.1"}, "*2\r\n$6\r\nnumber\r\n$3\r\n0.1\r\n"},
+		{[]string{"EVAL", decode, "0", "{}"}, "$2\r\n{}\r\n"},
+		{[]string{"EVAL", "return cjson.decode(string.rep('[',1001)..string.rep(']',1001))", "0"}, "-ERR user_script:1: Found too many nested data structures (1001) at character 1001 script: 0452f07bcb9cdaa76a2b8ce0e1d0aad04c80908d, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return #cjson.decode(string.rep('[',1000)..string.rep(']',1000))", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "return cjson.decode(5)", "0"}, ":5\r\n"},
+		{[]string{"EVAL", "return cjson.decode()", "0"}, "-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument) script: 5378278d59343caf5c3375a655dfea5e69ab8a74, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode('1','2')", "0"}, "-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument) script: ea77a2c79708aa847c05d68e6a33b8aa514a74f1, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode({})", "0"}, "-ERR user_script:1: bad argument #1 to 'decode' (string expected, got table) script: 10c706d54b3ae7d2bcc169d647405abd961145fa, on @user_script:1.\r\n"},
+	})
+}

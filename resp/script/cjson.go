@@ -1,11 +1,8 @@
 package script
 
 import (
-	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -156,51 +153,4 @@ func appendJSONString(dst []byte, s string) []byte {
 		dst = append(dst, c)
 	}
 	return append(dst, '"')
-}
-
-func (st *state) jsonDecode(L *lua.LState) int {
-	s, ok := L.Get(1).(lua.LString)
-	if L.GetTop() != 1 || !ok {
-		jsonFail(L, "bad argument #1 to 'decode' (string expected)")
-	}
-	var v any
-	d := json.NewDecoder(strings.NewReader(string(s)))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil || d.More() {
-		jsonFail(L, "Expected value but found invalid token at character 1")
-	}
-	L.Push(st.fromJSON(L, v))
-	return 1
-}
-
-func (st *state) fromJSON(L *lua.LState, v any) lua.LValue {
-	switch v := v.(type) {
-	case nil:
-		return st.null
-	case bool:
-		return lua.LBool(v)
-	case json.Number:
-		f, _ := strconv.ParseFloat(string(v), 64)
-		return lua.LNumber(f)
-	case string:
-		return lua.LString(v)
-	case []any:
-		t := L.CreateTable(len(v), 0)
-		for _, it := range v {
-			t.Append(st.fromJSON(L, it))
-		}
-		return t
-	case map[string]any:
-		t := L.CreateTable(0, len(v))
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			t.RawSetString(k, st.fromJSON(L, v[k]))
-		}
-		return t
-	}
-	return lua.LNil
 }
