@@ -750,3 +750,66 @@ func TestScriptJSONDecode(t *testing.T) {
 		{[]string{"EVAL", "return cjson.decode({})", "0"}, "-ERR user_script:1: bad argument #1 to 'decode' (string expected, got table) script: 10c706d54b3ae7d2bcc169d647405abd961145fa, on @user_script:1.\r\n"},
 	})
 }
+
+// TestScriptStruct: the struct library (pack, unpack, size) as Redis's
+// lua-struct answers, byte for byte (run with
+// NADB_TEST_TARGET=redis-server to see it still does): endianness,
+// alignment, integers of 1 to 32 bytes, floats, strings, and its errors.
+func TestScriptStruct(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "local s = struct.pack(\">I\",1) return {struct.unpack(string.gsub(({\">I\",1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:1\r\n:5\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"<i4\",-2) return {struct.unpack(string.gsub(({\"<i4\",-2})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:-2\r\n:5\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\">h\",-1) return {struct.unpack(string.gsub(({\">h\",-1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:-1\r\n:3\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"<H\",65535) return {struct.unpack(string.gsub(({\"<H\",65535})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:65535\r\n:3\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"b\",-1) return {struct.unpack(string.gsub(({\"b\",-1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:-1\r\n:2\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\">l\",-1) return {struct.unpack(string.gsub(({\">l\",-1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:-1\r\n:9\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"i2\",70000) return {struct.unpack(string.gsub(({\"i2\",70000})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:4464\r\n:3\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"I3\",-1) return {struct.unpack(string.gsub(({\"I3\",-1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:16777215\r\n:4\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\">i16\",-5) return {struct.unpack(string.gsub(({\">i16\",-5})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:-5\r\n:17\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"<I9\",1) return {struct.unpack(string.gsub(({\"<I9\",1})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n:1\r\n:10\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"s\",\"ab\") return {struct.unpack(string.gsub(({\"s\",\"ab\"})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n$2\r\nab\r\n:4\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"c3\",\"abcdef\") return {struct.unpack(string.gsub(({\"c3\",\"abcdef\"})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n$3\r\nabc\r\n:4\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"c0\",\"xyz\") return {struct.unpack(string.gsub(({\"c0\",\"xyz\"})[1], \"c0\", \"c3\"), s)}", "0"}, "*2\r\n$3\r\nxyz\r\n:4\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"!8 b d\",1,2.5) return {struct.unpack(string.gsub(({\"!8 b d\",1,2.5})[1], \"c0\", \"c3\"), s)}", "0"}, "*3\r\n:1\r\n:2\r\n:17\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"! b d\",1,2.5) return {struct.unpack(string.gsub(({\"! b d\",1,2.5})[1], \"c0\", \"c3\"), s)}", "0"}, "*3\r\n:1\r\n:2\r\n:17\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"z\",1) return {struct.unpack(string.gsub(({\"z\",1})[1], \"c0\", \"c3\"), s)}", "0"}, "-ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'z') script: 6e69f40d0438e8727835c29c3a138f2a99dc7614, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "local s = struct.pack(\"\",1) return {struct.unpack(string.gsub(({\"\",1})[1], \"c0\", \"c3\"), s)}", "0"}, "*1\r\n:1\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"b\",\"\\200\")}", "0"}, "*2\r\n:-56\r\n:2\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"B\",\"\\200\")}", "0"}, "*2\r\n:200\r\n:2\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"bc0\",\"\\3abc\")}", "0"}, "*2\r\n$3\r\nabc\r\n:5\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"c0\",\"abc\")}", "0"}, "-ERR user_script:1: format 'c0' needs a previous size script: 05edf9045736df44b145f0f646c370a106457e30, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"Bc0\",\"\\5ab\")}", "0"}, "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 83eb6eb07653a133b84ea70ea53336c214e25b64, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"s\",\"ab\\0cd\")}", "0"}, "*2\r\n$2\r\nab\r\n:4\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"s\",\"ab\")}", "0"}, "-ERR user_script:1: unfinished string in data script: a05601f6c6c62aa2500876925595e4b26097f2b1, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I\",\"ab\")}", "0"}, "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 06351249aa185c581ddf18e011e77e945189e1f4, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I\",\"abcd\",2)}", "0"}, "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 58236cd96ce64d85deaafd617b1057ac4ac3e517, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I\",\"abcdef\",2)}", "0"}, "*2\r\n:1701077858\r\n:6\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I\",\"abcd\",0)}", "0"}, "-ERR user_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater) script: 8855c996d68cc72d9a24fd9ba5e83fd5e81013c7, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I\",\"abcd\",-1)}", "0"}, "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: d2c709d8c10439f165df29df6fb7e92609e710d8, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"i16\",\"\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\\255\")}", "0"}, "*2\r\n:-1\r\n:17\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"I9\",\"\\1\\1\\1\\1\\1\\1\\1\\1\\1\")}", "0"}, "*2\r\n:72340172838076672\r\n:10\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\">I9\",\"\\1\\1\\1\\1\\1\\1\\1\\1\\1\")}", "0"}, "*2\r\n:72340172838076672\r\n:10\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"!4 b i\",\"\\1\\0\\0\\0\\2\\0\\0\\0\")}", "0"}, "*3\r\n:1\r\n:2\r\n:9\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"x b\",\"\\1\\2\")}", "0"}, "*2\r\n:2\r\n:3\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"d\",\"\\0\\0\\0\\0\\0\\0\\240\\63\")}", "0"}, "*2\r\n:1\r\n:9\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"f\",\"\\0\\0\\192\\63\")}", "0"}, "*2\r\n:1\r\n:5\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"\",\"abc\")}", "0"}, "*1\r\n:1\r\n"},
+		{[]string{"EVAL", "return {struct.unpack(\"hh\",\"\\1\\0\")}", "0"}, "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 0fa4bae80725da3c12796d6ba4b044c51b21e12c, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return struct.size(\"I\")", "0"}, ":4\r\n"},
+		{[]string{"EVAL", "return struct.size(\"i8\")", "0"}, ":8\r\n"},
+		{[]string{"EVAL", "return struct.size(\"!4 b i\")", "0"}, ":8\r\n"},
+		{[]string{"EVAL", "return struct.size(\"bhlifd\")", "0"}, ":27\r\n"},
+		{[]string{"EVAL", "return struct.size(\"c10\")", "0"}, ":10\r\n"},
+		{[]string{"EVAL", "return struct.size(\"s\")", "0"}, "-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: 0bd68a9d1207d846fb74767b7aeafd360dbf42ba, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return struct.size(\"c0\")", "0"}, "-ERR user_script:1: bad argument #1 to 'size' (option 'c0' has no fixed size) script: 32175125a96d7f6adf77bf292b0ada98c6af02b7, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return struct.size(\"x\")", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "return struct.size(\"!8 b d\")", "0"}, ":16\r\n"},
+		{[]string{"EVAL", "return struct.size(\"i40\")", "0"}, "-ERR user_script:1: integral size 40 is larger than limit of 32 script: c543a1cd8e85858087709b991109102d4333d0ef, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return struct.size(\"z\")", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return struct.size(\">I h\")", "0"}, ":6\r\n"},
+		{[]string{"EVAL", "return type(struct)", "0"}, "$5\r\ntable\r\n"},
+		{[]string{"EVAL", "struct.pack = nil", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: 9bdaa291383c17ba0baeb5a45005e3962367fc01, on @user_script:1.\r\n"},
+	})
+}

@@ -37,10 +37,10 @@ func FuzzDecoders(f *testing.F) {
 
 // FuzzStringLib feeds arbitrary bytes, as a format, a pattern and a
 // subject, to the string functions nadb-server replaces or wraps
-// (format, find, match, gsub, byte, rep): a script gets values or an
-// error, never a crash.
+// (format, find, match, gsub, byte, rep) and to the struct library: a
+// script gets values or an error, never a crash.
 func FuzzStringLib(f *testing.F) {
-	for _, seed := range []string{"%d %s", "%5.2f|%-3c|%q", "%#x%%%", "%-+ #0-d", "%100d", "(%w+)", "[", "%", "^a*$", "%f[%w]", "%b()"} {
+	for _, seed := range []string{"%d %s", "%5.2f|%-3c|%q", "%#x%%%", "%-+ #0-d", "%100d", "(%w+)", "[", "%", "^a*$", "%f[%w]", "%b()", ">!4 b i2 c0", "<I9 s x d f", "bc0"} {
 		f.Add([]byte(seed), []byte("hello (world) 42"), int64(3))
 	}
 	var rn Runner
@@ -55,6 +55,10 @@ func FuzzStringLib(f *testing.F) {
 		`return {string.byte(ARGV[2], tonumber(ARGV[3]), -tonumber(ARGV[3]))}`,
 		`return #string.rep(ARGV[1], tonumber(ARGV[3]) % 1000)`,
 		`return {string.upper(ARGV[2]), string.lower(ARGV[1])}`,
+		`return {struct.unpack(ARGV[1], ARGV[2])}`,
+		`return {struct.unpack(ARGV[1], ARGV[2], tonumber(ARGV[3]))}`,
+		`return struct.pack(ARGV[1], tonumber(ARGV[3]), ARGV[2], tonumber(ARGV[3]), ARGV[2])`,
+		`return struct.size(ARGV[1])`,
 	} {
 		sc, err := c.Load([]byte(body))
 		if err != nil {

@@ -196,8 +196,9 @@ func newState() *state {
 	g.RawSetString("cjson", st.cjsonLib())
 	g.RawSetString("bit", bitLib(L))
 	g.RawSetString("cmsgpack", st.msgpackLib())
+	g.RawSetString("struct", structLib(L))
 	st.saved = map[*lua.LTable]map[lua.LValue]lua.LValue{}
-	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "string", "table", "math"} {
+	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "struct", "string", "table", "math"} {
 		lib := g.RawGetString(name).(*lua.LTable)
 		view := readOnly(L, lib, false)
 		st.views = append(st.views, view)
