@@ -652,11 +652,49 @@ func requireScriptErr(t *testing.T, err error, want string) {
 // byte for byte as redis-server 7.0 answers (run with
 // NADB_TEST_TARGET=redis-server to see it still does): bytes mapped in
 // the C locale, start positions past either end, string.format as C's
-// sprintf, numbers as "%.14g", NaN's sign, text cut at a NUL.
+// sprintf, numbers as "%.14g", NaN's sign, text cut at a NUL, bit.tobit's
+// rounding trick, redis.setresp's and set_repl's arguments read as C reads
+// them.
 func TestScriptLibraryCorners(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "redis.setresp(\"3\") return redis.call(\"hgetall\",\"nokey\")", "0"}, "*0\r\n"},
+		{[]string{"EVAL", "redis.setresp(2.5) return 1", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "redis.setresp(\"x\") return 1", "0"}, "-ERR RESP version must be 2 or 3. script: 5821e7cbfe547e80db15768b084a1c8045136212, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "redis.setresp() return 1", "0"}, "-ERR redis.setresp() requires one argument. script: dcf9f8a6925a7bf2633c81f8871127db4e6d4ddb, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "redis.set_repl() return 1", "0"}, "-ERR redis.set_repl() requires two arguments. script: 37e7d9db39d8a821b324b63b8ae28e05fcfc5e6b, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "redis.set_repl(2.5) return 1", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "redis.set_repl(-1) return 1", "0"}, "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: 097e5ff2faff0fee2f636b51d98e87e4175d4cf6, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "redis.set_repl(\"3\") return 1", "0"}, ":1\r\n"},
+		{[]string{"EVAL", "redis.set_repl(4) return 1", "0"}, "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: ded74d3ecf5f7a7255aed594bca9982e2823fc6d, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return bit.tobit(1e16)", "0"}, ":937459712\r\n"},
+		{[]string{"EVAL", "return bit.tobit(1e20)", "0"}, ":2025163840\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-1e16)", "0"}, ":-545128448\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^51)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^51+1)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^52)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^53)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^63)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-2^63)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(0.5)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(1.5)", "0"}, ":2\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2.5)", "0"}, ":2\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-0.5)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-1.5)", "0"}, ":-2\r\n"},
+		{[]string{"EVAL", "return bit.tobit(3.7)", "0"}, ":4\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-3.7)", "0"}, ":-4\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^31)", "0"}, ":-2147483648\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^32)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(2^32+5)", "0"}, ":5\r\n"},
+		{[]string{"EVAL", "return bit.tobit(-2^31-1)", "0"}, ":2147483647\r\n"},
+		{[]string{"EVAL", "return bit.tobit(1/0)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(0/0)", "0"}, ":0\r\n"},
+		{[]string{"EVAL", "return bit.tobit(\"12\")", "0"}, ":12\r\n"},
+		{[]string{"EVAL", "return bit.tobit(\"0x10\")", "0"}, ":16\r\n"},
+		{[]string{"EVAL", "return bit.tobit(123456789.5)", "0"}, ":123456790\r\n"},
+		{[]string{"EVAL", "return bit.tobit(\"x\")", "0"}, "-ERR user_script:1: bad argument #1 to 'tobit' (number expected, got string) script: 116bb28ad22fd2b0123a8c859bdf33b92e123113, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return bit.tobit()", "0"}, "-ERR user_script:1: bad argument #1 to 'tobit' (number expected, got no value) script: 6058df6fbdf91c1b96015f209fb1a490233f2272, on @user_script:1.\r\n"},
 		{[]string{"EVAL", "return string.lower(\"CAF\\195\\137 \\255X\")", "0"}, "$8\r\ncaf\xc3\x89 \xffx\r\n"},
 		{[]string{"EVAL", "return ARGV[1]:upper()", "0", "user\xe9"}, "$5\r\nUSER\xe9\r\n"},
 		{[]string{"EVAL", "return string.find(\"abc\",\"x\",5,true)", "0"}, "$-1\r\n"},

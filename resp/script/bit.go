@@ -10,10 +10,11 @@ import (
 // taken as 32-bit integers, results in the signed 32-bit range.
 
 func tobit(L *lua.LState, i int) int32 {
-	f := float64(L.CheckNumber(i))
-	// LuaBitOp's normalisation (add 2^52+2^51, take the low word) rounds
-	// to the nearest integer, halves to even.
-	return int32(uint32(int64(math.RoundToEven(f)) & 0xffffffff))
+	// LuaBitOp's normalisation: add 2^52+2^51 and take the low word of
+	// the double, which rounds to the nearest integer, halves to even, and
+	// keeps its own low bits for numbers of 2^51 and more.
+	f := checkNumber(L, i) + 6755399441055744.0
+	return int32(uint32(math.Float64bits(f)))
 }
 
 func bitLib(L *lua.LState) *lua.LTable {

@@ -196,8 +196,8 @@ func (st *state) setresp(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		raise(L, "redis.setresp() requires one argument.")
 	}
-	v, ok := L.Get(1).(lua.LNumber)
-	if !ok || (v != 2 && v != 3) {
+	v := luaToInt(L.Get(1))
+	if v != 2 && v != 3 {
 		raise(L, "RESP version must be 2 or 3.")
 	}
 	st.resp3 = v == 3
@@ -208,10 +208,9 @@ func (st *state) setresp(L *lua.LState) int {
 // effects, so the flags are checked and otherwise ignored.
 func (st *state) setRepl(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		raise(L, "redis.set_repl() requires one argument.")
+		raise(L, "redis.set_repl() requires two arguments.") // sic, as Redis 7.0
 	}
-	v, ok := L.Get(1).(lua.LNumber)
-	if !ok || v < 0 || v > 3 {
+	if v := luaToInt(L.Get(1)); v&^3 != 0 {
 		raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 	}
 	return 0
@@ -258,4 +257,17 @@ func pcall(L *lua.LState) int {
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
+}
+
+// luaToInt is C's (int)lua_tonumber(v): a number or a numeric string,
+// truncated; 0 for anything else.
+func luaToInt(v lua.LValue) int64 {
+	var f float64
+	switch v := v.(type) {
+	case lua.LNumber:
+		f = float64(v)
+	case lua.LString:
+		f, _ = strtod(string(v))
+	}
+	return int64(int32(toInteger(f)))
 }
