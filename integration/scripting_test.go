@@ -654,11 +654,23 @@ func requireScriptErr(t *testing.T, err error, want string) {
 // the C locale, start positions past either end, string.format as C's
 // sprintf, numbers as "%.14g", NaN's sign, text cut at a NUL, bit.tobit's
 // rounding trick, redis.setresp's and set_repl's arguments read as C reads
-// them.
+// them, and errors of library functions under pcall without a position.
 func TestScriptLibraryCorners(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "return {pcall(cjson.decode,'[1,2')}", "0"}, "*2\r\n$-1\r\n$58\r\nExpected comma or array end but found T_END at character 5\r\n"},
+		{[]string{"EVAL", "return {pcall(error,\"x\")}", "0"}, "*2\r\n$-1\r\n$1\r\nx\r\n"},
+		{[]string{"EVAL", "return {pcall(error,\"x\",2)}", "0"}, "*2\r\n$-1\r\n$16\r\nuser_script:1: x\r\n"},
+		{[]string{"EVAL", "return {pcall(function() error(\"x\") end)}", "0"}, "*2\r\n$-1\r\n$16\r\nuser_script:1: x\r\n"},
+		{[]string{"EVAL", "return {pcall(redis.call,\"nosuch\")}", "0"}, "*2\r\n$-1\r\n$44\r\nERR Unknown Redis command called from script\r\n"},
+		{[]string{"EVAL", "return {pcall(redis.call,\"incr\",\"k\",\"x\")}", "0"}, "*2\r\n$-1\r\n$58\r\nERR Wrong number of args calling Redis command from script\r\n"},
+		{[]string{"EVAL", "return {pcall(struct.pack,\"z\")}", "0"}, "*2\r\n$-1\r\n$50\r\nbad argument #1 to '?' (invalid format option 'z')\r\n"},
+		{[]string{"EVAL", "local ok, e = pcall(cjson.decode, \"{\") return e", "0"}, "$57\r\nExpected object key string but found T_END at character 2\r\n"},
+		{[]string{"EVAL", "return {pcall(table.sort, {3,1,2}, function(a,b) error(\"cmp\") end)}", "0"}, "*2\r\n$-1\r\n$18\r\nuser_script:1: cmp\r\n"},
+		{[]string{"EVAL", "return {pcall(string.format, \"%d\", \"x\")}", "0"}, "*2\r\n$-1\r\n$52\r\nbad argument #2 to '?' (number expected, got string)\r\n"},
+		{[]string{"EVAL", "return {pcall(error, {err=\"E\"})}", "0"}, "*2\r\n$-1\r\n$1\r\nE\r\n"},
+		{[]string{"EVAL", "return {pcall(redis.error_reply, \"x\")}", "0"}, "*2\r\n:1\r\n-ERR x\r\n"},
 		{[]string{"EVAL", "redis.setresp(\"3\") return redis.call(\"hgetall\",\"nokey\")", "0"}, "*0\r\n"},
 		{[]string{"EVAL", "redis.setresp(2.5) return 1", "0"}, ":1\r\n"},
 		{[]string{"EVAL", "redis.setresp(\"x\") return 1", "0"}, "-ERR RESP version must be 2 or 3. script: 5821e7cbfe547e80db15768b084a1c8045136212, on @user_script:1.\r\n"},

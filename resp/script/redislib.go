@@ -235,15 +235,26 @@ func (st *state) aclCheckCmd(L *lua.LState) int {
 
 // pcall is Redis's pcall: an error table with an err field is caught as
 // its message, so a script sees the text of a failed redis.call.
-func pcall(L *lua.LState) int {
+func (st *state) pcall(L *lua.LState) int {
 	n := L.GetTop()
 	if n == 0 {
 		L.ArgError(1, "value expected")
 	}
+	// A library function's error names the script's line, gopher-lua
+	// looking past Go frames; Lua 5.1 names the caller's, pcall, a C
+	// function: no position, and no name for the function
+	// (pcall(cjson.decode, s), pcall(error, "x")). Not error(msg, 2).
+	fn, _ := L.Get(1).(*lua.LFunction)
+	leaf := fn != nil && st.leaves[fn] && !(n >= 3 && fn == st.globals.RawGetString("error") && L.Get(3) != lua.LNumber(1))
+	where := L.Where(1) + " "
 	if err := L.PCall(n-1, lua.MultRet, nil); err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object
+		}
+		if s, ok := obj.(lua.LString); ok && leaf && where != " " {
+			text := strings.TrimPrefix(string(s), where)
+			obj = lua.LString(strings.Replace(text, " to (anonymous) (", " to '?' (", 1))
 		}
 		if t, ok := obj.(*lua.LTable); ok {
 			if e, ok := t.RawGetString("err").(lua.LString); ok {

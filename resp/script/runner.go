@@ -133,6 +133,9 @@ type state struct {
 	saved map[*lua.LTable]map[lua.LValue]lua.LValue
 	// stringMeta is the strings' metatable as the state was made.
 	stringMeta lua.LValue
+	// leaves are the library functions written in Go that never call back
+	// into Lua, whose errors pcall gives without a position (see pcall).
+	leaves map[*lua.LFunction]bool
 
 	cur     *Run
 	resp3   bool // redis.setresp(3) was called
@@ -171,7 +174,7 @@ func newState() *state {
 	// strtod reads.
 	g.RawGetString("math").(*lua.LTable).RawSetString("huge", lua.LNumber(math.Inf(1)))
 	g.RawSetString("tonumber", L.NewFunction(tonumber(g.RawGetString("tonumber").(*lua.LFunction))))
-	g.RawSetString("pcall", L.NewFunction(pcall))
+	g.RawSetString("pcall", L.NewFunction(st.pcall))
 	patchStringLib(L, g.RawGetString("string").(*lua.LTable))
 	tostring := g.RawGetString("tostring").(*lua.LFunction)
 	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
@@ -197,6 +200,17 @@ func newState() *state {
 	g.RawSetString("bit", bitLib(L))
 	g.RawSetString("cmsgpack", st.msgpackLib())
 	g.RawSetString("struct", structLib(L))
+	st.leaves = map[*lua.LFunction]bool{}
+	for _, name := range []string{"cjson", "bit", "cmsgpack", "struct", "string", "math"} {
+		g.RawGetString(name).(*lua.LTable).ForEach(func(k, v lua.LValue) {
+			if fn, ok := v.(*lua.LFunction); ok && fn.IsG && k.String() != "gsub" { // gsub may call a function
+				st.leaves[fn] = true
+			}
+		})
+	}
+	for _, name := range []string{"tostring", "tonumber", "error"} {
+		st.leaves[g.RawGetString(name).(*lua.LFunction)] = true
+	}
 	st.saved = map[*lua.LTable]map[lua.LValue]lua.LValue{}
 	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "struct", "string", "table", "math"} {
 		lib := g.RawGetString(name).(*lua.LTable)
