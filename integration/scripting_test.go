@@ -659,6 +659,10 @@ func TestScriptLibraryCorners(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "return redis.call(\"config\",\"nosub\")", "0"}, "-ERR Unknown Redis command called from script script: 2dbee51459ed03d7026195e3bf7df6ab4f47d451, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return redis.pcall(\"client\",\"nosub\")", "0"}, "-ERR Unknown Redis command called from script\r\n"},
+		{[]string{"EVAL", "return redis.call(\"config\")", "0"}, "-ERR Wrong number of args calling Redis command from script script: 9e55b782a343ab6165e99797ba9f91980cb2a316, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return redis.call(\"object\",\"nosub\",\"x\")", "0"}, "-ERR Unknown Redis command called from script script: ee58c92203466cd3c4e0a44ac9421c56b6716af4, on @user_script:1.\r\n"},
 		{[]string{"EVAL", "return {pcall(cjson.decode,'[1,2')}", "0"}, "*2\r\n$-1\r\n$58\r\nExpected comma or array end but found T_END at character 5\r\n"},
 		{[]string{"EVAL", "return {pcall(error,\"x\")}", "0"}, "*2\r\n$-1\r\n$1\r\nx\r\n"},
 		{[]string{"EVAL", "return {pcall(error,\"x\",2)}", "0"}, "*2\r\n$-1\r\n$16\r\nuser_script:1: x\r\n"},

@@ -105,9 +105,7 @@ func (h *scriptHost) Call(args [][]byte, resp3 bool) []byte {
 	s, c := h.s, h.c
 	cmd := s.lookup(args[0])
 	if cmd != nil && cmd.subs != nil && len(args) > 1 {
-		if sc := cmd.subcommand(args[1]); sc != nil {
-			cmd = sc
-		}
+		cmd = cmd.subcommand(args[1]) // none: unknown, as Redis's lookup says
 	}
 	switch {
 	case cmd == nil:
