@@ -867,3 +867,61 @@ func TestScriptStruct(t *testing.T) {
 		{[]string{"EVAL", "struct.pack = nil", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: 9bdaa291383c17ba0baeb5a45005e3962367fc01, on @user_script:1.\r\n"},
 	})
 }
+
+// TestScriptJSONSettings: cjson's settings (encode_number_precision,
+// encode_sparse_array, encode_invalid_numbers, the nesting limits,
+// decode_invalid_numbers...) take effect for the scripts that follow,
+// until SCRIPT FLUSH, as in redis-server 7.0, byte for byte (run with
+// NADB_TEST_TARGET=redis-server to see it still does).
+func TestScriptJSONSettings(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_number_precision(), cjson.encode_keep_buffer(), cjson.encode_invalid_numbers(), cjson.decode_invalid_numbers()}", "0"}, "*6\r\n:1000\r\n:1000\r\n:14\r\n:1\r\n$-1\r\n:1\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array()}", "0"}, "*3\r\n$-1\r\n:2\r\n:10\r\n"},
+		{[]string{"EVAL", "cjson.encode_number_precision(3) return cjson.encode(3.14159)", "0"}, "$4\r\n3.14\r\n"},
+		{[]string{"EVAL", "return cjson.encode({3.14159, 1e20, 12345})", "0"}, "$21\r\n[3.14,1e+20,1.23e+04]\r\n"},
+		{[]string{"EVAL", "return cjson.encode({[1.23456]=1})", "0"}, "$10\r\n{\"1.23\":1}\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return cjson.encode(3.14159)", "0"}, "$7\r\n3.14159\r\n"},
+		{[]string{"EVAL", "cjson.encode_sparse_array(true) return cjson.encode({[1]=1,[20]=2})", "0"}, "$14\r\n{\"1\":1,\"20\":2}\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array()}", "0"}, "*3\r\n:1\r\n:2\r\n:10\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array(nil, 0)}", "0"}, "*3\r\n$-1\r\n:0\r\n:10\r\n"},
+		{[]string{"EVAL", "return cjson.encode({[1]=1,[200]=2})", "0"}, "$995\r\n[1,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,2]\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array(false, 1, 1)}", "0"}, "*3\r\n$-1\r\n:1\r\n:1\r\n"},
+		{[]string{"EVAL", "return cjson.encode({[1]=1,[3]=2})", "0"}, "-ERR user_script:1: Cannot serialise table: excessively sparse array script: 2fa83b1573dd2865cf7ce6fec08aeb7ec1c02e20, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode({[1]=1,[2]=2})", "0"}, "$5\r\n[1,2]\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "cjson.encode_invalid_numbers(true) return cjson.encode({1/0, -1/0, 0/0})", "0"}, "$14\r\n[inf,-inf,nan]\r\n"},
+		{[]string{"EVAL", "cjson.encode_invalid_numbers(\"null\") return cjson.encode({1/0, 0/0})", "0"}, "$11\r\n[null,null]\r\n"},
+		{[]string{"EVAL", "return cjson.encode_invalid_numbers(\"off\")", "0"}, "$-1\r\n"},
+		{[]string{"EVAL", "return cjson.encode_invalid_numbers(\"x\")", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_invalid_numbers' (invalid option 'x') script: b17352bb48f87b8608a5bf32a8137db8e2463cea, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_invalid_numbers(1)", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_invalid_numbers' (invalid option '1') script: a49bb218d176fa461214a310140295bc7429b9a9, on @user_script:1.\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "cjson.encode_max_depth(2) return cjson.encode({{{1}}})", "0"}, "-ERR user_script:1: Cannot serialise, excessive nesting (3) script: 621d0de3c36ee98e206ccb1ef88d7ce96244bc55, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode({{1}})", "0"}, "$5\r\n[[1]]\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "cjson.decode_max_depth(2) return cjson.decode(\"[[[1]]]\")", "0"}, "-ERR user_script:1: Found too many nested data structures (3) at character 3 script: 91a0385c4bbeeec7f979ad64cdaf18610d0b7bcc, on @user_script:1.\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "cjson.decode_invalid_numbers(false) return cjson.decode(\"0x10\")", "0"}, "-ERR user_script:1: Expected value but found invalid number at character 1 script: 28e3c65d7308963938e22c27edd3b19d441f0dd7, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode(\"NaN\")", "0"}, "-ERR user_script:1: Expected value but found invalid token at character 1 script: 3a6a28cbb3d91cb7e84580ab311e8965707cf761, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode(\"01\")", "0"}, "-ERR user_script:1: Expected value but found invalid number at character 1 script: c68ada4ad864d1f51d6aa0d18501ff15e3557a0e, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode(\"+1\")", "0"}, "-ERR user_script:1: Expected value but found invalid token at character 1 script: 36c952d94183d4fc3919a224d054f2a1bd69d5dd, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.decode(\"-1\")", "0"}, ":-1\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return cjson.encode_number_precision(20)", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14) script: ea15ad7558efbc5f98ee9d0fa4e7d058acf4061d, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_number_precision(0)", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14) script: 208a2ca1783398233de006ab8a11e48151d6a3ec, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_number_precision(\"5\")", "0"}, ":5\r\n"},
+		{[]string{"EVAL", "return cjson.encode_number_precision(\"x\")", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_number_precision' (number expected, got string) script: 39f5184edfc21c7b7eb7106b7adabfb539eafa15, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_max_depth(1, 2)", "0"}, "-ERR user_script:1: bad argument #2 to 'encode_max_depth' (found too many arguments) script: ebf9f090ab5ddd4b21a6e44e9f074da030afcaf9, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array(1,2,3,4)}", "0"}, "-ERR user_script:1: bad argument #4 to 'encode_sparse_array' (found too many arguments) script: 81d6805084fcb2d72d745f5e2754c30e139f70a6, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return {cjson.encode_sparse_array(\"on\", -1)}", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_sparse_array' (expected integer between 0 and 2147483647) script: 25a91714ee68630b56849a216af3347369abb936, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_keep_buffer(\"maybe\")", "0"}, "-ERR user_script:1: bad argument #1 to 'encode_keep_buffer' (invalid option 'maybe') script: 0db1e1a07b6ae2d7efcd87fc6a27372f8758c933, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return cjson.encode_keep_buffer(false)", "0"}, "$-1\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return {cjson._NAME, cjson._VERSION}", "0"}, "*2\r\n$5\r\ncjson\r\n$5\r\n2.1.0\r\n"},
+		{[]string{"EVAL", "return type(cjson.decode_array_with_array_mt)", "0"}, "$3\r\nnil\r\n"},
+	})
+}

@@ -51,6 +51,7 @@ type jsonParser struct {
 	data  string
 	pos   int
 	depth int
+	cfg   jsonConfig
 }
 
 func (st *state) jsonDecode(L *lua.LState) int {
@@ -61,7 +62,7 @@ func (st *state) jsonDecode(L *lua.LState) int {
 	if len(data) >= 2 && (data[0] == 0 || data[1] == 0) {
 		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
 	}
-	p := &jsonParser{L: L, st: st, data: cString(data)}
+	p := &jsonParser{L: L, st: st, data: cString(data), cfg: st.json.get()}
 	L.Push(p.value(p.next()))
 	if tok := p.next(); tok.kind != tokEnd {
 		p.fail("the end", tok)
@@ -101,7 +102,7 @@ func (p *jsonParser) value(tok jsonToken) lua.LValue {
 
 func (p *jsonParser) descend() {
 	p.depth++
-	if p.depth > jsonMaxDepth {
+	if p.depth > p.cfg.decodeMaxDepth {
 		p.L.RaiseError("Found too many nested data structures (%d) at character %d", p.depth, p.pos)
 	}
 }
@@ -177,6 +178,9 @@ func (p *jsonParser) next() jsonToken {
 	case c == '"':
 		return p.stringToken()
 	case c == '-' || c >= '0' && c <= '9':
+		if !p.cfg.decodeInvalid && invalidJSONNumber(rest) {
+			return p.errorToken("invalid number")
+		}
 		return p.numberToken(tok)
 	case strings.HasPrefix(rest, "true"):
 		tok.kind, tok.b = tokBoolean, true
@@ -190,7 +194,7 @@ func (p *jsonParser) next() jsonToken {
 		tok.kind = tokNull
 		p.pos += 4
 		return tok
-	case strings.IndexByte("+iInN", c) >= 0 && invalidJSONNumber(rest):
+	case p.cfg.decodeInvalid && strings.IndexByte("+iInN", c) >= 0 && invalidJSONNumber(rest):
 		return p.numberToken(tok)
 	}
 	return p.errorToken("invalid token")

@@ -48,7 +48,8 @@ const Killed = "ERR Script killed by user with SCRIPT KILL..."
 type Runner struct {
 	mu   sync.Mutex
 	free []*state
-	gen  int // bumped by Reset; states of an older generation are closed
+	gen  int           // bumped by Reset; states of an older generation are closed
+	json *jsonSettings // cjson's settings for this generation's states
 }
 
 // Reset drops every idle interpreter (SCRIPT FLUSH): the next scripts run
@@ -58,6 +59,7 @@ func (rn *Runner) Reset() {
 	free := rn.free
 	rn.free = nil
 	rn.gen++
+	rn.json = nil
 	rn.mu.Unlock()
 	for _, st := range free {
 		st.L.Close()
@@ -85,8 +87,12 @@ func (rn *Runner) get() *state {
 		return st
 	}
 	gen := rn.gen
+	if rn.json == nil {
+		rn.json = newJSONSettings()
+	}
+	json := rn.json
 	rn.mu.Unlock()
-	st := newState()
+	st := newState(json)
 	st.gen = gen
 	return st
 }
@@ -123,6 +129,7 @@ type state struct {
 	env     *lua.LTable // what scripts see
 	handler *lua.LFunction
 	null    *lua.LUserData // cjson.null
+	json    *jsonSettings  // cjson's settings, shared with the generation
 
 	gen    int  // the Runner's generation it was made in
 	broken bool // a Go panic went through it: not reused
@@ -144,12 +151,12 @@ type state struct {
 	argBuf  []byte
 }
 
-func newState() *state {
+func newState(json *jsonSettings) *state {
 	// The registry (the value stack) grows as a script needs, up to 128K
 	// slots (Lua 5.1 unpacks 8000 at most), and calls nest as deep as Lua 5.1's C stack lets a script.
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, RegistrySize: 1 << 12, RegistryMaxSize: 1 << 17,
 		RegistryGrowStep: 1 << 13, CallStackSize: 1 << 14, MinimizeStackMemory: true})
-	st := &state{L: L}
+	st := &state{L: L, json: json}
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction
