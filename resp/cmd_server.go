@@ -373,16 +373,17 @@ func cmdConfig(s *Server, c *client, args [][]byte) {
 			c.conn.WriteError(errSyntax)
 			return
 		}
+		if s.cfg == nil {
+			c.conn.WriteError(errUnknownConfig(string(args[2])))
+			return
+		}
+		pairs := make([][2]string, 0, len(args)/2-1)
 		for i := 2; i < len(args); i += 2 {
-			name := strings.ToLower(string(args[i]))
-			if s.cfg == nil {
-				c.conn.WriteError(errUnknownConfig(name))
-				return
-			}
-			if err := s.cfg.Set(name, string(args[i+1])); err != nil {
-				c.conn.WriteError(errConfigSetRefused(name, err))
-				return
-			}
+			pairs = append(pairs, [2]string{string(args[i]), string(args[i+1])})
+		}
+		if name, err := s.cfg.Set(pairs); err != nil {
+			c.conn.WriteError(errConfigSetRefused(name, err))
+			return
 		}
 		okReply(c)
 	case equalFold(sub, "rewrite") && len(args) == 2:

@@ -285,6 +285,8 @@ func errConfigSetRefused(name string, err error) string {
 		return errUnknownConfig(name)
 	case errors.Is(err, ErrImmutableOption):
 		return errConfigSet(name, "can't set immutable config")
+	case errors.Is(err, ErrDuplicateOption):
+		return errConfigSet(name, "duplicate parameter")
 	case errors.Is(err, ErrBadOptionValue):
 		reason := "argument couldn't be parsed into an integer or a valid value"
 		if detail, ok := strings.CutPrefix(err.Error(), ErrBadOptionValue.Error()+": "); ok {

@@ -43,17 +43,23 @@ func (c *fuzzConfig) Get(pattern string) [][2]string {
 	return out
 }
 
-func (c *fuzzConfig) Set(name, value string) error {
+func (c *fuzzConfig) Set(pairs [][2]string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.opts[name]; !ok {
-		return ErrUnknownOption
+	for _, p := range pairs {
+		if _, ok := c.opts[strings.ToLower(p[0])]; !ok {
+			return p[0], ErrUnknownOption
+		}
 	}
-	if _, err := strconv.ParseUint(value, 10, 63); err != nil {
-		return errors.New("argument couldn't be parsed into an integer")
+	for _, p := range pairs {
+		if _, err := strconv.ParseUint(p[1], 10, 63); err != nil {
+			return strings.ToLower(p[0]), errors.New("argument couldn't be parsed into an integer")
+		}
 	}
-	c.opts[name] = value
-	return nil
+	for _, p := range pairs {
+		c.opts[strings.ToLower(p[0])] = p[1]
+	}
+	return "", nil
 }
 
 // fuzzNames are the command names FuzzCommand picks from, so that most

@@ -27,11 +27,14 @@ type Config interface {
 	// Get returns name/value pairs of the options matching the glob
 	// pattern (case-insensitive), sorted by name.
 	Get(pattern string) [][2]string
-	// Set changes one option at run time. It returns ErrUnknownOption for
-	// a name it does not know, ErrImmutableOption for one read only at
-	// start, and ErrBadOptionValue, wrapped with why, for a value it
-	// refuses.
-	Set(name, value string) error
+	// Set changes options at run time, all of them or none, as Redis's
+	// CONFIG SET does: every name must be known (else ErrUnknownOption),
+	// changeable (ErrImmutableOption) and named once (ErrDuplicateOption;
+	// as in Redis 7.0, an alias and its option's name are two names), and
+	// then every value valid (ErrBadOptionValue, wrapped with why). A
+	// refusal returns the name it is about: as given for the first three,
+	// in lower case for a value.
+	Set(pairs [][2]string) (name string, err error)
 }
 
 // ConfigRewriter is a Config that CONFIG REWRITE can write back to the
@@ -47,6 +50,8 @@ var (
 	ErrUnknownOption = errors.New("unknown option")
 	// ErrImmutableOption: the option is read only at start.
 	ErrImmutableOption = errors.New("immutable option")
+	// ErrDuplicateOption: one CONFIG SET names the option twice.
+	ErrDuplicateOption = errors.New("duplicate parameter")
 	// ErrBadOptionValue: the value is refused; wrap it with why.
 	ErrBadOptionValue = errors.New("bad option value")
 )

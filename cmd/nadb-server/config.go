@@ -486,32 +486,47 @@ func (s *settings) currentLocked(name string) string {
 }
 
 // Set implements resp.Config.
-func (s *settings) Set(name, value string) error {
-	o, ok := s.option(strings.ToLower(name))
-	if !ok {
-		return resp.ErrUnknownOption
-	}
-	if !o.runtime {
-		return resp.ErrImmutableOption
-	}
-	if o.check != nil {
-		if err := o.check(value); err != nil {
-			return fmt.Errorf("%w: %w", resp.ErrBadOptionValue, err)
+func (s *settings) Set(pairs [][2]string) (string, error) {
+	opts := make([]option, len(pairs))
+	for i, p := range pairs {
+		o, ok := s.option(strings.ToLower(p[0]))
+		switch {
+		case !ok:
+			return p[0], resp.ErrUnknownOption
+		case !o.runtime:
+			return p[0], resp.ErrImmutableOption
+		case slices.ContainsFunc(pairs[:i], func(prev [2]string) bool { return strings.EqualFold(prev[0], p[0]) }):
+			// As Redis 7.0: an alias is an option of its own here.
+			return p[0], resp.ErrDuplicateOption
 		}
+		opts[i] = o
 	}
-	if o.lower {
-		value = strings.ToLower(value)
+	values := make([]string, len(pairs))
+	for i, o := range opts {
+		values[i] = pairs[i][1]
+		if o.check != nil {
+			if err := o.check(values[i]); err != nil {
+				return strings.ToLower(pairs[i][0]), fmt.Errorf("%w: %w", resp.ErrBadOptionValue, err)
+			}
+		}
+		if o.lower {
+			values[i] = strings.ToLower(values[i])
+		}
 	}
 	s.setMu.Lock()
 	defer s.setMu.Unlock()
 	s.mu.Lock()
-	value = s.mergedLocked(o.name, value)
-	s.values[o.name] = value
+	for i, o := range opts {
+		values[i] = s.mergedLocked(o.name, values[i])
+		s.values[o.name] = values[i]
+	}
 	s.mu.Unlock()
 	if s.onChange != nil {
-		s.onChange(o.name, value)
+		for i, o := range opts {
+			s.onChange(o.name, values[i])
+		}
 	}
-	return nil
+	return "", nil
 }
 
 func (s *settings) value(name string) string {
@@ -759,8 +774,11 @@ func checkPortOrZero(v string) error {
 func checkIntRange(lo, hi int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("must be an integer between %d and %d", lo, hi)
+		if err != nil {
+			return resp.ErrOptionNotInteger
+		}
+		if n < lo || n > hi {
+			return &resp.OptionRangeError{Min: int64(lo), Max: int64(hi)}
 		}
 		return nil
 	}

@@ -753,7 +753,7 @@ func TestSettingsSet(t *testing.T) {
 			t.Run("runtime/"+name, func(t *testing.T) {
 				var calls []change
 				s := recorded(&calls)
-				require.NoError(t, s.Set(name, r.value))
+				require.NoError(t, setOne(s, name, r.value))
 				require.Equal(t, [][2]string{{r.name, r.value}}, s.Get(r.name))
 				require.Equal(t, []change{{r.name, r.value}}, calls)
 			})
@@ -762,13 +762,13 @@ func TestSettingsSet(t *testing.T) {
 
 	t.Run("runtime/nil onChange", func(t *testing.T) {
 		s := newSettings()
-		require.NoError(t, s.Set("maxclients", "7"))
+		require.NoError(t, setOne(s, "maxclients", "7"))
 		require.Equal(t, "7", s.value("maxclients"))
 	})
 	t.Run("runtime/enum any case", func(t *testing.T) {
 		var calls []change
 		s := recorded(&calls)
-		require.NoError(t, s.Set("broadcast-async", "NO"))
+		require.NoError(t, setOne(s, "broadcast-async", "NO"))
 		require.Len(t, calls, 1)
 		require.Equal(t, "no", s.value("broadcast-async"))
 	})
@@ -785,7 +785,7 @@ func TestSettingsSet(t *testing.T) {
 			var calls []change
 			s := recorded(&calls)
 			before := s.Get("*")
-			err := s.Set(name, "6380")
+			err := setOne(s, name, "6380")
 			require.Error(t, err)
 			require.ErrorIs(t, err, want)
 			require.Equal(t, before, s.Get("*"))
@@ -819,7 +819,7 @@ func TestSettingsSet(t *testing.T) {
 			var calls []change
 			s := recorded(&calls)
 			before := s.value(bv.name)
-			err := s.Set(bv.name, bv.value)
+			err := setOne(s, bv.name, bv.value)
 			require.Error(t, err)
 			require.False(t, errors.Is(err, resp.ErrUnknownOption), "a bad value is not an unknown option: %v", err)
 			require.Equal(t, before, s.value(bv.name))
@@ -830,10 +830,10 @@ func TestSettingsSet(t *testing.T) {
 	t.Run("set then set again", func(t *testing.T) {
 		var calls []change
 		s := recorded(&calls)
-		require.NoError(t, s.Set("maxclients", "10"))
-		require.Error(t, s.Set("maxclients", "nope"))
+		require.NoError(t, setOne(s, "maxclients", "10"))
+		require.Error(t, setOne(s, "maxclients", "nope"))
 		require.Equal(t, "10", s.value("maxclients"))
-		require.NoError(t, s.Set("maxclients", "20"))
+		require.NoError(t, setOne(s, "maxclients", "20"))
 		require.Equal(t, []change{{"maxclients", "10"}, {"maxclients", "20"}}, calls)
 	})
 }
@@ -849,12 +849,12 @@ func TestMaxMemoryShownInBytes(t *testing.T) {
 		require.Equal(t, [][2]string{{"maxmemory", tc.want}}, s.Get("maxmemory"), "at start: %s", tc.in)
 		var calls []change
 		s = recorded(&calls)
-		require.NoError(t, s.Set("maxmemory", tc.in))
+		require.NoError(t, setOne(s, "maxmemory", tc.in))
 		require.Equal(t, [][2]string{{"maxmemory", tc.want}}, s.Get("maxmemory"), "CONFIG SET %s", tc.in)
 		require.Equal(t, []change{{"maxmemory", tc.want}}, calls)
 	}
 	s := newSettings()
-	require.NoError(t, s.Set("maxmemory-policy", "Volatile-LRU"))
+	require.NoError(t, setOne(s, "maxmemory-policy", "Volatile-LRU"))
 	require.Equal(t, [][2]string{{"maxmemory-policy", "volatile-lru"}}, s.Get("maxmemory-policy"))
 	require.Equal(t, [][2]string{
 		{"maxmemory", "0"}, {"maxmemory-policy", "volatile-lru"}, {"maxmemory-samples", "5"},
@@ -1026,13 +1026,48 @@ func TestSettingsSetAppliesLatestPair(t *testing.T) {
 	s.onChange = func(name, _ string) {
 		pair := [2]string{s.value("slowlog-log-slower-than"), s.value("slowlog-max-len")}
 		if name == "slowlog-log-slower-than" {
-			go func() { second <- s.Set("slowlog-max-len", "7") }()
+			go func() { second <- setOne(s, "slowlog-max-len", "7") }()
 			require.Never(t, func() bool { return s.value("slowlog-max-len") == "7" }, 100*time.Millisecond, time.Millisecond,
 				"the second Set stored its value while the first applied")
 		}
 		applied = append(applied, pair)
 	}
-	require.NoError(t, s.Set("slowlog-log-slower-than", "5"))
+	require.NoError(t, setOne(s, "slowlog-log-slower-than", "5"))
 	require.NoError(t, <-second)
 	require.Equal(t, [][2]string{{"5", "128"}, {"5", "7"}}, applied)
+}
+
+// setOne is CONFIG SET of one option.
+func setOne(s *settings, name, value string) error {
+	_, err := s.Set([][2]string{{name, value}})
+	return err
+}
+
+// TestSetAllOrNone: Set changes every option it names or none: a refused
+// name or value leaves every option as it was and applies nothing.
+func TestSetAllOrNone(t *testing.T) {
+	s := newSettings()
+	var applied []string
+	s.onChange = func(name, value string) { applied = append(applied, name+"="+value) }
+	for _, tc := range []struct {
+		pairs [][2]string
+		name  string
+		err   error
+	}{
+		{[][2]string{{"timeout", "7"}, {"maxclients", "abc"}}, "maxclients", resp.ErrOptionNotInteger},
+		{[][2]string{{"timeout", "7"}, {"nosuch", "1"}}, "nosuch", resp.ErrUnknownOption},
+		{[][2]string{{"timeout", "x"}, {"Databases", "5"}}, "Databases", resp.ErrImmutableOption},
+		{[][2]string{{"timeout", "5"}, {"TIMEOUT", "6"}}, "TIMEOUT", resp.ErrDuplicateOption},
+		{[][2]string{{"Slave-Priority", "x"}}, "slave-priority", resp.ErrOptionNotInteger},
+	} {
+		name, err := s.Set(tc.pairs)
+		require.ErrorIs(t, err, tc.err, "%v", tc.pairs)
+		require.Equal(t, tc.name, name)
+		require.Equal(t, "0", s.value("timeout"))
+		require.Empty(t, applied)
+	}
+	name, err := s.Set([][2]string{{"timeout", "3"}, {"slowlog-max-len", "9"}})
+	require.NoError(t, err)
+	require.Empty(t, name)
+	require.Equal(t, []string{"timeout=3", "slowlog-max-len=9"}, applied)
 }

@@ -13,11 +13,11 @@ import (
 func TestOutputLimitsAsRedis(t *testing.T) {
 	s := newSettings()
 	require.Equal(t, [][2]string{{"client-output-buffer-limit", defaultOutputLimits}}, s.Get("client-output-buffer-limit"))
-	require.NoError(t, s.Set("client-output-buffer-limit", "normal 1mb 512kb 10"))
+	require.NoError(t, setOne(s, "client-output-buffer-limit", "normal 1mb 512kb 10"))
 	require.Equal(t, "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60", s.value("client-output-buffer-limit"))
-	require.NoError(t, s.Set("client-output-buffer-limit", "replica 1k 2 3"))
+	require.NoError(t, setOne(s, "client-output-buffer-limit", "replica 1k 2 3"))
 	require.Equal(t, "normal 1048576 524288 10 slave 1000 2 3 pubsub 33554432 8388608 60", s.value("client-output-buffer-limit"))
-	require.NoError(t, s.Set("client-output-buffer-limit", "NORMAL 5 6 7 normal 8 9 10"))
+	require.NoError(t, setOne(s, "client-output-buffer-limit", "NORMAL 5 6 7 normal 8 9 10"))
 	require.Equal(t, "normal 8 9 10 slave 1000 2 3 pubsub 33554432 8388608 60", s.value("client-output-buffer-limit"))
 	require.Equal(t, resp.OutputLimit{Hard: 8, Soft: 9, SoftSeconds: 10}, normalOutputLimit(s.value("client-output-buffer-limit")))
 
@@ -28,7 +28,7 @@ func TestOutputLimitsAsRedis(t *testing.T) {
 		"normal 1 2 -3":  resp.ErrBufferLimitValue,
 		"normal 1 2 3 x": resp.ErrBufferLimitArgs,
 	} {
-		err := s.Set("client-output-buffer-limit", v)
+		err := setOne(s, "client-output-buffer-limit", v)
 		require.ErrorIs(t, err, want, v)
 		require.ErrorIs(t, err, resp.ErrBadOptionValue, v)
 	}

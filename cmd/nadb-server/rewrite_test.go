@@ -28,12 +28,12 @@ func TestAliases(t *testing.T) {
 	require.Equal(t, [][2]string{{"replica-priority", "7"}, {"slave-priority", "7"}}, s.Get("*priority"))
 	require.Equal(t, [][2]string{{"slave-priority", "7"}}, s.Get("slave-priority"))
 
-	require.NoError(t, s.Set("SLAVE-PRIORITY", "3"))
+	require.NoError(t, setOne(s, "SLAVE-PRIORITY", "3"))
 	require.Equal(t, "3", s.value("replica-priority"))
-	require.ErrorIs(t, s.Set("slave-announce-port", "70000"), resp.ErrBadOptionValue)
+	require.ErrorIs(t, setOne(s, "slave-announce-port", "70000"), resp.ErrBadOptionValue)
 	var re *resp.OptionRangeError
-	require.True(t, errors.As(s.Set("min-slaves-to-write", "-1"), &re))
-	require.ErrorIs(t, s.Set("min-slaves-max-lag", "x"), resp.ErrOptionNotInteger)
+	require.True(t, errors.As(setOne(s, "min-slaves-to-write", "-1"), &re))
+	require.ErrorIs(t, setOne(s, "min-slaves-max-lag", "x"), resp.ErrOptionNotInteger)
 }
 
 func TestRewriteFormats(t *testing.T) {
@@ -67,7 +67,7 @@ func TestRewriteRoundTrip(t *testing.T) {
 	s, _, err := parseArgs([]string{file}, func(string) string { return "" })
 	require.NoError(t, err)
 	for name, v := range map[string]string{"requirepass": `"quoted" and spaced`, "masterauth": "#hash", "maxclients": "77", "replica-announce-ip": "10.9.9.9"} {
-		require.NoError(t, s.Set(name, v))
+		require.NoError(t, setOne(s, name, v))
 	}
 	require.NoError(t, s.Rewrite())
 	b, err := os.ReadFile(file)
@@ -86,7 +86,7 @@ func TestRewriteRoundTrip(t *testing.T) {
 	b, _ = os.ReadFile(file)
 	require.NotContains(t, string(b), "replicaof")
 
-	require.NoError(t, s.Set("requirepass", "a\nb"))
+	require.NoError(t, setOne(s, "requirepass", "a\nb"))
 	require.Error(t, s.Rewrite(), "a line break cannot be written")
 	s.file = ""
 	require.ErrorIs(t, s.Rewrite(), resp.ErrNoConfigFile)

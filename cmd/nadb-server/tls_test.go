@@ -411,14 +411,14 @@ func TestReloadTLSOnConfigSet(t *testing.T) {
 	leaf := func() string { return setup.cur.Load().server.Certificates[0].Leaf.Subject.CommonName }
 
 	// CONFIG SET tls-cert-file A tls-key-file B sets one after the other.
-	require.NoError(t, s.Set("tls-cert-file", second.CertFile))
+	require.NoError(t, setOne(s, "tls-cert-file", second.CertFile))
 	require.Contains(t, logs.String(), "TLS configuration not reloaded")
 	require.Equal(t, "first", leaf())
-	require.NoError(t, s.Set("tls-key-file", second.KeyFile))
+	require.NoError(t, setOne(s, "tls-key-file", second.KeyFile))
 	require.Contains(t, logs.String(), "TLS configuration reloaded")
 	require.Equal(t, "second", leaf())
 
-	require.Error(t, s.Set("tls-cert-file", "/nonexistent.crt"), "a file that cannot be read is refused")
+	require.Error(t, setOne(s, "tls-cert-file", "/nonexistent.crt"), "a file that cannot be read is refused")
 	require.Equal(t, second.CertFile, s.value("tls-cert-file"))
 	reloadTLS(nil, "tls-cert-file", s.value, logger) // TLS off: nothing to reload
 }
