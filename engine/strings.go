@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
 )
@@ -359,17 +360,15 @@ func (e *Engine) IncrBy(d int, key string, delta int64) (int64, error) {
 	return cur, nil
 }
 
-// ParseFloat parses a Redis float argument: no spaces, no digit
-// separators, not NaN.
+// ParseFloat parses a Redis float argument as getDoubleFromObject does:
+// C's strtod over the whole argument (hexadecimal too, infinities in any
+// spelling), no spaces, not NaN, no overflow to infinity nor underflow to
+// zero.
 func ParseFloat(b []byte) (float64, bool) {
 	if !floatSyntax(b) {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
+	return strtod(string(b), true)
 }
 
 // maxFloatChars bounds a float argument as Redis's MAX_LONG_DOUBLE_CHARS.
@@ -397,6 +396,11 @@ const longDoublePrec = 64
 func parseLongDouble(b []byte) (*big.Float, bool) {
 	if !floatSyntax(b) {
 		return nil, false
+	}
+	// strtold reads an infinity in any case, also spelled out.
+	if unsigned := strings.TrimLeft(string(b), "+-"); len(b)-len(unsigned) <= 1 &&
+		(strings.EqualFold(unsigned, "inf") || strings.EqualFold(unsigned, "infinity")) {
+		return new(big.Float).SetPrec(longDoublePrec).SetInf(b[0] == '-'), true
 	}
 	f, _, err := new(big.Float).SetPrec(longDoublePrec).Parse(string(b), 0)
 	if err != nil || !inLongDoubleRange(f) {
@@ -444,10 +448,6 @@ func trimFloat(b []byte) []byte {
 // result. The sum is computed with a 64-bit mantissa, as Redis's long
 // double is, so results print as Redis prints them.
 func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
-	inc, ok := parseLongDouble(delta)
-	if !ok {
-		return nil, ErrNotFloat
-	}
 	e.lock()
 	defer e.unlock()
 	now := e.nowMs()
@@ -455,7 +455,7 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 	cur := new(big.Float).SetPrec(longDoublePrec)
 	var at int64
 	if ok && !en.isString() {
-		return nil, ErrWrongType
+		return nil, ErrWrongType // as Redis: the type before either number
 	}
 	if ok {
 		v, ok := parseLongDouble(en.val)
@@ -463,6 +463,10 @@ func (e *Engine) IncrByFloat(d int, key string, delta []byte) ([]byte, error) {
 			return nil, ErrNotFloat
 		}
 		cur, at = v, en.expireAt
+	}
+	inc, ok := parseLongDouble(delta)
+	if !ok {
+		return nil, ErrNotFloat
 	}
 	if cur.IsInf() || inc.IsInf() {
 		return nil, ErrNaNOrInf

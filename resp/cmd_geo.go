@@ -2,6 +2,7 @@ package resp
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ const (
 )
 
 func errGeoPair(lon, lat float64) string {
-	return "ERR invalid longitude,latitude pair " + strconv.FormatFloat(lon, 'f', 6, 64) + "," + strconv.FormatFloat(lat, 'f', 6, 64)
+	return "ERR invalid longitude,latitude pair " + cFixed6(lon) + "," + cFixed6(lat)
 }
 
 // geoLonLat parses a longitude and a latitude, or writes the error.
@@ -523,4 +524,15 @@ func geoMatches(tx *engine.Engine, d int, key string, q *geoQuery) []geoPoint {
 		slices.SortStableFunc(out, func(a, b geoPoint) int { return q.sort * cmp.Compare(a.dist, b.dist) })
 	}
 	return out
+}
+
+// cFixed6 is C's "%f": six decimals, an infinity as inf or -inf.
+func cFixed6(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'f', 6, 64)
 }
