@@ -20,19 +20,20 @@ func registerClusterSubcommands(t commandTable) {
 	const (
 		st  = flagStale
 		adm = flagAdmin | flagStale
+		cfg = adm | flagNoAsyncLoading // changes the cluster's configuration
 	)
 	sub := func(name string, arity int, flags cmdFlags) command {
 		return command{name: name, arity: arity, flags: flags}
 	}
 	t.addSubcommands("cluster",
-		sub("addslots", -3, adm), sub("addslotsrange", -4, adm), sub("bumpepoch", 2, adm),
-		sub("count-failure-reports", 3, adm), sub("countkeysinslot", 3, st), sub("delslots", -3, adm),
-		sub("delslotsrange", -4, adm), sub("failover", -2, adm), sub("flushslots", 2, adm),
-		sub("forget", 3, adm), sub("getkeysinslot", 4, st), sub("help", 2, flagLoading|st),
-		sub("info", 2, st), sub("keyslot", 3, st), sub("links", 2, st), sub("meet", -4, adm),
-		sub("myid", 2, st), sub("nodes", 2, st), sub("replicas", 3, adm), sub("replicate", 3, adm),
-		sub("reset", -2, adm|flagNoScript), sub("saveconfig", 2, adm), sub("set-config-epoch", 3, adm),
-		sub("setslot", -4, adm), sub("shards", 2, st), sub("slaves", 3, adm), sub("slots", 2, st))
+		sub("addslots", -3, cfg), sub("addslotsrange", -4, cfg), sub("bumpepoch", 2, cfg),
+		sub("count-failure-reports", 3, adm), sub("countkeysinslot", 3, st), sub("delslots", -3, cfg),
+		sub("delslotsrange", -4, cfg), sub("failover", -2, cfg), sub("flushslots", 2, cfg),
+		sub("forget", 3, cfg), sub("getkeysinslot", 4, st), sub("help", 2, flagLoading|st),
+		sub("info", 2, st), sub("keyslot", 3, st), sub("links", 2, st), sub("meet", -4, cfg),
+		sub("myid", 2, st), sub("nodes", 2, st), sub("replicas", 3, adm), sub("replicate", 3, cfg),
+		sub("reset", -2, adm|flagNoScript), sub("saveconfig", 2, cfg), sub("set-config-epoch", 3, cfg),
+		sub("setslot", -4, cfg), sub("shards", 2, st), sub("slaves", 3, adm), sub("slots", 2, st))
 }
 
 func cmdClusterDisabled(s *Server, c *client, args [][]byte) {

@@ -2,12 +2,12 @@ package resp
 
 func registerConnectionCommands(t commandTable) {
 	t.add(command{name: "ping", arity: -1, flags: flagFast, group: "connection", since: "1.0.0", summary: "Returns the server's liveliness response.", handler: cmdPing})
-	t.add(command{name: "echo", arity: 2, flags: flagFast | flagStale, group: "connection", since: "1.0.0", summary: "Returns the given string.", handler: cmdEcho})
-	t.add(command{name: "quit", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoAuth | flagNoScript, group: "connection", since: "1.0.0", summary: "Closes the connection.", handler: cmdQuit})
+	t.add(command{name: "echo", arity: 2, flags: flagLoading | flagFast | flagStale, group: "connection", since: "1.0.0", summary: "Returns the given string.", handler: cmdEcho})
+	t.add(command{name: "quit", arity: -1, flags: flagAllowBusy | flagFast | flagStale | flagLoading | flagNoAuth | flagNoScript, group: "connection", since: "1.0.0", summary: "Closes the connection.", handler: cmdQuit})
 	t.add(command{name: "select", arity: 2, flags: flagFast | flagStale | flagLoading, group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect})
-	t.add(command{name: "hello", arity: -1, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.0.0", summary: "Handshakes with the Redis server.", handler: cmdHello})
-	t.add(command{name: "reset", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.2.0", summary: "Resets the connection.", handler: cmdReset})
-	t.add(command{name: "auth", arity: -2, flags: flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth})
+	t.add(command{name: "hello", arity: -1, flags: flagAllowBusy | flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.0.0", summary: "Handshakes with the Redis server.", handler: cmdHello})
+	t.add(command{name: "reset", arity: 1, flags: flagAllowBusy | flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "6.2.0", summary: "Resets the connection.", handler: cmdReset})
+	t.add(command{name: "auth", arity: -2, flags: flagAllowBusy | flagFast | flagStale | flagLoading | flagNoScript | flagNoAuth, group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth})
 }
 
 func cmdPing(s *Server, c *client, args [][]byte) {

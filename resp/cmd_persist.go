@@ -24,9 +24,9 @@ func rewriteRunning(err error) bool {
 }
 
 func registerPersistCommands(t commandTable) {
-	t.add(command{name: "save", arity: 1, flags: flagAdmin | flagNoScript | flagNoMulti, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk.", handler: cmdSave})
-	t.add(command{name: "bgsave", arity: -1, flags: flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously saves the database(s) to disk.", handler: cmdBgSave})
-	t.add(command{name: "bgrewriteaof", arity: 1, flags: flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously rewrites the append-only file to disk.", handler: cmdBgRewriteAOF})
+	t.add(command{name: "save", arity: 1, flags: flagNoAsyncLoading | flagAdmin | flagNoScript | flagNoMulti, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk.", handler: cmdSave})
+	t.add(command{name: "bgsave", arity: -1, flags: flagNoAsyncLoading | flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously saves the database(s) to disk.", handler: cmdBgSave})
+	t.add(command{name: "bgrewriteaof", arity: 1, flags: flagNoAsyncLoading | flagAdmin | flagNoScript, group: "server", since: "1.0.0", summary: "Asynchronously rewrites the append-only file to disk.", handler: cmdBgRewriteAOF})
 	t.add(command{name: "lastsave", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "1.0.0", summary: "Returns the Unix timestamp of the last successful save to disk.", handler: cmdLastSave})
 }
 

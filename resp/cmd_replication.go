@@ -8,8 +8,8 @@ import (
 )
 
 func registerReplicationCommands(t commandTable) {
-	t.add(command{name: "replicaof", arity: 3, flags: flagAdmin | flagNoScript | flagStale, group: "server", since: "5.0.0", summary: "Configures a server as replica of another, or promotes it to a master.", handler: cmdReplicaOf})
-	t.add(command{name: "slaveof", arity: 3, flags: flagAdmin | flagNoScript | flagStale, group: "server", since: "1.0.0", summary: "Sets a Redis server as a replica of another, or promotes it to being a master.", handler: cmdReplicaOf})
+	t.add(command{name: "replicaof", arity: 3, flags: flagNoAsyncLoading | flagAdmin | flagNoScript | flagStale, group: "server", since: "5.0.0", summary: "Configures a server as replica of another, or promotes it to a master.", handler: cmdReplicaOf})
+	t.add(command{name: "slaveof", arity: 3, flags: flagNoAsyncLoading | flagAdmin | flagNoScript | flagStale, group: "server", since: "1.0.0", summary: "Sets a Redis server as a replica of another, or promotes it to being a master.", handler: cmdReplicaOf})
 	t.add(command{name: "role", arity: 1, flags: flagFast | flagStale | flagLoading | flagNoScript, group: "server", since: "2.8.12", summary: "Returns the replication role.", handler: cmdRole})
 	t.add(command{name: "failover", arity: -1, flags: flagAdmin | flagNoScript | flagStale, group: "server", since: "6.2.0", summary: "Starts a coordinated failover from a server to one of its replicas.", handler: cmdFailover})
 	t.add(command{name: "wait", arity: 3, flags: flagNoScript, group: "generic", since: "3.0.0", summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", handler: cmdWait})

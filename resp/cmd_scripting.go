@@ -19,12 +19,15 @@ func registerScriptingCommands(t commandTable) {
 	}
 	ns := flagNoScript
 	ro := flagNoScript | flagReadOnly
-	add("eval", -3, ns|flagStale, "scripting", "2.6.0", "Executes a server-side Lua script.", cmdEval)
-	add("eval_ro", -3, ro|flagStale, "scripting", "7.0.0", "Executes a read-only server-side Lua script.", cmdEval)
-	add("evalsha", -3, ns|flagStale, "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.", cmdEvalSHA)
-	add("evalsha_ro", -3, ro|flagStale, "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.", cmdEvalSHA)
-	add("fcall", -3, ns|flagStale, "scripting", "7.0.0", "Invokes a function.", cmdFCall)
-	add("fcall_ro", -3, ro|flagStale, "scripting", "7.0.0", "Invokes a read-only function.", cmdFCall)
+	// The keys follow numkeys, may be none, and MONITOR shows the
+	// script's commands rather than the call itself (as Redis flags them).
+	keyed := flagMovableKeys | flagNoMandatoryKeys | flagSkipMonitor
+	add("eval", -3, keyed|ns|flagStale, "scripting", "2.6.0", "Executes a server-side Lua script.", cmdEval)
+	add("eval_ro", -3, keyed|ro|flagStale, "scripting", "7.0.0", "Executes a read-only server-side Lua script.", cmdEval)
+	add("evalsha", -3, keyed|ns|flagStale, "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.", cmdEvalSHA)
+	add("evalsha_ro", -3, keyed|ro|flagStale, "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.", cmdEvalSHA)
+	add("fcall", -3, keyed|ns|flagStale, "scripting", "7.0.0", "Invokes a function.", cmdFCall)
+	add("fcall_ro", -3, keyed|ro|flagStale, "scripting", "7.0.0", "Invokes a read-only function.", cmdFCall)
 	// Containers: their subcommands are in subcommands.go.
 	add("script", -2, 0, "scripting", "2.6.0", "A container for Lua scripts management commands.", nil)
 	add("function", -2, 0, "scripting", "7.0.0", "A container for function commands.", nil)

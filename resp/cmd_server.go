@@ -22,7 +22,7 @@ func registerServerCommands(t commandTable) {
 	t.add(command{name: "flushdb", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Remove all keys from the current database.", handler: cmdFlushDB})
 	t.add(command{name: "flushall", arity: -1, flags: flagWrite, group: "server", since: "1.0.0", summary: "Removes all keys from all databases.", handler: cmdFlushAll})
 	t.add(command{name: "time", arity: 1, flags: flagFast | flagStale | flagLoading, group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime})
-	t.add(command{name: "shutdown", arity: -1, flags: flagAdmin | flagNoMulti | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
+	t.add(command{name: "shutdown", arity: -1, flags: flagAllowBusy | flagAdmin | flagNoMulti | flagStale | flagLoading | flagNoScript, group: "server", since: "1.0.0", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", handler: cmdShutdown})
 	t.add(command{name: "command", arity: -1, flags: flagStale | flagLoading, group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand})
 	t.add(command{name: "client", arity: -2, group: "connection", since: "2.4.0", summary: "A container for client connection commands.", handler: cmdClient})
 	t.add(command{name: "config", arity: -2, group: "server", since: "2.0.0", summary: "A container for server configuration commands.", handler: cmdConfig})
@@ -263,6 +263,10 @@ func commandInfo(cmd *command) []any {
 		}
 		subs = entries
 	}
+	tips := setReply{}
+	for _, tip := range commandTips[cmd.name] {
+		tips = append(tips, tip)
+	}
 	cats := setReply{} // its ACL categories, in Redis's order
 	for _, cat := range aclCategories {
 		if inACLCategory(cmd, cat) {
@@ -272,7 +276,7 @@ func commandInfo(cmd *command) []any {
 	return []any{
 		cmd.name, int64(cmd.arity), flags,
 		int64(cmd.keys.first), int64(cmd.keys.last), int64(cmd.keys.step),
-		cats, setReply{}, setReply{}, subs,
+		cats, tips, setReply{}, subs,
 	}
 }
 

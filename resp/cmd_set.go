@@ -31,7 +31,7 @@ func registerSetCommands(t commandTable) {
 	add("sunionstore", -3, store, all, "1.0.0", "Stores the union of multiple sets in a key.", cmdSUnionStore)
 	add("sdiffstore", -3, store, all, "1.0.0", "Stores the difference of multiple sets in a key.", cmdSDiffStore)
 	// SINTERCARD's keys follow numkeys: Redis reports no fixed positions.
-	add("sintercard", -3, flagReadOnly, keySpec{}, "7.0.0", "Returns the number of members of the intersect of multiple sets.", cmdSInterCard)
+	add("sintercard", -3, flagReadOnly|flagMovableKeys, keySpec{}, "7.0.0", "Returns the number of members of the intersect of multiple sets.", cmdSInterCard)
 	add("sscan", -3, flagReadOnly, one, "2.8.0", "Iterates over members of a set.", cmdSScan)
 }
 

@@ -30,11 +30,11 @@ type queuedCmd struct {
 }
 
 func registerTxCommands(t commandTable) {
-	t.add(command{name: "multi", arity: 1, flags: flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "1.2.0", summary: "Starts a transaction.", handler: cmdMulti})
+	t.add(command{name: "multi", arity: 1, flags: flagAllowBusy | flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "1.2.0", summary: "Starts a transaction.", handler: cmdMulti})
 	t.add(command{name: "exec", arity: 1, flags: flagLoading | flagStale | flagNoScript | flagSkipSlowlog, group: "transactions", since: "1.2.0", summary: "Executes all commands in a transaction.", handler: cmdExec})
-	t.add(command{name: "discard", arity: 1, flags: flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.0.0", summary: "Discards a transaction.", handler: cmdDiscard})
-	t.add(command{name: "watch", arity: -2, keys: keySpec{1, -1, 1}, flags: flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.2.0", summary: "Monitors changes to keys to determine the execution of a transaction.", handler: cmdWatch})
-	t.add(command{name: "unwatch", arity: 1, flags: flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.2.0", summary: "Forgets about watched keys of a transaction.", handler: cmdUnwatch})
+	t.add(command{name: "discard", arity: 1, flags: flagAllowBusy | flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.0.0", summary: "Discards a transaction.", handler: cmdDiscard})
+	t.add(command{name: "watch", arity: -2, keys: keySpec{1, -1, 1}, flags: flagAllowBusy | flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.2.0", summary: "Monitors changes to keys to determine the execution of a transaction.", handler: cmdWatch})
+	t.add(command{name: "unwatch", arity: 1, flags: flagAllowBusy | flagFast | flagLoading | flagStale | flagNoScript, group: "transactions", since: "2.2.0", summary: "Forgets about watched keys of a transaction.", handler: cmdUnwatch})
 }
 
 // runsInMulti names the commands that run at once between MULTI and EXEC

@@ -290,14 +290,14 @@ func allowedWhileSubscribed(cmd *command) bool {
 }
 
 func registerPubSubCommands(t commandTable) {
-	t.add(command{name: "subscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels.", handler: cmdSubscribe})
-	t.add(command{name: "unsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages posted to channels.", handler: cmdUnsubscribe})
-	t.add(command{name: "psubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels that match one or more patterns.", handler: cmdPSubscribe})
-	t.add(command{name: "punsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages published to channels that match one or more patterns.", handler: cmdPUnsubscribe})
-	t.add(command{name: "publish", arity: 3, flags: flagLoading | flagStale | flagFast, group: "pubsub", since: "2.0.0", summary: "Posts a message to a channel.", handler: cmdPublish})
-	t.add(command{name: "ssubscribe", arity: -2, flags: flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Listens for messages published to shard channels.", handler: cmdSSubscribe})
-	t.add(command{name: "sunsubscribe", arity: -1, flags: flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Stops listening to messages posted to shard channels.", handler: cmdSUnsubscribe})
-	t.add(command{name: "spublish", arity: 3, flags: flagLoading | flagStale | flagFast, keys: keySpec{1, 1, 1}, group: "pubsub", since: "7.0.0", summary: "Post a message to a shard channel", handler: cmdSPublish})
+	t.add(command{name: "subscribe", arity: -2, flags: flagPubSub | flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels.", handler: cmdSubscribe})
+	t.add(command{name: "unsubscribe", arity: -1, flags: flagPubSub | flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages posted to channels.", handler: cmdUnsubscribe})
+	t.add(command{name: "psubscribe", arity: -2, flags: flagPubSub | flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Listens for messages published to channels that match one or more patterns.", handler: cmdPSubscribe})
+	t.add(command{name: "punsubscribe", arity: -1, flags: flagPubSub | flagLoading | flagStale | flagNoScript, group: "pubsub", since: "2.0.0", summary: "Stops listening to messages published to channels that match one or more patterns.", handler: cmdPUnsubscribe})
+	t.add(command{name: "publish", arity: 3, flags: flagPubSub | flagLoading | flagStale | flagFast, group: "pubsub", since: "2.0.0", summary: "Posts a message to a channel.", handler: cmdPublish})
+	t.add(command{name: "ssubscribe", arity: -2, flags: flagPubSub | flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Listens for messages published to shard channels.", handler: cmdSSubscribe})
+	t.add(command{name: "sunsubscribe", arity: -1, flags: flagPubSub | flagLoading | flagStale | flagNoScript, keys: keySpec{1, -1, 1}, group: "pubsub", since: "7.0.0", summary: "Stops listening to messages posted to shard channels.", handler: cmdSUnsubscribe})
+	t.add(command{name: "spublish", arity: 3, flags: flagPubSub | flagLoading | flagStale | flagFast, keys: keySpec{1, 1, 1}, group: "pubsub", since: "7.0.0", summary: "Post a message to a shard channel", handler: cmdSPublish})
 	t.add(command{name: "pubsub", arity: -2, group: "pubsub", since: "2.8.0", summary: "A container for Pub/Sub commands.", handler: cmdPubSub})
 }
 

@@ -48,12 +48,7 @@ func (s *Server) scriptBusy(c *client, cmd *command) bool {
 	if c.inGroup || !s.scriptPastThreshold() {
 		return false
 	}
-	switch cmd.name {
-	case "auth", "hello", "quit", "reset", "shutdown", "multi", "discard", "watch", "unwatch", "replconf",
-		"script|kill", "function|kill", "function|stats":
-		return false
-	}
-	return true
+	return cmd.flags&flagAllowBusy == 0
 }
 
 // runningScript is a script in execution. Its state goes from clean to

@@ -40,14 +40,14 @@ func registerSubcommands(t commandTable) {
 	t.addSubcommands("memory",
 		help, sub("malloc-stats", 2, 0), sub("purge", 2, 0), key(sub("usage", -3, flagReadOnly)))
 	t.addSubcommands("module",
-		help, sub("list", 2, flagAdmin|flagNoScript), sub("load", -3, flagAdmin|flagNoScript|flagProtected),
-		sub("loadex", -3, flagAdmin|flagNoScript|flagProtected), sub("unload", 3, flagAdmin|flagNoScript|flagProtected))
+		help, sub("list", 2, flagAdmin|flagNoScript), sub("load", -3, flagAdmin|flagNoScript|flagProtected|flagNoAsyncLoading),
+		sub("loadex", -3, flagAdmin|flagNoScript|flagProtected|flagNoAsyncLoading), sub("unload", 3, flagAdmin|flagNoScript|flagProtected|flagNoAsyncLoading))
 	t.addSubcommands("object",
 		key(sub("encoding", 3, flagReadOnly)), key(sub("freq", 3, flagReadOnly)), help,
 		key(sub("idletime", 3, flagReadOnly)), key(sub("refcount", 3, flagReadOnly)))
 	t.addSubcommands("pubsub",
-		sub("channels", -2, ls), sub("numpat", 2, ls), sub("numsub", -2, ls),
-		sub("shardchannels", -2, ls), sub("shardnumsub", -2, ls), help)
+		sub("channels", -2, ls|flagPubSub), sub("numpat", 2, ls|flagPubSub), sub("numsub", -2, ls|flagPubSub),
+		sub("shardchannels", -2, ls|flagPubSub), sub("shardnumsub", -2, ls|flagPubSub), help)
 	t.addSubcommands("xgroup",
 		key(sub("create", -5, flagWrite|flagDenyOOM)), key(sub("createconsumer", 5, flagWrite|flagDenyOOM)),
 		key(sub("delconsumer", 5, flagWrite)), key(sub("destroy", 4, flagWrite)), help,
@@ -64,16 +64,16 @@ func registerSubcommands(t commandTable) {
 		command{name: "exists", arity: -3, flags: ns, handler: cmdScriptExists},
 		command{name: "flush", arity: -2, flags: ns, handler: cmdScriptFlush},
 		command{name: "help", arity: 2, flags: ls, handler: cmdScriptHelp},
-		command{name: "kill", arity: 2, flags: ns, handler: cmdScriptKill},
+		command{name: "kill", arity: 2, flags: ns | flagAllowBusy, handler: cmdScriptKill},
 		command{name: "load", arity: 3, flags: ns | flagStale, handler: cmdScriptLoad})
 	t.addSubcommands("function",
 		command{name: "delete", arity: 3, flags: flagWrite | ns, handler: cmdFunctionDelete},
 		command{name: "dump", arity: 2, flags: ns, handler: cmdFunctionDump},
 		command{name: "flush", arity: -2, flags: flagWrite | ns, handler: cmdFunctionFlush},
 		command{name: "help", arity: 2, flags: ls, handler: cmdFunctionHelp},
-		command{name: "kill", arity: 2, flags: ns, handler: cmdNotBusy},
+		command{name: "kill", arity: 2, flags: ns | flagAllowBusy, handler: cmdNotBusy},
 		command{name: "list", arity: -2, flags: ns, handler: cmdFunctionList},
 		command{name: "load", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionLoad},
 		command{name: "restore", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionRestore},
-		command{name: "stats", arity: 2, flags: ns, handler: cmdFunctionStats})
+		command{name: "stats", arity: 2, flags: ns | flagAllowBusy, handler: cmdFunctionStats})
 }

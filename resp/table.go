@@ -1,7 +1,7 @@
 package resp
 
 // cmdFlags classify commands for dispatch and for COMMAND INFO.
-type cmdFlags uint16
+type cmdFlags uint32
 
 const (
 	flagWrite    cmdFlags = 1 << iota // changes the keyspace: logged, refused on a replica
@@ -29,6 +29,17 @@ const (
 	// allows the client (see Allowance). COMMAND INFO does not list it, as
 	// Redis does not.
 	flagProtected
+	// flagAllowBusy marks what a client may still run while a script is
+	// past busy-reply-threshold (AUTH, MULTI, SCRIPT KILL...).
+	flagAllowBusy
+	// The flags below steer nothing here; COMMAND INFO shows them as
+	// Redis does: a pub/sub command, one MONITOR does not show as itself
+	// (a script's), one whose keys may be none, one refused while a
+	// replica loads its data asynchronously.
+	flagPubSub
+	flagSkipMonitor
+	flagNoMandatoryKeys
+	flagNoAsyncLoading
 )
 
 // flagNames are the flags' COMMAND INFO names, in the order Redis lists
@@ -38,9 +49,10 @@ var flagNames = []struct {
 	name string
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"},
-	{flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagSkipSlowlog, "skip_slowlog"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagNoMulti, "no_multi"},
-	{flagMovableKeys, "movablekeys"},
+	{flagPubSub, "pubsub"}, {flagNoScript, "noscript"}, {flagBlocking, "blocking"}, {flagLoading, "loading"},
+	{flagStale, "stale"}, {flagSkipMonitor, "skip_monitor"}, {flagSkipSlowlog, "skip_slowlog"}, {flagFast, "fast"},
+	{flagNoAuth, "no_auth"}, {flagNoMandatoryKeys, "no_mandatory_keys"}, {flagNoAsyncLoading, "no_async_loading"},
+	{flagNoMulti, "no_multi"}, {flagMovableKeys, "movablekeys"}, {flagAllowBusy, "allow_busy"},
 }
 
 // handlerFunc runs a command whose arity was checked. args[0] is the name.
