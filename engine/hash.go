@@ -501,7 +501,9 @@ func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count i
 		return 0, nil, err
 	}
 	var out []string
+	seen := 0 // as Redis, count fields and values before the pattern filters them
 	keep := func(f string, v []byte) {
+		seen += 2
 		if scanMatch(pattern, f) {
 			out = append(out, f, string(v))
 		}
@@ -517,7 +519,7 @@ func (e *Engine) HScan(d int, key string, cursor uint64, pattern string, count i
 	count = max(count, 1)
 	for buckets := 0; ; buckets++ {
 		cursor = o.tab.Scan(cursor, func(r slab.Entry) { keep(r.KeyString(), r.Value) })
-		if cursor == 0 || len(out) >= 2*count || buckets >= count*10 {
+		if cursor == 0 || seen >= count || buckets >= count*10 {
 			break
 		}
 	}

@@ -378,7 +378,9 @@ func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count i
 		return 0, nil, err
 	}
 	var out []ZMember
+	seen := 0 // as Redis, count members and scores before the pattern filters them
 	keep := func(m string, s float64) {
+		seen += 2
 		if scanMatch(pattern, m) {
 			out = append(out, ZMember{m, s})
 		}
@@ -395,7 +397,7 @@ func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count i
 		cursor = z.idx.Scan(cursor, func(r slab.Entry) {
 			keep(string(r.Key), scoreOf(r.Value))
 		})
-		if cursor == 0 || len(out) >= count || buckets >= count*10 {
+		if cursor == 0 || seen >= count || buckets >= count*10 {
 			break
 		}
 	}
