@@ -24,6 +24,9 @@ type client struct {
 	// the one before it in the pipeline, or the pipeline's start (0: none
 	// yet). One clock read per command times them all.
 	tick int64
+	// pubYielded: a PUBLISH of this pipeline already let the other
+	// connections run (publishInOrder); the next pipeline's may again.
+	pubYielded bool
 	// conn is where handlers write replies: the output buffer, which the
 	// connection loop sends once per pipeline. (Named conn because
 	// handlers wrote to a redcon.Conn before the loop was ours.)

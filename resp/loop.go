@@ -176,6 +176,7 @@ func (s *Server) handle(c *client, args [][]byte) error {
 func (s *Server) endPipeline(c *client) error {
 	s.noteErrors(c)
 	c.tick = 0
+	c.pubYielded = false
 	if c.sub != nil {
 		err := s.flushToOutbox(c)
 		if c.trkBusy {
