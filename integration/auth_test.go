@@ -348,3 +348,33 @@ echo "== remote, protected-mode no"; probe 10.9.8.7 PING QUIT
 	require.Contains(t, out, "== remote with password\n+OK\n+PONG\n+OK\n")
 	require.True(t, strings.HasSuffix(out, "== remote, protected-mode no\n+PONG\n+OK\n"), "got:\n%s", out)
 }
+
+// TestACLDryRunAndDelUser: ACL DRYRUN answers for the default user, who
+// may run every command, and ACL DELUSER deletes no one (there is no other
+// user) and refuses to delete default, byte for byte as redis-server 7.0
+// (run with NADB_TEST_TARGET=redis-server to see it still does).
+func TestACLDryRunAndDelUser(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"ACL", "DRYRUN", "default", "get", "k"}, "+OK\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "set", "k", "v"}, "+OK\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "get"}, "-ERR wrong number of arguments for 'get' command\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "nosuch"}, "-ERR Command 'nosuch' not found\r\n"},
+		{[]string{"ACL", "DRYRUN", "nouser", "get", "k"}, "-ERR User 'nouser' not found\r\n"},
+		{[]string{"ACL", "DRYRUN", "Default", "get", "k"}, "-ERR User 'Default' not found\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "config", "get", "x"}, "+OK\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "config", "nosub"}, "-ERR Command 'config' not found\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "config"}, "-ERR wrong number of arguments for 'config' command\r\n"},
+		{[]string{"ACL", "DRYRUN", "default"}, "-ERR wrong number of arguments for 'acl|dryrun' command\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "client", "list"}, "+OK\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "client", "id", "x"}, "-ERR wrong number of arguments for 'client|id' command\r\n"},
+		{[]string{"ACL", "DELUSER", "nouser"}, ":0\r\n"},
+		{[]string{"ACL", "DELUSER", "a", "b"}, ":0\r\n"},
+		{[]string{"ACL", "DELUSER", "nouser", "default"}, "-ERR The 'default' user cannot be removed\r\n"},
+		{[]string{"ACL", "DELUSER", "Default"}, ":0\r\n"},
+		{[]string{"ACL", "DELUSER"}, "-ERR wrong number of arguments for 'acl|deluser' command\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "ping"}, "+OK\r\n"},
+		{[]string{"ACL", "DRYRUN", "default", "PING", "a", "b"}, "+OK\r\n"},
+	})
+}

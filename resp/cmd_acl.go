@@ -77,9 +77,43 @@ func cmdACL(s *Server, c *client, args [][]byte) {
 			"SETUSER <username> <attribute> [<attribute> ...]", "    Create or modify a user with the specified attributes.",
 			"USERS", "    List all the registered usernames.",
 			"WHOAMI", "    Return the current connection username.")
-	default: // setuser, deluser, load, save, dryrun
+	case "deluser":
+		// No user but default exists, and that one cannot be removed.
+		for _, name := range args[2:] {
+			if string(name) == defaultUser {
+				c.conn.WriteError(errACLDelDefault)
+				return
+			}
+		}
+		c.conn.WriteInt(0)
+	case "dryrun":
+		aclDryRun(s, c, args)
+	default: // setuser, load, save
 		c.conn.WriteError(errACLNoUsers)
 	}
+}
+
+// aclDryRun answers ACL DRYRUN as Redis does for a user that may run
+// everything, the only one there is: the user and the command must exist
+// and the arguments fit its arity.
+func aclDryRun(s *Server, c *client, args [][]byte) {
+	if string(args[2]) != defaultUser {
+		c.conn.WriteError(errACLUserNotFound(args[2]))
+		return
+	}
+	cmd := s.lookup(args[3])
+	if cmd != nil && cmd.subs != nil && len(args) > 4 {
+		cmd = cmd.subcommand(args[4])
+	}
+	if cmd == nil {
+		c.conn.WriteError(errACLCommandNotFound(args[3]))
+		return
+	}
+	if !cmd.arityOK(len(args) - 3) {
+		c.conn.WriteError(errArity(cmd.name))
+		return
+	}
+	okReply(c)
 }
 
 // aclRule is the default user's line in ACL LIST.

@@ -39,7 +39,9 @@ func TestACLReplies(t *testing.T) {
 		{[]string{"ACL", "GENPASS", "5000"}, errReply(errGenPassBits)},
 		{[]string{"ACL", "GENPASS", "x"}, errReply(errNotInteger)},
 		{[]string{"ACL", "SETUSER", "bob", "on"}, errReply(errACLNoUsers)},
-		{[]string{"ACL", "DELUSER", "bob"}, errReply(errACLNoUsers)},
+		{[]string{"ACL", "DELUSER", "bob"}, ":0\r\n"},
+		{[]string{"ACL", "DELUSER", "bob", "default"}, errReply(errACLDelDefault)},
+		{[]string{"ACL", "DRYRUN", "default", "set", "k", "v"}, "+OK\r\n"},
 		{[]string{"ACL", "LOG"}, "*0\r\n"},
 		{[]string{"ACL", "LOG", "RESET"}, "+OK\r\n"},
 	} {

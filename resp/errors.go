@@ -80,6 +80,8 @@ const (
 	// errACLNoUsers refuses the ACL subcommands that would create, change,
 	// delete or load users: only the default user exists here.
 	errACLNoUsers = "ERR this server has only the default user (requirepass sets its password); ACL users cannot be created, changed, deleted, loaded or saved"
+	// errACLDelDefault refuses ACL DELUSER default.
+	errACLDelDefault = "ERR The 'default' user cannot be removed"
 	// errGenPassBits answers ACL GENPASS with bits out of range.
 	errGenPassBits   = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
 	errProtoVersion  = "ERR Protocol version is not an integer or out of range"
@@ -580,3 +582,14 @@ const (
 	errNumKeysZero   = "ERR numkeys should be greater than 0"
 	errLimitNegative = "ERR LIMIT can't be negative"
 )
+
+// errACLUserNotFound answers ACL DRYRUN for a user that does not exist.
+func errACLUserNotFound(name []byte) string {
+	return sanitize("ERR User '" + string(name) + "' not found")
+}
+
+// errACLCommandNotFound answers ACL DRYRUN for a command that does not
+// exist.
+func errACLCommandNotFound(name []byte) string {
+	return sanitize("ERR Command '" + string(name) + "' not found")
+}
