@@ -523,3 +523,32 @@ func TestDebug(t *testing.T) {
 		require.Equal(t, "OK", c.Do(ctx, "DEBUG", "SLEEP", 0).Val())
 	})
 }
+
+// TestDebugObject: DEBUG OBJECT gives Redis's line for each kind of value
+// (refcount, encoding, the serialized length, the LRU clock and idle
+// time, a quicklist's nodes) and "no such key" for a missing one; the
+// address is the server's own (run with NADB_TEST_TARGET=redis-server to
+// see redis-server answer the same).
+func TestDebugObject(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := s.Client()
+	ctx := context.Background()
+	require.NoError(t, c.Set(ctx, "str", "bar", 0).Err())
+	require.NoError(t, c.Set(ctx, "int", "123", 0).Err())
+	require.NoError(t, c.RPush(ctx, "list", "a", "b", "c").Err())
+	require.NoError(t, c.HSet(ctx, "hash", "f", "v").Err())
+	require.NoError(t, c.ZAdd(ctx, "zset", redis.Z{Score: 1, Member: "a"}).Err())
+	for key, want := range map[string]string{
+		"str":  ` refcount:1 encoding:embstr serializedlength:4 lru:\d+ lru_seconds_idle:\d+$`,
+		"int":  ` refcount:2147483647 encoding:int serializedlength:2 lru:\d+ lru_seconds_idle:\d+$`,
+		"list": ` refcount:1 encoding:quicklist serializedlength:19 lru:\d+ lru_seconds_idle:\d+ ql_nodes:1 ql_avg_node:3\.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:16$`,
+		"hash": ` refcount:1 encoding:listpack serializedlength:14 lru:\d+ lru_seconds_idle:\d+$`,
+		"zset": ` refcount:1 encoding:listpack serializedlength:13 lru:\d+ lru_seconds_idle:\d+$`,
+	} {
+		line, err := c.DebugObject(ctx, key).Result()
+		require.NoError(t, err, key)
+		require.Regexp(t, `^Value at:0x[0-9a-f]+`+want, line, key)
+	}
+	require.EqualError(t, c.DebugObject(ctx, "nokey").Err(), "ERR no such key")
+}

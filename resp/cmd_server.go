@@ -313,6 +313,8 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 		for _, d := range digests {
 			c.conn.WriteString(d)
 		}
+	case equalFold(sub, "object") && len(args) == 3:
+		debugObject(s, c, string(args[2]))
 	case equalFold(sub, "set-active-expire") && len(args) == 3:
 		on, ok := parseInt(args[2])
 		if !ok {
@@ -338,6 +340,7 @@ func cmdDebug(s *Server, c *client, args [][]byte) {
 			"DIGEST", "    Return a digest of the whole dataset (forty zeros when empty).",
 			"SET-ACTIVE-EXPIRE <0|1>", "    Stop (0) or restart (1) the active expiry cycle: expired keys then go only when found.",
 			"DIGEST-VALUE <key> [<key> ...]", "    Return a digest of each key's value.",
+			"OBJECT <key>", "    Show low level info about the key and associated value.",
 			"SLEEP <seconds>", "    Block this connection for the given time.")
 	default:
 		c.conn.WriteError(errUnknownSubcommand("debug", sub))

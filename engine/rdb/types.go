@@ -49,23 +49,9 @@ func encodeHash(dst, p []byte, encoding string) ([]byte, error) {
 // encodeList writes a quicklist of listpacks, each filled up to
 // listNodeBytes as Redis fills its nodes when elements are pushed.
 func encodeList(dst, p []byte) ([]byte, error) {
-	ws, err := words(p)
+	nodes, err := listNodes(p)
 	if err != nil {
 		return dst, err
-	}
-	var nodes [][]byte
-	var w *lpWriter
-	for _, el := range ws {
-		if w != nil && w.size()+len(el)+11 > listNodeBytes {
-			nodes, w = append(nodes, w.finish()), nil
-		}
-		if w == nil {
-			w = newLP(min(len(p), listNodeBytes))
-		}
-		w.add(el)
-	}
-	if w != nil {
-		nodes = append(nodes, w.finish())
 	}
 	dst = appendLen(append(dst, typeListQuicklist2), uint64(len(nodes)))
 	for _, nd := range nodes {
@@ -292,4 +278,45 @@ func decodeObject(r *reader) (engine.ValueType, error) {
 		return 0, ErrBadData
 	}
 	return typ, nil
+}
+
+// listNodes splits a packed list into the listpacks of its quicklist.
+func listNodes(p []byte) ([][]byte, error) {
+	ws, err := words(p)
+	if err != nil {
+		return nil, err
+	}
+	var nodes [][]byte
+	var w *lpWriter
+	for _, el := range ws {
+		if w != nil && w.size()+len(el)+11 > listNodeBytes {
+			nodes, w = append(nodes, w.finish()), nil
+		}
+		if w == nil {
+			w = newLP(min(len(p), listNodeBytes))
+		}
+		w.add(el)
+	}
+	if w != nil {
+		nodes = append(nodes, w.finish())
+	}
+	return nodes, nil
+}
+
+// ListShape describes the quicklist Encode writes for a packed list (a
+// TypeList item's value): its elements, its nodes, and the bytes of its
+// nodes' listpacks (DEBUG OBJECT's figures).
+func ListShape(p []byte) (elements, nodes, bytes int, err error) {
+	ws, err := words(p)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	lps, err := listNodes(p)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, lp := range lps {
+		bytes += len(lp)
+	}
+	return len(ws), len(lps), bytes, nil
 }
