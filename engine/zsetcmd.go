@@ -223,6 +223,22 @@ func (e *Engine) ZRange(d int, key string, spec ZRangeSpec) ([]ZMember, error) {
 	return members(z.selectRange(&spec)), nil
 }
 
+// ZRanges returns, for each spec, the members it selects of key's sorted
+// set: one read of the key, as a GEO search's cells are.
+func (e *Engine) ZRanges(d int, key string, specs []ZRangeSpec) ([][]ZMember, error) {
+	e.lock()
+	defer e.unlock()
+	z, err := e.zsetRead(d, key)
+	if z == nil {
+		return nil, err
+	}
+	out := make([][]ZMember, len(specs))
+	for i := range specs {
+		out[i] = members(z.selectRange(&specs[i]))
+	}
+	return out, nil
+}
+
 // ZRangeStore stores in dst the members spec selects of src and returns
 // how many; an empty result deletes dst.
 func (e *Engine) ZRangeStore(d int, dst, src string, spec ZRangeSpec) (int, error) {

@@ -2,8 +2,11 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -132,4 +135,73 @@ func TestGeoScoresNotGeohashes(t *testing.T) {
 		{[]string{"GEOHASH", "g", "d", "e", "f", "h"}, "*4\r\n$11\r\n00bh0hbj200\r\n$11\r\nbp05b5048p0\r\n$11\r\ncpjefghd8p0\r\n$11\r\n00bh0hbj200\r\n"},
 		{[]string{"GEORADIUS", "g", "0", "0", "20000", "km"}, "*1\r\n$1\r\nj\r\n"},
 	})
+}
+
+// TestGeoSearchMatchesRedis: random searches (by radius and by box, from
+// a point or a member, with COUNT, ANY, ASC and DESC or none) over points
+// all over the world, near the poles and the antimeridian too, answer as
+// a real redis-server does, the order of an unsorted search included:
+// both walk the same geohash cells in the same order.
+func TestGeoSearchMatchesRedis(t *testing.T) {
+	t.Parallel()
+	ours, ref := startServer(t).Client(), startReference(t).Client()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 11))
+	point := func() (float64, float64) {
+		var lon, lat float64
+		switch k := r.Float64(); {
+		case k < 0.2:
+			lon, lat = -180+360*r.Float64(), -85+170*r.Float64()
+		case k < 0.4: // by the antimeridian
+			lon, lat = []float64{-179.99, 179.99}[r.IntN(2)]+0.01*(r.Float64()-0.5), -60+120*r.Float64()
+		case k < 0.6: // towards the poles
+			lon, lat = -180+360*r.Float64(), []float64{84.9, -84.9, 70, -70, 81, -81}[r.IntN(6)]+0.2*(r.Float64()-0.5)
+		default: // a city
+			lon, lat = 13.36+2*(r.Float64()-0.5), 38.11+2*(r.Float64()-0.5)
+		}
+		return min(max(lon, -180), 180), min(max(lat, -85.05112878), 85.05112878)
+	}
+	add := []any{"GEOADD", "g"}
+	for i := range 400 {
+		lon, lat := point()
+		add = append(add, fmt.Sprintf("%.6f", lon), fmt.Sprintf("%.6f", lat), fmt.Sprintf("m%d", i))
+	}
+	for _, c := range []*redis.Client{ours, ref} {
+		require.NoError(t, c.Do(ctx, add...).Err())
+	}
+	for range 300 {
+		lon, lat := point()
+		unit := []string{"m", "km", "mi", "ft"}[r.IntN(4)]
+		meters := []float64{500, 50_000, 3_000_000, 20_000_000}[r.IntN(4)] * r.Float64()
+		dist := map[string]float64{"m": meters, "km": meters / 1000, "mi": meters / 1609.34, "ft": meters * 3.28}[unit]
+		var opts []any
+		if r.IntN(10) < 3 {
+			opts = append(opts, "COUNT", 1+r.IntN(20))
+			if r.IntN(2) == 0 {
+				opts = append(opts, "ANY")
+			}
+		}
+		if r.IntN(10) < 3 {
+			opts = append(opts, []string{"ASC", "DESC"}[r.IntN(2)])
+		}
+		ll := []any{fmt.Sprintf("%.6f", lon), fmt.Sprintf("%.6f", lat)}
+		var cmd []any
+		switch k := r.IntN(20); {
+		case k < 8:
+			cmd = append(append([]any{"GEOSEARCH", "g", "FROMLONLAT"}, ll...), "BYRADIUS", fmt.Sprintf("%.4f", dist), unit)
+		case k < 14:
+			w, h := dist*(0.2+1.8*r.Float64()), dist*(0.2+1.8*r.Float64())
+			cmd = append(append([]any{"GEOSEARCH", "g", "FROMLONLAT"}, ll...), "BYBOX", fmt.Sprintf("%.4f", w), fmt.Sprintf("%.4f", h), unit)
+		case k < 17:
+			cmd = append(append([]any{"GEORADIUS", "g"}, ll...), fmt.Sprintf("%.4f", dist), unit)
+		default:
+			cmd = []any{"GEORADIUSBYMEMBER", "g", fmt.Sprintf("m%d", r.IntN(400)), fmt.Sprintf("%.4f", dist), unit}
+		}
+		cmd = append(cmd, opts...)
+		want, err := ref.Do(ctx, cmd...).Result()
+		require.NoError(t, err, "%v", cmd)
+		got, err := ours.Do(ctx, cmd...).Result()
+		require.NoError(t, err, "%v", cmd)
+		require.Equal(t, want, got, "%v", cmd)
+	}
 }

@@ -495,29 +495,50 @@ type geoPoint struct {
 }
 
 // geoMatches returns the members of key inside q's shape, sorted as q
-// says (COUNT ... ANY: the first count found).
+// says (COUNT ... ANY: the first count found). As Redis, it reads the
+// members whose geohash falls in the cell of the centre and in its
+// neighbours (geoSearchCells), each cell a range of scores, in that
+// order, and keeps those in the shape: O(log n + m), and the same members
+// in the same order as Redis (which can miss some in range near the poles
+// and the antimeridian, as here).
 func geoMatches(tx *engine.Engine, d int, key string, q *geoQuery) []geoPoint {
-	ms, _ := tx.ZRange(d, key, engine.ZRangeSpec{By: engine.ZByRank, Start: 0, Stop: -1, Count: -1})
+	radius, width, height := q.radius*q.unit, 0.0, 0.0
+	if q.byBox {
+		width, height = q.width*q.unit, q.height*q.unit
+	}
+	cells := geoSearchCells(q.lon, q.lat, radius, width, height)
+	var specs []engine.ZRangeSpec
+	last := -1
+	for i, cell := range cells {
+		if cell == (geoCell{}) || (last >= 0 && cell == cells[last]) {
+			continue // unreachable, or the same as the cell before (a huge radius)
+		}
+		last = i
+		lo, hi := cell.scoreRange()
+		specs = append(specs, engine.ZRangeSpec{By: engine.ZByScore, Count: -1,
+			Score: engine.ScoreRange{Min: float64(lo), Max: float64(hi), MaxEx: true}})
+	}
+	ranges, _ := tx.ZRanges(d, key, specs)
 	var out []geoPoint
-	for _, m := range ms {
-		if !(m.Score >= 0 && m.Score < 1<<(2*geoStep)) {
-			// Not a geohash (a score from ZADD or a weighted ZUNIONSTORE):
-			// in none of the cells Redis searches.
-			continue
-		}
-		lon, lat := geoDecode(m.Score)
-		var dist float64
-		if q.byBox {
-			var in bool
-			if dist, in = geoInBox(q.width*q.unit, q.height*q.unit, q.lon, q.lat, lon, lat); !in {
-				continue
-			}
-		} else if dist = geoDistance(q.lon, q.lat, lon, lat); dist > q.radius*q.unit {
-			continue
-		}
-		out = append(out, geoPoint{member: m.Member, score: m.Score, lon: lon, lat: lat, dist: dist})
+	for _, ms := range ranges {
 		if q.any && int64(len(out)) >= q.count {
 			break
+		}
+		for _, m := range ms {
+			lon, lat := geoDecode(m.Score)
+			var dist float64
+			if q.byBox {
+				var in bool
+				if dist, in = geoInBox(width, height, q.lon, q.lat, lon, lat); !in {
+					continue
+				}
+			} else if dist = geoDistance(q.lon, q.lat, lon, lat); dist > radius {
+				continue
+			}
+			out = append(out, geoPoint{member: m.Member, score: m.Score, lon: lon, lat: lat, dist: dist})
+			if q.any && int64(len(out)) >= q.count {
+				break
+			}
 		}
 	}
 	if q.sort != 0 {

@@ -144,3 +144,155 @@ func geoInBox(width, height, clon, clat, lon, lat float64) (float64, bool) {
 	}
 	return geoDistance(clon, clat, lon, lat), true
 }
+
+// geoCell is a geohash cell: its bits, step bits per coordinate; the
+// zero cell (bits and step 0) is one a search skips.
+type geoCell struct {
+	bits uint64
+	step uint
+}
+
+// mercatorMax is half the Web Mercator world's width in meters.
+const mercatorMax = 20037726.37
+
+// geoStepsFor is the cell size, in bits per coordinate, of a search
+// reaching rangeMeters from a centre at latitude lat, as Redis estimates
+// it: the finest whose cell and neighbours cover the range, one or two
+// steps coarser near the poles.
+func geoStepsFor(rangeMeters, lat float64) uint {
+	if rangeMeters == 0 {
+		return 26
+	}
+	step := 1
+	for rangeMeters < mercatorMax {
+		rangeMeters *= 2
+		step++
+	}
+	step -= 2
+	if lat > 66 || lat < -66 {
+		step--
+		if lat > 80 || lat < -80 {
+			step--
+		}
+	}
+	return uint(min(max(step, 1), 26))
+}
+
+// geoCellBox is the (lon, lat) box a cell covers.
+func geoCellBox(c geoCell) (lonMin, lonMax, latMin, latMax float64) {
+	ilat, ilon := deinterleave(c.bits)
+	cells := float64(uint64(1) << c.step)
+	latScale := geoLatRange.max - geoLatRange.min
+	lonScale := geoLonRange.max - geoLonRange.min
+	latMin = geoLatRange.min + float64(ilat)/cells*latScale
+	latMax = geoLatRange.min + float64(ilat+1)/cells*latScale
+	lonMin = geoLonRange.min + float64(ilon)/cells*lonScale
+	lonMax = geoLonRange.min + float64(ilon+1)/cells*lonScale
+	return lonMin, lonMax, latMin, latMax
+}
+
+// geoMove is the cell next to c: dx columns east (longitude, the odd
+// bits) and dy rows north (latitude, the even bits), wrapping at the
+// edges, computed on the interleaved bits as Redis does (the other
+// coordinate's bits, set to ones, carry the step across).
+func geoMove(c geoCell, dx, dy int) geoCell {
+	shift := 64 - 2*c.step
+	move := func(bits, own, other uint64, d int) uint64 {
+		v, rest := bits&own, bits&other
+		zz := other >> shift
+		switch {
+		case d > 0:
+			v += zz + 1
+		case d < 0:
+			v = (v | zz) - (zz + 1)
+		default:
+			return bits
+		}
+		return v&(own>>shift) | rest
+	}
+	const odd, even = 0xaaaaaaaaaaaaaaaa, 0x5555555555555555
+	bits := move(c.bits, odd, even, dx)
+	bits = move(bits, even, odd, dy)
+	return geoCell{bits, c.step}
+}
+
+// geoSearchCells are the cells a search walks, in Redis's order: the
+// centre's, then north, south, east, west, north-east, north-west,
+// south-east and south-west, the neighbours the search cannot reach
+// zeroed. radius is a circle's (meters) or, when width is positive, the
+// box's width and height (meters) give it.
+func geoSearchCells(lon, lat, radius, width, height float64) [9]geoCell {
+	halfH, halfW := radius, radius
+	rangeMeters := radius
+	if width > 0 {
+		halfH, halfW = height/2, width/2
+		rangeMeters = math.Sqrt(halfW*halfW + halfH*halfH)
+	}
+	// The search's bounding box.
+	latDelta := radDeg(halfH / earthRadius)
+	lonDeltaTop := radDeg(halfW / earthRadius / math.Cos(degRad(lat+latDelta)))
+	lonDeltaBottom := radDeg(halfW / earthRadius / math.Cos(degRad(lat-latDelta)))
+	minLon, maxLon := lon-lonDeltaTop, lon+lonDeltaTop
+	if lat < 0 {
+		minLon, maxLon = lon-lonDeltaBottom, lon+lonDeltaBottom
+	}
+	minLat, maxLat := lat-latDelta, lat+latDelta
+
+	step := geoStepsFor(rangeMeters, lat)
+	cells := func(step uint) [9]geoCell {
+		c := geoCell{geoEncode(geoLonRange, geoLatRange, lon, lat, step), step}
+		return [9]geoCell{c, geoMove(c, 0, 1), geoMove(c, 0, -1), geoMove(c, 1, 0), geoMove(c, -1, 0),
+			geoMove(c, 1, 1), geoMove(c, -1, 1), geoMove(c, 1, -1), geoMove(c, -1, -1)}
+	}
+	const (
+		centre = iota
+		north
+		south
+		east
+		west
+		northEast
+		northWest
+		southEast
+		southWest
+	)
+	cs := cells(step)
+	// A neighbour too close to the centre to hold the whole range: one
+	// step coarser.
+	_, _, _, nLatMax := geoCellBox(cs[north])
+	_, _, sLatMin, _ := geoCellBox(cs[south])
+	_, eLonMax, _, _ := geoCellBox(cs[east])
+	wLonMin, _, _, _ := geoCellBox(cs[west])
+	if step > 1 && (nLatMax < maxLat || sLatMin > minLat || eLonMax < maxLon || wLonMin > minLon) {
+		step--
+		cs = cells(step)
+	}
+	if step >= 2 {
+		lonMin, lonMax, latMin, latMax := geoCellBox(cs[centre])
+		zero := func(ids ...int) {
+			for _, i := range ids {
+				cs[i] = geoCell{}
+			}
+		}
+		if latMin < minLat {
+			zero(south, southWest, southEast)
+		}
+		if latMax > maxLat {
+			zero(north, northEast, northWest)
+		}
+		if lonMin < minLon {
+			zero(west, southWest, northWest)
+		}
+		if lonMax > maxLon {
+			zero(east, southEast, northEast)
+		}
+	}
+	return cs
+}
+
+// scoreRange is the scores [min, max) of the points in cell c.
+func (c geoCell) scoreRange() (lo, hi uint64) {
+	shift := 2 * (geoStep - c.step)
+	return c.bits << shift, (c.bits + 1) << shift
+}
+
+func radDeg(r float64) float64 { return r / (math.Pi / 180.0) }
