@@ -72,3 +72,34 @@ func TestMonitor(t *testing.T) {
 	// A line for that SET would have come before this reply.
 	requireExactReplies(t, m, []exactStep{{[]string{"PING"}, "+PONG\r\n"}})
 }
+
+// TestMonitorScripts holds for redis-server too: a script's line comes
+// before its commands, which are marked lua; an EVALSHA of an unknown
+// script is shown too, before its error.
+func TestMonitorScripts(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	m := dialRaw(t, s.Addr())
+	requireExactReplies(t, m, []exactStep{{[]string{"MONITOR"}, "+OK\r\n"}})
+	a := dialRaw(t, s.Addr())
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"EVAL", "redis.call('SET','q','1'); return redis.call('GET','q')", "0"}, "$1\r\n1\r\n"},
+		{[]string{"EVALSHA", "0000000000000000000000000000000000000000", "0"}, "-NOSCRIPT No matching script. Please use EVAL.\r\n"},
+		{[]string{"EVAL_RO", "return redis.call('GET','q')", "0"}, "$1\r\n1\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	})
+	lua := regexp.MustCompile(`^\+\d+\.\d{6} \[0 lua\]`)
+	lines := readMonitorLines(t, m, 7)
+	for i := range lines {
+		lines[i] = lua.ReplaceAllString(lines[i], "+T [0 lua]")
+	}
+	require.Equal(t, []string{
+		`+T [0 ADDR] "EVAL" "redis.call('SET','q','1'); return redis.call('GET','q')" "0"`,
+		`+T [0 lua] "SET" "q" "1"`,
+		`+T [0 lua] "GET" "q"`,
+		`+T [0 ADDR] "EVALSHA" "0000000000000000000000000000000000000000" "0"`,
+		`+T [0 ADDR] "EVAL_RO" "return redis.call('GET','q')" "0"`,
+		`+T [0 lua] "GET" "q"`,
+		`+T [0 ADDR] "PING"`,
+	}, lines)
+}

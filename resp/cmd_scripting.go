@@ -51,6 +51,7 @@ func numKeysError(args [][]byte) string {
 // cmdEval answers EVAL and EVAL_RO: the arguments are checked as Redis
 // checks them, then the script is compiled (once: it is cached) and run.
 func cmdEval(s *Server, c *client, args [][]byte) {
+	s.feedMonitorsFirst(c, args)
 	if e := numKeysError(args); e != "" {
 		c.conn.WriteError(e)
 		return
@@ -66,6 +67,7 @@ func cmdEval(s *Server, c *client, args [][]byte) {
 // cmdEvalSHA answers EVALSHA and EVALSHA_RO. Redis refuses a digest that
 // is not 40 bytes long before it looks at numkeys.
 func cmdEvalSHA(s *Server, c *client, args [][]byte) {
+	s.feedMonitorsFirst(c, args)
 	if len(args[1]) == 40 {
 		if e := numKeysError(args); e != "" {
 			c.conn.WriteError(e)

@@ -111,7 +111,7 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	failed := own > 0
 	if invoked {
 		s.noteSlow(c, cmd, args, nanos)
-		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd) {
+		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd) && cmd.flags&flagSkipMonitor == 0 {
 			s.feedMonitors(c, cmd, args)
 		}
 	}

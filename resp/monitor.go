@@ -73,7 +73,11 @@ func (s *Server) unmonitor(c *client) {
 // feedMonitors sends the line of a command c ran to every monitoring
 // client.
 func (s *Server) feedMonitors(c *client, cmd *command, args [][]byte) {
-	line := monitorLine(time.Now(), c.DB(), c.addr, cmd, args)
+	addr := c.addr
+	if c.inScript {
+		addr = "lua" // a script's command, as Redis marks it
+	}
+	line := monitorLine(time.Now(), c.DB(), addr, cmd, args)
 	if c.monitoring.Load() {
 		// A monitoring client's own command: its reply comes before its
 		// line, as in Redis, where both share one output buffer.
@@ -83,6 +87,18 @@ func (s *Server) feedMonitors(c *client, cmd *command, args [][]byte) {
 	defer s.mon.mu.Unlock()
 	for _, sb := range s.mon.clients {
 		sb.enqueue(func(out []byte) []byte { return append(out, line...) })
+	}
+}
+
+// feedMonitorsFirst sends the line of a script command (EVAL, EVALSHA and
+// their _RO forms, flagged skip_monitor) before it runs, as Redis does, so
+// that the script's own commands, marked lua, come after it.
+func (s *Server) feedMonitorsFirst(c *client, args [][]byte) {
+	if s.mon.n.Load() == 0 || c.inScript {
+		return
+	}
+	if cmd := s.lookup(args[0]); cmd != nil {
+		s.feedMonitors(c, cmd, args)
 	}
 }
 
