@@ -155,20 +155,9 @@ func structPack(L *lua.LState) int {
 			out = append(out, b...)
 		case opt == 'x':
 			out = append(out, 0)
-		case opt == 'f':
-			b := binary.LittleEndian.AppendUint32(nil, math.Float32bits(float32(checkNumber(L, arg))))
+		case opt == 'f' || opt == 'd':
+			out = append(out, f.floatBytes(checkNumber(L, arg), size)...)
 			arg++
-			if f.big {
-				reverse(b)
-			}
-			out = append(out, b...)
-		case opt == 'd':
-			b := binary.LittleEndian.AppendUint64(nil, math.Float64bits(checkNumber(L, arg)))
-			arg++
-			if f.big {
-				reverse(b)
-			}
-			out = append(out, b...)
 		case opt == 'c' || opt == 's':
 			s := checkString(L, arg)
 			arg++
@@ -232,19 +221,8 @@ func structUnpack(L *lua.LState) int {
 			}
 			n++
 		case opt == 'x':
-		case opt == 'f':
-			b := []byte(data[pos : pos+4])
-			if f.big {
-				reverse(b)
-			}
-			L.Push(lua.LNumber(math.Float32frombits(binary.LittleEndian.Uint32(b))))
-			n++
-		case opt == 'd':
-			b := []byte(data[pos : pos+8])
-			if f.big {
-				reverse(b)
-			}
-			L.Push(lua.LNumber(math.Float64frombits(binary.LittleEndian.Uint64(b))))
+		case opt == 'f' || opt == 'd':
+			L.Push(lua.LNumber(f.readFloat(data[pos : pos+size])))
 			n++
 		case opt == 'c':
 			if size == 0 {
@@ -296,6 +274,34 @@ func structSize(L *lua.LState) int {
 	}
 	L.Push(lua.LNumber(pos))
 	return 1
+}
+
+// floatBytes is v as a float (size 4) or a double (size 8) in the
+// format's byte order.
+func (f *structFormat) floatBytes(v float64, size int) []byte {
+	var b []byte
+	if size == 4 {
+		b = binary.LittleEndian.AppendUint32(nil, math.Float32bits(float32(v)))
+	} else {
+		b = binary.LittleEndian.AppendUint64(nil, math.Float64bits(v))
+	}
+	if f.big {
+		reverse(b)
+	}
+	return b
+}
+
+// readFloat reads a float (4 bytes) or a double (8) in the format's byte
+// order.
+func (f *structFormat) readFloat(data string) float64 {
+	b := []byte(data)
+	if f.big {
+		reverse(b)
+	}
+	if len(b) == 4 {
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
 }
 
 func reverse(b []byte) {
