@@ -2,7 +2,6 @@ package resp
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +47,7 @@ const (
 )
 
 func errGeoPair(lon, lat float64) string {
-	return "ERR invalid longitude,latitude pair " + cFixed6(lon) + "," + cFixed6(lat)
+	return "ERR invalid longitude,latitude pair " + cFloat(lon, 'f', 6) + "," + cFloat(lat, 'f', 6)
 }
 
 // geoLonLat parses a longitude and a latitude, or writes the error.
@@ -545,15 +544,4 @@ func geoMatches(tx *engine.Engine, d int, key string, q *geoQuery) []geoPoint {
 		slices.SortStableFunc(out, func(a, b geoPoint) int { return q.sort * cmp.Compare(a.dist, b.dist) })
 	}
 	return out
-}
-
-// cFixed6 is C's "%f": six decimals, an infinity as inf or -inf.
-func cFixed6(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	return strconv.FormatFloat(f, 'f', 6, 64)
 }

@@ -406,12 +406,16 @@ func cmdZScan(s *Server, c *client, args [][]byte) {
 }
 
 // formatScore is a score as Redis's %.17g prints it ("inf", "-inf").
-func formatScore(f float64) string {
+func formatScore(f float64) string { return cFloat(f, 'g', 17) }
+
+// cFloat formats f as C's printf does with conversion verb ('f', 'g')
+// and precision prec: as strconv, but an infinity is inf or -inf.
+func cFloat(f float64, verb byte, prec int) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "inf"
 	case math.IsInf(f, -1):
 		return "-inf"
 	}
-	return strconv.FormatFloat(f, 'g', 17, 64)
+	return strconv.FormatFloat(f, verb, prec, 64)
 }
