@@ -397,10 +397,14 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 	if !floatSyntax(b) {
 		return nil, false
 	}
-	// strtold reads an infinity in any case, also spelled out.
-	if unsigned := strings.TrimLeft(string(b), "+-"); len(b)-len(unsigned) <= 1 &&
-		(strings.EqualFold(unsigned, "inf") || strings.EqualFold(unsigned, "infinity")) {
+	// strtold reads an infinity in any case, also spelled out; it knows
+	// no 0b or 0o prefix (big.Float's base 0 would read them).
+	unsigned := strings.TrimLeft(string(b), "+-")
+	if len(b)-len(unsigned) <= 1 && (strings.EqualFold(unsigned, "inf") || strings.EqualFold(unsigned, "infinity")) {
 		return new(big.Float).SetPrec(longDoublePrec).SetInf(b[0] == '-'), true
+	}
+	if len(unsigned) > 1 && unsigned[0] == '0' && strings.IndexByte("bBoO", unsigned[1]) >= 0 {
+		return nil, false
 	}
 	f, _, err := new(big.Float).SetPrec(longDoublePrec).Parse(string(b), 0)
 	if err != nil || !inLongDoubleRange(f) {

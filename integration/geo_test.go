@@ -205,3 +205,19 @@ func TestGeoSearchMatchesRedis(t *testing.T) {
 		require.Equal(t, want, got, "%v", cmd)
 	}
 }
+
+// TestGeoBoxEdges: a box search of zero width or height still reaches as
+// far as its other side says, as in Redis (it missed almost everything),
+// byte for byte (run with NADB_TEST_TARGET=redis-server to see it still
+// does).
+func TestGeoBoxEdges(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"GEOADD", "g", "13.361389", "38.115556", "a", "13.361389", "37.5", "b", "14.2", "38.115556", "c"}, ":3\r\n"},
+		{[]string{"GEOSEARCH", "g", "FROMMEMBER", "a", "BYBOX", "0", "200", "km", "ASC"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"GEOSEARCH", "g", "FROMMEMBER", "a", "BYBOX", "200", "0", "km", "ASC"}, "*2\r\n$1\r\na\r\n$1\r\nc\r\n"},
+		{[]string{"GEOSEARCH", "g", "FROMMEMBER", "a", "BYBOX", "0", "0", "km", "ASC"}, "*1\r\n$1\r\na\r\n"},
+		{[]string{"GEOSEARCH", "g", "FROMLONLAT", "13.361389", "38.115556", "BYBOX", "0", "100000", "m"}, "*0\r\n"},
+	})
+}

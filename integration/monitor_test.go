@@ -75,7 +75,7 @@ func TestMonitor(t *testing.T) {
 
 // TestMonitorScripts holds for redis-server too: a script's line comes
 // before its commands, which are marked lua; an EVALSHA of an unknown
-// script is shown too, before its error.
+// script and an FCALL of an unknown function are shown too.
 func TestMonitorScripts(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -86,10 +86,11 @@ func TestMonitorScripts(t *testing.T) {
 		{[]string{"EVAL", "redis.call('SET','q','1'); return redis.call('GET','q')", "0"}, "$1\r\n1\r\n"},
 		{[]string{"EVALSHA", "0000000000000000000000000000000000000000", "0"}, "-NOSCRIPT No matching script. Please use EVAL.\r\n"},
 		{[]string{"EVAL_RO", "return redis.call('GET','q')", "0"}, "$1\r\n1\r\n"},
+		{[]string{"FCALL", "nofunction", "0"}, "-ERR Function not found\r\n"},
 		{[]string{"PING"}, "+PONG\r\n"},
 	})
 	lua := regexp.MustCompile(`^\+\d+\.\d{6} \[0 lua\]`)
-	lines := readMonitorLines(t, m, 7)
+	lines := readMonitorLines(t, m, 8)
 	for i := range lines {
 		lines[i] = lua.ReplaceAllString(lines[i], "+T [0 lua]")
 	}
@@ -100,6 +101,7 @@ func TestMonitorScripts(t *testing.T) {
 		`+T [0 ADDR] "EVALSHA" "0000000000000000000000000000000000000000" "0"`,
 		`+T [0 ADDR] "EVAL_RO" "return redis.call('GET','q')" "0"`,
 		`+T [0 lua] "GET" "q"`,
+		`+T [0 ADDR] "FCALL" "nofunction" "0"`,
 		`+T [0 ADDR] "PING"`,
 	}, lines)
 }

@@ -925,3 +925,26 @@ func TestScriptJSONSettings(t *testing.T) {
 		{[]string{"EVAL", "return type(cjson.decode_array_with_array_mt)", "0"}, "$3\r\nnil\r\n"},
 	})
 }
+
+// TestScriptLimitsAndFormats: cjson stops at Lua CJSON's own depth
+// limits whatever its settings say (a deeper value crashed the server),
+// string.format writes integers as C's printf does (flags, widths, the 0x
+// prefix), string.gsub takes a number as replacement and string.rep a
+// count beyond C's int, byte for byte as redis-server 7.0 (run with
+// NADB_TEST_TARGET=redis-server to see it still does).
+func TestScriptLimitsAndFormats(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"EVAL", "cjson.decode_max_depth(2^31-1); return {pcall(cjson.decode, string.rep(\"[\", 20000))}", "0"}, "*2\r\n$-1\r\n$62\r\nFound too many nested data structures (7999) at character 7999\r\n"},
+		{[]string{"EVAL", "cjson.encode_max_depth(2^31-1); local t={} for i=1,10000 do t={t} end return {pcall(cjson.encode, t)}", "0"}, "*2\r\n$-1\r\n$42\r\nCannot serialise, excessive nesting (7998)\r\n"},
+		{[]string{"SCRIPT", "FLUSH"}, "+OK\r\n"},
+		{[]string{"EVAL", "return string.format(\"[%+x|% u|%#06x|%#010x|%+.0d|% .0i|%#.0o|%#x|%-+5d|%05d|%5.3d|%-#8X]\", 255, 255, 255, 1, 0, 0, 0, 0, 7, -42, 7, 255)", "0"}, "$61\r\n[ff|255|0x00ff|0x00000001|+| |0|0|+7   |-0042|  007|0XFF    ]\r\n"},
+		{[]string{"EVAL", "return string.format(\"[%o|%#o|%.0x|%08.3x|% d|%+u|%x]\", 8, 8, 0, 255, 5, -1, -1)", "0"}, "$59\r\n[10|010||     0ff| 5|18446744073709551615|ffffffffffffffff]\r\n"},
+		{[]string{"EVAL", "return {string.gsub(\"abc\",\"b\",5)}", "0"}, "*2\r\n$3\r\na5c\r\n:1\r\n"},
+		{[]string{"EVAL", "return {string.gsub(\"abc\",\"b\",5,0)}", "0"}, "*2\r\n$3\r\nabc\r\n:0\r\n"},
+		{[]string{"EVAL", "return {string.gsub(\"abc\",\"b\",1/3)}", "0"}, "*2\r\n$18\r\na0.33333333333333c\r\n:1\r\n"},
+		{[]string{"EVAL", "return string.rep(\"x\", 2^31)", "0"}, "$0\r\n\r\n"},
+		{[]string{"EVAL", "return string.rep(12, 3)", "0"}, "$6\r\n121212\r\n"},
+	})
+}

@@ -505,7 +505,7 @@ func geoMatches(tx *engine.Engine, d int, key string, q *geoQuery) []geoPoint {
 	if q.byBox {
 		width, height = q.width*q.unit, q.height*q.unit
 	}
-	cells := geoSearchCells(q.lon, q.lat, radius, width, height)
+	cells := geoSearchCells(q.lon, q.lat, radius, q.byBox, width, height)
 	var specs []engine.ZRangeSpec
 	last := -1
 	for i, cell := range cells {

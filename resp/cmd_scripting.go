@@ -92,6 +92,7 @@ func evalScript(s *Server, c *client, sc *script.Script, args [][]byte) {
 // cmdFCall answers FCALL and FCALL_RO: Redis looks the function up before
 // anything else, and no function is ever loaded.
 func cmdFCall(s *Server, c *client, args [][]byte) {
+	s.feedMonitorsFirst(c, args)
 	c.conn.WriteError(errFunctionNotFound)
 }
 

@@ -129,8 +129,6 @@ const (
 	errLFU = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
-// errArity is the reply to a call with the wrong number of arguments. name
-// is the command's full name, e.g. "get" or "client|setname".
 // errProtectedCommand refuses DEBUG or a MODULE subcommand that its
 // enable-*-command option does not allow the client (family "debug" or
 // "module").
@@ -139,6 +137,8 @@ func errProtectedCommand(family string) string {
 		"-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 }
 
+// errArity is the reply to a call with the wrong number of arguments. name
+// is the command's full name, e.g. "get" or "client|setname".
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }

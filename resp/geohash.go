@@ -219,12 +219,12 @@ func geoMove(c geoCell, dx, dy int) geoCell {
 // geoSearchCells are the cells a search walks, in Redis's order: the
 // centre's, then north, south, east, west, north-east, north-west,
 // south-east and south-west, the neighbours the search cannot reach
-// zeroed. radius is a circle's (meters) or, when width is positive, the
-// box's width and height (meters) give it.
-func geoSearchCells(lon, lat, radius, width, height float64) [9]geoCell {
+// zeroed. radius is a circle's (meters), or with box the width and
+// height (meters) give the shape.
+func geoSearchCells(lon, lat, radius float64, box bool, width, height float64) [9]geoCell {
 	halfH, halfW := radius, radius
 	rangeMeters := radius
-	if width > 0 {
+	if box {
 		halfH, halfW = height/2, width/2
 		rangeMeters = math.Sqrt(halfW*halfW + halfH*halfH)
 	}

@@ -90,8 +90,8 @@ func (s *Server) feedMonitors(c *client, cmd *command, args [][]byte) {
 	}
 }
 
-// feedMonitorsFirst sends the line of a script command (EVAL, EVALSHA and
-// their _RO forms, flagged skip_monitor) before it runs, as Redis does, so
+// feedMonitorsFirst sends the line of a script command (EVAL, EVALSHA,
+// FCALL and their _RO forms, flagged skip_monitor) before it runs, as Redis does, so
 // that the script's own commands, marked lua, come after it.
 func (s *Server) feedMonitorsFirst(c *client, args [][]byte) {
 	if s.mon.n.Load() == 0 || c.inScript {

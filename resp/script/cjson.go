@@ -52,6 +52,14 @@ func (s *jsonSettings) change(set func(cfg *jsonConfig)) {
 	s.mu.Unlock()
 }
 
+// The deepest nesting cjson encodes and decodes whatever its settings say:
+// Lua CJSON's stops where Lua's stack does (it fails at 7998 and 7999
+// levels), and this server's recursion must stop before Go's stack does.
+const (
+	jsonEncodeDepthCap = 7997
+	jsonDecodeDepthCap = 7998
+)
+
 func defaultJSONConfig() jsonConfig {
 	return jsonConfig{sparseRatio: 2, sparseSafe: 10, encodeMaxDepth: 1000, decodeMaxDepth: 1000,
 		precision: 14, keepBuffer: true, decodeInvalid: true}
@@ -186,6 +194,7 @@ func (st *state) jsonEncode(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		jsonFail(L, "bad argument #1 to 'encode' (expected 1 argument)")
 	}
+	st.encoding = st.json.get() // one read of the settings per encode
 	L.Push(lua.LString(st.appendJSON(L, nil, L.Get(1), 0)))
 	return 1
 }
@@ -207,7 +216,7 @@ func (st *state) appendJSON(L *lua.LState, dst []byte, v lua.LValue, depth int) 
 		jsonFail(L, "Cannot serialise userdata: type not supported")
 	case *lua.LTable:
 		depth++
-		if depth > st.json.get().encodeMaxDepth {
+		if depth > min(st.encoding.encodeMaxDepth, jsonEncodeDepthCap) {
 			jsonFail(L, "Cannot serialise, excessive nesting ("+strconv.Itoa(depth)+")")
 		}
 		n, isArray := st.arrayLength(v)
@@ -253,7 +262,7 @@ func (st *state) appendJSON(L *lua.LState, dst []byte, v lua.LValue, depth int) 
 // encode_invalid_numbers says (refused by default).
 func (st *state) appendJSONNumber(L *lua.LState, dst []byte, f float64) []byte {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
-		switch st.json.get().encodeInvalid {
+		switch st.encoding.encodeInvalid {
 		case 0:
 			jsonFail(L, "Cannot serialise number: must not be NaN or Inf")
 		case 2:
@@ -267,7 +276,7 @@ func (st *state) appendJSONNumber(L *lua.LState, dst []byte, f float64) []byte {
 		}
 		return append(dst, "-inf"...)
 	}
-	return strconv.AppendFloat(dst, f, 'g', st.json.get().precision, 64)
+	return strconv.AppendFloat(dst, f, 'g', st.encoding.precision, 64)
 }
 
 // arrayLength reports whether t is an array for cjson, and its length;
@@ -290,7 +299,7 @@ func (st *state) arrayLength(t *lua.LTable) (int, bool) {
 	if !array || max == 0 {
 		return 0, false
 	}
-	if cfg := st.json.get(); cfg.sparseRatio > 0 && max > items*cfg.sparseRatio && max > cfg.sparseSafe {
+	if cfg := &st.encoding; cfg.sparseRatio > 0 && max > items*cfg.sparseRatio && max > cfg.sparseSafe {
 		if cfg.sparseConvert {
 			return 0, false
 		}

@@ -102,7 +102,7 @@ func (p *jsonParser) value(tok jsonToken) lua.LValue {
 
 func (p *jsonParser) descend() {
 	p.depth++
-	if p.depth > p.cfg.decodeMaxDepth {
+	if p.depth > min(p.cfg.decodeMaxDepth, jsonDecodeDepthCap) {
 		p.L.RaiseError("Found too many nested data structures (%d) at character %d", p.depth, p.pos)
 	}
 }

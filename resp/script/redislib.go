@@ -245,15 +245,17 @@ func (st *state) pcall(L *lua.LState) int {
 	// function: no position, and no name for the function
 	// (pcall(cjson.decode, s), pcall(error, "x")). Not error(msg, 2).
 	fn, _ := L.Get(1).(*lua.LFunction)
-	leaf := fn != nil && st.leaves[fn] && !(n >= 3 && fn == st.globals.RawGetString("error") && L.Get(3) != lua.LNumber(1))
-	where := L.Where(1) + " "
+	leaf := fn != nil && st.leaves[fn] && !(n >= 3 && fn == st.errorFn && L.Get(3) != lua.LNumber(1))
 	if err := L.PCall(n-1, lua.MultRet, nil); err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object
 		}
-		if s, ok := obj.(lua.LString); ok && leaf && where != " " {
-			text := strings.TrimPrefix(string(s), where)
+		if s, ok := obj.(lua.LString); ok && leaf {
+			text := string(s)
+			if where := L.Where(1); where != "" {
+				text = strings.TrimPrefix(text, where+" ")
+			}
 			obj = lua.LString(strings.Replace(text, " to (anonymous) (", " to '?' (", 1))
 		}
 		if t, ok := obj.(*lua.LTable); ok {

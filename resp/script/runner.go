@@ -130,6 +130,8 @@ type state struct {
 	handler *lua.LFunction
 	null    *lua.LUserData // cjson.null
 	json    *jsonSettings  // cjson's settings, shared with the generation
+	// encoding is the settings a cjson.encode in progress read.
+	encoding jsonConfig
 
 	gen    int  // the Runner's generation it was made in
 	broken bool // a Go panic went through it: not reused
@@ -142,7 +144,8 @@ type state struct {
 	stringMeta lua.LValue
 	// leaves are the library functions written in Go that never call back
 	// into Lua, whose errors pcall gives without a position (see pcall).
-	leaves map[*lua.LFunction]bool
+	leaves  map[*lua.LFunction]bool
+	errorFn *lua.LFunction // the global error, whose level decides (pcall)
 
 	cur     *Run
 	resp3   bool // redis.setresp(3) was called
@@ -218,6 +221,7 @@ func newState(json *jsonSettings) *state {
 	for _, name := range []string{"tostring", "tonumber", "error"} {
 		st.leaves[g.RawGetString(name).(*lua.LFunction)] = true
 	}
+	st.errorFn = g.RawGetString("error").(*lua.LFunction)
 	st.saved = map[*lua.LTable]map[lua.LValue]lua.LValue{}
 	for _, name := range []string{"redis", "cjson", "bit", "cmsgpack", "struct", "string", "table", "math"} {
 		lib := g.RawGetString(name).(*lua.LTable)

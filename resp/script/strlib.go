@@ -25,7 +25,6 @@ func patchStringLib(L *lua.LState, str *lua.LTable) {
 	find := str.RawGetString("find").(*lua.LFunction)
 	match := str.RawGetString("match").(*lua.LFunction)
 	gsub := str.RawGetString("gsub").(*lua.LFunction)
-	rep := str.RawGetString("rep").(*lua.LFunction)
 	fns := map[string]lua.LGFunction{
 		"lower": func(L *lua.LState) int {
 			L.Push(lua.LString(mapASCII(L.CheckString(1), 'A', 'Z', 'a'-'A')))
@@ -58,6 +57,9 @@ func patchStringLib(L *lua.LState, str *lua.LTable) {
 			return callWithInit(L, match, startIndex(L, len(s)))
 		},
 		"gsub": func(L *lua.LState) int {
+			if n, ok := L.Get(3).(lua.LNumber); ok { // a number replaces as its text
+				L.Replace(3, lua.LString(numberString(float64(n))))
+			}
 			if L.GetTop() >= 4 && L.Get(4) != lua.LNil && L.CheckInt(4) <= 0 {
 				s := L.CheckString(1)
 				L.CheckString(2)
@@ -69,11 +71,13 @@ func patchStringLib(L *lua.LState, str *lua.LTable) {
 			return callAll(L, gsub)
 		},
 		"rep": func(L *lua.LState) int {
-			s, n := L.CheckString(1), L.CheckInt(2)
+			// luaL_checkint: C's int, so 2^31 is negative (an empty result).
+			s, n := checkString(L, 1), int(int32(toInteger(checkNumber(L, 2))))
 			if n > 0 && len(s) > 0 && n > maxRep/len(s) {
 				L.RaiseError("not enough memory")
 			}
-			return callAll(L, rep)
+			L.Push(lua.LString(strings.Repeat(s, max(n, 0))))
+			return 1
 		},
 	}
 	for name, fn := range fns {
@@ -192,17 +196,14 @@ func strFormat(L *lua.LState) int {
 			b := byte(toInteger(checkNumber(L, arg)))
 			out = append(out, cString(string(spec.pad([]byte{b})))...)
 		case 'd', 'i':
-			out = append(out, fmt.Sprintf(spec.goVerb('d'), toInteger(checkNumber(L, arg)))...)
+			v := toInteger(checkNumber(L, arg))
+			mag := uint64(v)
+			if v < 0 {
+				mag = ^mag + 1
+			}
+			out = append(out, spec.integer(conv, v < 0, mag)...)
 		case 'o', 'u', 'x', 'X':
-			u := toUnsigned(checkNumber(L, arg))
-			if u == 0 && (conv == 'x' || conv == 'X') {
-				spec.flags = strings.ReplaceAll(spec.flags, "#", "") // C writes 0, not 0x0
-			}
-			verb := rune(conv)
-			if conv == 'u' {
-				verb = 'd'
-			}
-			out = append(out, fmt.Sprintf(spec.goVerb(verb), u)...)
+			out = append(out, spec.integer(conv, false, toUnsigned(checkNumber(L, arg)))...)
 		case 'e', 'E', 'f', 'g', 'G':
 			out = append(out, spec.float(checkNumber(L, arg), conv)...)
 		case 'q':
@@ -264,7 +265,62 @@ func scanFormat(L *lua.LState, format string, i int) (formatSpec, int) {
 	return spec, i
 }
 
-// goVerb is the item as a Go fmt verb, for integers, whose flags, width
+// integer writes an integer item as C's printf does: mag, negative with
+// neg, for conv d or i (signed: '+' and ' ' flags), o, u, x or X
+// (unsigned: '#' gives octal a leading 0 and hexadecimal a 0x that the
+// width counts); the precision is a minimum of digits (0 writes no digit
+// for 0), and '0' pads with zeros only without one.
+func (s formatSpec) integer(conv byte, neg bool, mag uint64) []byte {
+	has := func(flag byte) bool { return strings.IndexByte(s.flags, flag) >= 0 }
+	base := map[byte]int{'o': 8, 'x': 16, 'X': 16}[conv]
+	if base == 0 {
+		base = 10
+	}
+	digits := strconv.FormatUint(mag, base)
+	if conv == 'X' {
+		digits = strings.ToUpper(digits)
+	}
+	if s.prec == 0 && mag == 0 {
+		digits = ""
+	}
+	if len(digits) < s.prec {
+		digits = strings.Repeat("0", s.prec-len(digits)) + digits
+	}
+	prefix := ""
+	switch conv {
+	case 'd', 'i':
+		switch {
+		case neg:
+			prefix = "-"
+		case has('+'):
+			prefix = "+"
+		case has(' '):
+			prefix = " "
+		}
+	case 'o':
+		if has('#') && !strings.HasPrefix(digits, "0") {
+			digits = "0" + digits
+		}
+	case 'x', 'X':
+		if has('#') && mag != 0 {
+			prefix = "0" + string(conv)
+		}
+	}
+	out := prefix + digits
+	if pad := s.width - len(out); pad > 0 {
+		switch {
+		case has('-'):
+			out += strings.Repeat(" ", pad)
+		case has('0') && s.prec < 0:
+			out = prefix + strings.Repeat("0", pad) + digits
+		default:
+			out = strings.Repeat(" ", pad) + out
+		}
+	}
+	return []byte(out)
+}
+
+// goVerb is the item as a Go fmt verb (for floats), whose flags, width
 // and precision Go's fmt reads as C's printf does.
 func (s formatSpec) goVerb(verb rune) string {
 	v := "%" + s.flags
