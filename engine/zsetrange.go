@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -268,6 +269,9 @@ func IsZero(b []byte) bool {
 func ParseScoreBound(b []byte) (s float64, ex bool, ok bool) {
 	if len(b) > 0 && b[0] == '(' {
 		b, ex = b[1:], true
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i] // strtod reads a C string: it ends at a NUL
 	}
 	if len(b) == 0 {
 		return 0, ex, true // strtod reads nothing and stops at the end

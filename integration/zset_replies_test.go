@@ -725,3 +725,26 @@ func TestZSetRepliesNumbers(t *testing.T) {
 		{[]string{"ZUNION", "1", "n", "WEIGHTS", "0x1p1", "AGGREGATE", "min", "WITHSCORES"}, "*58\r\n$2\r\nk9\r\n$4\r\n-inf\r\n$2\r\nk4\r\n$3\r\n-10\r\n$1\r\nd\r\n$24\r\n-1.9999999999999939e-310\r\n$3\r\nk22\r\n$1\r\n0\r\n$3\r\nk23\r\n$1\r\n0\r\n$3\r\nk24\r\n$1\r\n0\r\n$3\r\nk26\r\n$1\r\n0\r\n$1\r\nb\r\n$23\r\n9.8813129168249309e-324\r\n$3\r\nk21\r\n$22\r\n1.999977734365366e-320\r\n$1\r\na\r\n$22\r\n2.0000000000000002e-05\r\n$2\r\nk5\r\n$3\r\n0.5\r\n$1\r\ng\r\n$1\r\n1\r\n$3\r\nk14\r\n$1\r\n1\r\n$2\r\nk2\r\n$1\r\n1\r\n$2\r\nk3\r\n$1\r\n1\r\n$2\r\nk1\r\n$1\r\n2\r\n$3\r\nk18\r\n$1\r\n3\r\n$2\r\nk6\r\n$1\r\n8\r\n$3\r\nk25\r\n$2\r\n56\r\n$1\r\nf\r\n$9\r\n246913578\r\n$1\r\ni\r\n$17\r\n20000000000000000\r\n$1\r\nh\r\n$5\r\n2e+17\r\n$1\r\nj\r\n$22\r\n2.4691357802469134e+19\r\n$1\r\ne\r\n$5\r\n2e+20\r\n$1\r\nc\r\n$3\r\ninf\r\n$3\r\nk10\r\n$3\r\ninf\r\n$3\r\nk11\r\n$3\r\ninf\r\n$3\r\nk19\r\n$3\r\ninf\r\n$2\r\nk8\r\n$3\r\ninf\r\n"},
 	})
 }
+
+// TestScoreRangeEndsAtNUL: a score range's ends are read as C's strtod
+// reads them, up to a NUL byte, as Redis does (ZADD's score is read whole
+// and refused), byte for byte (run with NADB_TEST_TARGET=redis-server to
+// see it still does).
+func TestScoreRangeEndsAtNUL(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"DEL", "zk"}, ":0\r\n"},
+		{[]string{"ZADD", "zk", "1", "a", "2", "b"}, ":2\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", "1\x00", "+inf"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", "1\x00abc", "+inf"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", "(1\x00", "+inf"}, "*1\r\n$1\r\nb\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", "\x00", "+inf"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", "(\x00", "+inf"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"ZRANGEBYSCORE", "zk", " \x00", "+inf"}, "-ERR min or max is not a float\r\n"},
+		{[]string{"ZCOUNT", "zk", "-inf", "2\x00x"}, ":2\r\n"},
+		{[]string{"ZRANGE", "zk", "1\x00", "+inf", "BYSCORE"}, "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
+		{[]string{"ZREMRANGEBYSCORE", "zk", "5\x00", "6"}, ":0\r\n"},
+		{[]string{"ZADD", "zk", "1\x00", "c"}, "-ERR value is not a valid float\r\n"},
+	})
+}
