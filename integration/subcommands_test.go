@@ -248,3 +248,36 @@ func TestCommandInfoFlagsAndTips(t *testing.T) {
 		{[]string{"COMMAND", "INFO", "slowlog|get"}, "*1\r\n*10\r\n$11\r\nslowlog|get\r\n:-2\r\n*3\r\n+admin\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n*2\r\n$24\r\nrequest_policy:all_nodes\r\n$23\r\nnondeterministic_output\r\n*0\r\n*0\r\n"},
 	})
 }
+
+// TestCommandDocsGroups: COMMAND DOCS names each command's group as Redis
+// does (redis-cli's HELP @sorted-set and its hints read them), also where
+// the ACL category is spelled otherwise (sorted-set, sortedset).
+func TestCommandDocsGroups(t *testing.T) {
+	t.Parallel()
+	c := startServer(t).Client()
+	ctx := context.Background()
+	// asMap reads a RESP3 map, or a RESP2 array of pairs, of string keys.
+	asMap := func(v any) map[string]any {
+		out := map[string]any{}
+		switch v := v.(type) {
+		case map[any]any:
+			for k, x := range v {
+				out[k.(string)] = x
+			}
+		case []any:
+			for i := 0; i+1 < len(v); i += 2 {
+				out[v[i].(string)] = v[i+1]
+			}
+		}
+		return out
+	}
+	for name, want := range map[string]string{"zadd": "sorted-set", "bzpopmin": "sorted-set", "swapdb": "server", "get": "string", "geoadd": "geo", "del": "generic"} {
+		reply, err := c.Do(ctx, "COMMAND", "DOCS", name).Result()
+		require.NoError(t, err, name)
+		doc := asMap(asMap(reply)[name])
+		require.Equal(t, want, doc["group"], name)
+	}
+	cats, err := c.Do(ctx, "ACL", "CAT", "sortedset").StringSlice()
+	require.NoError(t, err)
+	require.Contains(t, cats, "zadd")
+}

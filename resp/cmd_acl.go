@@ -207,7 +207,9 @@ func inACLCategory(cmd *command, cat string) bool {
 		return cmd.flags&flagBlocking != 0
 	case "transaction":
 		return group == "transactions"
-	case "string", "connection", "list", "hash", "set", "sortedset", "bitmap", "hyperloglog", "geo", "stream", "pubsub", "scripting":
+	case "sortedset": // the group Redis names sorted-set
+		return group == "sorted-set"
+	case "string", "connection", "list", "hash", "set", "bitmap", "hyperloglog", "geo", "stream", "pubsub", "scripting":
 		return group == cat
 	}
 	return false

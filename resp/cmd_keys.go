@@ -36,7 +36,7 @@ func registerKeyCommands(t commandTable) {
 	add("persist", 2, wf, one, "2.2.0", "Removes the expiration time of a key.", cmdPersist)
 	add("touch", -2, ro, all, "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", cmdTouch)
 	add("move", 3, wf, one, "1.0.0", "Moves a key to another database.", cmdMove)
-	add("swapdb", 3, flagWrite|flagFast, keySpec{}, "4.0.0", "Swaps two Redis databases.", cmdSwapDB)
+	t.add(command{name: "swapdb", arity: 3, flags: flagWrite | flagFast, group: "server", since: "4.0.0", summary: "Swaps two Redis databases.", handler: cmdSwapDB})
 	add("copy", -3, flagWrite|flagDenyOOM, keySpec{1, 2, 1}, "6.2.0", "Copies the value of a key to a new key.", cmdCopy)
 	add("object", -2, 0, keySpec{}, "2.2.3", "A container for object introspection commands.", cmdObject)
 }

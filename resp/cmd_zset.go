@@ -29,7 +29,7 @@ const (
 func registerZSetCommands(t commandTable) {
 	one := keySpec{1, 1, 1}
 	add := func(name string, arity int, flags cmdFlags, keys keySpec, since, summary string, h handlerFunc) {
-		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "sortedset", since: since, summary: summary, handler: h})
+		t.add(command{name: name, arity: arity, flags: flags, keys: keys, group: "sorted-set", since: since, summary: summary, handler: h})
 	}
 	ro, rof := flagReadOnly, flagReadOnly|flagFast
 	grow := flagWrite | flagDenyOOM
