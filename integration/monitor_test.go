@@ -8,8 +8,11 @@ import (
 )
 
 // monitorVaries matches what changes from run to run in a MONITOR line:
-// the time and the client's port.
-var monitorVaries = regexp.MustCompile(`^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]`)
+// the time and the client's port (a script's commands have no port).
+var (
+	monitorVaries    = regexp.MustCompile(`^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]`)
+	monitorVariesLua = regexp.MustCompile(`^\+\d+\.\d{6} \[(\d+) lua\]`)
+)
 
 // readMonitorLines reads n lines from a monitoring connection, with the
 // time and the port replaced.
@@ -17,9 +20,20 @@ func readMonitorLines(t *testing.T, c *rawConn, n int) []string {
 	t.Helper()
 	out := make([]string, n)
 	for i := range out {
-		out[i] = monitorVaries.ReplaceAllString(c.readLine(), "+T [$1 ADDR]")
+		line := monitorVaries.ReplaceAllString(c.readLine(), "+T [$1 ADDR]")
+		out[i] = monitorVariesLua.ReplaceAllString(line, "+T [$1 lua]")
 	}
 	return out
+}
+
+// startMonitored starts a server and returns a connection in MONITOR
+// mode and another one to run commands on.
+func startMonitored(t *testing.T) (m, a *rawConn) {
+	t.Helper()
+	s := startServer(t)
+	m = dialRaw(t, s.Addr())
+	requireExactReplies(t, m, []exactStep{{[]string{"MONITOR"}, "+OK\r\n"}})
+	return m, dialRaw(t, s.Addr())
 }
 
 // TestMonitor holds for redis-server too: a monitoring client gets a line
@@ -30,10 +44,7 @@ func readMonitorLines(t *testing.T, c *rawConn, n int) []string {
 // ends the mode.
 func TestMonitor(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	m := dialRaw(t, s.Addr())
-	requireExactReplies(t, m, []exactStep{{[]string{"MONITOR"}, "+OK\r\n"}})
-	a := dialRaw(t, s.Addr())
+	m, a := startMonitored(t)
 	requireExactReplies(t, a, []exactStep{
 		{[]string{"SET", "k", "v"}, "+OK\r\n"},
 		{[]string{"GET"}, "-ERR wrong number of arguments for 'get' command\r\n"},
@@ -78,10 +89,7 @@ func TestMonitor(t *testing.T) {
 // script and an FCALL of an unknown function are shown too.
 func TestMonitorScripts(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	m := dialRaw(t, s.Addr())
-	requireExactReplies(t, m, []exactStep{{[]string{"MONITOR"}, "+OK\r\n"}})
-	a := dialRaw(t, s.Addr())
+	m, a := startMonitored(t)
 	requireExactReplies(t, a, []exactStep{
 		{[]string{"EVAL", "redis.call('SET','q','1'); return redis.call('GET','q')", "0"}, "$1\r\n1\r\n"},
 		{[]string{"EVALSHA", "0000000000000000000000000000000000000000", "0"}, "-NOSCRIPT No matching script. Please use EVAL.\r\n"},
@@ -89,11 +97,7 @@ func TestMonitorScripts(t *testing.T) {
 		{[]string{"FCALL", "nofunction", "0"}, "-ERR Function not found\r\n"},
 		{[]string{"PING"}, "+PONG\r\n"},
 	})
-	lua := regexp.MustCompile(`^\+\d+\.\d{6} \[0 lua\]`)
 	lines := readMonitorLines(t, m, 8)
-	for i := range lines {
-		lines[i] = lua.ReplaceAllString(lines[i], "+T [0 lua]")
-	}
 	require.Equal(t, []string{
 		`+T [0 ADDR] "EVAL" "redis.call('SET','q','1'); return redis.call('GET','q')" "0"`,
 		`+T [0 lua] "SET" "q" "1"`,
