@@ -34,7 +34,7 @@ start() { # start <name> <port> [args...]
 P=$(free_port); S=$(free_port)
 start primary "$P"
 start secondary "$S" --replicaof 127.0.0.1 "$P"
-until_ok 10 sh -c "redis-cli -p $S INFO replication | grep -q master_link_status:up"
+until_ok 30 sh -c "redis-cli -p $S INFO replication | grep -q master_link_status:up" # a loaded machine: retries back off up to 5 s
 
 # on <port> <command...>: prints the command and redis-cli's reply.
 on() { local port=$1; shift; echo "> $*"; redis-cli -p "$port" "$@"; }
