@@ -44,13 +44,17 @@ func cmdMonitor(s *Server, c *client, args [][]byte) {
 		return // Redis ignores a second MONITOR, without a reply
 	}
 	sb := s.subscribed(c)
-	c.conn.WriteString("OK")
-	// The +OK goes out before any line: the pipeline's replies reach the
-	// outbox before the client is registered.
+	// The pipeline's earlier replies go first, once durable.
 	_ = s.flushToOutbox(c)
-	c.monitoring.Store(true)
+	// The +OK and the registration share the lock feedMonitors holds: a
+	// client that reads +OK sees every command run after it (registering
+	// after queueing +OK missed the commands run in between), and no line
+	// comes before the +OK.
 	s.mon.mu.Lock()
 	defer s.mon.mu.Unlock()
+	c.conn.WriteString("OK")
+	_ = s.flushToOutbox(c)
+	c.monitoring.Store(true)
 	if s.mon.clients == nil {
 		s.mon.clients = map[*client]*subscriber{}
 	}
