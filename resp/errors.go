@@ -287,6 +287,8 @@ func errConfigSetRefused(name string, err error) string {
 		return errUnknownConfig(name)
 	case errors.Is(err, ErrImmutableOption):
 		return errConfigSet(name, "can't set immutable config")
+	case errors.Is(err, ErrProtectedOption):
+		return errConfigSet(name, "can't set protected config")
 	case errors.Is(err, ErrDuplicateOption):
 		return errConfigSet(name, "duplicate parameter")
 	case errors.Is(err, ErrBadOptionValue):

@@ -50,6 +50,9 @@ var (
 	ErrUnknownOption = errors.New("unknown option")
 	// ErrImmutableOption: the option is read only at start.
 	ErrImmutableOption = errors.New("immutable option")
+	// ErrProtectedOption: the option is one of Redis's protected configs
+	// (dir, dbfilename), which CONFIG SET may not change.
+	ErrProtectedOption = errors.New("protected option")
 	// ErrDuplicateOption: one CONFIG SET names the option twice.
 	ErrDuplicateOption = errors.New("duplicate parameter")
 	// ErrBadOptionValue: the value is refused; wrap it with why.

@@ -98,7 +98,7 @@ func options() []option {
 		enum("protected-mode", "yes", "yes: while no requirepass is set, only clients on this host (loopback, Unix socket) may connect", true, "yes", "no"),
 		{"requirepass", "", "password of the default user, which clients give with AUTH (empty: none; CONFIG GET shows it, as in Redis); also the NADB port's when repl-password is empty", true, nil, false},
 		{"client-output-buffer-limit", defaultOutputLimits, "\"<class> <hard> <soft> <soft seconds>\" ...: close a normal client with more unread replies than hard bytes, or than soft bytes for longer than soft seconds (0: no limit); replica (slave): the same for the operations a primary has logged and not yet sent a secondary; pubsub: the same for a subscriber's unsent messages", true, checkOutputLimits, false},
-	}, append(memoryOptionTable(), tlsOptionTable()...)...)
+	}, slices.Concat(memoryOptionTable(), tlsOptionTable(), inertOptionTable())...)
 }
 
 // memoryOptionTable holds maxmemory and the options of eviction, with
@@ -224,36 +224,9 @@ var aliases = map[string]string{
 	"list-max-ziplist-size":    "list-max-listpack-size",
 	"zset-max-ziplist-entries": "zset-max-listpack-entries",
 	"zset-max-ziplist-value":   "zset-max-listpack-value",
-}
-
-// ignoredDirectives are redis.conf directives that tune mechanisms of
-// redis-server which nadb-server does not have (RDB files, listpack
-// encodings, lazy freeing, the event loop's hz, jemalloc...). A config file
-// may carry them, so that a redis.conf works with few changes; they change
-// nothing here, which the start's log says. Directives whose meaning a user
-// relies on and that nadb-server does not honour are not here: they are
-// refused.
-var ignoredDirectives = map[string]bool{
-	"acllog-max-len": true, "activerehashing": true, "always-show-logo": true, "aof-load-truncated": true,
-	"aof-rewrite-incremental-fsync": true, "aof-timestamp-enabled": true, "aof-use-rdb-preamble": true,
-	"appenddirname": true, "appendfilename": true, "dbfilename": true, "disable-thp": true, "dynamic-hz": true,
-	"hz": true, "jemalloc-bg-thread": true,
-	"latency-monitor-threshold": true, "lazyfree-lazy-eviction": true, "lazyfree-lazy-expire": true,
-	"lazyfree-lazy-server-del": true, "lazyfree-lazy-user-del": true, "lazyfree-lazy-user-flush": true,
-	"no-appendfsync-on-rewrite": true, "oom-score-adj": true, "oom-score-adj-values": true,
-	"proc-title-template": true, "rdb-del-sync-files": true, "rdb-save-incremental-fsync": true,
-	"rdbchecksum": true, "rdbcompression": true, "repl-disable-tcp-nodelay": true, "repl-diskless-load": true,
-	"repl-diskless-sync": true, "repl-diskless-sync-delay": true, "repl-diskless-sync-max-replicas": true,
-	"replica-lazy-flush": true, "replica-read-only": true,
-	"set-proc-title": true, "stop-writes-on-bgsave-error": true,
-	// Go's TLS orders the cipher suites itself, has no finite-field
-	// Diffie-Hellman and sizes its session tickets itself; there is no
-	// cluster bus.
-	"tls-prefer-server-ciphers": true, "tls-dh-params-file": true, "tls-session-cache-size": true,
-	"tls-session-cache-timeout": true, "tls-cluster": true,
-	// Eviction here is bounded by batches of keys, not by Redis's time
-	// budget.
-	"maxmemory-eviction-tenacity": true,
+	"slave-lazy-flush":         "replica-lazy-flush",
+	"slave-read-only":          "replica-read-only",
+	"slave-ignore-maxmemory":   "replica-ignore-maxmemory",
 }
 
 // Config is the validated configuration of one server.
@@ -310,8 +283,8 @@ type Config struct {
 	Eviction          engine.EvictionConfig
 	HashLimits        engine.HashLimits
 	CollLimits        engine.CollLimits
-	// Ignored lists the redis.conf directives the configuration carried
-	// that change nothing here (see ignoredDirectives), for the start's log.
+	// Ignored lists the inert options (inertOptionTable) the configuration
+	// set, which change nothing here, for the start's log.
 	Ignored []string
 }
 
@@ -325,7 +298,7 @@ var errVersion = errors.New("version requested")
 type settings struct {
 	table    []option
 	onChange func(name, value string) // called after a successful Set
-	ignored  []string                 // ignoredDirectives met at start, in order
+	ignored  []string                 // inert options set at start, in order
 
 	// file is the config file's absolute path ("": none), which CONFIG
 	// REWRITE replaces; role, once the node runs, says what it follows.
@@ -371,21 +344,12 @@ func (s *settings) option(name string) (option, bool) {
 func (s *settings) setAtStart(name, value string) error {
 	name = strings.ToLower(name)
 	o, ok := s.option(name)
-	if ok {
-		name = o.name
-	} else {
-		// Redis's other spelling of the ignored replica-* directives
-		// (slave-read-only...).
-		name = strings.Replace(name, "slave", "replica", 1)
-	}
-	if !ok && ignoredDirectives[name] {
-		if !slices.Contains(s.ignored, name) {
-			s.ignored = append(s.ignored, name)
-		}
-		return nil
-	}
 	if !ok {
 		return fmt.Errorf("unknown option '%s'", name)
+	}
+	name = o.name
+	if isInert(name) && !slices.Contains(s.ignored, name) {
+		s.ignored = append(s.ignored, name)
 	}
 	if o.check != nil {
 		if err := o.check(value); err != nil {
@@ -409,6 +373,10 @@ func (s *settings) mergedLocked(name, value string) string {
 	switch name {
 	case "client-output-buffer-limit":
 		return mergeOutputLimits(s.values[name], value)
+	case "hz":
+		return clampHz(value) // as Redis keeps it
+	case "latency-tracking-info-percentiles":
+		return formatPercentiles(value)
 	case "notify-keyspace-events":
 		// Kept as one letter per class (A spelled out, so that n, which
 		// CONFIG GET does not show beside A, is kept too); shown in
@@ -493,6 +461,8 @@ func (s *settings) Set(pairs [][2]string) (string, error) {
 		switch {
 		case !ok:
 			return p[0], resp.ErrUnknownOption
+		case protectedOptions[o.name]:
+			return p[0], resp.ErrProtectedOption
 		case !o.runtime:
 			return p[0], resp.ErrImmutableOption
 		case slices.ContainsFunc(pairs[:i], func(prev [2]string) bool { return strings.EqualFold(prev[0], p[0]) }):
@@ -746,13 +716,28 @@ func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: nadb-server [/path/to/nadb.conf] [--name value ...]\n")
 	fmt.Fprintf(w, "       nadb-server check-log <data directory or log segment> [--fix] [--databases N]\n\n")
 	fmt.Fprintf(w, "Options (the same names work in the config file, one 'name value' per line):\n")
+	var inert []string
 	for _, o := range options() {
+		if isInert(o.name) {
+			inert = append(inert, o.name)
+			continue
+		}
 		def := o.def
 		if def == "" {
 			def = `""`
 		}
 		fmt.Fprintf(w, "  --%-26s %s (default %s)\n", o.name, o.help, def)
 	}
+	fmt.Fprintf(w, "\nAccepted with redis-server's defaults and ranges, shown by CONFIG GET, changing nothing here\n(tuning of redis-server's own mechanisms):\n")
+	line := " "
+	for _, name := range inert {
+		if len(line)+1+len(name) > 100 {
+			fmt.Fprintln(w, line)
+			line = " "
+		}
+		line += " " + name
+	}
+	fmt.Fprintln(w, line)
 	fmt.Fprintf(w, "\nEnvironment: PRIMARY_HOST and PRIMARY_PORT set primary-host and primary-port.\n")
 }
 

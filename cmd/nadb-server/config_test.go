@@ -153,7 +153,9 @@ func TestDefaults(t *testing.T) {
 			require.False(t, seen[o.name], "duplicate option %q", o.name)
 			seen[o.name] = true
 			require.Equal(t, strings.ToLower(o.name), o.name)
-			require.NotEmpty(t, o.help, o.name)
+			if !isInert(o.name) {
+				require.NotEmpty(t, o.help, o.name)
+			}
 		}
 	})
 
@@ -601,10 +603,10 @@ func TestSettingsGet(t *testing.T) {
 		{"port", []string{"port"}},
 		{"Port", []string{"Port"}}, // a name, not a pattern: answered as given, as Redis
 		{"?ort", []string{"port"}},
-		{"repl-*", []string{"repl-allow-legacy", "repl-backlog-size", "repl-listen-host", "repl-listen-port", "repl-max-peers", "repl-max-unauthenticated", "repl-password", "repl-ping-replica-period", "repl-ping-slave-period", "repl-timeout", "repl-verify-interval"}},
-		{"append*", []string{"appendfsync", "appendonly"}},
+		{"repl-*", []string{"repl-allow-legacy", "repl-backlog-size", "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-load", "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-listen-host", "repl-listen-port", "repl-max-peers", "repl-max-unauthenticated", "repl-password", "repl-ping-replica-period", "repl-ping-slave-period", "repl-timeout", "repl-verify-interval"}},
+		{"append*", []string{"appenddirname", "appendfilename", "appendfsync", "appendonly"}},
 		{"*-host", []string{"primary-host", "repl-listen-host"}},
-		{"[bd]*", []string{"bind", "broadcast-async", "busy-reply-threshold", "daemonize", "databases", "dir"}},
+		{"[bd]*", []string{"bind", "broadcast-async", "busy-reply-threshold", "daemonize", "databases", "dbfilename", "dir", "disable-thp", "dynamic-hz"}},
 		{"*", allNames()},
 		{"no-such-option", []string{}},
 		{"por", []string{}},
@@ -729,7 +731,7 @@ func TestRuntimeOptionSet(t *testing.T) {
 		want = append(want, r.name)
 	}
 	for _, o := range options() {
-		if o.runtime {
+		if o.runtime && !isInert(o.name) { // TestInertOptions
 			got = append(got, o.name)
 		}
 	}
@@ -775,7 +777,11 @@ func TestSettingsSet(t *testing.T) {
 
 	refused := map[string]error{"no-such-option": resp.ErrUnknownOption, "": resp.ErrUnknownOption, "*": resp.ErrUnknownOption}
 	for _, o := range options() {
-		if !o.runtime {
+		switch {
+		case protectedOptions[o.name]:
+			// Redis's protected configs.
+			refused[o.name], refused[strings.ToUpper(o.name)] = resp.ErrProtectedOption, resp.ErrProtectedOption
+		case !o.runtime:
 			// Known, but read only at start: Redis's immutable config.
 			refused[o.name], refused[strings.ToUpper(o.name)] = resp.ErrImmutableOption, resp.ErrImmutableOption
 		}
@@ -857,7 +863,7 @@ func TestMaxMemoryShownInBytes(t *testing.T) {
 	require.NoError(t, setOne(s, "maxmemory-policy", "Volatile-LRU"))
 	require.Equal(t, [][2]string{{"maxmemory-policy", "volatile-lru"}}, s.Get("maxmemory-policy"))
 	require.Equal(t, [][2]string{
-		{"maxmemory", "0"}, {"maxmemory-policy", "volatile-lru"}, {"maxmemory-samples", "5"},
+		{"maxmemory", "0"}, {"maxmemory-eviction-tenacity", "10"}, {"maxmemory-policy", "volatile-lru"}, {"maxmemory-samples", "5"},
 	}, s.Get("maxmemory*"))
 	require.Equal(t, [][2]string{{"lfu-decay-time", "1"}, {"lfu-log-factor", "10"}}, s.Get("lfu-*"))
 }
@@ -888,8 +894,18 @@ func TestRunHelp(t *testing.T) {
 					lines[strings.TrimPrefix(f[0], "--")] = line
 				}
 			}
-			require.Len(t, lines, len(options()))
+			var listed []option
 			for _, o := range options() {
+				if isInert(o.name) {
+					// Named in their own paragraph, after the options.
+					_, after, _ := strings.Cut(out, "changing nothing here")
+					require.Contains(t, strings.Fields(after), o.name)
+					continue
+				}
+				listed = append(listed, o)
+			}
+			require.Len(t, lines, len(listed))
+			for _, o := range listed {
 				line, ok := lines[o.name]
 				require.True(t, ok, "--help does not list %s", o.name)
 				def := o.def
@@ -906,6 +922,9 @@ func TestRunHelp(t *testing.T) {
 		printHelp(&stdout)
 		last := -1
 		for _, o := range options() {
+			if isInert(o.name) {
+				continue
+			}
 			i := strings.Index(stdout.String(), "  --"+o.name+" ")
 			require.Greater(t, i, last, o.name)
 			last = i
@@ -1070,4 +1089,26 @@ func TestSetAllOrNone(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, name)
 	require.Equal(t, []string{"timeout=3", "slowlog-max-len=9"}, applied)
+}
+
+// TestInertOptionsAtStart: an inert option set at start is checked and
+// kept as Redis keeps it (hz clamped to 1..500), listed for the start's
+// log; replica-read-only may only be yes, since a secondary here is always
+// read-only.
+func TestInertOptionsAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "i.conf")
+	require.NoError(t, os.WriteFile(file, []byte("hz 1000\nlazyfree-lazy-user-del yes\nslave-lazy-flush yes\n"), 0o644))
+	s, _, err := parseArgs([]string{file}, noEnv)
+	require.NoError(t, err)
+	require.Equal(t, [][2]string{{"hz", "500"}}, s.Get("hz"))
+	require.Equal(t, [][2]string{{"replica-lazy-flush", "yes"}}, s.Get("replica-lazy-flush"))
+	require.Equal(t, []string{"hz", "lazyfree-lazy-user-del", "replica-lazy-flush"}, s.ignored)
+
+	_, _, err = parseArgs([]string{"--replica-read-only", "no"}, noEnv)
+	require.ErrorContains(t, err, "always read-only")
+	_, _, err = parseArgs([]string{"--active-expire-effort", "11"}, noEnv)
+	require.Error(t, err)
+	name, err := newSettings().Set([][2]string{{"replica-read-only", "no"}})
+	require.Equal(t, "replica-read-only", name)
+	require.ErrorContains(t, err, "always read-only")
 }

@@ -79,9 +79,8 @@ func (s *settings) Rewrite() error {
 }
 
 // canonicalDirective maps a config file directive to the option it sets;
-// directives the rewrite leaves as they are answer false: those ignored
-// (ignoredDirectives) and save, whose several lines nadb-server accepts
-// without using them.
+// directives the rewrite leaves as they are answer false: save, whose
+// several lines nadb-server accepts without using them.
 func canonicalDirective(name string) (string, bool) {
 	if alias, ok := aliases[name]; ok {
 		name = alias
@@ -139,6 +138,7 @@ func (s *settings) rewriteOptions() ([]configfile.Option, error) {
 var memoryOptions = map[string]bool{
 	"maxmemory": true, "proto-max-bulk-len": true, "client-query-buffer-limit": true, "repl-backlog-size": true,
 	"auto-aof-rewrite-min-size": true, "aof-segment-size": true, "hll-sparse-max-bytes": true, "stream-node-max-bytes": true,
+	"active-defrag-ignore-bytes": true,
 }
 
 // multiWordOptions take several words, written unquoted.
