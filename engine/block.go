@@ -176,6 +176,9 @@ func (e *Engine) serveBlockedLocked() {
 	now := e.nowMs()
 	for i := 0; i < len(e.effects) && e.blk.n > 0; i++ {
 		ef := &e.effects[i]
+		if ef.Kind == EffectFunctions {
+			continue
+		}
 		if ef.Kind != EffectSwapDB && ef.Kind != EffectFlushDB && ef.Kind != EffectFlushAll {
 			e.serveKeyLocked(tx, watchKey{ef.DB, ef.Key}, now)
 			continue

@@ -321,6 +321,10 @@ func CheckApply(value []byte) error {
 // CheckObject refuses the value of an EffectObject of type t that is not
 // a valid whole value (an empty collection is not one: it is no key).
 func CheckObject(t ValueType, value []byte) error {
+	if t == TypeFunctions {
+		_, err := CountPacked(value) // the libraries' code, packed (none: empty)
+		return err
+	}
 	c, err := collFromPacked(t, value, DefaultCollLimits)
 	if err == nil && c.length() == 0 && !keepsEmpty(t) {
 		err = errors.New("a collection without elements")

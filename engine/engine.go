@@ -45,6 +45,9 @@ const (
 	// EffectSwapDB swapped databases DB and the one whose index is Value
 	// (decimal text).
 	EffectSwapDB
+	// EffectFunctions replaced the function libraries with Value (see
+	// functions.go); DB and Key are unused.
+	EffectFunctions
 )
 
 // String returns the kind's name.
@@ -72,6 +75,8 @@ func (k EffectKind) String() string {
 		return "swapdb"
 	case EffectHash:
 		return "hash"
+	case EffectFunctions:
+		return "functions"
 	}
 	return "unknown"
 }
@@ -174,6 +179,10 @@ type core struct {
 	rng     *rand.Rand
 	stats   Stats
 	digest  Digest   // of the whole dataset, kept up to date by every change
+	// functions is the function libraries' value and funcGen its
+	// generation (functions.go).
+	functions []byte
+	funcGen   uint64
 	mults   []Digest // M(d) of each database index
 	ev      evictor  // maxmemory and the eviction pool (see evict.go)
 	used    int64    // the sum of the databases' used
@@ -650,6 +659,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		e.applyCollLocked(ef)
 	case EffectSwapDB:
 		e.applySwapLocked(ef)
+	case EffectFunctions:
+		e.setFunctionsLocked(ef.Value)
 	}
 	if e.eventClasses != 0 {
 		e.applyEventsLocked(ef)
@@ -676,6 +687,9 @@ const (
 	TypeSet
 	TypeZSet
 	TypeStream
+	// TypeFunctions is not a key's type: it marks the snapshot Item that
+	// holds the function libraries (functions.go).
+	TypeFunctions
 )
 
 // String returns the type's name, as TYPE answers.
@@ -691,13 +705,15 @@ func (t ValueType) String() string {
 		return "zset"
 	case TypeStream:
 		return "stream"
+	case TypeFunctions:
+		return "functions"
 	}
 	return "string"
 }
 
 // ParseValueType maps a type's name (as String gives it) back to the type.
 func ParseValueType(name string) (ValueType, bool) {
-	for t := TypeString; t <= TypeStream; t++ {
+	for t := TypeString; t <= TypeFunctions; t++ {
 		if t.String() == name {
 			return t, true
 		}
@@ -747,6 +763,7 @@ type Snapshot struct {
 	frozen []*slab.Frozen
 	hashes [][]*hashObj // each database's side table at Capture
 	colls  [][]collSlot // and its collections' side table
+	funcs  []byte       // the function libraries (an Item of their own, first)
 	n      int
 	once   sync.Once
 }
@@ -774,6 +791,9 @@ func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 		s.frozen[i] = dd.keys.Freeze()
 		s.n += s.frozen[i].Len()
 	}
+	if s.funcs = e.functions; s.funcs != nil {
+		s.n++
+	}
 	if atomically != nil {
 		atomically(e.digest)
 	}
@@ -787,6 +807,12 @@ func (s *Snapshot) Len() int { return s.n }
 // false. It needs no lock; it may not be called after Release.
 func (s *Snapshot) Each(fn func(it *Item) bool) {
 	var it Item
+	if s.funcs != nil {
+		it = Item{Type: TypeFunctions, Value: s.funcs}
+		if !fn(&it) {
+			return
+		}
+	}
 	for d, f := range s.frozen {
 		more := true
 		f.Each(func(key string, value []byte, expireAt int64, kind uint8) bool {
@@ -862,6 +888,7 @@ type Loader struct {
 	// expect is how many keys the whole keyspace will hold (0: unknown),
 	// added how many went in so far.
 	expect, added int
+	functions     []byte // the function libraries' Item, if one came
 }
 
 // Expect tells the Loader how many keys are coming in all, when the
@@ -885,6 +912,10 @@ func (e *Engine) NewLoader() *Loader {
 // Add copies the item into the keyspace being built; a later item of the
 // same key replaces an earlier one. The item's database must exist.
 func (l *Loader) Add(it *Item) error {
+	if it.Type == TypeFunctions {
+		l.functions = slices.Clone(it.Value)
+		return nil
+	}
 	dd := l.dbs[it.DB]
 	if dd.keys.Len() == 0 && l.expect > l.added {
 		dd.keys.Reserve(l.expect - l.added)
@@ -965,6 +996,7 @@ func (l *Loader) Commit(commit func(Digest)) {
 	e.observeAll(0)
 	e.observeDone()
 	copy(e.dbs, dbs)
+	e.setFunctionsLocked(l.functions) // what the source held: none if it held none
 	e.digest = digest
 	e.used = used
 	e.peak = max(e.peak, used)

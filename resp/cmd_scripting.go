@@ -1,16 +1,13 @@
 package resp
 
 import (
-	"github.com/nadb-server/nadb-server/engine/rdb"
 	"github.com/nadb-server/nadb-server/resp/script"
 )
 
 // Scripts run with Lua (scripting.go, package script): EVAL, EVALSHA,
 // their read-only forms and SCRIPT LOAD, EXISTS, FLUSH and KILL as in
-// Redis 7.0. Functions (FUNCTION LOAD, FCALL) and the script debugger are
-// not supported: the commands that manage functions answer as Redis does
-// with none loaded, a lookup of a function fails with Redis's error, and
-// FUNCTION LOAD and SCRIPT DEBUG YES|SYNC fail with
+// Redis 7.0; functions (FUNCTION, FCALL) in functions.go. The script
+// debugger is not supported: SCRIPT DEBUG YES|SYNC fails with
 // errScriptingUnsupported.
 
 func registerScriptingCommands(t commandTable) {
@@ -86,14 +83,7 @@ func cmdEvalSHA(s *Server, c *client, args [][]byte) {
 func evalScript(s *Server, c *client, sc *script.Script, args [][]byte) {
 	n, _ := parseInt(args[2])
 	keys, argv := args[3:3+n], args[3+n:]
-	s.runScript(c, sc, keys, argv, readOnlyScript(args[0]))
-}
-
-// cmdFCall answers FCALL and FCALL_RO: Redis looks the function up before
-// anything else, and no function is ever loaded.
-func cmdFCall(s *Server, c *client, args [][]byte) {
-	s.feedMonitorsFirst(c, args)
-	c.conn.WriteError(errFunctionNotFound)
+	s.runScript(c, sc.Flags, &script.Run{Script: sc, Keys: keys, Argv: argv}, readOnlyScript(args[0]), nil)
 }
 
 // cmdNotBusy answers FUNCTION KILL: no function runs.
@@ -161,103 +151,6 @@ func cmdScriptHelp(s *Server, c *client, args [][]byte) {
 		"    Kill the currently executing Lua script.",
 		"LOAD <script>",
 		"    Load a script into the scripts cache without executing it.")
-}
-
-// cmdFunctionList checks FUNCTION LIST's options as Redis does and lists
-// no library.
-func cmdFunctionList(s *Server, c *client, args [][]byte) {
-	withCode, named := false, false
-	for i := 2; i < len(args); i++ {
-		switch {
-		case !withCode && equalFold(args[i], "withcode"):
-			withCode = true
-		case !named && equalFold(args[i], "libraryname"):
-			if i == len(args)-1 {
-				c.conn.WriteError(errLibraryNameMissing)
-				return
-			}
-			named = true
-			i++
-		default:
-			c.conn.WriteError(errUnknownArgument(args[i]))
-			return
-		}
-	}
-	c.conn.WriteArray(0)
-}
-
-// cmdFunctionStats reports no running function and Redis's one engine
-// with nothing loaded, as Redis does.
-func cmdFunctionStats(s *Server, c *client, args [][]byte) {
-	c.conn.WriteMap(2)
-	c.conn.WriteBulkString("running_script")
-	c.conn.WriteNull()
-	c.conn.WriteBulkString("engines")
-	c.conn.WriteMap(1)
-	c.conn.WriteBulkString("LUA")
-	c.conn.WriteMap(2)
-	c.conn.WriteBulkString("libraries_count")
-	c.conn.WriteInt(0)
-	c.conn.WriteBulkString("functions_count")
-	c.conn.WriteInt(0)
-}
-
-func cmdFunctionFlush(s *Server, c *client, args [][]byte) {
-	switch {
-	case len(args) > 3:
-		c.conn.WriteError(errSubcommandSyntax("function", args[1]))
-	case len(args) == 3 && !equalFold(args[2], "sync") && !equalFold(args[2], "async"):
-		c.conn.WriteError(errFunctionFlushMode)
-	default:
-		okReply(c)
-	}
-}
-
-// cmdFunctionDump answers the payload of an empty set of libraries: no
-// library records, then the RDB version and the checksum, as Redis 7.0
-// writes it. FUNCTION RESTORE of it, here or in Redis, restores nothing.
-func cmdFunctionDump(s *Server, c *client, args [][]byte) {
-	c.conn.WriteBulk(rdb.AppendFooter(nil, 0))
-}
-
-// cmdFunctionRestore checks the policy and the payload's version and
-// checksum as Redis does. A payload without libraries restores nothing;
-// one with libraries cannot be loaded here.
-func cmdFunctionRestore(s *Server, c *client, args [][]byte) {
-	if len(args) > 4 {
-		c.conn.WriteError(errSubcommandSyntax("function", args[1]))
-		return
-	}
-	if len(args) == 4 && !equalFold(args[3], "flush") && !equalFold(args[3], "append") && !equalFold(args[3], "replace") {
-		c.conn.WriteError(errRestorePolicy)
-		return
-	}
-	libs, err := rdb.Verify(args[2])
-	if err != nil {
-		c.conn.WriteError(errDumpPayload)
-		return
-	}
-	if len(libs) > 0 {
-		c.conn.WriteError(errScriptingUnsupported)
-		return
-	}
-	okReply(c)
-}
-
-func cmdFunctionDelete(s *Server, c *client, args [][]byte) {
-	c.conn.WriteError(errLibraryNotFound)
-}
-
-// cmdFunctionLoad checks FUNCTION LOAD's options as Redis does; the code
-// cannot be loaded.
-func cmdFunctionLoad(s *Server, c *client, args [][]byte) {
-	for _, a := range args[2 : len(args)-1] {
-		if !equalFold(a, "replace") {
-			c.conn.WriteError(errUnknownLoadOption(a))
-			return
-		}
-	}
-	c.conn.WriteError(errScriptingUnsupported)
 }
 
 func cmdFunctionHelp(s *Server, c *client, args [][]byte) {

@@ -482,6 +482,7 @@ const (
 	errScriptingUnsupported = "ERR scripting is not supported by this server"
 	errNoScript             = "NOSCRIPT No matching script. Please use EVAL."
 	errFunctionNotFound     = "ERR Function not found"
+	errBadNumKeys           = "ERR Bad number of keys provided"
 	errLibraryNotFound      = "ERR Library not found"
 	errNotBusy              = "NOTBUSY No scripts in execution right now."
 	errBusyScript           = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."

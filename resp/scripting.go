@@ -2,6 +2,7 @@ package resp
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,10 @@ func (s *Server) scriptBusy(c *client, cmd *command) bool {
 type runningScript struct {
 	cancel context.CancelFunc
 	state  atomic.Int32
+	// function is the function's name and args its FCALL, for FUNCTION
+	// STATS ("": a script).
+	function string
+	args     [][]byte
 }
 
 const (
@@ -147,12 +152,13 @@ func (h *scriptHost) Known(args [][]byte) (bool, string) {
 
 // runScript runs sc with its keys and arguments for c and writes its
 // result.
-func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, readOnly bool) {
+// runScript runs r, a script or a function (FCALL, whose arguments are
+// call), whose flags are f.
+func (s *Server) runScript(c *client, f script.Flags, r *script.Run, readOnly bool, call [][]byte) {
 	// A script with a shebang line declares what it does (Redis 7.0): one
 	// that may write is refused at once where it could not write, rather
 	// than at its first write. Redis 7.0's order: memory, replicas,
 	// read-only, stale (every script but an allow-stale one), then *_RO.
-	f := sc.Flags
 	mayWrite := f.Shebang && !f.NoWrites
 	var oom error
 	if mayWrite && !f.AllowOOM {
@@ -177,10 +183,15 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 		c.conn.WriteError(errScriptWriteFlagRO)
 		return
 	}
-	readOnly = readOnly || sc.Flags.NoWrites
+	readOnly = readOnly || f.NoWrites
 	run := &runningScript{}
-	h := &scriptHost{s: s, c: c, readOnly: readOnly, run: run}
-	r := &script.Run{Script: sc, Keys: keys, Argv: argv, Host: h, RESP3: c.conn.resp3}
+	if r.Function != nil {
+		run.function = r.Function.Name
+		for _, a := range call {
+			run.args = append(run.args, slices.Clone(a))
+		}
+	}
+	r.Host, r.RESP3 = &scriptHost{s: s, c: c, readOnly: readOnly, run: run}, c.conn.resp3
 	var reply []byte
 	var errText string
 	db := c.DB()
@@ -195,7 +206,7 @@ func (s *Server) runScript(c *client, sc *script.Script, keys, argv [][]byte, re
 		s.scripts.started.Store(s.clock())
 		s.scripts.mu.Unlock()
 		inExec, allowOOM, inScript := c.inExec, c.allowOOM, c.inScript
-		c.inExec, c.allowOOM, c.inScript = true, sc.Flags.AllowOOM, true
+		c.inExec, c.allowOOM, c.inScript = true, f.AllowOOM, true
 		defer func() {
 			c.inExec, c.allowOOM, c.inScript = inExec, allowOOM, inScript
 			c.setDB(db) // SELECT in a script does not change the caller's database

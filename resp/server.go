@@ -123,6 +123,7 @@ type Server struct {
 	notify   keyspaceEvents // notify-keyspace-events (notify.go)
 	latency  latencyMonitor // LATENCY's monitor (latency.go)
 	scripts  scripting      // EVAL's script cache and interpreters (cmd_scripting.go)
+	funcs    functionLibs   // the function libraries, loaded (functions.go)
 	limits   limits
 	minRepl  minReplicas // min-replicas-to-write
 	runID    string

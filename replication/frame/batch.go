@@ -93,7 +93,7 @@ func nextBatchItem(b []byte, dbs int) (engine.Item, []byte, error) {
 		return it, nil, fmt.Errorf("database %d out of range 0..%d", db, dbs-1)
 	}
 	it.DB, it.Type, b = int(db), engine.ValueType(b[k]), b[k+1:]
-	if it.Type > engine.TypeStream {
+	if it.Type > engine.TypeFunctions {
 		return it, nil, fmt.Errorf("unknown type %d", it.Type)
 	}
 	if it.ExpireAt, k = binary.Varint(b); k <= 0 {

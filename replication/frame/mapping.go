@@ -94,6 +94,13 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		op.Type = OpSwapDB
 		op.Value = ef.Value
 		op.Has |= FieldValue
+	case engine.EffectFunctions:
+		// An OBJECT frame tagged functions, without a key: the function
+		// libraries, which are no key (engine/functions.go).
+		op.Type = OpObject
+		b.typ[0] = BytesOf(engine.TypeFunctions.String())
+		op.Key, op.Value, op.Tags = []byte{}, ef.Value, b.typ[:]
+		op.Has |= FieldKey | FieldValue | FieldTags
 	default:
 		panic(fmt.Sprintf("replication: effect %v cannot be logged", ef.Kind))
 	}
@@ -238,6 +245,9 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 		if err != nil {
 			return ef, false, fmt.Errorf("%w: OBJECT of %q: %w", ErrBadOperation, op.Key, err)
 		}
+		if t == engine.TypeFunctions {
+			return engine.Effect{Kind: engine.EffectFunctions, Value: copyBytes(op.Value)}, true, nil
+		}
 		return engine.Effect{Kind: engine.EffectObject, Type: t, DB: db, Key: string(op.Key), Value: copyBytes(op.Value), ExpireAt: expireAt()}, true, nil
 	case OpApply:
 		if err := needKey(); err != nil {
@@ -313,6 +323,8 @@ func ItemOf(ef *engine.Effect) engine.Item {
 		it.Type = engine.TypeHash
 	case engine.EffectObject:
 		it.Type = ef.Type
+	case engine.EffectFunctions:
+		it.Type = engine.TypeFunctions
 	}
 	return it
 }

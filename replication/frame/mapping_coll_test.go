@@ -63,3 +63,34 @@ func TestCollectionFrameRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctionsEffectRoundTrip: the function libraries go through an
+// OBJECT frame tagged functions, without a key, and come back the same, in
+// a frame of their own and in a snapshot batch; a malformed one is
+// refused.
+func TestFunctionsEffectRoundTrip(t *testing.T) {
+	ef := engine.Effect{Kind: engine.EffectFunctions, Value: packed("#!lua name=a\nreturn 1", "#!lua name=b\n")}
+	var b Builder
+	var op Op
+	b.Fill(&op, &Entry{Seq: 9, Effect: ef, Group: 1}, 1_700_000_000_000)
+	require.Equal(t, OpObject, op.Type)
+	got := roundTrip(t, &op)
+	back, ok, err := EffectOf(&got, 16, 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, ef, back)
+	it := ItemOf(&back)
+	require.Equal(t, engine.Item{Type: engine.TypeFunctions, Value: ef.Value}, it)
+
+	var items []engine.Item
+	_, err = EachBatchItem(AppendBatchItem(nil, &it), 1, 16, func(it *engine.Item) error {
+		items = append(items, *it)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []engine.Item{it}, items)
+
+	got.Value = []byte("9:a")
+	_, _, err = EffectOf(&got, 16, 0)
+	require.ErrorIs(t, err, ErrBadOperation)
+}

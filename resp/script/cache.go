@@ -116,21 +116,24 @@ func (c *Cache) Stats() (n int, bytes int64) {
 
 // compile parses and compiles body as the body of a function, which is
 // what Redis makes of a script.
-func compile(body []byte) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(string(body)), chunkName)
+func compile(body []byte) (*lua.FunctionProto, error) { return compileChunk(body, chunkName) }
+
+// compileChunk compiles code that names itself name in its errors.
+func compileChunk(body []byte, name string) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(string(body)), name)
 	if err != nil {
-		return nil, compileError(err, body)
+		return nil, compileError(err, body, name)
 	}
-	proto, err := lua.Compile(chunk, chunkName)
+	proto, err := lua.Compile(chunk, name)
 	if err != nil {
-		return nil, compileError(err, body)
+		return nil, compileError(err, body, name)
 	}
 	return proto, nil
 }
 
 // compileError words a parse error as Redis does: "user_script:LINE:
 // what". The description after the position is the interpreter's own.
-func compileError(err error, body []byte) error {
+func compileError(err error, body []byte, name string) error {
 	msg := err.Error()
 	if pe, ok := err.(*parse.Error); ok {
 		line, token := pe.Pos.Line, pe.Token
@@ -143,7 +146,7 @@ func compileError(err error, body []byte) error {
 		if token != "" {
 			what += " near '" + token + "'"
 		}
-		msg = fmt.Sprintf("%s:%d: %s", chunkName, line, what)
+		msg = fmt.Sprintf("%s:%d: %s", name, line, what)
 	}
 	return fmt.Errorf("ERR Error compiling script (new function): %s", strings.TrimSpace(msg))
 }

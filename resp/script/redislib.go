@@ -188,7 +188,9 @@ func (st *state) log(L *lua.LState) int {
 	for i := 2; i <= L.GetTop(); i++ {
 		parts = append(parts, lua.LVAsString(L.Get(i)))
 	}
-	st.cur.Host.Log(int(level), strings.Join(parts, " "))
+	if st.cur != nil { // nil while FUNCTION LOAD checks a library
+		st.cur.Host.Log(int(level), strings.Join(parts, " "))
+	}
 	return 0
 }
 

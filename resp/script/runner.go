@@ -27,9 +27,13 @@ type Host interface {
 	Known(args [][]byte) (bool, string)
 }
 
-// Run is one execution of a script.
+// Run is one execution of a script, or of a function (FCALL).
 type Run struct {
-	Script     *Script
+	Script *Script
+	// Function, instead of Script, is the function to call, one of
+	// Registry's (the libraries now loaded).
+	Function   *Function
+	Registry   *Registry
 	Keys, Argv [][]byte
 	Host       Host
 	// RESP3 is the calling client's protocol, in which the result is
@@ -50,6 +54,13 @@ type Runner struct {
 	free []*state
 	gen  int           // bumped by Reset; states of an older generation are closed
 	json *jsonSettings // cjson's settings for this generation's states
+
+	// Functions run in one interpreter of their own, which holds the
+	// libraries of registry, each loaded at its first call.
+	fmu      sync.Mutex
+	fstate   *state
+	registry *Registry
+	loaded   map[*Function]*lua.LFunction
 }
 
 // Reset drops every idle interpreter (SCRIPT FLUSH): the next scripts run
@@ -73,9 +84,42 @@ const maxFree = 4
 // caller's protocol, or an error text (without the leading '-') when the
 // result is an error.
 func (rn *Runner) Run(r *Run) (reply []byte, errText string) {
+	if r.Function != nil {
+		return rn.call(r)
+	}
 	st := rn.get()
 	defer rn.put(st)
 	return st.run(r)
+}
+
+// call runs a function in the functions' interpreter, made anew when the
+// libraries changed (or a function broke it).
+func (rn *Runner) call(r *Run) (reply []byte, errText string) {
+	rn.fmu.Lock()
+	defer rn.fmu.Unlock()
+	if rn.fstate == nil || rn.registry != r.Registry {
+		if rn.fstate != nil {
+			rn.fstate.L.Close()
+		}
+		rn.fstate, rn.registry, rn.loaded = newState(newJSONSettings()), r.Registry, map[*Function]*lua.LFunction{}
+	}
+	st := rn.fstate
+	if rn.loaded[r.Function] == nil {
+		fns, err := st.loadLibrary(r.Function.Library, false)
+		if err != nil {
+			return nil, err.Error() // it loaded when FUNCTION LOAD checked it
+		}
+		for _, f := range r.Function.Library.Functions {
+			rn.loaded[f] = fns[f.Name]
+		}
+	}
+	reply, errText = st.run(r, rn.loaded[r.Function])
+	st.cur = nil
+	if st.broken || !st.intact() {
+		st.L.Close()
+		rn.fstate = nil
+	}
+	return reply, errText
 }
 
 func (rn *Runner) get() *state {
@@ -146,6 +190,12 @@ type state struct {
 	// into Lua, whose errors pcall gives without a position (see pcall).
 	leaves  map[*lua.LFunction]bool
 	errorFn *lua.LFunction // the global error, whose level decides (pcall)
+
+	// libEnv is the globals of libraries' code, and registering, while
+	// a library loads, takes its redis.register_function calls
+	// (library.go).
+	libEnv      *lua.LTable
+	registering func(L *lua.LState)
 
 	cur     *Run
 	resp3   bool // redis.setresp(3) was called
@@ -232,6 +282,7 @@ func newState(json *jsonSettings) *state {
 	}
 	st.env = readOnly(L, g, true)
 	st.views = append(st.views, st.env)
+	st.libEnv = st.newLibEnv()
 	g.RawSetString("_G", st.env)
 	st.handler = L.NewFunction(st.onError)
 	st.saved[g] = nil
@@ -377,39 +428,57 @@ func scriptLine(L *lua.LState) int {
 		if !ok {
 			return 0
 		}
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.Source == chunkName {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && (dbg.Source == chunkName || dbg.Source == functionChunk) {
 			return dbg.CurrentLine
 		}
 	}
 }
 
-func (st *state) run(r *Run) (reply []byte, errText string) {
+// run runs r's script, or r's function, whose callback is fn.
+func (st *state) run(r *Run, fn ...*lua.LFunction) (reply []byte, errText string) {
+	// Where an error says it was raised: the script's SHA-1 and chunk, or
+	// the function's name and chunk.
+	name, chunk := "", functionChunk
+	if r.Script != nil {
+		name, chunk = r.Script.SHA, chunkName
+	} else {
+		name = r.Function.Name
+	}
 	defer func() {
 		// gopher-lua turns a Go panic in a library function into a Lua
 		// error; what still escapes (the interpreter's own overflows)
 		// fails the script, never the server.
 		if p := recover(); p != nil {
 			st.broken = true
-			reply, errText = nil, sanitize("ERR "+fmt.Sprint(p)+" script: "+r.Script.SHA+", on @"+chunkName+":"+strconv.Itoa(st.errLine)+".")
+			reply, errText = nil, sanitize("ERR "+fmt.Sprint(p)+" script: "+name+", on @"+chunk+":"+strconv.Itoa(st.errLine)+".")
 		}
 	}()
 	L := st.L
 	st.cur, st.resp3, st.errLine = r, false, 0
-	st.globals.RawSetString("KEYS", stringsTable(L, r.Keys))
-	st.globals.RawSetString("ARGV", stringsTable(L, r.Argv))
-	defer func() {
-		st.globals.RawSetString("KEYS", lua.LNil)
-		st.globals.RawSetString("ARGV", lua.LNil)
-		L.SetTop(0)
-	}()
-	fn := L.NewFunctionFromProto(r.Script.proto)
-	fn.Env = st.env
+	defer L.SetTop(0)
 	if r.Ctx != nil {
 		L.SetContext(r.Ctx)
 		defer L.RemoveContext()
 	}
-	L.Push(fn)
-	if err := L.PCall(0, 1, st.handler); err != nil {
+	nargs := 0
+	if r.Script != nil {
+		st.globals.RawSetString("KEYS", stringsTable(L, r.Keys))
+		st.globals.RawSetString("ARGV", stringsTable(L, r.Argv))
+		defer func() {
+			st.globals.RawSetString("KEYS", lua.LNil)
+			st.globals.RawSetString("ARGV", lua.LNil)
+		}()
+		f := L.NewFunctionFromProto(r.Script.proto)
+		f.Env = st.env
+		L.Push(f)
+	} else {
+		// A function gets its keys and arguments as its two arguments.
+		L.Push(fn[0])
+		L.Push(stringsTable(L, r.Keys))
+		L.Push(stringsTable(L, r.Argv))
+		nargs = 2
+	}
+	if err := L.PCall(nargs, 1, st.handler); err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object
@@ -421,7 +490,7 @@ func (st *state) run(r *Run) (reply []byte, errText string) {
 		default:
 			msg = errorMessage(obj)
 		}
-		return nil, sanitize(msg + " script: " + r.Script.SHA + ", on @" + chunkName + ":" + strconv.Itoa(st.errLine) + ".")
+		return nil, sanitize(msg + " script: " + name + ", on @" + chunk + ":" + strconv.Itoa(st.errLine) + ".")
 	}
 	v := L.Get(-1)
 	if t, ok := v.(*lua.LTable); ok {

@@ -1,0 +1,48 @@
+package engine
+
+import "slices"
+
+// The engine keeps the server's function libraries (FUNCTION LOAD) beside
+// the keyspace, as one opaque value the resp layer defines (the libraries'
+// code, packed), so that they travel as the keys do: a change is an
+// EffectFunctions in the same log, a snapshot carries them as an Item of
+// TypeFunctions, and a full resynchronisation or a start from disk
+// installs them with the keys. They are not keys: no database, command,
+// digest, WATCH, eviction or FLUSHALL sees them, as in Redis.
+
+// Functions returns the libraries' value (nil: none) and a generation
+// number that changes whenever the value does. The value is never
+// modified: a change replaces it.
+func (e *Engine) Functions() ([]byte, uint64) {
+	e.lock()
+	defer e.unlock()
+	return e.functions, e.funcGen
+}
+
+// SetFunctions replaces the libraries' value, as one change reported to
+// the sink (EffectFunctions), if the generation is still gen (the one
+// Functions returned): it reports false, changing nothing, when another
+// change came in between.
+func (e *Engine) SetFunctions(value []byte, gen uint64) bool {
+	e.lock()
+	defer e.unlock()
+	if e.funcGen != gen {
+		return false
+	}
+	e.setFunctionsLocked(value)
+	// Reported as it is: neither a key's change (WATCH, tracking) nor a
+	// database's.
+	e.effects = append(e.effects, Effect{Kind: EffectFunctions, Value: e.functions})
+	if e.obs != nil {
+		e.origins = append(e.origins, e.origin)
+	}
+	return true
+}
+
+func (e *Engine) setFunctionsLocked(value []byte) {
+	if len(value) == 0 {
+		value = nil
+	}
+	e.functions = slices.Clone(value)
+	e.funcGen++
+}

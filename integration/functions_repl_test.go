@@ -1,0 +1,108 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// functionsOf is FUNCTION LIST WITHCODE of a node, as text (its libraries
+// come sorted by name).
+func (n *node) functionsOf(ctx context.Context) (string, error) {
+	v, err := n.rdb.Do(ctx, "FUNCTION", "LIST", "WITHCODE").Result()
+	return fmt.Sprint(v), err
+}
+
+// requireSameFunctions waits until every secondary lists the primary's
+// libraries, and returns that list.
+func requireSameFunctions(t *testing.T, p *node, secondaries ...*node) string {
+	t.Helper()
+	ctx := context.Background()
+	var last string
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		want, err := p.functionsOf(ctx)
+		if !assert.NoError(c, err) {
+			return
+		}
+		for _, s := range secondaries {
+			got, err := s.functionsOf(ctx)
+			if assert.NoError(c, err) {
+				assert.Equal(c, want, got, "secondary %s", s.Addr())
+			}
+		}
+		last = want
+	}, convergeTimeout, pollInterval)
+	return last
+}
+
+const (
+	counterLib = "#!lua name=counter\n" +
+		"redis.register_function('bump', function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end)\n" +
+		"redis.register_function{function_name='peek', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}"
+	otherLib = "#!lua name=other\nredis.register_function('hello', function() return 'hi' end)"
+)
+
+// TestFunctionsReplicate: the function libraries are state the
+// secondaries, the log, snapshots and full syncs carry, as keys are:
+// loaded on a primary, a library's functions run on its secondaries
+// (FCALL_RO there), survive a kill -9 restart from the log and from a
+// snapshot, reach a fresh secondary by full sync, and FUNCTION DELETE and
+// FLUSH reach them all. A secondary refuses to load one itself.
+func TestFunctionsReplicate(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	ctx := context.Background()
+	p := startAOFNode(t)
+	s1 := startSecondary(t, p)
+
+	require.Equal(t, "counter", p.rdb.FunctionLoad(ctx, counterLib).Val())
+	require.Equal(t, int64(5), p.rdb.FCall(ctx, "bump", []string{"n"}, 5).Val())
+	requireConverged(t, p, s1)
+	requireSameFunctions(t, p, s1)
+	v, err := s1.rdb.FCallRO(ctx, "peek", []string{"n"}).Result()
+	require.NoError(t, err)
+	require.Equal(t, "5", v)
+	require.EqualError(t, s1.rdb.FunctionLoad(ctx, otherLib).Err(), "READONLY You can't write against a read only replica.")
+	require.EqualError(t, s1.rdb.FCall(ctx, "bump", []string{"n"}, 1).Err(), "READONLY You can't write against a read only replica.")
+
+	// From the log alone.
+	want := requireSameFunctions(t, p, s1)
+	p.restart()
+	got, err := p.functionsOf(ctx)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "the restarted primary's libraries")
+	require.Equal(t, int64(6), p.rdb.FCall(ctx, "bump", []string{"n"}, 1).Val())
+
+	// From a snapshot, then the log after it.
+	require.NoError(t, p.rdb.Do(ctx, "SAVE").Err())
+	require.Equal(t, "other", p.rdb.FunctionLoad(ctx, otherLib).Val())
+	want = requireSameFunctions(t, p, s1)
+	p.restart()
+	got, err = p.functionsOf(ctx)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "the libraries of a primary restarted from a snapshot and the log")
+	require.Equal(t, "hi", p.rdb.FCall(ctx, "hello", nil).Val())
+
+	// A full sync carries them; the libraries are no key.
+	s2 := startSecondary(t, p)
+	requireConverged(t, p, s1, s2)
+	requireSameFunctions(t, p, s1, s2)
+	require.Equal(t, "6", s2.rdb.FCallRO(ctx, "peek", []string{"n"}).Val())
+	require.EqualError(t, s2.rdb.FCallRO(ctx, "hello", nil).Err(), "READONLY You can't write against a read only replica.", "hello may write")
+	require.Equal(t, int64(1), s2.rdb.DBSize(ctx).Val(), "only n")
+
+	// FLUSHALL leaves them; DELETE and FLUSH remove them everywhere.
+	require.NoError(t, p.rdb.FlushAll(ctx).Err())
+	require.NoError(t, p.rdb.FunctionDelete(ctx, "other").Err())
+	requireSameFunctions(t, p, s1, s2)
+	require.EqualError(t, s2.rdb.FCallRO(ctx, "hello", nil).Err(), "ERR Function not found")
+	requireConverged(t, p, s1, s2)
+	require.ErrorIs(t, s2.rdb.FCallRO(ctx, "peek", []string{"n"}).Err(), redis.Nil, "the key went, the function stayed")
+	require.NoError(t, p.rdb.FunctionFlush(ctx).Err())
+	require.Equal(t, "[]", requireSameFunctions(t, p, s1, s2))
+	requireConverged(t, p, s1, s2)
+}
