@@ -175,28 +175,28 @@ type core struct {
 	effects      []Effect
 	// now is the engine clock in Unix milliseconds, read once per
 	// critical section (nowMs); 0 until read.
-	now     int64
-	rng     *rand.Rand
-	stats   Stats
-	digest  Digest   // of the whole dataset, kept up to date by every change
+	now    int64
+	rng    *rand.Rand
+	stats  Stats
+	digest Digest // of the whole dataset, kept up to date by every change
 	// functions is the function libraries' value and funcGen its
 	// generation (functions.go).
 	functions []byte
 	funcGen   uint64
-	mults   []Digest // M(d) of each database index
-	ev      evictor  // maxmemory and the eviction pool (see evict.go)
-	used    int64    // the sum of the databases' used
-	peak    int64    // the largest used since start
-	watch   watches  // the keys clients WATCH (see watch.go)
-	blk     waiters  // the blocked clients (see block.go)
-	hlim    HashLimits
-	climits CollLimits
-	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
-	capGen  uint64 // Capture calls so far (see hashobj.go)
-	snaps   int    // snapshots not yet released
-	hbuf    []byte // the packed values of the group's hash effects
-	lpbuf   []byte // a listpack record being built
-	lpbuf2  []byte // and the one before it
+	mults     []Digest // M(d) of each database index
+	ev        evictor  // maxmemory and the eviction pool (see evict.go)
+	used      int64    // the sum of the databases' used
+	peak      int64    // the largest used since start
+	watch     watches  // the keys clients WATCH (see watch.go)
+	blk       waiters  // the blocked clients (see block.go)
+	hlim      HashLimits
+	climits   CollLimits
+	hllMax    int64  // hll-sparse-max-bytes (see hll.go)
+	capGen    uint64 // Capture calls so far (see hashobj.go)
+	snaps     int    // snapshots not yet released
+	hbuf      []byte // the packed values of the group's hash effects
+	lpbuf     []byte // a listpack record being built
+	lpbuf2    []byte // and the one before it
 	// obs hears of every changed key (see observe.go), when the critical
 	// section ends; origins runs parallel to effects while there is one.
 	// observed is set once obs heard of a change in this section.
