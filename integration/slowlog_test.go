@@ -75,3 +75,32 @@ func TestSlowLogEntries(t *testing.T) {
 		slowEntryRESP("", "SLOWLOG", "RESET")
 	require.Equal(t, want, got)
 }
+
+// TestSlowLogRedactsSecrets holds for redis-server too: the passwords of
+// MIGRATE's AUTH and AUTH2 (and AUTH2's user), and CONFIG SET masteruser,
+// are redacted in the slow log as Redis redacts them; what follows KEYS
+// is keys.
+func TestSlowLogRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"CONFIG", "SET", "slowlog-log-slower-than", "0"}, "+OK\r\n"},
+		{[]string{"SLOWLOG", "RESET"}, "+OK\r\n"},
+		{[]string{"CLIENT", "SETNAME", "sl"}, "+OK\r\n"},
+		{[]string{"MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "AUTH", "pw"}, "+NOKEY\r\n"},
+		{[]string{"MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "COPY", "auth2", "u", "pw"}, "+NOKEY\r\n"},
+		{[]string{"MIGRATE", "127.0.0.1", "1", "", "0", "100", "REPLACE", "AUTH", "pw", "KEYS", "AUTH", "a"}, "+NOKEY\r\n"},
+		{[]string{"CONFIG", "SET", "masteruser", "u"}, "+OK\r\n"},
+		{[]string{"CONFIG", "SET", "masteruser", ""}, "+OK\r\n"},
+	})
+	c.send(respCommand([]string{"SLOWLOG", "GET", "5"}))
+	got := slowAddr.ReplaceAllString(slowVaries.ReplaceAllString(readReply(t, c), "*6\r\n:ID\r\n:TS\r\n:US\r\n"), "ADDR\r\n")
+	want := "*5\r\n" +
+		slowEntryRESP("sl", "CONFIG", "SET", "masteruser", "(redacted)") +
+		slowEntryRESP("sl", "CONFIG", "SET", "masteruser", "(redacted)") +
+		slowEntryRESP("sl", "MIGRATE", "127.0.0.1", "1", "", "0", "100", "REPLACE", "AUTH", "(redacted)", "KEYS", "AUTH", "a") +
+		slowEntryRESP("sl", "MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "COPY", "auth2", "(redacted)", "(redacted)") +
+		slowEntryRESP("sl", "MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "AUTH", "(redacted)")
+	require.Equal(t, want, got)
+}

@@ -182,13 +182,30 @@ func secretArgs(cmd *command, args [][]byte) []int {
 				at = append(at, i+1)
 			}
 		}
+	case "migrate": // MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS ...]
+		for i := 6; i < len(args); i++ {
+			switch {
+			case equalFold(args[i], "auth") && i+1 < len(args):
+				at = append(at, i+1)
+				i++
+			case equalFold(args[i], "auth2") && i+2 < len(args):
+				at = append(at, i+1, i+2)
+				i += 2
+			case equalFold(args[i], "keys"):
+				return at // keys to the end
+			}
+		}
+	case "acl|setuser": // the user's name and every rule
+		for i := 2; i < len(args); i++ {
+			at = append(at, i)
+		}
 	}
 	return at
 }
 
 // secretOption reports whether the option named name holds a password.
 func secretOption(name []byte) bool {
-	for _, o := range []string{"requirepass", "masterauth", "repl-password"} {
+	for _, o := range []string{"requirepass", "masterauth", "masteruser", "repl-password"} {
 		if equalFold(name, o) {
 			return true
 		}

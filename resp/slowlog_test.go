@@ -39,6 +39,7 @@ func TestSlowLog(t *testing.T) {
 	require.True(t, strings.HasPrefix(c.do("AUTH", "secret"), "-ERR AUTH"))
 	require.True(t, strings.HasPrefix(c.do("HELLO", "2", "AUTH", "default", "secret", "SETNAME", "sl"), "*"), "default has no password: any one does")
 	c.do("CONFIG", "SET", "masterauth", "secret", "maxclients", "500") // no Config here: refused, but it ran
+	c.do("ACL", "SETUSER", "foo", "on", ">pw")                         // refused, but it ran
 	require.Equal(t, "+OK\r\n", c.do("MULTI"))
 	require.Equal(t, "+QUEUED\r\n", c.do("SET", "t", "1"))
 	require.Equal(t, "*1\r\n+OK\r\n", c.do("EXEC"))
@@ -47,6 +48,7 @@ func TestSlowLog(t *testing.T) {
 	want := [][]string{
 		{"SET", "t", "1"},
 		{"MULTI"},
+		{"ACL", "SETUSER", "(redacted)", "(redacted)", "(redacted)"},
 		{"CONFIG", "SET", "masterauth", "(redacted)", "maxclients", "500"},
 		{"HELLO", "2", "AUTH", "(redacted)", "(redacted)", "SETNAME", "sl"},
 		{"AUTH", "(redacted)"},
@@ -67,9 +69,9 @@ func TestSlowLog(t *testing.T) {
 	require.Len(t, ts.srv.slow.newest(3), 3)
 
 	// SLOWLOG itself: GET's count, LEN, RESET, errors.
-	require.Equal(t, ":8\r\n", c.do("SLOWLOG", "LEN"), "LEN is logged once it ran")
+	require.Equal(t, ":9\r\n", c.do("SLOWLOG", "LEN"), "LEN is logged once it ran")
 	got := c.do("SLOWLOG", "GET", "1")
-	require.True(t, strings.HasPrefix(got, "*1\r\n*6\r\n:8\r\n"), got)
+	require.True(t, strings.HasPrefix(got, "*1\r\n*6\r\n:9\r\n"), got)
 	require.True(t, strings.HasSuffix(got, "*2\r\n$7\r\nSLOWLOG\r\n$3\r\nLEN\r\n$"+strconv.Itoa(len(entries[0].addr))+"\r\n"+entries[0].addr+"\r\n$2\r\nsl\r\n"), got)
 	require.Equal(t, "-ERR count should be greater than or equal to -1\r\n", c.do("SLOWLOG", "GET", "-2"))
 	require.Equal(t, "-ERR count should be greater than or equal to -1\r\n", c.do("SLOWLOG", "GET", "x"))
@@ -78,9 +80,9 @@ func TestSlowLog(t *testing.T) {
 	require.Equal(t, "-ERR unknown subcommand 'FOO'. Try SLOWLOG HELP.\r\n", c.do("SLOWLOG", "FOO"))
 	require.Equal(t, "+OK\r\n", c.do("SLOWLOG", "RESET"))
 	require.Equal(t, []string{"SLOWLOG", "RESET"}, argsOf(ts.srv.slow.newest(-1))[0], "RESET is logged once it ran")
-	// GET 1, GET -2, GET x and GET 1 2 ran (ids 9 to 12); LEN x and FOO
+	// GET 1, GET -2, GET x and GET 1 2 ran (ids 10 to 13); LEN x and FOO
 	// were refused before running, as Redis refuses them.
-	require.Equal(t, int64(13), ts.srv.slow.newest(-1)[0].id, "ids go on after a reset")
+	require.Equal(t, int64(14), ts.srv.slow.newest(-1)[0].id, "ids go on after a reset")
 
 	// A shorter log drops the oldest entries at the next one.
 	ts.srv.SetSlowLog(0, 2)
