@@ -55,6 +55,9 @@ func TestInfo(t *testing.T) {
 		for _, name := range []string{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Keyspace"} {
 			require.Contains(t, info, "# "+name+"\r\n")
 		}
+		// Tools read cluster_enabled: the section comes just before the
+		// keyspace's, as in Redis.
+		require.Contains(t, info, "# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\n")
 		require.True(t, strings.HasPrefix(info, "# Server\r\n"), "INFO starts with %q", info[:min(len(info), 20)])
 	})
 
@@ -81,6 +84,9 @@ func TestInfo(t *testing.T) {
 		require.GreaterOrEqual(t, requireInt(t, "uptime_in_seconds"), int64(0))
 		require.GreaterOrEqual(t, requireInt(t, "connected_clients"), int64(1))
 		require.Positive(t, requireInt(t, "used_memory"))
+		require.Positive(t, requireInt(t, "total_system_memory"))
+		require.Regexp(t, `^\d+\.\d\d$`, f["mem_fragmentation_ratio"])
+		require.Equal(t, "0", f["number_of_libraries"])
 		require.GreaterOrEqual(t, requireInt(t, "total_commands_processed"), int64(3))
 		require.GreaterOrEqual(t, requireInt(t, "keyspace_hits"), int64(1))
 		require.Contains(t, f, "keyspace_misses")

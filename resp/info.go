@@ -15,7 +15,7 @@ import (
 // infoSections are the sections of INFO in Redis's order; "all" and
 // "everything" print them all, "default" (and no argument) all but those
 // of notDefault.
-var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "keyspace"}
+var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace"}
 
 // notDefault are the sections INFO prints only when asked by name or with
 // "all", as Redis's commandstats.
@@ -133,10 +133,16 @@ func (s *Server) infoSection(eng *engine.Engine, name string) [][2]string {
 		tv := func(t syscall.Timeval) string {
 			return fmt.Sprintf("%.6f", float64(t.Sec)+float64(t.Usec)/1e6)
 		}
+		var ch syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ch)
 		return [][2]string{
 			{"used_cpu_sys", tv(ru.Stime)},
 			{"used_cpu_user", tv(ru.Utime)},
+			{"used_cpu_sys_children", tv(ch.Stime)},
+			{"used_cpu_user_children", tv(ch.Utime)},
 		}
+	case "cluster":
+		return [][2]string{{"cluster_enabled", "0"}} // as redis-server started without cluster-enabled
 	case "commandstats":
 		return s.infoCommandStats()
 	case "errorstats":

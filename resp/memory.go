@@ -2,6 +2,7 @@ package resp
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -37,7 +38,20 @@ func (s *Server) infoMemory(eng *engine.Engine) [][2]string {
 	runtime.ReadMemStats(&ms)
 	rss := readRSS()
 	scripts, scriptBytes := s.scripts.cache.Stats() // the bodies of EVAL's cache
+	reg, _ := s.functions(eng)
+	var funcBytes int64
+	for _, lib := range reg.Libraries {
+		funcBytes += int64(len(lib.Code))
+	}
+	system := totalSystemMemory()
 	u := func(n int64) string { return strconv.FormatInt(n, 10) }
+	ratio := func(a, b float64) string {
+		if b <= 0 {
+			return "0.00"
+		}
+		return strconv.FormatFloat(a/b, 'f', 2, 64)
+	}
+	// In Redis's order, with the fields this server has a figure for.
 	return [][2]string{
 		{"used_memory", u(m.Used)},
 		{"used_memory_human", humanBytes(uint64(m.Used))},
@@ -45,17 +59,48 @@ func (s *Server) infoMemory(eng *engine.Engine) [][2]string {
 		{"used_memory_rss_human", humanBytes(rss)},
 		{"used_memory_peak", u(m.Peak)},
 		{"used_memory_peak_human", humanBytes(uint64(m.Peak))},
+		{"used_memory_peak_perc", ratio(100*float64(m.Used), float64(m.Peak)) + "%"},
+		{"allocator_allocated", strconv.FormatUint(ms.HeapAlloc, 10)},
+		{"total_system_memory", strconv.FormatUint(system, 10)},
+		{"total_system_memory_human", humanBytes(system)},
 		{"used_memory_scripts_eval", u(scriptBytes)},
 		{"number_of_cached_scripts", strconv.Itoa(scripts)},
-		{"used_memory_scripts", u(scriptBytes)},
-		{"used_memory_scripts_human", humanBytes(uint64(scriptBytes))},
-		{"allocator_allocated", strconv.FormatUint(ms.HeapAlloc, 10)},
-		{"total_system_memory", "0"},
+		{"number_of_functions", strconv.Itoa(len(reg.Functions))},
+		{"number_of_libraries", strconv.Itoa(len(reg.Libraries))},
+		{"used_memory_functions", u(funcBytes)},
+		{"used_memory_scripts", u(scriptBytes + funcBytes)},
+		{"used_memory_scripts_human", humanBytes(uint64(scriptBytes + funcBytes))},
 		{"maxmemory", u(m.MaxMemory)},
 		{"maxmemory_human", humanBytes(uint64(m.MaxMemory))},
 		{"maxmemory_policy", m.Policy.String()},
+		// The process's resident memory against the keyspace's: what the
+		// runtime, buffers and garbage not yet collected add.
+		{"mem_fragmentation_ratio", ratio(float64(rss), float64(m.Used))},
+		{"mem_fragmentation_bytes", u(int64(rss) - m.Used)},
 		{"mem_allocator", "go"},
+		{"active_defrag_running", "0"},
+		{"lazyfree_pending_objects", "0"},
+		{"lazyfreed_objects", "0"},
 	}
+}
+
+// totalSystemMemory is the machine's memory in bytes (MemTotal of
+// /proc/meminfo; 0 where there is none).
+func totalSystemMemory() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				n, _ := strconv.ParseUint(f[0], 10, 64)
+				return n << 10
+			}
+		}
+	}
+	return 0
 }
 
 // cmdMemory answers MEMORY USAGE, MALLOC-STATS, PURGE and HELP. USAGE is

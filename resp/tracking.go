@@ -32,7 +32,10 @@ import (
 // An invalidation goes to the client itself as a RESP3 push, or to the
 // client it REDIRECTs to: as a push in RESP3, or in RESP2 as a message of
 // the __redis__:invalidate channel when that client is subscribed to
-// anything. A tracking client sends everything through its outbox (as a
+// anything. Only a target with an outbox (one that has subscribed to
+// something or tracked, at some point) can be sent anything while idle:
+// a plain RESP3 connection that did neither gets nothing (README, "Known
+// differences"). A tracking client sends everything through its outbox (as a
 // subscriber does), so a message reaches it while it is idle.
 //
 // The order that makes a client-side cache safe: an invalidation must
