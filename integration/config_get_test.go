@@ -228,3 +228,52 @@ func TestInertOptions(t *testing.T) {
 		{[]string{"CONFIG", "GET", "hz"}, "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n"},
 	})
 }
+
+// TestConfigSetSaveAndSizes: CONFIG SET save at run time, checked as Redis
+// checks it (pairs of non-negative integers, single spaces), and the
+// *-listpack-value options taking sizes (1kb, 2k) as Redis does; a size
+// with a sign is refused.
+func TestConfigSetSaveAndSizes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "900 1"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$5\r\n900 1\r\n"},
+		{[]string{"CONFIG", "SET", "save", ""}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "900"}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "abc 1"}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "900 1 300 x"}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "-1 5"}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "1.5 2"}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", " 900  1 "}, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
+		{[]string{"CONFIG", "SET", "save", "900 1 900 1"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "save"}, "*2\r\n$4\r\nsave\r\n$11\r\n900 1 900 1\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "1kb"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-value"}, "*2\r\n$23\r\nhash-max-listpack-value\r\n$4\r\n1024\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "-1"}, "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-value"}, "*2\r\n$23\r\nhash-max-listpack-value\r\n$4\r\n1024\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-value"}, "*2\r\n$23\r\nhash-max-listpack-value\r\n$4\r\n1024\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-ziplist-value", "2k"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-ziplist-value"}, "*2\r\n$22\r\nhash-max-ziplist-value\r\n$4\r\n2000\r\n"},
+		{[]string{"CONFIG", "SET", "zset-max-listpack-value", "1mb"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "zset-max-listpack-value"}, "*2\r\n$23\r\nzset-max-listpack-value\r\n$7\r\n1048576\r\n"},
+		{[]string{"CONFIG", "SET", "zset-max-ziplist-value", "+5"}, "-ERR CONFIG SET failed (possibly related to argument 'zset-max-ziplist-value') - argument must be a memory value\r\n"},
+		{[]string{"CONFIG", "GET", "zset-max-ziplist-value"}, "*2\r\n$22\r\nzset-max-ziplist-value\r\n$7\r\n1048576\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-entries", "1kb"}, "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-entries') - argument couldn't be parsed into an integer\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-entries"}, "*2\r\n$25\r\nhash-max-listpack-entries\r\n$3\r\n512\r\n"},
+		{[]string{"CONFIG", "SET", "maxmemory", "+1"}, "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
+		{[]string{"CONFIG", "GET", "maxmemory"}, "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"},
+		{[]string{"CONFIG", "SET", "maxmemory", "1kb"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "maxmemory"}, "*2\r\n$9\r\nmaxmemory\r\n$4\r\n1024\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "64", "zset-max-listpack-value", "64", "maxmemory", "0", "save", ""}, "+OK\r\n"},
+	})
+}

@@ -75,7 +75,7 @@ func options() []option {
 		enum("replica-serve-stale-data", "yes", "no: a secondary whose link to its primary is down (or still syncing) answers MASTERDOWN to every command that needs fresh data, as in Redis (alias slave-serve-stale-data); yes: it serves what it has", true, "yes", "no"),
 		enum("replica-serve-diverged-data", "no", "no: a secondary whose checkpoint found its data different from its primary's refuses reads until the full resync that repairs it; yes: it keeps serving them", true, "yes", "no"),
 		enum("broadcast-async", "yes", "yes: replies never wait for secondaries; no: a write's reply waits until its frame was sent to every secondary", true, "yes", "no"),
-		{"save", "", "RDB snapshot points; accepted for compatibility (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", false, nil, false},
+		{"save", "", "RDB snapshot points; accepted for compatibility, at start and by CONFIG SET (snapshots come from SAVE, BGSAVE, BGREWRITEAOF and automatic rewrites)", true, checkSave, false},
 		enum("appendonly", "yes", "log every write to segments in dir and reload them (after the newest snapshot) at start", false, "yes", "no"),
 		enum("appendfsync", "everysec", "always: reply after fsync; everysec: fsync once a second; no: leave it to the OS", true, "everysec", "always", "no"),
 		{"auto-aof-rewrite-percentage", "100", "snapshot automatically when the data on disk grew by this percentage since the last snapshot (0: never)", true, checkIntRange(0, 1<<20), false},
@@ -111,14 +111,14 @@ func memoryOptionTable() []option {
 		{"lfu-log-factor", "10", "how slowly a key's LFU counter grows with its accesses", true, checkIntRange(0, math.MaxInt32), false},
 		{"lfu-decay-time", "1", "minutes after which an idle key's LFU counter is decremented (0: never)", true, checkIntRange(0, math.MaxInt32), false},
 		{"hash-max-listpack-entries", "512", "a hash with more fields is a hashtable, not a listpack, from then on (alias hash-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
-		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"hash-max-listpack-value", "64", "a hash with a longer field or value is a hashtable, not a listpack, from then on (alias hash-max-ziplist-value)", true, checkMemory(0), false},
 		// The encodings of types nadb-server does not have yet: accepted,
 		// checked and reported as Redis does, steering nothing.
 		{"list-max-listpack-size", "-2", "the nodes of a list's quicklist: entries per node (> 0), or bytes per node (-1..-5: 4, 8, 16, 32, 64 KiB) (alias list-max-ziplist-size); lists created later use it", true, checkRedisInt(math.MinInt32, math.MaxInt32), false},
 		{"list-compress-depth", "0", "Redis's list compression depth; reported, no lists yet", true, checkRedisInt(0, math.MaxInt32), false},
 		{"set-max-intset-entries", "512", "a set with more members, or one that is not an integer, is a hashtable, not an intset, from then on", true, checkRedisInt(0, math.MaxInt64), false},
 		{"zset-max-listpack-entries", "128", "most members of a listpack sorted set (alias zset-max-ziplist-entries)", true, checkRedisInt(0, math.MaxInt64), false},
-		{"zset-max-listpack-value", "64", "longest member of a listpack sorted set, in bytes (alias zset-max-ziplist-value)", true, checkRedisInt(0, math.MaxInt64), false},
+		{"zset-max-listpack-value", "64", "longest member of a listpack sorted set, in bytes (alias zset-max-ziplist-value)", true, checkMemory(0), false},
 		{"hll-sparse-max-bytes", "3000", "a sparse HyperLogLog that would grow past this many bytes (header included) becomes dense", true, checkMemory(0), false},
 		{"stream-node-max-bytes", "4096", "Redis's stream node size, in bytes; reported, no streams", true, checkMemory(0), false},
 		{"stream-node-max-entries", "100", "Redis's stream node entries; reported, no streams", true, checkRedisInt(0, math.MaxInt64), false},
@@ -807,6 +807,24 @@ func checkMemory(min int64) func(string) error {
 	}
 }
 
+// checkSave checks save's value as Redis does: pairs of seconds and
+// changes, non-negative integers separated by single spaces, or nothing.
+func checkSave(v string) error {
+	if v == "" {
+		return nil
+	}
+	f := strings.Split(v, " ")
+	ok := len(f)%2 == 0
+	for _, x := range f {
+		n, err := strconv.ParseInt(x, 10, 64)
+		ok = ok && err == nil && n >= 0
+	}
+	if !ok {
+		return &resp.OptionValueError{Reason: "Invalid save parameters"}
+	}
+	return nil
+}
+
 func checkBind(v string) error {
 	f := strings.Fields(v)
 	if len(f) == 0 {
@@ -868,7 +886,7 @@ func parseMemory(v string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult {
+	if err != nil || n < 0 || n > math.MaxInt64/mult || strings.HasPrefix(s, "+") {
 		return 0, fmt.Errorf("'%s' is not a memory size (like 512mb)", v)
 	}
 	return n * mult, nil

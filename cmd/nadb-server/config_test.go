@@ -694,6 +694,7 @@ var runtimeOptions = []struct {
 	{"slowlog-log-slower-than", "-1"},
 	{"slowlog-max-len", "5"},
 	{"requirepass", "s3cret"},
+	{"save", "900 1 300 10"},
 	{"protected-mode", "no"},
 	{"timeout", "30"},
 	{"tracking-table-max-keys", "100"},

@@ -242,8 +242,8 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		MaxLogBytes:     replBacklogBytes(cfg.ReplBacklogSize),
 		Heartbeat:       time.Duration(cfg.HeartbeatInterval) * time.Second,
 		Timeout:         time.Duration(cfg.ReplTimeout) * time.Second,
-		// A frame must carry the largest value a client may write.
-		MaxFrame:           frame.MaxFrameFor(cfg.ProtoMaxBulkLen),
+		// A frame must carry the largest value a primary may hold.
+		MaxFrame:           frame.MaxFrameLimit,
 		BroadcastAsync:     cfg.BroadcastAsync,
 		VerifyInterval:     verifyInterval(cfg.VerifyIntervalMs),
 		ReplPassword:       replPassword(cfg),

@@ -138,7 +138,7 @@ func (s *settings) rewriteOptions() ([]configfile.Option, error) {
 var memoryOptions = map[string]bool{
 	"maxmemory": true, "proto-max-bulk-len": true, "client-query-buffer-limit": true, "repl-backlog-size": true,
 	"auto-aof-rewrite-min-size": true, "aof-segment-size": true, "hll-sparse-max-bytes": true, "stream-node-max-bytes": true,
-	"active-defrag-ignore-bytes": true,
+	"active-defrag-ignore-bytes": true, "hash-max-listpack-value": true, "zset-max-listpack-value": true,
 }
 
 // multiWordOptions take several words, written unquoted.

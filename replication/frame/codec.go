@@ -62,12 +62,13 @@ const DefaultMaxFrame = 100 << 20
 // server itself wrote (a large value makes a large frame).
 func FileMaxFrame(size int64) int { return int(max(min(size, math.MaxUint32), 1)) }
 
-// MaxFrameFor returns the frame limit that lets a value of maxValue bytes
-// through: its base64 or \u00XX-escaped JSON form takes up to six bytes a
-// byte, plus the rest of the frame.
-func MaxFrameFor(maxValue int64) int {
-	return int(max(min(6*maxValue+(1<<20), math.MaxUint32), DefaultMaxFrame))
-}
+// MaxFrameLimit is the largest frame the 4-byte length can announce: the
+// limit of a stream from a primary, whose frames carry whole values (a
+// list built by many pushes, a snapshot's key, a STORE's result) that
+// can be far larger than one client argument, escaped up to six bytes a
+// byte. The Reader allocates only what arrives, never what a length
+// announces.
+const MaxFrameLimit = math.MaxUint32
 
 // Sentinel errors of the codec, checked with errors.Is. Every error of a
 // Decoder wraps exactly one of them; so does every error of a Reader except

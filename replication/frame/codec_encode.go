@@ -101,6 +101,10 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	dst = dst[:h+2*len(sum)]
 	hexSum(dst[h:], &sum)
 	dst = append(dst, `"}`...)
+	if n := len(dst) - start - 4; n > MaxFrameLimit {
+		// Its length cannot be written: refused, never wrapped.
+		return dst[:start], fmt.Errorf("%w: %d bytes, the format's limit is %d", ErrFrameTooLarge, n, MaxFrameLimit)
+	}
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst, nil
 }

@@ -14,7 +14,7 @@
 //	var enc frame.Encoder
 //	buf, err := enc.AppendFrame(buf[:0], &frame.Op{Type: frame.OpHeartbeat, Sequence: 7, Timestamp: frame.NowSeconds()})
 //
-//	rd := frame.NewReader(conn, frame.MaxFrameFor(512<<20))
+//	rd := frame.NewReader(conn, frame.MaxFrameLimit)
 //	var op frame.Op
 //	err := rd.Next(&op) // op's slices alias rd's buffer until the next call
 //
