@@ -126,7 +126,7 @@ func TestStockRedisConf(t *testing.T) {
 	require.Equal(t, "yes", s.Client().ConfigGet(ctx, "protected-mode").Val()["protected-mode"], "the file's protected-mode yes")
 	require.Equal(t, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
 		s.Client().ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"], "the file's three lines, in Redis's form")
-	require.Equal(t, map[string]string{"maxmemory": "104857600", "maxmemory-policy": "allkeys-lru", "maxmemory-samples": "5"},
+	require.Equal(t, map[string]string{"maxmemory": "104857600", "maxmemory-eviction-tenacity": "10", "maxmemory-policy": "allkeys-lru", "maxmemory-samples": "5"},
 		s.Client().ConfigGet(ctx, "maxmemory*").Val(), "the eviction lines, maxmemory in bytes")
 	require.Contains(t, s.Client().Info(ctx, "memory").Val(), "\r\nmaxmemory_policy:allkeys-lru\r\n")
 	b, err = os.ReadFile(pidfile)
