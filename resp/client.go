@@ -116,6 +116,7 @@ type client struct {
 	pauseHeld atomic.Bool
 	// monitoring: the client is in MONITOR mode (see monitor.go).
 	monitoring atomic.Bool
+	noEvict    atomic.Bool // CLIENT NO-EVICT on: shown as flag e (there is no client eviction)
 	unblock    chan uint8
 
 	mu      sync.Mutex // guards the fields below
@@ -211,6 +212,9 @@ func (c *client) info(now time.Time) string {
 	}
 	if trk&trkBcast != 0 {
 		flags += "B"
+	}
+	if c.noEvict.Load() {
+		flags += "e"
 	}
 	if flags == "" {
 		flags = "N"

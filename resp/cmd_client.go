@@ -92,6 +92,9 @@ func cmdClient(s *Server, c *client, args [][]byte) {
 			c.conn.WriteError(errSyntax)
 			return
 		}
+		if equalFold(sub, "no-evict") {
+			c.noEvict.Store(equalFold(args[2], "on"))
+		}
 		okReply(c)
 	case equalFold(sub, "reply"):
 		if !arity(len(args) == 3) {

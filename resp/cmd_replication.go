@@ -70,22 +70,39 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 		return
 	}
 	timeout := time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
-	// The client is blocked meanwhile, as in Redis: CLIENT UNBLOCK ends
-	// the wait with the count so far, or with an error.
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	if c.inExec {
+		// A transaction never blocks (Redis denies its client blocking):
+		// the count of secondaries that have acknowledged already.
+		cancel()
+		c.conn.WriteInt(s.replication().Wait(ctx, int(max(n, 0)), timeout))
+		return
+	}
+	// The client is blocked meanwhile, as in Redis: the replies before
+	// the wait go out, CLIENT UNBLOCK ends it with the count so far or
+	// with an error, and a client that goes away ends it.
+	if err := s.endPipeline(c); err != nil {
+		_ = c.lc.Close()
+		return
+	}
 	select { // a CLIENT UNBLOCK meant for an earlier wait
 	case <-c.unblock:
 	default:
 	}
 	c.isBlocked.Store(true)
 	s.blockedClients.Add(1)
+	watch := watchConn(c.lc)
 	stop, got := make(chan struct{}), make(chan uint8, 1)
+	gone := false
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		select {
 		case r := <-c.unblock:
 			got <- r
+			cancel()
+		case <-watch.gone:
+			gone = true
 			cancel()
 		case <-stop:
 		}
@@ -93,8 +110,13 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 	acked := s.replication().Wait(ctx, int(max(n, 0)), timeout)
 	close(stop)
 	wg.Wait()
+	watch.stop(c.lc)
 	c.isBlocked.Store(false)
 	s.blockedClients.Add(-1)
+	if gone {
+		_ = c.lc.Close() // the loop's next read fails and closes the client
+		return
+	}
 	select {
 	case r := <-got:
 		if r == unblockError {
