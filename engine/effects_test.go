@@ -203,7 +203,6 @@ func TestEffects(t *testing.T) {
 			op: func(t *testing.T, v *env) {
 				require.False(t, v.e.Set(0, "k", []byte("x"), engine.SetOptions{NX: true}).Done)
 				require.False(t, v.e.Set(0, "missing", []byte("x"), engine.SetOptions{XX: true}).Done)
-				require.True(t, v.e.Set(0, "missing", []byte("x"), engine.SetOptions{ExpireAt: 1}).Done)
 				require.False(t, v.e.MSet(0, bs("new", "1", "k", "2"), true))
 				require.Zero(t, v.e.Del(0, []string{"missing"}))
 				_, ok, _ := v.e.GetDel(0, "missing")

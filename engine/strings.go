@@ -105,6 +105,10 @@ func (e *Engine) Set(d int, key string, val []byte, o SetOptions) SetResult {
 			e.removeLocked(d, &en)
 			e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
 		} else {
+			// Nothing to delete, yet the key was written: a WATCH of it
+			// fails and a client caching it is told, as in Redis. (The
+			// key's bytes may be the request's: the effect keeps a copy.)
+			e.emit(Effect{Kind: EffectDelete, DB: d, Key: strings.Clone(key)})
 			e.notify(EventNew, "new", d, key)
 		}
 		e.notify(EventString, "set", d, key)

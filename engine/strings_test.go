@@ -89,9 +89,12 @@ func TestSet(t *testing.T) {
 			opts: func(now int64) engine.SetOptions { return engine.SetOptions{ExpireAt: 1, Get: true} },
 			want: engine.SetResult{Done: true, Old: []byte("old"), HadOld: true}, wantVal: nil, wantTTL: -2,
 			effects: func(int64) [][]engine.Effect { return groups(group(efDel(0, key))) }},
+		// Nothing is created, yet the key was written (a WATCH of it
+		// fails, a client caching it is told): a delete, as of an expiry.
 		{name: "ExpireAt past on missing creates nothing",
 			opts: func(now int64) engine.SetOptions { return engine.SetOptions{ExpireAt: now - 1} },
-			want: engine.SetResult{Done: true}, wantVal: nil, wantTTL: -2, effects: noEffects},
+			want: engine.SetResult{Done: true}, wantVal: nil, wantTTL: -2,
+			effects: func(int64) [][]engine.Effect { return groups(group(efDel(0, key))) }},
 		{name: "ExpireAt past XX on missing", opts: func(now int64) engine.SetOptions { return engine.SetOptions{ExpireAt: now - 1, XX: true} },
 			want: engine.SetResult{}, wantVal: nil, wantTTL: -2, effects: noEffects},
 		{name: "ExpireAt past NX on existing is refused", pre: existing,

@@ -62,3 +62,22 @@ func TestClientNoEvictFlag(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, info, " flags=N ")
 }
+
+// TestSetInThePastTouchesWatch holds for redis-server too: a SET whose
+// expiry has already passed, of a key that does not exist, creates
+// nothing, yet counts as a change of the key for a WATCH of it.
+func TestSetInThePastTouchesWatch(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a, b := dialRaw(t, s.Addr()), dialRaw(t, s.Addr())
+	requireExactReplies(t, a, []exactStep{{[]string{"WATCH", "s"}, "+OK\r\n"}})
+	requireExactReplies(t, b, []exactStep{
+		{[]string{"SET", "s", "1", "EXAT", "1"}, "+OK\r\n"},
+		{[]string{"EXISTS", "s"}, ":0\r\n"},
+	})
+	requireExactReplies(t, a, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"PING"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*-1\r\n"},
+	})
+}
