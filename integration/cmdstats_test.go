@@ -158,3 +158,31 @@ func TestEncodingOptions(t *testing.T) {
 		refused("set-max-intset-entries", "-1", "argument must be between 0 and 9223372036854775807 inclusive"),
 	})
 }
+
+// TestTotalCommandsProcessed holds for redis-server too:
+// total_commands_processed counts the commands that ran, each once: not
+// one refused (a wrong arity), nor one queued by MULTI until EXEC runs
+// it, nor INFO before its own reply.
+func TestTotalCommandsProcessed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	total := func() int64 {
+		c.send(respCommand([]string{"INFO", "stats"}))
+		reply := readReply(t, c)
+		_, body, ok := strings.Cut(reply, "\r\n") // after the bulk's length
+		require.True(t, ok, reply)
+		f := infoFields(t, body)
+		n, err := strconv.ParseInt(f["total_commands_processed"], 10, 64)
+		require.NoError(t, err)
+		return n
+	}
+	before := total()
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"GET", "a"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*1\r\n$-1\r\n"},
+		{[]string{"GET"}, "-ERR wrong number of arguments for 'get' command\r\n"},
+	})
+	require.Equal(t, before+4, total(), "INFO, MULTI, GET and EXEC")
+}

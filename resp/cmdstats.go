@@ -110,6 +110,10 @@ func (s *Server) account(c *client, cmd *command, args [][]byte, d dispatch) {
 	c.errsClaimed += own
 	failed := own > 0
 	if invoked {
+		// total_commands_processed counts what ran, as Redis's call()
+		// does: not a command refused, nor one queued by MULTI until EXEC
+		// runs it.
+		c.commands.Add(1)
 		s.noteSlow(c, cmd, args, nanos)
 		if s.mon.n.Load() > 0 && !hiddenFromMonitor(cmd) && cmd.flags&flagSkipMonitor == 0 {
 			s.feedMonitors(c, cmd, args)

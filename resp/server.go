@@ -530,7 +530,6 @@ func (s *Server) run(c *client, args [][]byte) {
 		}
 		cmd = sc
 	}
-	c.commands.Add(1)
 	if c.tick == 0 {
 		c.tick = s.clock()
 	}
