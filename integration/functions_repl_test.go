@@ -49,15 +49,15 @@ const (
 // TestFunctionsReplicate: the function libraries are state the
 // secondaries, the log, snapshots and full syncs carry, as keys are:
 // loaded on a primary, a library's functions run on its secondaries
-// (FCALL_RO there), survive a kill -9 restart from the log and from a
-// snapshot, reach a fresh secondary by full sync, and FUNCTION DELETE and
+// (FCALL_RO there), survive a kill -9 restart of a secondary and of the
+// primary, from the log and from a snapshot, reach a fresh secondary by full sync, and FUNCTION DELETE and
 // FLUSH reach them all. A secondary refuses to load one itself.
 func TestFunctionsReplicate(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
 	ctx := context.Background()
 	p := startAOFNode(t)
-	s1 := startSecondary(t, p)
+	s1 := startPersistingSecondary(t, p)
 
 	require.Equal(t, "counter", p.rdb.FunctionLoad(ctx, counterLib).Val())
 	require.Equal(t, int64(5), p.rdb.FCall(ctx, "bump", []string{"n"}, 5).Val())
@@ -68,6 +68,10 @@ func TestFunctionsReplicate(t *testing.T) {
 	require.Equal(t, "5", v)
 	require.EqualError(t, s1.rdb.FunctionLoad(ctx, otherLib).Err(), "READONLY You can't write against a read only replica.")
 	require.EqualError(t, s1.rdb.FCall(ctx, "bump", []string{"n"}, 1).Err(), "READONLY You can't write against a read only replica.")
+
+	// A secondary's own log keeps them too.
+	s1.restart()
+	requireSameFunctions(t, p, s1)
 
 	// From the log alone.
 	want := requireSameFunctions(t, p, s1)
