@@ -4,7 +4,9 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -185,4 +187,33 @@ func TestTotalCommandsProcessed(t *testing.T) {
 		{[]string{"GET"}, "-ERR wrong number of arguments for 'get' command\r\n"},
 	})
 	require.Equal(t, before+4, total(), "INFO, MULTI, GET and EXEC")
+}
+
+// TestInstantaneousMetrics holds for redis-server too: under a steady
+// load, instantaneous_ops_per_sec and the kbps rates become positive, and
+// total_net_output_bytes counts the replies sent.
+func TestInstantaneousMetrics(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	load := s.Client()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			_ = load.Set(ctx, "k", "some value", 0).Err()
+		}
+	})
+	defer func() { cancel(); wg.Wait() }()
+	c := s.Client()
+	out := infoInt(t, c, "stats", "total_net_output_bytes")
+	require.Eventually(t, func() bool {
+		info, err := c.Info(context.Background(), "stats").Result()
+		require.NoError(t, err)
+		f := infoFields(t, info)
+		ops, _ := strconv.ParseInt(f["instantaneous_ops_per_sec"], 10, 64)
+		in, _ := strconv.ParseFloat(f["instantaneous_input_kbps"], 64)
+		outKbps, _ := strconv.ParseFloat(f["instantaneous_output_kbps"], 64)
+		return ops > 0 && in > 0 && outKbps > 0
+	}, 20*time.Second, 50*time.Millisecond)
+	require.Greater(t, infoInt(t, c, "stats", "total_net_output_bytes"), out)
 }

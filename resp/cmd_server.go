@@ -436,6 +436,7 @@ func (s *Server) resetStats() {
 	s.rejected.Store(0)
 	s.closedCmds.Store(0)
 	s.bytesRead.Store(0)
+	s.bytesWritten.Store(0)
 	s.mu.Lock()
 	for _, cl := range s.clients {
 		cl.commands.Store(0)

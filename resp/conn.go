@@ -28,6 +28,7 @@ type limitConn struct {
 	limits *limits
 	guard  inputGuard
 	read   *atomic.Int64 // total bytes read by all clients
+	wrote  *atomic.Int64 // total bytes written to all clients (nil: not counted)
 	open   *atomic.Int64 // connections open on the server; one less at Close
 	failed bool          // input was refused; the next Read fails
 	reply  string        // the refusal's error reply ("" closes silently)
@@ -159,8 +160,10 @@ func (c *limitConn) unread(p []byte) {
 // Write writes a pipeline's replies (the loop sends them in one call). A
 // client that reads nothing for timeout, or that keeps more than the soft
 // output limit unread for the soft limit's seconds, is given up on.
-func (c *limitConn) Write(p []byte) (int, error) {
-	total := 0
+func (c *limitConn) Write(p []byte) (total int, err error) {
+	if c.wrote != nil {
+		defer func() { c.wrote.Add(int64(total)) }()
+	}
 	for len(p) > 0 {
 		if dl := c.writeDeadline(int64(len(p))); !dl.Equal(c.writeDL) {
 			c.writeDL = dl

@@ -97,8 +97,11 @@ func (s *Server) infoSection(eng *engine.Engine, name string) [][2]string {
 		return [][2]string{
 			{"total_connections_received", itoa(s.connections.Load())},
 			{"total_commands_processed", itoa(s.totalCommands())},
-			{"instantaneous_ops_per_sec", "0"},
+			{"instantaneous_ops_per_sec", strconv.FormatInt(int64(s.rates.rate(rateOps)), 10)},
 			{"total_net_input_bytes", itoa(s.bytesRead.Load())},
+			{"total_net_output_bytes", itoa(s.bytesWritten.Load())},
+			{"instantaneous_input_kbps", fmt.Sprintf("%.2f", s.rates.rate(rateIn)/1024)},
+			{"instantaneous_output_kbps", fmt.Sprintf("%.2f", s.rates.rate(rateOut)/1024)},
 			{"rejected_connections", itoa(s.rejected.Load())},
 			{"sync_full", itoa(full)},
 			{"sync_partial_ok", itoa(pok)},

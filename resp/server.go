@@ -137,6 +137,8 @@ type Server struct {
 	debugCommand, moduleCommand Allowance
 	nextID                      atomic.Int64
 	bytesRead                   atomic.Int64
+	bytesWritten                atomic.Int64 // total_net_output_bytes
+	rates                       rates        // instantaneous_* (SampleRates)
 	connections                 atomic.Int64 // total_connections_received
 	rejected                    atomic.Int64 // rejected_connections
 	closedCmds                  atomic.Int64 // commands of clients that have gone
@@ -323,7 +325,9 @@ func (l guardedListener) Accept() (net.Conn, error) {
 			l.s.refuse(nc, refusal)
 			continue
 		}
-		return newLimitConn(nc, &l.s.limits, &l.s.bytesRead, &l.s.open), nil
+		lc := newLimitConn(nc, &l.s.limits, &l.s.bytesRead, &l.s.open)
+		lc.wrote = &l.s.bytesWritten
+		return lc, nil
 	}
 }
 

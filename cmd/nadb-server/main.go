@@ -393,7 +393,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	defer stop()
 
 	expiryCtx, stopExpiry := context.WithCancel(context.Background())
-	wg.Go(func() { runActiveExpire(expiryCtx, eng) })
+	wg.Go(func() { runCron(expiryCtx, eng, srv) })
 	if cfg.PaceGC {
 		wg.Go(func() { runGCPacer(expiryCtx) })
 	}
@@ -588,17 +588,19 @@ func setEviction(eng *engine.Engine, c engine.EvictionConfig, logger *slog.Logge
 	_ = eng.FreeMemory()
 }
 
-// runActiveExpire runs the engine's active expire cycle ten times a second
-// (Redis's default hz), each with a 25 ms budget, until ctx ends.
-func runActiveExpire(ctx context.Context, eng *engine.Engine) {
+// runCron does the server's periodic work ten times a second (Redis's
+// default hz), until ctx ends: the engine's active expire cycle, with a
+// 25 ms budget, and a sample of the instantaneous metrics INFO shows.
+func runCron(ctx context.Context, eng *engine.Engine, srv *resp.Server) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
 			eng.ActiveExpireCycle(25 * time.Millisecond)
+			srv.SampleRates(now)
 		}
 	}
 }
