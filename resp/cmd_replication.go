@@ -83,7 +83,7 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 	// the wait go out, CLIENT UNBLOCK ends it with the count so far or
 	// with an error, and a client that goes away ends it.
 	if err := s.endPipeline(c); err != nil {
-		_ = c.lc.Close()
+		c.closed = true
 		return
 	}
 	select { // a CLIENT UNBLOCK meant for an earlier wait
@@ -114,7 +114,8 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 	c.isBlocked.Store(false)
 	s.blockedClients.Add(-1)
 	if gone {
-		_ = c.lc.Close() // the loop's next read fails and closes the client
+		// Gone, or closed by a stop: the rest of its pipeline never runs.
+		c.closed = true
 		return
 	}
 	select {
