@@ -136,7 +136,7 @@ func cmdMemory(s *Server, c *client, args [][]byte) {
 		}
 		c.conn.WriteInt64(n)
 	case equalFold(sub, "malloc-stats") && len(args) == 2:
-		c.conn.WriteBulkString(goMemoryReport())
+		c.conn.WriteVerbatim(goMemoryReport()) // a bulk string in RESP2
 	case equalFold(sub, "purge") && len(args) == 2:
 		debug.FreeOSMemory()
 		c.conn.WriteString("OK")

@@ -33,6 +33,7 @@ func TestRESP3HelloSwitchesProtocol(t *testing.T) {
 	require.Equal(t, "3", resp())
 	require.Equal(t, "_\r\n", c.do("GET", "nokey"))
 	require.Equal(t, "%0\r\n", c.do("CONFIG", "GET", "*"), "no Config: an empty map")
+	require.True(t, strings.HasPrefix(c.do("MEMORY", "MALLOC-STATS"), "="), "a verbatim string, as Redis's")
 	require.Equal(t, helloMap(id), c.do("HELLO", "2"))
 	require.Equal(t, "2", resp())
 	require.Equal(t, "$-1\r\n", c.do("GET", "nokey"))
