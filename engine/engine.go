@@ -179,24 +179,23 @@ type core struct {
 	rng    *rand.Rand
 	stats  Stats
 	digest Digest // of the whole dataset, kept up to date by every change
-	// functions is the function libraries' value and funcGen its
-	// generation (functions.go).
-	functions []byte
-	funcGen   uint64
-	mults     []Digest // M(d) of each database index
-	ev        evictor  // maxmemory and the eviction pool (see evict.go)
-	used      int64    // the sum of the databases' used
-	peak      int64    // the largest used since start
-	watch     watches  // the keys clients WATCH (see watch.go)
-	blk       waiters  // the blocked clients (see block.go)
-	hlim      HashLimits
-	climits   CollLimits
-	hllMax    int64  // hll-sparse-max-bytes (see hll.go)
-	capGen    uint64 // Capture calls so far (see hashobj.go)
-	snaps     int    // snapshots not yet released
-	hbuf      []byte // the packed values of the group's hash effects
-	lpbuf     []byte // a listpack record being built
-	lpbuf2    []byte // and the one before it
+	// funcs is the function libraries' value and its generation
+	// (functions.go), changed under mu, read without it.
+	funcs   atomic.Pointer[functions]
+	mults   []Digest // M(d) of each database index
+	ev      evictor  // maxmemory and the eviction pool (see evict.go)
+	used    int64    // the sum of the databases' used
+	peak    int64    // the largest used since start
+	watch   watches  // the keys clients WATCH (see watch.go)
+	blk     waiters  // the blocked clients (see block.go)
+	hlim    HashLimits
+	climits CollLimits
+	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
+	capGen  uint64 // Capture calls so far (see hashobj.go)
+	snaps   int    // snapshots not yet released
+	hbuf    []byte // the packed values of the group's hash effects
+	lpbuf   []byte // a listpack record being built
+	lpbuf2  []byte // and the one before it
 	// obs hears of every changed key (see observe.go), when the critical
 	// section ends; origins runs parallel to effects while there is one.
 	// observed is set once obs heard of a change in this section.
@@ -791,7 +790,7 @@ func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 		s.frozen[i] = dd.keys.Freeze()
 		s.n += s.frozen[i].Len()
 	}
-	if s.funcs = e.functions; s.funcs != nil {
+	if s.funcs, _ = e.Functions(); s.funcs != nil {
 		s.n++
 	}
 	if atomically != nil {

@@ -13,10 +13,19 @@ import "slices"
 // Functions returns the libraries' value (nil: none) and a generation
 // number that changes whenever the value does. The value is never
 // modified: a change replaces it.
+// It takes no lock: a command may read it while a script holds the
+// engine's (FUNCTION STATS, INFO).
 func (e *Engine) Functions() ([]byte, uint64) {
-	e.lock()
-	defer e.unlock()
-	return e.functions, e.funcGen
+	if f := e.funcs.Load(); f != nil {
+		return f.value, f.gen
+	}
+	return nil, 0
+}
+
+// functions is the libraries' value and its generation, replaced whole.
+type functions struct {
+	value []byte
+	gen   uint64
 }
 
 // SetFunctions replaces the libraries' value, as one change reported to
@@ -26,13 +35,14 @@ func (e *Engine) Functions() ([]byte, uint64) {
 func (e *Engine) SetFunctions(value []byte, gen uint64) bool {
 	e.lock()
 	defer e.unlock()
-	if e.funcGen != gen {
+	if _, now := e.Functions(); now != gen {
 		return false
 	}
 	e.setFunctionsLocked(value)
+	v, _ := e.Functions()
 	// Reported as it is: neither a key's change (WATCH, tracking) nor a
 	// database's.
-	e.effects = append(e.effects, Effect{Kind: EffectFunctions, Value: e.functions})
+	e.effects = append(e.effects, Effect{Kind: EffectFunctions, Value: v})
 	if e.obs != nil {
 		e.origins = append(e.origins, e.origin)
 	}
@@ -43,6 +53,6 @@ func (e *Engine) setFunctionsLocked(value []byte) {
 	if len(value) == 0 {
 		value = nil
 	}
-	e.functions = slices.Clone(value)
-	e.funcGen++
+	_, gen := e.Functions()
+	e.funcs.Store(&functions{value: slices.Clone(value), gen: gen + 1})
 }

@@ -3,7 +3,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -109,4 +111,109 @@ func TestFunctionsReplicate(t *testing.T) {
 	require.NoError(t, p.rdb.FunctionFlush(ctx).Err())
 	require.Equal(t, "[]", requireSameFunctions(t, p, s1, s2))
 	requireConverged(t, p, s1, s2)
+}
+
+// TestFunctionKill holds for redis-server too: a function past
+// busy-reply-threshold makes other clients' commands BUSY, naming
+// FUNCTION KILL; SCRIPT KILL is refused then (and FUNCTION KILL while a
+// script runs); FUNCTION STATS shows the running function (and is BUSY
+// while a script runs); FUNCTION KILL stops it.
+func TestFunctionKill(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	require.NoError(t, rdb.ConfigSet(ctx, "busy-reply-threshold", "50").Err())
+	require.Equal(t, "spin", rdb.FunctionLoad(ctx, "#!lua name=spin\nredis.register_function('spin', function() while true do end end)").Val())
+	busyFunction := "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	busyScript := "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	requireRedisErr(t, rdb.FunctionKill(ctx).Err(), "NOTBUSY No scripts in execution right now.")
+
+	runner := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
+	t.Cleanup(func() { _ = runner.Close() })
+	other := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, ReadTimeout: time.Minute})
+	t.Cleanup(func() { _ = other.Close() })
+	waitBusy := func(text string) {
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			err := other.Ping(ctx).Err()
+			if assert.Error(c, err) {
+				assert.Equal(c, text, err.Error())
+			}
+		}, convergeTimeout, 10*time.Millisecond)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- runner.FCall(ctx, "spin", nil).Err() }()
+	waitBusy(busyFunction)
+	requireRedisErr(t, other.ScriptKill(ctx).Err(), busyFunction)
+	stats, err := other.Do(ctx, "FUNCTION", "STATS").Result()
+	require.NoError(t, err)
+	running := fmt.Sprint(stats)
+	require.Contains(t, running, "name:spin")
+	require.Contains(t, running, "command:[fcall spin 0]")
+	require.NoError(t, other.FunctionKill(ctx).Err())
+	requireRedisErr(t, <-done, "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.")
+
+	go func() { done <- runner.Eval(ctx, "while true do end", nil).Err() }()
+	waitBusy(busyScript)
+	requireRedisErr(t, other.FunctionKill(ctx).Err(), busyScript)
+	requireRedisErr(t, other.Do(ctx, "FUNCTION", "STATS").Err(), busyScript)
+	require.NoError(t, other.ScriptKill(ctx).Err())
+	require.Error(t, <-done)
+	require.NoError(t, other.Ping(ctx).Err())
+}
+
+// TestFunctionsAtomicAndPaused holds for redis-server too: FCALL inside
+// MULTI keeps the transaction atomic (a reader never sees the value
+// between its two INCRs), and CLIENT PAUSE WRITE holds an FCALL that may
+// write until the pause ends, as it holds EVAL.
+func TestFunctionsAtomicAndPaused(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--io-threads", "2") // clients served in parallel, where they could interleave
+	ctx := context.Background()
+	rdb := s.Client()
+	require.Equal(t, "lib", rdb.FunctionLoad(ctx, "#!lua name=lib\n"+
+		"redis.register_function{function_name='noop', callback=function() return 1 end, flags={'no-writes'}}\n"+
+		"redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)").Val())
+
+	writer := s.Client()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// Inside MULTI the commands answer QUEUED, which go-redis
+			// takes as errors of their own types: only EXEC's matter.
+			_, _ = writer.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for range 50 {
+					p.Do(ctx, "MULTI")
+					p.Incr(ctx, "a")
+					p.FCall(ctx, "noop", nil)
+					p.Incr(ctx, "a")
+					p.Do(ctx, "EXEC")
+				}
+				return nil
+			})
+		}
+	})
+	odd := 0
+	for range 2000 {
+		if n, err := rdb.Get(ctx, "a").Int(); err == nil && n%2 == 1 {
+			odd++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	require.Zero(t, odd, "reads that saw half a transaction")
+
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "60000", "WRITE").Err())
+	done := make(chan int64, 1)
+	go func() { n, _ := writer.FCall(ctx, "bump", []string{"paused"}).Int64(); done <- n }()
+	require.Never(t, func() bool { return rdb.Exists(ctx, "paused").Val() == 1 }, 300*time.Millisecond, 20*time.Millisecond)
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "UNPAUSE").Err())
+	require.Equal(t, int64(1), <-done)
 }

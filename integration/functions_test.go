@@ -114,3 +114,59 @@ func TestFunctionReplies(t *testing.T) {
 		{[]string{"SELECT", "0"}, "+OK\r\n"},
 	})
 }
+
+// TestFunctionNamesAndLoading: function names are case-insensitive across
+// libraries (FCALL, clashes) and library names are not; LIBRARYNAME
+// patterns and flags ignore case; the metadata line's forms; and while a
+// library loads it sees redis's loading API alone (no string, math,
+// tostring, _G, setresp...), as in redis-server 7.0.15; KILL with nothing
+// running.
+func TestFunctionNamesAndLoading(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"FUNCTION", "FLUSH"}, "+OK\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=MyLib\nredis.register_function(\"Foo\", function() return \"foo\" end)"}, "$5\r\nMyLib\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function(\"bar\", function() return \"bar\" end)"}, "$5\r\nmylib\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=x\nredis.register_function(\"FOO\", function() return 1 end)"}, "-ERR Function FOO already exists\r\n"},
+		{[]string{"FCALL", "FOO", "0"}, "$3\r\nfoo\r\n"},
+		{[]string{"FCALL", "foo", "0"}, "$3\r\nfoo\r\n"},
+		{[]string{"FCALL_RO", "BAR", "0"}, "-ERR Can not execute a script with write flag using *_ro command.\r\n"},
+		{[]string{"FUNCTION", "LIST", "LIBRARYNAME", "[x]"}, "*0\r\n"},
+		{[]string{"FUNCTION", "DELETE", "MYLIB"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "DELETE", "mylib"}, "+OK\r\n"},
+		{[]string{"FCALL", "bar", "0"}, "-ERR Function not found\r\n"},
+		{[]string{"FUNCTION", "LIST", "LIBRARYNAME", "m*"}, "*1\r\n*6\r\n$12\r\nlibrary_name\r\n$5\r\nMyLib\r\n$6\r\nengine\r\n$3\r\nLUA\r\n$9\r\nfunctions\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nFoo\r\n$11\r\ndescription\r\n$-1\r\n$5\r\nflags\r\n*0\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=f2\nredis.register_function{function_name=\"g\", callback=function() return 1 end, flags={\"NO-WRITES\", \"Allow-Oom\"}}"}, "$2\r\nf2\r\n"},
+		{[]string{"FUNCTION", "LIST", "LIBRARYNAME", "f2"}, "*1\r\n*6\r\n$12\r\nlibrary_name\r\n$2\r\nf2\r\n$6\r\nengine\r\n$3\r\nLUA\r\n$9\r\nfunctions\r\n*1\r\n*6\r\n$4\r\nname\r\n$1\r\ng\r\n$11\r\ndescription\r\n$-1\r\n$5\r\nflags\r\n*2\r\n+no-writes\r\n+allow-oom\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=f3\nredis.register_function(\"dup\", function() return 1 end)\nredis.register_function(\"DUP\", function() return 2 end)"}, "$2\r\nf3\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=a"}, "-ERR Invalid library metadata\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua"}, "-ERR Invalid library metadata\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name="}, "-ERR Invalid library metadata\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#! lua name=a\nreturn 1"}, "-ERR Invalid metadata value given: lua\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua  name=dbl  \nredis.register_function('dbl', function() return 1 end)"}, "$3\r\ndbl\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e1\nredis.register_function{function_name=\"\", callback=function() return 1 end}"}, "-ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nredis.setresp(3)\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'setresp'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nredis.sha1hex(\"a\")\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'sha1hex'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal s = string.upper(\"x\")\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'string'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal t = tostring(1)\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'tostring'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal m = math.random()\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'math'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal x = redis.REDIS_VERSION_NUM\nredis.register_function(\"e2\", function() return 1 end)"}, "$2\r\ne2\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "+OK\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nredis.log(redis.LOG_DEBUG, \"x\")\nredis.register_function(\"e2\", function() return 1 end)"}, "$2\r\ne2\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "+OK\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal s = (\"x\"):upper()\nredis.register_function(\"e2\", function() return 1 end)"}, "$2\r\ne2\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "+OK\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal g = _G\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable '_G'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=e2\nlocal c = cjson\nredis.register_function(\"e2\", function() return 1 end)"}, "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'cjson'\r\n"},
+		{[]string{"FUNCTION", "DELETE", "e2"}, "-ERR Library not found\r\n"},
+		{[]string{"FUNCTION", "KILL"}, "-NOTBUSY No scripts in execution right now.\r\n"},
+		{[]string{"SCRIPT", "KILL"}, "-NOTBUSY No scripts in execution right now.\r\n"},
+	})
+}

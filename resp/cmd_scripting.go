@@ -86,11 +86,6 @@ func evalScript(s *Server, c *client, sc *script.Script, args [][]byte) {
 	s.runScript(c, sc.Flags, &script.Run{Script: sc, Keys: keys, Argv: argv}, readOnlyScript(args[0]), nil)
 }
 
-// cmdNotBusy answers FUNCTION KILL: no function runs.
-func cmdNotBusy(s *Server, c *client, args [][]byte) {
-	c.conn.WriteError(errNotBusy)
-}
-
 func cmdScriptExists(s *Server, c *client, args [][]byte) {
 	c.conn.WriteArray(len(args) - 2)
 	for _, sha := range args[2:] {

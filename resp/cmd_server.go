@@ -92,7 +92,7 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if busy && !nosave {
-		c.conn.WriteError(errBusyScript)
+		c.conn.WriteError(s.busyReply())
 		return
 	}
 	if save {

@@ -54,7 +54,7 @@ func groupable(cmd *command) bool {
 		return true
 	}
 	switch cmd.name {
-	case "ping", "echo", "select", "time", "lastsave", "eval", "evalsha", "eval_ro", "evalsha_ro":
+	case "ping", "echo", "select", "time", "lastsave", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
 		return true
 	}
 	return false

@@ -486,6 +486,7 @@ const (
 	errLibraryNotFound      = "ERR Library not found"
 	errNotBusy              = "NOTBUSY No scripts in execution right now."
 	errBusyScript           = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction         = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 	errUnkillable           = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 	// The errors a script's redis.call gets before its command runs.
 	errScriptUnknownCommand = "ERR Unknown Redis command called from script"

@@ -41,10 +41,12 @@ func (s *Server) functions(eng *engine.Engine) (*script.Registry, uint64) {
 		lib := s.funcs.byCode[string(code)]
 		if lib == nil {
 			var err error
-			if lib, err = script.LoadLibrary(code); err != nil {
+			if lib, err = script.LoadLibrary(code, 0); err != nil {
 				// Loaded by the FUNCTION LOAD that stored it, on this node
 				// or its primary; another version's rules may differ.
+				// Kept, not dropped.
 				s.log.Warn("function library cannot be loaded", "err", err)
+				reg.Kept = append(reg.Kept, code)
 				return true
 			}
 		}
@@ -84,6 +86,9 @@ func packLibraries(reg *script.Registry) []byte {
 	for _, name := range names {
 		out = engine.AppendPacked(out, reg.Libraries[name].Code)
 	}
+	for _, code := range reg.Kept {
+		out = engine.AppendPacked(out, code)
+	}
 	return out
 }
 
@@ -92,7 +97,7 @@ func packLibraries(reg *script.Registry) []byte {
 func cmdFCall(s *Server, c *client, args [][]byte) {
 	s.feedMonitorsFirst(c, args)
 	reg, _ := s.functions(c.eng)
-	f := reg.Functions[string(args[1])]
+	f := reg.Function(string(args[1]))
 	if f == nil {
 		c.conn.WriteError(errFunctionNotFound)
 		return
@@ -122,7 +127,7 @@ func cmdFunctionLoad(s *Server, c *client, args [][]byte) {
 		}
 		replace = true
 	}
-	lib, err := script.LoadLibrary(args[len(args)-1])
+	lib, err := script.LoadLibrary(args[len(args)-1], script.LoadTimeout)
 	if err == nil {
 		err = s.changeFunctions(c, func(reg *script.Registry) error { return reg.Add(lib, replace) })
 	}
@@ -187,7 +192,7 @@ func cmdFunctionList(s *Server, c *client, args [][]byte) {
 	reg, _ := s.functions(c.eng)
 	var libs []*script.Library
 	for _, lib := range reg.Libraries {
-		if !named || engine.Match(string(pattern), lib.Name) {
+		if !named || engine.MatchNoCase(string(pattern), lib.Name) {
 			libs = append(libs, lib)
 		}
 	}
@@ -233,11 +238,15 @@ func cmdFunctionList(s *Server, c *client, args [][]byte) {
 // cmdFunctionStats reports the function running, if any, and the
 // libraries' and functions' counts of the one engine, Lua.
 func cmdFunctionStats(s *Server, c *client, args [][]byte) {
-	c.conn.WriteMap(2)
-	c.conn.WriteBulkString("running_script")
 	s.scripts.mu.Lock()
 	run := s.scripts.running
 	s.scripts.mu.Unlock()
+	if run != nil && run.function == "" && s.scriptPastThreshold() {
+		c.conn.WriteError(errBusyScript) // a script, not a function: as Redis
+		return
+	}
+	c.conn.WriteMap(2)
+	c.conn.WriteBulkString("running_script")
 	if run == nil || run.function == "" {
 		c.conn.WriteNull()
 	} else {
@@ -304,7 +313,7 @@ func cmdFunctionRestore(s *Server, c *client, args [][]byte) {
 	}
 	libs := make([]*script.Library, 0, len(codes))
 	for _, code := range codes {
-		lib, err := script.LoadLibrary(code)
+		lib, err := script.LoadLibrary(code, script.LoadTimeout)
 		if err != nil {
 			c.conn.WriteError(err.Error())
 			return
@@ -316,6 +325,9 @@ func cmdFunctionRestore(s *Server, c *client, args [][]byte) {
 			*reg = *script.NewRegistry()
 		}
 		for _, lib := range libs {
+			if policy == "append" && reg.Libraries[lib.Name] != nil {
+				return errText("ERR Library " + lib.Name + " already exists") // RESTORE's own words
+			}
 			if err := reg.Add(lib, policy == "replace"); err != nil {
 				return err
 			}

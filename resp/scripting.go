@@ -43,6 +43,22 @@ const DefaultBusyThreshold = 5000
 // milliseconds (0: a running script makes every other command BUSY).
 func (s *Server) SetBusyThreshold(ms int64) { s.scripts.busyMs.Store(max(ms, 0)) }
 
+// busyError is the BUSY reply while run runs: it names the kill that
+// stops it.
+func busyError(run *runningScript) string {
+	if run != nil && run.function != "" {
+		return errBusyFunction
+	}
+	return errBusyScript
+}
+
+// busyReply is the BUSY reply while the running script or function runs.
+func (s *Server) busyReply() string {
+	s.scripts.mu.Lock()
+	defer s.scripts.mu.Unlock()
+	return busyError(s.scripts.running)
+}
+
 // scriptBusy reports whether cmd is answered BUSY: a script has run past
 // busy-reply-threshold and cmd is not one Redis lets through then.
 func (s *Server) scriptBusy(c *client, cmd *command) bool {
@@ -85,9 +101,10 @@ func (r *runningScript) kill() bool {
 	return false
 }
 
-// mayWriteScript reports whether cmd runs a script that may write.
+// mayWriteScript reports whether cmd runs a script or function that may
+// write.
 func mayWriteScript(cmd *command) bool {
-	return cmd.name == "eval" || cmd.name == "evalsha"
+	return cmd.name == "eval" || cmd.name == "evalsha" || cmd.name == "fcall"
 }
 
 // scriptHost is what a running script's redis.call reaches.
@@ -259,13 +276,23 @@ func (s *Server) runScript(c *client, f script.Flags, r *script.Run, readOnly bo
 }
 
 // cmdScriptKill stops the running script, unless it wrote.
-func cmdScriptKill(s *Server, c *client, args [][]byte) {
+func cmdScriptKill(s *Server, c *client, args [][]byte) { killScript(s, c, false) }
+
+// cmdFunctionKill stops the running function, unless it wrote.
+func cmdFunctionKill(s *Server, c *client, args [][]byte) { killScript(s, c, true) }
+
+// killScript answers SCRIPT KILL (function false) and FUNCTION KILL: each
+// stops its own kind only, and names the other kill for the other kind, as
+// Redis does.
+func killScript(s *Server, c *client, function bool) {
 	s.scripts.mu.Lock()
 	run := s.scripts.running
 	s.scripts.mu.Unlock()
 	switch {
 	case run == nil:
 		c.conn.WriteError(errNotBusy)
+	case (run.function != "") != function:
+		c.conn.WriteError(busyError(run))
 	case !run.kill():
 		c.conn.WriteError(errUnkillable)
 	default:

@@ -571,7 +571,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		return
 	}
 	if s.scriptBusy(c, cmd) {
-		s.reject(c, cmd, errBusyScript)
+		s.reject(c, cmd, s.busyReply())
 		return
 	}
 	if c.pubsubCount() > 0 && !c.inScript && !c.resp3() && !allowedWhileSubscribed(cmd) {

@@ -71,7 +71,7 @@ func registerSubcommands(t commandTable) {
 		command{name: "dump", arity: 2, flags: ns, handler: cmdFunctionDump},
 		command{name: "flush", arity: -2, flags: flagWrite | ns, handler: cmdFunctionFlush},
 		command{name: "help", arity: 2, flags: ls, handler: cmdFunctionHelp},
-		command{name: "kill", arity: 2, flags: ns | flagAllowBusy, handler: cmdNotBusy},
+		command{name: "kill", arity: 2, flags: ns | flagAllowBusy, handler: cmdFunctionKill},
 		command{name: "list", arity: -2, flags: ns, handler: cmdFunctionList},
 		command{name: "load", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionLoad},
 		command{name: "restore", arity: -3, flags: flagWrite | flagDenyOOM | ns, handler: cmdFunctionRestore},

@@ -24,8 +24,9 @@ import (
 // functionChunk is the name a library's code carries in its errors.
 const functionChunk = "user_function"
 
-// loadTimeout bounds the run of a library's code at load.
-const loadTimeout = 500 * time.Millisecond
+// LoadTimeout bounds the run of a library's code at FUNCTION LOAD (and
+// RESTORE), as in Redis.
+const LoadTimeout = 500 * time.Millisecond
 
 // Library is one loaded function library.
 type Library struct {
@@ -66,19 +67,22 @@ func validName(name string) bool {
 const errLibraryName = "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
 
 // LoadLibrary reads a library's metadata line, compiles its code and runs
-// it to learn the functions it registers, with Redis's errors.
-func LoadLibrary(code []byte) (*Library, error) {
+// it to learn the functions it registers, with Redis's errors. A load
+// longer than timeout fails (0: no limit: a library loaded once before,
+// whose code, seeing only the loading API, runs the same again).
+func LoadLibrary(code []byte, timeout time.Duration) (*Library, error) {
 	if !bytes.HasPrefix(code, []byte("#!")) {
 		return nil, errors.New("ERR Missing library metadata")
 	}
-	line, rest, _ := bytes.Cut(code, []byte("\n"))
-	words := strings.Fields(string(line[2:]))
-	engine, name := "", ""
-	if len(words) > 0 {
-		engine = words[0]
+	line, rest, ok := bytes.Cut(code, []byte("\n"))
+	if !ok {
+		return nil, errors.New("ERR Invalid library metadata")
 	}
+	// The engine's name follows "#!" at once; then the metadata values.
+	engine, values, _ := strings.Cut(string(line[2:]), " ")
+	name := ""
 	named := false
-	for _, w := range words[min(1, len(words)):] {
+	for _, w := range strings.Fields(values) {
 		v, ok := strings.CutPrefix(w, "name=")
 		switch {
 		case !ok:
@@ -100,9 +104,6 @@ func LoadLibrary(code []byte) (*Library, error) {
 	// The metadata line stays, empty, so that the lines keep their
 	// numbers in errors.
 	body := append([]byte("\n"), rest...)
-	if len(line) == len(code) {
-		body = nil
-	}
 	proto, err := compileChunk(body, functionChunk)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "ERR Error compiling script (new function): ")
@@ -111,7 +112,7 @@ func LoadLibrary(code []byte) (*Library, error) {
 	lib := &Library{Name: name, Code: code, proto: proto}
 	st := newState(newJSONSettings())
 	defer st.L.Close()
-	if _, err := st.loadLibrary(lib, true); err != nil {
+	if _, err := st.loadLibrary(lib, true, timeout); err != nil {
 		return nil, err
 	}
 	if len(lib.Functions) == 0 {
@@ -120,10 +121,16 @@ func LoadLibrary(code []byte) (*Library, error) {
 	return lib, nil
 }
 
-// Registry is a set of loaded libraries, by library and by function.
+// Registry is a set of loaded libraries, by library name and by function
+// name in lower case (function names are case-insensitive in Redis,
+// library names are not; Function looks one up).
 type Registry struct {
 	Libraries map[string]*Library
 	Functions map[string]*Function
+	// Kept is the code of libraries that could not be loaded here (a
+	// library stored by another version, say): kept as it is, so that a
+	// change of other libraries does not drop it; FLUSH does.
+	Kept [][]byte
 }
 
 // NewRegistry returns an empty registry.
@@ -139,7 +146,7 @@ func (r *Registry) Add(lib *Library, replace bool) error {
 		return fmt.Errorf("ERR Library '%s' already exists", lib.Name)
 	}
 	for _, f := range lib.Functions {
-		if have := r.Functions[f.Name]; have != nil && have.Library != old {
+		if have := r.Function(f.Name); have != nil && have.Library != old {
 			return fmt.Errorf("ERR Function %s already exists", f.Name)
 		}
 	}
@@ -148,10 +155,13 @@ func (r *Registry) Add(lib *Library, replace bool) error {
 	}
 	r.Libraries[lib.Name] = lib
 	for _, f := range lib.Functions {
-		r.Functions[f.Name] = f
+		r.Functions[strings.ToLower(f.Name)] = f
 	}
 	return nil
 }
+
+// Function returns the function named name, in any letter case, or nil.
+func (r *Registry) Function(name string) *Function { return r.Functions[strings.ToLower(name)] }
 
 // Delete removes the library name, reporting whether there was one.
 func (r *Registry) Delete(name string) bool {
@@ -161,7 +171,7 @@ func (r *Registry) Delete(name string) bool {
 	}
 	delete(r.Libraries, name)
 	for _, f := range lib.Functions {
-		delete(r.Functions, f.Name)
+		delete(r.Functions, strings.ToLower(f.Name))
 	}
 	return true
 }
@@ -175,22 +185,27 @@ func (r *Registry) Clone() *Registry {
 	for name, f := range r.Functions {
 		c.Functions[name] = f
 	}
+	c.Kept = r.Kept
 	return c
 }
 
 // loadLibrary runs lib's code in st with the loading API and returns the
-// functions it registered, by name; with describe, it fills
+// functions it registered, by name in lower case; with describe, it fills
 // lib.Functions too.
-func (st *state) loadLibrary(lib *Library, describe bool) (map[string]*lua.LFunction, error) {
+func (st *state) loadLibrary(lib *Library, describe bool, timeout time.Duration) (map[string]*lua.LFunction, error) {
 	L := st.L
 	fns := map[string]*lua.LFunction{}
+	seen := map[string]bool{}
 	st.registering = func(L *lua.LState) {
 		f, fn := registerArgs(L)
-		if fns[f.Name] != nil {
+		if seen[f.Name] {
+			// Within a library names are told apart by case, as in
+			// Redis (across libraries they are not).
 			raise(L, "Function already exists in the library")
 		}
+		seen[f.Name] = true
 		f.Library = lib
-		fns[f.Name] = fn
+		fns[strings.ToLower(f.Name)] = fn
 		if describe {
 			lib.Functions = append(lib.Functions, f)
 		}
@@ -198,8 +213,10 @@ func (st *state) loadLibrary(lib *Library, describe bool) (map[string]*lua.LFunc
 	defer func() { st.registering = nil }()
 	chunk := L.NewFunctionFromProto(lib.proto)
 	chunk.Env = st.libEnv
-	// A library's code gets half a second to load, as in Redis.
-	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+	ctx, cancel := context.WithCancel(context.Background())
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(context.Background(), timeout)
+	}
 	defer cancel()
 	L.SetContext(ctx)
 	defer L.RemoveContext()
@@ -225,6 +242,7 @@ func (st *state) loadLibrary(lib *Library, describe bool) (map[string]*lua.LFunc
 func registerArgs(L *lua.LState) (*Function, *lua.LFunction) {
 	f := &Function{}
 	var fn *lua.LFunction
+	named := false
 	switch L.GetTop() {
 	case 1:
 		t, ok := L.Get(1).(*lua.LTable)
@@ -247,7 +265,7 @@ func registerArgs(L *lua.LState) (*Function, *lua.LFunction) {
 				if !ok {
 					bad = "function_name argument given to redis.register_function must be a string"
 				}
-				f.Name = s
+				f.Name, named = s, true
 			case "description":
 				s, ok := luaString(v)
 				if !ok {
@@ -274,7 +292,7 @@ func registerArgs(L *lua.LState) (*Function, *lua.LFunction) {
 		if bad != "" {
 			raise(L, bad)
 		}
-		if f.Name == "" {
+		if !named {
 			raise(L, "redis.register_function must get a function name argument")
 		}
 		if fn == nil {
@@ -311,7 +329,8 @@ func readFlags(f *Function, t *lua.LTable) string {
 			bad = "unknown flag given"
 			return
 		}
-		switch string(s) {
+		name := strings.ToLower(string(s)) // any letter case, as Redis
+		switch name {
 		case "no-writes":
 			f.Flags.NoWrites = true
 		case "allow-oom":
@@ -323,7 +342,7 @@ func readFlags(f *Function, t *lua.LTable) string {
 			bad = "unknown flag given"
 			return
 		}
-		seen[string(s)] = true
+		seen[name] = true
 	})
 	for _, name := range functionFlags {
 		if seen[name] {
@@ -356,7 +375,7 @@ func (st *state) libraryAPI() *lua.LTable {
 }
 
 // newLibEnv makes st.libEnv, the globals of libraries' code: while a
-// library loads, redis is the loading API; once it has, a function's
+// library loads, redis (the loading API) alone; once it has, a function's
 // globals are a script's.
 func (st *state) newLibEnv() *lua.LTable {
 	L := st.L
@@ -365,11 +384,16 @@ func (st *state) newLibEnv() *lua.LTable {
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		name := L.Get(2)
-		var v lua.LValue
-		if st.registering != nil && name == lua.LString("redis") {
-			v = loading
-		} else {
+		var v lua.LValue = lua.LNil
+		switch {
+		case st.registering == nil:
 			v = st.globals.RawGet(name)
+		case name == lua.LString("redis"):
+			// While it loads, a library sees redis's loading API and
+			// nothing else, as in Redis: so its code runs the same
+			// wherever and whenever it is loaded again (a secondary, a
+			// restart), with nothing to read that could differ.
+			v = loading
 		}
 		if v == lua.LNil {
 			L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(name))

@@ -105,12 +105,12 @@ func (rn *Runner) call(r *Run) (reply []byte, errText string) {
 	}
 	st := rn.fstate
 	if rn.loaded[r.Function] == nil {
-		fns, err := st.loadLibrary(r.Function.Library, false)
+		fns, err := st.loadLibrary(r.Function.Library, false, 0)
 		if err != nil {
 			return nil, err.Error() // it loaded when FUNCTION LOAD checked it
 		}
 		for _, f := range r.Function.Library.Functions {
-			rn.loaded[f] = fns[f.Name]
+			rn.loaded[f] = fns[strings.ToLower(f.Name)]
 		}
 	}
 	reply, errText = st.run(r, rn.loaded[r.Function])
