@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/nadb-server/nadb-server/engine"
 )
 
 // CheckDir verifies every snapshot and log segment of a data directory and
@@ -69,7 +71,11 @@ func checkDir(dir string, dbs int, fix bool) (report []string, ok bool, err erro
 			snapSeq = s
 		}
 		validSnap = true
-		report = append(report, fmt.Sprintf("%s: snapshot at sequence %d of replication ID %s, %d keys", p, s, snap.ReplID, len(snap.Items)))
+		keys, libs := len(snap.Items), ""
+		if keys > 0 && snap.Items[0].Type == engine.TypeFunctions {
+			keys, libs = keys-1, " and the function libraries" // first, and no key
+		}
+		report = append(report, fmt.Sprintf("%s: snapshot at sequence %d of replication ID %s, %d keys%s", p, s, snap.ReplID, keys, libs))
 	}
 	if len(files.Snapshots) > 0 && !validSnap {
 		ok = false
