@@ -92,3 +92,33 @@ func TestMinReplicasGoodSecondaries(t *testing.T) {
 	s.kill()
 	require.Eventually(t, refused, convergeTimeout, pollInterval, "a write after the secondary is killed")
 }
+
+// TestMinReplicasScriptsInMulti: below min-replicas-to-write, a function
+// or a shebang script that may write is refused when MULTI queues it (so
+// EXEC discards the transaction), and a transaction of no-writes ones
+// runs, as Redis takes their declared flags for the command's.
+func TestMinReplicasScriptsInMulti(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"FUNCTION", "LOAD", "#!lua name=mr\nredis.register_function('w', function() return redis.call('SET','k','v') end)\nredis.register_function{function_name='ro', callback=function() return 1 end, flags={'no-writes'}}"}, "$2\r\nmr\r\n"},
+		{[]string{"CONFIG", "SET", "min-replicas-to-write", "1"}, "+OK\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"FCALL", "w", "0"}, "-NOREPLICAS Not enough good replicas to write.\r\n"},
+		{[]string{"FCALL", "ro", "0"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"EVAL", "#!lua\nreturn 1", "0"}, "-NOREPLICAS Not enough good replicas to write.\r\n"},
+		{[]string{"EVAL", "#!lua flags=no-writes\nreturn 2", "0"}, "+QUEUED\r\n"},
+		{[]string{"EVAL", "return 3", "0"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"FCALL", "ro", "0"}, "+QUEUED\r\n"},
+		{[]string{"EVAL", "#!lua flags=no-writes\nreturn 2", "0"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n:1\r\n:2\r\n"},
+		{[]string{"FCALL", "w", "0"}, "-NOREPLICAS Not enough good replicas to write.\r\n"},
+		{[]string{"FCALL", "ro", "0"}, ":1\r\n"},
+		{[]string{"CONFIG", "SET", "min-replicas-to-write", "0"}, "+OK\r\n"},
+		{[]string{"FUNCTION", "FLUSH"}, "+OK\r\n"},
+	})
+}

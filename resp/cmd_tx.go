@@ -146,7 +146,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	grouped, writes := true, false
 	for _, q := range queue {
 		grouped = grouped && groupable(q.cmd)
-		writes = writes || q.cmd.flags&flagWrite != 0 || mayWriteScript(q.cmd)
+		writes = writes || q.cmd.flags&flagWrite != 0 || s.scriptMayWrite(c, q.cmd, q.args)
 	}
 	// As Redis, a transaction with writes is refused as a whole when the
 	// good secondaries went below min-replicas-to-write since it queued

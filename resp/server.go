@@ -677,33 +677,59 @@ func (s *Server) queuedDenyOOM(c *client) bool {
 		if q.cmd.flags&flagDenyOOM != 0 {
 			return true
 		}
-		var f script.Flags
-		switch q.cmd.name {
-		case "eval", "eval_ro":
-			f = script.FlagsOf(q.args[1])
-		case "evalsha", "evalsha_ro":
-			if sc := s.scripts.cache.Get(q.args[1]); sc != nil {
-				f = sc.Flags
-			}
-		}
-		if f.Shebang && !f.NoWrites && !f.AllowOOM {
+		if f := s.declaredFlags(c, q.cmd, q.args); f.Shebang && !f.NoWrites && !f.AllowOOM {
 			return true
 		}
 	}
 	return false
 }
 
+// scriptMayWrite reports whether cmd runs a script or function that may
+// write: an EVAL without a shebang line, or one (a function) that does
+// not declare no-writes.
+func (s *Server) scriptMayWrite(c *client, cmd *command, args [][]byte) bool {
+	if !mayWriteScript(cmd) {
+		return false
+	}
+	f := s.declaredFlags(c, cmd, args)
+	return !f.Shebang || !f.NoWrites
+}
+
+// declaredFlags are the flags a script's shebang line, or a function's
+// registration, declares for a call of it (none for another command, an
+// unknown script or function): what Redis takes as the command's flags.
+func (s *Server) declaredFlags(c *client, cmd *command, args [][]byte) script.Flags {
+	switch cmd.name {
+	case "eval", "eval_ro":
+		return script.FlagsOf(args[1])
+	case "evalsha", "evalsha_ro":
+		if sc := s.scripts.cache.Get(args[1]); sc != nil {
+			return sc.Flags
+		}
+	case "fcall", "fcall_ro":
+		reg, _ := s.functions(c.eng)
+		if f := reg.Function(string(args[1])); f != nil {
+			return f.Flags
+		}
+	}
+	return script.Flags{}
+}
+
 // queueChecked refuses what Redis refuses between MULTI and EXEC, and
 // queues the rest.
 func (s *Server) queueChecked(c *client, cmd *command, args [][]byte) {
+	// A script or function that declares it may write is a write here,
+	// as Redis takes its declared flags for the command's.
+	f := s.declaredFlags(c, cmd, args)
+	write := cmd.flags&flagWrite != 0 || f.Shebang && !f.NoWrites
 	switch {
 	case cmd.flags&flagNoMulti != 0:
 		c.refuse(errNotInMulti)
-	case cmd.flags&flagWrite != 0 && s.replication().ReadOnly():
+	case write && s.replication().ReadOnly():
 		c.refuse(errReadOnly)
 	default:
 		// Memory was checked in run; then min-replicas-to-write.
-		if cmd.flags&flagWrite != 0 && !s.enoughReplicas() {
+		if write && !s.enoughReplicas() {
 			c.refuse(errNoReplicas)
 			return
 		}
