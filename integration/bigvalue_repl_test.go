@@ -10,10 +10,10 @@ import (
 
 // TestWholeValueLargerThanAnArgument: a primary's frame can carry a whole
 // value far larger than any one argument a client may send (here a list
-// of 20 MiB of control bytes, each escaped to six bytes: a 120 MiB OBJECT
-// frame), and its secondaries take it, live and in a full sync, whatever
+// of 80 MiB of control bytes: a frame of over 100 MiB, base64), and its
+// secondaries take it, live and in a full sync, whatever
 // proto-max-bulk-len says. A secondary limited by its own argument size
-// refused such a frame forever, and stayed behind.
+// (100 MiB at least) refused such a frame forever, and stayed behind.
 func TestWholeValueLargerThanAnArgument(t *testing.T) {
 	nadbOnly(t)
 	t.Parallel()
@@ -24,13 +24,17 @@ func TestWholeValueLargerThanAnArgument(t *testing.T) {
 	s1.waitInfo("replication", "master_link_status", "up")
 
 	element := strings.Repeat("\x01", 1<<20)
-	for range 20 {
-		require.NoError(t, p.rdb.RPush(ctx, "big", element).Err())
+	elements := make([]any, 10)
+	for i := range elements {
+		elements[i] = element
+	}
+	for range 8 {
+		require.NoError(t, p.rdb.RPush(ctx, "big", elements...).Err())
 	}
 	require.NoError(t, p.rdb.Copy(ctx, "big", "big2", 0, false).Err())
 	require.NoError(t, p.rdb.Set(ctx, "marker", "1", 0).Err())
 	requireConverged(t, p, s1)
-	require.Equal(t, int64(20), s1.rdb.LLen(ctx, "big2").Val())
+	require.Equal(t, int64(80), s1.rdb.LLen(ctx, "big2").Val())
 
 	s2 := startSecondary(t, p, small...)
 	requireConverged(t, p, s1, s2)

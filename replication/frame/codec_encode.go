@@ -284,7 +284,14 @@ func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
 	if !forceBase64 {
 		v := len(e.vals)
 		var ok bool
-		if e.vals, ok = appendQuoted(e.vals, b); ok {
+		// A plain string, unless it is a large value whose control bytes
+		// (six bytes each as \u00XX) make it longer than base64 would: a
+		// whole value must fit the frame's 4-byte length. Text, even all
+		// escaped non-ASCII, stays a string, which a reference secondary
+		// keeps as text; so do small values, which re-encode as the
+		// reference writes them.
+		if e.vals, ok = appendQuoted(e.vals, b); ok && (f != fValue || len(b) < largeValue ||
+			len(e.vals)-v <= b64.EncodedLen(len(b))+2 || !hasControl(b)) {
 			e.mark(f, s)
 			return false
 		}
@@ -295,6 +302,20 @@ func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
 	e.vals = append(e.vals, '"')
 	e.mark(f, s)
 	return true
+}
+
+// largeValue is the size from which a value full of control bytes goes as
+// base64 (bytesField).
+const largeValue = 1 << 20
+
+// hasControl reports whether b holds an ASCII control byte.
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // textField renders field f, which has no base64 form, if it is present.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -343,5 +344,34 @@ func TestHexSum(t *testing.T) {
 		}
 		hexSum(got[:], &sum)
 		require.Equal(t, hex.EncodeToString(sum[:]), string(got[:]))
+	}
+}
+
+// TestLargeControlValueGoesBase64: a large value full of control bytes,
+// which JSON would escape to six bytes each, travels as base64 (a third
+// larger, not six times), so that a whole value fits the frame's 4-byte
+// length sooner; large text and small values stay plain strings.
+func TestLargeControlValueGoesBase64(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		value  []byte
+		base64 bool
+	}{
+		{"large NULs", make([]byte, 2<<20), true},
+		{"large text with newlines", []byte(strings.Repeat("line of text\n", 200_000)), false},
+		{"small NULs", make([]byte, 100), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			op := Op{Type: OpSet, Sequence: 1, Timestamp: 1, Key: []byte("k"), Value: tc.value, Has: FieldKey | FieldValue}
+			var enc Encoder
+			frame, err := enc.AppendFrame(nil, &op)
+			require.NoError(t, err)
+			if tc.base64 {
+				require.Less(t, len(frame), 2*len(tc.value), "a third larger, not six times")
+			}
+			got := roundTrip(t, &op)
+			require.Equal(t, tc.value, got.Value)
+			require.Equal(t, tc.base64, got.ValueBase64)
+		})
 	}
 }
