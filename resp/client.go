@@ -117,6 +117,7 @@ type client struct {
 	// monitoring: the client is in MONITOR mode (see monitor.go).
 	monitoring atomic.Bool
 	noEvict    atomic.Bool // CLIENT NO-EVICT on: shown as flag e (there is no client eviction)
+	closeErr   error       // why a command closed the connection (c.closed), for closeClient
 	unblock    chan uint8
 
 	mu      sync.Mutex // guards the fields below

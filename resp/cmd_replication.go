@@ -83,7 +83,7 @@ func cmdWait(s *Server, c *client, args [][]byte) {
 	// the wait go out, CLIENT UNBLOCK ends it with the count so far or
 	// with an error, and a client that goes away ends it.
 	if err := s.endPipeline(c); err != nil {
-		c.closed = true
+		c.closed, c.closeErr = true, err
 		return
 	}
 	select { // a CLIENT UNBLOCK meant for an earlier wait

@@ -68,7 +68,12 @@ func (s *Server) register(lc *limitConn) *client {
 // for the next read.
 func (s *Server) serveConn(c *client) {
 	var err error
-	defer func() { s.closeClient(c, err) }()
+	defer func() {
+		if err == nil {
+			err = c.closeErr // why a command closed it, if it said
+		}
+		s.closeClient(c, err)
+	}()
 	for {
 		n, readErr := c.in.fill(c.lc)
 		if n > 0 {
@@ -226,9 +231,11 @@ func (s *Server) closeClient(c *client, err error) {
 	s.unmonitor(c)
 	s.stopPush(c)
 	_ = c.lc.Close()
-	s.closedCmds.Add(c.commands.Load())
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Under s.mu, as totalCommands reads them: its commands move from the
+	// client to the total in one step, never counted twice.
+	s.closedCmds.Add(c.commands.Load())
 	delete(s.clients, c.id)
 	s.closeDrainedLocked()
 }

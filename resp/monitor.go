@@ -44,8 +44,12 @@ func cmdMonitor(s *Server, c *client, args [][]byte) {
 		return // Redis ignores a second MONITOR, without a reply
 	}
 	sb := s.subscribed(c)
-	// The pipeline's earlier replies go first, once durable.
-	_ = s.flushToOutbox(c)
+	// The pipeline's earlier replies go first, once durable; if they
+	// cannot be, none goes and the connection closes.
+	if err := s.flushToOutbox(c); err != nil {
+		c.closed, c.closeErr = true, err
+		return
+	}
 	// The +OK and the registration share the lock feedMonitors holds: a
 	// client that reads +OK sees every command run after it (registering
 	// after queueing +OK missed the commands run in between), and no line

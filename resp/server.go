@@ -510,8 +510,8 @@ func (s *Server) connectedClients() int {
 
 // totalCommands returns total_commands_processed.
 func (s *Server) totalCommands() int64 {
-	n := s.closedCmds.Load()
 	s.mu.Lock()
+	n := s.closedCmds.Load()
 	for _, c := range s.clients {
 		n += c.commands.Load()
 	}

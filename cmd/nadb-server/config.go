@@ -360,6 +360,10 @@ func (s *settings) setAtStart(name, value string) error {
 		value = strings.ToLower(value)
 	}
 	s.mu.Lock()
+	if name == "save" && value != "" && s.values[name] != "" {
+		// A file's save lines add up, as in Redis; save "" resets them.
+		value = s.values[name] + " " + value
+	}
 	s.values[name] = s.mergedLocked(name, value)
 	s.mu.Unlock()
 	return nil

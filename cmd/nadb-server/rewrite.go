@@ -79,14 +79,10 @@ func (s *settings) Rewrite() error {
 }
 
 // canonicalDirective maps a config file directive to the option it sets;
-// directives the rewrite leaves as they are answer false: save, whose
-// several lines nadb-server accepts without using them.
+// directives the rewrite leaves as they are answer false.
 func canonicalDirective(name string) (string, bool) {
 	if alias, ok := aliases[name]; ok {
 		name = alias
-	}
-	if name == "save" {
-		return "", false
 	}
 	for _, o := range options() {
 		if o.name == name {
@@ -107,9 +103,6 @@ func (s *settings) rewriteOptions() ([]configfile.Option, error) {
 	defer s.mu.Unlock()
 	var out []configfile.Option
 	for _, o := range s.table {
-		if o.name == "save" {
-			continue
-		}
 		value := s.currentLocked(o.name)
 		if d, ok := s.derived[o.name]; ok && value == d[1] {
 			value = d[0]
@@ -121,6 +114,8 @@ func (s *settings) rewriteOptions() ([]configfile.Option, error) {
 		switch {
 		case o.name == "client-output-buffer-limit":
 			opt.Lines = outputLimitLines(value)
+		case o.name == "save":
+			opt.Lines = saveLines(value, value != o.def)
 		case roleOptions[o.name]:
 			if value != "" && (o.name != "primary-port" || s.currentLocked("primary-host") != "") {
 				opt.Lines = []configfile.Line{{Text: o.name + " " + value, Force: true}}
@@ -222,4 +217,18 @@ func outputLimitLines(v string) []configfile.Line {
 		})
 	}
 	return out
+}
+
+// saveLines are save's lines as Redis writes them: one a pair of seconds
+// and changes, or save "" for none.
+func saveLines(value string, force bool) []configfile.Line {
+	f := strings.Fields(value)
+	if len(f) == 0 {
+		return []configfile.Line{{Text: `save ""`, Force: force}}
+	}
+	var lines []configfile.Line
+	for i := 0; i+1 < len(f); i += 2 {
+		lines = append(lines, configfile.Line{Text: "save " + f[i] + " " + f[i+1], Force: force})
+	}
+	return lines
 }

@@ -76,9 +76,21 @@ func TestRewriteRoundTrip(t *testing.T) {
 	require.True(t, strings.HasPrefix(text, "# kept\nreplicaof 10.0.0.1 6379\nmaxmemory 100mb\nhz 10\nsave 900 1\nsave 300 10\n"), text)
 	s2, _, err := parseArgs([]string{file}, func(string) string { return "" })
 	require.NoError(t, err)
-	for _, name := range []string{"requirepass", "masterauth", "maxclients", "replica-announce-ip", "replicaof", "maxmemory"} {
+	for _, name := range []string{"requirepass", "masterauth", "maxclients", "replica-announce-ip", "replicaof", "maxmemory", "save"} {
 		require.Equal(t, s.value(name), s2.value(name), name)
 	}
+	require.Equal(t, "900 1 300 10", s2.value("save"), "a file's save lines add up")
+
+	// save changed at run time is rewritten, a line a pair, as Redis does.
+	require.NoError(t, setOne(s, "save", "60 5"))
+	require.NoError(t, s.Rewrite())
+	b, _ = os.ReadFile(file)
+	require.Contains(t, string(b), "\nsave 60 5\n")
+	require.NotContains(t, string(b), "save 900 1")
+	require.NotContains(t, string(b), "save 300 10")
+	s2, _, err = parseArgs([]string{file}, func(string) string { return "" })
+	require.NoError(t, err)
+	require.Equal(t, "60 5", s2.value("save"))
 
 	// A node promoted since: the replicaof line goes.
 	s.role = func() replicationRole { return replicationRole{} }
