@@ -279,7 +279,7 @@ func zsetModelRun(t *testing.T, seed uint64) {
 			spec.Rev, spec.Offset, spec.Count = false, 0, -1
 			require.Equal(t, len(models[k].selectModel(spec)), must(e.ZCount(0, k, spec)), msg)
 			mb := member()
-			r, ok, err := e.ZRank(0, k, []byte(mb), false)
+			r, _, ok, err := e.ZRank(0, k, []byte(mb), false)
 			require.NoError(t, err)
 			_, want := models[k][mb]
 			require.Equal(t, want, ok, msg)
@@ -465,7 +465,7 @@ func TestZSetLarge(t *testing.T) {
 		sameMembers(t, sorted, got, "full range")
 		for range 200 {
 			i := rng.IntN(len(sorted))
-			r, ok, err := e.ZRank(0, "big", []byte(sorted[i].Member), rng.IntN(2) == 0)
+			r, _, ok, err := e.ZRank(0, "big", []byte(sorted[i].Member), rng.IntN(2) == 0)
 			require.NoError(t, err)
 			require.True(t, ok)
 			require.True(t, r == i || r == len(sorted)-1-i)

@@ -185,18 +185,22 @@ func (e *Engine) ZCard(d int, key string) (int, error) {
 
 // ZRank returns member's rank, from the lowest score (from the highest
 // when rev).
-func (e *Engine) ZRank(d int, key string, member []byte, rev bool) (int, bool, error) {
+func (e *Engine) ZRank(d int, key string, member []byte, rev bool) (rank int, score float64, ok bool, err error) {
 	e.lock()
 	defer e.unlock()
 	z, err := e.zsetRead(d, key)
 	if z == nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	r, ok := z.rank(string(member))
+	if !ok {
+		return 0, 0, false, nil
+	}
 	if rev {
 		r = z.n - 1 - r
 	}
-	return r, ok, nil
+	score, _ = z.score(string(member))
+	return r, score, true, nil
 }
 
 // ZCount returns how many members the range holds (by score or by lex:

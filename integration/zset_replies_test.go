@@ -748,3 +748,30 @@ func TestScoreRangeEndsAtNUL(t *testing.T) {
 		{[]string{"ZADD", "zk", "1\x00", "c"}, "-ERR value is not a valid float\r\n"},
 	})
 }
+
+// TestZRankWithScore: ZRANK and ZREVRANK take WITHSCORE as Redis 7.2
+// (the version this server reports; go-redis's ZRankWithScore sends it)
+// answers it: the rank and the score, or a null array, in RESP2 and RESP3.
+// redis-server 7.0 has no WITHSCORE.
+func TestZRankWithScore(t *testing.T) {
+	nadbOnly(t)
+	t.Parallel()
+	s := startServer(t)
+	c := dialRaw(t, s.Addr())
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"ZADD", "z", "1.5", "a", "2", "b"}, ":2\r\n"},
+		{[]string{"ZRANK", "z", "b", "WITHSCORE"}, "*2\r\n:1\r\n$1\r\n2\r\n"},
+		{[]string{"ZREVRANK", "z", "b", "withscore"}, "*2\r\n:0\r\n$1\r\n2\r\n"},
+		{[]string{"ZRANK", "z", "a", "WithScore"}, "*2\r\n:0\r\n$3\r\n1.5\r\n"},
+		{[]string{"ZRANK", "z", "nope", "WITHSCORE"}, "*-1\r\n"},
+		{[]string{"ZRANK", "nokey", "a", "WITHSCORE"}, "*-1\r\n"},
+		{[]string{"ZRANK", "z", "a", "WITHSCORES"}, "-ERR wrong number of arguments for 'zrank' command\r\n"},
+	})
+	c.send(respCommand([]string{"HELLO", "3"}))
+	readReply(t, c)
+	requireExactReplies(t, c, []exactStep{
+		{[]string{"ZRANK", "z", "a", "WITHSCORE"}, "*2\r\n:0\r\n,1.5\r\n"},
+		{[]string{"ZREVRANK", "z", "nope", "WITHSCORE"}, "_\r\n"},
+		{[]string{"ZRANK", "z", "nope"}, "_\r\n"},
+	})
+}

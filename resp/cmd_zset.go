@@ -42,8 +42,8 @@ func registerZSetCommands(t commandTable) {
 	add("zcard", 2, rof, one, "1.2.0", "Returns the number of members in a sorted set.", cmdZCard)
 	add("zcount", 4, rof, one, "2.0.0", "Returns the count of members in a sorted set that have scores within a range.", cmdZCount)
 	add("zlexcount", 4, rof, one, "2.8.9", "Returns the number of members in a sorted set within a lexicographical range.", cmdZLexCount)
-	add("zrank", 3, rof, one, "2.0.0", "Returns the index of a member in a sorted set ordered by ascending scores.", cmdZRank)
-	add("zrevrank", 3, rof, one, "2.0.0", "Returns the index of a member in a sorted set ordered by descending scores.", cmdZRevRank)
+	add("zrank", -3, rof, one, "2.0.0", "Returns the index of a member in a sorted set ordered by ascending scores.", cmdZRank)
+	add("zrevrank", -3, rof, one, "2.0.0", "Returns the index of a member in a sorted set ordered by descending scores.", cmdZRevRank)
 	add("zrange", -4, ro, one, "1.2.0", "Returns members in a sorted set within a range of indexes.", cmdZRange)
 	add("zrangestore", -5, grow, keySpec{1, 2, 1}, "6.2.0", "Stores a range of members from sorted set in a key.", cmdZRangeStore)
 	add("zrevrange", -4, ro, one, "1.2.0", "Returns members in a sorted set within a range of indexes in reverse order.", cmdZRevRange)
@@ -228,12 +228,27 @@ func cmdZCard(s *Server, c *client, args [][]byte) {
 func cmdZRank(s *Server, c *client, args [][]byte)    { zrank(c, args, false) }
 func cmdZRevRank(s *Server, c *client, args [][]byte) { zrank(c, args, true) }
 
+// zrank answers ZRANK and ZREVRANK key member [WITHSCORE]: WITHSCORE as
+// Redis 7.2 (the version this server reports) answers it, the rank and the
+// score, or a null array; any other extra argument gets Redis 7.0's arity
+// error.
 func zrank(c *client, args [][]byte, rev bool) {
-	r, ok, err := c.eng.ZRank(c.DB(), string(args[1]), args[2], rev)
+	withScore := len(args) == 4 && equalFold(args[3], "withscore")
+	if len(args) > 3 && !withScore {
+		c.conn.WriteError(errArity(string(lowerASCII(args[0]))))
+		return
+	}
+	r, score, ok, err := c.eng.ZRank(c.DB(), string(args[1]), args[2], rev)
 	switch {
 	case writeErr(c, err):
+	case !ok && withScore:
+		c.conn.WriteNullArray()
 	case !ok:
 		c.conn.WriteNull()
+	case withScore:
+		c.conn.WriteArray(2)
+		c.conn.WriteInt(r)
+		c.conn.WriteDouble(score)
 	default:
 		c.conn.WriteInt(r)
 	}
