@@ -217,3 +217,27 @@ func TestFunctionsAtomicAndPaused(t *testing.T) {
 	require.NoError(t, rdb.Do(ctx, "CLIENT", "UNPAUSE").Err())
 	require.Equal(t, int64(1), <-done)
 }
+
+// TestPauseWriteLetsNoWritesScriptsRun holds for redis-server too: CLIENT
+// PAUSE WRITE does not hold a function or a shebang script that declares
+// no-writes (their declared flags are the command's), while it holds one
+// that may write.
+func TestPauseWriteLetsNoWritesScriptsRun(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	rdb := s.Client()
+	require.Equal(t, "pz", rdb.FunctionLoad(ctx, "#!lua name=pz\n"+
+		"redis.register_function{function_name='ro', callback=function() return 'ran' end, flags={'no-writes'}}").Val())
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "60000", "WRITE").Err())
+	t.Cleanup(func() { _ = rdb.Do(ctx, "CLIENT", "UNPAUSE").Err() })
+	// Held, these would wait out the pause: the client gives up long before.
+	quick := redis.NewClient(&redis.Options{Addr: s.Addr(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
+	t.Cleanup(func() { _ = quick.Close() })
+	require.Equal(t, "ran", quick.FCall(ctx, "ro", nil).Val())
+	require.Equal(t, "ran", quick.FCallRO(ctx, "ro", nil).Val())
+	require.Equal(t, int64(1), quick.Eval(ctx, "#!lua flags=no-writes\nreturn 1", nil).Val())
+	held := redis.NewClient(&redis.Options{Addr: s.Addr(), ReadTimeout: 300 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = held.Close() })
+	require.Error(t, held.Eval(ctx, "#!lua\nreturn 1", nil).Err(), "a script that may write waits for the pause")
+}

@@ -205,7 +205,7 @@ func (s *Server) stopPauseTimer() {
 
 // pausedFor returns the channel closed when the pause that holds cmd ends,
 // or nil when cmd may run now.
-func (s *Server) pausedFor(c *client, cmd *command) <-chan struct{} {
+func (s *Server) pausedFor(c *client, cmd *command, args [][]byte) <-chan struct{} {
 	if !s.pause.on.Load() || c.monitoring.Load() {
 		return nil
 	}
@@ -220,22 +220,23 @@ func (s *Server) pausedFor(c *client, cmd *command) <-chan struct{} {
 	case pauseAll:
 		return p.done
 	case pauseWrite:
-		if mayReplicate(c, cmd) {
+		if s.mayReplicate(c, cmd, args) {
 			return p.done
 		}
 	}
 	return nil
 }
 
-// mayReplicate reports whether cmd changes data or is passed on to
-// secondaries: what a WRITE pause holds.
-func mayReplicate(c *client, cmd *command) bool {
-	if cmd.flags&flagWrite != 0 || cmd.name == "publish" || cmd.name == "pfcount" || mayWriteScript(cmd) {
+// mayReplicate reports whether cmd (with args) changes data or is passed
+// on to secondaries: what a WRITE pause holds. A script or function that
+// declares no-writes does not, as Redis takes its declared flags.
+func (s *Server) mayReplicate(c *client, cmd *command, args [][]byte) bool {
+	if cmd.flags&flagWrite != 0 || cmd.name == "publish" || cmd.name == "pfcount" || s.scriptMayWrite(c, cmd, args) {
 		return true
 	}
 	if cmd.name == "exec" && c.tx.on {
 		for _, q := range c.tx.queue {
-			if mayReplicate(c, q.cmd) {
+			if s.mayReplicate(c, q.cmd, q.args) {
 				return true
 			}
 		}
@@ -247,14 +248,14 @@ func mayReplicate(c *client, cmd *command) bool {
 // replies go out first. It reports whether c was held, and false in ok
 // when the server stops or the client goes meanwhile. The caller's read
 // hold on the pause gate is released while c waits.
-func (s *Server) waitUnpaused(c *client, cmd *command) (held, ok bool) {
+func (s *Server) waitUnpaused(c *client, cmd *command, args [][]byte) (held, ok bool) {
 	for {
-		done := s.pausedFor(c, cmd)
+		done := s.pausedFor(c, cmd, args)
 		if done == nil {
 			return held, true
 		}
 		held = true
-		gated := mayReplicate(c, cmd)
+		gated := s.mayReplicate(c, cmd, args)
 		if gated {
 			s.pause.gate.RUnlock()
 		}

@@ -131,7 +131,7 @@ func (h *scriptHost) Call(args [][]byte, resp3 bool) []byte {
 		h.out.WriteError(errScriptArity)
 	case cmd.flags&flagNoScript != 0:
 		h.out.WriteError(errScriptNotAllowed)
-	case h.readOnly && (mayReplicate(c, cmd) || cmd.name == "spublish"):
+	case h.readOnly && (s.mayReplicate(c, cmd, args) || cmd.name == "spublish"):
 		h.out.WriteError(errScriptReadOnly)
 	case cmd.flags&flagWrite != 0 && c.gateErr == "" && !h.run.write():
 		h.out.WriteError(script.Killed) // SCRIPT KILL came first: no write

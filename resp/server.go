@@ -562,7 +562,7 @@ func (s *Server) run(c *client, args [][]byte) {
 		s.reject(c, cmd, errMasterDown)
 		return
 	}
-	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || mayReplicate(c, cmd) || cmd.name == "spublish") {
+	if c.monitoring.Load() && (cmd.flags&(flagReadOnly|flagWrite) != 0 || s.mayReplicate(c, cmd, args) || cmd.name == "spublish") {
 		s.reject(c, cmd, errMonitorKeyspace)
 		return
 	}
@@ -578,14 +578,14 @@ func (s *Server) run(c *client, args [][]byte) {
 		s.reject(c, cmd, errSubscribedContext(cmd.name))
 		return
 	}
-	if !c.inExec && mayReplicate(c, cmd) {
+	if !c.inExec && s.mayReplicate(c, cmd, args) {
 		// Held in the pause gate while it runs: a CLIENT PAUSE returns
 		// only once the writes that passed this check are applied.
 		s.pause.gate.RLock()
 		defer s.pause.gate.RUnlock()
 	}
 	if !c.inExec && s.pause.on.Load() {
-		held, ok := s.waitUnpaused(c, cmd)
+		held, ok := s.waitUnpaused(c, cmd, args)
 		if !ok {
 			c.closed = true
 			return
