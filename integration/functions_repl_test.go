@@ -177,15 +177,10 @@ func TestFunctionsAtomicAndPaused(t *testing.T) {
 		"redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)").Val())
 
 	writer := s.Client()
-	stop := make(chan struct{})
+	writing, stopWriting := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		for writing.Err() == nil {
 			// Inside MULTI the commands answer QUEUED, which go-redis
 			// takes as errors of their own types: only EXEC's matter.
 			_, _ = writer.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -206,7 +201,7 @@ func TestFunctionsAtomicAndPaused(t *testing.T) {
 			odd++
 		}
 	}
-	close(stop)
+	stopWriting()
 	wg.Wait()
 	require.Zero(t, odd, "reads that saw half a transaction")
 
