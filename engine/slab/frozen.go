@@ -1,9 +1,6 @@
 package slab
 
-import (
-	"slices"
-	"sync"
-)
+import "sync"
 
 // Frozen is a table's records as they were when Freeze was called, to be
 // read without the table's lock while the table goes on changing: a
@@ -49,7 +46,7 @@ func (f *Frozen) Len() int { return len(f.refs) }
 // as they are until the table is unpinned.
 // Each needs no lock and may run while the table changes.
 func (f *Frozen) Each(fn func(key string, value []byte, expireAt int64, kind uint8) bool) {
-	f.sorted.Do(func() { slices.Sort(f.refs) })
+	f.sorted.Do(func() { sortRefs(f.refs, nil) })
 	for _, ref := range f.refs {
 		c, off := splitRef(ref)
 		rec := f.bufs[c][off:]
