@@ -31,6 +31,13 @@ func TestSubcommandRefusals(t *testing.T) {
 		{[]string{"ACL", "GENPASS", "1", "2"}, "-ERR unknown subcommand or wrong number of arguments for 'GENPASS'. Try ACL HELP.\r\n"},
 		{[]string{"ACL", "LOG", "1", "2"}, "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.\r\n"},
 		{[]string{"PUBSUB", "CHANNELS", "a", "b"}, "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n"},
+		// CLIENT LIST takes one filter: TYPE and one type, or ID and ids.
+		{[]string{"CLIENT", "LIST", "TYPE", "normal", "ID", "1"}, "-ERR syntax error\r\n"},
+		{[]string{"CLIENT", "LIST", "ID", "1", "TYPE", "normal"}, "-ERR Invalid client ID\r\n"},
+		{[]string{"CLIENT", "LIST", "TYPE"}, "-ERR syntax error\r\n"},
+		{[]string{"CLIENT", "LIST", "ID"}, "-ERR syntax error\r\n"},
+		{[]string{"CLIENT", "LIST", "TYPE", "bogus"}, "-ERR Unknown client type 'bogus'\r\n"},
+		{[]string{"CLIENT", "LIST", "ID", "0", "-1"}, "$0\r\n\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},
 		{[]string{"SET", "k", "v"}, "+QUEUED\r\n"},
 		{[]string{"CONFIG", "GET"}, "-ERR wrong number of arguments for 'config|get' command\r\n"},

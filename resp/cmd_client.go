@@ -212,34 +212,32 @@ func clientSetInfo(c *client, attr, val []byte) {
 
 // clientList answers CLIENT LIST [TYPE normal|...] [ID id ...].
 func clientList(s *Server, c *client, args [][]byte) {
+	// One filter, as Redis 7.0 takes it: TYPE with one type, or ID with
+	// one or more ids; anything else is a syntax error.
 	var ids map[int64]bool
 	typ := "" // any
-	for i := 0; i < len(args); i++ {
-		switch {
-		case equalFold(args[i], "type") && i+1 < len(args):
-			t := args[i+1]
-			if !equalFold(t, "normal") && !equalFold(t, "master") && !equalFold(t, "replica") && !equalFold(t, "slave") && !equalFold(t, "pubsub") {
-				c.conn.WriteError(errClientType(t))
-				return
-			}
-			typ = clientTypeName(t)
-			i++
-		case equalFold(args[i], "id") && i+1 < len(args):
-			if ids == nil {
-				ids = map[int64]bool{}
-			}
-			for i++; i < len(args); i++ {
-				id, ok := parseInt(args[i])
-				if !ok {
-					c.conn.WriteError(errClientID)
-					return
-				}
-				ids[id] = true // one of no client (0, negative) lists nothing
-			}
-		default:
-			c.conn.WriteError(errSyntax)
+	switch {
+	case len(args) == 0:
+	case len(args) == 2 && equalFold(args[0], "type"):
+		t := args[1]
+		if !equalFold(t, "normal") && !equalFold(t, "master") && !equalFold(t, "replica") && !equalFold(t, "slave") && !equalFold(t, "pubsub") {
+			c.conn.WriteError(errClientType(t))
 			return
 		}
+		typ = clientTypeName(t)
+	case len(args) >= 2 && equalFold(args[0], "id"):
+		ids = map[int64]bool{}
+		for _, a := range args[1:] {
+			id, ok := parseInt(a)
+			if !ok {
+				c.conn.WriteError(errClientID)
+				return
+			}
+			ids[id] = true // one of no client (0, negative) lists nothing
+		}
+	default:
+		c.conn.WriteError(errSyntax)
+		return
 	}
 	now := time.Now()
 	var b strings.Builder
