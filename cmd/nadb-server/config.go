@@ -84,7 +84,7 @@ func options() []option {
 		{"pidfile", "", "write the process id to this file at start and remove it at exit; empty: none", false, nil, false},
 		{"daemonize", "no", "no only: run in the foreground under a service manager (see supervised)", false, checkOnly("no", "nadb-server does not fork: run it in the foreground under a service manager (systemd: Type=notify with supervised systemd)"), true},
 		enum("supervised", "no", "no, auto, systemd or upstart: with systemd (or auto under systemd) tell it when ready through $NOTIFY_SOCKET", false, "no", "auto", "systemd", "upstart"),
-		{"tcp-keepalive", "300", "seconds between TCP keepalive probes on client connections (0: off)", false, checkIntRange(0, 1<<20), false},
+		{"tcp-keepalive", "300", "seconds of silence before TCP keepalive probes on a client connection (0: off); CONFIG SET applies to new connections", true, checkIntRange(0, math.MaxInt32), false},
 		{"tcp-backlog", "511", "accepted for compatibility: the kernel's somaxconn bounds the accept queue", false, checkIntRange(0, 1<<20), false},
 		{"notify-keyspace-events", "", "keyspace notifications: K (__keyspace@<db>__ channels) and/or E (__keyevent@<db>__ channels), with the event classes in Redis letters (g $ l s h z x e t d n m, A for g$lshzxetd)", true, checkKeyspaceEvents, false},
 		{"slowlog-log-slower-than", "10000", "commands that run at least this many microseconds go to the slow log, SLOWLOG (negative: none; 0: every command)", true, checkRedisInt(-1, math.MaxInt64), false},

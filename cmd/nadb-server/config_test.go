@@ -673,6 +673,7 @@ var runtimeOptions = []struct {
 	{"hll-sparse-max-bytes", "3072"},
 	{"stream-node-max-bytes", "8192"},
 	{"stream-node-max-entries", "50"},
+	{"tcp-keepalive", "60"},
 	{"client-query-buffer-limit", "2147483648"},
 	{"repl-verify-interval", "250"},
 	{"replica-serve-diverged-data", "yes"},

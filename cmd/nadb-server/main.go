@@ -120,12 +120,11 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			_ = ln.Close()
 		}
 	}
-	// KeepAlive applies to the connections the listener accepts; a negative
-	// period turns the probes off, as tcp-keepalive 0 does.
-	lc := net.ListenConfig{KeepAlive: time.Duration(cfg.TCPKeepAlive) * time.Second}
-	if cfg.TCPKeepAlive == 0 {
-		lc.KeepAlive = -1
-	}
+	// The listeners leave keepalive to keepAliveListener (a negative
+	// period: net sets nothing), which follows CONFIG SET tcp-keepalive.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ka := &keepAlive{}
+	ka.secs.Store(int64(cfg.TCPKeepAlive))
 	// The plain-text port, then the TLS port, each on every bind address.
 	type clientPort struct {
 		option string
@@ -146,6 +145,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 				closeAll()
 				return fmt.Errorf("option 'bind'/'%s': %w", cp.option, err)
 			}
+			ln = keepAliveListener{Listener: ln, ka: ka}
 			if cp.tls {
 				ln = tlsListener{Listener: ln, config: tlsSet.serverConfig(), logger: logger, port: cp.option}
 			}
@@ -365,6 +365,9 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			repl.SetReplPassword(replPasswordOf(settings.value("repl-password"), value))
 		case "protected-mode":
 			srv.SetProtectedMode(strings.EqualFold(value, "yes"))
+		case "tcp-keepalive":
+			n, _ := strconv.ParseInt(value, 10, 64)
+			ka.secs.Store(n)
 		case "timeout":
 			n, _ := strconv.Atoi(value)
 			srv.SetTimeout(time.Duration(n) * time.Second)
