@@ -684,6 +684,12 @@ func TestScriptLibraryCorners(t *testing.T) {
 		{[]string{"EVAL", "redis.set_repl(-1) return 1", "0"}, "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: 097e5ff2faff0fee2f636b51d98e87e4175d4cf6, on @user_script:1.\r\n"},
 		{[]string{"EVAL", "redis.set_repl(\"3\") return 1", "0"}, ":1\r\n"},
 		{[]string{"EVAL", "redis.set_repl(4) return 1", "0"}, "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: ded74d3ecf5f7a7255aed594bca9982e2823fc6d, on @user_script:1.\r\n"},
+		// math.random draws from lrand48, which math.randomseed seeds.
+		{[]string{"EVAL", "math.randomseed(1) return {math.random(100), math.random(100), math.random(5,10)}", "0"}, "*3\r\n:5\r\n:46\r\n:10\r\n"},
+		{[]string{"EVAL", "math.randomseed(-7) return {math.random(100), tostring(math.random())}", "0"}, "*2\r\n:8\r\n$16\r\n0.81776873106964\r\n"},
+		{[]string{"EVAL", "math.randomseed(4294967301) return {math.random(100), math.random(-5,-5)}", "0"}, "*2\r\n:53\r\n:-5\r\n"},
+		{[]string{"EVAL", "return math.random(0)", "0"}, "-ERR user_script:1: bad argument #1 to 'random' (interval is empty) script: 008bcb60f86ee36d26c67b641b46674578d9cba0, on @user_script:1.\r\n"},
+		{[]string{"EVAL", "return math.random(1,2,3)", "0"}, "-ERR user_script:1: wrong number of arguments script: 5cd983b5db563301a1c7ab05351573640323e7a9, on @user_script:1.\r\n"},
 		{[]string{"EVAL", "return bit.tobit(1e16)", "0"}, ":937459712\r\n"},
 		{[]string{"EVAL", "return bit.tobit(1e20)", "0"}, ":2025163840\r\n"},
 		{[]string{"EVAL", "return bit.tobit(-1e16)", "0"}, ":-545128448\r\n"},

@@ -236,6 +236,7 @@ func newState(json *jsonSettings) *state {
 	g.RawSetString("tonumber", L.NewFunction(tonumber(g.RawGetString("tonumber").(*lua.LFunction))))
 	g.RawSetString("pcall", L.NewFunction(st.pcall))
 	patchStringLib(L, g.RawGetString("string").(*lua.LTable))
+	patchMathLib(L, g.RawGetString("math").(*lua.LTable), newRand48())
 	tostring := g.RawGetString("tostring").(*lua.LFunction)
 	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
 		if n, ok := L.Get(1).(lua.LNumber); ok {
