@@ -450,6 +450,7 @@ func TestStreamRepliesChecks(t *testing.T) {
 		{[]string{"XREAD", "GROUP", "g", "c", "STREAMS", "s", "0"}, "-ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.\r\n"},
 		{[]string{"XREAD", "NOACK", "STREAMS", "s", "0"}, "-ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.\r\n"},
 		{[]string{"EVAL", "return redis.pcall('xread','block','0','streams',KEYS[1],'0')", "1", "s2"}, "-ERR xread command is not allowed with BLOCK option from scripts\r\n"},
+		{[]string{"EVAL", "return redis.pcall('XREADGROUP','GROUP','g','c','BLOCK','0','STREAMS',KEYS[1],'>')", "1", "s2"}, "-ERR XREADGROUP command is not allowed with BLOCK option from scripts\r\n"},
 		{[]string{"XADD", "s3", "1-0", "a", "1"}, "$3\r\n1-0\r\n"},
 		{[]string{"COPY", "s", "s4"}, ":1\r\n"},
 		{[]string{"XINFO", "STREAM", "s4"}, "*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n$16\r\nradix-tree-nodes\r\n:1\r\n$17\r\nlast-generated-id\r\n$3\r\n3-0\r\n$20\r\nmax-deleted-entry-id\r\n$3\r\n5-0\r\n$13\r\nentries-added\r\n:1\r\n$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n$6\r\ngroups\r\n:0\r\n$11\r\nfirst-entry\r\n$-1\r\n$10\r\nlast-entry\r\n$-1\r\n"},

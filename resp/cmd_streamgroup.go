@@ -222,6 +222,9 @@ func cmdXReadGroup(s *Server, c *client, args [][]byte) {
 			i += 2
 		case equalFold(arg, "noack"):
 			noAck = true
+		case equalFold(arg, "block") && more >= 1 && c.inScript:
+			c.conn.WriteError("ERR " + string(args[0]) + " command is not allowed with BLOCK option from scripts")
+			return
 		case (equalFold(arg, "block") || equalFold(arg, "count")) && more >= 1:
 			if _, ok := parseBlockCount(c, args, i, &a); !ok {
 				return
