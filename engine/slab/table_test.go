@@ -513,6 +513,10 @@ func TestMovesAreIncremental(t *testing.T) {
 	// 128 to 262,144 slots and back to 8,192: every move of an index of
 	// more than moveStep slots takes several steps.
 	require.GreaterOrEqual(t, moves, 16, "the index grew and shrank a step at a time")
-	require.Less(t, most, 4*moveStep, "an add or a remove moves a few runs, not the index")
+	// A step ends at the end of a run, and the table's hash seed is
+	// random: a run of a few hundred slots is rare, not impossible (325
+	// was seen once in 40 runs against a bound of 4*moveStep). Moving the
+	// index at once would move about 100,000.
+	require.Less(t, most, 16*moveStep, "an add or a remove moves a few runs, not the index")
 	require.NoError(t, m.tab.Verify())
 }
