@@ -176,7 +176,7 @@ func (e *Engine) serveBlockedLocked() {
 	now := e.nowMs()
 	for i := 0; i < len(e.effects) && e.blk.n > 0; i++ {
 		ef := &e.effects[i]
-		if ef.Kind == EffectFunctions {
+		if ef.Kind == EffectFunctions || !wakesReaders(ef) {
 			continue
 		}
 		if ef.Kind != EffectSwapDB && ef.Kind != EffectFlushDB && ef.Kind != EffectFlushAll {

@@ -613,7 +613,9 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 		// by what it applies.
 		tx, now := &Engine{core: e.core, held: true}, e.nowMs()
 		for i := range effects {
-			e.serveKeyLocked(tx, watchKey{effects[i].DB, effects[i].Key}, now)
+			if wakesReaders(&effects[i]) {
+				e.serveKeyLocked(tx, watchKey{effects[i].DB, effects[i].Key}, now)
+			}
 		}
 	}
 	if commit != nil {

@@ -74,7 +74,7 @@ func (e *Engine) observeDone() {
 // is held and there is an Observer.
 func (e *Engine) observeEffect(origin int64, ef *Effect) {
 	switch {
-	case keyedEffect(ef.Kind):
+	case signalsKey(ef):
 		e.observeKey(origin, ef.Key)
 	case ef.Kind == EffectFlushDB || ef.Kind == EffectFlushAll:
 		e.observeAll(origin)
@@ -97,4 +97,41 @@ func (e *Engine) expiredLocked(d int, key string) {
 	e.stats.ExpiredKeys++
 	e.emitAs(0, Effect{Kind: EffectDelete, DB: d, Key: key})
 	e.notify(EventExpired, "expired", d, key)
+}
+
+// streamMetaOp returns the operation of ef when ef changes only a
+// stream's metadata: its consumer groups (streamGroupOps) or its last ID
+// (XSETID). Redis 7.0 does not count those as changes of the key: they
+// touch no WATCH, invalidate no tracked key and wake no blocked reader,
+// except that a destroyed group wakes its readers (to tell them -NOGROUP).
+func streamMetaOp(ef *Effect) (string, bool) {
+	if ef.Kind != EffectApply {
+		return "", false
+	}
+	var op []byte
+	_ = EachPacked(ef.Value, func(w []byte) bool { op = w; return false })
+	if len(op) < 4 || op[0] != 'X' {
+		return "", false
+	}
+	if _, ok := streamGroupOps[string(op)]; ok || string(op) == "XSETID" {
+		return string(op), true
+	}
+	return "", false
+}
+
+// signalsKey reports whether ef is a change of its key that WATCH and the
+// Observer are told of.
+func signalsKey(ef *Effect) bool {
+	if !keyedEffect(ef.Kind) {
+		return false
+	}
+	_, meta := streamMetaOp(ef)
+	return !meta
+}
+
+// wakesReaders reports whether ef may end the wait of a client blocked on
+// its key.
+func wakesReaders(ef *Effect) bool {
+	op, meta := streamMetaOp(ef)
+	return !meta || op == "XGDESTROY"
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 )
@@ -76,7 +77,13 @@ func (e *Engine) XGroupCreate(d int, key, group string, id GroupID, mkStream boo
 	case !found && !mkStream:
 		return ErrGroupNoKey
 	case !found:
-		s = newStream()
+		// The new stream is stored (and reported) whole first: creating
+		// the key is a change WATCH and tracking hear of, the group's
+		// APPLY that follows is not (streamMetaOp), as in Redis.
+		e.storeCollLocked(d, key, newStream(), 0)
+		if en, s, found, err = e.streamWrite(d, key); err != nil || !found {
+			return cmp.Or(err, ErrGroupNoKey)
+		}
 	case s.group(group) >= 0:
 		return ErrBusyGroup
 	}

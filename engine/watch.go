@@ -96,7 +96,7 @@ func (e *Engine) Touched(ws []Watch) bool {
 
 // touchWatchedLocked counts a change of ef's key, if watched.
 func (e *Engine) touchWatchedLocked(ef *Effect) {
-	if !keyedEffect(ef.Kind) {
+	if !signalsKey(ef) {
 		return
 	}
 	if w := e.watch.keys[watchKey{ef.DB, ef.Key}]; w != nil {
