@@ -333,7 +333,7 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 		}
 		from = S + 1
 	}
-	p.stream(s, from, unpin)
+	p.stream(s, from, unpin, mode == frame.ModePartial)
 }
 
 // serveLegacy streams to a peer that sent nothing in its first legacyWait:
@@ -374,7 +374,7 @@ func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
 	if p.writeOp(s, &mark) != nil {
 		return
 	}
-	p.stream(s, first, nil)
+	p.stream(s, first, nil, false)
 }
 
 func (p *primary) handshake(req *frame.Op) (frame.SyncMode, uint64) {
@@ -527,8 +527,10 @@ func (p *primary) fullSync(s *sender) (S uint64, unpin func(), ok bool) {
 // secondary's position stays pinned in the log (its acknowledged position,
 // or for a reference secondary the position it was sent), so it can fall
 // behind during a burst without losing its place; pin, if not nil, is the
-// full sync's pin, released once the stream holds its own.
-func (p *primary) stream(s *sender, next uint64, unpin func()) {
+// full sync's pin, released once the stream holds its own. verifyStart
+// (a partial resync) sends a checkpoint for next-1 at once, as far as the
+// log knows that position's digest.
+func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool) {
 	pinned, from := uint64(0), next
 	defer func() {
 		if unpin != nil {
@@ -577,6 +579,18 @@ func (p *primary) stream(s *sender, next uint64, unpin func()) {
 		pubKick = s.pubs.kick
 	}
 	ck.last = time.Now()
+	if verifyStart && !s.legacy && next > 1 {
+		// A partial resync: the secondary stands at next-1. Its first
+		// checkpoint is for that position, even if nothing else is ever
+		// sent: a history that forked there (a primary that lost its last
+		// writes and logged others under their numbers, ending with the
+		// same operation, which the handshake compares) would otherwise
+		// go unnoticed until the next write.
+		if e, err := p.log.Read(next-1, 1, nil); err == nil && len(e) == 1 && e[0].Seq == next-1 && e[0].HasDigest {
+			ck.pending, ck.seq, ck.digest = true, next-1, e[0].Digest
+			ck.last = time.Time{}
+		}
+	}
 	defer ck.stop()
 	defer func() {
 		if disk != nil {
