@@ -196,11 +196,11 @@ type core struct {
 	hbuf    []byte // the packed values of the group's hash effects
 	lpbuf   []byte // a listpack record being built
 	lpbuf2  []byte // and the one before it
-	// obs hears of every changed key (see observe.go), when the critical
-	// section ends; origins runs parallel to effects while there is one.
-	// observed is set once obs heard of a change in this section.
+	// obs hears of every changed key (see observe.go) as the change is
+	// made, so that a key a command or script reads after changing it is
+	// tracked again, as in Redis; observed is set once obs heard of a
+	// change in this section, whose end it is told of.
 	obs      Observer
-	origins  []int64
 	observed bool
 	// events hears of the keyspace events of eventClasses (events.go).
 	events       Events
@@ -334,7 +334,6 @@ func (e *Engine) lock() {
 	}
 	e.mu.Lock()
 	e.effects = e.effects[:0]
-	e.origins = e.origins[:0]
 	e.now = 0
 }
 
@@ -350,13 +349,7 @@ func (e *Engine) unlock() {
 	if len(e.effects) > 0 && e.sink != nil {
 		e.sink.Record(e.effects, e.digest, e.nowMs())
 	}
-	if e.obs != nil && len(e.effects) > 0 {
-		for i := range e.effects {
-			e.observeEffect(e.origins[i], &e.effects[i])
-		}
-		e.observeDone()
-	}
-	e.origins = e.origins[:0]
+	e.observeDone()
 	for i := range e.effects {
 		e.effects[i].Value = nil
 	}
@@ -376,7 +369,7 @@ func (e *Engine) emit(ef Effect) { e.emitAs(e.origin, ef) }
 func (e *Engine) emitAs(origin int64, ef Effect) {
 	e.effects = append(e.effects, ef)
 	if e.obs != nil {
-		e.origins = append(e.origins, origin)
+		e.observeEffect(origin, &ef)
 	}
 	if e.watch.n > 0 {
 		e.touchWatchedLocked(&ef)
@@ -401,7 +394,6 @@ func (e *Engine) Group(fn func(tx *Engine)) {
 func (e *Engine) Abandon() {
 	clear(e.effects)
 	e.effects = e.effects[:0]
-	e.origins = e.origins[:0]
 	e.sink = nil
 }
 
@@ -604,7 +596,6 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.effects = e.effects[:0] // nothing is reported: values may be written in place
-	e.origins = e.origins[:0]
 	for i := range effects {
 		e.applyLocked(&effects[i])
 	}

@@ -43,9 +43,6 @@ func (e *Engine) SetFunctions(value []byte, gen uint64) bool {
 	// Reported as it is: neither a key's change (WATCH, tracking) nor a
 	// database's.
 	e.effects = append(e.effects, Effect{Kind: EffectFunctions, Value: v})
-	if e.obs != nil {
-		e.origins = append(e.origins, e.origin)
-	}
 	return true
 }
 

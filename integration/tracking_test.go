@@ -124,6 +124,45 @@ func TestTrackingDefaultMode(t *testing.T) {
 	)
 }
 
+// TestTrackingInOrder holds for redis-server too: inside a script or a
+// transaction, a key read after it was changed is tracked again (the
+// change is told when it is made, not when the script ends), and one read
+// before a change is invalidated after the reply.
+func TestTrackingInOrder(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := dialRESP3(t, s)
+	w := dialRaw(t, s.Addr())
+	write := func(cmd ...string) {
+		t.Helper()
+		w.send(respCommand(cmd))
+		w.readLine()
+	}
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"CLIENT", "TRACKING", "on"}, "+OK\r\n"},
+		// Written, then read: tracked, nothing sent yet.
+		{[]string{"EVAL", "redis.call('set','a','1') return redis.call('get','a')", "1", "a"}, "$1\r\n1\r\n"},
+	})
+	write("SET", "a", "2")
+	requireRESP3Replies(t, c, []exactStep{
+		push(invalidate("a")),
+		// Read, written, read again: one invalidation after the reply,
+		// and the key tracked again.
+		{[]string{"EVAL", "redis.call('get','b') redis.call('set','b','1') return redis.call('get','b')", "1", "b"}, "$1\r\n1\r\n" + invalidate("b")},
+	})
+	write("SET", "b", "2")
+	requireRESP3Replies(t, c, []exactStep{
+		push(invalidate("b")),
+		{[]string{"GET", "m"}, "_\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "m", "1"}, "+QUEUED\r\n"},
+		{[]string{"GET", "m"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*2\r\n+OK\r\n$1\r\n1\r\n" + invalidate("m")},
+	})
+	write("SET", "m", "2")
+	requireRESP3Replies(t, c, []exactStep{push(invalidate("m"))})
+}
+
 // TestTrackingOptInOptOut: OPTIN tracks only the command after CLIENT
 // CACHING yes (or the transaction after it), OPTOUT all but the one after
 // CLIENT CACHING no.
