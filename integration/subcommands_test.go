@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -287,4 +289,48 @@ func TestCommandDocsGroups(t *testing.T) {
 	cats, err := c.Do(ctx, "ACL", "CAT", "sortedset").StringSlice()
 	require.NoError(t, err)
 	require.Contains(t, cats, "zadd")
+}
+
+// TestClientListCmd holds for redis-server too: CLIENT LIST's cmd is the
+// last command a client sent, as it named it in the command table: NULL
+// before any and after an unknown command or subcommand, exec after a
+// transaction and eval after a script, not the commands they ran.
+func TestClientListCmd(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	a := dialRaw(t, s.Addr())
+	id := clientIDOf(t, a)
+	b := dialRaw(t, s.Addr())
+	cmdOf := func() string {
+		t.Helper()
+		b.send(respCommand([]string{"CLIENT", "LIST", "ID", id}))
+		list := readReply(t, b)
+		_, rest, ok := strings.Cut(list, " cmd=")
+		require.True(t, ok, "no cmd in %q", list)
+		cmd, _, _ := strings.Cut(rest, " ")
+		return cmd
+	}
+	require.Equal(t, "client|id", cmdOf())
+	for _, tc := range []struct {
+		cmds [][]string
+		want string
+	}{
+		{[][]string{{"NOPE"}}, "NULL"},
+		{[][]string{{"CONFIG", "NOPE"}}, "NULL"},
+		{[][]string{{"GET"}}, "get"},
+		{[][]string{{"MULTI"}, {"SET", "k", "v"}, {"GET", "k"}, {"EXEC"}}, "exec"},
+		{[][]string{{"EVAL", "return redis.call('get','k')", "0"}}, "eval"},
+		{[][]string{{"CONFIG", "GET", "maxmemory"}}, "config|get"},
+	} {
+		for _, c := range tc.cmds {
+			a.send(respCommand(c))
+			readReply(t, a)
+		}
+		require.Equal(t, tc.want, cmdOf(), "after %q", tc.cmds)
+	}
+	dialRaw(t, s.Addr()) // a client that sends nothing, listed once accepted
+	require.Eventually(t, func() bool {
+		b.send(respCommand([]string{"CLIENT", "LIST"}))
+		return strings.Contains(readReply(t, b), " cmd=NULL ")
+	}, 10*time.Second, 5*time.Millisecond, "a client that sent nothing")
 }

@@ -237,7 +237,7 @@ func (c *client) info(now time.Time) string {
 	field("omem", "0")
 	field("tot-mem", "0")
 	field("events", "r")
-	cmd := ""
+	cmd := "NULL"
 	if p := c.lastCmd.Load(); p != nil {
 		cmd = *p
 	}

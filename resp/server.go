@@ -523,12 +523,14 @@ func (s *Server) totalCommands() int64 {
 func (s *Server) run(c *client, args [][]byte) {
 	cmd := s.lookup(args[0])
 	if cmd == nil {
+		c.setLastCommand(nil)
 		c.refuse(errUnknownCommand(args[0], args[1:]))
 		return
 	}
 	if cmd.subs != nil && len(args) > 1 {
 		sc := cmd.subcommand(args[1])
 		if sc == nil {
+			c.setLastCommand(nil)
 			c.refuse(errUnknownSubcommand(cmd.name, args[1]))
 			return
 		}
@@ -539,7 +541,11 @@ func (s *Server) run(c *client, args [][]byte) {
 	}
 	d := dispatch{c.invokes, len(c.conn.errs), c.errsClaimed, c.tick}
 	defer func() { s.account(c, cmd, args, d) }()
-	c.setLastCommand(&cmd.name)
+	if !c.inExec && !c.inScript {
+		// CLIENT LIST's cmd: the command the client sent (EXEC, EVAL),
+		// not the ones they run; none (NULL) after an unknown one.
+		c.setLastCommand(&cmd.name)
+	}
 	if !cmd.arityOK(len(args)) {
 		s.reject(c, cmd, errArity(cmd.name))
 		return
