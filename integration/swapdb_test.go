@@ -25,6 +25,13 @@ func TestSwapDBReplies(t *testing.T) {
 		{[]string{"SWAPDB", "1.5", "0"}, "-ERR invalid first DB index\r\n"},
 		{[]string{"SWAPDB", "4294967296", "0"}, "-ERR invalid first DB index\r\n"},
 		{[]string{"SWAPDB", "0", "16"}, "-ERR DB index is out of range\r\n"},
+		// Other database arguments are read as C ints first.
+		{[]string{"SELECT", "2147483648"}, "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"},
+		{[]string{"SELECT", "-2147483649"}, "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"},
+		{[]string{"SELECT", "2147483647"}, "-ERR DB index is out of range\r\n"},
+		{[]string{"MOVE", "a", "2147483648"}, "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"},
+		{[]string{"MOVE", "a", "-2147483648"}, "-ERR DB index is out of range\r\n"},
+		{[]string{"COPY", "a", "b", "DB", "-2147483649"}, "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"},
 		{[]string{"SWAPDB", "-1", "0"}, "-ERR DB index is out of range\r\n"},
 		{[]string{"SWAPDB", "0", "0"}, "+OK\r\n"},
 		{[]string{"SET", "a", "in0"}, "+OK\r\n"},

@@ -1,5 +1,7 @@
 package resp
 
+import "math"
+
 func registerConnectionCommands(t commandTable) {
 	t.add(command{name: "ping", arity: -1, flags: flagFast, group: "connection", since: "1.0.0", summary: "Returns the server's liveliness response.", handler: cmdPing})
 	t.add(command{name: "echo", arity: 2, flags: flagLoading | flagFast | flagStale, group: "connection", since: "1.0.0", summary: "Returns the given string.", handler: cmdEcho})
@@ -43,8 +45,12 @@ func cmdQuit(s *Server, c *client, args [][]byte) {
 
 func cmdSelect(s *Server, c *client, args [][]byte) {
 	n, ok := parseInt(args[1])
-	if !ok {
+	switch {
+	case !ok:
 		c.conn.WriteError(errNotInteger)
+		return
+	case n < math.MinInt32 || n > math.MaxInt32:
+		c.conn.WriteError(errIntRange)
 		return
 	}
 	if !s.eng.ValidDB(int(n)) || n > int64(s.eng.Databases()) {

@@ -311,11 +311,16 @@ func cmdPersist(s *Server, c *client, args [][]byte) {
 	c.conn.WriteInt(boolInt(c.eng.Persist(c.DB(), string(args[1]))))
 }
 
-// dbArg parses a database index argument.
+// dbArg parses a database index argument: an integer within a C int, as
+// Redis reads it, then a database.
 func dbArg(s *Server, c *client, b []byte) (int, bool) {
 	n, ok := parseInt(b)
-	if !ok {
+	switch {
+	case !ok:
 		c.conn.WriteError(errNotInteger)
+		return 0, false
+	case n < math.MinInt32 || n > math.MaxInt32:
+		c.conn.WriteError(errIntRange)
 		return 0, false
 	}
 	if !c.eng.ValidDB(int(n)) || n >= int64(c.eng.Databases()) {

@@ -182,6 +182,14 @@ func zadd(c *client, key []byte, opt engine.ZAddOptions, pairs [][]byte) {
 }
 
 func cmdZIncrBy(s *Server, c *client, args [][]byte) {
+	// Redis reads ZINCRBY's arguments as ZADD's: an option word where the
+	// increment goes leaves no score-member pair.
+	for _, o := range []string{"nx", "xx", "ch", "incr", "gt", "lt"} {
+		if equalFold(args[2], o) {
+			c.conn.WriteError(errSyntax)
+			return
+		}
+	}
 	zadd(c, args[1], engine.ZAddOptions{Incr: true}, args[2:])
 }
 

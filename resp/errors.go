@@ -92,10 +92,13 @@ const (
 	errNaNOrInfArg    = "ERR value is NaN or Infinity"
 	errValueRange     = "ERR value is out of range"
 	errCountRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	errGTAndLT        = "ERR GT and LT options at the same time are not compatible"
-	errMasterPort     = "ERR Invalid master port"
-	errNoShutdown     = "ERR No shutdown in progress."
-	errDecrOverflow   = "ERR decrement would overflow"
+	// errIntRange: an integer argument read as a C int (a database index)
+	// is outside its range.
+	errIntRange     = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errGTAndLT      = "ERR GT and LT options at the same time are not compatible"
+	errMasterPort   = "ERR Invalid master port"
+	errNoShutdown   = "ERR No shutdown in progress."
+	errDecrOverflow = "ERR decrement would overflow"
 	// The list commands' (t_list.c) and the blocking commands' errors.
 	errMustBePositive = "ERR value is out of range, must be positive"
 	errRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
