@@ -92,14 +92,14 @@ func LoadLibrary(code []byte, timeout time.Duration) (*Library, error) {
 		}
 		name, named = v, true
 	}
-	if name == "" {
+	if !named { // "name=" names an empty library, refused below
 		return nil, errors.New("ERR Library name was not given")
-	}
-	if !strings.EqualFold(engine, "lua") {
-		return nil, fmt.Errorf("ERR Engine '%s' not found", engine)
 	}
 	if !validName(name) {
 		return nil, errors.New(errLibraryName)
+	}
+	if !strings.EqualFold(engine, "lua") {
+		return nil, fmt.Errorf("ERR Engine '%s' not found", engine)
 	}
 	// The metadata line stays, empty, so that the lines keep their
 	// numbers in errors.
