@@ -122,6 +122,9 @@ func TestScriptReplies(t *testing.T) {
 		{[]string{"eval", "return {big_number='123'}", "0"}, "(123\r\n"},
 		{[]string{"eval", "return {set={a=true}}", "0"}, "~1\r\n$1\r\na\r\n"},
 		{[]string{"eval", "return {verbatim_string={format='txt', string='hi'}}", "0"}, "=6\r\ntxt:hi\r\n"},
+		// The format is cut or padded with spaces to three bytes.
+		{[]string{"eval", "return {verbatim_string={format='markdown', string='hi'}}", "0"}, "=6\r\nmar:hi\r\n"},
+		{[]string{"eval", "return {verbatim_string={format='tx', string='hi'}}", "0"}, "=6\r\ntx :hi\r\n"},
 		{[]string{"hset", "h", "f", "v"}, ":1\r\n"},
 		{[]string{"eval", "redis.setresp(3); local r = redis.call('hgetall', KEYS[1]); return r.map.f", "1", "h"}, "$1\r\nv\r\n"},
 		{[]string{"eval", "redis.setresp(3); return redis.call('hgetall', KEYS[1])", "1", "h"}, "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"},

@@ -118,8 +118,8 @@ func TestScriptDebugUnsupported(t *testing.T) {
 	nadbOnly(t)
 	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
-		{[]string{"SCRIPT", "DEBUG", "YES"}, "-ERR scripting is not supported by this server\r\n"},
-		{[]string{"SCRIPT", "DEBUG", "sync"}, "-ERR scripting is not supported by this server\r\n"},
+		{[]string{"SCRIPT", "DEBUG", "YES"}, "-ERR the script debugger (SCRIPT DEBUG YES or SYNC) is not supported by this server\r\n"},
+		{[]string{"SCRIPT", "DEBUG", "sync"}, "-ERR the script debugger (SCRIPT DEBUG YES or SYNC) is not supported by this server\r\n"},
 		{[]string{"SCRIPT", "DEBUG", "no"}, "+OK\r\n"},
 	})
 }

@@ -8,7 +8,7 @@ import (
 // their read-only forms and SCRIPT LOAD, EXISTS, FLUSH and KILL as in
 // Redis 7.0; functions (FUNCTION, FCALL) in functions.go. The script
 // debugger is not supported: SCRIPT DEBUG YES|SYNC fails with
-// errScriptingUnsupported.
+// errScriptDebugUnsupported.
 
 func registerScriptingCommands(t commandTable) {
 	add := func(name string, arity int, flags cmdFlags, group, since, summary string, h handlerFunc) {
@@ -118,13 +118,13 @@ func cmdScriptLoad(s *Server, c *client, args [][]byte) {
 }
 
 // cmdScriptDebug accepts NO, the mode every client is in; YES and SYNC
-// would debug scripts this server cannot run.
+// would start the debugger this server does not have.
 func cmdScriptDebug(s *Server, c *client, args [][]byte) {
 	switch {
 	case equalFold(args[2], "no"):
 		okReply(c)
 	case equalFold(args[2], "yes"), equalFold(args[2], "sync"):
-		c.conn.WriteError(errScriptingUnsupported)
+		c.conn.WriteError(errScriptDebugUnsupported)
 	default:
 		c.conn.WriteError(errScriptDebugMode)
 	}

@@ -477,20 +477,19 @@ func errNoGroup(group, key []byte) string {
 	return "NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'"
 }
 
-// Errors of the scripting commands. This server runs no scripts: nothing
-// is ever loaded, so lookups fail with Redis's own errors for a missing
-// script or function, and compiling code fails with
-// errScriptingUnsupported (a text of this server).
+// Errors of the scripting commands: Redis's texts, but for
+// errScriptDebugUnsupported (a text of this server, which has no script
+// debugger).
 const (
-	errScriptingUnsupported = "ERR scripting is not supported by this server"
-	errNoScript             = "NOSCRIPT No matching script. Please use EVAL."
-	errFunctionNotFound     = "ERR Function not found"
-	errBadNumKeys           = "ERR Bad number of keys provided"
-	errLibraryNotFound      = "ERR Library not found"
-	errNotBusy              = "NOTBUSY No scripts in execution right now."
-	errBusyScript           = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-	errBusyFunction         = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-	errUnkillable           = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errScriptDebugUnsupported = "ERR the script debugger (SCRIPT DEBUG YES or SYNC) is not supported by this server"
+	errNoScript               = "NOSCRIPT No matching script. Please use EVAL."
+	errFunctionNotFound       = "ERR Function not found"
+	errBadNumKeys             = "ERR Bad number of keys provided"
+	errLibraryNotFound        = "ERR Library not found"
+	errNotBusy                = "NOTBUSY No scripts in execution right now."
+	errBusyScript             = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction           = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errUnkillable             = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 	// The errors a script's redis.call gets before its command runs.
 	errScriptUnknownCommand = "ERR Unknown Redis command called from script"
 	errScriptArity          = "ERR Wrong number of args calling Redis command from script"

@@ -200,9 +200,15 @@ func (st *state) encodeTable(dst []byte, t *lua.LTable, resp3 bool, depth int) [
 		format, ok1 := vt.RawGetString("format").(lua.LString)
 		text, ok2 := vt.RawGetString("string").(lua.LString)
 		if ok1 && ok2 {
-			if resp3 && len(format) == 3 {
+			if resp3 {
+				// Redis takes the format as a C string, cut or padded
+				// with spaces to three bytes.
+				f := [3]byte{' ', ' ', ' '}
+				for i := 0; i < 3 && i < len(format) && format[i] != 0; i++ {
+					f[i] = format[i]
+				}
 				dst = appendInt(dst, '=', int64(len(text)+4))
-				return append(append(append(append(dst, format...), ':'), text...), "\r\n"...)
+				return append(append(append(append(dst, f[:]...), ':'), text...), "\r\n"...)
 			}
 			return appendBulk(dst, string(text))
 		}
