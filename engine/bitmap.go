@@ -8,8 +8,9 @@ import (
 
 // The bitmap commands work on string values. Bit 0 is the most
 // significant bit of the first byte, as in Redis. Every write stores the
-// whole new value with storeLocked, so it is reported as the usual Set
-// effect (replication, the log, snapshots and the digest see a string).
+// whole new value, and reports it whole (the usual Set effect) or, for a
+// long value, as the bytes it changed (strpatch.go): replication, the log,
+// snapshots and the digest see a string.
 
 // ReadString calls fn with key's string value, under the engine lock,
 // counting a hit or a miss as Redis's lookupKeyRead does. fn must not keep
@@ -70,7 +71,8 @@ func (e *Engine) SetBit(d int, key string, offset uint64, on bool) (int, error) 
 	} else {
 		nv[offset>>3] &^= mask
 	}
-	e.storeLocked(d, key, nv, en.expireAt, encRaw)
+	at := int64(offset >> 3)
+	e.storePatchedLocked(d, key, nv, en.expireAt, ok, at, nv[at:at+1])
 	e.notify(EventString, "setbit", d, key)
 	return old, nil
 }
@@ -317,11 +319,13 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 	defer e.unlock()
 	now := e.nowMs()
 	var highest uint64
+	lowest := uint64(math.MaxUint64)
 	write := false
 	for _, op := range ops {
 		if op.Kind != BitFieldGet {
 			write = true
 			highest = max(highest, op.Offset+uint64(op.Bits)-1)
+			lowest = min(lowest, op.Offset)
 		}
 	}
 	var en entry
@@ -354,7 +358,8 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 	if !grown && !changed {
 		return out, nil // nothing written, nothing told
 	}
-	e.storeLocked(d, key, v, en.expireAt, encRaw)
+	lo, hi := int64(lowest>>3), int64(highest>>3)
+	e.storePatchedLocked(d, key, v, en.expireAt, ok, lo, v[lo:hi+1])
 	if changed {
 		e.notify(EventString, "setbit", d, key)
 	}

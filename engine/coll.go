@@ -281,6 +281,9 @@ func applyOps(name string) (applyOp, bool) {
 	if op, ok := streamApplyOps[name]; ok {
 		return op, true
 	}
+	if op, ok := stringApplyOps[name]; ok {
+		return op, true
+	}
 	op, ok := streamGroupOps[name]
 	return op, ok
 }
@@ -351,6 +354,10 @@ func (e *Engine) applyCollLocked(ef *Effect) {
 	}
 	op, args, err := splitApply(ef.Value)
 	if err != nil {
+		return
+	}
+	if op.typ == TypeString {
+		e.applyPatchLocked(d, ef.Key, args)
 		return
 	}
 	en, found := e.getLocked(d, ef.Key)

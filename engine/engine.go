@@ -190,6 +190,9 @@ type core struct {
 	blk     waiters  // the blocked clients (see block.go)
 	hlim    HashLimits
 	climits CollLimits
+	// strPatches: a partial write of a long string is reported as the
+	// bytes it wrote (strpatch.go).
+	strPatches bool
 	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
 	capGen  uint64 // Capture calls so far (see hashobj.go)
 	snaps   int    // snapshots not yet released

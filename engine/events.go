@@ -112,6 +112,8 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 		}
 		class := EventList
 		switch op.typ {
+		case TypeString:
+			class = EventString
 		case TypeSet:
 			class = EventSet
 		case TypeZSet:

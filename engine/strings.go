@@ -262,11 +262,24 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
 		return 0, ErrTooLarge
 	}
-	// The table appends in place when the record has room, past the
-	// value's end, where no slice handed out reaches.
+	nv := e.appendLocked(d, &en, val)
+	if e.strPatches && len(nv.val) >= patchMin {
+		e.emitPatch(d, nv.key, int64(len(nv.val)-len(val)), val)
+	} else {
+		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
+	}
+	e.notify(EventString, "append", d, nv.key)
+	return len(nv.val), nil
+}
+
+// appendLocked appends val to the string of en, key d's, and returns
+// the new entry, without reporting it. The table appends in place when
+// the record has room, past the value's end, where no slice handed out
+// reaches.
+func (e *Engine) appendLocked(d int, en *entry, val []byte) entry {
 	dd := e.dbs[d]
 	k := hashKey(en.key)
-	old, size := en.term(k), memSize(&en)
+	old, size := en.term(k), memSize(en)
 	r, _ := dd.keys.Append(en.key, val, uint8(encRaw))
 	vh := valueHash(r.Value)
 	dd.keys.SetAux(en.key, vh)
@@ -274,9 +287,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	nv.vhash, nv.hashed = vh, true
 	e.changeDigest(d, nv.term(k).sub(old))
 	e.accountLocked(dd, memSize(&nv)-size)
-	e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
-	e.notify(EventString, "append", d, nv.key)
-	return len(nv.val), nil
+	return nv
 }
 
 // StrLen returns the length of key's value (0 when missing).
@@ -547,7 +558,7 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	nv := make([]byte, n)
 	copy(nv, cur)
 	copy(nv[offset:], val)
-	en = e.storeLocked(d, key, nv, at, encRaw)
+	en = e.storePatchedLocked(d, key, nv, at, ok, offset, val)
 	e.notify(EventString, "setrange", d, en.key)
 	return len(nv), nil
 }

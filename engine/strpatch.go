@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+)
+
+// A partial write of a string (APPEND, SETRANGE, SETBIT, BITFIELD) changes
+// a few bytes of a value that may be megabytes long. Reported as the whole
+// new value (an EffectSet), each such write costs the whole value in the
+// log, on the wire and on every secondary, so a string built by appends
+// costs the square of its length. Once the value is at least patchMin
+// bytes long, and while the server allows it (SetStringPatches: a
+// reference secondary knows only whole values), the write is reported as
+// an EffectApply of one operation,
+//
+//	SETRANGE offset bytes
+//
+// which writes bytes at offset, padding with zero bytes up to it, and keeps
+// the key's expiry, as the command of that name does. A missing key, or
+// a value shorter than patchMin, is still reported whole.
+
+// patchMin is the shortest value whose partial writes are reported as
+// patches.
+const patchMin = 4 << 10
+
+// maxPatchEnd bounds offset+len(bytes) of a SETRANGE patch a frame may
+// carry: what the 4-byte frame length and proto-max-bulk-len allow a
+// value to reach, with room.
+const maxPatchEnd = 1 << 40
+
+// SetStringPatches chooses whether partial writes of long strings are
+// reported as patches (on) or as whole values (off).
+func (e *Engine) SetStringPatches(on bool) {
+	e.lock()
+	e.strPatches = on
+	e.unlock()
+}
+
+// storePatchedLocked stores nv as key's value with expiry at, after a
+// partial write of data at offset to the string the key held (found: it
+// held one), and reports it: as the patch, or whole.
+func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, found bool, offset int64, data []byte) entry {
+	if !found || !e.strPatches || len(nv) < patchMin {
+		return e.storeLocked(d, key, nv, at, encRaw)
+	}
+	en := e.putLocked(d, key, nv, at, encRaw, true, e.keepAccess)
+	e.emitPatch(d, en.key, offset, data)
+	return en
+}
+
+// emitPatch reports a SETRANGE patch of key.
+func (e *Engine) emitPatch(d int, key string, offset int64, data []byte) {
+	var num [20]byte
+	e.emitApply(d, key, word("SETRANGE"), strconv.AppendInt(num[:0], offset, 10), data)
+}
+
+// errBadPatch: a SETRANGE patch's offset is not a number in range, or it
+// writes nothing.
+var errBadPatch = errors.New("SETRANGE wants an offset and bytes")
+
+// stringApplyOps is the one operation on strings an EffectApply carries.
+// Its apply is nil: applyCollLocked hands it to applyPatchLocked.
+var stringApplyOps = map[string]applyOp{
+	"SETRANGE": {typ: TypeString, min: 2, max: 2, check: func(args [][]byte) error {
+		off, ok := ParseInt(args[0])
+		if !ok || off < 0 || len(args[1]) == 0 || off > maxPatchEnd-int64(len(args[1])) {
+			return errBadPatch
+		}
+		return nil
+	}},
+}
+
+// applyPatchLocked replays a SETRANGE patch (args checked) on a
+// secondary: the key's string, or a new one, written at the offset.
+func (e *Engine) applyPatchLocked(d int, key string, args [][]byte) {
+	off, _ := ParseInt(args[0])
+	data := args[1]
+	en, found := e.getLocked(d, key)
+	if found && !en.isString() {
+		return // another type: the primary would not have sent it
+	}
+	if found && off == int64(len(en.val)) {
+		e.appendLocked(d, &en, data) // in place, as APPEND on the primary
+		return
+	}
+	n := max(int64(len(en.val)), off+int64(len(data)))
+	nv := make([]byte, n)
+	copy(nv, en.val)
+	copy(nv[off:], data)
+	e.putLocked(d, key, nv, en.expireAt, encRaw, true, e.keepAccess)
+}

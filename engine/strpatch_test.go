@@ -1,0 +1,103 @@
+package engine_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nadb-server/nadb-server/engine"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStringPatchesReplay: random partial writes (APPEND, SETRANGE,
+// SETBIT, BITFIELD) of strings short and long, with whole SETs, expiries
+// and deletions in between, replayed group by group on a replica engine,
+// leave it with the primary's values and digest after every command. A
+// partial write of a long string is reported as a SETRANGE patch; with
+// patches off, and for a short string or a new key, as the whole value.
+func TestStringPatchesReplay(t *testing.T) {
+	for _, patches := range []bool{true, false} {
+		t.Run(fmt.Sprint("patches=", patches), func(t *testing.T) {
+			v := newEnv(t)
+			v.e.SetStringPatches(patches)
+			r := engine.New(engine.Options{Databases: 16, Clock: v.clk})
+			rng := rand.New(rand.NewPCG(7, 11))
+			keys := []string{"a", "b", "c"}
+			sawPatch, sawLongSet := false, false
+			for step := range 3000 {
+				k := keys[rng.IntN(len(keys))]
+				before, _ := v.e.Get(0, k)
+				var err error
+				op := rng.IntN(10)
+				switch op {
+				case 0:
+					v.e.Set(0, k, bytes.Repeat([]byte{byte('a' + step%26)}, rng.IntN(6000)+1), engine.SetOptions{})
+				case 1, 2:
+					_, err = v.e.Append(0, k, bytes.Repeat([]byte{'x'}, rng.IntN(900)+1))
+				case 3, 4:
+					_, err = v.e.SetRange(0, k, int64(rng.IntN(len(before)+2000)), []byte(fmt.Sprint("r", step)))
+				case 5, 6:
+					_, err = v.e.SetBit(0, k, uint64(rng.IntN((len(before)+500)*8)), rng.IntN(2) == 0)
+				case 7:
+					off := uint64(rng.IntN((len(before) + 100) * 8))
+					_, err = v.e.BitField(0, k, []engine.BitFieldOp{
+						{Kind: engine.BitFieldSet, Bits: 8, Offset: off, Value: int64(step)},
+						{Kind: engine.BitFieldIncrBy, Bits: 5, Offset: off / 3, Value: 3},
+					})
+				case 8:
+					v.e.Expire(0, k, v.clk.Now().UnixMilli()+int64(rng.IntN(1000)+1000), engine.ExpireAlways)
+				case 9:
+					if rng.IntN(4) == 0 {
+						v.e.Del(0, []string{k})
+					}
+				}
+				require.NoError(t, err)
+				for _, g := range v.sink.Take() {
+					for _, ef := range g {
+						long := len(before) >= 4096
+						switch {
+						case ef.Kind == engine.EffectApply:
+							sawPatch = true
+							require.True(t, patches, "a patch with patches off")
+						case ef.Kind == engine.EffectSet && long && op >= 1 && op <= 7:
+							sawLongSet = true
+						}
+					}
+					r.Apply(g, nil)
+				}
+				require.Equal(t, v.e.Digest(), r.Digest(), "step %d (op %d on %q)", step, op, k)
+				want, _ := v.e.Get(0, k)
+				got, _ := r.Get(0, k)
+				require.Equal(t, want, got, "step %d", step)
+			}
+			require.Equal(t, patches, sawPatch, "long strings' partial writes go as patches")
+			require.Equal(t, !patches, sawLongSet, "or whole")
+			require.NoError(t, r.CheckInvariants())
+		})
+	}
+}
+
+// TestStringPatchChecks: a SETRANGE patch must carry an offset in range
+// and bytes to write.
+func TestStringPatchChecks(t *testing.T) {
+	pack := func(words ...string) []byte {
+		var p []byte
+		for _, w := range words {
+			p = engine.AppendPacked(p, w)
+		}
+		return p
+	}
+	require.NoError(t, engine.CheckApply(pack("SETRANGE", "0", "x")))
+	require.NoError(t, engine.CheckApply(pack("SETRANGE", "4096", "xyz")))
+	for _, bad := range [][]string{
+		{"SETRANGE", "-1", "x"},
+		{"SETRANGE", "1", ""},
+		{"SETRANGE", "x", "y"},
+		{"SETRANGE", "1099511627776", "x"},
+		{"SETRANGE", "1"},
+		{"SETRANGE", "1", "x", "y"},
+	} {
+		require.Error(t, engine.CheckApply(pack(bad...)), "%q", bad)
+	}
+}
