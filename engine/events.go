@@ -112,8 +112,9 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 		}
 		class := EventList
 		switch op.typ {
-		case TypeString:
-			class = EventString
+		case TypeString: // a patch of a long string: "set", as whole
+			e.notify(EventString, "set", d, key)
+			return
 		case TypeSet:
 			class = EventSet
 		case TypeZSet:

@@ -263,7 +263,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 		return 0, ErrTooLarge
 	}
 	nv := e.appendLocked(d, &en, val)
-	if e.strPatches && len(nv.val) >= patchMin {
+	if e.strPatches && len(nv.val) >= patchMin && len(val) > 0 {
 		e.emitPatch(d, nv.key, int64(len(nv.val)-len(val)), val)
 	} else {
 		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})

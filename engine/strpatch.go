@@ -25,9 +25,10 @@ import (
 const patchMin = 4 << 10
 
 // maxPatchEnd bounds offset+len(bytes) of a SETRANGE patch a frame may
-// carry: what the 4-byte frame length and proto-max-bulk-len allow a
-// value to reach, with room.
-const maxPatchEnd = 1 << 40
+// carry: the longest value a whole SET frame could carry (its 4-byte
+// length), so a patch cannot make a secondary allocate more than a frame
+// of the other form could.
+const maxPatchEnd = 1<<32 - 1
 
 // SetStringPatches chooses whether partial writes of long strings are
 // reported as patches (on) or as whole values (off).
@@ -39,9 +40,10 @@ func (e *Engine) SetStringPatches(on bool) {
 
 // storePatchedLocked stores nv as key's value with expiry at, after a
 // partial write of data at offset to the string the key held (found: it
-// held one), and reports it: as the patch, or whole.
+// held one), and reports it: as the patch, or whole (a write of no bytes
+// too: a patch carries at least one).
 func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, found bool, offset int64, data []byte) entry {
-	if !found || !e.strPatches || len(nv) < patchMin {
+	if !found || !e.strPatches || len(nv) < patchMin || len(data) == 0 {
 		return e.storeLocked(d, key, nv, at, encRaw)
 	}
 	en := e.putLocked(d, key, nv, at, encRaw, true, e.keepAccess)

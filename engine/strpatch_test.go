@@ -29,12 +29,17 @@ func TestStringPatchesReplay(t *testing.T) {
 				k := keys[rng.IntN(len(keys))]
 				before, _ := v.e.Get(0, k)
 				var err error
+				empty := false // a write of no bytes: reported whole
 				op := rng.IntN(10)
 				switch op {
 				case 0:
 					v.e.Set(0, k, bytes.Repeat([]byte{byte('a' + step%26)}, rng.IntN(6000)+1), engine.SetOptions{})
 				case 1, 2:
-					_, err = v.e.Append(0, k, bytes.Repeat([]byte{'x'}, rng.IntN(900)+1))
+					n := rng.IntN(900) + 1
+					if rng.IntN(8) == 0 {
+						n, empty = 0, true // APPEND k "": the key is written, no byte is
+					}
+					_, err = v.e.Append(0, k, bytes.Repeat([]byte{'x'}, n))
 				case 3, 4:
 					_, err = v.e.SetRange(0, k, int64(rng.IntN(len(before)+2000)), []byte(fmt.Sprint("r", step)))
 				case 5, 6:
@@ -60,7 +65,8 @@ func TestStringPatchesReplay(t *testing.T) {
 						case ef.Kind == engine.EffectApply:
 							sawPatch = true
 							require.True(t, patches, "a patch with patches off")
-						case ef.Kind == engine.EffectSet && long && op >= 1 && op <= 7:
+							require.NoError(t, engine.CheckApply(ef.Value), "every patch can be replayed from a frame")
+						case ef.Kind == engine.EffectSet && long && op >= 1 && op <= 7 && !empty:
 							sawLongSet = true
 						}
 					}
@@ -95,6 +101,7 @@ func TestStringPatchChecks(t *testing.T) {
 		{"SETRANGE", "1", ""},
 		{"SETRANGE", "x", "y"},
 		{"SETRANGE", "1099511627776", "x"},
+		{"SETRANGE", "4294967295", "x"}, // past what a whole SET frame could carry
 		{"SETRANGE", "1"},
 		{"SETRANGE", "1", "x", "y"},
 	} {

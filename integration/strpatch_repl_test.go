@@ -46,6 +46,7 @@ func TestLongStringPartialWrites(t *testing.T) {
 			pp.BitField(ctx, "big", "SET", "u8", i*8_000+5, 65, "INCRBY", "u4", i*8_000+900, 3)
 		}
 		pp.SetBit(ctx, "big", 9_000_000, 1) // grows it to 1,125,001 bytes
+		pp.Append(ctx, "big", "")           // a write of no bytes, logged whole
 		return nil
 	})
 	require.NoError(t, err)
