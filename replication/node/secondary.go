@@ -861,7 +861,26 @@ func discoverNADB(ctx context.Context, dial DialFunc, respAddr, user, password s
 			return "", fmt.Errorf("%s: %w", respAddr, err)
 		}
 	}
-	if _, err := io.WriteString(conn, "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"); err != nil {
+	body, err := infoSection(conn, br, respAddr, "replication")
+	if err != nil {
+		return "", err
+	}
+	for _, l := range strings.Split(body, "\r\n") {
+		if v, ok := strings.CutPrefix(l, "nadb_repl_listen_port:"); ok {
+			return net.JoinHostPort(host, v), nil
+		}
+	}
+	// A nadb-server primary starts its node once its data is loaded; the
+	// caller retries.
+	if body, err := infoSection(conn, br, respAddr, "persistence"); err == nil && strings.Contains(body, "\r\nloading:1\r\n") {
+		return "", fmt.Errorf("%s is loading its data set", respAddr)
+	}
+	return "", fmt.Errorf("%s does not advertise a NADB replication port (nadb_repl_listen_port): is it a nadb-server primary?", respAddr)
+}
+
+// infoSection sends INFO section on conn and returns the reply's text.
+func infoSection(conn net.Conn, br *bufio.Reader, respAddr, section string) (string, error) {
+	if _, err := fmt.Fprintf(conn, "*2\r\n$4\r\nINFO\r\n$%d\r\n%s\r\n", len(section), section); err != nil {
 		return "", err
 	}
 	line, err := br.ReadString('\n')
@@ -869,22 +888,17 @@ func discoverNADB(ctx context.Context, dial DialFunc, respAddr, user, password s
 		return "", err
 	}
 	if !strings.HasPrefix(line, "$") {
-		return "", fmt.Errorf("INFO replication from %s: unexpected reply %q", respAddr, strings.TrimSpace(line))
+		return "", fmt.Errorf("INFO %s from %s: unexpected reply %q", section, respAddr, strings.TrimSpace(line))
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
 	if err != nil || n < 0 || n > 1<<20 {
-		return "", fmt.Errorf("INFO replication from %s: bad length", respAddr)
+		return "", fmt.Errorf("INFO %s from %s: bad length", section, respAddr)
 	}
-	body := make([]byte, n)
+	body := make([]byte, n+2) // and its CRLF
 	if _, err := io.ReadFull(br, body); err != nil {
 		return "", err
 	}
-	for _, l := range strings.Split(string(body), "\r\n") {
-		if v, ok := strings.CutPrefix(l, "nadb_repl_listen_port:"); ok {
-			return net.JoinHostPort(host, v), nil
-		}
-	}
-	return "", fmt.Errorf("%s does not advertise a NADB replication port (nadb_repl_listen_port): is it a nadb-server primary?", respAddr)
+	return string(body[:n]), nil
 }
 
 // persistFrom makes the log on disk continue the history being resumed;
