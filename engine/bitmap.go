@@ -64,8 +64,20 @@ func (e *Engine) SetBit(d int, key string, offset uint64, on bool) (int, error) 
 		e.rawLocked(d, key, &en)
 		return old, nil
 	}
-	nv := grownCopy(en.val, need)
 	mask := byte(1) << (7 - offset&7)
+	if ok && uint64(len(en.val)) >= need {
+		b := en.val[offset>>3]
+		if on {
+			b |= mask
+		} else {
+			b &^= mask
+		}
+		if e.writeInPlaceLocked(d, &en, int64(offset>>3), []byte{b}) {
+			e.notify(EventString, "setbit", d, key)
+			return old, nil
+		}
+	}
+	nv := grownCopy(en.val, need)
 	if on {
 		nv[offset>>3] |= mask
 	} else {

@@ -554,6 +554,10 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	if offset > e.maxSize || int64(len(val)) > e.maxSize-offset {
 		return 0, ErrTooLarge
 	}
+	if ok && e.writeInPlaceLocked(d, &en, offset, val) {
+		e.notify(EventString, "setrange", d, en.key)
+		return len(cur), nil
+	}
 	n := max(int64(len(cur)), offset+int64(len(val)))
 	nv := make([]byte, n)
 	copy(nv, cur)

@@ -51,6 +51,37 @@ func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, foun
 	return en
 }
 
+// writeInPlaceLocked writes data over the string of en (key d's, live)
+// from offset on, in the table's record, when the bytes fall within the
+// value, the table allows it (slab.Table.WriteAt) and this is the group's
+// first change (an earlier effect may share the old bytes until the group
+// ends), and reports it as storePatchedLocked does. It saves the copies of
+// the whole value a write inside a long string would make (the digest
+// still reads all of it). false: nothing was written.
+func (e *Engine) writeInPlaceLocked(d int, en *entry, offset int64, data []byte) bool {
+	if len(e.effects) != 0 || len(data) == 0 || en.enc() != encRaw || offset > int64(len(en.val)-len(data)) {
+		return false
+	}
+	dd := e.dbs[d]
+	k := hashKey(en.key)
+	old := en.term(k) // before the old bytes go
+	r, ok := dd.keys.WriteAt(en.key, int(offset), data, uint8(encRaw))
+	if !ok {
+		return false
+	}
+	vh := valueHash(r.Value)
+	dd.keys.SetAux(en.key, vh)
+	nv := viewOf(r, -1)
+	nv.vhash, nv.hashed = vh, true
+	e.changeDigest(d, nv.term(k).sub(old))
+	if e.strPatches && len(nv.val) >= patchMin {
+		e.emitPatch(d, nv.key, offset, data)
+	} else {
+		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
+	}
+	return true
+}
+
 // emitPatch reports a SETRANGE patch of key.
 func (e *Engine) emitPatch(d int, key string, offset int64, data []byte) {
 	var num [20]byte

@@ -25,12 +25,15 @@ func TestStringPatchesReplay(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 11))
 			keys := []string{"a", "b", "c"}
 			sawPatch, sawLongSet := false, false
+			var snap *engine.Snapshot
+			var snapAt engine.Digest
+			snapLeft := 0
 			for step := range 3000 {
 				k := keys[rng.IntN(len(keys))]
 				before, _ := v.e.Get(0, k)
 				var err error
 				empty := false // a write of no bytes: reported whole
-				op := rng.IntN(10)
+				op := rng.IntN(12)
 				switch op {
 				case 0:
 					v.e.Set(0, k, bytes.Repeat([]byte{byte('a' + step%26)}, rng.IntN(6000)+1), engine.SetOptions{})
@@ -56,6 +59,35 @@ func TestStringPatchesReplay(t *testing.T) {
 					if rng.IntN(4) == 0 {
 						v.e.Del(0, []string{k})
 					}
+				case 10: // several writes of the key in one group: only the first may go in place
+					v.e.Group(func(tx *engine.Engine) {
+						for i := range 3 {
+							cur, _ := tx.Get(0, k)
+							_, err = tx.SetBit(0, k, uint64(rng.IntN(len(cur)*8+8)), i%2 == 0)
+							require.NoError(t, err)
+							_, err = tx.SetRange(0, k, int64(rng.IntN(len(cur)+1)), []byte("grp"))
+							require.NoError(t, err)
+						}
+					})
+				case 11: // a snapshot held across writes sees none of them
+					if snap == nil {
+						snap = v.e.Capture(func(d engine.Digest) { snapAt = d })
+						snapLeft = rng.IntN(20) + 1
+					}
+				}
+				if snap != nil {
+					if snapLeft--; snapLeft <= 0 {
+						var items []engine.Item
+						snap.Each(func(it *engine.Item) bool {
+							c := *it
+							c.Value = append([]byte(nil), it.Value...)
+							items = append(items, c)
+							return true
+						})
+						snap.Release()
+						require.Equal(t, snapAt, engine.DigestOf(items), "a snapshot's values changed under it (step %d)", step)
+						snap = nil
+					}
 				}
 				require.NoError(t, err)
 				for _, g := range v.sink.Take() {
@@ -76,6 +108,9 @@ func TestStringPatchesReplay(t *testing.T) {
 				want, _ := v.e.Get(0, k)
 				got, _ := r.Get(0, k)
 				require.Equal(t, want, got, "step %d", step)
+			}
+			if snap != nil {
+				snap.Release()
 			}
 			require.Equal(t, patches, sawPatch, "long strings' partial writes go as patches")
 			require.Equal(t, !patches, sawLongSet, "or whole")

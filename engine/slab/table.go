@@ -459,7 +459,27 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 	return t.slabs.entry(ref), true
 }
 
-// Pin stops SetWith and Append from writing values in place, and
+// WriteAt writes data over key's value from byte off on, in place, and
+// returns the record. It writes nothing and returns false when key is
+// missing, the table is pinned, or data would not fall wholly within the
+// value. The caller must hold no slice of the old value it still needs,
+// and updates the record's aux (SetAux) if it keeps one.
+func (t *Table) WriteAt(key string, off int, data []byte, kind uint8) (Entry, bool) {
+	i := t.Find(key)
+	if i < 0 || t.pins > 0 {
+		return Entry{}, false
+	}
+	ref := t.keys.ref(i)
+	rec := t.slabs.record(ref)
+	if off < 0 || off > valLen(rec)-len(data) {
+		return Entry{}, false
+	}
+	copy(rec[keyOff(rec)+keyLen(rec)+off:], data)
+	rec[offKind] = kind
+	return t.slabs.entry(ref), true
+}
+
+// Pin stops SetWith, Append and WriteAt from writing values in place, and
 // SetExpire from writing an expiry in place, until as many Unpin calls:
 // while pinned, every value handed out stays as it is, for a snapshot that
 // is read after the lock is released (see Freeze).

@@ -57,6 +57,22 @@ func (m *model) appendTo(key string, tail []byte, kind uint8) {
 	m.want[key] = r
 }
 
+// writeAt writes data over key's value at off, when WriteAt takes it.
+func (m *model) writeAt(key string, off int, data []byte, kind uint8) {
+	r, had := m.want[key]
+	e, ok := m.tab.WriteAt(key, off, data, kind)
+	if !had || off < 0 || off+len(data) > len(r.value) {
+		require.False(m.t, ok, "WriteAt(%q, %d, %d bytes) of a value of %d", key, off, len(data), len(r.value))
+		return
+	}
+	require.True(m.t, ok, "WriteAt(%q)", key)
+	r.value = bytes.Clone(r.value)
+	copy(r.value[off:], data)
+	r.kind = kind
+	require.True(m.t, bytes.Equal(r.value, e.Value), "WriteAt(%q) returned the wrong value", key)
+	m.want[key] = r
+}
+
 func (m *model) del(key string) {
 	_, had := m.want[key]
 	require.Equal(m.t, had, m.tab.Delete(key), "Delete(%q)", key)
@@ -165,9 +181,13 @@ func (m *model) step(space int) {
 	case 7:
 		m.expire(k, m.rnd.Int64N(1<<40))
 	case 8:
-		if m.rnd.IntN(2) == 0 {
+		switch m.rnd.IntN(3) {
+		case 0:
 			m.setMeta(k, m.rnd.Uint32())
-		} else {
+		case 1:
+			n := len(m.want[k].value)
+			m.writeAt(k, m.rnd.IntN(n+4)-2, []byte("wa")[:m.rnd.IntN(3)], uint8(m.rnd.IntN(4)))
+		default:
 			tail := m.randomValue()
 			tail = tail[:min(len(tail), m.rnd.IntN(64))]
 			m.appendTo(k, tail, uint8(m.rnd.IntN(4)))
