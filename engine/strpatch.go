@@ -59,21 +59,13 @@ func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, foun
 // the whole value a write inside a long string would make (the digest
 // still reads all of it). false: nothing was written.
 func (e *Engine) writeInPlaceLocked(d int, en *entry, offset int64, data []byte) bool {
-	if len(e.effects) != 0 || len(data) == 0 || en.enc() != encRaw || offset > int64(len(en.val)-len(data)) {
+	if len(e.effects) != 0 {
 		return false
 	}
-	dd := e.dbs[d]
-	k := hashKey(en.key)
-	old := en.term(k) // before the old bytes go
-	r, ok := dd.keys.WriteAt(en.key, int(offset), data, uint8(encRaw))
+	nv, ok := e.patchInPlaceLocked(d, en, offset, data)
 	if !ok {
 		return false
 	}
-	vh := valueHash(r.Value)
-	dd.keys.SetAux(en.key, vh)
-	nv := viewOf(r, -1)
-	nv.vhash, nv.hashed = vh, true
-	e.changeDigest(d, nv.term(k).sub(old))
 	if e.strPatches && len(nv.val) >= patchMin {
 		e.emitPatch(d, nv.key, offset, data)
 	} else {
@@ -86,6 +78,29 @@ func (e *Engine) writeInPlaceLocked(d int, en *entry, offset int64, data []byte)
 func (e *Engine) emitPatch(d int, key string, offset int64, data []byte) {
 	var num [20]byte
 	e.emitApply(d, key, word("SETRANGE"), strconv.AppendInt(num[:0], offset, 10), data)
+}
+
+// patchInPlaceLocked writes data over the string of en at offset in the
+// table's record, keeping the digest in step, and returns the new entry;
+// false (nothing written) when the bytes do not fall within the value or
+// the table does not allow it (slab.Table.WriteAt). Nothing is reported.
+func (e *Engine) patchInPlaceLocked(d int, en *entry, offset int64, data []byte) (entry, bool) {
+	if len(data) == 0 || en.enc() != encRaw || offset > int64(len(en.val)-len(data)) {
+		return entry{}, false
+	}
+	dd := e.dbs[d]
+	k := hashKey(en.key)
+	old := en.term(k) // before the old bytes go
+	r, ok := dd.keys.WriteAt(en.key, int(offset), data, uint8(encRaw))
+	if !ok {
+		return entry{}, false
+	}
+	vh := valueHash(r.Value)
+	dd.keys.SetAux(en.key, vh)
+	nv := viewOf(r, -1)
+	nv.vhash, nv.hashed = vh, true
+	e.changeDigest(d, nv.term(k).sub(old))
+	return nv, true
 }
 
 // errBadPatch: a SETRANGE patch's offset is not a number in range, or it
@@ -116,6 +131,13 @@ func (e *Engine) applyPatchLocked(d int, key string, args [][]byte) {
 	if found && off == int64(len(en.val)) {
 		e.appendLocked(d, &en, data) // in place, as APPEND on the primary
 		return
+	}
+	// Applied effects share no record's bytes: in place whenever the
+	// table allows.
+	if found {
+		if _, ok := e.patchInPlaceLocked(d, &en, off, data); ok {
+			return
+		}
 	}
 	n := max(int64(len(en.val)), off+int64(len(data)))
 	nv := make([]byte, n)
