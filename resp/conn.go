@@ -138,6 +138,19 @@ func (c *limitConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// partial returns how many bytes at the end of what Read has returned
+// are the start of a command that is not complete yet, as the input guard
+// frames the stream (0 when it stands between commands, or when Read
+// holds bytes back). The parser need not look at them again until more
+// arrive: parsing a command that comes in many reads from its first byte
+// on each read cost the square of its size.
+func (c *limitConn) partial() int {
+	if c.failed || len(c.held) > 0 || c.guard.state == stCommand {
+		return 0
+	}
+	return int(c.guard.pending)
+}
+
 // clearReadDeadline removes the socket's read deadline (a blocked
 // client has no idle timeout); the next Read arms it again.
 func (c *limitConn) clearReadDeadline() {

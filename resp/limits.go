@@ -13,10 +13,11 @@ var errLimit = errors.New("client input limit exceeded")
 const (
 	inlineMax      = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
 	inlineMaxWords = 1024     // set when redcon split inline lines in quadratic time; parseInline is linear
-	// maxArgCount bounds a multibulk count. Redis allows up to INT_MAX,
-	// but the parser (redcon.ReadNextCommand) walks the announced count
-	// on every read, so a huge count trickled in byte by byte would cost
-	// seconds of CPU.
+	// maxArgCount bounds a multibulk count. Redis allows up to INT_MAX;
+	// the parser (redcon.ReadNextCommand) sizes its argument slice by the
+	// announced count, and walks the command once more for every read
+	// that ends inside its last bytes (limitConn.partial spares it the
+	// others).
 	maxArgCount = 1 << 20
 	// unauthMaxArgs and unauthMaxBulk cap what a client that must still
 	// authenticate may send, as Redis does (networking.c): more arguments

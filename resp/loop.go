@@ -80,7 +80,7 @@ func (s *Server) serveConn(c *client) {
 			c.touch()
 		}
 		for !c.closed {
-			args, protoErr := c.in.next()
+			args, protoErr := c.in.next(c.lc.partial())
 			if protoErr != "" {
 				// The stream cannot be framed any further: answer the
 				// commands before the bad one, then the error, and close.

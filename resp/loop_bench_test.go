@@ -197,3 +197,25 @@ func (l *oneConnListener) Close() error {
 }
 
 func (l *oneConnListener) Addr() net.Addr { return benchAddr }
+
+// BenchmarkTrickledMultibulk: one command of 20,001 arguments arriving in
+// reads of at most 200 bytes, through the read side as the loop runs it.
+// The parser looks at an unfinished command again only when the input
+// guard says it may be complete (limitConn.partial): parsing it from its
+// first byte on every read cost the square of its size.
+func BenchmarkTrickledMultibulk(b *testing.B) {
+	var data []byte
+	data = append(data, "*20001\r\n$4\r\nMSET\r\n"...)
+	for range 20000 {
+		data = append(data, "$1\r\na\r\n"...)
+	}
+	l := &limits{}
+	l.maxBulk.Store(512 << 20)
+	l.maxQuery.Store(1 << 30)
+	for b.Loop() {
+		out := readAll(l, data, 1, 200)
+		if len(out.cmds) != 1 || len(out.cmds[0]) != 20001 {
+			b.Fatalf("read %d commands", len(out.cmds))
+		}
+	}
+}

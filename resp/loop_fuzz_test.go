@@ -66,7 +66,7 @@ func readAll(l *limits, data []byte, seed uint64, maxChunk int) readOutcome {
 	for {
 		_, err := q.fill(lc)
 		for {
-			args, protoErr := q.next()
+			args, protoErr := q.next(lc.partial())
 			if protoErr != "" {
 				out.end = protoErr
 				return out

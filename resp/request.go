@@ -66,9 +66,11 @@ func (q *requests) fill(r io.Reader) (int, error) {
 // the stream can no longer be framed. Multibulk requests are parsed by
 // redcon.ReadNextCommand; inline ones by parseInline, which reads them as
 // redcon's server did (ReadNextCommand would take a line that starts with
-// '$' for Tile38's protocol). Empty inline lines are skipped.
-func (q *requests) next() (args [][]byte, protoErr string) {
-	for q.start < q.end {
+// '$' for Tile38's protocol). Empty inline lines are skipped. partial is
+// how many bytes at the end of the buffer the input guard knows to be an
+// unfinished command (limitConn.partial): they are not parsed again.
+func (q *requests) next(partial int) (args [][]byte, protoErr string) {
+	for q.end-q.start > partial {
 		p := q.buf[q.start:q.end]
 		if p[0] != '*' {
 			args, n, perr := parseInline(p, q.args[:0])
