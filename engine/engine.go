@@ -161,10 +161,10 @@ type Engine struct {
 // core is the keyspace's state, shared by an Engine and the Engine a Group
 // hands out.
 type core struct {
-	clock   Clock
-	maxSize int64
+	clock Clock
 
 	mu      sync.Mutex // guards everything below
+	maxSize int64      // APPEND's and SETRANGE's bound (proto-max-bulk-len)
 	dbs     []*db
 	sink    Sink
 	replica bool // expired keys are hidden, never deleted locally

@@ -30,6 +30,17 @@ const patchMin = 4 << 10
 // of the other form could.
 const maxPatchEnd = 1<<32 - 1
 
+// SetMaxValueSize changes the longest value APPEND and SETRANGE may build
+// (proto-max-bulk-len; 512 MiB when n <= 0).
+func (e *Engine) SetMaxValueSize(n int64) {
+	if n <= 0 {
+		n = 512 << 20
+	}
+	e.lock()
+	e.maxSize = n
+	e.unlock()
+}
+
 // SetStringPatches chooses whether partial writes of long strings are
 // reported as patches (on) or as whole values (off).
 func (e *Engine) SetStringPatches(on bool) {

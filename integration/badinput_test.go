@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"multibulk length not a number", "*abc\r\n", "-ERR Protocol error: invalid multibulk length"},
 		{"bulk above proto-max-bulk-len", "*1\r\n$600000000\r\n", "-ERR Protocol error: invalid bulk length"},
 		{"unbalanced quotes inline", "SET \"a\r\n", "-ERR Protocol error: unbalanced quotes in request"},
+		{"a byte above 0x7f where '$' belongs", "*1\r\n\xff\r\n", "-ERR Protocol error: expected '$', got '\xff'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bystander := dialRaw(t, s.Addr())
@@ -66,6 +68,11 @@ func TestProtocolErrors(t *testing.T) {
 		require.Equal(t, "$11", r.readLine())
 		require.Equal(t, "hello world", r.readLine())
 		require.Equal(t, "+PONG", r.readLine())
+		// As many spaces and arguments as fit in an inline line.
+		r.send("ECHO" + strings.Repeat(" ", 1025) + "x\r\nDEL" + strings.Repeat(" k", 2000) + "\r\n")
+		require.Equal(t, "$1", r.readLine())
+		require.Equal(t, "x", r.readLine())
+		require.Equal(t, ":0", r.readLine())
 	})
 
 	t.Run("pipelined and split writes", func(t *testing.T) {

@@ -1,6 +1,9 @@
 package integration
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestConfigGetPatterns: CONFIG GET answers a plain name as it was given,
 // in any case, and matches a pattern ignoring case as Redis's glob does;
@@ -279,5 +282,24 @@ func TestConfigSetSaveAndSizes(t *testing.T) {
 		{[]string{"CONFIG", "SET", "maxmemory", "1kb"}, "+OK\r\n"},
 		{[]string{"CONFIG", "GET", "maxmemory"}, "*2\r\n$9\r\nmaxmemory\r\n$4\r\n1024\r\n"},
 		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "64", "zset-max-listpack-value", "64", "maxmemory", "0", "save", ""}, "+OK\r\n"},
+	})
+}
+
+// TestProtoMaxBulkLenAtRunTime holds for redis-server too: CONFIG SET
+// proto-max-bulk-len bounds the strings APPEND and SETRANGE build from then
+// on, as it bounds a request's argument.
+func TestProtoMaxBulkLenAtRunTime(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	tooLarge := "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "proto-max-bulk-len", "1mb"}, "+OK\r\n"},
+		{[]string{"SET", "k", strings.Repeat("v", 1<<20)}, "+OK\r\n"},
+		{[]string{"APPEND", "k", "b"}, tooLarge},
+		{[]string{"SETRANGE", "k", "2000000", "x"}, tooLarge},
+		{[]string{"SETRANGE", "k", "5", "x"}, ":1048576\r\n"},
+		{[]string{"CONFIG", "SET", "proto-max-bulk-len", "2mb"}, "+OK\r\n"},
+		{[]string{"APPEND", "k", "b"}, ":1048577\r\n"},
+		{[]string{"CONFIG", "SET", "proto-max-bulk-len", "512mb"}, "+OK\r\n"},
 	})
 }

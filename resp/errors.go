@@ -47,7 +47,6 @@ const (
 	errProtoBulk       = "ERR Protocol error: invalid bulk length"
 	errProtoMultiBulk  = "ERR Protocol error: invalid multibulk length"
 	errProtoInline     = "ERR Protocol error: too big inline request"
-	errProtoInlineArgs = "ERR Protocol error: too many arguments in inline request"
 	// errProtoUnbalancedQuotes answers an inline command with a quote left
 	// open, or a closing quote not followed by a space.
 	errProtoUnbalancedQuotes = "ERR Protocol error: unbalanced quotes in request"
@@ -364,7 +363,7 @@ func errProtocol(err error) string {
 // errProtoExpectedBulk answers a multibulk whose element is not a bulk
 // string.
 func errProtoExpectedBulk(got byte) string {
-	return "ERR Protocol error: expected '$', got '" + sanitize(string(got)) + "'"
+	return "ERR Protocol error: expected '$', got '" + sanitize(string([]byte{got})) + "'"
 }
 
 func clip(b []byte, n int) string {

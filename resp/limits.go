@@ -11,8 +11,7 @@ import (
 var errLimit = errors.New("client input limit exceeded")
 
 const (
-	inlineMax      = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
-	inlineMaxWords = 1024     // set when redcon split inline lines in quadratic time; parseInline is linear
+	inlineMax = 64 << 10 // Redis's PROTO_INLINE_MAX_SIZE
 	// maxArgCount bounds a multibulk count. Redis allows up to INT_MAX;
 	// the parser (redcon.ReadNextCommand) sizes its argument slice by the
 	// announced count, and walks the command once more for every read
@@ -60,7 +59,6 @@ type inputGuard struct {
 	digits  int
 	neg     bool
 	cr      bool  // the header's '\r' was seen
-	words   int   // spaces seen in an inline command
 	args    int64 // arguments still expected
 	body    int64 // body bytes (including CRLF) still expected
 	pending int64 // bytes of the current command seen so far
@@ -100,7 +98,7 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 		g.pending++
 		switch g.state {
 		case stCommand:
-			start, g.pending, g.words = i, 1, 0
+			start, g.pending = i, 1
 			switch c {
 			case '*':
 				g.state = stCount
@@ -116,10 +114,6 @@ func (g *inputGuard) feed(p []byte, l *limits, unauth bool) (reply string, close
 				g.state = stCommand
 			case g.pending > inlineMax:
 				return refuse(errProtoInline)
-			case c == ' ':
-				if g.words++; g.words > inlineMaxWords {
-					return refuse(errProtoInlineArgs)
-				}
 			}
 		case stCount, stBulkHeader:
 			bad := errProtoBulk

@@ -302,6 +302,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 		case "proto-max-bulk-len":
 			n, _ := parseMemory(value)
 			srv.SetLimits(n, 0)
+			eng.SetMaxValueSize(n)
 		case "client-query-buffer-limit":
 			n, _ := parseMemory(value)
 			srv.SetLimits(0, n)
