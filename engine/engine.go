@@ -225,7 +225,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{core: &core{
 		clock:   o.Clock,
-		maxSize: o.MaxValueSize,
+		maxSize: min(o.MaxValueSize, maxPatchEnd),
 		sink:    o.Sink,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		hlim:    o.HashLimits,

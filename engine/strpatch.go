@@ -31,13 +31,14 @@ const patchMin = 4 << 10
 const maxPatchEnd = 1<<32 - 1
 
 // SetMaxValueSize changes the longest value APPEND and SETRANGE may build
-// (proto-max-bulk-len; 512 MiB when n <= 0).
+// (proto-max-bulk-len; 512 MiB when n <= 0), at most 4 GiB - 1: what a
+// record's length word, a patch and a SET frame can describe.
 func (e *Engine) SetMaxValueSize(n int64) {
 	if n <= 0 {
 		n = 512 << 20
 	}
 	e.lock()
-	e.maxSize = n
+	e.maxSize = min(n, maxPatchEnd)
 	e.unlock()
 }
 
