@@ -32,13 +32,7 @@ func TestCollectionRenameDuringSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	// The snapshot is read after the writes, as a snapshot file or a full
 	// sync reads it while the engine goes on.
-	var items []engine.Item
-	snap.Each(func(it *engine.Item) bool {
-		c := *it
-		c.Value = append([]byte(nil), it.Value...)
-		items = append(items, c)
-		return true
-	})
+	items := snapshotItems(snap)
 	require.Equal(t, at, engine.DigestOf(items), "the snapshot's values changed under it")
 	for _, it := range items {
 		n, err := engine.CountPacked(it.Value)
@@ -72,4 +66,16 @@ func TestZSetStoreNegativeZero(t *testing.T) {
 		require.Equal(t, math.Float64bits(want), math.Float64bits(s))
 	}
 	require.Equal(t, e.DigestValue(0, []string{"moved"}), r.DigestValue(0, []string{"moved"}))
+}
+
+// snapshotItems reads snap's items, each with a copy of its value.
+func snapshotItems(snap *engine.Snapshot) []engine.Item {
+	var items []engine.Item
+	snap.Each(func(it *engine.Item) bool {
+		c := *it
+		c.Value = append([]byte(nil), it.Value...)
+		items = append(items, c)
+		return true
+	})
+	return items
 }

@@ -77,13 +77,7 @@ func TestStringPatchesReplay(t *testing.T) {
 				}
 				if snap != nil {
 					if snapLeft--; snapLeft <= 0 {
-						var items []engine.Item
-						snap.Each(func(it *engine.Item) bool {
-							c := *it
-							c.Value = append([]byte(nil), it.Value...)
-							items = append(items, c)
-							return true
-						})
+						items := snapshotItems(snap)
 						snap.Release()
 						require.Equal(t, snapAt, engine.DigestOf(items), "a snapshot's values changed under it (step %d)", step)
 						snap = nil
