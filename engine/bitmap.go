@@ -77,13 +77,22 @@ func (e *Engine) SetBit(d int, key string, offset uint64, on bool) (int, error) 
 			return old, nil
 		}
 	}
+	at := int64(offset >> 3)
+	if ok && uint64(len(en.val)) < need {
+		var b byte
+		if on {
+			b = mask
+		}
+		e.growLocked(d, &en, at, []byte{b})
+		e.notify(EventString, "setbit", d, key)
+		return old, nil
+	}
 	nv := grownCopy(en.val, need)
 	if on {
 		nv[offset>>3] |= mask
 	} else {
 		nv[offset>>3] &^= mask
 	}
-	at := int64(offset >> 3)
 	e.storePatchedLocked(d, key, nv, en.expireAt, ok, at, nv[at:at+1])
 	e.notify(EventString, "setbit", d, key)
 	return old, nil
@@ -357,21 +366,43 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 		}
 		return out, nil
 	}
-	v := grownCopy(en.val, highest>>3+1)
-	grown := !ok || len(v) > len(en.val)
+	// The operations run on a copy of the bytes they reach (from,
+	// through to), not of the whole value: a counter in a long string
+	// costs its bytes.
+	from, to := lowest>>3, highest>>3
+	for _, op := range ops {
+		from, to = min(from, op.Offset>>3), max(to, (op.Offset+uint64(op.Bits)-1)>>3)
+	}
+	w := make([]byte, to-from+1)
+	if from < uint64(len(en.val)) {
+		copy(w, en.val[from:])
+	}
+	size := max(uint64(len(en.val)), highest>>3+1)
+	grown := !ok || size > uint64(len(en.val))
 	changed := false
 	for i, op := range ops {
-		out[i] = applyField(v, op)
+		wop := op
+		wop.Offset -= from << 3
+		out[i] = applyField(w, wop)
 		// As Redis counts changes: an executed SET or INCRBY that
 		// changed its field, or any executed one on a string it made or
 		// grew.
-		changed = changed || (op.Kind != BitFieldGet && !out[i].Null && (grown || getField(v, op.Offset, op.Bits, op.Signed) != getField(en.val, op.Offset, op.Bits, op.Signed)))
+		changed = changed || (op.Kind != BitFieldGet && !out[i].Null && (grown || getField(w, wop.Offset, op.Bits, op.Signed) != getField(en.val, op.Offset, op.Bits, op.Signed)))
 	}
 	if !grown && !changed {
 		return out, nil // nothing written, nothing told
 	}
 	lo, hi := int64(lowest>>3), int64(highest>>3)
-	e.storePatchedLocked(d, key, v, en.expireAt, ok, lo, v[lo:hi+1])
+	data := w[uint64(lo)-from : uint64(hi)-from+1]
+	switch {
+	case ok && !grown && e.writeInPlaceLocked(d, &en, lo, data):
+	case ok && lo >= int64(len(en.val)):
+		e.growLocked(d, &en, lo, data)
+	default:
+		v := grownCopy(en.val, size)
+		copy(v[from:], w)
+		e.storePatchedLocked(d, key, v, en.expireAt, ok, lo, v[lo:hi+1])
+	}
 	if changed {
 		e.notify(EventString, "setbit", d, key)
 	}

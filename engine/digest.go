@@ -143,8 +143,67 @@ func hash64[S ~string | ~[]byte](seed uint64, p S) uint64 {
 	return mix(h^kG, uint64(n)^kH)
 }
 
-// valueHash is the 64-bit hash of a value kept in its entry.
-func valueHash(v []byte) uint64 { return hash64(kB, v) }
+// valueHash is the 64-bit hash of a value kept in its entry. A string up
+// to strChunk bytes long is hashed whole. A longer one is hashed by
+// pieces: the sum of one hash per strChunk bytes (the last piece may be
+// shorter), each under a seed of its index, plus a hash of the length. A
+// write of a few bytes into a long string (SETBIT, SETRANGE, APPEND) then
+// changes the value hash by rehashing only the pieces it touches
+// (patchedHash), not the whole value.
+func valueHash(v []byte) uint64 {
+	if len(v) <= strChunk {
+		return hash64(kB, v)
+	}
+	return piecesHash(v, 0, (len(v)-1)/strChunk) + lengthHash(len(v))
+}
+
+// strChunk is the length of the pieces of a long string's value hash.
+const strChunk = 4 << 10
+
+// pieceHash is the hash of piece i of a long string, p.
+func pieceHash(i int, p []byte) uint64 { return hash64(mix(uint64(i)^kA, kG)^kB, p) }
+
+// piecesHash is the sum of the hashes of pieces lo to hi of v (those
+// beyond its end count nothing).
+func piecesHash(v []byte, lo, hi int) uint64 {
+	var s uint64
+	for i := lo; i <= hi && i*strChunk < len(v); i++ {
+		s += pieceHash(i, v[i*strChunk:min((i+1)*strChunk, len(v))])
+	}
+	return s
+}
+
+// lengthHash is the part of a long string's value hash that is its length.
+func lengthHash(n int) uint64 { return mix(uint64(n)^kH, kC) }
+
+// touchedPieces returns the first and last piece (of the value hash, see
+// valueHash) that a write of n > 0 bytes at off changes in a string of
+// oldLen bytes: those it writes, the zero bytes padding a gap past the
+// end, and the old last piece when the string grows.
+func touchedPieces(oldLen int, off int64, n int) (lo, hi int) {
+	return int(min(off, int64(oldLen)) / strChunk), int((off + int64(n) - 1) / strChunk)
+}
+
+// piecesBefore is what patchedHash needs of the old value, read before a
+// write in place overwrites it: the hashes of the pieces lo to hi of old,
+// when old is long enough to be hashed by pieces.
+func piecesBefore(old []byte, lo, hi int) uint64 {
+	if len(old) <= strChunk {
+		return 0
+	}
+	return piecesHash(old, lo, hi)
+}
+
+// patchedHash returns the value hash of nv, the string of oldLen bytes
+// and value hash oldVH once a write changed its pieces lo to hi
+// (touchedPieces), before being piecesBefore of the old bytes. It costs
+// the pieces touched, not the value, once both strings are long.
+func patchedHash(oldVH uint64, oldLen int, before uint64, nv []byte, lo, hi int) uint64 {
+	if oldLen <= strChunk || len(nv) <= strChunk {
+		return valueHash(nv)
+	}
+	return oldVH - lengthHash(oldLen) - before + piecesHash(nv, lo, hi) + lengthHash(len(nv))
+}
 
 // keyHash is the 128-bit hash of a key's name, computed once per change
 // even when the change replaces one term by another.

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -123,6 +124,10 @@ func TestDigestFixed(t *testing.T) {
 	e.Set(3, "", []byte(""), engine.SetOptions{})
 	e.Set(15, "binary\x00key", []byte("\xff\xfe long enough to take the sixteen-byte loop twice"), engine.SetOptions{})
 	require.Equal(t, "2bdf0411715ff0fee76608636f1128f1", e.Digest().String())
+	// A string longer than 4 KiB is hashed by pieces of 4 KiB (since the
+	// second version of the digest: docs/PROTOCOL.md, "The digest").
+	e.Set(1, "long", bytes.Repeat([]byte("0123456789"), 1000), engine.SetOptions{})
+	require.Equal(t, "87901f8960271f07cc880e998562a635", e.Digest().String())
 }
 
 // TestDigestDistinguishes checks that the changes a replication bug could

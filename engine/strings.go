@@ -262,12 +262,7 @@ func (e *Engine) Append(d int, key string, val []byte) (int, error) {
 	if int64(len(en.val))+int64(len(val)) > e.maxSize {
 		return 0, ErrTooLarge
 	}
-	nv := e.appendLocked(d, &en, val)
-	if e.strPatches && len(nv.val) >= patchMin && len(val) > 0 {
-		e.emitPatch(d, nv.key, int64(len(nv.val)-len(val)), val)
-	} else {
-		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
-	}
+	nv := e.growLocked(d, &en, int64(len(en.val)), val)
 	e.notify(EventString, "append", d, nv.key)
 	return len(nv.val), nil
 }
@@ -280,8 +275,12 @@ func (e *Engine) appendLocked(d int, en *entry, val []byte) entry {
 	dd := e.dbs[d]
 	k := hashKey(en.key)
 	old, size := en.term(k), memSize(en)
+	// The old bytes stay as they were: the pieces they share with the
+	// new value are read after the append.
+	n := len(en.val)
 	r, _ := dd.keys.Append(en.key, val, uint8(encRaw))
-	vh := valueHash(r.Value)
+	lo, hi := touchedPieces(n, int64(n), len(val))
+	vh := patchedHash(en.valueHash(), n, piecesBefore(r.Value[:n], lo, hi), r.Value, lo, hi)
 	dd.keys.SetAux(en.key, vh)
 	nv := viewOf(r, -1)
 	nv.vhash, nv.hashed = vh, true
@@ -557,6 +556,11 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	if ok && e.writeInPlaceLocked(d, &en, offset, val) {
 		e.notify(EventString, "setrange", d, en.key)
 		return len(cur), nil
+	}
+	if ok && offset >= int64(len(cur)) {
+		en = e.growLocked(d, &en, offset, val)
+		e.notify(EventString, "setrange", d, en.key)
+		return len(en.val), nil
 	}
 	n := max(int64(len(cur)), offset+int64(len(val)))
 	nv := make([]byte, n)

@@ -78,12 +78,35 @@ func (e *Engine) writeInPlaceLocked(d int, en *entry, offset int64, data []byte)
 	if !ok {
 		return false
 	}
-	if e.strPatches && len(nv.val) >= patchMin {
+	e.reportWriteLocked(d, nv, offset, data)
+	return true
+}
+
+// growLocked writes data at offset, at or past the end of en's string
+// (key d's, live), padding the gap with zero bytes, as an append: in
+// place when the record has room (see appendLocked), so a string grown a
+// few bytes at a time (SETBIT at rising offsets) costs what it grows, not
+// its length. It reports the write as storePatchedLocked does and returns
+// the new entry.
+func (e *Engine) growLocked(d int, en *entry, offset int64, data []byte) entry {
+	tail := data
+	if gap := offset - int64(len(en.val)); gap > 0 {
+		tail = make([]byte, gap+int64(len(data)))
+		copy(tail[gap:], data)
+	}
+	nv := e.appendLocked(d, en, tail)
+	e.reportWriteLocked(d, nv, offset, data)
+	return nv
+}
+
+// reportWriteLocked reports a write of data at offset that made nv: as a
+// patch when the string is long enough and patches are on, whole otherwise.
+func (e *Engine) reportWriteLocked(d int, nv entry, offset int64, data []byte) {
+	if e.strPatches && len(nv.val) >= patchMin && len(data) > 0 {
 		e.emitPatch(d, nv.key, offset, data)
 	} else {
 		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})
 	}
-	return true
 }
 
 // emitPatch reports a SETRANGE patch of key.
@@ -103,11 +126,13 @@ func (e *Engine) patchInPlaceLocked(d int, en *entry, offset int64, data []byte)
 	dd := e.dbs[d]
 	k := hashKey(en.key)
 	old := en.term(k) // before the old bytes go
+	lo, hi := touchedPieces(len(en.val), offset, len(data))
+	before := piecesBefore(en.val, lo, hi)
 	r, ok := dd.keys.WriteAt(en.key, int(offset), data, uint8(encRaw))
 	if !ok {
 		return entry{}, false
 	}
-	vh := valueHash(r.Value)
+	vh := patchedHash(en.valueHash(), len(en.val), before, r.Value, lo, hi)
 	dd.keys.SetAux(en.key, vh)
 	nv := viewOf(r, -1)
 	nv.vhash, nv.hashed = vh, true
@@ -140,8 +165,12 @@ func (e *Engine) applyPatchLocked(d int, key string, args [][]byte) {
 	if found && !en.isString() {
 		return // another type: the primary would not have sent it
 	}
-	if found && off == int64(len(en.val)) {
-		e.appendLocked(d, &en, data) // in place, as APPEND on the primary
+	if found && off >= int64(len(en.val)) {
+		// In place when the record has room, as APPEND on the primary.
+		if gap := off - int64(len(en.val)); gap > 0 {
+			data = append(make([]byte, gap, gap+int64(len(data))), data...)
+		}
+		e.appendLocked(d, &en, data)
 		return
 	}
 	// Applied effects share no record's bytes: in place whenever the

@@ -205,7 +205,7 @@ const (
 	FieldApplied                             // data.applied (extension)
 	FieldCount                               // data.count (extension)
 	FieldLastDigest                          // data.last_digest (extension)
-	FieldDatasetDigest                       // data.dataset_digest (extension)
+	FieldDatasetDigest                       // data.dataset_digest_v2 (extension)
 	FieldVerified                            // data.verified (extension)
 	FieldNonce                               // data.nonce (extension)
 	FieldProof                               // data.proof (extension)
@@ -289,7 +289,7 @@ type Op struct {
 	// Count is data.count: the number of snapshot operations of a full
 	// resync (SNAPSHOT_END, SYNC_RESPONSE; extension).
 	Count uint64
-	// DatasetDigest is data.dataset_digest (extension): 32 hex digits of
+	// DatasetDigest is data.dataset_digest_v2 (extension): 32 hex digits of
 	// the digest of the whole dataset (engine.Digest) at Sequence. A
 	// HEARTBEAT that carries it is a checkpoint; a snapshot's METADATA
 	// records with it what the snapshot holds.
@@ -361,7 +361,7 @@ var fieldNames = [numFields]string{
 	fApplied:       "applied",
 	fCount:         "count",
 	fLastDigest:    "last_digest",
-	fDatasetDigest: "dataset_digest",
+	fDatasetDigest: "dataset_digest_v2",
 	fVerified:      "verified",
 	fNonce:         "nonce",
 	fProof:         "proof",
@@ -417,7 +417,7 @@ func lookupField(name []byte) (field, bool) {
 		return fCount, true
 	case "last_digest":
 		return fLastDigest, true
-	case "dataset_digest":
+	case "dataset_digest_v2":
 		return fDatasetDigest, true
 	case "verified":
 		return fVerified, true

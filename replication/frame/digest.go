@@ -41,7 +41,7 @@ func OpDigest(seq uint64, ef *engine.Effect) []byte {
 
 // Checkpoint returns the frame that tells a secondary the primary's dataset
 // digest after sequence seq: a HEARTBEAT at seq carrying
-// data.dataset_digest. A secondary that has applied exactly seq compares it
+// data.dataset_digest_v2. A secondary that has applied exactly seq compares it
 // with its own; a peer that does not know the field (a reference secondary,
 // or an older nadb-server) takes it for the heartbeat it also is.
 func Checkpoint(seq uint64, d engine.Digest) Op {
@@ -58,7 +58,7 @@ func DatasetDigestOf(op *Op) (engine.Digest, bool, error) {
 	}
 	d, err := engine.ParseDigest(op.DatasetDigest)
 	if err != nil {
-		return engine.Digest{}, false, fmt.Errorf("%w: data.dataset_digest %q: %w", ErrBadJSON, op.DatasetDigest, err)
+		return engine.Digest{}, false, fmt.Errorf("%w: data.dataset_digest_v2 %q: %w", ErrBadJSON, op.DatasetDigest, err)
 	}
 	return d, true, nil
 }

@@ -198,7 +198,7 @@ func TestCheckpointSchedule(t *testing.T) {
 	end := func(seq uint64) *frame.Entry {
 		return &frame.Entry{Seq: seq, GroupEnd: true, HasDigest: true, Digest: d}
 	}
-	count := func(buf []byte) int { return bytes.Count(buf, []byte(`"dataset_digest"`)) }
+	count := func(buf []byte) int { return bytes.Count(buf, []byte(`"dataset_digest_v2"`)) }
 
 	buf := c.after(nil, end(1), every, t0.Add(50*time.Millisecond))
 	require.Zero(t, count(buf), "too early")
