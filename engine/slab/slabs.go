@@ -27,9 +27,9 @@ import (
 //
 // The room of a value is its length, or for a greedy record (one built by
 // Append) roomFor(length), so that appending in place keeps the record's
-// size computable from its header alone. A record too big to share a slab
-// also has an aux word, the caller's, kept with its slab: a hash of a
-// large value, say, that would be slow to compute again.
+// size computable from its header alone. A record whose room is more
+// than auxRoom bytes also has an aux word, the caller's, in its last 8
+// bytes: a hash of a long value, say, that would be slow to compute again.
 const (
 	offValLen  = 4
 	offMeta    = 8
@@ -78,13 +78,38 @@ func roomFor(n int) int {
 	return (n + chunkSize - 1) / chunkSize * chunkSize
 }
 
+// auxRoom is the largest room of a record without an aux word.
+const auxRoom = 4 << 10
+
 // recSize is the size of a record: exp says it has the expiry word.
 func recSize(keyLen, room int, exp bool) int {
 	n := headerSize + keyLen + room
 	if exp {
 		n += expireSize
 	}
-	return (n + 7) &^ 7
+	n = (n + 7) &^ 7
+	if room > auxRoom {
+		n += auxSize
+	}
+	return n
+}
+
+// auxSize is the size of the aux word.
+const auxSize = 8
+
+// auxOf returns the record's aux word, if it has one.
+func auxOf(rec []byte) (uint64, bool) {
+	if room(rec) <= auxRoom {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[len(rec)-auxSize:]), true
+}
+
+// setAux writes the record's aux word, if it has one.
+func setAux(rec []byte, aux uint64) {
+	if room(rec) > auxRoom {
+		binary.LittleEndian.PutUint64(rec[len(rec)-auxSize:], aux)
+	}
 }
 
 func keyLen(rec []byte) int { return int(binary.LittleEndian.Uint32(rec) &^ expireBit) }
@@ -148,6 +173,7 @@ func entryOf(rec []byte) Entry {
 	}
 	v := k + int(w&^expireBit)
 	n := v + valLen(rec)
+	aux, hasAux := auxOf(rec)
 	return Entry{
 		Key:      rec[k:v:v],
 		Value:    rec[v:n:n],
@@ -155,6 +181,8 @@ func entryOf(rec []byte) Entry {
 		Meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		Kind:     rec[offKind],
 		Size:     len(rec),
+		Aux:      aux,
+		HasAux:   hasAux,
 	}
 }
 
@@ -168,11 +196,13 @@ type fields struct {
 }
 
 func fieldsOf(rec []byte) fields {
+	aux, _ := auxOf(rec)
 	return fields{
 		expireAt: expireOf(rec),
 		meta:     binary.LittleEndian.Uint32(rec[offMeta:]),
 		kind:     rec[offKind],
 		flags:    rec[offFlags],
+		aux:      aux,
 	}
 }
 
@@ -213,9 +243,8 @@ func aliasString(b []byte) string {
 // it does.
 type chunk struct {
 	buf   []byte
-	live  int64  // bytes of its records in use
-	alone bool   // one big record's own slab
-	aux   uint64 // that record's aux word
+	live  int64 // bytes of its records in use
+	alone bool  // one big record's own slab
 }
 
 // slabs holds the records. A ref names one: the slab's index plus one in
@@ -259,11 +288,7 @@ func splitRef(ref uint64) (int, int) { return int(ref>>32) - 1, int(uint32(ref))
 
 // entry returns the record ref names.
 func (s *slabs) entry(ref uint64) Entry {
-	e := entryOf(s.record(ref))
-	if c, _ := splitRef(ref); s.chunks[c].alone {
-		e.Aux, e.HasAux = s.chunks[c].aux, true
-	}
-	return e
+	return entryOf(s.record(ref))
 }
 
 // record returns the bytes of the record ref names.
@@ -316,15 +341,13 @@ func (s *slabs) put(key string, value, tail []byte, roomLen int, f fields) uint6
 		c = s.cur
 	}
 	ch := &s.chunks[c]
-	if ch.alone {
-		ch.aux = f.aux
-	}
 	off := len(ch.buf)
 	ch.buf = ch.buf[:off+size]
 	rec := ch.buf[off:]
 	k := writeHeader(rec, len(key), len(value)+len(tail), f)
 	copy(rec[k:], key)
 	copy(rec[k+len(key)+copy(rec[k+len(key):], value):], tail)
+	setAux(rec, f.aux)
 	ch.live += int64(size)
 	s.live += int64(size)
 	return makeRef(c, off)

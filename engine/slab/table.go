@@ -408,7 +408,7 @@ func (t *Table) Get(key string) (Entry, bool) {
 
 // Set stores key's record, replacing any other, and returns it and
 // whether it replaced one. The key and value are copied into the table.
-// aux is kept only by a record with a slab of its own. A replaced record
+// aux is kept only by a record with room for more than 4 KiB of value. A replaced record
 // may be rewritten in place (see SetWith).
 func (t *Table) Set(key string, value []byte, expireAt int64, meta uint32, kind uint8, aux uint64) (e Entry, replaced bool) {
 	return t.SetWith(key, value, expireAt, kind, aux, true, func(Entry, bool) uint32 { return meta })
@@ -447,9 +447,7 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), true
 	}
 	copy(rec[writeHeader(rec, len(key), len(value), f)+len(key):], value)
-	if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
-		t.slabs.chunks[c].aux = aux
-	}
+	setAux(rec, aux)
 	switch {
 	case old.ExpireAt == 0 && expireAt != 0:
 		t.vol.add(ref, h)
@@ -543,9 +541,7 @@ func (t *Table) SetAux(key string, aux uint64) bool {
 	if i < 0 {
 		return false
 	}
-	if c, _ := splitRef(t.keys.ref(i)); t.slabs.chunks[c].alone {
-		t.slabs.chunks[c].aux = aux
-	}
+	setAux(t.slabs.record(t.keys.ref(i)), aux)
 	return true
 }
 
@@ -565,9 +561,6 @@ func (t *Table) SetExpire(key string, expireAt int64) (size int, ok bool) {
 		// gains or loses the expiry word: a new record.
 		f := fieldsOf(rec)
 		f.expireAt = expireAt
-		if c, _ := splitRef(ref); t.slabs.chunks[c].alone {
-			f.aux = t.slabs.chunks[c].aux
-		}
 		nref := t.replace(i, h, aliasString(recKey(rec)), recValue(rec), nil, room(rec), f)
 		return len(t.slabs.record(nref)), true
 	}

@@ -54,6 +54,11 @@ func (m *model) appendTo(key string, tail []byte, kind uint8) {
 	r.value = append(bytes.Clone(r.value), tail...)
 	r.kind, r.greedy = kind, true
 	require.True(m.t, bytes.Equal(r.value, e.Value), "Append(%q) returned the wrong value", key)
+	if m.rnd.IntN(2) == 0 {
+		// The aux word goes with the record, moved or not, unless changed.
+		r.aux = m.rnd.Uint64()
+		require.True(m.t, m.tab.SetAux(key, r.aux))
+	}
 	m.want[key] = r
 }
 
@@ -69,6 +74,10 @@ func (m *model) writeAt(key string, off int, data []byte, kind uint8) {
 	r.value = bytes.Clone(r.value)
 	copy(r.value[off:], data)
 	r.kind = kind
+	if m.rnd.IntN(2) == 0 {
+		r.aux = m.rnd.Uint64()
+		require.True(m.t, m.tab.SetAux(key, r.aux))
+	}
 	require.True(m.t, bytes.Equal(r.value, e.Value), "WriteAt(%q) returned the wrong value", key)
 	m.want[key] = r
 }
@@ -111,10 +120,12 @@ func (m *model) check() {
 		require.Equal(m.t, r.expireAt, e.ExpireAt, "expiry of %q", k)
 		require.Equal(m.t, r.meta, e.Meta, "meta of %q", k)
 		require.Equal(m.t, r.kind, e.Kind, "kind of %q", k)
-		if !m.tab.slabs.grow { // a growing table's slabs of their own start smaller
-			require.Equal(m.t, RecordSize(len(k), len(r.value), r.greedy, r.expireAt != 0) > bigRecord, e.HasAux, "aux kept by %q", k)
+		room := len(r.value)
+		if r.greedy {
+			room = roomFor(room)
 		}
-		if e.HasAux && !r.greedy {
+		require.Equal(m.t, room > auxRoom, e.HasAux, "aux kept by %q (room %d)", k, room)
+		if e.HasAux {
 			require.Equal(m.t, r.aux, e.Aux, "aux of %q", k)
 		}
 		require.Equal(m.t, RecordSize(len(k), len(r.value), r.greedy, r.expireAt != 0), e.Size, "size of %q", k)
@@ -152,9 +163,12 @@ func (m *model) randomValue() []byte {
 	var n int
 	switch m.rnd.IntN(10) {
 	case 0:
-		if m.rnd.IntN(20) == 0 {
+		switch m.rnd.IntN(20) {
+		case 0:
 			n = bigRecord + m.rnd.IntN(1000) // a slab of its own
-		} else {
+		case 1, 2:
+			n = auxRoom - 8 + m.rnd.IntN(40) // around the aux word's bound
+		default:
 			n = 300 + m.rnd.IntN(2000)
 		}
 	case 1, 2:
