@@ -22,7 +22,7 @@ import (
 
 // patchMin is the shortest value whose partial writes are reported as
 // patches.
-const patchMin = 4 << 10
+const patchMin = 512
 
 // maxPatchEnd bounds offset+len(bytes) of a SETRANGE patch a frame may
 // carry: the longest value a whole SET frame could carry (its 4-byte

@@ -86,7 +86,7 @@ func TestStringPatchesReplay(t *testing.T) {
 				require.NoError(t, err)
 				for _, g := range v.sink.Take() {
 					for _, ef := range g {
-						long := len(before) >= 4096
+						long := len(before) >= 512
 						switch {
 						case ef.Kind == engine.EffectApply:
 							sawPatch = true
