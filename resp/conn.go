@@ -151,6 +151,17 @@ func (c *limitConn) partial() int {
 	return int(c.guard.pending)
 }
 
+// expecting returns how many more bytes the argument being read announced
+// (its body and CRLF; 0 between arguments or when Read holds bytes back),
+// so that the read buffer grows once to fit a large argument rather than
+// doubling up to it.
+func (c *limitConn) expecting() int {
+	if c.failed || len(c.held) > 0 || c.guard.state != stBulkBody {
+		return 0
+	}
+	return int(c.guard.body)
+}
+
 // clearReadDeadline removes the socket's read deadline (a blocked
 // client has no idle timeout); the next Read arms it again.
 func (c *limitConn) clearReadDeadline() {

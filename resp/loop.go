@@ -75,7 +75,7 @@ func (s *Server) serveConn(c *client) {
 		s.closeClient(c, err)
 	}()
 	for {
-		n, readErr := c.in.fill(c.lc)
+		n, readErr := c.in.fill(c.lc, c.lc.expecting())
 		if n > 0 {
 			c.touch()
 		}

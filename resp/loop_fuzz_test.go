@@ -64,7 +64,7 @@ func readAll(l *limits, data []byte, seed uint64, maxChunk int) readOutcome {
 	var q requests
 	var out readOutcome
 	for {
-		_, err := q.fill(lc)
+		_, err := q.fill(lc, lc.expecting())
 		for {
 			args, protoErr := q.next(lc.partial())
 			if protoErr != "" {

@@ -13,6 +13,10 @@ import (
 // fit makes the buffer grow; it shrinks back once emptied.
 const readBufSize = 16 << 10
 
+// growStep bounds how much a full read buffer grows by when no large
+// argument is announced.
+const growStep = 1 << 20
+
 // argsKeepCap is the largest argument slice kept between reads.
 const argsKeepCap = 1024
 
@@ -31,8 +35,13 @@ type requests struct {
 // fill reads once from r after what is buffered, first making room: the
 // buffer is rewound when everything was parsed (and shrunk back to
 // readBufSize if a large command grew it), compacted when a partial
-// command sits at its end, and doubled when that command fills it.
-func (q *requests) fill(r io.Reader) (int, error) {
+// command sits at its end, and grown when that command fills it: to hold
+// the want more bytes the argument being read announced when that is
+// more than doubling gives, so a large value is copied once into a buffer
+// its size (as Redis reads a big argument), and otherwise by up to a
+// megabyte more (doubling while smaller), so the buffer never ends far
+// larger than the command.
+func (q *requests) fill(r io.Reader, want int) (int, error) {
 	switch {
 	case q.buf == nil:
 		q.buf = make([]byte, readBufSize)
@@ -50,7 +59,7 @@ func (q *requests) fill(r io.Reader) (int, error) {
 			q.start = 0
 		}
 		if q.end == len(q.buf) {
-			nb := make([]byte, 2*len(q.buf))
+			nb := make([]byte, q.end+max(want, min(len(q.buf), growStep)))
 			copy(nb, q.buf[:q.end])
 			q.buf = nb
 		}

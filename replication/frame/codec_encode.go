@@ -64,27 +64,35 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	seq := strconv.AppendUint(seqText[:0], op.Sequence, 10)
 	ts := e.timestamp(op)
 
-	c := append(e.canon[:0], `{"data":`...)
-	open := len(c)
-	for m := e.sorted; m != 0; m &= m - 1 {
-		sp := e.spans[bits.TrailingZeros32(m)]
-		c = append(c, data[sp.s:sp.e]...)
+	var sum [sha256.Size]byte
+	if len(data) <= bigFrame {
+		c := append(e.canon[:0], `{"data":`...)
+		open := len(c)
+		for m := e.sorted; m != 0; m &= m - 1 {
+			sp := e.spans[bits.TrailingZeros32(m)]
+			c = append(c, data[sp.s:sp.e]...)
+		}
+		c = openObject(c, open)
+		c = append(c, `},"sequence":`...)
+		c = append(c, seq...)
+		c = append(c, `,"timestamp":`...)
+		c = append(c, ts...)
+		c = append(c, `,"type":"`...)
+		c = append(c, op.Type...)
+		c = append(c, `"}`...)
+		e.canon = c
+		sum = sha256.Sum256(c)
+	} else {
+		// A large value is hashed where it lies, not copied into a
+		// checksum input of its own size first.
+		sum = e.streamSum(data, seq, ts, op.Type)
 	}
-	c = openObject(c, open)
-	c = append(c, `},"sequence":`...)
-	c = append(c, seq...)
-	c = append(c, `,"timestamp":`...)
-	c = append(c, ts...)
-	c = append(c, `,"type":"`...)
-	c = append(c, op.Type...)
-	c = append(c, `"}`...)
-	e.canon = c
-	sum := sha256.Sum256(c)
 
 	start := len(dst)
 	// The frame holds the same members as the checksum input plus the
 	// checksum's, and a 4-byte length: grow dst once.
-	dst = slices.Grow(dst, 4+len(c)+len(`,"checksum":""`)+2*sha256.Size)
+	dst = slices.Grow(dst, 4+len(`{"type":"","sequence":,"timestamp":,"data":{},"checksum":""}`)+
+		len(op.Type)+len(seq)+len(ts)+len(data)+2*sha256.Size)
 	dst = append(dst, 0, 0, 0, 0)
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, op.Type...)
@@ -93,7 +101,7 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 	dst = append(dst, `,"timestamp":`...)
 	dst = append(dst, ts...)
 	dst = append(dst, `,"data":`...)
-	open = len(dst)
+	open := len(dst)
 	dst = append(dst, data...)
 	dst = openObject(dst, open)
 	dst = append(dst, `},"checksum":"`...)
@@ -106,7 +114,46 @@ func (e *Encoder) AppendFrame(dst []byte, op *Op) ([]byte, error) {
 		return dst[:start], fmt.Errorf("%w: %d bytes, the format's limit is %d", ErrFrameTooLarge, n, MaxFrameLimit)
 	}
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	if cap(e.vals) > bigFrame {
+		e.vals = nil // a large value's members: not kept for the next frame
+	}
 	return dst, nil
+}
+
+// bigFrame is the size of data members beyond which the checksum is
+// computed over the members where they lie, and their buffer is dropped
+// once the frame is built.
+const bigFrame = 1 << 20
+
+// streamSum returns the checksum of the canonical form of a frame whose
+// sorted data members are in e.vals (data), without assembling it.
+func (e *Encoder) streamSum(data, seq, ts []byte, typ OpType) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(`{"data":`))
+	first := true
+	for m := e.sorted; m != 0; m &= m - 1 {
+		sp := e.spans[bits.TrailingZeros32(m)]
+		member := data[sp.s:sp.e]
+		if first {
+			// The first member's leading comma opens the object.
+			h.Write([]byte{'{'})
+			member, first = member[1:], false
+		}
+		h.Write(member)
+	}
+	if first {
+		h.Write([]byte{'{'})
+	}
+	h.Write([]byte(`},"sequence":`))
+	h.Write(seq)
+	h.Write([]byte(`,"timestamp":`))
+	h.Write(ts)
+	h.Write([]byte(`,"type":"`))
+	h.Write([]byte(typ))
+	h.Write([]byte(`"}`))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // openObject turns the members appended to dst from offset open, each

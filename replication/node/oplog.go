@@ -270,6 +270,12 @@ func (l *MemLog) encodePending() {
 	if cap(l.scratch) > slabSize {
 		l.scratch = nil // a large value's frame: not kept for the next
 	}
+	if cap(l.slab) > slabSize {
+		l.slab = nil // a large frame's own buffer: the ring keeps it while it needs it
+	}
+	// The last operation's key and value (the log's copies) go with its
+	// entry, not with the encoder's scratch Op.
+	l.op = frame.Op{}
 	l.encodes.Add(int64(len(l.pending)))
 }
 
