@@ -94,18 +94,56 @@ func ParseStreamID(b []byte, missingSeq uint64) (id StreamID, hasSeq, ok bool) {
 			break
 		}
 	}
-	var err error
-	if id.Ms, err = parseUint64(ms); err != nil {
+	if id.Ms, ok = idPart(ms); !ok {
 		return id, false, false
 	}
 	if !dash {
 		id.Seq = missingSeq
 		return id, false, true
 	}
-	if id.Seq, err = parseUint64(seq); err != nil {
+	if id.Seq, ok = idPart(seq); !ok {
 		return id, false, false
 	}
 	return id, true, true
+}
+
+// idPart reads one part of a client's stream ID as Redis's string2ull
+// does: a decimal that reads as a 64-bit integer (no sign but a minus, no
+// leading zero) must not be negative; anything else is read by strtoull,
+// which skips leading white space, takes a sign (a minus negates modulo
+// 2^64: "-01" is 2^64 - 1) and refuses a number beyond 64 bits, and must
+// be read to its end.
+func idPart(b []byte) (uint64, bool) {
+	if n, ok := ParseInt(b); ok {
+		return uint64(n), n >= 0
+	}
+	i := 0
+	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i == len(b) {
+		return 0, false // no digit
+	}
+	var v uint64
+	for _, c := range b[i:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // parseUint64 reads an unsigned decimal as strtoull with Redis's checks:

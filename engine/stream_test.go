@@ -142,3 +142,36 @@ func TestStreamCommandsReplicate(t *testing.T) {
 type manualClock struct{ ms int64 }
 
 func (c *manualClock) Now() time.Time { return time.UnixMilli(c.ms) }
+
+// TestParseStreamID: a client's stream ID parts are read as Redis's
+// string2ull reads them: strictly as a 64-bit integer first (a negative one
+// refused), then as strtoull (leading white space, a sign, a minus negating
+// modulo 2^64), the whole part and within 64 bits.
+func TestParseStreamID(t *testing.T) {
+	for in, want := range map[string]StreamID{
+		"1-1":      {1, 1},
+		" 1-1":     {1, 1},
+		"\t7-1":    {7, 1},
+		"1-+2":     {1, 2},
+		"+9-1":     {9, 1},
+		"5--01":    {5, 1<<64 - 1},
+		"5--0":     {5, 0},
+		"6-  7":    {6, 7},
+		"0009-003": {9, 3},
+		"18446744073709551615-18446744073709551615": {1<<64 - 1, 1<<64 - 1},
+	} {
+		id, hasSeq, ok := ParseStreamID([]byte(in), 0)
+		require.True(t, ok, "%q", in)
+		require.True(t, hasSeq, "%q", in)
+		require.Equal(t, want, id, "%q", in)
+	}
+	for _, in := range []string{"", "-", "+", " ", "11-", "12--1", "-10-1", "8 -1", "1 -1", "1- ",
+		"18446744073709551616-1", "1-18446744073709551616", "1-+", "1-+-1", "0x10-1", "1.5-1"} {
+		_, _, ok := ParseStreamID([]byte(in), 0)
+		require.False(t, ok, "%q", in)
+	}
+	id, hasSeq, ok := ParseStreamID([]byte(" 42"), 7)
+	require.True(t, ok)
+	require.False(t, hasSeq)
+	require.Equal(t, StreamID{42, 7}, id)
+}

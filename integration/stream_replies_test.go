@@ -53,6 +53,17 @@ func TestStreamReplies(t *testing.T) {
 		{[]string{"XADD", "s5", "5-18446744073709551615", "a", "1"}, "$22\r\n5-18446744073709551615\r\n", []string{"xadd s5"}},
 		{[]string{"XADD", "s5", "5-*", "a", "1"}, "-ERR Elements are too large to be stored\r\n", nil},
 		{[]string{"DEL", "s5"}, ":1\r\n", []string{"del s5"}},
+		// ID parts read as strtoull reads them once string2ll refuses
+		// them: white space before, a sign, a minus wrapping around.
+		{[]string{"XADD", "w", " 1-1", "a", "1"}, "$3\r\n1-1\r\n", []string{"xadd w"}},
+		{[]string{"XADD", "w", "+1-+2", "a", "1"}, "$3\r\n1-2\r\n", []string{"xadd w"}},
+		{[]string{"XADD", "w", "5--01", "a", "1"}, "$22\r\n5-18446744073709551615\r\n", []string{"xadd w"}},
+		{[]string{"XADD", "w", "6--1", "a", "1"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XADD", "w", "6 -1", "a", "1"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XRANGE", "w", "\t1", "+ 1"}, "-ERR Invalid stream ID specified as stream command argument\r\n", nil},
+		{[]string{"XDEL", "w", " 5-18446744073709551615"}, ":1\r\n", []string{"xdel w"}},
+		{[]string{"XRANGE", "w", "\t1", "+1"}, "*2\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$3\r\n1-2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", nil},
+		{[]string{"DEL", "w"}, ":1\r\n", []string{"del w"}},
 		{[]string{"XADD", "s5", "0-0", "f", "v", "x"}, "-ERR wrong number of arguments for 'xadd' command\r\n", nil},
 		{[]string{"DEL", "s"}, ":1\r\n", []string{"del s"}},
 		// XRANGE, XREVRANGE, XLEN
