@@ -63,6 +63,40 @@ func TestConfigSetAllOrNone(t *testing.T) {
 	})
 }
 
+// TestConfigNumberForms: CONFIG SET reads an integer as Redis's string2ll
+// does (no sign but a minus, no leading zero, no space) and a memory value
+// as its memtoull does (digits, none reading as 0, then a unit; no sign, no
+// space; beyond 64 bits, out of range).
+func TestConfigNumberForms(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	notInt := func(name string) string {
+		return "-ERR CONFIG SET failed (possibly related to argument '" + name + "') - argument couldn't be parsed into an integer\r\n"
+	}
+	notMem := "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value\r\n"
+	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
+		{[]string{"CONFIG", "SET", "hash-max-listpack-entries", "+5"}, notInt("hash-max-listpack-entries")},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-entries", "01"}, notInt("hash-max-listpack-entries")},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-entries", "-0"}, notInt("hash-max-listpack-entries")},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-entries", " 5"}, notInt("hash-max-listpack-entries")},
+		{[]string{"CONFIG", "SET", "hz", "010"}, notInt("hz")},
+		{[]string{"CONFIG", "SET", "maxmemory-samples", "+5"}, notInt("maxmemory-samples")},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-entries"}, "*2\r\n$25\r\nhash-max-listpack-entries\r\n$3\r\n512\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "kb"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-value"}, "*2\r\n$23\r\nhash-max-listpack-value\r\n$1\r\n0\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "1KB"}, "+OK\r\n"},
+		{[]string{"CONFIG", "GET", "hash-max-listpack-value"}, "*2\r\n$23\r\nhash-max-listpack-value\r\n$4\r\n1024\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", ""}, "+OK\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", " 5"}, notMem},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "-0"}, notMem},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "+5"}, notMem},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "9223372036854775808"}, "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be between 0 and 9223372036854775807 inclusive\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "18446744073709551616"}, "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be between 0 and 9223372036854775807 inclusive\r\n"},
+		{[]string{"CONFIG", "SET", "hash-max-listpack-value", "64"}, "+OK\r\n"},
+		{[]string{"CONFIG", "SET", "maxmemory", " 1mb"}, "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
+	})
+}
+
 // TestInertOptions: the options of redis-server's own mechanisms (hz,
 // lazy freeing, RDB files, defragmentation...) answer CONFIG GET with
 // Redis's defaults and CONFIG SET with Redis's checks, clamps and words,

@@ -762,11 +762,11 @@ func checkPortOrZero(v string) error {
 
 func checkIntRange(lo, hi int) func(string) error {
 	return func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
+		n, ok := engine.ParseInt([]byte(v)) // string2ll, as Redis reads one
+		if !ok {
 			return resp.ErrOptionNotInteger
 		}
-		if n < lo || n > hi {
+		if n < int64(lo) || n > int64(hi) {
 			return &resp.OptionRangeError{Min: int64(lo), Max: int64(hi)}
 		}
 		return nil
@@ -776,8 +776,8 @@ func checkIntRange(lo, hi int) func(string) error {
 // checkRedisInt checks an integer option with Redis's CONFIG SET reasons.
 func checkRedisInt(lo, hi int64) func(string) error {
 	return func(v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		n, ok := engine.ParseInt([]byte(v)) // string2ll, as Redis reads one
+		if !ok {
 			return resp.ErrOptionNotInteger
 		}
 		if n < lo || n > hi {
@@ -801,6 +801,9 @@ func checkEnum(values ...string) func(string) error {
 func checkMemory(min int64) func(string) error {
 	return func(v string) error {
 		n, err := parseMemory(v)
+		if errors.Is(err, errMemoryRange) {
+			return &resp.OptionRangeError{Min: min, Max: math.MaxInt64}
+		}
 		if err != nil {
 			return resp.ErrOptionNotMemory
 		}
@@ -878,20 +881,55 @@ func checkReplicaOf(v string) error {
 
 // parseMemory reads Redis memory units: 1k = 1000, 1kb = 1024, and so on.
 func parseMemory(v string) (int64, error) {
-	s := strings.ToLower(strings.TrimSpace(v))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
+	n, err := memtoull(v)
+	if err != nil {
+		return 0, err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult || strings.HasPrefix(s, "+") {
-		return 0, fmt.Errorf("'%s' is not a memory size (like 512mb)", v)
+	if n > math.MaxInt64 {
+		return 0, fmt.Errorf("%w: '%s' is larger than a memory size may be (like 512mb)", errMemoryRange, v)
+	}
+	return int64(n), nil
+}
+
+// errMemoryRange: a memory value beyond what a setting can hold.
+var errMemoryRange = errors.New("memory value out of range")
+
+// memtoull reads a memory value as Redis does: digits (none reads as 0),
+// then a unit in any case (none or b, k, kb, m, mb, g, gb), and nothing
+// else: no sign, no space. A value beyond 64 bits reads as the largest.
+func memtoull(v string) (uint64, error) {
+	bad := fmt.Errorf("'%s' is not a memory size (like 512mb)", v)
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	var mult uint64
+	switch strings.ToLower(v[i:]) {
+	case "", "b":
+		mult = 1
+	case "k":
+		mult = 1000
+	case "kb":
+		mult = 1 << 10
+	case "m":
+		mult = 1000 * 1000
+	case "mb":
+		mult = 1 << 20
+	case "g":
+		mult = 1000 * 1000 * 1000
+	case "gb":
+		mult = 1 << 30
+	default:
+		return 0, bad
+	}
+	if i == 0 {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v[:i], 10, 64)
+	if err != nil || n > math.MaxUint64/mult {
+		// Too large: out of every setting's range (Redis reads digits
+		// beyond 64 bits as the largest value, and lets a unit wrap).
+		return math.MaxUint64, nil
 	}
 	return n * mult, nil
 }
