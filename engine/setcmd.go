@@ -154,6 +154,15 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 			s.remove(m)
 			out = append(out, m)
 		}
+		if (int64(n)-count)*5 <= count {
+			// When few members remain, Redis builds the set again from
+			// them (its SPOP's third case), so integers alone make an
+			// intset again.
+			if rebuilt, err := collFromPacked(TypeSet, s.pack(nil), e.climits); err == nil {
+				s = rebuilt.(*setObj)
+				e.dbs[d].colls[recIdx(en.val)].c = s
+			}
+		}
 	} else {
 		// A partial shuffle of the values, then one rebuild of the rest.
 		all := s.members()

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -173,4 +174,24 @@ func extraMembers(ctx context.Context, c *redis.Client, key string, set map[stri
 		}
 	}
 	return out
+}
+
+// TestSPopRebuildsFewLeft: SPOP of most of a hashtable set builds the set
+// again from what remains, as Redis does (its third case: left x 5 <= count),
+// so integers alone make an intset again; fewer popped leave it as it was.
+func TestSPopRebuildsFewLeft(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := s.Client()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		pop  int64
+		want string
+	}{{10, "intset"}, {11, "intset"}, {9, "hashtable"}} {
+		key := fmt.Sprint("s", tc.pop)
+		require.NoError(t, c.SAdd(ctx, key, "a", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12).Err())
+		require.NoError(t, c.SRem(ctx, key, "a").Err())
+		require.Len(t, c.SPopN(ctx, key, tc.pop).Val(), int(tc.pop))
+		require.Equal(t, tc.want, c.ObjectEncoding(ctx, key).Val(), "SPOP %d of 12", tc.pop)
+	}
 }
