@@ -104,6 +104,14 @@ type Sink interface {
 	Record(effects []Effect, digest Digest, atMs int64)
 }
 
+// A StartingSink is also told, as SetRole makes it the sink and under the
+// same lock, the digest of the dataset as it stands: the digest after the
+// last operation it holds, before the first it will record.
+type StartingSink interface {
+	Sink
+	Start(digest Digest)
+}
+
 // Options configures an Engine.
 type Options struct {
 	Databases int   // number of databases; 16 when zero
@@ -268,6 +276,9 @@ func (e *Engine) SetSink(s Sink) {
 func (e *Engine) SetRole(s Sink, replica bool) {
 	e.mu.Lock()
 	e.sink, e.replica = s, replica
+	if st, ok := s.(StartingSink); ok {
+		st.Start(e.digest)
+	}
 	if replica {
 		e.dropWaitersLocked()
 	}

@@ -584,3 +584,47 @@ func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
 	require.Equal(t, [2]int64{1, 1}, [2]int64{full, partialOK}, "the partial resync the handshake allowed, then the full one the checkpoint asked for")
 	require.Equal(t, int64(1), s.node.Status().Secondary.Divergences, "one checkpoint found the fork")
 }
+
+// TestNodeForkAtSnapshotIsVerified: as TestNodeForkEndingAlikeIsVerified,
+// but the primary takes a snapshot at the secondary's position and starts
+// again from it, with no operation after it: its log holds nothing the
+// start checkpoint could take a digest from. The digest it started from
+// (MemLog.Start) still makes the partial resync's first checkpoint, which
+// finds the fork at once, with nothing more written.
+func TestNodeForkAtSnapshotIsVerified(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	p := startPersistentNode(t, dir, false, nil)
+	s := startNode(t, nil)
+	follow(t, s, p.addr)
+	requireLinkUp(t, s)
+	for i := range 50 {
+		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
+	}
+	require.NoError(t, p.node.WriteDone(context.Background()))
+	requireConverged(t, p, s)
+	p.close()
+	follow(t, s, parkedAddr(t))
+
+	files, err := aof.ListDir(dir)
+	require.NoError(t, err)
+	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10)
+
+	r := startPersistentNode(t, dir, false, nil)
+	for i := range 9 {
+		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
+	}
+	r.eng.Set(0, "k49", []byte("before the crash"), engine.SetOptions{}) // as the lost 50th
+	require.NoError(t, r.node.WriteDone(context.Background()))
+	require.NoError(t, r.node.Save(false)) // a snapshot at the last sequence
+	r.close()
+	r = startPersistentNode(t, dir, false, nil) // from the snapshot alone
+	require.Equal(t, r.node.Sequence(), s.node.Sequence(), "the primary is back at the secondary's position")
+	require.NotEqual(t, r.eng.Digest(), s.eng.Digest())
+
+	follow(t, s, r.addr)
+	requireConverged(t, r, s)
+	full, partialOK, _ := r.node.SyncStats()
+	require.Equal(t, [2]int64{1, 1}, [2]int64{full, partialOK}, "the partial resync the handshake allowed, then the full one the checkpoint asked for")
+	require.Equal(t, int64(1), s.node.Status().Secondary.Divergences, "one checkpoint found the fork")
+}

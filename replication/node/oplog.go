@@ -26,6 +26,10 @@ type OpLog interface {
 	// Subscribe returns a channel that receives a value (coalesced) after
 	// each append, and a function that unsubscribes.
 	Subscribe() (<-chan struct{}, func())
+	// DigestAt returns the dataset digest after seq when the log knows
+	// it: seq ends a group it holds with its digest, or is where the log
+	// started (see MemLog.Start).
+	DigestAt(seq uint64) (engine.Digest, bool)
 	// Behind returns about how many bytes of logged operations come
 	// after seq: what a secondary sent up to seq still waits for, as far
 	// as the log holds it.
@@ -103,6 +107,11 @@ type MemLog struct {
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
+	// start is the digest of the dataset at sequence startSeq, where the
+	// log became the engine's sink (Start), when hasStart.
+	start    engine.Digest
+	startSeq uint64
+	hasStart bool
 	// cut is the point CutAfter noted, until a Publish has run it.
 	cut *logCut
 	// hasAOF mirrors aof != nil for Record, which does not take pubMu.
@@ -361,6 +370,32 @@ func NewMemLog(size, dbs int, next uint64, now func() time.Time) *MemLog {
 		pins:      map[*uint64]struct{}{},
 		minPin:    math.MaxUint64,
 	}
+}
+
+// Start implements engine.StartingSink: digest is the dataset's after the
+// last sequence logged so far (the one before the first, in a new log). A
+// restarted primary's log holds nothing yet, and one refilled from disk
+// knows no group's digest, so without it a secondary standing exactly there
+// could not be checked until the next write (see primary.stream).
+func (l *MemLog) Start(digest engine.Digest) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.start, l.startSeq, l.hasStart = digest, l.first+uint64(l.n)-1, true
+}
+
+// DigestAt implements OpLog.
+func (l *MemLog) DigestAt(seq uint64) (engine.Digest, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n > 0 && seq >= l.first && seq < l.first+uint64(l.n) {
+		if e := l.atLocked(seq); e.HasDigest {
+			return e.Digest, true
+		}
+	}
+	if l.hasStart && seq == l.startSeq {
+		return l.start, true
+	}
+	return engine.Digest{}, false
 }
 
 // Record implements engine.Sink. A FlushAll effect becomes one FLUSH per

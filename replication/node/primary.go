@@ -586,8 +586,8 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 		// writes and logged others under their numbers, ending with the
 		// same operation, which the handshake compares) would otherwise
 		// go unnoticed until the next write.
-		if e, err := p.log.Read(next-1, 1, nil); err == nil && len(e) == 1 && e[0].Seq == next-1 && e[0].HasDigest {
-			ck.pending, ck.seq, ck.digest = true, next-1, e[0].Digest
+		if d, ok := p.log.DigestAt(next - 1); ok {
+			ck.pending, ck.seq, ck.digest = true, next-1, d
 			ck.last = time.Time{}
 		}
 	}
