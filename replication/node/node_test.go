@@ -1188,3 +1188,28 @@ func TestNodeServesFromLogWithFake(t *testing.T) {
 	require.NoError(t, p.node.BeginWrite())
 	p.node.EndWrite()
 }
+
+// TestSecondaryBacksOffOnUnappliableOperation: a secondary that cannot
+// apply what its primary sends (a database it does not have) fails right
+// after every handshake; it retries with a growing backoff, as after a
+// failed dial, not twenty times a second.
+func TestSecondaryBacksOffOnUnappliableOperation(t *testing.T) {
+	leakCheck(t)
+	p := startNode(t, nil)
+	small := engine.New(engine.Options{Databases: 2})
+	s := startNode(t, func(o *NodeOptions) { o.Engine = small })
+	p.eng.Set(0, "k", []byte("v"), engine.SetOptions{})
+	follow(t, s, p.addr)
+	require.Eventually(t, func() bool { _, ok := small.Get(0, "k"); return ok }, 10*time.Second, 10*time.Millisecond)
+	// Then, on the live stream and in every partial resync after it, an
+	// operation on database 5, which the secondary does not have.
+	p.eng.Set(5, "k", []byte("v"), engine.SetOptions{})
+	require.Eventually(t, func() bool { return s.node.Status().Secondary.Attempts >= 2 }, 10*time.Second, 10*time.Millisecond)
+	first := s.node.Status().Secondary.Attempts
+	began := time.Now()
+	require.Eventually(t, func() bool { return s.node.Status().Secondary.Attempts >= first+4 }, 30*time.Second, 10*time.Millisecond)
+	// Four more attempts take at least the jittered halves of four
+	// doubled waits (100+200+400+800 ms halved, at the least); without the
+	// backoff they take 50 to 100 ms each.
+	require.GreaterOrEqual(t, time.Since(began), 700*time.Millisecond)
+}

@@ -26,6 +26,10 @@ import (
 const (
 	backoffMin = 100 * time.Millisecond
 	backoffMax = 5 * time.Second
+	// stableLink is how long a synchronised link that failed on an
+	// operation it could not apply must have lasted for the next
+	// reconnection to start again from backoffMin.
+	stableLink = time.Second
 	ackEvery   = time.Second
 	// ackGap is the least time between two acknowledgements that applied
 	// batches trigger. Under load a batch is applied every few tens of
@@ -200,6 +204,7 @@ func (s *secondary) run(ctx context.Context) {
 		if !first {
 			s.attempts.Add(1)
 		}
+		began := time.Now()
 		synced, err := s.session(ctx)
 		s.connected.Store(false)
 		s.syncing.Store(false)
@@ -207,7 +212,11 @@ func (s *secondary) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if synced {
+		if synced && (time.Since(began) >= stableLink || !errors.Is(err, frame.ErrBadOperation)) {
+			// The next link is tried soon, unless this one failed right
+			// after its handshake on an operation this node cannot apply
+			// (a database it does not have, say): that backs off like a
+			// failed dial rather than retrying twenty times a second.
 			backoff = backoffMin
 		}
 		s.logger.Warn("replication link down", "primary", s.target, "err", err)
