@@ -93,7 +93,7 @@ func (e *Engine) SetBit(d int, key string, offset uint64, on bool) (int, error) 
 	} else {
 		nv[offset>>3] &^= mask
 	}
-	e.storePatchedLocked(d, key, nv, en.expireAt, ok, at, nv[at:at+1])
+	e.storePatchedLocked(d, key, nv, en.expireAt, at, nv[at:at+1])
 	e.notify(EventString, "setbit", d, key)
 	return old, nil
 }
@@ -401,7 +401,7 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 	default:
 		v := grownCopy(en.val, size)
 		copy(v[from:], w)
-		e.storePatchedLocked(d, key, v, en.expireAt, ok, lo, v[lo:hi+1])
+		e.storePatchedLocked(d, key, v, en.expireAt, lo, v[lo:hi+1])
 	}
 	if changed {
 		e.notify(EventString, "setbit", d, key)

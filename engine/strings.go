@@ -566,7 +566,7 @@ func (e *Engine) SetRange(d int, key string, offset int64, val []byte) (int, err
 	nv := make([]byte, n)
 	copy(nv, cur)
 	copy(nv[offset:], val)
-	en = e.storePatchedLocked(d, key, nv, at, ok, offset, val)
+	en = e.storePatchedLocked(d, key, nv, at, offset, val)
 	e.notify(EventString, "setrange", d, en.key)
 	return len(nv), nil
 }

@@ -17,8 +17,9 @@ import (
 //	SETRANGE offset bytes
 //
 // which writes bytes at offset, padding with zero bytes up to it, and keeps
-// the key's expiry, as the command of that name does. A missing key, or
-// a value shorter than patchMin, is still reported whole.
+// the key's expiry, as the command of that name does; on a missing key it
+// makes a string of zero bytes then the bytes. A value shorter than
+// patchMin is still reported whole.
 
 // patchMin is the shortest value whose partial writes are reported as
 // patches.
@@ -51,13 +52,17 @@ func (e *Engine) SetStringPatches(on bool) {
 }
 
 // storePatchedLocked stores nv as key's value with expiry at, after a
-// partial write of data at offset to the string the key held (found: it
-// held one), and reports it: as the patch, or whole (a write of no bytes
-// too: a patch carries at least one).
-func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, found bool, offset int64, data []byte) entry {
-	if !found || !e.strPatches || len(nv) < patchMin || len(data) == 0 {
+// partial write of data at offset to the string the key held (or, for a
+// missing key, to none: nv is then zero bytes and data), and reports it:
+// as the patch, or whole (a write of no bytes too: a patch carries at
+// least one).
+func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, offset int64, data []byte) entry {
+	if !e.strPatches || len(nv) < patchMin || len(data) == 0 {
 		return e.storeLocked(d, key, nv, at, encRaw)
 	}
+	// A new key too: the patch makes it (zero bytes, then data), so a
+	// SETBIT at the last offset of a missing key sends one byte, not
+	// 512 MiB of zeros.
 	en := e.putLocked(d, key, nv, at, encRaw, true, e.keepAccess)
 	e.emitPatch(d, en.key, offset, data)
 	return en

@@ -49,6 +49,7 @@ func TestLongStringPartialWrites(t *testing.T) {
 		pp.SetRange(ctx, "big", 1_200_000, "tail")          // past the end: zeros, then the bytes
 		pp.BitField(ctx, "big", "SET", "u8", "#1300000", 7) // past the end too: 1,300,001 bytes
 		pp.Append(ctx, "big", "")                           // a write of no bytes, logged whole
+		pp.SetBit(ctx, "far", 80_000_000, 1)                // a missing key made 10 MB long: one byte logged
 		for i := range 20_000 {                             // a bitmap grown by rising offsets: whole, then patches past 512 bytes
 			pp.SetBit(ctx, "bitmap", int64(i)*9, 1)
 		}
@@ -57,6 +58,7 @@ func TestLongStringPartialWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(1_300_001), p.rdb.StrLen(ctx, "big").Val())
 	require.Equal(t, int64(20_000), p.rdb.BitCount(ctx, "bitmap", nil).Val())
+	require.Equal(t, int64(10_000_001), p.rdb.StrLen(ctx, "far").Val())
 	before := requireConverged(t, p, s)
 	require.Greater(t, s.rdb.TTL(ctx, "big").Val().Seconds(), 3000.0, "the expiry stays on the secondary")
 	require.Less(t, loggedBytes(t, p.Dir), int64(8<<20), "the log holds the writes, not 1,300 copies of the value")

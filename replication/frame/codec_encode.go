@@ -328,6 +328,13 @@ var canonicalRank = func() (r [numFields]uint8) {
 // representable as text, as base64; it reports whether it used base64.
 func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
 	s := e.begin(f)
+	if !forceBase64 && f == fValue && len(b) >= largeValue &&
+		len(b)+escapedBytes(b) > b64.EncodedLen(len(b)) {
+		// Its escapes alone make the text longer than base64 (the rule
+		// below): not written out to be thrown away (512 MiB of zero
+		// bytes, a SETBIT at the last offset, would quote to 3 GiB).
+		forceBase64 = true
+	}
 	if !forceBase64 {
 		v := len(e.vals)
 		var ok bool
@@ -354,6 +361,18 @@ func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
 // largeValue is the size from which a value full of control bytes goes as
 // base64 (bytesField).
 const largeValue = 1 << 20
+
+// escapedBytes counts the bytes of b below 0x20, each written as at least
+// two bytes in a JSON string: a lower bound of what escapes add to it.
+func escapedBytes(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < 0x20 {
+			n++
+		}
+	}
+	return n
+}
 
 // hasControl reports whether b holds an ASCII control byte.
 func hasControl(b []byte) bool {
