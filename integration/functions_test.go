@@ -32,6 +32,11 @@ func TestFunctionReplies(t *testing.T) {
 		{[]string{"FUNCTION", "STATS"}, "*4\r\n$14\r\nrunning_script\r\n$-1\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:3\r\n$15\r\nfunctions_count\r\n:3\r\n"},
 		{[]string{"FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function(\"get9\", function() return 1 end)"}, "-ERR Library 'lib1' already exists\r\n"},
 		{[]string{"FUNCTION", "LOAD", "#!lua name=lib4\nredis.register_function(\"get1\", function() return 1 end)"}, "-ERR Function get1 already exists\r\n"},
+		// The library's name is looked up before its code is compiled or run.
+		{[]string{"FUNCTION", "LOAD", "#!lua name=lib1\nreturn 1"}, "-ERR Library 'lib1' already exists\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=lib1\nlocal x ="}, "-ERR Library 'lib1' already exists\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=lib1\nerror('x')"}, "-ERR Library 'lib1' already exists\r\n"},
+		{[]string{"FUNCTION", "LOAD", "#!lua name=lib1\nredis.register_function('a-b', function() return 1 end)"}, "-ERR Library 'lib1' already exists\r\n"},
 		{[]string{"FUNCTION", "LOAD", "REPLACE", "#!lua name=lib1\nredis.register_function(\"get1b\", function() return 2 end)"}, "$4\r\nlib1\r\n"},
 		{[]string{"FCALL", "get1", "0"}, "-ERR Function not found\r\n"},
 		{[]string{"FCALL", "get1b", "0"}, ":2\r\n"},

@@ -127,7 +127,16 @@ func cmdFunctionLoad(s *Server, c *client, args [][]byte) {
 		}
 		replace = true
 	}
-	lib, err := script.LoadLibrary(args[len(args)-1], script.LoadTimeout)
+	code := args[len(args)-1]
+	name, err := script.LibraryName(code)
+	if err == nil {
+		reg, _ := s.functions(c.eng)
+		err = reg.CheckNew(name, replace)
+	}
+	var lib *script.Library
+	if err == nil {
+		lib, err = script.LoadLibrary(code, script.LoadTimeout)
+	}
 	if err == nil {
 		err = s.changeFunctions(c, func(reg *script.Registry) error { return reg.Add(lib, replace) })
 	}

@@ -71,38 +71,13 @@ const errLibraryName = "ERR Library names can only contain letters, numbers, or 
 // longer than timeout fails (0: no limit: a library loaded once before,
 // whose code, seeing only the loading API, runs the same again).
 func LoadLibrary(code []byte, timeout time.Duration) (*Library, error) {
-	if !bytes.HasPrefix(code, []byte("#!")) {
-		return nil, errors.New("ERR Missing library metadata")
-	}
-	line, rest, ok := bytes.Cut(code, []byte("\n"))
-	if !ok {
-		return nil, errors.New("ERR Invalid library metadata")
-	}
-	// The engine's name follows "#!" at once; then the metadata values.
-	engine, values, _ := strings.Cut(string(line[2:]), " ")
-	name := ""
-	named := false
-	for _, w := range strings.Fields(values) {
-		v, ok := strings.CutPrefix(w, "name=")
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("ERR Invalid metadata value given: %s", w)
-		case named:
-			return nil, errors.New("ERR Invalid metadata value, name argument was given multiple times")
-		}
-		name, named = v, true
-	}
-	if !named { // "name=" names an empty library, refused below
-		return nil, errors.New("ERR Library name was not given")
-	}
-	if !validName(name) {
-		return nil, errors.New(errLibraryName)
-	}
-	if !strings.EqualFold(engine, "lua") {
-		return nil, fmt.Errorf("ERR Engine '%s' not found", engine)
+	name, err := LibraryName(code)
+	if err != nil {
+		return nil, err
 	}
 	// The metadata line stays, empty, so that the lines keep their
 	// numbers in errors.
+	_, rest, _ := bytes.Cut(code, []byte("\n"))
 	body := append([]byte("\n"), rest...)
 	proto, err := compileChunk(body, functionChunk)
 	if err != nil {
@@ -133,6 +108,48 @@ type Registry struct {
 	Kept [][]byte
 }
 
+// LibraryName reads the metadata line of a library's code ("#!lua
+// name=mylib") and returns the library's name, or the error Redis gives
+// for bad metadata, an invalid name or an unknown engine: what it checks
+// before it looks for a library of that name, and before any code runs.
+func LibraryName(code []byte) (string, error) {
+	if !bytes.HasPrefix(code, []byte("#!")) {
+		return "", errors.New("ERR Missing library metadata")
+	}
+	line, _, ok := bytes.Cut(code, []byte("\n"))
+	if !ok {
+		return "", errors.New("ERR Invalid library metadata")
+	}
+	// The engine's name follows "#!" at once; then the metadata values.
+	engine, values, _ := strings.Cut(string(line[2:]), " ")
+	name := ""
+	named := false
+	for _, w := range strings.Fields(values) {
+		v, ok := strings.CutPrefix(w, "name=")
+		switch {
+		case !ok:
+			return "", fmt.Errorf("ERR Invalid metadata value given: %s", w)
+		case named:
+			return "", errors.New("ERR Invalid metadata value, name argument was given multiple times")
+		}
+		name, named = v, true
+	}
+	if !named { // "name=" names an empty library, refused below
+		return "", errors.New("ERR Library name was not given")
+	}
+	if !validName(name) {
+		return "", errors.New(errLibraryName)
+	}
+	if !strings.EqualFold(engine, "lua") {
+		return "", fmt.Errorf("ERR Engine '%s' not found", engine)
+	}
+	return name, nil
+}
+
+// errLibraryExists is Redis's text for a library loaded again without
+// REPLACE.
+func errLibraryExists(name string) error { return fmt.Errorf("ERR Library '%s' already exists", name) }
+
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
 	return &Registry{Libraries: map[string]*Library{}, Functions: map[string]*Function{}}
@@ -143,7 +160,7 @@ func NewRegistry() *Registry {
 func (r *Registry) Add(lib *Library, replace bool) error {
 	old := r.Libraries[lib.Name]
 	if old != nil && !replace {
-		return fmt.Errorf("ERR Library '%s' already exists", lib.Name)
+		return errLibraryExists(lib.Name)
 	}
 	for _, f := range lib.Functions {
 		if have := r.Function(f.Name); have != nil && have.Library != old {
@@ -156,6 +173,16 @@ func (r *Registry) Add(lib *Library, replace bool) error {
 	r.Libraries[lib.Name] = lib
 	for _, f := range lib.Functions {
 		r.Functions[strings.ToLower(f.Name)] = f
+	}
+	return nil
+}
+
+// CheckNew returns the error Redis gives when name is a library already
+// loaded and replace is false: checked before the new library's code is
+// compiled or run, as Redis checks it.
+func (r *Registry) CheckNew(name string, replace bool) error {
+	if r.Libraries[name] != nil && !replace {
+		return errLibraryExists(name)
 	}
 	return nil
 }
