@@ -48,6 +48,12 @@ const (
 	// EffectFunctions replaced the function libraries with Value (see
 	// functions.go); DB and Key are unused.
 	EffectFunctions
+	// EffectRename gave Key of database DB the value, expiry and
+	// encoding of the key Value names (packed words: its database in
+	// decimal, its name), which is gone after it; what Key held is
+	// replaced (RENAME, MOVE; rename.go). An EffectDelete of the source
+	// follows it in the same group, for what watches that key.
+	EffectRename
 )
 
 // String returns the kind's name.
@@ -77,6 +83,8 @@ func (k EffectKind) String() string {
 		return "hash"
 	case EffectFunctions:
 		return "functions"
+	case EffectRename:
+		return "rename"
 	}
 	return "unknown"
 }
@@ -198,9 +206,10 @@ type core struct {
 	blk     waiters  // the blocked clients (see block.go)
 	hlim    HashLimits
 	climits CollLimits
-	// strPatches: a partial write of a long string is reported as the
-	// bytes it wrote (strpatch.go).
-	strPatches bool
+	// compact: a partial write of a long string is reported as the
+	// bytes it wrote (strpatch.go), and RENAME and MOVE as the move
+	// (rename.go), not as whole values.
+	compact bool
 	hllMax     int64  // hll-sparse-max-bytes (see hll.go)
 	capGen     uint64 // Capture calls so far (see hashobj.go)
 	snaps      int    // snapshots not yet released
@@ -667,6 +676,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		e.applySwapLocked(ef)
 	case EffectFunctions:
 		e.setFunctionsLocked(ef.Value)
+	case EffectRename:
+		e.applyRenameLocked(ef)
 	}
 	if e.eventClasses != 0 {
 		e.applyEventsLocked(ef)

@@ -84,6 +84,17 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 		if ef.ExpireAt != 0 {
 			e.notify(EventGeneric, "expire", d, key)
 		}
+	case EffectRename:
+		sd, src, err := renameSource(ef.Value, len(e.dbs))
+		if err != nil {
+			return
+		}
+		from, to := "rename_from", "rename_to"
+		if sd != d {
+			from, to = "move_from", "move_to"
+		}
+		e.notify(EventGeneric, from, sd, string(src))
+		e.notify(EventGeneric, to, d, key)
 	case EffectHashSet, EffectHash:
 		e.notify(EventHash, "hset", d, key)
 	case EffectHashDel:

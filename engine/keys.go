@@ -180,10 +180,15 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && existed {
 		return false, nil
 	}
-	o, c := e.hashOf(d, &en), e.collOf(d, &en)
-	e.removeLocked(d, &en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(d, dst, &en, o, c)
+	if e.compact {
+		moved := e.renameLocked(d, &en, d, dst)
+		e.emitRenameLocked(d, en.key, d, &moved)
+	} else {
+		o, c := e.hashOf(d, &en), e.collOf(d, &en)
+		e.removeLocked(d, &en)
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		e.moveInLocked(d, dst, &en, o, c)
+	}
 	if existed {
 		// Redis deletes the destination and adds it again: a new key.
 		e.notify(EventNew, "new", d, dst)
@@ -359,10 +364,15 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if _, ok := e.lookupLocked(dst, key, now); ok {
 		return false, nil
 	}
-	o, c := e.hashOf(d, &en), e.collOf(d, &en)
-	e.removeLocked(d, &en)
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-	e.moveInLocked(dst, key, &en, o, c)
+	if e.compact {
+		moved := e.renameLocked(d, &en, dst, key)
+		e.emitRenameLocked(d, en.key, dst, &moved)
+	} else {
+		o, c := e.hashOf(d, &en), e.collOf(d, &en)
+		e.removeLocked(d, &en)
+		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+		e.moveInLocked(dst, key, &en, o, c)
+	}
 	e.notify(EventGeneric, "move_from", d, en.key)
 	e.notify(EventGeneric, "move_to", dst, en.key)
 	return true, nil

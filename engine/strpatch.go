@@ -10,7 +10,7 @@ import (
 // new value (an EffectSet), each such write costs the whole value in the
 // log, on the wire and on every secondary, so a string built by appends
 // costs the square of its length. Once the value is at least patchMin
-// bytes long, and while the server allows it (SetStringPatches: a
+// bytes long, and while the server allows it (SetCompactEffects: a
 // reference secondary knows only whole values), the write is reported as
 // an EffectApply of one operation,
 //
@@ -43,11 +43,12 @@ func (e *Engine) SetMaxValueSize(n int64) {
 	e.unlock()
 }
 
-// SetStringPatches chooses whether partial writes of long strings are
-// reported as patches (on) or as whole values (off).
-func (e *Engine) SetStringPatches(on bool) {
+// SetCompactEffects chooses whether partial writes of long strings are
+// reported as patches and RENAME and MOVE as EffectRename (on), or both as
+// whole values (off), which a reference secondary needs.
+func (e *Engine) SetCompactEffects(on bool) {
 	e.lock()
-	e.strPatches = on
+	e.compact = on
 	e.unlock()
 }
 
@@ -57,7 +58,7 @@ func (e *Engine) SetStringPatches(on bool) {
 // as the patch, or whole (a write of no bytes too: a patch carries at
 // least one).
 func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, offset int64, data []byte) entry {
-	if !e.strPatches || len(nv) < patchMin || len(data) == 0 {
+	if !e.compact || len(nv) < patchMin || len(data) == 0 {
 		return e.storeLocked(d, key, nv, at, encRaw)
 	}
 	// A new key too: the patch makes it (zero bytes, then data), so a
@@ -107,7 +108,7 @@ func (e *Engine) growLocked(d int, en *entry, offset int64, data []byte) entry {
 // reportWriteLocked reports a write of data at offset that made nv: as a
 // patch when the string is long enough and patches are on, whole otherwise.
 func (e *Engine) reportWriteLocked(d int, nv entry, offset int64, data []byte) {
-	if e.strPatches && len(nv.val) >= patchMin && len(data) > 0 {
+	if e.compact && len(nv.val) >= patchMin && len(data) > 0 {
 		e.emitPatch(d, nv.key, offset, data)
 	} else {
 		e.emit(Effect{Kind: EffectSet, DB: d, Key: nv.key, Value: nv.val, ExpireAt: nv.expireAt})

@@ -20,7 +20,7 @@ func TestStringPatchesReplay(t *testing.T) {
 	for _, patches := range []bool{true, false} {
 		t.Run(fmt.Sprint("patches=", patches), func(t *testing.T) {
 			v := newEnv(t)
-			v.e.SetStringPatches(patches)
+			v.e.SetCompactEffects(patches)
 			r := engine.New(engine.Options{Databases: 16, Clock: v.clk})
 			rng := rand.New(rand.NewPCG(7, 11))
 			keys := []string{"a", "b", "c"}

@@ -113,7 +113,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 	eng.SetHLLSparseMaxBytes(hllSparseMaxOf(settings.value))
 	eng.SetCollLimits(cfg.CollLimits)
 	// A reference secondary knows only whole string values.
-	eng.SetStringPatches(!cfg.AllowLegacy)
+	eng.SetCompactEffects(!cfg.AllowLegacy)
 	runID := frame.NewReplID()
 
 	var lns []net.Listener
@@ -321,7 +321,7 @@ func serve(cfg Config, settings *settings, logger *slog.Logger, level *slog.Leve
 			repl.SetMasterAuth(settings.value("masteruser"), settings.value("masterauth"))
 		case "repl-allow-legacy":
 			repl.SetAllowLegacy(strings.EqualFold(value, "yes"))
-			eng.SetStringPatches(!strings.EqualFold(value, "yes"))
+			eng.SetCompactEffects(!strings.EqualFold(value, "yes"))
 		case "repl-max-peers", "repl-max-unauthenticated":
 			peers, _ := strconv.Atoi(settings.value("repl-max-peers"))
 			pending, _ := strconv.Atoi(settings.value("repl-max-unauthenticated"))

@@ -167,9 +167,11 @@ func (pf *parsedFrame) fill(op *frame.Op, dbs int, nowMs int64) {
 	switch op.Type {
 	case frame.OpMetadata:
 		pf.replID, pf.mode = string(op.ReplID), string(op.Mode)
-	case frame.OpSet, frame.OpDelete, frame.OpSetTTL, frame.OpFlush, frame.OpHSet, frame.OpHDel, frame.OpHash, frame.OpObject, frame.OpApply, frame.OpSwapDB:
-		pf.ef, pf.efOK, pf.efErr = frame.EffectOf(op, dbs, nowMs)
 	case frame.OpSnapshotBatch:
 		pf.blob = bytes.Clone(op.Value)
+	default:
+		if frame.IsData(op.Type) { // every operation a log may hold
+			pf.ef, pf.efOK, pf.efErr = frame.EffectOf(op, dbs, nowMs)
+		}
 	}
 }

@@ -140,6 +140,9 @@ const (
 	// OpSwapDB swaps two databases (extension): data.db and the index
 	// in data.value.
 	OpSwapDB OpType = "SWAPDB"
+	// OpRename gives data.key the value of another key, which it names
+	// in data.value (extension; see docs/PROTOCOL.md).
+	OpRename OpType = "RENAME"
 	// OpSnapshotBatch carries many keys of a full resynchronisation at
 	// once, to a secondary that asked for it (FeatureSnapshotBatch; see
 	// batch.go): data.value the packed keys, data.count how many.
@@ -161,7 +164,7 @@ const FeatureShardPubSub = "pubsub_shard"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch, OpRename,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

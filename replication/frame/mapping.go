@@ -94,6 +94,10 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		op.Type = OpSwapDB
 		op.Value = ef.Value
 		op.Has |= FieldValue
+	case engine.EffectRename:
+		op.Type = OpRename
+		op.Key, op.Value = BytesOf(ef.Key), ef.Value
+		op.Has |= FieldKey | FieldValue
 	case engine.EffectFunctions:
 		// An OBJECT frame tagged functions, without a key: the function
 		// libraries, which are no key (engine/functions.go).
@@ -119,7 +123,7 @@ func IsTypeOp(t OpType) bool { return IsHashOp(t) || t == OpObject || t == OpApp
 
 // standsIn reports whether a reference secondary, which lacks t, is sent a
 // METADATA frame in its place.
-func standsIn(t OpType) bool { return IsTypeOp(t) || t == OpSwapDB }
+func standsIn(t OpType) bool { return IsTypeOp(t) || t == OpSwapDB || t == OpRename }
 
 // NeedsStandIn reports whether a logged effect of kind k goes to a
 // reference secondary as a METADATA stand-in (FillLegacy) rather than as
@@ -275,6 +279,18 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 			return ef, false, fmt.Errorf("%w: SWAPDB: %w", ErrBadOperation, err)
 		}
 		return engine.Effect{Kind: engine.EffectSwapDB, DB: db, Value: copyBytes(op.Value)}, true, nil
+	case OpRename:
+		if err := needKey(); err != nil {
+			return ef, false, err
+		}
+		err := errors.New("no value")
+		if op.Has&FieldValue != 0 {
+			err = engine.CheckRename(op.Value, dbs)
+		}
+		if err != nil {
+			return ef, false, fmt.Errorf("%w: RENAME to %q: %w", ErrBadOperation, op.Key, err)
+		}
+		return engine.Effect{Kind: engine.EffectRename, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}, true, nil
 	case OpMetadata:
 		return ef, false, nil
 	}
@@ -284,7 +300,7 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 // IsData reports whether t changes the keyspace (and so takes a sequence).
 func IsData(t OpType) bool {
 	switch t {
-	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB:
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpRename:
 		return true
 	}
 	return false

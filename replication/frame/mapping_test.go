@@ -70,6 +70,12 @@ func TestMappingRoundTrip(t *testing.T) {
 			wantType: OpSet, wantGroup: 3},
 		{name: "FLUSHALL member", entry: Entry{Seq: 14, Effect: engine.Effect{Kind: engine.EffectFlushDB, DB: 15}, Group: 16},
 			wantType: OpFlush, wantGroup: 16},
+		{name: "RENAME (the source in value: its database and name, packed)",
+			entry:    Entry{Seq: 15, Effect: engine.Effect{Kind: engine.EffectRename, DB: 3, Key: "to", Value: []byte("1:34:from")}, Group: 2},
+			wantType: OpRename, wantGroup: 2},
+		{name: "RENAME of a binary key",
+			entry:    Entry{Seq: 16, Effect: engine.Effect{Kind: engine.EffectRename, Key: binKey, Value: []byte("1:04:\xff\x00k\xfe")}, Group: 2},
+			wantType: OpRename, wantKeyB: true, wantValB: true, wantGroup: 2},
 		{name: "large sequence", entry: Entry{Seq: math.MaxUint64 - 1, Effect: engine.Effect{Kind: engine.EffectDelete, Key: "k"}, Group: 1},
 			wantType: OpDelete},
 	} {
@@ -256,6 +262,13 @@ func TestMappingBadOperations(t *testing.T) {
 		{"SET without key", &Op{Type: OpSet, Value: []byte("v"), Has: FieldValue}},
 		{"DELETE without key", &Op{Type: OpDelete}},
 		{"SET_TTL without key", &Op{Type: OpSetTTL, TTL: 5, Has: FieldTTL}},
+		{"RENAME without key", &Op{Type: OpRename, Value: []byte("1:02:k"), Has: FieldValue}},
+		{"RENAME without value", &Op{Type: OpRename, Key: []byte("k"), Has: FieldKey}},
+		{"RENAME from database 16 of 16", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("2:162:k"), Has: FieldKey | FieldValue}},
+		{"RENAME from database -1", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("2:-12:k"), Has: FieldKey | FieldValue}},
+		{"RENAME without a source name", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("1:0"), Has: FieldKey | FieldValue}},
+		{"RENAME with a word too many", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("1:01:k1:x"), Has: FieldKey | FieldValue}},
+		{"RENAME not packed", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("0 k"), Has: FieldKey | FieldValue}},
 		{"HEARTBEAT is not a data operation", &Op{Type: OpHeartbeat}},
 		{"SYNC_REQUEST is not a data operation", &Op{Type: OpSyncRequest}},
 		{"SNAPSHOT_END is not a data operation", &Op{Type: OpSnapshotEnd}},
@@ -272,7 +285,7 @@ func TestMappingBadOperations(t *testing.T) {
 
 func TestIsData(t *testing.T) {
 	for _, typ := range opTypes {
-		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ) || typ == OpSwapDB
+		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ) || typ == OpSwapDB || typ == OpRename
 		require.Equal(t, want, IsData(typ), "%s", typ)
 	}
 }

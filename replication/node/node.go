@@ -220,14 +220,11 @@ func NewNode(o NodeOptions) *Node {
 		// The log resumes with the groups kept (all of them, or the newest
 		// when the start applied the others as it read them: Skipped).
 		from := h.Base + h.Skipped
-		log = n.becomePrimaryLocked(from+1, h.ReplID)
-		// The operation before the log is in the snapshot or was skipped:
-		// the snapshot's digest, if it recorded one, names it in
-		// handshakes.
-		n.prim.base = lastOp{seq: from}
-		if h.Skipped == 0 {
-			n.prim.base.digest = h.SnapshotDigest
-		}
+		// The log is refilled before it becomes the engine's sink, which
+		// tells it the digest of the dataset at its last operation
+		// (MemLog.Start).
+		log = NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), from+1, time.Now)
+		boundLog(log, &n.logBytes)
 		for i, g := range h.Groups {
 			// Only the dataset as it stands now has a known digest.
 			last := i == len(h.Groups)-1
@@ -241,6 +238,14 @@ func NewNode(o NodeOptions) *Node {
 			}
 		}
 		log.Publish() // before SetAOF: these operations are on disk already
+		n.startPrimaryLocked(log, h.ReplID)
+		// The operation before the log is in the snapshot or was skipped:
+		// the snapshot's digest, if it recorded one, names it in
+		// handshakes.
+		n.prim.base = lastOp{seq: from}
+		if h.Skipped == 0 {
+			n.prim.base.digest = h.SnapshotDigest
+		}
 	} else {
 		log = n.becomePrimaryLocked(1, frame.NewReplID())
 	}
