@@ -210,12 +210,12 @@ type core struct {
 	// bytes it wrote (strpatch.go), and RENAME and MOVE as the move
 	// (rename.go), not as whole values.
 	compact bool
-	hllMax     int64  // hll-sparse-max-bytes (see hll.go)
-	capGen     uint64 // Capture calls so far (see hashobj.go)
-	snaps      int    // snapshots not yet released
-	hbuf       []byte // the packed values of the group's hash effects
-	lpbuf      []byte // a listpack record being built
-	lpbuf2     []byte // and the one before it
+	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
+	capGen  uint64 // Capture calls so far (see hashobj.go)
+	snaps   int    // snapshots not yet released
+	hbuf    []byte // the packed values of the group's hash effects
+	lpbuf   []byte // a listpack record being built
+	lpbuf2  []byte // and the one before it
 	// obs hears of every changed key (see observe.go) as the change is
 	// made, so that a key a command or script reads after changing it is
 	// tracked again, as in Redis; observed is set once obs heard of a
