@@ -366,13 +366,11 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 		}
 		return out, nil
 	}
-	// The operations run on a copy of the bytes they reach (from,
+	// The operations run on a copy of the bytes the writes reach (from,
 	// through to), not of the whole value: a counter in a long string
-	// costs its bytes.
+	// costs its bytes. A GET elsewhere reads the value, and the copy where
+	// it overlaps it.
 	from, to := lowest>>3, highest>>3
-	for _, op := range ops {
-		from, to = min(from, op.Offset>>3), max(to, (op.Offset+uint64(op.Bits)-1)>>3)
-	}
 	w := make([]byte, to-from+1)
 	if from < uint64(len(en.val)) {
 		copy(w, en.val[from:])
@@ -381,6 +379,15 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 	grown := !ok || size > uint64(len(en.val))
 	changed := false
 	for i, op := range ops {
+		if op.Kind == BitFieldGet && (op.Offset < from<<3 || op.Offset+uint64(op.Bits) > (to+1)<<3) {
+			out[i].Value = getFieldFrom(func(bit uint64) int {
+				if bit>>3 >= from && bit>>3 <= to {
+					return bitAt(w, bit-from<<3)
+				}
+				return bitAt(en.val, bit)
+			}, op.Offset, op.Bits, op.Signed)
+			continue
+		}
 		wop := op
 		wop.Offset -= from << 3
 		out[i] = applyField(w, wop)
@@ -412,9 +419,15 @@ func (e *Engine) BitField(d int, key string, ops []BitFieldOp) ([]BitFieldResult
 // getField reads the bits-wide integer at bit offset of v, reading past
 // v's end as zeros.
 func getField(v []byte, offset uint64, width uint, signed bool) int64 {
+	return getFieldFrom(func(bit uint64) int { return bitAt(v, bit) }, offset, width, signed)
+}
+
+// getFieldFrom reads the bits-wide integer at bit offset, bit by bit from
+// bitAt.
+func getFieldFrom(bitAt func(uint64) int, offset uint64, width uint, signed bool) int64 {
 	var u uint64
 	for j := uint64(0); j < uint64(width); j++ {
-		u = u<<1 | uint64(bitAt(v, offset+j))
+		u = u<<1 | uint64(bitAt(offset+j))
 	}
 	if signed && width < 64 && u&(1<<(width-1)) != 0 {
 		u |= math.MaxUint64 << width

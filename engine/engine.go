@@ -51,8 +51,8 @@ const (
 	// EffectRename gave Key of database DB the value, expiry and
 	// encoding of the key Value names (packed words: its database in
 	// decimal, its name), which is gone after it; what Key held is
-	// replaced (RENAME, MOVE; rename.go). An EffectDelete of the source
-	// follows it in the same group, for what watches that key.
+	// replaced (RENAME, MOVE; rename.go). WATCH and client tracking take
+	// it as a change of both keys.
 	EffectRename
 )
 

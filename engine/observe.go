@@ -74,6 +74,12 @@ func (e *Engine) observeDone() {
 // is held and there is an Observer.
 func (e *Engine) observeEffect(origin int64, ef *Effect) {
 	switch {
+	case ef.Kind == EffectRename:
+		// Both names change, the source first.
+		if src, ok := e.renameFrom(ef); ok {
+			e.observeKey(origin, src.key)
+		}
+		e.observeKey(origin, ef.Key)
 	case signalsKey(ef):
 		e.observeKey(origin, ef.Key)
 	case ef.Kind == EffectFlushDB || ef.Kind == EffectFlushAll:

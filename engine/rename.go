@@ -13,11 +13,13 @@ import (
 // under the engine lock (the value packed, rebuilt and logged whole) and
 // as much again on every secondary, where Redis's costs nothing. With
 // compact effects on (SetCompactEffects), the move is reported as itself:
-// an EffectRename of the destination naming the source, then an
-// EffectDelete of the source (for what watches that key; a no-op where
-// the rename was applied). A hash, list, set, sorted set or stream changes
-// hands without its elements being touched; a string or a small hash is
-// one record copied.
+// one EffectRename of the destination naming the source, which WATCH and
+// client tracking take as a change of both keys, the source first, as
+// Redis tells them. A hash, list, set, sorted set or stream changes hands
+// without its elements being touched; a string or a small hash is one
+// record copied. (A reference secondary, sent the RENAME as a stand-in it
+// ignores, misses the move, but keeps the source: no DELETE of the source
+// goes with it.)
 
 // renameLocked moves en (key of database d, live) to dst in database
 // dstDB, replacing what dst held, with its expiry, encoding and access
@@ -53,13 +55,18 @@ func (e *Engine) renameLocked(d int, en *entry, dstDB int, dst string) entry {
 }
 
 // emitRenameLocked reports the move of srcKey (database d) to the key of
-// moved (database dstDB): EffectRename, then the source's EffectDelete.
+// moved (database dstDB): EffectRename.
 func (e *Engine) emitRenameLocked(d int, srcKey string, dstDB int, moved *entry) {
 	start := len(e.hbuf)
 	e.hbuf = AppendPacked(e.hbuf, strconv.AppendInt(nil, int64(d), 10))
 	e.hbuf = AppendPacked(e.hbuf, []byte(srcKey))
 	e.emit(Effect{Kind: EffectRename, DB: dstDB, Key: moved.key, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
-	e.emit(Effect{Kind: EffectDelete, DB: d, Key: srcKey})
+}
+
+// renameFrom returns the source key an EffectRename names, if it parses.
+func (e *Engine) renameFrom(ef *Effect) (watchKey, bool) {
+	d, src, err := renameSource(ef.Value, len(e.dbs))
+	return watchKey{d, string(src)}, err == nil
 }
 
 // errBadRename: an EffectRename's value does not name a source key.

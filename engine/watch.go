@@ -99,6 +99,13 @@ func (e *Engine) touchWatchedLocked(ef *Effect) {
 	if !signalsKey(ef) {
 		return
 	}
+	if ef.Kind == EffectRename {
+		if src, ok := e.renameFrom(ef); ok {
+			if w := e.watch.keys[src]; w != nil {
+				w.version++
+			}
+		}
+	}
 	if w := e.watch.keys[watchKey{ef.DB, ef.Key}]; w != nil {
 		w.version++
 	}

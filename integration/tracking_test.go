@@ -161,6 +161,16 @@ func TestTrackingInOrder(t *testing.T) {
 	})
 	write("SET", "m", "2")
 	requireRESP3Replies(t, c, []exactStep{push(invalidate("m"))})
+
+	// RENAME and MOVE change both names, the source first.
+	write("SET", "src", "1")
+	write("SET", "dst", "2")
+	requireRESP3Replies(t, c, []exactStep{
+		{[]string{"GET", "src"}, "$1\r\n1\r\n"},
+		{[]string{"GET", "dst"}, "$1\r\n2\r\n"},
+	})
+	write("RENAME", "src", "dst")
+	requireRESP3Replies(t, c, []exactStep{push(invalidate("src")), push(invalidate("dst"))})
 }
 
 // TestTrackingOptInOptOut: OPTIN tracks only the command after CLIENT
