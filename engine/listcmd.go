@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 )
@@ -319,25 +320,28 @@ func (e *Engine) LPos(d int, key string, elem []byte, o LPosOptions) ([]int64, e
 	}
 	var out []int64
 	var seen int64
-	visit := func(i int64) func([]byte) bool {
-		return func(x []byte) bool {
-			seen++
-			if string(x) == string(elem) {
-				if skip > 0 {
-					skip--
-				} else {
-					out = append(out, i)
-				}
+	i, step := int64(0), int64(1)
+	if o.Rank <= 0 {
+		i, step = int64(l.n-1), -1
+	}
+	// One closure for the whole walk (one per element cost an allocation
+	// each: a million for a long list).
+	visit := func(x []byte) bool {
+		seen++
+		if bytes.Equal(x, elem) {
+			if skip > 0 {
+				skip--
+			} else {
+				out = append(out, i)
 			}
-			return (o.MaxLen == 0 || seen < o.MaxLen) && (want == 0 || int64(len(out)) < want)
 		}
+		i += step
+		return (o.MaxLen == 0 || seen < o.MaxLen) && (want == 0 || int64(len(out)) < want)
 	}
 	if o.Rank > 0 {
-		i := int64(0)
-		l.each(0, l.n-1, func(x []byte) bool { ok := visit(i)(x); i++; return ok })
+		l.each(0, l.n-1, visit)
 	} else {
-		i := int64(l.n - 1)
-		l.eachReverse(0, l.n-1, func(x []byte) bool { ok := visit(i)(x); i--; return ok })
+		l.eachReverse(0, l.n-1, visit)
 	}
 	return out, nil
 }
