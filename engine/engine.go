@@ -1042,7 +1042,7 @@ func (e *Engine) PauseExpiry(on bool) {
 // sample had expired, within budget. It returns the number of keys deleted.
 // A replica deletes nothing.
 func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
-	const perRound = 20
+	const perRound = 64
 	if e.activeOff.Load() {
 		return 0
 	}
@@ -1059,6 +1059,11 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 			now := e.nowMs()
 			n := min(perRound, t.VolatileLen())
 			hit := 0
+			// No compaction step per key deleted here: the records it would
+			// move are mostly keys about to expire too, and a slab whose
+			// keys have all gone is dropped without moving any. Writes go
+			// on compacting (see slab.Table.BatchDeletes).
+			t.BatchDeletes(true)
 			for range n {
 				r, ok := t.SampleVolatile(e.randIntn)
 				if !ok {
@@ -1071,6 +1076,7 @@ func (e *Engine) ActiveExpireCycle(budget time.Duration) int {
 					hit++
 				}
 			}
+			t.BatchDeletes(false)
 			e.unlock()
 			deleted += hit
 			if n == 0 || hit*4 <= n || time.Since(start) > budget {
