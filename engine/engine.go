@@ -54,6 +54,10 @@ const (
 	// replaced (RENAME, MOVE; rename.go). WATCH and client tracking take
 	// it as a change of both keys.
 	EffectRename
+	// EffectCopy gave Key of database DB a copy of the value, expiry and
+	// encoding of the key Value names, as EffectRename does, which stays
+	// (COPY).
+	EffectCopy
 )
 
 // String returns the kind's name.
@@ -85,6 +89,8 @@ func (k EffectKind) String() string {
 		return "functions"
 	case EffectRename:
 		return "rename"
+	case EffectCopy:
+		return "copy"
 	}
 	return "unknown"
 }
@@ -678,6 +684,8 @@ func (e *Engine) applyLocked(ef *Effect) {
 		e.setFunctionsLocked(ef.Value)
 	case EffectRename:
 		e.applyRenameLocked(ef)
+	case EffectCopy:
+		e.applyCopyLocked(ef)
 	}
 	if e.eventClasses != 0 {
 		e.applyEventsLocked(ef)

@@ -95,6 +95,8 @@ func (e *Engine) applyEventsLocked(ef *Effect) {
 		}
 		e.notify(EventGeneric, from, sd, string(src))
 		e.notify(EventGeneric, to, d, key)
+	case EffectCopy:
+		e.notify(EventGeneric, "copy_to", d, key)
 	case EffectHashSet, EffectHash:
 		e.notify(EventHash, "hset", d, key)
 	case EffectHashDel:

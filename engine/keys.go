@@ -395,6 +395,12 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	if existed && !replace {
 		return false, nil
 	}
+	if e.compact {
+		made := e.copyLocked(d, &en, dstDB, dst)
+		e.emitCopyLocked(d, en.key, dstDB, &made)
+		e.notifyCopiedLocked(dstDB, dst, existed)
+		return true, nil
+	}
 	switch o, c := e.hashOf(d, &en), e.collOf(d, &en); {
 	case o != nil:
 		e.storeHashLocked(dstDB, dst, o.clone(), en.expireAt)
@@ -403,12 +409,17 @@ func (e *Engine) Copy(d int, src string, dstDB int, dst string, replace bool) (b
 	default:
 		e.storeLocked(dstDB, dst, en.val, en.expireAt, en.enc())
 	}
+	e.notifyCopiedLocked(dstDB, dst, existed)
+	return true, nil
+}
+
+// notifyCopiedLocked tells COPY's keyspace events for dst.
+func (e *Engine) notifyCopiedLocked(dstDB int, dst string, existed bool) {
 	if existed {
 		// Redis deletes the destination and adds it again: a new key.
 		e.notify(EventNew, "new", dstDB, dst)
 	}
 	e.notify(EventGeneric, "copy_to", dstDB, dst)
-	return true, nil
 }
 
 // Encoding returns the OBJECT ENCODING of key: "int", "embstr" or "raw".

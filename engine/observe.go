@@ -91,7 +91,7 @@ func (e *Engine) observeEffect(origin int64, ef *Effect) {
 // WATCH are told of); the database-wide kinds are reported on their own.
 func keyedEffect(k EffectKind) bool {
 	switch k {
-	case EffectSet, EffectDelete, EffectExpire, EffectHashSet, EffectHashDel, EffectHash, EffectObject, EffectApply, EffectRename:
+	case EffectSet, EffectDelete, EffectExpire, EffectHashSet, EffectHashDel, EffectHash, EffectObject, EffectApply, EffectRename, EffectCopy:
 		return true
 	}
 	return false

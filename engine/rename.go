@@ -8,7 +8,7 @@ import (
 )
 
 // RENAME and MOVE hand a key's value to another name (or database) as it
-// is. Reported as the removal of the source and the whole value stored
+// is; COPY makes another of it. Reported as the removal of the source and the whole value stored
 // under the destination, a RENAME of a million-member set cost a second
 // under the engine lock (the value packed, rebuilt and logged whole) and
 // as much again on every secondary, where Redis's costs nothing. With
@@ -69,6 +69,49 @@ func (e *Engine) renameFrom(ef *Effect) (watchKey, bool) {
 	return watchKey{d, string(src)}, err == nil
 }
 
+// copyLocked stores a copy of en's value (key of database d, live) under
+// dst in database dstDB, replacing what dst held, with en's expiry and
+// encoding (as Redis's COPY duplicates the object), and returns the new
+// entry. Nothing is reported.
+func (e *Engine) copyLocked(d int, en *entry, dstDB int, dst string) entry {
+	val := en.val
+	var crec [collRecLen]byte
+	var hrec [hashRecLen]byte
+	switch {
+	case isColl(en.kind):
+		c := e.dbs[d].colls[recIdx(en.val)].c.clone()
+		val = collRec(&crec, e.dbs[dstDB].allocColl(c, e.capGen), c)
+	case en.kind == encHash:
+		o := e.dbs[d].hashes[recIdx(en.val)].clone()
+		o.born = e.capGen
+		val = hashRec(&hrec, e.dbs[dstDB].allocHash(o), o)
+	}
+	return e.putLocked(dstDB, dst, val, en.expireAt, en.kind, true, e.keepAccess)
+}
+
+// emitCopyLocked reports the copy of srcKey (database d) to the key of
+// made (database dstDB): EffectCopy.
+func (e *Engine) emitCopyLocked(d int, srcKey string, dstDB int, made *entry) {
+	start := len(e.hbuf)
+	e.hbuf = AppendPacked(e.hbuf, strconv.AppendInt(nil, int64(d), 10))
+	e.hbuf = AppendPacked(e.hbuf, []byte(srcKey))
+	e.emit(Effect{Kind: EffectCopy, DB: dstDB, Key: made.key, Value: e.hbuf[start:len(e.hbuf):len(e.hbuf)]})
+}
+
+// applyCopyLocked replays an EffectCopy (checked by CheckRename): a copy
+// of the source, if there, under the destination.
+func (e *Engine) applyCopyLocked(ef *Effect) {
+	d, src, err := renameSource(ef.Value, len(e.dbs))
+	if err != nil {
+		return
+	}
+	en, ok := e.getLocked(d, string(src))
+	if !ok || (d == ef.DB && string(src) == ef.Key) {
+		return
+	}
+	e.copyLocked(d, &en, ef.DB, ef.Key)
+}
+
 // errBadRename: an EffectRename's value does not name a source key.
 var errBadRename = errors.New("RENAME wants the source's database and name")
 
@@ -86,8 +129,8 @@ func renameSource(v []byte, dbs int) (int, []byte, error) {
 	return int(d), words[1], nil
 }
 
-// CheckRename refuses the value of an EffectRename (a frame's) that does
-// not name a source key in one of dbs databases.
+// CheckRename refuses the value of an EffectRename or EffectCopy (a
+// frame's) that does not name a source key in one of dbs databases.
 func CheckRename(v []byte, dbs int) error {
 	_, _, err := renameSource(v, dbs)
 	return err

@@ -67,6 +67,21 @@ func TestRenameMovesWithoutValue(t *testing.T) {
 	require.Equal(t, "hashtable", db3.ObjectEncoding(ctx, "set:2").Val())
 	require.NotEqual(t, before.Digest, after.Digest, "the keys' names are in the digest")
 
+	// COPY: the copies are made where the frames are applied, not sent.
+	start = loggedBytes(t, p.Dir)
+	_, err = db3.Pipelined(ctx, func(pp redis.Pipeliner) error {
+		for _, k := range []string{"set", "list", "hash", "zset", "stream", "string"} {
+			pp.Copy(ctx, k+":2", k+":copy", 3, false)
+			pp.Copy(ctx, k+":2", k, 0, true)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Less(t, loggedBytes(t, p.Dir)-start, int64(64<<10), "copies made, not sent")
+	require.Equal(t, int64(20_000), p.rdb.SCard(ctx, "set").Val())
+	require.Equal(t, "hashtable", db3.ObjectEncoding(ctx, "set:copy").Val())
+	after = requireConverged(t, p, s)
+
 	// The same data after a restart, from the log.
 	p.stop()
 	p.restart()

@@ -143,6 +143,9 @@ const (
 	// OpRename gives data.key the value of another key, which it names
 	// in data.value (extension; see docs/PROTOCOL.md).
 	OpRename OpType = "RENAME"
+	// OpCopy gives data.key a copy of the value of the key it names in
+	// data.value, which stays (extension; see docs/PROTOCOL.md).
+	OpCopy OpType = "COPY"
 	// OpSnapshotBatch carries many keys of a full resynchronisation at
 	// once, to a secondary that asked for it (FeatureSnapshotBatch; see
 	// batch.go): data.value the packed keys, data.count how many.
@@ -164,7 +167,7 @@ const FeatureShardPubSub = "pubsub_shard"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch, OpRename,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch, OpRename, OpCopy,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

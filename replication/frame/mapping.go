@@ -94,8 +94,11 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		op.Type = OpSwapDB
 		op.Value = ef.Value
 		op.Has |= FieldValue
-	case engine.EffectRename:
+	case engine.EffectRename, engine.EffectCopy:
 		op.Type = OpRename
+		if ef.Kind == engine.EffectCopy {
+			op.Type = OpCopy
+		}
 		op.Key, op.Value = BytesOf(ef.Key), ef.Value
 		op.Has |= FieldKey | FieldValue
 	case engine.EffectFunctions:
@@ -123,7 +126,7 @@ func IsTypeOp(t OpType) bool { return IsHashOp(t) || t == OpObject || t == OpApp
 
 // standsIn reports whether a reference secondary, which lacks t, is sent a
 // METADATA frame in its place.
-func standsIn(t OpType) bool { return IsTypeOp(t) || t == OpSwapDB || t == OpRename }
+func standsIn(t OpType) bool { return IsTypeOp(t) || t == OpSwapDB || t == OpRename || t == OpCopy }
 
 // NeedsStandIn reports whether a logged effect of kind k goes to a
 // reference secondary as a METADATA stand-in (FillLegacy) rather than as
@@ -279,7 +282,7 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 			return ef, false, fmt.Errorf("%w: SWAPDB: %w", ErrBadOperation, err)
 		}
 		return engine.Effect{Kind: engine.EffectSwapDB, DB: db, Value: copyBytes(op.Value)}, true, nil
-	case OpRename:
+	case OpRename, OpCopy:
 		if err := needKey(); err != nil {
 			return ef, false, err
 		}
@@ -288,9 +291,13 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 			err = engine.CheckRename(op.Value, dbs)
 		}
 		if err != nil {
-			return ef, false, fmt.Errorf("%w: RENAME to %q: %w", ErrBadOperation, op.Key, err)
+			return ef, false, fmt.Errorf("%w: %s to %q: %w", ErrBadOperation, op.Type, op.Key, err)
 		}
-		return engine.Effect{Kind: engine.EffectRename, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}, true, nil
+		kind := engine.EffectRename
+		if op.Type == OpCopy {
+			kind = engine.EffectCopy
+		}
+		return engine.Effect{Kind: kind, DB: db, Key: string(op.Key), Value: copyBytes(op.Value)}, true, nil
 	case OpMetadata:
 		return ef, false, nil
 	}
@@ -300,7 +307,7 @@ func EffectOf(op *Op, dbs int, nowMs int64) (ef engine.Effect, ok bool, err erro
 // IsData reports whether t changes the keyspace (and so takes a sequence).
 func IsData(t OpType) bool {
 	switch t {
-	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpRename:
+	case OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpRename, OpCopy:
 		return true
 	}
 	return false

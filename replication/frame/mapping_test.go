@@ -76,6 +76,9 @@ func TestMappingRoundTrip(t *testing.T) {
 		{name: "RENAME of a binary key",
 			entry:    Entry{Seq: 16, Effect: engine.Effect{Kind: engine.EffectRename, Key: binKey, Value: []byte("1:04:\xff\x00k\xfe")}, Group: 2},
 			wantType: OpRename, wantKeyB: true, wantValB: true, wantGroup: 2},
+		{name: "COPY (the source in value, as RENAME's)",
+			entry:    Entry{Seq: 17, Effect: engine.Effect{Kind: engine.EffectCopy, DB: 5, Key: "to", Value: []byte("1:04:from")}, Group: 1},
+			wantType: OpCopy},
 		{name: "large sequence", entry: Entry{Seq: math.MaxUint64 - 1, Effect: engine.Effect{Kind: engine.EffectDelete, Key: "k"}, Group: 1},
 			wantType: OpDelete},
 	} {
@@ -269,6 +272,8 @@ func TestMappingBadOperations(t *testing.T) {
 		{"RENAME without a source name", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("1:0"), Has: FieldKey | FieldValue}},
 		{"RENAME with a word too many", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("1:01:k1:x"), Has: FieldKey | FieldValue}},
 		{"RENAME not packed", &Op{Type: OpRename, Key: []byte("k"), Value: []byte("0 k"), Has: FieldKey | FieldValue}},
+		{"COPY from database 16 of 16", &Op{Type: OpCopy, Key: []byte("k"), Value: []byte("2:162:k"), Has: FieldKey | FieldValue}},
+		{"COPY without value", &Op{Type: OpCopy, Key: []byte("k"), Has: FieldKey}},
 		{"HEARTBEAT is not a data operation", &Op{Type: OpHeartbeat}},
 		{"SYNC_REQUEST is not a data operation", &Op{Type: OpSyncRequest}},
 		{"SNAPSHOT_END is not a data operation", &Op{Type: OpSnapshotEnd}},
@@ -285,7 +290,7 @@ func TestMappingBadOperations(t *testing.T) {
 
 func TestIsData(t *testing.T) {
 	for _, typ := range opTypes {
-		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ) || typ == OpSwapDB || typ == OpRename
+		want := typ == OpSet || typ == OpDelete || typ == OpSetTTL || typ == OpFlush || typ == OpMetadata || IsTypeOp(typ) || typ == OpSwapDB || typ == OpRename || typ == OpCopy
 		require.Equal(t, want, IsData(typ), "%s", typ)
 	}
 }
