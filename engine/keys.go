@@ -180,15 +180,7 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	if nx && existed {
 		return false, nil
 	}
-	if e.compact {
-		moved := e.renameLocked(d, &en, d, dst)
-		e.emitRenameLocked(d, en.key, d, &moved)
-	} else {
-		o, c := e.hashOf(d, &en), e.collOf(d, &en)
-		e.removeLocked(d, &en)
-		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-		e.moveInLocked(d, dst, &en, o, c)
-	}
+	e.moveKeyLocked(d, &en, d, dst)
 	if existed {
 		// Redis deletes the destination and adds it again: a new key.
 		e.notify(EventNew, "new", d, dst)
@@ -196,6 +188,21 @@ func (e *Engine) Rename(d int, src, dst string, nx bool) (bool, error) {
 	e.notify(EventGeneric, "rename_from", d, en.key)
 	e.notify(EventGeneric, "rename_to", d, dst)
 	return true, nil
+}
+
+// moveKeyLocked moves en (key of database d, live) to dst in database
+// dstDB and reports it: as the move itself with compact effects on (see
+// rename.go), else as the source's removal and the whole value stored.
+func (e *Engine) moveKeyLocked(d int, en *entry, dstDB int, dst string) {
+	if e.compact {
+		moved := e.renameLocked(d, en, dstDB, dst)
+		e.emitRenameLocked(d, en.key, dstDB, &moved)
+		return
+	}
+	o, c := e.hashOf(d, en), e.collOf(d, en)
+	e.removeLocked(d, en)
+	e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
+	e.moveInLocked(dstDB, dst, en, o, c)
 }
 
 // hashOf returns en's hash, or nil for a string: a hashtable's object
@@ -364,15 +371,7 @@ func (e *Engine) Move(d int, key string, dst int) (bool, error) {
 	if _, ok := e.lookupLocked(dst, key, now); ok {
 		return false, nil
 	}
-	if e.compact {
-		moved := e.renameLocked(d, &en, dst, key)
-		e.emitRenameLocked(d, en.key, dst, &moved)
-	} else {
-		o, c := e.hashOf(d, &en), e.collOf(d, &en)
-		e.removeLocked(d, &en)
-		e.emit(Effect{Kind: EffectDelete, DB: d, Key: en.key})
-		e.moveInLocked(dst, key, &en, o, c)
-	}
+	e.moveKeyLocked(d, &en, dst, key)
 	e.notify(EventGeneric, "move_from", d, en.key)
 	e.notify(EventGeneric, "move_to", dst, en.key)
 	return true, nil

@@ -101,15 +101,21 @@ func (e *Engine) emitCopyLocked(d int, srcKey string, dstDB int, made *entry) {
 // applyCopyLocked replays an EffectCopy (checked by CheckRename): a copy
 // of the source, if there, under the destination.
 func (e *Engine) applyCopyLocked(ef *Effect) {
+	if d, en, ok := e.sourceLocked(ef); ok {
+		e.copyLocked(d, &en, ef.DB, ef.Key)
+	}
+}
+
+// sourceLocked returns the database and entry of the source an
+// EffectRename or EffectCopy names, if it is there and is not the
+// destination.
+func (e *Engine) sourceLocked(ef *Effect) (int, entry, bool) {
 	d, src, err := renameSource(ef.Value, len(e.dbs))
-	if err != nil {
-		return
+	if err != nil || (d == ef.DB && string(src) == ef.Key) {
+		return 0, entry{}, false
 	}
 	en, ok := e.getLocked(d, string(src))
-	if !ok || (d == ef.DB && string(src) == ef.Key) {
-		return
-	}
-	e.copyLocked(d, &en, ef.DB, ef.Key)
+	return d, en, ok
 }
 
 // errBadRename: an EffectRename's value does not name a source key.
@@ -140,13 +146,7 @@ func CheckRename(v []byte, dbs int) error {
 // source, if there, moves to the destination. Applied effects share no
 // record's bytes, so nothing stands in the way.
 func (e *Engine) applyRenameLocked(ef *Effect) {
-	d, src, err := renameSource(ef.Value, len(e.dbs))
-	if err != nil {
-		return
+	if d, en, ok := e.sourceLocked(ef); ok {
+		e.renameLocked(d, &en, ef.DB, ef.Key)
 	}
-	en, ok := e.getLocked(d, string(src))
-	if !ok || (d == ef.DB && string(src) == ef.Key) {
-		return
-	}
-	e.renameLocked(d, &en, ef.DB, ef.Key)
 }

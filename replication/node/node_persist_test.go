@@ -543,18 +543,14 @@ func TestNodeRestartKeepsLogTail(t *testing.T) {
 	requireConverged(t, r, s)
 }
 
-// TestNodeForkEndingAlikeIsVerified: as divergedSecondary, but the
-// restarted primary's new operations end with the very operation the lost
-// ones ended with, at the same sequence, so the handshake (which compares
-// the secondary's last operation) accepts a partial resync onto data that
-// differs. The first checkpoint, sent at once for the secondary's
-// position even though nothing else is written, finds it, and a full
-// resync repairs it.
-func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
-	leakCheck(t)
-	dir := t.TempDir()
+// forkEndingAlike makes the fork of TestNodeForkEndingAlikeIsVerified: a
+// primary (in dir) that lost its last 10 operations, which its secondary
+// s (parked) applied, and logged 10 others under their numbers, the last
+// equal to the last one lost.
+func forkEndingAlike(t *testing.T, dir string) (r, s *tnode) {
+	t.Helper()
 	p := startPersistentNode(t, dir, false, nil)
-	s := startNode(t, nil)
+	s = startNode(t, nil)
 	follow(t, s, p.addr)
 	requireLinkUp(t, s)
 	for i := range 50 {
@@ -569,12 +565,26 @@ func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
 	require.NoError(t, err)
 	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10)
 
-	r := startPersistentNode(t, dir, false, nil)
+	r = startPersistentNode(t, dir, false, nil)
 	for i := range 9 {
 		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
 	}
 	r.eng.Set(0, "k49", []byte("before the crash"), engine.SetOptions{}) // as the lost 50th
 	require.NoError(t, r.node.WriteDone(context.Background()))
+	return r, s
+}
+
+// TestNodeForkEndingAlikeIsVerified: as divergedSecondary, but the
+// restarted primary's new operations end with the very operation the lost
+// ones ended with, at the same sequence, so the handshake (which compares
+// the secondary's last operation) accepts a partial resync onto data that
+// differs. The first checkpoint, sent at once for the secondary's
+// position even though nothing else is written, finds it, and a full
+// resync repairs it.
+func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	r, s := forkEndingAlike(t, dir)
 	require.Equal(t, r.node.Sequence(), s.node.Sequence(), "the primary is back at the secondary's position")
 	require.NotEqual(t, r.eng.Digest(), s.eng.Digest())
 
@@ -594,28 +604,7 @@ func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
 func TestNodeForkAtSnapshotIsVerified(t *testing.T) {
 	leakCheck(t)
 	dir := t.TempDir()
-	p := startPersistentNode(t, dir, false, nil)
-	s := startNode(t, nil)
-	follow(t, s, p.addr)
-	requireLinkUp(t, s)
-	for i := range 50 {
-		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
-	}
-	require.NoError(t, p.node.WriteDone(context.Background()))
-	requireConverged(t, p, s)
-	p.close()
-	follow(t, s, parkedAddr(t))
-
-	files, err := aof.ListDir(dir)
-	require.NoError(t, err)
-	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10)
-
-	r := startPersistentNode(t, dir, false, nil)
-	for i := range 9 {
-		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
-	}
-	r.eng.Set(0, "k49", []byte("before the crash"), engine.SetOptions{}) // as the lost 50th
-	require.NoError(t, r.node.WriteDone(context.Background()))
+	r, s := forkEndingAlike(t, dir)
 	require.NoError(t, r.node.Save(false)) // a snapshot at the last sequence
 	r.close()
 	r = startPersistentNode(t, dir, false, nil) // from the snapshot alone
