@@ -213,7 +213,7 @@ type core struct {
 	hlim    HashLimits
 	climits CollLimits
 	// compact: a partial write of a long string is reported as the
-	// bytes it wrote (strpatch.go), and RENAME and MOVE as the move
+	// bytes it wrote (strpatch.go), and RENAME, MOVE and COPY as what they do
 	// (rename.go), not as whole values.
 	compact bool
 	hllMax  int64  // hll-sparse-max-bytes (see hll.go)

@@ -44,8 +44,9 @@ func (e *Engine) SetMaxValueSize(n int64) {
 }
 
 // SetCompactEffects chooses whether partial writes of long strings are
-// reported as patches and RENAME and MOVE as EffectRename (on), or both as
-// whole values (off), which a reference secondary needs.
+// reported as patches, RENAME and MOVE as EffectRename and COPY as
+// EffectCopy (on), or all as whole values (off), which a reference
+// secondary needs.
 func (e *Engine) SetCompactEffects(on bool) {
 	e.lock()
 	e.compact = on
@@ -58,14 +59,11 @@ func (e *Engine) SetCompactEffects(on bool) {
 // as the patch, or whole (a write of no bytes too: a patch carries at
 // least one).
 func (e *Engine) storePatchedLocked(d int, key string, nv []byte, at int64, offset int64, data []byte) entry {
-	if !e.compact || len(nv) < patchMin || len(data) == 0 {
-		return e.storeLocked(d, key, nv, at, encRaw)
-	}
-	// A new key too: the patch makes it (zero bytes, then data), so a
-	// SETBIT at the last offset of a missing key sends one byte, not
-	// 512 MiB of zeros.
+	// A new key too goes as a patch, which makes it (zero bytes, then
+	// data): a SETBIT at the last offset of a missing key sends one byte,
+	// not 512 MiB of zeros.
 	en := e.putLocked(d, key, nv, at, encRaw, true, e.keepAccess)
-	e.emitPatch(d, en.key, offset, data)
+	e.reportWriteLocked(d, en, offset, data)
 	return en
 }
 
