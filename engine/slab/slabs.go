@@ -243,8 +243,9 @@ func aliasString(b []byte) string {
 // it does.
 type chunk struct {
 	buf   []byte
-	live  int64 // bytes of its records in use
-	alone bool  // one big record's own slab
+	live  int64  // bytes of its records in use
+	alone bool   // one big record's own slab
+	epoch uint64 // the slabs' epoch when it was made (see Table.Pin)
 }
 
 // slabs holds the records. A ref names one: the slab's index plus one in
@@ -264,6 +265,8 @@ type slabs struct {
 	// prefault: a new shared slab has its pages mapped at once (see
 	// Table.Prefault).
 	prefault bool
+	// epoch counts the Table's Pin calls (see Table.Pin).
+	epoch uint64
 }
 
 // minGrownChunk is the first slab of a growing table.
@@ -308,7 +311,7 @@ func (s *slabs) record(ref uint64) []byte {
 
 // newChunk returns the index of a new, empty slab of size bytes.
 func (s *slabs) newChunk(size int, alone bool) int {
-	ch := chunk{buf: make([]byte, 0, size), alone: alone}
+	ch := chunk{buf: make([]byte, 0, size), alone: alone, epoch: s.epoch}
 	if !alone && size == chunkSize {
 		adviseHugeSlab(ch.buf)
 	}

@@ -32,6 +32,9 @@ func (e Entry) KeyString() string { return aliasString(e.Key) }
 // engine guards it with its lock.
 type Table struct {
 	pins int // Pin calls not undone: no value is written in place
+	// pinEpoch is the slabs' epoch at the latest Pin: a slab of a later
+	// epoch holds no record a pin protects.
+	pinEpoch uint64
 	// batchDeletes: Delete leaves compaction to Compact (see
 	// BatchDeletes).
 	batchDeletes bool
@@ -470,7 +473,7 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 	old := t.slabs.entry(ref)
 	f.meta = meta(old, true)
 	rec := t.slabs.record(ref)
-	if !inPlace || t.pins > 0 || rec[offFlags]&flagGreedy != 0 || hasExpireWord(rec) != (expireAt != 0) ||
+	if !inPlace || !t.inPlace(ref) || rec[offFlags]&flagGreedy != 0 || hasExpireWord(rec) != (expireAt != 0) ||
 		recSize(len(key), len(value), expireAt != 0) != len(rec) {
 		return t.slabs.entry(t.replace(i, h, key, value, nil, len(value), f)), true
 	}
@@ -492,7 +495,7 @@ func (t *Table) SetWith(key string, value []byte, expireAt int64, kind uint8, au
 // and updates the record's aux (SetAux) if it keeps one.
 func (t *Table) WriteAt(key string, off int, data []byte, kind uint8) (Entry, bool) {
 	i := t.Find(key)
-	if i < 0 || t.pins > 0 {
+	if i < 0 || !t.inPlace(t.keys.ref(i)) {
 		return Entry{}, false
 	}
 	ref := t.keys.ref(i)
@@ -508,8 +511,25 @@ func (t *Table) WriteAt(key string, off int, data []byte, kind uint8) (Entry, bo
 // Pin stops SetWith, Append and WriteAt from writing values in place, and
 // SetExpire from writing an expiry in place, until as many Unpin calls:
 // while pinned, every value handed out stays as it is, for a snapshot that
-// is read after the lock is released (see Freeze).
-func (t *Table) Pin() { t.pins++ }
+// is read after the lock is released (see Freeze). Records in slabs made
+// after the latest Pin are none of those: they are still written in place
+// (a 64 MB string written to while a snapshot was being read was copied
+// on every write, not only the first).
+func (t *Table) Pin() {
+	t.pins++
+	t.pinEpoch = t.slabs.epoch
+	t.slabs.epoch++
+}
+
+// inPlace reports whether the record at ref may be written in place: no
+// pin holds it.
+func (t *Table) inPlace(ref uint64) bool {
+	if t.pins == 0 {
+		return true
+	}
+	c, _ := splitRef(ref)
+	return t.slabs.chunks[c].epoch > t.pinEpoch
+}
 
 // Unpin undoes one Pin.
 func (t *Table) Unpin() { t.pins-- }
@@ -549,7 +569,7 @@ func (t *Table) Append(key string, tail []byte, kind uint8) (Entry, bool) {
 	rec := t.slabs.record(t.keys.ref(i))
 	kl, vl := keyLen(rec), valLen(rec)
 	n := vl + len(tail)
-	if t.pins == 0 && rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
+	if t.inPlace(t.keys.ref(i)) && rec[offFlags]&flagGreedy != 0 && n <= roomFor(vl) && roomFor(n) == roomFor(vl) {
 		// Room enough: written after the value's end, where no slice
 		// handed out reaches.
 		copy(rec[keyOff(rec)+kl+vl:], tail)
@@ -584,7 +604,7 @@ func (t *Table) SetExpire(key string, expireAt int64) (size int, ok bool) {
 	}
 	ref := t.keys.ref(i)
 	rec := t.slabs.record(ref)
-	if t.pins > 0 || (expireAt != 0) != hasExpireWord(rec) {
+	if !t.inPlace(ref) || (expireAt != 0) != hasExpireWord(rec) {
 		// A Frozen may still read this record's expiry, or the record
 		// gains or loses the expiry word: a new record.
 		f := fieldsOf(rec)

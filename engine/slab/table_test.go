@@ -554,3 +554,36 @@ func TestMovesAreIncremental(t *testing.T) {
 	require.Less(t, most, 16*moveStep, "an add or a remove moves a few runs, not the index")
 	require.NoError(t, m.tab.Verify())
 }
+
+// TestPinSparesNewSlabs: a pin keeps the records it found as they are,
+// but a record written after it, in a slab made after it, is written in
+// place again: a long value written to while a snapshot is read is copied
+// once, not on every write.
+func TestPinSparesNewSlabs(t *testing.T) {
+	tab := New()
+	big := bytes.Repeat([]byte("a"), bigRecord+100)
+	tab.Set("k", big, 0, 0, 0, 0)
+	before, _ := tab.Get("k")
+	tab.Pin()
+	_, ok := tab.WriteAt("k", 0, []byte("b"), 0)
+	require.False(t, ok, "a record the pin found is not written")
+	moved, ok := tab.Append("k", []byte("c"), 0) // a new record, in a new slab
+	require.True(t, ok)
+	_, ok = tab.WriteAt("k", 0, []byte("d"), 0)
+	require.True(t, ok, "the record made after the pin is written in place")
+	again, _ := tab.Append("k", []byte("e"), 0)
+	require.Same(t, &moved.Value[0], &again.Value[0], "appended in place too: the same record")
+	require.Equal(t, big, before.Value, "what the pin protects is unchanged")
+	got, _ := tab.Get("k")
+	require.Equal(t, "d", string(got.Value[:1]))
+	require.Equal(t, "ce", string(got.Value[len(big):]))
+
+	// A second pin protects that record too.
+	tab.Pin()
+	_, ok = tab.WriteAt("k", 0, []byte("x"), 0)
+	require.False(t, ok)
+	tab.Unpin()
+	tab.Unpin()
+	_, ok = tab.WriteAt("k", 0, []byte("x"), 0)
+	require.True(t, ok)
+}
