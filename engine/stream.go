@@ -121,16 +121,22 @@ func idPart(b []byte) (uint64, bool) {
 	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
 		i++
 	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
+	return ParseSignedUint(b[i:])
+}
+
+// ParseSignedUint reads what C's strtoull reads after the white space it
+// skips: an optional sign, then at least one digit and nothing else; a
+// value past 2^64-1 is refused, and a minus negates modulo 2^64.
+func ParseSignedUint(b []byte) (uint64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if len(b) > 0 && (b[0] == '+' || neg) {
+		b = b[1:]
 	}
-	if i == len(b) {
+	if len(b) == 0 {
 		return 0, false // no digit
 	}
 	var v uint64
-	for _, c := range b[i:] {
+	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false
 		}

@@ -85,29 +85,7 @@ func strtoul(arg []byte) (uint64, bool) {
 	if isBlank(arg[0]) {
 		return 0, false
 	}
-	neg := arg[0] == '-'
-	digits := arg
-	if arg[0] == '+' || neg {
-		digits = arg[1:]
-	}
-	if len(digits) == 0 {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range digits {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
+	return engine.ParseSignedUint(arg)
 }
 
 func cmdScan(s *Server, c *client, args [][]byte) {

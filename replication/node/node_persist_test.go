@@ -574,6 +574,21 @@ func forkEndingAlike(t *testing.T, dir string) (r, s *tnode) {
 	return r, s
 }
 
+// requireForkFound: s, parked at r's position with other data, follows r
+// and is found diverged by the partial resync's first checkpoint, then
+// repaired by one full resync.
+func requireForkFound(t *testing.T, r, s *tnode) {
+	t.Helper()
+	require.Equal(t, r.node.Sequence(), s.node.Sequence(), "the primary is back at the secondary's position")
+	require.NotEqual(t, r.eng.Digest(), s.eng.Digest())
+
+	follow(t, s, r.addr)
+	requireConverged(t, r, s)
+	full, partialOK, _ := r.node.SyncStats()
+	require.Equal(t, [2]int64{1, 1}, [2]int64{full, partialOK}, "the partial resync the handshake allowed, then the full one the checkpoint asked for")
+	require.Equal(t, int64(1), s.node.Status().Secondary.Divergences, "one checkpoint found the fork")
+}
+
 // TestNodeForkEndingAlikeIsVerified: as divergedSecondary, but the
 // restarted primary's new operations end with the very operation the lost
 // ones ended with, at the same sequence, so the handshake (which compares
@@ -585,14 +600,7 @@ func TestNodeForkEndingAlikeIsVerified(t *testing.T) {
 	leakCheck(t)
 	dir := t.TempDir()
 	r, s := forkEndingAlike(t, dir)
-	require.Equal(t, r.node.Sequence(), s.node.Sequence(), "the primary is back at the secondary's position")
-	require.NotEqual(t, r.eng.Digest(), s.eng.Digest())
-
-	follow(t, s, r.addr)
-	requireConverged(t, r, s)
-	full, partialOK, _ := r.node.SyncStats()
-	require.Equal(t, [2]int64{1, 1}, [2]int64{full, partialOK}, "the partial resync the handshake allowed, then the full one the checkpoint asked for")
-	require.Equal(t, int64(1), s.node.Status().Secondary.Divergences, "one checkpoint found the fork")
+	requireForkFound(t, r, s)
 }
 
 // TestNodeForkAtSnapshotIsVerified: as TestNodeForkEndingAlikeIsVerified,
@@ -608,12 +616,5 @@ func TestNodeForkAtSnapshotIsVerified(t *testing.T) {
 	require.NoError(t, r.node.Save(false)) // a snapshot at the last sequence
 	r.close()
 	r = startPersistentNode(t, dir, false, nil) // from the snapshot alone
-	require.Equal(t, r.node.Sequence(), s.node.Sequence(), "the primary is back at the secondary's position")
-	require.NotEqual(t, r.eng.Digest(), s.eng.Digest())
-
-	follow(t, s, r.addr)
-	requireConverged(t, r, s)
-	full, partialOK, _ := r.node.SyncStats()
-	require.Equal(t, [2]int64{1, 1}, [2]int64{full, partialOK}, "the partial resync the handshake allowed, then the full one the checkpoint asked for")
-	require.Equal(t, int64(1), s.node.Status().Secondary.Divergences, "one checkpoint found the fork")
+	requireForkFound(t, r, s)
 }
