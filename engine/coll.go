@@ -18,7 +18,9 @@ import (
 // Snapshots read collections without the engine's lock, with the same
 // copy on write as hashtables: Capture copies the side tables and bumps
 // capGen; a write to an object born before the latest capture, while a
-// snapshot lives, clones it first (ownColl).
+// snapshot lives, clones it first (ownColl), or, for a large set or sorted
+// set, gives each such snapshot a frozen view of its table and changes it
+// in place (snapview.go).
 //
 // Collections travel two ways (docs/PROTOCOL.md): EffectObject carries a
 // whole value (its packed form, coll.pack), for full resynchronisation,
@@ -170,15 +172,21 @@ func (e *Engine) collWrite(d int, key string, t ValueType) (en entry, c coll, fo
 	if en.kind != collKind(t) {
 		return en, nil, true, ErrWrongType
 	}
-	return en, e.ownColl(d, recIdx(en.val)), true, nil
+	return en, e.ownColl(d, en.val), true, nil
 }
 
-// ownColl returns the collection at idx of database d, ready to be
-// changed (see copy on write above).
-func (e *Engine) ownColl(d int, idx uint32) coll {
-	s := &e.dbs[d].colls[idx]
+// ownColl returns the collection of database d whose record's value is
+// val, ready to be changed (see copy on write above, and snapview.go for
+// large values, which are changed in place).
+func (e *Engine) ownColl(d int, val []byte) coll {
+	s := &e.dbs[d].colls[recIdx(val)]
 	if e.snaps > 0 && s.born < e.capGen {
-		s.c, s.born = s.c.clone(), e.capGen
+		if t := collTable(s.c); t != nil && e.usesView(collKind(s.c.typ()), val) {
+			e.viewForWrite(s.c, s.born, s.c.typ(), t, recMem(val))
+			s.born = e.capGen
+		} else {
+			s.c, s.born = s.c.clone(), e.capGen
+		}
 	}
 	return s.c
 }
@@ -364,7 +372,7 @@ func (e *Engine) applyCollLocked(ef *Effect) {
 	var c coll
 	switch {
 	case found && en.kind == collKind(op.typ):
-		c = e.ownColl(d, recIdx(en.val))
+		c = e.ownColl(d, en.val)
 	case found:
 		return // another type: the primary would not have sent it
 	default:

@@ -216,12 +216,14 @@ type core struct {
 	// bytes it wrote (strpatch.go), and RENAME, MOVE and COPY as what they do
 	// (rename.go), not as whole values.
 	compact bool
-	hllMax  int64  // hll-sparse-max-bytes (see hll.go)
-	capGen  uint64 // Capture calls so far (see hashobj.go)
-	snaps   int    // snapshots not yet released
-	hbuf    []byte // the packed values of the group's hash effects
-	lpbuf   []byte // a listpack record being built
-	lpbuf2  []byte // and the one before it
+	hllMax  int64       // hll-sparse-max-bytes (see hll.go)
+	capGen  uint64      // Capture calls so far (see hashobj.go)
+	snaps   int         // snapshots not yet released
+	live    []*Snapshot // and those snapshots (see snapview.go)
+	viewMin int64       // the accounted size from which a value is read through a view
+	hbuf    []byte      // the packed values of the group's hash effects
+	lpbuf   []byte      // a listpack record being built
+	lpbuf2  []byte      // and the one before it
 	// obs hears of every changed key (see observe.go) as the change is
 	// made, so that a key a command or script reads after changing it is
 	// tracked again, as in Redis; observed is set once obs heard of a
@@ -254,6 +256,7 @@ func New(o Options) *Engine {
 		hlim:    o.HashLimits,
 		climits: o.CollLimits,
 		hllMax:  DefaultHLLSparseMaxBytes,
+		viewMin: viewMin,
 	}}
 	if e.climits == (CollLimits{}) {
 		e.climits = DefaultCollLimits
@@ -791,6 +794,12 @@ type Snapshot struct {
 	funcs  []byte       // the function libraries (an Item of their own, first)
 	n      int
 	once   sync.Once
+	capGen uint64 // the engine's capGen at Capture
+	// The views of large values changed in place after Capture, by their
+	// objects, and the tables they pin (snapview.go); under the engine's
+	// lock.
+	views  map[any]*frozenView
+	pinned []*slab.Table
 }
 
 // Capture takes a Snapshot of every key of every database, including keys
@@ -807,6 +816,8 @@ func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs)), hashes: make([][]*hashObj, len(e.dbs)), colls: make([][]collSlot, len(e.dbs))}
 	e.capGen++
 	e.snaps++
+	s.capGen = e.capGen
+	e.live = append(e.live, s)
 	for i, dd := range e.dbs {
 		s.hashes[i] = slices.Clone(dd.hashes)
 		s.colls[i] = slices.Clone(dd.colls)
@@ -844,14 +855,13 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 			it = Item{DB: d, Key: key, Value: value, ExpireAt: expireAt}
 			switch encoding(kind) {
 			case encHash:
-				// Never changed while the snapshot lives (copy on write).
-				o := s.hashes[d][recIdx(value)]
-				it.Type, it.Value = TypeHash, o.pack(make([]byte, 0, o.mem))
+				// Copied before it is changed, or read through a view.
+				it.Type, it.Value = TypeHash, s.hashValue(s.hashes[d][recIdx(value)], value)
 			case encHashLP:
 				it.Type, it.Value = TypeHash, value[lpHeader:]
 			case encList, encSet, encZSet, encStream:
 				c := s.colls[d][recIdx(value)].c
-				it.Type, it.Value = c.typ(), c.pack(make([]byte, 0, c.memory()))
+				it.Type, it.Value = c.typ(), s.collValue(c, encoding(kind), value)
 			}
 			more = fn(&it)
 			return more
@@ -869,9 +879,14 @@ func (s *Snapshot) Release() {
 		s.e.mu.Lock()
 		defer s.e.mu.Unlock()
 		s.e.snaps--
+		s.e.live = slices.DeleteFunc(s.e.live, func(l *Snapshot) bool { return l == s })
 		for _, t := range s.tables {
 			t.Unpin()
 		}
+		for _, t := range s.pinned {
+			t.Unpin()
+		}
+		s.views, s.pinned = nil, nil
 	})
 }
 

@@ -209,3 +209,15 @@ func checkHash(dd *db, en *entry) error {
 	}
 	return nil
 }
+
+// SetViewMin sets the accounted size from which a large set, sorted set
+// or hash is read by snapshots through a view (snapview.go), before the
+// engine is used.
+func SetViewMin(e *Engine, n int64) { e.viewMin = n }
+
+// SnapshotViews returns how many views snapshot s made.
+func SnapshotViews(s *Snapshot) int {
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	return len(s.views)
+}

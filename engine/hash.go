@@ -71,14 +71,23 @@ func (e *Engine) hashToChange(d int, en *entry) *hashObj {
 	if en.kind == encHashLP {
 		return lpDecode(en.val)
 	}
-	return e.ownHash(d, recIdx(en.val))
+	return e.ownHash(d, en.val)
 }
 
-// ownHash returns the hash at idx of database d, ready to be changed.
-func (e *Engine) ownHash(d int, idx uint32) *hashObj {
+// ownHash returns the hash of database d whose record's value is val,
+// ready to be changed: copied first if a live snapshot may hold it, or,
+// if large, changed in place once every such snapshot has a view of it
+// (snapview.go).
+func (e *Engine) ownHash(d int, val []byte) *hashObj {
 	dd := e.dbs[d]
+	idx := recIdx(val)
 	o := dd.hashes[idx]
 	if e.snaps > 0 && o.born < e.capGen {
+		if o.tab != nil && e.usesView(encHash, val) {
+			e.viewForWrite(o, o.born, TypeHash, o.tab, recMem(val))
+			o.born = e.capGen
+			return o
+		}
 		o = o.clone()
 		o.born = e.capGen
 		dd.hashes[idx] = o

@@ -33,8 +33,10 @@ import (
 // A snapshot reads hashtables without the engine's lock: Capture copies
 // the side tables (their pointers) and bumps capGen; while a snapshot is
 // alive, a write to an object born before the latest capture clones it
-// first (copy on write), so what a snapshot holds never changes. A
-// listpack needs nothing of this: its record is pinned like a string's.
+// first (copy on write), so what a snapshot holds never changes; a large
+// one is changed in place once every such snapshot has a frozen view of
+// its table (snapview.go). A listpack needs nothing of this: its record
+// is pinned like a string's.
 
 // hashObj is one hash: a listpack's fields decoded from its record, or a
 // hashtable, whose fields are the keys and values of a slab.Table of its

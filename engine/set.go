@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bytes"
 	"fmt"
-	"slices"
 	"strconv"
 	"unsafe"
 
@@ -221,26 +219,12 @@ func (s *setObj) pack(dst []byte) []byte {
 		})
 		return dst
 	}
-	var ints []int64
-	var others [][]byte
+	members := make([][]byte, 0, s.tab.Len())
 	s.tab.Each(func(r slab.Entry) bool {
-		if v, ok := ParseInt(r.Key); ok {
-			ints = append(ints, v)
-		} else {
-			others = append(others, r.Key)
-		}
+		members = append(members, r.Key)
 		return true
 	})
-	slices.Sort(ints)
-	slices.SortFunc(others, bytes.Compare)
-	var buf [20]byte
-	for _, v := range ints {
-		dst = AppendPacked(dst, strconv.AppendInt(buf[:0], v, 10))
-	}
-	for _, m := range others {
-		dst = AppendPacked(dst, m)
-	}
-	return dst
+	return packSetMembers(dst, members)
 }
 
 // setFromPacked builds a set of the packed members p, an intset when

@@ -220,7 +220,9 @@ func (s *streamObj) clone() coll {
 	c.ents, c.dead = make([]streamEntry, 0, s.live), 0
 	for _, en := range s.ents {
 		if !en.dead() {
-			c.ents = append(c.ents, streamEntry{en.id, slices.Clone(en.data)})
+			// An entry's data is never written again (deleting one
+			// drops its slice), so the copy shares it.
+			c.ents = append(c.ents, en)
 		}
 	}
 	c.groups = make([]*streamGroup, len(s.groups))
