@@ -89,7 +89,7 @@ func (e *Engine) Keys(d int, pattern string) []string {
 	now := e.nowMs()
 	all := pattern == "*"
 	var out []string
-	e.dbs[d].keys.Each(func(r slab.Entry) bool {
+	e.dbs[d].keys.EachStored(func(r slab.Entry) bool {
 		if (r.ExpireAt == 0 || now <= r.ExpireAt) && (all || Match(pattern, r.KeyString())) {
 			out = append(out, r.KeyString())
 		}
