@@ -73,7 +73,7 @@ func (s *setObj) clone() coll {
 		return c
 	}
 	c.tab = slab.NewGrowing()
-	s.tab.Each(func(r slab.Entry) bool {
+	s.tab.EachStored(func(r slab.Entry) bool {
 		c.tab.Set(r.KeyString(), nil, 0, 0, 0, 0)
 		return true
 	})
@@ -163,11 +163,13 @@ func (s *setObj) has(m []byte) bool {
 }
 
 // each calls fn for every member until fn returns false: ascending for an
-// intset, in the table's order (fixed while the set does not change) for
-// a hashtable. The bytes are valid only during fn.
+// intset, in the order the members lie in the table's slabs (fixed while
+// the set does not change, and read one after the other: see
+// slab.Table.EachStored) for a hashtable. The bytes are valid only
+// during fn.
 func (s *setObj) each(fn func(m []byte) bool) {
 	if s.tab != nil {
-		s.tab.Each(func(r slab.Entry) bool { return fn(r.Key) })
+		s.tab.EachStored(func(r slab.Entry) bool { return fn(r.Key) })
 		return
 	}
 	var buf [20]byte
@@ -184,7 +186,7 @@ func (s *setObj) each(fn func(m []byte) bool) {
 func (s *setObj) members() [][]byte {
 	out := make([][]byte, 0, s.length())
 	if s.tab != nil {
-		s.tab.Each(func(r slab.Entry) bool {
+		s.tab.EachStored(func(r slab.Entry) bool {
 			out = append(out, r.Key[:len(r.Key):len(r.Key)])
 			return true
 		})
@@ -220,7 +222,7 @@ func (s *setObj) pack(dst []byte) []byte {
 		return dst
 	}
 	members := make([][]byte, 0, s.tab.Len())
-	s.tab.Each(func(r slab.Entry) bool {
+	s.tab.EachStored(func(r slab.Entry) bool {
 		members = append(members, r.Key)
 		return true
 	})
