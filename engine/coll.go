@@ -246,6 +246,21 @@ func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bo
 	return en, true
 }
 
+// storeBuiltLocked is storeCollLocked for c, a new object built from its
+// members in the order packed (its reported value) lists them, as a
+// replica builds it from packed: it is stored as it is, not built again
+// from packed (for a million members, most of a STORE command's time).
+// It reports whether it stored c (an empty c deletes key).
+func (e *Engine) storeBuiltLocked(d int, key string, c coll, packed []byte) bool {
+	if c.length() == 0 && !keepsEmpty(c.typ()) {
+		_, stored := e.storeCollLocked(d, key, c, 0)
+		return stored
+	}
+	en := e.putCollLocked(d, key, c, 0)
+	e.emit(Effect{Kind: EffectObject, Type: c.typ(), DB: d, Key: en.key, Value: packed})
+	return true
+}
+
 // emitApply reports one change of key's collection as the packed words
 // (the operation's name, then its arguments): EffectApply.
 func (e *Engine) emitApply(d int, key string, words ...[]byte) {

@@ -59,6 +59,12 @@ func (e *Engine) CheckInvariants() error {
 					err = fmt.Errorf("collection %q: record says vh %x mem %d, object %x %d", en.key, recVH(en.val), recMem(en.val), c.valueHash(), c.memory()+collOverhead)
 					return false
 				}
+				if z, ok := c.(*zsetObj); ok {
+					if err = checkZSetChunks(z); err != nil {
+						err = fmt.Errorf("sorted set %q: %w", en.key, err)
+						return false
+					}
+				}
 				// And a value rebuilt from its packed form is equal.
 				back, perr := collFromPacked(c.typ(), c.pack(nil), e.climits)
 				// (A set rebuilt may take a more compact encoding, as Redis
@@ -220,4 +226,31 @@ func SnapshotViews(s *Snapshot) int {
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
 	return len(s.views)
+}
+
+// checkZSetChunks checks a sorted set's chunks: none empty or over
+// zchunkMax, in order, counted by n and by the Fenwick tree.
+func checkZSetChunks(z *zsetObj) error {
+	if len(z.fen) != len(z.chunks)+1 {
+		return fmt.Errorf("%d chunks, Fenwick tree of %d", len(z.chunks), len(z.fen))
+	}
+	n := 0
+	for ci, ch := range z.chunks {
+		if len(ch) == 0 || len(ch) > zchunkMax {
+			return fmt.Errorf("chunk %d holds %d", ci, len(ch))
+		}
+		if z.before(ci) != n {
+			return fmt.Errorf("Fenwick tree counts %d before chunk %d, the chunks %d", z.before(ci), ci, n)
+		}
+		for i, e := range ch {
+			if (i > 0 && !zless(ch[i-1], e)) || (i == 0 && ci > 0 && !zless(z.chunks[ci-1][len(z.chunks[ci-1])-1], e)) {
+				return fmt.Errorf("chunk %d: member %d out of order", ci, i)
+			}
+		}
+		n += len(ch)
+	}
+	if n != z.n || z.before(len(z.chunks)) != n {
+		return fmt.Errorf("%d members in the chunks, n %d, Fenwick tree %d", n, z.n, z.before(len(z.chunks)))
+	}
+	return nil
 }

@@ -182,11 +182,14 @@ func (o *hashObj) convert() {
 }
 
 // each calls fn for every field until fn returns false: in insertion
-// order for a listpack, in the table's order (fixed while the hash does
-// not change) for a hashtable. The strings may be kept.
+// order for a listpack, in the order the fields lie in the table's slabs
+// for a hashtable (slab.Table.EachStored: fixed while the hash does not
+// change, read one after the other, and without the index, which a read
+// such as HRANDFIELD may change while a snapshot packs the hash without
+// the lock). The strings may be kept.
 func (o *hashObj) each(fn func(f, v string) bool) {
 	if o.tab != nil {
-		o.tab.Each(func(r slab.Entry) bool { return fn(r.KeyString(), string(r.Value)) })
+		o.tab.EachStored(func(r slab.Entry) bool { return fn(r.KeyString(), string(r.Value)) })
 		return
 	}
 	for i := 0; i < len(o.pairs); i += 2 {
@@ -199,7 +202,7 @@ func (o *hashObj) each(fn func(f, v string) bool) {
 // eachBytes is each whose values are valid only during fn.
 func (o *hashObj) eachBytes(fn func(f string, v []byte) bool) {
 	if o.tab != nil {
-		o.tab.Each(func(r slab.Entry) bool { return fn(r.KeyString(), r.Value) })
+		o.tab.EachStored(func(r slab.Entry) bool { return fn(r.KeyString(), r.Value) })
 		return
 	}
 	for i := 0; i < len(o.pairs); i += 2 {
@@ -216,7 +219,7 @@ func (o *hashObj) clone() *hashObj {
 		return &c
 	}
 	c.tab = slab.NewGrowing()
-	o.tab.Each(func(r slab.Entry) bool {
+	o.tab.EachStored(func(r slab.Entry) bool {
 		c.tab.Set(r.KeyString(), r.Value, 0, 0, 0, 0)
 		return true
 	})

@@ -165,8 +165,9 @@ func (s *setObj) has(m []byte) bool {
 // each calls fn for every member until fn returns false: ascending for an
 // intset, in the order the members lie in the table's slabs (fixed while
 // the set does not change, and read one after the other: see
-// slab.Table.EachStored) for a hashtable. The bytes are valid only
-// during fn.
+// slab.Table.EachStored, which does not read the index, as SRANDMEMBER
+// may change it while a snapshot packs the set without the lock) for a
+// hashtable. The bytes are valid only during fn.
 func (s *setObj) each(fn func(m []byte) bool) {
 	if s.tab != nil {
 		s.tab.EachStored(func(r slab.Entry) bool { return fn(r.Key) })

@@ -119,7 +119,17 @@ func (e *Engine) SetAlgebraStore(d int, op SetOp, dst string, keys []string) (in
 		return 0, err
 	}
 	res := setResult(op, sets, e.climits.SetInts)
-	if e.storeSetResultLocked(d, dst, res) {
+	// A set made by adds alone has the encoding its members give,
+	// whatever their order (an add only turns an intset into a hashtable
+	// when the new member or the count requires it), so a replica adding
+	// the members in res's own order builds the same set: they are
+	// reported so, not sorted.
+	start := len(e.hbuf)
+	res.each(func(m []byte) bool {
+		e.hbuf = AppendPacked(e.hbuf, m)
+		return true
+	})
+	if e.storeBuiltLocked(d, dst, res, e.hbuf[start:len(e.hbuf):len(e.hbuf)]) {
 		e.notify(EventSet, [...]string{SetInter: "sinterstore", SetUnion: "sunionstore", SetDiff: "sdiffstore"}[op], d, dst)
 	}
 	return res.length(), nil
@@ -140,29 +150,4 @@ func (e *Engine) SInterCard(d int, keys []string, limit int64) (int, error) {
 		return limit <= 0 || int64(n) < limit
 	})
 	return n, nil
-}
-
-// storeSetResultLocked stores res, a new set that setResult built, under
-// dst without an expiry (deleting dst for an empty res, as
-// storeCollLocked does), and reports whether it stored it. Unlike
-// storeCollLocked it neither sorts the members it reports nor builds the
-// set again from them: a set made by adds alone has the encoding its
-// members give, whatever their order (an add only ever turns an intset
-// into a hashtable when the new member or the count requires it), so a
-// replica adding the reported members in their order builds the same
-// set. For a million members this was most of SUNIONSTORE's time.
-func (e *Engine) storeSetResultLocked(d int, dst string, res *setObj) bool {
-	if res.length() == 0 {
-		_, stored := e.storeCollLocked(d, dst, res, 0)
-		return stored
-	}
-	start := len(e.hbuf)
-	res.each(func(m []byte) bool {
-		e.hbuf = AppendPacked(e.hbuf, m)
-		return true
-	})
-	val := e.hbuf[start:len(e.hbuf):len(e.hbuf)]
-	en := e.putCollLocked(d, dst, res, 0)
-	e.emit(Effect{Kind: EffectObject, Type: TypeSet, DB: d, Key: en.key, Value: val})
-	return true
 }

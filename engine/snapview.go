@@ -133,15 +133,7 @@ func (v *frozenView) pack(dst []byte) []byte {
 			ents = append(ents, zent{key, scoreOf(value)})
 			return true
 		})
-		slices.SortFunc(ents, func(a, b zent) int {
-			if zless(a, b) {
-				return -1
-			}
-			if zless(b, a) {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(ents, zcompare)
 		var num []byte
 		for _, e := range ents {
 			dst = AppendPacked(dst, e.m)

@@ -37,6 +37,17 @@ type zent struct {
 // zless orders members: by score, then by member bytes.
 func zless(a, b zent) bool { return a.s < b.s || (a.s == b.s && a.m < b.m) }
 
+// zcompare is zless as a comparison, for slices.SortFunc.
+func zcompare(a, b zent) int {
+	switch {
+	case zless(a, b):
+		return -1
+	case zless(b, a):
+		return 1
+	}
+	return 0
+}
+
 // zchunkMax is the most members a chunk holds before it splits, and
 // zchunkGrow the pairs a full chunk's slice grows by.
 const (
@@ -234,12 +245,32 @@ func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
 		z.fenAdd(ci, 1)
 		return
 	}
+	if ci == len(z.chunks)-1 && pos == zchunkMax {
+		// Past the last member (as when a set is built in order, from a
+		// packed value or a sorted result): the full chunk stays full
+		// and a new one is added after it, with no rebuild of the
+		// Fenwick tree. Splitting in halves rebuilt it on every split,
+		// the square of the length in all (seconds for a million).
+		z.chunks[ci] = ch[:zchunkMax:zchunkMax]
+		next := make([]zent, 1, zchunkGrow)
+		next[0] = e
+		z.chunks = append(z.chunks, next)
+		z.fenAppend()
+		return
+	}
 	half := len(ch) / 2
 	left := slices.Clone(ch[:half])
 	right := slices.Clone(ch[half:])
 	z.chunks[ci] = left
 	z.chunks = slices.Insert(z.chunks, ci+1, right)
 	z.rebuildFen()
+}
+
+// fenAppend extends the Fenwick tree to a chunk added after the last: its
+// node covers the chunks from i-lowbit(i)+1 to i (1-based).
+func (z *zsetObj) fenAppend() {
+	i := len(z.chunks)
+	z.fen = append(z.fen, len(z.chunks[i-1])+z.before(i-1)-z.before(i-i&-i))
 }
 
 // remove removes member m, which is there with score s.

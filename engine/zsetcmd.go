@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
@@ -262,11 +263,18 @@ func (e *Engine) ZRangeStore(d int, dst, src string, spec ZRangeSpec) (int, erro
 // storeZSetLocked stores the members (no duplicates) as dst's new value
 // and returns how many; event is the command's keyspace event.
 func (e *Engine) storeZSetLocked(d int, dst string, ms []zent, event string) int {
+	// Built in order, as a replica builds it from the packed value (which
+	// lists the members in order): the same members become a listpack's
+	// (where -0 is 0) up to the same point, so it need not be built again
+	// from that value. Each insert then adds to the last chunk.
+	slices.SortFunc(ms, zcompare)
 	out := &zsetObj{}
 	for _, m := range ms {
 		out.insert(m.m, m.s, e.climits)
 	}
-	if _, stored := e.storeCollLocked(d, dst, out, 0); stored {
+	start := len(e.hbuf)
+	e.hbuf = out.pack(e.hbuf)
+	if e.storeBuiltLocked(d, dst, out, e.hbuf[start:len(e.hbuf):len(e.hbuf)]) {
 		e.notify(EventZSet, event, d, dst)
 	}
 	return out.n

@@ -174,12 +174,7 @@ func (e *Engine) ZSetOp(d int, op int, keys []string, weights []float64, agg int
 		return nil, err
 	}
 	out := zsetOpLocked(srcs, op, agg)
-	slices.SortFunc(out, func(a, b zent) int {
-		if zless(a, b) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(out, zcompare)
 	return members(out), nil
 }
 
