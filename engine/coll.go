@@ -246,18 +246,18 @@ func (e *Engine) storeCollLocked(d int, key string, c coll, at int64) (entry, bo
 	return en, true
 }
 
-// storeBuiltLocked is storeCollLocked for c, a new object built from its
-// members in the order packed (its reported value) lists them, as a
-// replica builds it from packed: it is stored as it is, not built again
-// from packed (for a million members, most of a STORE command's time).
-// It reports whether it stored c (an empty c deletes key).
-func (e *Engine) storeBuiltLocked(d int, key string, c coll, packed []byte) bool {
+// storeBuiltLocked is storeCollLocked for c, a new object built as a
+// replica builds it from packed (its reported value), with expiry at: it
+// is stored as it is, not built again from packed (for a million members,
+// most of a STORE command's or RESTORE's time). It reports whether it
+// stored c (an empty c deletes key).
+func (e *Engine) storeBuiltLocked(d int, key string, c coll, packed []byte, at int64) bool {
 	if c.length() == 0 && !keepsEmpty(c.typ()) {
-		_, stored := e.storeCollLocked(d, key, c, 0)
+		_, stored := e.storeCollLocked(d, key, c, at)
 		return stored
 	}
-	en := e.putCollLocked(d, key, c, 0)
-	e.emit(Effect{Kind: EffectObject, Type: c.typ(), DB: d, Key: en.key, Value: packed})
+	en := e.putCollLocked(d, key, c, at)
+	e.emit(Effect{Kind: EffectObject, Type: c.typ(), DB: d, Key: en.key, Value: packed, ExpireAt: at})
 	return true
 }
 

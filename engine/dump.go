@@ -84,7 +84,8 @@ func (e *Engine) Restore(it *Item, o RestoreOptions) error {
 	case h != nil:
 		e.storeHashLocked(d, key, h, it.ExpireAt)
 	case c != nil:
-		e.storeCollLocked(d, key, c, it.ExpireAt)
+		// Built from the bytes reported, as a replica builds it.
+		e.storeBuiltLocked(d, key, c, it.Value, it.ExpireAt)
 	default:
 		e.storeLocked(d, key, it.Value, it.ExpireAt, encAuto)
 	}

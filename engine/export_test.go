@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
 )
@@ -235,19 +236,26 @@ func checkZSetChunks(z *zsetObj) error {
 		return fmt.Errorf("%d chunks, Fenwick tree of %d", len(z.chunks), len(z.fen))
 	}
 	n := 0
-	for ci, ch := range z.chunks {
-		if len(ch) == 0 || len(ch) > zchunkMax {
-			return fmt.Errorf("chunk %d holds %d", ci, len(ch))
+	for ci := range z.chunks {
+		ch := &z.chunks[ci]
+		if ch.len() == 0 || ch.len() > zchunkMax {
+			return fmt.Errorf("chunk %d holds %d", ci, ch.len())
 		}
 		if z.before(ci) != n {
 			return fmt.Errorf("Fenwick tree counts %d before chunk %d, the chunks %d", z.before(ci), ci, n)
 		}
-		for i, e := range ch {
-			if (i > 0 && !zless(ch[i-1], e)) || (i == 0 && ci > 0 && !zless(z.chunks[ci-1][len(z.chunks[ci-1])-1], e)) {
+		for i := range ch.ents {
+			if x := ch.ents[i]; int(x.off)+int(x.n) > len(ch.buf) {
+				return fmt.Errorf("chunk %d: member %d at %d+%d, past its buffer (%d)", ci, i, x.off, x.n, len(ch.buf))
+			}
+			if (i > 0 && !zless(ch.at(i-1), ch.at(i))) || (i == 0 && ci > 0 && !zless(z.chunks[ci-1].last(), ch.at(i))) {
 				return fmt.Errorf("chunk %d: member %d out of order", ci, i)
 			}
+			if s, ok := z.score(ch.at(i).m); z.idx != nil && (!ok || math.Float64bits(s) != math.Float64bits(ch.at(i).s)) {
+				return fmt.Errorf("chunk %d: member %q scores %v, the index %v", ci, ch.at(i).m, ch.at(i).s, s)
+			}
 		}
-		n += len(ch)
+		n += ch.len()
 	}
 	if n != z.n || z.before(len(z.chunks)) != n {
 		return fmt.Errorf("%d members in the chunks, n %d, Fenwick tree %d", n, z.n, z.before(len(z.chunks)))

@@ -129,7 +129,7 @@ func (e *Engine) SetAlgebraStore(d int, op SetOp, dst string, keys []string) (in
 		e.hbuf = AppendPacked(e.hbuf, m)
 		return true
 	})
-	if e.storeBuiltLocked(d, dst, res, e.hbuf[start:len(e.hbuf):len(e.hbuf)]) {
+	if e.storeBuiltLocked(d, dst, res, e.hbuf[start:len(e.hbuf):len(e.hbuf)], 0) {
 		e.notify(EventSet, [...]string{SetInter: "sinterstore", SetUnion: "sunionstore", SetDiff: "sdiffstore"}[op], d, dst)
 	}
 	return res.length(), nil

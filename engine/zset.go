@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/nadb-server/nadb-server/engine/slab"
@@ -65,7 +66,7 @@ const zmemberOverhead = 80
 
 // zsetObj is one sorted set.
 type zsetObj struct {
-	chunks [][]zent    // sorted runs, none empty, in order
+	chunks []zchunk    // sorted runs, none empty, in order (zchunk.go)
 	fen    []int       // Fenwick tree over the chunks' lengths (1-based)
 	n      int         // members
 	idx    *slab.Table // member -> score (8 bytes); nil for a listpack
@@ -100,9 +101,9 @@ func (z *zsetObj) encoding() string {
 
 func (z *zsetObj) clone() coll {
 	c := &zsetObj{n: z.n, vh: z.vh, mem: z.mem, fen: slices.Clone(z.fen)}
-	c.chunks = make([][]zent, len(z.chunks))
-	for i, ch := range z.chunks {
-		c.chunks[i] = slices.Clone(ch)
+	c.chunks = make([]zchunk, len(z.chunks))
+	for i := range z.chunks {
+		c.chunks[i] = z.chunks[i].clone()
 	}
 	if z.idx != nil {
 		c.buildIndex()
@@ -138,6 +139,7 @@ func parseStoredScore(b []byte) (float64, error) {
 func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
 	z := &zsetObj{}
 	var m []byte
+	var ents []zent
 	odd := false
 	var bad error
 	err := EachPacked(p, func(w []byte) bool {
@@ -151,11 +153,7 @@ func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
 			bad = err
 			return false
 		}
-		if _, dup := z.score(string(m)); dup {
-			bad = fmt.Errorf("member %q twice", m)
-			return false
-		}
-		z.insert(string(m), s, lim)
+		ents = append(ents, zent{bstr(m), s}) // aliases p
 		return true
 	})
 	switch {
@@ -165,6 +163,18 @@ func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
 		return nil, fmt.Errorf("zset: %w", bad)
 	case odd:
 		return nil, fmt.Errorf("zset: %w: a member without a score", ErrBadPacked)
+	}
+	// Inserted in order, whatever the order of p: one by one in p's
+	// order, members from the highest score down (as an RDB payload lists
+	// a skiplist's) each went before the first, and every chunk added
+	// there rebuilt the Fenwick tree. A replica builds the same value
+	// from the same bytes the same way.
+	slices.SortFunc(ents, zcompare)
+	for _, e := range ents {
+		if _, dup := z.score(e.m); dup {
+			return nil, fmt.Errorf("zset: member %q twice", e.m)
+		}
+		z.insert(e.m, e.s, lim)
 	}
 	return z, nil
 }
@@ -178,9 +188,10 @@ func (z *zsetObj) score(m string) (float64, bool) {
 		}
 		return scoreOf(r.Value), true
 	}
-	for _, ch := range z.chunks {
-		for _, e := range ch {
-			if e.m == m {
+	for ci := range z.chunks {
+		ch := &z.chunks[ci]
+		for i := range ch.ents {
+			if e := ch.at(i); e.m == m {
 				return e.s, true
 			}
 		}
@@ -226,22 +237,14 @@ func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
 		z.idx.Set(m, b[:], 0, 0, 0, 0)
 	}
 	if len(z.chunks) == 0 {
-		z.chunks = [][]zent{{e}}
+		z.chunks = []zchunk{newZChunk(e)}
 		z.rebuildFen()
 		return
 	}
 	ci, pos := z.locate(e)
-	ch := z.chunks[ci]
-	if len(ch) == cap(ch) {
-		// Grow by a few pairs, not by doubling: a chunk's spare room is
-		// memory every member pays for.
-		grown := make([]zent, len(ch), min(len(ch)+zchunkGrow, zchunkMax+1))
-		copy(grown, ch)
-		ch = grown
-	}
-	ch = slices.Insert(ch, pos, e)
-	if len(ch) <= zchunkMax {
-		z.chunks[ci] = ch
+	ch := &z.chunks[ci]
+	if ch.len() < zchunkMax {
+		ch.insert(pos, e)
 		z.fenAdd(ci, 1)
 		return
 	}
@@ -251,17 +254,12 @@ func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
 		// and a new one is added after it, with no rebuild of the
 		// Fenwick tree. Splitting in halves rebuilt it on every split,
 		// the square of the length in all (seconds for a million).
-		z.chunks[ci] = ch[:zchunkMax:zchunkMax]
-		next := make([]zent, 1, zchunkGrow)
-		next[0] = e
-		z.chunks = append(z.chunks, next)
+		z.chunks = append(z.chunks, newZChunk(e))
 		z.fenAppend()
 		return
 	}
-	half := len(ch) / 2
-	left := slices.Clone(ch[:half])
-	right := slices.Clone(ch[half:])
-	z.chunks[ci] = left
+	ch.insert(pos, e)
+	right := ch.split(ch.len() / 2)
 	z.chunks = slices.Insert(z.chunks, ci+1, right)
 	z.rebuildFen()
 }
@@ -270,7 +268,7 @@ func (z *zsetObj) insert(m string, s float64, lim CollLimits) {
 // node covers the chunks from i-lowbit(i)+1 to i (1-based).
 func (z *zsetObj) fenAppend() {
 	i := len(z.chunks)
-	z.fen = append(z.fen, len(z.chunks[i-1])+z.before(i-1)-z.before(i-i&-i))
+	z.fen = append(z.fen, z.chunks[i-1].len()+z.before(i-1)-z.before(i-i&-i))
 }
 
 // remove removes member m, which is there with score s.
@@ -283,9 +281,9 @@ func (z *zsetObj) remove(m string, s float64) {
 	if z.idx != nil {
 		z.idx.Delete(m)
 	}
-	ch := slices.Delete(z.chunks[ci], pos, pos+1)
-	if len(ch) > 0 {
-		z.chunks[ci] = ch
+	ch := &z.chunks[ci]
+	ch.remove(pos)
+	if ch.len() > 0 {
 		z.fenAdd(ci, -1)
 		return
 	}
@@ -304,26 +302,8 @@ func (z *zsetObj) del(m string) bool {
 
 // locate returns the chunk and the position in it where e is or would go.
 func (z *zsetObj) locate(e zent) (ci, pos int) {
-	ci, _ = slices.BinarySearchFunc(z.chunks, e, func(ch []zent, e zent) int {
-		if zless(ch[len(ch)-1], e) {
-			return -1
-		}
-		return 1
-	})
-	if ci == len(z.chunks) {
-		ci--
-	}
-	ch := z.chunks[ci]
-	pos, _ = slices.BinarySearchFunc(ch, e, func(a, e zent) int {
-		if zless(a, e) {
-			return -1
-		}
-		if zless(e, a) {
-			return 1
-		}
-		return 0
-	})
-	return ci, pos
+	ci = min(sort.Search(len(z.chunks), func(i int) bool { return !zless(z.chunks[i].last(), e) }), len(z.chunks)-1)
+	return ci, z.chunks[ci].search(e)
 }
 
 // convert makes a listpack a skiplist: the index is built.
@@ -336,8 +316,10 @@ func (z *zsetObj) convert() {
 func (z *zsetObj) buildIndex() {
 	z.idx = slab.NewGrowing()
 	var b [8]byte
-	for _, ch := range z.chunks {
-		for _, e := range ch {
+	for ci := range z.chunks {
+		ch := &z.chunks[ci]
+		for i := range ch.ents {
+			e := ch.at(i)
 			binary.LittleEndian.PutUint64(b[:], math.Float64bits(e.s))
 			z.idx.Set(e.m, b[:], 0, 0, 0, 0)
 		}
@@ -346,8 +328,8 @@ func (z *zsetObj) buildIndex() {
 
 func (z *zsetObj) rebuildFen() {
 	z.fen = make([]int, len(z.chunks)+1)
-	for i, ch := range z.chunks {
-		z.fen[i+1] += len(ch)
+	for i := range z.chunks {
+		z.fen[i+1] += z.chunks[i].len()
 		if j := (i + 1) + (i+1)&-(i+1); j < len(z.fen) {
 			z.fen[j] += z.fen[i+1]
 		}
@@ -398,29 +380,18 @@ func (z *zsetObj) rank(m string) (int, bool) {
 // at returns the member at rank r.
 func (z *zsetObj) at(r int) zent {
 	ci, pos := z.seek(r)
-	return z.chunks[ci][pos]
+	return z.chunks[ci].at(pos)
 }
 
 // count returns how many members f is false for, f being false then true
 // along the order (a lower bound).
 func (z *zsetObj) count(f func(zent) bool) int {
-	ci, _ := slices.BinarySearchFunc(z.chunks, 0, func(ch []zent, _ int) int {
-		if !f(ch[len(ch)-1]) {
-			return -1
-		}
-		return 1
-	})
+	ci := sort.Search(len(z.chunks), func(i int) bool { return f(z.chunks[i].last()) })
 	if ci == len(z.chunks) {
 		return z.n
 	}
-	ch := z.chunks[ci]
-	pos, _ := slices.BinarySearchFunc(ch, 0, func(e zent, _ int) int {
-		if !f(e) {
-			return -1
-		}
-		return 1
-	})
-	return z.before(ci) + pos
+	ch := &z.chunks[ci]
+	return z.before(ci) + sort.Search(ch.len(), func(i int) bool { return f(ch.at(i)) })
 }
 
 // each calls fn for the members of ranks lo to hi-1, in order (reverse:
@@ -432,26 +403,27 @@ func (z *zsetObj) each(lo, hi int, reverse bool, fn func(zent) bool) {
 	if !reverse {
 		ci, pos := z.seek(lo)
 		for n := hi - lo; n > 0; ci, pos = ci+1, 0 {
-			for _, e := range z.chunks[ci][pos:min(len(z.chunks[ci]), pos+n)] {
-				if !fn(e) {
+			ch := &z.chunks[ci]
+			for i := pos; i < min(ch.len(), pos+n); i++ {
+				if !fn(ch.at(i)) {
 					return
 				}
-				n--
 			}
+			n -= min(ch.len(), pos+n) - pos
 		}
 		return
 	}
 	ci, pos := z.seek(hi - 1)
 	for n := hi - lo; n > 0; {
-		ch := z.chunks[ci]
+		ch := &z.chunks[ci]
 		for ; pos >= 0 && n > 0; pos-- {
-			if !fn(ch[pos]) {
+			if !fn(ch.at(pos)) {
 				return
 			}
 			n--
 		}
 		if ci--; ci >= 0 {
-			pos = len(z.chunks[ci]) - 1
+			pos = z.chunks[ci].len() - 1
 		}
 	}
 }

@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -507,4 +509,74 @@ func TestZSetSnapshotCopyOnWrite(t *testing.T) {
 	release()
 	require.NoError(t, e.CheckInvariants())
 	replay(t, v)
+}
+
+// TestZSetMembersHandedOutStay: the members a read hands out (strings
+// sharing a chunk's buffer) keep their bytes through every later change of
+// the sorted set and of a COPY of it (inserts into spare room, repacks,
+// splits, removals, a copy written on both sides), and both stay what a
+// model of them says.
+func TestZSetMembersHandedOutStay(t *testing.T) {
+	for _, compact := range []bool{false, true} {
+		t.Run(fmt.Sprint("compact=", compact), func(t *testing.T) { testZSetMembersHandedOutStay(t, compact) })
+	}
+}
+
+func testZSetMembersHandedOutStay(t *testing.T, compact bool) {
+	v := newEnv(t)
+	e := v.e
+	e.SetCompactEffects(compact) // on: COPY copies the object itself
+	rng := rand.New(rand.NewPCG(5, 6))
+	model := map[string]map[string]float64{"z": {}, "c": {}}
+	type held struct{ got, want []engine.ZMember }
+	var kept []held
+	read := func(key string) []engine.ZMember {
+		got, err := e.ZRange(0, key, engine.ZRangeSpec{By: engine.ZByRank, Start: 0, Stop: -1})
+		require.NoError(t, err)
+		return got
+	}
+	check := func(step int) {
+		for key, m := range model {
+			got := map[string]float64{}
+			for _, zm := range read(key) {
+				got[zm.Member] = zm.Score
+			}
+			require.Equal(t, m, got, "step %d: %s", step, key)
+		}
+	}
+	for step := range 6000 {
+		key := []string{"z", "c"}[rng.IntN(2)]
+		m := strings.Repeat("x", rng.IntN(12)) + strconv.Itoa(rng.IntN(600))
+		switch op := rng.IntN(20); {
+		case op < 10:
+			sc := float64(rng.IntN(40))
+			_, _, _, err := e.ZAdd(0, key, engine.ZAddOptions{}, []float64{sc}, [][]byte{[]byte(m)})
+			require.NoError(t, err)
+			model[key][m] = sc
+		case op < 16:
+			_, err := e.ZRem(0, key, [][]byte{[]byte(m)})
+			require.NoError(t, err)
+			delete(model[key], m)
+		case op < 17:
+			_, err := e.Copy(0, "z", 0, "c", true)
+			require.NoError(t, err)
+			model["c"] = maps.Clone(model["z"])
+		default:
+			got := read(key)
+			want := make([]engine.ZMember, len(got))
+			for i, zm := range got {
+				want[i] = engine.ZMember{Member: strings.Clone(zm.Member), Score: zm.Score}
+			}
+			kept = append(kept, held{got, want})
+		}
+		if step%50 == 0 {
+			check(step)
+		}
+	}
+	check(-1)
+	require.NoError(t, e.CheckInvariants())
+	require.NotEmpty(t, kept)
+	for i, h := range kept {
+		require.Equal(t, h.want, h.got, "read %d changed after it was handed out", i)
+	}
 }

@@ -274,7 +274,7 @@ func (e *Engine) storeZSetLocked(d int, dst string, ms []zent, event string) int
 	}
 	start := len(e.hbuf)
 	e.hbuf = out.pack(e.hbuf)
-	if e.storeBuiltLocked(d, dst, out, e.hbuf[start:len(e.hbuf):len(e.hbuf)]) {
+	if e.storeBuiltLocked(d, dst, out, e.hbuf[start:len(e.hbuf):len(e.hbuf)], 0) {
 		e.notify(EventZSet, event, d, dst)
 	}
 	return out.n
