@@ -12,14 +12,15 @@ import (
 )
 
 // A sorted set keeps its members ordered by score, then by member bytes,
-// in chunks: sorted runs of at most zchunkMax members, each a slice of
-// (member, score) pairs, with a Fenwick tree of the chunks' lengths. A
-// member costs its pair (a string header and a float, one pointer), and
-// finding a place, a rank or the member at a rank takes O(log n) steps
-// plus a copy within one chunk; a chunk that grows past zchunkMax splits
-// in two and an emptied one goes, which rebuilds the Fenwick tree
-// (O(n/zchunkMax), once per many changes). It is, in effect, a two-level
-// B-tree with counts.
+// in chunks: sorted runs of at most zchunkMax members, each its members'
+// bytes in one buffer and a slice of (place, score) slots, pointer-free
+// (zchunk.go), with a Fenwick tree of the chunks' lengths. A member costs
+// its bytes and a 16-byte slot, and finding a place, a rank or the member
+// at a rank takes O(log n) steps plus a copy within one chunk; a chunk
+// that grows past zchunkMax splits in two (or, past the last member, a
+// new one follows it, the tree extended in O(log n)) and an emptied one
+// goes, which rebuilds the Fenwick tree (O(n/zchunkMax), once per many
+// changes). It is, in effect, a two-level B-tree with counts.
 //
 // As in Redis, a small sorted set (at most zset-max-listpack-entries
 // members, none longer than zset-max-listpack-value bytes) is a
