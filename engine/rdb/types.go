@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/nadb-server/nadb-server/engine"
 )
@@ -27,22 +28,35 @@ func words(p []byte) ([][]byte, error) {
 	return ws, nil
 }
 
+// count returns the number of elements of packed value p. The encoders
+// walk p's elements where they lie (engine.EachPacked) rather than
+// collecting them: a slice of a million element slices was most of a
+// large value's DUMP, in its making and in the collector's scans of it.
+func count(p []byte) (int, error) {
+	n, err := engine.CountPacked(p)
+	if err != nil {
+		return 0, ErrBadData
+	}
+	return n, nil
+}
+
+// each calls fn for every element of packed value p (checked by count).
+func each(p []byte, fn func(el []byte)) {
+	_ = engine.EachPacked(p, func(el []byte) bool { fn(el); return true })
+}
+
 func encodeHash(dst, p []byte, encoding string) ([]byte, error) {
-	ws, err := words(p)
-	if err != nil || len(ws)%2 != 0 {
+	n, err := count(p)
+	if err != nil || n%2 != 0 {
 		return dst, ErrBadData
 	}
 	if encoding == "listpack" {
 		w := newLP(len(p))
-		for _, el := range ws {
-			w.add(el)
-		}
+		each(p, w.add)
 		return appendRaw(append(dst, typeHashListpack), w.finish()), nil
 	}
-	dst = appendLen(append(dst, typeHash), uint64(len(ws)/2))
-	for _, el := range ws {
-		dst = appendString(dst, el)
-	}
+	dst = appendLen(append(dst, typeHash), uint64(n/2))
+	each(p, func(el []byte) { dst = appendString(dst, el) })
 	return dst, nil
 }
 
@@ -62,26 +76,26 @@ func encodeList(dst, p []byte) ([]byte, error) {
 }
 
 func encodeSet(dst, p []byte, encoding string) ([]byte, error) {
-	ws, err := words(p)
+	n, err := count(p)
 	if err != nil {
 		return dst, err
 	}
 	if encoding == "intset" {
-		vs := make([]int64, 0, len(ws))
-		for _, m := range ws {
+		vs := make([]int64, 0, n)
+		bad := false
+		each(p, func(m []byte) {
 			v, ok := engine.ParseInt(m)
-			if !ok {
-				return dst, ErrBadData
-			}
+			bad = bad || !ok
 			vs = append(vs, v)
+		})
+		if bad {
+			return dst, ErrBadData
 		}
 		slices.Sort(vs)
 		return appendRaw(append(dst, typeSetIntset), appendIntset(nil, vs)), nil
 	}
-	dst = appendLen(append(dst, typeSet), uint64(len(ws)))
-	for _, m := range ws {
-		dst = appendString(dst, m)
-	}
+	dst = appendLen(append(dst, typeSet), uint64(n))
+	each(p, func(m []byte) { dst = appendString(dst, m) })
 	return dst, nil
 }
 
@@ -89,21 +103,39 @@ func encodeSet(dst, p []byte, encoding string) ([]byte, error) {
 // set's order, or a skiplist's members from the highest score down with
 // binary scores, as Redis does.
 func encodeZSet(dst, p []byte, encoding string) ([]byte, error) {
-	ws, err := words(p)
-	if err != nil || len(ws)%2 != 0 {
+	n, err := count(p)
+	if err != nil || n%2 != 0 {
 		return dst, ErrBadData
 	}
-	scores := make([]float64, len(ws)/2)
-	for i := range scores {
-		if scores[i], err = parseScore(ws[2*i+1]); err != nil {
-			return dst, err
+	// Each member's place in p (offsets: no pointers for the collector
+	// to scan) and its score.
+	members := make([][2]int, 0, n/2)
+	scores := make([]float64, 0, n/2)
+	odd := false
+	each(p, func(el []byte) {
+		if !odd {
+			off := 0 // an empty member: any empty slice of p
+			if len(el) > 0 {
+				off = int(uintptr(unsafe.Pointer(&el[0])) - uintptr(unsafe.Pointer(&p[0])))
+			}
+			members = append(members, [2]int{off, off + len(el)})
+		} else {
+			s, serr := parseScore(el)
+			if serr != nil && err == nil {
+				err = serr
+			}
+			scores = append(scores, s)
 		}
+		odd = !odd
+	})
+	if err != nil {
+		return dst, err
 	}
 	if encoding == "listpack" {
 		w := newLP(len(p))
 		var num []byte
 		for i, s := range scores {
-			w.add(ws[2*i])
+			w.add(p[members[i][0]:members[i][1]])
 			num = formatScore(num[:0], s)
 			w.add(num)
 		}
@@ -111,7 +143,7 @@ func encodeZSet(dst, p []byte, encoding string) ([]byte, error) {
 	}
 	dst = appendLen(append(dst, typeZSet2), uint64(len(scores)))
 	for i := len(scores) - 1; i >= 0; i-- {
-		dst = appendString(dst, ws[2*i])
+		dst = appendString(dst, p[members[i][0]:members[i][1]])
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(scores[i]))
 	}
 	return dst, nil
@@ -282,13 +314,12 @@ func decodeObject(r *reader) (engine.ValueType, error) {
 
 // listNodes splits a packed list into the listpacks of its quicklist.
 func listNodes(p []byte) ([][]byte, error) {
-	ws, err := words(p)
-	if err != nil {
+	if _, err := count(p); err != nil {
 		return nil, err
 	}
 	var nodes [][]byte
 	var w *lpWriter
-	for _, el := range ws {
+	each(p, func(el []byte) {
 		if w != nil && w.size()+len(el)+11 > listNodeBytes {
 			nodes, w = append(nodes, w.finish()), nil
 		}
@@ -296,7 +327,7 @@ func listNodes(p []byte) ([][]byte, error) {
 			w = newLP(min(len(p), listNodeBytes))
 		}
 		w.add(el)
-	}
+	})
 	if w != nil {
 		nodes = append(nodes, w.finish())
 	}
@@ -307,7 +338,7 @@ func listNodes(p []byte) ([][]byte, error) {
 // TypeList item's value): its elements, its nodes, and the bytes of its
 // nodes' listpacks (DEBUG OBJECT's figures).
 func ListShape(p []byte) (elements, nodes, bytes int, err error) {
-	ws, err := words(p)
+	n, err := count(p)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -318,5 +349,5 @@ func ListShape(p []byte) (elements, nodes, bytes int, err error) {
 	for _, lp := range lps {
 		bytes += len(lp)
 	}
-	return len(ws), len(lps), bytes, nil
+	return n, len(lps), bytes, nil
 }
