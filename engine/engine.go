@@ -1035,6 +1035,19 @@ func (l *Loader) Commit(commit func(Digest)) {
 	}
 	e.observeAll(0)
 	e.observeDone()
+	// The loaded objects are new: no snapshot taken before now holds
+	// them, so none is given a view or a copy of them at their first
+	// write (see snapview.go).
+	for _, dd := range dbs {
+		for i := range dd.colls {
+			dd.colls[i].born = e.capGen
+		}
+		for _, o := range dd.hashes {
+			if o != nil {
+				o.born = e.capGen
+			}
+		}
+	}
 	copy(e.dbs, dbs)
 	e.setFunctionsLocked(l.functions) // what the source held: none if it held none
 	e.digest = digest

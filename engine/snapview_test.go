@@ -126,3 +126,29 @@ func TestSnapshotViewsUnderWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotIgnoresLoadedValues: values a full resynchronisation loads
+// (Replace) after a snapshot was taken are none of the snapshot's: their
+// first write gives it no view, and it still reads what it captured.
+func TestSnapshotIgnoresLoadedValues(t *testing.T) {
+	v := newEnv(t)
+	e := v.e
+	engine.SetViewMin(e, 0)
+	e.Set(0, "old", []byte("v"), engine.SetOptions{}) // the snapshot holds no collection
+	var at engine.Digest
+	snap := e.Capture(func(d engine.Digest) { at = d })
+	defer snap.Release()
+	members := make([][]byte, 600) // past set-max-intset-entries: a table
+	for i := range members {
+		members[i] = []byte("m" + strconv.Itoa(i))
+	}
+	loaded := newEnv(t).e
+	_, err := loaded.SAdd(0, "s", members)
+	require.NoError(t, err)
+	items := snapshotItems(loaded.Capture(nil))
+	e.Replace(items, nil)
+	_, err = e.SAdd(0, "s", bs("new"))
+	require.NoError(t, err)
+	require.Equal(t, at, engine.DigestOf(snapshotItems(snap)))
+	require.Zero(t, engine.SnapshotViews(snap), "a loaded value was given to a snapshot taken before it")
+}
