@@ -244,6 +244,13 @@ func checkZSetChunks(z *zsetObj) error {
 		if z.before(ci) != n {
 			return fmt.Errorf("Fenwick tree counts %d before chunk %d, the chunks %d", z.before(ci), ci, n)
 		}
+		live := 0
+		for _, x := range ch.ents {
+			live += int(x.n)
+		}
+		if live != ch.live {
+			return fmt.Errorf("chunk %d: members of %d bytes, counted %d", ci, live, ch.live)
+		}
 		for i := range ch.ents {
 			if x := ch.ents[i]; int(x.off)+int(x.n) > len(ch.buf) {
 				return fmt.Errorf("chunk %d: member %d at %d+%d, past its buffer (%d)", ci, i, x.off, x.n, len(ch.buf))
@@ -261,4 +268,21 @@ func checkZSetChunks(z *zsetObj) error {
 		return fmt.Errorf("%d members in the chunks, n %d, Fenwick tree %d", n, z.n, z.before(len(z.chunks)))
 	}
 	return nil
+}
+
+// ZSetBuffers returns the bytes the chunk buffers of key's sorted set
+// take (their capacity) and the bytes of its members.
+func ZSetBuffers(e *Engine, d int, key string) (buffers, members int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.getLocked(d, key)
+	if !ok {
+		return 0, 0
+	}
+	z := e.collOf(d, &en).(*zsetObj)
+	for _, ch := range z.chunks {
+		buffers += cap(ch.buf)
+		members += ch.live
+	}
+	return buffers, members
 }

@@ -19,10 +19,13 @@ import (
 // the strings at hands out alias them: a new member's bytes go after the
 // others, into buf's spare room, or with the members still there into a
 // new buffer when there is none; a removed member's stay until then. The
-// old buffer lives on as long as a string handed out refers to it.
+// old buffer lives on as long as a string handed out refers to it. A
+// chunk whose members take less than a quarter of its buffer moves them
+// to a new one, so that removals free memory too.
 type zchunk struct {
 	buf  []byte
 	ents []zslot
+	live int // the bytes of buf its members take
 }
 
 // zslot is one member of a chunk: its bytes, buf[off:off+n], and score.
@@ -57,6 +60,7 @@ func (c *zchunk) insert(pos int, e zent) {
 	}
 	off := len(c.buf)
 	c.buf = append(c.buf, e.m...)
+	c.live += len(e.m)
 	if len(c.ents) == cap(c.ents) {
 		// Grow by a few slots, not by doubling: a chunk's spare room
 		// is memory every member pays for.
@@ -69,16 +73,18 @@ func (c *zchunk) insert(pos int, e zent) {
 
 // remove removes the member at position pos (its bytes stay until the
 // next repack).
-func (c *zchunk) remove(pos int) { c.ents = slices.Delete(c.ents, pos, pos+1) }
+func (c *zchunk) remove(pos int) {
+	c.live -= int(c.ents[pos].n)
+	c.ents = slices.Delete(c.ents, pos, pos+1)
+	if cap(c.buf) > 4*c.live+256 {
+		c.repack(0)
+	}
+}
 
 // repack moves the members into a new buffer with room for more bytes
 // after them, and a quarter more.
 func (c *zchunk) repack(more int) {
-	live := 0
-	for _, x := range c.ents {
-		live += int(x.n)
-	}
-	need := live + more
+	need := c.live + more
 	buf := make([]byte, 0, max(need+need/4, 64))
 	for i := range c.ents {
 		x := &c.ents[i]
@@ -94,7 +100,11 @@ func (c *zchunk) repack(more int) {
 // spare room, so that only this one writes past the bytes they share.
 func (c *zchunk) split(pos int) zchunk {
 	right := zchunk{buf: c.buf[:len(c.buf):len(c.buf)], ents: slices.Clone(c.ents[pos:])}
+	for _, x := range right.ents {
+		right.live += int(x.n)
+	}
 	c.ents = slices.Clone(c.ents[:pos])
+	c.live -= right.live
 	return right
 }
 
@@ -102,7 +112,7 @@ func (c *zchunk) split(pos int) zchunk {
 // spare room (as split's new chunk does): c itself is not written, as a
 // snapshot may be reading it.
 func (c *zchunk) clone() zchunk {
-	return zchunk{buf: c.buf[:len(c.buf):len(c.buf)], ents: slices.Clone(c.ents)}
+	return zchunk{buf: c.buf[:len(c.buf):len(c.buf)], ents: slices.Clone(c.ents), live: c.live}
 }
 
 // newZChunk returns a chunk of member e alone.

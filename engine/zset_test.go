@@ -580,3 +580,34 @@ func testZSetMembersHandedOutStay(t *testing.T, compact bool) {
 		require.Equal(t, h.want, h.got, "read %d changed after it was handed out", i)
 	}
 }
+
+// TestZSetRemovalsFreeBuffers: removing most members of a large sorted
+// set leaves its chunk buffers in proportion to the members left, not to
+// the ones there were (a chunk that only lost members kept its buffer).
+func TestZSetRemovalsFreeBuffers(t *testing.T) {
+	v := newEnv(t)
+	e := v.e
+	const n = 128 * 200
+	member := func(i int) []byte { return []byte(fmt.Sprintf("%07d%s", i, strings.Repeat("x", 200))) }
+	for s := 0; s < n; s += 1000 {
+		var ms [][]byte
+		var sc []float64
+		for i := s; i < min(s+1000, n); i++ {
+			ms, sc = append(ms, member(i)), append(sc, float64(i))
+		}
+		_, _, _, err := e.ZAdd(0, "z", engine.ZAddOptions{}, sc, ms)
+		require.NoError(t, err)
+	}
+	full, _ := engine.ZSetBuffers(e, 0, "z")
+	var gone [][]byte
+	for i := range n {
+		if i%128 != 0 {
+			gone = append(gone, member(i))
+		}
+	}
+	_, err := e.ZRem(0, "z", gone)
+	require.NoError(t, err)
+	buffers, members := engine.ZSetBuffers(e, 0, "z")
+	require.Equal(t, n/128*207, members)
+	require.Less(t, buffers, 5*members+256*n/128, "chunk buffers of %d bytes for %d bytes of members (%d before the removals)", buffers, members, full)
+}
