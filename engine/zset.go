@@ -125,6 +125,23 @@ func (z *zsetObj) pack(dst []byte) []byte {
 	return dst
 }
 
+// zsetFor returns an empty sorted set in the encoding Redis gives a value
+// of these members that it loads or stores whole: a skiplist from the
+// start when they are too many or one is too long for a listpack, so that
+// every -0 score stays -0 (inserted one by one into a listpack that
+// converts later, the first members' -0 became 0), else a listpack.
+func zsetFor(ents []zent, lim CollLimits) *zsetObj {
+	z := &zsetObj{}
+	big := int64(len(ents)) > lim.ZSetEntries
+	for i := 0; i < len(ents) && !big; i++ {
+		big = int64(len(ents[i].m)) > lim.ZSetValue
+	}
+	if big {
+		z.convert()
+	}
+	return z
+}
+
 // parseStoredScore reads a score as pack and the ZADD operation write it.
 func parseStoredScore(b []byte) (float64, error) {
 	s, err := strconv.ParseFloat(string(b), 64)
@@ -138,7 +155,6 @@ func parseStoredScore(b []byte) (float64, error) {
 // refusing an odd count, a score that is not a number and a member given
 // twice.
 func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
-	z := &zsetObj{}
 	var m []byte
 	var ents []zent
 	odd := false
@@ -171,6 +187,7 @@ func zsetFromPacked(p []byte, lim CollLimits) (coll, error) {
 	// there rebuilt the Fenwick tree. A replica builds the same value
 	// from the same bytes the same way.
 	slices.SortFunc(ents, zcompare)
+	z := zsetFor(ents, lim)
 	for _, e := range ents {
 		if _, dup := z.score(e.m); dup {
 			return nil, fmt.Errorf("zset: member %q twice", e.m)

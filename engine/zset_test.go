@@ -611,3 +611,41 @@ func TestZSetRemovalsFreeBuffers(t *testing.T) {
 	require.Equal(t, n/128*207, members)
 	require.Less(t, buffers, 5*members+256*n/128, "chunk buffers of %d bytes for %d bytes of members (%d before the removals)", buffers, members, full)
 }
+
+// TestZSetNegativeZeroKeptWhole: a sorted set too large for a listpack
+// keeps its -0 scores when it is stored whole (ZUNIONSTORE), restored
+// (DUMP, RESTORE) or loaded from a snapshot, as Redis's does, on the
+// primary and on a replica of it alike. (Inserted one by one into a
+// listpack that converted later, the lowest members' -0 became 0.)
+func TestZSetNegativeZeroKeptWhole(t *testing.T) {
+	v := newEnv(t)
+	e := v.e
+	e.SetCompactEffects(true)
+	var ms [][]byte
+	var sc []float64
+	for i := range 200 {
+		ms, sc = append(ms, []byte("m"+strconv.Itoa(i))), append(sc, float64(i+1))
+	}
+	_, _, _, err := e.ZAdd(0, "z", engine.ZAddOptions{}, sc, ms)
+	require.NoError(t, err)
+	// A skiplist now: -0 stays -0 (in a listpack it is 0, in both).
+	negZero := math.Copysign(0, -1)
+	_, _, _, err = e.ZAdd(0, "z", engine.ZAddOptions{}, []float64{negZero, negZero}, bs("a", "b"))
+	require.NoError(t, err)
+	_, err = e.ZSetOpStore(0, "u", engine.ZUnion, []string{"z"}, nil, engine.ZAggSum)
+	require.NoError(t, err)
+	it, _, ok := e.Dump(0, "z")
+	require.True(t, ok)
+	require.NoError(t, e.Restore(&engine.Item{DB: 0, Key: "r", Type: it.Type, Value: it.Value}, engine.RestoreOptions{}))
+	r := replay(t, v)
+	loaded := newEnv(t).e
+	loaded.Replace(snapshotItems(e.Capture(nil)), nil)
+	for _, eng := range []*engine.Engine{e, r, loaded} {
+		for _, key := range []string{"z", "u", "r"} {
+			s, ok, err := eng.ZScore(0, key, []byte("a"))
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.True(t, math.Signbit(s), "%s: a scores %v", key, s)
+		}
+	}
+}

@@ -263,12 +263,12 @@ func (e *Engine) ZRangeStore(d int, dst, src string, spec ZRangeSpec) (int, erro
 // storeZSetLocked stores the members (no duplicates) as dst's new value
 // and returns how many; event is the command's keyspace event.
 func (e *Engine) storeZSetLocked(d int, dst string, ms []zent, event string) int {
-	// Built in order, as a replica builds it from the packed value (which
-	// lists the members in order): the same members become a listpack's
-	// (where -0 is 0) up to the same point, so it need not be built again
-	// from that value. Each insert then adds to the last chunk.
+	// Built as a replica builds it from the packed value (zsetFromPacked:
+	// in the encoding the whole value calls for, then in order), so it
+	// need not be built again from that value. Each insert adds to the
+	// last chunk.
 	slices.SortFunc(ms, zcompare)
-	out := &zsetObj{}
+	out := zsetFor(ms, e.climits)
 	for _, m := range ms {
 		out.insert(m.m, m.s, e.climits)
 	}
