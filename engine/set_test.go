@@ -398,3 +398,32 @@ func TestSetIntsetWidths(t *testing.T) {
 	require.NoError(t, e.CheckInvariants())
 	replay(t, v)
 }
+
+// TestSPopRebuildReplicated: an SPOP that leaves few members builds the
+// set again (an intset when they are integers, as Redis's third case
+// does), and a replica's set takes the same encoding and keeps the key's
+// expiry.
+func TestSPopRebuildReplicated(t *testing.T) {
+	v := newEnv(t)
+	e := v.e
+	members := make([][]byte, 1000) // past set-max-intset-entries: a hashtable
+	for i := range members {
+		members[i] = []byte(strconv.Itoa(i))
+	}
+	_, err := e.SAdd(0, "s", members)
+	require.NoError(t, err)
+	require.True(t, e.Expire(0, "s", v.clk.Ms()+3600_000, engine.ExpireAlways))
+	popped, err := e.SPop(0, "s", 900)
+	require.NoError(t, err)
+	require.Len(t, popped, 900)
+	r := replay(t, v)
+	for _, eng := range []*engine.Engine{e, r} {
+		enc, ok := eng.Encoding(0, "s")
+		require.True(t, ok)
+		require.Equal(t, "intset", enc)
+		n, err := eng.SCard(0, "s")
+		require.NoError(t, err)
+		require.Equal(t, 100, n)
+	}
+	require.Equal(t, e.ExpireTime(0, "s"), r.ExpireTime(0, "s"))
+}

@@ -148,6 +148,7 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 		return out, nil
 	}
 	out := make([][]byte, 0, count)
+	var whole []byte // the rebuilt set's packed value, reported whole
 	if s.tab != nil {
 		for range count {
 			m := s.random(e.randIntn)
@@ -158,8 +159,9 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 			// When few members remain, Redis builds the set again from
 			// them (its SPOP's third case), so integers alone make an
 			// intset again.
-			if rebuilt, err := collFromPacked(TypeSet, s.pack(nil), e.climits); err == nil {
-				s = rebuilt.(*setObj)
+			p := s.pack(nil)
+			if rebuilt, err := collFromPacked(TypeSet, p, e.climits); err == nil {
+				s, whole = rebuilt.(*setObj), p
 				e.dbs[d].colls[recIdx(en.val)].c = s
 			}
 		}
@@ -177,7 +179,14 @@ func (e *Engine) SPop(d int, key string, count int64) ([][]byte, error) {
 	}
 	k := en.key
 	e.saveColl(d, key, &en, found, s)
-	e.emitApply(d, k, append([][]byte{opSRem}, out...)...)
+	if whole != nil {
+		// A replica builds the set again from the same members, in the
+		// same encoding (the SREM of the members popped, more than
+		// those left, would leave its set a hashtable).
+		e.emit(Effect{Kind: EffectObject, Type: TypeSet, DB: d, Key: k, Value: whole, ExpireAt: en.expireAt})
+	} else {
+		e.emitApply(d, k, append([][]byte{opSRem}, out...)...)
+	}
 	e.notify(EventSet, "spop", d, k)
 	return out, nil
 }
