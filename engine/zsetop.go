@@ -132,6 +132,10 @@ func zsetOpLocked(srcs []zsrc, op, agg int) []zent {
 			out = append(out, zent{m, score})
 		})
 	case ZUnion:
+		// From the smallest input too, as Redis does: the order of a sum
+		// decides its rounding, and where an inf meets a -inf (NaN, which
+		// is 0).
+		slices.SortStableFunc(srcs, func(a, b zsrc) int { return a.len() - b.len() })
 		acc := map[string]int{}
 		for i := range srcs {
 			srcs[i].each(func(m string, s float64) {

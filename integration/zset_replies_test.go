@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -345,6 +346,21 @@ func TestZSetReplies(t *testing.T) {
 		{[]string{"ZUNION", "3", "a", "b", "s", "WITHSCORES"}, "*10\r\n$1\r\nv\r\n$1\r\n1\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$2\r\n13\r\n$1\r\nz\r\n$2\r\n23\r\n$1\r\nw\r\n$2\r\n31\r\n"},
 		{[]string{"ZUNION", "2", "a", "nokey", "WITHSCORES"}, "*6\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n3\r\n"},
 		{[]string{"ZUNION", "1", "nokey"}, "*0\r\n"},
+		// The inputs are summed from the smallest, as Redis does: the order
+		// decides the rounding, and whether an inf meets a -inf (0).
+		{[]string{"ZADD", "ua", "0.1", "x"}, ":1\r\n"},
+		{[]string{"ZADD", "ub", "9.31763208126814", "x", "1", "y"}, ":2\r\n"},
+		{[]string{"ZUNION", "3", "ub", "ub", "ua", "WEIGHTS", "-1", "1", "-1", "WITHSCORES"}, "*4\r\n$1\r\nx\r\n$21\r\n-0.099999999999999645\r\n$1\r\ny\r\n$1\r\n0\r\n"},
+		{[]string{"ZADD", "uz", "-1", "a", "1", "b", "2", "c"}, ":3\r\n"},
+		{[]string{"SADD", "us", "a"}, ":1\r\n"},
+		{[]string{"ZUNION", "3", "uz", "us", "us", "WEIGHTS", "inf", "inf", "-1", "WITHSCORES"}, "*6\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$3\r\ninf\r\n$1\r\nc\r\n$3\r\ninf\r\n"},
+		{[]string{"ZUNIONSTORE", "ud", "3", "uz", "us", "us", "WEIGHTS", "inf", "inf", "-1"}, ":3\r\n"},
+		{[]string{"ZSCORE", "ud", "a"}, "$1\r\n0\r\n"},
+		// A skiplist's -0 stays -0 in a value stored whole.
+		{[]string{"ZADD", "nz", "1", strings.Repeat("x", 70)}, ":1\r\n"},
+		{[]string{"ZADD", "nz", "-0", "m"}, ":1\r\n"},
+		{[]string{"ZUNIONSTORE", "nd", "1", "nz"}, ":2\r\n"},
+		{[]string{"ZSCORE", "nd", "m"}, "$2\r\n-0\r\n"},
 		{[]string{"ZINTER", "2", "a", "b"}, "*2\r\n$1\r\ny\r\n$1\r\nz\r\n"},
 		{[]string{"ZINTER", "2", "a", "b", "WITHSCORES"}, "*4\r\n$1\r\ny\r\n$2\r\n12\r\n$1\r\nz\r\n$2\r\n23\r\n"},
 		{[]string{"ZINTER", "2", "a", "b", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX", "WITHSCORES"}, "*4\r\n$1\r\ny\r\n$1\r\n5\r\n$1\r\nz\r\n$2\r\n10\r\n"},
