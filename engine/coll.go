@@ -180,7 +180,7 @@ func (e *Engine) collWrite(d int, key string, t ValueType) (en entry, c coll, fo
 // large values, which are changed in place).
 func (e *Engine) ownColl(d int, val []byte) coll {
 	s := &e.dbs[d].colls[recIdx(val)]
-	if e.snaps > 0 && s.born < e.capGen {
+	if len(e.live) > 0 && s.born < e.capGen {
 		if t := collTable(s.c); t != nil && e.usesView(collKind(s.c.typ()), val) {
 			e.viewForWrite(s.c, s.born, s.c.typ(), t, recMem(val))
 			s.born = e.capGen

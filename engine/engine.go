@@ -218,8 +218,7 @@ type core struct {
 	compact bool
 	hllMax  int64       // hll-sparse-max-bytes (see hll.go)
 	capGen  uint64      // Capture calls so far (see hashobj.go)
-	snaps   int         // snapshots not yet released
-	live    []*Snapshot // and those snapshots (see snapview.go)
+	live    []*Snapshot // the snapshots not yet released (see snapview.go)
 	viewMin int64       // the accounted size from which a value is read through a view
 	hbuf    []byte      // the packed values of the group's hash effects
 	lpbuf   []byte      // a listpack record being built
@@ -815,7 +814,6 @@ func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	defer e.mu.Unlock()
 	s := &Snapshot{e: e, tables: make([]*slab.Table, len(e.dbs)), frozen: make([]*slab.Frozen, len(e.dbs)), hashes: make([][]*hashObj, len(e.dbs)), colls: make([][]collSlot, len(e.dbs))}
 	e.capGen++
-	e.snaps++
 	s.capGen = e.capGen
 	e.live = append(e.live, s)
 	for i, dd := range e.dbs {
@@ -878,7 +876,6 @@ func (s *Snapshot) Release() {
 	s.once.Do(func() {
 		s.e.mu.Lock()
 		defer s.e.mu.Unlock()
-		s.e.snaps--
 		s.e.live = slices.DeleteFunc(s.e.live, func(l *Snapshot) bool { return l == s })
 		for _, t := range s.tables {
 			t.Unpin()

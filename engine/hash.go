@@ -82,7 +82,7 @@ func (e *Engine) ownHash(d int, val []byte) *hashObj {
 	dd := e.dbs[d]
 	idx := recIdx(val)
 	o := dd.hashes[idx]
-	if e.snaps > 0 && o.born < e.capGen {
+	if len(e.live) > 0 && o.born < e.capGen {
 		if o.tab != nil && e.usesView(encHash, val) {
 			e.viewForWrite(o, o.born, TypeHash, o.tab, recMem(val))
 			o.born = e.capGen

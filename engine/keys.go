@@ -230,7 +230,7 @@ func (e *Engine) moveInLocked(d int, key string, en *entry, o *hashObj, c coll) 
 		// live snapshot may still read c.
 		moved, _ = e.storeCollLocked(d, key, c, en.expireAt)
 	case o != nil:
-		if e.snaps > 0 && o.born < e.capGen {
+		if len(e.live) > 0 && o.born < e.capGen {
 			o = o.clone()
 		}
 		moved = e.storeHashLocked(d, key, o, en.expireAt)

@@ -22,9 +22,9 @@ import (
 // Which values go this way must be decided alike by the writer and by the
 // snapshot's reader, which looks at the value's record as it was at
 // Capture, without the lock: a value whose record accounts at least
-// viewMin bytes (Engine.viewMin; recMem, the same at the first write after Capture as at
-// Capture, since nothing changed the value in between) and whose type is
-// one of the three. The reader then takes the lock to find or make the
+// viewMin bytes (Engine.viewMin; recMem, the same at the first write
+// after Capture as at Capture, since nothing changed the value in
+// between) and whose type is one of the three. The reader then takes the lock to find or make the
 // view; a value of those that has no table (a small encoding) is copied on
 // write as before, so the reader may read it without the lock.
 const viewMin = 64 << 10
@@ -136,9 +136,7 @@ func (v *frozenView) pack(dst []byte) []byte {
 		slices.SortFunc(ents, zcompare)
 		var num []byte
 		for _, e := range ents {
-			dst = AppendPacked(dst, e.m)
-			num = strconv.AppendFloat(num[:0], e.s, 'g', -1, 64)
-			dst = AppendPacked(dst, num)
+			dst, num = appendZEnt(dst, num, e)
 		}
 		return dst
 	default: // TypeHash

@@ -117,12 +117,17 @@ func (z *zsetObj) clone() coll {
 func (z *zsetObj) pack(dst []byte) []byte {
 	var num []byte
 	z.each(0, z.n, false, func(e zent) bool {
-		dst = AppendPacked(dst, e.m)
-		num = strconv.AppendFloat(num[:0], e.s, 'g', -1, 64)
-		dst = AppendPacked(dst, num)
+		dst, num = appendZEnt(dst, num, e)
 		return true
 	})
 	return dst
+}
+
+// appendZEnt appends e's member and score packed, as pack writes them
+// (num is scratch space for the score, returned for reuse).
+func appendZEnt(dst, num []byte, e zent) ([]byte, []byte) {
+	num = strconv.AppendFloat(num[:0], e.s, 'g', -1, 64)
+	return AppendPacked(AppendPacked(dst, e.m), num), num
 }
 
 // zsetFor returns an empty sorted set in the encoding Redis gives a value

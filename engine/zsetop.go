@@ -107,13 +107,16 @@ func zaggregate(t *float64, v float64, agg int) {
 	}
 }
 
+// bySize orders inputs from the smallest.
+func bySize(a, b zsrc) int { return a.len() - b.len() }
+
 // zsetOpLocked computes op over srcs, in no particular order.
 func zsetOpLocked(srcs []zsrc, op, agg int) []zent {
 	var out []zent
 	switch op {
 	case ZInter:
 		// From the smallest input, as Redis does (the order of a sum).
-		slices.SortStableFunc(srcs, func(a, b zsrc) int { return a.len() - b.len() })
+		slices.SortStableFunc(srcs, bySize)
 		if len(srcs) == 0 || srcs[0].len() == 0 {
 			return nil
 		}
@@ -135,7 +138,7 @@ func zsetOpLocked(srcs []zsrc, op, agg int) []zent {
 		// From the smallest input too, as Redis does: the order of a sum
 		// decides its rounding, and where an inf meets a -inf (NaN, which
 		// is 0).
-		slices.SortStableFunc(srcs, func(a, b zsrc) int { return a.len() - b.len() })
+		slices.SortStableFunc(srcs, bySize)
 		acc := map[string]int{}
 		for i := range srcs {
 			srcs[i].each(func(m string, s float64) {
