@@ -62,11 +62,9 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		}
 	case engine.EffectFlushDB:
 		op.Type = OpFlush
-	case engine.EffectHashSet, engine.EffectHashDel:
-		op.Type = OpHSet
-		if ef.Kind == engine.EffectHashDel {
-			op.Type = OpHDel
-		}
+	case engine.EffectHashSet, engine.EffectHashDel, engine.EffectApply, engine.EffectRename, engine.EffectCopy:
+		// A key and the packed words of what happened to it.
+		op.Type = keyValueOp(ef.Kind)
 		op.Key, op.Value = BytesOf(ef.Key), ef.Value
 		op.Has |= FieldKey | FieldValue
 	case engine.EffectHash:
@@ -86,21 +84,10 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 			op.ExpireAtMs = ef.ExpireAt
 			op.Has |= FieldExpireAt
 		}
-	case engine.EffectApply:
-		op.Type = OpApply
-		op.Key, op.Value = BytesOf(ef.Key), ef.Value
-		op.Has |= FieldKey | FieldValue
 	case engine.EffectSwapDB:
 		op.Type = OpSwapDB
 		op.Value = ef.Value
 		op.Has |= FieldValue
-	case engine.EffectRename, engine.EffectCopy:
-		op.Type = OpRename
-		if ef.Kind == engine.EffectCopy {
-			op.Type = OpCopy
-		}
-		op.Key, op.Value = BytesOf(ef.Key), ef.Value
-		op.Has |= FieldKey | FieldValue
 	case engine.EffectFunctions:
 		// An OBJECT frame tagged functions, without a key: the function
 		// libraries, which are no key (engine/functions.go).
@@ -115,6 +102,22 @@ func (b *Builder) Fill(op *Op, e *Entry, nowMs int64) {
 		op.Group = e.Group
 		op.Has |= FieldGroup
 	}
+}
+
+// keyValueOp is the operation of an effect that carries a key and the
+// packed words of what happened to it.
+func keyValueOp(k engine.EffectKind) OpType {
+	switch k {
+	case engine.EffectHashSet:
+		return OpHSet
+	case engine.EffectHashDel:
+		return OpHDel
+	case engine.EffectRename:
+		return OpRename
+	case engine.EffectCopy:
+		return OpCopy
+	}
+	return OpApply
 }
 
 // IsHashOp reports whether t is one of the hash operation types.
