@@ -694,10 +694,13 @@ func (n *Node) WriteDone(ctx context.Context) error {
 		return nil
 	}
 	// With a log on disk, this client encodes what it logged (outside the
-	// engine lock) and hands it to the file. Without, the senders, woken by
-	// the log, publish as they read: the client does not wait for them.
+	// engine lock), hands it to the file and wakes the senders. Without,
+	// it wakes the senders, which publish as they read: the client does
+	// not wait for them.
 	if p.aof != nil {
 		p.log.Publish()
+	} else {
+		p.log.Wake()
 	}
 	last := p.log.Last()
 	// The file first: a secondary is sent only what the file keeps.
