@@ -701,6 +701,11 @@ func (l *MemLog) Subscribe() (<-chan struct{}, func()) {
 	return c, func() {
 		l.mu.Lock()
 		delete(l.subs, &c)
+		if len(l.subs) == 0 && l.wakeTimer != nil {
+			// The last sender is gone: nothing is left to wake.
+			l.wakeTimer.Stop()
+			l.wakeArmed, l.wakeDue = false, false
+		}
 		l.mu.Unlock()
 	}
 }

@@ -333,6 +333,40 @@ func TestMemLogSubscribe(t *testing.T) {
 	require.True(t, pending(c2), "the other subscriber is still notified")
 }
 
+// TestMemLogWakesOncePerPipeline: an append does not wake the senders by
+// itself; Wake (a client's WriteDone) does, once for everything appended
+// before it, and a timer does for appends no Wake follows.
+func TestMemLogWakesOncePerPipeline(t *testing.T) {
+	pending := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	l := NewMemLog(64, 16, 1, newLogClock(1).now)
+	c, unsub := l.Subscribe()
+	for range 3 {
+		l.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
+	}
+	l.Wake()
+	require.True(t, pending(c), "Wake wakes the senders for what was appended")
+	l.Wake()
+	require.False(t, pending(c), "a Wake with nothing appended since wakes no one")
+
+	l.Record([]engine.Effect{setEffect("b", "1")}, engine.Digest{}, l.now().UnixMilli())
+	require.Eventually(t, func() bool { return pending(c) }, 5*time.Second, time.Millisecond,
+		"an append no Wake follows reaches the senders through the timer")
+
+	unsub()
+	l.Record([]engine.Effect{setEffect("c", "1")}, engine.Digest{}, l.now().UnixMilli())
+	l.mu.Lock()
+	armed, due := l.wakeArmed, l.wakeDue
+	l.mu.Unlock()
+	require.False(t, armed || due, "with no sender left, an append arms nothing")
+}
+
 func TestMemLogTimeOf(t *testing.T) {
 	clk := newLogClock(1_700_000_000_000)
 	l := NewMemLog(2, 16, 10, clk.now)
