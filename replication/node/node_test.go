@@ -415,8 +415,9 @@ func TestNodeFullSyncAfterLogLeft(t *testing.T) {
 		follow(t, s, p.addr)
 		requireConverged(t, p, s)
 		require.Equal(t, 4*logSize, s.eng.Len())
-		require.Equal(t, int64(1), infoInt(t, s.node, "nadb_full_syncs"))
-		require.Equal(t, int64(0), infoInt(t, s.node, "nadb_partial_syncs"))
+		// The secondary counts the full sync once its load returns, just
+		// after the data it loaded became visible.
+		requireSyncCounts(t, s, 1, 0)
 		full, partialOK, partialErr := p.node.SyncStats()
 		require.Equal(t, [3]int64{1, 0, 0}, [3]int64{full, partialOK, partialErr})
 	})
@@ -438,12 +439,21 @@ func TestNodeFullSyncAfterLogLeft(t *testing.T) {
 		requireConverged(t, p, s)
 		require.Equal(t, 8*logSize, s.eng.Len())
 		// The secondary's counters start again with each FollowNADB.
-		require.Equal(t, int64(1), infoInt(t, s.node, "nadb_full_syncs"))
-		require.Equal(t, int64(0), infoInt(t, s.node, "nadb_partial_syncs"))
+		requireSyncCounts(t, s, 1, 0)
 		full, partialOK, partialErr := p.node.SyncStats()
 		require.Equal(t, [3]int64{2, 0, 1}, [3]int64{full, partialOK, partialErr},
 			"a full sync, counted as a failed partial since the secondary named the history")
 	})
+}
+
+// requireSyncCounts waits until sec's INFO counts exactly full and
+// partial resynchronisations.
+func requireSyncCounts(t *testing.T, sec *tnode, full, partial int64) {
+	t.Helper()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, full, infoInt(t, sec.node, "nadb_full_syncs"))
+		assert.Equal(c, partial, infoInt(t, sec.node, "nadb_partial_syncs"))
+	}, convergeWait, pollEvery)
 }
 
 func TestNodePartialResyncAfterRefollow(t *testing.T) {

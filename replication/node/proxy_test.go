@@ -492,7 +492,10 @@ func TestProxyPrimaryReplaced(t *testing.T) {
 	require.Equal(t, 5, s.eng.Len(), "nothing of the old history is left")
 	full, partialOK, partialErr := fresh.node.SyncStats()
 	require.Equal(t, [3]int64{1, 0, 1}, [3]int64{full, partialOK, partialErr})
-	require.Equal(t, int64(2), infoInt(t, s.node, "nadb_full_syncs"))
+	// Counted once the load returns, just after its data became visible.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(2), infoInt(t, s.node, "nadb_full_syncs"))
+	}, convergeWait, pollEvery)
 }
 
 // TestProxyFlappingLink cuts the link again and again while the primary
