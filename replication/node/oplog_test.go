@@ -299,15 +299,17 @@ func TestMemLogPin(t *testing.T) {
 	})
 }
 
-func TestMemLogSubscribe(t *testing.T) {
-	pending := func(c <-chan struct{}) bool {
-		select {
-		case <-c:
-			return true
-		default:
-			return false
-		}
+// pending reports whether c holds a notification, taking it.
+func pending(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
+}
+
+func TestMemLogSubscribe(t *testing.T) {
 	l := NewMemLog(16, 16, 1, newLogClock(1).now)
 	c1, unsub1 := l.Subscribe()
 	c2, unsub2 := l.Subscribe()
@@ -337,14 +339,6 @@ func TestMemLogSubscribe(t *testing.T) {
 // itself; Wake (a client's WriteDone) does, once for everything appended
 // before it, and a timer does for appends no Wake follows.
 func TestMemLogWakesOncePerPipeline(t *testing.T) {
-	pending := func(c <-chan struct{}) bool {
-		select {
-		case <-c:
-			return true
-		default:
-			return false
-		}
-	}
 	l := NewMemLog(64, 16, 1, newLogClock(1).now)
 	c, unsub := l.Subscribe()
 	for range 3 {
