@@ -693,15 +693,7 @@ func (n *Node) WriteDone(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	// With a log on disk, this client encodes what it logged (outside the
-	// engine lock), hands it to the file and wakes the senders. Without,
-	// it wakes the senders, which publish as they read: the client does
-	// not wait for them.
-	if p.aof != nil {
-		p.log.Publish()
-	} else {
-		p.log.Wake()
-	}
+	p.release()
 	last := p.log.Last()
 	// The file first: a secondary is sent only what the file keeps.
 	if p.aof != nil {
@@ -751,6 +743,10 @@ func (n *Node) Wait(ctx context.Context, count int, timeout time.Duration) int {
 	if p == nil {
 		return 0
 	}
+	// What no client's WriteDone released (an expired key deleted by a
+	// read, active expiry, eviction) goes to the senders now, not at the
+	// log's timer.
+	p.release()
 	return p.waitAcked(ctx, count, p.log.Last(), timeout, n.done)
 }
 

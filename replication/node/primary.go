@@ -754,6 +754,19 @@ func (p *primary) list() []*sender {
 	return out
 }
 
+// release hands what was logged to those who take it: with a log on
+// disk, it encodes the entries (outside the engine lock), hands them to
+// the file and wakes the senders; without, it wakes the senders, which
+// publish as they read. A client's WriteDone calls it once per pipeline,
+// WAIT before it waits.
+func (p *primary) release() {
+	if p.aof != nil {
+		p.log.Publish()
+	} else {
+		p.log.Wake()
+	}
+}
+
 // waitSent blocks until every connected secondary was sent seq and
 // returns nil, or until ctx ends or closed is closed, and returns ctx's
 // error or net.ErrClosed.
