@@ -219,10 +219,12 @@ type core struct {
 	hllMax  int64       // hll-sparse-max-bytes (see hll.go)
 	capGen  uint64      // Capture calls so far (see hashobj.go)
 	live    []*Snapshot // the snapshots not yet released (see snapview.go)
-	viewMin int64       // the accounted size from which a value is read through a view
-	hbuf    []byte      // the packed values of the group's hash effects
-	lpbuf   []byte      // a listpack record being built
-	lpbuf2  []byte      // and the one before it
+	// nlive is len(live), for Snapshotting without the lock.
+	nlive   atomic.Int32
+	viewMin int64  // the accounted size from which a value is read through a view
+	hbuf    []byte // the packed values of the group's hash effects
+	lpbuf   []byte // a listpack record being built
+	lpbuf2  []byte // and the one before it
 	// obs hears of every changed key (see observe.go) as the change is
 	// made, so that a key a command or script reads after changing it is
 	// tracked again, as in Redis; observed is set once obs heard of a
@@ -816,6 +818,7 @@ func (e *Engine) Capture(atomically func(Digest)) *Snapshot {
 	e.capGen++
 	s.capGen = e.capGen
 	e.live = append(e.live, s)
+	e.nlive.Store(int32(len(e.live)))
 	for i, dd := range e.dbs {
 		s.hashes[i] = slices.Clone(dd.hashes)
 		s.colls[i] = slices.Clone(dd.colls)
@@ -870,6 +873,12 @@ func (s *Snapshot) Each(fn func(it *Item) bool) {
 	}
 }
 
+// Snapshotting reports whether a snapshot is held (captured and not yet
+// released): a snapshot, a log rewrite or a full resynchronisation is
+// being written, CPU-bound work beside the clients'. It costs one atomic
+// load.
+func (e *Engine) Snapshotting() bool { return e.nlive.Load() > 0 }
+
 // Release lets the engine write over what the snapshot holds again. It may
 // be called more than once.
 func (s *Snapshot) Release() {
@@ -877,6 +886,7 @@ func (s *Snapshot) Release() {
 		s.e.mu.Lock()
 		defer s.e.mu.Unlock()
 		s.e.live = slices.DeleteFunc(s.e.live, func(l *Snapshot) bool { return l == s })
+		s.e.nlive.Store(int32(len(s.e.live)))
 		for _, t := range s.tables {
 			t.Unpin()
 		}

@@ -152,3 +152,19 @@ func TestSnapshotIgnoresLoadedValues(t *testing.T) {
 	require.Equal(t, at, engine.DigestOf(snapshotItems(snap)))
 	require.Zero(t, engine.SnapshotViews(snap), "a loaded value was given to a snapshot taken before it")
 }
+
+// TestSnapshotting: the engine reports a snapshot from its Capture until
+// its Release, whichever of several is released first.
+func TestSnapshotting(t *testing.T) {
+	e := newEnv(t).e
+	require.False(t, e.Snapshotting(), "no snapshot yet")
+	a := e.Capture(nil)
+	b := e.Capture(nil)
+	require.True(t, e.Snapshotting())
+	a.Release()
+	require.True(t, e.Snapshotting(), "one is still held")
+	a.Release() // a second Release changes nothing
+	require.True(t, e.Snapshotting())
+	b.Release()
+	require.False(t, e.Snapshotting(), "every snapshot released")
+}
