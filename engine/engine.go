@@ -12,7 +12,9 @@ import (
 	"github.com/nadb-server/nadb-server/engine/slab"
 )
 
-// EffectKind says what an Effect did.
+// EffectKind says what an Effect did. The values are on the replication
+// wire (an OP_BATCH frame names each operation's kind by its number): add
+// kinds at the end, never renumber.
 type EffectKind uint8
 
 const (

@@ -150,6 +150,11 @@ const (
 	// once, to a secondary that asked for it (FeatureSnapshotBatch; see
 	// batch.go): data.value the packed keys, data.count how many.
 	OpSnapshotBatch OpType = "SNAPSHOT_BATCH"
+	// OpOpBatch carries consecutive operations of the live stream at
+	// once, to a secondary that asked for it (FeatureOpBatch; see
+	// opbatch.go): data.sequence the first one's, data.count how many,
+	// data.value the packed operations.
+	OpOpBatch OpType = "OP_BATCH"
 )
 
 // FeaturePubSub, in data.tags of a SYNC_REQUEST, asks the primary to
@@ -167,7 +172,7 @@ const FeatureShardPubSub = "pubsub_shard"
 var opTypes = [...]OpType{
 	OpSet, OpDelete, OpSetTTL, OpFlush, OpMetadata, OpHeartbeat,
 	OpSyncRequest, OpSyncResponse, OpAck, OpSnapshotEnd, OpAuthChallenge, OpAuthProof, OpPublish,
-	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch, OpRename, OpCopy,
+	OpHSet, OpHDel, OpHash, OpObject, OpApply, OpSwapDB, OpSnapshotBatch, OpRename, OpCopy, OpOpBatch,
 }
 
 // lookupOpType maps wire text to the OpType constant without allocating.

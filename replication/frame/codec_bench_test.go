@@ -173,3 +173,66 @@ func BenchmarkDecodeSnapshotBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
 }
+
+// opBatchEntries returns the SETs of one OP_BATCH frame, keys and values
+// like redis-benchmark's (key:%012d, 100-byte values), as many as
+// OpBatchBytes holds.
+func opBatchEntries() []Entry {
+	val := bytes.Repeat([]byte("x"), 100)
+	var ents []Entry
+	size := 0
+	for i := 0; ; i++ {
+		e := Entry{Seq: uint64(12345 + i), Group: 1, TimeMs: 1700000000123,
+			Effect: engine.Effect{Kind: engine.EffectSet, Key: fmt.Sprintf("key:%012d", i), Value: val}}
+		if size += OpBatchItemSize(&e); size > OpBatchBytes {
+			return ents
+		}
+		ents = append(ents, e)
+	}
+}
+
+// BenchmarkEncodeOpBatch encodes SETs as one OP_BATCH frame and reports the
+// time per operation, to compare with EncodeSET.
+func BenchmarkEncodeOpBatch(b *testing.B) {
+	ents := opBatchEntries()
+	var be OpBatchEncoder
+	var dst []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if dst, err = be.AppendBatch(dst[:0], ents); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(dst)))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ents)), "ns/op-in-batch")
+}
+
+// BenchmarkDecodeOpBatch decodes and verifies an OP_BATCH frame of SETs and
+// turns each operation into its Op, as a secondary does, and reports the
+// time per operation, to compare with DecodeSET.
+func BenchmarkDecodeOpBatch(b *testing.B) {
+	ents := opBatchEntries()
+	fr, err := new(OpBatchEncoder).AppendBatch(nil, ents)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d Decoder
+	var op, one Op
+	var bld Builder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(fr)))
+	for b.Loop() {
+		if _, err := d.DecodeFrame(fr, &op); err != nil {
+			b.Fatal(err)
+		}
+		if err := EachOpBatchEntry(&op, func(e *Entry) error {
+			bld.Fill(&one, e, e.TimeMs)
+			_, _, err := EffectOf(&one, 16, e.TimeMs)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ents)), "ns/op-in-batch")
+}

@@ -12,6 +12,13 @@ type Entry struct {
 	// included), encoded once: the disk log, every sender and disk
 	// catch-up use these bytes. Never modified once set.
 	Frame []byte
+	// Batch, on the first entry of an operation batch only, is the
+	// OP_BATCH frame (length prefix included) that holds this entry and
+	// the BatchLen-1 after it, encoded once for the senders that take
+	// batches; such entries may have no Frame of their own. Never
+	// modified once set.
+	Batch    []byte
+	BatchLen int
 	// GroupEnd marks the last operation of its group (or one alone).
 	GroupEnd bool
 	// HasDigest says that Digest is the dataset's digest once this entry's

@@ -170,6 +170,8 @@ func TestNodeSecondaryPersists(t *testing.T) {
 		p.eng.Set(1, fmt.Sprintf("live%d", i), []byte("v"), engine.SetOptions{})
 	}
 	requireConverged(t, p, s)
+	prim, _ := p.node.roles()
+	require.Positive(t, prim.log.(*MemLog).Batches(), "the live writes came in batches: the secondary encoded their frames for its file")
 	s.close()
 
 	for i := range 30 {

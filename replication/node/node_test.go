@@ -1115,6 +1115,12 @@ func TestNodeEncodesOncePerOperation(t *testing.T) {
 				want = 0 // nothing reads the frames: none is built
 			}
 			require.Equal(t, want, prim.log.(*MemLog).Encodes())
+			// nadb-server secondaries take the operations in batches.
+			if n == 0 {
+				require.Zero(t, prim.log.(*MemLog).Batches())
+			} else {
+				require.Positive(t, prim.log.(*MemLog).Batches())
+			}
 		})
 	}
 }

@@ -26,7 +26,14 @@ type OpLog interface {
 	// Subscribe returns a channel that receives a value (coalesced) after
 	// appends, and a function that unsubscribes. The value comes at the
 	// next Wake or Publish, and at the latest wakeDelay after the append.
-	Subscribe() (<-chan struct{}, func())
+	// A subscriber that takes operation batches (batches set) reads with
+	// ReadBatches.
+	Subscribe(batches bool) (<-chan struct{}, func())
+	// ReadBatches is Read for a subscriber that takes operation batches:
+	// an entry may come without its Frame when a batch (Entry.Batch) that
+	// starts at a returned entry and ends at another holds it; max may be
+	// exceeded to end such a batch.
+	ReadBatches(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error)
 	// Wake wakes the subscribers now if anything was appended since they
 	// were last woken: a client's WriteDone calls it once per pipeline, so
 	// the senders read a whole event-loop turn's operations at once.
@@ -79,16 +86,19 @@ type MemLog struct {
 
 	// pubMu serialises Publish, so frames are built and handed to the disk
 	// log in sequence order; it guards the encoder state below.
-	pubMu   sync.Mutex
-	enc     frame.Encoder
-	build   frame.Builder
-	op      frame.Op
-	pending []frame.Entry // Publish's copy of the entries it encodes
-	slab    []byte        // frames are copied into it (see slabSize)
-	scratch []byte        // a frame is encoded here first
-	values  []byte        // the entries' values are copied into it (see ownValue)
-	encodes atomic.Int64
-	aof     Log // when set, every published entry is appended to it
+	pubMu    sync.Mutex
+	enc      frame.Encoder
+	build    frame.Builder
+	op       frame.Op
+	pending  []frame.Entry // Publish's copy of the entries it encodes
+	slab     []byte        // frames are copied into it (see slabSize)
+	scratch  []byte        // a frame is encoded here first
+	values   []byte        // the entries' values are copied into it (see ownValue)
+	encodes  atomic.Int64
+	batchEnc frame.OpBatchEncoder
+	batchBuf []byte // the batch being encoded
+	batches  atomic.Int64
+	aof      Log // when set, every published entry is appended to it
 	// beforeEncode, when set (tests only), is called before each batch is
 	// encoded.
 	beforeEncode func()
@@ -108,7 +118,11 @@ type MemLog struct {
 	offs   []int64
 	pushed int64
 	subs   map[*chan struct{}]struct{}
-	pins   map[*uint64]struct{}
+	// batchSubs counts the subscribers that take operation batches: when
+	// every subscriber does and no disk log needs one frame per
+	// operation, Publish encodes batches (encodeBatches) instead.
+	batchSubs int
+	pins      map[*uint64]struct{}
 	// minPin is the smallest pinned sequence (MaxUint64 when none); kept
 	// up to date by Pin so the write path need not scan the pins.
 	minPin uint64
@@ -159,9 +173,12 @@ func (l *MemLog) SetByteLimit(max int64) {
 	l.mu.Unlock()
 }
 
-// Encodes returns how many operations the log has encoded: one per
-// operation, whatever the number of readers.
+// Encodes returns how many operations the log has encoded, alone or in a
+// batch: one per operation, whatever the number of readers.
 func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
+
+// Batches returns how many OP_BATCH frames the log has encoded.
+func (l *MemLog) Batches() int64 { return l.batches.Load() }
 
 // Publish encodes the entries recorded since the last Publish, outside the
 // engine lock, appends them to the disk log, and makes them readable. The
@@ -190,9 +207,14 @@ func (l *MemLog) Publish() {
 	for seq := from; seq <= last; seq++ {
 		l.pending = append(l.pending, *l.atLocked(seq))
 	}
+	batches := l.aof == nil && l.batchSubs == len(l.subs)
 	l.mu.Unlock()
 
-	l.encodePending()
+	if batches {
+		l.encodeBatches()
+	} else {
+		l.encodePending()
+	}
 	l.mu.Lock()
 	l.storeFramesLocked()
 	l.published = last
@@ -265,28 +287,10 @@ func (l *MemLog) encodePending() {
 		l.beforeEncode()
 	}
 	for i := range l.pending {
-		e := &l.pending[i]
-		l.build.Fill(&l.op, e, e.TimeMs)
-		var err error
-		if l.scratch, err = l.enc.AppendFrame(l.scratch[:0], &l.op); err != nil {
-			panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
-		}
-		// Each frame is copied where it fits whole, so a slab is filled
-		// to its end (the ring's byte limit counts frames, not slabs).
-		n := len(l.scratch)
-		if cap(l.slab)-len(l.slab) < n {
-			l.slab = make([]byte, 0, max(slabSize, n))
-		}
-		start := len(l.slab)
-		l.slab = append(l.slab, l.scratch...)
-		// Capped: nothing appended to the slab can reach into a frame.
-		e.Frame = l.slab[start:len(l.slab):len(l.slab)]
+		l.encodeOne(&l.pending[i])
 	}
 	if cap(l.scratch) > slabSize {
 		l.scratch = nil // a large value's frame: not kept for the next
-	}
-	if cap(l.slab) > slabSize {
-		l.slab = nil // a large frame's own buffer: the ring keeps it while it needs it
 	}
 	// The last operation's key and value (the log's copies) go with its
 	// entry, not with the encoder's scratch Op.
@@ -294,15 +298,95 @@ func (l *MemLog) encodePending() {
 	l.encodes.Add(int64(len(l.pending)))
 }
 
-// storeFramesLocked copies l.pending's frames to the ring's entries still
-// there. The caller holds pubMu and mu.
+// encodeBatches encodes l.pending as OP_BATCH frames of up to
+// frame.OpBatchBytes of packed operations, setting Batch and BatchLen on
+// the first entry of each; an operation larger than a batch gets a Frame
+// of its own instead. The caller holds pubMu, not mu.
+func (l *MemLog) encodeBatches() {
+	if l.beforeEncode != nil {
+		l.beforeEncode()
+	}
+	flush := func(from, to int) {
+		if from == to {
+			return
+		}
+		var err error
+		if l.batchBuf, err = l.batchEnc.AppendBatch(l.batchBuf[:0], l.pending[from:to]); err != nil {
+			panic(fmt.Sprintf("replication: cannot encode logged operations %d..%d: %v", l.pending[from].Seq, l.pending[to-1].Seq, err))
+		}
+		n := len(l.batchBuf)
+		if cap(l.slab)-len(l.slab) < n {
+			l.slab = make([]byte, 0, max(slabSize, n))
+		}
+		start := len(l.slab)
+		l.slab = append(l.slab, l.batchBuf...)
+		l.pending[from].Batch = l.slab[start:len(l.slab):len(l.slab)]
+		l.pending[from].BatchLen = to - from
+		l.batches.Add(1)
+		l.encodes.Add(int64(to - from))
+		if cap(l.slab) > slabSize {
+			l.slab = nil
+		}
+	}
+	from, size := 0, 0
+	for i := range l.pending {
+		n := frame.OpBatchItemSize(&l.pending[i])
+		if n > frame.OpBatchBytes {
+			flush(from, i)
+			l.encodeOne(&l.pending[i])
+			l.encodes.Add(1)
+			from, size = i+1, 0
+			continue
+		}
+		if size+n > frame.OpBatchBytes {
+			flush(from, i)
+			from, size = i, 0
+		}
+		size += n
+	}
+	flush(from, len(l.pending))
+	if cap(l.batchBuf) > 2*slabSize {
+		l.batchBuf = nil
+	}
+	l.op = frame.Op{}
+}
+
+// encodeOne sets e.Frame. The caller holds pubMu.
+func (l *MemLog) encodeOne(e *frame.Entry) {
+	l.build.Fill(&l.op, e, e.TimeMs)
+	var err error
+	if l.scratch, err = l.enc.AppendFrame(l.scratch[:0], &l.op); err != nil {
+		panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
+	}
+	// Each frame is copied where it fits whole, so a slab is filled to
+	// its end (the ring's byte limit counts frames, not slabs).
+	n := len(l.scratch)
+	if cap(l.slab)-len(l.slab) < n {
+		l.slab = make([]byte, 0, max(slabSize, n))
+	}
+	start := len(l.slab)
+	l.slab = append(l.slab, l.scratch...)
+	// Capped: nothing appended to the slab can reach into a frame.
+	e.Frame = l.slab[start:len(l.slab):len(l.slab)]
+	if cap(l.slab) > slabSize {
+		l.slab = nil // a large frame's own buffer: the ring keeps it while it needs it
+	}
+}
+
+// storeFramesLocked copies l.pending's frames and batches to the ring's
+// entries still there. The caller holds pubMu and mu.
 func (l *MemLog) storeFramesLocked() {
 	for i := range l.pending {
 		e := &l.pending[i]
 		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) {
-			if r := l.atLocked(e.Seq); r.Frame == nil {
+			r := l.atLocked(e.Seq)
+			if r.Frame == nil && e.Frame != nil {
 				r.Frame = e.Frame
 				l.bytes += int64(len(e.Frame))
+			}
+			if r.Batch == nil && e.Batch != nil {
+				r.Batch, r.BatchLen = e.Batch, e.BatchLen
+				l.bytes += int64(len(e.Batch))
 			}
 		}
 	}
@@ -310,15 +394,19 @@ func (l *MemLog) storeFramesLocked() {
 
 // frame encodes the entries of buf that were published without a frame
 // (see Publish), storing the frames in the ring too, so each operation is
-// encoded once.
-func (l *MemLog) frame(buf []frame.Entry) {
+// encoded once. With batches, an entry a batch in buf holds needs none.
+func (l *MemLog) frame(buf []frame.Entry, batches bool) {
 	l.pubMu.Lock()
 	defer l.pubMu.Unlock()
 	l.mu.Lock()
 	l.pending = l.pending[:0]
+	held := uint64(0) // with batches: entries up to this one are in a batch sent whole
 	for i := range buf {
 		e := &buf[i]
-		if e.Frame != nil {
+		if batches && e.BatchLen > 0 && e.Seq+uint64(e.BatchLen)-1 <= buf[len(buf)-1].Seq {
+			held = e.Seq + uint64(e.BatchLen) - 1
+		}
+		if e.Frame != nil || (batches && e.Seq <= held) {
 			continue
 		}
 		if e.Seq >= l.first && e.Seq < l.first+uint64(l.n) && l.atLocked(e.Seq).Frame != nil {
@@ -599,7 +687,7 @@ func (l *MemLog) evictLocked() {
 	for l.n > 0 && l.first <= l.published && (l.n > l.size || l.bytes > l.maxBytes) &&
 		(l.first < l.minPin || l.n > l.hardSize || l.bytes > l.hardBytes) {
 		e := &l.ring[l.head]
-		l.bytes -= int64(len(e.Frame) + len(e.Effect.Value))
+		l.bytes -= int64(len(e.Frame) + len(e.Batch) + len(e.Effect.Value))
 		*e = frame.Entry{}
 		l.head = (l.head + 1) & (len(l.ring) - 1)
 		l.n--
@@ -661,6 +749,15 @@ func (l *MemLog) First() uint64 {
 // what waits first, each with its frame, and at most readBytes of frames
 // and values (at least one entry).
 func (l *MemLog) Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error) {
+	return l.read(seq, max, false, buf)
+}
+
+// ReadBatches implements OpLog.
+func (l *MemLog) ReadBatches(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error) {
+	return l.read(seq, max, true, buf)
+}
+
+func (l *MemLog) read(seq uint64, max int, batches bool, buf []frame.Entry) ([]frame.Entry, error) {
 	l.Publish()
 	l.mu.Lock()
 	if seq < l.first {
@@ -668,16 +765,22 @@ func (l *MemLog) Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, er
 		return buf, aof.ErrCompacted
 	}
 	size, start, missing := 0, len(buf), false
-	for i := seq - l.first; i < uint64(l.n) && l.first+i <= l.published && max > 0 && size < readBytes; i++ {
+	batchEnd := uint64(0) // the last sequence of the batch being returned
+	for i := seq - l.first; i < uint64(l.n) && l.first+i <= l.published && ((max > 0 && size < readBytes) || l.first+i <= batchEnd); i++ {
 		e := l.ring[(uint64(l.head)+i)&uint64(len(l.ring)-1)]
+		if !batches {
+			e.Batch, e.BatchLen = nil, 0
+		} else if e.BatchLen > 0 {
+			batchEnd = e.Seq + uint64(e.BatchLen) - 1
+		}
 		buf = append(buf, e)
-		size += len(e.Frame) + len(e.Effect.Value)
-		missing = missing || e.Frame == nil
+		size += len(e.Frame) + len(e.Batch) + len(e.Effect.Value)
+		missing = missing || (e.Frame == nil && (!batches || e.Seq > batchEnd))
 		max--
 	}
 	l.mu.Unlock()
 	if missing {
-		l.frame(buf[start:])
+		l.frame(buf[start:], batches)
 	}
 	return buf, nil
 }
@@ -693,14 +796,20 @@ func (l *MemLog) TimeOf(seq uint64) (int64, bool) {
 }
 
 // Subscribe implements OpLog.
-func (l *MemLog) Subscribe() (<-chan struct{}, func()) {
+func (l *MemLog) Subscribe(batches bool) (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	l.mu.Lock()
 	l.subs[&c] = struct{}{}
+	if batches {
+		l.batchSubs++
+	}
 	l.mu.Unlock()
 	return c, func() {
 		l.mu.Lock()
 		delete(l.subs, &c)
+		if batches {
+			l.batchSubs--
+		}
 		if len(l.subs) == 0 && l.wakeTimer != nil {
 			// The last sender is gone: nothing is left to wake.
 			l.wakeTimer.Stop()

@@ -311,8 +311,8 @@ func pending(c <-chan struct{}) bool {
 
 func TestMemLogSubscribe(t *testing.T) {
 	l := NewMemLog(16, 16, 1, newLogClock(1).now)
-	c1, unsub1 := l.Subscribe()
-	c2, unsub2 := l.Subscribe()
+	c1, unsub1 := l.Subscribe(false)
+	c2, unsub2 := l.Subscribe(false)
 	defer unsub2()
 	require.False(t, pending(c1), "nothing before the first append")
 
@@ -340,7 +340,7 @@ func TestMemLogSubscribe(t *testing.T) {
 // before it, and a timer does for appends no Wake follows.
 func TestMemLogWakesOncePerPipeline(t *testing.T) {
 	l := NewMemLog(64, 16, 1, newLogClock(1).now)
-	c, unsub := l.Subscribe()
+	c, unsub := l.Subscribe(false)
 	for range 3 {
 		l.Record([]engine.Effect{setEffect("a", "1")}, engine.Digest{}, l.now().UnixMilli())
 	}
@@ -405,7 +405,7 @@ func TestMemLogAsEngineSink(t *testing.T) {
 	const writers, perWriter = 4, 200
 	l := NewMemLog(1<<16, 16, 1, time.Now)
 	eng := engine.New(engine.Options{Sink: publishing{l}})
-	notify, unsub := l.Subscribe()
+	notify, unsub := l.Subscribe(false)
 	defer unsub()
 
 	var wg sync.WaitGroup
@@ -487,7 +487,7 @@ func TestMemLogRecordDoesNotEncode(t *testing.T) {
 	require.Equal(t, int64(300), l.Encodes(), "each operation encoded once, by the first reader")
 
 	// With a subscriber (a sender), Publish encodes at once.
-	_, unsub := l.Subscribe()
+	_, unsub := l.Subscribe(false)
 	defer unsub()
 	eng.Set(0, "late", []byte("v"), engine.SetOptions{})
 	require.Equal(t, int64(300), l.Encodes())
@@ -598,4 +598,129 @@ func TestSetMaxLogBytes(t *testing.T) {
 		}
 	}, convergeWait, pollEvery)
 	requireConverged(t, p, s)
+}
+
+// batchOps returns the operations entries carry as a sender puts them on
+// the wire: a batch whole (from its first entry to its last), every other
+// entry by its own frame. It fails if an entry has neither.
+func batchOps(t *testing.T, entries []frame.Entry) (ops []engine.Effect, batches int) {
+	t.Helper()
+	var d frame.Decoder
+	var op, item frame.Op
+	var b frame.Builder
+	for i := 0; i < len(entries); i++ {
+		e := &entries[i]
+		if e.BatchLen > 0 {
+			_, err := d.DecodeFrame(e.Batch, &op)
+			require.NoError(t, err)
+			require.Equal(t, e.Seq, op.Sequence)
+			require.NoError(t, frame.EachOpBatchEntry(&op, func(be *frame.Entry) error {
+				require.Equal(t, entries[i].Seq, be.Seq)
+				b.Fill(&item, be, be.TimeMs)
+				ef, _, err := frame.EffectOf(&item, 16, 0)
+				ops = append(ops, ef)
+				i++
+				return err
+			}))
+			i--
+			batches++
+			continue
+		}
+		require.NotNil(t, e.Frame, "entry %d is in no batch that starts here and has no frame", e.Seq)
+		_, err := d.DecodeFrame(e.Frame, &op)
+		require.NoError(t, err)
+		ef, _, err := frame.EffectOf(&op, 16, 0)
+		require.NoError(t, err)
+		ops = append(ops, ef)
+	}
+	return ops, batches
+}
+
+// TestMemLogBatches: with only subscribers that take batches and no disk
+// log, Publish encodes each run of operations once as OP_BATCH frames;
+// ReadBatches returns them whole (past max if it must), encodes the
+// operations of a batch it cannot return whole on their own, and Read
+// (a sender that takes no batches) gets every operation's own frame.
+func TestMemLogBatches(t *testing.T) {
+	l := NewMemLog(100000, 16, 1, time.Now)
+	_, unsub := l.Subscribe(true)
+	defer unsub()
+	want := make([]engine.Effect, 0, 3000)
+	for i := range 3000 {
+		ef := setEffect(fmt.Sprint("k", i), strings.Repeat("v", i%300))
+		want = append(want, ef)
+		l.Record([]engine.Effect{ef}, engine.Digest{}, 1_700_000_000_000)
+		if i == 9 || i == 2999 {
+			l.Publish() // a batch of 10, then ~2990 operations in batches of 64 KiB
+		}
+	}
+	require.Equal(t, int64(3000), l.Encodes(), "each operation encoded once")
+	require.Greater(t, l.Batches(), int64(3))
+
+	entries, err := l.ReadBatches(1, 1<<30, nil)
+	require.NoError(t, err)
+	requireContiguous(t, entries, 1)
+	got, batches := batchOps(t, entries)
+	require.Equal(t, want, got)
+	require.Equal(t, int(l.Batches()), batches)
+	require.Equal(t, int64(3000), l.Encodes(), "reading the batches encodes nothing")
+	for _, e := range entries[:10] {
+		require.Nil(t, e.Frame, "no frame of its own for an operation in a batch")
+	}
+
+	// max ends inside the first batch: the batch comes whole.
+	entries, err = l.ReadBatches(1, 3, nil)
+	require.NoError(t, err)
+	require.Len(t, entries, 10)
+
+	// From the middle of a batch: those before the next batch get frames
+	// of their own.
+	entries, err = l.ReadBatches(5, 1<<30, nil)
+	require.NoError(t, err)
+	requireContiguous(t, entries, 5)
+	got, _ = batchOps(t, entries)
+	require.Equal(t, want[4:], got)
+	require.Equal(t, int64(3006), l.Encodes(), "six operations encoded on their own")
+
+	// A sender that takes no batches reads frames: the rest get theirs.
+	entries = readAll(t, l, 1)
+	for _, e := range entries {
+		require.NotNil(t, e.Frame, "entry %d", e.Seq)
+		require.Zero(t, e.BatchLen)
+	}
+	got, _ = batchOps(t, entries)
+	require.Equal(t, want, got)
+
+	// Once a subscriber that takes no batches is there, Publish encodes
+	// frames, not batches.
+	_, unsub2 := l.Subscribe(false)
+	defer unsub2()
+	before := l.Batches()
+	l.Record([]engine.Effect{setEffect("late", "v")}, engine.Digest{}, 1_700_000_000_000)
+	l.Publish()
+	require.Equal(t, before, l.Batches())
+	entries, err = l.ReadBatches(3001, 10, nil)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.NotNil(t, entries[0].Frame)
+}
+
+// TestMemLogBatchEvicted: a batch whose first entries left the log is
+// read from the first entry still there, each operation by its own frame.
+func TestMemLogBatchEvicted(t *testing.T) {
+	l := NewMemLog(20, 16, 1, time.Now)
+	_, unsub := l.Subscribe(true)
+	defer unsub()
+	for i := range 30 {
+		l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{}, 1_700_000_000_000)
+	}
+	l.Publish() // one batch of 30, of which the first 10 go at once
+	require.Equal(t, uint64(11), l.First())
+	entries, err := l.ReadBatches(11, 100, nil)
+	require.NoError(t, err)
+	requireContiguous(t, entries, 11)
+	got, batches := batchOps(t, entries)
+	require.Zero(t, batches)
+	require.Len(t, got, 20)
+	require.Equal(t, "k10", got[0].Key)
 }

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -134,6 +135,9 @@ type sender struct {
 	// batches: it asked for a full resynchronisation's keys in
 	// SNAPSHOT_BATCH frames (frame.FeatureSnapshotBatch).
 	batches bool
+	// opBatches: it takes the live stream's operations in OP_BATCH frames
+	// (frame.FeatureOpBatch).
+	opBatches bool
 }
 
 func (s *sender) stop() {
@@ -274,6 +278,8 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 			s.shardPubs = true
 		case frame.FeatureSnapshotBatch:
 			s.batches = true
+		case frame.FeatureOpBatch:
+			s.opBatches = true
 		}
 	}
 	mode, from := p.handshake(&req)
@@ -553,7 +559,7 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 			old()
 		}
 	}
-	notify, unsubscribe := p.log.Subscribe()
+	notify, unsubscribe := p.log.Subscribe(s.opBatches)
 	defer unsubscribe()
 	var hb heartbeats
 	hb.start(p.auth.heartbeatEvery())
@@ -574,6 +580,8 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 		legacyEnc frame.Encoder
 		pubs      []pubMsg
 		pubKick   <-chan struct{}
+		ownB      frame.Builder
+		ownEnc    frame.Encoder
 	)
 	if s.pubs != nil {
 		pubKick = s.pubs.kick
@@ -605,7 +613,11 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 		if p.aof != nil {
 			safe, safeCh = p.aof.Safe()
 		}
-		entries, err = p.log.Read(next, 512, entries[:0])
+		if s.opBatches {
+			entries, err = p.log.ReadBatches(next, 512, entries[:0])
+		} else {
+			entries, err = p.log.Read(next, 512, entries[:0])
+		}
 		if errors.Is(err, aof.ErrCompacted) && p.aof != nil {
 			if disk == nil {
 				disk = p.aof.NewCursor(p.replID, p.eng.Databases())
@@ -632,15 +644,27 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 			// Messages go between the operations, after those logged
 			// before them.
 			pubs = p.takePubs(s, entries[len(entries)-1].Seq, pubs)
-			for i := range entries {
+			for i := 0; i < len(entries); i++ {
 				e := &entries[i]
 				if len(pubs) > 0 {
 					buf, pubs = p.appendPubs(buf, pubs, e.Seq, &pubEnc)
 				}
-				if s.legacy && frame.NeedsStandIn(e.Effect.Kind) {
+				switch {
+				case s.legacy && frame.NeedsStandIn(e.Effect.Kind):
 					buf = appendLegacy(buf, e, &legacyB, &legacyEnc)
-				} else {
+				case e.BatchLen > 0 && (len(pubs) == 0 || pubs[0].after >= entries[i+e.BatchLen-1].Seq):
+					// The whole batch (ReadBatches returns it whole), no
+					// message due between its operations.
+					buf = append(buf, e.Batch...)
+					i += e.BatchLen - 1
+					e = &entries[i]
+				case e.Frame != nil:
 					buf = append(buf, e.Frame...)
+				default:
+					// In a batch that cannot go whole (a message goes
+					// between its operations, or the stream resumes in
+					// its middle): this operation's own frame.
+					buf = appendOwn(buf, e, &ownB, &ownEnc)
 				}
 				buf = ck.after(buf, e, every, now)
 			}
@@ -885,6 +909,19 @@ func validAnnounceIP(ip string) bool {
 		}
 	}
 	return true
+}
+
+// appendOwn appends e's frame, encoded here: an operation the log holds
+// only in a batch (MemLog.ReadBatches) that does not go whole.
+func appendOwn(buf []byte, e *frame.Entry, b *frame.Builder, enc *frame.Encoder) []byte {
+	var op frame.Op
+	b.Fill(&op, e, e.TimeMs)
+	out, err := enc.AppendFrame(buf, &op)
+	if err != nil {
+		// MemLog encodes the same operations and panics on this.
+		panic(fmt.Sprintf("replication: cannot encode logged operation %d: %v", e.Seq, err))
+	}
+	return out
 }
 
 // appendLegacy appends the frame a reference secondary gets for an

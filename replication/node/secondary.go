@@ -273,8 +273,9 @@ func (s *secondary) session(ctx context.Context) (synced bool, err error) {
 		req.LastDigest, req.Has = d, req.Has|frame.FieldLastDigest
 	}
 	// Every nadb-server secondary takes a full resynchronisation in
-	// batches; only one with a Redis front end takes messages.
-	req.Tags, req.Has = [][]byte{[]byte(frame.FeatureSnapshotBatch)}, req.Has|frame.FieldTags
+	// batches, and the live stream's operations in batches where the
+	// primary has them; only one with a Redis front end takes messages.
+	req.Tags, req.Has = [][]byte{[]byte(frame.FeatureSnapshotBatch), []byte(frame.FeatureOpBatch)}, req.Has|frame.FieldTags
 	if s.opts.Deliver != nil {
 		req.Tags = append(req.Tags, []byte(frame.FeaturePubSub), []byte(frame.FeatureShardPubSub))
 	}
@@ -667,6 +668,14 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		s.logger.Warn("a reference primary's stream is not persisted: a restart of this node needs a full resync")
 		a = nil
 	}
+	// fb, fenc, fop and fscratch encode, for the disk log, the operations
+	// that came in a batch.
+	var (
+		fb       frame.Builder
+		fenc     frame.Encoder
+		fop      frame.Op
+		fscratch []byte
+	)
 	ready := 0 // batch[:ready] are complete and may be applied
 	var readySeq uint64
 	flush := func() {
@@ -675,6 +684,21 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		}
 		seq := readySeq
 		n := ready
+		if a != nil {
+			// Operations that came in a batch have no frame of their
+			// own; the disk log needs one each. Encoded here, before the
+			// engine lock, rather than by the disk log under it.
+			for i := range ents[:ready] {
+				if e := &ents[i]; e.Frame == nil {
+					fb.Fill(&fop, e, e.TimeMs)
+					var err error
+					if fscratch, err = fenc.AppendFrame(fscratch[:0], &fop); err == nil {
+						e.Frame = sharedCopy(&frames, len(fscratch), func(dst []byte) []byte { return append(dst, fscratch...) })
+					}
+				}
+			}
+			fop = frame.Op{}
+		}
 		last := lastOp{seq: seq}
 		if !st.legacy && seqs[ready-1] == seq {
 			last.digest = frame.OpDigest(seq, &batch[ready-1])
@@ -709,18 +733,16 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		}
 	}
 	defer flush()
-	for {
-		if !have {
-			if err := s.next(conn, rd, op); err != nil {
-				return err
-			}
-		}
-		have = false
+	// one takes one operation of the stream: a frame of its own (own: its
+	// bytes are rd's last frame), or one of an OP_BATCH frame's turned
+	// into the Op its own frame would be. It applies what is complete
+	// when the stream has nothing more buffered, or enough is ready.
+	one := func(op *frame.Op, own bool) error {
 		if op.Type == frame.OpPublish && !st.legacy && s.opts.Deliver != nil {
 			// After the writes logged before it, as on the primary.
 			flush()
 			s.opts.Deliver(op.Key, op.Value, len(op.Tags) == 1 && bytes.Equal(op.Tags[0], shardTag))
-			continue
+			return nil
 		}
 		v, verr := decide(*st, op)
 		switch v {
@@ -746,9 +768,14 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 				if keep {
 					// The log on disk and the backlog get the frame as
 					// received: it verified, and encoding it again would
-					// only cost.
-					ents = append(ents, frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1),
-						TimeMs: int64(op.Timestamp * 1000), Frame: sharedCopy(&frames, rd.LastLen(), rd.AppendLast)})
+					// only cost. An operation that came in a batch has
+					// none: the disk log encodes it, the backlog when a
+					// reader needs it.
+					e := frame.Entry{Seq: op.Sequence, Effect: ef, Group: max(op.Group, 1), TimeMs: int64(op.Timestamp * 1000)}
+					if own {
+						e.Frame = sharedCopy(&frames, rd.LastLen(), rd.AppendLast)
+					}
+					ents = append(ents, e)
 				}
 			}
 			if v == verdictBuffer {
@@ -756,7 +783,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 					st.group = op.Group
 				}
 				st.pending++
-				continue
+				return nil
 			}
 			st.applied, st.pending, st.group = op.Sequence, 0, 0
 			ready, readySeq = len(batch), op.Sequence
@@ -777,10 +804,57 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			return verr
 		}
 		if op.Type == frame.OpHeartbeat && op.Has&frame.FieldDatasetDigest != 0 && st.pending == 0 {
+			if !st.legacy && op.Sequence > st.applied {
+				// A checkpoint follows the operations it covers: those
+				// up to it that never came were lost on the way (the
+				// last frame of a burst, which no later operation's
+				// sequence would reveal until the next write).
+				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
+				err := fmt.Errorf("%w: checkpoint at %d, applied %d", ErrGap, op.Sequence, st.applied)
+				s.logger.Warn("refused a frame from the primary; resynchronising", "err", err)
+				return err
+			}
 			flush()
 			if err := s.checkpoint(op); err != nil {
 				return err
 			}
+		}
+		return nil
+	}
+	var item frame.Op
+	var build frame.Builder
+	for {
+		if !have {
+			if err := s.next(conn, rd, op); err != nil {
+				return err
+			}
+		}
+		have = false
+		if op.Type == frame.OpOpBatch && !st.legacy {
+			// A batch is taken whole or not at all: its packing is
+			// checked first, and if one of its operations is refused
+			// none of them is applied (the deferred flush applies only
+			// what came before it).
+			err := frame.EachOpBatchEntry(op, func(*frame.Entry) error { return nil })
+			if err != nil {
+				s.protoErrs.Add(1)
+				s.resyncs.Add(1)
+				s.logger.Warn("refused an operation batch from the primary; resynchronising", "err", err)
+				return err
+			}
+			nb, ns, ne, nr, nrs := len(batch), len(seqs), len(ents), ready, readySeq
+			err = frame.EachOpBatchEntry(op, func(e *frame.Entry) error {
+				build.Fill(&item, e, e.TimeMs)
+				return one(&item, false)
+			})
+			item = frame.Op{}
+			if err != nil {
+				batch, seqs, ents, ready, readySeq = batch[:nb], seqs[:ns], ents[:ne], nr, nrs
+				return err
+			}
+		} else if err := one(op, true); err != nil {
+			return err
 		}
 		if ready > 0 && (rd.Buffered() == 0 || ready >= applyBatch) {
 			flush()
