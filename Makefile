@@ -85,6 +85,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./replication/frame/
 	$(GO) test -run '^$$' -fuzz '^FuzzEachBatchItem$$' -fuzztime $(FUZZTIME) ./replication/frame/
 	$(GO) test -run '^$$' -fuzz '^FuzzEachOpBatchEntry$$' -fuzztime $(FUZZTIME) ./replication/frame/
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendBase64$$' -fuzztime $(FUZZTIME) ./replication/frame/
 	# The file-based targets write a file per input: minimising each new
 	# input for the default 60 s would leave little time for fuzzing.
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadAOF$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./replication/aof/

@@ -352,7 +352,7 @@ func (e *Encoder) bytesField(f field, b []byte, forceBase64 bool) bool {
 		e.vals = e.vals[:v]
 	}
 	e.vals = append(e.vals, '"')
-	e.vals = b64.AppendEncode(e.vals, b)
+	e.vals = appendBase64(e.vals, b)
 	e.vals = append(e.vals, '"')
 	e.mark(f, s)
 	return true
