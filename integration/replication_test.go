@@ -23,10 +23,17 @@ var slaveLine = regexp.MustCompile(`^ip=127\.0\.0\.1,port=(\d+),state=online,off
 // writeKeys sets prefix:0 .. prefix:n-1 to their index, pipelined.
 func writeKeys(t *testing.T, rdb *redis.Client, prefix string, n int) {
 	t.Helper()
+	writeKeysBy(t, rdb, prefix, n, 500)
+}
+
+// writeKeysBy is writeKeys in pipelines of per commands: the server logs
+// a pipeline's writes together, in one batch of operations on disk.
+func writeKeysBy(t *testing.T, rdb *redis.Client, prefix string, n, per int) {
+	t.Helper()
 	ctx := context.Background()
-	for start := 0; start < n; start += 500 {
+	for start := 0; start < n; start += per {
 		pipe := rdb.Pipeline()
-		for i := start; i < min(start+500, n); i++ {
+		for i := start; i < min(start+per, n); i++ {
 			pipe.Set(ctx, fmt.Sprintf("%s:%d", prefix, i), i, 0)
 		}
 		_, err := pipe.Exec(ctx)

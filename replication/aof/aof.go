@@ -164,29 +164,51 @@ func scanAOF(f *os.File, path string, dbs int, after uint64, progress func(read,
 			if pf.seq != seq+1 {
 				return corrupt(pf.start, "sequence %d after %d", pf.seq, seq)
 			}
-			if !frame.IsData(pf.typ) || pf.typ == frame.OpMetadata || (pf.has&frame.FieldGroup != 0 && pf.group < 1) {
-				return corrupt(pf.start, "%s frame with group %d in the log", pf.typ, pf.group)
-			}
 			if pf.efErr != nil {
 				return corrupt(pf.start, "%v", pf.efErr)
 			}
-			seq = pf.seq
-			if pf.efOK {
-				group = append(group, pf.ef)
+			// take adds operation n (of size1's group) and reports
+			// whether it completed its group.
+			take := func(n uint64, size1 int, ef engine.Effect, ok bool) bool {
+				seq = n
+				if ok {
+					group = append(group, ef)
+				}
+				if pending := int(seq - h.Last); pending >= size1 {
+					switch {
+					case seq <= after:
+					case each != nil:
+						each(group, h.Last, seq)
+					default:
+						h.Groups = append(h.Groups, group)
+					}
+					group, h.Last = nil, seq
+					return true
+				}
+				return false
+			}
+			if pf.typ == frame.OpOpBatch {
+				// Whole groups only (MemLog.encodeBatches): the file can
+				// be cut after the batch without splitting one.
+				done := false
+				for _, it := range pf.items {
+					done = take(it.seq, it.group, it.ef, true)
+				}
+				if !done {
+					return corrupt(pf.start, "an operation batch that ends inside a group")
+				}
+				sc.good = pf.end
+				continue
+			}
+			if !frame.IsData(pf.typ) || pf.typ == frame.OpMetadata || (pf.has&frame.FieldGroup != 0 && pf.group < 1) {
+				return corrupt(pf.start, "%s frame with group %d in the log", pf.typ, pf.group)
 			}
 			size1 := 1
 			if pf.has&frame.FieldGroup != 0 {
 				size1 = pf.group
 			}
-			if pending := int(seq - h.Last); pending >= size1 {
-				switch {
-				case seq <= after:
-				case each != nil:
-					each(group, h.Last, seq)
-				default:
-					h.Groups = append(h.Groups, group)
-				}
-				group, h.Last, sc.good = nil, seq, pf.end
+			if take(pf.seq, size1, pf.ef, pf.efOK) {
+				sc.good = pf.end
 			}
 		}
 		if run.readErr != nil {

@@ -595,6 +595,17 @@ func FuzzLoadAOF(f *testing.F) {
 	add(&frame.Op{Type: frame.OpDelete, Sequence: 9, Timestamp: 2, Key: []byte("k"), Group: 2, Has: frame.FieldKey | frame.FieldGroup})
 	add(&frame.Op{Type: frame.OpFlush, Sequence: 10, Timestamp: 2, DB: []byte("1"), Group: 2, Has: frame.FieldDB | frame.FieldGroup})
 	add(&frame.Op{Type: frame.OpSetTTL, Sequence: 11, Timestamp: 3, Key: []byte("x"), ExpireAtMs: 0, Has: frame.FieldKey | frame.FieldExpireAt})
+	// Two groups in one OP_BATCH frame, as the node's log writes them.
+	var be frame.OpBatchEncoder
+	batch, err := be.AppendBatch(nil, []frame.Entry{
+		{Seq: 12, Group: 1, TimeMs: 4000, Effect: engine.Effect{Kind: engine.EffectSet, DB: 2, Key: "b", Value: []byte("v")}},
+		{Seq: 13, Group: 2, TimeMs: 4000, Effect: engine.Effect{Kind: engine.EffectDelete, Key: "b"}},
+		{Seq: 14, Group: 2, TimeMs: 4000, Effect: engine.Effect{Kind: engine.EffectExpire, Key: "k", ExpireAt: 1 << 41}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	file = append(file, batch...)
 	f.Add(file)
 	f.Add([]byte{})
 	for _, n := range []int{3, 4, 20, len(file) / 2, len(file) - 1} {

@@ -288,23 +288,34 @@ func syncDir(dir string) error {
 const maxPendingAfterError = 64 << 20
 
 // AddEntries appends entries, in order, each ending a group where its
-// GroupEnd says so.
+// GroupEnd says so. An entry that starts an operation batch (Batch, which
+// holds whole groups) is written as that one frame with the BatchLen-1
+// entries after it, when they are all there.
 func (a *AOF) AddEntries(entries []frame.Entry) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for i := range entries {
-		a.addLocked(&entries[i])
-		if entries[i].GroupEnd {
+	for i := 0; i < len(entries); i++ {
+		e := &entries[i]
+		if e.BatchLen > 0 && i+e.BatchLen <= len(entries) {
+			i += e.BatchLen - 1
+			a.addLocked(e, e.Batch, entries[i].Seq)
+			e = &entries[i]
+		} else {
+			a.addLocked(e, e.Frame, e.Seq)
+		}
+		if e.GroupEnd {
 			a.groupEndLocked()
 		}
 	}
 }
 
-func (a *AOF) addLocked(e *frame.Entry) {
+// addLocked appends fr, the frame of e (nil: encode it) or the batch that
+// starts with e and ends with sequence last.
+func (a *AOF) addLocked(e *frame.Entry, fr []byte, last uint64) {
 	if a.fsyncFailed {
 		// Nothing more reaches this file until a restart; the file
 		// stays a prefix of the history, which a restart resumes from.
-		a.bufLast = e.Seq
+		a.bufLast = last
 		return
 	}
 	if a.err != nil && len(a.buf) > maxPendingAfterError {
@@ -313,15 +324,15 @@ func (a *AOF) addLocked(e *frame.Entry) {
 		// rather than buffer without limit.
 		a.logger.Error("append-only file still failing; dropping its buffer and refusing writes until restart", "err", a.err, "buffered", len(a.buf))
 		a.fsyncFailed, a.buf, a.cuts = true, nil, nil
-		a.bufLast = e.Seq
+		a.bufLast = last
 		return
 	}
 	if a.buf == nil {
 		a.buf, a.spare = a.spare, nil
 	}
 	n := len(a.buf)
-	buf := append(a.buf, e.Frame...)
-	if e.Frame == nil {
+	buf := append(a.buf, fr...)
+	if fr == nil {
 		// Entries come encoded (MemLog.Publish, or as a secondary received
 		// them); this is for entries built by hand.
 		a.build.Fill(&a.op, e, e.TimeMs)
@@ -331,7 +342,7 @@ func (a *AOF) addLocked(e *frame.Entry) {
 			return
 		}
 	}
-	a.buf, a.bufLast = buf, e.Seq
+	a.buf, a.bufLast = buf, last
 	a.tailSize += int64(len(buf) - n)
 	a.logBytes += int64(len(buf) - n)
 	// Writers waiting for their reply flush the buffer themselves; wake

@@ -52,9 +52,13 @@ type Cursor struct {
 
 	f      *os.File
 	rd     *frame.Reader
-	next   uint64 // the sequence the next frame read holds
+	next   uint64 // the sequence the next entry returned holds
 	segEnd uint64 // the last sequence of the open segment (MaxUint64: the newest)
 	op     frame.Op
+	// rest are the operations of a batch read but not returned yet (the
+	// batch started before the position asked, or ran past a limit),
+	// from next on, without frames.
+	rest []frame.Entry
 }
 
 func (c *Cursor) Close() {
@@ -98,12 +102,28 @@ func (c *Cursor) open(seq uint64) error {
 	if err := c.rd.Next(&c.op); err != nil || c.op.Type != frame.OpMetadata || c.op.Sequence != segs[i].Base {
 		return fmt.Errorf("%w: %s: bad segment header", ErrCorruptLog, segs[i].Path)
 	}
-	for pos := segs[i].Base; pos+1 < seq; pos++ {
+	c.rest = c.rest[:0]
+	for pos := segs[i].Base; pos+1 < seq; {
 		if err := c.rd.Next(&c.op); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrCorruptLog, segs[i].Path, err)
 		}
 		if c.op.Sequence != pos+1 {
 			return fmt.Errorf("%w: %s: sequence %d after %d", ErrCorruptLog, segs[i].Path, c.op.Sequence, pos)
+		}
+		if c.op.Type != frame.OpOpBatch {
+			pos++
+			continue
+		}
+		if pos += c.op.Count; pos >= seq {
+			// seq is inside this batch: its operations from seq on wait.
+			items, err := opBatchItems(&c.op, c.dbs, time.Now().UnixMilli())
+			if err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrCorruptLog, segs[i].Path, err)
+			}
+			for _, it := range items[seq-c.op.Sequence:] {
+				c.rest = append(c.rest, it.entry())
+			}
+			break
 		}
 	}
 	c.next = seq
@@ -123,16 +143,34 @@ func (c *Cursor) Read(seq uint64, max int, limit uint64, buf []frame.Entry) ([]f
 	}
 	reopened := false
 	now := time.Now().UnixMilli()
+	// Operations of a batch read before come first.
+	for len(c.rest) > 0 && max > 0 && c.next <= limit {
+		buf = append(buf, c.rest[0])
+		c.rest = c.rest[1:]
+		c.next++
+		max--
+	}
+	if len(c.rest) > 0 {
+		return buf, nil
+	}
 	// The frames go out as the file holds them: one buffer for this read,
-	// each entry's Frame a slice of it once it no longer grows.
-	start := len(buf)
+	// each entry's Frame (a batch's first entry's Batch) a slice of it
+	// once it no longer grows.
+	type mark struct {
+		entry, end int // the entry (in buf) that gets the frame ending at end in raw
+		batch      bool
+	}
 	var raw []byte
-	var ends []int
+	var marks []mark
 	defer func() {
 		off := 0
-		for i, end := range ends {
-			buf[start+i].Frame = raw[off:end:end]
-			off = end
+		for _, m := range marks {
+			if m.batch {
+				buf[m.entry].Batch = raw[off:m.end:m.end]
+			} else {
+				buf[m.entry].Frame = raw[off:m.end:m.end]
+			}
+			off = m.end
 		}
 	}()
 	for max > 0 && c.next <= limit && len(raw) < readBytes {
@@ -159,6 +197,35 @@ func (c *Cursor) Read(seq uint64, max int, limit uint64, buf []frame.Entry) ([]f
 		if c.op.Sequence != c.next {
 			return buf, fmt.Errorf("%w: reading the log back: sequence %d, expected %d", ErrCorruptLog, c.op.Sequence, c.next)
 		}
+		if c.op.Type == frame.OpOpBatch {
+			items, err := opBatchItems(&c.op, c.dbs, now)
+			if err != nil {
+				return buf, fmt.Errorf("%w: reading the log back: %v", ErrCorruptLog, err)
+			}
+			first := len(buf)
+			for i, it := range items {
+				if it.seq > limit {
+					// Past what the files are known to hold: later.
+					for _, r := range items[i:] {
+						c.rest = append(c.rest, r.entry())
+					}
+					break
+				}
+				buf = append(buf, it.entry())
+				c.next++
+				max--
+			}
+			if len(c.rest) == 0 {
+				// The whole batch is returned: it goes as it is.
+				raw = c.rd.AppendLast(raw)
+				marks = append(marks, mark{entry: first, end: len(raw), batch: true})
+				buf[first].BatchLen = len(items)
+			}
+			if len(c.rest) > 0 {
+				return buf, nil
+			}
+			continue
+		}
 		ef, ok, err := frame.EffectOf(&c.op, c.dbs, now)
 		if err != nil {
 			return buf, err
@@ -168,7 +235,7 @@ func (c *Cursor) Read(seq uint64, max int, limit uint64, buf []frame.Entry) ([]f
 		}
 		buf = append(buf, frame.Entry{Seq: c.next, Effect: ef, Group: c.groupOf(), TimeMs: int64(c.op.Timestamp * 1000)})
 		raw = c.rd.AppendLast(raw)
-		ends = append(ends, len(raw))
+		marks = append(marks, mark{entry: len(buf) - 1, end: len(raw)})
 		c.next++
 		max--
 	}

@@ -36,6 +36,9 @@ type parsedFrame struct {
 	efErr error
 	// blob is a SNAPSHOT_BATCH's packed keys, copied.
 	blob []byte
+	// items are an OP_BATCH's operations, in order (efErr: the batch or
+	// one of them is malformed).
+	items []batchItem
 
 	payEnd int // end of the payload in its run's payloads, until decoded
 }
@@ -169,9 +172,43 @@ func (pf *parsedFrame) fill(op *frame.Op, dbs int, nowMs int64) {
 		pf.replID, pf.mode = string(op.ReplID), string(op.Mode)
 	case frame.OpSnapshotBatch:
 		pf.blob = bytes.Clone(op.Value)
+	case frame.OpOpBatch:
+		pf.items, pf.efErr = opBatchItems(op, dbs, nowMs)
 	default:
 		if frame.IsData(op.Type) { // every operation a log may hold
 			pf.ef, pf.efOK, pf.efErr = frame.EffectOf(op, dbs, nowMs)
 		}
 	}
+}
+
+// batchItem is one operation of an OP_BATCH frame of a log.
+type batchItem struct {
+	seq    uint64
+	group  int
+	timeMs int64
+	ef     engine.Effect
+}
+
+// entry is the item as a log entry, without a frame.
+func (it *batchItem) entry() frame.Entry {
+	return frame.Entry{Seq: it.seq, Effect: it.ef, Group: it.group, TimeMs: it.timeMs}
+}
+
+// opBatchItems returns the operations of an OP_BATCH frame, each checked
+// as its own frame would be (frame.Builder.Fill, then EffectOf), their
+// bytes copied.
+func opBatchItems(op *frame.Op, dbs int, nowMs int64) ([]batchItem, error) {
+	items := make([]batchItem, 0, op.Count&0xffff)
+	var b frame.Builder
+	var one frame.Op
+	err := frame.EachOpBatchEntry(op, func(e *frame.Entry) error {
+		b.Fill(&one, e, e.TimeMs)
+		ef, _, err := frame.EffectOf(&one, dbs, nowMs)
+		if err != nil {
+			return err
+		}
+		items = append(items, batchItem{seq: e.Seq, group: e.Group, timeMs: e.TimeMs, ef: ef})
+		return nil
+	})
+	return items, err
 }

@@ -25,6 +25,33 @@ type testLog struct {
 	build   frame.Builder
 	enc     frame.Encoder
 	op      frame.Op
+	// batchGroups, when set, makes the log write OP_BATCH frames of that
+	// many groups (as the node's log does), instead of one frame per
+	// operation; held is where the groups not written yet start.
+	batchGroups, heldGroups, held int
+	batchEnc                      frame.OpBatchEncoder
+}
+
+// flushBatch writes the groups held for a batch, if any, as one.
+func (l *testLog) flushBatch() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flushBatchLocked()
+}
+
+func (l *testLog) flushBatchLocked() {
+	if l.held == len(l.entries) {
+		return
+	}
+	b, err := l.batchEnc.AppendBatch(nil, l.entries[l.held:])
+	if err != nil {
+		panic(err)
+	}
+	l.entries[l.held].Batch, l.entries[l.held].BatchLen = b, len(l.entries)-l.held
+	if l.aof != nil {
+		l.aof.AddEntries(l.entries[l.held:])
+	}
+	l.held, l.heldGroups = len(l.entries), 0
 }
 
 func newTestLog(dbs int, next uint64) *testLog {
@@ -60,6 +87,16 @@ func (l *testLog) Record(effects []engine.Effect, _ engine.Digest, _ int64) {
 	}
 	now := time.Now().UnixMilli()
 	start := len(l.entries)
+	if l.batchGroups > 0 {
+		for i, ef := range group {
+			l.entries = append(l.entries, frame.Entry{Seq: l.next, Effect: ef, Group: len(group), TimeMs: now, GroupEnd: i == len(group)-1})
+			l.next++
+		}
+		if l.heldGroups++; l.heldGroups >= l.batchGroups {
+			l.flushBatchLocked()
+		}
+		return
+	}
 	for i, ef := range group {
 		e := frame.Entry{Seq: l.next, Effect: ef, Group: len(group), TimeMs: now, GroupEnd: i == len(group)-1}
 		l.build.Fill(&l.op, &e, now)

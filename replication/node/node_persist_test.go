@@ -81,7 +81,10 @@ func TestNodeSaveCompactsAndRestarts(t *testing.T) {
 		o.AOF.SetSegmentLimit(2048)
 	})
 	for i := range 300 {
+		// One client write each: a segment is cut between frames, and
+		// one publish of all of them would be a single batch.
 		p.eng.Set(i%3, fmt.Sprintf("k%d", i), []byte(fmt.Sprintf("v%d", i)), engine.SetOptions{})
+		require.NoError(t, p.node.WriteDone(context.Background()))
 	}
 	p.eng.MSet(0, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("2")}, false)
 	require.NoError(t, p.node.WriteDone(context.Background()))
@@ -171,8 +174,13 @@ func TestNodeSecondaryPersists(t *testing.T) {
 	}
 	requireConverged(t, p, s)
 	prim, _ := p.node.roles()
-	require.Positive(t, prim.log.(*MemLog).Batches(), "the live writes came in batches: the secondary encoded their frames for its file")
+	require.Positive(t, prim.log.(*MemLog).Batches(), "the live writes came in batches")
 	s.close()
+	files, err := aof.ListDir(dir)
+	require.NoError(t, err)
+	seg, err := os.ReadFile(aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]))
+	require.NoError(t, err)
+	require.Contains(t, string(seg), string(frame.OpOpBatch), "the secondary's file keeps the batches as received")
 
 	for i := range 30 {
 		p.eng.Set(2, fmt.Sprintf("away%d", i), []byte("v"), engine.SetOptions{})
@@ -370,9 +378,11 @@ func divergedSecondary(t *testing.T, streamed, restarted bool) {
 		requireLinkUp(t, s)
 	}
 	for i := range 50 {
+		// One client write each: each a frame of its own in the file
+		// (dropLastOps below cuts frames).
 		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
+		require.NoError(t, p.node.WriteDone(context.Background()))
 	}
-	require.NoError(t, p.node.WriteDone(context.Background()))
 	if !streamed {
 		follow(t, s, p.addr)
 	}
@@ -556,9 +566,11 @@ func forkEndingAlike(t *testing.T, dir string) (r, s *tnode) {
 	follow(t, s, p.addr)
 	requireLinkUp(t, s)
 	for i := range 50 {
+		// One client write each: each a frame of its own in the file
+		// (dropLastOps below cuts frames).
 		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
+		require.NoError(t, p.node.WriteDone(context.Background()))
 	}
-	require.NoError(t, p.node.WriteDone(context.Background()))
 	requireConverged(t, p, s)
 	p.close()
 	follow(t, s, parkedAddr(t))

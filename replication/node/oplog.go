@@ -23,6 +23,9 @@ type OpLog interface {
 	Read(seq uint64, max int, buf []frame.Entry) ([]frame.Entry, error)
 	// TimeOf returns when entry seq was logged, if it is still in the log.
 	TimeOf(seq uint64) (int64, bool)
+	// EffectAt returns the effect of entry seq, if it is still in the
+	// log, without encoding anything.
+	EffectAt(seq uint64) (engine.Effect, bool)
 	// Subscribe returns a channel that receives a value (coalesced) after
 	// appends, and a function that unsubscribes. The value comes at the
 	// next Wake or Publish, and at the latest wakeDelay after the append.
@@ -207,11 +210,17 @@ func (l *MemLog) Publish() {
 	for seq := from; seq <= last; seq++ {
 		l.pending = append(l.pending, *l.atLocked(seq))
 	}
-	batches := l.aof == nil && l.batchSubs == len(l.subs)
+	// The disk log and the senders that asked take batches; a sender that
+	// did not reads frames, encoded when it first needs them (Read).
+	batches := l.aof != nil || l.batchSubs == len(l.subs)
 	l.mu.Unlock()
 
 	if batches {
-		l.encodeBatches()
+		cutSeq := uint64(0)
+		if cut != nil {
+			cutSeq = cut.seq
+		}
+		l.encodeBatches(cutSeq)
 	} else {
 		l.encodePending()
 	}
@@ -300,9 +309,10 @@ func (l *MemLog) encodePending() {
 
 // encodeBatches encodes l.pending as OP_BATCH frames of up to
 // frame.OpBatchBytes of packed operations, setting Batch and BatchLen on
-// the first entry of each; an operation larger than a batch gets a Frame
-// of its own instead. The caller holds pubMu, not mu.
-func (l *MemLog) encodeBatches() {
+// the first entry of each; the operations of a group with one larger than
+// a batch get a Frame of their own instead. cut, when not 0, is a
+// sequence no batch may straddle. The caller holds pubMu, not mu.
+func (l *MemLog) encodeBatches(cut uint64) {
 	if l.beforeEncode != nil {
 		l.beforeEncode()
 	}
@@ -328,21 +338,36 @@ func (l *MemLog) encodeBatches() {
 			l.slab = nil
 		}
 	}
-	from, size := 0, 0
-	for i := range l.pending {
-		n := frame.OpBatchItemSize(&l.pending[i])
-		if n > frame.OpBatchBytes {
+	// Batches hold whole groups, so a file cut at a frame boundary never
+	// splits one, and never straddle the cut (the snapshot's segment
+	// boundary, see appendPending). A group with an operation larger than
+	// a batch goes one frame per operation.
+	from, size := 0, 0 // the batch being filled is pending[from:i]
+	for i := 0; i < len(l.pending); {
+		j, gsize, big := i, 0, false // the group is pending[i:j+1]
+		for {
+			n := frame.OpBatchItemSize(&l.pending[j])
+			gsize, big = gsize+n, big || n > frame.OpBatchBytes
+			if l.pending[j].GroupEnd || j == len(l.pending)-1 {
+				break
+			}
+			j++
+		}
+		if big {
 			flush(from, i)
-			l.encodeOne(&l.pending[i])
-			l.encodes.Add(1)
-			from, size = i+1, 0
+			for k := i; k <= j; k++ {
+				l.encodeOne(&l.pending[k])
+				l.encodes.Add(1)
+			}
+			i, from, size = j+1, j+1, 0
 			continue
 		}
-		if size+n > frame.OpBatchBytes {
+		if (size > 0 && size+gsize > frame.OpBatchBytes) || (cut != 0 && l.pending[i].Seq == cut+1) {
 			flush(from, i)
 			from, size = i, 0
 		}
-		size += n
+		size += gsize
+		i = j + 1
 	}
 	flush(from, len(l.pending))
 	if cap(l.batchBuf) > 2*slabSize {
@@ -632,7 +657,7 @@ func (l *MemLog) Adopt(ents []frame.Entry, digest engine.Digest) {
 			e.GroupEnd, e.HasDigest, e.Digest = true, true, digest
 		}
 		l.pushLocked(e)
-		l.bytes += int64(len(e.Frame))
+		l.bytes += int64(len(e.Frame) + len(e.Batch))
 	}
 	l.published = l.first + uint64(l.n) - 1
 	l.evictLocked()
@@ -793,6 +818,16 @@ func (l *MemLog) TimeOf(seq uint64) (int64, bool) {
 		return 0, false
 	}
 	return l.ring[(uint64(l.head)+seq-l.first)&uint64(len(l.ring)-1)].TimeMs, true
+}
+
+// EffectAt implements OpLog.
+func (l *MemLog) EffectAt(seq uint64) (engine.Effect, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq < l.first || seq >= l.first+uint64(l.n) {
+		return engine.Effect{}, false
+	}
+	return l.atLocked(seq).Effect, true
 }
 
 // Subscribe implements OpLog.

@@ -652,8 +652,10 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 				switch {
 				case s.legacy && frame.NeedsStandIn(e.Effect.Kind):
 					buf = appendLegacy(buf, e, &legacyB, &legacyEnc)
-				case e.BatchLen > 0 && (len(pubs) == 0 || pubs[0].after >= entries[i+e.BatchLen-1].Seq):
-					// The whole batch (ReadBatches returns it whole), no
+				case s.opBatches && e.BatchLen > 0 && i+e.BatchLen <= len(entries) &&
+					(len(pubs) == 0 || pubs[0].after >= entries[i+e.BatchLen-1].Seq):
+					// The whole batch (ReadBatches and the disk cursor
+					// return it whole; the file holds whole batches), no
 					// message due between its operations.
 					buf = append(buf, e.Batch...)
 					i += e.BatchLen - 1
@@ -662,8 +664,9 @@ func (p *primary) stream(s *sender, next uint64, unpin func(), verifyStart bool)
 					buf = append(buf, e.Frame...)
 				default:
 					// In a batch that cannot go whole (a message goes
-					// between its operations, or the stream resumes in
-					// its middle): this operation's own frame.
+					// between its operations, the stream resumes in its
+					// middle, a secondary that takes no batches reads
+					// the file): this operation's own frame.
 					buf = appendOwn(buf, e, &ownB, &ownEnc)
 				}
 				buf = ck.after(buf, e, every, now)
@@ -879,14 +882,18 @@ func (p *primary) firstReadable() uint64 {
 // digestAt returns the digest of the operation at seq (see OpDigest), from
 // memory or the log on disk; false when neither holds it any more.
 func (p *primary) digestAt(seq uint64) ([]byte, bool) {
-	e, err := p.log.Read(seq, 1, nil)
-	if errors.Is(err, aof.ErrCompacted) && p.aof != nil {
+	if ef, ok := p.log.EffectAt(seq); ok {
+		return frame.OpDigest(seq, &ef), true
+	}
+	var e []frame.Entry
+	err := aof.ErrCompacted
+	if p.aof != nil {
 		c := p.aof.NewCursor(p.replID, p.eng.Databases())
 		defer c.Close()
 		safe, _ := p.aof.Safe()
-		e, err = c.Read(seq, 1, safe, nil)
+		e, err = c.Read(seq, 1, safe, nil) // a whole batch, if seq starts one
 	}
-	if err != nil || len(e) != 1 || e[0].Seq != seq {
+	if err != nil || len(e) == 0 || e[0].Seq != seq {
 		if d := p.base.digestFor(seq); d != nil {
 			return d, true
 		}

@@ -685,11 +685,16 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 		seq := readySeq
 		n := ready
 		if a != nil {
-			// Operations that came in a batch have no frame of their
-			// own; the disk log needs one each. Encoded here, before the
-			// engine lock, rather than by the disk log under it.
+			// Operations that came in a batch the disk log cannot take
+			// whole have no frame; it needs one each. Encoded here,
+			// before the engine lock, rather than by the disk log under
+			// it.
+			held := 0 // ents[:held] are in a batch kept whole
 			for i := range ents[:ready] {
-				if e := &ents[i]; e.Frame == nil {
+				if b := ents[i].BatchLen; b > 0 && i+b <= ready {
+					held = i + b
+				}
+				if e := &ents[i]; e.Frame == nil && i >= held {
 					fb.Fill(&fop, e, e.TimeMs)
 					var err error
 					if fscratch, err = fenc.AppendFrame(fscratch[:0], &fop); err == nil {
@@ -852,6 +857,11 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			if err != nil {
 				batch, seqs, ents, ready, readySeq = batch[:nb], seqs[:ns], ents[:ne], nr, nrs
 				return err
+			}
+			if keep && uint64(len(ents)-ne) == op.Count && st.pending == 0 {
+				// Whole groups, each operation kept: the disk log and
+				// the backlog keep the batch as received.
+				ents[ne].Batch, ents[ne].BatchLen = sharedCopy(&frames, rd.LastLen(), rd.AppendLast), int(op.Count)
 			}
 		} else if err := one(op, true); err != nil {
 			return err
