@@ -19,8 +19,15 @@
 //	err := rd.Next(&op) // op's slices alias rd's buffer until the next call
 //
 // An Entry is one logged operation: its engine effect, sequence, group and,
-// once encoded, its Frame, the bytes every reader shares. Builder fills an
-// Op from an Entry; EffectOf turns a received Op back into an effect.
+// once encoded, its Frame, the bytes every reader shares, or, on the first
+// entry of an operation batch, the Batch that holds it and the entries
+// after it. Builder fills an Op from an Entry; EffectOf turns a received Op
+// back into an effect.
+//
+// Batches carry many keys of a full resynchronisation (SNAPSHOT_BATCH,
+// batch.go: SnapshotEncoder, EachBatchItem) or many operations of the live
+// stream and the log on disk (OP_BATCH, opbatch.go: OpBatchEncoder,
+// EachOpBatchEntry) in one frame, one JSON object and one SHA-256 for all.
 //
 // # Caveats
 //
