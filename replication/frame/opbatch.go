@@ -39,7 +39,8 @@ const FeatureOpBatch = "op_batch"
 
 // ErrBadOpBatch: an operation batch's packed operations are malformed (a
 // length past the end, an unknown kind or type, a group size of 0,
-// trailing bytes) or their number differs from data.count.
+// trailing bytes), there are none, or their number differs from
+// data.count.
 var ErrBadOpBatch = errors.New("replication: malformed operation batch")
 
 // OpBatchBytes bounds the packed operations of one OP_BATCH frame: an
@@ -103,8 +104,8 @@ func (b *OpBatchEncoder) AppendBatch(dst []byte, ents []Entry) ([]byte, error) {
 // operation is checked as its own frame would be when the caller turns it
 // into one (Builder.Fill, then EffectOf).
 func EachOpBatchEntry(op *Op, fn func(e *Entry) error) error {
-	if op.Has&FieldCount == 0 || op.Has&FieldValue == 0 {
-		return fmt.Errorf("%w: no count or no value", ErrBadOpBatch)
+	if op.Has&FieldCount == 0 || op.Has&FieldValue == 0 || op.Count == 0 {
+		return fmt.Errorf("%w: no count, no value or no operation", ErrBadOpBatch)
 	}
 	blob := op.Value
 	var e Entry // fn takes its address: one for the whole batch

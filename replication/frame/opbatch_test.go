@@ -120,6 +120,7 @@ func TestOpBatchRefused(t *testing.T) {
 		{"more operations than counted", append(bytes.Clone(one), one...), 1},
 		{"operations where none are counted", one, 0},
 		{"no operation where one is counted", nil, 1},
+		{"no operation at all", nil, 0},
 		{"truncated value", one[:len(one)-1], 1},
 		{"truncated key", one[:8], 1},
 		{"trailing byte", append(bytes.Clone(one), 0), 1},

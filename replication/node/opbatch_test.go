@@ -137,6 +137,10 @@ func TestLiveOpBatchRefused(t *testing.T) {
 		{"a database out of range in its last operation", func() *frame.Op {
 			return opBatch(t, S+3, set("x"), engine.Effect{Kind: engine.EffectSet, DB: 16, Key: "y", Value: []byte("v")})
 		}},
+		{"no operation at all", func() *frame.Op {
+			return &frame.Op{Type: frame.OpOpBatch, Sequence: S + 3, Value: []byte{}, ValueBase64: true, Count: 0,
+				Has: frame.FieldValue | frame.FieldCount}
+		}},
 		{"a group cut short", func() *frame.Op {
 			op := opBatch(t, S+3, set("x"))
 			return op
@@ -180,6 +184,12 @@ func TestLiveOpBatchRefused(t *testing.T) {
 				_, ok := s.eng.Get(0, k)
 				require.False(t, ok, "%s, from a refused batch, is not applied", k)
 			}
+			require.Equal(t, int64(2), infoInt(t, s.node, "nadb_operations_applied"))
+			received := int64(2)
+			if tc.name == "a group cut short" {
+				received = 3 // x came in a batch taken whole, its group never completed
+			}
+			require.Equal(t, received, infoInt(t, s.node, "nadb_operations_received"), "nothing of the refused batch counts as received")
 		})
 	}
 }

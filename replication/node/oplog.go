@@ -177,7 +177,9 @@ func (l *MemLog) SetByteLimit(max int64) {
 }
 
 // Encodes returns how many operations the log has encoded, alone or in a
-// batch: one per operation, whatever the number of readers.
+// batch: once per form an operation is stored or sent in (a batch, its own
+// frame for a reader that takes no batches), whatever the number of
+// readers.
 func (l *MemLog) Encodes() int64 { return l.encodes.Load() }
 
 // Batches returns how many OP_BATCH frames the log has encoded.
@@ -309,8 +311,8 @@ func (l *MemLog) encodePending() {
 
 // encodeBatches encodes l.pending as OP_BATCH frames of up to
 // frame.OpBatchBytes of packed operations, setting Batch and BatchLen on
-// the first entry of each; the operations of a group with one larger than
-// a batch get a Frame of their own instead. cut, when not 0, is a
+// the first entry of each; the operations of a group larger than a batch
+// get a Frame of their own instead. cut, when not 0, is a
 // sequence no batch may straddle. The caller holds pubMu, not mu.
 func (l *MemLog) encodeBatches(cut uint64) {
 	if l.beforeEncode != nil {
@@ -344,16 +346,18 @@ func (l *MemLog) encodeBatches(cut uint64) {
 	// a batch goes one frame per operation.
 	from, size := 0, 0 // the batch being filled is pending[from:i]
 	for i := 0; i < len(l.pending); {
-		j, gsize, big := i, 0, false // the group is pending[i:j+1]
+		j, gsize := i, 0 // the group is pending[i:j+1]
 		for {
-			n := frame.OpBatchItemSize(&l.pending[j])
-			gsize, big = gsize+n, big || n > frame.OpBatchBytes
+			gsize += frame.OpBatchItemSize(&l.pending[j])
 			if l.pending[j].GroupEnd || j == len(l.pending)-1 {
 				break
 			}
 			j++
 		}
-		if big {
+		// A group larger than a batch (one large value, or many writes
+		// of one MULTI, MSET or script) goes one frame per operation: a
+		// frame stays bounded.
+		if gsize > frame.OpBatchBytes {
 			flush(from, i)
 			for k := i; k <= j; k++ {
 				l.encodeOne(&l.pending[k])

@@ -724,3 +724,36 @@ func TestMemLogBatchEvicted(t *testing.T) {
 	require.Len(t, got, 20)
 	require.Equal(t, "k10", got[0].Key)
 }
+
+// TestMemLogLargeGroupNotBatched: a group larger than a batch (4,000 SETs
+// of 1 KiB in one MSET) goes one frame per operation, so no frame grows
+// with the group; the groups around it still go in batches.
+func TestMemLogLargeGroupNotBatched(t *testing.T) {
+	l := NewMemLog(100000, 16, 1, time.Now)
+	_, unsub := l.Subscribe(true)
+	defer unsub()
+	l.Record([]engine.Effect{setEffect("before", "v")}, engine.Digest{}, 1_700_000_000_000)
+	group := make([]engine.Effect, 4000)
+	for i := range group {
+		group[i] = setEffect(fmt.Sprint("k", i), strings.Repeat("v", 1024))
+	}
+	l.Record(group, engine.Digest{}, 1_700_000_000_000)
+	l.Record([]engine.Effect{setEffect("after", "v")}, engine.Digest{}, 1_700_000_000_000)
+	l.Publish()
+	var entries []frame.Entry
+	for len(entries) < 4002 { // a read returns up to readBytes
+		var err error
+		entries, err = l.ReadBatches(uint64(len(entries))+1, 1<<30, entries)
+		require.NoError(t, err)
+	}
+	require.Len(t, entries, 4002)
+	require.Equal(t, 1, entries[0].BatchLen)
+	require.Equal(t, 1, entries[4001].BatchLen)
+	for _, e := range entries[1:4001] {
+		require.Zero(t, e.BatchLen)
+		require.NotNil(t, e.Frame)
+		require.Less(t, len(e.Frame), 2048, "entry %d", e.Seq)
+	}
+	got, _ := batchOps(t, entries)
+	require.Len(t, got, 4002)
+}

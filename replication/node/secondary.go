@@ -855,6 +855,7 @@ func (s *secondary) stream(conn net.Conn, rd *frame.Reader, op *frame.Op, st *st
 			})
 			item = frame.Op{}
 			if err != nil {
+				s.received.Add(-int64(len(batch) - nb)) // none of it is taken
 				batch, seqs, ents, ready, readySeq = batch[:nb], seqs[:ns], ents[:ne], nr, nrs
 				return err
 			}
