@@ -203,6 +203,8 @@ type core struct {
 	rng    *rand.Rand
 	stats  Stats
 	digest Digest // of the whole dataset, kept up to date by every change
+	// touched sums what Apply's Touch calls read, so that they are kept.
+	touchSum uint32
 	// funcs is the function libraries' value and its generation
 	// (functions.go), changed under mu, read without it.
 	funcs   atomic.Pointer[functions]
@@ -632,6 +634,16 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	defer e.mu.Unlock()
 	e.effects = e.effects[:0] // nothing is reported: values may be written in place
 	for i := range effects {
+		if i%touchAhead == 0 {
+			// The next keys' slots and records, fetched side by side:
+			// a replica applies many random keys at once, and each
+			// lookup otherwise waits for its own misses.
+			for j := i; j < min(i+touchAhead, len(effects)); j++ {
+				if ef := &effects[j]; ef.Key != "" && ef.DB >= 0 && ef.DB < len(e.dbs) {
+					e.touchSum += e.dbs[ef.DB].keys.Touch(ef.Key)
+				}
+			}
+		}
 		e.applyLocked(&effects[i])
 	}
 	if e.blk.n > 0 {
@@ -649,6 +661,10 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 	}
 	e.observeDone()
 }
+
+// touchAhead is how many effects Apply touches (slab.Table.Touch) before
+// it applies them.
+const touchAhead = 8
 
 func (e *Engine) applyLocked(ef *Effect) {
 	if e.watch.n > 0 {

@@ -616,3 +616,27 @@ func TestEachStoredDuringCompaction(t *testing.T) {
 		}
 	}
 }
+
+// TestTouchChangesNothing: Touch only reads. Keys present, absent, in a
+// table being resized, and an empty table all leave the table as it was.
+func TestTouchChangesNothing(t *testing.T) {
+	tab := New()
+	require.Zero(t, tab.Touch("nothing yet"))
+	for i := range 5000 {
+		tab.Set(fmt.Sprint("k", i), []byte(fmt.Sprint("v", i)), 0, 0, 0, 0)
+		if i%7 == 0 { // also while the index moves to a larger one
+			tab.Touch(fmt.Sprint("k", i/2))
+			tab.Touch(fmt.Sprint("absent", i))
+		}
+	}
+	for i := range 5000 {
+		tab.Touch(fmt.Sprint("k", i))
+		tab.Touch(fmt.Sprint("absent", i))
+	}
+	require.Equal(t, 5000, tab.Len())
+	for i := range 5000 {
+		e, ok := tab.Get(fmt.Sprint("k", i))
+		require.True(t, ok)
+		require.Equal(t, fmt.Sprint("v", i), string(e.Value))
+	}
+}
