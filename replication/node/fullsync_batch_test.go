@@ -63,19 +63,8 @@ func TestPrimarySendsBatchesToWhoAsks(t *testing.T) {
 	dbs := p.eng.Databases()
 
 	fullSync := func(tags ...string) (map[frame.OpType]int, map[string]engine.Item) {
-		peer := dialRaw(t, p.addr)
-		op := frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(), FromSequence: 1,
-			ListeningPort: 6390, Has: frame.FieldFromSequence | frame.FieldListeningPort}
-		for _, tag := range tags {
-			op.Tags, op.Has = append(op.Tags, []byte(tag)), op.Has|frame.FieldTags
-		}
-		var enc frame.Encoder
-		req, err := enc.AppendFrame(nil, &op)
-		require.NoError(t, err)
-		peer.send(t, req)
-		peer.nextData(t, &op)
-		require.Equal(t, frame.OpSyncResponse, op.Type)
-		require.Equal(t, frame.ModeFull, op.Mode)
+		peer, resp := syncFromStart(t, p.addr, tags...)
+		require.Equal(t, frame.ModeFull, resp.Mode)
 		return snapshotFrames(t, peer, dbs)
 	}
 
@@ -95,6 +84,26 @@ func TestPrimarySendsBatchesToWhoAsks(t *testing.T) {
 	require.Equal(t, string(big), string(batched["2/big"].Value))
 	require.Equal(t, engine.TypeHash, batched["0/h"].Type)
 	require.Positive(t, batched["1/ttl"].ExpireAt)
+}
+
+// syncFromStart connects to the primary at addr as a new secondary that
+// takes the extensions tags names, and returns the link and the primary's
+// SYNC_RESPONSE.
+func syncFromStart(t *testing.T, addr string, tags ...string) (*rawPeer, frame.Op) {
+	t.Helper()
+	peer := dialRaw(t, addr)
+	op := frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(), FromSequence: 1,
+		ListeningPort: 6390, Has: frame.FieldFromSequence | frame.FieldListeningPort}
+	for _, tag := range tags {
+		op.Tags, op.Has = append(op.Tags, []byte(tag)), op.Has|frame.FieldTags
+	}
+	var enc frame.Encoder
+	req, err := enc.AppendFrame(nil, &op)
+	require.NoError(t, err)
+	peer.send(t, req)
+	peer.nextData(t, &op)
+	require.Equal(t, frame.OpSyncResponse, op.Type)
+	return peer, op
 }
 
 // fakeFullSyncServer plays a primary for one full resynchronisation at
@@ -231,11 +240,9 @@ func TestFullSyncBatchRefused(t *testing.T) {
 	}
 }
 
-// requireSnapshotRefused starts a secondary following the fake primary at
-// addr and checks that it refuses the full resynchronisation it is sent:
-// one protocol error, the link down, nothing installed. It returns the
-// secondary.
-func requireSnapshotRefused(t *testing.T, addr string) *tnode {
+// followRefused starts a secondary following the fake primary at addr and
+// waits until it has refused one frame: one protocol error, the link down.
+func followRefused(t *testing.T, addr string) *tnode {
 	t.Helper()
 	s := startNode(t, nil)
 	follow(t, s, addr)
@@ -243,6 +250,16 @@ func requireSnapshotRefused(t *testing.T, addr string) *tnode {
 		assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
 		assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
 	}, convergeWait, pollEvery)
+	return s
+}
+
+// requireSnapshotRefused starts a secondary following the fake primary at
+// addr and checks that it refuses the full resynchronisation it is sent:
+// one protocol error, the link down, nothing installed. It returns the
+// secondary.
+func requireSnapshotRefused(t *testing.T, addr string) *tnode {
+	t.Helper()
+	s := followRefused(t, addr)
 	require.Zero(t, s.eng.Len(), "a snapshot is installed whole or not at all")
 	require.Zero(t, s.node.Sequence())
 	require.Zero(t, infoInt(t, s.node, "nadb_full_syncs"))

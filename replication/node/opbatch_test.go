@@ -50,18 +50,7 @@ func TestPrimarySendsOpBatchesToWhoAsks(t *testing.T) {
 	leakCheck(t)
 	stream := func(tags ...string) ([]engine.Effect, map[frame.OpType]int, *MemLog) {
 		p := startNode(t, nil)
-		peer := dialRaw(t, p.addr)
-		op := frame.Op{Type: frame.OpSyncRequest, Timestamp: frame.NowSeconds(), FromSequence: 1,
-			ListeningPort: 6390, Has: frame.FieldFromSequence | frame.FieldListeningPort}
-		for _, tag := range tags {
-			op.Tags, op.Has = append(op.Tags, []byte(tag)), op.Has|frame.FieldTags
-		}
-		var enc frame.Encoder
-		req, err := enc.AppendFrame(nil, &op)
-		require.NoError(t, err)
-		peer.send(t, req)
-		peer.nextData(t, &op)
-		require.Equal(t, frame.OpSyncResponse, op.Type)
+		peer, _ := syncFromStart(t, p.addr, tags...)
 		// Its sender subscribed: what is logged from now on is encoded
 		// for it as it asked.
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
@@ -169,12 +158,7 @@ func TestLiveOpBatchRefused(t *testing.T) {
 				}
 				flush()
 			})
-			s := startNode(t, nil)
-			follow(t, s, fake.addr)
-			require.EventuallyWithT(t, func(c *assert.CollectT) {
-				assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
-				assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
-			}, convergeWait, pollEvery)
+			s := followRefused(t, fake.addr)
 			require.Equal(t, uint64(S+2), s.node.Sequence(), "the good batch is applied")
 			for _, k := range []string{"a", "b"} {
 				_, ok := s.eng.Get(0, k)
@@ -209,12 +193,7 @@ func TestCheckpointAheadIsAGap(t *testing.T) {
 		add(&cp)
 		flush()
 	})
-	s := startNode(t, nil)
-	follow(t, s, fake.addr)
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.Equal(c, int64(1), infoInt(c, s.node, "nadb_protocol_errors"))
-		assert.Equal(c, "down", infoValue(s.node, "master_link_status"))
-	}, convergeWait, pollEvery)
+	s := followRefused(t, fake.addr)
 	require.Equal(t, uint64(S+1), s.node.Sequence())
 	_, sec := s.node.roles()
 	require.Zero(t, sec.divergences.Load(), "a gap, not a divergence")
