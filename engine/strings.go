@@ -179,6 +179,13 @@ func (e *Engine) MSet(d int, pairs [][]byte, nx bool) bool {
 			}
 		}
 	}
+	if len(pairs) > 2 {
+		// The keys' slots and records, fetched side by side (see Apply).
+		keys := e.dbs[d].keys
+		for i := 0; i < len(pairs); i += 2 {
+			e.touchSum += keys.Touch(bstr(pairs[i]))
+		}
+	}
 	for i := 0; i < len(pairs); i += 2 {
 		en := e.storeLocked(d, string(pairs[i]), pairs[i+1], 0, encAuto)
 		e.notify(EventString, "set", d, en.key)
