@@ -148,6 +148,10 @@ type Node struct {
 	// StaleError, which runs before every command and takes no lock.
 	refuseStale atomic.Bool
 	curSec      atomic.Pointer[secondary]
+	// curPrim is prim, for the paths every client write takes
+	// (BeginWrite, WriteDone): an atomic load, where n.mu would move
+	// between the cores at each command.
+	curPrim atomic.Pointer[primary]
 	// auth holds the replication secrets and the port's policies.
 	auth authSettings
 	// divergedAt is the checkpoint sequence plus one at which this node,
@@ -326,6 +330,7 @@ func (n *Node) startPrimaryLocked(log *MemLog, replID string) {
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery, &n.auth)
 	n.prim.aof = n.opts.AOF
 	n.prim.startPublisher()
+	n.curPrim.Store(n.prim)
 	n.eng.SetRole(log, false)
 	n.readOnly.Store(false)
 }
@@ -605,6 +610,7 @@ func (n *Node) follow(t target) error {
 		}
 		n.replicaHistory = false
 		n.prim = nil
+		n.curPrim.Store(nil)
 	}
 	n.readOnly.Store(true)
 	n.gate.Unlock()
@@ -689,11 +695,15 @@ func (n *Node) ReadOnly() bool { return n.readOnly.Load() }
 // every connected secondary was sent everything logged so far. It returns
 // ctx's error if ctx ends first, net.ErrClosed if the node closes first.
 func (n *Node) WriteDone(ctx context.Context) error {
-	p, _ := n.roles()
+	p := n.curPrim.Load()
 	if p == nil {
 		return nil
 	}
 	p.release()
+	async := n.async.Load()
+	if p.aof == nil && async {
+		return nil // the common case takes no lock the log shares
+	}
 	last := p.log.Last()
 	// The file first: a secondary is sent only what the file keeps.
 	if p.aof != nil {
@@ -701,7 +711,7 @@ func (n *Node) WriteDone(ctx context.Context) error {
 			return err
 		}
 	}
-	if !n.async.Load() {
+	if !async {
 		return p.waitSent(ctx, last, n.done)
 	}
 	return nil
@@ -713,9 +723,8 @@ func (n *Node) WriteDone(ctx context.Context) error {
 // a role change (which detaches the log) waits for it: no write is applied
 // without being logged.
 func (n *Node) BeginWrite() error {
-	// n.mu (taken by roles) is never taken while the gate is held: a role
-	// change holds n.mu and waits for the gate.
-	if p, _ := n.roles(); p != nil && p.aof != nil {
+	// No n.mu here: a role change holds it and waits for the gate.
+	if p := n.curPrim.Load(); p != nil && p.aof != nil {
 		if err := p.aof.WriteError(); err != nil {
 			return err
 		}

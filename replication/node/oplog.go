@@ -141,8 +141,11 @@ type MemLog struct {
 	// wakeDue: entries were appended since the subscribers were last
 	// woken; wakeArmed: wakeTimer runs and will wake them (see
 	// wakeLaterLocked).
-	wakeDue, wakeArmed bool
-	wakeTimer          *time.Timer
+	// wakeDue is written under mu and read without it by Wake's fast
+	// path: a client's WriteDone, with no subscriber, takes no lock.
+	wakeDue   atomic.Bool
+	wakeArmed bool
+	wakeTimer *time.Timer
 }
 
 // logCut is something to do at one point of the publishing order (a
@@ -230,7 +233,7 @@ func (l *MemLog) Publish() {
 	l.storeFramesLocked()
 	l.published = last
 	l.evictLocked()
-	l.wakeDue = true
+	l.wakeDue.Store(true)
 	l.wakeLocked()
 	l.mu.Unlock()
 	l.appendPending(cut)
@@ -590,7 +593,7 @@ func (l *MemLog) wakeLaterLocked() {
 	if len(l.subs) == 0 {
 		return
 	}
-	l.wakeDue = true
+	l.wakeDue.Store(true)
 	if l.wakeArmed {
 		return
 	}
@@ -611,6 +614,12 @@ func (l *MemLog) timerWake() {
 
 // Wake implements OpLog.
 func (l *MemLog) Wake() {
+	if !l.wakeDue.Load() {
+		// Nothing appended since the last wake-up, or no subscriber: an
+		// append by this goroutine set it before (wakeLaterLocked), one
+		// by another goroutine wakes them by its own WriteDone or timer.
+		return
+	}
 	l.mu.Lock()
 	l.wakeLocked()
 	l.mu.Unlock()
@@ -619,10 +628,10 @@ func (l *MemLog) Wake() {
 // wakeLocked wakes the subscribers if anything was appended since they
 // were last woken.
 func (l *MemLog) wakeLocked() {
-	if !l.wakeDue {
+	if !l.wakeDue.Load() {
 		return
 	}
-	l.wakeDue = false
+	l.wakeDue.Store(false)
 	for c := range l.subs {
 		select {
 		case *c <- struct{}{}:
@@ -852,7 +861,8 @@ func (l *MemLog) Subscribe(batches bool) (<-chan struct{}, func()) {
 		if len(l.subs) == 0 && l.wakeTimer != nil {
 			// The last sender is gone: nothing is left to wake.
 			l.wakeTimer.Stop()
-			l.wakeArmed, l.wakeDue = false, false
+			l.wakeArmed = false
+			l.wakeDue.Store(false)
 		}
 		l.mu.Unlock()
 	}

@@ -356,7 +356,7 @@ func TestMemLogWakesOncePerPipeline(t *testing.T) {
 	unsub()
 	l.Record([]engine.Effect{setEffect("c", "1")}, engine.Digest{}, l.now().UnixMilli())
 	l.mu.Lock()
-	armed, due := l.wakeArmed, l.wakeDue
+	armed, due := l.wakeArmed, l.wakeDue.Load()
 	l.mu.Unlock()
 	require.False(t, armed || due, "with no sender left, an append arms nothing")
 }
