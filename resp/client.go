@@ -53,6 +53,14 @@ type client struct {
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
 	unsynced        bool   // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
 	value           []byte // GET copies the value here under the engine lock, then replies; connection goroutine only
+	// named remembers the last command name looked up, as sent, and what
+	// it found (Server.lookupFor): a pipeline of one command looks the
+	// table up once. Connection goroutine only.
+	named struct {
+		name [16]byte
+		n    int
+		cmd  *command
+	}
 	// eng is the keyspace the client's commands use: the server's, or
 	// inside EXEC the Engine of the transaction's group (see cmd_tx.go).
 	// Connection goroutine only.

@@ -521,7 +521,7 @@ func (s *Server) totalCommands() int64 {
 
 // run looks up, checks and runs one command, writing its reply.
 func (s *Server) run(c *client, args [][]byte) {
-	cmd := s.lookup(args[0])
+	cmd := s.lookupFor(c, args[0])
 	if cmd == nil {
 		c.setLastCommand(nil)
 		c.refuse(errUnknownCommand(args[0], args[1:]))
@@ -777,6 +777,23 @@ func gateError(err error) string {
 		return errReadOnly
 	}
 	return errMisconf(err)
+}
+
+// lookupFor is lookup with c's memory of the last name it sent: the table
+// never changes once the server runs, so the same bytes find the same
+// command. Clients that send names in capitals (redis-benchmark, many
+// drivers) would otherwise pay two lookups per command.
+func (s *Server) lookupFor(c *client, name []byte) *command {
+	m := &c.named
+	if m.cmd != nil && len(name) == m.n && string(name) == string(m.name[:m.n]) {
+		return m.cmd
+	}
+	cmd := s.lookup(name)
+	if cmd != nil && len(name) <= len(m.name) {
+		m.n = copy(m.name[:], name)
+		m.cmd = cmd
+	}
+	return cmd
 }
 
 // lookup finds a command by name, in any letter case, without allocating

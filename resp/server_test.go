@@ -485,3 +485,20 @@ func TestLoadingState(t *testing.T) {
 	require.Equal(t, "+OK\r\n", c.do("SET", "k", "v"))
 	require.Contains(t, c.do("INFO", "persistence"), "loading:0\r\n")
 }
+
+// TestLookupForRemembersByBytes: the per-client memory of the last name
+// finds what the table finds, in any letter case, and follows a change of
+// command.
+func TestLookupForRemembersByBytes(t *testing.T) {
+	s := New(Options{Engine: engine.New(engine.Options{})})
+	c := &client{}
+	for _, name := range []string{"SET", "SET", "set", "GET", "Get", "get", "nosuchcmd", "GET", "SET", "config", "averyveryverylongnamethatisnocommand", "set"} {
+		got, want := s.lookupFor(c, []byte(name)), s.lookup([]byte(name))
+		require.Same(t, want, got, name)
+		if want != nil {
+			require.Equal(t, strings.ToLower(name), want.name)
+		}
+	}
+	require.Nil(t, s.lookupFor(c, []byte("SE")), "a prefix of the remembered name")
+	require.Nil(t, s.lookupFor(c, []byte("SETX")), "the remembered name and more")
+}
