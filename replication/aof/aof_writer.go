@@ -82,6 +82,9 @@ type AOF struct {
 	// fsyncFailed makes a.err permanent: see flush.
 	fsyncFailed bool
 	stopped     bool // the last flush is done: nothing more will be synced
+	// beforeSync, set by tests only, runs before the fsync of the once a
+	// second (syncBehindLocked).
+	beforeSync func()
 
 	enc   frame.Encoder
 	build frame.Builder
@@ -531,12 +534,58 @@ func (a *AOF) run() {
 		for a.flushing {
 			a.waitChangeLocked()
 		}
-		a.flushLocked(sync || (closed && policy != FsyncNo))
+		if sync && policy == FsyncEverySec && !closed {
+			a.flushLocked(false)
+			a.syncBehindLocked()
+		} else {
+			a.flushLocked(sync || (closed && policy != FsyncNo))
+		}
 		a.mu.Unlock()
 		if closed {
 			return
 		}
 	}
+}
+
+// syncBehindLocked is the fsync of appendfsync everysec: of what was
+// written, outside any flush, so writers waiting for their reply
+// (WaitWritten) keep writing while the disk takes it, as Redis fsyncs in
+// a background thread. Without this every client stalled once a second
+// for as long as the fsync took. The caller holds a.mu, which is released
+// during the fsync. A cut meanwhile fsyncs the segment it ends itself; a
+// Reset meanwhile makes the result meaningless (the positions moved back),
+// and it is dropped.
+func (a *AOF) syncBehindLocked() {
+	if a.fsyncFailed || a.err != nil || a.f == nil || a.synced >= a.written {
+		return
+	}
+	f, last, gen, hook := a.f, a.written, a.gen, a.beforeSync
+	a.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	err := f.Sync()
+	if errors.Is(err, os.ErrClosed) {
+		// A cut closed it meanwhile, after its own fsync of the segment.
+		err = nil
+	}
+	a.mu.Lock()
+	if gen != a.gen {
+		return
+	}
+	switch {
+	case err != nil && !a.fsyncFailed:
+		// As in flushLocked: after a failed fsync nothing proves the
+		// pages reached the disk; refuse writes until restart.
+		a.logger.Error("append-only file fsync failed; refusing writes until restart", "file", f.Name(), "err", err)
+		a.err, a.fsyncFailed = err, true
+	case err == nil && last > a.synced:
+		a.synced = last
+	default:
+		return
+	}
+	close(a.changed)
+	a.changed = make(chan struct{})
 }
 
 // waitChangeLocked waits, with a.mu held, until the next flush ends.
