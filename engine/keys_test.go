@@ -1331,3 +1331,33 @@ func TestDigestValue(t *testing.T) {
 	require.Empty(t, v.sink.Take())
 	require.Equal(t, 3, v.e.DBSize(0))
 }
+
+// TestPrefetchChangesNothing: Prefetch is a hint. It counts no hit or
+// miss, records no access, expires nothing, reports no effect, and takes
+// any database number and any key.
+func TestPrefetchChangesNothing(t *testing.T) {
+	v := newEnv(t)
+	for i := range 3000 {
+		v.set(t, fmt.Sprint("k", i), "v", 0)
+	}
+	v.set(t, "gone", "v", time.Second)
+	v.clk.Advance(5500 * time.Millisecond)
+	v.sink.Take()
+	stats, digest := v.e.Stats(), v.e.Digest()
+	keys := [][]byte{[]byte("k1"), []byte("gone"), []byte("absent"), nil, []byte("k2999"), []byte("k1")}
+	for i := range 3000 {
+		keys = append(keys, []byte(fmt.Sprint("k", i)))
+	}
+	for _, d := range []int{0, 1, 15, -1, 16, 1 << 30} {
+		v.e.Prefetch(d, keys)
+		v.e.Prefetch(d, nil)
+	}
+	require.Equal(t, stats, v.e.Stats())
+	require.Equal(t, digest, v.e.Digest())
+	require.Empty(t, v.sink.Take(), "no effect reported")
+	require.Equal(t, 3001, v.e.DBSize(0), "the expired key is still there: nothing was looked up")
+	secs, found, err := v.e.IdleTime(0, "k1")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, int64(5), secs, "no access recorded")
+}

@@ -53,6 +53,11 @@ type client struct {
 	closed          bool   // closed: ignore the rest of the pipeline; connection goroutine only
 	unsynced        bool   // a write of this pipeline awaits Replication.WriteDone; connection goroutine only
 	value           []byte // GET copies the value here under the engine lock, then replies; connection goroutine only
+	// prefetchKeys holds the keys prefetchAhead hands the engine,
+	// prefetched the offset in the read buffer up to which it looked.
+	// Connection goroutine only.
+	prefetchKeys [][]byte
+	prefetched   int
 	// named remembers the last command name looked up, as sent, and what
 	// it found (Server.lookupFor): a pipeline of one command looks the
 	// table up once. Connection goroutine only.

@@ -80,7 +80,9 @@ func (s *Server) serveConn(c *client) {
 		if n > 0 {
 			c.touch()
 		}
+		c.prefetched = 0 // the read may have moved what the buffer holds
 		for !c.closed {
+			s.prefetchAhead(c)
 			args, protoErr := c.in.next(c.lc.partial())
 			if protoErr != "" {
 				// The stream cannot be framed any further: answer the

@@ -1,0 +1,93 @@
+package resp
+
+// prefetchWindow is how many commands' keys a connection prefetches at
+// once (prefetchAhead): a pipeline of 16, as redis-benchmark -P 16 sends,
+// in one engine call.
+const prefetchWindow = 16
+
+// prefetchAhead prefetches (engine.Prefetch) the keys of the next complete
+// commands in c's read buffer, up to prefetchWindow of them, once the loop
+// has run every command prefetched before: with many random keys, each
+// command's lookup waits for a cache miss on its slot and another on its
+// record, one command after the other; fetched together, the misses
+// overlap. The
+// scan reads only each command's name and first argument, in place; it is
+// a hint and never an error (a malformed command is the parser's to
+// refuse). Only commands whose first argument is a key count, and a
+// single one is not worth the engine's lock (every command of a -P 1
+// client). A SELECT in the window is not followed: the keys are looked
+// for in the database selected now.
+func (s *Server) prefetchAhead(c *client) {
+	q := &c.in
+	if q.start < c.prefetched {
+		return
+	}
+	keys, n := s.windowKeys(c, q.buf[q.start:q.end], c.prefetchKeys[:0])
+	c.prefetched = q.start + max(n, 1)
+	if len(keys) > 1 {
+		s.eng.Prefetch(int(c.db.Load()), keys)
+	}
+	clear(keys) // they point into the read buffer
+	c.prefetchKeys = keys[:0]
+}
+
+// windowKeys appends to keys the first keys of the complete commands at
+// the head of p, up to prefetchWindow commands, and returns them and how
+// many bytes of p those commands take.
+func (s *Server) windowKeys(c *client, p []byte, keys [][]byte) ([][]byte, int) {
+	i := 0
+	for range prefetchWindow {
+		name, key, n := firstTwo(p[i:])
+		if n == 0 {
+			break
+		}
+		i += n
+		if cmd := s.lookupFor(c, name); cmd != nil && cmd.keys.first == 1 && cmd.subs == nil {
+			keys = append(keys, key)
+		}
+	}
+	return keys, i
+}
+
+// firstTwo reads the multibulk command at the head of p and returns its
+// first two arguments (aliasing p) and its length, or n 0 when p does not
+// start with a complete command of at least two arguments in the form
+// Redis clients send (each count and length without sign, leading zero or
+// more than 18 digits).
+func firstTwo(p []byte) (name, key []byte, n int) {
+	if len(p) == 0 || p[0] != '*' {
+		return nil, nil, 0
+	}
+	count, i := plainNumber(p, 1)
+	if count < 2 {
+		return nil, nil, 0
+	}
+	for a := int64(0); a < count; a++ {
+		b, next, ok := bulkAt(p, i)
+		if !ok {
+			return nil, nil, 0
+		}
+		switch a {
+		case 0:
+			name = b
+		case 1:
+			key = b
+		}
+		i = next
+	}
+	return name, key, i
+}
+
+// bulkAt reads the bulk string "$<n>\r\n<n bytes>\r\n" at p[i:] and returns
+// it and the offset after it; ok is false when p holds no complete one
+// there.
+func bulkAt(p []byte, i int) (b []byte, next int, ok bool) {
+	if i >= len(p) || p[i] != '$' {
+		return nil, 0, false
+	}
+	n, j := plainNumber(p, i+1)
+	if n < 0 || int64(len(p)-j) < n+2 || p[j+int(n)] != '\r' || p[j+int(n)+1] != '\n' {
+		return nil, 0, false
+	}
+	return p[j : j+int(n)], j + int(n) + 2, true
+}
