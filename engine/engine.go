@@ -669,12 +669,13 @@ func (e *Engine) Apply(effects []Effect, commit func(Digest)) {
 // pipeline of commands on these keys prefetches them first, and each command
 // then finds its key's slot and record in the cache instead of waiting
 // for both in turn. It only costs time: a key that changes meanwhile, or
-// a database out of range, is no error.
+// a database out of range, is no error. It never waits for the lock: held
+// by another (a busy script holds it for as long as it runs, while other
+// clients must still get their BUSY replies), it does nothing.
 func (e *Engine) Prefetch(d int, keys [][]byte) {
-	if d < 0 || d >= len(e.dbs) || len(keys) == 0 {
+	if d < 0 || d >= len(e.dbs) || len(keys) == 0 || e.held || !e.mu.TryLock() {
 		return
 	}
-	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.dbs[d].keys
 	for _, k := range keys {

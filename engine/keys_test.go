@@ -1361,3 +1361,23 @@ func TestPrefetchChangesNothing(t *testing.T) {
 	require.True(t, found)
 	require.Equal(t, int64(5), secs, "no access recorded")
 }
+
+// TestPrefetchNeverWaits: with the engine lock held (a busy script's
+// group), Prefetch returns at once.
+func TestPrefetchNeverWaits(t *testing.T) {
+	v := newEnv(t)
+	v.set(t, "k", "v", 0)
+	done := make(chan struct{})
+	v.e.Group(func(tx *engine.Engine) {
+		go func() {
+			v.e.Prefetch(0, [][]byte{[]byte("k"), []byte("j")})
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Prefetch waited for the lock")
+		}
+		tx.Prefetch(0, [][]byte{[]byte("k"), []byte("j")}) // inside the group: nothing, no deadlock
+	})
+}

@@ -473,7 +473,16 @@ func TestScriptKill(t *testing.T) {
 			assert.Equal(c, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", err.Error())
 		}
 	}, convergeTimeout, 10*time.Millisecond)
-	require.NoError(t, other.ScriptKill(ctx).Err())
+	// A pipeline of commands on keys is answered while the script runs
+	// (the connection's prefetch of their keys never waits for the
+	// script's lock), SCRIPT KILL in it included.
+	pipe := other.Pipeline()
+	getA, getB, kill := pipe.Get(ctx, "a"), pipe.Get(ctx, "b"), pipe.ScriptKill(ctx)
+	_, _ = pipe.Exec(ctx)
+	for _, err := range []error{getA.Err(), getB.Err()} {
+		requireRedisErr(t, err, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+	}
+	require.NoError(t, kill.Err())
 	select {
 	case err := <-done:
 		require.Error(t, err)

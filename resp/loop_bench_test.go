@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ const benchPipeline = 16
 
 func BenchmarkCommandPathGET(b *testing.B) {
 	value := strings.Repeat("v", 100)
-	benchCommandPath(b, false, func(eng *engine.Engine, keys []string) {
+	benchCommandPath(b, false, smallKeyspace, func(eng *engine.Engine, keys []string) {
 		for _, k := range keys {
 			eng.Set(0, k, []byte(value), engine.SetOptions{})
 		}
@@ -33,31 +34,60 @@ func BenchmarkCommandPathGET(b *testing.B) {
 
 func BenchmarkCommandPathSET(b *testing.B) {
 	value := strings.Repeat("v", 100)
-	benchCommandPath(b, false, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+	benchCommandPath(b, false, smallKeyspace, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+}
+
+// BenchmarkCommandPathGETMillion is GET over a million keys in random
+// order: each lookup misses the processor's caches, as with
+// redis-benchmark -r 1000000 (what the connection's prefetch is for).
+func BenchmarkCommandPathGETMillion(b *testing.B) {
+	value := strings.Repeat("v", 100)
+	benchCommandPath(b, false, 1<<20, func(eng *engine.Engine, keys []string) {
+		for _, k := range keys {
+			eng.Set(0, k, []byte(value), engine.SetOptions{})
+		}
+	}, func(k string) string { return mb("GET", k) }, "$100\r\n"+value+"\r\n")
+}
+
+// BenchmarkCommandPathSETMillion is SET over a million existing keys in
+// random order.
+func BenchmarkCommandPathSETMillion(b *testing.B) {
+	value := strings.Repeat("v", 100)
+	benchCommandPath(b, false, 1<<20, func(eng *engine.Engine, keys []string) {
+		for _, k := range keys {
+			eng.Set(0, k, []byte(value), engine.SetOptions{})
+		}
+	}, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
 }
 
 // BenchmarkCommandPathGETMissRESP3 is GET of missing keys on a connection
 // that opened with HELLO 3: the RESP3 null on the same path.
 func BenchmarkCommandPathGETMissRESP3(b *testing.B) {
-	benchCommandPath(b, true, nil, func(k string) string { return mb("GET", k) }, "_\r\n")
+	benchCommandPath(b, true, smallKeyspace, nil, func(k string) string { return mb("GET", k) }, "_\r\n")
 }
 
 // BenchmarkCommandPathSETRESP3 is SET on a connection that opened with
 // HELLO 3.
 func BenchmarkCommandPathSETRESP3(b *testing.B) {
 	value := strings.Repeat("v", 100)
-	benchCommandPath(b, true, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
+	benchCommandPath(b, true, smallKeyspace, nil, func(k string) string { return mb("SET", k, value) }, "+OK\r\n")
 }
 
-// benchCommandPath runs b.N commands made by cmd, in pipelines, through
-// one connection, and checks that every reply is reply. With resp3 the
-// connection first sends HELLO 3, whose reply is not counted.
-func benchCommandPath(b *testing.B, resp3 bool, prepare func(*engine.Engine, []string), cmd func(key string) string, reply string) {
+// smallKeyspace is the keys of the benchmarks that measure the path
+// itself: they stay in the processor's caches.
+const smallKeyspace = 1024
+
+// benchCommandPath runs b.N commands made by cmd on nkeys keys (in a
+// shuffled order), in pipelines, through one connection, and checks that
+// every reply is reply. With resp3 the connection first sends HELLO 3,
+// whose reply is not counted.
+func benchCommandPath(b *testing.B, resp3 bool, nkeys int, prepare func(*engine.Engine, []string), cmd func(key string) string, reply string) {
 	eng := engine.New(engine.Options{})
-	keys := make([]string, 1024)
+	keys := make([]string, nkeys)
 	for i := range keys {
 		keys[i] = "key:" + strconv.FormatInt(int64(100000000000+i), 10)
 	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
 	if prepare != nil {
 		prepare(eng, keys)
 	}
