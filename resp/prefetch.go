@@ -13,9 +13,9 @@ const prefetchWindow = 16
 // overlap. The
 // scan reads only each command's name and first argument, in place; it is
 // a hint and never an error (a malformed command is the parser's to
-// refuse). Only commands whose first argument is a key count, and a
-// single one is not worth the engine's lock (every command of a -P 1
-// client). A SELECT in the window is not followed: the keys are looked
+// refuse). Only commands of one key, their first argument, count (MSET
+// and its kind touch their own keys: Engine.MSet); a single one is not
+// worth the engine's lock (every command of a -P 1 client). A SELECT in the window is not followed: the keys are looked
 // for in the database selected now.
 func (s *Server) prefetchAhead(c *client) {
 	q := &c.in
@@ -42,7 +42,7 @@ func (s *Server) windowKeys(c *client, p []byte, keys [][]byte) ([][]byte, int) 
 			break
 		}
 		i += n
-		if cmd := s.lookupFor(c, name); cmd != nil && cmd.keys.first == 1 && cmd.subs == nil {
+		if cmd := s.lookupFor(c, name); cmd != nil && cmd.keys.first == 1 && cmd.keys.last == 1 && cmd.subs == nil {
 			keys = append(keys, key)
 		}
 	}
