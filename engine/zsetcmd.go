@@ -397,13 +397,15 @@ func (e *Engine) ZRandMember(d int, key string, count int64) ([]ZMember, error) 
 
 // ZScan runs one ZSCAN step: the members matching pattern (see scanMatch)
 // and their scores, and the next cursor (0: done). A listpack gives all
-// its members at once; a skiplist is walked with its index's cursor.
-func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count int) (uint64, []ZMember, error) {
+// its members at once (listpack is then set: Redis's listpack keeps a
+// whole score within 2^62 as an integer, and ZSCAN replies it so); a
+// skiplist is walked with its index's cursor.
+func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count int) (next uint64, ms []ZMember, listpack bool, err error) {
 	e.lock()
 	defer e.unlock()
 	z, err := e.zsetRead(d, key)
 	if z == nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	var out []ZMember
 	seen := 0 // as Redis, count members and scores before the pattern filters them
@@ -418,7 +420,7 @@ func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count i
 			keep(m.m, m.s)
 			return true
 		})
-		return 0, out, nil
+		return 0, out, true, nil
 	}
 	count = max(count, 1)
 	for buckets := 0; ; buckets++ {
@@ -429,7 +431,7 @@ func (e *Engine) ZScan(d int, key string, cursor uint64, pattern string, count i
 			break
 		}
 	}
-	return cursor, out, nil
+	return cursor, out, false, nil
 }
 
 // members copies zents out as ZMembers.

@@ -696,6 +696,17 @@ func TestZSetRepliesNumbers(t *testing.T) {
 	s := startServer(t)
 	requireExactReplies(t, dialRaw(t, s.Addr()), []exactStep{
 		{[]string{"FLUSHALL"}, "+OK\r\n"},
+		// ZSCAN replies a score as the encoding keeps it: a listpack keeps
+		// a whole score within 2^62 as an integer, a skiplist a double.
+		{[]string{"ZADD", "lp", "1e-5", "a", "5e-324", "b", "1.7976931348623157e308", "c", "-1e-310", "d", "1e20", "e", "123456789", "f", "0.5", "g", "1e17", "h", "1e16", "i", "12345678901234567890", "j", "4611686018427387904", "k", "4611686018427388928", "l", "-4611686018427387904", "m", "-0", "o", "-123456789012345678", "p"}, ":15\r\n"},
+		{[]string{"ZSCAN", "lp", "0", "COUNT", "100"}, "*2\r\n$1\r\n0\r\n*30\r\n$1\r\nm\r\n$20\r\n-4611686018427387904\r\n$1\r\np\r\n$19\r\n-123456789012345680\r\n$1\r\nd\r\n$24\r\n-9.9999999999999694e-311\r\n$1\r\no\r\n$1\r\n0\r\n$1\r\nb\r\n$23\r\n4.9406564584124654e-324\r\n$1\r\na\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\ng\r\n$3\r\n0.5\r\n$1\r\nf\r\n$9\r\n123456789\r\n$1\r\ni\r\n$17\r\n10000000000000000\r\n$1\r\nh\r\n$18\r\n100000000000000000\r\n$1\r\nk\r\n$19\r\n4611686018427387904\r\n$1\r\nl\r\n$22\r\n4.6116860184273889e+18\r\n$1\r\nj\r\n$22\r\n1.2345678901234567e+19\r\n$1\r\ne\r\n$5\r\n1e+20\r\n$1\r\nc\r\n$23\r\n1.7976931348623157e+308\r\n"},
+		{[]string{"ZSCORE", "lp", "h"}, "$5\r\n1e+17\r\n"},
+		{[]string{"CONFIG", "SET", "zset-max-listpack-entries", "2"}, "+OK\r\n"},
+		{[]string{"ZADD", "sl", "1", "x", "2", "y", "123456789012345678", "bignum"}, ":3\r\n"},
+		{[]string{"OBJECT", "ENCODING", "sl"}, "$8\r\nskiplist\r\n"},
+		{[]string{"ZSCAN", "sl", "0", "MATCH", "bignum", "COUNT", "1000"}, "*2\r\n$1\r\n0\r\n*2\r\n$6\r\nbignum\r\n$22\r\n1.2345678901234568e+17\r\n"},
+		{[]string{"CONFIG", "SET", "zset-max-listpack-entries", "128"}, "+OK\r\n"},
+		{[]string{"DEL", "lp", "sl"}, ":2\r\n"},
 		{[]string{"ZADD", "n", "1e-5", "a", "5e-324", "b", "1.7976931348623157e308", "c", "-1e-310", "d", "1e20", "e", "123456789", "f", "0.5", "g", "1e17", "h", "1e16", "i", "12345678901234567890", "j"}, ":10\r\n"},
 		{[]string{"ZRANGE", "n", "0", "-1", "WITHSCORES"}, "*20\r\n$1\r\nd\r\n$24\r\n-9.9999999999999694e-311\r\n$1\r\nb\r\n$23\r\n4.9406564584124654e-324\r\n$1\r\na\r\n$22\r\n1.0000000000000001e-05\r\n$1\r\ng\r\n$3\r\n0.5\r\n$1\r\nf\r\n$9\r\n123456789\r\n$1\r\ni\r\n$17\r\n10000000000000000\r\n$1\r\nh\r\n$5\r\n1e+17\r\n$1\r\nj\r\n$22\r\n1.2345678901234567e+19\r\n$1\r\ne\r\n$5\r\n1e+20\r\n$1\r\nc\r\n$23\r\n1.7976931348623157e+308\r\n"},
 		{[]string{"ZADD", "n", "1.", "k1"}, ":1\r\n"},

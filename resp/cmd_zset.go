@@ -415,7 +415,7 @@ func cmdZScan(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	next, ms, err := c.eng.ZScan(c.DB(), string(args[1]), cursor, pattern, count)
+	next, ms, listpack, err := c.eng.ZScan(c.DB(), string(args[1]), cursor, pattern, count)
 	if writeErr(c, err) {
 		return
 	}
@@ -424,8 +424,20 @@ func cmdZScan(s *Server, c *client, args [][]byte) {
 	c.conn.WriteArray(2 * len(ms))
 	for _, m := range ms {
 		c.conn.WriteBulkString(m.Member)
-		c.conn.WriteBulkString(formatScore(m.Score))
+		c.conn.WriteBulkString(scanScore(m.Score, listpack))
 	}
+}
+
+// scanScore is a score as ZSCAN replies it: Redis replies the score as its
+// encoding keeps it, and a listpack keeps a whole score within 2^62 as an
+// integer (its double2ll), printed whole ("123456789012345680" where
+// ZSCORE says 1.2345678901234568e+17); any other score, and every score of
+// a skiplist, as formatScore.
+func scanScore(f float64, listpack bool) string {
+	if listpack && f == math.Trunc(f) && math.Abs(f) <= 1<<62 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return formatScore(f)
 }
 
 // formatScore is a score as Redis's %.17g prints it ("inf", "-inf").
