@@ -82,7 +82,7 @@ func (s *Server) serveConn(c *client) {
 		}
 		c.prefetched = 0 // the read may have moved what the buffer holds
 		for !c.closed {
-			s.prefetchAhead(c)
+			s.prefetchAhead(c, c.lc.partial())
 			args, protoErr := c.in.next(c.lc.partial())
 			if protoErr != "" {
 				// The stream cannot be framed any further: answer the

@@ -17,18 +17,27 @@ const prefetchWindow = 16
 // and its kind touch their own keys: Engine.MSet); a single one is not
 // worth the engine's lock (every command of a -P 1 client). A SELECT in the window is not followed: the keys are looked
 // for in the database selected now.
-func (s *Server) prefetchAhead(c *client) {
+//
+// partial is limitConn.partial: the bytes at the end of the buffer that the
+// input guard knows to be an unfinished command are never scanned, or a
+// command of many arguments arriving in many reads would be walked again
+// at every read (the square of its size, as the parser was before it took
+// the same count).
+// It returns how many bytes it offered the scan (for tests).
+func (s *Server) prefetchAhead(c *client, partial int) (offered int) {
 	q := &c.in
-	if q.start < c.prefetched {
-		return
+	if q.start < c.prefetched || c.lc.authRequired() {
+		return 0 // nothing to prefetch for commands NOAUTH refuses
 	}
-	keys, n := s.windowKeys(c, q.buf[q.start:q.end], c.prefetchKeys[:0])
+	p := q.complete(partial)
+	keys, n := s.windowKeys(c, p, c.prefetchKeys[:0])
 	c.prefetched = q.start + max(n, 1)
 	if len(keys) > 1 {
 		s.eng.Prefetch(int(c.db.Load()), keys)
 	}
 	clear(keys) // they point into the read buffer
 	c.prefetchKeys = keys[:0]
+	return len(p)
 }
 
 // windowKeys appends to keys the first keys of the complete commands at
@@ -42,6 +51,9 @@ func (s *Server) windowKeys(c *client, p []byte, keys [][]byte) ([][]byte, int) 
 			break
 		}
 		i += n
+		if len(key) > prefetchMaxKey {
+			continue // its hash would cost more, under the lock, than a miss
+		}
 		if cmd := s.lookupFor(c, name); cmd != nil && cmd.keys.first == 1 && cmd.keys.last == 1 && cmd.subs == nil {
 			keys = append(keys, key)
 		}
@@ -49,17 +61,25 @@ func (s *Server) windowKeys(c *client, p []byte, keys [][]byte) ([][]byte, int) 
 	return keys, i
 }
 
+// prefetchMaxKey is the longest key prefetched.
+const prefetchMaxKey = 256
+
+// prefetchMaxArgs is the most arguments a command the prefetch looks past
+// may have: a longer one ends the window (finding the next command would
+// cost a walk of all its arguments, for nothing to prefetch in it).
+const prefetchMaxArgs = 256
+
 // firstTwo reads the multibulk command at the head of p and returns its
 // first two arguments (aliasing p) and its length, or n 0 when p does not
-// start with a complete command of at least two arguments in the form
-// Redis clients send (each count and length without sign, leading zero or
-// more than 18 digits).
+// start with a complete command of 2 to prefetchMaxArgs arguments in the
+// form Redis clients send (each count and length without sign, leading
+// zero or more than 18 digits).
 func firstTwo(p []byte) (name, key []byte, n int) {
 	if len(p) == 0 || p[0] != '*' {
 		return nil, nil, 0
 	}
 	count, i := plainNumber(p, 1)
-	if count < 2 {
+	if count < 2 || count > prefetchMaxArgs {
 		return nil, nil, 0
 	}
 	for a := int64(0); a < count; a++ {

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nadb-server/nadb-server/engine"
@@ -83,4 +84,47 @@ func FuzzFirstTwo(f *testing.F) {
 		require.Equal(t, string(args[1]), string(key))
 		require.Equal(t, len(p)-len(left), n)
 	})
+}
+
+// TestPrefetchScansNoUnfinishedCommand: a command of many arguments that
+// arrives in many reads is never offered to the prefetch's scan before it
+// is complete (the input guard knows where it stands), or each read would
+// walk it again from its start: the square of its size.
+func TestPrefetchScansNoUnfinishedCommand(t *testing.T) {
+	var data []byte
+	data = append(data, "*20001\r\n$5\r\nRPUSH\r\n$1\r\nk\r\n"...)
+	for range 19999 {
+		data = append(data, "$1\r\na\r\n"...)
+	}
+	whole := len(data)
+	data = append(data, multibulk("GET", "k")...)
+	l := &limits{}
+	l.maxBulk.Store(512 << 20)
+	l.maxQuery.Store(1 << 30)
+	var read, open atomic.Int64
+	lc := newLimitConn(&chunkConn{data: data, rng: 7, max: 200}, l, &read, &open)
+	s := New(Options{Engine: engine.New(engine.Options{})})
+	c := &client{lc: lc}
+	q := &c.in
+	reads := 0
+	for {
+		_, err := q.fill(lc, lc.expecting())
+		reads++
+		c.prefetched = 0 // as the loop does after each read
+		offered := s.prefetchAhead(c, lc.partial())
+		if q.end-q.start < whole {
+			require.Zero(t, offered, "read %d: %d bytes of the unfinished command offered", reads, q.end-q.start)
+		}
+		if args, _ := q.next(lc.partial()); args != nil {
+			require.Len(t, args, 20001)
+			break
+		}
+		require.NoError(t, err)
+	}
+	require.Greater(t, reads, 100, "the command came in many reads")
+	_, _, n := firstTwo(data)
+	require.Zero(t, n, "a command of more than prefetchMaxArgs arguments ends the window")
+	_, key, n := firstTwo([]byte(multibulk("GET", "k")))
+	require.Equal(t, "k", string(key))
+	require.Equal(t, len(multibulk("GET", "k")), n)
 }

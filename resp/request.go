@@ -117,6 +117,13 @@ func (q *requests) next(partial int) (args [][]byte, protoErr string) {
 	return nil, ""
 }
 
+// complete returns what the buffer holds past the parsed commands, less the
+// partial bytes at its end that the input guard knows to be an unfinished
+// command (see next).
+func (q *requests) complete(partial int) []byte {
+	return q.buf[q.start:max(q.start, q.end-partial)]
+}
+
 // emptyMultibulk returns the length of the line at the head of p when it
 // is a multibulk count of zero or less ("*0\r\n", "*-1\r\n"), which Redis
 // skips without a reply, and 0 otherwise (another count, or a line not

@@ -71,6 +71,7 @@ type AOF struct {
 	replID   string   // history and role of the newest segment
 	role     string
 	gen      uint64 // counts Resets: a snapshot captured before one is stale
+	resets   uint64 // counts Resets as they start (gen moves as they end)
 	complete uint64 // sequence ending the last complete group added
 	written  uint64 // last sequence handed to the OS (write returned)
 	synced   uint64 // last sequence fsynced
@@ -82,9 +83,10 @@ type AOF struct {
 	// fsyncFailed makes a.err permanent: see flush.
 	fsyncFailed bool
 	stopped     bool // the last flush is done: nothing more will be synced
-	// beforeSync, set by tests only, runs before the fsync of the once a
-	// second (syncBehindLocked).
-	beforeSync func()
+	// beforeSync and afterSync, set by tests only, run before the fsync of
+	// the once a second (syncBehindLocked) and once its outcome is settled
+	// (a.mu held).
+	beforeSync, afterSync func()
 
 	enc   frame.Encoder
 	build frame.Builder
@@ -435,6 +437,7 @@ func (a *AOF) Reset(base uint64, replID, role string, before func() error) error
 		return ErrAOFClosed
 	}
 	a.flushing = true
+	a.resets++ // an fsync running beside (syncBehindLocked) now counts for nothing
 	old := a.segs
 	a.buf, a.cuts = nil, nil
 	a.mu.Unlock()
@@ -553,16 +556,18 @@ func (a *AOF) run() {
 // a background thread. Without this every client stalled once a second
 // for as long as the fsync took. The caller holds a.mu, which is released
 // during the fsync. A cut meanwhile fsyncs the segment it ends itself; a
-// Reset meanwhile makes the result meaningless (the positions moved back),
-// and it is dropped.
+// Reset started meanwhile closes the file without one and moves the
+// positions back, and the result is dropped; so is it after an fsync that
+// failed meanwhile (the kernel reports a failure once: a later success
+// proves nothing).
 func (a *AOF) syncBehindLocked() {
 	if a.fsyncFailed || a.err != nil || a.f == nil || a.synced >= a.written {
 		return
 	}
-	f, last, gen, hook := a.f, a.written, a.gen, a.beforeSync
+	f, last, resets, before, after := a.f, a.written, a.resets, a.beforeSync, a.afterSync
 	a.mu.Unlock()
-	if hook != nil {
-		hook()
+	if before != nil {
+		before()
 	}
 	err := f.Sync()
 	if errors.Is(err, os.ErrClosed) {
@@ -570,7 +575,10 @@ func (a *AOF) syncBehindLocked() {
 		err = nil
 	}
 	a.mu.Lock()
-	if gen != a.gen {
+	if after != nil {
+		defer after()
+	}
+	if resets != a.resets || (err == nil && a.fsyncFailed) {
 		return
 	}
 	switch {

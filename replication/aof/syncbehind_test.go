@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,50 @@ func blockedSync(t *testing.T, dir string) (src *aofSource, started <-chan struc
 	}
 	a.mu.Unlock()
 	return src, st, rel
+}
+
+// TestEverySecFsyncAcrossAReset: a Reset closes the file without an fsync
+// while the fsync of the second waits; that fsync then finds the file
+// closed, and must not count it as fsynced (only a cut closes a file after
+// its own fsync): WaitDurable would return for a write no fsync covered.
+func TestEverySecFsyncAcrossAReset(t *testing.T) {
+	src, started, release := blockedSync(t, t.TempDir())
+	defer src.aof.Close()
+	settled := make(chan struct{}, 1)
+	src.aof.mu.Lock()
+	src.aof.afterSync = func() { settled <- struct{}{} }
+	src.aof.mu.Unlock()
+	src.eng.Set(0, "a", []byte("1"), engine.SetOptions{})
+	first := src.log.Last()
+	require.NoError(t, waitWithin(t, 5*time.Second, func() error { return src.aof.WaitWritten(first) }))
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the once-a-second fsync did not start")
+	}
+	inReset, finish := make(chan struct{}), make(chan struct{})
+	var finishOnce sync.Once
+	end := func() { finishOnce.Do(func() { close(finish) }) }
+	defer end() // a failure below must not leave the Reset (and Close) waiting
+	resetDone := make(chan error, 1)
+	go func() {
+		resetDone <- src.aof.Reset(100, "rid2", RolePrimary, func() error {
+			close(inReset)
+			<-finish
+			return nil
+		})
+	}()
+	<-inReset // the file is closed, not fsynced
+	close(release)
+	select {
+	case <-settled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fsync's outcome was not settled")
+	}
+	require.Less(t, syncedAt(src.aof), first, "the fsync of a file a Reset closed counted")
+	end()
+	require.NoError(t, <-resetDone)
+	require.NoError(t, src.aof.WriteError())
 }
 
 func syncedAt(a *AOF) uint64 {
