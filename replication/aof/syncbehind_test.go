@@ -46,14 +46,7 @@ func TestEverySecFsyncAcrossAReset(t *testing.T) {
 	src.aof.mu.Lock()
 	src.aof.afterSync = func() { settled <- struct{}{} }
 	src.aof.mu.Unlock()
-	src.eng.Set(0, "a", []byte("1"), engine.SetOptions{})
-	first := src.log.Last()
-	require.NoError(t, waitWithin(t, 5*time.Second, func() error { return src.aof.WaitWritten(first) }))
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the once-a-second fsync did not start")
-	}
+	first := writeUntilFsync(t, src, started)
 	inReset, finish := make(chan struct{}), make(chan struct{})
 	var finishOnce sync.Once
 	end := func() { finishOnce.Do(func() { close(finish) }) }
@@ -79,6 +72,22 @@ func TestEverySecFsyncAcrossAReset(t *testing.T) {
 	require.NoError(t, src.aof.WriteError())
 }
 
+// writeUntilFsync writes one key, waits until it is written and until the
+// fsync of the second has begun (blockedSync's started), and returns the
+// write's sequence.
+func writeUntilFsync(t *testing.T, src *aofSource, started <-chan struct{}) uint64 {
+	t.Helper()
+	src.eng.Set(0, "a", []byte("1"), engine.SetOptions{})
+	first := src.log.Last()
+	require.NoError(t, waitWithin(t, 5*time.Second, func() error { return src.aof.WaitWritten(first) }))
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the once-a-second fsync did not start")
+	}
+	return first
+}
+
 func syncedAt(a *AOF) uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -93,14 +102,7 @@ func TestEverySecFsyncHoldsNoWriter(t *testing.T) {
 	src, started, release := blockedSync(t, t.TempDir())
 	defer src.aof.Close()
 	defer close(release)
-	src.eng.Set(0, "a", []byte("1"), engine.SetOptions{})
-	first := src.log.Last()
-	require.NoError(t, waitWithin(t, 5*time.Second, func() error { return src.aof.WaitWritten(first) }))
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the once-a-second fsync did not start")
-	}
+	first := writeUntilFsync(t, src, started)
 	// The fsync is held: writers are still acknowledged.
 	for i := range 20 {
 		src.eng.Set(0, fmt.Sprint("k", i), []byte("v"), engine.SetOptions{})
@@ -119,14 +121,7 @@ func TestEverySecFsyncAcrossACut(t *testing.T) {
 	dir := t.TempDir()
 	src, started, release := blockedSync(t, dir)
 	defer src.aof.Close()
-	src.eng.Set(0, "a", []byte("1"), engine.SetOptions{})
-	first := src.log.Last()
-	require.NoError(t, waitWithin(t, 5*time.Second, func() error { return src.aof.WaitWritten(first) }))
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the once-a-second fsync did not start")
-	}
+	first := writeUntilFsync(t, src, started)
 	src.log.mu.Lock()
 	src.aof.Cut(first, "rid", RolePrimary)
 	src.log.mu.Unlock()
