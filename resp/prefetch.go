@@ -10,20 +10,19 @@ const prefetchWindow = 16
 // has run every command prefetched before: with many random keys, each
 // command's lookup waits for a cache miss on its slot and another on its
 // record, one command after the other; fetched together, the misses
-// overlap. The
-// scan reads only each command's name and first argument, in place; it is
-// a hint and never an error (a malformed command is the parser's to
-// refuse). Only commands of one key, their first argument, count (MSET
-// and its kind touch their own keys: Engine.MSet); a single one is not
-// worth the engine's lock (every command of a -P 1 client). A SELECT in the window is not followed: the keys are looked
-// for in the database selected now.
+// overlap. The scan reads only each command's name and first argument, in
+// place; it is a hint and never an error (a malformed command is the
+// parser's to refuse). Only the key of a single-key command counts (MSET
+// and its kind touch their own keys: Engine.MSet); one key alone is not
+// worth the engine's lock (every command of a -P 1 client). A SELECT in
+// the window is not followed: the keys are looked for in the database
+// selected now.
 //
-// partial is limitConn.partial: the bytes at the end of the buffer that the
-// input guard knows to be an unfinished command are never scanned, or a
-// command of many arguments arriving in many reads would be walked again
-// at every read (the square of its size, as the parser was before it took
-// the same count).
-// It returns how many bytes it offered the scan (for tests).
+// partial is limitConn.partial: the bytes at the end of the buffer that
+// the input guard knows to be an unfinished command are never scanned, or
+// a command of many arguments arriving in many reads would be walked again
+// at every read (the square of its size, as the parser's cost was before
+// it took the same count). It returns how many bytes it offered the scan.
 func (s *Server) prefetchAhead(c *client, partial int) (offered int) {
 	q := &c.in
 	if q.start < c.prefetched || c.lc.authRequired() {
