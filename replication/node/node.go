@@ -241,7 +241,7 @@ func NewNode(o NodeOptions) *Node {
 				log.Publish() // so the log keeps its size while it refills
 			}
 		}
-		log.Publish() // before SetAOF: these operations are on disk already
+		log.Publish() // before SetAOF (startPrimaryLocked): these operations are on disk already
 		n.startPrimaryLocked(log, h.ReplID)
 		// The operation before the log is in the snapshot or was skipped:
 		// the snapshot's digest, if it recorded one, names it in
@@ -251,10 +251,7 @@ func NewNode(o NodeOptions) *Node {
 			n.prim.base.digest = h.SnapshotDigest
 		}
 	} else {
-		log = n.becomePrimaryLocked(1, frame.NewReplID())
-	}
-	if o.AOF != nil {
-		log.SetAOF(o.AOF)
+		n.becomePrimaryLocked(1, frame.NewReplID())
 	}
 	n.initPersist()
 	return n
@@ -329,6 +326,14 @@ func (n *Node) SetHeartbeat(d time.Duration) {
 func (n *Node) startPrimaryLocked(log *MemLog, replID string) {
 	n.prim = newPrimary(n.eng, log, replID, &n.opts, &n.stats, &n.verifyEvery, &n.auth)
 	n.prim.aof = n.opts.AOF
+	if a := n.opts.AOF; a != nil {
+		// Before the log becomes the engine's sink: what it records from
+		// then on (an expired key's deletion may come at once) reaches the
+		// file too, or the file would miss a sequence. What the log holds
+		// already is published (a start refills it and publishes it, a
+		// secondary's backlog is published as it comes): it is on disk.
+		log.SetAOF(a)
+	}
 	n.prim.startPublisher()
 	n.curPrim.Store(n.prim)
 	n.eng.SetRole(log, false)
@@ -675,9 +680,6 @@ func (n *Node) promote() {
 		n.prim.replID2, n.prim.offset2 = formerID, applied+1
 	}
 	n.prim.base = lastOp{seq: applied, digest: digest}
-	if a := n.opts.AOF; a != nil {
-		log.SetAOF(a)
-	}
 	n.gate.Unlock()
 	n.opts.Logger.Info("promoted to primary", "replid", n.prim.replID, "replid2", formerID, "sequence", applied, "backlog_first", log.First())
 }
