@@ -51,7 +51,7 @@ func TestMonitor(t *testing.T) {
 		{[]string{"SET", "q", "a\"b\\c\n\x01\xff"}, "+OK\r\n"},
 		{[]string{"AUTH", "pw"}, "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"},
 		{[]string{"CONFIG", "GET", "databases"}, "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"},
-		{[]string{"CLIENT", "LIST", "ID", "1"}, "$0\r\n\r\n"},
+		{[]string{"CLIENT", "LIST", "ID", "999999"}, "$0\r\n\r\n"},
 		{[]string{"MULTI"}, "+OK\r\n"},
 		{[]string{"INCR", "n"}, "+QUEUED\r\n"},
 		{[]string{"EXEC"}, "*1\r\n:1\r\n"},

@@ -44,9 +44,15 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 	if p.ReplID2 != "" {
 		replID2, offset2 = p.ReplID2, u64(p.Offset2)
 	}
-	histlen := uint64(0)
-	if p.BacklogSize > 0 && p.Sequence+1 > p.BacklogFirst {
-		histlen = p.Sequence + 1 - p.BacklogFirst
+	// Without a backlog yet (no secondary ever asked), Redis shows 0 for
+	// all three.
+	active := p.BacklogSize > 0 && p.BacklogActive
+	histlen, first := uint64(0), uint64(0)
+	if active {
+		first = p.BacklogFirst
+		if p.Sequence+1 > first {
+			histlen = p.Sequence + 1 - first
+		}
 	}
 	out = append(out,
 		[2]string{"master_failover_state", "no-failover"},
@@ -54,9 +60,9 @@ func primaryInfo(st node.Status, p *node.PrimaryStatus) [][2]string {
 		[2]string{"master_replid2", replID2},
 		[2]string{"master_repl_offset", u64(p.Sequence)},
 		[2]string{"second_repl_offset", offset2},
-		[2]string{"repl_backlog_active", b01(p.BacklogSize > 0)},
+		[2]string{"repl_backlog_active", b01(active)},
 		[2]string{"repl_backlog_size", strconv.Itoa(p.BacklogSize)},
-		[2]string{"repl_backlog_first_byte_offset", u64(p.BacklogFirst)},
+		[2]string{"repl_backlog_first_byte_offset", u64(first)},
 		[2]string{"repl_backlog_histlen", u64(histlen)},
 	)
 	if p.BacklogSize == 0 { // a server without a node

@@ -242,6 +242,10 @@ func NewNode(o NodeOptions) *Node {
 			}
 		}
 		log.Publish() // before SetAOF (startPrimaryLocked): these operations are on disk already
+		if h.Last == 0 && h.Role != aof.RoleReplica {
+			// A history that starts now has no secondary yet.
+			n.idleLog(log)
+		}
 		n.startPrimaryLocked(log, h.ReplID)
 		// The operation before the log is in the snapshot or was skipped:
 		// the snapshot's digest, if it recorded one, names it in
@@ -262,8 +266,19 @@ func NewNode(o NodeOptions) *Node {
 func (n *Node) becomePrimaryLocked(next uint64, replID string) *MemLog {
 	log := NewMemLog(n.opts.MaxOperationLog, n.eng.Databases(), next, time.Now)
 	boundLog(log, &n.logBytes)
+	n.idleLog(log) // a new history has no secondary yet
 	n.startPrimaryLocked(log, replID)
 	return log
+}
+
+// idleLog makes l, the log of a history no secondary follows yet, keep
+// nothing until one asks (MemLog.Idle). A reference secondary gets the
+// last operations on connect (legacyCatchUp): with those allowed, the log
+// keeps them from the start.
+func (n *Node) idleLog(l *MemLog) {
+	if !n.auth.allowLegacy.Load() {
+		l.Idle()
+	}
 }
 
 // boundLog applies repl-backlog-size, when set, to l.
@@ -374,7 +389,12 @@ func (n *Node) SetMasterAuth(user, pw string) {
 
 // SetAllowLegacy changes repl-allow-legacy for peers that connect from now
 // on.
-func (n *Node) SetAllowLegacy(on bool) { n.auth.allowLegacy.Store(on) }
+func (n *Node) SetAllowLegacy(on bool) {
+	n.auth.allowLegacy.Store(on)
+	if p, _ := n.roles(); on && p != nil {
+		p.log.Keep() // a reference secondary's catch-up starts now
+	}
+}
 
 // SetPeerLimits changes repl-max-peers and repl-max-unauthenticated.
 func (n *Node) SetPeerLimits(peers, unauthenticated int) {

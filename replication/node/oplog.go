@@ -26,6 +26,11 @@ type OpLog interface {
 	// EffectAt returns the effect of entry seq, if it is still in the
 	// log, without encoding anything.
 	EffectAt(seq uint64) (engine.Effect, bool)
+	// Keep makes the log keep its operations from now on, if it did not
+	// (see MemLog.Idle): a secondary is about to ask for them.
+	Keep()
+	// Keeping reports whether the log keeps operations (false while idle).
+	Keeping() bool
 	// Subscribe returns a channel that receives a value (coalesced) after
 	// appends, and a function that unsubscribes. The value comes at the
 	// next Wake or Publish, and at the latest wakeDelay after the append.
@@ -136,6 +141,9 @@ type MemLog struct {
 	hasStart bool
 	// cut is the point CutAfter noted, until a Publish has run it.
 	cut *logCut
+	// idle: no secondary has asked for the log yet (see Idle), so what
+	// nothing else needs is numbered and not kept.
+	idle bool
 	// hasAOF mirrors aof != nil for Record, which does not take pubMu.
 	hasAOF bool
 	// wakeDue: entries were appended since the subscribers were last
@@ -546,6 +554,14 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 	}
 	seq := l.first + uint64(l.n)
 	end := seq + uint64(n) - 1 // the group's last sequence
+	if l.idle && l.n == 0 && !l.hasAOF && l.cut == nil {
+		// Nobody reads the log (an idle log has no subscriber nor pin):
+		// the group is numbered, its digest noted, nothing else kept.
+		l.first, l.published = end+1, end
+		l.start, l.startSeq, l.hasStart = digest, end, hasDigest
+		l.mu.Unlock()
+		return
+	}
 	push := func(e frame.Entry) {
 		if e.Seq == end {
 			e.GroupEnd, e.HasDigest, e.Digest = true, hasDigest, digest
@@ -722,7 +738,11 @@ func (l *MemLog) pushLocked(e frame.Entry) {
 // maxBytes, but not those a pin needs unless the log has reached hardSize
 // or hardBytes. A ring left mostly empty shrinks.
 func (l *MemLog) evictLocked() {
-	for l.n > 0 && l.first <= l.published && (l.n > l.size || l.bytes > l.maxBytes) &&
+	size := l.size
+	if l.idle {
+		size = 0 // no reader: a published entry is on disk or needs no frame
+	}
+	for l.n > 0 && l.first <= l.published && (l.n > size || l.bytes > l.maxBytes) &&
 		(l.first < l.minPin || l.n > l.hardSize || l.bytes > l.hardBytes) {
 		e := &l.ring[l.head]
 		l.bytes -= int64(len(e.Frame) + len(e.Batch) + len(e.Effect.Value))
@@ -843,10 +863,36 @@ func (l *MemLog) EffectAt(seq uint64) (engine.Effect, bool) {
 	return l.atLocked(seq).Effect, true
 }
 
+// Idle makes a new log keep nothing that no disk log nor reader needs,
+// until Keep: a primary that no secondary has asked to follow keeps no
+// backlog, as Redis creates its backlog when the first replica connects.
+// Its operations are numbered all the same, and the digest of the last
+// one is known (DigestAt). Keep, Subscribe and Pin end it, for good.
+func (l *MemLog) Idle() {
+	l.mu.Lock()
+	l.idle = true
+	l.mu.Unlock()
+}
+
+// Keep implements OpLog.
+func (l *MemLog) Keep() {
+	l.mu.Lock()
+	l.idle = false
+	l.mu.Unlock()
+}
+
+// Keeping implements OpLog.
+func (l *MemLog) Keeping() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.idle
+}
+
 // Subscribe implements OpLog.
 func (l *MemLog) Subscribe(batches bool) (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	l.mu.Lock()
+	l.idle = false
 	l.subs[&c] = struct{}{}
 	if batches {
 		l.batchSubs++
@@ -873,6 +919,7 @@ func (l *MemLog) Pin(seq uint64) func() {
 	p := new(uint64)
 	*p = seq
 	l.mu.Lock()
+	l.idle = false
 	l.pins[p] = struct{}{}
 	l.minPin = min(l.minPin, seq)
 	l.mu.Unlock()

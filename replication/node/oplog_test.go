@@ -757,3 +757,73 @@ func TestMemLogLargeGroupNotBatched(t *testing.T) {
 	got, _ := batchOps(t, entries)
 	require.Len(t, got, 4002)
 }
+
+// TestMemLogIdleKeepsNothing: the log of a history no secondary follows yet
+// numbers its operations and knows the last one's digest, but keeps
+// neither entries nor copies of values, until a secondary asks (Keep,
+// Subscribe or Pin); from then on it keeps them as before.
+func TestMemLogIdleKeepsNothing(t *testing.T) {
+	for _, start := range []struct {
+		name  string
+		begin func(l *MemLog) (end func())
+		first uint64 // First after 150 more operations
+	}{
+		{"Keep", func(l *MemLog) func() { l.Keep(); return func() {} }, 551},
+		{"Subscribe", func(l *MemLog) func() { _, unsub := l.Subscribe(false); return unsub }, 551},
+		{"Pin", func(l *MemLog) func() { return l.Pin(l.Last() + 1) }, 501},
+	} {
+		t.Run(start.name, func(t *testing.T) {
+			l := NewMemLog(100, 16, 1, time.Now)
+			l.Idle()
+			for i := range 500 {
+				d := engine.Digest{Hi: uint64(i), Lo: 7}
+				l.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), strings.Repeat("v", 100))}, d, l.now().UnixMilli())
+			}
+			l.Publish()
+			require.Equal(t, uint64(500), l.Last(), "every operation numbered")
+			require.Equal(t, uint64(501), l.First(), "none kept")
+			d, ok := l.DigestAt(500)
+			require.True(t, ok, "the last operation's digest is known")
+			require.Equal(t, engine.Digest{Hi: 499, Lo: 7}, d)
+			_, ok = l.DigestAt(499)
+			require.False(t, ok)
+			l.mu.Lock()
+			n, values := l.n, cap(l.values)
+			l.mu.Unlock()
+			require.Zero(t, n)
+			require.Zero(t, values, "no value was copied")
+			require.Zero(t, l.Encodes())
+
+			end := start.begin(l)
+			defer end()
+			recordSingles(l, 150)
+			require.Equal(t, uint64(650), l.Last())
+			require.Equal(t, start.first, l.First(), "kept once asked: the newest 100, or all a pin needs")
+			requireContiguous(t, readAll(t, l, start.first), start.first)
+			end()
+			recordSingles(l, 10)
+			require.Equal(t, uint64(561), l.First(), "still kept after the reader left")
+		})
+	}
+}
+
+// TestMemLogIdleWithDiskLog: an idle log still hands every operation to
+// the disk log, in order, and keeps none of them once they are there.
+func TestMemLogIdleWithDiskLog(t *testing.T) {
+	l := NewMemLog(100, 16, 1, time.Now)
+	l.Idle()
+	disk := newFakeLog("h")
+	l.SetAOF(disk)
+	for i := range 300 {
+		publishing{l}.Record([]engine.Effect{setEffect(fmt.Sprint("k", i), "v")}, engine.Digest{}, l.now().UnixMilli())
+	}
+	disk.mu.Lock()
+	got := len(disk.entries)
+	for i, e := range disk.entries {
+		require.Equal(t, uint64(i+1), e.Seq)
+	}
+	disk.mu.Unlock()
+	require.Equal(t, 300, got, "every operation reached the disk log")
+	require.Equal(t, uint64(300), l.Last())
+	require.Equal(t, uint64(301), l.First(), "none kept in memory")
+}

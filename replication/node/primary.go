@@ -282,6 +282,9 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 			s.opBatches = true
 		}
 	}
+	// From here on the log keeps what this secondary will read, whether
+	// it continues from a position or starts from a snapshot.
+	p.log.Keep()
 	mode, from := p.handshake(&req)
 	if mode == frame.ModeFull && p.replID2 != "" && string(req.ReplID) == p.replID2 && req.FromSequence > p.offset2 {
 		// A secondary (or the former primary) of the history this node
@@ -350,6 +353,7 @@ func (p *primary) handle(conn net.Conn, done *bool) {
 // starts wherever the catch-up starts.
 func (p *primary) serveLegacy(s *sender, br *bufio.Reader) {
 	s.legacy = true
+	p.log.Keep()
 	if !p.add(s) {
 		return
 	}

@@ -44,7 +44,10 @@ type PrimaryStatus struct {
 	Sequence     uint64 // the last logged sequence (Redis's master_repl_offset)
 	BacklogFirst uint64 // the oldest sequence still in the in-memory log
 	BacklogSize  int    // max-operation-log
-	Replicas     []ReplicaStatus
+	// BacklogActive: the log keeps operations (a secondary asked for
+	// them once); a new history's log keeps none before (MemLog.Idle).
+	BacklogActive bool
+	Replicas      []ReplicaStatus
 	// OutputLimitDrops counts the secondaries disconnected for overcoming
 	// the replica output buffer limit (outlimit.go), since start.
 	OutputLimitDrops int64
@@ -143,6 +146,7 @@ func (p *primary) status(o *NodeOptions) *PrimaryStatus {
 	last, first := p.log.Last(), p.log.First()
 	now := time.Now().UnixMilli()
 	st := &PrimaryStatus{ReplID: p.replID, ReplID2: p.replID2, Offset2: p.offset2, Sequence: last, BacklogFirst: first, BacklogSize: o.MaxOperationLog,
+		BacklogActive:    p.log.Keeping(),
 		OutputLimitDrops: p.stats.outputLimitDrops.Load()}
 	for _, s := range p.list() {
 		acked := s.acked.Load()
