@@ -60,12 +60,14 @@ type Table struct {
 // Slot numbers from len(slots) on name old's slots.
 type index struct {
 	slots []slot
-	count int // entries, old's included
+	mem   *slotMem // slots' mapping, if mapped (see makeSlots)
+	count int      // entries, old's included
 	// A move in progress: old is nil when none. oldN counts old's
 	// entries, pos is its next slot to look at and left how many of its
 	// slots are still to look at; moving starts at an empty slot, so it
 	// never stops inside a run.
 	old       []slot
+	oldMem    *slotMem
 	oldN      int
 	pos, left int
 }
@@ -188,8 +190,8 @@ func removeSlot(slots []slot, i int) {
 // whole). A move still in progress is finished first.
 func (x *index) startMove(n int) {
 	x.finishMove()
-	x.old, x.oldN = x.slots, x.count
-	x.slots = make([]slot, n)
+	x.old, x.oldMem, x.oldN = x.slots, x.mem, x.count
+	x.slots, x.mem = makeSlots(n)
 	x.left = len(x.old)
 	// Start at an empty slot (old is at most three quarters full), so
 	// that every run is moved whole.
@@ -217,7 +219,8 @@ func (x *index) step() {
 		x.left--
 	}
 	if x.left == 0 || x.oldN == 0 {
-		x.old = nil
+		freeSlots(x.oldMem)
+		x.old, x.oldMem = nil, nil
 	}
 }
 
@@ -232,13 +235,14 @@ func (x *index) finishMove() {
 // once.
 func (x *index) resize(n int) {
 	x.finishMove()
-	old := x.slots
-	x.slots = make([]slot, n)
+	old, oldMem := x.slots, x.mem
+	x.slots, x.mem = makeSlots(n)
 	for _, s := range old {
 		if s.hi != 0 {
 			place(x.slots, s)
 		}
 	}
+	freeSlots(oldMem)
 }
 
 // each calls fn with every occupied slot until fn returns false.
