@@ -739,8 +739,11 @@ func (l *MemLog) pushLocked(e frame.Entry) {
 // or hardBytes. A ring left mostly empty shrinks.
 func (l *MemLog) evictLocked() {
 	size := l.size
-	if l.idle {
-		size = 0 // no reader: a published entry is on disk or needs no frame
+	if l.idle && !l.hasAOF {
+		// Nothing reads the entries. With a log on disk the newest are
+		// kept: a snapshot's header names its last operation's digest
+		// (primary.digestAt), which the file would otherwise be read for.
+		size = 0
 	}
 	for l.n > 0 && l.first <= l.published && (l.n > size || l.bytes > l.maxBytes) &&
 		(l.first < l.minPin || l.n > l.hardSize || l.bytes > l.hardBytes) {
@@ -863,11 +866,12 @@ func (l *MemLog) EffectAt(seq uint64) (engine.Effect, bool) {
 	return l.atLocked(seq).Effect, true
 }
 
-// Idle makes a new log keep nothing that no disk log nor reader needs,
-// until Keep: a primary that no secondary has asked to follow keeps no
+// Idle makes a new log keep nothing until Keep, unless it has a log on
+// disk to feed: a primary that no secondary has asked to follow keeps no
 // backlog, as Redis creates its backlog when the first replica connects.
-// Its operations are numbered all the same, and the digest of the last
-// one is known (DigestAt). Keep, Subscribe and Pin end it, for good.
+// Its operations are numbered all the same, and the digest of the dataset
+// after the last one is known (DigestAt). Keep, Subscribe and Pin end it,
+// for good.
 func (l *MemLog) Idle() {
 	l.mu.Lock()
 	l.idle = true
