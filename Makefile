@@ -20,12 +20,15 @@ run: build
 
 # Every unit and integration test, with the race detector; then the one test
 # too slow under it (large frames through the files), without; then the
+# keyspace table's tests with its large index arrays mapped from the system,
+# which a race build keeps in the Go heap (engine/slab/slots_other.go); then the
 # tests of the fault seam, which only a build with the nadbfaults tag has. Integration tests
 # need redis-cli, redis-benchmark and python3-redis: they skip when a tool
 # is missing, except under CI=true where they fail.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run 'TestNodeLargeValuePersists' ./replication/node/
+	$(GO) test -count=1 -run 'TestIndexUnmaps|TestDroppedTable|TableAgainstMap|TestMovesAreIncremental|TestScanGuarantee' ./engine/slab/
 	$(GO) test -race -count=1 -tags nadbfaults -run 'TestFault' ./replication/node/
 
 test-short:

@@ -69,6 +69,10 @@ type History struct {
 	// SnapshotDigest is the digest of the operation at Base that the
 	// snapshot recorded (see OpDigest), or nil.
 	SnapshotDigest []byte
+	// Fresh: ReplID was made by this Open, so no secondary holds a
+	// position in the history. A history kept at sequence 0 (a crash lost
+	// every operation of it) is not fresh: its secondaries are ahead.
+	Fresh bool
 }
 
 // groupFunc receives each complete group of a log as it is read, in place

@@ -119,12 +119,12 @@ func open(o OpenOptions) (*Opened, error) {
 	}
 	switch {
 	case h == nil:
-		h = &History{ReplID: frame.NewReplID(), Role: RolePrimary}
+		h = &History{ReplID: frame.NewReplID(), Role: RolePrimary, Fresh: true}
 	case len(rec.Segments) == 0:
-		h.ReplID = frame.NewReplID()
+		h.ReplID, h.Fresh = frame.NewReplID(), true
 	case h.Role == RoleReplica && !o.Follows:
 		o.Logger.Info("this node was a secondary and starts as a primary: new history", "old_replid", h.ReplID)
-		h.ReplID = frame.NewReplID()
+		h.ReplID, h.Fresh = frame.NewReplID(), true
 	}
 	if !o.Follows {
 		h.Role = RolePrimary

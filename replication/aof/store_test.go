@@ -1003,3 +1003,40 @@ func TestOpenKeepOps(t *testing.T) {
 		require.Less(t, ops-len(h.Groups[0]), keep, "keep %d: no group more than needed", keep)
 	}
 }
+
+// TestOpenFreshHistory: a history is fresh only when Open made its
+// replication ID: in an empty directory, or a snapshot without a log; one
+// kept from the log on disk is not, even at sequence 0 (a crash lost its
+// operations, which its secondaries may hold).
+func TestOpenFreshHistory(t *testing.T) {
+	dir := t.TempDir()
+	open := func(appendOnly bool) *History {
+		t.Helper()
+		o, err := Open(OpenOptions{Dir: dir, Engine: engine.New(engine.Options{Databases: aofDBs}), AppendOnly: appendOnly, Policy: FsyncNo, Logger: aofLogger()})
+		require.NoError(t, err)
+		if o.Log != nil {
+			require.NoError(t, o.Log.Close())
+		}
+		o.Lock.Unlock()
+		return o.History
+	}
+	first := open(true)
+	require.True(t, first.Fresh, "an empty directory")
+	again := open(true)
+	require.Equal(t, first.ReplID, again.ReplID)
+	require.Zero(t, again.Last)
+	require.False(t, again.Fresh, "the same history at sequence 0")
+
+	snapDir := t.TempDir()
+	src := newPersistSource(t, snapDir, "rid", 300)
+	src.set("a", "x")
+	src.saveAt(t, "rid", true)
+	require.NoError(t, src.aof.Close())
+	for _, f := range dirSegments(t, snapDir) {
+		require.NoError(t, os.Remove(SegmentPath(snapDir, f)))
+	}
+	dir = snapDir
+	h := open(false)
+	require.True(t, h.Fresh, "a snapshot without a log starts a new history")
+	require.NotEqual(t, "rid", h.ReplID)
+}

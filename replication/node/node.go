@@ -242,7 +242,7 @@ func NewNode(o NodeOptions) *Node {
 			}
 		}
 		log.Publish() // before SetAOF (startPrimaryLocked): these operations are on disk already
-		if h.Last == 0 && h.Role != aof.RoleReplica {
+		if h.Fresh {
 			// A history that starts now has no secondary yet.
 			n.idleLog(log)
 		}

@@ -580,6 +580,11 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
 	}
+	if l.idle {
+		// What DigestAt answers for the last sequence when the entry is
+		// not kept.
+		l.start, l.startSeq, l.hasStart = digest, end, hasDigest
+	}
 	if !l.hasAOF && len(l.subs) == 0 && l.cut == nil {
 		// Nothing needs frames (see Publish): published at once, so the
 		// log keeps its bounds without waiting for a publisher.
