@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/nadb-server/nadb-server/engine"
-	"github.com/nadb-server/nadb-server/replication/aof"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,26 +23,9 @@ func noLegacy(o *NodeOptions) { o.AllowLegacy = false }
 func TestLostHistoryForkEndingAlike(t *testing.T) {
 	leakCheck(t)
 	dir := t.TempDir()
-	p := startPersistentNode(t, dir, false, noLegacy)
-	s := startNode(t, noLegacy)
-	follow(t, s, p.addr)
-	requireLinkUp(t, s)
-	for i := range 10 {
-		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
-		require.NoError(t, p.node.WriteDone(context.Background()))
-	}
-	requireConverged(t, p, s)
-	replID := infoValue(p.node, "master_replid")
-	p.close()
-	follow(t, s, parkedAddr(t))
-
-	files, err := aof.ListDir(dir)
-	require.NoError(t, err)
-	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10) // all of them
-
-	r := startPersistentNode(t, dir, false, noLegacy)
+	r, s := crashAfter(t, dir, noLegacy, 10, 10)
 	require.Equal(t, uint64(0), r.node.Sequence())
-	require.Equal(t, replID, infoValue(r.node, "master_replid"), "the restarted primary keeps its history")
+	require.Equal(t, infoValue(s.node, "master_replid"), infoValue(r.node, "master_replid"), "the restarted primary keeps its history")
 	for i := range 9 {
 		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
 	}
@@ -62,23 +44,7 @@ func TestLostHistoryForkEndingAlike(t *testing.T) {
 func TestLostHistoryForkHandshake(t *testing.T) {
 	leakCheck(t)
 	dir := t.TempDir()
-	p := startPersistentNode(t, dir, false, noLegacy)
-	s := startNode(t, noLegacy)
-	follow(t, s, p.addr)
-	requireLinkUp(t, s)
-	for i := range 10 {
-		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
-		require.NoError(t, p.node.WriteDone(context.Background()))
-	}
-	requireConverged(t, p, s)
-	p.close()
-	follow(t, s, parkedAddr(t))
-
-	files, err := aof.ListDir(dir)
-	require.NoError(t, err)
-	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10)
-
-	r := startPersistentNode(t, dir, false, noLegacy)
+	r, s := crashAfter(t, dir, noLegacy, 10, 10)
 	require.Equal(t, uint64(0), r.node.Sequence())
 	for i := range 20 {
 		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})

@@ -561,11 +561,26 @@ func TestNodeRestartKeepsLogTail(t *testing.T) {
 // equal to the last one lost.
 func forkEndingAlike(t *testing.T, dir string) (r, s *tnode) {
 	t.Helper()
-	p := startPersistentNode(t, dir, false, nil)
-	s = startNode(t, nil)
+	r, s = crashAfter(t, dir, nil, 50, 10)
+	for i := range 9 {
+		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
+	}
+	r.eng.Set(0, "k49", []byte("before the crash"), engine.SetOptions{}) // as the lost 50th
+	require.NoError(t, r.node.WriteDone(context.Background()))
+	return r, s
+}
+
+// crashAfter runs a primary (in dir, with opt) and a secondary s through
+// writes client writes, k0 to k<writes-1>, then stops the primary, parks
+// s, cuts the last lost operations off the primary's file, as a crash
+// before they reached the disk does, and restarts the primary as r.
+func crashAfter(t *testing.T, dir string, opt func(*NodeOptions), writes, lost int) (r, s *tnode) {
+	t.Helper()
+	p := startPersistentNode(t, dir, false, opt)
+	s = startNode(t, opt)
 	follow(t, s, p.addr)
 	requireLinkUp(t, s)
-	for i := range 50 {
+	for i := range writes {
 		// One client write each: each a frame of its own in the file
 		// (dropLastOps below cuts frames).
 		p.eng.Set(0, fmt.Sprint("k", i), []byte("before the crash"), engine.SetOptions{})
@@ -577,15 +592,8 @@ func forkEndingAlike(t *testing.T, dir string) (r, s *tnode) {
 
 	files, err := aof.ListDir(dir)
 	require.NoError(t, err)
-	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), 10)
-
-	r = startPersistentNode(t, dir, false, nil)
-	for i := range 9 {
-		r.eng.Set(1, fmt.Sprint("after", i), []byte("new operations, same sequence numbers"), engine.SetOptions{})
-	}
-	r.eng.Set(0, "k49", []byte("before the crash"), engine.SetOptions{}) // as the lost 50th
-	require.NoError(t, r.node.WriteDone(context.Background()))
-	return r, s
+	dropLastOps(t, aof.SegmentPath(dir, files.Segments[len(files.Segments)-1]), lost)
+	return startPersistentNode(t, dir, false, opt), s
 }
 
 // requireForkFound: s, parked at r's position with other data, follows r
