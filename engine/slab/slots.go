@@ -9,7 +9,7 @@ import "unsafe"
 // pages for the scavenger, so how much of it a process still held after a
 // load depended on when the collector last ran: up to a sixth of the
 // index's bytes per key. A large array is mapped from the system instead
-// (slotsMapped) and unmapped the moment the index stops using it: what a
+// (makeSlots) and unmapped the moment the index stops using it: what a
 // table holds in memory is what it uses.
 
 // slotMapMin is the smallest slot array that is mapped rather than taken

@@ -554,13 +554,18 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 	}
 	seq := l.first + uint64(l.n)
 	end := seq + uint64(n) - 1 // the group's last sequence
-	if l.idle && l.n == 0 && !l.hasAOF && l.cut == nil {
-		// Nobody reads the log (an idle log has no subscriber nor pin):
-		// the group is numbered, its digest noted, nothing else kept.
-		l.first, l.published = end+1, end
+	if l.idle {
+		// What DigestAt answers for the last sequence, whose entry an idle
+		// log may not keep.
 		l.start, l.startSeq, l.hasStart = digest, end, hasDigest
-		l.mu.Unlock()
-		return
+		if l.n == 0 && !l.hasAOF && l.cut == nil {
+			// Nobody reads the log (an idle log has no subscriber nor
+			// pin) and no file takes it: the group is numbered, nothing
+			// else kept.
+			l.first, l.published = end+1, end
+			l.mu.Unlock()
+			return
+		}
 	}
 	push := func(e frame.Entry) {
 		if e.Seq == end {
@@ -579,11 +584,6 @@ func (l *MemLog) record(effects []engine.Effect, digest engine.Digest, hasDigest
 		ef.Value = l.ownValue(ef.Value)
 		push(frame.Entry{Seq: seq, Effect: ef, Group: n, TimeMs: now})
 		seq++
-	}
-	if l.idle {
-		// What DigestAt answers for the last sequence when the entry is
-		// not kept.
-		l.start, l.startSeq, l.hasStart = digest, end, hasDigest
 	}
 	if !l.hasAOF && len(l.subs) == 0 && l.cut == nil {
 		// Nothing needs frames (see Publish): published at once, so the
