@@ -148,7 +148,6 @@ func newClient(id int64, lc *limitConn, eng *engine.Engine) *client {
 		c.laddr = a.String()
 	}
 	c.lastSeen.Store(c.created.UnixNano())
-	lc.seen = &c.lastSeen
 	c.queued.Store(-1)
 	c.resp.Store(2)
 	return c
@@ -169,10 +168,10 @@ func (c *client) setProto(v int) {
 // resp3 reports whether c speaks RESP3; connection goroutine only.
 func (c *client) resp3() bool { return c.conn.resp3 }
 
-// touch records an interaction with the client at now, for CLIENT LIST's
-// idle and the idle timeout: the connection loop calls it once per read,
-// as Redis notes the time of the last read rather than of each command.
-func (c *client) touch(now time.Time) { c.lastSeen.Store(now.UnixNano()) }
+// touch records an interaction with the client, for CLIENT LIST's idle:
+// the connection loop calls it once per read, as Redis notes the time of
+// the last read rather than of each command.
+func (c *client) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
 
 // setLastCommand records the command for CLIENT LIST. name is not copied:
 // pass a string that is never modified (the table's names are not).

@@ -214,9 +214,6 @@ func (s *Server) infoErrorStats() [][2]string {
 // (cheaper than time.Now, which reads the wall clock too).
 func (s *Server) clock() int64 { return int64(time.Since(s.epoch)) }
 
-// clockAt is clock for now, a time.Now the caller read already.
-func (s *Server) clockAt(now time.Time) int64 { return int64(now.Sub(s.epoch)) }
-
 // resetCmdStats is CONFIG RESETSTAT's part here.
 func (s *Server) resetCmdStats() {
 	s.stats.totalErrors.Store(0)

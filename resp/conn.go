@@ -42,13 +42,10 @@ type limitConn struct {
 	softSince time.Time // when unsent replies went above the soft limit; zero: not above
 	writeDL   time.Time // the write deadline set on the socket
 
-	mu     sync.Mutex // serialises read deadlines with SetTimeout
-	readDL bool       // a read deadline is set on the socket
-	// seen is the client's last interaction (client.lastSeen, Unix
-	// nanoseconds), which the idle timeout counts from, as Redis's does;
-	// nil: the start of each read.
-	seen   *atomic.Int64
-	closed atomic.Bool
+	mu       sync.Mutex // serialises read deadlines with SetTimeout
+	readFrom time.Time  // when the current (or last) read began
+	readDL   bool       // a read deadline is set on the socket
+	closed   atomic.Bool
 }
 
 func newLimitConn(nc net.Conn, l *limits, read, open *atomic.Int64) *limitConn {
@@ -75,6 +72,7 @@ func (c *limitConn) Close() error {
 func (c *limitConn) armRead() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.readFrom = time.Now()
 	c.setReadDeadlineLocked()
 }
 
@@ -88,11 +86,7 @@ func (c *limitConn) rearm() {
 func (c *limitConn) setReadDeadlineLocked() {
 	var dl time.Time
 	if d := time.Duration(c.limits.timeout.Load()); d > 0 {
-		from := time.Now()
-		if c.seen != nil {
-			from = time.Unix(0, c.seen.Load())
-		}
-		dl = from.Add(d)
+		dl = c.readFrom.Add(d)
 	}
 	if dl.IsZero() && !c.readDL {
 		return // none set, none wanted: spare the runtime's timer

@@ -80,24 +80,6 @@ func TestTimeoutAtRunTime(t *testing.T) {
 	d.requireOpen()
 }
 
-// TestTimeoutCountsFromLastInteraction: a timeout set while a client
-// waits counts from the client's last interaction (its last command's read
-// or reply), as Redis's idle time does, not from the change: a client idle
-// for longer than the new timeout is closed at once. (Its last interaction
-// is moved an hour back here rather than waited for.)
-func TestTimeoutCountsFromLastInteraction(t *testing.T) {
-	ts := startServer(t, Options{})
-	c := dialRaw(t, ts.addr)
-	c.requireOpen()
-	ts.srv.mu.Lock()
-	for _, cl := range ts.srv.clients {
-		cl.lastSeen.Store(time.Now().Add(-time.Hour).UnixNano())
-	}
-	ts.srv.mu.Unlock()
-	ts.srv.SetTimeout(10 * time.Minute)
-	c.requireEOF(5 * time.Second)
-}
-
 // drain reads everything the server sends until it closes the connection
 // or deadline passes, and returns how many bytes came and how it ended.
 func drain(c *rawConn, deadline time.Duration) (int64, error) {

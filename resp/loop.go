@@ -78,11 +78,7 @@ func (s *Server) serveConn(c *client) {
 	for {
 		n, readErr := c.in.fill(c.lc, c.lc.expecting())
 		if n > 0 {
-			// One clock read: the interaction's time, and when the
-			// pipeline's first command starts (commandstats).
-			now := time.Now()
-			c.touch(now)
-			c.tick = s.clockAt(now)
+			c.touch()
 		}
 		c.prefetched = 0 // the read may have moved what the buffer holds
 		for !c.closed {
@@ -187,12 +183,6 @@ func (s *Server) handle(c *client, args [][]byte) error {
 // connection must be closed, its replies unsent if WriteDone failed.
 func (s *Server) endPipeline(c *client) error {
 	s.noteErrors(c)
-	if c.tick != 0 {
-		// The last command's end, which the replies follow: Redis counts a
-		// write to the client as an interaction too (CLIENT LIST's idle,
-		// the idle timeout).
-		c.lastSeen.Store(s.epoch.Add(time.Duration(c.tick)).UnixNano())
-	}
 	c.tick = 0
 	c.pubYielded = false
 	if c.sub != nil {
