@@ -157,7 +157,8 @@ type connWatch struct {
 // whose query buffer passes the limit.
 func watchConn(lc *limitConn) *connWatch {
 	w := &connWatch{gone: make(chan struct{}), done: make(chan struct{})}
-	lc.clearReadDeadline() // no idle timeout while blocked, as in Redis
+	lc.untimed.Store(true) // no idle timeout while blocked, as in Redis
+	lc.clearReadDeadline()
 	limit := int(lc.limits.maxQuery.Load())
 	go func() {
 		defer close(w.done)

@@ -45,7 +45,13 @@ type limitConn struct {
 	mu       sync.Mutex // serialises read deadlines with SetTimeout
 	readFrom time.Time  // when the current (or last) read began
 	readDL   bool       // a read deadline is set on the socket
-	closed   atomic.Bool
+	// untimed: the idle timeout does not apply, as Redis spares blocked,
+	// pub/sub and monitoring clients; set by the connection loop before
+	// each read and by a blocked client's watch (a deadline set under the
+	// watch's read would end the watch, and nothing would notice the
+	// client leave).
+	untimed atomic.Bool
+	closed  atomic.Bool
 }
 
 func newLimitConn(nc net.Conn, l *limits, read, open *atomic.Int64) *limitConn {
@@ -85,7 +91,7 @@ func (c *limitConn) rearm() {
 
 func (c *limitConn) setReadDeadlineLocked() {
 	var dl time.Time
-	if d := time.Duration(c.limits.timeout.Load()); d > 0 {
+	if d := time.Duration(c.limits.timeout.Load()); d > 0 && !c.untimed.Load() {
 		dl = c.readFrom.Add(d)
 	}
 	if dl.IsZero() && !c.readDL {

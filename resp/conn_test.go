@@ -80,6 +80,60 @@ func TestTimeoutAtRunTime(t *testing.T) {
 	d.requireOpen()
 }
 
+// requireQuiet reads from c for d and fails unless nothing came and the
+// connection stayed open (the read timed out).
+func requireQuiet(t *testing.T, c *rawConn, d time.Duration) {
+	t.Helper()
+	_ = c.c.SetReadDeadline(time.Now().Add(d))
+	b, err := c.r.ReadByte()
+	require.True(t, isTimeout(err), "want silence on an open connection, got %q, %v", b, err)
+}
+
+// TestTimeoutSpares: as in Redis, the idle timeout closes neither a
+// client in pub/sub mode (RESP2 or RESP3), nor a monitor, nor a blocked
+// client, and a timeout changed while a client is blocked does not stop
+// the server from noticing it leave: it must not be handed an element.
+func TestTimeoutSpares(t *testing.T) {
+	ts := startServer(t, Options{Timeout: 200 * time.Millisecond})
+	sub := dialRaw(t, ts.addr)
+	require.Equal(t, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n", sub.do("SUBSCRIBE", "ch"))
+	sub3 := dialRaw(t, ts.addr)
+	require.Contains(t, sub3.do("HELLO", "3"), "proto")
+	require.Equal(t, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n", sub3.do("SUBSCRIBE", "ch"))
+	blocked := dialRaw(t, ts.addr)
+	blocked.send(mb("BLPOP", "list", "0"))
+	ctl := dialRaw(t, ts.addr) // closed by the timeout, as any idle client
+	require.Eventually(t, func() bool {
+		return strings.Contains(ctl.do("CLIENT", "LIST"), "cmd=blpop")
+	}, 5*time.Second, 5*time.Millisecond, "the BLPOP blocks")
+	mon := dialRaw(t, ts.addr)
+	require.Equal(t, "+OK\r\n", mon.do("MONITOR"))
+
+	requireQuiet(t, sub, 600*time.Millisecond) // three timeouts
+	requireQuiet(t, sub3, 10*time.Millisecond)
+	requireQuiet(t, mon, 10*time.Millisecond)
+	requireQuiet(t, blocked, 10*time.Millisecond)
+	ctl.requireEOF(time.Second)
+	pub := dialRaw(t, ts.addr)
+	require.Equal(t, ":2\r\n", pub.do("PUBLISH", "ch", "m"))
+	require.Equal(t, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n", sub.reply())
+	require.Equal(t, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n", sub3.reply())
+	require.Contains(t, mon.reply(), `"PUBLISH" "ch" "m"`)
+
+	// The timeout changes under the blocked client's watch, then the
+	// client leaves: the server notices, and the element stays.
+	ts.srv.SetTimeout(50 * time.Millisecond)
+	requireQuiet(t, blocked, 200*time.Millisecond)
+	ts.srv.SetTimeout(0)
+	pub = dialRaw(t, ts.addr)
+	require.NoError(t, blocked.c.Close())
+	require.Eventually(t, func() bool {
+		return !strings.Contains(pub.do("CLIENT", "LIST"), "cmd=blpop")
+	}, 5*time.Second, 5*time.Millisecond, "the server noticed the blocked client leave")
+	require.Equal(t, ":1\r\n", pub.do("LPUSH", "list", "v"))
+	require.Equal(t, ":1\r\n", pub.do("LLEN", "list"))
+}
+
 // drain reads everything the server sends until it closes the connection
 // or deadline passes, and returns how many bytes came and how it ended.
 func drain(c *rawConn, deadline time.Duration) (int64, error) {

@@ -76,6 +76,8 @@ func (s *Server) serveConn(c *client) {
 		s.closeClient(c, err)
 	}()
 	for {
+		// Redis's idle timeout spares a client in pub/sub or MONITOR mode.
+		c.lc.untimed.Store(c.pubsubCount() > 0 || c.monitoring.Load())
 		n, readErr := c.in.fill(c.lc, c.lc.expecting())
 		if n > 0 {
 			c.touch()
